@@ -1,0 +1,64 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "hoso",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hoso", targets: ["hoso"]),
+        .library(name: "HosoArchive", targets: ["HosoArchive"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // C libraries from the system, each behind a thin shim (see ARCHITECTURE.md).
+        .systemLibrary(name: "CHosoLibXML2", pkgConfig: "libxml-2.0",
+                       providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CHosoZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CHosoDeflate", pkgConfig: "libdeflate",
+                       providers: [.apt(["libdeflate-dev"])]),
+        .systemLibrary(name: "CHosoSys"),
+
+        .target(name: "HosoCore",
+                dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
+        .target(name: "HosoXML",
+                dependencies: ["HosoCore", "CHosoLibXML2"],
+                swiftSettings: strict),
+        .target(name: "HosoStore",
+                dependencies: ["HosoCore", "CHosoZlib", "CHosoDeflate", "CHosoSys"],
+                swiftSettings: strict),
+        .target(name: "HosoCatalog",
+                dependencies: ["HosoCore", .product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: strict),
+        .target(name: "HosoIndex",
+                dependencies: ["HosoCore"],
+                swiftSettings: strict),
+        .target(name: "HosoArchive",
+                dependencies: ["HosoCore", "HosoXML", "HosoStore", "HosoCatalog", "HosoIndex"],
+                swiftSettings: strict),
+        .target(name: "HosoCommands",
+                dependencies: ["HosoArchive",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: strict),
+        .executableTarget(name: "hoso", dependencies: ["HosoCommands"], swiftSettings: strict),
+
+        .testTarget(name: "HosoCoreTests", dependencies: ["HosoCore"], swiftSettings: strict),
+        .testTarget(name: "HosoXMLTests", dependencies: ["HosoXML"], swiftSettings: strict),
+        .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore"], swiftSettings: strict),
+        .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex"], swiftSettings: strict),
+        .testTarget(name: "HosoArchiveTests", dependencies: ["HosoArchive"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["hoso"],
+                    resources: [.copy("Fixtures")], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

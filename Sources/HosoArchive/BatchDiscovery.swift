@@ -1,0 +1,75 @@
+public import HosoCore
+
+/// One dossier found in a batch: its folder and its XML file.
+public struct DossierSource: Sendable, Hashable {
+    /// The dossier folder (component paths are relative to it).
+    public var folder: String
+    /// The XML metadata file.
+    public var xmlPath: String
+    /// The folder the user named, inside which every file must stay.
+    public var batchRoot: String
+}
+
+/// Finds the dossiers under the paths a user names.
+///
+/// Layout (docs/batch-layout.md): a dossier is a folder holding `dossier.xml` and its scans; a
+/// batch is a folder of dossier folders, nested to any depth. A path may also name one XML file.
+/// Folders whose name starts with "." are skipped. Order is stable (byte order of names).
+public enum BatchDiscovery {
+    public static let metadataFileName = "dossier.xml"
+
+    /// The dossiers under `paths`, and a problem for each path that holds none.
+    public static func discover(_ paths: [String]) -> (dossiers: [DossierSource], problems: [Diagnostic]) {
+        var dossiers: [DossierSource] = []
+        var problems: [Diagnostic] = []
+        for raw in paths {
+            let path = normalize(raw)
+            guard let st = SystemFile.status(path) else {
+                problems.append(Diagnostic(.noDossierFound, file: raw, message: "the path does not exist",
+                                           advice: "Check the path of the batch"))
+                continue
+            }
+            let before = dossiers.count
+            if SystemFile.isRegular(st) {
+                dossiers.append(DossierSource(folder: SystemFile.parentFolder(path), xmlPath: path,
+                                              batchRoot: SystemFile.parentFolder(path)))
+            } else if SystemFile.isDirectory(st) {
+                walk(path, root: path, into: &dossiers, problems: &problems)
+            }
+            if dossiers.count == before {
+                problems.append(Diagnostic(.noDossierFound, file: raw,
+                    message: "no dossier found (no folder under it holds a \(metadataFileName))",
+                    advice: "Name a dossier folder, a batch of dossier folders, or a dossier XML file (see docs/batch-layout.md)"))
+            }
+        }
+        return (dossiers, problems)
+    }
+
+    private static func walk(_ folder: String, root: String, into out: inout [DossierSource], problems: inout [Diagnostic]) {
+        let xml = folder + "/" + metadataFileName
+        if let st = SystemFile.linkStatus(xml), SystemFile.isRegular(st) || SystemFile.isSymlink(st) {
+            out.append(DossierSource(folder: folder, xmlPath: xml, batchRoot: root))
+            return
+        }
+        guard let entries = try? SystemFile.listDirectory(folder) else {
+            problems.append(Diagnostic(.unreadableFile, file: folder, message: "the folder cannot be listed",
+                                       advice: "Check the folder's permissions"))
+            return
+        }
+        let names = entries.map(\.name).filter { !$0.hasPrefix(".") }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        for name in names {
+            let child = folder + "/" + name
+            // Do not follow links to folders: a batch is walked as it lies on disk.
+            if let st = SystemFile.linkStatus(child), SystemFile.isDirectory(st) {
+                walk(child, root: root, into: &out, problems: &problems)
+            }
+        }
+    }
+
+    /// Drops trailing slashes ("batch/" → "batch").
+    static func normalize(_ p: String) -> String {
+        var s = p
+        while s.count > 1 && s.hasSuffix("/") { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,69 @@
+public import HosoCore
+
+/// Runs a check over every dossier of a batch on all cores, a window at a time (memory stays
+/// bounded whatever the batch size), and hands each result to the caller in batch order, on one
+/// thread. Applies the batch-wide rule: a dossier number is used once.
+public struct BatchRunner: Sendable {
+    public var validator: DossierValidator
+    public var workers: Int
+    /// Dossiers in flight at once.
+    public var window: Int
+    /// Keep each dossier's XML bytes in its check (ingest stores them).
+    public var keepXML: Bool
+
+    public init(validator: DossierValidator, workers: Int = Parallel.defaultWorkers, window: Int = 256, keepXML: Bool = false) {
+        self.validator = validator; self.workers = workers; self.window = max(1, window); self.keepXML = keepXML
+    }
+
+    /// Progress after each window: dossiers done and component bytes read so far.
+    public typealias Progress = (_ dossiers: Int, _ bytes: UInt64) -> Void
+
+    /// Checks `sources`; calls `each` for every dossier in order. Returns the batch-wide findings
+    /// about dossiers already handed out (the first holder of a duplicated number).
+    /// - Parameter shouldStop: asked after each dossier; true ends the run early.
+    public func run(_ sources: [DossierSource], progress: Progress? = nil,
+                    each: (DossierCheck) throws -> Bool) rethrows -> [Diagnostic] {
+        var firstHolder: [String: String] = [:]
+        var reported: Set<String> = []
+        var late: [Diagnostic] = []
+        var done = 0
+        var bytes: UInt64 = 0
+        var start = 0
+        let validator = self.validator
+        let keepXML = self.keepXML
+        while start < sources.count {
+            let slice = Array(sources[start..<min(sources.count, start + window)])
+            let checks = Parallel.map(slice, workers: workers) { source -> DossierCheck in
+                var c = validator.check(source)
+                if !keepXML { c.xmlBytes = nil }
+                return c
+            }
+            for var check in checks {
+                if let number = check.number {
+                    if let first = firstHolder[number] {
+                        check.diagnostics.append(Diagnostic(.duplicateDossierNumber, file: check.source.xmlPath,
+                            line: check.dossier?.lines["dossierNumber"], subject: number,
+                            message: "dossier number \(number) is used twice in the batch",
+                            expected: "a number used once", found: "also used by \(first)",
+                            advice: "Each dossier has its own number; correct one of them, or remove the duplicate folder"))
+                        if !reported.contains(number) {
+                            reported.insert(number)
+                            late.append(Diagnostic(.duplicateDossierNumber, file: first, subject: number,
+                                message: "dossier number \(number) is used twice in the batch",
+                                expected: "a number used once", found: "also used by \(check.source.xmlPath)",
+                                advice: "Each dossier has its own number; correct one of them, or remove the duplicate folder"))
+                        }
+                    } else {
+                        firstHolder[number] = check.source.xmlPath
+                    }
+                }
+                done += 1
+                bytes += check.bytesRead
+                if try !each(check) { return late }
+            }
+            progress?(done, bytes)
+            start += window
+        }
+        return late
+    }
+}

@@ -1,0 +1,256 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+public import HosoCore
+public import HosoXML
+public import HosoStore
+
+/// One component file after its checks: where it is, and what it hashed to.
+public struct CheckedFile: Sendable {
+    public var component: Component
+    /// The file's path on disk.
+    public var path: String
+    public var size: UInt64
+    public var digest: ObjectID
+    /// Filled when the file was stored (ingest).
+    public var put: PutResult?
+}
+
+/// Everything learned about one dossier of a batch.
+public struct DossierCheck: Sendable {
+    public var source: DossierSource
+    public var xmlBytes: [UInt8]?
+    public var dossier: Dossier?
+    public var files: [CheckedFile] = []
+    public var diagnostics: [Diagnostic] = []
+    /// Bytes of component files read.
+    public var bytesRead: UInt64 = 0
+
+    public var number: String? { dossier?.number }
+    public var isValid: Bool { !diagnostics.contains { $0.severity == .error } }
+    public var errorCodes: [DiagnosticCode] {
+        Array(Set(diagnostics.filter { $0.severity == .error }.map(\.code))).sorted()
+    }
+}
+
+/// What is done with each component file once its path, type and size have been checked:
+/// validation only hashes it; ingest stores it (hashing on the way). One seam, so that ingest
+/// validates exactly as `hoso validate` does.
+public protocol ComponentFileHandler: Sendable {
+    /// Reads the open file `fd` (regular, `size` bytes) and returns its digest, plus the put result
+    /// when it was stored. Throws `ObjectFault.hashMismatch` when `declared` is given and differs.
+    func handle(fd: Int32, path: String, size: UInt64, declared: ObjectID?) throws -> (ObjectID, PutResult?)
+}
+
+/// Hashes a file without storing it.
+public struct HashingFileHandler: ComponentFileHandler {
+    public init() {}
+    public func handle(fd: Int32, path: String, size: UInt64, declared: ObjectID?) throws -> (ObjectID, PutResult?) {
+        var source = FileSource(fd: fd, path: path, length: size)
+        let encoded = try ObjectEncoder.encode(&source, policy: CompressionPolicy(), path: path, hashOnly: true) { _ in }
+        if let declared, declared != encoded.id { throw ObjectFault.hashMismatch(found: encoded.id) }
+        return (encoded.id, nil)
+    }
+}
+
+/// Validates one dossier: its XML (safely, against the schema), the rules beyond the schema,
+/// and every file it references.
+public struct DossierValidator: Sendable {
+    public var maxXMLBytes: Int
+    public var fileHandler: any ComponentFileHandler
+    public var schema: DossierSchema
+
+    public init(maxXMLBytes: Int = DossierParser.defaultMaxBytes,
+                fileHandler: any ComponentFileHandler = HashingFileHandler(),
+                schema: DossierSchema = .shared) {
+        self.maxXMLBytes = maxXMLBytes; self.fileHandler = fileHandler; self.schema = schema
+    }
+
+    public func check(_ source: DossierSource) -> DossierCheck {
+        var result = DossierCheck(source: source)
+        let xml = source.xmlPath
+        let bytes: [UInt8]
+        do {
+            bytes = try SystemFile.readAll(xml, limit: maxXMLBytes)
+        } catch {
+            if error.errno == EFBIG {
+                result.diagnostics.append(Diagnostic(.fileTooLarge, file: xml,
+                    message: "the XML file is larger than \(maxXMLBytes) bytes",
+                    expected: "at most \(maxXMLBytes) bytes", found: "\(SystemFile.status(xml).map { Int($0.st_size) } ?? 0) bytes",
+                    advice: "Dossier metadata is a few kilobytes; check the file is the right one, or raise the limit with --max-xml-size"))
+            } else {
+                result.diagnostics.append(Diagnostic(.unreadableFile, file: xml, message: "the XML file cannot be read: \(error.reason)",
+                                                     advice: "Check that the file exists and is readable"))
+            }
+            return result
+        }
+        result.xmlBytes = bytes
+        let parsed = DossierParser.parse(bytes, file: xml, schema: schema)
+        result.diagnostics += parsed.diagnostics
+        guard let dossier = parsed.dossier else { return result }
+        result.dossier = dossier
+        result.diagnostics += DossierRules.check(dossier, file: xml)
+        checkFiles(dossier, source: source, into: &result)
+        return result
+    }
+
+    // MARK: files
+
+    private func checkFiles(_ d: Dossier, source: DossierSource, into result: inout DossierCheck) {
+        let xml = source.xmlPath
+        let rootReal = realPath(source.batchRoot)
+        var referenced = Set<[UInt8]>()
+        for c in d.components {
+            referenced.insert(Array(c.file.utf8))
+            if let why = Self.unsafePathReason(c.file) {
+                result.diagnostics.append(Diagnostic(.unsafePath, file: xml, line: c.line, subject: c.id,
+                    message: "component '\(c.id)' names an unsafe file path: \(why)",
+                    expected: "a relative path inside the dossier folder", found: c.file,
+                    advice: "Copy the file into the dossier folder and name it relative to that folder"))
+                continue
+            }
+            let path = source.folder + "/" + c.file
+            guard let lst = SystemFile.linkStatus(path) else {
+                var d = Diagnostic(.missingFile, file: xml, line: c.line, subject: c.id,
+                    message: "component '\(c.id)' names a file that does not exist",
+                    expected: path, found: "no such file",
+                    advice: "Add the file to the dossier folder, or correct the path in the XML")
+                if let twin = Self.canonicalTwin(of: c.file, in: source.folder) {
+                    d.found = "no file with exactly these bytes in its name; '\(twin)' differs only in Unicode normalization (NFC/NFD)"
+                    d.advice = "Rename the file or the reference so that both use the same normalization (NFC is recommended)"
+                }
+                result.diagnostics.append(d)
+                continue
+            }
+            // A link (anywhere on the path) must resolve inside the batch.
+            let real = realPath(path)
+            if real == nil && SystemFile.isSymlink(lst) {
+                result.diagnostics.append(Diagnostic(.notRegularFile, file: xml, line: c.line, subject: c.id,
+                    message: "component '\(c.id)' is a symbolic link that points nowhere",
+                    expected: "a regular file", found: "a dangling link",
+                    advice: "Replace the link by a copy of the file"))
+                continue
+            }
+            if let real, let rootReal {
+                if !(real == rootReal || real.hasPrefix(rootReal + "/")) {
+                    result.diagnostics.append(Diagnostic(.notRegularFile, file: xml, line: c.line, subject: c.id,
+                        message: "component '\(c.id)' resolves outside the batch through a symbolic link",
+                        expected: "a file inside \(source.batchRoot)", found: real,
+                        advice: "Replace the link by a copy of the file"))
+                    continue
+                }
+            }
+            let fd: Int32
+            do { fd = try SystemFile.openForReading(path) } catch {
+                result.diagnostics.append(Diagnostic(.unreadableFile, file: xml, line: c.line, subject: c.id,
+                    message: "component '\(c.id)': the file cannot be opened: \(error.reason)",
+                    advice: "Check the file's permissions"))
+                continue
+            }
+            defer { close(fd) }
+            guard let st = try? SystemFile.status(fd, path: path), SystemFile.isRegular(st) else {
+                result.diagnostics.append(Diagnostic(.notRegularFile, file: xml, line: c.line, subject: c.id,
+                    message: "component '\(c.id)' names something that is not a regular file",
+                    expected: "a regular file", found: SystemFile.isDirectory(lst) ? "a folder" : "a special file",
+                    advice: "Point the component at the scan file itself"))
+                continue
+            }
+            let size = UInt64(st.st_size)
+            if size != UInt64(c.size) {
+                result.diagnostics.append(Diagnostic(.sizeMismatch, file: xml, line: c.line, subject: c.id,
+                    message: "component '\(c.id)': the file's size differs from the declared size",
+                    expected: "\(c.size) bytes", found: "\(size) bytes (\(path))",
+                    advice: "The file may be incomplete or replaced; copy it again from the source, or correct <size>"))
+                continue
+            }
+            do {
+                let (digest, put) = try fileHandler.handle(fd: fd, path: path, size: size, declared: c.declaredSHA256)
+                result.bytesRead += size
+                result.files.append(CheckedFile(component: c, path: path, size: size, digest: digest, put: put))
+            } catch let ObjectFault.hashMismatch(found) {
+                result.bytesRead += size
+                result.diagnostics.append(Diagnostic(.digestMismatch, file: xml, line: c.line, subject: c.id,
+                    message: "component '\(c.id)': the file's SHA-256 differs from the declared digest",
+                    expected: c.declaredSHA256?.prefixed, found: "\(found.prefixed) (\(path))",
+                    advice: "The file is not the one that was declared (damaged or replaced); copy it again from the source, or correct <sha256>"))
+            } catch let e as SourceChanged {
+                result.diagnostics.append(Diagnostic(.sizeMismatch, file: xml, line: c.line, subject: c.id,
+                    message: "component '\(c.id)': the file changed while it was read",
+                    expected: "\(e.expected) bytes", found: "\(e.found) bytes",
+                    advice: "Wait until the copy of the batch is complete, then run the command again"))
+            } catch let e as SystemError {
+                result.diagnostics.append(Diagnostic(.unreadableFile, file: xml, line: c.line, subject: c.id,
+                    message: "component '\(c.id)': \(e.operation) \(e.path) failed: \(e.reason)",
+                    advice: e.diagnostic.advice))
+            } catch {
+                result.diagnostics.append(Diagnostic(.ioFailure, file: xml, line: c.line, subject: c.id,
+                    message: "component '\(c.id)': \(error)", advice: "Check the disk and run the command again"))
+            }
+        }
+        // Files in the dossier folder that no component names.
+        for extra in Self.unreferencedFiles(in: source.folder, referenced: referenced, xmlName: Array(xml.utf8)) {
+            result.diagnostics.append(Diagnostic(.unreferencedFile, file: source.folder + "/" + extra,
+                message: "the file is in the dossier folder but no component names it",
+                advice: "Add a component for it, or move it out of the dossier folder; unreferenced files are not archived"))
+        }
+    }
+
+    /// Why a component path is unsafe, or nil. Checks bytes, never normalizes.
+    public static func unsafePathReason(_ path: String) -> String? {
+        let b = Array(path.utf8)
+        if b.isEmpty { return "it is empty" }
+        if b.first == UInt8(ascii: "/") { return "it is absolute" }
+        if b.contains(UInt8(ascii: "\\")) { return "it contains a backslash" }
+        if b.contains(where: { $0 < 0x20 || $0 == 0x7F }) { return "it contains a control character" }
+        // A URL scheme or a drive letter: letters, digits, + . - before the first ':'.
+        if let colon = b.firstIndex(of: UInt8(ascii: ":")), colon > 0,
+           b[0..<colon].allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2B || $0 == 0x2E || $0 == 0x2D }) {
+            return "it is a URL or a drive path"
+        }
+        for segment in b.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
+            if segment.elementsEqual([0x2E, 0x2E]) { return "it climbs out with '..'" }
+            if segment.isEmpty { return "it has an empty segment ('//' or a trailing '/')" }
+        }
+        return nil
+    }
+
+    /// A name in the same folder that is canonically equivalent but byte-different (NFC vs NFD).
+    static func canonicalTwin(of relative: String, in folder: String) -> String? {
+        let full = folder + "/" + relative
+        let dir = SystemFile.parentFolder(full)
+        let name = String(full.split(separator: "/").last ?? "")
+        guard let entries = try? SystemFile.listDirectory(dir) else { return nil }
+        for e in entries where e.name == name && !Array(e.name.utf8).elementsEqual(Array(name.utf8)) {
+            return e.name
+        }
+        return nil
+    }
+
+    /// Relative paths of regular files under `folder` that are not referenced (the XML excepted).
+    static func unreferencedFiles(in folder: String, referenced: Set<[UInt8]>, xmlName: [UInt8]) -> [String] {
+        var out: [String] = []
+        func walk(_ dir: String, _ prefix: String, depth: Int) {
+            guard depth < 16, let entries = try? SystemFile.listDirectory(dir) else { return }
+            for e in entries.sorted(by: { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }) {
+                if e.name.hasPrefix(".") { continue }
+                let rel = prefix.isEmpty ? e.name : prefix + "/" + e.name
+                let full = dir + "/" + e.name
+                guard let st = SystemFile.linkStatus(full) else { continue }
+                if SystemFile.isDirectory(st) {
+                    walk(full, rel, depth: depth + 1)
+                } else if !referenced.contains(Array(rel.utf8)) && !Array(full.utf8).elementsEqual(xmlName)
+                            && !(prefix.isEmpty && e.name == BatchDiscovery.metadataFileName) {
+                    out.append(rel)
+                }
+            }
+        }
+        walk(folder, "", depth: 0)
+        return out
+    }
+
+    private func realPath(_ p: String) -> String? {
+        guard let r = realpath(p, nil) else { return nil }
+        defer { free(r) }
+        return String(cString: r)
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import HosoCore
+
+/// Writes to standard output (results) and standard error (progress, diagnostics), knowing whether
+/// each is a terminal. Standard output is buffered and flushed at exit; standard error is not.
+final class Console: @unchecked Sendable {
+    static let shared = Console()
+
+    let stdoutIsTerminal = SystemFile.isTerminal(1)
+    let stderrIsTerminal = SystemFile.isTerminal(2)
+    private var buffer: [UInt8] = []
+    private let lock = NSLock()
+
+    /// Whether to emphasise with ANSI escapes on standard output.
+    var useColor: Bool { stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil }
+
+    func out(_ s: String) {
+        lock.lock(); defer { lock.unlock() }
+        buffer.append(contentsOf: s.utf8)
+        buffer.append(0x0A)
+        if buffer.count > 1 << 16 { flushLocked() }
+    }
+
+    func flush() {
+        lock.lock(); defer { lock.unlock() }
+        flushLocked()
+    }
+
+    private func flushLocked() {
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { b in
+            var off = 0
+            while off < b.count {
+                let n = write(1, b.baseAddress! + off, b.count - off)
+                if n <= 0 { if errno == EINTR { continue }; break }
+                off += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func err(_ s: String, newline: Bool = true) {
+        var bytes = Array(s.utf8)
+        if newline { bytes.append(0x0A) }
+        bytes.withUnsafeBytes { b in
+            var off = 0
+            while off < b.count {
+                let n = write(2, b.baseAddress! + off, b.count - off)
+                if n <= 0 { if errno == EINTR { continue }; break }
+                off += n
+            }
+        }
+    }
+
+    func bold(_ s: String) -> String { useColor ? "\u{1B}[1m" + s + "\u{1B}[0m" : s }
+    func red(_ s: String) -> String { useColor ? "\u{1B}[31m" + s + "\u{1B}[0m" : s }
+    func yellow(_ s: String) -> String { useColor ? "\u{1B}[33m" + s + "\u{1B}[0m" : s }
+    func green(_ s: String) -> String { useColor ? "\u{1B}[32m" + s + "\u{1B}[0m" : s }
+
+    /// A diagnostic for people: location, code and message on one line, then what was expected and
+    /// found, then what to do.
+    func render(_ d: Diagnostic) -> String {
+        let kind = d.severity == .error ? red("error") : yellow("warning")
+        var s = ""
+        if let loc = d.location { s += loc + ": " }
+        s += "\(kind) \(bold(d.code.rawValue)): \(d.message)"
+        if let subject = d.subject, d.file != nil, !d.message.contains(subject) { s += " [\(subject)]" }
+        if let e = d.expected { s += "\n    expected: \(e)" }
+        if let f = d.found { s += "\n    found:    \(f)" }
+        s += "\n    what to do: \(d.advice)"
+        return s
+    }
+}
+
+/// JSON for machines: sorted keys, no escaped slashes, one document per call.
+enum JSON {
+    static func encode<T: Encodable>(_ value: T, pretty: Bool = false) -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = pretty ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted] : [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? e.encode(value) else { return "null" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// A diagnostic as it appears in JSON reports (adds severity and title).
+struct DiagnosticJSON: Encodable {
+    let d: Diagnostic
+    enum K: String, CodingKey { case code, severity, title, file, line, column, subject, message, expected, found, advice }
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: K.self)
+        try c.encode(d.code.rawValue, forKey: .code)
+        try c.encode(d.severity.rawValue, forKey: .severity)
+        try c.encode(d.code.title, forKey: .title)
+        try c.encodeIfPresent(d.file, forKey: .file)
+        try c.encodeIfPresent(d.line, forKey: .line)
+        try c.encodeIfPresent(d.column, forKey: .column)
+        try c.encodeIfPresent(d.subject, forKey: .subject)
+        try c.encode(d.message, forKey: .message)
+        try c.encodeIfPresent(d.expected, forKey: .expected)
+        try c.encodeIfPresent(d.found, forKey: .found)
+        try c.encode(d.advice, forKey: .advice)
+    }
+}
+
+/// Human-readable sizes and durations.
+enum Format {
+    static func bytes(_ n: UInt64) -> String {
+        let v = Double(n)
+        if v < 1000 { return "\(n) B" }
+        if v < 1e6 { return String(format: "%.1f kB", v / 1e3) }
+        if v < 1e9 { return String(format: "%.1f MB", v / 1e6) }
+        if v < 1e12 { return String(format: "%.2f GB", v / 1e9) }
+        return String(format: "%.2f TB", v / 1e12)
+    }
+    static func rate(_ bytes: UInt64, _ seconds: Double) -> String {
+        seconds > 0 ? String(format: "%.1f MB/s", Double(bytes) / 1e6 / seconds) : "-"
+    }
+    static func duration(_ s: Double) -> String {
+        if s < 1 { return String(format: "%.0f ms", s * 1000) }
+        if s < 120 { return String(format: "%.1f s", s) }
+        let m = Int(s) / 60, sec = Int(s) % 60
+        if m < 120 { return String(format: "%d:%02d", m, sec) }
+        return String(format: "%d:%02d:%02d", m / 60, m % 60, sec)
+    }
+    static func percent(_ part: Int, _ whole: Int) -> String {
+        whole == 0 ? "-" : String(format: "%.1f%%", 100 * Double(part) / Double(whole))
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import HosoCore
+
+/// `hoso errors [CODE]`: the list of problem codes, or one code explained.
+struct ErrorsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "errors",
+        abstract: "List the stable problem codes hoso reports (docs/errors.md explains each).")
+
+    @Argument(help: "A code such as E305 to show only that one.")
+    var code: String?
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        var codes = DiagnosticCode.allCases.sorted()
+        if let code {
+            guard let c = DiagnosticCode(rawValue: code.uppercased()) else {
+                throw ValidationError("unknown code '\(code)'; 'hoso errors' lists them all")
+            }
+            codes = [c]
+        }
+        if output.json {
+            struct Entry: Encodable { let code: String; let severity: String; let title: String }
+            Console.shared.out(JSON.encode(codes.map { Entry(code: $0.rawValue, severity: $0.isWarning ? "warning" : "error", title: $0.title) }))
+        } else {
+            for c in codes { Console.shared.out("\(c.rawValue)  \(c.title)") }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+public import ArgumentParser
+import Foundation
+import HosoCore
+
+/// The `hoso` command line: digitized dossiers of Vietnamese administrative procedures,
+/// validated, archived, searched and audited.
+public struct Hoso: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "hoso",
+        abstract: "Archive, search and audit digitized dossiers of administrative procedures (hồ sơ TTHC).",
+        discussion: """
+        Exit status: 0 success; 1 problems found (invalid dossiers, integrity findings);
+        2 usage error; 3 the command could not be carried out (I/O failure, not an archive, locked).
+        Every problem has a stable code; 'hoso errors' lists them.
+        """,
+        version: HosoVersion.text,
+        subcommands: [
+            ValidateCommand.self,
+            ErrorsCommand.self,
+        ])
+
+    public init() {}
+
+    /// Runs the command line and exits with hoso's documented status codes.
+    public static func main(arguments: [String]? = nil) -> Never {
+        let status = run(arguments: arguments)
+        Console.shared.flush()
+        Foundation.exit(status)
+    }
+
+    /// Runs the command line and returns the exit status (tests call this in-process).
+    public static func run(arguments: [String]? = nil) -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            return 0
+        } catch let e as ExitCode {
+            return e.rawValue
+        } catch let e as HosoError {
+            Console.shared.flush()
+            Console.shared.err("hoso: " + Console.shared.render(e.diagnostic))
+            return 3
+        } catch let e as SystemError {
+            Console.shared.flush()
+            Console.shared.err("hoso: " + Console.shared.render(e.diagnostic))
+            return 3
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            Console.shared.flush()
+            if code == .success {
+                if !message.isEmpty { Console.shared.out(message) }
+                return 0
+            }
+            if !message.isEmpty { Console.shared.err(message) }
+            // ArgumentParser uses 64 (EX_USAGE) for usage errors; hoso documents 2.
+            if code.rawValue == 64 { return 2 }
+            return code == .failure ? 3 : code.rawValue
+        }
+    }
+}
+
+enum HosoVersion {
+    static let text = "0.1.0"
+}
+
+/// `--json` for machine-readable output.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print a machine-readable JSON report on standard output.")
+    var json = false
+}

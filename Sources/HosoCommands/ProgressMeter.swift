@@ -1,0 +1,70 @@
+import HosoCore
+import Synchronization
+
+/// A one-line progress display on standard error, drawn only when standard error is a terminal,
+/// at most ten times a second: items and bytes done, their rates, and the time left.
+final class ProgressMeter: Sendable {
+    private struct State {
+        var items = 0
+        var bytes: UInt64 = 0
+        var lastDraw = 0.0
+        var drawn = false
+    }
+    private let state = Mutex(State())
+    private let label: String
+    private let totalItems: Int
+    private let totalBytes: UInt64?
+    private let start = SystemFile.monotonic()
+    private let enabled: Bool
+
+    init(_ label: String, totalItems: Int, totalBytes: UInt64? = nil, enabled: Bool = Console.shared.stderrIsTerminal) {
+        self.label = label; self.totalItems = totalItems; self.totalBytes = totalBytes; self.enabled = enabled
+    }
+
+    /// Sets the absolute figures.
+    func update(items: Int, bytes: UInt64) {
+        guard enabled else { return }
+        state.withLock { s in s.items = items; s.bytes = bytes }
+        drawIfDue()
+    }
+
+    /// Adds to the figures.
+    func advance(items: Int = 0, bytes: UInt64 = 0) {
+        guard enabled else { return }
+        state.withLock { s in s.items += items; s.bytes += bytes }
+        drawIfDue()
+    }
+
+    private func drawIfDue() {
+        let now = SystemFile.monotonic()
+        let line: String? = state.withLock { s in
+            guard now - s.lastDraw >= 0.1 else { return nil }
+            s.lastDraw = now; s.drawn = true
+            return render(items: s.items, bytes: s.bytes, elapsed: now - start)
+        }
+        if let line { Console.shared.err("\r\u{1B}[2K" + line, newline: false) }
+    }
+
+    private func render(items: Int, bytes: UInt64, elapsed: Double) -> String {
+        let fraction: Double
+        if let totalBytes, totalBytes > 0 { fraction = Double(bytes) / Double(totalBytes) }
+        else { fraction = totalItems > 0 ? Double(items) / Double(totalItems) : 0 }
+        let width = 24
+        let filled = max(0, min(width, Int(fraction * Double(width))))
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        var s = "\(label) [\(bar)] \(items)/\(totalItems)"
+        if elapsed > 0 {
+            s += String(format: "  %.0f/s", Double(items) / elapsed)
+            if bytes > 0 { s += "  " + Format.rate(bytes, elapsed) }
+            if fraction > 0.01 && fraction < 1 { s += "  ETA " + Format.duration(elapsed * (1 - fraction) / fraction) }
+        }
+        return s
+    }
+
+    /// Clears the line.
+    func finish() {
+        guard enabled else { return }
+        let drawn = state.withLock { $0.drawn }
+        if drawn { Console.shared.err("\r\u{1B}[2K", newline: false) }
+    }
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import HosoArchive
+import HosoCore
+import HosoXML
+
+/// `hoso validate PATH…`: every problem of every dossier, before anything is archived.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check dossiers (XML against the schema, rules, referenced files) and report every problem.",
+        discussion: """
+        PATH is a dossier XML file, a dossier folder (holding dossier.xml and its scans), or a batch:
+        a folder of dossier folders, nested to any depth. All problems of all dossiers are reported,
+        each with a stable code (see 'hoso errors'). Exit status: 0 all valid, 1 some invalid,
+        2 usage error.
+        """)
+
+    @Argument(help: "Dossier files, dossier folders or batch folders.")
+    var paths: [String]
+
+    @OptionGroup var output: OutputOptions
+
+    @Flag(name: .long, help: "List valid dossiers too.")
+    var verbose = false
+
+    @Option(name: .long, help: "Largest dossier XML file accepted, in bytes.")
+    var maxXMLSize: Int = DossierParser.defaultMaxBytes
+
+    @Option(name: .long, help: "Parallel workers (default: one per processor).")
+    var jobs: Int = Parallel.defaultWorkers
+
+    func validate() throws {
+        guard maxXMLSize > 0 else { throw ValidationError("--max-xml-size must be positive") }
+        guard jobs > 0 else { throw ValidationError("--jobs must be positive") }
+    }
+
+    func run() throws {
+        let console = Console.shared
+        let started = SystemFile.monotonic()
+        let (sources, problems) = BatchDiscovery.discover(paths)
+        if sources.isEmpty {
+            for p in problems { console.err(console.render(p)) }
+            throw ExitCode(2)
+        }
+        let meter = ProgressMeter("validating", totalItems: sources.count)
+        let runner = BatchRunner(validator: DossierValidator(maxXMLBytes: maxXMLSize), workers: jobs)
+        var valid = 0, invalid = 0, warnings = 0, files = 0
+        var bytes: UInt64 = 0
+        var codeCounts: [DiagnosticCode: Int] = [:]
+        var invalidPaths = Set<String>()
+        var firstEntry = true
+        if output.json { console.out("{\"format\":\"hoso-validate-report/1\",\"dossiers\":[") }
+        for p in problems where !output.json { console.err(console.render(p)) }
+
+        let late = runner.run(sources, progress: { meter.update(items: $0, bytes: $1) }) { check in
+            files += check.files.count
+            bytes += check.bytesRead
+            for d in check.diagnostics {
+                codeCounts[d.code, default: 0] += 1
+                if d.severity == .warning { warnings += 1 }
+            }
+            if check.isValid { valid += 1 } else { invalid += 1; invalidPaths.insert(check.source.xmlPath) }
+            if output.json {
+                let entry = DossierEntry(check: check)
+                console.out((firstEntry ? "" : ",") + JSON.encode(entry))
+                firstEntry = false
+            } else {
+                if !check.diagnostics.isEmpty { meter.finish() }
+                for d in check.diagnostics { console.out(console.render(d)) }
+                if verbose && check.isValid {
+                    console.out("\(console.green("ok")) \(check.source.folder) \(check.number ?? "")")
+                }
+            }
+            return true
+        }
+        meter.finish()
+        // A duplicated number also invalidates its first holder, found earlier.
+        for d in late {
+            codeCounts[d.code, default: 0] += 1
+            if let f = d.file, !invalidPaths.contains(f) { invalidPaths.insert(f); valid -= 1; invalid += 1 }
+            if !output.json { console.out(console.render(d)) }
+        }
+        let seconds = SystemFile.monotonic() - started
+        let summary = Summary(dossiers: valid + invalid, valid: valid, invalid: invalid, warnings: warnings,
+                              files: files, bytesHashed: bytes, seconds: (seconds * 1000).rounded() / 1000,
+                              codes: Dictionary(uniqueKeysWithValues: codeCounts.map { ($0.key.rawValue, $0.value) }),
+                              pathProblems: problems.count)
+        if output.json {
+            let batch = (late + problems).map { JSON.encode(DiagnosticJSON(d: $0)) }.joined(separator: ",")
+            console.out("],\"batchFindings\":[\(batch)],\"summary\":\(JSON.encode(summary))}")
+        } else {
+            var line = "\(summary.dossiers) dossiers checked: \(valid) valid, \(invalid) invalid"
+            if warnings > 0 { line += ", \(warnings) warnings" }
+            line += "; \(files) files, \(Format.bytes(bytes)) hashed in \(Format.duration(seconds))"
+            if seconds > 0 { line += String(format: " (%.0f dossiers/s, %@)", Double(summary.dossiers) / seconds, Format.rate(bytes, seconds)) }
+            if !codeCounts.isEmpty {
+                line += "\nproblems by code: " + codeCounts.sorted { $0.key < $1.key }.map { "\($0.key.rawValue)×\($0.value)" }.joined(separator: " ")
+            }
+            console.out(invalid == 0 && problems.isEmpty ? console.green(line) : line)
+        }
+        if invalid > 0 || !problems.isEmpty { throw ExitCode(1) }
+    }
+
+    struct DossierEntry: Encodable {
+        let path: String
+        let folder: String
+        let number: String?
+        let valid: Bool
+        let files: [FileEntry]
+        let diagnostics: [DiagnosticJSON]
+        init(check: DossierCheck) {
+            path = check.source.xmlPath
+            folder = check.source.folder
+            number = check.number
+            valid = check.isValid
+            files = check.files.map { FileEntry(component: $0.component.id, path: $0.path, size: $0.size, sha256: $0.digest.prefixed) }
+            diagnostics = check.diagnostics.map { DiagnosticJSON(d: $0) }
+        }
+    }
+
+    struct FileEntry: Encodable {
+        let component: String
+        let path: String
+        let size: UInt64
+        let sha256: String
+    }
+
+    struct Summary: Encodable {
+        let dossiers: Int, valid: Int, invalid: Int, warnings: Int, files: Int
+        let bytesHashed: UInt64
+        let seconds: Double
+        let codes: [String: Int]
+        let pathProblems: Int
+    }
+}

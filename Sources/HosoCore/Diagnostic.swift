@@ -1,0 +1,64 @@
+/// One problem found in an input or in the archive: a stable code, where it is, what was expected
+/// and found, and what to do about it.
+public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var code: DiagnosticCode
+    /// The file the problem is in, as the user named it (or an archive-relative path).
+    public var file: String?
+    public var line: Int?
+    public var column: Int?
+    /// What the problem is about when it is not a file: a dossier number, an object name.
+    public var subject: String?
+    /// What is wrong, in one sentence without a final period.
+    public var message: String
+    public var expected: String?
+    public var found: String?
+    /// What to do about it.
+    public var advice: String
+
+    public init(_ code: DiagnosticCode, file: String? = nil, line: Int? = nil, column: Int? = nil,
+                subject: String? = nil, message: String, expected: String? = nil, found: String? = nil,
+                advice: String) {
+        self.code = code; self.file = file; self.line = line; self.column = column
+        self.subject = subject; self.message = message; self.expected = expected; self.found = found
+        self.advice = advice
+    }
+
+    public var severity: Severity { code.isWarning ? .warning : .error }
+
+    /// `file:line:column` (the parts that are known), or the subject.
+    public var location: String? {
+        guard let file else { return subject }
+        var s = file
+        if let line, line > 0 {
+            s += ":\(line)"
+            if let column, column > 0 { s += ":\(column)" }
+        }
+        return s
+    }
+
+    /// The one-line form: `E305 file:12: message: expected …, found …. Advice.`
+    public var description: String {
+        var s = code.rawValue
+        if let location { s += " " + location + ":" }
+        s += " " + message
+        var parts: [String] = []
+        if let expected { parts.append("expected \(expected)") }
+        if let found { parts.append("found \(found)") }
+        if !parts.isEmpty { s += ": " + parts.joined(separator: ", ") }
+        s += ". " + advice
+        return s
+    }
+}
+
+/// An error that carries a diagnostic, for failures that stop a command.
+public struct HosoError: Error, Sendable, CustomStringConvertible {
+    public var diagnostic: Diagnostic
+    public init(_ diagnostic: Diagnostic) { self.diagnostic = diagnostic }
+    public init(_ code: DiagnosticCode, file: String? = nil, subject: String? = nil, message: String,
+                expected: String? = nil, found: String? = nil, advice: String) {
+        diagnostic = Diagnostic(code, file: file, subject: subject, message: message,
+                                expected: expected, found: found, advice: advice)
+    }
+    public var code: DiagnosticCode { diagnostic.code }
+    public var description: String { diagnostic.description }
+}

@@ -1,0 +1,133 @@
+public import Crypto
+
+/// The name of an object: the SHA-256 digest of its original bytes.
+///
+/// Printed as 64 lowercase hex digits; in manifests, reports and the catalog it is written with its
+/// algorithm, `sha256:…`, so that a future algorithm can sit beside it.
+public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The 32 digest bytes, as four big-endian words so that the value stays inline and cheap to hash.
+    public let w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
+
+    /// Creates an id from exactly 32 digest bytes.
+    public init<C: Collection>(bytes: C) where C.Element == UInt8 {
+        precondition(bytes.count == 32, "an object id has 32 bytes")
+        var words: [UInt64] = [0, 0, 0, 0]
+        for (i, b) in bytes.enumerated() { words[i >> 3] = (words[i >> 3] << 8) | UInt64(b) }
+        (w0, w1, w2, w3) = (words[0], words[1], words[2], words[3])
+    }
+
+    /// Creates an id from a finished SHA-256 digest.
+    public init(_ digest: SHA256.Digest) {
+        self = digest.withUnsafeBytes { ObjectID(bytes: $0) }
+    }
+
+    /// Parses 64 hex digits, optionally prefixed by `sha256:`; upper-case digits are accepted.
+    /// - Throws: `ObjectIDError` naming what is wrong with the text.
+    public init(parsing text: some StringProtocol) throws(ObjectIDError) {
+        var s = Substring(text)
+        if s.hasPrefix("sha256:") { s = s.dropFirst(7) }
+        let utf8 = Array(s.utf8)
+        guard utf8.count == 64 else { throw .wrongLength(String(text), utf8.count) }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for i in 0..<32 {
+            guard let hi = Self.nibble(utf8[2 * i]), let lo = Self.nibble(utf8[2 * i + 1]) else {
+                throw .notHex(String(text))
+            }
+            bytes[i] = hi << 4 | lo
+        }
+        self.init(bytes: bytes)
+    }
+
+    /// Parses `text` or returns nil.
+    public init?(hex text: some StringProtocol) {
+        guard let id = try? ObjectID(parsing: text) else { return nil }
+        self = id
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    /// The 32 digest bytes.
+    public var bytes: [UInt8] {
+        var out = [UInt8](); out.reserveCapacity(32)
+        for w in [w0, w1, w2, w3] { for s in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: w >> UInt64(s))) } }
+        return out
+    }
+
+    /// 64 lowercase hex digits.
+    public var hex: String {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out = [UInt8](); out.reserveCapacity(64)
+        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `sha256:` followed by the hex digits, the form used in manifests and reports.
+    public var prefixed: String { "sha256:" + hex }
+
+    /// The first 12 hex digits, for tables meant for people.
+    public var short: String { String(hex.prefix(12)) }
+
+    public var description: String { prefixed }
+
+    public static func < (a: ObjectID, b: ObjectID) -> Bool {
+        (a.w0, a.w1, a.w2, a.w3) < (b.w0, b.w1, b.w2, b.w3)
+    }
+
+    /// The SHA-256 of `bytes`.
+    public static func hashing(_ bytes: UnsafeRawBufferPointer) -> ObjectID {
+        var h = SHA256()
+        h.update(bufferPointer: bytes)
+        return ObjectID(h.finalize())
+    }
+
+    /// The SHA-256 of `bytes`.
+    public static func hashing(_ bytes: [UInt8]) -> ObjectID {
+        bytes.withUnsafeBytes { hashing($0) }
+    }
+}
+
+/// Why a text is not an object id.
+public enum ObjectIDError: Error, CustomStringConvertible, Equatable {
+    case wrongLength(String, Int)
+    case notHex(String)
+
+    public var description: String {
+        switch self {
+        case let .wrongLength(t, n):
+            return "'\(t)' is not an object name: expected 64 hex digits (optionally after 'sha256:'), found \(n) characters"
+        case let .notHex(t):
+            return "'\(t)' is not an object name: it contains a character that is not a hex digit"
+        }
+    }
+}
+
+extension ObjectID: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let s = try c.decode(String.self)
+        do { try self.init(parsing: s) } catch {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: error.description)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(prefixed)
+    }
+}
+
+/// A streaming SHA-256 that yields an `ObjectID`.
+public struct ObjectHasher {
+    private var state = SHA256()
+    public init() {}
+    /// Adds bytes to the digest.
+    public mutating func update(_ buffer: UnsafeRawBufferPointer) { state.update(bufferPointer: buffer) }
+    /// Finishes the digest.
+    public func finalize() -> ObjectID { ObjectID(state.finalize()) }
+}

@@ -1,0 +1,39 @@
+import Dispatch
+import Synchronization
+
+/// Runs independent work on all cores with a fixed number of workers pulling from a shared index,
+/// so that slow items do not hold up a whole share of the work.
+public enum Parallel {
+    /// Workers to use by default: one per processor.
+    public static var defaultWorkers: Int { SystemFile.processorCount }
+
+    /// Calls `body(i)` for every i in 0..<count, on up to `workers` threads, and returns when all
+    /// calls have returned. Order of calls is unspecified.
+    public static func forEach(count: Int, workers: Int = defaultWorkers, _ body: @Sendable (Int) -> Void) {
+        guard count > 0 else { return }
+        let threads = max(1, min(workers, count))
+        if threads == 1 {
+            for i in 0..<count { body(i) }
+            return
+        }
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            while true {
+                let i = next.add(1, ordering: .relaxed).oldValue
+                if i >= count { break }
+                body(i)
+            }
+        }
+    }
+
+    /// Maps `items` in parallel, keeping their order.
+    public static func map<T: Sendable, R: Sendable>(_ items: [T], workers: Int = defaultWorkers,
+                                                       _ transform: @Sendable (T) -> R) -> [R] {
+        let results = Mutex<[R?]>(Array(repeating: nil, count: items.count))
+        forEach(count: items.count, workers: workers) { i in
+            let r = transform(items[i])
+            results.withLock { $0[i] = r }
+        }
+        return results.withLock { $0.map { $0! } }
+    }
+}

@@ -1,0 +1,257 @@
+#if canImport(Glibc)
+public import Glibc
+#elseif canImport(Darwin)
+public import Darwin
+#endif
+
+/// A failed system call, with its errno, the operation and the path it was about.
+public struct SystemError: Error, Sendable, CustomStringConvertible, Equatable {
+    public let errno: Int32
+    public let operation: String
+    public let path: String
+
+    public init(errno: Int32, operation: String, path: String) {
+        self.errno = errno; self.operation = operation; self.path = path
+    }
+
+    /// The C library's text for the errno ("No space left on device").
+    public var reason: String { String(cString: strerror(errno)) }
+
+    public var description: String { "\(operation) \(path): \(reason)" }
+
+    /// The diagnostic for this failure, with advice that fits the errno.
+    public var diagnostic: Diagnostic {
+        let advice: String
+        switch errno {
+        case ENOSPC, EDQUOT: advice = "Free space on the disk (or raise the quota) and run the command again; nothing half-written was kept"
+        case EACCES, EPERM: advice = "Check the permissions of the path, or run as the archive's owner"
+        case EROFS: advice = "The file system is mounted read-only; remount it read-write to change the archive"
+        case EIO: advice = "The disk reported an input/output error; check it (dmesg, smartctl) before going on"
+        case ENOENT: advice = "Check that the path exists"
+        default: advice = "Check the path and the disk, then run the command again"
+        }
+        return Diagnostic(.ioFailure, file: path, message: "\(operation) failed: \(reason)", advice: advice)
+    }
+}
+
+/// The few system calls hoso makes on files, in one place (the I/O seam of STYLE.md).
+public enum SystemFile {
+    /// Opens a file for reading.
+    public static func openForReading(_ path: String, followSymlinks: Bool = true) throws(SystemError) -> Int32 {
+        var flags = O_RDONLY | O_CLOEXEC
+        if !followSymlinks { flags |= O_NOFOLLOW }
+        let fd = open(path, flags)
+        guard fd >= 0 else { throw SystemError(errno: errno, operation: "open", path: path) }
+        return fd
+    }
+
+    /// Creates a new file that must not exist yet (O_EXCL), for writing.
+    public static func createExclusive(_ path: String, mode: mode_t = 0o644) throws(SystemError) -> Int32 {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw SystemError(errno: errno, operation: "create", path: path) }
+        return fd
+    }
+
+    /// Reads up to `buffer.count` bytes, retrying on EINTR; 0 means end of file.
+    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String) throws(SystemError) -> Int {
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw SystemError(errno: errno, operation: "read", path: path)
+        }
+    }
+
+    /// Reads until `buffer` is full or the file ends; returns the bytes read.
+    public static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String) throws(SystemError) -> Int {
+        var total = 0
+        while total < buffer.count {
+            let n = try read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[total...]), path: path)
+            if n == 0 { break }
+            total += n
+        }
+        return total
+    }
+
+    /// Writes all of `buffer`, retrying short writes and EINTR.
+    public static func write(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(SystemError) {
+        var offset = 0
+        while offset < buffer.count {
+            let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SystemError(errno: errno, operation: "write", path: path)
+            }
+            if n == 0 { throw SystemError(errno: EIO, operation: "write", path: path) }
+            offset += n
+        }
+    }
+
+    /// Flushes a file's data and metadata to stable storage. A failure is never ignored: after a
+    /// failed fsync the kernel may have dropped the dirty pages, so the write must count as lost.
+    public static func sync(_ fd: Int32, path: String) throws(SystemError) {
+        while fsync(fd) != 0 {
+            if errno == EINTR { continue }
+            throw SystemError(errno: errno, operation: "fsync", path: path)
+        }
+    }
+
+    /// fsyncs a folder, so that names created or renamed in it survive a power loss.
+    public static func syncDirectory(_ path: String) throws(SystemError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError(errno: errno, operation: "open folder", path: path) }
+        defer { close(fd) }
+        try sync(fd, path: path)
+    }
+
+    /// The status of a path (lstat: links are not followed).
+    public static func linkStatus(_ path: String) -> stat? {
+        var st = stat()
+        return lstat(path, &st) == 0 ? st : nil
+    }
+
+    /// The status of a path, following links.
+    public static func status(_ path: String) -> stat? {
+        var st = stat()
+        return stat(path, &st) == 0 ? st : nil
+    }
+
+    /// The status of an open file.
+    public static func status(_ fd: Int32, path: String) throws(SystemError) -> stat {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw SystemError(errno: errno, operation: "stat", path: path) }
+        return st
+    }
+
+    public static func isRegular(_ st: stat) -> Bool { (st.st_mode & S_IFMT) == S_IFREG }
+    public static func isDirectory(_ st: stat) -> Bool { (st.st_mode & S_IFMT) == S_IFDIR }
+    public static func isSymlink(_ st: stat) -> Bool { (st.st_mode & S_IFMT) == S_IFLNK }
+
+    /// Whether something exists at `path` (without following a final link).
+    public static func exists(_ path: String) -> Bool { linkStatus(path) != nil }
+
+    /// Creates a folder; an existing folder is fine.
+    public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws(SystemError) {
+        if mkdir(path, mode) != 0 && errno != EEXIST {
+            throw SystemError(errno: errno, operation: "create folder", path: path)
+        }
+    }
+
+    /// Creates a folder and its missing parents.
+    public static func makeDirectories(_ path: String) throws(SystemError) {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for part in path.split(separator: "/") {
+            prefix += part
+            try makeDirectory(prefix)
+            prefix += "/"
+        }
+    }
+
+    /// Removes a file; a missing file is fine.
+    public static func remove(_ path: String) throws(SystemError) {
+        if unlink(path) != 0 && errno != ENOENT {
+            throw SystemError(errno: errno, operation: "remove", path: path)
+        }
+    }
+
+    /// Reads a whole small file, refusing files larger than `limit`.
+    /// - Throws: `SystemError`; EFBIG when the file is over the limit.
+    public static func readAll(_ path: String, limit: Int, followSymlinks: Bool = true) throws(SystemError) -> [UInt8] {
+        let fd = try openForReading(path, followSymlinks: followSymlinks)
+        defer { close(fd) }
+        let st = try status(fd, path: path)
+        guard isRegular(st) else { throw SystemError(errno: EISDIR, operation: "read", path: path) }
+        guard Int(st.st_size) <= limit else { throw SystemError(errno: EFBIG, operation: "read", path: path) }
+        // Read one byte more than the limit to catch a file that grew after fstat.
+        var out = [UInt8](repeating: 0, count: Int(st.st_size) + 1)
+        var n = 0
+        var failure: SystemError?
+        out.withUnsafeMutableBytes { b in
+            do throws(SystemError) { n = try readFully(fd, into: b, path: path) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        guard n <= limit else { throw SystemError(errno: EFBIG, operation: "read", path: path) }
+        out.removeLast(out.count - n)
+        return out
+    }
+
+    /// Writes `bytes` to `path` atomically and durably: temp file in the same folder, fsync,
+    /// rename over the old file, fsync the folder. Readers see the old or the new file, never a mix.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(SystemError) {
+        let folder = parentFolder(path)
+        let temp = folder + "/.tmp-" + randomSuffix()
+        let fd = try createExclusive(temp, mode: mode)
+        do throws(SystemError) {
+            var failure: SystemError?
+            bytes.withUnsafeBytes { b in
+                do throws(SystemError) { try write(fd, b, path: temp) } catch { failure = error }
+            }
+            if let failure { throw failure }
+            try sync(fd, path: temp)
+            close(fd)
+        } catch {
+            close(fd); unlink(temp)
+            throw error
+        }
+        guard rename(temp, path) == 0 else {
+            let e = errno
+            unlink(temp)
+            throw SystemError(errno: e, operation: "rename", path: path)
+        }
+        try syncDirectory(folder)
+    }
+
+    /// The folder part of a path ("." when there is none).
+    public static func parentFolder(_ path: String) -> String {
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+        if slash == path.utf8.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+
+    /// 16 random hex digits, for temp-file names.
+    public static func randomSuffix() -> String {
+        var g = SystemRandomNumberGenerator()
+        let v = g.next() as UInt64
+        let s = String(v, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
+
+    /// The names in a folder (without "." and ".."), with their types where the file system says.
+    public static func listDirectory(_ path: String) throws(SystemError) -> [(name: String, type: UInt8)] {
+        guard let dir = opendir(path) else { throw SystemError(errno: errno, operation: "list", path: path) }
+        defer { closedir(dir) }
+        var out: [(String, UInt8)] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String in
+                let bytes = raw.prefix { $0 != 0 }
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            out.append((name, entry.pointee.d_type))
+        }
+        return out
+    }
+
+    /// The number of processors this process may use.
+    public static var processorCount: Int {
+        let n = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        return n > 0 ? n : 1
+    }
+
+    /// Whether a file descriptor is a terminal.
+    public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+    /// Seconds since the epoch, with fractions, from the system clock.
+    public static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Monotonic seconds, for durations and rates.
+    public static func monotonic() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,222 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+internal import CHosoSys
+public import HosoCore
+
+/// The object store on a local file system: `objects/ab/cdef…`, 256 fan-out folders made when
+/// the store is created, one self-describing file per object (see docs/store-format.md).
+///
+/// Writes follow git's and restic's path: temp file in the store, hash and compress in one pass,
+/// compare with the expected name, fsync, chmod read-only, rename without replacing, fsync the
+/// folder. A crash at any instant leaves either no object or a whole one, plus at most a temp file.
+public final class LocalObjectStore: ObjectStore {
+    /// The `objects` folder.
+    public let root: String
+    public let policy: CompressionPolicy
+    /// The prefix shown in paths of findings (e.g. "objects").
+    public let displayRoot: String
+
+    public init(root: String, policy: CompressionPolicy = CompressionPolicy(), displayRoot: String = "objects") {
+        self.root = root; self.policy = policy; self.displayRoot = displayRoot
+    }
+
+    public var location: String { root }
+
+    /// Creates the `objects` folder and its 256 fan-out folders, durably.
+    public static func create(at root: String) throws {
+        try SystemFile.makeDirectories(root)
+        for i in 0..<256 {
+            try SystemFile.makeDirectory(root + "/" + fanOut(i))
+        }
+        for i in 0..<256 { try SystemFile.syncDirectory(root + "/" + fanOut(i)) }
+        try SystemFile.syncDirectory(root)
+        try SystemFile.syncDirectory(SystemFile.parentFolder(root))
+    }
+
+    static func fanOut(_ i: Int) -> String {
+        let d = Array("0123456789abcdef")
+        return String(d[i >> 4]) + String(d[i & 15])
+    }
+
+    /// The file of an object.
+    public func path(of id: ObjectID) -> String {
+        let hex = id.hex
+        return root + "/" + hex.prefix(2) + "/" + hex.dropFirst(2)
+    }
+
+    /// The path shown to people: `objects/ab/cdef…`.
+    public func displayPath(of id: ObjectID) -> String {
+        let hex = id.hex
+        return displayRoot + "/" + hex.prefix(2) + "/" + hex.dropFirst(2)
+    }
+
+    // MARK: put
+
+    public func put(file path: String, expected: ObjectID?) throws -> PutResult {
+        let fd = try SystemFile.openForReading(path)
+        defer { close(fd) }
+        let st = try SystemFile.status(fd, path: path)
+        guard SystemFile.isRegular(st) else { throw SystemError(errno: EISDIR, operation: "read", path: path) }
+        var source = FileSource(fd: fd, path: path, length: UInt64(st.st_size))
+        return try put(source: &source, expected: expected, path: path)
+    }
+
+    public func put(bytes: [UInt8], expected: ObjectID?) throws -> PutResult {
+        var source = MemorySource(bytes)
+        return try put(source: &source, expected: expected, path: "(memory)")
+    }
+
+    /// Stores a byte source; see `ObjectStore.put(file:expected:)`.
+    public func put(source: inout some ByteSource, expected: ObjectID?, path: String) throws -> PutResult {
+        // Known name, already stored: only prove the source is that content (hashing, no writing).
+        if let expected, let size = try storedSize(expected) {
+            let encoded = try ObjectEncoder.encode(&source, policy: policy, path: path, hashOnly: true) { _ in }
+            guard encoded.id == expected else { throw ObjectFault.hashMismatch(found: encoded.id) }
+            let codec = (try? header(expected).codec) ?? .raw
+            return PutResult(id: expected, codec: codec, originalSize: encoded.originalLength, storedSize: size, existed: true)
+        }
+        let temp = root + "/.tmp-" + SystemFile.randomSuffix()
+        let fd = try SystemFile.createExclusive(temp, mode: 0o644)
+        var closed = false
+        do {
+            let encoded = try ObjectEncoder.encode(&source, policy: policy, path: path) { chunk in
+                try SystemFile.write(fd, chunk, path: temp)
+            }
+            if let expected, encoded.id != expected { throw ObjectFault.hashMismatch(found: encoded.id) }
+            guard fchmod(fd, 0o444) == 0 else { throw SystemError(errno: errno, operation: "chmod", path: temp) }
+            try SystemFile.sync(fd, path: temp)
+            close(fd); closed = true
+            let final = self.path(of: encoded.id)
+            let existed = try renameNoReplace(temp, final)
+            if existed {
+                unlink(temp)
+                let size = try storedSize(encoded.id) ?? encoded.storedLength
+                let codec = (try? header(encoded.id).codec) ?? encoded.codec
+                return PutResult(id: encoded.id, codec: codec, originalSize: encoded.originalLength, storedSize: size, existed: true)
+            }
+            try SystemFile.syncDirectory(SystemFile.parentFolder(final))
+            return PutResult(id: encoded.id, codec: encoded.codec, originalSize: encoded.originalLength,
+                             storedSize: encoded.storedLength, existed: false)
+        } catch {
+            if !closed { close(fd) }
+            unlink(temp)
+            throw error
+        }
+    }
+
+    /// Renames without ever replacing an existing object; returns true when the target existed.
+    private func renameNoReplace(_ from: String, _ to: String) throws -> Bool {
+        if choso_rename_noreplace(AT_FDCWD, from, AT_FDCWD, to) == 0 { return false }
+        let e = errno
+        if e == EEXIST { return true }
+        if e == ENOSYS || e == EINVAL {
+            // File systems without renameat2: link() also refuses to replace, atomically.
+            if link(from, to) == 0 { unlink(from); return false }
+            if errno == EEXIST { return true }
+            throw SystemError(errno: errno, operation: "link", path: to)
+        }
+        throw SystemError(errno: e, operation: "rename", path: to)
+    }
+
+    // MARK: get
+
+    public func get(_ id: ObjectID, into sink: (UnsafeRawBufferPointer) throws -> Void) throws -> ObjectInfo {
+        let p = path(of: id)
+        let fd: Int32
+        do { fd = try SystemFile.openForReading(p, followSymlinks: false) } catch {
+            switch error.errno {
+            case ENOENT: throw ObjectFault.missing
+            case ELOOP: throw ObjectFault.notRegular("a symbolic link")
+            default: throw ObjectFault.unreadable(error.reason)
+            }
+        }
+        defer { close(fd) }
+        let st = try SystemFile.status(fd, path: p)
+        guard SystemFile.isRegular(st) else { throw ObjectFault.notRegular(SystemFile.isDirectory(st) ? "a folder" : "a special file") }
+        let decoder = ObjectDecoder(expected: id)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: CompressionPolicy.chunkSize, alignment: 64)
+        defer { buffer.deallocate() }
+        while true {
+            let n: Int
+            do { n = try SystemFile.read(fd, into: buffer, path: p) } catch { throw ObjectFault.unreadable(error.reason) }
+            if n == 0 { break }
+            try decoder.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), emit: sink)
+        }
+        let r = try decoder.finish()
+        return ObjectInfo(id: id, codec: r.header.codec, originalSize: r.header.originalLength, storedSize: r.storedSize)
+    }
+
+    // MARK: metadata
+
+    public func contains(_ id: ObjectID) throws -> Bool { SystemFile.linkStatus(path(of: id)) != nil }
+
+    public func storedSize(_ id: ObjectID) throws -> UInt64? {
+        guard let st = SystemFile.linkStatus(path(of: id)), SystemFile.isRegular(st) else { return nil }
+        return UInt64(st.st_size)
+    }
+
+    public func header(_ id: ObjectID) throws -> ObjectHeader {
+        let p = path(of: id)
+        let fd: Int32
+        do { fd = try SystemFile.openForReading(p, followSymlinks: false) } catch {
+            if error.errno == ENOENT { throw ObjectFault.missing }
+            throw ObjectFault.unreadable(error.reason)
+        }
+        defer { close(fd) }
+        var b = [UInt8](repeating: 0, count: ObjectHeader.size)
+        let n = try b.withUnsafeMutableBytes { try SystemFile.readFully(fd, into: $0, path: p) }
+        guard n == ObjectHeader.size else { throw ObjectFault.truncated("\(n) of the 32 header bytes") }
+        do { return try ObjectHeader(parsing: b) } catch { throw ObjectFault.headerCorrupt(error) }
+    }
+
+    public func remove(_ id: ObjectID) throws {
+        let p = path(of: id)
+        try SystemFile.remove(p)
+        try SystemFile.syncDirectory(SystemFile.parentFolder(p))
+    }
+
+    // MARK: list
+
+    public func list(_ body: ([StoreEntry]) throws -> Void) throws {
+        let now = SystemFile.now()
+        // Files directly in objects/: writers' temp files, or strays.
+        var top: [StoreEntry] = []
+        var fanOuts: Set<String> = []
+        for (name, type) in try SystemFile.listDirectory(root).sorted(by: { $0.name < $1.name }) {
+            let full = root + "/" + name
+            let shown = displayRoot + "/" + name
+            if name.count == 2 && name.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) && type == UInt8(DT_DIR) {
+                fanOuts.insert(name); continue
+            }
+            top.append(classify(name: name, full: full, shown: shown, type: type, now: now, fanOut: nil))
+        }
+        try body(top)
+        for i in 0..<256 {
+            let prefix = LocalObjectStore.fanOut(i)
+            guard fanOuts.contains(prefix) else { continue }
+            let folder = root + "/" + prefix
+            var entries: [StoreEntry] = []
+            for (name, type) in try SystemFile.listDirectory(folder).sorted(by: { $0.name < $1.name }) {
+                entries.append(classify(name: name, full: folder + "/" + name,
+                                        shown: displayRoot + "/" + prefix + "/" + name, type: type, now: now, fanOut: prefix))
+            }
+            try body(entries)
+        }
+    }
+
+    private func classify(name: String, full: String, shown: String, type: UInt8, now: Double, fanOut: String?) -> StoreEntry {
+        let st = SystemFile.linkStatus(full)
+        let isTemp = name.hasPrefix(".tmp-")
+        if isTemp, let st, SystemFile.isRegular(st) {
+            return .temporary(path: shown, ageSeconds: max(0, now - Double(st.st_mtim.tv_sec)))
+        }
+        guard let st else { return .unexpected(path: shown) }
+        if let fanOut, name.count == 62, let id = ObjectID(hex: fanOut + name), id.hex == fanOut + name {
+            if SystemFile.isRegular(st) { return .object(id, storedSize: UInt64(st.st_size), path: shown) }
+            return .notRegular(path: shown, kind: SystemFile.isSymlink(st) ? "a symbolic link" : SystemFile.isDirectory(st) ? "a folder" : "a special file")
+        }
+        if SystemFile.isSymlink(st) { return .notRegular(path: shown, kind: "a symbolic link") }
+        return .unexpected(path: shown)
+    }
+}

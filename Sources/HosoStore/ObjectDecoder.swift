@@ -1,0 +1,162 @@
+internal import CHosoZlib
+public import HosoCore
+
+/// Streams a stored object back to its original bytes and proves it is intact: header sound,
+/// payload decoded within the recorded length (a compression bomb under a valid name is detected,
+/// never obeyed), content rehashed and compared with the name, nothing after the payload.
+///
+/// Fed with the stored bytes in chunks of any size; hands out original bytes as they are decoded.
+/// Callers must not trust what they received until `finish()` returns.
+public final class ObjectDecoder {
+    private let expected: ObjectID?
+    private var headerBuffer: [UInt8] = []
+    private(set) public var header: ObjectHeader?
+    private var hasher = ObjectHasher()
+    private var produced: UInt64 = 0
+    private var inflater: Inflater?
+    /// Set once the payload is complete (gzip: the member that reached the recorded length ended).
+    private var complete = false
+    private var storedBytes: UInt64 = 0
+
+    /// - Parameter expected: the name the content must hash to (nil: only decode and report the hash).
+    public init(expected: ObjectID?) { self.expected = expected }
+
+    /// Decodes one more chunk of stored bytes, passing decoded original bytes to `emit`.
+    /// - Throws: `ObjectFault` at the first sign of damage; the caller stops reading.
+    public func feed(_ chunk: UnsafeRawBufferPointer,
+                     emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        storedBytes += UInt64(chunk.count)
+        var rest = chunk
+        if header == nil {
+            let need = ObjectHeader.size - headerBuffer.count
+            let take = min(need, rest.count)
+            headerBuffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[0..<take]))
+            rest = UnsafeRawBufferPointer(rebasing: rest[take...])
+            guard headerBuffer.count == ObjectHeader.size else { return }
+            do { header = try ObjectHeader(parsing: headerBuffer) } catch { throw ObjectFault.headerCorrupt(error) }
+            if header!.codec == .gzip { inflater = try Inflater() }
+            if header!.originalLength == 0 && header!.codec == .raw { complete = true }
+        }
+        guard !rest.isEmpty, let header else { return }
+        if complete { throw ObjectFault.trailingData }
+        switch header.codec {
+        case .raw:
+            let remaining = header.originalLength - produced
+            if UInt64(rest.count) > remaining {
+                if remaining > 0 { try take(UnsafeRawBufferPointer(rebasing: rest[0..<Int(remaining)]), emit) }
+                throw ObjectFault.trailingData
+            }
+            try take(rest, emit)
+            if produced == header.originalLength { complete = true }
+        case .gzip:
+            try inflate(rest, header: header, emit)
+        }
+    }
+
+    private func take(_ b: UnsafeRawBufferPointer, _ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        hasher.update(b)
+        produced += UInt64(b.count)
+        try emit(b)
+    }
+
+    private func inflate(_ input: UnsafeRawBufferPointer, header: ObjectHeader,
+                         _ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let z = inflater else { return }
+        var input = input
+        while !input.isEmpty {
+            if complete { throw ObjectFault.trailingData }
+            // Never ask zlib for more than one byte past the recorded length.
+            let allowed = header.originalLength - produced + 1
+            let (consumed, out, ended) = try z.step(input, maxOutput: Int(min(UInt64(z.capacity), allowed)))
+            input = UnsafeRawBufferPointer(rebasing: input[consumed...])
+            if out.count > 0 {
+                if produced + UInt64(out.count) > header.originalLength {
+                    throw ObjectFault.sizeMismatch(expected: header.originalLength, found: produced + UInt64(out.count))
+                }
+                try take(out, emit)
+            }
+            if ended {
+                if produced == header.originalLength {
+                    complete = true
+                } else {
+                    z.reset()   // the next gzip member follows
+                }
+            } else if consumed == 0 && out.count == 0 {
+                break   // zlib needs more input
+            }
+        }
+    }
+
+    /// Declares the end of the stored bytes and checks the whole object.
+    /// - Returns: the header and the hash of the decoded content (equal to `expected` when given).
+    /// - Throws: `ObjectFault` when the object is incomplete, wrong-sized or not what its name says.
+    @discardableResult
+    public func finish() throws -> (header: ObjectHeader, id: ObjectID, storedSize: UInt64) {
+        guard let header else { throw ObjectFault.truncated("\(headerBuffer.count) of the 32 header bytes") }
+        if !complete {
+            if header.codec == .gzip && inflater?.midMember == true {
+                throw ObjectFault.truncated("the compressed stream ends inside a member after \(produced) of \(header.originalLength) bytes")
+            }
+            throw ObjectFault.truncated("\(produced) of \(header.originalLength) bytes present")
+        }
+        let id = hasher.finalize()
+        if let expected, id != expected { throw ObjectFault.hashMismatch(found: id) }
+        return (header, id, storedBytes)
+    }
+}
+
+/// A zlib inflater for concatenated gzip members, with one owner and a stable address.
+final class Inflater {
+    private let stream: UnsafeMutablePointer<z_stream>
+    private let outBuffer: UnsafeMutableRawBufferPointer
+    let capacity = 256 << 10
+    /// Whether input has been consumed since the last member ended.
+    private(set) var midMember = false
+
+    init() throws {
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        outBuffer = .allocate(byteCount: capacity, alignment: 64)
+        // 15 + 16: gzip framing only (a raw zlib or deflate stream is corruption here).
+        let rc = choso_inflateInit2(stream, 15 + 16)
+        guard rc == Z_OK else {
+            stream.deallocate(); outBuffer.deallocate()
+            throw ObjectFault.unreadable("zlib could not start (code \(rc))")
+        }
+    }
+
+    deinit {
+        inflateEnd(stream)
+        stream.deinitialize(count: 1)
+        stream.deallocate()
+        outBuffer.deallocate()
+    }
+
+    func reset() { inflateReset(stream); midMember = false }
+
+    /// Inflates from `input` into the internal buffer, producing at most `maxOutput` bytes.
+    /// - Returns: input bytes consumed, the output produced (valid until the next call), and
+    ///   whether a member ended.
+    func step(_ input: UnsafeRawBufferPointer, maxOutput: Int) throws -> (Int, UnsafeRawBufferPointer, Bool) {
+        let inBase = UnsafeMutablePointer(mutating: input.baseAddress!.assumingMemoryBound(to: Bytef.self))
+        stream.pointee.next_in = inBase
+        stream.pointee.avail_in = UInt32(min(input.count, Int(UInt32.max)))
+        stream.pointee.next_out = outBuffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
+        stream.pointee.avail_out = UInt32(max(1, maxOutput))
+        let before = stream.pointee.avail_in
+        let rc = CHosoZlib.inflate(stream, Z_NO_FLUSH)
+        let consumed = Int(before - stream.pointee.avail_in)
+        let produced = Int(UInt32(max(1, maxOutput)) - stream.pointee.avail_out)
+        if consumed > 0 { midMember = true }
+        switch rc {
+        case Z_OK, Z_BUF_ERROR:
+            return (consumed, UnsafeRawBufferPointer(rebasing: outBuffer[0..<produced]), false)
+        case Z_STREAM_END:
+            midMember = false
+            return (consumed, UnsafeRawBufferPointer(rebasing: outBuffer[0..<produced]), true)
+        default:
+            let message = stream.pointee.msg.map { String(cString: $0) } ?? "zlib error \(rc)"
+            throw ObjectFault.corruptStream(message)
+        }
+    }
+}

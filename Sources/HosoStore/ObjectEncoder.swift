@@ -1,0 +1,105 @@
+public import HosoCore
+
+/// What encoding produced.
+public struct EncodedObject: Sendable {
+    public var id: ObjectID
+    public var codec: Codec
+    public var originalLength: UInt64
+    public var storedLength: UInt64
+}
+
+/// The changed-while-reading error: the source delivered another length than announced.
+public struct SourceChanged: Error, CustomStringConvertible {
+    public let path: String
+    public let expected: UInt64
+    public let found: UInt64
+    public var description: String {
+        "\(path) changed while it was read (\(expected) bytes announced, \(found) read); copy it again when it is complete"
+    }
+}
+
+/// Turns a byte source into an object file's bytes in one streaming pass: hashes the original
+/// bytes, picks the codec on the first chunk, compresses chunk by chunk, and hands the header and
+/// payload to a sink. Memory: one input chunk and one output chunk, whatever the source size.
+public enum ObjectEncoder {
+    /// Encodes `source` into `sink`.
+    /// - Parameters:
+    ///   - hashOnly: compute the name without producing output (used when the object may exist).
+    /// - Throws: the source's and sink's errors; `SourceChanged` when the length differs.
+    public static func encode(_ source: inout some ByteSource, policy: CompressionPolicy, path: String,
+                              hashOnly: Bool = false,
+                              sink: (UnsafeRawBufferPointer) throws -> Void) throws -> EncodedObject {
+        let length = source.length
+        let chunk = CompressionPolicy.chunkSize
+        let inCapacity = Int(min(UInt64(chunk), max(length, 1)))
+        let input = UnsafeMutableRawBufferPointer.allocate(byteCount: inCapacity, alignment: 64)
+        defer { input.deallocate() }
+        var hasher = ObjectHasher()
+        var total: UInt64 = 0
+
+        var n = try source.read(into: input)
+        total += UInt64(n)
+        hasher.update(UnsafeRawBufferPointer(rebasing: input[0..<n]))
+
+        if hashOnly {
+            while n > 0 {
+                n = try source.read(into: input)
+                total += UInt64(n)
+                hasher.update(UnsafeRawBufferPointer(rebasing: input[0..<n]))
+            }
+            guard total == length else { throw SourceChanged(path: path, expected: length, found: total) }
+            return EncodedObject(id: hasher.finalize(), codec: .raw, originalLength: total, storedLength: 0)
+        }
+
+        // Choose the codec on the first chunk.
+        var codec = Codec.raw
+        var compressor: GzipCompressor?
+        var output: UnsafeMutableRawBufferPointer?
+        var firstMember = 0
+        let first = UnsafeRawBufferPointer(rebasing: input[0..<n])
+        if n > 0 && !CompressionPolicy.isPrecompressed(first) {
+            let c = CompressorPool.shared.take(level: policy.level)
+            let out = UnsafeMutableRawBufferPointer.allocate(byteCount: c.bound(inCapacity), alignment: 64)
+            let m = c.compress(first, into: out)
+            if m > 0 && Double(m) <= Double(n) * (1 - policy.minimumSaving) {
+                codec = .gzip; compressor = c; output = out; firstMember = m
+            } else {
+                CompressorPool.shared.give(c); out.deallocate()
+            }
+        }
+        defer {
+            if let compressor { CompressorPool.shared.give(compressor) }
+            output?.deallocate()
+        }
+
+        let header = ObjectHeader(codec: codec, originalLength: length).bytes
+        var stored = UInt64(header.count)
+        try header.withUnsafeBytes { try sink($0) }
+        if codec == .gzip, let output {
+            try sink(UnsafeRawBufferPointer(rebasing: output[0..<firstMember]))
+            stored += UInt64(firstMember)
+        } else if n > 0 {
+            try sink(first)
+            stored += UInt64(n)
+        }
+        while n > 0 {
+            n = try source.read(into: input)
+            if n == 0 { break }
+            total += UInt64(n)
+            let piece = UnsafeRawBufferPointer(rebasing: input[0..<n])
+            hasher.update(piece)
+            if let compressor, let output {
+                let m = compressor.compress(piece, into: output)
+                precondition(m > 0, "libdeflate output bound too small")
+                try sink(UnsafeRawBufferPointer(rebasing: output[0..<m]))
+                stored += UInt64(m)
+            } else {
+                try sink(piece)
+                stored += UInt64(n)
+            }
+            if total > length { break }
+        }
+        guard total == length else { throw SourceChanged(path: path, expected: length, found: total) }
+        return EncodedObject(id: hasher.finalize(), codec: codec, originalLength: total, storedLength: stored)
+    }
+}

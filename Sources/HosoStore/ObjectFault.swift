@@ -1,0 +1,78 @@
+public import HosoCore
+
+/// What can be wrong with a stored object, found while reading it.
+public enum ObjectFault: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No object under that name.
+    case missing
+    /// The stored bytes end before the header or the payload is complete.
+    case truncated(String)
+    /// The content decodes, but its SHA-256 is not the object's name.
+    case hashMismatch(found: ObjectID)
+    /// The compressed payload cannot be decoded.
+    case corruptStream(String)
+    /// Bytes follow the complete payload.
+    case trailingData
+    /// The payload decodes to a length other than the header's.
+    case sizeMismatch(expected: UInt64, found: UInt64)
+    /// The header is damaged or of an unknown format.
+    case headerCorrupt(ObjectHeader.Problem)
+    /// The entry is a symbolic link, a folder or a special file.
+    case notRegular(String)
+    /// The bytes cannot be read at all.
+    case unreadable(String)
+
+    /// The stable code of this fault.
+    public var code: DiagnosticCode {
+        switch self {
+        case .missing: .objectMissing
+        case .truncated: .objectTruncated
+        case .hashMismatch: .objectHashMismatch
+        case .corruptStream: .objectCorruptStream
+        case .trailingData: .objectTrailingData
+        case .sizeMismatch: .objectSizeMismatch
+        case .headerCorrupt: .objectHeaderCorrupt
+        case .notRegular: .objectNotRegular
+        case .unreadable: .objectUnreadable
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .missing: "the object is missing"
+        case .truncated(let s): "the object is truncated: \(s)"
+        case .hashMismatch(let f): "the object's content does not match its name (content hashes to \(f.prefixed))"
+        case .corruptStream(let s): "the object's compressed stream is corrupt: \(s)"
+        case .trailingData: "the object has bytes after its complete payload"
+        case let .sizeMismatch(e, f): "the object decodes to \(f) bytes where its header records \(e)"
+        case .headerCorrupt(let p): "the object header is corrupt: \(p)"
+        case .notRegular(let s): "the store entry is not a regular file: \(s)"
+        case .unreadable(let s): "the object cannot be read: \(s)"
+        }
+    }
+
+    /// What an operator should do about this fault.
+    public var advice: String {
+        switch self {
+        case .missing, .truncated, .hashMismatch, .corruptStream, .trailingData, .sizeMismatch, .headerCorrupt:
+            "The stored copy is damaged; restore the object from a replica or backup ('hoso replicate' can copy it back), then run 'hoso verify'"
+        case .notRegular:
+            "Remove the link or special file and restore the object from a replica; the store holds only regular files"
+        case .unreadable:
+            "Check permissions and the disk (dmesg, smartctl); then run 'hoso verify' again"
+        }
+    }
+
+    /// The finding for object `id` stored at `path`.
+    public func diagnostic(id: ObjectID?, path: String?) -> Diagnostic {
+        var d = Diagnostic(code, file: path, subject: id?.prefixed, message: description, advice: advice)
+        if case let .hashMismatch(found) = self, let id {
+            d.message = "the object's content does not match its name"
+            d.expected = id.prefixed; d.found = found.prefixed
+        }
+        if case let .sizeMismatch(e, f) = self {
+            d.message = "the object decodes to a length other than its header records"
+            d.expected = "\(e) bytes"; d.found = "\(f) bytes"
+        }
+        return d
+    }
+}

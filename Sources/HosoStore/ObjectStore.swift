@@ -1,0 +1,133 @@
+public import HosoCore
+
+/// What a put did.
+public struct PutResult: Sendable, Equatable {
+    public var id: ObjectID
+    public var codec: Codec
+    public var originalSize: UInt64
+    /// Bytes on the storage, header included (of the existing copy when `existed`).
+    public var storedSize: UInt64
+    /// The object was already stored; nothing was written.
+    public var existed: Bool
+
+    public init(id: ObjectID, codec: Codec, originalSize: UInt64, storedSize: UInt64, existed: Bool) {
+        self.id = id; self.codec = codec; self.originalSize = originalSize
+        self.storedSize = storedSize; self.existed = existed
+    }
+
+    /// The share of the original size saved by compression (0 for raw objects).
+    public var saving: Double {
+        originalSize == 0 ? 0 : max(0, 1 - Double(storedSize) / Double(originalSize))
+    }
+}
+
+/// An object as read back: its header and sizes, after verification.
+public struct ObjectInfo: Sendable, Equatable {
+    public var id: ObjectID
+    public var codec: Codec
+    public var originalSize: UInt64
+    public var storedSize: UInt64
+    public var saving: Double { originalSize == 0 ? 0 : max(0, 1 - Double(storedSize) / Double(originalSize)) }
+}
+
+/// One entry found when listing a store.
+public enum StoreEntry: Sendable, Equatable {
+    /// A regular file under a valid object name.
+    case object(ObjectID, storedSize: UInt64, path: String)
+    /// A writer's temporary file (a running writer's, or left by a crash).
+    case temporary(path: String, ageSeconds: Double)
+    /// A symbolic link, folder or special file where an object should be.
+    case notRegular(path: String, kind: String)
+    /// A file whose name is not an object name, or in the wrong fan-out folder.
+    case unexpected(path: String)
+}
+
+/// Where one byte source comes from, for put.
+public protocol ByteSource {
+    /// The number of bytes the source will deliver.
+    var length: UInt64 { get }
+    /// Reads the next bytes; 0 at the end.
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+}
+
+/// The storage protocol: everything above it (ingest, verify, export) talks only to this, so a
+/// second backend (an S3-compatible object store) needs no change above the store.
+///
+/// Every read verifies: there is no way to get bytes that were not checked against the name.
+public protocol ObjectStore: Sendable {
+    /// Stores the file at `path`. When `expected` is given, the content must hash to it; otherwise
+    /// nothing is stored and `ObjectFault.hashMismatch` is thrown.
+    func put(file path: String, expected: ObjectID?) throws -> PutResult
+
+    /// Stores bytes held in memory (manifests, ledger entries, dossier XML).
+    func put(bytes: [UInt8], expected: ObjectID?) throws -> PutResult
+
+    /// Streams the verified original bytes of `id` to `sink`. The sink sees bytes before the final
+    /// check; when this throws, whatever the sink received must be discarded.
+    /// - Throws: `ObjectFault` when the object is missing or damaged; `SystemError` for I/O.
+    func get(_ id: ObjectID, into sink: (UnsafeRawBufferPointer) throws -> Void) throws -> ObjectInfo
+
+    /// Whether an object of that name is stored (not whether it is intact).
+    func contains(_ id: ObjectID) throws -> Bool
+
+    /// The stored size of an object, or nil when it is absent (a quick, content-free check).
+    func storedSize(_ id: ObjectID) throws -> UInt64?
+
+    /// The header of a stored object, read without decoding the payload.
+    func header(_ id: ObjectID) throws -> ObjectHeader
+
+    /// Every entry of the store, in a stable order, one fan-out group at a time.
+    func list(_ body: ([StoreEntry]) throws -> Void) throws
+
+    /// Removes an object (repair and garbage collection only).
+    func remove(_ id: ObjectID) throws
+
+    /// A human-readable location of the store (a folder, an s3:// URL).
+    var location: String { get }
+}
+
+extension ObjectStore {
+    /// The verified bytes of a small object, held in memory.
+    /// - Parameter limit: the largest object accepted.
+    public func bytes(of id: ObjectID, limit: Int = 64 << 20) throws -> [UInt8] {
+        var out: [UInt8] = []
+        let h = try header(id)
+        guard h.originalLength <= UInt64(limit) else {
+            throw HosoError(.fileTooLarge, subject: id.prefixed,
+                            message: "the object is \(h.originalLength) bytes, more than the \(limit) expected here",
+                            advice: "This object cannot be a manifest or ledger entry; run 'hoso verify'")
+        }
+        out.reserveCapacity(Int(h.originalLength))
+        _ = try get(id) { out.append(contentsOf: $0) }
+        return out
+    }
+}
+
+/// A byte source over memory.
+public struct MemorySource: ByteSource {
+    let bytes: [UInt8]
+    var offset = 0
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public var length: UInt64 { UInt64(bytes.count) }
+    public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = min(buffer.count, bytes.count - offset)
+        if n > 0 {
+            bytes.withUnsafeBytes { src in
+                buffer.baseAddress!.copyMemory(from: src.baseAddress! + offset, byteCount: n)
+            }
+        }
+        offset += n
+        return n
+    }
+}
+
+/// A byte source over an open file.
+public struct FileSource: ByteSource {
+    let fd: Int32
+    let path: String
+    public let length: UInt64
+    public init(fd: Int32, path: String, length: UInt64) { self.fd = fd; self.path = path; self.length = length }
+    public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        try SystemFile.readFully(fd, into: buffer, path: path)
+    }
+}

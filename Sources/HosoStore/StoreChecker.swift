@@ -1,0 +1,131 @@
+public import HosoCore
+import Synchronization
+
+/// Checks a store on its own, like `git fsck` or `restic check --read-data`: walks every entry,
+/// verifies every object, keeps going after each problem, and returns typed findings. Never writes.
+public struct StoreChecker: Sendable {
+    public enum Level: String, Sendable {
+        /// Header and size only: no payload read.
+        case quick
+        /// Every byte decoded and rehashed.
+        case full
+    }
+
+    /// The outcome of a check.
+    public struct Report: Sendable {
+        public var findings: [Diagnostic] = []
+        public var objects = 0
+        public var storedBytes: UInt64 = 0
+        public var originalBytes: UInt64 = 0
+        /// Objects that verified cleanly (full level), with the time they were verified.
+        public var verified: [ObjectID] = []
+        public var errorCount: Int { findings.filter { $0.severity == .error }.count }
+        public var warningCount: Int { findings.filter { $0.severity == .warning }.count }
+    }
+
+    public let store: any ObjectStore
+    public let level: Level
+    public let workers: Int
+
+    public init(store: any ObjectStore, level: Level = .full, workers: Int = Parallel.defaultWorkers) {
+        self.store = store; self.level = level; self.workers = workers
+    }
+
+    /// Checks one object.
+    /// - Returns: nil when intact, else the fault found, and the original size when known.
+    public func check(_ id: ObjectID, storedSize: UInt64?) -> (fault: ObjectFault?, originalSize: UInt64) {
+        switch level {
+        case .quick:
+            do {
+                let h = try store.header(id)
+                let size: UInt64?
+                if let storedSize { size = storedSize } else { size = try store.storedSize(id) }
+                guard let size else { return (.missing, 0) }
+                if h.codec == .raw {
+                    let expected = UInt64(ObjectHeader.size) + h.originalLength
+                    if size < expected { return (.truncated("\(size) of \(expected) bytes present"), h.originalLength) }
+                    if size > expected { return (.trailingData, h.originalLength) }
+                } else if size <= UInt64(ObjectHeader.size) && h.originalLength > 0 {
+                    return (.truncated("no compressed payload"), h.originalLength)
+                }
+                return (nil, h.originalLength)
+            } catch let f as ObjectFault {
+                return (f, 0)
+            } catch {
+                return (.unreadable("\(error)"), 0)
+            }
+        case .full:
+            do {
+                let info = try store.get(id) { _ in }
+                return (nil, info.originalSize)
+            } catch let f as ObjectFault {
+                return (f, 0)
+            } catch {
+                return (.unreadable("\(error)"), 0)
+            }
+        }
+    }
+
+    /// Checks the whole store.
+    /// - Parameters:
+    ///   - expected: objects that must be present (from the ledger); each absent one is a finding.
+    ///   - progress: called after each checked object with the stored bytes it had.
+    public func run(expected: Set<ObjectID>? = nil,
+                    progress: (@Sendable (UInt64) -> Void)? = nil) throws -> Report {
+        var report = Report()
+        var seen = Set<ObjectID>()
+        try store.list { entries in
+            var objects: [(ObjectID, UInt64, String)] = []
+            for e in entries {
+                switch e {
+                case let .object(id, size, path):
+                    objects.append((id, size, path)); seen.insert(id)
+                case let .temporary(path, age):
+                    report.findings.append(Diagnostic(.objectStaleTemp, file: path,
+                        message: "a temporary file is left in the store (\(Self.age(age)) old)",
+                        advice: "It is the remains of an interrupted write, or of a writer still running; the next 'hoso ingest' removes it, or delete it once no writer runs"))
+                case let .notRegular(path, kind):
+                    report.findings.append(Diagnostic(.objectNotRegular, file: path,
+                        message: "the store entry is \(kind), not a regular file",
+                        advice: ObjectFault.notRegular(kind).advice))
+                case let .unexpected(path):
+                    report.findings.append(Diagnostic(.objectUnexpectedFile, file: path,
+                        message: "the file's name is not an object name in its fan-out folder",
+                        expected: "objects/<2 hex digits>/<62 hex digits>", found: path,
+                        advice: "Something other than hoso wrote into the store; move the file out, then run 'hoso verify'"))
+                }
+            }
+            let results = Mutex<[(Int, ObjectFault?, UInt64)]>([])
+            let items = objects
+            let checker = self
+            Parallel.forEach(count: items.count, workers: workers) { i in
+                let (fault, original) = checker.check(items[i].0, storedSize: items[i].1)
+                results.withLock { $0.append((i, fault, original)) }
+                progress?(items[i].1)
+            }
+            for (i, fault, original) in results.withLock({ $0 }).sorted(by: { $0.0 < $1.0 }) {
+                report.objects += 1
+                report.storedBytes += items[i].1
+                report.originalBytes += original
+                if let fault {
+                    report.findings.append(fault.diagnostic(id: items[i].0, path: items[i].2))
+                } else if level == .full {
+                    report.verified.append(items[i].0)
+                }
+            }
+        }
+        if let expected {
+            for id in expected.subtracting(seen).sorted() {
+                report.findings.append(ObjectFault.missing.diagnostic(id: id, path: nil))
+            }
+        }
+        return report
+    }
+
+    static func age(_ seconds: Double) -> String {
+        if seconds < 120 { return "\(Int(seconds)) s" }
+        if seconds < 7200 { return "\(Int(seconds / 60)) min" }
+        if seconds < 172800 { return "\(Int(seconds / 3600)) h" }
+        return "\(Int(seconds / 86400)) days"
+    }
+}

@@ -1,0 +1,166 @@
+public import HosoCore
+
+/// Checks made on the raw bytes of an XML file before libxml2 sees them: emptiness, compression,
+/// encoding (UTF-8 only, with the exact position of the first bad byte) and any DOCTYPE.
+///
+/// Pure functions over bytes, so every branch is unit-tested without a parser.
+public enum XMLPrecheck {
+    /// The first problem with `bytes`, or nil when they may be given to the parser.
+    public static func check(_ bytes: UnsafeRawBufferPointer, file: String) -> Diagnostic? {
+        let n = bytes.count
+        if n == 0 || bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+            return Diagnostic(.emptyFile, file: file, message: n == 0 ? "the file is empty" : "the file holds only white space",
+                              expected: "a dossier XML document", found: "\(n) bytes",
+                              advice: "Export the dossier's metadata again; an empty file usually means an interrupted copy")
+        }
+        if let kind = compressionKind(bytes) {
+            return Diagnostic(.compressedInput, file: file, line: 1, column: 1,
+                              message: "the file is \(kind)-compressed, not XML",
+                              expected: "plain UTF-8 XML", found: "\(kind) data",
+                              advice: "Decompress the file and validate the XML inside it; hoso never decompresses XML itself, to rule out compression bombs")
+        }
+        if n >= 2 && ((bytes[0] == 0xFE && bytes[1] == 0xFF) || (bytes[0] == 0xFF && bytes[1] == 0xFE)) {
+            return Diagnostic(.notUTF8, file: file, line: 1, column: 1,
+                              message: "the file is UTF-16 (it starts with a UTF-16 byte-order mark)",
+                              expected: "UTF-8", found: "UTF-16",
+                              advice: "Convert the file to UTF-8 (for example: iconv -f UTF-16 -t UTF-8) and change its encoding declaration")
+        }
+        if let bad = firstInvalidUTF8(bytes) {
+            let (line, column) = position(of: bad, in: bytes)
+            let shown = (bad..<min(n, bad + 4)).map { hexByte(bytes[$0]) }.joined(separator: " ")
+            let isNUL = bytes[bad] == 0
+            return Diagnostic(.notUTF8, file: file, line: line, column: column,
+                              message: isNUL ? "the file contains a NUL byte (is it UTF-16 without a byte-order mark?)"
+                                             : "the file is not valid UTF-8 at byte offset \(bad)",
+                              expected: "UTF-8", found: "bytes \(shown)",
+                              advice: "Convert the file to UTF-8; if the text was written in a legacy Vietnamese encoding (TCVN3, VNI, CP1258), convert it from that encoding")
+        }
+        if let declared = declaredEncoding(bytes) {
+            let lower = declared.lowercased()
+            if lower != "utf-8" && lower != "utf8" {
+                return Diagnostic(.notUTF8, file: file, line: 1, column: 1,
+                                  message: "the XML declaration names the encoding '\(declared)'",
+                                  expected: "encoding=\"UTF-8\" (or no declaration)", found: "encoding=\"\(declared)\"",
+                                  advice: "Convert the file to UTF-8 and declare encoding=\"UTF-8\"")
+            }
+        }
+        if let at = doctypeOffset(bytes) {
+            let (line, column) = position(of: at, in: bytes)
+            return Diagnostic(.doctypeForbidden, file: file, line: line, column: column,
+                              message: "the document has a DOCTYPE declaration",
+                              expected: "no DOCTYPE (dossier XML is validated by its XSD)", found: "<!DOCTYPE",
+                              advice: "Remove the DOCTYPE; hoso refuses DTDs and entities, which can read local files, reach the network or expand without bound")
+        }
+        return nil
+    }
+
+    static func compressionKind(_ b: UnsafeRawBufferPointer) -> String? {
+        func starts(_ magic: [UInt8]) -> Bool {
+            b.count >= magic.count && magic.indices.allSatisfy { b[$0] == magic[$0] }
+        }
+        if starts([0x1F, 0x8B]) { return "gzip" }
+        if starts([0x50, 0x4B, 0x03, 0x04]) { return "zip" }
+        if starts([0x28, 0xB5, 0x2F, 0xFD]) { return "zstd" }
+        if starts([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { return "xz" }
+        if starts([0x42, 0x5A, 0x68]) { return "bzip2" }
+        return nil
+    }
+
+    /// The offset of the first byte that is not part of a well-formed UTF-8 sequence (overlongs,
+    /// surrogates and values above U+10FFFF are ill-formed), or of the first NUL byte.
+    public static func firstInvalidUTF8(_ b: UnsafeRawBufferPointer) -> Int? {
+        let n = b.count
+        var i = 0
+        while i < n {
+            let c = b[i]
+            if c < 0x80 {
+                if c == 0 { return i }
+                i &+= 1; continue
+            }
+            var need = 0
+            var lo: UInt8 = 0x80, hi: UInt8 = 0xBF
+            switch c {
+            case 0xC2...0xDF: need = 1
+            case 0xE0: need = 2; lo = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: need = 2
+            case 0xED: need = 2; hi = 0x9F
+            case 0xF0: need = 3; lo = 0x90
+            case 0xF1...0xF3: need = 3
+            case 0xF4: need = 3; hi = 0x8F
+            default: return i
+            }
+            guard i + need < n else { return i }
+            let c1 = b[i + 1]
+            guard c1 >= lo && c1 <= hi else { return i }
+            for k in 2..<(need + 1) where need >= 2 {
+                guard b[i + k] & 0xC0 == 0x80 else { return i }
+            }
+            i &+= need + 1
+        }
+        return nil
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    public static func position(of offset: Int, in b: UnsafeRawBufferPointer) -> (line: Int, column: Int) {
+        var line = 1, column = 1
+        var i = 0
+        while i < offset && i < b.count {
+            if b[i] == 0x0A { line += 1; column = 1 } else if b[i] & 0xC0 != 0x80 { column += 1 }
+            i += 1
+        }
+        return (line, column)
+    }
+
+    /// The encoding named in the XML declaration, if there is one.
+    static func declaredEncoding(_ b: UnsafeRawBufferPointer) -> String? {
+        var start = 0
+        if b.count >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF { start = 3 }
+        let prefix = Array("<?xml".utf8)
+        guard b.count >= start + 5, (0..<5).allSatisfy({ b[start + $0] == prefix[$0] }) else { return nil }
+        var end = start
+        while end + 1 < b.count && end < start + 512 {
+            if b[end] == UInt8(ascii: "?") && b[end + 1] == UInt8(ascii: ">") { break }
+            end += 1
+        }
+        let decl = String(decoding: UnsafeRawBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
+        guard let r = decl.firstRange(of: "encoding") else { return nil }
+        var rest = decl[r.upperBound...].drop(while: { $0 == " " || $0 == "=" || $0 == "\t" })
+        guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
+        rest = rest.dropFirst()
+        return String(rest.prefix(while: { $0 != quote }))
+    }
+
+    /// The offset of a `<!DOCTYPE` in the prolog (after the declaration, comments, processing
+    /// instructions and white space), or nil.
+    public static func doctypeOffset(_ b: UnsafeRawBufferPointer) -> Int? {
+        var i = 0
+        let n = b.count
+        if n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF { i = 3 }
+        func at(_ s: String, _ k: Int) -> Bool {
+            let u = Array(s.utf8)
+            return k + u.count <= n && u.indices.allSatisfy { b[k + $0] == u[$0] }
+        }
+        while i < n {
+            let c = b[i]
+            if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { i += 1; continue }
+            if at("<?", i) {
+                i += 2
+                while i + 1 < n && !(b[i] == UInt8(ascii: "?") && b[i + 1] == UInt8(ascii: ">")) { i += 1 }
+                i += 2; continue
+            }
+            if at("<!--", i) {
+                i += 4
+                while i + 2 < n && !(b[i] == 0x2D && b[i + 1] == 0x2D && b[i + 2] == 0x3E) { i += 1 }
+                i += 3; continue
+            }
+            if at("<!DOCTYPE", i) || at("<!doctype", i) { return i }
+            return nil
+        }
+        return nil
+    }
+
+    static func hexByte(_ v: UInt8) -> String {
+        let d = Array("0123456789ABCDEF")
+        return "0x" + String(d[Int(v >> 4)]) + String(d[Int(v & 15)])
+    }
+}

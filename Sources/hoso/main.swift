@@ -1,0 +1,3 @@
+import HosoCommands
+
+Hoso.main()
