@@ -52,13 +52,15 @@ let package = Package(
                 swiftSettings: strict),
         .executableTarget(name: "hoso", dependencies: ["HosoCommands"], swiftSettings: strict),
 
-        .testTarget(name: "HosoCoreTests", dependencies: ["HosoCore"], swiftSettings: strict),
-        .testTarget(name: "HosoXMLTests", dependencies: ["HosoXML"], swiftSettings: strict),
-        .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore"], swiftSettings: strict),
-        .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex"], swiftSettings: strict),
-        .testTarget(name: "HosoArchiveTests", dependencies: ["HosoArchive"], swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["hoso"],
-                    resources: [.copy("Fixtures")], swiftSettings: strict),
+        // Helpers for the tests only (temporary folders, a dossier XML builder, the binary runner).
+        .target(name: "HosoTestSupport", swiftSettings: [.swiftLanguageMode(.v6)]),
+
+        .testTarget(name: "HosoCoreTests", dependencies: ["HosoCore", "HosoTestSupport"], swiftSettings: strict),
+        .testTarget(name: "HosoXMLTests", dependencies: ["HosoXML", "HosoTestSupport"], swiftSettings: strict),
+        .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore", "HosoTestSupport"], swiftSettings: strict),
+        .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex", "HosoTestSupport"], swiftSettings: strict),
+        .testTarget(name: "HosoArchiveTests", dependencies: ["HosoArchive", "HosoTestSupport"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["hoso", "HosoTestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -11,6 +11,6 @@ out=Sources/HosoXML/DossierSchema+Text.swift
   printf '    /// The text of schemas/dossier-1.xsd, compiled into the binary.\n'
   printf '    static let xsdText = #"""\n'
   cat schemas/dossier-1.xsd
-  printf '"""#\n}\n'
+  printf '\n"""#\n}\n'
 } > "$out"
 echo "wrote $out"

@@ -15,7 +15,9 @@ public struct Hoso: ParsableCommand {
         """,
         version: HosoVersion.text,
         subcommands: [
+            InitCommand.self,
             ValidateCommand.self,
+            ObjectCommand.self,
             ErrorsCommand.self,
         ])
 

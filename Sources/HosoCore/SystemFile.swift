@@ -87,6 +87,20 @@ public enum SystemFile {
         }
     }
 
+    /// Writes all of `buffer` at `offset` without moving the file position.
+    public static func writeAt(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, offset: Int, path: String) throws(SystemError) {
+        var done = 0
+        while done < buffer.count {
+            let n = pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SystemError(errno: errno, operation: "write", path: path)
+            }
+            if n == 0 { throw SystemError(errno: EIO, operation: "write", path: path) }
+            done += n
+        }
+    }
+
     /// Flushes a file's data and metadata to stable storage. A failure is never ignored: after a
     /// failed fsync the kernel may have dropped the dirty pages, so the write must count as lost.
     public static func sync(_ fd: Int32, path: String) throws(SystemError) {

@@ -80,10 +80,13 @@ public final class LocalObjectStore: ObjectStore {
         let fd = try SystemFile.createExclusive(temp, mode: 0o644)
         var closed = false
         do {
+            // Reserve the header; it is filled in once the payload's length and CRC are known.
+            try [UInt8](repeating: 0, count: ObjectHeader.size).withUnsafeBytes { try SystemFile.write(fd, $0, path: temp) }
             let encoded = try ObjectEncoder.encode(&source, policy: policy, path: path) { chunk in
                 try SystemFile.write(fd, chunk, path: temp)
             }
             if let expected, encoded.id != expected { throw ObjectFault.hashMismatch(found: encoded.id) }
+            try encoded.header.bytes.withUnsafeBytes { try SystemFile.writeAt(fd, $0, offset: 0, path: temp) }
             guard fchmod(fd, 0o444) == 0 else { throw SystemError(errno: errno, operation: "chmod", path: temp) }
             try SystemFile.sync(fd, path: temp)
             close(fd); closed = true

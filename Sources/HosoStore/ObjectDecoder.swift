@@ -14,9 +14,10 @@ public final class ObjectDecoder {
     private var hasher = ObjectHasher()
     private var produced: UInt64 = 0
     private var inflater: Inflater?
-    /// Set once the payload is complete (gzip: the member that reached the recorded length ended).
+    /// Set once the content is complete (gzip: the member that reached the recorded length ended).
     private var complete = false
-    private var storedBytes: UInt64 = 0
+    private var payloadSeen: UInt64 = 0
+    private var crc: UInt32 = 0
 
     /// - Parameter expected: the name the content must hash to (nil: only decode and report the hash).
     public init(expected: ObjectID?) { self.expected = expected }
@@ -25,7 +26,6 @@ public final class ObjectDecoder {
     /// - Throws: `ObjectFault` at the first sign of damage; the caller stops reading.
     public func feed(_ chunk: UnsafeRawBufferPointer,
                      emit: (UnsafeRawBufferPointer) throws -> Void) throws {
-        storedBytes += UInt64(chunk.count)
         var rest = chunk
         if header == nil {
             let need = ObjectHeader.size - headerBuffer.count
@@ -38,14 +38,12 @@ public final class ObjectDecoder {
             if header!.originalLength == 0 && header!.codec == .raw { complete = true }
         }
         guard !rest.isEmpty, let header else { return }
-        if complete { throw ObjectFault.trailingData }
+        // Nothing may follow the recorded payload.
+        if payloadSeen + UInt64(rest.count) > header.payloadLength { throw ObjectFault.trailingData }
+        payloadSeen += UInt64(rest.count)
+        crc = CRC32.update(crc, rest)
         switch header.codec {
         case .raw:
-            let remaining = header.originalLength - produced
-            if UInt64(rest.count) > remaining {
-                if remaining > 0 { try take(UnsafeRawBufferPointer(rebasing: rest[0..<Int(remaining)]), emit) }
-                throw ObjectFault.trailingData
-            }
             try take(rest, emit)
             if produced == header.originalLength { complete = true }
         case .gzip:
@@ -88,20 +86,27 @@ public final class ObjectDecoder {
     }
 
     /// Declares the end of the stored bytes and checks the whole object.
-    /// - Returns: the header and the hash of the decoded content (equal to `expected` when given).
-    /// - Throws: `ObjectFault` when the object is incomplete, wrong-sized or not what its name says.
+    /// - Returns: the header, the hash of the decoded content (equal to `expected` when given),
+    ///   and the stored size.
+    /// - Throws: `ObjectFault` when the object is incomplete, wrong-sized, altered, or not what its
+    ///   name says.
     @discardableResult
     public func finish() throws -> (header: ObjectHeader, id: ObjectID, storedSize: UInt64) {
-        guard let header else { throw ObjectFault.truncated("\(headerBuffer.count) of the 32 header bytes") }
+        guard let header else { throw ObjectFault.truncated("\(headerBuffer.count) of the \(ObjectHeader.size) header bytes present") }
+        if payloadSeen < header.payloadLength {
+            throw ObjectFault.truncated("\(payloadSeen) of \(header.payloadLength) payload bytes present")
+        }
+        let crcMatches = crc == header.payloadCRC
         if !complete {
-            if header.codec == .gzip && inflater?.midMember == true {
-                throw ObjectFault.truncated("the compressed stream ends inside a member after \(produced) of \(header.originalLength) bytes")
-            }
-            throw ObjectFault.truncated("\(produced) of \(header.originalLength) bytes present")
+            if !crcMatches { throw ObjectFault.corruptStream("the payload checksum does not match and the stream ends early") }
+            throw ObjectFault.sizeMismatch(expected: header.originalLength, found: produced)
         }
         let id = hasher.finalize()
         if let expected, id != expected { throw ObjectFault.hashMismatch(found: id) }
-        return (header, id, storedBytes)
+        if !crcMatches {
+            throw ObjectFault.corruptStream("the payload checksum does not match (stored bytes were altered where decoding does not notice)")
+        }
+        return (header, id, UInt64(ObjectHeader.size) + payloadSeen)
     }
 }
 

@@ -5,7 +5,10 @@ public struct EncodedObject: Sendable {
     public var id: ObjectID
     public var codec: Codec
     public var originalLength: UInt64
+    /// Header plus payload.
     public var storedLength: UInt64
+    /// The final header, to be written at offset 0 once the payload is out.
+    public var header: ObjectHeader
 }
 
 /// The changed-while-reading error: the source delivered another length than announced.
@@ -19,8 +22,10 @@ public struct SourceChanged: Error, CustomStringConvertible {
 }
 
 /// Turns a byte source into an object file's bytes in one streaming pass: hashes the original
-/// bytes, picks the codec on the first chunk, compresses chunk by chunk, and hands the header and
-/// payload to a sink. Memory: one input chunk and one output chunk, whatever the source size.
+/// bytes, picks the codec on the first chunk, compresses chunk by chunk, checksums the payload, and
+/// hands the payload to a sink. The header, which records the payload's length and CRC, is returned
+/// at the end: the caller writes it in front (the local store reserves the first 40 bytes and fills
+/// them in before fsync). Memory: one input chunk and one output chunk, whatever the source size.
 public enum ObjectEncoder {
     /// Encodes `source` into `sink`.
     /// - Parameters:
@@ -48,7 +53,8 @@ public enum ObjectEncoder {
                 hasher.update(UnsafeRawBufferPointer(rebasing: input[0..<n]))
             }
             guard total == length else { throw SourceChanged(path: path, expected: length, found: total) }
-            return EncodedObject(id: hasher.finalize(), codec: .raw, originalLength: total, storedLength: 0)
+            return EncodedObject(id: hasher.finalize(), codec: .raw, originalLength: total, storedLength: 0,
+                                 header: ObjectHeader(codec: .raw, originalLength: total, payloadLength: total, payloadCRC: 0))
         }
 
         // Choose the codec on the first chunk.
@@ -72,15 +78,17 @@ public enum ObjectEncoder {
             output?.deallocate()
         }
 
-        let header = ObjectHeader(codec: codec, originalLength: length).bytes
-        var stored = UInt64(header.count)
-        try header.withUnsafeBytes { try sink($0) }
+        var stored: UInt64 = 0
+        var crc: UInt32 = 0
+        func emit(_ piece: UnsafeRawBufferPointer) throws {
+            crc = CRC32.update(crc, piece)
+            stored += UInt64(piece.count)
+            try sink(piece)
+        }
         if codec == .gzip, let output {
-            try sink(UnsafeRawBufferPointer(rebasing: output[0..<firstMember]))
-            stored += UInt64(firstMember)
+            try emit(UnsafeRawBufferPointer(rebasing: output[0..<firstMember]))
         } else if n > 0 {
-            try sink(first)
-            stored += UInt64(n)
+            try emit(first)
         }
         while n > 0 {
             n = try source.read(into: input)
@@ -91,15 +99,15 @@ public enum ObjectEncoder {
             if let compressor, let output {
                 let m = compressor.compress(piece, into: output)
                 precondition(m > 0, "libdeflate output bound too small")
-                try sink(UnsafeRawBufferPointer(rebasing: output[0..<m]))
-                stored += UInt64(m)
+                try emit(UnsafeRawBufferPointer(rebasing: output[0..<m]))
             } else {
-                try sink(piece)
-                stored += UInt64(n)
+                try emit(piece)
             }
             if total > length { break }
         }
         guard total == length else { throw SourceChanged(path: path, expected: length, found: total) }
-        return EncodedObject(id: hasher.finalize(), codec: codec, originalLength: total, storedLength: stored)
+        let header = ObjectHeader(codec: codec, originalLength: total, payloadLength: stored, payloadCRC: crc)
+        return EncodedObject(id: hasher.finalize(), codec: codec, originalLength: total,
+                             storedLength: stored + UInt64(ObjectHeader.size), header: header)
     }
 }

@@ -1,7 +1,7 @@
 public import HosoCore
 
 /// What a put did.
-public struct PutResult: Sendable, Equatable {
+public struct PutResult: Sendable, Hashable {
     public var id: ObjectID
     public var codec: Codec
     public var originalSize: UInt64

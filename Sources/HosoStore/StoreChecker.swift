@@ -41,13 +41,9 @@ public struct StoreChecker: Sendable {
                 let size: UInt64?
                 if let storedSize { size = storedSize } else { size = try store.storedSize(id) }
                 guard let size else { return (.missing, 0) }
-                if h.codec == .raw {
-                    let expected = UInt64(ObjectHeader.size) + h.originalLength
-                    if size < expected { return (.truncated("\(size) of \(expected) bytes present"), h.originalLength) }
-                    if size > expected { return (.trailingData, h.originalLength) }
-                } else if size <= UInt64(ObjectHeader.size) && h.originalLength > 0 {
-                    return (.truncated("no compressed payload"), h.originalLength)
-                }
+                let expected = UInt64(ObjectHeader.size) + h.payloadLength
+                if size < expected { return (.truncated("\(size) of \(expected) bytes present"), h.originalLength) }
+                if size > expected { return (.trailingData, h.originalLength) }
                 return (nil, h.originalLength)
             } catch let f as ObjectFault {
                 return (f, 0)

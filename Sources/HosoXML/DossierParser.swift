@@ -27,6 +27,15 @@ public enum DossierParser {
         if let problem = XMLPrecheck.check(buffer, file: file) {
             return DossierParseOutcome(diagnostics: [problem], dossier: nil)
         }
+        return parseChecked(buffer: buffer, file: file, schema: schema)
+    }
+
+    /// Parses without the byte prechecks: for tests of the layers behind them only.
+    static func parseSkippingPrecheck(_ bytes: [UInt8], file: String) -> DossierParseOutcome {
+        bytes.withUnsafeBytes { parseChecked(buffer: $0, file: file, schema: .shared) }
+    }
+
+    private static func parseChecked(buffer: UnsafeRawBufferPointer, file: String, schema: DossierSchema) -> DossierParseOutcome {
         XMLLibrary.ensureInitialized()
         let collector = XMLIssueCollector()
         return withExtendedLifetime(collector) {

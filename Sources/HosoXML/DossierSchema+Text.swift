@@ -75,7 +75,7 @@ extension DossierSchema {
     <xs:restriction base="xs:string">
       <xs:minLength value="1"/>
       <xs:maxLength value="500"/>
-      <xs:pattern value=".*\S.*"/>
+      <xs:pattern value="[\s\S]*\S[\s\S]*"/>
     </xs:restriction>
   </xs:simpleType>
 
@@ -84,7 +84,7 @@ extension DossierSchema {
     <xs:restriction base="xs:string">
       <xs:minLength value="1"/>
       <xs:maxLength value="250"/>
-      <xs:pattern value=".*\S.*"/>
+      <xs:pattern value="[\s\S]*\S[\s\S]*"/>
     </xs:restriction>
   </xs:simpleType>
 
@@ -524,5 +524,6 @@ extension DossierSchema {
     </xs:complexType>
   </xs:element>
 </xs:schema>
+
 """#
 }

@@ -1,0 +1,193 @@
+import ArgumentParser
+import Foundation
+import HosoArchive
+import HosoCore
+import HosoStore
+
+/// `hoso object …`: plumbing on the object store, for people and scripts (like git's
+/// hash-object and cat-file).
+struct ObjectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "object",
+        abstract: "Low-level commands on the object store.",
+        subcommands: [ObjectPut.self, ObjectGet.self, ObjectInfoCommand.self, ObjectCheck.self])
+}
+
+struct ObjectPut: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "put",
+        abstract: "Store files as objects and print each object's name.")
+
+    @OptionGroup var archiveOptions: ArchiveOptions
+    @Argument(help: "Files to store.") var files: [String]
+    @Option(name: .long, help: "The name the (single) file must hash to; nothing is stored otherwise.")
+    var expect: String?
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if expect != nil && files.count != 1 { throw ValidationError("--expect takes exactly one file") }
+        if let expect, ObjectID(hex: expect) == nil { throw ValidationError("--expect: '\(expect)' is not an object name (64 hex digits)") }
+    }
+
+    func run() throws {
+        let archive = try archiveOptions.open()
+        let expected = expect.flatMap { ObjectID(hex: $0) }
+        let results = Parallel.map(files) { file -> Result<PutResult, any Error> in
+            Result { try archive.store.put(file: file, expected: expected) }
+        }
+        var failed = false
+        struct Entry: Encodable { let file: String; let object: String?; let codec: String?; let size: UInt64?; let stored: UInt64?; let existed: Bool?; let error: String? }
+        var entries: [Entry] = []
+        for (file, r) in zip(files, results) {
+            switch r {
+            case .success(let p):
+                entries.append(Entry(file: file, object: p.id.prefixed, codec: p.codec.description, size: p.originalSize, stored: p.storedSize, existed: p.existed, error: nil))
+                if !output.json { Console.shared.out(p.id.hex) }
+            case .failure(let e):
+                failed = true
+                let message: String
+                if case let ObjectFault.hashMismatch(found) = e {
+                    message = "E305 \(file): content hashes to \(found.prefixed), not the expected \(expected?.prefixed ?? "")"
+                } else if let s = e as? SystemError { message = s.diagnostic.description } else { message = "\(file): \(e)" }
+                entries.append(Entry(file: file, object: nil, codec: nil, size: nil, stored: nil, existed: nil, error: message))
+                if !output.json { Console.shared.err("hoso: " + message) }
+            }
+        }
+        if output.json { Console.shared.out(JSON.encode(entries)) }
+        if failed { throw ExitCode(3) }
+    }
+}
+
+struct ObjectGet: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "get",
+        abstract: "Write an object's verified original bytes to standard output or a file.",
+        discussion: """
+        With -o, the bytes go to a temp file that is renamed into place only once the object is
+        verified. On standard output, objects up to 64 MiB are verified before the first byte is
+        written; larger ones are verified in a first pass, then written while being verified again.
+        """)
+
+    @OptionGroup var archiveOptions: ArchiveOptions
+    @Argument(help: "The object name (64 hex digits, optionally after 'sha256:').") var name: String
+    @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
+
+    func run() throws {
+        let archive = try archiveOptions.open()
+        let id = try parseObjectName(name)
+        do {
+            if let output {
+                try exportVerified(archive.store, id, to: output)
+            } else {
+                let header = try archive.store.header(id)
+                if header.originalLength <= 64 << 20 {
+                    let bytes = try archive.store.bytes(of: id, limit: 64 << 20)
+                    Console.shared.flush()
+                    try bytes.withUnsafeBytes { try SystemFile.write(1, $0, path: "standard output") }
+                } else {
+                    _ = try archive.store.get(id) { _ in }
+                    _ = try archive.store.get(id) { try SystemFile.write(1, $0, path: "standard output") }
+                }
+            }
+        } catch let f as ObjectFault {
+            Console.shared.err("hoso: " + Console.shared.render(f.diagnostic(id: id, path: nil)))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Writes an object to `path` through a temp file that is renamed only after verification.
+func exportVerified(_ store: any ObjectStore, _ id: ObjectID, to path: String) throws {
+    let temp = SystemFile.parentFolder(path) + "/.hoso-tmp-" + SystemFile.randomSuffix()
+    let fd = try SystemFile.createExclusive(temp)
+    do {
+        _ = try store.get(id) { try SystemFile.write(fd, $0, path: temp) }
+        try SystemFile.sync(fd, path: temp)
+        close(fd)
+    } catch {
+        close(fd); unlink(temp)
+        throw error
+    }
+    guard rename(temp, path) == 0 else {
+        let e = errno; unlink(temp)
+        throw SystemError(errno: e, operation: "rename", path: path)
+    }
+}
+
+func parseObjectName(_ text: String) throws -> ObjectID {
+    do { return try ObjectID(parsing: text) } catch { throw ValidationError(error.description) }
+}
+
+struct ObjectInfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "info",
+        abstract: "Show an object's codec, sizes and saving (reads the whole object to verify it).")
+
+    @OptionGroup var archiveOptions: ArchiveOptions
+    @Argument(help: "The object name.") var name: String
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let archive = try archiveOptions.open()
+        let id = try parseObjectName(name)
+        let info: ObjectInfo
+        do { info = try archive.store.get(id) { _ in } } catch let f as ObjectFault {
+            if output.json { Console.shared.out(JSON.encode(DiagnosticJSON(d: f.diagnostic(id: id, path: nil)))) }
+            else { Console.shared.err("hoso: " + Console.shared.render(f.diagnostic(id: id, path: nil))) }
+            throw ExitCode(1)
+        }
+        struct Out: Encodable { let object: String; let codec: String; let size: UInt64; let stored: UInt64; let saving: Double; let verified: Bool }
+        let out = Out(object: id.prefixed, codec: info.codec.description, size: info.originalSize, stored: info.storedSize,
+                      saving: (info.saving * 10000).rounded() / 10000, verified: true)
+        if output.json { Console.shared.out(JSON.encode(out)); return }
+        Console.shared.out("""
+        object:   \(id.prefixed)
+        codec:    \(info.codec)
+        size:     \(info.originalSize) bytes (\(Format.bytes(info.originalSize)))
+        stored:   \(info.storedSize) bytes, header included
+        saving:   \(String(format: "%.1f%%", info.saving * 100))
+        verified: yes (content hashes to its name)
+        """)
+    }
+}
+
+struct ObjectCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check",
+        abstract: "Check every object of the store; report every problem (never writes).",
+        discussion: "Exit status: 0 no errors (warnings such as temp files may be listed), 1 errors found.")
+
+    @OptionGroup var archiveOptions: ArchiveOptions
+    @Flag(name: .long, help: "Check headers and sizes only, without reading the payloads.") var quick = false
+    @Option(name: .long, help: "A file listing object names that must be present (one per line).") var expect: String?
+    @Option(name: .long, help: "Parallel workers (default: one per processor).") var jobs: Int = Parallel.defaultWorkers
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let archive = try archiveOptions.open()
+        var expected: Set<ObjectID>?
+        if let expect {
+            let text = String(decoding: try SystemFile.readAll(expect, limit: 1 << 30), as: UTF8.self)
+            var set = Set<ObjectID>()
+            for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let t = line.trimmingCharacters(in: .whitespaces)
+                if t.isEmpty { continue }
+                guard let id = ObjectID(hex: t) else { throw ValidationError("\(expect):\(i + 1): '\(t)' is not an object name") }
+                set.insert(id)
+            }
+            expected = set
+        }
+        let started = SystemFile.monotonic()
+        let meter = ProgressMeter("checking", totalItems: 0)
+        let checker = StoreChecker(store: archive.store, level: quick ? .quick : .full, workers: jobs)
+        let report = try checker.run(expected: expected) { meter.advance(items: 1, bytes: $0) }
+        meter.finish()
+        let seconds = SystemFile.monotonic() - started
+        if output.json {
+            struct Out: Encodable { let objects: Int; let storedBytes: UInt64; let originalBytes: UInt64; let seconds: Double; let errors: Int; let warnings: Int; let findings: [DiagnosticJSON] }
+            Console.shared.out(JSON.encode(Out(objects: report.objects, storedBytes: report.storedBytes, originalBytes: report.originalBytes,
+                                               seconds: (seconds * 1000).rounded() / 1000, errors: report.errorCount,
+                                               warnings: report.warningCount, findings: report.findings.map { DiagnosticJSON(d: $0) })))
+        } else {
+            for f in report.findings { Console.shared.out(Console.shared.render(f)) }
+            Console.shared.out("\(report.objects) objects, \(Format.bytes(report.storedBytes)) stored (\(Format.bytes(report.originalBytes)) original) checked\(quick ? " (quick)" : "") in \(Format.duration(seconds)) (\(Format.rate(report.storedBytes, seconds))): \(report.errorCount) errors, \(report.warningCount) warnings")
+        }
+        if report.errorCount > 0 { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,195 @@
+// Helpers shared by the test targets: temporary folders, the repository's files, a builder of
+// dossier XML, and a runner for the real `hoso` binary. Not part of any product.
+import Foundation
+
+/// A temporary folder, removed when the value is released.
+public final class TemporaryFolder: @unchecked Sendable {
+    public let path: String
+
+    public init(_ label: String = "hoso-test") {
+        let template = NSTemporaryDirectory() + "/\(label)-XXXXXX"
+        var bytes = Array(template.utf8CString)
+        guard let p = mkdtemp(&bytes) else { fatalError("mkdtemp failed") }
+        path = String(cString: p)
+    }
+
+    deinit {
+        // Objects are read-only; make everything writable so the folder can go.
+        _ = try? Process.run(URL(fileURLWithPath: "/bin/chmod"), arguments: ["-R", "u+w", path]).waitUntilExit()
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// A path inside the folder.
+    public func sub(_ name: String) -> String { path + "/" + name }
+
+    /// Writes a file (making its folders), returning its path.
+    @discardableResult
+    public func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let full = sub(name)
+        try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(bytes).write(to: URL(fileURLWithPath: full))
+        return full
+    }
+
+    @discardableResult
+    public func write(_ name: String, _ text: String) throws -> String { try write(name, Array(text.utf8)) }
+}
+
+/// Files of the repository.
+public enum Repository {
+    /// The repository root, found from this file's path.
+    public static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    public static func path(_ relative: String) -> String { root + "/" + relative }
+}
+
+/// Builds dossier XML for tests, valid unless a part is overridden to break it.
+public struct DossierXML {
+    public var number = "000.00.21.H50-230512-0007"
+    public var agency = "000.00.21.H50"
+    public var title = "Đăng ký khai sinh cho cháu Nguyễn Minh Khang"
+    public var applicant = "Nguyễn Văn Hòa"
+    public var citizenID = "045090001234"
+    public var received = "2023-05-12T08:15:00+07:00"
+    public var due = "2023-05-12T16:30:00+07:00"
+    public var completed: String? = "2023-05-12T10:00:00+07:00"
+    public var status = "completed"
+    public var procedureCode = "1.001193"
+    public var procedureName = "Thủ tục đăng ký khai sinh"
+    /// (id, role, file, size, pages, sha256)
+    public var components: [(id: String, role: String, file: String, size: Int, pages: Int, sha256: String?)] = []
+    public var resultRef = "c1"
+    public var pageCount: Int?
+    public var prolog = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    public var namespace = "urn:hoso:dossier:1"
+
+    public init() {}
+
+    public var text: String {
+        let comps = components.map { c in
+            "    <component id=\"\(c.id)\" role=\"\(c.role)\" copyType=\"original\"><name>Tệp \(c.id)</name><file>\(c.file)</file><mediaType>application/pdf</mediaType><pages>\(c.pages)</pages><size>\(c.size)</size>\(c.sha256.map { "<sha256>\($0)</sha256>" } ?? "")</component>"
+        }.joined(separator: "\n")
+        let pages = pageCount ?? components.reduce(0) { $0 + $1.pages }
+        return prolog + """
+        <dossier xmlns="\(namespace)" schemaVersion="1.0">
+          <dossierNumber>\(number)</dossierNumber>
+          <archivalCode><organId>\(agency)</organId><year>2023</year><fileNotation>HT.01.07</fileNotation></archivalCode>
+          <title>\(title)</title>
+          <procedure><code>\(procedureCode)</code><name>\(procedureName)</name><sector>Hộ tịch</sector><level>commune</level></procedure>
+          <receivingAgency><code>\(agency)</code><name>UBND phường 1, thị xã Quảng Trị</name></receivingAgency>
+          <handlingAgency><code>\(agency)</code><name>UBND phường 1, thị xã Quảng Trị</name></handlingAgency>
+          <applicant kind="individual"><fullName>\(applicant)</fullName><citizenId>\(citizenID)</citizenId>
+            <address><detail>12 Trần Hưng Đạo</detail><commune>Phường 1</commune><district>Thị xã Quảng Trị</district><province>Quảng Trị</province></address>
+            <phone>0912345678</phone></applicant>
+          <submissionChannel>in-person</submissionChannel>
+          <receivedAt>\(received)</receivedAt>
+          <dueAt>\(due)</dueAt>
+        \(completed.map { "  <completedAt>\($0)</completedAt>" } ?? "")
+          <status>\(status)</status>
+        \(status == "completed" || status == "returned" ? "  <result><documentType>Giấy khai sinh</documentType><number>123</number><issuedOn>2023-05-12</issuedOn><issuer>UBND phường 1</issuer><componentRef>\(resultRef)</componentRef></result>" : "")
+          <retention><permanent/><legalBasis>Thông tư 10/2022/TT-BNV</legalBasis></retention>
+          <accessMode>restricted</accessMode>
+          <language>vi</language>
+          <pageCount>\(pages)</pageCount>
+          <documentCount>\(components.count)</documentCount>
+          <components>
+        \(comps)
+          </components>
+        </dossier>
+
+        """
+    }
+
+    /// Writes a dossier folder with one file per component (content derived from the id) and
+    /// returns the folder; sizes and digests are filled in from the files written.
+    @discardableResult
+    public mutating func writeFolder(in folder: TemporaryFolder, name: String, files: [String: [UInt8]]) throws -> String {
+        for (i, c) in components.enumerated() {
+            if let bytes = files[c.file] {
+                try folder.write(name + "/" + c.file, bytes)
+                components[i].size = bytes.count
+            }
+        }
+        try folder.write(name + "/dossier.xml", text)
+        return folder.sub(name)
+    }
+}
+
+/// Runs the `hoso` binary built beside the test bundle.
+public enum Hoso {
+    public struct Outcome: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+        public var stdoutBytes: [UInt8]
+    }
+
+    /// The binary: in the same build folder as the running test bundle.
+    public static let binary: String = {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dir = (exe as NSString).deletingLastPathComponent
+        // On Linux the test runner is <build>/debug/hosoPackageTests.xctest.
+        if dir.hasSuffix(".xctest") { dir = (dir as NSString).deletingLastPathComponent }
+        return dir + "/hoso"
+    }()
+
+    /// Runs `hoso args…` and waits for it.
+    public static func run(_ args: [String], environment: [String: String] = [:], cwd: String? = nil,
+                           timeout: Double = 120) throws -> Outcome {
+        let p = try start(args, environment: environment, cwd: cwd)
+        let outPipe = p.standardOutput as! Pipe
+        let errPipe = p.standardError as! Pipe
+        // Read both pipes concurrently so a full pipe never blocks the child.
+        final class Box: @unchecked Sendable { var data = Data() }
+        let outBox = Box(), errBox = Box()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { outBox.data = outPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter()
+        DispatchQueue.global().async { errBox.data = errPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline { usleep(2000) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit(); group.wait()
+            return Outcome(status: -9, stdout: String(decoding: outBox.data, as: UTF8.self), stderr: "timed out after \(timeout) s", stdoutBytes: Array(outBox.data)) }
+        p.waitUntilExit()
+        group.wait()
+        return Outcome(status: p.terminationStatus, stdout: String(decoding: outBox.data, as: UTF8.self),
+                       stderr: String(decoding: errBox.data, as: UTF8.self), stdoutBytes: Array(outBox.data))
+    }
+
+    /// Starts `hoso args…` without waiting (for kill tests).
+    public static func start(_ args: [String], environment: [String: String] = [:], cwd: String? = nil) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "HOSO_ARCHIVE")
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        p.standardOutput = Pipe()
+        p.standardError = Pipe()
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+}
+
+/// Runs a shell command (for peers such as sha256sum and bagit.py in tests).
+public func shell(_ command: String, cwd: String? = nil) throws -> (status: Int32, output: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/sh")
+    p.arguments = ["-c", command]
+    if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = pipe
+    try p.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}

@@ -1,0 +1,58 @@
+import Testing
+@testable import HosoCore
+
+@Suite struct ObjectIDTests {
+    @Test func hashesLikeSha256sum() {
+        // sha256("abc") from FIPS 180-2.
+        let id = ObjectID.hashing(Array("abc".utf8))
+        #expect(id.hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(id.prefixed == "sha256:" + id.hex)
+        #expect(id.short == "ba7816bf8f01")
+    }
+
+    @Test func parsesWithAndWithoutPrefix() throws {
+        let hex = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        let a = try ObjectID(parsing: hex)
+        let b = try ObjectID(parsing: "sha256:" + hex)
+        let c = try ObjectID(parsing: hex.uppercased())
+        #expect(a == b && b == c)
+        #expect(a.bytes.count == 32)
+        #expect(ObjectID(bytes: a.bytes) == a)
+    }
+
+    @Test func refusesBadText() {
+        #expect(throws: ObjectIDError.self) { try ObjectID(parsing: "abc") }
+        #expect(throws: ObjectIDError.self) { try ObjectID(parsing: String(repeating: "g", count: 64)) }
+        #expect(ObjectID(hex: String(repeating: "0", count: 63)) == nil)
+    }
+
+    @Test func roundTripsRandomBytes() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let id = ObjectID(bytes: bytes)
+            #expect(id.bytes == bytes)
+            #expect(ObjectID(hex: id.hex) == id)
+        }
+    }
+
+    @Test func ordersByBytes() {
+        let a = ObjectID(bytes: [UInt8](repeating: 0, count: 31) + [1])
+        let b = ObjectID(bytes: [1] + [UInt8](repeating: 0, count: 31))
+        #expect(a < b)
+    }
+
+    @Test func streamingHasherEqualsOneShot() {
+        let data = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        var h = ObjectHasher()
+        data.withUnsafeBytes { b in
+            var off = 0
+            while off < b.count {
+                let n = min(7919, b.count - off)
+                h.update(UnsafeRawBufferPointer(rebasing: b[off..<(off + n)]))
+                off += n
+            }
+        }
+        #expect(h.finalize() == ObjectID.hashing(data))
+    }
+}

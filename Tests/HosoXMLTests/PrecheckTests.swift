@@ -1,0 +1,31 @@
+import Testing
+@testable import HosoXML
+
+@Suite struct PrecheckTests {
+    func firstBad(_ bytes: [UInt8]) -> Int? { bytes.withUnsafeBytes { XMLPrecheck.firstInvalidUTF8($0) } }
+
+    @Test func utf8Validation() {
+        #expect(firstBad(Array("Tiếng Việt 𝄞".utf8)) == nil)
+        #expect(firstBad([0x41, 0x80]) == 1)
+        #expect(firstBad([0x41, 0xE1, 0xBA]) == 1)          // truncated sequence
+        #expect(firstBad([0xE0, 0x80, 0x80]) == 0)          // overlong
+        #expect(firstBad([0xED, 0xB0, 0x80]) == 0)          // surrogate
+        #expect(firstBad([0xF5, 0x80, 0x80, 0x80]) == 0)    // above U+10FFFF
+        #expect(firstBad([0x41, 0x00]) == 1)                // NUL
+    }
+
+    @Test func positionCountsCharactersNotBytes() {
+        let text = Array("ab\nViệt x".utf8)
+        let offset = text.count - 1
+        let (line, col) = text.withUnsafeBytes { XMLPrecheck.position(of: offset, in: $0) }
+        #expect(line == 2)
+        #expect(col == 6)
+    }
+
+    @Test func doctypeOnlyInTheProlog() {
+        func at(_ s: String) -> Int? { Array(s.utf8).withUnsafeBytes { XMLPrecheck.doctypeOffset($0) } }
+        #expect(at("<?xml version=\"1.0\"?>\n<!-- x --> <!DOCTYPE a><a/>") == 33)
+        #expect(at("<a><!-- <!DOCTYPE in a comment --></a>") == nil)
+        #expect(at("\u{FEFF}<!DOCTYPE a><a/>") == 3)
+    }
+}
