@@ -2,6 +2,7 @@
 #define CHOSOSYS_SHIM_H
 #include <errno.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 
 /* renameat2(RENAME_NOREPLACE): glibc declares it only under _GNU_SOURCE, which Swift's Glibc module
@@ -10,6 +11,17 @@
 static inline int choso_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, const char *newpath) {
 #ifdef SYS_renameat2
     return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, 1u /* RENAME_NOREPLACE */);
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* syncfs(2): flush every dirty page of the file system holding fd, in one call. Declared by glibc
+   only under _GNU_SOURCE. Since Linux 5.8 it reports write-back errors. */
+static inline int choso_syncfs(int fd) {
+#ifdef SYS_syncfs
+    return (int)syscall(SYS_syncfs, fd);
 #else
     errno = ENOSYS;
     return -1;

@@ -4,15 +4,23 @@ public import HosoCore
 /// bounded whatever the batch size), and hands each result to the caller in batch order, on one
 /// thread. Applies the batch-wide rule: a dossier number is used once.
 public struct BatchRunner: Sendable {
-    public var validator: DossierValidator
+    /// The work done for each dossier, on any thread.
+    public var work: @Sendable (DossierSource) -> DossierCheck
     public var workers: Int
     /// Dossiers in flight at once.
     public var window: Int
-    /// Keep each dossier's XML bytes in its check (ingest stores them).
-    public var keepXML: Bool
 
-    public init(validator: DossierValidator, workers: Int = Parallel.defaultWorkers, window: Int = 256, keepXML: Bool = false) {
-        self.validator = validator; self.workers = workers; self.window = max(1, window); self.keepXML = keepXML
+    /// A runner that validates each dossier (and drops its XML bytes, which validation does not need).
+    public init(validator: DossierValidator, workers: Int = Parallel.defaultWorkers, window: Int = 256) {
+        self.init(workers: workers, window: window) { source in
+            var c = validator.check(source)
+            c.xmlBytes = nil
+            return c
+        }
+    }
+
+    public init(workers: Int = Parallel.defaultWorkers, window: Int = 256, work: @escaping @Sendable (DossierSource) -> DossierCheck) {
+        self.work = work; self.workers = workers; self.window = max(1, window)
     }
 
     /// Progress after each window: dossiers done and component bytes read so far.
@@ -29,15 +37,10 @@ public struct BatchRunner: Sendable {
         var done = 0
         var bytes: UInt64 = 0
         var start = 0
-        let validator = self.validator
-        let keepXML = self.keepXML
+        let work = self.work
         while start < sources.count {
             let slice = Array(sources[start..<min(sources.count, start + window)])
-            let checks = Parallel.map(slice, workers: workers) { source -> DossierCheck in
-                var c = validator.check(source)
-                if !keepXML { c.xmlBytes = nil }
-                return c
-            }
+            let checks = Parallel.map(slice, workers: workers, work)
             for var check in checks {
                 if let number = check.number {
                     if let first = firstHolder[number] {

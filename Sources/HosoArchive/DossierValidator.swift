@@ -14,19 +14,34 @@ public struct CheckedFile: Sendable {
     public var digest: ObjectID
     /// Filled when the file was stored (ingest).
     public var put: PutResult?
+    /// The file's identity on disk when it was read (for the re-ingest cache).
+    public var identity: FileIdentity
+}
+
+/// Where a file is on disk and when it last changed: equal identities mean unchanged content
+/// (as git's index assumes; the ctime cannot be set back by users).
+public struct FileIdentity: Sendable, Equatable {
+    public var device: UInt64, inode: UInt64, size: Int64, mtimeNs: Int64, ctimeNs: Int64
+    init(_ st: stat) {
+        device = UInt64(st.st_dev); inode = UInt64(st.st_ino); size = Int64(st.st_size)
+        mtimeNs = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+        ctimeNs = Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec)
+    }
 }
 
 /// Everything learned about one dossier of a batch.
 public struct DossierCheck: Sendable {
     public var source: DossierSource
     public var xmlBytes: [UInt8]?
+    /// Set when ingest found the dossier already archived without validating it again.
+    public var alreadyArchived: AlreadyArchived?
     public var dossier: Dossier?
     public var files: [CheckedFile] = []
     public var diagnostics: [Diagnostic] = []
     /// Bytes of component files read.
     public var bytesRead: UInt64 = 0
 
-    public var number: String? { dossier?.number }
+    public var number: String? { dossier?.number ?? alreadyArchived?.number }
     public var isValid: Bool { !diagnostics.contains { $0.severity == .error } }
     public var errorCodes: [DiagnosticCode] {
         Array(Set(diagnostics.filter { $0.severity == .error }.map(\.code))).sorted()
@@ -36,6 +51,17 @@ public struct DossierCheck: Sendable {
 /// What is done with each component file once its path, type and size have been checked:
 /// validation only hashes it; ingest stores it (hashing on the way). One seam, so that ingest
 /// validates exactly as `hoso validate` does.
+/// A dossier that ingest recognised as archived already: same XML, unchanged files.
+public struct AlreadyArchived: Sendable {
+    public var number: String
+    public var manifest: ObjectID
+    public var version: Int
+    public var isCurrent: Bool
+    public init(number: String, manifest: ObjectID, version: Int, isCurrent: Bool) {
+        self.number = number; self.manifest = manifest; self.version = version; self.isCurrent = isCurrent
+    }
+}
+
 public protocol ComponentFileHandler: Sendable {
     /// Reads the open file `fd` (regular, `size` bytes) and returns its digest, plus the put result
     /// when it was stored. Throws `ObjectFault.hashMismatch` when `declared` is given and differs.
@@ -59,19 +85,29 @@ public struct DossierValidator: Sendable {
     public var maxXMLBytes: Int
     public var fileHandler: any ComponentFileHandler
     public var schema: DossierSchema
+    /// Check the files of a dossier whose metadata already failed a rule (validation reports
+    /// everything; ingest, which stores the files it checks, does not touch them).
+    public var checkFilesOfInvalidDossiers: Bool
 
     public init(maxXMLBytes: Int = DossierParser.defaultMaxBytes,
                 fileHandler: any ComponentFileHandler = HashingFileHandler(),
-                schema: DossierSchema = .shared) {
+                schema: DossierSchema = .shared, checkFilesOfInvalidDossiers: Bool = true) {
         self.maxXMLBytes = maxXMLBytes; self.fileHandler = fileHandler; self.schema = schema
+        self.checkFilesOfInvalidDossiers = checkFilesOfInvalidDossiers
     }
 
     public func check(_ source: DossierSource) -> DossierCheck {
         var result = DossierCheck(source: source)
+        guard let bytes = readXML(source, into: &result) else { return result }
+        check(source, xmlBytes: bytes, into: &result)
+        return result
+    }
+
+    /// Reads the XML under the size cap; records E101/E102 and returns nil when it cannot.
+    public func readXML(_ source: DossierSource, into result: inout DossierCheck) -> [UInt8]? {
         let xml = source.xmlPath
-        let bytes: [UInt8]
         do {
-            bytes = try SystemFile.readAll(xml, limit: maxXMLBytes)
+            return try SystemFile.readAll(xml, limit: maxXMLBytes)
         } catch {
             if error.errno == EFBIG {
                 result.diagnostics.append(Diagnostic(.fileTooLarge, file: xml,
@@ -82,16 +118,21 @@ public struct DossierValidator: Sendable {
                 result.diagnostics.append(Diagnostic(.unreadableFile, file: xml, message: "the XML file cannot be read: \(error.reason)",
                                                      advice: "Check that the file exists and is readable"))
             }
-            return result
+            return nil
         }
+    }
+
+    /// Validates a dossier whose XML bytes are already read.
+    public func check(_ source: DossierSource, xmlBytes bytes: [UInt8], into result: inout DossierCheck) {
+        let xml = source.xmlPath
         result.xmlBytes = bytes
         let parsed = DossierParser.parse(bytes, file: xml, schema: schema)
         result.diagnostics += parsed.diagnostics
-        guard let dossier = parsed.dossier else { return result }
+        guard let dossier = parsed.dossier else { return }
         result.dossier = dossier
         result.diagnostics += DossierRules.check(dossier, file: xml)
-        checkFiles(dossier, source: source, into: &result)
-        return result
+        // Files are read (and, in ingest, stored) only for a dossier whose metadata is sound.
+        if result.isValid || checkFilesOfInvalidDossiers { checkFiles(dossier, source: source, into: &result) }
     }
 
     // MARK: files
@@ -166,7 +207,7 @@ public struct DossierValidator: Sendable {
             do {
                 let (digest, put) = try fileHandler.handle(fd: fd, path: path, size: size, declared: c.declaredSHA256)
                 result.bytesRead += size
-                result.files.append(CheckedFile(component: c, path: path, size: size, digest: digest, put: put))
+                result.files.append(CheckedFile(component: c, path: path, size: size, digest: digest, put: put, identity: FileIdentity(st)))
             } catch let ObjectFault.hashMismatch(found) {
                 result.bytesRead += size
                 result.diagnostics.append(Diagnostic(.digestMismatch, file: xml, line: c.line, subject: c.id,

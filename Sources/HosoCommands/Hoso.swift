@@ -17,7 +17,12 @@ public struct Hoso: ParsableCommand {
         subcommands: [
             InitCommand.self,
             ValidateCommand.self,
+            IngestCommand.self,
             ObjectCommand.self,
+            ShowCommand.self,
+            ExportCommand.self,
+            StatsCommand.self,
+            RebuildCommand.self,
             ErrorsCommand.self,
         ])
 

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 internal import CHosoSys
+import Synchronization
 public import HosoCore
 
 /// The object store on a local file system: `objects/ab/cdef…`, 256 fan-out folders made when
@@ -53,28 +54,35 @@ public final class LocalObjectStore: ObjectStore {
 
     // MARK: put
 
-    public func put(file path: String, expected: ObjectID?) throws -> PutResult {
+    public func put(file path: String, expected: ObjectID?, staging: (any StagingArea)?) throws -> PutResult {
         let fd = try SystemFile.openForReading(path)
         defer { close(fd) }
         let st = try SystemFile.status(fd, path: path)
         guard SystemFile.isRegular(st) else { throw SystemError(errno: EISDIR, operation: "read", path: path) }
         var source = FileSource(fd: fd, path: path, length: UInt64(st.st_size))
-        return try put(source: &source, expected: expected, path: path)
+        return try put(source: &source, expected: expected, path: path, staging: staging as? LocalStagingArea)
     }
 
-    public func put(bytes: [UInt8], expected: ObjectID?) throws -> PutResult {
+    public func put(bytes: [UInt8], expected: ObjectID?, staging: (any StagingArea)?) throws -> PutResult {
         var source = MemorySource(bytes)
-        return try put(source: &source, expected: expected, path: "(memory)")
+        return try put(source: &source, expected: expected, path: "(memory)", staging: staging as? LocalStagingArea)
     }
 
-    /// Stores a byte source; see `ObjectStore.put(file:expected:)`.
-    public func put(source: inout some ByteSource, expected: ObjectID?, path: String) throws -> PutResult {
-        // Known name, already stored: only prove the source is that content (hashing, no writing).
-        if let expected, let size = try storedSize(expected) {
+    public func makeStagingArea() -> any StagingArea { LocalStagingArea(store: self) }
+
+    public func put<S: ByteSource>(source: inout S, expected: ObjectID?, path: String, staging: (any StagingArea)?) throws -> PutResult {
+        try put(source: &source, expected: expected, path: path, staging: staging as? LocalStagingArea)
+    }
+
+    /// Stores a byte source; see `ObjectStore.put(file:expected:staging:)`.
+    public func put(source: inout some ByteSource, expected: ObjectID?, path: String,
+                    staging: LocalStagingArea? = nil) throws -> PutResult {
+        // Known name, already stored or staged: only prove the source is that content (hashing,
+        // no writing).
+        if let expected, let known = try knownSize(expected, staging) {
             let encoded = try ObjectEncoder.encode(&source, policy: policy, path: path, hashOnly: true) { _ in }
             guard encoded.id == expected else { throw ObjectFault.hashMismatch(found: encoded.id) }
-            let codec = (try? header(expected).codec) ?? .raw
-            return PutResult(id: expected, codec: codec, originalSize: encoded.originalLength, storedSize: size, existed: true)
+            return PutResult(id: expected, codec: known.codec, originalSize: encoded.originalLength, storedSize: known.size, existed: true)
         }
         let temp = root + "/.tmp-" + SystemFile.randomSuffix()
         let fd = try SystemFile.createExclusive(temp, mode: 0o644)
@@ -88,6 +96,18 @@ public final class LocalObjectStore: ObjectStore {
             if let expected, encoded.id != expected { throw ObjectFault.hashMismatch(found: encoded.id) }
             try encoded.header.bytes.withUnsafeBytes { try SystemFile.writeAt(fd, $0, offset: 0, path: temp) }
             guard fchmod(fd, 0o444) == 0 else { throw SystemError(errno: errno, operation: "chmod", path: temp) }
+            if let staging {
+                close(fd); closed = true
+                let result = PutResult(id: encoded.id, codec: encoded.codec, originalSize: encoded.originalLength,
+                                       storedSize: encoded.storedLength, existed: false)
+                if try storedSize(encoded.id) != nil || !staging.add(temp: temp, result: result) {
+                    unlink(temp)
+                    let known = try knownSize(encoded.id, staging)
+                    return PutResult(id: encoded.id, codec: known?.codec ?? encoded.codec, originalSize: encoded.originalLength,
+                                     storedSize: known?.size ?? encoded.storedLength, existed: true)
+                }
+                return result
+            }
             try SystemFile.sync(fd, path: temp)
             close(fd); closed = true
             let final = self.path(of: encoded.id)
@@ -108,8 +128,15 @@ public final class LocalObjectStore: ObjectStore {
         }
     }
 
+    /// The codec and stored size of an object that is stored or staged, or nil.
+    private func knownSize(_ id: ObjectID, _ staging: LocalStagingArea?) throws -> (codec: Codec, size: UInt64)? {
+        if let size = try storedSize(id) { return ((try? header(id).codec) ?? .raw, size) }
+        if let staged = staging?.staged(id) { return (staged.codec, staged.storedSize) }
+        return nil
+    }
+
     /// Renames without ever replacing an existing object; returns true when the target existed.
-    private func renameNoReplace(_ from: String, _ to: String) throws -> Bool {
+    func renameNoReplace(_ from: String, _ to: String) throws -> Bool {
         if choso_rename_noreplace(AT_FDCWD, from, AT_FDCWD, to) == 0 { return false }
         let e = errno
         if e == EEXIST { return true }
@@ -221,5 +248,72 @@ public final class LocalObjectStore: ObjectStore {
         }
         if SystemFile.isSymlink(st) { return .notRegular(path: shown, kind: "a symbolic link") }
         return .unexpected(path: shown)
+    }
+}
+
+/// The local store's staging area: temp files written in full, then one `syncfs` for all of them,
+/// then renames without replacing, then an fsync of each folder that received a name.
+public final class LocalStagingArea: StagingArea {
+    private struct State {
+        var entries: [(temp: String, result: PutResult)] = []
+        var byID: [ObjectID: PutResult] = [:]
+    }
+    private let store: LocalObjectStore
+    private let state = Mutex(State())
+
+    init(store: LocalObjectStore) { self.store = store }
+
+    /// Registers a staged temp file; false when the object is already staged (caller discards).
+    func add(temp: String, result: PutResult) -> Bool {
+        state.withLock { s in
+            if s.byID[result.id] != nil { return false }
+            s.byID[result.id] = result
+            s.entries.append((temp, result))
+            return true
+        }
+    }
+
+    func staged(_ id: ObjectID) -> PutResult? { state.withLock { $0.byID[id] } }
+
+    public var count: Int { state.withLock { $0.entries.count } }
+
+    @discardableResult
+    public func commit(keeping: Set<ObjectID>?) throws -> Int {
+        let all = state.withLock { $0.entries }
+        let pending = keeping.map { k in all.filter { k.contains($0.result.id) } } ?? all
+        if let keeping {
+            for p in all where !keeping.contains(p.result.id) { unlink(p.temp) }
+        }
+        guard !pending.isEmpty else { state.withLock { $0 = State() }; return 0 }
+        // 1. Every temp file's bytes on stable storage, in one call.
+        let fd = open(store.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError(errno: errno, operation: "open folder", path: store.root) }
+        defer { close(fd) }
+        if choso_syncfs(fd) != 0 {
+            let e = errno
+            guard e == ENOSYS else { throw SystemError(errno: e, operation: "syncfs", path: store.root) }
+            for p in pending {
+                let f = try SystemFile.openForReading(p.temp)
+                defer { close(f) }
+                try SystemFile.sync(f, path: p.temp)
+            }
+        }
+        // 2. Names, never replacing; 3. the names on stable storage.
+        var folders = Set<String>()
+        var stored = 0
+        for p in pending {
+            let final = store.path(of: p.result.id)
+            if try store.renameNoReplace(p.temp, final) { unlink(p.temp) } else { folders.insert(SystemFile.parentFolder(final)); stored += 1 }
+        }
+        for folder in folders.sorted() { try SystemFile.syncDirectory(folder) }
+        state.withLock { $0 = State() }
+        return stored
+    }
+
+    public func abandon() {
+        let pending = state.withLock { s -> [(temp: String, result: PutResult)] in
+            let e = s.entries; s = State(); return e
+        }
+        for p in pending { unlink(p.temp) }
     }
 }

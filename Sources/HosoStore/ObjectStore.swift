@@ -55,12 +55,19 @@ public protocol ByteSource {
 ///
 /// Every read verifies: there is no way to get bytes that were not checked against the name.
 public protocol ObjectStore: Sendable {
-    /// Stores the file at `path`. When `expected` is given, the content must hash to it; otherwise
-    /// nothing is stored and `ObjectFault.hashMismatch` is thrown.
-    func put(file path: String, expected: ObjectID?) throws -> PutResult
+    /// Stores the file at `path`, durably before returning. When `expected` is given, the content
+    /// must hash to it; otherwise nothing is stored and `ObjectFault.hashMismatch` is thrown.
+    /// With a staging area, the object becomes visible (and durable) only at the area's commit.
+    func put(file path: String, expected: ObjectID?, staging: (any StagingArea)?) throws -> PutResult
 
     /// Stores bytes held in memory (manifests, ledger entries, dossier XML).
-    func put(bytes: [UInt8], expected: ObjectID?) throws -> PutResult
+    func put(bytes: [UInt8], expected: ObjectID?, staging: (any StagingArea)?) throws -> PutResult
+
+    /// Stores whatever a byte source delivers (an open file, for example).
+    func put<S: ByteSource>(source: inout S, expected: ObjectID?, path: String, staging: (any StagingArea)?) throws -> PutResult
+
+    /// A staging area for many puts made durable together (one flush instead of one per object).
+    func makeStagingArea() -> any StagingArea
 
     /// Streams the verified original bytes of `id` to `sink`. The sink sees bytes before the final
     /// check; when this throws, whatever the sink received must be discarded.
@@ -86,7 +93,30 @@ public protocol ObjectStore: Sendable {
     var location: String { get }
 }
 
+/// Puts made together: each object is written in full to a temporary file, and `commit` makes
+/// them all durable, then visible (flush, then rename without replacing, then flush the folders).
+/// An object is thus never visible before its bytes are on stable storage, as with a single put.
+/// A crash before commit leaves only temporary files, which the next writer removes.
+public protocol StagingArea: AnyObject, Sendable {
+    /// Makes the staged objects named in `keeping` durable and visible (all of them when nil), and
+    /// discards the others (objects of dossiers that were refused after their files were staged).
+    /// - Returns: the number of objects that became visible (not counting ones already stored).
+    @discardableResult
+    func commit(keeping: Set<ObjectID>?) throws -> Int
+    /// Removes every staged temporary file.
+    func abandon()
+    /// Objects staged and not yet committed.
+    var count: Int { get }
+}
+
 extension ObjectStore {
+    public func put(file path: String, expected: ObjectID?) throws -> PutResult {
+        try put(file: path, expected: expected, staging: nil)
+    }
+    public func put(bytes: [UInt8], expected: ObjectID?) throws -> PutResult {
+        try put(bytes: bytes, expected: expected, staging: nil)
+    }
+
     /// The verified bytes of a small object, held in memory.
     /// - Parameter limit: the largest object accepted.
     public func bytes(of id: ObjectID, limit: Int = 64 << 20) throws -> [UInt8] {

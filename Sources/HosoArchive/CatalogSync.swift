@@ -1,0 +1,117 @@
+import Foundation
+public import HosoCatalog
+public import HosoCore
+import HosoStore
+import HosoXML
+
+/// Keeps the catalog in step with the ledger: it is derived data, so whatever it lacks is replayed
+/// from the ledger entries, their manifests and the dossiers' original XML in the store.
+public enum CatalogSync {
+    /// Reads what one ledger entry adds, in full: manifests and the fields of each dossier's XML.
+    public static func versions(of entry: LedgerEntry, ledger: Ledger, workers: Int = Parallel.defaultWorkers) throws -> [CatalogVersion] {
+        let results = Parallel.map(entry.added, workers: workers) { add -> Result<CatalogVersion, any Error> in
+            Result { try version(add, ledger: ledger) }
+        }
+        return try results.map { try $0.get() }
+    }
+
+    static func version(_ add: LedgerAddition, ledger: Ledger) throws -> CatalogVersion {
+        let manifest = try ledger.manifest(add.manifest)
+        guard manifest.dossier == add.dossier, manifest.version == add.version else {
+            throw HosoError(.manifestMalformed, subject: add.manifest.prefixed,
+                            message: "manifest \(add.manifest.short) describes \(manifest.dossier) version \(manifest.version), not what the ledger says",
+                            expected: "\(add.dossier) version \(add.version)", found: "\(manifest.dossier) version \(manifest.version)",
+                            advice: "Restore the manifest from a replica")
+        }
+        let xml: [UInt8]
+        do { xml = try ledger.archive.store.bytes(of: manifest.xml.object, limit: 64 << 20) } catch let f as ObjectFault {
+            throw HosoError(.manifestObjectMissing, subject: manifest.xml.object.prefixed,
+                            message: "the XML of \(manifest.dossier) (object \(manifest.xml.object.short)) cannot be read: \(f)",
+                            advice: f.advice)
+        }
+        let parsed = DossierParser.parse(xml, file: "\(manifest.dossier) (object \(manifest.xml.object.short))")
+        guard let dossier = parsed.dossier else {
+            throw HosoError(.manifestMalformed, subject: manifest.xml.object.prefixed,
+                            message: "the archived XML of \(manifest.dossier) does not parse: \(parsed.diagnostics.first?.message ?? "")",
+                            advice: "Restore the object from a replica")
+        }
+        let size = try ledger.archive.store.bytes(of: add.manifest, limit: 64 << 20).count
+        return CatalogVersion(manifestID: add.manifest, manifestSize: UInt64(size), manifest: manifest, dossier: dossier)
+    }
+
+    /// Applies every committed entry the catalog lacks. The caller holds the writer lock.
+    /// - Returns: the number of entries applied.
+    @discardableResult
+    public static func catchUp(_ catalog: Catalog, ledger: Ledger, progress: ((Int, Int) -> Void)? = nil) throws -> Int {
+        guard let head = try ledger.head() else { return 0 }
+        let applied = try catalog.appliedHead
+        if applied?.id == head { return 0 }
+        let missing = try ledger.chain(to: head, after: applied?.id)
+        for (i, (id, entry)) in missing.enumerated() {
+            let versions = try versions(of: entry, ledger: ledger)
+            let size = try ledger.archive.store.bytes(of: id).count
+            try catalog.apply(entry: entry, id: id, entrySize: UInt64(size), versions: versions)
+            progress?(i + 1, missing.count)
+        }
+        return missing.count
+    }
+
+    /// Recreates the catalog from the store and the ledger alone, into a new file that replaces the
+    /// old one only when complete. The caller holds the writer lock.
+    public static func rebuild(archive: Archive, progress: ((Int, Int) -> Void)? = nil) throws -> Int {
+        let temp = archive.root + "/catalog.rebuild.sqlite"
+        for suffix in ["", "-wal", "-shm"] { try SystemFile.remove(temp + suffix) }
+        var applied = 0
+        do {
+            let fresh = try Catalog.open(path: temp, mode: .readWrite)
+            applied = try catchUp(fresh, ledger: Ledger(archive: archive), progress: progress)
+            try fresh.checkpoint()
+        }
+        for suffix in ["-wal", "-shm"] { try SystemFile.remove(temp + suffix) }
+        for suffix in ["-wal", "-shm"] { try SystemFile.remove(archive.catalogPath + suffix) }
+        guard rename(temp, archive.catalogPath) == 0 else {
+            throw SystemError(errno: errno, operation: "rename", path: archive.catalogPath)
+        }
+        try SystemFile.syncDirectory(archive.root)
+        return applied
+    }
+}
+
+extension Archive {
+    /// Opens the catalog for reading, up to date with the ledger when possible: if it is behind
+    /// and no writer runs, it catches up first (taking the lock for that moment). On read-only
+    /// media it is opened immutable, as it is.
+    public func openCatalogForReading() throws -> Catalog {
+        if !isWritable {
+            guard SystemFile.exists(catalogPath) else {
+                throw HosoError(.catalogRowMissing, file: "catalog.sqlite", message: "the archive has no catalog and is read-only",
+                                advice: "Run 'hoso rebuild' on a writable copy")
+            }
+            return try Catalog.open(path: catalogPath, mode: .immutable)
+        }
+        let head = try Ledger(archive: self).head()
+        if SystemFile.exists(catalogPath) {
+            let reader = try Catalog.open(path: catalogPath, mode: .readOnly)
+            if reader.isInitialized, try reader.appliedHead?.id == head { return reader }
+        } else if head == nil {
+            // A new, empty archive: create the empty catalog.
+            if let lock = ArchiveLock.tryAcquire(archive: self, purpose: "catalog creation") {
+                _ = try Catalog.open(path: catalogPath, mode: .readWrite)
+                withExtendedLifetime(lock) {}
+            }
+        }
+        if let lock = ArchiveLock.tryAcquire(archive: self, purpose: "catalog catch-up") {
+            let writer = try Catalog.open(path: catalogPath, mode: .readWrite)
+            try CatalogSync.catchUp(writer, ledger: Ledger(archive: self))
+            withExtendedLifetime(lock) {}
+        }
+        guard SystemFile.exists(catalogPath) else {
+            throw HosoError(.catalogRowMissing, file: "catalog.sqlite", message: "the catalog does not exist yet (a writer is creating it)",
+                            advice: "Try again in a moment")
+        }
+        return try Catalog.open(path: catalogPath, mode: .readOnly)
+    }
+
+    /// Whether the archive folder can be written (false on read-only media).
+    public var isWritable: Bool { access(root, W_OK) == 0 && access(root + "/ledger", W_OK) == 0 }
+}

@@ -1,0 +1,116 @@
+public import HosoCore
+import HosoStore
+
+/// The ingest ledger: entries are objects in the store, each naming the previous one; the file
+/// `ledger/HEAD` names the newest, and replacing it is the single commit point of an ingest.
+public struct Ledger: Sendable {
+    public let archive: Archive
+
+    public init(archive: Archive) { self.archive = archive }
+
+    /// The newest entry, or nil for an archive where nothing was committed yet.
+    /// - Throws: `HosoError` E601 when HEAD exists but does not name an object.
+    public func head() throws -> ObjectID? {
+        guard SystemFile.exists(archive.headPath) else { return nil }
+        let bytes: [UInt8]
+        do { bytes = try SystemFile.readAll(archive.headPath, limit: 4096) } catch {
+            throw HosoError(.ledgerHeadMissing, file: "ledger/HEAD", message: "the ledger head cannot be read: \(error.reason)",
+                            advice: "Restore ledger/HEAD from a backup, or from the hash of a seal ('hoso seal')")
+        }
+        let text = String(decoding: bytes, as: UTF8.self).trimmingWhitespace
+        guard let id = ObjectID(hex: text) else {
+            throw HosoError(.ledgerHeadMissing, file: "ledger/HEAD", message: "the ledger head does not name an entry",
+                            expected: "sha256:<64 hex digits>", found: String(text.prefix(80)),
+                            advice: "Restore ledger/HEAD from a backup, or from the hash of a seal ('hoso seal')")
+        }
+        return id
+    }
+
+    /// Reads and checks one entry (the read verifies the object; the JSON must be canonical).
+    public func entry(_ id: ObjectID) throws -> LedgerEntry {
+        let bytes: [UInt8]
+        do { bytes = try archive.store.bytes(of: id, limit: 256 << 20) } catch let f as ObjectFault {
+            if case .missing = f {
+                throw HosoError(.ledgerEntryMissing, subject: id.prefixed, message: "ledger entry \(id.short) is missing from the store",
+                                advice: "Restore the object from a replica ('hoso replicate') and run 'hoso verify'")
+            }
+            throw HosoError(.ledgerEntryMalformed, subject: id.prefixed, message: "ledger entry \(id.short) is damaged: \(f)",
+                            advice: f.advice)
+        }
+        do {
+            let e = try CanonicalJSON.decodeStrict(LedgerEntry.self, from: bytes)
+            guard e.format == LedgerEntry.formatName, e.sequence >= 1 else { throw LedgerShape.badFormat }
+            return e
+        } catch {
+            throw HosoError(.ledgerEntryMalformed, subject: id.prefixed, message: "ledger entry \(id.short) is not a well-formed entry: \(error)",
+                            advice: "The entry was not written by hoso; restore it from a replica")
+        }
+    }
+
+    enum LedgerShape: Error { case badFormat }
+
+    /// The entries after `stop` up to `head`, oldest first (all of them when `stop` is nil).
+    /// - Throws: `HosoError` when an entry is missing or malformed, the chain's sequence numbers
+    ///   do not count down by one, or `stop` is never reached.
+    public func chain(to head: ObjectID, after stop: ObjectID?) throws -> [(id: ObjectID, entry: LedgerEntry)] {
+        var out: [(ObjectID, LedgerEntry)] = []
+        var current: ObjectID? = head
+        while let id = current, id != stop {
+            let e = try entry(id)
+            if let last = out.last, last.1.sequence != e.sequence + 1 {
+                throw HosoError(.ledgerChainBroken, subject: id.prefixed,
+                                message: "the ledger chain skips from entry \(last.1.sequence) to entry \(e.sequence)",
+                                expected: "entry \(last.1.sequence - 1)", found: "entry \(e.sequence)",
+                                advice: "An entry was removed or replaced; restore the ledger from a replica and compare with your seals")
+            }
+            if e.previous == nil && e.sequence != 1 {
+                throw HosoError(.ledgerChainBroken, subject: id.prefixed,
+                                message: "entry \(e.sequence) names no previous entry", advice: "Restore the ledger from a replica")
+            }
+            out.append((id, e))
+            current = e.previous
+        }
+        if let stop, current != stop {
+            throw HosoError(.catalogAhead, subject: stop.prefixed,
+                            message: "entry \(stop.short) is not on the ledger's chain",
+                            advice: "The catalog or seal belongs to another history; run 'hoso rebuild' (catalog) or 'hoso verify --against' (seal)")
+        }
+        return out.reversed()
+    }
+
+    /// Commits `entry`: stores it durably, then replaces `ledger/HEAD` atomically. After this
+    /// returns, the entry and everything it references survive any crash.
+    @discardableResult
+    public func commit(_ entry: LedgerEntry) throws -> (id: ObjectID, size: UInt64) {
+        let bytes = try CanonicalJSON.encode(entry)
+        let put = try archive.store.put(bytes: bytes, expected: nil)
+        try SystemFile.writeAtomically(Array((put.id.prefixed + "\n").utf8), to: archive.headPath)
+        return (put.id, UInt64(bytes.count))
+    }
+
+    /// The manifest stored under `id`, checked.
+    public func manifest(_ id: ObjectID) throws -> Manifest {
+        let bytes: [UInt8]
+        do { bytes = try archive.store.bytes(of: id, limit: 64 << 20) } catch let f as ObjectFault {
+            throw HosoError(f == .missing ? .manifestMissing : .manifestMalformed, subject: id.prefixed,
+                            message: "manifest \(id.short): \(f)", advice: f.advice)
+        }
+        do {
+            let m = try CanonicalJSON.decodeStrict(Manifest.self, from: bytes)
+            guard m.format == Manifest.formatName, m.version >= 1 else { throw LedgerShape.badFormat }
+            return m
+        } catch {
+            throw HosoError(.manifestMalformed, subject: id.prefixed, message: "manifest \(id.short) is not a well-formed manifest: \(error)",
+                            advice: "The manifest was not written by hoso; restore it from a replica")
+        }
+    }
+}
+
+extension String {
+    var trimmingWhitespace: String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s.removeFirst() }
+        while let l = s.last, l.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+}

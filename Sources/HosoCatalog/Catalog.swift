@@ -1,0 +1,327 @@
+import Foundation
+public import GRDB
+public import HosoCore
+
+/// One dossier version to record: its manifest (and the manifest object's name and size) and the
+/// typed fields read from its XML.
+public struct CatalogVersion: Sendable {
+    public var manifestID: ObjectID
+    public var manifestSize: UInt64
+    public var manifest: Manifest
+    public var dossier: Dossier
+    public init(manifestID: ObjectID, manifestSize: UInt64, manifest: Manifest, dossier: Dossier) {
+        self.manifestID = manifestID; self.manifestSize = manifestSize; self.manifest = manifest; self.dossier = dossier
+    }
+}
+
+/// The newest ledger entry the catalog has applied.
+public struct AppliedHead: Sendable, Equatable {
+    public var id: ObjectID
+    public var sequence: Int
+}
+
+/// The catalog (`catalog.sqlite`): typed fields of every dossier version, components, objects and
+/// ledger entries, derived from the ledger. SQLite through GRDB, WAL, synchronous=FULL.
+public final class Catalog: Sendable {
+    public enum Mode: Sendable {
+        /// The writer (holds the archive lock): may migrate and apply entries.
+        case readWrite
+        /// A reader beside a running writer: sees the last committed state.
+        case readOnly
+        /// An archive on read-only media: SQLite opened immutable, nothing written anywhere.
+        case immutable
+    }
+
+    public let db: any DatabaseWriter
+    public let path: String
+    public let mode: Mode
+
+    private init(db: any DatabaseWriter, path: String, mode: Mode) {
+        self.db = db; self.path = path; self.mode = mode
+    }
+
+    /// Opens (and, in read-write mode, creates and migrates) the catalog at `path`.
+    public static func open(path: String, mode: Mode) throws -> Catalog {
+        var config = Configuration()
+        config.busyMode = .timeout(30)
+        switch mode {
+        case .readWrite:
+            config.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            let pool = try DatabasePool(path: path, configuration: config)
+            try CatalogSchema.migrator.migrate(pool)
+            return Catalog(db: pool, path: path, mode: mode)
+        case .readOnly:
+            config.readonly = true
+            let pool = try DatabasePool(path: path, configuration: config)
+            return Catalog(db: pool, path: path, mode: mode)
+        case .immutable:
+            config.readonly = true
+            let uri = "file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) + "?immutable=1"
+            let queue = try DatabaseQueue(path: uri, configuration: config)
+            return Catalog(db: queue, path: path, mode: mode)
+        }
+    }
+
+    /// Whether the catalog has been migrated (a read-only open of a catalog never written has not).
+    public var isInitialized: Bool {
+        (try? db.read { try $0.tableExists("meta") }) ?? false
+    }
+
+    // MARK: the ledger position
+
+    public var appliedHead: AppliedHead? {
+        get throws {
+            guard isInitialized else { return nil }
+            return try db.read { db in
+                guard let id = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'ledger_head'"),
+                      let seq = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'ledger_sequence'"),
+                      let oid = ObjectID(hex: id), let s = Int(seq) else { return nil }
+                return AppliedHead(id: oid, sequence: s)
+            }
+        }
+    }
+
+    /// Records one ledger entry and the versions it adds, in one transaction.
+    public func apply(entry: LedgerEntry, id: ObjectID, entrySize: UInt64, versions: [CatalogVersion]) throws {
+        try db.write { db in
+            try Catalog.insert(db, entry: entry, id: id, entrySize: entrySize, versions: versions)
+        }
+    }
+
+    static func insert(_ db: Database, entry: LedgerEntry, id: ObjectID, entrySize: UInt64, versions: [CatalogVersion]) throws {
+        try db.execute(sql: """
+            INSERT INTO ledger_entries (sequence, id, previous, time, operator, source, dossier_count)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [entry.sequence, id.prefixed, entry.previous?.prefixed, entry.time, entry.operator,
+                             entry.source, entry.added.count])
+        try insertObject(db, id, size: entrySize, kind: "ledger", sequence: entry.sequence)
+        for v in versions {
+            let d = v.dossier, m = v.manifest
+            if let old = m.supersedes {
+                try db.execute(sql: "UPDATE dossiers SET is_current = 0, superseded_by = ? WHERE manifest = ?",
+                               arguments: [v.manifestID.prefixed, old.prefixed])
+            }
+            let canonical = { (s: String) in VietnameseText.canonical(s) }
+            var args: [(any DatabaseValueConvertible)?] = []
+            args += [v.manifestID.prefixed, d.number, m.version, 1, nil, m.supersedes?.prefixed, entry.sequence, m.xml.object.prefixed]
+            args += [d.localCode, d.archivalCode.text, canonical(d.title), d.procedure.code, canonical(d.procedure.name)]
+            args += [canonical(d.procedure.sector), d.procedure.level, d.receivingAgency.code, canonical(d.receivingAgency.name)]
+            args += [d.handlingAgency.code, canonical(d.handlingAgency.name), d.applicant.kind.rawValue, canonical(d.applicant.fullName)]
+            args += [d.applicant.citizenID, d.applicant.phone, d.applicant.email, canonical(d.applicant.address.text)]
+            args += [canonical(d.applicant.address.commune), d.applicant.address.district.map(canonical), canonical(d.applicant.address.province)]
+            args += [d.submissionChannel.rawValue, d.receivedAt.epochSeconds, d.receivedAt.text, d.receivedAt.localDateText]
+            args += [d.dueAt.epochSeconds, d.dueAt.text, d.completedAt?.epochSeconds, d.completedAt?.text]
+            args += [d.returnedAt?.epochSeconds, d.returnedAt?.text, d.status.rawValue, d.timeliness.rawValue]
+            args += [d.result.map { canonical($0.documentType) }, d.result?.number, d.retention.years, d.accessMode.rawValue, d.language]
+            args += [d.keywords.map(canonical).joined(separator: "; "), d.pageCount, d.documentCount, d.digitization == nil ? 0 : 1]
+            try db.execute(sql: """
+                INSERT INTO dossiers (manifest, number, version, is_current, superseded_by, supersedes, ledger_sequence,
+                    xml_object, local_code, archival_code, title, procedure_code, procedure_name, sector, level,
+                    receiving_agency_code, receiving_agency_name, handling_agency_code, handling_agency_name,
+                    applicant_kind, applicant_name, citizen_id, phone, email, address, commune, district, province,
+                    channel, received_at, received_text, received_day, due_at, due_text, completed_at, completed_text,
+                    returned_at, returned_text, status, timeliness, result_type, result_number, retention_years,
+                    access_mode, language, keywords, page_count, document_count, digitized)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                        ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: StatementArguments(args.map { $0?.databaseValue ?? .null }))
+            for (i, c) in m.components.enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO components (manifest, position, component_id, role, copy_type, name, file, object, size, media_type, pages)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [v.manifestID.prefixed, i, c.id, c.role, c.copyType, canonical(c.name), c.file,
+                                     c.object.prefixed, Int64(c.size), c.mediaType, c.pages])
+                try insertObject(db, c.object, size: c.size, kind: "scan", sequence: entry.sequence)
+            }
+            try insertObject(db, m.xml.object, size: m.xml.size, kind: "xml", sequence: entry.sequence)
+            try insertObject(db, v.manifestID, size: v.manifestSize, kind: "manifest", sequence: entry.sequence)
+        }
+        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('ledger_head', ?), ('ledger_sequence', ?)",
+                       arguments: [id.hex, String(entry.sequence)])
+    }
+
+    static func insertObject(_ db: Database, _ id: ObjectID, size: UInt64, kind: String, sequence: Int) throws {
+        try db.execute(sql: "INSERT OR IGNORE INTO objects (id, size, kind, first_sequence) VALUES (?, ?, ?, ?)",
+                       arguments: [id.prefixed, Int64(size), kind, sequence])
+    }
+
+    // MARK: look-ups
+
+    /// The current version of a dossier.
+    public func current(number: String) throws -> VersionRow? {
+        try db.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM dossiers WHERE number = ? AND is_current = 1", arguments: [number]).map(VersionRow.init)
+        }
+    }
+
+    /// Every version of a dossier, oldest first.
+    public func versions(number: String) throws -> [VersionRow] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM dossiers WHERE number = ? ORDER BY version", arguments: [number]).map(VersionRow.init)
+        }
+    }
+
+    /// Versions whose original XML is the object `xml`.
+    public func versions(xml: ObjectID) throws -> [VersionRow] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM dossiers WHERE xml_object = ?", arguments: [xml.prefixed]).map(VersionRow.init)
+        }
+    }
+
+    public func components(manifest: ObjectID) throws -> [ComponentRow] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM components WHERE manifest = ? ORDER BY position", arguments: [manifest.prefixed]).map(ComponentRow.init)
+        }
+    }
+
+    public func ledgerEntry(sequence: Int) throws -> LedgerRow? {
+        try db.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM ledger_entries WHERE sequence = ?", arguments: [sequence]).map(LedgerRow.init)
+        }
+    }
+
+    /// Numbers of dossiers whose number starts with `prefix` (for suggestions), at most `limit`.
+    public func numbers(prefix: String, limit: Int = 10) throws -> [String] {
+        try db.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT number FROM dossiers WHERE number >= ? AND number < ? ORDER BY number LIMIT ?",
+                                arguments: [prefix, prefix + "\u{10FFFF}", limit])
+        }
+    }
+
+    /// Counts: dossier versions, current dossiers, objects and their original bytes.
+    public func totals() throws -> (versions: Int, dossiers: Int, objects: Int, bytes: Int64, entries: Int) {
+        try db.read { db in
+            let v = try Int.fetchOne(db, sql: "SELECT count(*) FROM dossiers") ?? 0
+            let c = try Int.fetchOne(db, sql: "SELECT count(*) FROM dossiers WHERE is_current = 1") ?? 0
+            let o = try Int.fetchOne(db, sql: "SELECT count(*) FROM objects") ?? 0
+            let b = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(size), 0) FROM objects") ?? 0
+            let e = try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_entries") ?? 0
+            return (v, c, o, b, e)
+        }
+    }
+
+    /// Every object the ledger references (through the catalog), with its size.
+    public func referencedObjects(_ body: ([(ObjectID, UInt64, String)]) throws -> Void) throws {
+        try db.read { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, size, kind FROM objects ORDER BY id")
+            var batch: [(ObjectID, UInt64, String)] = []
+            while let r = try rows.next() {
+                if let id = ObjectID(hex: r["id"] as String) { batch.append((id, UInt64(r["size"] as Int64), r["kind"])) }
+                if batch.count == 4096 { try body(batch); batch.removeAll(keepingCapacity: true) }
+            }
+            if !batch.isEmpty { try body(batch) }
+        }
+    }
+
+    // MARK: the re-ingest cache
+
+    /// The digest recorded for a source file whose identity on disk is unchanged.
+    public func cachedDigest(path: String, device: UInt64, inode: UInt64, size: Int64, mtimeNs: Int64, ctimeNs: Int64) throws -> ObjectID? {
+        try db.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM source_cache WHERE path = ?", arguments: [Data(path.utf8)]) else { return nil }
+            guard (row["device"] as Int64) == Int64(bitPattern: device), (row["inode"] as Int64) == Int64(bitPattern: inode),
+                  (row["size"] as Int64) == size, (row["mtime_ns"] as Int64) == mtimeNs, (row["ctime_ns"] as Int64) == ctimeNs
+            else { return nil }
+            return ObjectID(hex: row["object"] as String)
+        }
+    }
+
+    public struct CacheRecord: Sendable {
+        public var path: String, device: UInt64, inode: UInt64, size: Int64, mtimeNs: Int64, ctimeNs: Int64, object: ObjectID
+        public init(path: String, device: UInt64, inode: UInt64, size: Int64, mtimeNs: Int64, ctimeNs: Int64, object: ObjectID) {
+            self.path = path; self.device = device; self.inode = inode; self.size = size
+            self.mtimeNs = mtimeNs; self.ctimeNs = ctimeNs; self.object = object
+        }
+    }
+
+    public func updateCache(_ records: [CacheRecord]) throws {
+        guard !records.isEmpty else { return }
+        try db.write { db in
+            for r in records {
+                try db.execute(sql: "INSERT OR REPLACE INTO source_cache (path, device, inode, size, mtime_ns, ctime_ns, object) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               arguments: [Data(r.path.utf8), Int64(bitPattern: r.device), Int64(bitPattern: r.inode), r.size, r.mtimeNs, r.ctimeNs, r.object.prefixed])
+            }
+        }
+    }
+
+    // MARK: comparison
+
+    /// A canonical text of every table but the cache, for proving two catalogs equal.
+    public func dump() throws -> String {
+        try db.read { db in
+            var out = ""
+            for (table, order) in [("meta", "key"), ("ledger_entries", "sequence"), ("dossiers", "manifest"),
+                                   ("components", "manifest, position"), ("objects", "id")] {
+                out += "## \(table)\n"
+                let rows = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY \(order)")
+                for r in rows {
+                    out += r.columnNames.map { name in "\(name)=\(r[name] as DatabaseValue)" }.joined(separator: "|") + "\n"
+                }
+            }
+            return out
+        }
+    }
+
+    /// Truncates the write-ahead log into the main file (writers, before a clean exit).
+    public func checkpoint() throws {
+        guard mode == .readWrite, let pool = db as? DatabasePool else { return }
+        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+}
+
+/// A dossier version as the catalog holds it.
+public struct VersionRow: Sendable {
+    public let row: [String: String]
+    public let manifest: ObjectID
+    public let number: String
+    public let version: Int
+    public let isCurrent: Bool
+    public let ledgerSequence: Int
+    public let xmlObject: ObjectID
+
+    init(_ r: Row) {
+        var dict: [String: String] = [:]
+        for name in r.columnNames {
+            let v: DatabaseValue = r[name]
+            switch v.storage {
+            case .null: break
+            case .int64(let i): dict[name] = String(i)
+            case .double(let d): dict[name] = String(d)
+            case .string(let s): dict[name] = s
+            case .blob(let b): dict[name] = String(decoding: b, as: UTF8.self)
+            }
+        }
+        row = dict
+        manifest = ObjectID(hex: dict["manifest"] ?? "") ?? ObjectID(bytes: [UInt8](repeating: 0, count: 32))
+        number = dict["number"] ?? ""
+        version = Int(dict["version"] ?? "") ?? 0
+        isCurrent = dict["is_current"] == "1"
+        ledgerSequence = Int(dict["ledger_sequence"] ?? "") ?? 0
+        xmlObject = ObjectID(hex: dict["xml_object"] ?? "") ?? ObjectID(bytes: [UInt8](repeating: 0, count: 32))
+    }
+
+    public subscript(_ key: String) -> String? { row[key] }
+}
+
+public struct ComponentRow: Sendable {
+    public let id: String, role: String, copyType: String, name: String, file: String, mediaType: String
+    public let object: ObjectID
+    public let size: UInt64
+    public let pages: Int
+    init(_ r: Row) {
+        id = r["component_id"]; role = r["role"]; copyType = r["copy_type"]; name = r["name"]; file = r["file"]
+        mediaType = r["media_type"]
+        object = ObjectID(hex: r["object"] as String) ?? ObjectID(bytes: [UInt8](repeating: 0, count: 32))
+        size = UInt64(r["size"] as Int64); pages = r["pages"]
+    }
+}
+
+public struct LedgerRow: Sendable {
+    public let sequence: Int, id: String, previous: String?, time: String, operatorName: String, source: String, dossierCount: Int
+    init(_ r: Row) {
+        sequence = r["sequence"]; id = r["id"]; previous = r["previous"]; time = r["time"]
+        operatorName = r["operator"]; source = r["source"]; dossierCount = r["dossier_count"]
+    }
+}

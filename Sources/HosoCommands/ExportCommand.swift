@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import HosoArchive
+import HosoCatalog
+import HosoCore
+import HosoStore
+
+/// `hoso export CODE… --to DIR`: the original XML and scans back out, each verified.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export",
+        abstract: "Write dossiers' original XML and scans to a folder, each verified on the way out.",
+        discussion: """
+        Each dossier goes to DIR/<number>/ with dossier.xml and its scans at their original relative
+        paths; sha256sum of every exported file equals its recorded digest. With --bagit each
+        dossier becomes a BagIt bag (RFC 8493): data/ holds the files, manifest-sha256.txt their
+        digests, bag-info.txt the dossier's key fields. Nothing is overwritten: the dossier's folder
+        must not exist yet.
+        """)
+
+    @OptionGroup var archiveOptions: ArchiveOptions
+    @Argument(help: "Dossier numbers.") var numbers: [String]
+    @Option(name: .long, help: "The folder to write into (created if needed).") var to: String
+    @Flag(name: .long, help: "Write each dossier as a BagIt bag.") var bagit = false
+    @Option(name: .long, help: "Export this version instead of the current one (one dossier only).") var version: Int?
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if version != nil && numbers.count != 1 { throw ValidationError("--version takes exactly one dossier number") }
+    }
+
+    func run() throws {
+        let archive = try archiveOptions.open()
+        let catalog = try archive.openCatalogForReading()
+        try SystemFile.makeDirectories(to)
+        struct Written: Encodable { let number: String; let folder: String; let files: Int; let bytes: UInt64 }
+        var written: [Written] = []
+        for number in numbers {
+            let (row, _) = try lookUp(number, version: version, in: catalog)
+            let manifest = try Ledger(archive: archive).manifest(row.manifest)
+            let folder = to + "/" + row.number
+            guard !SystemFile.exists(folder) else {
+                throw HosoError(.ioFailure, file: folder, message: "the export folder exists already",
+                                advice: "Choose another --to folder, or move the existing one away; export never overwrites")
+            }
+            let payload = bagit ? folder + "/data" : folder
+            var files: [(relative: String, id: ObjectID, size: UInt64)] = [("dossier.xml", manifest.xml.object, manifest.xml.size)]
+            for c in manifest.components {
+                if let why = DossierValidator.unsafePathReason(c.file) {
+                    throw HosoError(.unsafePath, subject: row.number, message: "component \(c.id) has an unsafe path: \(why)",
+                                    found: c.file, advice: "The manifest is damaged; run 'hoso verify'")
+                }
+                if !files.contains(where: { $0.relative == c.file }) { files.append((c.file, c.object, c.size)) }
+            }
+            var bytes: UInt64 = 0
+            for f in files {
+                let dest = payload + "/" + f.relative
+                try SystemFile.makeDirectories(SystemFile.parentFolder(dest))
+                try exportVerified(archive.store, f.id, to: dest)
+                bytes += f.size
+            }
+            if bagit {
+                try BagItWriter.finish(bag: folder, files: files, row: row, manifestID: row.manifest)
+            }
+            written.append(Written(number: row.number, folder: folder, files: files.count, bytes: bytes))
+            if !output.json { Console.shared.out("exported \(row.number) to \(folder)\(bagit ? " (BagIt)" : ""): \(files.count) files, \(Format.bytes(bytes)), all verified") }
+        }
+        if output.json { Console.shared.out(JSON.encode(written)) }
+    }
+}
+
+/// Writes the tag files of a BagIt 1.0 bag (RFC 8493) whose payload is already in `data/`.
+enum BagItWriter {
+    static func finish(bag: String, files: [(relative: String, id: ObjectID, size: UInt64)], row: VersionRow, manifestID: ObjectID) throws {
+        func write(_ name: String, _ text: String) throws -> ObjectID {
+            let bytes = Array(text.utf8)
+            try SystemFile.writeAtomically(bytes, to: bag + "/" + name)
+            return ObjectID.hashing(bytes)
+        }
+        // Paths in manifests: percent-encode CR, LF and % only (RFC 8493 §2.1.3).
+        func encodePath(_ p: String) -> String {
+            p.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\n", with: "%0A").replacingOccurrences(of: "\r", with: "%0D")
+        }
+        func clean(_ v: String?) -> String { (v ?? "").replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ") }
+        let bagitTxt = try write("bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+        let manifest = files.map { "\($0.id.hex)  data/\(encodePath($0.relative))\n" }.joined()
+        let manifestTxt = try write("manifest-sha256.txt", manifest)
+        let total = files.reduce(UInt64(0)) { $0 + $1.size }
+        let day = String(CanonicalJSON.timestamp().prefix(10))
+        var info: [(String, String)] = [
+            ("Source-Organization", clean(row["receiving_agency_name"])),
+            ("Organization-Address", clean(row["receiving_agency_code"])),
+            ("External-Identifier", row.number),
+            ("External-Description", clean(row["title"])),
+            ("Bagging-Date", day),
+            ("Bag-Software-Agent", "hoso \(HosoVersion.text)"),
+            ("Payload-Oxum", "\(total).\(files.count)"),
+            ("Hoso-Dossier-Version", String(row.version)),
+            ("Hoso-Manifest", manifestID.prefixed),
+            ("Hoso-Procedure", clean("\(row["procedure_code"] ?? "") \(row["procedure_name"] ?? "")")),
+            ("Hoso-Applicant", clean(row["applicant_name"])),
+            ("Hoso-Received", clean(row["received_text"])),
+            ("Hoso-Status", clean(row["status"])),
+        ]
+        if let c = row["completed_text"] { info.append(("Hoso-Completed", c)) }
+        let bagInfo = try write("bag-info.txt", info.map { "\($0.0): \($0.1)\n" }.joined())
+        _ = try write("tagmanifest-sha256.txt", "\(bagitTxt.hex)  bagit.txt\n\(bagInfo.hex)  bag-info.txt\n\(manifestTxt.hex)  manifest-sha256.txt\n")
+    }
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import HosoArchive
+import HosoCatalog
+import HosoCore
+
+/// `hoso ingest BATCH…`: validate and archive dossiers, committing checkpoints to the ledger.
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Validate dossiers and archive the valid ones (XML, scans, manifest, ledger entry).",
+        discussion: """
+        Each dossier is validated exactly as 'hoso validate' does. Valid dossiers are archived;
+        invalid ones are reported with their codes and skipped. Progress is committed to the ledger
+        every few hundred dossiers or seconds: after a crash or kill, everything committed is kept
+        and a rerun completes the batch. Rerunning a batch archives nothing twice. Only one ingest
+        runs at a time on an archive: a second one fails at once, or waits with --wait.
+        Exit status: 0 every dossier archived or already archived; 1 some rejected; 3 failure.
+        """)
+
+    @OptionGroup var archiveOptions: ArchiveOptions
+    @Argument(help: "Batch folders, dossier folders or dossier XML files.") var paths: [String]
+    @Option(name: .long, help: "Who runs the ingest, recorded in the ledger (default: $USER).") var `operator`: String?
+    @Flag(name: .long, help: "Archive a dossier already archived with other content as a new version superseding it.")
+    var newVersion = false
+    @Flag(name: .long, help: "Stop at the first invalid dossier (dossiers before it stay archived).") var stopOnError = false
+    @Flag(name: .long, help: "Wait for another writer to finish instead of failing at once.") var wait = false
+    @Option(name: .long, help: "Dossiers per checkpoint.") var checkpointDossiers = 500
+    @Option(name: .long, help: "Seconds between checkpoints at most.") var checkpointSeconds = 5.0
+    @Option(name: .long, help: "Parallel workers (default: one per processor).") var jobs: Int = Parallel.defaultWorkers
+    @Option(name: .long, help: "Largest dossier XML file accepted, in bytes.") var maxXMLSize: Int = 16 << 20
+    @Flag(name: .long, help: "List every dossier's outcome, not only the rejected ones.") var verbose = false
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard checkpointDossiers > 0, checkpointSeconds > 0 else { throw ValidationError("checkpoint sizes must be positive") }
+        guard jobs > 0 else { throw ValidationError("--jobs must be positive") }
+    }
+
+    func run() throws {
+        let console = Console.shared
+        let started = SystemFile.monotonic()
+        let archive = try archiveOptions.open()
+        let lock = try ArchiveLock(archive: archive, wait: wait, purpose: "hoso ingest")
+        defer { withExtendedLifetime(lock) {} }
+        let (sources, problems) = BatchDiscovery.discover(paths)
+        for p in problems { console.err(console.render(p)) }
+        if sources.isEmpty { throw ExitCode(2) }
+
+        let catalog = try Catalog.open(path: archive.catalogPath, mode: .readWrite)
+        var options = IngestOptions(operatorName: self.operator ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown")
+        options.newVersion = newVersion
+        options.stopOnError = stopOnError
+        options.checkpointDossiers = checkpointDossiers
+        options.checkpointSeconds = checkpointSeconds
+        options.workers = jobs
+        options.maxXMLBytes = maxXMLSize
+        options.source = paths.joined(separator: " ")
+        let ingest = Ingest(archive: archive, catalog: catalog, options: options)
+
+        let meter = ProgressMeter("ingesting", totalItems: sources.count)
+        var first = true
+        if output.json { console.out("{\"format\":\"hoso-ingest-report/1\",\"dossiers\":[") }
+        let summary = try ingest.run(sources, progress: { meter.update(items: $0, bytes: $1) }) { outcome in
+            if output.json {
+                console.out((first ? "" : ",") + JSON.encode(OutcomeJSON(outcome)))
+                first = false
+                return
+            }
+            if outcome.state == .rejected {
+                meter.finish()
+                console.out("\(console.red("rejected")) \(outcome.path)\(outcome.number.map { " (\($0))" } ?? "")")
+                for d in outcome.diagnostics { console.out(console.render(d)) }
+            } else if verbose {
+                let label: String
+                switch outcome.state {
+                case .archived: label = console.green("archived")
+                case .superseded: label = console.green("new version \(outcome.version ?? 0)")
+                case .alreadyArchived: label = "already archived"
+                case .rejected: label = "rejected"
+                }
+                console.out("\(label) \(outcome.number ?? "") \(outcome.manifest?.short ?? "")")
+            }
+        }
+        meter.finish()
+        let seconds = SystemFile.monotonic() - started
+        if output.json {
+            console.out("],\"summary\":\(JSON.encode(SummaryJSON(summary, seconds: seconds)))}")
+        } else {
+            var s = "\(summary.dossiers) dossiers: \(summary.archived) archived"
+            if summary.superseded > 0 { s += ", \(summary.superseded) new versions" }
+            s += ", \(summary.alreadyArchived) already archived, \(summary.rejected) rejected"
+            s += "\n\(summary.files) files, \(Format.bytes(summary.bytesRead)) read, \(summary.objectsWritten) new objects"
+            s += " in \(Format.duration(seconds))"
+            if seconds > 0 { s += String(format: " (%.0f dossiers/s, %@)", Double(summary.dossiers) / seconds, Format.rate(summary.bytesRead, seconds)) }
+            if let a = summary.firstEntry, let b = summary.lastEntry, let head = summary.head {
+                s += "\nledger entries \(a)…\(b) committed; HEAD \(head.prefixed)"
+            } else {
+                s += "\nnothing new to commit"
+            }
+            if summary.staleTempsRemoved > 0 { s += "\nremoved \(summary.staleTempsRemoved) temporary files left by an interrupted writer" }
+            if !summary.codes.isEmpty {
+                s += "\nproblems by code: " + summary.codes.sorted { $0.key < $1.key }.map { "\($0.key.rawValue)×\($0.value)" }.joined(separator: " ")
+            }
+            if summary.stoppedEarly { s += "\nstopped at the first invalid dossier (--stop-on-error)" }
+            console.out(summary.rejected == 0 ? console.green(s) : s)
+        }
+        if summary.rejected > 0 || !problems.isEmpty { throw ExitCode(1) }
+    }
+
+    struct OutcomeJSON: Encodable {
+        let path: String, number: String?, state: String, version: Int?, manifest: String?, supersedes: String?
+        let codes: [String]
+        let diagnostics: [DiagnosticJSON]
+        init(_ o: IngestOutcome) {
+            path = o.path; number = o.number; state = o.state.rawValue; version = o.version
+            manifest = o.manifest?.prefixed; supersedes = o.supersedes?.prefixed
+            codes = Array(Set(o.diagnostics.filter { $0.severity == .error }.map(\.code.rawValue))).sorted()
+            diagnostics = o.diagnostics.map { DiagnosticJSON(d: $0) }
+        }
+    }
+
+    struct SummaryJSON: Encodable {
+        let dossiers: Int, archived: Int, superseded: Int, alreadyArchived: Int, rejected: Int
+        let files: Int, bytesRead: UInt64, objectsWritten: Int, seconds: Double
+        let firstEntry: Int?, lastEntry: Int?, head: String?, stoppedEarly: Bool, codes: [String: Int], staleTempsRemoved: Int
+        init(_ s: IngestSummary, seconds: Double) {
+            dossiers = s.dossiers; archived = s.archived; superseded = s.superseded; alreadyArchived = s.alreadyArchived
+            rejected = s.rejected; files = s.files; bytesRead = s.bytesRead; objectsWritten = s.objectsWritten
+            self.seconds = (seconds * 1000).rounded() / 1000; firstEntry = s.firstEntry; lastEntry = s.lastEntry
+            head = s.head?.prefixed; stoppedEarly = s.stoppedEarly
+            codes = Dictionary(uniqueKeysWithValues: s.codes.map { ($0.key.rawValue, $0.value) })
+            staleTempsRemoved = s.staleTempsRemoved
+        }
+    }
+}

@@ -1,0 +1,103 @@
+public import ArgumentParser
+import Foundation
+import HosoArchive
+import HosoCatalog
+import HosoCore
+
+extension StatsGrouping: ExpressibleByArgument {}
+
+/// `hoso stats`: the figures one-stop offices report, from the catalog.
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stats",
+        abstract: "Report dossiers by year, agency, procedure and status, and how many were resolved on time.",
+        discussion: """
+        Counts current dossier versions. Resolved dossiers are early (sớm hạn: completed on a day
+        before the appointment), on time (đúng hạn) or late (trễ hạn: after the appointment); the
+        on-time rate counts early and on time over resolved. Digitized: dossiers whose XML records
+        their digitization.
+        """)
+
+    @OptionGroup var archiveOptions: ArchiveOptions
+    @Option(name: .long, help: "Group by year, agency, procedure, status or sector (default: the overview and every grouping).")
+    var by: StatsGrouping?
+    @Option(name: .long, help: "Only dossiers received on or after this day (YYYY-MM-DD or dd/mm/yyyy).") var from: String?
+    @Option(name: .long, help: "Only dossiers received on or before this day (YYYY-MM-DD or dd/mm/yyyy).") var to: String?
+    @Flag(name: .long, help: "Comma-separated values instead of tables.") var csv = false
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if let from, DayArgument.parse(from) == nil { throw ValidationError("--from: '\(from)' is not a date (YYYY-MM-DD or dd/mm/yyyy)") }
+        if let to, DayArgument.parse(to) == nil { throw ValidationError("--to: '\(to)' is not a date (YYYY-MM-DD or dd/mm/yyyy)") }
+        if csv && output.json { throw ValidationError("choose one of --csv and --json") }
+    }
+
+    func run() throws {
+        let archive = try archiveOptions.open()
+        let catalog = try archive.openCatalogForReading()
+        let f = from.flatMap(DayArgument.parse), t = to.flatMap(DayArgument.parse)
+        let groupings: [StatsGrouping?] = by.map { [$0] } ?? [nil, .year, .agency, .procedure, .status]
+        var tables: [(StatsGrouping?, [StatsRow])] = []
+        for g in groupings { tables.append((g, try catalog.stats(by: g, from: f, to: t))) }
+
+        if output.json {
+            struct Row: Encodable { let key, label: String; let total, resolved, early, onTime, late, unresolved, digitized: Int; let onTimeRate: Double? }
+            var out: [String: [Row]] = [:]
+            for (g, rows) in tables {
+                out[g?.rawValue ?? "overall"] = rows.map { Row(key: $0.key, label: $0.label, total: $0.total, resolved: $0.resolved, early: $0.early,
+                                                              onTime: $0.onTime, late: $0.late, unresolved: $0.unresolved, digitized: $0.digitized,
+                                                              onTimeRate: $0.onTimeRate.map { ($0 * 10000).rounded() / 10000 }) }
+            }
+            Console.shared.out(JSON.encode(out))
+            return
+        }
+        if csv {
+            Console.shared.out("grouping,key,label,total,resolved,early,on_time,late,unresolved,on_time_rate,digitized")
+            for (g, rows) in tables {
+                for r in rows {
+                    let cells = [g?.rawValue ?? "overall", r.key, r.label, "\(r.total)", "\(r.resolved)", "\(r.early)", "\(r.onTime)",
+                                 "\(r.late)", "\(r.unresolved)", r.onTimeRate.map { String(format: "%.4f", $0) } ?? "", "\(r.digitized)"]
+                    Console.shared.out(cells.map(csvCell).joined(separator: ","))
+                }
+            }
+            return
+        }
+        let c = Console.shared
+        if f != nil || t != nil { c.out("received \(f ?? "…") to \(t ?? "…")") }
+        for (g, rows) in tables {
+            if let g { c.out(""); c.out(c.bold("By \(g.rawValue)")) }
+            if g == nil, let r = rows.first {
+                c.out(c.bold("\(r.total) dossiers") + ", \(r.resolved) resolved: \(r.early) early (\(Format.percent(r.early, r.resolved))), \(r.onTime) on time (\(Format.percent(r.onTime, r.resolved))), \(r.late) late (\(Format.percent(r.late, r.resolved)))")
+                c.out("on time or early: \(Format.percent(r.early + r.onTime, r.resolved)) of resolved; \(r.unresolved) not resolved; digitization recorded for \(r.digitized) (\(Format.percent(r.digitized, r.total)))")
+                continue
+            }
+            if g == nil { c.out("no dossiers"); continue }
+            c.out(pad("", 16) + pad("total", 7, right: true) + pad("early", 7, right: true) + pad("on time", 9, right: true) + pad("late", 6, right: true) + pad("open", 6, right: true) + pad("rate", 8, right: true) + "  name")
+            for r in rows {
+                c.out(pad(r.key, 16) + pad("\(r.total)", 7, right: true) + pad("\(r.early)", 7, right: true) + pad("\(r.onTime)", 9, right: true)
+                      + pad("\(r.late)", 6, right: true) + pad("\(r.unresolved)", 6, right: true)
+                      + pad(r.onTimeRate.map { String(format: "%.1f%%", $0 * 100) } ?? "-", 8, right: true) + "  " + (r.label == r.key ? "" : r.label))
+            }
+        }
+    }
+
+    func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
+        let n = s.count
+        if n >= width { return s + " " }
+        return right ? String(repeating: " ", count: width - n) + s : s + String(repeating: " ", count: width - n)
+    }
+
+    func csvCell(_ s: String) -> String {
+        s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+}
+
+/// Days given on the command line: ISO `2022-01-31` or Vietnamese `31/01/2022`.
+enum DayArgument {
+    static func parse(_ s: String) -> String? {
+        if Timestamp.day(fromISODate: s) != nil { return s }
+        let parts = s.split(separator: "/")
+        guard parts.count == 3, let d = Int(parts[0]), let m = Int(parts[1]), let y = Int(parts[2]), y >= 1000, y <= 9999 else { return nil }
+        let iso = String(format: "%04d-%02d-%02d", y, m, d)
+        return Timestamp.day(fromISODate: iso) != nil ? iso : nil
+    }
+}
