@@ -47,7 +47,8 @@ public enum BatchDiscovery {
 
     private static func walk(_ folder: String, root: String, into out: inout [DossierSource], problems: inout [Diagnostic]) {
         let xml = folder + "/" + metadataFileName
-        if let st = SystemFile.linkStatus(xml), SystemFile.isRegular(st) || SystemFile.isSymlink(st) {
+        // Whatever is there is the dossier's metadata; if it is not a readable file, validation says so.
+        if SystemFile.linkStatus(xml) != nil {
             out.append(DossierSource(folder: folder, xmlPath: xml, batchRoot: root))
             return
         }

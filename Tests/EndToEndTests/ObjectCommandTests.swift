@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+import HosoTestSupport
+
+func makeArchive(_ t: TemporaryFolder, _ name: String = "archive") throws -> String {
+    let path = t.sub(name)
+    let r = try Hoso.run(["init", "--archive", path])
+    #expect(r.status == 0, "\(r.stderr)")
+    return path
+}
+
+@Suite struct ObjectCommandTests {
+    @Test func putGetInfoCheckAgreeWithSha256sum() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let scans = try FileManager.default.subpathsOfDirectory(atPath: Repository.path("sample-archive/dossiers"))
+            .filter { $0.contains("/scans/") }.prefix(12).map { Repository.path("sample-archive/dossiers/" + $0) }
+        let r = try Hoso.run(["object", "put"] + scans, environment: ["HOSO_ARCHIVE": archive])
+        #expect(r.status == 0, "\(r.stderr)")
+        let names = r.stdout.split(separator: "\n").map(String.init)
+        #expect(names.count == scans.count)
+        for (file, name) in zip(scans, names) {
+            let sum = try shell("sha256sum '\(file)'").output.prefix(64)
+            #expect(String(sum) == name)
+            let got = try Hoso.run(["object", "get", name], environment: ["HOSO_ARCHIVE": archive])
+            #expect(got.status == 0)
+            #expect(got.stdoutBytes == Array(try Data(contentsOf: URL(fileURLWithPath: file))))
+            // By hand, with standard tools only (docs/store-format.md).
+            let obj = archive + "/objects/" + name.prefix(2) + "/" + name.dropFirst(2)
+            let byHand = try shell("h=$(tail -c +41 '\(obj)'); if [ \"$(head -c 10 '\(obj)' | tail -c 1 | od -An -tu1 | tr -d ' ')\" = 1 ]; then tail -c +41 '\(obj)' | gzip -dc | sha256sum; else tail -c +41 '\(obj)' | sha256sum; fi").output
+            #expect(byHand.hasPrefix(name), "\(byHand)")
+        }
+        let info = try Hoso.run(["object", "info", "--json", names[0]], environment: ["HOSO_ARCHIVE": archive])
+        #expect(info.status == 0)
+        #expect(try jsonObject(info.stdout)["verified"] as? Bool == true)
+        let check = try Hoso.run(["object", "check", "--json"], environment: ["HOSO_ARCHIVE": archive])
+        #expect(check.status == 0)
+        #expect(try jsonObject(check.stdout)["errors"] as? Int == 0)
+        // -o writes the verified bytes to a file.
+        let out = t.sub("copy")
+        #expect(try Hoso.run(["object", "get", names[1], "-o", out], environment: ["HOSO_ARCHIVE": archive]).status == 0)
+        #expect(try shell("sha256sum '\(out)'").output.hasPrefix(names[1]))
+    }
+
+    @Test func damageIsReportedAndExitsOne() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let file = try t.write("f.bin", Array(repeating: 7, count: 100_000))
+        let name = try Hoso.run(["object", "put", file], environment: ["HOSO_ARCHIVE": archive]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let obj = archive + "/objects/" + name.prefix(2) + "/" + name.dropFirst(2)
+        _ = try shell("chmod u+w '\(obj)' && printf 'x' >> '\(obj)'")
+        let check = try Hoso.run(["object", "check", "--json"], environment: ["HOSO_ARCHIVE": archive])
+        #expect(check.status == 1)
+        let findings = try jsonObject(check.stdout)["findings"] as? [[String: Any]] ?? []
+        #expect(findings.map { $0["code"] as? String } == ["E505"])
+        let get = try Hoso.run(["object", "get", name], environment: ["HOSO_ARCHIVE": archive])
+        #expect(get.status == 1)
+        #expect(get.stdoutBytes.isEmpty, "a damaged object must not reach standard output")
+        #expect(get.stderr.contains("E505"))
+        // The expected list finds a deleted object.
+        _ = try shell("rm -f '\(obj)'")
+        let list = try t.write("expect.txt", name + "\n")
+        let missing = try Hoso.run(["object", "check", "--json", "--expect", list], environment: ["HOSO_ARCHIVE": archive])
+        #expect(missing.status == 1)
+        #expect((try jsonObject(missing.stdout)["findings"] as? [[String: Any]] ?? []).map { $0["code"] as? String } == ["E501"])
+    }
+
+    @Test func refusesAFolderThatIsNotAnArchive() throws {
+        let t = TemporaryFolder()
+        let r = try Hoso.run(["object", "check", "--archive", t.path])
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("E401"))
+        try t.write("hoso-archive.json", "{\"format\":\"hoso-archive\",\"version\":99}")
+        let v = try Hoso.run(["object", "check", "--archive", t.path])
+        #expect(v.status == 3)
+        #expect(v.stderr.contains("E402"))
+    }
+
+    /// Kills writers with SIGKILL at random moments, many times: afterwards no object is torn and
+    /// every object's name is its content's hash; only temp files may be left, reported as such.
+    @Test func killedWritersLeaveNoTornObject() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        var files: [String] = []
+        for i in 0..<4 {
+            // Half compressible, half not; a few MiB each so a kill lands inside a write.
+            let bytes = (0..<(3 << 20)).map { j in i % 2 == 0 ? UInt8(truncatingIfNeeded: (j * 7919) >> 9) : UInt8(truncatingIfNeeded: (j &* 2654435761) >> 13 ^ i) }
+            files.append(try t.write("big\(i).bin", bytes))
+        }
+        var rng = SystemRandomNumberGenerator()
+        for round in 0..<40 {
+            // A fresh file each round, so there is always something new to write.
+            let fresh = try t.write("round\(round).bin", (0..<(2 << 20)).map { UInt8(truncatingIfNeeded: $0 &* (round + 3)) })
+            let p = try Hoso.start(["object", "put", fresh] + files.shuffled(using: &rng), environment: ["HOSO_ARCHIVE": archive])
+            usleep(UInt32.random(in: 0...150_000, using: &rng))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+        }
+        let check = try Hoso.run(["object", "check", "--json"], environment: ["HOSO_ARCHIVE": archive], timeout: 600)
+        let report = try jsonObject(check.stdout)
+        let codes = Set((report["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String })
+        #expect(codes.isSubset(of: ["W510"]), "\(codes)")
+        #expect(report["errors"] as? Int == 0)
+        #expect(check.status == 0)
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+import HosoTestSupport
+
+/// Parses a JSON report printed by the binary.
+func jsonObject(_ text: String) throws -> [String: Any] {
+    let data = Data(text.utf8)
+    guard let o = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        throw CocoaError(.coderInvalidValue)
+    }
+    return o
+}
+
+/// The error codes of every dossier of a `validate --json` report.
+func reportedCodes(_ report: [String: Any]) -> Set<String> {
+    var codes = Set<String>()
+    for d in report["dossiers"] as? [[String: Any]] ?? [] {
+        for diag in d["diagnostics"] as? [[String: Any]] ?? [] { codes.insert(diag["code"] as! String) }
+    }
+    for diag in report["batchFindings"] as? [[String: Any]] ?? [] { codes.insert(diag["code"] as! String) }
+    return codes
+}
+
+@Suite struct ValidateTests {
+    @Test func sampleArchiveIsValid() throws {
+        let r = try Hoso.run(["validate", Repository.path("sample-archive/dossiers")])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("0 invalid"))
+        let json = try jsonObject(try Hoso.run(["validate", "--json", Repository.path("sample-archive/dossiers")]).stdout)
+        let summary = try #require(json["summary"] as? [String: Any])
+        #expect((summary["dossiers"] as? Int ?? 0) >= 40)
+        #expect(summary["invalid"] as? Int == 0)
+    }
+
+    /// Every folder of sample-archive/invalid is named after the one code it shows.
+    @Test func everyInvalidFixtureShowsExactlyItsCode() throws {
+        let root = Repository.path("sample-archive/invalid")
+        let folders = try FileManager.default.contentsOfDirectory(atPath: root).filter { $0.hasPrefix("E") || $0.hasPrefix("W") }.sorted()
+        #expect(folders.count >= 10)
+        var seen = Set<String>()
+        for folder in folders where !folder.hasPrefix("E306") {
+            let code = String(folder.prefix(4))
+            let r = try Hoso.run(["validate", "--json", root + "/" + folder])
+            #expect(r.status == 1, "\(folder): exit \(r.status)")
+            let codes = reportedCodes(try jsonObject(r.stdout))
+            #expect(codes == [code], "\(folder) reported \(codes.sorted())")
+            seen.insert(code)
+        }
+        // The duplicate-number pair is a batch-level problem: validate the two together.
+        let pair = folders.filter { $0.hasPrefix("E306") }
+        #expect(pair.count == 2)
+        let temp = TemporaryFolder()
+        for p in pair { _ = try shell("cp -a '\(root)/\(p)' '\(temp.path)/'") }
+        let r = try Hoso.run(["validate", "--json", temp.path])
+        #expect(r.status == 1)
+        let json = try jsonObject(r.stdout)
+        #expect(reportedCodes(json) == ["E306"])
+        #expect((json["summary"] as? [String: Any])?["invalid"] as? Int == 2)
+        seen.insert("E306")
+        #expect(seen.isSuperset(of: ["E103", "E104", "E105", "E107", "E108", "E110", "E201", "E202", "E203", "E204",
+                                     "E205", "E206", "E207", "E208", "E209", "E301", "E302", "E303", "E304", "E305"]))
+    }
+
+    @Test func humanOutputNamesFileLineAndAdvice() throws {
+        let r = try Hoso.run(["validate", Repository.path("sample-archive/invalid/E104-not-well-formed")])
+        #expect(r.status == 1)
+        let line = try #require(r.stdout.split(separator: "\n").first { $0.contains("E104") })
+        #expect(line.contains("dossier.xml:"))
+        #expect(r.stdout.contains("what to do:"))
+        #expect(r.stdout.contains("1 invalid"))
+    }
+
+    @Test func codesWithoutAFolderFixture() throws {
+        let t = TemporaryFolder()
+        var x = DossierXML()
+        x.components = [(id: "c1", role: "result", file: "scans/a.pdf", size: 0, pages: 3, sha256: nil)]
+        x.pageCount = 3
+        try x.writeFolder(in: t, name: "ok", files: ["scans/a.pdf": Array("%PDF-1.4 test".utf8)])
+
+        // E102: over the size cap.
+        var r = try Hoso.run(["validate", "--json", "--max-xml-size", "100", t.sub("ok")])
+        #expect(reportedCodes(try jsonObject(r.stdout)) == ["E102"])
+
+        // E101: the XML cannot be read (a folder where the file should be).
+        try FileManager.default.createDirectory(atPath: t.sub("unreadable/dossier.xml"), withIntermediateDirectories: true)
+        r = try Hoso.run(["validate", "--json", t.sub("unreadable")])
+        #expect(reportedCodes(try jsonObject(r.stdout)) == ["E101"])
+
+        // W301: a file no component names; a warning only.
+        try t.write("ok/scans/stray.tif", "stray")
+        r = try Hoso.run(["validate", "--json", t.sub("ok")])
+        #expect(r.status == 0)
+        #expect(reportedCodes(try jsonObject(r.stdout)) == ["W301"])
+
+        // E307: nothing to validate is a usage error.
+        r = try Hoso.run(["validate", t.sub("does-not-exist")])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("E307"))
+
+        // E301 with the NFC/NFD hint: the XML names the file in NFD, the disk holds it in NFC.
+        var y = DossierXML()
+        y.components = [(id: "c1", role: "result", file: "scans/ho\u{0300}a.pdf", size: 4, pages: 1, sha256: nil)]
+        try t.write("nfd/dossier.xml", y.text)
+        try t.write("nfd/scans/h\u{00F2}a.pdf", "abcd")
+        r = try Hoso.run(["validate", t.sub("nfd")])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("E301"))
+        #expect(r.stdout.contains("normalization"))
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        let r = try Hoso.run(["validate"])
+        #expect(r.status == 2)
+        let s = try Hoso.run(["validate", "--jobs", "0", "."])
+        #expect(s.status == 2)
+    }
+}
