@@ -29,7 +29,7 @@ let package = Package(
         .systemLibrary(name: "CHosoSys"),
 
         .target(name: "HosoCore",
-                dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+                dependencies: ["CHosoDeflate", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         .target(name: "HosoXML",
                 dependencies: ["HosoCore", "CHosoLibXML2"],

@@ -2,6 +2,7 @@ import Foundation
 public import HosoCatalog
 public import HosoCore
 import HosoStore
+import HosoIndex
 import HosoXML
 
 /// How an ingest runs.
@@ -126,6 +127,8 @@ public final class Ingest {
         var summary = IngestSummary()
         summary.staleTempsRemoved = try removeStaleTemps()
         try CatalogSync.catchUp(catalog, ledger: ledger)
+        try IndexSync.catchUp(archive: archive)
+        let indexWriter = try IndexWriter(folder: archive.indexFolder)
 
         let store = archive.store
         let staging = store.makeStagingArea()
@@ -159,8 +162,10 @@ public final class Ingest {
                 if summary.firstEntry == nil { summary.firstEntry = sequence }
                 summary.lastEntry = sequence
                 summary.head = id
-                try catalog.apply(entry: entry, id: id, entrySize: size, versions: pending.compactMap(\.version))
+                let versions = pending.compactMap(\.version)
+                try catalog.apply(entry: entry, id: id, entrySize: size, versions: versions)
                 try catalog.updateCache(pending.flatMap(\.cache))
+                try IndexSync.apply(versions, entry: id, sequence: sequence, writer: indexWriter)
             }
             for p in pending { report(p.outcome) }
             pending.removeAll()

@@ -23,6 +23,8 @@ public struct Hoso: ParsableCommand {
             ExportCommand.self,
             StatsCommand.self,
             RebuildCommand.self,
+            SearchCommand.self,
+            IndexCommand.self,
             ErrorsCommand.self,
         ])
 

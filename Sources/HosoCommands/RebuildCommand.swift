@@ -19,14 +19,18 @@ struct RebuildCommand: ParsableCommand {
         let meter = ProgressMeter("rebuilding catalog", totalItems: 0)
         let entries = try CatalogSync.rebuild(archive: archive) { done, total in meter.update(items: done, bytes: 0) }
         meter.finish()
+        let indexMeter = ProgressMeter("rebuilding index", totalItems: entries)
+        let indexed = try IndexSync.rebuild(archive: archive) { done, _ in indexMeter.update(items: done, bytes: 0) }
+        indexMeter.finish()
         let seconds = SystemFile.monotonic() - started
         let catalog = try archive.openCatalogForReading()
         let totals = try catalog.totals()
         if output.json {
-            struct Out: Encodable { let entries: Int; let versions: Int; let objects: Int; let seconds: Double }
-            Console.shared.out(JSON.encode(Out(entries: entries, versions: totals.versions, objects: totals.objects, seconds: seconds)))
+            struct Out: Encodable { let entries: Int; let versions: Int; let objects: Int; let indexedDossiers: Int; let seconds: Double }
+            Console.shared.out(JSON.encode(Out(entries: entries, versions: totals.versions, objects: totals.objects, indexedDossiers: indexed, seconds: seconds)))
         } else {
-            Console.shared.out("rebuilt the catalog from \(entries) ledger entries: \(totals.versions) dossier versions, \(totals.objects) objects, in \(Format.duration(seconds))")
+            Console.shared.out("rebuilt the catalog from \(entries) ledger entries: \(totals.versions) dossier versions, \(totals.objects) objects;")
+            Console.shared.out("rebuilt the search index: \(indexed) dossiers; in \(Format.duration(seconds))")
         }
     }
 }

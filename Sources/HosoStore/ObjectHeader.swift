@@ -1,4 +1,4 @@
-internal import CHosoDeflate
+import HosoCore
 
 /// How an object's payload is stored.
 public enum Codec: UInt8, Sendable, Codable, CustomStringConvertible {
@@ -112,10 +112,3 @@ public struct ObjectHeader: Sendable, Equatable {
     }
 }
 
-/// CRC-32 (the zlib/gzip polynomial), computed by libdeflate with carry-less multiplication.
-public enum CRC32 {
-    public static func update(_ crc: UInt32, _ b: UnsafeRawBufferPointer) -> UInt32 {
-        guard b.count > 0 else { return crc }
-        return libdeflate_crc32(crc, b.baseAddress, b.count)
-    }
-}

@@ -1,0 +1,120 @@
+import Foundation
+public import HosoCatalog
+public import HosoCore
+public import HosoIndex
+
+extension IndexDocument {
+    /// What the index holds of one dossier version: canonical text per field, identifiers as
+    /// keywords, personal numbers as exact values only, and the columns results are filtered,
+    /// counted and sorted by.
+    public init(dossier d: Dossier, manifest: ObjectID) {
+        let c = VietnameseText.canonical
+        func day(_ t: Timestamp?) -> Int32 {
+            guard let t else { return -1 }
+            let local = t.epochSeconds + 25200   // the Vietnam calendar day, whatever the offset
+            return Int32(local >= 0 ? local / 86400 : (local - 86399) / 86400)
+        }
+        var agencies = [c(d.receivingAgency.name)]
+        if d.handlingAgency.name != d.receivingAgency.name { agencies.append(c(d.handlingAgency.name)) }
+        let address = d.applicant.address
+        var other = d.keywords.map(c)
+        if let r = d.result { other.append(c(r.documentType)); other.append(c(r.issuer)) }
+        other += d.components.map { c($0.name) }
+        var codes = [d.number, d.archivalCode.text]
+        if let l = d.localCode { codes.append(l) }
+        var agencyCodes = [d.receivingAgency.code]
+        if d.handlingAgency.code != d.receivingAgency.code { agencyCodes.append(d.handlingAgency.code) }
+        var keywords: [Field: [String]] = [.code: codes, .procedureCode: [d.procedure.code], .agencyCode: agencyCodes,
+                                           .status: [d.status.rawValue], .timeliness: [d.timeliness.rawValue]]
+        if let id = d.applicant.citizenID { keywords[.cccd] = [id] }
+        if let p = d.applicant.phone { keywords[.phone] = [p.hasPrefix("+84") ? "0" + p.dropFirst(3) : p] }
+        self.init(number: d.number, manifest: manifest.prefixed,
+                  text: [.title: [c(d.title)], .applicant: [c(d.applicant.fullName)],
+                         .procedure: [c(d.procedure.name), c(d.procedure.sector)], .agency: agencies,
+                         .place: [c(address.detail), c(address.commune)] + (address.district.map { [c($0)] } ?? []) + [c(address.province)],
+                         .other: other],
+                  keywords: keywords,
+                  receivedDay: day(d.receivedAt), dueDay: day(d.dueAt), completedDay: day(d.completedAt),
+                  status: d.status.rawValue, timeliness: d.timeliness.rawValue,
+                  procedureCode: d.procedure.code, procedureName: c(d.procedure.name),
+                  agencyCode: d.receivingAgency.code, agencyName: c(d.receivingAgency.name),
+                  title: c(d.title), applicant: c(d.applicant.fullName), receivedText: d.receivedAt.text,
+                  dueText: d.dueAt.text, completedText: d.completedAt?.text ?? "")
+    }
+}
+
+/// Keeps the search index in step with the ledger, like the catalog: each ledger entry becomes a
+/// segment; what the index lacks is replayed; a rebuild indexes every current version anew.
+public enum IndexSync {
+    /// Applies the versions of one committed ledger entry.
+    public static func apply(_ versions: [CatalogVersion], entry: ObjectID, sequence: Int, writer: IndexWriter) throws {
+        let docs = versions.map { IndexDocument(dossier: $0.dossier, manifest: $0.manifestID) }
+        try writer.apply(docs, ledgerHead: entry.prefixed, ledgerSequence: sequence)
+    }
+
+    /// Applies every committed entry the index lacks. The caller holds the writer lock.
+    @discardableResult
+    public static func catchUp(archive: Archive, progress: ((Int, Int) -> Void)? = nil) throws -> Int {
+        let ledger = Ledger(archive: archive)
+        guard let head = try ledger.head() else { return 0 }
+        let writer = try IndexWriter(folder: archive.indexFolder)
+        let applied = writer.manifest.ledgerHead.flatMap { ObjectID(hex: $0) }
+        if applied == head { return 0 }
+        let missing: [(id: ObjectID, entry: LedgerEntry)]
+        do {
+            missing = try ledger.chain(to: head, after: applied)
+        } catch let e as HosoError where e.code == .catalogAhead {
+            // The index belongs to another history: start again.
+            try rebuild(archive: archive)
+            return 1
+        }
+        if missing.count > 20 && applied == nil {
+            try rebuild(archive: archive)
+            return missing.count
+        }
+        for (i, (id, entry)) in missing.enumerated() {
+            try apply(try CatalogSync.versions(of: entry, ledger: ledger), entry: id, sequence: entry.sequence, writer: writer)
+            progress?(i + 1, missing.count)
+        }
+        return missing.count
+    }
+
+    /// Recreates the index from the ledger and the store alone: the current version of every
+    /// dossier, in ledger order. Deterministic: the same ledger gives the same index.
+    @discardableResult
+    public static func rebuild(archive: Archive, progress: ((Int, Int) -> Void)? = nil) throws -> Int {
+        let ledger = Ledger(archive: archive)
+        let writer = try IndexWriter(folder: archive.indexFolder)
+        guard let head = try ledger.head() else {
+            try writer.rebuild([], ledgerHead: nil, ledgerSequence: 0)
+            return 0
+        }
+        let chain = try ledger.chain(to: head, after: nil)
+        // The newest version of each number wins; documents keep the order of first archiving.
+        var order: [String] = []
+        var latest: [String: IndexDocument] = [:]
+        for (i, (_, entry)) in chain.enumerated() {
+            for v in try CatalogSync.versions(of: entry, ledger: ledger) {
+                if latest[v.dossier.number] == nil { order.append(v.dossier.number) }
+                latest[v.dossier.number] = IndexDocument(dossier: v.dossier, manifest: v.manifestID)
+            }
+            progress?(i + 1, chain.count)
+        }
+        try writer.rebuild(order.lazy.map { latest[$0]! }, ledgerHead: head.prefixed, ledgerSequence: chain.last?.entry.sequence ?? 0)
+        return order.count
+    }
+}
+
+extension Archive {
+    /// Opens the search index for reading, caught up with the ledger when no writer is running.
+    public func openIndexForReading() throws -> IndexSnapshot {
+        if isWritable, let head = try Ledger(archive: self).head() {
+            let current = try? IndexSnapshot.open(indexFolder)
+            if current?.manifest.ledgerHead != head.prefixed, let lock = ArchiveLock.tryAcquire(archive: self, purpose: "index catch-up") {
+                try IndexSync.catchUp(archive: self)
+                withExtendedLifetime(lock) {}
+            }
+        }
+        return try IndexSnapshot.open(indexFolder)
+    }
+}

@@ -1,0 +1,218 @@
+public import ArgumentParser
+import Foundation
+import HosoArchive
+import HosoCore
+import HosoIndex
+
+extension MatchMode: ExpressibleByArgument {}
+extension ResultOrder: ExpressibleByArgument {}
+
+/// `hoso search QUERY`: find dossiers, with or without diacritics.
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Find dossiers by applicant, citizen ID, number, procedure, place, date or any words.",
+        discussion: """
+        Words must all match (AND), typed with or without diacritics; what was typed exactly ranks
+        first. Syntax:
+          nguyễn văn hòa            words (hòa also finds hoà; hoa finds both, bare "hoa" first)
+          hòa OR hóa   -kết         either word; without a word
+          "giấy phép xây dựng"      a phrase (words together, in order)
+          thủy*                     a prefix
+          applicant:"trần thị thủy" title: applicant: procedure: agency: place: other:
+          000.00.21.H50-230512-0007 a dossier number (also code:…, and code:000.00.21.H50-2305* as a prefix)
+          1.001193  procedure:1.001193  agency:000.00.21.H50
+          045090001234  cccd:…  phone:…   personal numbers: exact value only
+          status:completed  timeliness:late
+          received:2022-01-01..2022-06-30   (also 01/01/2022, 2022, 2022-05, open ends; due: completed:)
+        """)
+
+    @OptionGroup var archiveOptions: ArchiveOptions
+    @Argument(help: "The query (quote it for the shell).") var query: [String]
+    @Flag(name: .long, help: "A word typed with diacritics must match them exactly (má is not mã).") var exact = false
+    @Flag(name: .long, help: "Ignore diacritics entirely (má = mã = ma).") var fold = false
+    @Option(name: .long, help: "relevance, received (newest first) or completed (newest first).") var sort: ResultOrder = .relevance
+    @Option(name: .long, help: "Results to show.") var limit = 10
+    @Option(name: .long, help: "Results to skip (for paging).") var offset = 0
+    @Flag(name: .long, help: "Count results by procedure, agency, year and status.") var facets = false
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if exact && fold { throw ValidationError("choose one of --exact and --fold") }
+        if limit < 0 || offset < 0 { throw ValidationError("--limit and --offset cannot be negative") }
+    }
+
+    func run() throws {
+        let started = SystemFile.monotonic()
+        let text = query.joined(separator: " ")
+        let parsed: QueryNode
+        do { parsed = try QueryParser.parse(text) } catch {
+            let d = Diagnostic(.querySyntax, column: error.position + 1, subject: "query",
+                               message: "the query cannot be read: \(error.message) (position \(error.position + 1))",
+                               advice: "Correct the query; 'hoso search --help' shows the syntax")
+            if output.json { Console.shared.out(JSON.encode(DiagnosticJSON(d: d))) }
+            Console.shared.err("error E801: \(d.message)\n    " + error.pointer.replacingOccurrences(of: "\n", with: "\n    ") + "\n    what to do: \(d.advice)")
+            throw ExitCode(2)
+        }
+        let archive = try archiveOptions.open()
+        let snapshot = try archive.openIndexForReading()
+        var options = SearchOptions()
+        options.mode = exact ? .exact : (fold ? .fold : .ranked)
+        options.sort = sort
+        options.limit = limit
+        options.offset = offset
+        options.facets = facets
+        let result = Searcher(snapshot: snapshot).search(parsed, options: options)
+        let ms = (SystemFile.monotonic() - started) * 1000
+        if output.json {
+            Console.shared.out(JSON.encode(ResultJSON(query: text, mode: options.mode.rawValue, result: result, offset: offset, limit: limit, tookMs: ms)))
+            return
+        }
+        render(result, text: text, parsed: parsed, mode: options.mode, ms: ms)
+    }
+
+    func render(_ r: SearchResult, text: String, parsed: QueryNode, mode: MatchMode, ms: Double) {
+        let c = Console.shared
+        if r.total == 0 {
+            c.out("No dossier matches \"\(text)\".")
+            if parsed.hasDiacritics && mode != .fold {
+                c.out("The query has diacritics: try again with --fold to ignore them, or check the spelling.")
+            } else {
+                c.out("Try fewer words, a prefix (word*), or OR between alternatives.")
+            }
+            return
+        }
+        let shownTo = min(r.total, offset + r.hits.count)
+        c.out(c.bold("\(r.total) dossier\(r.total == 1 ? "" : "s")") + " match \"\(text)\"" + (r.hits.isEmpty ? "" : ", showing \(offset + 1)–\(shownTo)") + String(format: " (%.0f ms)", ms))
+        for (i, h) in r.hits.enumerated() {
+            let d = h.document
+            c.out("")
+            c.out(String(format: "%3d. ", offset + i + 1) + c.bold(d.number) + "  " + d.title)
+            var line = "     \(d.applicant) · \(d.agencyName) · \(d.procedureCode) \(d.procedureName)"
+            if line.count > 160 { line = String(line.prefix(157)) + "…" }
+            c.out(line)
+            var dates = "     received \(String(d.receivedText.prefix(10)))"
+            if !d.completedText.isEmpty { dates += " · completed \(String(d.completedText.prefix(10)))" }
+            dates += " · \(d.status) (\(d.timeliness))"
+            c.out(dates)
+            if let hl = h.highlight, !hl.ranges.isEmpty, hl.field != .title || true {
+                c.out("     \(hl.field.queryName): " + snippet(hl))
+            }
+        }
+        if !r.facets.isEmpty {
+            for name in ["procedure", "agency", "year", "status"] {
+                guard let counts = r.facets[name], !counts.isEmpty else { continue }
+                c.out("")
+                c.out(c.bold("By \(name)"))
+                for f in counts.prefix(10) {
+                    c.out(String(format: "  %6d  ", f.count) + f.key + (f.label != f.key ? "  " + f.label : ""))
+                }
+            }
+        }
+    }
+
+    /// The highlighted text, matching words in bold on a terminal, «marked» otherwise.
+    func snippet(_ h: Highlight) -> String {
+        let bytes = Array(h.text.utf8)
+        var out = ""
+        var at = 0
+        let bold = Console.shared.useColor
+        for r in h.ranges {
+            guard r.lowerBound >= at, r.upperBound <= bytes.count else { continue }
+            out += String(decoding: bytes[at..<r.lowerBound], as: UTF8.self)
+            let word = String(decoding: bytes[r], as: UTF8.self)
+            out += bold ? "\u{1B}[1m" + word + "\u{1B}[0m" : "«" + word + "»"
+            at = r.upperBound
+        }
+        out += String(decoding: bytes[at...], as: UTF8.self)
+        return out
+    }
+
+    struct ResultJSON: Encodable {
+        struct Hit: Encodable {
+            let number, title, applicant, agency, agencyCode, procedureCode, procedure, received, due, status, timeliness, manifest: String
+            let completed: String?
+            let score, points, bm25: Double
+            let highlight: HighlightJSON?
+        }
+        struct HighlightJSON: Encodable { let field: String; let text: String; let ranges: [[Int]] }
+        struct Facet: Encodable { let key, label: String; let count: Int }
+        let query: String, mode: String
+        let total: Int, offset: Int, limit: Int
+        let hits: [Hit]
+        let facets: [String: [Facet]]?
+        let tookMs: Double
+
+        init(query: String, mode: String, result: SearchResult, offset: Int, limit: Int, tookMs: Double) {
+            self.query = query; self.mode = mode; total = result.total; self.offset = offset; self.limit = limit
+            self.tookMs = (tookMs * 100).rounded() / 100
+            hits = result.hits.map { h in
+                let d = h.document
+                return Hit(number: d.number, title: d.title, applicant: d.applicant, agency: d.agencyName, agencyCode: d.agencyCode,
+                           procedureCode: d.procedureCode, procedure: d.procedureName, received: d.receivedText, due: d.dueText,
+                           status: d.status, timeliness: d.timeliness, manifest: d.manifest,
+                           completed: d.completedText.isEmpty ? nil : d.completedText,
+                           score: (h.score * 10000).rounded() / 10000, points: h.points, bm25: (h.bm25 * 10000).rounded() / 10000,
+                           highlight: h.highlight.map { HighlightJSON(field: $0.field.queryName, text: $0.text, ranges: $0.ranges.map { [$0.lowerBound, $0.upperBound] }) })
+            }
+            facets = result.facets.isEmpty ? nil : result.facets.mapValues { $0.map { Facet(key: $0.key, label: $0.label, count: $0.count) } }
+        }
+    }
+}
+
+/// `hoso index …`: maintenance of the search index.
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "index",
+        abstract: "Maintain the search index (it is derived from the ledger; 'hoso rebuild' recreates it).",
+        subcommands: [IndexOptimize.self, IndexRebuild.self, IndexStatus.self])
+}
+
+struct IndexOptimize: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "optimize", abstract: "Merge every segment of the index into one.")
+    @OptionGroup var archiveOptions: ArchiveOptions
+    @Flag(name: .long, help: "Wait for a running writer instead of failing at once.") var wait = false
+    func run() throws {
+        let archive = try archiveOptions.open()
+        let lock = try ArchiveLock(archive: archive, wait: wait, purpose: "hoso index optimize")
+        defer { withExtendedLifetime(lock) {} }
+        try IndexSync.catchUp(archive: archive)
+        let writer = try IndexWriter(folder: archive.indexFolder)
+        let before = writer.manifest.segments.count
+        let started = SystemFile.monotonic()
+        try writer.optimize()
+        Console.shared.out("merged \(before) segments into \(writer.manifest.segments.count) (\(writer.manifest.liveDocs) dossiers) in \(Format.duration(SystemFile.monotonic() - started))")
+    }
+}
+
+struct IndexRebuild: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rebuild", abstract: "Recreate the search index from the ledger and the store.")
+    @OptionGroup var archiveOptions: ArchiveOptions
+    @Flag(name: .long, help: "Wait for a running writer instead of failing at once.") var wait = false
+    func run() throws {
+        let archive = try archiveOptions.open()
+        let lock = try ArchiveLock(archive: archive, wait: wait, purpose: "hoso index rebuild")
+        defer { withExtendedLifetime(lock) {} }
+        let started = SystemFile.monotonic()
+        let meter = ProgressMeter("indexing", totalItems: 0)
+        let n = try IndexSync.rebuild(archive: archive) { done, total in meter.update(items: done, bytes: 0) }
+        meter.finish()
+        let seconds = SystemFile.monotonic() - started
+        Console.shared.out(String(format: "indexed %d dossiers in %@ (%.0f dossiers/s)", n, Format.duration(seconds), Double(n) / max(seconds, 1e-9)))
+    }
+}
+
+struct IndexStatus: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the index's segments and the ledger entry it reflects.")
+    @OptionGroup var archiveOptions: ArchiveOptions
+    @OptionGroup var output: OutputOptions
+    func run() throws {
+        let archive = try archiveOptions.open()
+        let snapshot = try archive.openIndexForReading()
+        let m = snapshot.manifest
+        if output.json { Console.shared.out(JSON.encode(m)); return }
+        Console.shared.out("index generation \(m.generation), \(m.liveDocs) dossiers in \(m.segments.count) segments, ledger entry \(m.ledgerSequence) \(m.ledgerHead ?? "(none)")")
+        for s in m.segments {
+            Console.shared.out("  \(s.file)  \(s.docs) documents\(s.deletedDocs > 0 ? " (\(s.deletedDocs) deleted)" : "")  \(Format.bytes(UInt64(s.bytes)))")
+        }
+    }
+}

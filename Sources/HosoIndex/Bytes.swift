@@ -1,0 +1,80 @@
+/// An append-only little-endian byte buffer with variable-length integers (LEB128).
+struct ByteWriter {
+    var bytes: [UInt8] = []
+
+    init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    var count: Int { bytes.count }
+
+    mutating func u8(_ v: UInt8) { bytes.append(v) }
+    mutating func u16(_ v: UInt16) { bytes.append(UInt8(truncatingIfNeeded: v)); bytes.append(UInt8(truncatingIfNeeded: v >> 8)) }
+    mutating func u32(_ v: UInt32) { for s in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt32(s))) } }
+    mutating func u64(_ v: UInt64) { for s in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt64(s))) } }
+    mutating func i32(_ v: Int32) { u32(UInt32(bitPattern: v)) }
+
+    @inline(__always)
+    mutating func varint(_ value: UInt32) {
+        var v = value
+        while v >= 0x80 { bytes.append(UInt8(truncatingIfNeeded: v) | 0x80); v >>= 7 }
+        bytes.append(UInt8(v))
+    }
+
+    mutating func append(_ b: [UInt8]) { bytes.append(contentsOf: b) }
+    mutating func append(_ b: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: b) }
+
+    /// A length-prefixed UTF-8 string.
+    mutating func string(_ s: String) {
+        var s = s
+        s.withUTF8 { u in varint(UInt32(u.count)); bytes.append(contentsOf: u) }
+    }
+
+    /// Pads with zeros to a multiple of `n`.
+    mutating func align(_ n: Int) { while bytes.count % n != 0 { bytes.append(0) } }
+
+    /// Overwrites a u32 at `offset`.
+    mutating func patch32(_ v: UInt32, at offset: Int) {
+        for i in 0..<4 { bytes[offset + i] = UInt8(truncatingIfNeeded: v >> UInt32(8 * i)) }
+    }
+}
+
+/// Reads little-endian values and varints from memory (a mapped segment file).
+struct ByteReader {
+    let base: UnsafeRawPointer
+    let count: Int
+    var offset: Int
+
+    init(_ base: UnsafeRawPointer, count: Int, offset: Int = 0) {
+        self.base = base; self.count = count; self.offset = offset
+    }
+
+    @inline(__always) func u8(at o: Int) -> UInt8 { base.load(fromByteOffset: o, as: UInt8.self) }
+    @inline(__always) func u16(at o: Int) -> UInt16 { UInt16(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt16.self)) }
+    @inline(__always) func u32(at o: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
+    @inline(__always) func u64(at o: Int) -> UInt64 { UInt64(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt64.self)) }
+    @inline(__always) func i32(at o: Int) -> Int32 { Int32(bitPattern: u32(at: o)) }
+
+    @inline(__always)
+    mutating func varint() -> UInt32 {
+        var result: UInt32 = 0
+        var shift: UInt32 = 0
+        while true {
+            let b = base.load(fromByteOffset: offset, as: UInt8.self)
+            offset &+= 1
+            result |= UInt32(b & 0x7F) << shift
+            if b < 0x80 { return result }
+            shift &+= 7
+        }
+    }
+
+    mutating func string() -> String {
+        let n = Int(varint())
+        let s = String(decoding: UnsafeRawBufferPointer(start: base + offset, count: n), as: UTF8.self)
+        offset += n
+        return s
+    }
+
+    mutating func skipString() {
+        let n = Int(varint())
+        offset += n
+    }
+}

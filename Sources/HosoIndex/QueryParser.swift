@@ -1,0 +1,362 @@
+import HosoCore
+
+/// A parsed query.
+public indirect enum QueryNode: Sendable, Equatable {
+    /// A word of free text, in the given fields (nil: every text field).
+    case word(String, fields: [Field]?)
+    /// Words that must stand together, in order.
+    case phrase([String], fields: [Field]?)
+    /// Words starting with a prefix (folded keys), in text fields or a keyword field.
+    case prefix(String, fields: [Field]?)
+    /// A whole keyword value (identifiers, citizen IDs, phone numbers, status…), or a prefix of it.
+    case keyword(Field, String, prefix: Bool)
+    /// A day range on a date column (inclusive; nil: open).
+    case dateRange(DateColumn, from: Int32?, to: Int32?)
+    case and([QueryNode])
+    case or([QueryNode])
+    case not(QueryNode)
+
+    /// Whether any word carries diacritics (for the "try --fold" hint).
+    public var hasDiacritics: Bool {
+        switch self {
+        case .word(let w, _), .prefix(let w, _): return w.unicodeScalars.contains { $0.value > 0x7F }
+        case .phrase(let ws, _): return ws.contains { $0.unicodeScalars.contains { $0.value > 0x7F } }
+        case .and(let c), .or(let c): return c.contains { $0.hasDiacritics }
+        case .not(let c): return c.hasDiacritics
+        default: return false
+        }
+    }
+}
+
+public enum DateColumn: String, Sendable {
+    case received, due, completed
+}
+
+/// A query that cannot be parsed: what is wrong and where (a character offset in the query).
+public struct QuerySyntaxError: Error, Sendable, CustomStringConvertible, Equatable {
+    public let message: String
+    public let position: Int
+    public let query: String
+
+    public var description: String { "\(message) at position \(position + 1)" }
+
+    /// The query with a caret under the position.
+    public var pointer: String {
+        query + "\n" + String(repeating: " ", count: max(0, position)) + "^"
+    }
+}
+
+/// Parses the search syntax:
+///
+/// ```
+/// nguyễn văn hòa                 words: all must match (AND), with or without diacritics
+/// hòa OR hóa                     either
+/// khai sinh -kết                 without a word
+/// "giấy phép xây dựng"           a phrase: words together, in order
+/// thủy*                          a prefix
+/// applicant:"trần thị thủy"      fields: title applicant procedure agency place other
+/// code:000.00.21.H50-230512-0007 identifiers, whole (code: procedure: agency: with codes), or
+/// code:000.00.21.H50-2305*       a prefix of one
+/// cccd:045090001234 phone:0912…  personal numbers: exact value only
+/// status:completed timeliness:late
+/// received:2022-01-01..2022-06-30   also dd/mm/yyyy, a year (2022), a month (2022-05), open ends
+/// ( … )                          grouping
+/// ```
+/// A bare 12-digit number is looked up as a citizen ID, a bare phone number as a phone, and a
+/// bare dossier, procedure or agency code as that identifier.
+public struct QueryParser {
+    let chars: [Character]
+    let text: String
+    var i = 0
+
+    public static func parse(_ query: String) throws(QuerySyntaxError) -> QueryNode {
+        var p = QueryParser(chars: Array(query), text: query)
+        p.skipSpace()
+        guard p.i < p.chars.count else { throw QuerySyntaxError(message: "the query is empty", position: 0, query: query) }
+        let node = try p.parseAnd(closing: false)
+        p.skipSpace()
+        if p.i < p.chars.count {
+            throw QuerySyntaxError(message: "unexpected '\(p.chars[p.i])'", position: p.i, query: query)
+        }
+        return node
+    }
+
+    mutating func skipSpace() { while i < chars.count && chars[i].isWhitespace { i += 1 } }
+
+    func error(_ m: String, at p: Int? = nil) -> QuerySyntaxError { QuerySyntaxError(message: m, position: p ?? i, query: text) }
+
+    mutating func parseAnd(closing: Bool) throws(QuerySyntaxError) -> QueryNode {
+        var items: [QueryNode] = []
+        while true {
+            skipSpace()
+            if i >= chars.count { break }
+            if chars[i] == ")" {
+                if closing { break }
+                throw error("a ')' without its '('")
+            }
+            items.append(try parseOr())
+        }
+        if items.isEmpty { throw error(closing ? "empty parentheses" : "the query is empty") }
+        if items.allSatisfy({ if case .not = $0 { return true }; return false }) {
+            throw error("a query cannot only exclude (add a word to search for)", at: 0)
+        }
+        return items.count == 1 ? items[0] : .and(items)
+    }
+
+    mutating func parseOr() throws(QuerySyntaxError) -> QueryNode {
+        var items = [try parseUnary()]
+        while true {
+            let save = i
+            skipSpace()
+            if i + 2 <= chars.count, chars[i] == "O", chars[i + 1] == "R", i + 2 == chars.count || chars[i + 2].isWhitespace || chars[i + 2] == "(" || chars[i + 2] == "\"" {
+                i += 2
+                skipSpace()
+                guard i < chars.count, chars[i] != ")" else { throw error("'OR' needs something after it") }
+                items.append(try parseUnary())
+            } else { i = save; break }
+        }
+        return items.count == 1 ? items[0] : .or(items)
+    }
+
+    mutating func parseUnary() throws(QuerySyntaxError) -> QueryNode {
+        if chars[i] == "-" && i + 1 < chars.count && !chars[i + 1].isWhitespace {
+            i += 1
+            return .not(try parsePrimary())
+        }
+        return try parsePrimary()
+    }
+
+    mutating func parsePrimary() throws(QuerySyntaxError) -> QueryNode {
+        let start = i
+        if chars[i] == "(" {
+            i += 1
+            let inner = try parseAnd(closing: true)
+            guard i < chars.count, chars[i] == ")" else { throw error("'(' is not closed", at: start) }
+            i += 1
+            return inner
+        }
+        if chars[i] == "\"" { return try parsePhrase(fields: nil) }
+        // field:value?
+        var j = i
+        while j < chars.count, chars[j].isLetter, chars[j].isASCII { j += 1 }
+        if j < chars.count, chars[j] == ":", j > i {
+            let name = String(chars[i..<j]).lowercased()
+            i = j + 1
+            guard i < chars.count, !chars[i].isWhitespace else { throw error("'\(name):' needs a value") }
+            return try parseField(name, at: start)
+        }
+        let word = readWord()
+        return try bare(word, at: start)
+    }
+
+    mutating func readWord() -> String {
+        let s = i
+        while i < chars.count && !chars[i].isWhitespace && chars[i] != "(" && chars[i] != ")" && chars[i] != "\"" { i += 1 }
+        return String(chars[s..<i])
+    }
+
+    mutating func parsePhrase(fields: [Field]?) throws(QuerySyntaxError) -> QueryNode {
+        let start = i
+        i += 1
+        let s = i
+        while i < chars.count && chars[i] != "\"" { i += 1 }
+        guard i < chars.count else { throw error("a quote is not closed", at: start) }
+        let body = String(chars[s..<i])
+        i += 1
+        let words = QueryParser.words(body)
+        guard !words.isEmpty else { throw error("an empty phrase", at: start) }
+        return words.count == 1 ? .word(words[0], fields: fields) : .phrase(words, fields: fields)
+    }
+
+    /// The words of a text (split as the analyzer splits).
+    static func words(_ s: String) -> [String] {
+        var out: [String] = []
+        let canonical = VietnameseText.canonical(s)
+        Analyzer().tokenize(canonical: canonical) { t in
+            let u = Array(canonical.utf8)[t.start..<t.end]
+            out.append(String(decoding: u, as: UTF8.self))
+        }
+        return out
+    }
+
+    static let textFieldNames: [String: Field] = [
+        "title": .title, "applicant": .applicant, "procedure": .procedure, "agency": .agency,
+        "place": .place, "address": .place, "other": .other,
+    ]
+
+    mutating func parseField(_ name: String, at start: Int) throws(QuerySyntaxError) -> QueryNode {
+        let valueStart = i
+        switch name {
+        case "received", "due", "completed":
+            let value = readWord()
+            guard let range = QueryParser.dateRange(value) else {
+                throw error("'\(value)' is not a date or range (2022-01-31, 31/01/2022, 2022, 2022-05, A..B)", at: valueStart)
+            }
+            return .dateRange(DateColumn(rawValue: name)!, from: range.0, to: range.1)
+        case "code":
+            return try keywordOrPrefix(.code, at: valueStart)
+        case "cccd", "citizen", "citizenid":
+            let v = readWord()
+            guard v.count == 12, v.allSatisfy(\.isASCII), v.allSatisfy(\.isNumber) else { throw error("a citizen ID has 12 digits", at: valueStart) }
+            return .keyword(.cccd, v, prefix: false)
+        case "phone":
+            let v = readWord()
+            return .keyword(.phone, QueryParser.normalizePhone(v), prefix: false)
+        case "status":
+            let v = readWord().lowercased()
+            guard StatusCode.statuses.contains(v) else { throw error("unknown status '\(v)' (one of \(StatusCode.statuses.joined(separator: ", ")))", at: valueStart) }
+            return .keyword(.status, v, prefix: false)
+        case "timeliness":
+            let v = readWord().lowercased()
+            guard StatusCode.timeliness.contains(v) else { throw error("unknown timeliness '\(v)' (one of \(StatusCode.timeliness.joined(separator: ", ")))", at: valueStart) }
+            return .keyword(.timeliness, v, prefix: false)
+        case "procedure", "agency":
+            // A code selects the keyword field; words search the names.
+            if chars[i] != "\"" {
+                let save = i
+                let v = readWord()
+                let bare = v.hasSuffix("*") ? String(v.dropLast()) : v
+                if name == "procedure" && QueryParser.looksLikeProcedureCode(bare) { return .keyword(.procedureCode, bare, prefix: v.hasSuffix("*")) }
+                if name == "agency" && QueryParser.looksLikeAgencyCode(bare) { return .keyword(.agencyCode, bare, prefix: v.hasSuffix("*")) }
+                i = save
+            }
+            return try textField(QueryParser.textFieldNames[name]!)
+        default:
+            guard let field = QueryParser.textFieldNames[name] else {
+                throw error("unknown field '\(name):' (title, applicant, procedure, agency, place, other, code, cccd, phone, status, timeliness, received, due, completed)", at: start)
+            }
+            return try textField(field)
+        }
+    }
+
+    mutating func textField(_ field: Field) throws(QuerySyntaxError) -> QueryNode {
+        if chars[i] == "\"" { return try parsePhrase(fields: [field]) }
+        if chars[i] == "(" {
+            // field:(a b) applies the field to each word.
+            let inner = try parsePrimary()
+            return QueryParser.restrict(inner, to: [field])
+        }
+        let start = i
+        let w = readWord()
+        return try textWord(w, fields: [field], at: start)
+    }
+
+    static func restrict(_ n: QueryNode, to fields: [Field]) -> QueryNode {
+        switch n {
+        case .word(let w, _): return .word(w, fields: fields)
+        case .phrase(let w, _): return .phrase(w, fields: fields)
+        case .prefix(let w, _): return .prefix(w, fields: fields)
+        case .and(let c): return .and(c.map { restrict($0, to: fields) })
+        case .or(let c): return .or(c.map { restrict($0, to: fields) })
+        case .not(let c): return .not(restrict(c, to: fields))
+        default: return n
+        }
+    }
+
+    mutating func keywordOrPrefix(_ field: Field, at start: Int) throws(QuerySyntaxError) -> QueryNode {
+        let v = readWord()
+        if v.hasSuffix("*") {
+            let p = String(v.dropLast())
+            guard !p.isEmpty else { throw error("a prefix needs at least one character", at: start) }
+            return .keyword(field, p, prefix: true)
+        }
+        return .keyword(field, v, prefix: false)
+    }
+
+    /// A word without a field: an identifier when it looks like one, else free text.
+    mutating func bare(_ w: String, at start: Int) throws(QuerySyntaxError) -> QueryNode {
+        let isPrefix = w.hasSuffix("*")
+        let core = isPrefix ? String(w.dropLast()) : w
+        if QueryParser.looksLikeDossierNumber(core) || (isPrefix && core.count >= 5 && QueryParser.looksLikeDossierNumberPrefix(core)) {
+            return .keyword(.code, core, prefix: isPrefix)
+        }
+        if QueryParser.looksLikeProcedureCode(core) { return .keyword(.procedureCode, core, prefix: isPrefix) }
+        if QueryParser.looksLikeAgencyCode(core) { return .keyword(.agencyCode, core, prefix: isPrefix) }
+        if !isPrefix && core.count == 12 && core.allSatisfy({ $0.isASCII && $0.isNumber }) { return .keyword(.cccd, core, prefix: false) }
+        if !isPrefix, let phone = QueryParser.phoneValue(core) { return .keyword(.phone, phone, prefix: false) }
+        return try textWord(w, fields: nil, at: start)
+    }
+
+    func textWord(_ w: String, fields: [Field]?, at start: Int) throws(QuerySyntaxError) -> QueryNode {
+        if w.hasSuffix("*") {
+            let core = String(w.dropLast())
+            let words = QueryParser.words(core)
+            guard words.count == 1 else { throw error("a prefix must be one word", at: start) }
+            return .prefix(words[0], fields: fields)
+        }
+        let words = QueryParser.words(w)
+        if words.isEmpty { throw error("'\(w)' has no letters or digits to search for", at: start) }
+        // "Đông-Hà" is two words that must stand together.
+        return words.count == 1 ? .word(words[0], fields: fields) : .phrase(words, fields: fields)
+    }
+
+    static func looksLikeDossierNumber(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        guard b.count == 25 else { return false }
+        return looksLikeAgencyCode(String(decoding: b[0..<13], as: UTF8.self)) && b[13] == 0x2D && b[20] == 0x2D
+            && b[14..<20].allSatisfy { $0 >= 0x30 && $0 <= 0x39 } && b[21..<25].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
+    static func looksLikeDossierNumberPrefix(_ s: String) -> Bool {
+        // "000.00.21.H50-2305" or "000.00.21.H50-" or a prefix of an agency code followed by more.
+        let b = Array(s.utf8)
+        return b.count > 13 && looksLikeAgencyCode(String(decoding: b[0..<13], as: UTF8.self)) && b[13] == 0x2D
+    }
+
+    static func looksLikeAgencyCode(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        guard b.count == 13 else { return false }
+        func digits(_ r: Range<Int>) -> Bool { b[r].allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+        return digits(0..<3) && b[3] == 0x2E && digits(4..<6) && b[6] == 0x2E && digits(7..<9) && b[9] == 0x2E
+            && ((b[10] >= 0x41 && b[10] <= 0x5A) || (b[10] >= 0x61 && b[10] <= 0x7A)) && digits(11..<13)
+    }
+
+    static func looksLikeProcedureCode(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        return b.count == 8 && b[0] >= 0x30 && b[0] <= 0x39 && b[1] == 0x2E && b[2...].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
+    static func normalizePhone(_ s: String) -> String {
+        var d = String(s.filter { $0.isASCII && $0.isNumber })
+        if s.hasPrefix("+84") { d = "0" + d.dropFirst(2) }
+        return d
+    }
+
+    static func phoneValue(_ s: String) -> String? {
+        guard s.hasPrefix("0") || s.hasPrefix("+84") else { return nil }
+        guard s.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "+" || $0 == "." || $0 == "-") }) else { return nil }
+        let d = normalizePhone(s)
+        return (d.count == 10 || d.count == 11) ? d : nil
+    }
+
+    /// Parses `2022-01-31`, `31/01/2022`, `2022`, `2022-05`, and ranges `A..B`, `..B`, `A..`.
+    static func dateRange(_ s: String) -> (Int32?, Int32?)? {
+        if let r = s.firstRange(of: "..") {
+            let a = String(s[..<r.lowerBound]), b = String(s[r.upperBound...])
+            let lo = a.isEmpty ? nil : day(a, end: false)
+            let hi = b.isEmpty ? nil : day(b, end: true)
+            if (!a.isEmpty && lo == nil) || (!b.isEmpty && hi == nil) || (a.isEmpty && b.isEmpty) { return nil }
+            return (lo, hi)
+        }
+        guard let lo = day(s, end: false), let hi = day(s, end: true) else { return nil }
+        return (lo, hi)
+    }
+
+    /// A day (or the first/last day of a year or month).
+    static func day(_ s: String, end: Bool) -> Int32? {
+        if let d = Timestamp.day(fromISODate: s) { return Int32(d) }
+        let slash = s.split(separator: "/")
+        if slash.count == 3, let d = Int(slash[0]), let m = Int(slash[1]), let y = Int(slash[2]), y >= 1000 {
+            guard (1...12).contains(m), d >= 1, d <= Timestamp.daysInMonth(y, m) else { return nil }
+            return Int32(Timestamp.daysFromCivil(y, m, d))
+        }
+        let dash = s.split(separator: "-")
+        if dash.count == 1, s.count == 4, let y = Int(s), y >= 1000 {
+            return Int32(end ? Timestamp.daysFromCivil(y, 12, 31) : Timestamp.daysFromCivil(y, 1, 1))
+        }
+        if dash.count == 2, let y = Int(dash[0]), let m = Int(dash[1]), dash[0].count == 4, (1...12).contains(m) {
+            return Int32(end ? Timestamp.daysFromCivil(y, m, Timestamp.daysInMonth(y, m)) : Timestamp.daysFromCivil(y, m, 1))
+        }
+        return nil
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+import HosoCore
+
+/// A consistent view of the index: the segments and deletions one manifest names, opened once.
+/// Readers never block the writer and are never blocked by it: files are immutable, and a new
+/// manifest replaces the old one atomically.
+public final class IndexSnapshot: @unchecked Sendable {
+    public let folder: String
+    public let manifest: IndexManifest
+    public let segments: [Segment]
+    public let deletions: [Deletions?]
+
+    init(folder: String, manifest: IndexManifest, segments: [Segment], deletions: [Deletions?]) {
+        self.folder = folder; self.manifest = manifest; self.segments = segments; self.deletions = deletions
+    }
+
+    /// Opens the newest published index in `folder` (an empty index when none was published).
+    public static func open(_ folder: String) throws -> IndexSnapshot {
+        // A writer may publish and remove old files between our reading the manifest and opening
+        // them: read again then.
+        var lastError: (any Error)?
+        for _ in 0..<5 {
+            let manifest = try readManifest(folder)
+            do {
+                var segs: [Segment] = [], dels: [Deletions?] = []
+                for e in manifest.segments {
+                    let seg = try Segment(path: folder + "/" + e.file)
+                    guard seg.docCount == e.docs else {
+                        throw IndexFileError(path: e.file, reason: "holds \(seg.docCount) documents, the manifest says \(e.docs)")
+                    }
+                    segs.append(seg)
+                    if let d = e.deletes {
+                        let bytes = try SystemFile.readAll(folder + "/" + d, limit: 1 << 30)
+                        dels.append(try Deletions.decode(bytes, docCount: seg.docCount, path: d))
+                    } else { dels.append(nil) }
+                }
+                return IndexSnapshot(folder: folder, manifest: manifest, segments: segs, deletions: dels)
+            } catch let e as IndexFileError where e.reason.hasPrefix("cannot open") {
+                lastError = e
+                continue
+            }
+        }
+        throw lastError!
+    }
+
+    static func readManifest(_ folder: String) throws -> IndexManifest {
+        let path = folder + "/manifest.json"
+        guard SystemFile.exists(path) else { return .empty }
+        let bytes = try SystemFile.readAll(path, limit: 64 << 20)
+        do {
+            let m = try JSONDecoder().decode(IndexManifest.self, from: Data(bytes))
+            guard m.format == IndexManifest.formatName else { throw IndexFileError(path: path, reason: "unknown index format \(m.format)") }
+            return m
+        } catch let e as IndexFileError { throw e } catch {
+            throw IndexFileError(path: path, reason: "the index manifest is damaged: \(error)")
+        }
+    }
+
+    /// Live documents.
+    public var liveDocs: Int { manifest.liveDocs }
+
+    /// Every live document, in segment order (for comparisons and merges).
+    public func forEachLiveDocument(_ body: (IndexDocument) throws -> Void) rethrows {
+        for (s, seg) in segments.enumerated() {
+            for d in 0..<seg.docCount where deletions[s]?.isDeleted(d) != true { try body(seg.document(d)) }
+        }
+    }
+}
+
+/// Writes the index: adds documents as new segments, deletes superseded ones, merges, publishes
+/// a new manifest atomically, and removes files no manifest names. The caller holds the archive's
+/// writer lock.
+public final class IndexWriter {
+    public let folder: String
+    public private(set) var manifest: IndexManifest
+    /// Merge when there are more segments than this.
+    public var maxSegments = 8
+    /// Documents per segment when building in bulk (bounds memory).
+    public var bulkSegmentDocs = 200_000
+
+    public init(folder: String) throws {
+        self.folder = folder
+        try SystemFile.makeDirectories(folder)
+        manifest = try IndexSnapshot.readManifest(folder)
+    }
+
+    /// Indexes the documents of one ledger entry: earlier documents with the same numbers are
+    /// deleted (a new version replaces the old), the new ones added as a segment, then published.
+    public func apply(_ docs: [IndexDocument], ledgerHead: String, ledgerSequence: Int, merge: Bool = true) throws {
+        var next = manifest
+        try delete(numbers: Set(docs.map(\.number)), in: &next)
+        if !docs.isEmpty {
+            var start = 0
+            while start < docs.count {
+                let builder = SegmentBuilder()
+                let end = min(docs.count, start + bulkSegmentDocs)
+                for d in docs[start..<end] { builder.add(d) }
+                next.segments.append(try writeSegment(builder, &next))
+                start = end
+            }
+        }
+        next.ledgerHead = ledgerHead
+        next.ledgerSequence = ledgerSequence
+        try publish(next)
+        if merge && manifest.segments.count > maxSegments { try mergeSmallest() }
+    }
+
+    /// Builds a new index from scratch with every document (a rebuild), then publishes it.
+    public func rebuild(_ docs: some Sequence<IndexDocument>, ledgerHead: String?, ledgerSequence: Int) throws {
+        var next = IndexManifest(generation: manifest.generation, ledgerHead: ledgerHead, ledgerSequence: ledgerSequence,
+                                 segments: [], nextSegment: manifest.nextSegment)
+        var builder = SegmentBuilder()
+        for d in docs {
+            builder.add(d)
+            if builder.docCount >= bulkSegmentDocs {
+                next.segments.append(try writeSegment(builder, &next))
+                builder = SegmentBuilder()
+            }
+        }
+        if builder.docCount > 0 { next.segments.append(try writeSegment(builder, &next)) }
+        try publish(next)
+    }
+
+    /// Merges every segment into one (`hoso index optimize`).
+    public func optimize() throws {
+        guard manifest.segments.count > 1 || manifest.segments.contains(where: { $0.deletedDocs > 0 }) else { return }
+        try merge(manifest.segments.indices.map { $0 })
+    }
+
+    func mergeSmallest() throws {
+        while manifest.segments.count > maxSegments {
+            let order = manifest.segments.indices.sorted { (manifest.segments[$0].docs - manifest.segments[$0].deletedDocs, $0) < (manifest.segments[$1].docs - manifest.segments[$1].deletedDocs, $1) }
+            try merge(Array(order.prefix(maxSegments)).sorted())
+        }
+    }
+
+    /// Merges the segments at `indices` into one, keeping the order of documents.
+    func merge(_ indices: [Int]) throws {
+        let snapshot = try IndexSnapshot.open(folder)
+        guard snapshot.manifest == manifest else { throw IndexFileError(path: folder, reason: "the index changed under the writer") }
+        var next = manifest
+        let builder = SegmentBuilder()
+        for i in indices {
+            let seg = snapshot.segments[i]
+            guard seg.verifyChecksum() else { throw IndexFileError(path: seg.path, reason: "checksum mismatch: the segment is damaged; run 'hoso rebuild'") }
+            for d in 0..<seg.docCount where snapshot.deletions[i]?.isDeleted(d) != true { builder.add(seg.document(d)) }
+        }
+        let first = indices.min()!
+        let merged = builder.docCount > 0 ? try writeSegment(builder, &next) : nil
+        var segments: [IndexManifest.SegmentEntry] = []
+        for (i, e) in next.segments.enumerated() {
+            if i == first, let merged { segments.append(merged) }
+            if !indices.contains(i) { segments.append(e) }
+        }
+        next.segments = segments
+        try publish(next)
+    }
+
+    /// Marks deleted every live document whose number is in `numbers`.
+    func delete(numbers: Set<String>, in next: inout IndexManifest) throws {
+        guard !numbers.isEmpty, !next.segments.isEmpty else { return }
+        let snapshot = try IndexSnapshot.open(folder)
+        for (i, seg) in snapshot.segments.enumerated() {
+            var dels = snapshot.deletions[i] ?? Deletions(docCount: seg.docCount)
+            let before = dels.count
+            for n in numbers {
+                guard let ord = seg.ordinal(of: Term.keyword(.code, n)) else { continue }
+                var c = seg.postings(ord)
+                while c.next() {
+                    let doc = Int(c.doc)
+                    if !dels.isDeleted(doc) && seg.number(doc) == n { dels.delete(doc, in: seg) }
+                }
+            }
+            if dels.count != before {
+                let name = "seg-\(pad(i: next.segments[i].file))" + ".del-\(String(format: "%06d", next.generation + 1))"
+                try SystemFile.writeAtomically(dels.encoded(docCount: seg.docCount), to: folder + "/" + name, mode: 0o444)
+                next.segments[i].deletes = name
+                next.segments[i].deletedDocs = dels.count
+            }
+        }
+    }
+
+    private func pad(i file: String) -> String {
+        // "seg-000012.hix" -> "000012"
+        String(file.dropFirst(4).prefix(while: { $0 != "." }))
+    }
+
+    private func writeSegment(_ builder: SegmentBuilder, _ next: inout IndexManifest) throws -> IndexManifest.SegmentEntry {
+        let name = String(format: "seg-%06d.hix", next.nextSegment)
+        next.nextSegment += 1
+        let (bytes, crc) = try builder.write(to: folder + "/" + name)
+        return IndexManifest.SegmentEntry(file: name, docs: builder.docCount, bytes: bytes, crc: crc, deletes: nil, deletedDocs: 0)
+    }
+
+    /// Publishes a manifest (atomic replace), then removes files it no longer names.
+    func publish(_ next: IndexManifest) throws {
+        var m = next
+        m.generation = manifest.generation + 1
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try SystemFile.writeAtomically(Array(try encoder.encode(m)) + [0x0A], to: folder + "/manifest.json")
+        manifest = m
+        let keep = Set(m.segments.flatMap { [$0.file] + ($0.deletes.map { [$0] } ?? []) } + ["manifest.json"])
+        for (name, _) in (try? SystemFile.listDirectory(folder)) ?? [] where !keep.contains(name) {
+            if name.hasPrefix("seg-") || name.hasPrefix(".tmp-") { try? SystemFile.remove(folder + "/" + name) }
+        }
+    }
+}

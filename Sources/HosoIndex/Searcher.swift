@@ -1,0 +1,232 @@
+import Foundation
+import HosoCore
+
+/// How query words match.
+public enum MatchMode: String, Sendable, CaseIterable {
+    /// Exact keys rank above folded ones (tone and đ as typed first), both match.
+    case ranked
+    /// A word typed with diacritics must match them exactly (má ≠ mã).
+    case exact
+    /// Diacritics ignored entirely: every match is equal.
+    case fold
+}
+
+public enum ResultOrder: String, Sendable, CaseIterable {
+    case relevance, received, completed
+}
+
+public struct SearchOptions: Sendable {
+    public var mode: MatchMode = .ranked
+    public var sort: ResultOrder = .relevance
+    public var limit = 10
+    public var offset = 0
+    public var facets = false
+    public init() {}
+}
+
+/// Words of one result to emphasise: byte ranges in a stored text.
+public struct Highlight: Sendable {
+    public var field: Field
+    public var text: String
+    public var ranges: [Range<Int>]
+}
+
+public struct SearchHit: Sendable {
+    public var document: IndexDocument
+    /// Points (2 per word matched exactly, 1 per word matched without its diacritics, plus 1 per
+    /// pair of query words found side by side), then BM25: points rank first.
+    public var points: Double
+    public var bm25: Double
+    public var score: Double { points * 1000 + bm25 }
+    public var highlight: Highlight?
+}
+
+public struct FacetCount: Sendable, Equatable {
+    public var key: String
+    public var label: String
+    public var count: Int
+}
+
+public struct SearchResult: Sendable {
+    public var total: Int
+    public var hits: [SearchHit]
+    public var facets: [String: [FacetCount]]
+}
+
+/// Statistics over all live documents of a snapshot, so that scores do not depend on how the
+/// documents are spread over segments.
+struct GlobalStats {
+    var docs: Int
+    var averageLength: [Double]
+
+    init(_ s: IndexSnapshot) {
+        let docs = s.liveDocs
+        self.docs = docs
+        var sums = Array(repeating: 0, count: Field.textFields.count)
+        for (i, seg) in s.segments.enumerated() {
+            for f in 0..<sums.count { sums[f] += seg.lengthSum(f) - (s.deletions[i]?.lengthSums[f] ?? 0) }
+        }
+        averageLength = sums.map { docs > 0 ? Double($0) / Double(docs) : 0 }
+    }
+
+    static func docFreq(_ term: [UInt8], in s: IndexSnapshot) -> Int {
+        var n = 0
+        for (i, seg) in s.segments.enumerated() {
+            if let o = seg.ordinal(of: term) { n += seg.docFreq(o) - (s.deletions[i]?.termCounts[term] ?? 0) }
+        }
+        return n
+    }
+}
+
+/// Runs queries over a snapshot.
+public final class Searcher: @unchecked Sendable {
+    public let snapshot: IndexSnapshot
+    let stats: GlobalStats
+
+    public init(snapshot: IndexSnapshot) {
+        self.snapshot = snapshot
+        stats = GlobalStats(snapshot)
+    }
+
+    public func search(_ query: QueryNode, options: SearchOptions = SearchOptions()) -> SearchResult {
+        let plan = Plan(query, mode: options.mode, snapshot: snapshot, stats: stats)
+        var total = 0
+        let k = max(0, options.offset) + max(0, options.limit)
+        var heap = TopK(capacity: k, sort: options.sort, segments: snapshot.segments)
+        var facetProcedures: [String: (String, Int)] = [:]
+        var facetAgencies: [String: (String, Int)] = [:]
+        var facetYears: [Int: Int] = [:]
+        var facetStatus: [Int: Int] = [:]
+        for (s, seg) in snapshot.segments.enumerated() {
+            let dels = snapshot.deletions[s]
+            guard let root = plan.matcher(for: seg, deletions: dels) else { continue }
+            var procCounts = options.facets ? [Int](repeating: 0, count: seg.ordinalTables.procedures.count) : []
+            var agencyCounts = options.facets ? [Int](repeating: 0, count: seg.ordinalTables.agencies.count) : []
+            var d: Int32 = 0
+            while true {
+                d = root.advance(to: d)
+                if d == Int32.max { break }
+                let doc = Int(d)
+                if dels?.isDeleted(doc) != true {
+                    total += 1
+                    if options.facets {
+                        procCounts[seg.procedureOrdinal(doc)] += 1
+                        agencyCounts[seg.agencyOrdinal(doc)] += 1
+                        facetYears[seg.year(doc), default: 0] += 1
+                        facetStatus[Int(seg.status(doc)), default: 0] += 1
+                    }
+                    if k > 0 {
+                        var acc = Accumulator()
+                        root.score(d, &acc)
+                        heap.offer(points: acc.points, bm25: acc.bm25, segment: s, doc: doc)
+                    }
+                }
+                d &+= 1
+            }
+            if options.facets {
+                let tables = seg.ordinalTables
+                for (i, c) in procCounts.enumerated() where c > 0 {
+                    let (code, name) = tables.procedures[i]
+                    facetProcedures[code, default: (name, 0)].1 += c
+                }
+                for (i, c) in agencyCounts.enumerated() where c > 0 {
+                    let (code, name) = tables.agencies[i]
+                    facetAgencies[code, default: (name, 0)].1 += c
+                }
+            }
+        }
+        let ordered = heap.sorted()
+        let page = ordered.dropFirst(max(0, options.offset)).prefix(max(0, options.limit))
+        let hits = page.map { e -> SearchHit in
+            let doc = snapshot.segments[e.segment].document(e.doc)
+            return SearchHit(document: doc, points: e.points, bm25: e.bm25, highlight: plan.highlight(doc))
+        }
+        var facets: [String: [FacetCount]] = [:]
+        if options.facets {
+            func sortCounts(_ a: [FacetCount]) -> [FacetCount] { a.sorted { ($0.count, $1.key) > ($1.count, $0.key) } }
+            facets["procedure"] = sortCounts(facetProcedures.map { FacetCount(key: $0.key, label: $0.value.0, count: $0.value.1) })
+            facets["agency"] = sortCounts(facetAgencies.map { FacetCount(key: $0.key, label: $0.value.0, count: $0.value.1) })
+            facets["year"] = facetYears.map { FacetCount(key: String($0.key), label: String($0.key), count: $0.value) }.sorted { $0.key > $1.key }
+            facets["status"] = sortCounts(facetStatus.map { s in
+                let name = s.key < StatusCode.statuses.count ? StatusCode.statuses[s.key] : "?"
+                return FacetCount(key: name, label: name, count: s.value)
+            })
+        }
+        return SearchResult(total: total, hits: hits, facets: facets)
+    }
+}
+
+struct Accumulator {
+    var points = 0.0
+    var bm25 = 0.0
+}
+
+/// The best `capacity` results so far, by the sort order; ties broken by dossier number so that
+/// results do not depend on segment layout.
+struct TopK {
+    struct Entry { var points: Double; var bm25: Double; var key: Int32; var segment: Int; var doc: Int }
+    let capacity: Int
+    let sort: ResultOrder
+    let segments: [Segment]
+    var items: [Entry] = []
+
+    init(capacity: Int, sort: ResultOrder, segments: [Segment]) {
+        self.capacity = capacity; self.sort = sort; self.segments = segments
+        items.reserveCapacity(min(capacity, 4096))
+    }
+
+    /// Whether a ranks before b.
+    func better(_ a: Entry, _ b: Entry) -> Bool {
+        switch sort {
+        case .relevance:
+            if a.points != b.points { return a.points > b.points }
+            if a.bm25 != b.bm25 { return a.bm25 > b.bm25 }
+            if a.key != b.key { return a.key > b.key }
+        case .received, .completed:
+            if a.key != b.key { return a.key > b.key }
+            if a.points != b.points { return a.points > b.points }
+            if a.bm25 != b.bm25 { return a.bm25 > b.bm25 }
+        }
+        return segments[a.segment].number(a.doc) < segments[b.segment].number(b.doc)
+    }
+
+    mutating func offer(points: Double, bm25: Double, segment: Int, doc: Int) {
+        guard capacity > 0 else { return }
+        let seg = segments[segment]
+        let key: Int32
+        switch sort {
+        case .relevance, .received: key = seg.receivedDay(doc)
+        case .completed: key = seg.completedDay(doc)
+        }
+        let e = Entry(points: points, bm25: bm25, key: key, segment: segment, doc: doc)
+        if items.count < capacity {
+            items.append(e)
+            siftUp(items.count - 1)
+        } else if better(e, items[0]) {
+            items[0] = e
+            siftDown(0)
+        }
+    }
+
+    // A heap whose root is the worst entry kept.
+    mutating func siftUp(_ i0: Int) {
+        var i = i0
+        while i > 0 {
+            let p = (i - 1) / 2
+            if better(items[p], items[i]) { items.swapAt(p, i); i = p } else { break }
+        }
+    }
+    mutating func siftDown(_ i0: Int) {
+        var i = i0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var worst = i
+            if l < items.count && better(items[worst], items[l]) { worst = l }
+            if r < items.count && better(items[worst], items[r]) { worst = r }
+            if worst == i { return }
+            items.swapAt(i, worst); i = worst
+        }
+    }
+
+    func sorted() -> [Entry] { items.sorted { better($0, $1) } }
+}

@@ -1,0 +1,296 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import HosoCore
+
+/// Why an index file cannot be used.
+public struct IndexFileError: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    public let reason: String
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// A segment file, memory-mapped: nothing is loaded up front, pages come in as queries touch
+/// them. Opening checks the header and footer (magic, version, section table); `verifyChecksum`
+/// reads the whole file (used by `hoso verify` and before merging).
+public final class Segment: @unchecked Sendable {
+    public let path: String
+    let base: UnsafeRawPointer
+    let size: Int
+    public let docCount: Int
+    public let termCount: Int
+    let sections: [(offset: Int, length: Int)]
+    public let storedCRC: UInt32
+
+    // Section starts, cached.
+    let termOffsets: Int, termBytes: Int, termInfos: Int, norms: Int, columns: Int, ordinals: Int, docOffsets: Int
+
+    public init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw IndexFileError(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw IndexFileError(path: path, reason: "cannot stat") }
+        size = Int(st.st_size)
+        let minimum = SegmentFormat.headerSize + SegmentFormat.sectionCount * 16 + SegmentFormat.footerTail
+        guard size >= minimum else { throw IndexFileError(path: path, reason: "truncated (\(size) bytes)") }
+        guard let m = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), m != MAP_FAILED else {
+            throw IndexFileError(path: path, reason: "cannot map: \(String(cString: strerror(errno)))")
+        }
+        let mapped = UnsafeRawPointer(m)
+        let mappedSize = size
+        base = mapped
+        let r = ByteReader(mapped, count: mappedSize)
+        func fail(_ why: String) -> IndexFileError { munmap(m, mappedSize); return IndexFileError(path: path, reason: why) }
+        var magicOK = true, endOK = true
+        for i in 0..<8 {
+            if r.u8(at: i) != SegmentFormat.magic[i] { magicOK = false }
+            if r.u8(at: mappedSize - 8 + i) != SegmentFormat.endMagic[i] { endOK = false }
+        }
+        guard magicOK else { throw fail("not a hoso index segment (bad magic)") }
+        let version = r.u32(at: 8)
+        guard version == SegmentFormat.version else { throw fail("segment format version \(version) is unknown (this hoso reads \(SegmentFormat.version)); run 'hoso rebuild'") }
+        guard endOK else { throw fail("truncated or damaged (bad end magic)") }
+        let tableOffset = Int(r.u64(at: mappedSize - SegmentFormat.footerTail))
+        guard tableOffset + SegmentFormat.sectionCount * 16 + SegmentFormat.footerTail == mappedSize else { throw fail("damaged section table") }
+        var secs: [(Int, Int)] = []
+        for i in 0..<SegmentFormat.sectionCount {
+            let o = Int(r.u64(at: tableOffset + 16 * i)), l = Int(r.u64(at: tableOffset + 16 * i + 8))
+            guard o >= SegmentFormat.headerSize, o + l <= tableOffset else { throw fail("section \(i) out of bounds") }
+            secs.append((o, l))
+        }
+        sections = secs
+        docCount = Int(r.u32(at: 12))
+        termCount = Int(r.u32(at: 16))
+        storedCRC = r.u32(at: mappedSize - SegmentFormat.footerTail + 8)
+        termOffsets = secs[SegmentFormat.Section.termOffsets.rawValue].0
+        termBytes = secs[SegmentFormat.Section.termBytes.rawValue].0
+        termInfos = secs[SegmentFormat.Section.termInfos.rawValue].0
+        norms = secs[SegmentFormat.Section.norms.rawValue].0
+        columns = secs[SegmentFormat.Section.columns.rawValue].0
+        ordinals = secs[SegmentFormat.Section.ordinals.rawValue].0
+        docOffsets = secs[SegmentFormat.Section.docOffsets.rawValue].0
+        guard secs[SegmentFormat.Section.termOffsets.rawValue].1 == (termCount + 1) * 4,
+              secs[SegmentFormat.Section.termInfos.rawValue].1 == termCount * SegmentFormat.termInfoSize,
+              secs[SegmentFormat.Section.docOffsets.rawValue].1 == (docCount + 1) * 8 else { throw fail("section sizes disagree with the header") }
+    }
+
+    deinit { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+
+    var reader: ByteReader { ByteReader(base, count: size) }
+
+    /// Reads the whole file and compares its CRC-32 with the footer's.
+    public func verifyChecksum() -> Bool {
+        let covered = size - 16
+        return CRC32.update(0, UnsafeRawBufferPointer(start: base, count: covered)) == storedCRC
+    }
+
+    // MARK: terms
+
+    @inline(__always) func termRange(_ ordinal: Int) -> (start: Int, count: Int) {
+        let r = reader
+        let a = Int(r.u32(at: termOffsets + 4 * ordinal)), b = Int(r.u32(at: termOffsets + 4 * ordinal + 4))
+        return (termBytes + a, b - a)
+    }
+
+    /// Compares the term at `ordinal` with `key` (memcmp order).
+    @inline(__always) func compare(_ ordinal: Int, _ key: UnsafeBufferPointer<UInt8>) -> Int32 {
+        let (s, n) = termRange(ordinal)
+        let m = min(n, key.count)
+        let c = m == 0 ? 0 : memcmp(base + s, key.baseAddress!, m)
+        if c != 0 { return c }
+        return n == key.count ? 0 : (n < key.count ? -1 : 1)
+    }
+
+    /// The first ordinal whose term is ≥ key.
+    func lowerBound(_ key: UnsafeBufferPointer<UInt8>) -> Int {
+        var lo = 0, hi = termCount
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if compare(mid, key) < 0 { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// The ordinal of an exact term.
+    public func ordinal(of term: [UInt8]) -> Int? {
+        term.withUnsafeBufferPointer { k in
+            let i = lowerBound(k)
+            return i < termCount && compare(i, k) == 0 ? i : nil
+        }
+    }
+
+    /// Ordinals of every term starting with `prefix`.
+    public func ordinals(withPrefix prefix: [UInt8]) -> Range<Int> {
+        prefix.withUnsafeBufferPointer { k -> Range<Int> in
+            let lo = lowerBound(k)
+            var hi = lo
+            while hi < termCount {
+                let (s, n) = termRange(hi)
+                if n < k.count || memcmp(base + s, k.baseAddress!, k.count) != 0 { break }
+                hi += 1
+            }
+            return lo..<hi
+        }
+    }
+
+    /// The bytes of the term at `ordinal`.
+    public func term(_ ordinal: Int) -> [UInt8] {
+        let (s, n) = termRange(ordinal)
+        return Array(UnsafeRawBufferPointer(start: base + s, count: n))
+    }
+
+    public func docFreq(_ ordinal: Int) -> Int { Int(reader.u32(at: termInfos + SegmentFormat.termInfoSize * ordinal)) }
+
+    /// A cursor over the postings of a term.
+    public func postings(_ ordinal: Int) -> PostingsCursor {
+        let r = reader
+        let at = termInfos + SegmentFormat.termInfoSize * ordinal
+        return PostingsCursor(base: base, size: size, docFreq: Int(r.u32(at: at)), blocks: Int(r.u32(at: at + 4)),
+                              postings: Int(r.u64(at: at + 8)), positions: Int(r.u64(at: at + 16)), skips: Int(r.u64(at: at + 24)))
+    }
+
+    // MARK: per-document data
+
+    /// Tokens of text field `field` in document `doc`.
+    @inline(__always) public func norm(_ field: Int, _ doc: Int) -> Int {
+        Int(reader.u16(at: norms + 2 * (field * docCount + doc)))
+    }
+
+    /// Sum of a text field's lengths over all documents (for average lengths).
+    public func lengthSum(_ field: Int) -> Int {
+        let sums = (norms + 2 * Field.textFields.count * docCount + 7) / 8 * 8
+        return Int(reader.u64(at: sums + 8 * field))
+    }
+
+    @inline(__always) public func receivedDay(_ doc: Int) -> Int32 { reader.i32(at: columns + 4 * doc) }
+    @inline(__always) public func dueDay(_ doc: Int) -> Int32 { reader.i32(at: columns + 4 * (docCount + doc)) }
+    @inline(__always) public func completedDay(_ doc: Int) -> Int32 { reader.i32(at: columns + 4 * (2 * docCount + doc)) }
+    @inline(__always) public func year(_ doc: Int) -> Int { Int(reader.u16(at: columns + 12 * docCount + 2 * doc)) }
+    @inline(__always) public func status(_ doc: Int) -> UInt8 { reader.u8(at: columns + 14 * docCount + doc) }
+    @inline(__always) public func timeliness(_ doc: Int) -> UInt8 { reader.u8(at: columns + 15 * docCount + doc) }
+    private var ordinalColumns: Int { (columns + 16 * docCount + 3) / 4 * 4 }
+    @inline(__always) public func procedureOrdinal(_ doc: Int) -> Int { Int(reader.u32(at: ordinalColumns + 4 * doc)) }
+    @inline(__always) public func agencyOrdinal(_ doc: Int) -> Int { Int(reader.u32(at: ordinalColumns + 4 * (docCount + doc))) }
+
+    /// (code, name) pairs of the procedure and agency ordinals.
+    public lazy var ordinalTables: (procedures: [(String, String)], agencies: [(String, String)]) = {
+        var r = ByteReader(base, count: size, offset: ordinals)
+        func table() -> [(String, String)] {
+            let n = Int(r.u32(at: r.offset)); r.offset += 4
+            var out: [(String, String)] = []
+            for _ in 0..<n { let c = r.string(); let name = r.string(); out.append((c, name)) }
+            return out
+        }
+        let p = table()
+        let a = table()
+        return (p, a)
+    }()
+
+    /// The stored document `doc`.
+    public func document(_ doc: Int) -> IndexDocument {
+        var r = ByteReader(base, count: size, offset: Int(reader.u64(at: docOffsets + 8 * doc)))
+        return StoredDocument.read(&r)
+    }
+
+    /// The dossier number of document `doc` (read without decoding the rest).
+    public func number(_ doc: Int) -> String {
+        var r = ByteReader(base, count: size, offset: Int(reader.u64(at: docOffsets + 8 * doc)))
+        return r.string()
+    }
+}
+
+/// Walks one term's postings: documents in increasing order, with frequencies and, for text
+/// terms, positions. Blocks of 128 documents with a skip table make `advance(to:)` jump.
+public struct PostingsCursor {
+    let base: UnsafeRawPointer
+    let size: Int
+    public let docFreq: Int
+    let blocks: Int
+    let postingsStart: Int
+    let positionsStart: Int
+    let skipsStart: Int
+
+    /// The current document: -1 before the first `next()`, `Int32.max` once exhausted.
+    public private(set) var doc: Int32 = -1
+    public private(set) var freq: Int = 0
+    var previous: Int32 = 0     // the document the next delta is relative to
+    var read = 0                // documents decoded so far
+    var offset: Int             // next posting byte
+    var positionsOffset: Int
+    var positionsToSkip = 0     // positions of documents passed since `positionsOffset`
+    var positionsConsumed = true
+
+    init(base: UnsafeRawPointer, size: Int, docFreq: Int, blocks: Int, postings: Int, positions: Int, skips: Int) {
+        self.base = base; self.size = size; self.docFreq = docFreq; self.blocks = blocks
+        postingsStart = postings; positionsStart = positions; skipsStart = skips
+        offset = postings; positionsOffset = positions
+    }
+
+    @inline(__always) func u32(_ o: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
+
+    @inline(__always)
+    mutating func varint() -> UInt32 {
+        var result: UInt32 = 0, shift: UInt32 = 0
+        while true {
+            let b = base.load(fromByteOffset: offset, as: UInt8.self)
+            offset &+= 1
+            result |= UInt32(b & 0x7F) << shift
+            if b < 0x80 { return result }
+            shift &+= 7
+        }
+    }
+
+    /// Moves to the next document; false when there is none.
+    @inline(__always)
+    public mutating func next() -> Bool {
+        if read >= docFreq { doc = Int32.max; return false }
+        if !positionsConsumed { positionsToSkip &+= freq }
+        let delta = varint()
+        freq = Int(varint())
+        doc = previous &+ Int32(bitPattern: delta)
+        previous = doc
+        read &+= 1
+        positionsConsumed = false
+        return true
+    }
+
+    /// Moves to the first document ≥ target; false when there is none.
+    public mutating func advance(to target: Int32) -> Bool {
+        if read > 0 && doc >= target { return doc != Int32.max }
+        // Jump over whole blocks whose last document is below the target.
+        if blocks > 1 {
+            let current = read == 0 ? 0 : (read - 1) / SegmentFormat.blockSize
+            var b = current
+            while b < blocks - 1 && Int32(bitPattern: u32(skipsStart + SegmentFormat.skipEntrySize * b)) < target { b += 1 }
+            if b > current || (read == 0 && b > 0) {
+                let entry = skipsStart + SegmentFormat.skipEntrySize * b
+                offset = postingsStart + Int(u32(entry + 4))
+                positionsOffset = positionsStart + Int(u32(entry + 8))
+                positionsToSkip = 0
+                positionsConsumed = true
+                read = b * SegmentFormat.blockSize
+                previous = Int32(bitPattern: u32(skipsStart + SegmentFormat.skipEntrySize * (b - 1)))
+                freq = 0
+            }
+        }
+        while next() {
+            if doc >= target { return true }
+        }
+        return false
+    }
+
+    /// The positions of the current document, in increasing order.
+    public mutating func positions(into out: inout [UInt32]) {
+        out.removeAll(keepingCapacity: true)
+        guard positionsStart > 0 else { return }
+        var r = ByteReader(base, count: size, offset: positionsOffset)
+        for _ in 0..<positionsToSkip { _ = r.varint() }
+        var p: UInt32 = 0
+        for _ in 0..<freq { p &+= r.varint(); out.append(p) }
+        positionsOffset = r.offset
+        positionsToSkip = 0
+        positionsConsumed = true
+    }
+}

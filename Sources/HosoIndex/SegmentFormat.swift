@@ -1,0 +1,42 @@
+/// The layout of a segment file (`index/seg-NNNNNN.hix`), immutable once written.
+///
+/// ```
+/// header  32 bytes: magic "HOSOSEG1", format version u32, doc count u32, term count u32,
+///         text field count u32, 8 reserved bytes
+/// sections, each 8-byte aligned, in this order:
+///   0 term offsets   u32 × (terms + 1), into the term bytes
+///   1 term bytes     terms sorted as bytes: field u8, kind u8, key
+///   2 term infos     32 bytes per term: doc freq u32, block count u32, postings u64,
+///                    positions u64, skips u64 (absolute offsets)
+///   3 postings       per term, blocks of 128 docs: (doc delta varint, freq varint) per doc
+///   4 positions      per term, per doc: freq position deltas (varint)
+///   5 skips          per term with more than one block: (last doc u32, postings offset u32,
+///                    positions offset u32) per block, offsets relative to the term's start
+///   6 norms          per text field, doc count × u16 (tokens in the field); then, 8-aligned,
+///                    per text field the sum of its lengths (u64)
+///   7 columns        received day i32[], due day i32[], completed day i32[], year u16[],
+///                    status u8[], timeliness u8[], procedure ordinal u32[], agency ordinal u32[]
+///   8 ordinals       procedure count u32, (code, name) strings; agency count u32, (code, name)
+///   9 doc offsets    u64 × (docs + 1), into the stored documents
+///  10 documents      each document's fields, as strings (everything indexed, for display,
+///                    merging and deletion statistics)
+/// footer: section table (offset u64, length u64) × 11, section table offset u64,
+///         CRC-32 u32 of every byte before it, reserved u32, magic "HOSOEND1"
+/// ```
+enum SegmentFormat {
+    static let magic: [UInt8] = Array("HOSOSEG1".utf8)
+    static let endMagic: [UInt8] = Array("HOSOEND1".utf8)
+    static let version: UInt32 = 1
+    static let headerSize = 32
+    static let sectionCount = 11
+    static let footerTail = 24          // table offset u64, crc u32, reserved u32, magic 8
+    static let blockSize = 128
+    static let termInfoSize = 32
+    static let skipEntrySize = 12
+    /// Positions between two values of one field, so a phrase never spans values.
+    static let valueGap = 16
+
+    enum Section: Int {
+        case termOffsets = 0, termBytes, termInfos, postings, positions, skips, norms, columns, ordinals, docOffsets, documents
+    }
+}
