@@ -30,11 +30,12 @@ public enum CatalogSync {
                             advice: f.advice)
         }
         let parsed = DossierParser.parse(xml, file: "\(manifest.dossier) (object \(manifest.xml.object.short))")
-        guard let dossier = parsed.dossier else {
+        guard var dossier = parsed.dossier else {
             throw HosoError(.manifestMalformed, subject: manifest.xml.object.prefixed,
                             message: "the archived XML of \(manifest.dossier) does not parse: \(parsed.diagnostics.first?.message ?? "")",
                             advice: "Restore the object from a replica")
         }
+        if let encoding = manifest.textEncoding { dossier = encoding.convert(dossier) }
         let size = try ledger.archive.store.bytes(of: add.manifest, limit: 64 << 20).count
         return CatalogVersion(manifestID: add.manifest, manifestSize: UInt64(size), manifest: manifest, dossier: dossier)
     }

@@ -40,6 +40,8 @@ public struct DossierCheck: Sendable {
     public var diagnostics: [Diagnostic] = []
     /// Bytes of component files read.
     public var bytesRead: UInt64 = 0
+    /// The legacy encoding the dossier's text was converted from (`--legacy-encoding`).
+    public var convertedFrom: LegacyEncoding?
 
     public var number: String? { dossier?.number ?? alreadyArchived?.number }
     public var isValid: Bool { !diagnostics.contains { $0.severity == .error } }
@@ -88,12 +90,16 @@ public struct DossierValidator: Sendable {
     /// Check the files of a dossier whose metadata already failed a rule (validation reports
     /// everything; ingest, which stores the files it checks, does not touch them).
     public var checkFilesOfInvalidDossiers: Bool
+    /// Convert text that looks legacy-encoded from this encoding, instead of refusing it (E407).
+    public var legacyEncoding: LegacyEncoding?
 
     public init(maxXMLBytes: Int = DossierParser.defaultMaxBytes,
                 fileHandler: any ComponentFileHandler = HashingFileHandler(),
-                schema: DossierSchema = .shared, checkFilesOfInvalidDossiers: Bool = true) {
+                schema: DossierSchema = .shared, checkFilesOfInvalidDossiers: Bool = true,
+                legacyEncoding: LegacyEncoding? = nil) {
         self.maxXMLBytes = maxXMLBytes; self.fileHandler = fileHandler; self.schema = schema
         self.checkFilesOfInvalidDossiers = checkFilesOfInvalidDossiers
+        self.legacyEncoding = legacyEncoding
     }
 
     public func check(_ source: DossierSource) -> DossierCheck {
@@ -128,7 +134,22 @@ public struct DossierValidator: Sendable {
         result.xmlBytes = bytes
         let parsed = DossierParser.parse(bytes, file: xml, schema: schema)
         result.diagnostics += parsed.diagnostics
-        guard let dossier = parsed.dossier else { return }
+        guard var dossier = parsed.dossier else { return }
+        let suspicious = LegacyEncoding.suspiciousFields(dossier)
+        if !suspicious.isEmpty {
+            if let encoding = legacyEncoding {
+                dossier = encoding.convert(dossier)
+                result.convertedFrom = encoding
+            } else {
+                for (element, text) in suspicious {
+                    let top = String(element.split(separator: "/").first ?? "")
+                    result.diagnostics.append(Diagnostic(.legacyEncoding, file: xml, line: dossier.lines[top] ?? dossier.lines[element],
+                        subject: element, message: "the text of <\(element)> looks like Vietnamese in a legacy encoding read as Latin-1",
+                        found: String(text.prefix(80)),
+                        advice: "Convert the source to Unicode, or run again with --legacy-encoding tcvn3 to convert it (the conversion is recorded in the manifest)"))
+                }
+            }
+        }
         result.dossier = dossier
         result.diagnostics += DossierRules.check(dossier, file: xml)
         // Files are read (and, in ingest, stored) only for a dossier whose metadata is sound.

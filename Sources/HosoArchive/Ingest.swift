@@ -20,6 +20,8 @@ public struct IngestOptions: Sendable {
     public var maxXMLBytes = DossierParser.defaultMaxBytes
     /// What the ledger records as the source of this ingest.
     public var source = ""
+    /// Convert legacy-encoded text from this encoding instead of refusing the dossier.
+    public var legacyEncoding: LegacyEncoding?
 
     public init(operatorName: String) { self.operatorName = operatorName }
 }
@@ -134,7 +136,7 @@ public final class Ingest {
         let staging = store.makeStagingArea()
         let validator = DossierValidator(maxXMLBytes: options.maxXMLBytes,
                                          fileHandler: StoringFileHandler(store: store, staging: staging),
-                                         checkFilesOfInvalidDossiers: false)
+                                         checkFilesOfInvalidDossiers: false, legacyEncoding: options.legacyEncoding)
         let catalog = self.catalog
         let runner = BatchRunner(workers: options.workers, window: max(64, options.workers * 32)) { source in
             Ingest.check(source, validator: validator, catalog: catalog)
@@ -310,7 +312,7 @@ public final class Ingest {
             }
         }
         let manifest = Manifest(dossier: dossier.number, version: currentVersion + 1, supersedes: currentManifest,
-                                xml: xmlFile, components: components)
+                                xml: xmlFile, components: components, textEncoding: check.convertedFrom)
         let bytes = try CanonicalJSON.encode(manifest)
         let put = try archive.store.put(bytes: bytes, expected: nil, staging: staging)
         outcome.state = currentManifest == nil ? .archived : .superseded

@@ -1,6 +1,6 @@
 public import ArgumentParser
 import Foundation
-import HosoCore
+public import HosoCore
 
 /// The `hoso` command line: digitized dossiers of Vietnamese administrative procedures,
 /// validated, archived, searched and audited.
@@ -72,6 +72,8 @@ public struct Hoso: ParsableCommand {
 enum HosoVersion {
     static let text = "0.1.0"
 }
+
+extension LegacyEncoding: ExpressibleByArgument {}
 
 /// `--json` for machine-readable output.
 struct OutputOptions: ParsableArguments {

@@ -30,6 +30,8 @@ struct IngestCommand: ParsableCommand {
     @Option(name: .long, help: "Parallel workers (default: one per processor).") var jobs: Int = Parallel.defaultWorkers
     @Option(name: .long, help: "Largest dossier XML file accepted, in bytes.") var maxXMLSize: Int = 16 << 20
     @Flag(name: .long, help: "List every dossier's outcome, not only the rejected ones.") var verbose = false
+    @Option(name: .long, help: "Convert text that looks like a legacy Vietnamese encoding read as Latin-1 (tcvn3) instead of refusing the dossier (E407); the manifest records it.")
+    var legacyEncoding: LegacyEncoding?
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -56,6 +58,7 @@ struct IngestCommand: ParsableCommand {
         options.workers = jobs
         options.maxXMLBytes = maxXMLSize
         options.source = paths.joined(separator: " ")
+        options.legacyEncoding = legacyEncoding
         let ingest = Ingest(archive: archive, catalog: catalog, options: options)
 
         let meter = ProgressMeter("ingesting", totalItems: sources.count)

@@ -30,6 +30,9 @@ struct ValidateCommand: ParsableCommand {
     @Option(name: .long, help: "Parallel workers (default: one per processor).")
     var jobs: Int = Parallel.defaultWorkers
 
+    @Option(name: .long, help: "Convert text that looks like a legacy Vietnamese encoding read as Latin-1 (tcvn3) instead of refusing it (E407).")
+    var legacyEncoding: LegacyEncoding?
+
     func validate() throws {
         guard maxXMLSize > 0 else { throw ValidationError("--max-xml-size must be positive") }
         guard jobs > 0 else { throw ValidationError("--jobs must be positive") }
@@ -44,7 +47,7 @@ struct ValidateCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let meter = ProgressMeter("validating", totalItems: sources.count)
-        let runner = BatchRunner(validator: DossierValidator(maxXMLBytes: maxXMLSize), workers: jobs)
+        let runner = BatchRunner(validator: DossierValidator(maxXMLBytes: maxXMLSize, legacyEncoding: legacyEncoding), workers: jobs)
         var valid = 0, invalid = 0, warnings = 0, files = 0
         var bytes: UInt64 = 0
         var codeCounts: [DiagnosticCode: Int] = [:]

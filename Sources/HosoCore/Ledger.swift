@@ -38,11 +38,15 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var supersedes: ObjectID?
     public var xml: ManifestFile
     public var components: [ManifestComponent]
+    /// The legacy encoding the XML's text was converted from when it was archived (the archived
+    /// XML keeps the original bytes; the catalog and index hold the converted text).
+    public var textEncoding: LegacyEncoding?
 
-    public init(dossier: String, version: Int, supersedes: ObjectID?, xml: ManifestFile, components: [ManifestComponent]) {
+    public init(dossier: String, version: Int, supersedes: ObjectID?, xml: ManifestFile, components: [ManifestComponent],
+                textEncoding: LegacyEncoding? = nil) {
         format = Self.formatName
         self.dossier = dossier; self.version = version; self.supersedes = supersedes
-        self.xml = xml; self.components = components
+        self.xml = xml; self.components = components; self.textEncoding = textEncoding
     }
 
     /// Every object this manifest references.

@@ -221,6 +221,7 @@ public struct PostingsCursor {
     var positionsOffset: Int
     var positionsToSkip = 0     // positions of documents passed since `positionsOffset`
     var positionsConsumed = true
+    var currentPositionsStart = 0 // where the current document's positions begin, once read
 
     init(base: UnsafeRawPointer, size: Int, docFreq: Int, blocks: Int, postings: Int, positions: Int, skips: Int) {
         self.base = base; self.size = size; self.docFreq = docFreq; self.blocks = blocks
@@ -281,12 +282,18 @@ public struct PostingsCursor {
         return false
     }
 
-    /// The positions of the current document, in increasing order.
+    /// The positions of the current document, in increasing order (may be asked again).
     public mutating func positions(into out: inout [UInt32]) {
         out.removeAll(keepingCapacity: true)
         guard positionsStart > 0 else { return }
-        var r = ByteReader(base, count: size, offset: positionsOffset)
-        for _ in 0..<positionsToSkip { _ = r.varint() }
+        var r: ByteReader
+        if positionsConsumed {
+            r = ByteReader(base, count: size, offset: currentPositionsStart)
+        } else {
+            r = ByteReader(base, count: size, offset: positionsOffset)
+            for _ in 0..<positionsToSkip { _ = r.varint() }
+            currentPositionsStart = r.offset
+        }
         var p: UInt32 = 0
         for _ in 0..<freq { p &+= r.varint(); out.append(p) }
         positionsOffset = r.offset

@@ -60,6 +60,15 @@ public struct DossierXML {
     public var status = "completed"
     public var procedureCode = "1.001193"
     public var procedureName = "Thủ tục đăng ký khai sinh"
+    public var sector = "Hộ tịch"
+    public var agencyName = "UBND phường 1, thị xã Quảng Trị"
+    public var addressDetail = "12 Trần Hưng Đạo"
+    public var commune = "Phường 1"
+    public var district: String? = "Thị xã Quảng Trị"
+    public var province = "Quảng Trị"
+    public var phone = "0912345678"
+    public var keywords: [String] = []
+    public var resultType = "Giấy khai sinh"
     /// (id, role, file, size, pages, sha256)
     public var components: [(id: String, role: String, file: String, size: Int, pages: Int, sha256: String?)] = []
     public var resultRef = "c1"
@@ -79,21 +88,22 @@ public struct DossierXML {
           <dossierNumber>\(number)</dossierNumber>
           <archivalCode><organId>\(agency)</organId><year>2023</year><fileNotation>HT.01.07</fileNotation></archivalCode>
           <title>\(title)</title>
-          <procedure><code>\(procedureCode)</code><name>\(procedureName)</name><sector>Hộ tịch</sector><level>commune</level></procedure>
-          <receivingAgency><code>\(agency)</code><name>UBND phường 1, thị xã Quảng Trị</name></receivingAgency>
-          <handlingAgency><code>\(agency)</code><name>UBND phường 1, thị xã Quảng Trị</name></handlingAgency>
+          <procedure><code>\(procedureCode)</code><name>\(procedureName)</name><sector>\(sector)</sector><level>commune</level></procedure>
+          <receivingAgency><code>\(agency)</code><name>\(agencyName)</name></receivingAgency>
+          <handlingAgency><code>\(agency)</code><name>\(agencyName)</name></handlingAgency>
           <applicant kind="individual"><fullName>\(applicant)</fullName><citizenId>\(citizenID)</citizenId>
-            <address><detail>12 Trần Hưng Đạo</detail><commune>Phường 1</commune><district>Thị xã Quảng Trị</district><province>Quảng Trị</province></address>
-            <phone>0912345678</phone></applicant>
+            <address><detail>\(addressDetail)</detail><commune>\(commune)</commune>\(district.map { "<district>\($0)</district>" } ?? "")<province>\(province)</province></address>
+            <phone>\(phone)</phone></applicant>
           <submissionChannel>in-person</submissionChannel>
           <receivedAt>\(received)</receivedAt>
           <dueAt>\(due)</dueAt>
         \(completed.map { "  <completedAt>\($0)</completedAt>" } ?? "")
           <status>\(status)</status>
-        \(status == "completed" || status == "returned" ? "  <result><documentType>Giấy khai sinh</documentType><number>123</number><issuedOn>2023-05-12</issuedOn><issuer>UBND phường 1</issuer><componentRef>\(resultRef)</componentRef></result>" : "")
+        \(status == "completed" || status == "returned" ? "  <result><documentType>\(resultType)</documentType><number>123</number><issuedOn>2023-05-12</issuedOn><issuer>\(agencyName)</issuer><componentRef>\(resultRef)</componentRef></result>" : "")
           <retention><permanent/><legalBasis>Thông tư 10/2022/TT-BNV</legalBasis></retention>
           <accessMode>restricted</accessMode>
           <language>vi</language>
+        \(keywords.isEmpty ? "" : "  <keywords>" + keywords.map { "<keyword>\($0)</keyword>" }.joined() + "</keywords>")
           <pageCount>\(pages)</pageCount>
           <documentCount>\(components.count)</documentCount>
           <components>

@@ -1,0 +1,83 @@
+/// Text written in a legacy Vietnamese encoding and decoded as Latin-1 or Windows-1252 by some
+/// earlier software ("mojibake", e.g. `Céng hßa x· héi chñ nghÜa ViÖt Nam` for TCVN3 bytes).
+/// hoso never guesses silently: such text is refused (E407), or converted when the user names
+/// the encoding, and the conversion is recorded.
+public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
+    /// TCVN 5712 (VN3), the encoding of the .VnTime/ABC fonts.
+    case tcvn3
+
+    /// Latin-1 characters that never occur in Vietnamese written in Unicode, but are what TCVN3
+    /// or VNI bytes look like when decoded as Latin-1: Vietnamese uses only À Á Â Ã È É Ê Ì Í Ò Ó
+    /// Ô Õ Ù Ú Ý and their small forms from that block.
+    static let vietnameseLatin1: Set<UInt32> = [
+        0xC0, 0xC1, 0xC2, 0xC3, 0xC8, 0xC9, 0xCA, 0xCC, 0xCD, 0xD2, 0xD3, 0xD4, 0xD5, 0xD9, 0xDA, 0xDD,
+        0xE0, 0xE1, 0xE2, 0xE3, 0xE8, 0xE9, 0xEA, 0xEC, 0xED, 0xF2, 0xF3, 0xF4, 0xF5, 0xF9, 0xFA, 0xFD,
+    ]
+
+    /// Whether `text` looks like legacy-encoded Vietnamese: at least two characters inside words
+    /// that are Latin-1 letters or signs foreign to Vietnamese (ß, Ö, ¶, ·, ©, …).
+    public static func looksLikeMojibake(_ text: String) -> Bool {
+        var suspicious = 0
+        var previousIsLetter = false
+        let scalars = Array(text.unicodeScalars)
+        for (i, u) in scalars.enumerated() {
+            let v = u.value
+            let foreign = v >= 0xA1 && v <= 0xFF && !vietnameseLatin1.contains(v) && v != 0xD7 && v != 0xF7
+            if foreign {
+                let nextIsLetter = i + 1 < scalars.count && scalars[i + 1].properties.isAlphabetic
+                if previousIsLetter || nextIsLetter { suspicious += 1 }
+            }
+            previousIsLetter = u.properties.isAlphabetic
+        }
+        return suspicious >= 2
+    }
+
+    /// Converts text whose TCVN3 bytes were decoded as Latin-1 back to Unicode (NFC).
+    public func convert(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        for u in text.unicodeScalars {
+            let v = u.value
+            if v >= 0x80 && v <= 0xFF {
+                let mapped = LegacyEncoding.tcvn3High[Int(v - 0x80)]
+                if mapped != 0, let s = Unicode.Scalar(mapped) { out.append(s); continue }
+            }
+            out.append(u)
+        }
+        return VietnameseText.canonical(String(out))
+    }
+
+    /// Every text field of a dossier, by element name, for detection and conversion.
+    static func textFields(_ d: Dossier) -> [(String, String)] {
+        var out: [(String, String)] = [("title", d.title), ("procedure/name", d.procedure.name), ("procedure/sector", d.procedure.sector),
+                                       ("receivingAgency/name", d.receivingAgency.name), ("handlingAgency/name", d.handlingAgency.name),
+                                       ("applicant/fullName", d.applicant.fullName), ("address/detail", d.applicant.address.detail),
+                                       ("address/commune", d.applicant.address.commune), ("address/province", d.applicant.address.province)]
+        if let x = d.applicant.address.district { out.append(("address/district", x)) }
+        for k in d.keywords { out.append(("keyword", k)) }
+        for c in d.components { out.append(("component/name", c.name)) }
+        if let r = d.result { out.append(("result/documentType", r.documentType)); out.append(("result/issuer", r.issuer)) }
+        return out
+    }
+
+    /// The elements of `d` whose text looks legacy-encoded.
+    public static func suspiciousFields(_ d: Dossier) -> [(element: String, text: String)] {
+        textFields(d).filter { looksLikeMojibake($0.1) }
+    }
+
+    /// `d` with every text field converted.
+    public func convert(_ d: Dossier) -> Dossier {
+        var d = d
+        d.title = convert(d.title)
+        d.procedure.name = convert(d.procedure.name); d.procedure.sector = convert(d.procedure.sector)
+        d.receivingAgency.name = convert(d.receivingAgency.name); d.handlingAgency.name = convert(d.handlingAgency.name)
+        d.applicant.fullName = convert(d.applicant.fullName)
+        d.applicant.address.detail = convert(d.applicant.address.detail)
+        d.applicant.address.commune = convert(d.applicant.address.commune)
+        d.applicant.address.district = d.applicant.address.district.map(convert)
+        d.applicant.address.province = convert(d.applicant.address.province)
+        d.keywords = d.keywords.map(convert)
+        for i in d.components.indices { d.components[i].name = convert(d.components[i].name) }
+        if d.result != nil { d.result!.documentType = convert(d.result!.documentType); d.result!.issuer = convert(d.result!.issuer) }
+        return d
+    }
+}

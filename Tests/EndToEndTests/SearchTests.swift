@@ -1,0 +1,368 @@
+import Foundation
+import Testing
+import HosoTestSupport
+
+/// One small archive for every search case: each case's documents carry their own agency code,
+/// and each query is scoped to it with `code:000.00.NN.H50*` (a keyword clause that adds the same
+/// points to every document, so it changes no order).
+enum SearchFixture {
+    struct Doc {
+        var key: String
+        var title: String
+        var applicant = "Khách Kiểm"
+        var received = "2023-05-12T08:15:00+07:00"
+        var status = "completed"
+        var completed: String? = "2023-05-12T10:00:00+07:00"
+        var due = "2023-05-12T16:30:00+07:00"
+        var cccd = "045090001234"
+        var phone = "0912345678"
+        var keywords: [String] = []
+        var procedure = ("9.000001", "Thủ tục kiểm nghiệm")
+        var commune = "Xã Kiểm"
+    }
+
+    /// Case number → documents.
+    static let cases: [Int: [Doc]] = [
+        1: [Doc(key: "a", title: "UBND phường Đông Lương, Quảng Trị")],
+        2: [Doc(key: "a", title: "Chứng thực bản sao từ bản chính".decomposedStringWithCanonicalMapping)],
+        3: [Doc(key: "a", title: "Tiê\u{301}p nhâ\u{323}n hô\u{300} sơ")],
+        4: [Doc(key: "a", title: "Đơn của Nguyễn Thị Hoà"), Doc(key: "b", title: "Đơn của Nguyễn Thị Hóa")],
+        5: [Doc(key: "a", title: "công trình thuỷ lợi")],
+        8: [Doc(key: "a", title: "Đăng ký hộ kinh doanh"), Doc(key: "b", title: "Đăng ký khai sinh")],
+        9: [Doc(key: "a", title: "thành phố Đông Hà")],
+        11: [Doc(key: "a", title: "tỉnh Quảng Trị")],
+        12: [Doc(key: "a", title: "hòa giải"), Doc(key: "b", title: "hóa đơn"), Doc(key: "c", title: "họa sĩ")],
+        13: [Doc(key: "a", title: "má"), Doc(key: "b", title: "mã hồ sơ"), Doc(key: "c", title: "ma"), Doc(key: "d", title: "mạ")],
+        14: [Doc(key: "a", title: "mã hồ sơ"), Doc(key: "b", title: "má"), Doc(key: "c", title: "mạ")],
+        17: [Doc(key: "a", title: "Cấp giấy phép xây dựng"), Doc(key: "b", title: "phép giấy")],
+        18: [Doc(key: "a", title: "Cấp giấy phép xây dựng"), Doc(key: "b", title: "xây tường rào, dựng cột")],
+        19: [Doc(key: "a", title: "Chứng thực bản sao")],
+        20: [Doc(key: "a", title: "tỉnh Quảng Trị")],
+        22: [Doc(key: "a", title: "Sở Tài nguyên và Môi trường")],
+        25: [Doc(key: "a", title: "Céng hßa x· héi chñ nghÜa ViÖt Nam, tØnh Qu¶ng TrÞ")],
+        // Cases of our own.
+        30: [Doc(key: "a", title: "Đăng ký kết hôn", applicant: "Trần Thị Thủy"), Doc(key: "b", title: "Đăng ký kết hôn", applicant: "Trần Thị Thuỷ"),
+             Doc(key: "c", title: "Đăng ký kết hôn", applicant: "Trần Thị Thùy")],
+        31: [Doc(key: "a", title: "Khai tử cho ông Lê Văn Hoá", applicant: "Lê Thị Mai"), Doc(key: "b", title: "Khai sinh", applicant: "Lê Văn Hoá")],
+        32: [Doc(key: "a", title: "Chứng thực tại thành phố Đông Hà"), Doc(key: "b", title: "Chứng thực tại xã Đông Hải")],
+        33: [Doc(key: "a", title: "Giấy khai sinh", applicant: "Nguyễn Văn Hòa"), Doc(key: "b", title: "Giấy khai sinh", applicant: "Nguyễn Văn Hoa"),
+             Doc(key: "c", title: "Giấy khai sinh", applicant: "Nguyễn Văn Hóa")],
+        34: [Doc(key: "a", title: "Đăng ký khai sinh"), Doc(key: "b", title: "Đăng ký kết hôn"), Doc(key: "c", title: "Chứng thực chữ ký")],
+        35: [Doc(key: "a", title: "Bản sao có chứng thực", received: "2021-03-02T08:00:00+07:00"),
+             Doc(key: "b", title: "Bản sao có chứng thực", received: "2023-07-09T08:00:00+07:00", completed: "2023-07-09T10:00:00+07:00", due: "2023-07-10T16:00:00+07:00"),
+             Doc(key: "c", title: "Bản sao có chứng thực", received: "2022-11-20T08:00:00+07:00", completed: "2022-11-25T10:00:00+07:00", due: "2022-11-21T16:00:00+07:00")],
+        36: [Doc(key: "a", title: "Cấp lại giấy", cccd: "045190123456", phone: "0987654321"), Doc(key: "b", title: "Cấp lại giấy", cccd: "045190654321", phone: "0911222333")],
+        37: [Doc(key: "a", title: "Đăng ký thường trú", status: "processing", completed: nil),
+             Doc(key: "b", title: "Đăng ký thường trú"),
+             Doc(key: "c", title: "Đăng ký thường trú", status: "rejected", completed: "2023-05-12T10:00:00+07:00")],
+        38: [Doc(key: "a", title: "Xác nhận nơi cư trú", procedure: ("1.004194", "Thủ tục xác nhận thông tin cư trú")),
+             Doc(key: "b", title: "Xác nhận nơi cư trú", procedure: ("1.004222", "Thủ tục đăng ký tạm trú"))],
+        39: [Doc(key: "a", title: "Hướng dẫn lập trình toán học"), Doc(key: "b", title: "Kiểm tra chất lượng nước"), Doc(key: "c", title: "Giải thưởng quý")],
+        40: [Doc(key: "a", title: "Hồ sơ của Ðông Hà"), Doc(key: "b", title: "Nơi ở của Kỹ sư Lý")],
+        41: [Doc(key: "a", title: "Cấp giấy phép xây dựng nhà ở"), Doc(key: "b", title: "Cấp giấy phép kinh doanh"), Doc(key: "c", title: "Giấy chứng nhận")],
+        42: [Doc(key: "a", title: "Khu phố 3 phường 5"), Doc(key: "b", title: "Khu phố 5 phường 3")],
+    ]
+
+    static let folder = TemporaryFolder("hoso-search-fixture")
+
+    /// The archive, built once for the whole suite.
+    static let archive: String = {
+        let batch = folder.sub("batch")
+        var count = 0
+        for (number, docs) in cases {
+            for (i, d) in docs.enumerated() {
+                var x = DossierXML()
+                let agency = String(format: "000.00.%02d.H50", number)
+                let day = String(d.received.prefix(10)).replacingOccurrences(of: "-", with: "").dropFirst(2)
+                x.agency = agency
+                x.number = "\(agency)-\(day)-\(String(format: "%04d", i + 1))"
+                x.title = d.title; x.applicant = d.applicant; x.received = d.received; x.due = d.due
+                x.completed = d.completed; x.status = d.status; x.citizenID = d.cccd; x.phone = d.phone
+                x.keywords = d.keywords; x.procedureCode = d.procedure.0; x.procedureName = d.procedure.1
+                x.sector = "Kiểm nghiệm"; x.agencyName = "Cơ quan kiểm nghiệm"; x.addressDetail = "Số 1"
+                x.commune = d.commune; x.district = nil; x.province = "Tỉnh Kiểm"; x.resultType = "Văn bản kiểm nghiệm"
+                x.components = [(id: "c1", role: "result", file: "scan.pdf", size: 0, pages: 1, sha256: nil)]
+                try! x.writeFolder(in: folder, name: "batch/\(number)-\(d.key)", files: ["scan.pdf": Array("%PDF-1.4 \(number)\(d.key)".utf8)])
+                count += 1
+            }
+        }
+        let path = folder.sub("archive")
+        _ = try! Hoso.run(["init", "--archive", path])
+        // Case 25 is legacy-encoded: it is refused unless converted (checked by its own test).
+        let r = try! Hoso.run(["ingest", "--archive", path, batch])
+        precondition(r.status == 1, "ingest: \(r.stdout) \(r.stderr)")
+        return path
+    }()
+
+    /// Runs a query scoped to one case; returns (key of each hit's dossier, points) in order.
+    static func search(_ query: String, case number: Int, mode: [String] = [], extra: [String] = []) throws -> [(String, Double)] {
+        let scoped = query + " code:" + String(format: "000.00.%02d.H50*", number)
+        let r = try Hoso.run(["search", "--json", "--archive", archive, "--limit", "50"] + mode + extra + [scoped])
+        guard r.status == 0 else { throw CocoaError(.coderInvalidValue, userInfo: [NSDebugDescriptionErrorKey: "\(r.status) \(r.stderr)"]) }
+        let json = try jsonObject(r.stdout)
+        let docs = cases[number]!
+        return (json["hits"] as? [[String: Any]] ?? []).map { h in
+            let n = h["number"] as! String
+            let index = Int(n.suffix(4))! - 1
+            return (docs[index].key, h["points"] as! Double)
+        }
+    }
+}
+
+/// Asserts that `hits` come in `groups` (each group in any order, equal points within a group,
+/// strictly fewer points or a later rank than the group before), and nothing else.
+func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: String, sameTier: Bool = true,
+                 sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(hits.count == groups.reduce(0) { $0 + $1.count }, "\(label): got \(hits.map(\.0))", sourceLocation: sourceLocation)
+    var at = 0
+    for g in groups {
+        let slice = hits.dropFirst(at).prefix(g.count)
+        #expect(Set(slice.map(\.0)) == Set(g), "\(label): expected \(g) at ranks \(at + 1)…, got \(hits.map(\.0))", sourceLocation: sourceLocation)
+        if sameTier, let p = slice.first?.1 {
+            #expect(slice.allSatisfy { $0.1 == p }, "\(label): \(g) should tie on points, got \(slice.map { "\($0.0)=\($0.1)" })", sourceLocation: sourceLocation)
+        }
+        at += g.count
+    }
+}
+
+@Suite struct VietnameseSearchTests {
+    func run(_ q: String, _ n: Int, _ mode: [String] = []) throws -> [(String, Double)] { try SearchFixture.search(q, case: n, mode: mode) }
+
+    @Test func case01_nfdQueryFindsNFCText() throws {
+        expectOrder(try run("Quảng Trị".decomposedStringWithCanonicalMapping, 1), [["a"]], "1")
+        #expect(try run("Quảng Trị".decomposedStringWithCanonicalMapping, 1).first?.1 == Double(2 + 2 + 1 + 2), "exact tier for both words, adjacent")
+    }
+    @Test func case02_nfdTextFoundByNFCQuery() throws {
+        let hits = try run("chứng thực", 2)
+        expectOrder(hits, [["a"]], "2")
+        #expect(hits.first?.1 == Double(2 + 2 + 1 + 2))
+    }
+    @Test func case03_combiningTonesAfterBaseLetters() throws {
+        let hits = try run("tiếp nhận hồ sơ", 3)
+        expectOrder(hits, [["a"]], "3")
+        #expect(hits.first?.1 == Double(4 * 2 + 3 + 2), "exact tier for all four words, three adjacent pairs")
+    }
+    @Test func case04_tonePlacementStyles() throws { expectOrder(try run("Hòa", 4), [["a"], ["b"]], "4") }
+    @Test func case05_thuyLoi() throws {
+        let hits = try run("thủy lợi", 5)
+        expectOrder(hits, [["a"]], "5")
+        #expect(hits.first?.1 == Double(2 + 2 + 1 + 2))
+    }
+    @Test func case08_dFoldsToD() throws { expectOrder(try run("dang ky ho kinh doanh", 8), [["a"]], "8") }
+    @Test func case09_upperCaseUnaccented() throws { expectOrder(try run("DONG HA", 9), [["a"]], "9") }
+    @Test func case11_upperCaseAccented() throws {
+        let hits = try run("QUẢNG TRỊ", 11)
+        expectOrder(hits, [["a"]], "11")
+        #expect(hits.first?.1 == Double(2 + 2 + 1 + 2))
+    }
+    @Test func case12_ownToneFirst() throws { expectOrder(try run("hòa", 12), [["a"], ["b", "c"]], "12") }
+    @Test func case13_bareSyllableFirst() throws { expectOrder(try run("ma", 13), [["c"], ["a", "b", "d"]], "13") }
+    @Test func case14_accentedQueryOwnToneFirst() throws { expectOrder(try run("má", 14), [["b"], ["a", "c"]], "14") }
+    @Test func case15_exactMode() throws { expectOrder(try run("má", 14, ["--exact"]), [["b"]], "15") }
+    @Test func case16_foldMode() throws { expectOrder(try run("má", 14, ["--fold"]), [["a", "b", "c"]], "16") }
+    @Test func case17_phraseNeedsOrderAndAdjacency() throws { expectOrder(try run("\"giấy phép\"", 17), [["a"]], "17") }
+    @Test func case18_adjacencyBonus() throws { expectOrder(try run("xây dựng", 18), [["a"], ["b"]], "18") }
+    @Test func case19_oneSyllableOfACompound() throws { expectOrder(try run("sao", 19), [["a"]], "19") }
+    @Test func case20_allWordsRequired() throws { expectOrder(try run("Quảng Bình", 20), [], "20") }
+    @Test func case22_stopwordsKept() throws { expectOrder(try run("\"tài nguyên và môi trường\"", 22), [["a"]], "22") }
+
+    @Test func case24_identifiersAreKeywords() throws {
+        let archive = SearchFixture.archive
+        let whole = try Hoso.run(["search", "--json", "--archive", archive, "000.00.22.H50-230512-0001"])
+        #expect((try jsonObject(whole.stdout)["total"] as? Int) == 1)
+        let part = try Hoso.run(["search", "--json", "--archive", archive, "230512"])
+        #expect((try jsonObject(part.stdout)["total"] as? Int) == 0, "no substring match of a dossier number")
+        let prefix = try Hoso.run(["search", "--json", "--archive", archive, "code:000.00.13.H50-2305*"])
+        #expect((try jsonObject(prefix.stdout)["total"] as? Int) == 4)
+    }
+
+    @Test func case25_legacyEncodingIsFlaggedThenConverted() throws {
+        #expect(try run("cộng hòa", 25).isEmpty, "mojibake is never indexed silently")
+        let t = TemporaryFolder()
+        let batch = SearchFixture.folder.sub("batch/25-a")
+        let v = try Hoso.run(["validate", "--json", batch])
+        #expect(v.status == 1)
+        #expect(reportedCodes(try jsonObject(v.stdout)) == ["E407"])
+        let archive = try makeArchive(t)
+        #expect(try Hoso.run(["ingest", "--archive", archive, batch]).status == 1)
+        let ok = try Hoso.run(["ingest", "--json", "--archive", archive, "--legacy-encoding", "tcvn3", batch])
+        #expect(ok.status == 0, "\(ok.stdout)")
+        let r = try Hoso.run(["search", "--json", "--archive", archive, "cộng hòa xã hội"])
+        let hit = (try jsonObject(r.stdout)["hits"] as? [[String: Any]])?.first
+        #expect(hit?["title"] as? String == "Cộng hòa xã hội chủ nghĩa Việt Nam, tỉnh Quảng Trị")
+        // The conversion is recorded in the manifest, and survives a rebuild.
+        let manifest = hit?["manifest"] as? String ?? ""
+        let m = try Hoso.run(["object", "get", "--archive", archive, manifest])
+        #expect(m.stdout.contains("\"textEncoding\":\"tcvn3\""))
+        #expect(try Hoso.run(["rebuild", "--archive", archive]).status == 0)
+        let again = try Hoso.run(["search", "--json", "--archive", archive, "cộng hòa xã hội"])
+        #expect((try jsonObject(again.stdout)["total"] as? Int) == 1)
+    }
+}
+
+@Suite struct MoreSearchTests {
+    func run(_ q: String, _ n: Int, _ mode: [String] = [], extra: [String] = []) throws -> [(String, Double)] {
+        try SearchFixture.search(q, case: n, mode: mode, extra: extra)
+    }
+    func total(_ q: String, _ extra: [String] = []) throws -> Int {
+        let r = try Hoso.run(["search", "--json", "--archive", SearchFixture.archive] + extra + [q])
+        return try jsonObject(r.stdout)["total"] as? Int ?? -1
+    }
+
+    @Test func namesWithoutDiacritics() throws { expectOrder(try run("tran thi thuy", 30), [["a", "b", "c"]], "30a") }
+    @Test func namesBothToneStylesTogether() throws { expectOrder(try run("Trần Thị Thuỷ", 30), [["a", "b"], ["c"]], "30b") }
+    @Test func namesOtherToneStyle() throws { expectOrder(try run("thủy", 30), [["a", "b"], ["c"]], "30c") }
+    @Test func mixedAccentQuery() throws { expectOrder(try run("tran thị thủy", 30), [["a", "b"], ["c"]], "30d") }
+    @Test func applicantField() throws { expectOrder(try run("applicant:\"lê văn hoá\"", 31), [["b"]], "31a") }
+    @Test func titleField() throws { expectOrder(try run("title:hoá", 31), [["a"]], "31b") }
+    @Test func wordsInAnyField() throws { expectOrder(try run("lê văn hoá", 31), [["a", "b"]], "31c", sameTier: false) }
+    @Test func placeNames() throws {
+        expectOrder(try run("đông hà", 32), [["a"]], "32a")
+        expectOrder(try run("dong hai", 32), [["b"]], "32b")
+        expectOrder(try run("đông", 32), [["a", "b"]], "32c")
+    }
+    @Test func bareSyllableRanksFirstForUnaccentedNames() throws { expectOrder(try run("nguyen van hoa", 33), [["b"], ["a", "c"]], "33a") }
+    @Test func accentedNameOwnToneFirst() throws { expectOrder(try run("Nguyễn Văn Hóa", 33), [["c"], ["a", "b"]], "33b") }
+    @Test func orAndNot() throws {
+        expectOrder(try run("sinh OR hôn", 34), [["a", "b"]], "34a", sameTier: false)
+        expectOrder(try run("đăng ký -kết", 34), [["a"]], "34b")
+        expectOrder(try run("(khai OR kết) -sinh", 34), [["b"]], "34c")
+    }
+    @Test func prefixes() throws {
+        expectOrder(try run("chứn*", 34), [["c"]], "34d")
+        expectOrder(try run("dang*", 34), [["a", "b"]], "34e")
+    }
+    @Test func dateRangesAndSorting() throws {
+        expectOrder(try run("chứng thực received:2022-01-01..2023-12-31", 35), [["b", "c"]], "35a", sameTier: false)
+        expectOrder(try run("chứng thực received:01/01/2021..31/12/2021", 35), [["a"]], "35b")
+        expectOrder(try run("chứng thực received:2023", 35), [["b"]], "35c")
+        expectOrder(try run("chứng thực received:..2022-06-30", 35), [["a"]], "35d")
+        expectOrder(try run("chứng thực completed:2022-11", 35), [["c"]], "35e")
+        expectOrder(try run("chứng thực", 35, extra: ["--sort", "received"]), [["b"], ["c"], ["a"]], "35f", sameTier: false)
+        expectOrder(try run("timeliness:late", 35), [["c"]], "35g")
+    }
+    @Test func personalNumbersExactOnly() throws {
+        #expect(try total("045190123456") == 1)
+        #expect(try total("cccd:045190654321") == 1)
+        #expect(try total("04519012") == 0, "a citizen ID is never matched in part")
+        #expect(try total("0987654321") == 1)
+        #expect(try total("+84987654321") == 1)
+        #expect(try total("phone:0911222333") == 1)
+        #expect(try total("title:045190123456") == 0, "personal numbers are not free text")
+    }
+    @Test func statusFilter() throws {
+        expectOrder(try run("thường trú status:processing", 37), [["a"]], "37a")
+        expectOrder(try run("thường trú -status:rejected", 37), [["a", "b"]], "37b", sameTier: false)
+    }
+    @Test func procedureCodes() throws {
+        expectOrder(try run("1.004194", 38), [["a"]], "38a")
+        expectOrder(try run("procedure:1.004222", 38), [["b"]], "38b")
+        expectOrder(try run("procedure:\"tạm trú\"", 38), [["b"]], "38c")
+    }
+    @Test func misplacedTonesAndTypos() throws {
+        expectOrder(try run("tóan", 39), [["a"]], "39a")
+        expectOrder(try run("nứơc", 39), [["b"]], "39b")
+        expectOrder(try run("qúy", 39), [["c"]], "39c")
+    }
+    @Test func homoglyphsAndCase() throws {
+        expectOrder(try run("Ðông Hà", 40), [["a"]], "40a")
+        expectOrder(try run("đông hà", 40), [["a"]], "40b")
+        expectOrder(try run("KỸ SƯ", 40), [["b"]], "40c")
+    }
+    @Test func phrasesAndAdjacency() throws {
+        expectOrder(try run("\"giấy phép\"", 41), [["a", "b"]], "41a", sameTier: false)
+        expectOrder(try run("giấy phép xây dựng", 41), [["a"]], "41b")
+        expectOrder(try run("\"cap giay phep\"", 41), [["a", "b"]], "41c", sameTier: false)
+        expectOrder(try run("giấy", 41), [["a", "b", "c"]], "41d", sameTier: false)
+    }
+    @Test func digitsInText() throws {
+        expectOrder(try run("\"khu phố 3\"", 42), [["a"]], "42a")
+        expectOrder(try run("phố 3", 42), [["a"], ["b"]], "42b")
+    }
+
+    @Test func facetsPagingHighlightsAndErrors() throws {
+        let archive = SearchFixture.archive
+        let r = try Hoso.run(["search", "--json", "--facets", "--archive", archive, "--limit", "2", "--offset", "1", "đăng ký"])
+        let json = try jsonObject(r.stdout)
+        let total = json["total"] as? Int ?? 0
+        #expect(total >= 6)
+        #expect((json["hits"] as? [Any])?.count == 2)
+        let facets = json["facets"] as? [String: [[String: Any]]] ?? [:]
+        #expect((facets["year"] ?? []).reduce(0) { $0 + ($1["count"] as? Int ?? 0) } == total)
+        #expect((facets["agency"] ?? []).reduce(0) { $0 + ($1["count"] as? Int ?? 0) } == total)
+        #expect(facets["procedure"]?.isEmpty == false && facets["status"]?.isEmpty == false)
+        let hit = (json["hits"] as? [[String: Any]])?.first
+        let hl = hit?["highlight"] as? [String: Any]
+        #expect((hl?["ranges"] as? [[Int]])?.isEmpty == false)
+
+        let empty = try Hoso.run(["search", "--archive", archive, "Bình Định"])
+        #expect(empty.status == 0)
+        #expect(empty.stdout.contains("--fold"))
+        let bad = try Hoso.run(["search", "--archive", archive, "title:\"abc"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("E801"))
+        #expect(bad.stderr.contains("^"))
+        let human = try Hoso.run(["search", "--archive", archive, "hòa giải"])
+        #expect(human.stdout.contains("«hòa» «giải»"))
+    }
+}
+
+@Suite struct IndexLifecycleTests {
+    static let queries = ["nguyen van", "hòa", "đăng ký khai sinh", "\"giấy phép\"", "chứng thực -ký", "thủy OR thuỷ",
+                          "received:2024", "status:returned khai", "quảng trị", "dong ha", "hộ kinh doanh", "1.001193", "cccd*"]
+
+    func answers(_ archive: String, extra: [String] = []) throws -> [String] {
+        try Self.queries.map { q in
+            let r = try Hoso.run(["search", "--json", "--facets", "--limit", "20", "--archive", archive] + extra + [q])
+            var json = try jsonObject(r.stdout)
+            json.removeValue(forKey: "tookMs")
+            let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+
+    /// Ingest in many small checkpoints (many segments, automatic merges), then: optimize changes
+    /// no answer, and a rebuild from the store answers every query exactly as the original.
+    @Test func rebuiltAndOptimizedIndexesAnswerAlike() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let batch = try sampleBatch(t)
+        #expect(try Hoso.run(["ingest", "--checkpoint-dossiers", "4", "--archive", archive, batch]).status == 0)
+        let status = try Hoso.run(["index", "status", "--json", "--archive", archive])
+        #expect(((try jsonObject(status.stdout)["segments"] as? [Any])?.count ?? 0) > 1)
+        let original = try answers(archive)
+        #expect(original.contains { $0.contains("\"total\":0") == false })
+        #expect(try Hoso.run(["index", "optimize", "--archive", archive]).status == 0)
+        #expect(try answers(archive) == original)
+        _ = try shell("rm -rf '\(archive)/index'/*")
+        #expect(try Hoso.run(["rebuild", "--archive", archive]).status == 0)
+        #expect(try answers(archive) == original)
+        // A reader catches a missing index up by itself.
+        _ = try shell("rm -rf '\(archive)/index'/*")
+        #expect(try answers(archive) == original)
+        // Two rebuilds write the same files.
+        #expect(try Hoso.run(["index", "rebuild", "--archive", archive]).status == 0)
+        let first = try shell("cd '\(archive)/index' && sha256sum seg-*.hix | cut -c1-64").output
+        #expect(try Hoso.run(["index", "rebuild", "--archive", archive]).status == 0)
+        let second = try shell("cd '\(archive)/index' && sha256sum seg-*.hix | cut -c1-64").output
+        #expect(first == second)
+    }
+
+    @Test func newVersionsReplaceOldOnesInTheIndex() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let batch = try sampleBatch(t, count: 3)
+        #expect(try Hoso.run(["ingest", "--archive", archive, batch]).status == 0)
+        let folder = try FileManager.default.contentsOfDirectory(atPath: batch).sorted()[0]
+        let xml = batch + "/" + folder + "/dossier.xml"
+        var text = try String(contentsOfFile: xml, encoding: .utf8)
+        let title = text.components(separatedBy: "<title>")[1].components(separatedBy: "</title>")[0]
+        text = text.replacingOccurrences(of: "<title>\(title)</title>", with: "<title>Hồ sơ sửa đổi bổ sung xyzzy</title>")
+        try text.write(toFile: xml, atomically: true, encoding: .utf8)
+        #expect(try Hoso.run(["ingest", "--new-version", "--archive", archive, batch]).status == 0)
+        let r = try Hoso.run(["search", "--json", "--archive", archive, "xyzzy"])
+        #expect(try jsonObject(r.stdout)["total"] as? Int == 1)
+        let number = try Hoso.run(["search", "--json", "--archive", archive, folder])
+        #expect(try jsonObject(number.stdout)["total"] as? Int == 1, "one current version per dossier")
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+import HosoTestSupport
+@testable import HosoIndex
+
+func document(_ i: Int, title: String, applicant: String = "Nguyễn Văn A", number: String? = nil) -> IndexDocument {
+    IndexDocument(number: number ?? String(format: "000.00.21.H50-230512-%04d", i), manifest: "sha256:\(i)",
+                  text: [.title: [title], .applicant: [applicant], .place: ["Phường \(i % 7)", "Quảng Trị"]],
+                  keywords: [.code: [number ?? String(format: "000.00.21.H50-230512-%04d", i)], .status: ["completed"]],
+                  receivedDay: Int32(19000 + i % 500), dueDay: Int32(19001 + i % 500), completedDay: Int32(19001 + i % 500),
+                  status: "completed", timeliness: "on-time", procedureCode: "1.00119\(i % 3)", procedureName: "Thủ tục \(i % 3)",
+                  agencyCode: "000.00.2\(i % 4).H50", agencyName: "UBND \(i % 4)", title: title, applicant: applicant,
+                  receivedText: "", dueText: "", completedText: "")
+}
+
+@Suite struct SegmentTests {
+    /// Postings written and read back: random documents, every term's documents, frequencies and
+    /// positions, by next() and by advance(to:) over skip blocks.
+    @Test func postingsRoundTrip() throws {
+        let folder = TemporaryFolder()
+        var rng = SystemRandomNumberGenerator()
+        let vocabulary = ["hòa", "hoà", "hóa", "mã", "má", "ma", "đăng", "ký", "khai", "sinh", "giấy", "phép", "xây", "dựng", "nước"]
+        for round in 0..<6 {
+            let n = [1, 7, 129, 300, 1000, 2500][round]
+            let builder = SegmentBuilder()
+            var expected: [String: [(Int, [UInt32])]] = [:]     // folded key in title → (doc, positions)
+            for d in 0..<n {
+                let words = (0..<Int.random(in: 1...12, using: &rng)).map { _ in vocabulary.randomElement(using: &rng)! }
+                builder.add(document(d, title: words.joined(separator: " ")))
+                var pos: [String: [UInt32]] = [:]
+                for (p, w) in words.enumerated() { pos[String(decoding: Analyzer().keys(w)[0].folded, as: UTF8.self), default: []].append(UInt32(p)) }
+                for (k, ps) in pos { expected[k, default: []].append((d, ps)) }
+            }
+            let path = folder.sub("s\(round).hix")
+            _ = try builder.write(to: path)
+            let seg = try Segment(path: path)
+            #expect(seg.docCount == n)
+            #expect(seg.verifyChecksum())
+            for (key, docs) in expected {
+                let ord = try #require(seg.ordinal(of: Term.make(.title, .folded, Array(key.utf8))))
+                #expect(seg.docFreq(ord) == docs.count)
+                var c = seg.postings(ord)
+                var positions: [UInt32] = []
+                for (d, ps) in docs {
+                    let more = c.next()
+                    #expect(more)
+                    #expect(Int(c.doc) == d)
+                    #expect(c.freq == ps.count)
+                    if Bool.random(using: &rng) { c.positions(into: &positions); #expect(positions == ps) }
+                }
+                let after = c.next()
+                #expect(!after)
+                // advance(to:) lands on the first document at or after each target.
+                for _ in 0..<20 {
+                    let target = Int32.random(in: 0..<Int32(n + 2), using: &rng)
+                    var a = seg.postings(ord)
+                    let found = a.advance(to: target)
+                    let want = docs.first { $0.0 >= Int(target) }
+                    #expect(found == (want != nil))
+                    if let want {
+                        #expect(Int(a.doc) == want.0)
+                        a.positions(into: &positions)
+                        #expect(positions == want.1)
+                    }
+                }
+            }
+            // Stored documents and columns come back.
+            let d0 = seg.document(0)
+            #expect(d0.number == "000.00.21.H50-230512-0000")
+            #expect(seg.receivedDay(n - 1) == Int32(19000 + (n - 1) % 500))
+            #expect(seg.ordinals(withPrefix: Term.make(.title, .folded, Array("h".utf8))).count >= 1)
+        }
+    }
+
+    @Test func damagedSegmentsAreRefusedOrCaught() throws {
+        let folder = TemporaryFolder()
+        let builder = SegmentBuilder()
+        for i in 0..<50 { builder.add(document(i, title: "đăng ký khai sinh \(i)")) }
+        let path = folder.sub("s.hix")
+        _ = try builder.write(to: path)
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        chmod(path, 0o644)
+        bytes[bytes.count / 2] ^= 0x40
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(try !Segment(path: path).verifyChecksum())
+        try Data(bytes.prefix(100)).write(to: URL(fileURLWithPath: path))
+        #expect(throws: IndexFileError.self) { try Segment(path: path) }
+        var wrongVersion = bytes; wrongVersion[8] = 9
+        try Data(wrongVersion).write(to: URL(fileURLWithPath: path))
+        #expect(throws: IndexFileError.self) { try Segment(path: path) }
+    }
+
+    func answers(_ folder: String, _ queries: [String]) throws -> [String] {
+        let searcher = Searcher(snapshot: try IndexSnapshot.open(folder))
+        var out: [String] = []
+        for q in queries {
+            var o = SearchOptions(); o.limit = 20; o.facets = true
+            let r = searcher.search(try QueryParser.parse(q), options: o)
+            out.append("\(q): \(r.total) " + r.hits.map { "\($0.document.number)=\($0.points)/\(String(format: "%.9f", $0.bm25))" }.joined(separator: " ")
+                       + " " + (r.facets["procedure"] ?? []).map { "\($0.key):\($0.count)" }.joined(separator: ","))
+        }
+        return out
+    }
+
+    /// Results are identical before and after merging, and after deletions, because statistics
+    /// are taken over live documents whatever the segments.
+    @Test func mergingChangesNoAnswer() throws {
+        let t = TemporaryFolder()
+        let words = ["đăng ký khai sinh", "đăng ký kết hôn", "chứng thực bản sao", "giấy phép xây dựng", "hòa giải", "hóa đơn", "mã hồ sơ", "má"]
+        var docs: [IndexDocument] = []
+        for i in 0..<900 { docs.append(document(i, title: words[i % words.count] + " \(words[(i * 7) % words.count])", applicant: ["Nguyễn Văn Hòa", "Trần Thị Thủy", "Lê Văn Hoá"][i % 3])) }
+        let queries = ["đăng ký", "hoa", "hòa", "\"giấy phép\"", "ma", "má", "khai OR hôn", "nguyen -thuy", "thủy", "chứng thực bản sao", "xay*"]
+        let a = t.sub("a")
+        let w = try IndexWriter(folder: a)
+        w.maxSegments = 100
+        for chunk in stride(from: 0, to: docs.count, by: 100) {
+            try w.apply(Array(docs[chunk..<(chunk + 100)]), ledgerHead: "sha256:x", ledgerSequence: chunk / 100 + 1)
+        }
+        #expect(w.manifest.segments.count == 9)
+        let before = try answers(a, queries)
+        try w.optimize()
+        #expect(w.manifest.segments.count == 1)
+        #expect(try answers(a, queries) == before)
+
+        // New versions of some dossiers replace old ones; scores equal a fresh index of the same
+        // live documents, before and after merging.
+        var replaced = Array(docs.prefix(50)).map { d -> IndexDocument in var d = d; d.text[.title] = ["hòa giải lại"]; d.title = "hòa giải lại"; return d }
+        replaced[0].text[.applicant] = ["Phạm Quốc Hòa"]
+        try w.apply(replaced, ledgerHead: "sha256:y", ledgerSequence: 20, merge: false)
+        #expect(w.manifest.segments.count == 2)
+        let withDeletes = try answers(a, queries)
+        let fresh = t.sub("fresh")
+        try IndexWriter(folder: fresh).rebuild(Array(docs.dropFirst(50)) + replaced, ledgerHead: "sha256:y", ledgerSequence: 20)
+        #expect(try answers(fresh, queries) == withDeletes)
+        try w.optimize()
+        #expect(try answers(a, queries) == withDeletes)
+    }
+
+    @Test func automaticMergesKeepSegmentCountBounded() throws {
+        let t = TemporaryFolder()
+        let w = try IndexWriter(folder: t.path)
+        w.maxSegments = 4
+        for i in 0..<12 { try w.apply([document(i, title: "khai sinh \(i)")], ledgerHead: "sha256:\(i)", ledgerSequence: i + 1) }
+        #expect(w.manifest.segments.count <= 4)
+        #expect(w.manifest.liveDocs == 12)
+        let files = try FileManager.default.contentsOfDirectory(atPath: t.path).filter { $0.hasPrefix("seg-") }
+        #expect(Set(files) == Set(w.manifest.segments.map(\.file)), "files no manifest names are removed")
+    }
+}
+
+@Suite struct QueryParserTests {
+    @Test func parsesTheSyntax() throws {
+        #expect(try QueryParser.parse("hòa") == .word("hòa", fields: nil))
+        #expect(try QueryParser.parse("a b") == .and([.word("a", fields: nil), .word("b", fields: nil)]))
+        #expect(try QueryParser.parse("a OR b") == .or([.word("a", fields: nil), .word("b", fields: nil)]))
+        #expect(try QueryParser.parse("a -b") == .and([.word("a", fields: nil), .not(.word("b", fields: nil))]))
+        #expect(try QueryParser.parse("\"giấy phép\"") == .phrase(["giấy", "phép"], fields: nil))
+        #expect(try QueryParser.parse("thủ*") == .prefix("thủ", fields: nil))
+        #expect(try QueryParser.parse("applicant:hòa") == .word("hòa", fields: [.applicant]))
+        #expect(try QueryParser.parse("000.00.21.H50-230512-0007") == .keyword(.code, "000.00.21.H50-230512-0007", prefix: false))
+        #expect(try QueryParser.parse("1.001193") == .keyword(.procedureCode, "1.001193", prefix: false))
+        #expect(try QueryParser.parse("045090001234") == .keyword(.cccd, "045090001234", prefix: false))
+        #expect(try QueryParser.parse("Đông-Hà") == .phrase(["Đông", "Hà"], fields: nil))
+        #expect(try QueryParser.parse("received:2022-01-01..2022-06-30") == .dateRange(.received, from: 18993, to: 19173))
+        #expect(try QueryParser.parse("received:31/01/2022") == .dateRange(.received, from: 19023, to: 19023))
+        #expect(try QueryParser.parse("due:2022") == .dateRange(.due, from: 18993, to: 19357))
+    }
+
+    @Test(arguments: [("", 0), ("\"abc", 0), ("a OR", 4), ("foo:bar", 0), ("received:2022-13-01", 9), ("(a", 0), ("a)", 1), ("-a", 0), ("cccd:123", 5)])
+    func errorsPointAtTheirPosition(_ q: String, _ position: Int) {
+        do {
+            _ = try QueryParser.parse(q)
+            Issue.record("'\(q)' should not parse")
+        } catch {
+            #expect(error.position == position, "'\(q)': \(error)")
+        }
+    }
+}
