@@ -328,11 +328,9 @@ def address_for(detail: str, old_key: str, on: dt.date) -> dict:
     a = AGENCIES[old_key]
     if old_key == "hl-ds" and on < DIEN_SANH_DAY:
         return dict(detail=detail, commune="Thị trấn Hải Lăng", district=a["district"], province="Quảng Trị")
-    if on >= MERGER_DAY:
-        succ = a["successor"] or old_key
-        s = AGENCIES[succ]
-        if s["valid_from"] == MERGER_DAY:
-            return dict(detail=detail, commune=s["commune"], district=None, province="Quảng Trị")
+    if on >= MERGER_DAY:                     # no districts any more; merged communes renamed
+        s = AGENCIES[a["successor"]] if a["successor"] else a
+        return dict(detail=detail, commune=s["commune"], district=None, province="Quảng Trị")
     return dict(detail=detail, commune=a["commune"], district=a["district"], province="Quảng Trị")
 
 

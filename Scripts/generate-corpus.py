@@ -156,7 +156,6 @@ def write_file(path: str, data: bytes) -> None:
         os.close(fd)
 
 
-
 class Corpus:
     def __init__(self, seed: int, count: int, scan_mb: float, jpeg_share: float, k: int, seqs=None):
         self.seed, self.count, self.scan_bytes = seed, count, scan_mb * 1_000_000

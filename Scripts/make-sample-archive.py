@@ -966,6 +966,7 @@ INVALID = [
     ("E303-symlink-escape", "Component file scans/link.pdf is a symbolic link to /etc/hosts, outside the dossier folder; its size/sha256 in the XML are meaningless (size 0, no sha256) and must not be checked once the link is refused."),
     ("E304-size-mismatch", "Component c1 declares a size one byte larger than the file (no sha256 on that component)."),
     ("E305-sha256-mismatch", "Component c1 declares the SHA-256 of different bytes; the size is right."),
+    ("E407-legacy-encoding", "The <title> is TCVN3 text read as Latin-1 (`Chøng thùc b¶n sao`, mojibake): refused unless converted with --legacy-encoding tcvn3."),
     ("E306-duplicate-number-a", "Valid on its own; has the same dossier number as E306-duplicate-number-b."),
     ("E306-duplicate-number-b", "Valid on its own; has the same dossier number as E306-duplicate-number-a."),
 ]
@@ -1069,6 +1070,8 @@ def build_invalid(rng, people, out_dir):
         elif code == "E305":
             c = d["components"][0]
             c["sha256"] = hashlib.sha256(b"not the file " + files[c["file"]][:64]).hexdigest()
+        elif code == "E407":
+            d["title"] = "Chøng thùc b¶n sao Giấy chứng nhận"   # TCVN3 bytes of "Chứng thực bản sao" read as Latin-1
         elif code == "E306":
             pass                            # numbers coincide by construction (see above)
         if code == "E107":

@@ -151,10 +151,7 @@ public final class Ingest {
 
         func commit() throws {
             let archivedCount = pending.filter { $0.version != nil }.count
-            if archivedCount == 0 {
-                // Nothing to record: what was staged belongs to no dossier (rejected ones).
-                staging.abandon()
-            } else {
+            if archivedCount > 0 {
                 let added = pending.compactMap { p in p.version.map { LedgerAddition(dossier: $0.manifest.dossier, version: $0.manifest.version, manifest: $0.manifestID) } }
                 summary.objectsWritten += try staging.commit(keeping: Set(pending.flatMap(\.objects)))
                 let entry = LedgerEntry(sequence: sequence + 1, previous: head, time: CanonicalJSON.timestamp(),
@@ -222,6 +219,8 @@ public final class Ingest {
                 return true
             }
             try commit()
+            // Whatever is still staged belongs to no archived dossier (refused ones): drop it.
+            staging.abandon()
             // A number used twice in the batch also marks its first holder; it was archived (the
             // second was refused), so this is reported, not undone.
             for d in late { summary.codes[d.code, default: 0] += 1 }

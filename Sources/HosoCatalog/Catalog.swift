@@ -325,3 +325,53 @@ public struct LedgerRow: Sendable {
         operatorName = r["operator"]; source = r["source"]; dossierCount = r["dossier_count"]
     }
 }
+
+extension Catalog {
+    /// A value as plain text (nil for NULL).
+    static func text(_ v: DatabaseValue) -> String? {
+        switch v.storage {
+        case .null: nil
+        case .int64(let i): String(i)
+        case .double(let d): String(d)
+        case .string(let s): s
+        case .blob(let b): String(decoding: b, as: UTF8.self)
+        }
+    }
+
+    /// The ledger entries the catalog records: sequence, id and previous id.
+    public func ledgerChain() throws -> [(sequence: Int, id: String, previous: String?)] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT sequence, id, previous FROM ledger_entries ORDER BY sequence").map {
+                (sequence: $0["sequence"] as Int, id: $0["id"] as String, previous: $0["previous"] as String?)
+            }
+        }
+    }
+
+    /// What each ledger entry added, as the catalog records it.
+    public func additions() throws -> [Int: [LedgerAddition]] {
+        try db.read { db in
+            var out: [Int: [LedgerAddition]] = [:]
+            for r in try Row.fetchAll(db, sql: "SELECT number, version, manifest, ledger_sequence FROM dossiers ORDER BY ledger_sequence, rowid") {
+                if let m = ObjectID(hex: r["manifest"] as String) {
+                    out[r["ledger_sequence"] as Int, default: []].append(LedgerAddition(dossier: r["number"], version: r["version"], manifest: m))
+                }
+            }
+            return out
+        }
+    }
+
+    /// Every row of `table` as text, keyed by the SQL expression `key` (for comparisons).
+    public func rows(of table: String, key: String) throws -> [String: [String: String]] {
+        try db.read { db -> [String: [String: String]] in
+            var out: [String: [String: String]] = [:]
+            for r in try Row.fetchAll(db, sql: "SELECT \(key) AS hoso_key, * FROM \(table)") {
+                var d: [String: String] = [:]
+                for name in r.columnNames where name != "hoso_key" {
+                    if let v = Catalog.text(r[name]) { d[name] = v }
+                }
+                out[Catalog.text(r["hoso_key"]) ?? ""] = d
+            }
+            return out
+        }
+    }
+}

@@ -25,6 +25,8 @@ public struct Hoso: ParsableCommand {
             RebuildCommand.self,
             SearchCommand.self,
             IndexCommand.self,
+            VerifyCommand.self,
+            SealCommand.self,
             ErrorsCommand.self,
         ])
 

@@ -73,6 +73,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
     case indexMismatch = "E705"
     case indexFileCorrupt = "E706"
     case catalogBehind = "W707"
+    case indexBehind = "W708"
     // queries
     case querySyntax = "E801"
     // seals and audits
@@ -149,6 +150,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
         case .indexMismatch: "search index differs from the ledger"
         case .indexFileCorrupt: "search index file corrupt"
         case .catalogBehind: "catalog behind the ledger"
+        case .indexBehind: "search index behind the ledger"
         case .querySyntax: "query syntax error"
         case .sealNotExtended: "ledger does not extend the seal"
         case .sealMalformed: "seal malformed"

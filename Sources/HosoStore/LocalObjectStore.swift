@@ -244,9 +244,9 @@ public final class LocalObjectStore: ObjectStore {
         guard let st else { return .unexpected(path: shown) }
         if let fanOut, name.count == 62, let id = ObjectID(hex: fanOut + name), id.hex == fanOut + name {
             if SystemFile.isRegular(st) { return .object(id, storedSize: UInt64(st.st_size), path: shown) }
-            return .notRegular(path: shown, kind: SystemFile.isSymlink(st) ? "a symbolic link" : SystemFile.isDirectory(st) ? "a folder" : "a special file")
+            return .notRegular(path: shown, kind: SystemFile.isSymlink(st) ? "a symbolic link" : SystemFile.isDirectory(st) ? "a folder" : "a special file", id: id)
         }
-        if SystemFile.isSymlink(st) { return .notRegular(path: shown, kind: "a symbolic link") }
+        if SystemFile.isSymlink(st) { return .notRegular(path: shown, kind: "a symbolic link", id: nil) }
         return .unexpected(path: shown)
     }
 }
@@ -281,10 +281,7 @@ public final class LocalStagingArea: StagingArea {
     public func commit(keeping: Set<ObjectID>?) throws -> Int {
         let all = state.withLock { $0.entries }
         let pending = keeping.map { k in all.filter { k.contains($0.result.id) } } ?? all
-        if let keeping {
-            for p in all where !keeping.contains(p.result.id) { unlink(p.temp) }
-        }
-        guard !pending.isEmpty else { state.withLock { $0 = State() }; return 0 }
+        guard !pending.isEmpty else { return 0 }
         // 1. Every temp file's bytes on stable storage, in one call.
         let fd = open(store.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw SystemError(errno: errno, operation: "open folder", path: store.root) }
@@ -306,7 +303,12 @@ public final class LocalStagingArea: StagingArea {
             if try store.renameNoReplace(p.temp, final) { unlink(p.temp) } else { folders.insert(SystemFile.parentFolder(final)); stored += 1 }
         }
         for folder in folders.sorted() { try SystemFile.syncDirectory(folder) }
-        state.withLock { $0 = State() }
+        // What was not asked for stays staged, for a later commit (or abandon).
+        let done = Set(pending.map(\.result.id))
+        state.withLock { s in
+            s.entries.removeAll { done.contains($0.result.id) }
+            for id in done { s.byID.removeValue(forKey: id) }
+        }
         return stored
     }
 

@@ -36,8 +36,9 @@ public enum StoreEntry: Sendable, Equatable {
     case object(ObjectID, storedSize: UInt64, path: String)
     /// A writer's temporary file (a running writer's, or left by a crash).
     case temporary(path: String, ageSeconds: Double)
-    /// A symbolic link, folder or special file where an object should be.
-    case notRegular(path: String, kind: String)
+    /// A symbolic link, folder or special file where an object should be (with the object name
+    /// its path spells, if any).
+    case notRegular(path: String, kind: String, id: ObjectID?)
     /// A file whose name is not an object name, or in the wrong fan-out folder.
     case unexpected(path: String)
 }
@@ -98,8 +99,8 @@ public protocol ObjectStore: Sendable {
 /// An object is thus never visible before its bytes are on stable storage, as with a single put.
 /// A crash before commit leaves only temporary files, which the next writer removes.
 public protocol StagingArea: AnyObject, Sendable {
-    /// Makes the staged objects named in `keeping` durable and visible (all of them when nil), and
-    /// discards the others (objects of dossiers that were refused after their files were staged).
+    /// Makes the staged objects named in `keeping` durable and visible (all of them when nil); the
+    /// others stay staged for a later commit, or `abandon` (objects of refused dossiers).
     /// - Returns: the number of objects that became visible (not counting ones already stored).
     @discardableResult
     func commit(keeping: Set<ObjectID>?) throws -> Int

@@ -17,8 +17,10 @@ public struct StoreChecker: Sendable {
         public var objects = 0
         public var storedBytes: UInt64 = 0
         public var originalBytes: UInt64 = 0
-        /// Objects that verified cleanly (full level), with the time they were verified.
+        /// Objects that verified cleanly (full level).
         public var verified: [ObjectID] = []
+        /// Every object found in the store (for orphan detection).
+        public var present: [ObjectID] = []
         public var errorCount: Int { findings.filter { $0.severity == .error }.count }
         public var warningCount: Int { findings.filter { $0.severity == .warning }.count }
     }
@@ -75,13 +77,14 @@ public struct StoreChecker: Sendable {
             for e in entries {
                 switch e {
                 case let .object(id, size, path):
-                    objects.append((id, size, path)); seen.insert(id)
+                    objects.append((id, size, path)); seen.insert(id); report.present.append(id)
                 case let .temporary(path, age):
                     report.findings.append(Diagnostic(.objectStaleTemp, file: path,
                         message: "a temporary file is left in the store (\(Self.age(age)) old)",
                         advice: "It is the remains of an interrupted write, or of a writer still running; the next 'hoso ingest' removes it, or delete it once no writer runs"))
-                case let .notRegular(path, kind):
-                    report.findings.append(Diagnostic(.objectNotRegular, file: path,
+                case let .notRegular(path, kind, id):
+                    if let id { seen.insert(id) }   // present, but broken: one finding, not also "missing"
+                    report.findings.append(Diagnostic(.objectNotRegular, file: path, subject: id?.prefixed,
                         message: "the store entry is \(kind), not a regular file",
                         advice: ObjectFault.notRegular(kind).advice))
                 case let .unexpected(path):
@@ -113,6 +116,31 @@ public struct StoreChecker: Sendable {
         if let expected {
             for id in expected.subtracting(seen).sorted() {
                 report.findings.append(ObjectFault.missing.diagnostic(id: id, path: nil))
+            }
+        }
+        return report
+    }
+
+    /// Checks only the objects named (a budgeted audit), in parallel; absent ones are findings.
+    public func run(objects: [(id: ObjectID, storedSize: UInt64?)], path: (ObjectID) -> String,
+                    progress: (@Sendable (UInt64) -> Void)? = nil, shouldStop: (@Sendable () -> Bool)? = nil) -> Report {
+        var report = Report()
+        let results = Mutex<[(Int, ObjectFault?, UInt64)]>([])
+        let checker = self
+        Parallel.forEach(count: objects.count, workers: workers) { i in
+            if shouldStop?() == true { return }
+            let (fault, original) = checker.check(objects[i].id, storedSize: objects[i].storedSize)
+            results.withLock { $0.append((i, fault, original)) }
+            progress?(objects[i].storedSize ?? original)
+        }
+        for (i, fault, original) in results.withLock({ $0 }).sorted(by: { $0.0 < $1.0 }) {
+            report.objects += 1
+            report.storedBytes += objects[i].storedSize ?? 0
+            report.originalBytes += original
+            if let fault {
+                report.findings.append(fault.diagnostic(id: objects[i].id, path: fault == .missing ? nil : path(objects[i].id)))
+            } else if level == .full {
+                report.verified.append(objects[i].id)
             }
         }
         return report

@@ -147,32 +147,30 @@ public enum Hoso {
         return dir + "/hoso"
     }()
 
-    /// Runs `hoso args…` and waits for it.
+    /// Runs `hoso args…` and waits for it. Output goes through temporary files (reading pipes
+    /// from many concurrent children trips over EINTR in Foundation on Linux).
     public static func run(_ args: [String], environment: [String: String] = [:], cwd: String? = nil,
                            timeout: Double = 120) throws -> Outcome {
-        let p = try start(args, environment: environment, cwd: cwd)
-        let outPipe = p.standardOutput as! Pipe
-        let errPipe = p.standardError as! Pipe
-        // Read both pipes concurrently so a full pipe never blocks the child.
-        final class Box: @unchecked Sendable { var data = Data() }
-        let outBox = Box(), errBox = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { outBox.data = outPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { errBox.data = errPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let capture = TemporaryFolder("hoso-run")
+        let outPath = capture.sub("out"), errPath = capture.sub("err")
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        let p = try start(args, environment: environment, cwd: cwd,
+                          stdout: FileHandle(forWritingAtPath: outPath)!, stderr: FileHandle(forWritingAtPath: errPath)!)
         let deadline = Date().addingTimeInterval(timeout)
         while p.isRunning && Date() < deadline { usleep(2000) }
-        if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit(); group.wait()
-            return Outcome(status: -9, stdout: String(decoding: outBox.data, as: UTF8.self), stderr: "timed out after \(timeout) s", stdoutBytes: Array(outBox.data)) }
+        var timedOut = false
+        if p.isRunning { kill(p.processIdentifier, SIGKILL); timedOut = true }
         p.waitUntilExit()
-        group.wait()
-        return Outcome(status: p.terminationStatus, stdout: String(decoding: outBox.data, as: UTF8.self),
-                       stderr: String(decoding: errBox.data, as: UTF8.self), stdoutBytes: Array(outBox.data))
+        let out = (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data()
+        let err = (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data()
+        return Outcome(status: timedOut ? -9 : p.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+                       stderr: timedOut ? "timed out after \(timeout) s" : String(decoding: err, as: UTF8.self), stdoutBytes: Array(out))
     }
 
     /// Starts `hoso args…` without waiting (for kill tests).
-    public static func start(_ args: [String], environment: [String: String] = [:], cwd: String? = nil) throws -> Process {
+    public static func start(_ args: [String], environment: [String: String] = [:], cwd: String? = nil,
+                             stdout: FileHandle = FileHandle.nullDevice, stderr: FileHandle = FileHandle.nullDevice) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
@@ -181,25 +179,30 @@ public enum Hoso {
         for (k, v) in environment { env[k] = v }
         p.environment = env
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        p.standardOutput = Pipe()
-        p.standardError = Pipe()
+        p.standardOutput = stdout
+        p.standardError = stderr
         p.standardInput = FileHandle.nullDevice
         try p.run()
         return p
     }
 }
 
-/// Runs a shell command (for peers such as sha256sum and bagit.py in tests).
+/// Runs a shell command (for peers such as sha256sum and bagit.py in tests); output through a file.
 public func shell(_ command: String, cwd: String? = nil) throws -> (status: Int32, output: String) {
+    let capture = TemporaryFolder("hoso-sh")
+    let outPath = capture.sub("out")
+    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+    let handle = FileHandle(forWritingAtPath: outPath)!
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/bin/sh")
     p.arguments = ["-c", command]
     if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    p.standardError = pipe
+    p.standardOutput = handle
+    p.standardError = handle
+    p.standardInput = FileHandle.nullDevice
     try p.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
+    try? handle.close()
+    let data = (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data()
     return (p.terminationStatus, String(decoding: data, as: UTF8.self))
 }

@@ -9,7 +9,10 @@ func sampleBatch(_ t: TemporaryFolder, count: Int? = nil, name: String = "batch"
     if let count { folders = Array(folders.prefix(count)) }
     let dest = t.sub(name)
     try FileManager.default.createDirectory(atPath: dest, withIntermediateDirectories: true)
-    for f in folders { _ = try shell("cp -a '\(src)/\(f)' '\(dest)/'") }
+    for f in folders {
+        let r = try shell("cp -a '\(src)/\(f)' '\(dest)/'")
+        guard r.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSDebugDescriptionErrorKey: "cp \(f): \(r.status) \(r.output)"]) }
+    }
     return dest
 }
 
@@ -48,6 +51,10 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(second.status == 0)
         #expect(states(try jsonObject(second.stdout)) == ["already-archived": n])
         #expect(try String(contentsOfFile: archive + "/ledger/HEAD", encoding: .utf8) == head1, "a rerun commits nothing")
+
+        let verify = try Hoso.run(["verify", "--json"], environment: ["HOSO_ARCHIVE": archive])
+        #expect(verify.status == 0, "\(verify.stdout)")
+        #expect(try jsonObject(verify.stdout)["warnings"] as? Int == 0)
 
         let stats = try Hoso.run(["stats", "--json"], environment: ["HOSO_ARCHIVE": archive])
         #expect(stats.status == 0)
@@ -148,6 +155,7 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let archive = try makeArchive(t)
         let batch = try sampleBatch(t)
         #expect(try Hoso.run(["ingest", "--checkpoint-dossiers", "7", batch], environment: ["HOSO_ARCHIVE": archive]).status == 0)
+        #expect(try Hoso.run(["verify", "--no-record"], environment: ["HOSO_ARCHIVE": archive]).status == 0)
         let before = try shell("sqlite3 -readonly '\(archive)/catalog.sqlite' .dump | grep -v source_cache").output
         _ = try shell("rm -f '\(archive)'/catalog.sqlite*")
         let r = try Hoso.run(["rebuild"], environment: ["HOSO_ARCHIVE": archive])
@@ -216,6 +224,9 @@ func storedObjects(_ archive: String) throws -> Set<String> {
             #expect(extra.count <= 1, "round \(round): \(extra.count) unexpected objects")
             let check = try Hoso.run(["object", "check", "--json"], environment: ["HOSO_ARCHIVE": archive])
             #expect(check.status == 0, "round \(round): \(check.stdout)")
+            // Everything the ledger references is there and intact; only orphans may remain.
+            let verify = try Hoso.run(["verify", "--json", "--no-record"], environment: ["HOSO_ARCHIVE": archive])
+            #expect(verify.status == 0, "round \(round): \(verify.stdout)")
             _ = try shell("chmod -R u+w '\(archive)' && rm -rf '\(archive)'")
         }
     }

@@ -58,7 +58,7 @@ func reportedCodes(_ report: [String: Any]) -> Set<String> {
         #expect((json["summary"] as? [String: Any])?["invalid"] as? Int == 2)
         seen.insert("E306")
         #expect(seen.isSuperset(of: ["E103", "E104", "E105", "E107", "E108", "E110", "E201", "E202", "E203", "E204",
-                                     "E205", "E206", "E207", "E208", "E209", "E301", "E302", "E303", "E304", "E305"]))
+                                     "E205", "E206", "E207", "E208", "E209", "E301", "E302", "E303", "E304", "E305", "E407"]))
     }
 
     @Test func humanOutputNamesFileLineAndAdvice() throws {

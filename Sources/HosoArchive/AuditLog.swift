@@ -1,0 +1,171 @@
+import Foundation
+public import HosoCore
+
+/// The audit log, kept outside `objects/`: one line per verification run, each naming the hash of
+/// the line before it (so removing, reordering or editing a run is detectable), and for each run a
+/// list of the objects it verified and when. Verify writes here and nowhere else.
+///
+/// ```
+/// audit/log                 JSON lines, one per run
+/// audit/runs/000012.txt     "<unix seconds> <object hex>" per object the run verified cleanly
+/// ```
+public struct AuditLog {
+    public struct Record: Codable, Sendable, Equatable {
+        public var format = "hoso-audit/1"
+        public var sequence: Int
+        public var previous: String?
+        public var started: String
+        public var finished: String
+        public var level: String
+        public var budget: String?
+        public var ledgerHead: String?
+        public var objects: Int
+        public var bytes: UInt64
+        public var errors: Int
+        public var warnings: Int
+        public var codes: [String: Int]
+        public var list: String
+        public var listDigest: String
+        public var seconds: Double
+    }
+
+    public let folder: String
+    var logPath: String { folder + "/log" }
+
+    public init(archive: Archive) { folder = archive.auditFolder }
+
+    /// Every record, with the chain checked: a problem is returned as findings, not thrown.
+    public func read() -> (records: [Record], findings: [Diagnostic]) {
+        guard SystemFile.exists(logPath) else { return ([], []) }
+        guard let bytes = try? SystemFile.readAll(logPath, limit: 1 << 30) else {
+            return ([], [Diagnostic(.auditLogBroken, file: "audit/log", message: "the audit log cannot be read", advice: "Check the file's permissions")])
+        }
+        var records: [Record] = []
+        var findings: [Diagnostic] = []
+        var previousHash: String?
+        for (i, line) in bytes.split(separator: 0x0A).enumerated() {
+            let lineBytes = Array(line)
+            guard let r = try? JSONDecoder().decode(Record.self, from: Data(lineBytes)) else {
+                findings.append(Diagnostic(.auditLogBroken, file: "audit/log", line: i + 1, message: "line \(i + 1) is not an audit record",
+                                           advice: "Keep the log as evidence; the chain restarts with the next run"))
+                previousHash = ObjectID.hashing(lineBytes).prefixed
+                continue
+            }
+            if r.previous != previousHash || r.sequence != (records.last?.sequence ?? 0) + 1 {
+                findings.append(Diagnostic(.auditLogBroken, file: "audit/log", line: i + 1, subject: "run \(r.sequence)",
+                    message: "the audit log's chain is broken before run \(r.sequence)",
+                    expected: "previous \(previousHash ?? "none"), run \((records.last?.sequence ?? 0) + 1)",
+                    found: "previous \(r.previous ?? "none"), run \(r.sequence)",
+                    advice: "A run was removed, reordered or edited; keep the log as evidence"))
+            }
+            let list = folder + "/" + r.list
+            if let listBytes = try? SystemFile.readAll(list, limit: 1 << 32) {
+                if ObjectID.hashing(listBytes).prefixed != r.listDigest {
+                    findings.append(Diagnostic(.auditLogBroken, file: "audit/" + r.list, subject: "run \(r.sequence)",
+                        message: "the list of objects verified by run \(r.sequence) was altered",
+                        expected: r.listDigest, found: ObjectID.hashing(listBytes).prefixed,
+                        advice: "Keep the log as evidence; the objects will be verified again"))
+                }
+            } else {
+                findings.append(Diagnostic(.auditLogBroken, file: "audit/" + r.list, subject: "run \(r.sequence)",
+                    message: "the list of objects verified by run \(r.sequence) is missing",
+                    advice: "Keep the log as evidence; the objects will be verified again"))
+            }
+            records.append(r)
+            previousHash = ObjectID.hashing(lineBytes).prefixed
+        }
+        return (records, findings)
+    }
+
+    /// When each object was last verified (unix seconds), from every intact run list.
+    public func lastVerified(_ records: [Record]) -> [ObjectID: Int64] {
+        var out: [ObjectID: Int64] = [:]
+        for r in records {
+            guard let bytes = try? SystemFile.readAll(folder + "/" + r.list, limit: 1 << 32) else { continue }
+            for line in bytes.split(separator: 0x0A) {
+                guard let space = line.firstIndex(of: 0x20) else { continue }
+                let t = Int64(String(decoding: line[line.startIndex..<space], as: UTF8.self)) ?? 0
+                guard let id = ObjectID(hex: String(decoding: line[(space + 1)...], as: UTF8.self)) else { continue }
+                if t > out[id] ?? Int64.min { out[id] = t }
+            }
+        }
+        return out
+    }
+
+    /// Appends a run: its list first (durably), then its record line (durably).
+    public func append(level: String, budget: String?, ledgerHead: String?, started: String, seconds: Double,
+                       verified: [(ObjectID, Int64)], bytes: UInt64, findings: [Diagnostic], records: [Record]) throws -> Record {
+        try SystemFile.makeDirectories(folder + "/runs")
+        let sequence = (records.last?.sequence ?? 0) + 1
+        let listName = String(format: "runs/%06d.txt", sequence)
+        var list = [UInt8]()
+        list.reserveCapacity(verified.count * 76)
+        for (id, t) in verified { list += Array("\(t) \(id.hex)\n".utf8) }
+        try SystemFile.writeAtomically(list, to: folder + "/" + listName, mode: 0o444)
+        var codes: [String: Int] = [:]
+        for f in findings { codes[f.code.rawValue, default: 0] += 1 }
+        let previous: String? = try {
+            guard SystemFile.exists(logPath) else { return nil }
+            let bytes = try SystemFile.readAll(logPath, limit: 1 << 30)
+            guard let last = bytes.split(separator: 0x0A).last else { return nil }
+            return ObjectID.hashing(Array(last)).prefixed
+        }()
+        let record = Record(sequence: sequence, previous: previous, started: started, finished: CanonicalJSON.timestamp(),
+                            level: level, budget: budget, ledgerHead: ledgerHead, objects: verified.count, bytes: bytes,
+                            errors: findings.filter { $0.severity == .error }.count,
+                            warnings: findings.filter { $0.severity == .warning }.count,
+                            codes: codes, list: listName, listDigest: ObjectID.hashing(list).prefixed,
+                            seconds: (seconds * 1000).rounded() / 1000)
+        let line = try CanonicalJSON.encode(record) + [0x0A]
+        let fd = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SystemError(errno: errno, operation: "open", path: logPath) }
+        defer { close(fd) }
+        try line.withUnsafeBytes { try SystemFile.write(fd, $0, path: logPath) }
+        try SystemFile.sync(fd, path: logPath)
+        try SystemFile.syncDirectory(folder)
+        return record
+    }
+}
+
+/// A seal: the ledger head with what it covers, printed by `hoso seal` for an auditor to keep
+/// outside the archive. `hoso verify --against` proves later that the ledger extends it.
+public struct Seal: Codable, Sendable, Equatable {
+    public var format = "hoso-seal/1"
+    public var head: String
+    public var sequence: Int
+    public var sealedAt: String
+    public var dossiers: Int
+    public var versions: Int
+    public var objects: Int
+    public var bytes: Int64
+
+    public init(head: String, sequence: Int, sealedAt: String, dossiers: Int, versions: Int, objects: Int, bytes: Int64) {
+        self.head = head; self.sequence = sequence; self.sealedAt = sealedAt; self.dossiers = dossiers
+        self.versions = versions; self.objects = objects; self.bytes = bytes
+    }
+
+    /// Reads a seal: a JSON receipt as `hoso seal --json` prints it, or its text form, or a bare
+    /// `sha256:…` head.
+    public static func parse(_ text: String) throws -> Seal {
+        let trimmed = text.trimmingWhitespace
+        if let id = ObjectID(hex: trimmed) {
+            return Seal(head: id.prefixed, sequence: 0, sealedAt: "", dossiers: 0, versions: 0, objects: 0, bytes: 0)
+        }
+        if let s = try? JSONDecoder().decode(Seal.self, from: Data(trimmed.utf8)), s.format == "hoso-seal/1", ObjectID(hex: s.head) != nil {
+            return s
+        }
+        // The text form: "head: sha256:…" and "entry: N" lines.
+        var head: String?, sequence = 0
+        for line in trimmed.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2 else { continue }
+            if parts[0] == "ledger head", ObjectID(hex: parts[1]) != nil { head = parts[1] }
+            if parts[0] == "ledger entry" { sequence = Int(parts[1]) ?? 0 }
+        }
+        guard let head else {
+            throw HosoError(.sealMalformed, message: "the seal cannot be read", expected: "the output of 'hoso seal' (text or --json), or a sha256:… ledger head",
+                            found: String(trimmed.prefix(80)), advice: "Give the seal exactly as 'hoso seal' printed it")
+        }
+        return Seal(head: head, sequence: sequence, sealedAt: "", dossiers: 0, versions: 0, objects: 0, bytes: 0)
+    }
+}

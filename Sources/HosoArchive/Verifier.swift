@@ -1,0 +1,436 @@
+import Foundation
+import HosoCatalog
+public import HosoCore
+import HosoIndex
+import HosoStore
+import Synchronization
+
+/// How much a budgeted audit may do before it stops.
+public enum VerifyBudget: Sendable, Equatable, CustomStringConvertible {
+    case seconds(Double)
+    case bytes(UInt64)
+    case objects(Int)
+
+    /// Parses `30m`, `2h`, `90s`, `500GB`, `10MB`, `1000` (objects).
+    public init?(_ text: String) {
+        let t = text.lowercased()
+        func number(_ s: Substring) -> Double? { Double(s) }
+        for (suffix, factor) in [("h", 3600.0), ("min", 60), ("m", 60), ("s", 1)] where t.hasSuffix(suffix) {
+            if let v = number(t.dropLast(suffix.count)), v > 0 { self = .seconds(v * factor); return }
+        }
+        for (suffix, factor) in [("tb", 1e12), ("gb", 1e9), ("mb", 1e6), ("kb", 1e3)] where t.hasSuffix(suffix) {
+            if let v = number(t.dropLast(suffix.count)), v > 0 { self = .bytes(UInt64(v * factor)); return }
+        }
+        if let n = Int(t), n > 0 { self = .objects(n); return }
+        return nil
+    }
+
+    public var description: String {
+        switch self {
+        case .seconds(let s): s >= 3600 ? String(format: "%.1fh", s / 3600) : String(format: "%.0fs", s)
+        case .bytes(let b): "\(b) bytes"
+        case .objects(let n): "\(n) objects"
+        }
+    }
+}
+
+public struct VerifyOptions: Sendable {
+    public enum Level: String, Sendable { case quick, full }
+    public var level: Level = .full
+    public var budget: VerifyBudget?
+    public var seal: Seal?
+    /// Record the run in the audit log (impossible on read-only media).
+    public var record = true
+    public var workers = Parallel.defaultWorkers
+    public init() {}
+}
+
+public struct VerifyReport: Sendable {
+    public var findings: [Diagnostic] = []
+    public var objectsChecked = 0
+    public var bytesChecked: UInt64 = 0
+    public var entries = 0
+    public var versions = 0
+    public var seconds = 0.0
+    public var level = ""
+    public var recorded: AuditLog.Record?
+    /// Why the run was not recorded, when it was not.
+    public var notRecorded: String?
+    public var ledgerHead: String?
+    public var errorCount: Int { findings.filter { $0.severity == .error }.count }
+    public var warningCount: Int { findings.filter { $0.severity == .warning }.count }
+}
+
+/// `hoso verify`: checks the whole archive and keeps going after every finding. Reads everything
+/// (or, quick, structure only; or, budgeted, the objects verified least recently first), never
+/// writes anything but its own audit log.
+public final class Verifier {
+    public let archive: Archive
+    public let options: VerifyOptions
+    let ledger: Ledger
+    var findings: [Diagnostic] = []
+
+    public init(archive: Archive, options: VerifyOptions) {
+        self.archive = archive; self.options = options
+        ledger = Ledger(archive: archive)
+    }
+
+    /// What the ledger says, as far as it can be followed.
+    struct LedgerState {
+        var chain: [(id: ObjectID, sequence: Int, previous: ObjectID?, additions: [LedgerAddition])] = []
+        var head: ObjectID?
+    }
+
+    public func run(progress: (@Sendable (Int, UInt64) -> Void)? = nil) throws -> VerifyReport {
+        let started = SystemFile.monotonic()
+        let startedAt = CanonicalJSON.timestamp()
+        var report = VerifyReport()
+        report.level = options.budget != nil ? "budget" : options.level.rawValue
+        let catalog = openCatalog()
+
+        // 1. The ledger, followed from HEAD to the first entry.
+        let state = followLedger(catalog: catalog)
+        report.entries = state.chain.count
+        report.ledgerHead = state.head?.prefixed
+        if let seal = options.seal { checkSeal(seal, state) }
+
+        // 2. Manifests and, in full, each dossier's XML (the expected catalog and index).
+        let additions = state.chain.flatMap { e in e.additions.map { (e.sequence, $0) } }
+        report.versions = additions.count
+        var versions: [Int: [CatalogVersion]] = [:]     // by ledger sequence
+        var referenced = Set<ObjectID>()
+        var structural = Set(state.chain.map(\.id))      // entries and manifests: reported by the ledger check
+        if options.level == .full && options.budget == nil {
+            let ledger = self.ledger
+            let results = Parallel.map(additions, workers: options.workers) { (seq, add) -> (Int, Result<CatalogVersion, HosoError>) in
+                do { return (seq, .success(try CatalogSync.version(add, ledger: ledger))) }
+                catch let e as HosoError { return (seq, .failure(e)) }
+                catch { return (seq, .failure(HosoError(.manifestMalformed, subject: add.manifest.prefixed, message: "\(error)", advice: "Restore it from a replica"))) }
+            }
+            for (i, (seq, r)) in results.enumerated() {
+                structural.insert(additions[i].1.manifest)
+                switch r {
+                case .success(let v):
+                    versions[seq, default: []].append(v)
+                    referenced.formUnion(v.manifest.objects)
+                case .failure(let e):
+                    // A missing XML object is an object finding (E501), found below.
+                    if e.code != .manifestObjectMissing { findings.append(e.diagnostic) }
+                    if let m = try? ledger.manifest(additions[i].1.manifest) { referenced.formUnion(m.objects) }
+                }
+            }
+        } else {
+            for (_, add) in additions {
+                structural.insert(add.manifest)
+                if (try? archive.store.storedSize(add.manifest)) ?? nil == nil {
+                    findings.append(Diagnostic(.manifestMissing, subject: add.manifest.prefixed,
+                        message: "manifest \(add.manifest.short) of \(add.dossier) version \(add.version) is missing from the store",
+                        advice: "Restore it from a replica ('hoso replicate'), then run 'hoso verify'"))
+                }
+            }
+            if let catalog { try? catalog.referencedObjects { batch in for (id, _, kind) in batch where kind == "scan" || kind == "xml" { referenced.insert(id) } } }
+        }
+
+        // 3. Objects.
+        let verifiedAt = Int64(SystemFile.now())
+        var verified: [ObjectID] = []
+        let level: StoreChecker.Level = options.level == .quick && options.budget == nil ? .quick : .full
+        let checker = StoreChecker(store: archive.store, level: level, workers: options.workers)
+        let counter = Mutex<(Int, UInt64)>((0, 0))
+        let tick: @Sendable (UInt64) -> Void = { bytes in
+            let (n, b) = counter.withLock { c -> (Int, UInt64) in c.0 += 1; c.1 += bytes; return c }
+            progress?(n, b)
+        }
+        let auditLog = AuditLog(archive: archive)
+        let (records, logFindings) = auditLog.read()
+        if let budget = options.budget {
+            let objectReport = try budgeted(budget, checker: checker, records: records, auditLog: auditLog, tick: tick)
+            findings += objectReport.findings
+            verified = objectReport.verified
+            report.objectsChecked = objectReport.objects
+            report.bytesChecked = objectReport.storedBytes
+        } else {
+            let objectReport = try checker.run(expected: referenced.subtracting(structural), progress: tick)
+            findings += objectReport.findings
+            verified = objectReport.verified
+            report.objectsChecked = objectReport.objects
+            report.bytesChecked = objectReport.storedBytes
+            // Objects nothing references: left by an interrupted ingest.
+            if state.chain.count > 0 || state.head == nil {
+                let reachable = referenced.union(structural)
+                // An object already found damaged is reported once, not also as an orphan.
+                let damaged = Set(objectReport.findings.compactMap { $0.subject.flatMap { ObjectID(hex: $0) } })
+                for id in objectReport.present where !reachable.contains(id) && !damaged.contains(id) {
+                    if options.level == .quick && catalog == nil { break }
+                    findings.append(Diagnostic(.objectOrphan, file: (archive.store as? LocalObjectStore)?.displayPath(of: id), subject: id.prefixed,
+                        message: "no manifest or ledger entry references this object",
+                        advice: "Usually left by an interrupted ingest; it is reused if the same content is ingested again, and harmless otherwise"))
+                }
+            }
+        }
+
+        // 4. Derived data.
+        if options.budget == nil {
+            checkCatalog(catalog, state: state, versions: versions)
+            checkIndex(state: state, versions: versions)
+        }
+        findings += logFindings
+
+        report.findings = findings
+        report.seconds = SystemFile.monotonic() - started
+        // 5. The audit log.
+        if !options.record {
+            report.notRecorded = "recording was turned off"
+        } else if !archive.isWritable {
+            report.notRecorded = "the archive is read-only: coverage was not recorded"
+        } else {
+            report.recorded = try auditLog.append(level: report.level, budget: options.budget?.description, ledgerHead: state.head?.prefixed,
+                                                  started: startedAt, seconds: report.seconds, verified: verified.map { ($0, verifiedAt) },
+                                                  bytes: report.bytesChecked, findings: findings, records: records)
+        }
+        return report
+    }
+
+    // MARK: the catalog, opened without changing it
+
+    func openCatalog() -> Catalog? {
+        guard SystemFile.exists(archive.catalogPath) else { return nil }
+        return try? Catalog.open(path: archive.catalogPath, mode: archive.isWritable ? .readOnly : .immutable)
+    }
+
+    // MARK: ledger
+
+    func followLedger(catalog: Catalog?) -> LedgerState {
+        var state = LedgerState()
+        do { state.head = try ledger.head() } catch let e as HosoError { findings.append(e.diagnostic); return state } catch {}
+        guard let head = state.head else { return state }
+        // The catalog's record of the chain lets the walk go on past a missing or damaged entry.
+        var known: [String: (Int, String?)] = [:]
+        var knownAdditions: [Int: [LedgerAddition]] = [:]
+        if let catalog {
+            for e in (try? catalog.ledgerChain()) ?? [] { known[e.id] = (e.sequence, e.previous) }
+            knownAdditions = (try? catalog.additions()) ?? [:]
+        }
+        var current: ObjectID? = head
+        var chain: [(ObjectID, Int, ObjectID?, [LedgerAddition])] = []
+        var visited = Set<ObjectID>()
+        while let id = current, !visited.contains(id) {
+            visited.insert(id)
+            do {
+                let e = try ledger.entry(id)
+                if let last = chain.last, last.1 != e.sequence + 1 {
+                    findings.append(Diagnostic(.ledgerChainBroken, subject: id.prefixed,
+                        message: "the ledger chain goes from entry \(last.1) to entry \(e.sequence)",
+                        expected: "entry \(last.1 - 1)", found: "entry \(e.sequence)",
+                        advice: "An entry was removed or replaced; restore the ledger from a replica and compare it with your seals"))
+                }
+                chain.append((id, e.sequence, e.previous, e.added))
+                current = e.previous
+            } catch let e as HosoError {
+                findings.append(e.diagnostic)
+                guard let (seq, prev) = known[id.prefixed] else {
+                    findings.append(Diagnostic(.ledgerChainBroken, subject: id.prefixed,
+                        message: "the ledger cannot be followed past \(id.short), and the catalog does not know the entry",
+                        advice: "Restore the ledger from a replica; entries older than this one were not checked"))
+                    break
+                }
+                chain.append((id, seq, prev.flatMap { ObjectID(hex: $0) }, knownAdditions[seq] ?? []))
+                current = prev.flatMap { ObjectID(hex: $0) }
+            } catch { break }
+        }
+        if let last = chain.last, last.2 == nil, last.1 != 1 {
+            findings.append(Diagnostic(.ledgerChainBroken, subject: last.0.prefixed, message: "the oldest entry reached is entry \(last.1), not entry 1",
+                                       advice: "Entries before it were removed; restore the ledger from a replica"))
+        }
+        state.chain = chain.reversed().map { (id: $0.0, sequence: $0.1, previous: $0.2, additions: $0.3) }
+        return state
+    }
+
+    func checkSeal(_ seal: Seal, _ state: LedgerState) {
+        let sealed = ObjectID(hex: seal.head)
+        let match = state.chain.first { $0.id == sealed }
+        if let match, seal.sequence == 0 || match.sequence == seal.sequence { return }
+        let atSequence = state.chain.first { $0.sequence == seal.sequence }
+        findings.append(Diagnostic(.sealNotExtended, subject: seal.head,
+            message: match != nil ? "the sealed entry sits at another place in today's ledger"
+                : (atSequence != nil ? "today's ledger has another entry where the seal's entry was" : "today's ledger does not contain the sealed entry"),
+            expected: "entry \(seal.sequence) = \(seal.head)",
+            found: atSequence.map { "entry \($0.sequence) = \($0.id.prefixed)" } ?? "a ledger of \(state.chain.count) entries, head \(state.head?.prefixed ?? "none")",
+            advice: "Entries committed before the seal were removed, reordered or rewritten; restore the ledger from a replica and investigate"))
+    }
+
+    // MARK: objects, within a budget
+
+    func budgeted(_ budget: VerifyBudget, checker: StoreChecker, records: [AuditLog.Record], auditLog: AuditLog,
+                  tick: @escaping @Sendable (UInt64) -> Void) throws -> StoreChecker.Report {
+        var all: [(ObjectID, UInt64)] = []
+        try archive.store.list { entries in
+            for e in entries { if case let .object(id, size, _) = e { all.append((id, size)) } }
+        }
+        let last = auditLog.lastVerified(records)
+        all.sort { a, b in
+            let ta = last[a.0] ?? Int64.min, tb = last[b.0] ?? Int64.min
+            return ta != tb ? ta < tb : a.0 < b.0
+        }
+        var selected: [(id: ObjectID, storedSize: UInt64?)] = []
+        switch budget {
+        case .objects(let n): selected = all.prefix(n).map { ($0.0, $0.1) }
+        case .bytes(let b):
+            var sum: UInt64 = 0
+            for (id, size) in all { if sum >= b { break }; selected.append((id, size)); sum += size }
+        case .seconds: selected = all.map { ($0.0, $0.1) }
+        }
+        let deadline: Double? = { if case .seconds(let s) = budget { return SystemFile.monotonic() + s } else { return nil } }()
+        let store = archive.store as? LocalObjectStore
+        var stop: (@Sendable () -> Bool)?
+        if let deadline { stop = { SystemFile.monotonic() >= deadline } }
+        let path: (ObjectID) -> String = { id in store?.displayPath(of: id) ?? id.prefixed }
+        return checker.run(objects: selected, path: path, progress: tick, shouldStop: stop)
+    }
+
+    // MARK: derived data
+
+    /// Compares the catalog with what the ledger says, row by row.
+    func checkCatalog(_ catalog: Catalog?, state: LedgerState, versions: [Int: [CatalogVersion]]) {
+        guard let head = state.head else { return }
+        guard let catalog, catalog.isInitialized else {
+            findings.append(Diagnostic(.catalogRowMissing, file: "catalog.sqlite", message: "the catalog is missing",
+                                       advice: "Run 'hoso rebuild' (it is derived from the store and the ledger)"))
+            return
+        }
+        let applied = try? catalog.appliedHead
+        var upTo = state.chain.last?.sequence ?? 0
+        if applied?.id != head {
+            if let a = applied, let onChain = state.chain.first(where: { $0.id == a.id }), onChain.sequence == a.sequence {
+                findings.append(Diagnostic(.catalogBehind, file: "catalog.sqlite",
+                    message: "the catalog reflects ledger entry \(a.sequence), the ledger is at entry \(upTo)",
+                    advice: "It catches up the next time hoso opens it; if an older copy was restored from a backup, find out why"))
+                upTo = a.sequence
+            } else {
+                findings.append(Diagnostic(.catalogAhead, file: "catalog.sqlite",
+                    message: "the catalog records ledger entry \(applied.map { "\($0.sequence) (\($0.id.short))" } ?? "none"), which is not on the ledger's chain",
+                    advice: "Run 'hoso rebuild'; if the ledger was rolled back, restore it from a replica"))
+                return
+            }
+        }
+        if options.level == .quick {
+            var expected = Set<String>()
+            for e in state.chain where e.sequence <= upTo { for a in e.additions { expected.insert(a.manifest.prefixed) } }
+            let actual = Set(((try? catalog.rows(of: "dossiers", key: "manifest")) ?? [:]).keys)
+            for m in expected.subtracting(actual).sorted() { findings.append(rowFinding(.catalogRowMissing, "dossiers", m, nil)) }
+            for m in actual.subtracting(expected).sorted() { findings.append(rowFinding(.catalogRowExtra, "dossiers", m, nil)) }
+            return
+        }
+        // Build the catalog the ledger implies, in a temporary folder, and compare.
+        let temp = TemporaryCatalog()
+        guard let expected = try? Catalog.open(path: temp.path, mode: .readWrite) else { return }
+        for e in state.chain where e.sequence <= upTo {
+            let entry = LedgerEntry(sequence: e.sequence, previous: e.previous, time: "", operator: "", source: "", added: e.additions)
+            try? expected.apply(entry: entry, id: e.id, entrySize: 0, versions: versions[e.sequence] ?? [])
+        }
+        let tables: [(String, String, Set<String>)] = [
+            ("dossiers", "manifest", []), ("components", "manifest || '#' || position", []),
+            ("objects", "id", ["size", "first_sequence"]), ("ledger_entries", "sequence", ["time", "operator", "source"]),
+        ]
+        for (table, key, ignore) in tables {
+            let want = (try? expected.rows(of: table, key: key)) ?? [:], have = (try? catalog.rows(of: table, key: key)) ?? [:]
+            for (k, row) in want where have[k] == nil { findings.append(rowFinding(.catalogRowMissing, table, k, row)) }
+            for (k, row) in have where want[k] == nil {
+                if table == "objects" || table == "ledger_entries" { if table == "ledger_entries" { continue } }
+                findings.append(rowFinding(.catalogRowExtra, table, k, row))
+            }
+            for (k, w) in want {
+                guard let h = have[k] else { continue }
+                let changed = w.keys.filter { !ignore.contains($0) && w[$0] != h[$0] }.sorted()
+                if !changed.isEmpty {
+                    var d = rowFinding(.catalogRowAltered, table, k, h)
+                    d.message = "catalog row \(table)[\(k)] differs from what the ledger says in \(changed.joined(separator: ", "))"
+                    d.expected = changed.map { "\($0)=\(w[$0] ?? "NULL")" }.joined(separator: "; ")
+                    d.found = changed.map { "\($0)=\(h[$0] ?? "NULL")" }.joined(separator: "; ")
+                    findings.append(d)
+                }
+            }
+        }
+        findings.sort { ($0.code, $0.subject ?? "") < ($1.code, $1.subject ?? "") }
+    }
+
+    func rowFinding(_ code: DiagnosticCode, _ table: String, _ key: String, _ row: [String: String]?) -> Diagnostic {
+        let what: String
+        switch code {
+        case .catalogRowMissing: what = "the ledger adds it, the catalog lacks it"
+        case .catalogRowExtra: what = "the catalog holds it, no ledger entry adds it"
+        default: what = "it differs from the ledger"
+        }
+        return Diagnostic(code, file: "catalog.sqlite", subject: row?["number"].map { "\($0) (\(key))" } ?? key,
+                          message: "catalog row \(table)[\(key)]: \(what)",
+                          advice: "The catalog was changed outside hoso; run 'hoso rebuild' to recreate it from the ledger")
+    }
+
+    /// Compares the index with the current versions the ledger names.
+    func checkIndex(state: LedgerState, versions: [Int: [CatalogVersion]]) {
+        guard let head = state.head else { return }
+        let snapshot: IndexSnapshot
+        do { snapshot = try IndexSnapshot.open(archive.indexFolder) } catch {
+            findings.append(Diagnostic(.indexFileCorrupt, file: "index/", message: "the index cannot be opened: \(error)",
+                                       advice: "Run 'hoso rebuild'"))
+            return
+        }
+        var upTo = state.chain.last?.sequence ?? 0
+        if snapshot.manifest.ledgerHead != head.prefixed {
+            if let h = snapshot.manifest.ledgerHead, let e = state.chain.first(where: { $0.id.prefixed == h }) {
+                findings.append(Diagnostic(.indexBehind, file: "index/manifest.json",
+                    message: "the index reflects ledger entry \(e.sequence), the ledger is at entry \(upTo)",
+                    advice: "It catches up the next time hoso searches"))
+                upTo = e.sequence
+            } else if snapshot.manifest.ledgerHead == nil {
+                findings.append(Diagnostic(.indexBehind, file: "index/", message: "the index is empty", advice: "It is built the next time hoso searches, or with 'hoso rebuild'"))
+                return
+            } else {
+                findings.append(Diagnostic(.indexMismatch, file: "index/manifest.json",
+                    message: "the index records a ledger entry that is not on the ledger's chain", advice: "Run 'hoso rebuild'"))
+                return
+            }
+        }
+        for (i, seg) in snapshot.segments.enumerated() where options.level == .full {
+            if !seg.verifyChecksum() {
+                findings.append(Diagnostic(.indexFileCorrupt, file: "index/" + snapshot.manifest.segments[i].file,
+                    message: "the segment's checksum does not match", advice: "Run 'hoso rebuild'"))
+            }
+        }
+        // The current version of each number, as the ledger says.
+        var expected: [String: String] = [:]
+        var expectedDocs: [String: IndexDocument] = [:]
+        for e in state.chain where e.sequence <= upTo {
+            for a in e.additions { expected[a.dossier] = a.manifest.prefixed }
+            for v in versions[e.sequence] ?? [] { expectedDocs[v.dossier.number] = IndexDocument(dossier: v.dossier, manifest: v.manifestID) }
+        }
+        var seen = Set<String>()
+        snapshot.forEachLiveDocument { doc in
+            seen.insert(doc.number)
+            guard let want = expected[doc.number] else {
+                findings.append(Diagnostic(.indexMismatch, file: "index/", subject: doc.number, message: "the index holds \(doc.number), which no ledger entry adds",
+                                           advice: "Run 'hoso rebuild'"))
+                return
+            }
+            if doc.manifest != want || (options.level == .full && expectedDocs[doc.number].map { $0 != doc } == true) {
+                findings.append(Diagnostic(.indexMismatch, file: "index/", subject: doc.number,
+                    message: "the index holds \(doc.number) with other content than its current version",
+                    expected: want, found: doc.manifest, advice: "Run 'hoso rebuild'"))
+            }
+        }
+        for n in Set(expected.keys).subtracting(seen).sorted() {
+            findings.append(Diagnostic(.indexMismatch, file: "index/", subject: n, message: "the index lacks \(n)", advice: "Run 'hoso rebuild'"))
+        }
+    }
+}
+
+/// A catalog file in a private temporary folder, removed afterwards.
+final class TemporaryCatalog {
+    let folder: String
+    var path: String { folder + "/expected.sqlite" }
+    init() {
+        var template = Array((NSTemporaryDirectory() + "/hoso-verify-XXXXXX").utf8CString)
+        folder = String(cString: mkdtemp(&template))
+    }
+    deinit { try? FileManager.default.removeItem(atPath: folder) }
+}

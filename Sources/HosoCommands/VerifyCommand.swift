@@ -1,0 +1,194 @@
+import ArgumentParser
+import Foundation
+import HosoArchive
+import HosoCatalog
+import HosoCore
+
+/// `hoso verify`: the auditor's check of the whole archive.
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check that nothing in the archive was lost, corrupted or altered, and keep a record.",
+        discussion: """
+        Checks every object (read, rehashed, compared with its name), the ledger (every entry,
+        the chain from HEAD to the first entry, every manifest), and the derived data (every
+        catalog row and indexed dossier against what the ledger says). Keeps going after every
+        finding; each has a stable code (docs/errors.md). Each run is recorded in the audit log
+        (audit/), so budgeted runs verify the objects verified least recently first and coverage
+        can be reported. Without a seal, a wholesale rewrite of the ledger (new entries that
+        chain correctly) cannot be detected: keep the receipts of 'hoso seal' outside the archive
+        and verify --against them.
+        Exit status: 0 clean (warnings may be listed), 1 errors found, 2 usage error, 3 failure.
+        """)
+
+    @OptionGroup var archiveOptions: ArchiveOptions
+    @Flag(name: .long, help: "Structure only: objects' presence, headers and sizes, the ledger chain, catalog rows; no content read.")
+    var quick = false
+    @Option(name: .long, help: "Verify objects, least recently verified first, until this budget is used: a duration (30m, 2h), bytes (500GB) or a count of objects.")
+    var budget: String?
+    @Option(name: .long, help: "A seal from 'hoso seal' (a file, or the sha256:… head): prove today's ledger extends it.")
+    var against: String?
+    @Flag(name: .long, help: "Report coverage (share of objects verified within --window) instead of verifying.")
+    var coverage = false
+    @Option(name: .long, help: "The coverage window: days (90d), hours (12h).") var window = "90d"
+    @Flag(name: .long, help: "Comma-separated findings instead of the human report.") var csv = false
+    @Option(name: .long, help: "Also write the full report (JSON) to this file.") var report: String?
+    @Flag(name: .long, help: "Do not record this run in the audit log.") var noRecord = false
+    @Option(name: .long, help: "Parallel workers (default: one per processor).") var jobs: Int = Parallel.defaultWorkers
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if let budget, VerifyBudget(budget) == nil { throw ValidationError("--budget: '\(budget)' is not a duration (30m, 2h), a size (500GB) or a count") }
+        if windowSeconds == nil { throw ValidationError("--window: '\(window)' is not a duration (90d, 12h)") }
+        if csv && output.json { throw ValidationError("choose one of --csv and --json") }
+        if quick && budget != nil { throw ValidationError("--quick reads no content; --budget reads objects: choose one") }
+    }
+
+    var windowSeconds: Double? {
+        let t = window.lowercased()
+        if t.hasSuffix("d"), let v = Double(t.dropLast()), v > 0 { return v * 86400 }
+        if t.hasSuffix("h"), let v = Double(t.dropLast()), v > 0 { return v * 3600 }
+        return nil
+    }
+
+    func run() throws {
+        let archive = try archiveOptions.open()
+        if coverage { try reportCoverage(archive); return }
+        var options = VerifyOptions()
+        options.level = quick ? .quick : .full
+        options.budget = budget.flatMap(VerifyBudget.init)
+        options.record = !noRecord
+        options.workers = jobs
+        if let against {
+            let text = SystemFile.exists(against) ? String(decoding: try SystemFile.readAll(against, limit: 1 << 20), as: UTF8.self) : against
+            options.seal = try Seal.parse(text)
+        }
+        let meter = ProgressMeter("verifying", totalItems: 0)
+        let result = try Verifier(archive: archive, options: options).run { n, b in meter.update(items: n, bytes: b) }
+        meter.finish()
+        let json = JSON.encode(ReportJSON(result, seal: options.seal), pretty: true)
+        if let report { try SystemFile.writeAtomically(Array(json.utf8) + [0x0A], to: report) }
+        if output.json {
+            Console.shared.out(json)
+        } else if csv {
+            Console.shared.out("code,severity,title,file,subject,message,expected,found,advice")
+            for f in result.findings {
+                Console.shared.out([f.code.rawValue, f.severity.rawValue, f.code.title, f.file ?? "", f.subject ?? "", f.message,
+                                    f.expected ?? "", f.found ?? "", f.advice].map(csvField).joined(separator: ","))
+            }
+        } else {
+            let c = Console.shared
+            for f in result.findings { c.out(c.render(f)) }
+            if !result.findings.isEmpty { c.out("") }
+            var s = "\(result.level) verify of \(archive.root): \(result.objectsChecked) objects (\(Format.bytes(result.bytesChecked))), \(result.entries) ledger entries, \(result.versions) dossier versions in \(Format.duration(result.seconds))"
+            if result.seconds > 0 && result.bytesChecked > 0 { s += " (\(Format.rate(result.bytesChecked, result.seconds)))" }
+            c.out(s)
+            if let seal = options.seal, !result.findings.contains(where: { $0.code == .sealNotExtended }) {
+                c.out("the ledger extends the seal \(seal.head)\(seal.sequence > 0 ? " (entry \(seal.sequence))" : "")")
+            }
+            let summary = result.errorCount == 0
+                ? c.green("no errors") + (result.warningCount > 0 ? ", \(result.warningCount) warnings" : "")
+                : c.red("\(result.errorCount) errors") + ", \(result.warningCount) warnings"
+            c.out(summary + (result.findings.isEmpty ? "" : ": " + Dictionary(grouping: result.findings, by: \.code).sorted { $0.key < $1.key }.map { "\($0.key.rawValue)×\($0.value.count)" }.joined(separator: " ")))
+            if let r = result.recorded { c.out("recorded as audit run \(r.sequence) (audit/log)") }
+            if let why = result.notRecorded { c.out("not recorded: \(why)") }
+        }
+        if result.errorCount > 0 { throw ExitCode(1) }
+    }
+
+    func csvField(_ s: String) -> String {
+        s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    func reportCoverage(_ archive: Archive) throws {
+        let window = windowSeconds!
+        let cov = try Coverage.compute(archive: archive, window: window)
+        let daily = budget.flatMap(VerifyBudget.init).flatMap { b -> Double? in if case .seconds(let s) = b { return s }; return nil } ?? 3600
+        let days = cov.daysToCover(dailySeconds: daily)
+        if output.json {
+            struct Out: Encodable {
+                let objects: Int; let bytes: UInt64; let windowDays: Double; let verifiedObjects: Int; let verifiedBytes: UInt64
+                let share: Double; let neverVerified: Int; let oldestObject: String?; let oldestVerifiedAt: String?
+                let runs: Int; let bytesPerSecond: Double?; let dailyBudgetSeconds: Double; let daysToCoverAll: Double?; let findings: [DiagnosticJSON]
+            }
+            Console.shared.out(JSON.encode(Out(objects: cov.objects, bytes: cov.bytes, windowDays: window / 86400, verifiedObjects: cov.verifiedObjects,
+                                               verifiedBytes: cov.verifiedBytes, share: (cov.share * 10000).rounded() / 10000, neverVerified: cov.neverVerified,
+                                               oldestObject: cov.oldest?.id.prefixed, oldestVerifiedAt: cov.oldest?.time.map(iso),
+                                               runs: cov.runs, bytesPerSecond: cov.rate, dailyBudgetSeconds: daily,
+                                               daysToCoverAll: days.map { ($0 * 100).rounded() / 100 }, findings: cov.findings.map { DiagnosticJSON(d: $0) })))
+            return
+        }
+        let c = Console.shared
+        for f in cov.findings { c.out(c.render(f)) }
+        c.out("\(cov.verifiedObjects) of \(cov.objects) objects (\(String(format: "%.1f%%", cov.share * 100)); \(Format.bytes(cov.verifiedBytes)) of \(Format.bytes(cov.bytes))) verified in the last \(window / 86400 >= 1 ? String(format: "%.0f days", window / 86400) : String(format: "%.0f hours", window / 3600)), over \(cov.runs) recorded runs")
+        if cov.neverVerified > 0 { c.out("\(cov.neverVerified) objects never verified") }
+        if let o = cov.oldest { c.out("least recently verified: \(o.id.prefixed) (\(o.time.map(iso) ?? "never"))") }
+        if let rate = cov.rate, let days {
+            c.out(String(format: "at the recent rate (%@), a daily budget of %@ verifies every object once in %.1f days%@", Format.rate(UInt64(rate), 1),
+                         Format.duration(daily), days, days <= window / 86400 ? ", within the window" : ", longer than the window: raise the budget"))
+        }
+    }
+
+    func iso(_ t: Int64) -> String {
+        CanonicalJSON.timestamp(Date(timeIntervalSince1970: TimeInterval(t)))
+    }
+
+    struct ReportJSON: Encodable {
+        let format = "hoso-verify-report/1"
+        let level: String
+        let ledgerHead: String?
+        let seal: Seal?
+        let objects: Int
+        let bytes: UInt64
+        let ledgerEntries: Int
+        let dossierVersions: Int
+        let seconds: Double
+        let errors: Int
+        let warnings: Int
+        let codes: [String: Int]
+        let recordedRun: Int?
+        let notRecorded: String?
+        let findings: [DiagnosticJSON]
+        init(_ r: VerifyReport, seal: Seal?) {
+            level = r.level; ledgerHead = r.ledgerHead; self.seal = seal; objects = r.objectsChecked; bytes = r.bytesChecked
+            ledgerEntries = r.entries; dossierVersions = r.versions; seconds = (r.seconds * 1000).rounded() / 1000
+            errors = r.errorCount; warnings = r.warningCount
+            codes = Dictionary(grouping: r.findings, by: \.code.rawValue).mapValues(\.count)
+            recordedRun = r.recorded?.sequence; notRecorded = r.notRecorded
+            findings = r.findings.map { DiagnosticJSON(d: $0) }
+        }
+    }
+}
+
+/// `hoso seal`: a receipt of the ledger head to keep outside the archive.
+struct SealCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "seal",
+        abstract: "Print the ledger head with what it covers, as a receipt to keep outside the archive.",
+        discussion: "Later, 'hoso verify --against SEAL' proves that the ledger still extends this head: nothing committed before it was removed, reordered or rewritten.")
+
+    @OptionGroup var archiveOptions: ArchiveOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let archive = try archiveOptions.open()
+        let ledger = Ledger(archive: archive)
+        guard let head = try ledger.head() else {
+            throw HosoError(.ledgerHeadMissing, file: "ledger/HEAD", message: "nothing has been committed yet", advice: "Ingest dossiers first")
+        }
+        let entry = try ledger.entry(head)
+        let catalog = try archive.openCatalogForReading()
+        let t = try catalog.totals()
+        let seal = Seal(head: head.prefixed, sequence: entry.sequence, sealedAt: CanonicalJSON.timestamp(), dossiers: t.dossiers,
+                        versions: t.versions, objects: t.objects + 0, bytes: t.bytes)
+        if output.json { Console.shared.out(JSON.encode(seal, pretty: true)); return }
+        Console.shared.out("""
+        hoso seal
+        ledger head:  \(seal.head)
+        ledger entry: \(seal.sequence)
+        sealed at:    \(seal.sealedAt)
+        dossiers:     \(seal.dossiers) (\(seal.versions) versions)
+        objects:      \(seal.objects), \(seal.bytes) bytes
+        Keep this receipt outside the archive; check it later with: hoso verify --against FILE
+        """)
+    }
+}

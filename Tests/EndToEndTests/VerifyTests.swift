@@ -1,0 +1,283 @@
+import Foundation
+import Testing
+import HosoTestSupport
+
+/// An archive with a few dossiers ingested in several checkpoints, and what it holds.
+struct VerifyFixture {
+    let folder = TemporaryFolder()
+    let archive: String
+    let batch: String
+    let numbers: [String]
+
+    init(dossiers: Int = 6, checkpoint: Int = 2) throws {
+        archive = try makeArchive(folder)
+        batch = try sampleBatch(folder, count: dossiers)
+        numbers = try FileManager.default.contentsOfDirectory(atPath: batch).sorted()
+        let r = try Hoso.run(["ingest", "--checkpoint-dossiers", String(checkpoint), "--archive", archive, batch])
+        precondition(r.status == 0, r.stderr)
+    }
+
+    func hoso(_ args: [String]) throws -> Hoso.Outcome { try Hoso.run(args + ["--archive", archive]) }
+
+    /// Runs verify; returns (exit status, error codes, warning codes).
+    func verify(_ extra: [String] = []) throws -> (Int32, [String], [String]) {
+        let r = try Hoso.run(["verify", "--json", "--no-record", "--archive", archive] + extra, timeout: 600)
+        let json = try jsonObject(r.stdout)
+        let findings = json["findings"] as? [[String: Any]] ?? []
+        let errors = findings.filter { $0["severity"] as? String == "error" }.compactMap { $0["code"] as? String }.sorted()
+        let warnings = findings.filter { $0["severity"] as? String == "warning" }.compactMap { $0["code"] as? String }.sorted()
+        return (r.status, errors, warnings)
+    }
+
+    /// Objects of the first dossier's components: (name, codec).
+    func components(_ i: Int = 0) throws -> [(String, String)] {
+        let json = try jsonObject(try hoso(["show", "--json", numbers[i]]).stdout)
+        return (json["components"] as? [[String: Any]] ?? []).map { (String(($0["object"] as! String).dropFirst(7)), $0["codec"] as! String) }
+    }
+
+    func path(_ name: String) -> String { archive + "/objects/" + name.prefix(2) + "/" + name.dropFirst(2) }
+
+    func object(codec: String) throws -> String {
+        for i in numbers.indices { if let o = try components(i).first(where: { $0.1 == codec }) { return o.0 } }
+        throw CocoaError(.fileNoSuchFile)
+    }
+
+    func mutate(_ name: String, _ change: (inout [UInt8]) -> Void) throws {
+        let p = path(name)
+        chmod(p, 0o644)
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: p)))
+        change(&bytes)
+        try Data(bytes).write(to: URL(fileURLWithPath: p))
+    }
+
+    func sql(_ statement: String) throws {
+        let r = try shell("sqlite3 '\(archive)/catalog.sqlite' \"\(statement)\"")
+        precondition(r.status == 0, r.output)
+    }
+
+    func ledgerEntries() throws -> [String] {
+        try shell("sqlite3 -readonly '\(archive)/catalog.sqlite' \"SELECT substr(id, 8) FROM ledger_entries ORDER BY sequence\"").output
+            .split(separator: "\n").map(String.init)
+    }
+}
+
+@Suite struct VerifyTests {
+    @Test func cleanArchivesHaveNoFindings() throws {
+        let f = try VerifyFixture()
+        #expect(try f.verify() == (0, [], []))
+        #expect(try f.verify(["--quick"]) == (0, [], []))
+        let human = try f.hoso(["verify"])
+        #expect(human.status == 0)
+        #expect(human.stdout.contains("no errors"))
+        #expect(human.stdout.contains("recorded as audit run 1"))
+    }
+
+    @Test func flippedBits() throws {
+        var f = try VerifyFixture()
+        let raw = try f.object(codec: "raw")
+        try f.mutate(raw) { $0[$0.count / 2] ^= 0x04 }
+        #expect(try f.verify() == (1, ["E503"], []))
+        f = try VerifyFixture()
+        let gz = try f.object(codec: "gzip")
+        try f.mutate(gz) { $0[9] ^= 0x01 }
+        #expect(try f.verify() == (1, ["E507"], []), "compressed object, header")
+        f = try VerifyFixture()
+        let gz2 = try f.object(codec: "gzip")
+        try f.mutate(gz2) { $0[60] ^= 0x10 }
+        #expect(try f.verify() == (1, ["E504"], []), "compressed object, payload")
+        f = try VerifyFixture()
+        let gz3 = try f.object(codec: "gzip")
+        try f.mutate(gz3) { $0[$0.count - 1] ^= 0x80 }
+        #expect(try f.verify() == (1, ["E504"], []), "compressed object, end")
+        // Quick mode reads no content: a flipped payload bit is for the full check.
+        #expect(try f.verify(["--quick"]).1.isEmpty)
+    }
+
+    @Test(arguments: ["zero", "half", "short"])
+    func truncation(_ how: String) throws {
+        let f = try VerifyFixture()
+        let raw = try f.object(codec: "raw")
+        try f.mutate(raw) { b in
+            switch how {
+            case "zero": b = []
+            case "half": b.removeLast(b.count / 2)
+            default: b.removeLast()
+            }
+        }
+        #expect(try f.verify() == (1, ["E502"], []))
+        #expect(try f.verify(["--quick"]) == (1, ["E502"], []), "sizes are structure")
+    }
+
+    @Test func appendedBytesDeletionRenameSwapSymlink() throws {
+        var f = try VerifyFixture()
+        try f.mutate(try f.object(codec: "raw")) { $0 += [0, 1, 2] }
+        #expect(try f.verify() == (1, ["E505"], []))
+
+        f = try VerifyFixture()
+        let gone = try f.object(codec: "raw")
+        #expect(unlink(f.path(gone)) == 0)
+        #expect(try f.verify() == (1, ["E501"], []))
+        #expect(try f.verify(["--quick"]) == (1, ["E501"], []))
+
+        f = try VerifyFixture()
+        let moved = try f.object(codec: "gzip")
+        let other = String(repeating: "ab", count: 32)
+        #expect(rename(f.path(moved), f.path(other)) == 0)
+        #expect(try f.verify() == (1, ["E501", "E503"], []), "the name is missing, and the file under another name is not what that name says")
+
+        f = try VerifyFixture()
+        let a = try f.components(0)[0].0, b = try f.components(1)[0].0
+        let tmp = f.path(a) + ".swap"
+        #expect(rename(f.path(a), tmp) == 0 && rename(f.path(b), f.path(a)) == 0 && rename(tmp, f.path(b)) == 0)
+        #expect(try f.verify() == (1, ["E503", "E503"], []))
+
+        f = try VerifyFixture()
+        let linked = try f.object(codec: "raw")
+        let copy = try f.folder.write("elsewhere.bin", try Data(contentsOf: URL(fileURLWithPath: f.path(linked))).map { $0 })
+        #expect(unlink(f.path(linked)) == 0 && symlink(copy, f.path(linked)) == 0)
+        #expect(try f.verify() == (1, ["E508"], []))
+    }
+
+    @Test func orphansAndTempsAreWarnings() throws {
+        let f = try VerifyFixture()
+        let stray = try f.folder.write("stray.bin", Array("an object nothing references".utf8))
+        #expect(try f.hoso(["object", "put", stray]).status == 0)
+        try f.folder.write("archive/objects/.tmp-00000000deadbeef", "partial")
+        #expect(try f.verify() == (0, [], ["W510", "W512"]))
+    }
+
+    @Test func catalogRowsEditedInsertedDeleted() throws {
+        var f = try VerifyFixture()
+        try f.sql("UPDATE dossiers SET title = 'Hồ sơ đã bị sửa' WHERE number = '\(f.numbers[2])'")
+        #expect(try f.verify() == (1, ["E701"], []))
+        #expect(try f.hoso(["verify", "--no-record"]).stdout.contains("title"))
+
+        f = try VerifyFixture()
+        try f.sql("INSERT INTO components SELECT manifest, 99, 'c99', role, copy_type, name, file, object, size, media_type, pages FROM components LIMIT 1")
+        #expect(try f.verify() == (1, ["E702"], []))
+
+        f = try VerifyFixture()
+        try f.sql("DELETE FROM components WHERE (manifest, position) IN (SELECT manifest, position FROM components LIMIT 1)")
+        #expect(try f.verify() == (1, ["E703"], []))
+    }
+
+    @Test func ledgerEntryEditedOrRemoved() throws {
+        var f = try VerifyFixture()
+        var entries = try f.ledgerEntries()
+        #expect(entries.count == 3)
+        var codec: UInt8 = 0
+        try f.mutate(entries[1]) { b in
+            codec = b[9]
+            b[b.count - 3] ^= 0x01
+        }
+        let objectCode = codec == 0 ? "E503" : "E504"
+        #expect(try f.verify() == (1, [objectCode, "E603"], []), "the entry object is damaged, so the entry is unreadable; the walk goes on")
+
+        f = try VerifyFixture()
+        entries = try f.ledgerEntries()
+        #expect(unlink(f.path(entries[1])) == 0)
+        #expect(try f.verify() == (1, ["E602"], []))
+    }
+
+    @Test func sealsCatchTruncatedAndRewrittenLedgers() throws {
+        // Truncated: HEAD moved back to an earlier entry after a seal.
+        var f = try VerifyFixture()
+        let sealFile = f.folder.sub("seal.json")
+        let seal = try f.hoso(["seal", "--json"])
+        try seal.stdout.write(toFile: sealFile, atomically: true, encoding: .utf8)
+        #expect(try f.verify(["--against", sealFile]) == (0, [], []))
+        let text = try f.hoso(["seal"])
+        #expect(text.stdout.contains("ledger head:"))
+        #expect(try f.verify(["--against", sealFile]).0 == 0)
+        let entries = try f.ledgerEntries()
+        try ("sha256:" + entries[1] + "\n").write(toFile: f.archive + "/ledger/HEAD", atomically: true, encoding: .utf8)
+        let truncated = try f.verify(["--against", sealFile])
+        #expect(truncated.0 == 1)
+        #expect(truncated.1 == ["E704", "E705", "E901"], "the seal is not extended; catalog and index record an entry no longer on the chain")
+
+        // Rewritten: a whole new ledger, with catalog and index to match, replaces the old one.
+        f = try VerifyFixture()
+        let sealFile2 = f.folder.sub("seal.json")
+        let sealed = try f.hoso(["seal", "--json"])
+        try sealed.stdout.write(toFile: sealFile2, atomically: true, encoding: .utf8)
+        let other = try makeArchive(f.folder, "other")
+        #expect(try Hoso.run(["ingest", "--operator", "forger", "--archive", other, f.batch]).status == 0)
+        _ = try shell("""
+            cd '\(f.folder.path)' && chmod -R u+w archive other && rm -rf archive/ledger archive/index archive/catalog.sqlite* \
+            && cp -a other/ledger other/index other/catalog.sqlite archive/ && cp -an other/objects/. archive/objects/
+            """)
+        let rewritten = try f.verify(["--against", sealFile2])
+        #expect(rewritten.1 == ["E901"])
+        #expect(rewritten.2.allSatisfy { $0 == "W512" }, "the old entries are left unreferenced")
+        #expect(try f.verify().1.isEmpty, "without a seal, a consistent rewrite cannot be detected")
+        let bare = try f.verify(["--against", "sha256:" + String(repeating: "0", count: 64)])
+        #expect(bare.1 == ["E901"])
+    }
+
+    @Test func oldCatalogRestoredFromBackup() throws {
+        let f = try VerifyFixture(dossiers: 4, checkpoint: 4)
+        _ = try shell("cp '\(f.archive)/catalog.sqlite' '\(f.folder.sub("backup.sqlite"))'")
+        let more = try sampleBatch(f.folder, count: 8, name: "more")
+        #expect(try Hoso.run(["ingest", "--archive", f.archive, more]).status == 0)
+        _ = try shell("cd '\(f.archive)' && rm -f catalog.sqlite-wal catalog.sqlite-shm && cp '\(f.folder.sub("backup.sqlite"))' catalog.sqlite")
+        #expect(try f.verify() == (0, [], ["W707"]))
+    }
+
+    @Test func budgetedRunsCoverEverything() throws {
+        let f = try VerifyFixture(dossiers: 10, checkpoint: 5)
+        let objects = Int(try shell("find '\(f.archive)/objects' -type f | wc -l").output.trimmingCharacters(in: .whitespacesAndNewlines))!
+        var verified = Set<String>()
+        var runs = 0
+        while verified.count < objects && runs < 50 {
+            let r = try Hoso.run(["verify", "--json", "--budget", "7", "--archive", f.archive])
+            #expect(r.status == 0)
+            runs += 1
+            let list = try String(contentsOfFile: f.archive + String(format: "/audit/runs/%06d.txt", runs), encoding: .utf8)
+            let ids = list.split(separator: "\n").map { String($0.split(separator: " ")[1]) }
+            #expect(ids.count == 7)
+            let remaining = objects - verified.count
+            if remaining >= 7 {
+                #expect(Set(ids).isDisjoint(with: verified), "never-verified objects first")
+            } else {
+                #expect(Set(ids).subtracting(verified).count == remaining, "the rest, then the least recently verified")
+            }
+            verified.formUnion(ids)
+        }
+        #expect(verified.count == objects)
+        #expect(runs == (objects + 6) / 7)
+        let cov = try jsonObject(try f.hoso(["verify", "--coverage", "--json", "--window", "1d"]).stdout)
+        #expect(cov["share"] as? Double == 1)
+        #expect(cov["neverVerified"] as? Int == 0)
+        #expect(cov["objects"] as? Int == objects)
+        // The audit log is a hash chain: editing a run is found.
+        _ = try shell("cd '\(f.archive)/audit' && sed -i '1s/\"objects\":7/\"objects\":8/' log")
+        let broken = try f.verify()
+        #expect(broken.1 == ["E903"])
+    }
+
+    @Test func reportsForAuditors() throws {
+        let f = try VerifyFixture()
+        try f.mutate(try f.object(codec: "raw")) { $0 += [9] }
+        let report = f.folder.sub("report.json")
+        let csv = try f.hoso(["verify", "--csv", "--report", report])
+        #expect(csv.status == 1)
+        #expect(csv.stdout.hasPrefix("code,severity,title,file"))
+        #expect(csv.stdout.contains("E505,error"))
+        let saved = try jsonObject(try String(contentsOfFile: report, encoding: .utf8))
+        #expect(saved["errors"] as? Int == 1)
+        #expect(try f.hoso(["verify", "--budget", "nonsense"]).status == 2)
+    }
+
+    @Test func readOnlyArchivesAreVerifiedWithoutRecording() throws {
+        let f = try VerifyFixture()
+        let mount = f.folder.sub("ro")
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        let script = "mount --bind '\(f.archive)' '\(mount)' && mount -o remount,bind,ro '\(mount)' && '\(Hoso.binary)' verify --json --archive '\(mount)'"
+        let r = try shell("unshare -rm sh -c \"\(script)\" 2>&1")
+        let json = try jsonObject(String(r.output.drop { $0 != "{" }))
+        #expect(r.status == 0, "\(r.output)")
+        #expect(json["errors"] as? Int == 0)
+        #expect((json["notRecorded"] as? String)?.contains("read-only") == true)
+        #expect(!FileManager.default.fileExists(atPath: f.archive + "/audit/log"))
+    }
+}
