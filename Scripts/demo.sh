@@ -25,11 +25,18 @@ echo
 echo "== hoso stats"
 $hoso stats --archive "$archive"
 echo
+echo "== hoso search nguyễn văn hòa   (and without diacritics)"
+$hoso search --archive "$archive" --limit 3 nguyễn văn hòa
+$hoso search --archive "$archive" --limit 3 nguyen van hoa
+echo
 first=$(ls sample-archive/dossiers | head -n 1)
 echo "== hoso show $first"
 $hoso show --archive "$archive" "$first"
 echo
-echo "== hoso object check"
-$hoso object check --archive "$archive"
+echo "== hoso verify"
+$hoso verify --archive "$archive"
+echo
+echo "== hoso seal"
+$hoso seal --archive "$archive"
 echo
 echo "The archive is in $archive (use --archive or HOSO_ARCHIVE to name it)."

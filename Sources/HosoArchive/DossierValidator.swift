@@ -92,6 +92,8 @@ public struct DossierValidator: Sendable {
     public var checkFilesOfInvalidDossiers: Bool
     /// Convert text that looks legacy-encoded from this encoding, instead of refusing it (E407).
     public var legacyEncoding: LegacyEncoding?
+    /// Check the files a dossier references (off for a metadata-only validation).
+    public var checkFiles = true
 
     public init(maxXMLBytes: Int = DossierParser.defaultMaxBytes,
                 fileHandler: any ComponentFileHandler = HashingFileHandler(),
@@ -153,7 +155,7 @@ public struct DossierValidator: Sendable {
         result.dossier = dossier
         result.diagnostics += DossierRules.check(dossier, file: xml)
         // Files are read (and, in ingest, stored) only for a dossier whose metadata is sound.
-        if result.isValid || checkFilesOfInvalidDossiers { checkFiles(dossier, source: source, into: &result) }
+        if checkFiles && (result.isValid || checkFilesOfInvalidDossiers) { checkFiles(dossier, source: source, into: &result) }
     }
 
     // MARK: files

@@ -18,22 +18,30 @@ struct ObjectPut: ParsableCommand {
         abstract: "Store files as objects and print each object's name.")
 
     @OptionGroup var archiveOptions: ArchiveOptions
-    @Argument(help: "Files to store.") var files: [String]
+    @Argument(help: "Files to store.") var files: [String] = []
+    @Option(name: .long, help: "Also store the files listed in this file, one path per line ('-': standard input).")
+    var filesFrom: String?
     @Option(name: .long, help: "The name the (single) file must hash to; nothing is stored otherwise.")
     var expect: String?
+    @Option(name: .long, help: "Parallel workers (default: one per processor).") var jobs: Int = Parallel.defaultWorkers
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if expect != nil && files.count != 1 { throw ValidationError("--expect takes exactly one file") }
         if let expect, ObjectID(hex: expect) == nil { throw ValidationError("--expect: '\(expect)' is not an object name (64 hex digits)") }
+        if files.isEmpty && filesFrom == nil { throw ValidationError("name files to store, or --files-from") }
     }
 
     func run() throws {
         let archive = try archiveOptions.open()
         let expected = expect.flatMap { ObjectID(hex: $0) }
-        let results = Parallel.map(files) { file -> Result<PutResult, any Error> in
-            Result { try archive.store.put(file: file, expected: expected) }
+        let files = self.files + (try filesFrom.map(readList) ?? [])
+        // Many files: stage them, and make them durable with one flush at the end.
+        let staging: (any StagingArea)? = files.count > 1 ? archive.store.makeStagingArea() : nil
+        let results = Parallel.map(files, workers: jobs) { file -> Result<PutResult, any Error> in
+            Result { try archive.store.put(file: file, expected: expected, staging: staging) }
         }
+        try staging?.commit(keeping: nil)
         var failed = false
         struct Entry: Encodable { let file: String; let object: String?; let codec: String?; let size: UInt64?; let stored: UInt64?; let existed: Bool?; let error: String? }
         var entries: [Entry] = []
@@ -67,12 +75,33 @@ struct ObjectGet: ParsableCommand {
         """)
 
     @OptionGroup var archiveOptions: ArchiveOptions
-    @Argument(help: "The object name (64 hex digits, optionally after 'sha256:').") var name: String
+    @Argument(help: "The object name (64 hex digits, optionally after 'sha256:').") var name: String?
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
+    @Option(name: .long, help: "Get every object listed in this file (one name per line) into --to DIR, in parallel.")
+    var namesFrom: String?
+    @Option(name: .long, help: "The folder for --names-from (each object is written as DIR/<name>).") var to: String?
+    @Option(name: .long, help: "Parallel workers for --names-from.") var jobs: Int = Parallel.defaultWorkers
+
+    func validate() throws {
+        if (name == nil) == (namesFrom == nil) { throw ValidationError("name one object, or give --names-from") }
+        if namesFrom != nil && to == nil { throw ValidationError("--names-from needs --to DIR") }
+    }
 
     func run() throws {
         let archive = try archiveOptions.open()
-        let id = try parseObjectName(name)
+        if let namesFrom, let to {
+            let names = try readList(namesFrom).map(parseObjectName)
+            try SystemFile.makeDirectories(to)
+            let failures = Parallel.map(names, workers: jobs) { id -> String? in
+                do { try exportVerified(archive.store, id, to: to + "/" + id.hex); return nil } catch let f as ObjectFault {
+                    return Console.shared.render(f.diagnostic(id: id, path: nil))
+                } catch { return "\(id.prefixed): \(error)" }
+            }.compactMap { $0 }
+            for f in failures { Console.shared.err("hoso: " + f) }
+            if !failures.isEmpty { throw ExitCode(1) }
+            return
+        }
+        let id = try parseObjectName(name!)
         do {
             if let output {
                 try exportVerified(archive.store, id, to: output)
@@ -94,13 +123,14 @@ struct ObjectGet: ParsableCommand {
     }
 }
 
-/// Writes an object to `path` through a temp file that is renamed only after verification.
+/// Writes an object to `path` through a temp file that is renamed only after verification, so
+/// that the file either holds the whole verified object or does not exist. (Not flushed: these
+/// are copies for the user; the archive's own durability does not depend on them.)
 func exportVerified(_ store: any ObjectStore, _ id: ObjectID, to path: String) throws {
     let temp = SystemFile.parentFolder(path) + "/.hoso-tmp-" + SystemFile.randomSuffix()
     let fd = try SystemFile.createExclusive(temp)
     do {
         _ = try store.get(id) { try SystemFile.write(fd, $0, path: temp) }
-        try SystemFile.sync(fd, path: temp)
         close(fd)
     } catch {
         close(fd); unlink(temp)
@@ -110,6 +140,17 @@ func exportVerified(_ store: any ObjectStore, _ id: ObjectID, to path: String) t
         let e = errno; unlink(temp)
         throw SystemError(errno: e, operation: "rename", path: path)
     }
+}
+
+/// Lines of a list file ('-': standard input), empty lines skipped.
+func readList(_ path: String) throws -> [String] {
+    let text: String
+    if path == "-" {
+        text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+    } else {
+        text = String(decoding: try SystemFile.readAll(path, limit: 1 << 31), as: UTF8.self)
+    }
+    return text.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
 }
 
 func parseObjectName(_ text: String) throws -> ObjectID {

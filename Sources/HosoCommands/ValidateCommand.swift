@@ -33,6 +33,9 @@ struct ValidateCommand: ParsableCommand {
     @Option(name: .long, help: "Convert text that looks like a legacy Vietnamese encoding read as Latin-1 (tcvn3) instead of refusing it (E407).")
     var legacyEncoding: LegacyEncoding?
 
+    @Flag(name: .long, help: "Check the XML and its rules only; do not open the referenced files.")
+    var metadataOnly = false
+
     func validate() throws {
         guard maxXMLSize > 0 else { throw ValidationError("--max-xml-size must be positive") }
         guard jobs > 0 else { throw ValidationError("--jobs must be positive") }
@@ -47,7 +50,9 @@ struct ValidateCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let meter = ProgressMeter("validating", totalItems: sources.count)
-        let runner = BatchRunner(validator: DossierValidator(maxXMLBytes: maxXMLSize, legacyEncoding: legacyEncoding), workers: jobs)
+        var validator = DossierValidator(maxXMLBytes: maxXMLSize, legacyEncoding: legacyEncoding)
+        validator.checkFiles = !metadataOnly
+        let runner = BatchRunner(validator: validator, workers: jobs)
         var valid = 0, invalid = 0, warnings = 0, files = 0
         var bytes: UInt64 = 0
         var codeCounts: [DiagnosticCode: Int] = [:]

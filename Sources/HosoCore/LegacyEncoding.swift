@@ -14,22 +14,36 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
         0xE0, 0xE1, 0xE2, 0xE3, 0xE8, 0xE9, 0xEA, 0xEC, 0xED, 0xF2, 0xF3, 0xF4, 0xF5, 0xF9, 0xFA, 0xFD,
     ]
 
+    /// For U+0000–U+00FF: true where a character is foreign to Vietnamese (see above).
+    static let foreignLatin1: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for v in 0xA1...0xFF where !vietnameseLatin1.contains(UInt32(v)) && v != 0xD7 && v != 0xF7 {
+            table[v] = true
+        }
+        return table
+    }()
+
     /// Whether `text` looks like legacy-encoded Vietnamese: at least two characters inside words
     /// that are Latin-1 letters or signs foreign to Vietnamese (ß, Ö, ¶, ·, ©, …).
     public static func looksLikeMojibake(_ text: String) -> Bool {
+        // Fast path: no byte C2 or C3 (U+0080–U+00FF in UTF-8) means no Latin-1 sign at all.
+        if !text.utf8.contains(where: { $0 == 0xC2 || $0 == 0xC3 }) { return false }
+        let scalars = text.unicodeScalars
         var suspicious = 0
-        var previousIsLetter = false
-        let scalars = Array(text.unicodeScalars)
-        for (i, u) in scalars.enumerated() {
-            let v = u.value
-            let foreign = v >= 0xA1 && v <= 0xFF && !vietnameseLatin1.contains(v) && v != 0xD7 && v != 0xF7
-            if foreign {
-                let nextIsLetter = i + 1 < scalars.count && scalars[i + 1].properties.isAlphabetic
-                if previousIsLetter || nextIsLetter { suspicious += 1 }
+        var previous: Unicode.Scalar?
+        var index = scalars.startIndex
+        while index != scalars.endIndex {
+            let u = scalars[index]
+            let next = scalars.index(after: index)
+            if u.value < 256 && foreignLatin1[Int(u.value)] {
+                let nextIsLetter = next != scalars.endIndex && scalars[next].properties.isAlphabetic
+                if previous?.properties.isAlphabetic == true || nextIsLetter { suspicious += 1 }
+                if suspicious >= 2 { return true }
             }
-            previousIsLetter = u.properties.isAlphabetic
+            previous = u
+            index = next
         }
-        return suspicious >= 2
+        return false
     }
 
     /// Converts text whose TCVN3 bytes were decoded as Latin-1 back to Unicode (NFC).

@@ -1,4 +1,5 @@
 internal import CHosoZlib
+internal import CHosoDeflate
 public import HosoCore
 
 /// Streams a stored object back to its original bytes and proves it is intact: header sound,
@@ -13,7 +14,7 @@ public final class ObjectDecoder {
     private(set) public var header: ObjectHeader?
     private var hasher = ObjectHasher()
     private var produced: UInt64 = 0
-    private var inflater: Inflater?
+    private var inflater: MemberInflater?
     /// Set once the content is complete (gzip: the member that reached the recorded length ended).
     private var complete = false
     private var payloadSeen: UInt64 = 0
@@ -34,7 +35,7 @@ public final class ObjectDecoder {
             rest = UnsafeRawBufferPointer(rebasing: rest[take...])
             guard headerBuffer.count == ObjectHeader.size else { return }
             do { header = try ObjectHeader(parsing: headerBuffer) } catch { throw ObjectFault.headerCorrupt(error) }
-            if header!.codec == .gzip { inflater = try Inflater() }
+            if header!.codec == .gzip { inflater = MemberInflater() }
             if header!.originalLength == 0 && header!.codec == .raw { complete = true }
         }
         guard !rest.isEmpty, let header else { return }
@@ -61,28 +62,28 @@ public final class ObjectDecoder {
                          _ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard let z = inflater else { return }
         var input = input
-        while !input.isEmpty {
-            if complete { throw ObjectFault.trailingData }
-            // Never ask zlib for more than one byte past the recorded length.
-            let allowed = header.originalLength - produced + 1
-            let (consumed, out, ended) = try z.step(input, maxOutput: Int(min(UInt64(z.capacity), allowed)))
-            input = UnsafeRawBufferPointer(rebasing: input[consumed...])
-            if out.count > 0 {
+        let all = payloadSeen == header.payloadLength
+        repeat {
+            let taken = z.append(input)
+            input = UnsafeRawBufferPointer(rebasing: input[taken...])
+            // Decode whole members while one surely is buffered, or everything once all is here.
+            while z.buffered >= MemberInflater.largestMember || (all && input.isEmpty && z.buffered > 0) {
+                if complete { throw ObjectFault.trailingData }
+                // Never ask for more than one byte past the recorded length.
+                let allowed = Int(min(UInt64(CompressionPolicy.chunkSize), header.originalLength - produced + 1))
+                guard let out = try z.decodeMember(maxOutput: allowed) else {
+                    if allowed < CompressionPolicy.chunkSize {
+                        throw ObjectFault.sizeMismatch(expected: header.originalLength, found: produced + UInt64(allowed))
+                    }
+                    throw ObjectFault.corruptStream("a gzip member holds more than the 1 MiB hoso writes per member")
+                }
                 if produced + UInt64(out.count) > header.originalLength {
                     throw ObjectFault.sizeMismatch(expected: header.originalLength, found: produced + UInt64(out.count))
                 }
                 try take(out, emit)
+                if produced == header.originalLength { complete = true }
             }
-            if ended {
-                if produced == header.originalLength {
-                    complete = true
-                } else {
-                    z.reset()   // the next gzip member follows
-                }
-            } else if consumed == 0 && out.count == 0 {
-                break   // zlib needs more input
-            }
-        }
+        } while !input.isEmpty
     }
 
     /// Declares the end of the stored bytes and checks the whole object.
@@ -101,6 +102,7 @@ public final class ObjectDecoder {
             if !crcMatches { throw ObjectFault.corruptStream("the payload checksum does not match and the stream ends early") }
             throw ObjectFault.sizeMismatch(expected: header.originalLength, found: produced)
         }
+        if let z = inflater, z.buffered > 0 { throw ObjectFault.trailingData }
         let id = hasher.finalize()
         if let expected, id != expected { throw ObjectFault.hashMismatch(found: id) }
         if !crcMatches {
@@ -110,7 +112,57 @@ public final class ObjectDecoder {
     }
 }
 
-/// A zlib inflater for concatenated gzip members, with one owner and a stable address.
+/// Decodes hoso's gzip payloads one member at a time with libdeflate (about three times zlib's
+/// speed). Members written by hoso hold at most 1 MiB of content, so a member always fits the
+/// buffers; anything larger is damage or a bomb and is refused.
+final class MemberInflater {
+    /// The largest compressed member hoso writes (1 MiB that does not compress, plus overhead).
+    static let largestMember = CompressionPolicy.chunkSize + (64 << 10)
+    private let decompressor: OpaquePointer
+    private let input: UnsafeMutableRawBufferPointer
+    private let output: UnsafeMutableRawBufferPointer
+    private(set) var buffered = 0
+
+    init() {
+        guard let d = libdeflate_alloc_decompressor() else { fatalError("libdeflate could not allocate a decompressor") }
+        decompressor = d
+        input = .allocate(byteCount: 2 * MemberInflater.largestMember, alignment: 64)
+        output = .allocate(byteCount: CompressionPolicy.chunkSize + 1, alignment: 64)
+    }
+
+    deinit {
+        libdeflate_free_decompressor(decompressor)
+        input.deallocate(); output.deallocate()
+    }
+
+    /// Buffers as much of `bytes` as fits; returns how much was taken.
+    func append(_ bytes: UnsafeRawBufferPointer) -> Int {
+        let n = min(bytes.count, input.count - buffered)
+        if n > 0 { (input.baseAddress! + buffered).copyMemory(from: bytes.baseAddress!, byteCount: n) }
+        buffered += n
+        return n
+    }
+
+    /// Decodes the first buffered member into at most `maxOutput` bytes; nil when it holds more.
+    func decodeMember(maxOutput: Int) throws -> UnsafeRawBufferPointer? {
+        var used = 0, produced = 0
+        let rc = libdeflate_gzip_decompress_ex(decompressor, input.baseAddress, buffered, output.baseAddress,
+                                               maxOutput, &used, &produced)
+        switch rc {
+        case LIBDEFLATE_SUCCESS:
+            buffered -= used
+            if buffered > 0 { input.baseAddress!.copyMemory(from: input.baseAddress! + used, byteCount: buffered) }
+            return UnsafeRawBufferPointer(rebasing: output[0..<produced])
+        case LIBDEFLATE_INSUFFICIENT_SPACE:
+            return nil   // more content than allowed: past the recorded length, or a member larger than hoso writes
+        default:
+            throw ObjectFault.corruptStream("a gzip member cannot be decoded (bad data or a damaged CRC or length)")
+        }
+    }
+}
+
+/// zlib's streaming inflater for concatenated gzip members, with one owner and a stable address.
+/// Not on the read path (libdeflate is); it proves that the system zlib reads every object back.
 final class Inflater {
     private let stream: UnsafeMutablePointer<z_stream>
     private let outBuffer: UnsafeMutableRawBufferPointer

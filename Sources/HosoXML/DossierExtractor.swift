@@ -1,4 +1,5 @@
 internal import CHosoLibXML2
+import Glibc
 import HosoCore
 
 /// Reads a `Dossier` out of a document that has passed schema validation.
@@ -34,7 +35,20 @@ enum DossierExtractor {
             return out
         }
 
-        func child(_ name: String) -> Node? { children.first { $0.name == name } }
+        /// The first child element named `name` (compared as C strings: no allocation).
+        func child(_ name: String) -> Node? {
+            name.withCString { wanted -> Node? in
+                var c = pointer.pointee.children
+                while let n = c {
+                    if n.pointee.type == XML_ELEMENT_NODE, let nm = n.pointee.name,
+                       strcmp(UnsafeRawPointer(nm).assumingMemoryBound(to: CChar.self), wanted) == 0 {
+                        return Node(pointer: n)
+                    }
+                    c = n.pointee.next
+                }
+                return nil
+            }
+        }
 
         func required(_ name: String) throws -> Node {
             guard let c = child(name) else { throw Missing(what: name) }
@@ -60,19 +74,29 @@ enum DossierExtractor {
             return Node.collapse(String(cString: v))
         }
 
-        /// Trims and collapses runs of XML white space to one space.
+        /// Trims and collapses runs of XML white space to one space (on bytes; most values need
+        /// nothing and are returned as they are).
         static func collapse(_ s: String) -> String {
-            var out = ""
-            var pendingSpace = false
-            for ch in s.unicodeScalars {
-                if ch == " " || ch == "\t" || ch == "\n" || ch == "\r" {
-                    pendingSpace = !out.isEmpty
-                } else {
-                    if pendingSpace { out.unicodeScalars.append(" "); pendingSpace = false }
-                    out.unicodeScalars.append(ch)
+            let u = s.utf8
+            func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+            var clean = true
+            var previousSpace = true
+            for b in u {
+                let sp = isSpace(b)
+                if sp && (previousSpace || b != 0x20) { clean = false; break }
+                previousSpace = sp
+            }
+            if clean && !previousSpace { return s }
+            var out = [UInt8]()
+            out.reserveCapacity(u.count)
+            var pending = false
+            for b in u {
+                if isSpace(b) { pending = !out.isEmpty } else {
+                    if pending { out.append(0x20); pending = false }
+                    out.append(b)
                 }
             }
-            return out
+            return String(decoding: out, as: UTF8.self)
         }
     }
 

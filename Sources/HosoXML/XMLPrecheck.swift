@@ -111,23 +111,32 @@ public enum XMLPrecheck {
         return (line, column)
     }
 
-    /// The encoding named in the XML declaration, if there is one.
+    /// The encoding named in the XML declaration, if there is one (read on bytes).
     static func declaredEncoding(_ b: UnsafeRawBufferPointer) -> String? {
         var start = 0
         if b.count >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF { start = 3 }
-        let prefix = Array("<?xml".utf8)
+        let prefix: [UInt8] = Array("<?xml".utf8)
         guard b.count >= start + 5, (0..<5).allSatisfy({ b[start + $0] == prefix[$0] }) else { return nil }
         var end = start
         while end + 1 < b.count && end < start + 512 {
             if b[end] == UInt8(ascii: "?") && b[end + 1] == UInt8(ascii: ">") { break }
             end += 1
         }
-        let decl = String(decoding: UnsafeRawBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
-        guard let r = decl.firstRange(of: "encoding") else { return nil }
-        var rest = decl[r.upperBound...].drop(while: { $0 == " " || $0 == "=" || $0 == "\t" })
-        guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
-        rest = rest.dropFirst()
-        return String(rest.prefix(while: { $0 != quote }))
+        let key: [UInt8] = Array("encoding".utf8)
+        var i = start
+        while i + key.count <= end {
+            if (0..<key.count).allSatisfy({ b[i + $0] == key[$0] }) { break }
+            i += 1
+        }
+        guard i + key.count <= end else { return nil }
+        i += key.count
+        while i < end && (b[i] == 0x20 || b[i] == 0x3D || b[i] == 0x09) { i += 1 }
+        guard i < end, b[i] == 0x22 || b[i] == 0x27 else { return nil }
+        let quote = b[i]
+        i += 1
+        let valueStart = i
+        while i < end && b[i] != quote { i += 1 }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: b[valueStart..<i]), as: UTF8.self)
     }
 
     /// The offset of a `<!DOCTYPE` in the prolog (after the declaration, comments, processing

@@ -259,3 +259,29 @@ func makeStore(_ folder: TemporaryFolder) throws -> LocalObjectStore {
     }
 }
 
+
+@Suite struct ZlibCompatibilityTests {
+    /// The system zlib (not only libdeflate, which the read path uses) reads every gzip payload
+    /// back: the format does not depend on hoso's own decoder.
+    @Test func systemZlibReadsEveryCompressedObject() throws {
+        let folder = TemporaryFolder()
+        let store = try makeStore(folder)
+        for (i, size) in [1000, (1 << 20) - 1, 1 << 20, (3 << 20) + 17].enumerated() {
+            let bytes = makeBytes(size, seed: UInt64(100 + i), compressible: true)
+            let put = try store.put(bytes: bytes, expected: nil)
+            #expect(put.codec == .gzip)
+            let file = Array(try Data(contentsOf: URL(fileURLWithPath: store.path(of: put.id))))
+            let z = try Inflater()
+            var out: [UInt8] = []
+            var rest = Array(file[ObjectHeader.size...])
+            while !rest.isEmpty {
+                let (used, produced, ended) = try rest.withUnsafeBytes { try z.step($0, maxOutput: z.capacity) }
+                out += Array(produced)
+                rest.removeFirst(used)
+                if ended { z.reset() }
+                if used == 0 && produced.isEmpty && !ended { break }
+            }
+            #expect(out == bytes, "size \(size)")
+        }
+    }
+}

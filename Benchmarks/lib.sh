@@ -1,0 +1,51 @@
+# Shared helpers for the benchmark scripts (sourced, not run).
+# Every figure is measured in the same run, on the same files, one tool after another, with the
+# files read once beforehand so that every tool starts from a warm page cache.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_DIR=${BENCH_DIR:-/tmp/hoso-bench}
+HOSO=${HOSO:-$root/.build/release/hoso}
+mkdir -p "$BENCH_DIR"
+results=""
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "missing tool: $1 ($2)" >&2; exit 2; }; }
+
+build_hoso() {
+  if [ ! -x "$HOSO" ] || [ -n "$(find "$root/Sources" -newer "$HOSO" -name '*.swift' | head -1)" ]; then
+    (cd "$root" && swift build -c release --product hoso >&2)
+  fi
+}
+
+# corpus N MB_PER_DOSSIER -> prints the folder (generated once, then reused)
+corpus() {
+  local n=$1 mb=$2 dir="$BENCH_DIR/corpus-$1-$2"
+  if [ ! -f "$dir/.complete" ]; then
+    rm -rf "$dir"
+    python3 "$root/Scripts/generate-corpus.py" --count "$n" --scan-mb-per-dossier "$mb" --out "$dir" >&2
+    touch "$dir/.complete"
+  fi
+  echo "$dir"
+}
+
+# ratio A B -> A/B with two decimals
+ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+
+# measure LABEL BYTES COMMAND... : runs COMMAND under GNU time, records seconds, MB/s, peak RSS.
+measure() {
+  local label=$1 bytes=$2; shift 2
+  sync
+  /usr/bin/time -f "%e %M" -o "$BENCH_DIR/.time" "$@" > "$BENCH_DIR/.out" 2> "$BENCH_DIR/.err" || {
+    echo "FAILED: $label" >&2; tail -5 "$BENCH_DIR/.err" >&2; return 1; }
+  local secs kb
+  read -r secs kb < <(tail -1 "$BENCH_DIR/.time")
+  local rate
+  rate=$(python3 -c "print(f'{$bytes/1e6/max($secs,1e-9):.0f}')")
+  printf '| %-38s | %8.2f s | %7s MB/s | %8.0f MB |\n' "$label" "$secs" "$rate" "$(python3 -c "print($kb/1024)")"
+  eval "secs_$(printf '%s' "$label" | tr -c 'a-zA-Z0-9' '_')=$secs"
+}
+
+warm() { xargs -a "$1" -d '\n' cat > /dev/null; }
+
+bytes_of_list() { xargs -a "$1" -d '\n' stat -c %s | awk '{s+=$1} END {print s}'; }
+
+disk_usage() { du -sb "$1" | cut -f1; }
