@@ -1,4 +1,5 @@
 public import HosoCore
+import Foundation
 
 /// Runs a check over every dossier of a batch on all cores, a window at a time (memory stays
 /// bounded whatever the batch size), and hands each result to the caller in batch order, on one
@@ -26,47 +27,111 @@ public struct BatchRunner: Sendable {
     /// Progress after each window: dossiers done and component bytes read so far.
     public typealias Progress = (_ dossiers: Int, _ bytes: UInt64) -> Void
 
-    /// Checks `sources`; calls `each` for every dossier in order. Returns the batch-wide findings
-    /// about dossiers already handed out (the first holder of a duplicated number).
-    /// - Parameter shouldStop: asked after each dossier; true ends the run early.
+    /// Checks `sources`; calls `each` for every dossier in order, on the calling thread, while
+    /// the workers already check the dossiers after it (at most `window` ahead: memory stays
+    /// bounded). Returns the batch-wide findings about dossiers already handed out (the first
+    /// holder of a duplicated number).
+    /// - Parameter each: returns false to stop early.
     public func run(_ sources: [DossierSource], progress: Progress? = nil,
-                    each: (DossierCheck) throws -> Bool) rethrows -> [Diagnostic] {
+                    each: (DossierCheck) throws -> Bool) throws -> [Diagnostic] {
         var firstHolder: [String: String] = [:]
         var reported: Set<String> = []
         var late: [Diagnostic] = []
-        var done = 0
         var bytes: UInt64 = 0
-        var start = 0
+        let pipeline = Pipeline(count: sources.count, window: window)
         let work = self.work
-        while start < sources.count {
-            let slice = Array(sources[start..<min(sources.count, start + window)])
-            let checks = Parallel.map(slice, workers: workers, work)
-            for var check in checks {
-                if let number = check.number {
-                    if let first = firstHolder[number] {
-                        check.diagnostics.append(Diagnostic(.duplicateDossierNumber, file: check.source.xmlPath,
-                            line: check.dossier?.lines["dossierNumber"], subject: number,
+        for _ in 0..<max(1, min(workers, sources.count)) {
+            let thread = Thread { pipeline.work(sources, work) }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        defer { pipeline.stopAndWait() }
+        var lastProgress = SystemFile.monotonic()
+        for i in 0..<sources.count {
+            var check = pipeline.take(i)
+            if let number = check.number {
+                if let first = firstHolder[number] {
+                    check.diagnostics.append(Diagnostic(.duplicateDossierNumber, file: check.source.xmlPath,
+                        line: check.dossier?.lines["dossierNumber"], subject: number,
+                        message: "dossier number \(number) is used twice in the batch",
+                        expected: "a number used once", found: "also used by \(first)",
+                        advice: "Each dossier has its own number; correct one of them, or remove the duplicate folder"))
+                    if !reported.contains(number) {
+                        reported.insert(number)
+                        late.append(Diagnostic(.duplicateDossierNumber, file: first, subject: number,
                             message: "dossier number \(number) is used twice in the batch",
-                            expected: "a number used once", found: "also used by \(first)",
+                            expected: "a number used once", found: "also used by \(check.source.xmlPath)",
                             advice: "Each dossier has its own number; correct one of them, or remove the duplicate folder"))
-                        if !reported.contains(number) {
-                            reported.insert(number)
-                            late.append(Diagnostic(.duplicateDossierNumber, file: first, subject: number,
-                                message: "dossier number \(number) is used twice in the batch",
-                                expected: "a number used once", found: "also used by \(check.source.xmlPath)",
-                                advice: "Each dossier has its own number; correct one of them, or remove the duplicate folder"))
-                        }
-                    } else {
-                        firstHolder[number] = check.source.xmlPath
                     }
+                } else {
+                    firstHolder[number] = check.source.xmlPath
                 }
-                done += 1
-                bytes += check.bytesRead
-                if try !each(check) { return late }
             }
-            progress?(done, bytes)
-            start += window
+            bytes += check.bytesRead
+            if try !each(check) { return late }
+            let now = SystemFile.monotonic()
+            if now - lastProgress >= 0.1 || i + 1 == sources.count { progress?(i + 1, bytes); lastProgress = now }
         }
         return late
+    }
+}
+
+/// Hands dossiers to worker threads and their results back in order, never more than `window`
+/// ahead of the consumer.
+final class Pipeline: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var slots: [DossierCheck?]
+    private let count: Int
+    private let window: Int
+    private var nextClaim = 0
+    private var consumed = 0
+    private var stopped = false
+    private var running = 0
+
+    init(count: Int, window: Int) {
+        self.count = count; self.window = window
+        slots = Array(repeating: nil, count: window)
+    }
+
+    func work(_ sources: [DossierSource], _ body: @Sendable (DossierSource) -> DossierCheck) {
+        condition.lock(); running += 1; condition.unlock()
+        while true {
+            condition.lock()
+            while !stopped && nextClaim < count && nextClaim >= consumed + window { condition.wait() }
+            if stopped || nextClaim >= count {
+                running -= 1; condition.broadcast(); condition.unlock()
+                return
+            }
+            let i = nextClaim
+            nextClaim += 1
+            condition.unlock()
+            let result = body(sources[i])
+            condition.lock()
+            slots[i % window] = result
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// Waits for the result of dossier `i` (results are taken in order).
+    func take(_ i: Int) -> DossierCheck {
+        condition.lock()
+        while slots[i % window] == nil { condition.wait() }
+        let r = slots[i % window]!
+        slots[i % window] = nil
+        consumed = i + 1
+        condition.broadcast()
+        condition.unlock()
+        return r
+    }
+
+    /// Stops handing out work and waits for every worker to finish what it holds.
+    func stopAndWait() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        // A worker not started yet sees `stopped` and does nothing; wait for those at work.
+        while running > 0 { condition.wait() }
+        condition.unlock()
     }
 }

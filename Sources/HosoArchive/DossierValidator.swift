@@ -42,6 +42,8 @@ public struct DossierCheck: Sendable {
     public var bytesRead: UInt64 = 0
     /// The legacy encoding the dossier's text was converted from (`--legacy-encoding`).
     public var convertedFrom: LegacyEncoding?
+    /// What ingest prepared for this dossier (on the worker that checked it).
+    public var ingest: IngestPreparation?
 
     public var number: String? { dossier?.number ?? alreadyArchived?.number }
     public var isValid: Bool { !diagnostics.contains { $0.severity == .error } }
@@ -162,7 +164,11 @@ public struct DossierValidator: Sendable {
 
     private func checkFiles(_ d: Dossier, source: DossierSource, into result: inout DossierCheck) {
         let xml = source.xmlPath
-        let rootReal = realPath(source.batchRoot)
+        var rootRealCache: String??
+        func rootReal() -> String? {
+            if let r = rootRealCache { return r }
+            let r = realPath(source.batchRoot); rootRealCache = .some(r); return r
+        }
         var referenced = Set<[UInt8]>()
         for c in d.components {
             referenced.insert(Array(c.file.utf8))
@@ -186,16 +192,18 @@ public struct DossierValidator: Sendable {
                 result.diagnostics.append(d)
                 continue
             }
-            // A link (anywhere on the path) must resolve inside the batch.
-            let real = realPath(path)
-            if real == nil && SystemFile.isSymlink(lst) {
+            // A link (anywhere on the path) must resolve inside the batch. Dossier folders are found
+            // without following links, so only links inside the dossier folder need resolving.
+            let throughLink = SystemFile.isSymlink(lst) || Self.hasLinkedFolder(c.file, in: source.folder)
+            let real = throughLink ? realPath(path) : nil
+            if throughLink && real == nil {
                 result.diagnostics.append(Diagnostic(.notRegularFile, file: xml, line: c.line, subject: c.id,
                     message: "component '\(c.id)' is a symbolic link that points nowhere",
                     expected: "a regular file", found: "a dangling link",
                     advice: "Replace the link by a copy of the file"))
                 continue
             }
-            if let real, let rootReal {
+            if let real, let rootReal = rootReal() {
                 if !(real == rootReal || real.hasPrefix(rootReal + "/")) {
                     result.diagnostics.append(Diagnostic(.notRegularFile, file: xml, line: c.line, subject: c.id,
                         message: "component '\(c.id)' resolves outside the batch through a symbolic link",
@@ -276,6 +284,18 @@ public struct DossierValidator: Sendable {
             if segment.isEmpty { return "it has an empty segment ('//' or a trailing '/')" }
         }
         return nil
+    }
+
+    /// Whether a folder on a relative path (not the last part) is a symbolic link.
+    static func hasLinkedFolder(_ relative: String, in folder: String) -> Bool {
+        let parts = relative.split(separator: "/")
+        guard parts.count > 1 else { return false }
+        var path = folder
+        for p in parts.dropLast() {
+            path += "/" + p
+            if let st = SystemFile.linkStatus(path), SystemFile.isSymlink(st) { return true }
+        }
+        return false
     }
 
     /// A name in the same folder that is canonically equivalent but byte-different (NFC vs NFD).

@@ -4,6 +4,7 @@ public import HosoCore
 import HosoStore
 import HosoIndex
 import HosoXML
+import Synchronization
 
 /// How an ingest runs.
 public struct IngestOptions: Sendable {
@@ -49,6 +50,16 @@ public struct IngestOutcome: Sendable {
     public var supersedes: ObjectID?
     public var diagnostics: [Diagnostic]
     public var bytesRead: UInt64
+}
+
+/// What a worker prepared for one valid dossier: its outcome, and, when it is to be archived, the
+/// version for the catalog, the cache records of its files, and every object its checkpoint must
+/// make durable.
+public struct IngestPreparation: Sendable {
+    public var outcome: IngestOutcome
+    public var version: CatalogVersion?
+    public var cache: [Catalog.CacheRecord]
+    public var objects: [ObjectID]
 }
 
 /// Totals of a run.
@@ -98,12 +109,7 @@ public final class Ingest {
     }
 
     /// A version waiting for its checkpoint.
-    private struct Pending {
-        var outcome: IngestOutcome
-        var version: CatalogVersion?
-        var cache: [Catalog.CacheRecord]
-        var objects: [ObjectID]
-    }
+    typealias Pending = IngestPreparation
 
     /// Removes writers' temp files: with the lock held, none belongs to a live writer.
     public func removeStaleTemps() throws -> Int {
@@ -138,42 +144,64 @@ public final class Ingest {
                                          fileHandler: StoringFileHandler(store: store, staging: staging),
                                          checkFilesOfInvalidDossiers: false, legacyEncoding: options.legacyEncoding)
         let catalog = self.catalog
+        let ledger = self.ledger
+        let newVersion = options.newVersion
+        // Everything per dossier happens on the workers: validation, storing files and XML, and
+        // the manifest. (Within one run a number appears once, E306, so the catalog state a
+        // worker reads for it cannot change under it.)
         let runner = BatchRunner(workers: options.workers, window: max(64, options.workers * 32)) { source in
-            Ingest.check(source, validator: validator, catalog: catalog)
+            var check = Ingest.check(source, validator: validator, catalog: catalog)
+            guard check.isValid, check.alreadyArchived == nil else { return check }
+            do {
+                check.ingest = try Ingest.prepareVersion(check, store: store, staging: staging, catalog: catalog,
+                                                         ledger: ledger, newVersion: newVersion)
+            } catch {
+                check.diagnostics.append(Diagnostic(.ioFailure, file: source.xmlPath, message: "the dossier could not be stored: \(error)",
+                                                    advice: "Check the disk and run the command again"))
+            }
+            return check
         }
 
         var pending: [Pending] = []
-        /// Versions pending in this checkpoint, by dossier number (they are not in the catalog yet).
-        var pendingByNumber: [String: (manifest: ObjectID, version: Int, manifestValue: Manifest)] = [:]
         var lastCommit = SystemFile.monotonic()
         var head = try ledger.head()
         var sequence = try head.map { try ledger.entry($0).sequence } ?? 0
 
+        let timings = PhaseTimings(enabled: ProcessInfo.processInfo.environment["HOSO_TIMINGS"] != nil)
+        defer { timings.report() }
+        // The catalog and the index are derived: they follow each commit on a queue of their own,
+        // while the next checkpoint is prepared (at most two commits behind).
+        let derived = DerivedWriter(catalog: catalog, index: indexWriter)
         func commit() throws {
             let archivedCount = pending.filter { $0.version != nil }.count
             if archivedCount > 0 {
                 let added = pending.compactMap { p in p.version.map { LedgerAddition(dossier: $0.manifest.dossier, version: $0.manifest.version, manifest: $0.manifestID) } }
-                summary.objectsWritten += try staging.commit(keeping: Set(pending.flatMap(\.objects)))
+                summary.objectsWritten += try timings.time("staging commit") { try staging.commit(keeping: Set(pending.flatMap(\.objects))) }
                 let entry = LedgerEntry(sequence: sequence + 1, previous: head, time: CanonicalJSON.timestamp(),
                                         operator: options.operatorName, source: options.source, added: added)
-                let (id, size) = try ledger.commit(entry)
+                let (id, size) = try timings.time("ledger commit") { try ledger.commit(entry) }
                 head = id; sequence += 1
                 if summary.firstEntry == nil { summary.firstEntry = sequence }
                 summary.lastEntry = sequence
                 summary.head = id
                 let versions = pending.compactMap(\.version)
-                try catalog.apply(entry: entry, id: id, entrySize: size, versions: versions)
+                try timings.time("derived data (waiting)") {
+                    try derived.submit(entry: entry, id: id, size: size, versions: versions, cache: pending.flatMap(\.cache))
+                }
+            }
+            else if pending.contains(where: { !$0.cache.isEmpty }) {
+                // Nothing new, but files re-read: remember their identities for the next run.
+                try derived.finish()
                 try catalog.updateCache(pending.flatMap(\.cache))
-                try IndexSync.apply(versions, entry: id, sequence: sequence, writer: indexWriter)
             }
             for p in pending { report(p.outcome) }
             pending.removeAll()
-            pendingByNumber.removeAll()
             lastCommit = SystemFile.monotonic()
         }
 
         do {
             let late = try runner.run(sources, progress: { progress?($0, $1) }) { check -> Bool in
+                timings.mark("waiting for workers")
                 summary.dossiers += 1
                 summary.bytesRead += check.bytesRead
                 summary.files += check.files.count
@@ -196,8 +224,8 @@ public final class Ingest {
                         return false
                     }
                     return true
-                } else {
-                    item = try self.prepareVersion(check, staging: staging, pendingByNumber: &pendingByNumber)
+                } else if let prepared = check.ingest {
+                    item = prepared
                     switch item.outcome.state {
                     case .archived: summary.archived += 1
                     case .superseded: summary.superseded += 1
@@ -219,12 +247,14 @@ public final class Ingest {
                 return true
             }
             try commit()
+            try timings.time("derived data (waiting)") { try derived.finish() }
             // Whatever is still staged belongs to no archived dossier (refused ones): drop it.
             staging.abandon()
             // A number used twice in the batch also marks its first holder; it was archived (the
             // second was refused), so this is reported, not undone.
             for d in late { summary.codes[d.code, default: 0] += 1 }
         } catch {
+            try? derived.finish()
             staging.abandon()
             throw error
         }
@@ -263,19 +293,19 @@ public final class Ingest {
         return nil
     }
 
-    /// Builds the manifest of a valid dossier and decides: new, same as archived, new version, or
-    /// conflict.
-    private func prepareVersion(_ check: DossierCheck, staging: any StagingArea,
-                                pendingByNumber: inout [String: (manifest: ObjectID, version: Int, manifestValue: Manifest)]) throws -> Pending {
+    /// Stores the XML, builds the manifest of a valid dossier and decides: new, same as archived,
+    /// new version, or conflict. Runs on the workers.
+    static func prepareVersion(_ check: DossierCheck, store: any ObjectStore, staging: any StagingArea, catalog: Catalog,
+                               ledger: Ledger, newVersion: Bool) throws -> Pending {
         let dossier = check.dossier!
         let xml = check.xmlBytes!
-        let xmlPut = try archive.store.put(bytes: xml, expected: nil, staging: staging)
+        let xmlID = try store.put(bytes: xml, expected: nil, staging: staging).id
         let components = check.files.map { f in
             ManifestComponent(id: f.component.id, role: f.component.role.rawValue, copyType: f.component.copyType,
                               name: f.component.name, file: f.component.file, object: f.digest, size: f.size,
                               mediaType: f.component.mediaType, pages: f.component.pages)
         }
-        let xmlFile = ManifestFile(object: xmlPut.id, size: UInt64(xml.count))
+        let xmlFile = ManifestFile(object: xmlID, size: UInt64(xml.count))
         let cache = check.files.map { f in
             Catalog.CacheRecord(path: f.path, device: f.identity.device, inode: f.identity.inode, size: f.identity.size,
                                 mtimeNs: f.identity.mtimeNs, ctimeNs: f.identity.ctimeNs, object: f.digest)
@@ -283,13 +313,11 @@ public final class Ingest {
         var outcome = IngestOutcome(path: check.source.xmlPath, number: dossier.number, state: .archived,
                                     diagnostics: check.diagnostics, bytesRead: check.bytesRead)
 
-        // What is archived under this number now (a version pending in this checkpoint counts).
+        // What is archived under this number now.
         var currentManifest: ObjectID?
         var currentVersion = 0
         var current: Manifest?
-        if let p = pendingByNumber[dossier.number] {
-            currentManifest = p.manifest; currentVersion = p.version; current = p.manifestValue
-        } else if let row = try catalog.current(number: dossier.number) {
+        if let row = try catalog.current(number: dossier.number) {
             currentManifest = row.manifest; currentVersion = row.version
             current = try ledger.manifest(row.manifest)
         }
@@ -300,7 +328,7 @@ public final class Ingest {
                 outcome.manifest = currentManifest
                 return Pending(outcome: outcome, version: nil, cache: cache, objects: [])
             }
-            guard options.newVersion else {
+            guard newVersion else {
                 outcome.state = .rejected
                 outcome.diagnostics.append(Diagnostic(.conflictingVersion, file: check.source.xmlPath, subject: dossier.number,
                     message: "dossier \(dossier.number) is already archived (version \(currentVersion)) with different content",
@@ -313,13 +341,76 @@ public final class Ingest {
         let manifest = Manifest(dossier: dossier.number, version: currentVersion + 1, supersedes: currentManifest,
                                 xml: xmlFile, components: components, textEncoding: check.convertedFrom)
         let bytes = try CanonicalJSON.encode(manifest)
-        let put = try archive.store.put(bytes: bytes, expected: nil, staging: staging)
+        let put = try store.put(bytes: bytes, expected: nil, staging: staging)
         outcome.state = currentManifest == nil ? .archived : .superseded
         outcome.version = manifest.version
         outcome.manifest = put.id
         outcome.supersedes = currentManifest
-        pendingByNumber[dossier.number] = (put.id, manifest.version, manifest)
         let version = CatalogVersion(manifestID: put.id, manifestSize: UInt64(bytes.count), manifest: manifest, dossier: dossier)
         return Pending(outcome: outcome, version: version, cache: cache, objects: manifest.objects + [put.id])
+    }
+}
+
+/// Where an ingest spends its time, printed to standard error when HOSO_TIMINGS is set.
+final class PhaseTimings {
+    let enabled: Bool
+    private var totals: [String: Double] = [:]
+    private var last = SystemFile.monotonic()
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func time<T>(_ phase: String, _ body: () throws -> T) rethrows -> T {
+        guard enabled else { return try body() }
+        let start = SystemFile.monotonic()
+        defer { totals[phase, default: 0] += SystemFile.monotonic() - start; last = SystemFile.monotonic() }
+        return try body()
+    }
+
+    /// Charges the time since the last phase ended to `phase`.
+    func mark(_ phase: String) {
+        guard enabled else { return }
+        let now = SystemFile.monotonic()
+        totals[phase, default: 0] += now - last
+        last = now
+    }
+
+    func report() {
+        guard enabled else { return }
+        for (k, v) in totals.sorted(by: { $0.value > $1.value }) {
+            FileHandle.standardError.write(Data(String(format: "%-22@ %8.2f s\n", k as NSString, v).utf8))
+        }
+    }
+}
+
+/// Applies committed entries to the catalog and the index on a serial queue of its own, so that
+/// the ingest goes on with the next checkpoint meanwhile. Keeps order; at most two entries wait.
+final class DerivedWriter: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "hoso.derived")
+    private let slots = DispatchSemaphore(value: 2)
+    private let catalog: Catalog
+    private let index: IndexWriter
+    private let failure = Mutex<(any Error)?>(nil)
+
+    init(catalog: Catalog, index: IndexWriter) { self.catalog = catalog; self.index = index }
+
+    func submit(entry: LedgerEntry, id: ObjectID, size: UInt64, versions: [CatalogVersion], cache: [Catalog.CacheRecord]) throws {
+        if let e = failure.withLock({ $0 }) { throw e }
+        slots.wait()
+        queue.async {
+            defer { self.slots.signal() }
+            guard self.failure.withLock({ $0 }) == nil else { return }
+            do {
+                try self.catalog.apply(entry: entry, id: id, entrySize: size, versions: versions)
+                try self.catalog.updateCache(cache)
+                try IndexSync.apply(versions, entry: id, sequence: entry.sequence, writer: self.index)
+            } catch {
+                self.failure.withLock { $0 = error }
+            }
+        }
+    }
+
+    /// Waits for everything submitted; throws the first failure.
+    func finish() throws {
+        queue.sync {}
+        if let e = failure.withLock({ $0 }) { throw e }
     }
 }

@@ -91,17 +91,17 @@ public final class Catalog: Sendable {
     }
 
     static func insert(_ db: Database, entry: LedgerEntry, id: ObjectID, entrySize: UInt64, versions: [CatalogVersion]) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO ledger_entries (sequence, id, previous, time, operator, source, dossier_count)
             VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [entry.sequence, id.prefixed, entry.previous?.prefixed, entry.time, entry.operator,
+            """).execute(arguments: [entry.sequence, id.prefixed, entry.previous?.prefixed, entry.time, entry.operator,
                              entry.source, entry.added.count])
         try insertObject(db, id, size: entrySize, kind: "ledger", sequence: entry.sequence)
         for v in versions {
             let d = v.dossier, m = v.manifest
             if let old = m.supersedes {
-                try db.execute(sql: "UPDATE dossiers SET is_current = 0, superseded_by = ? WHERE manifest = ?",
-                               arguments: [v.manifestID.prefixed, old.prefixed])
+                try db.cachedStatement(sql: "UPDATE dossiers SET is_current = 0, superseded_by = ? WHERE manifest = ?")
+                    .execute(arguments: [v.manifestID.prefixed, old.prefixed])
             }
             let canonical = { (s: String) in VietnameseText.canonical(s) }
             var args: [(any DatabaseValueConvertible)?] = []
@@ -116,7 +116,7 @@ public final class Catalog: Sendable {
             args += [d.returnedAt?.epochSeconds, d.returnedAt?.text, d.status.rawValue, d.timeliness.rawValue]
             args += [d.result.map { canonical($0.documentType) }, d.result?.number, d.retention.years, d.accessMode.rawValue, d.language]
             args += [d.keywords.map(canonical).joined(separator: "; "), d.pageCount, d.documentCount, d.digitization == nil ? 0 : 1]
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO dossiers (manifest, number, version, is_current, superseded_by, supersedes, ledger_sequence,
                     xml_object, local_code, archival_code, title, procedure_code, procedure_name, sector, level,
                     receiving_agency_code, receiving_agency_name, handling_agency_code, handling_agency_name,
@@ -126,12 +126,12 @@ public final class Catalog: Sendable {
                     access_mode, language, keywords, page_count, document_count, digitized)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
                         ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: StatementArguments(args.map { $0?.databaseValue ?? .null }))
+                """).execute(arguments: StatementArguments(args.map { $0?.databaseValue ?? .null }))
             for (i, c) in m.components.enumerated() {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO components (manifest, position, component_id, role, copy_type, name, file, object, size, media_type, pages)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [v.manifestID.prefixed, i, c.id, c.role, c.copyType, canonical(c.name), c.file,
+                    """).execute(arguments: [v.manifestID.prefixed, i, c.id, c.role, c.copyType, canonical(c.name), c.file,
                                      c.object.prefixed, Int64(c.size), c.mediaType, c.pages])
                 try insertObject(db, c.object, size: c.size, kind: "scan", sequence: entry.sequence)
             }
@@ -143,8 +143,8 @@ public final class Catalog: Sendable {
     }
 
     static func insertObject(_ db: Database, _ id: ObjectID, size: UInt64, kind: String, sequence: Int) throws {
-        try db.execute(sql: "INSERT OR IGNORE INTO objects (id, size, kind, first_sequence) VALUES (?, ?, ?, ?)",
-                       arguments: [id.prefixed, Int64(size), kind, sequence])
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO objects (id, size, kind, first_sequence) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [id.prefixed, Int64(size), kind, sequence])
     }
 
     // MARK: look-ups
@@ -152,7 +152,7 @@ public final class Catalog: Sendable {
     /// The current version of a dossier.
     public func current(number: String) throws -> VersionRow? {
         try db.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM dossiers WHERE number = ? AND is_current = 1", arguments: [number]).map(VersionRow.init)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM dossiers WHERE number = ? AND is_current = 1"), arguments: [number]).map(VersionRow.init)
         }
     }
 
@@ -166,13 +166,13 @@ public final class Catalog: Sendable {
     /// Versions whose original XML is the object `xml`.
     public func versions(xml: ObjectID) throws -> [VersionRow] {
         try db.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM dossiers WHERE xml_object = ?", arguments: [xml.prefixed]).map(VersionRow.init)
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM dossiers WHERE xml_object = ?"), arguments: [xml.prefixed]).map(VersionRow.init)
         }
     }
 
     public func components(manifest: ObjectID) throws -> [ComponentRow] {
         try db.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM components WHERE manifest = ? ORDER BY position", arguments: [manifest.prefixed]).map(ComponentRow.init)
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM components WHERE manifest = ? ORDER BY position"), arguments: [manifest.prefixed]).map(ComponentRow.init)
         }
     }
 
@@ -220,7 +220,7 @@ public final class Catalog: Sendable {
     /// The digest recorded for a source file whose identity on disk is unchanged.
     public func cachedDigest(path: String, device: UInt64, inode: UInt64, size: Int64, mtimeNs: Int64, ctimeNs: Int64) throws -> ObjectID? {
         try db.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM source_cache WHERE path = ?", arguments: [Data(path.utf8)]) else { return nil }
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM source_cache WHERE path = ?"), arguments: [Data(path.utf8)]) else { return nil }
             guard (row["device"] as Int64) == Int64(bitPattern: device), (row["inode"] as Int64) == Int64(bitPattern: inode),
                   (row["size"] as Int64) == size, (row["mtime_ns"] as Int64) == mtimeNs, (row["ctime_ns"] as Int64) == ctimeNs
             else { return nil }
@@ -240,8 +240,8 @@ public final class Catalog: Sendable {
         guard !records.isEmpty else { return }
         try db.write { db in
             for r in records {
-                try db.execute(sql: "INSERT OR REPLACE INTO source_cache (path, device, inode, size, mtime_ns, ctime_ns, object) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               arguments: [Data(r.path.utf8), Int64(bitPattern: r.device), Int64(bitPattern: r.inode), r.size, r.mtimeNs, r.ctimeNs, r.object.prefixed])
+                try db.cachedStatement(sql: "INSERT OR REPLACE INTO source_cache (path, device, inode, size, mtime_ns, ctime_ns, object) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                    .execute(arguments: [Data(r.path.utf8), Int64(bitPattern: r.device), Int64(bitPattern: r.inode), r.size, r.mtimeNs, r.ctimeNs, r.object.prefixed])
             }
         }
     }

@@ -61,7 +61,7 @@ struct ValidateCommand: ParsableCommand {
         if output.json { console.out("{\"format\":\"hoso-validate-report/1\",\"dossiers\":[") }
         for p in problems where !output.json { console.err(console.render(p)) }
 
-        let late = runner.run(sources, progress: { meter.update(items: $0, bytes: $1) }) { check in
+        let late = try runner.run(sources, progress: { meter.update(items: $0, bytes: $1) }) { check in
             files += check.files.count
             bytes += check.bytesRead
             for d in check.diagnostics {

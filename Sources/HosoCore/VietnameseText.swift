@@ -9,9 +9,13 @@ public enum VietnameseText {
         "\u{00D0}": "\u{0110}", "\u{0189}": "\u{0110}", "\u{00F0}": "\u{0111}", "\u{0256}": "\u{0111}",
     ]
 
-    /// NFC with Đ/đ homoglyphs mapped. ASCII text is returned as is.
+    /// NFC with Đ/đ homoglyphs mapped. Text already in that form (nearly all text: precomposed
+    /// Vietnamese) is recognised on its bytes and returned as it is; the rest goes through
+    /// Foundation's normalization.
     public static func canonical(_ s: String) -> String {
-        if s.utf8.allSatisfy({ $0 < 0x80 }) { return s }
+        var copy = s
+        let clean = copy.withUTF8 { isCanonical($0) }
+        if clean { return s }
         var mapped = s
         if s.unicodeScalars.contains(where: { homoglyphs[$0] != nil }) {
             var scalars = String.UnicodeScalarView()
@@ -19,5 +23,42 @@ public enum VietnameseText {
             mapped = String(scalars)
         }
         return mapped.precomposedStringWithCanonicalMapping
+    }
+
+    /// Whether UTF-8 text is surely canonical: no combining mark, no homoglyph, and nothing from
+    /// the scripts or blocks where NFC changes precomposed characters (conservative: anything
+    /// unusual answers false and goes to full normalization).
+    public static func isCanonical(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = u.count
+        var i = 0
+        while i < n {
+            let b = u[i]
+            if b < 0x80 { i &+= 1; continue }
+            if b < 0xE0 {
+                guard i + 1 < n else { return false }
+                let c = u[i + 1]
+                switch b {
+                case 0xCC, 0xCD: return false                        // U+0300–U+037F: combining marks, singletons
+                case 0xC3 where c == 0x90 || c == 0xB0: return false  // Ð ð
+                case 0xC6 where c == 0x89: return false               // Ɖ
+                case 0xC9 where c == 0x96: return false               // ɖ
+                case 0xCE where c == 0x87: return false               // U+0387
+                case 0xD2...0xDF: return false                        // Cyrillic supplement and beyond
+                default: break
+                }
+                i &+= 2
+            } else if b < 0xF0 {
+                guard i + 2 < n else { return false }
+                let c = u[i + 1]
+                // Latin Extended Additional (U+1E00–U+1EFF, Vietnamese precomposed letters) and
+                // ordinary punctuation (U+2010–U+206F) are safe; everything else is checked.
+                if b == 0xE1 && c >= 0xB8 && c <= 0xBB { i &+= 3; continue }
+                if b == 0xE2 && (c == 0x80 || c == 0x81) && !(c == 0x80 && u[i + 2] <= 0x81) { i &+= 3; continue }
+                return false
+            } else {
+                return false
+            }
+        }
+        return true
     }
 }

@@ -286,7 +286,8 @@ public final class LocalStagingArea: StagingArea {
         let fd = open(store.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw SystemError(errno: errno, operation: "open folder", path: store.root) }
         defer { close(fd) }
-        if choso_syncfs(fd) != 0 {
+        let hasSyncfs = choso_syncfs(fd) == 0
+        if !hasSyncfs {
             let e = errno
             guard e == ENOSYS else { throw SystemError(errno: e, operation: "syncfs", path: store.root) }
             for p in pending {
@@ -295,14 +296,19 @@ public final class LocalStagingArea: StagingArea {
                 try SystemFile.sync(f, path: p.temp)
             }
         }
-        // 2. Names, never replacing; 3. the names on stable storage.
+        // 2. Names, never replacing; 3. the names on stable storage (one more syncfs flushes every
+        // folder's new entries at once; without syncfs, each folder is fsynced).
         var folders = Set<String>()
         var stored = 0
         for p in pending {
             let final = store.path(of: p.result.id)
             if try store.renameNoReplace(p.temp, final) { unlink(p.temp) } else { folders.insert(SystemFile.parentFolder(final)); stored += 1 }
         }
-        for folder in folders.sorted() { try SystemFile.syncDirectory(folder) }
+        if hasSyncfs && !folders.isEmpty {
+            guard choso_syncfs(fd) == 0 else { throw SystemError(errno: errno, operation: "syncfs", path: store.root) }
+        } else {
+            for folder in folders.sorted() { try SystemFile.syncDirectory(folder) }
+        }
         // What was not asked for stays staged, for a later commit (or abandon).
         let done = Set(pending.map(\.result.id))
         state.withLock { s in
