@@ -83,9 +83,17 @@ public struct LedgerEntry: Codable, Sendable, Equatable {
     }
 }
 
-/// Canonical JSON: keys sorted, no insignificant white space, slashes unescaped, UTF-8.
+/// Canonical JSON: keys sorted, no insignificant white space, UTF-8 as is; in strings only `"`,
+/// `\` and control characters are escaped (controls as `\u00xx`); integers only. Manifests and
+/// ledger entries are written by hand in this form (fast, and the same bytes forever); anything
+/// else Encodable goes through JSONEncoder with sorted keys.
 public enum CanonicalJSON {
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        if let w = value as? any CanonicalJSONWritable {
+            var writer = JSONWriter()
+            w.write(to: &writer)
+            return writer.bytes
+        }
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array(try e.encode(value))
@@ -107,5 +115,122 @@ public enum CanonicalJSON {
         f.formatOptions = [.withInternetDateTime]
         f.timeZone = TimeZone(identifier: "UTC")
         return f.string(from: date)
+    }
+}
+
+/// A value that writes its own canonical JSON.
+public protocol CanonicalJSONWritable {
+    func write(to w: inout JSONWriter)
+}
+
+/// Writes canonical JSON: the caller gives keys in sorted order.
+public struct JSONWriter {
+    public var bytes: [UInt8] = []
+    var needsComma: [Bool] = []
+
+    public init() { bytes.reserveCapacity(1024) }
+
+    mutating func separator() {
+        if let last = needsComma.last {
+            if last { bytes.append(UInt8(ascii: ",")) }
+            needsComma[needsComma.count - 1] = true
+        }
+    }
+
+    public mutating func beginObject() { separator(); bytes.append(UInt8(ascii: "{")); needsComma.append(false) }
+    public mutating func endObject() { bytes.append(UInt8(ascii: "}")); needsComma.removeLast() }
+    public mutating func beginArray() { separator(); bytes.append(UInt8(ascii: "[")); needsComma.append(false) }
+    public mutating func endArray() { bytes.append(UInt8(ascii: "]")); needsComma.removeLast() }
+
+    public mutating func key(_ k: StaticString) {
+        separator()
+        bytes.append(UInt8(ascii: "\""))
+        k.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        needsComma[needsComma.count - 1] = false
+    }
+
+    public mutating func string(_ s: String) {
+        separator()
+        bytes.append(UInt8(ascii: "\""))
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
+            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
+            case 0..<0x20:
+                bytes += Array("\\u00".utf8)
+                bytes.append(hex[Int(b >> 4)]); bytes.append(hex[Int(b & 15)])
+            default: bytes.append(b)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    public mutating func int<I: BinaryInteger>(_ v: I) { separator(); bytes += Array(String(v).utf8) }
+    public mutating func null() { separator(); bytes += Array("null".utf8) }
+}
+
+extension ManifestFile: CanonicalJSONWritable {
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("object"); w.string(object.prefixed)
+        w.key("size"); w.int(size)
+        w.endObject()
+    }
+}
+
+extension ManifestComponent: CanonicalJSONWritable {
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("copyType"); w.string(copyType)
+        w.key("file"); w.string(file)
+        w.key("id"); w.string(id)
+        w.key("mediaType"); w.string(mediaType)
+        w.key("name"); w.string(name)
+        w.key("object"); w.string(object.prefixed)
+        w.key("pages"); w.int(pages)
+        w.key("role"); w.string(role)
+        w.key("size"); w.int(size)
+        w.endObject()
+    }
+}
+
+extension Manifest: CanonicalJSONWritable {
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("components"); w.beginArray(); for c in components { c.write(to: &w) }; w.endArray()
+        w.key("dossier"); w.string(dossier)
+        w.key("format"); w.string(format)
+        if let s = supersedes { w.key("supersedes"); w.string(s.prefixed) }
+        if let t = textEncoding { w.key("textEncoding"); w.string(t.rawValue) }
+        w.key("version"); w.int(version)
+        w.key("xml"); xml.write(to: &w)
+        w.endObject()
+    }
+}
+
+extension LedgerAddition: CanonicalJSONWritable {
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("dossier"); w.string(dossier)
+        w.key("manifest"); w.string(manifest.prefixed)
+        w.key("version"); w.int(version)
+        w.endObject()
+    }
+}
+
+extension LedgerEntry: CanonicalJSONWritable {
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("added"); w.beginArray(); for a in added { a.write(to: &w) }; w.endArray()
+        w.key("format"); w.string(format)
+        w.key("operator"); w.string(`operator`)
+        if let p = previous { w.key("previous"); w.string(p.prefixed) }
+        w.key("sequence"); w.int(sequence)
+        w.key("source"); w.string(source)
+        w.key("time"); w.string(time)
+        w.endObject()
     }
 }
