@@ -41,7 +41,7 @@ let package = Package(
                 dependencies: ["HosoCore", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
         .target(name: "HosoIndex",
-                dependencies: ["HosoCore"],
+                dependencies: ["HosoCore", "CHosoDeflate"],
                 swiftSettings: strict),
         .target(name: "HosoArchive",
                 dependencies: ["HosoCore", "HosoXML", "HosoStore", "HosoCatalog", "HosoIndex"],

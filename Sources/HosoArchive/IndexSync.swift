@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 public import HosoCatalog
 public import HosoCore
 public import HosoIndex
@@ -80,7 +81,9 @@ public enum IndexSync {
     }
 
     /// Recreates the index from the ledger and the store alone: the current version of every
-    /// dossier, in ledger order. Deterministic: the same ledger gives the same index.
+    /// dossier, in ledger order. Deterministic: the same ledger gives the same index. Streams:
+    /// the current manifests are found first, then read (with their XML) a thousand at a time on
+    /// all cores, while the segment builders index them.
     @discardableResult
     public static func rebuild(archive: Archive, progress: ((Int, Int) -> Void)? = nil) throws -> Int {
         let ledger = Ledger(archive: archive)
@@ -92,17 +95,66 @@ public enum IndexSync {
         let chain = try ledger.chain(to: head, after: nil)
         // The newest version of each number wins; documents keep the order of first archiving.
         var order: [String] = []
-        var latest: [String: IndexDocument] = [:]
-        for (i, (_, entry)) in chain.enumerated() {
-            for v in try CatalogSync.versions(of: entry, ledger: ledger) {
-                if latest[v.dossier.number] == nil { order.append(v.dossier.number) }
-                latest[v.dossier.number] = IndexDocument(dossier: v.dossier, manifest: v.manifestID)
+        var latest: [String: LedgerAddition] = [:]
+        for (_, entry) in chain {
+            for a in entry.added {
+                if latest[a.dossier] == nil { order.append(a.dossier) }
+                latest[a.dossier] = a
             }
-            progress?(i + 1, chain.count)
         }
-        try writer.rebuild(order.lazy.map { latest[$0]! }, ledgerHead: head.prefixed, ledgerSequence: chain.last?.entry.sequence ?? 0)
-        return order.count
+        let additions = order.map { latest[$0]! }
+        let docs = ChunkedDocuments(additions: additions, ledger: ledger, progress: progress)
+        try writer.rebuild(docs, ledgerHead: head.prefixed, ledgerSequence: chain.last?.entry.sequence ?? 0)
+        if let e = docs.failure.withLock({ $0 }) { throw e }
+        return additions.count
     }
+}
+
+/// Index documents of ledger additions, produced a chunk at a time in parallel.
+final class ChunkedDocuments: Sequence, @unchecked Sendable {
+    let additions: [LedgerAddition]
+    let ledger: Ledger
+    let progress: ((Int, Int) -> Void)?
+    let failure = Mutex<(any Error)?>(nil)
+    static let chunk = 1000
+
+    init(additions: [LedgerAddition], ledger: Ledger, progress: ((Int, Int) -> Void)?) {
+        self.additions = additions; self.ledger = ledger; self.progress = progress
+    }
+
+    struct Iterator: IteratorProtocol {
+        let owner: ChunkedDocuments
+        var start = 0
+        var buffer: [IndexDocument] = []
+        var index = 0
+        mutating func next() -> IndexDocument? {
+            while index >= buffer.count {
+                guard start < owner.additions.count, owner.failure.withLock({ $0 }) == nil else { return nil }
+                let slice = Array(owner.additions[start..<Swift.min(owner.additions.count, start + ChunkedDocuments.chunk)])
+                let ledger = owner.ledger
+                let results = Parallel.map(slice) { add -> Result<IndexDocument, any Error> in
+                    Result {
+                        let v = try CatalogSync.version(add, ledger: ledger)
+                        return IndexDocument(dossier: v.dossier, manifest: v.manifestID)
+                    }
+                }
+                buffer.removeAll(keepingCapacity: true)
+                for r in results {
+                    switch r {
+                    case .success(let d): buffer.append(d)
+                    case .failure(let e): owner.failure.withLock { $0 = $0 ?? e }
+                    }
+                }
+                index = 0
+                start += slice.count
+                owner.progress?(start, owner.additions.count)
+            }
+            defer { index += 1 }
+            return buffer[index]
+        }
+    }
+
+    func makeIterator() -> Iterator { Iterator(owner: self) }
 }
 
 extension Archive {

@@ -54,65 +54,107 @@ public struct Analyzer: Sendable {
         return out
     }
 
+    /// Longest key kept (bytes); longer runs are cut (they are never words anyone types).
+    static let maxKey = 120
+
     func tokenize(utf8 p: UnsafeBufferPointer<UInt8>, firstPosition: Int, _ body: (Token) -> Void) -> Int {
         let table = CharacterTable.shared
-        var exact = [UInt8](); exact.reserveCapacity(64)
-        var folded = [UInt8](); folded.reserveCapacity(64)
+        let exact = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Analyzer.maxKey + 8)
+        let folded = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Analyzer.maxKey + 8)
+        defer { exact.deallocate(); folded.deallocate() }
+        var e = 0, f = 0
         var position = firstPosition
         var i = 0
         let n = p.count
         var start = -1
         var tone: UInt8 = 0
-        func flush(_ end: Int) {
-            guard start >= 0 else { return }
-            exact.append(Analyzer.toneSeparator)
-            exact.append(0x30 &+ tone)
-            exact.withUnsafeBufferPointer { e in
-                folded.withUnsafeBufferPointer { f in
-                    body(Token(position: position, start: start, end: end, exact: e, folded: f, tone: tone))
+        let limit = Analyzer.maxKey
+        return table.flat.withUnsafeBufferPointer { flat in
+            table.bytes.withUnsafeBufferPointer { bytes in
+                table.ascii.withUnsafeBufferPointer { ascii in
+                    @inline(__always) func flush(_ end: Int) {
+                        guard start >= 0 else { return }
+                        exact[e] = Analyzer.toneSeparator
+                        exact[e &+ 1] = 0x30 &+ tone
+                        body(Token(position: position, start: start, end: end,
+                                   exact: UnsafeBufferPointer(rebasing: exact[0..<(e &+ 2)]),
+                                   folded: UnsafeBufferPointer(rebasing: folded[0..<f]), tone: tone))
+                        position &+= 1
+                        start = -1; tone = 0; e = 0; f = 0
+                    }
+                    @inline(__always) func appendExact(_ off: Int, _ len: Int) {
+                        var k = 0
+                        while k < len && e < limit { exact[e] = bytes[off &+ k]; e &+= 1; k &+= 1 }
+                    }
+                    @inline(__always) func appendFolded(_ off: Int, _ len: Int) {
+                        var k = 0
+                        while k < len && f < limit { folded[f] = bytes[off &+ k]; f &+= 1; k &+= 1 }
+                    }
+                    while i < n {
+                        let b0 = p[i]
+                        // ASCII fast path.
+                        if b0 < 0x80 {
+                            let lower = ascii[Int(b0)]
+                            if lower == 0 { flush(i) } else {
+                                if start < 0 { start = i }
+                                if e < limit { exact[e] = lower; e &+= 1 }
+                                if f < limit { folded[f] = lower; f &+= 1 }
+                            }
+                            i &+= 1
+                            continue
+                        }
+                        // Decode one scalar (the text is valid UTF-8: it comes from a Swift String).
+                        var scalar: UInt32
+                        var len: Int
+                        if b0 < 0xE0 { scalar = (UInt32(b0 & 0x1F) << 6) | UInt32(p[i &+ 1] & 0x3F); len = 2 }
+                        else if b0 < 0xF0 { scalar = (UInt32(b0 & 0x0F) << 12) | (UInt32(p[i &+ 1] & 0x3F) << 6) | UInt32(p[i &+ 2] & 0x3F); len = 3 }
+                        else { scalar = (UInt32(b0 & 0x07) << 18) | (UInt32(p[i &+ 1] & 0x3F) << 12) | (UInt32(p[i &+ 2] & 0x3F) << 6) | UInt32(p[i &+ 3] & 0x3F); len = 4 }
+                        let entry: FlatEntry
+                        if let slot = CharacterTable.slot(scalar) { entry = flat[slot] } else { entry = table.slowEntry(scalar) }
+                        switch entry.kind {
+                        case CharEntry.Kind.separator.rawValue:
+                            flush(i)
+                        case CharEntry.Kind.toneMark.rawValue:
+                            if start >= 0 { tone = entry.tone } // a mark with no letter before it is dropped
+                        case CharEntry.Kind.mark.rawValue:
+                            if start >= 0 {
+                                if entry.exactOffset == UInt32.max { appendSlow(scalar, &e, exact, limit) }
+                                else { appendExact(Int(entry.exactOffset), Int(entry.exactLength)) }
+                            }
+                        default:
+                            if start < 0 { start = i }
+                            if entry.exactOffset == UInt32.max {
+                                table.appendSlowLetter(scalar, exact, &e, folded, &f, limit)
+                            } else {
+                                appendExact(Int(entry.exactOffset), Int(entry.exactLength))
+                                appendFolded(Int(entry.foldedOffset), Int(entry.foldedLength))
+                            }
+                            if entry.tone != 0 { tone = entry.tone }
+                        }
+                        i &+= len
+                    }
+                    flush(n)
+                    return position
                 }
             }
-            position += 1
-            start = -1; tone = 0
-            exact.removeAll(keepingCapacity: true); folded.removeAll(keepingCapacity: true)
         }
-        while i < n {
-            let b0 = p[i]
-            // ASCII fast path.
-            if b0 < 0x80 {
-                let kind = table.ascii[Int(b0)]
-                if kind == 0 { flush(i) } else {
-                    if start < 0 { start = i }
-                    exact.append(kind); folded.append(kind)
-                }
-                i &+= 1
-                continue
-            }
-            // Decode one scalar (the text is valid UTF-8: it comes from a Swift String).
-            var scalar: UInt32
-            var len: Int
-            if b0 < 0xE0 { scalar = (UInt32(b0 & 0x1F) << 6) | UInt32(p[i &+ 1] & 0x3F); len = 2 }
-            else if b0 < 0xF0 { scalar = (UInt32(b0 & 0x0F) << 12) | (UInt32(p[i &+ 1] & 0x3F) << 6) | UInt32(p[i &+ 2] & 0x3F); len = 3 }
-            else { scalar = (UInt32(b0 & 0x07) << 18) | (UInt32(p[i &+ 1] & 0x3F) << 12) | (UInt32(p[i &+ 2] & 0x3F) << 6) | UInt32(p[i &+ 3] & 0x3F); len = 4 }
-            let entry = table.entry(scalar)
-            switch entry.kind {
-            case .separator:
-                flush(i)
-            case .toneMark:
-                if start >= 0 { tone = entry.tone } // a mark with no letter before it is dropped
-            case .mark:
-                if start >= 0 { exact.append(contentsOf: entry.exact) }
-            case .letter:
-                if start < 0 { start = i }
-                exact.append(contentsOf: entry.exact)
-                folded.append(contentsOf: entry.folded)
-                if entry.tone != 0 { tone = entry.tone }
-            }
-            i &+= len
-        }
-        flush(n)
-        return position
     }
+
+    @inline(never)
+    func appendSlow(_ scalar: UInt32, _ e: inout Int, _ exact: UnsafeMutableBufferPointer<UInt8>, _ limit: Int) {
+        for b in CharacterTable.compute(scalar).exact where e < limit { exact[e] = b; e += 1 }
+    }
+}
+
+/// A table entry without references: class, tone, and where its bytes are in the shared arena
+/// (offset UInt32.max: computed on the fly, for scalars outside the table).
+struct FlatEntry: Sendable {
+    var kind: UInt8
+    var tone: UInt8
+    var exactLength: UInt8
+    var foldedLength: UInt8
+    var exactOffset: UInt32
+    var foldedOffset: UInt32
 }
 
 /// Per-scalar analysis data: class, exact bytes (lowercase, tone removed), folded bytes, tone.
@@ -136,6 +178,30 @@ final class CharacterTable: Sendable {
 
     static let toneMarks: [UInt32: UInt8] = [0x0301: 1, 0x0300: 2, 0x0309: 3, 0x0303: 4, 0x0323: 5]
 
+    /// Flat entries for U+0000..<U+0250 then U+1E00..<U+1F00, and their bytes.
+    let flat: [FlatEntry]
+    let bytes: [UInt8]
+
+    /// The index into `flat` of a scalar, or nil when outside the table.
+    @inline(__always) static func slot(_ s: UInt32) -> Int? {
+        if s < 0x250 { return Int(s) }
+        if s >= 0x1E00 && s < 0x1F00 { return 0x250 + Int(s - 0x1E00) }
+        return nil
+    }
+
+    /// An entry for a scalar outside the table (its bytes are appended by `appendSlowLetter`).
+    func slowEntry(_ s: UInt32) -> FlatEntry {
+        let c = CharacterTable.compute(s)
+        return FlatEntry(kind: c.kind.rawValue, tone: c.tone, exactLength: 0, foldedLength: 0, exactOffset: UInt32.max, foldedOffset: UInt32.max)
+    }
+
+    func appendSlowLetter(_ s: UInt32, _ exact: UnsafeMutableBufferPointer<UInt8>, _ e: inout Int,
+                          _ folded: UnsafeMutableBufferPointer<UInt8>, _ f: inout Int, _ limit: Int) {
+        let c = CharacterTable.compute(s)
+        for b in c.exact where e < limit { exact[e] = b; e += 1 }
+        for b in c.folded where f < limit { folded[f] = b; f += 1 }
+    }
+
     private init() {
         var a = [UInt8](repeating: 0, count: 128)
         for b in 0..<128 {
@@ -152,6 +218,16 @@ final class CharacterTable: Sendable {
         ext.reserveCapacity(0x100)
         for s in 0x1E00..<0x1F00 { ext.append(CharacterTable.compute(UInt32(s))) }
         extended = ext
+        var flatEntries: [FlatEntry] = []
+        var arena: [UInt8] = []
+        for c in lowTable + ext {
+            let eo = UInt32(arena.count); arena += c.exact
+            let fo = UInt32(arena.count); arena += c.folded
+            flatEntries.append(FlatEntry(kind: c.kind.rawValue, tone: c.tone, exactLength: UInt8(c.exact.count),
+                                         foldedLength: UInt8(c.folded.count), exactOffset: eo, foldedOffset: fo))
+        }
+        flat = flatEntries
+        bytes = arena
     }
 
     @inline(__always)

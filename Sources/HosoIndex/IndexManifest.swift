@@ -99,7 +99,3 @@ public struct Deletions: Sendable {
     }
 }
 
-extension SegmentBuilder {
-    /// The terms of a builder holding one document (for deletion statistics).
-    func termsOfOnlyDocument() -> [[UInt8]] { Array(termKeys) }
-}

@@ -1,5 +1,6 @@
 import Foundation
-import HosoCore
+public import HosoCore
+import Synchronization
 
 /// A consistent view of the index: the segments and deletions one manifest names, opened once.
 /// Readers never block the writer and are never blocked by it: files are immutable, and a new
@@ -75,8 +76,8 @@ public final class IndexWriter {
     public private(set) var manifest: IndexManifest
     /// Merge when there are more segments than this.
     public var maxSegments = 8
-    /// Documents per segment when building in bulk (bounds memory).
-    public var bulkSegmentDocs = 200_000
+    /// Documents per segment when building in bulk (bounds memory: about 1 kB per document).
+    public var bulkSegmentDocs = 100_000
 
     public init(folder: String) throws {
         self.folder = folder
@@ -106,18 +107,60 @@ public final class IndexWriter {
     }
 
     /// Builds a new index from scratch with every document (a rebuild), then publishes it.
-    public func rebuild(_ docs: some Sequence<IndexDocument>, ledgerHead: String?, ledgerSequence: Int) throws {
+    ///
+    /// Documents are dealt round-robin to one builder per worker, each writing a segment every
+    /// `bulkSegmentDocs` documents: all cores work, memory stays bounded, and the same documents
+    /// always give the same files (deterministic dealing and names).
+    public func rebuild(_ docs: some Sequence<IndexDocument>, ledgerHead: String?, ledgerSequence: Int,
+                        workers: Int = Parallel.defaultWorkers) throws {
         var next = IndexManifest(generation: manifest.generation, ledgerHead: ledgerHead, ledgerSequence: ledgerSequence,
                                  segments: [], nextSegment: manifest.nextSegment)
-        var builder = SegmentBuilder()
-        for d in docs {
-            builder.add(d)
-            if builder.docCount >= bulkSegmentDocs {
-                next.segments.append(try writeSegment(builder, &next))
-                builder = SegmentBuilder()
+        let w = max(1, workers)
+        let base = next.nextSegment
+        let perSegment = bulkSegmentDocs
+        let folder = self.folder
+        let queues = (0..<w).map { _ in DocumentQueue(capacity: 256) }
+        let results = Mutex<[(Int, IndexManifest.SegmentEntry)]>([])
+        let failure = Mutex<(any Error)?>(nil)
+        let done = DispatchGroup()
+        for k in 0..<w {
+            done.enter()
+            let queue = queues[k]
+            let thread = Thread {
+                defer { done.leave() }
+                var builder = SegmentBuilder()
+                var produced = 0
+                func flush() {
+                    guard builder.docCount > 0 else { return }
+                    let number = base + k + w * produced
+                    let name = String(format: "seg-%06d.hix", number)
+                    do {
+                        let (bytes, crc) = try builder.write(to: folder + "/" + name)
+                        results.withLock { $0.append((number, IndexManifest.SegmentEntry(file: name, docs: builder.docCount, bytes: bytes, crc: crc, deletes: nil, deletedDocs: 0))) }
+                    } catch { failure.withLock { $0 = $0 ?? error } }
+                    produced += 1
+                    builder = SegmentBuilder()
+                }
+                while let d = queue.take() {
+                    builder.add(d)
+                    if builder.docCount >= perSegment { flush() }
+                }
+                flush()
             }
+            thread.stackSize = 8 << 20
+            thread.start()
         }
-        if builder.docCount > 0 { next.segments.append(try writeSegment(builder, &next)) }
+        var i = 0
+        for d in docs {
+            queues[i % w].put(d)
+            i += 1
+        }
+        for q in queues { q.close() }
+        done.wait()
+        if let e = failure.withLock({ $0 }) { throw e }
+        let segments = results.withLock { $0 }.sorted { $0.0 < $1.0 }
+        next.segments = segments.map(\.1)
+        next.nextSegment = (segments.last?.0 ?? base - 1) + 1
         try publish(next)
     }
 
@@ -165,10 +208,11 @@ public final class IndexWriter {
             let before = dels.count
             for n in numbers {
                 guard let ord = seg.ordinal(of: Term.keyword(.code, n)) else { continue }
+                let bytes = Array(n.utf8)
                 var c = seg.postings(ord)
                 while c.next() {
                     let doc = Int(c.doc)
-                    if !dels.isDeleted(doc) && seg.number(doc) == n { dels.delete(doc, in: seg) }
+                    if !dels.isDeleted(doc) && seg.hasNumber(doc, bytes) { dels.delete(doc, in: seg) }
                 }
             }
             if dels.count != before {
@@ -204,5 +248,40 @@ public final class IndexWriter {
         for (name, _) in (try? SystemFile.listDirectory(folder)) ?? [] where !keep.contains(name) {
             if name.hasPrefix("seg-") || name.hasPrefix(".tmp-") { try? SystemFile.remove(folder + "/" + name) }
         }
+    }
+}
+
+/// A bounded queue of documents from the producer to one builder thread.
+final class DocumentQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [IndexDocument] = []
+    private var head = 0
+    private var closed = false
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func put(_ d: IndexDocument) {
+        condition.lock()
+        while items.count - head >= capacity { condition.wait() }
+        items.append(d)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func close() {
+        condition.lock(); closed = true; condition.broadcast(); condition.unlock()
+    }
+
+    func take() -> IndexDocument? {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == items.count && !closed { condition.wait() }
+        guard head < items.count else { return nil }
+        let d = items[head]
+        head += 1
+        if head > 1024 && head * 2 > items.count { items.removeFirst(head); head = 0 }
+        condition.broadcast()
+        return d
     }
 }

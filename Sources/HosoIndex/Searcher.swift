@@ -187,7 +187,7 @@ struct TopK {
             if a.points != b.points { return a.points > b.points }
             if a.bm25 != b.bm25 { return a.bm25 > b.bm25 }
         }
-        return segments[a.segment].number(a.doc) < segments[b.segment].number(b.doc)
+        return Segment.compareNumbers(segments[a.segment], a.doc, segments[b.segment], b.doc) < 0
     }
 
     mutating func offer(points: Double, bm25: Double, segment: Int, doc: Int) {

@@ -1,7 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import HosoCore
+internal import CHosoDeflate
 
 /// Why an index file cannot be used.
 public struct IndexFileError: Error, CustomStringConvertible, Sendable {
@@ -23,7 +25,7 @@ public final class Segment: @unchecked Sendable {
     public let storedCRC: UInt32
 
     // Section starts, cached.
-    let termOffsets: Int, termBytes: Int, termInfos: Int, norms: Int, columns: Int, ordinals: Int, docOffsets: Int
+    let termOffsets: Int, termBytes: Int, termInfos: Int, norms: Int, columns: Int, ordinals: Int, docBlocks: Int
 
     public init(path: String) throws {
         self.path = path
@@ -70,10 +72,11 @@ public final class Segment: @unchecked Sendable {
         norms = secs[SegmentFormat.Section.norms.rawValue].0
         columns = secs[SegmentFormat.Section.columns.rawValue].0
         ordinals = secs[SegmentFormat.Section.ordinals.rawValue].0
-        docOffsets = secs[SegmentFormat.Section.docOffsets.rawValue].0
+        docBlocks = secs[SegmentFormat.Section.docOffsets.rawValue].0
         guard secs[SegmentFormat.Section.termOffsets.rawValue].1 == (termCount + 1) * 4,
               secs[SegmentFormat.Section.termInfos.rawValue].1 == termCount * SegmentFormat.termInfoSize,
-              secs[SegmentFormat.Section.docOffsets.rawValue].1 == (docCount + 1) * 8 else { throw fail("section sizes disagree with the header") }
+              secs[SegmentFormat.Section.docOffsets.rawValue].1 == (docCount + SegmentFormat.docsPerBlock - 1) / SegmentFormat.docsPerBlock * 16
+        else { throw fail("section sizes disagree with the header") }
     }
 
     deinit { munmap(UnsafeMutableRawPointer(mutating: base), size) }
@@ -188,16 +191,81 @@ public final class Segment: @unchecked Sendable {
         return (p, a)
     }()
 
-    /// The stored document `doc`.
-    public func document(_ doc: Int) -> IndexDocument {
-        var r = ByteReader(base, count: size, offset: Int(reader.u64(at: docOffsets + 8 * doc)))
-        return StoredDocument.read(&r)
+    /// The UTF-8 bytes of document `doc`'s dossier number, inside the mapped file.
+    @inline(__always) public func numberBytes(_ doc: Int) -> UnsafeRawBufferPointer {
+        let ends = ordinalColumns + 8 * docCount
+        let r = reader
+        let a = Int(r.u32(at: ends + 4 * doc)), b = Int(r.u32(at: ends + 4 * doc + 4))
+        return UnsafeRawBufferPointer(start: base + ends + 4 * (docCount + 1) + a, count: b - a)
     }
 
-    /// The dossier number of document `doc` (read without decoding the rest).
-    public func number(_ doc: Int) -> String {
-        var r = ByteReader(base, count: size, offset: Int(reader.u64(at: docOffsets + 8 * doc)))
-        return r.string()
+    /// Orders two documents' dossier numbers as bytes (UTF-8 order is code point order).
+    @inline(__always) public static func compareNumbers(_ a: Segment, _ x: Int, _ b: Segment, _ y: Int) -> Int32 {
+        let p = a.numberBytes(x), q = b.numberBytes(y)
+        let m = min(p.count, q.count)
+        let c = m == 0 ? 0 : memcmp(p.baseAddress!, q.baseAddress!, m)
+        if c != 0 { return c }
+        return p.count == q.count ? 0 : (p.count < q.count ? -1 : 1)
+    }
+
+    /// Whether document `doc`'s dossier number is `number`.
+    public func hasNumber(_ doc: Int, _ number: [UInt8]) -> Bool {
+        let p = numberBytes(doc)
+        return p.count == number.count && number.withUnsafeBytes { p.count == 0 || memcmp(p.baseAddress!, $0.baseAddress!, p.count) == 0 }
+    }
+
+    /// The decompressed block `b` of stored documents.
+    func block(_ b: Int) -> [UInt8]? {
+        let r = reader
+        let at = docBlocks + 16 * b
+        let offset = Int(r.u64(at: at)), clen = Int(r.u32(at: at + 8)), rlen = Int(r.u32(at: at + 12))
+        return blockCache.decompress(base + offset, clen, rlen)
+    }
+
+    private let blockCache = BlockDecompressor()
+
+    /// The stored document `doc`. A block that does not decompress (a damaged file: `hoso verify`
+    /// reports it) yields a placeholder that names the dossier and says what to do.
+    public func document(_ doc: Int) -> IndexDocument {
+        let per = SegmentFormat.docsPerBlock
+        guard let raw = block(doc / per) else {
+            return IndexDocument(number: number(doc), manifest: "", text: [:], keywords: [:], receivedDay: receivedDay(doc),
+                                 dueDay: dueDay(doc), completedDay: completedDay(doc), status: "", timeliness: "",
+                                 procedureCode: "", procedureName: "", agencyCode: "", agencyName: "",
+                                 title: "(damaged index entry: run 'hoso index rebuild')", applicant: "", receivedText: "",
+                                 dueText: "", completedText: "")
+        }
+        return raw.withUnsafeBytes { b -> IndexDocument in
+            let i = doc % per
+            let start = 4 * per + Int(b.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+            var r = ByteReader(b.baseAddress!, count: b.count, offset: start)
+            return StoredDocument.read(&r)
+        }
+    }
+
+    /// The dossier number of document `doc`.
+    public func number(_ doc: Int) -> String { String(decoding: numberBytes(doc), as: UTF8.self) }
+}
+
+/// Decompresses stored-document blocks, keeping the last one (results often share a block).
+final class BlockDecompressor: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lastPointer: UnsafeRawPointer?
+    private var last: [UInt8] = []
+    private let d = libdeflate_alloc_decompressor()!
+
+    deinit { libdeflate_free_decompressor(d) }
+
+    func decompress(_ p: UnsafeRawPointer, _ clen: Int, _ rlen: Int) -> [UInt8]? {
+        lock.lock(); defer { lock.unlock() }
+        if lastPointer == p { return last }
+        var out = [UInt8](repeating: 0, count: rlen)
+        var actual = 0
+        let rc = out.withUnsafeMutableBytes { o in libdeflate_deflate_decompress(d, p, clen, o.baseAddress, rlen, &actual) }
+        guard rc == LIBDEFLATE_SUCCESS, actual == rlen, rlen >= 4 * SegmentFormat.docsPerBlock else { return nil }
+        lastPointer = p
+        last = out
+        return out
     }
 }
 

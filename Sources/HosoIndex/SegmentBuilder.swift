@@ -1,81 +1,216 @@
+import Glibc
 import HosoCore
+internal import CHosoDeflate
 
 /// Builds one segment in memory from documents, then writes it as an immutable file.
+///
+/// Terms live in an open-addressing table over one byte arena (no allocation per token), and
+/// postings in one pool of 32-word chunks linked per term (no array per term): the hot loop
+/// touches flat memory only. Stored documents are serialized as they are added.
 public final class SegmentBuilder {
-    struct PostingList {
-        var docs: [UInt32] = []
-        var freqs: [UInt32] = []
-        var positions: [UInt32] = []
+    static let chunk = 32
+
+    /// Everything the hot loop touches, in a struct: mutated through a local copy swapped in and
+    /// out of the builder, so that accesses are checked at compile time, not at run time.
+    struct Postings {
+        // Terms.
+        var arena: [UInt8] = []
+        var termOffset: [UInt32] = []
+        var termLength: [UInt16] = []
+        var termHash: [UInt64] = []
+        var slots: [Int32] = []
+        // Postings: per term, chunks of the pool holding doc, freq, then positions (text terms).
+        var pool: [UInt32] = []
+        var nextChunk: [Int32] = []
+        var head: [Int32] = []
+        var tail: [Int32] = []
+        var tailUsed: [Int32] = []
+        var lastDoc: [Int32] = []
+        var docFreq: [Int32] = []
+        var freqSlot: [Int32] = []
+
+        var termCount: Int { termOffset.count }
+
+        /// The ordinal of the term in `key` (first n bytes), adding it if new.
+        @inline(__always)
+        mutating func ordinal(_ key: UnsafePointer<UInt8>, _ n: Int) -> Int {
+            if slots.isEmpty { slots = Array(repeating: -1, count: 1 << 12) }
+            let h = SegmentBuilder.hash(key, n)
+            let mask = slots.count - 1
+            var i = Int(truncatingIfNeeded: h) & mask
+            while true {
+                let t = Int(slots[i])
+                if t < 0 { break }
+                if termHash[t] == h && Int(termLength[t]) == n {
+                    let same = arena.withUnsafeBufferPointer { a in memcmp(a.baseAddress! + Int(termOffset[t]), key, n) == 0 }
+                    if same { return t }
+                }
+                i = (i &+ 1) & mask
+            }
+            let t = termOffset.count
+            termOffset.append(UInt32(arena.count))
+            termLength.append(UInt16(n))
+            termHash.append(h)
+            arena.append(contentsOf: UnsafeBufferPointer(start: key, count: n))
+            slots[i] = Int32(t)
+            head.append(-1); tail.append(-1); tailUsed.append(Int32(SegmentBuilder.chunk)); lastDoc.append(-1)
+            docFreq.append(0); freqSlot.append(0)
+            if termOffset.count * 10 > slots.count * 6 { grow() }
+            return t
+        }
+
+        mutating func grow() {
+            var bigger = [Int32](repeating: -1, count: slots.count * 2)
+            let mask = bigger.count - 1
+            for t in 0..<termOffset.count {
+                var i = Int(truncatingIfNeeded: termHash[t]) & mask
+                while bigger[i] >= 0 { i = (i &+ 1) & mask }
+                bigger[i] = Int32(t)
+            }
+            slots = bigger
+        }
+
+        @inline(__always)
+        mutating func append(_ t: Int, _ value: UInt32) -> Int {
+            if tailUsed[t] == Int32(SegmentBuilder.chunk) {
+                let c = Int32(nextChunk.count)
+                nextChunk.append(-1)
+                pool.append(contentsOf: repeatElement(0, count: SegmentBuilder.chunk))
+                if tail[t] >= 0 { nextChunk[Int(tail[t])] = c } else { head[t] = c }
+                tail[t] = c
+                tailUsed[t] = 0
+            }
+            let at = Int(tail[t]) * SegmentBuilder.chunk + Int(tailUsed[t])
+            pool[at] = value
+            tailUsed[t] &+= 1
+            return at
+        }
+
+        @inline(__always)
+        mutating func occur(_ key: UnsafePointer<UInt8>, _ n: Int, doc: Int32, position: UInt32?) {
+            let t = ordinal(key, n)
+            if lastDoc[t] != doc {
+                _ = append(t, UInt32(doc))
+                freqSlot[t] = Int32(append(t, 0))
+                lastDoc[t] = doc
+                docFreq[t] &+= 1
+            }
+            pool[Int(freqSlot[t])] &+= 1
+            if let position { _ = append(t, position) }
+        }
+
+        /// Indexes the text and keywords of document `doc`; returns the text fields' lengths.
+        mutating func add(_ d: IndexDocument, doc: Int32, analyzer: Analyzer, key: UnsafeMutablePointer<UInt8>) -> [UInt16] {
+            var lengths: [UInt16] = []
+            lengths.reserveCapacity(Field.textFields.count)
+            for field in Field.textFields {
+                var position = 0
+                let values = d.text[field] ?? []
+                for value in values {
+                    position = analyzer.tokenize(canonical: value, firstPosition: position) { t in
+                        let pos = UInt32(t.position)
+                        key[0] = field.rawValue; key[1] = KeyKind.exact.rawValue
+                        (key + 2).update(from: t.exact.baseAddress!, count: t.exact.count)
+                        occur(key, t.exact.count + 2, doc: doc, position: pos)
+                        key[1] = KeyKind.folded.rawValue
+                        if t.folded.count > 0 { (key + 2).update(from: t.folded.baseAddress!, count: t.folded.count) }
+                        occur(key, t.folded.count + 2, doc: doc, position: pos)
+                    }
+                    position += SegmentFormat.valueGap
+                }
+                let length = values.isEmpty ? 0 : max(0, position - SegmentFormat.valueGap * values.count)
+                lengths.append(UInt16(min(length, Int(UInt16.max))))
+            }
+            for field in Field.allCases where !field.isText {
+                guard let values = d.keywords[field] else { continue }
+                var seen: [String] = []
+                for v in values where !v.isEmpty && !seen.contains(v) {
+                    seen.append(v)
+                    let term = Term.keyword(field, v)
+                    let n = Swift.min(term.count, 250)
+                    for i in 0..<n { key[i] = term[i] }
+                    occur(key, n, doc: doc, position: nil)
+                }
+            }
+            return lengths
+        }
     }
 
-    private var termIndex: [[UInt8]: Int32] = [:]
-    private var lists: [PostingList] = []
-    private var scratch: [UInt8] = []
-    private(set) var documents: [IndexDocument] = []
+    private var postings = Postings()
+    // Documents.
+    private var store = ByteWriter()
+    private var docOffsets: [UInt64] = []
+    private var receivedDays: [Int32] = [], dueDays: [Int32] = [], completedDays: [Int32] = []
+    private var years: [UInt16] = [], statuses: [UInt8] = [], timeliness: [UInt8] = []
+    private var procedureCodes: [String] = [], agencyCodes: [String] = []
+    private var numberBytes = ByteWriter()
+    private var numberEnds: [UInt32] = []
+    private var procedureNames: [String: String] = [:], agencyNames: [String: String] = [:]
     private var norms: [[UInt16]] = Array(repeating: [], count: Field.textFields.count)
     private let analyzer = Analyzer()
+    private let key = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
 
-    public init() { scratch.reserveCapacity(256) }
+    public init() {}
+    deinit { key.deallocate() }
 
-    public var docCount: Int { documents.count }
-
-    /// Every term added so far.
-    var termKeys: Dictionary<[UInt8], Int32>.Keys { termIndex.keys }
+    public var docCount: Int { docOffsets.count }
 
     /// A rough figure of the memory held, to decide when to write a segment out.
-    public private(set) var approximateBytes = 0
+    public var approximateBytes: Int { postings.pool.count * 4 + postings.arena.count + postings.termCount * 48 + store.count }
+
+    /// Every term added so far.
+    func termsOfOnlyDocument() -> [[UInt8]] {
+        (0..<postings.termCount).map { t in
+            Array(postings.arena[Int(postings.termOffset[t])..<(Int(postings.termOffset[t]) + Int(postings.termLength[t]))])
+        }
+    }
 
     @inline(__always)
-    private func occur(doc: UInt32, position: UInt32?) {
-        let ordinal: Int32
-        if let o = termIndex[scratch] {
-            ordinal = o
-        } else {
-            ordinal = Int32(lists.count)
-            termIndex[scratch] = ordinal
-            lists.append(PostingList())
-            approximateBytes += scratch.count + 96
+    static func hash(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(n)
+        var i = 0
+        while i + 8 <= n {
+            let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+            h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 32
+            i &+= 8
         }
-        let i = Int(ordinal)
-        if lists[i].docs.last == doc {
-            lists[i].freqs[lists[i].freqs.count - 1] += 1
-        } else {
-            lists[i].docs.append(doc)
-            lists[i].freqs.append(1)
-            approximateBytes += 8
-        }
-        if let position { lists[i].positions.append(position); approximateBytes += 4 }
+        var tailWord: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < n { tailWord |= UInt64(p[i]) << shift; shift &+= 8; i &+= 1 }
+        h = (h ^ tailWord) &* 0xC4CE_B9FE_1A85_EC53
+        h ^= h >> 29
+        return h
     }
 
     /// Adds a document; its id in the segment is the number of documents added before it.
     public func add(_ d: IndexDocument) {
-        let doc = UInt32(documents.count)
-        for field in Field.textFields {
-            var position = 0
-            for value in d.text[field] ?? [] {
-                position = analyzer.tokenize(canonical: value, firstPosition: position) { t in
-                    scratch.removeAll(keepingCapacity: true)
-                    scratch.append(field.rawValue); scratch.append(KeyKind.exact.rawValue)
-                    scratch.append(contentsOf: t.exact)
-                    occur(doc: doc, position: UInt32(t.position))
-                    scratch.removeAll(keepingCapacity: true)
-                    scratch.append(field.rawValue); scratch.append(KeyKind.folded.rawValue)
-                    scratch.append(contentsOf: t.folded)
-                    occur(doc: doc, position: UInt32(t.position))
-                }
-                position += SegmentFormat.valueGap
-            }
-            let length = (d.text[field] ?? []).isEmpty ? 0 : max(0, position - SegmentFormat.valueGap * ((d.text[field] ?? []).count))
-            norms[field.textIndex].append(UInt16(min(length, Int(UInt16.max))))
+        let doc = Int32(docOffsets.count)
+        var local = Postings()
+        swap(&local, &postings)
+        let lengths = local.add(d, doc: doc, analyzer: analyzer, key: key)
+        swap(&local, &postings)
+        for (f, l) in lengths.enumerated() { norms[f].append(l) }
+        docOffsets.append(UInt64(store.count))
+        StoredDocument.write(d, into: &store)
+        receivedDays.append(d.receivedDay); dueDays.append(d.dueDay); completedDays.append(d.completedDay)
+        years.append(UInt16(clamping: d.year)); statuses.append(StatusCode.status(d.status)); timeliness.append(StatusCode.timeliness(d.timeliness))
+        procedureCodes.append(d.procedureCode); agencyCodes.append(d.agencyCode)
+        numberBytes.append(Array(d.number.utf8))
+        numberEnds.append(UInt32(numberBytes.count))
+        procedureNames[d.procedureCode] = d.procedureName; agencyNames[d.agencyCode] = d.agencyName
+    }
+
+    /// The pool words of term `t`, in order: (doc, freq, positions…) per document.
+    private func postingValues(_ t: Int, into values: inout [UInt32]) {
+        values.removeAll(keepingCapacity: true)
+        let p = postings
+        var c = Int(p.head[t])
+        while c >= 0 {
+            let used = c == Int(p.tail[t]) ? Int(p.tailUsed[t]) : SegmentBuilder.chunk
+            values.append(contentsOf: p.pool[(c * SegmentBuilder.chunk)..<(c * SegmentBuilder.chunk + used)])
+            c = Int(p.nextChunk[c])
         }
-        for (field, values) in d.keywords.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            for v in Set(values) where !v.isEmpty {
-                scratch = Term.keyword(field, v)
-                occur(doc: doc, position: nil)
-            }
-        }
-        documents.append(d)
-        approximateBytes += 512
     }
 
     /// Writes the segment to `path` (through a temp file, fsynced, renamed).
@@ -85,24 +220,32 @@ public final class SegmentBuilder {
         // Header.
         w.append(SegmentFormat.magic)
         w.u32(SegmentFormat.version)
-        w.u32(UInt32(documents.count))
-        w.u32(UInt32(termIndex.count))
+        w.u32(UInt32(docCount))
+        w.u32(UInt32(postings.termCount))
         w.u32(UInt32(Field.textFields.count))
         w.u64(0)
         var sections: [(Int, Int)] = []
         func begin() -> Int { w.align(8); return w.count }
         func end(_ start: Int) { sections.append((start, w.count - start)) }
 
-        let sorted = termIndex.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        let p = postings
+        let (arena, termOffset, termLength, docFreq) = (p.arena, p.termOffset, p.termLength, p.docFreq)
+        let sorted: [Int] = arena.withUnsafeBufferPointer { a in
+            (0..<termOffset.count).sorted { x, y in
+                let lx = Int(termLength[x]), ly = Int(termLength[y])
+                let c = memcmp(a.baseAddress! + Int(termOffset[x]), a.baseAddress! + Int(termOffset[y]), min(lx, ly))
+                return c != 0 ? c < 0 : lx < ly
+            }
+        }
 
         // 0, 1: term offsets and bytes.
         var s = begin()
         var offset: UInt32 = 0
-        for (key, _) in sorted { w.u32(offset); offset += UInt32(key.count) }
+        for t in sorted { w.u32(offset); offset += UInt32(termLength[t]) }
         w.u32(offset)
         end(s)
         s = begin()
-        for (key, _) in sorted { w.append(key) }
+        for t in sorted { w.append(Array(arena[Int(termOffset[t])..<(Int(termOffset[t]) + Int(termLength[t]))])) }
         end(s)
 
         // 3, 4, 5 are written into their own buffers first, then placed; infos need their offsets.
@@ -111,34 +254,40 @@ public final class SegmentBuilder {
         var skips = ByteWriter()
         var infos: [(docFreq: UInt32, blocks: UInt32, postings: Int, positions: Int, skips: Int)] = []
         infos.reserveCapacity(sorted.count)
-        for (_, ordinal) in sorted {
-            let list = lists[Int(ordinal)]
-            let n = list.docs.count
+        var values: [UInt32] = []
+        var docs: [UInt32] = []
+        for t in sorted {
+            let hasPositions = arena[Int(termOffset[t])] < 16    // text fields; keywords have none
+            let n = Int(docFreq[t])
             let blocks = (n + SegmentFormat.blockSize - 1) / SegmentFormat.blockSize
             let pStart = postings.count, qStart = positions.count, kStart = skips.count
+            postingValues(t, into: &values)
+            // Skip entries need each block's last document: find the documents first.
+            docs.removeAll(keepingCapacity: true)
+            var i = 0
+            while i < values.count {
+                docs.append(values[i])
+                i += 2 + (hasPositions ? Int(values[i + 1]) : 0)
+            }
             var previous: UInt32 = 0
-            var posIndex = 0
-            for b in 0..<blocks {
-                let lo = b * SegmentFormat.blockSize, hi = min(n, lo + SegmentFormat.blockSize)
-                if blocks > 1 {
-                    skips.u32(list.docs[hi - 1])
+            i = 0
+            for k in 0..<n {
+                if k % SegmentFormat.blockSize == 0 && blocks > 1 {
+                    skips.u32(docs[min(n, k + SegmentFormat.blockSize) - 1])
                     skips.u32(UInt32(postings.count - pStart))
                     skips.u32(UInt32(positions.count - qStart))
                 }
-                for k in lo..<hi {
-                    postings.varint(list.docs[k] - previous)
-                    postings.varint(list.freqs[k])
-                    previous = list.docs[k]
-                    if !list.positions.isEmpty {
-                        var last: UInt32 = 0
-                        for _ in 0..<Int(list.freqs[k]) {
-                            let p = list.positions[posIndex]; posIndex += 1
-                            positions.varint(p - last); last = p
-                        }
-                    }
+                let doc = values[i], freq = values[i + 1]
+                i += 2
+                postings.varint(doc - previous)
+                postings.varint(freq)
+                previous = doc
+                if hasPositions {
+                    var lastPos: UInt32 = 0
+                    for _ in 0..<Int(freq) { let p = values[i]; i += 1; positions.varint(p - lastPos); lastPos = p }
                 }
             }
-            infos.append((UInt32(n), UInt32(blocks), pStart, list.positions.isEmpty ? -1 : qStart, blocks > 1 ? kStart : -1))
+            infos.append((UInt32(n), UInt32(blocks), pStart, hasPositions ? qStart : -1, blocks > 1 ? kStart : -1))
         }
 
         // 2: term infos, with absolute offsets computed from where 3, 4, 5 will land.
@@ -169,43 +318,55 @@ public final class SegmentBuilder {
         end(s)
 
         // 7, 8: columns and ordinals.
-        let procedures = Array(Set(documents.map(\.procedureCode))).sorted()
-        let agencies = Array(Set(documents.map(\.agencyCode))).sorted()
+        let procedures = Array(Set(procedureCodes)).sorted()
+        let agencies = Array(Set(agencyCodes)).sorted()
         let procOrd = Dictionary(uniqueKeysWithValues: procedures.enumerated().map { ($1, UInt32($0)) })
         let agencyOrd = Dictionary(uniqueKeysWithValues: agencies.enumerated().map { ($1, UInt32($0)) })
         s = begin()
-        for d in documents { w.i32(d.receivedDay) }
-        for d in documents { w.i32(d.dueDay) }
-        for d in documents { w.i32(d.completedDay) }
-        for d in documents { w.u16(UInt16(clamping: d.year)) }
-        for d in documents { w.u8(StatusCode.status(d.status)) }
-        for d in documents { w.u8(StatusCode.timeliness(d.timeliness)) }
+        for v in receivedDays { w.i32(v) }
+        for v in dueDays { w.i32(v) }
+        for v in completedDays { w.i32(v) }
+        for v in years { w.u16(v) }
+        for v in statuses { w.u8(v) }
+        for v in timeliness { w.u8(v) }
         w.align(4)
-        for d in documents { w.u32(procOrd[d.procedureCode]!) }
-        for d in documents { w.u32(agencyOrd[d.agencyCode]!) }
+        for c in procedureCodes { w.u32(procOrd[c]!) }
+        for c in agencyCodes { w.u32(agencyOrd[c]!) }
+        w.u32(0)
+        for e in numberEnds { w.u32(e) }
+        w.append(numberBytes.bytes)
         end(s)
         s = begin()
-        var procNames: [String: String] = [:], agencyNames: [String: String] = [:]
-        for d in documents { procNames[d.procedureCode] = d.procedureName; agencyNames[d.agencyCode] = d.agencyName }
+        let procNames = procedureNames
         w.u32(UInt32(procedures.count))
         for p in procedures { w.string(p); w.string(procNames[p] ?? "") }
         w.u32(UInt32(agencies.count))
         for a in agencies { w.string(a); w.string(agencyNames[a] ?? "") }
         end(s)
 
-        // 9, 10: stored documents.
-        var store = ByteWriter(capacity: documents.count * 400)
-        var docOffsets: [UInt64] = []
-        for d in documents {
-            docOffsets.append(UInt64(store.count))
-            StoredDocument.write(d, into: &store)
+        // 9, 10: stored documents, compressed in blocks.
+        var ends = docOffsets
+        ends.append(UInt64(store.count))
+        let per = SegmentFormat.docsPerBlock
+        let blockCount = (docCount + per - 1) / per
+        var compressed = ByteWriter(capacity: store.count / 2)
+        var table: [(UInt64, UInt32, UInt32)] = []
+        let compressor = DocCompressor()
+        var raw = ByteWriter()
+        for b in 0..<blockCount {
+            let lo = b * per, hi = min(docCount, lo + per)
+            raw.bytes.removeAll(keepingCapacity: true)
+            for d in 0..<per { raw.u32(d < hi - lo ? UInt32(ends[lo + d] - ends[lo]) : UInt32(ends[hi] - ends[lo])) }
+            raw.append(Array(store.bytes[Int(ends[lo])..<Int(ends[hi])]))
+            let block = compressor.compress(raw.bytes)
+            table.append((UInt64(compressed.count), UInt32(block.count), UInt32(raw.count)))
+            compressed.append(block)
         }
-        docOffsets.append(UInt64(store.count))
         s = begin()
-        let docsBase = aligned(s + docOffsets.count * 8)
-        for o in docOffsets { w.u64(UInt64(docsBase) + o) }
+        let docsBase = aligned(s + blockCount * 16)
+        for (o, c, r) in table { w.u64(UInt64(docsBase) + o); w.u32(c); w.u32(r) }
         end(s)
-        s = begin(); precondition(s == docsBase); w.append(store.bytes); end(s)
+        s = begin(); precondition(s == docsBase); w.append(compressed.bytes); end(s)
 
         // Footer.
         w.align(8)
@@ -253,5 +414,19 @@ enum StoredDocument {
                              completedDay: cd, status: status, timeliness: timeliness, procedureCode: pCode, procedureName: pName,
                              agencyCode: aCode, agencyName: aName, title: title, applicant: applicant, receivedText: received,
                              dueText: due, completedText: completed)
+    }
+}
+
+/// Compresses stored-document blocks (raw DEFLATE, libdeflate level 6: written once, read rarely).
+final class DocCompressor {
+    private let handle: OpaquePointer
+    init() { handle = libdeflate_alloc_compressor(6)! }
+    deinit { libdeflate_free_compressor(handle) }
+    func compress(_ input: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: libdeflate_deflate_compress_bound(handle, input.count))
+        let n = input.withUnsafeBytes { i in out.withUnsafeMutableBytes { o in
+            libdeflate_deflate_compress(handle, i.baseAddress, i.count, o.baseAddress, o.count) } }
+        out.removeLast(out.count - n)
+        return out
     }
 }

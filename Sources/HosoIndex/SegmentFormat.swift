@@ -15,10 +15,14 @@
 ///   6 norms          per text field, doc count × u16 (tokens in the field); then, 8-aligned,
 ///                    per text field the sum of its lengths (u64)
 ///   7 columns        received day i32[], due day i32[], completed day i32[], year u16[],
-///                    status u8[], timeliness u8[], procedure ordinal u32[], agency ordinal u32[]
+///                    status u8[], timeliness u8[], procedure ordinal u32[], agency ordinal u32[],
+///                    then the dossier numbers: end offsets u32 × (docs + 1, the first 0), UTF-8
+///                    bytes (uncompressed, so ties are ordered and deletions checked without
+///                    decompressing documents)
 ///   8 ordinals       procedure count u32, (code, name) strings; agency count u32, (code, name)
-///   9 doc offsets    u64 × (docs + 1), into the stored documents
-///  10 documents      each document's fields, as strings (everything indexed, for display,
+///   9 doc blocks     per block of 16 documents: offset u64, compressed length u32, raw length u32
+///  10 documents      the blocks, raw DEFLATE (libdeflate); a block holds 16 u32 offsets, then
+///                    each document's fields as strings (everything indexed, for display,
 ///                    merging and deletion statistics)
 /// footer: section table (offset u64, length u64) × 11, section table offset u64,
 ///         CRC-32 u32 of every byte before it, reserved u32, magic "HOSOEND1"
@@ -31,6 +35,8 @@ enum SegmentFormat {
     static let sectionCount = 11
     static let footerTail = 24          // table offset u64, crc u32, reserved u32, magic 8
     static let blockSize = 128
+    /// Documents per compressed block of stored documents.
+    static let docsPerBlock = 16
     static let termInfoSize = 32
     static let skipEntrySize = 12
     /// Positions between two values of one field, so a phrase never spans values.
