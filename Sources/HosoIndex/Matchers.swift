@@ -54,43 +54,74 @@ final class AllDocsMatcher: Matcher {
 /// One word in one segment: matches where its folded key occurs in an allowed field (in exact
 /// mode, for a word typed with diacritics, where its exact key occurs). Scores 2 points when the
 /// exact key is there, 1 when only the folded key is, and BM25 over the fields it occurs in.
+///
+/// The per-field cursors live in one unsafe buffer: they are advanced for every candidate
+/// document, and an array of structs inside a class would pay exclusivity and uniqueness checks
+/// on each step.
 final class WordMatcher: Matcher {
+    /// One field the word occurs in within this segment.
+    struct Lane {
+        var cursor: PostingsCursor          // the key that drives matching
+        var exact: PostingsCursor           // the exact key, when it ranks above the folded one
+        let hasExact: Bool
+        let field: Field
+        let norm: Int                       // the field's index in the norms
+        let exactWeight: Double             // field weight × idf
+        let foldedWeight: Double
+        let averageLength: Double
+    }
+
     let info: WordInfo
     let mode: MatchMode
     let segment: Segment
-    let stats: GlobalStats
-    var drive: [PostingsCursor] = []
-    var driveField: [Int] = []          // index into info.fields
-    var exactCursors: [PostingsCursor?] = []
+    let lanes: UnsafeMutablePointer<Lane>
+    let laneCount: Int
     let drivesExact: Bool
-    private var totalCost = 0
+    private let totalCost: Int
+    /// Positions of the last `loadPositions` call.
+    private(set) var positions: UnsafeMutablePointer<UInt32>
+    private(set) var positionCount = 0
+    private var positionCapacity = 64
 
     init?(_ info: WordInfo, mode: MatchMode, segment: Segment, stats: GlobalStats) {
-        self.info = info; self.mode = mode; self.segment = segment; self.stats = stats
-        drivesExact = mode == .exact && info.accented
-        super.init()
-        for (k, _) in info.fields.enumerated() {
+        self.info = info; self.mode = mode; self.segment = segment
+        let drivesExact = mode == .exact && info.accented
+        self.drivesExact = drivesExact
+        var found: [Lane] = []
+        var cost = 0
+        for (k, field) in info.fields.enumerated() {
             let driveTerm = drivesExact ? info.exactTerms[k] : info.foldedTerms[k]
-            if let o = segment.ordinal(of: driveTerm) {
-                let c = segment.postings(o)
-                drive.append(c); driveField.append(k); totalCost += c.docFreq
-                if drivesExact || mode == .fold {
-                    exactCursors.append(nil)
-                } else {
-                    exactCursors.append(segment.ordinal(of: info.exactTerms[k]).map { segment.postings($0) })
-                }
-            }
+            guard let o = segment.ordinal(of: driveTerm) else { continue }
+            let c = segment.postings(o)
+            cost += c.docFreq
+            let exact = drivesExact || mode == .fold ? nil : segment.ordinal(of: info.exactTerms[k]).map { segment.postings($0) }
+            found.append(Lane(cursor: c, exact: exact ?? PostingsCursor.empty, hasExact: exact != nil, field: field,
+                              norm: field.textIndex, exactWeight: field.weight * info.exactIDF[k],
+                              foldedWeight: field.weight * info.foldedIDF[k], averageLength: stats.averageLength[field.textIndex]))
         }
-        if drive.isEmpty { return nil }
+        if found.isEmpty { return nil }
+        laneCount = found.count
+        lanes = .allocate(capacity: found.count)
+        lanes.initialize(from: found, count: found.count)
+        totalCost = cost
+        positions = .allocate(capacity: 64)
+        super.init()
+    }
+
+    deinit {
+        lanes.deinitialize(count: laneCount)
+        lanes.deallocate()
+        positions.deallocate()
     }
 
     override var cost: Int { totalCost }
 
     override func advance(to target: Int32) -> Int32 {
         var m = Int32.max
-        for i in drive.indices {
-            if drive[i].doc < target { _ = drive[i].advance(to: target) }
-            if drive[i].doc < m { m = drive[i].doc }
+        for i in 0..<laneCount {
+            if lanes[i].cursor.doc < target { _ = lanes[i].cursor.advance(to: target) }
+            let d = lanes[i].cursor.doc
+            if d < m { m = d }
         }
         doc = m
         return m
@@ -99,41 +130,60 @@ final class WordMatcher: Matcher {
     override func score(_ d: Int32, _ acc: inout Accumulator) {
         var exactHit = drivesExact
         var s = 0.0
-        for i in drive.indices where drive[i].doc == d {
-            let k = driveField[i]
-            let field = info.fields[k]
-            let length = segment.norm(field.textIndex, Int(d))
-            let avg = stats.averageLength[field.textIndex]
+        for i in 0..<laneCount where lanes[i].cursor.doc == d {
+            let length = segment.norm(lanes[i].norm, Int(d))
+            let avg = lanes[i].averageLength
             if drivesExact {
-                s += field.weight * info.exactIDF[k] * BM25.tf(drive[i].freq, length: length, averageLength: avg)
+                s += lanes[i].exactWeight * BM25.tf(lanes[i].cursor.freq, length: length, averageLength: avg)
                 continue
             }
-            if exactCursors[i] != nil {
-                if exactCursors[i]!.doc < d { _ = exactCursors[i]!.advance(to: d) }
-                if exactCursors[i]!.doc == d {
+            if lanes[i].hasExact {
+                if lanes[i].exact.doc < d { _ = lanes[i].exact.advance(to: d) }
+                if lanes[i].exact.doc == d {
                     exactHit = true
-                    s += field.weight * info.exactIDF[k] * BM25.tf(exactCursors[i]!.freq, length: length, averageLength: avg)
+                    s += lanes[i].exactWeight * BM25.tf(lanes[i].exact.freq, length: length, averageLength: avg)
                     continue
                 }
             }
-            s += field.weight * info.foldedIDF[k] * BM25.tf(drive[i].freq, length: length, averageLength: avg)
+            s += lanes[i].foldedWeight * BM25.tf(lanes[i].cursor.freq, length: length, averageLength: avg)
         }
         acc.points += (mode == .fold ? 1 : (exactHit ? 2 : 1))
         acc.bm25 += s
     }
 
-    /// Positions of the word in `field` of document `d` (the cursor must be at d).
-    func positions(field: Field, _ d: Int32, into out: inout [UInt32]) -> Bool {
-        for i in drive.indices where drive[i].doc == d && info.fields[driveField[i]] == field {
-            drive[i].positions(into: &out)
+    /// Fields of document `d` where the word occurs (the matcher must be at d), as a bit set
+    /// of `Field.rawValue`s.
+    func fieldMask(at d: Int32) -> UInt32 {
+        var mask: UInt32 = 0
+        for i in 0..<laneCount where lanes[i].cursor.doc == d { mask |= 1 << UInt32(lanes[i].field.rawValue) }
+        return mask
+    }
+
+    /// Loads into `positions` the word's positions in `field` of document `d`.
+    @discardableResult
+    func loadPositions(field: Field, _ d: Int32) -> Bool {
+        for i in 0..<laneCount where lanes[i].cursor.doc == d && lanes[i].field == field {
+            let freq = lanes[i].cursor.freq
+            if freq > positionCapacity {
+                positions.deallocate()
+                positionCapacity = max(freq, 2 * positionCapacity)
+                positions = .allocate(capacity: positionCapacity)
+            }
+            positionCount = lanes[i].cursor.copyPositions(to: positions)
             return true
         }
+        positionCount = 0
         return false
     }
 
-    /// Fields of the current document where the word occurs.
-    func fields(at d: Int32) -> [Field] {
-        drive.indices.filter { drive[$0].doc == d }.map { info.fields[driveField[$0]] }
+    /// Whether `p` is among the loaded positions.
+    @inline(__always) func hasPosition(_ p: UInt32) -> Bool {
+        var lo = 0, hi = positionCount
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if positions[mid] < p { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < positionCount && positions[lo] == p
     }
 }
 
@@ -222,33 +272,62 @@ final class DateFilter: Matcher {
     }
 }
 
+/// References to matchers owned elsewhere, for the loops that run once per candidate document:
+/// looping over an array of class references retains and releases every element each time,
+/// which cost a quarter of the time of long queries.
+struct Borrowed<T: AnyObject> {
+    private let base: UnsafeMutablePointer<Unmanaged<T>>
+    let count: Int
+
+    init(_ objects: [T]) {
+        count = objects.count
+        base = .allocate(capacity: max(1, objects.count))
+        base.initialize(from: objects.map { Unmanaged.passUnretained($0) }, count: objects.count)
+    }
+
+    func free() { base.deallocate() }
+
+    @inline(__always) func with<R>(_ i: Int, _ body: (T) -> R) -> R { base[i]._withUnsafeGuaranteedRef(body) }
+}
+
 /// All children must match (rarest first, leap-frogging), no exclusion may, every filter must
 /// accept. Words side by side in the document, in query order, earn a point per pair.
 class AndMatcher: Matcher {
     let drivers: [Matcher]
     let excluded: [Matcher]
     let filters: [Matcher]
-    /// The words of the query in their order, for the adjacency bonus (nil entries break runs).
-    let sequence: [WordMatcher?]
-    let adjacency: Bool
-    var scratchA: [UInt32] = [], scratchB: [UInt32] = []
+    /// Consecutive words of the query, for the adjacency bonus (an exclusion breaks a run).
+    let pairs: [(WordMatcher, WordMatcher)]
+    private let d: Borrowed<Matcher>, x: Borrowed<Matcher>, f: Borrowed<Matcher>
+    private let pa: Borrowed<WordMatcher>, pb: Borrowed<WordMatcher>
 
     init(drivers: [Matcher], excluded: [Matcher], filters: [Matcher], sequence: [WordMatcher?], adjacency: Bool) {
         self.drivers = drivers.sorted { $0.cost < $1.cost }
-        self.excluded = excluded; self.filters = filters; self.sequence = sequence; self.adjacency = adjacency
+        self.excluded = excluded; self.filters = filters
+        var pairs: [(WordMatcher, WordMatcher)] = []
+        if adjacency && sequence.count > 1 {
+            for i in 0..<(sequence.count - 1) {
+                if let a = sequence[i], let b = sequence[i + 1] { pairs.append((a, b)) }
+            }
+        }
+        self.pairs = pairs
+        d = Borrowed(self.drivers); x = Borrowed(excluded); f = Borrowed(filters)
+        pa = Borrowed(pairs.map(\.0)); pb = Borrowed(pairs.map(\.1))
     }
+
+    deinit { d.free(); x.free(); f.free(); pa.free(); pb.free() }
 
     override var cost: Int { drivers.first?.cost ?? 0 }
 
     override func advance(to start: Int32) -> Int32 {
         var target = start
         outer: while true {
-            for c in drivers {
-                let cd = c.doc < target ? c.advance(to: target) : c.doc
+            for i in 0..<d.count {
+                let cd = d.with(i) { c in c.doc < target ? c.advance(to: target) : c.doc }
                 if cd == Int32.max { doc = cd; return cd }
                 if cd > target { target = cd; continue outer }
             }
-            if !filters.allSatisfy({ $0.accepts(target) }) || excluded.contains(where: { m in (m.doc < target ? m.advance(to: target) : m.doc) == target }) || !extraCheck(target) {
+            if !passes(target) {
                 target += 1
                 continue
             }
@@ -257,28 +336,29 @@ class AndMatcher: Matcher {
         }
     }
 
+    /// Filters accept, exclusions miss, and the subclass's check holds.
+    @inline(__always) private func passes(_ t: Int32) -> Bool {
+        for i in 0..<f.count where !f.with(i, { $0.accepts(t) }) { return false }
+        for i in 0..<x.count where x.with(i, { m in (m.doc < t ? m.advance(to: t) : m.doc) == t }) { return false }
+        return extraCheck(t)
+    }
+
     /// Phrases check positions here.
     func extraCheck(_ d: Int32) -> Bool { true }
 
-    override func score(_ d: Int32, _ acc: inout Accumulator) {
-        for c in drivers { c.score(d, &acc) }
-        guard adjacency, sequence.count > 1 else { return }
-        for i in 0..<(sequence.count - 1) {
-            guard let a = sequence[i], let b = sequence[i + 1] else { continue }
-            if adjacent(a, b, d) { acc.points += 1 }
-        }
+    override func score(_ doc: Int32, _ acc: inout Accumulator) {
+        for i in 0..<d.count { d.with(i) { $0.score(doc, &acc) } }
+        for i in 0..<pa.count where pa.with(i, { a in pb.with(i) { b in adjacent(a, b, doc) } }) { acc.points += 1 }
     }
 
     /// Whether b directly follows a in some field of document d.
     func adjacent(_ a: WordMatcher, _ b: WordMatcher, _ d: Int32) -> Bool {
-        let shared = Set(a.fields(at: d)).intersection(b.fields(at: d))
-        for f in shared.sorted(by: { $0.rawValue < $1.rawValue }) {
-            guard a.positions(field: f, d, into: &scratchA), b.positions(field: f, d, into: &scratchB) else { continue }
-            var j = 0
-            for p in scratchA {
-                while j < scratchB.count && scratchB[j] < p + 1 { j += 1 }
-                if j < scratchB.count && scratchB[j] == p + 1 { return true }
-            }
+        var shared = a.fieldMask(at: d) & b.fieldMask(at: d)
+        while shared != 0 {
+            let f = Field(rawValue: UInt8(shared.trailingZeroBitCount))!
+            shared &= shared - 1
+            guard a.loadPositions(field: f, d), b.loadPositions(field: f, d) else { continue }
+            for i in 0..<a.positionCount where b.hasPosition(a.positions[i] + 1) { return true }
         }
         return false
     }
@@ -287,52 +367,61 @@ class AndMatcher: Matcher {
 /// Words together and in order, in one field.
 final class PhraseMatcher: AndMatcher {
     let words: [WordMatcher]
-    var lists: [[UInt32]] = []
+    private let w: Borrowed<WordMatcher>
 
     init(words: [WordMatcher]) {
         self.words = words
+        w = Borrowed(words)
         super.init(drivers: words, excluded: [], filters: [], sequence: [], adjacency: false)
-        lists = Array(repeating: [], count: words.count)
     }
 
+    deinit { w.free() }
+
     override func extraCheck(_ d: Int32) -> Bool {
-        var candidates = Set(words[0].fields(at: d))
-        for w in words.dropFirst() { candidates.formIntersection(w.fields(at: d)) }
-        for f in candidates.sorted(by: { $0.rawValue < $1.rawValue }) {
-            var ok = true
-            for (i, w) in words.enumerated() where !w.positions(field: f, d, into: &lists[i]) { ok = false }
-            guard ok else { continue }
-            // A start p with p + i in list i for every i.
-            for p in lists[0] {
-                var all = true
-                for i in 1..<words.count where !lists[i].contains(p + UInt32(i)) { all = false; break }
-                if all { return true }
+        var candidates = UInt32.max
+        for i in 0..<w.count { candidates &= w.with(i) { $0.fieldMask(at: d) } }
+        next: while candidates != 0 {
+            let f = Field(rawValue: UInt8(candidates.trailingZeroBitCount))!
+            candidates &= candidates - 1
+            for i in 0..<w.count where !w.with(i, { $0.loadPositions(field: f, d) }) { continue next }
+            // A start p with p + i among word i's positions for every i.
+            let found = w.with(0) { first -> Bool in
+                for j in 0..<first.positionCount {
+                    let p = first.positions[j]
+                    var all = true
+                    for i in 1..<w.count where !w.with(i, { $0.hasPosition(p + UInt32(i)) }) { all = false; break }
+                    if all { return true }
+                }
+                return false
             }
+            if found { return true }
         }
         return false
     }
 
     override func score(_ d: Int32, _ acc: inout Accumulator) {
-        for w in words { w.score(d, &acc) }
-        acc.points += Double(words.count - 1)   // the words stand together
+        for i in 0..<w.count { w.with(i) { $0.score(d, &acc) } }
+        acc.points += Double(w.count - 1)   // the words stand together
     }
 }
 
 /// Any child matches; matching children all score.
 final class OrMatcher: Matcher {
     let children: [Matcher]
-    init(_ children: [Matcher]) { self.children = children }
+    private let c: Borrowed<Matcher>
+    init(_ children: [Matcher]) { self.children = children; c = Borrowed(children) }
+    deinit { c.free() }
     override var cost: Int { children.reduce(0) { $0 + $1.cost } }
     override func advance(to target: Int32) -> Int32 {
         var m = Int32.max
-        for c in children {
-            let cd = c.doc < target ? c.advance(to: target) : c.doc
+        for i in 0..<c.count {
+            let cd = c.with(i) { c in c.doc < target ? c.advance(to: target) : c.doc }
             if cd < m { m = cd }
         }
         doc = m
         return m
     }
     override func score(_ d: Int32, _ acc: inout Accumulator) {
-        for c in children where c.doc == d { c.score(d, &acc) }
+        for i in 0..<c.count { c.with(i) { m in if m.doc == d { m.score(d, &acc) } } }
     }
 }

@@ -270,7 +270,9 @@ final class BlockDecompressor: @unchecked Sendable {
 }
 
 /// Walks one term's postings: documents in increasing order, with frequencies and, for text
-/// terms, positions. Blocks of 128 documents with a skip table make `advance(to:)` jump.
+/// terms, positions. A block of 128 (document, frequency) pairs is decoded at once into the
+/// cursor; the skip table (last document and offsets of every block) lets `advance(to:)` jump
+/// straight to the block that can hold the target, and positions are decoded only on demand.
 public struct PostingsCursor {
     let base: UnsafeRawPointer
     let size: Int
@@ -283,24 +285,30 @@ public struct PostingsCursor {
     /// The current document: -1 before the first `next()`, `Int32.max` once exhausted.
     public private(set) var doc: Int32 = -1
     public private(set) var freq: Int = 0
-    var previous: Int32 = 0     // the document the next delta is relative to
-    var read = 0                // documents decoded so far
-    var offset: Int             // next posting byte
-    var positionsOffset: Int
-    var positionsToSkip = 0     // positions of documents passed since `positionsOffset`
-    var positionsConsumed = true
-    var currentPositionsStart = 0 // where the current document's positions begin, once read
+
+    private var block = -1              // the block decoded into the buffers
+    private var count = 0               // documents in it
+    private var index = -1              // the current document's place in it
+    private var docs = InlineArray<128, Int32>(repeating: 0)
+    private var freqs = InlineArray<128, UInt32>(repeating: 0)
+    private var positionsIndex = 0      // the first document whose positions start at…
+    private var positionsOffset = 0     // …this offset
+    private var lastPositionsIndex = -1 // the document whose positions were last read, from…
+    private var lastPositionsOffset = 0 // …this offset
 
     init(base: UnsafeRawPointer, size: Int, docFreq: Int, blocks: Int, postings: Int, positions: Int, skips: Int) {
+        precondition(SegmentFormat.blockSize == 128, "the cursor's buffers hold one block")
         self.base = base; self.size = size; self.docFreq = docFreq; self.blocks = blocks
         postingsStart = postings; positionsStart = positions; skipsStart = skips
-        offset = postings; positionsOffset = positions
     }
+
+    /// A cursor over no documents.
+    static var empty: PostingsCursor { PostingsCursor(base: UnsafeRawPointer(bitPattern: 8)!, size: 0, docFreq: 0, blocks: 0, postings: 0, positions: 0, skips: 0) }
 
     @inline(__always) func u32(_ o: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
 
     @inline(__always)
-    mutating func varint() -> UInt32 {
+    static func varint(_ base: UnsafeRawPointer, _ offset: inout Int) -> UInt32 {
         var result: UInt32 = 0, shift: UInt32 = 0
         while true {
             let b = base.load(fromByteOffset: offset, as: UInt8.self)
@@ -311,61 +319,102 @@ public struct PostingsCursor {
         }
     }
 
+    /// The last document of block `b` (from the skip table; only when there are several blocks).
+    @inline(__always) private func lastDoc(ofBlock b: Int) -> Int32 {
+        Int32(bitPattern: u32(skipsStart + SegmentFormat.skipEntrySize * b))
+    }
+
+    /// Decodes block `b` into the buffers.
+    private mutating func load(block b: Int) {
+        var offset: Int, previous: Int32
+        if b == 0 {
+            offset = postingsStart; previous = 0; positionsOffset = positionsStart
+        } else {
+            let entry = skipsStart + SegmentFormat.skipEntrySize * b
+            offset = postingsStart + Int(u32(entry + 4))
+            positionsOffset = positionsStart + Int(u32(entry + 8))
+            previous = lastDoc(ofBlock: b - 1)
+        }
+        let n = min(SegmentFormat.blockSize, docFreq - b * SegmentFormat.blockSize)
+        for i in 0..<n {
+            previous &+= Int32(bitPattern: Self.varint(base, &offset))
+            docs[i] = previous
+            freqs[i] = Self.varint(base, &offset)
+        }
+        block = b; count = n; index = -1
+        positionsIndex = 0; lastPositionsIndex = -1
+    }
+
+    @inline(__always) private mutating func settle(_ i: Int) {
+        index = i
+        doc = docs[i]
+        freq = Int(freqs[i])
+    }
+
+    @inline(__always) private mutating func exhaust() -> Bool {
+        doc = Int32.max; freq = 0
+        return false
+    }
+
     /// Moves to the next document; false when there is none.
     @inline(__always)
     public mutating func next() -> Bool {
-        if read >= docFreq { doc = Int32.max; return false }
-        if !positionsConsumed { positionsToSkip &+= freq }
-        let delta = varint()
-        freq = Int(varint())
-        doc = previous &+ Int32(bitPattern: delta)
-        previous = doc
-        read &+= 1
-        positionsConsumed = false
+        if doc == Int32.max { return false }
+        if index + 1 < count { settle(index + 1); return true }
+        if block + 1 >= blocks { return exhaust() }
+        load(block: block + 1)
+        settle(0)
         return true
     }
 
     /// Moves to the first document ≥ target; false when there is none.
     public mutating func advance(to target: Int32) -> Bool {
-        if read > 0 && doc >= target { return doc != Int32.max }
-        // Jump over whole blocks whose last document is below the target.
-        if blocks > 1 {
-            let current = read == 0 ? 0 : (read - 1) / SegmentFormat.blockSize
-            var b = current
-            while b < blocks - 1 && Int32(bitPattern: u32(skipsStart + SegmentFormat.skipEntrySize * b)) < target { b += 1 }
-            if b > current || (read == 0 && b > 0) {
-                let entry = skipsStart + SegmentFormat.skipEntrySize * b
-                offset = postingsStart + Int(u32(entry + 4))
-                positionsOffset = positionsStart + Int(u32(entry + 8))
-                positionsToSkip = 0
-                positionsConsumed = true
-                read = b * SegmentFormat.blockSize
-                previous = Int32(bitPattern: u32(skipsStart + SegmentFormat.skipEntrySize * (b - 1)))
-                freq = 0
-            }
+        if doc >= target { return doc != Int32.max }
+        if count == 0 || docs[count - 1] < target {
+            // Not in the decoded block: find the first later block whose last document reaches it.
+            var b = block + 1
+            if blocks > 1 { while b < blocks - 1 && lastDoc(ofBlock: b) < target { b += 1 } }
+            if b >= blocks { return exhaust() }
+            load(block: b)
+            if docs[count - 1] < target { return exhaust() }
         }
-        while next() {
-            if doc >= target { return true }
-        }
-        return false
+        var i = index + 1
+        while docs[i] < target { i += 1 }
+        settle(i)
+        return true
     }
 
     /// The positions of the current document, in increasing order (may be asked again).
     public mutating func positions(into out: inout [UInt32]) {
         out.removeAll(keepingCapacity: true)
-        guard positionsStart > 0 else { return }
-        var r: ByteReader
-        if positionsConsumed {
-            r = ByteReader(base, count: size, offset: currentPositionsStart)
+        forEachPosition { _, p in out.append(p) }
+    }
+
+    /// Writes the current document's positions to `buffer` (room for `freq` values); returns
+    /// how many. (Not an overload of `positions(into:)`: `&array` would silently pick this one.)
+    mutating func copyPositions(to buffer: UnsafeMutablePointer<UInt32>) -> Int {
+        var n = 0
+        forEachPosition { i, p in buffer[i] = p; n = i + 1 }
+        return n
+    }
+
+    @inline(__always)
+    private mutating func forEachPosition(_ body: (Int, UInt32) -> Void) {
+        guard positionsStart > 0, index >= 0, doc != Int32.max else { return }
+        var offset: Int
+        if index == lastPositionsIndex {
+            offset = lastPositionsOffset
         } else {
-            r = ByteReader(base, count: size, offset: positionsOffset)
-            for _ in 0..<positionsToSkip { _ = r.varint() }
-            currentPositionsStart = r.offset
+            // Skip the positions of the documents passed since the last read.
+            offset = positionsOffset
+            for j in positionsIndex..<index {
+                for _ in 0..<Int(freqs[j]) { _ = Self.varint(base, &offset) }
+            }
+            lastPositionsIndex = index; lastPositionsOffset = offset
         }
         var p: UInt32 = 0
-        for _ in 0..<freq { p &+= r.varint(); out.append(p) }
-        positionsOffset = r.offset
-        positionsToSkip = 0
-        positionsConsumed = true
+        for i in 0..<freq { p &+= Self.varint(base, &offset); body(i, p) }
+        positionsIndex = index + 1
+        positionsOffset = offset
     }
 }

@@ -131,6 +131,14 @@ enum BenchMain {
                 latencies.append((SystemFile.monotonic() - s) * 1000)
             }
         }
+        if ProcessInfo.processInfo.environment["HOSO_BENCH_SLOWEST"] != nil {
+            // Each query's best time over the repeats, slowest first: where to look next.
+            var best = [Double](repeating: .infinity, count: queries.count)
+            for (i, l) in latencies.enumerated() { best[i % queries.count] = min(best[i % queries.count], l) }
+            for i in best.indices.sorted(by: { best[$0] > best[$1] }).prefix(15) {
+                FileHandle.standardError.write(Data(String(format: "%8.2f ms  %@  (%d hits)\n", best[i], queries[i].hoso, totals[i]).utf8))
+            }
+        }
         latencies.sort()
         func pct(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
         struct Out: Encodable { let openMs: Double; let p50: Double; let p95: Double; let p99: Double; let mean: Double; let queries: Int; let results: [[String]]; let totals: [Int] }
