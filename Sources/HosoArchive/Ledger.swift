@@ -89,7 +89,10 @@ public struct Ledger: Sendable {
     }
 
     /// The manifest stored under `id`, checked.
-    public func manifest(_ id: ObjectID) throws -> Manifest {
+    public func manifest(_ id: ObjectID) throws -> Manifest { try manifestAndSize(id).manifest }
+
+    /// The manifest stored under `id`, checked, with its size in bytes.
+    public func manifestAndSize(_ id: ObjectID) throws -> (manifest: Manifest, size: Int) {
         let bytes: [UInt8]
         do { bytes = try archive.store.bytes(of: id, limit: 64 << 20) } catch let f as ObjectFault {
             throw HosoError(f == .missing ? .manifestMissing : .manifestMalformed, subject: id.prefixed,
@@ -98,7 +101,7 @@ public struct Ledger: Sendable {
         do {
             let m = try CanonicalJSON.decodeStrict(Manifest.self, from: bytes)
             guard m.format == Manifest.formatName, m.version >= 1 else { throw LedgerShape.badFormat }
-            return m
+            return (m, bytes.count)
         } catch {
             throw HosoError(.manifestMalformed, subject: id.prefixed, message: "manifest \(id.short) is not a well-formed manifest: \(error)",
                             advice: "The manifest was not written by hoso; restore it from a replica")

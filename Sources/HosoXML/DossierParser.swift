@@ -19,15 +19,17 @@ public enum DossierParser {
     ///   - bytes: the file's bytes.
     ///   - file: the path shown in diagnostics.
     ///   - schema: the compiled schema to validate against.
-    public static func parse(_ bytes: [UInt8], file: String, schema: DossierSchema = .shared) -> DossierParseOutcome {
-        bytes.withUnsafeBytes { parse(buffer: $0, file: file, schema: schema) }
+    ///   - validate: false skips the schema (and only the schema) for XML that was validated
+    ///     when it was archived and whose bytes were verified since: rebuilding derived data.
+    public static func parse(_ bytes: [UInt8], file: String, schema: DossierSchema = .shared, validate: Bool = true) -> DossierParseOutcome {
+        bytes.withUnsafeBytes { parse(buffer: $0, file: file, schema: schema, validate: validate) }
     }
 
-    public static func parse(buffer: UnsafeRawBufferPointer, file: String, schema: DossierSchema) -> DossierParseOutcome {
+    public static func parse(buffer: UnsafeRawBufferPointer, file: String, schema: DossierSchema, validate: Bool = true) -> DossierParseOutcome {
         if let problem = XMLPrecheck.check(buffer, file: file) {
             return DossierParseOutcome(diagnostics: [problem], dossier: nil)
         }
-        return parseChecked(buffer: buffer, file: file, schema: schema)
+        return parseChecked(buffer: buffer, file: file, schema: schema, validate: validate)
     }
 
     /// Parses without the byte prechecks: for tests of the layers behind them only.
@@ -35,7 +37,7 @@ public enum DossierParser {
         bytes.withUnsafeBytes { parseChecked(buffer: $0, file: file, schema: .shared) }
     }
 
-    private static func parseChecked(buffer: UnsafeRawBufferPointer, file: String, schema: DossierSchema) -> DossierParseOutcome {
+    private static func parseChecked(buffer: UnsafeRawBufferPointer, file: String, schema: DossierSchema, validate: Bool = true) -> DossierParseOutcome {
         XMLLibrary.ensureInitialized()
         let collector = XMLIssueCollector()
         return withExtendedLifetime(collector) {
@@ -99,6 +101,7 @@ public enum DossierParser {
 
             // XSD validation with a context of our own on the shared compiled schema.
             collector.issues.removeAll()
+            if !validate { return extract(root, file: file) }
             guard let vctxt = xmlSchemaNewValidCtxt(schema.pointer) else {
                 return DossierParseOutcome(diagnostics: [Diagnostic(.validatorFailure, file: file,
                     message: "libxml2 could not create a validation context", advice: "Retry with fewer parallel jobs")], dossier: nil)
@@ -120,14 +123,17 @@ public enum DossierParser {
                 }
                 return DossierParseOutcome(diagnostics: diags, dossier: nil)
             }
-            do {
-                let dossier = try DossierExtractor.extract(root)
-                return DossierParseOutcome(diagnostics: [], dossier: dossier)
-            } catch {
-                return DossierParseOutcome(diagnostics: [Diagnostic(.validatorFailure, file: file,
-                    message: "the valid document could not be read: \(error)",
-                    advice: "Report the file to the hoso maintainers")], dossier: nil)
-            }
+            return extract(root, file: file)
+        }
+    }
+
+    private static func extract(_ root: xmlNodePtr, file: String) -> DossierParseOutcome {
+        do {
+            return DossierParseOutcome(diagnostics: [], dossier: try DossierExtractor.extract(root))
+        } catch {
+            return DossierParseOutcome(diagnostics: [Diagnostic(.validatorFailure, file: file,
+                message: "the document could not be read: \(error)",
+                advice: "Report the file to the hoso maintainers")], dossier: nil)
         }
     }
 
