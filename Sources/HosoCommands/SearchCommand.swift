@@ -168,7 +168,7 @@ struct IndexCommand: ParsableCommand {
 }
 
 struct IndexOptimize: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "optimize", abstract: "Merge every segment of the index into one.")
+    static let configuration = CommandConfiguration(commandName: "optimize", abstract: "Merge the index into as few segments as possible (one up to 50,000 dossiers), dropping deleted entries.")
     @OptionGroup var archiveOptions: ArchiveOptions
     @Flag(name: .long, help: "Wait for a running writer instead of failing at once.") var wait = false
     func run() throws {

@@ -76,8 +76,11 @@ public final class IndexWriter {
     public private(set) var manifest: IndexManifest
     /// Merge when there are more segments than this.
     public var maxSegments = 8
-    /// Documents per segment when building in bulk (bounds memory: about 1 kB per document).
-    public var bulkSegmentDocs = 100_000
+    /// The most live documents a merge writes into one segment, and the size of the segments
+    /// a bulk build writes. Building a segment holds about 3 kB per document, so this bounds
+    /// the memory of merges whatever the size of the archive; an index of a million dossiers
+    /// ends with about twenty full segments, which costs a query a few binary searches more.
+    public var maxMergeDocs = 50_000
 
     public init(folder: String) throws {
         self.folder = folder
@@ -94,7 +97,7 @@ public final class IndexWriter {
             var start = 0
             while start < docs.count {
                 let builder = SegmentBuilder()
-                let end = min(docs.count, start + bulkSegmentDocs)
+                let end = min(docs.count, start + maxMergeDocs)
                 for d in docs[start..<end] { builder.add(d) }
                 next.segments.append(try writeSegment(builder, &next))
                 start = end
@@ -103,13 +106,13 @@ public final class IndexWriter {
         next.ledgerHead = ledgerHead
         next.ledgerSequence = ledgerSequence
         try publish(next)
-        if merge && manifest.segments.count > maxSegments { try mergeSmallest() }
+        if merge { try mergeTiered() }
     }
 
     /// Builds a new index from scratch with every document (a rebuild), then publishes it.
     ///
     /// Documents are dealt round-robin to one builder per worker, each writing a segment every
-    /// `bulkSegmentDocs` documents: all cores work, memory stays bounded, and the same documents
+    /// `maxMergeDocs` documents: all cores work, memory stays bounded, and the same documents
     /// always give the same files (deterministic dealing and names).
     public func rebuild(_ docs: some Sequence<IndexDocument>, ledgerHead: String?, ledgerSequence: Int,
                         workers: Int = Parallel.defaultWorkers) throws {
@@ -117,7 +120,7 @@ public final class IndexWriter {
                                  segments: [], nextSegment: manifest.nextSegment)
         let w = max(1, workers)
         let base = next.nextSegment
-        let perSegment = bulkSegmentDocs
+        let perSegment = maxMergeDocs
         let folder = self.folder
         let queues = (0..<w).map { _ in DocumentQueue(capacity: 256) }
         let results = Mutex<[(Int, IndexManifest.SegmentEntry)]>([])
@@ -164,16 +167,38 @@ public final class IndexWriter {
         try publish(next)
     }
 
-    /// Merges every segment into one (`hoso index optimize`).
+    /// Merges the index into as few segments as `maxMergeDocs` allows (one, for archives up
+    /// to that size), dropping deleted documents.
     public func optimize() throws {
-        guard manifest.segments.count > 1 || manifest.segments.contains(where: { $0.deletedDocs > 0 }) else { return }
-        try merge(manifest.segments.indices.map { $0 })
+        var groups: [[Int]] = [], current: [Int] = [], sum = 0
+        for (i, e) in manifest.segments.enumerated() {
+            let live = e.docs - e.deletedDocs
+            if !current.isEmpty && sum + live > maxMergeDocs { groups.append(current); current = []; sum = 0 }
+            current.append(i); sum += live
+        }
+        if !current.isEmpty { groups.append(current) }
+        // From the last group back: a merge renumbers only the segments after its first one.
+        for g in groups.reversed() where g.count > 1 || manifest.segments[g[0]].deletedDocs > 0 { try merge(g) }
     }
 
-    func mergeSmallest() throws {
-        while manifest.segments.count > maxSegments {
-            let order = manifest.segments.indices.sorted { (manifest.segments[$0].docs - manifest.segments[$0].deletedDocs, $0) < (manifest.segments[$1].docs - manifest.segments[$1].deletedDocs, $1) }
-            try merge(Array(order.prefix(maxSegments)).sorted())
+    /// Keeps the number of small segments at most `maxSegments`: merges the smallest (up to
+    /// `maxSegments` at once, at most `maxMergeDocs` live documents together). Segments half
+    /// full or more are left alone unless a fifth of their documents are deleted, so a merge
+    /// never rewrites the whole index and its memory stays bounded.
+    func mergeTiered() throws {
+        while true {
+            let segs = manifest.segments
+            func live(_ i: Int) -> Int { segs[i].docs - segs[i].deletedDocs }
+            let candidates = segs.indices.filter { live($0) < maxMergeDocs / 2 || segs[$0].deletedDocs * 5 >= segs[$0].docs }
+                .sorted { (live($0), $0) < (live($1), $1) }
+            guard candidates.count > maxSegments else { return }
+            var pick: [Int] = [], sum = 0
+            for i in candidates {
+                if pick.count == maxSegments || (pick.count >= 2 && sum + live(i) > maxMergeDocs) { break }
+                pick.append(i); sum += live(i)
+            }
+            guard pick.count >= 2 else { return }
+            try merge(pick.sorted())
         }
     }
 

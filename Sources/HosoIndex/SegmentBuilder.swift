@@ -5,10 +5,15 @@ internal import CHosoDeflate
 /// Builds one segment in memory from documents, then writes it as an immutable file.
 ///
 /// Terms live in an open-addressing table over one byte arena (no allocation per token), and
-/// postings in one pool of 32-word chunks linked per term (no array per term): the hot loop
-/// touches flat memory only. Stored documents are serialized as they are added.
+/// postings as varint bytes in one pool of chunks linked per term (no array per term): the hot
+/// loop touches flat memory only. A term's chunks grow 8, 16 … 256 bytes, the last 4 bytes of
+/// each full chunk pointing to the next: most terms (names, numbers) occur in one document, and
+/// a fixed chunk size would waste most of the pool on them. Per term the stream is, per
+/// document, the document delta, then for text terms each position delta (≥ 1; the first is
+/// position + 1) and a 0 before the next document: frequencies are counted when reading back. Stored documents are serialized as they are added.
 public final class SegmentBuilder {
-    static let chunk = 32
+    /// Chunk sizes in words, by level; the last level repeats.
+    static let chunkSizes: [Int32] = [8, 16, 32, 64, 128, 256]
 
     /// Everything the hot loop touches, in a struct: mutated through a local copy swapped in and
     /// out of the builder, so that accesses are checked at compile time, not at run time.
@@ -19,15 +24,15 @@ public final class SegmentBuilder {
         var termLength: [UInt16] = []
         var termHash: [UInt64] = []
         var slots: [Int32] = []
-        // Postings: per term, chunks of the pool holding doc, freq, then positions (text terms).
-        var pool: [UInt32] = []
-        var nextChunk: [Int32] = []
+        // Postings: per term, chunks of the pool.
+        var pool: [UInt8] = []
         var head: [Int32] = []
         var tail: [Int32] = []
         var tailUsed: [Int32] = []
+        var tailLevel: [UInt8] = []
         var lastDoc: [Int32] = []
         var docFreq: [Int32] = []
-        var freqSlot: [Int32] = []
+        var lastPosition: [UInt32] = []
 
         var termCount: Int { termOffset.count }
 
@@ -53,8 +58,8 @@ public final class SegmentBuilder {
             termHash.append(h)
             arena.append(contentsOf: UnsafeBufferPointer(start: key, count: n))
             slots[i] = Int32(t)
-            head.append(-1); tail.append(-1); tailUsed.append(Int32(SegmentBuilder.chunk)); lastDoc.append(-1)
-            docFreq.append(0); freqSlot.append(0)
+            head.append(-1); tail.append(-1); tailUsed.append(0); tailLevel.append(0); lastDoc.append(-1)
+            docFreq.append(0); lastPosition.append(0)
             if termOffset.count * 10 > slots.count * 6 { grow() }
             return t
         }
@@ -71,32 +76,47 @@ public final class SegmentBuilder {
         }
 
         @inline(__always)
-        mutating func append(_ t: Int, _ value: UInt32) -> Int {
-            if tailUsed[t] == Int32(SegmentBuilder.chunk) {
-                let c = Int32(nextChunk.count)
-                nextChunk.append(-1)
-                pool.append(contentsOf: repeatElement(0, count: SegmentBuilder.chunk))
-                if tail[t] >= 0 { nextChunk[Int(tail[t])] = c } else { head[t] = c }
-                tail[t] = c
+        mutating func append(_ t: Int, _ byte: UInt8) {
+            let size = SegmentBuilder.chunkSizes[Int(tailLevel[t])]
+            if tail[t] < 0 || tailUsed[t] == size - 4 {
+                let level = tail[t] < 0 ? 0 : min(Int(tailLevel[t]) + 1, SegmentBuilder.chunkSizes.count - 1)
+                let start = UInt32(pool.count)
+                pool.append(contentsOf: repeatElement(0, count: Int(SegmentBuilder.chunkSizes[level])))
+                if tail[t] >= 0 {
+                    let link = Int(tail[t] + size - 4)
+                    pool[link] = UInt8(truncatingIfNeeded: start); pool[link + 1] = UInt8(truncatingIfNeeded: start >> 8)
+                    pool[link + 2] = UInt8(truncatingIfNeeded: start >> 16); pool[link + 3] = UInt8(truncatingIfNeeded: start >> 24)
+                } else {
+                    head[t] = Int32(bitPattern: start)
+                }
+                tail[t] = Int32(bitPattern: start)
+                tailLevel[t] = UInt8(level)
                 tailUsed[t] = 0
             }
-            let at = Int(tail[t]) * SegmentBuilder.chunk + Int(tailUsed[t])
-            pool[at] = value
+            pool[Int(tail[t]) + Int(tailUsed[t])] = byte
             tailUsed[t] &+= 1
-            return at
+        }
+
+        @inline(__always)
+        mutating func append(_ t: Int, varint value: UInt32) {
+            var v = value
+            while v >= 0x80 { append(t, UInt8(truncatingIfNeeded: v) | 0x80); v >>= 7 }
+            append(t, UInt8(v))
         }
 
         @inline(__always)
         mutating func occur(_ key: UnsafePointer<UInt8>, _ n: Int, doc: Int32, position: UInt32?) {
             let t = ordinal(key, n)
             if lastDoc[t] != doc {
-                _ = append(t, UInt32(doc))
-                freqSlot[t] = Int32(append(t, 0))
+                if lastDoc[t] >= 0 && position != nil { append(t, 0) }     // ends the previous document's positions
+                append(t, varint: UInt32(bitPattern: doc &- lastDoc[t]))
                 lastDoc[t] = doc
                 docFreq[t] &+= 1
+                if let position { append(t, varint: position &+ 1) }
+            } else if let position {
+                append(t, varint: position &- lastPosition[t])
             }
-            pool[Int(freqSlot[t])] &+= 1
-            if let position { _ = append(t, position) }
+            if let position { lastPosition[t] = position }
         }
 
         /// Indexes the text and keywords of document `doc`; returns the text fields' lengths.
@@ -138,8 +158,14 @@ public final class SegmentBuilder {
 
     private var postings = Postings()
     // Documents.
-    private var store = ByteWriter()
-    private var docOffsets: [UInt64] = []
+    private var docs = 0
+    /// Stored documents: full blocks compressed as soon as they fill (raw text is most of a
+    /// builder's memory otherwise), the current block raw.
+    private var blocks = ByteWriter()
+    private var blockTable: [(offset: UInt64, compressed: UInt32, raw: UInt32)] = []
+    private var pending = ByteWriter()
+    private var pendingEnds: [UInt32] = []
+    private let compressor = DocCompressor()
     private var receivedDays: [Int32] = [], dueDays: [Int32] = [], completedDays: [Int32] = []
     private var years: [UInt16] = [], statuses: [UInt8] = [], timeliness: [UInt8] = []
     private var procedureCodes: [String] = [], agencyCodes: [String] = []
@@ -153,10 +179,10 @@ public final class SegmentBuilder {
     public init() {}
     deinit { key.deallocate() }
 
-    public var docCount: Int { docOffsets.count }
+    public var docCount: Int { docs }
 
     /// A rough figure of the memory held, to decide when to write a segment out.
-    public var approximateBytes: Int { postings.pool.count * 4 + postings.arena.count + postings.termCount * 48 + store.count }
+    public var approximateBytes: Int { postings.pool.count * 4 + postings.arena.count + postings.termCount * 48 + blocks.count + pending.count }
 
     /// Every term added so far.
     func termsOfOnlyDocument() -> [[UInt8]] {
@@ -185,14 +211,16 @@ public final class SegmentBuilder {
 
     /// Adds a document; its id in the segment is the number of documents added before it.
     public func add(_ d: IndexDocument) {
-        let doc = Int32(docOffsets.count)
+        let doc = Int32(docs)
         var local = Postings()
         swap(&local, &postings)
         let lengths = local.add(d, doc: doc, analyzer: analyzer, key: key)
         swap(&local, &postings)
         for (f, l) in lengths.enumerated() { norms[f].append(l) }
-        docOffsets.append(UInt64(store.count))
-        StoredDocument.write(d, into: &store)
+        StoredDocument.write(d, into: &pending)
+        pendingEnds.append(UInt32(pending.count))
+        docs += 1
+        if pendingEnds.count == SegmentFormat.docsPerBlock { compressPending() }
         receivedDays.append(d.receivedDay); dueDays.append(d.dueDay); completedDays.append(d.completedDay)
         years.append(UInt16(clamping: d.year)); statuses.append(StatusCode.status(d.status)); timeliness.append(StatusCode.timeliness(d.timeliness))
         procedureCodes.append(d.procedureCode); agencyCodes.append(d.agencyCode)
@@ -201,15 +229,63 @@ public final class SegmentBuilder {
         procedureNames[d.procedureCode] = d.procedureName; agencyNames[d.agencyCode] = d.agencyName
     }
 
-    /// The pool words of term `t`, in order: (doc, freq, positions…) per document.
-    private func postingValues(_ t: Int, into values: inout [UInt32]) {
+    /// Compresses the pending documents as one block: 16 u32 offsets (a short last block
+    /// repeats its end), then the documents.
+    private func compressPending() {
+        guard !pendingEnds.isEmpty else { return }
+        var raw = ByteWriter(capacity: 4 * SegmentFormat.docsPerBlock + pending.count)
+        for i in 0..<SegmentFormat.docsPerBlock {
+            raw.u32(i == 0 ? 0 : pendingEnds[min(i, pendingEnds.count) - 1])
+        }
+        raw.append(pending.bytes)
+        let block = compressor.compress(raw.bytes)
+        blockTable.append((UInt64(blocks.count), UInt32(block.count), UInt32(raw.count)))
+        blocks.append(block)
+        pending.bytes.removeAll(keepingCapacity: true)
+        pendingEnds.removeAll(keepingCapacity: true)
+    }
+
+    /// Term `t`'s postings decoded: (doc, freq, positions…) per document.
+    private func postingValues(_ t: Int, into values: inout [UInt32], scratch bytes: inout [UInt8]) {
         values.removeAll(keepingCapacity: true)
+        bytes.removeAll(keepingCapacity: true)
         let p = postings
-        var c = Int(p.head[t])
+        let hasPositions = p.arena[Int(p.termOffset[t])] < 16       // a text field
+        var c = Int(p.head[t]), level = 0
         while c >= 0 {
-            let used = c == Int(p.tail[t]) ? Int(p.tailUsed[t]) : SegmentBuilder.chunk
-            values.append(contentsOf: p.pool[(c * SegmentBuilder.chunk)..<(c * SegmentBuilder.chunk + used)])
-            c = Int(p.nextChunk[c])
+            let size = Int(SegmentBuilder.chunkSizes[level])
+            let last = c == Int(p.tail[t])
+            bytes.append(contentsOf: p.pool[c..<(c + (last ? Int(p.tailUsed[t]) : size - 4))])
+            if last { break }
+            c = Int(p.pool[c + size - 4]) | Int(p.pool[c + size - 3]) << 8 | Int(p.pool[c + size - 2]) << 16 | Int(p.pool[c + size - 1]) << 24
+            level = min(level + 1, SegmentBuilder.chunkSizes.count - 1)
+        }
+        var i = 0
+        func varint() -> UInt32 {
+            var r: UInt32 = 0, shift: UInt32 = 0
+            while true {
+                let b = bytes[i]; i += 1
+                r |= UInt32(b & 0x7F) << shift
+                if b < 0x80 { return r }
+                shift += 7
+            }
+        }
+        var doc: Int32 = -1
+        while i < bytes.count {
+            doc &+= Int32(bitPattern: varint())
+            values.append(UInt32(bitPattern: doc))
+            guard hasPositions else { values.append(1); continue }
+            let freqAt = values.count
+            values.append(0)
+            var position: UInt32 = 0, first = true
+            while i < bytes.count {
+                let delta = varint()
+                if delta == 0 { break }
+                position = first ? delta - 1 : position + delta
+                first = false
+                values.append(position)
+                values[freqAt] += 1
+            }
         }
     }
 
@@ -255,13 +331,14 @@ public final class SegmentBuilder {
         var infos: [(docFreq: UInt32, blocks: UInt32, postings: Int, positions: Int, skips: Int)] = []
         infos.reserveCapacity(sorted.count)
         var values: [UInt32] = []
+        var scratchBytes: [UInt8] = []
         var docs: [UInt32] = []
         for t in sorted {
             let hasPositions = arena[Int(termOffset[t])] < 16    // text fields; keywords have none
             let n = Int(docFreq[t])
             let blocks = (n + SegmentFormat.blockSize - 1) / SegmentFormat.blockSize
             let pStart = postings.count, qStart = positions.count, kStart = skips.count
-            postingValues(t, into: &values)
+            postingValues(t, into: &values, scratch: &scratchBytes)
             // Skip entries need each block's last document: find the documents first.
             docs.removeAll(keepingCapacity: true)
             var i = 0
@@ -345,28 +422,12 @@ public final class SegmentBuilder {
         end(s)
 
         // 9, 10: stored documents, compressed in blocks.
-        var ends = docOffsets
-        ends.append(UInt64(store.count))
-        let per = SegmentFormat.docsPerBlock
-        let blockCount = (docCount + per - 1) / per
-        var compressed = ByteWriter(capacity: store.count / 2)
-        var table: [(UInt64, UInt32, UInt32)] = []
-        let compressor = DocCompressor()
-        var raw = ByteWriter()
-        for b in 0..<blockCount {
-            let lo = b * per, hi = min(docCount, lo + per)
-            raw.bytes.removeAll(keepingCapacity: true)
-            for d in 0..<per { raw.u32(d < hi - lo ? UInt32(ends[lo + d] - ends[lo]) : UInt32(ends[hi] - ends[lo])) }
-            raw.append(Array(store.bytes[Int(ends[lo])..<Int(ends[hi])]))
-            let block = compressor.compress(raw.bytes)
-            table.append((UInt64(compressed.count), UInt32(block.count), UInt32(raw.count)))
-            compressed.append(block)
-        }
+        compressPending()
         s = begin()
-        let docsBase = aligned(s + blockCount * 16)
-        for (o, c, r) in table { w.u64(UInt64(docsBase) + o); w.u32(c); w.u32(r) }
+        let docsBase = aligned(s + blockTable.count * 16)
+        for (o, c, r) in blockTable { w.u64(UInt64(docsBase) + o); w.u32(c); w.u32(r) }
         end(s)
-        s = begin(); precondition(s == docsBase); w.append(compressed.bytes); end(s)
+        s = begin(); precondition(s == docsBase); w.append(blocks.bytes); end(s)
 
         // Footer.
         w.align(8)

@@ -148,6 +148,35 @@ func document(_ i: Int, title: String, applicant: String = "Nguyễn Văn A", nu
     }
 }
 
+extension SegmentTests {
+    /// Merges never write a segment above `maxMergeDocs` live documents (their memory is bounded
+    /// whatever the archive's size), keep the small segments few, and change no answer.
+    @Test func tieredMergesAreBounded() throws {
+        let t = TemporaryFolder()
+        let w = try IndexWriter(folder: t.sub("a"))
+        w.maxSegments = 3
+        w.maxMergeDocs = 10
+        var docs: [IndexDocument] = []
+        for i in 0..<60 {
+            let d = document(i, title: ["khai sinh", "kết hôn", "hòa giải"][i % 3] + " \(i)", applicant: "Nguyễn Văn Hòa")
+            docs.append(d)
+            try w.apply([d], ledgerHead: "sha256:\(i)", ledgerSequence: i + 1)
+            #expect(w.manifest.segments.allSatisfy { $0.docs - $0.deletedDocs <= 10 })
+            #expect(w.manifest.segments.filter { $0.docs - $0.deletedDocs < 5 }.count <= 3)
+        }
+        #expect(w.manifest.liveDocs == 60)
+        let queries = ["khai sinh", "hoa", "hòa giải", "nguyen"]
+        let fresh = t.sub("fresh")
+        try IndexWriter(folder: fresh).rebuild(docs, ledgerHead: "sha256:59", ledgerSequence: 60)
+        let expected = try answers(fresh, queries)
+        #expect(try answers(t.sub("a"), queries) == expected)
+        try w.optimize()
+        #expect(w.manifest.segments.count == 6)
+        #expect(w.manifest.segments.allSatisfy { $0.docs == 10 && $0.deletedDocs == 0 })
+        #expect(try answers(t.sub("a"), queries) == expected)
+    }
+}
+
 @Suite struct QueryParserTests {
     @Test func parsesTheSyntax() throws {
         #expect(try QueryParser.parse("hòa") == .word("hòa", fields: nil))
