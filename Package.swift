@@ -37,6 +37,9 @@ let package = Package(
         .target(name: "HosoStore",
                 dependencies: ["HosoCore", "CHosoZlib", "CHosoDeflate", "CHosoSys"],
                 swiftSettings: strict),
+        .target(name: "HosoS3",
+                dependencies: ["HosoCore", "HosoStore", "HosoXML", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
         .target(name: "HosoCatalog",
                 dependencies: ["HosoCore", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
@@ -44,7 +47,7 @@ let package = Package(
                 dependencies: ["HosoCore", "CHosoDeflate"],
                 swiftSettings: strict),
         .target(name: "HosoArchive",
-                dependencies: ["HosoCore", "HosoXML", "HosoStore", "HosoCatalog", "HosoIndex"],
+                dependencies: ["HosoCore", "HosoXML", "HosoStore", "HosoS3", "HosoCatalog", "HosoIndex"],
                 swiftSettings: strict),
         .target(name: "HosoCommands",
                 dependencies: ["HosoArchive",
@@ -60,7 +63,8 @@ let package = Package(
         .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore", "HosoTestSupport"], swiftSettings: strict),
         .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex", "HosoTestSupport"], swiftSettings: strict),
         .testTarget(name: "HosoArchiveTests", dependencies: ["HosoArchive", "HosoTestSupport"], swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["hoso", "HosoTestSupport"], swiftSettings: strict),
+        .testTarget(name: "HosoS3Tests", dependencies: ["HosoS3", "HosoTestSupport"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["hoso", "HosoS3", "HosoStore", "HosoTestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -45,6 +45,15 @@ DIR=${DIR%/}
 HOST=127.0.0.1
 WAIT=${HOSO_CEPH_WAIT:-60}
 
+# Close every descriptor inherited beyond 0-2 (bash keeps the script itself on 255): the
+# daemons started below would hold them open for as long as they run, and a caller that
+# learns of its child's exit from one of them (Foundation's Process on Linux does) would
+# wait forever.
+for fd in /proc/$$/fd/*; do
+    fd=${fd##*/}
+    case $fd in 0|1|2|255) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
+done
+
 # The caller's stdout is kept on fd 3 for the env lines; everything else goes to stderr,
 # so that no tool we run can slip a line into `$(start-ceph.sh)`.
 exec 3>&1 1>&2

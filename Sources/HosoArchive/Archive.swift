@@ -11,10 +11,24 @@ public struct ArchiveConfig: Codable, Sendable, Equatable {
     public var version: Int
     public var createdAt: String
     public var compression: CompressionPolicy
+    /// Where the objects are when not in the archive folder (an S3 bucket); absent: `objects/`.
+    public var store: RemoteStoreConfig?
 
-    public init(createdAt: String, compression: CompressionPolicy = CompressionPolicy()) {
+    public init(createdAt: String, compression: CompressionPolicy = CompressionPolicy(), store: RemoteStoreConfig? = nil) {
         format = Self.formatName; version = Self.currentVersion
-        self.createdAt = createdAt; self.compression = compression
+        self.createdAt = createdAt; self.compression = compression; self.store = store
+    }
+}
+
+/// An object store outside the archive folder: `s3://BUCKET/PREFIX` and its endpoint. No
+/// credentials: they come from the environment of each run.
+public struct RemoteStoreConfig: Codable, Sendable, Equatable {
+    public var url: String
+    public var endpoint: String
+    public var region: String
+
+    public init(url: String, endpoint: String, region: String = "us-east-1") {
+        self.url = url; self.endpoint = endpoint; self.region = region
     }
 }
 
@@ -49,6 +63,42 @@ public final class Archive: Sendable {
         self.root = root; self.config = config; self.store = store
     }
 
+    /// The same archive read through another store holding the same objects (a replica): for
+    /// checking that replica with the archive's ledger.
+    public func with(store other: any ObjectStore) -> Archive { Archive(root: root, config: config, store: other) }
+
+    /// Attaches a new archive folder to an S3 store that already holds an archive: writes the
+    /// configuration and the ledger head mirrored in the bucket. The catalog and index are then
+    /// rebuilt from the store (`hoso rebuild --from`).
+    public static func attach(at root: String, store remote: RemoteStoreConfig, compression: CompressionPolicy = CompressionPolicy()) throws -> Archive {
+        if SystemFile.exists(root + "/" + configFileName) {
+            throw HosoError(.ioFailure, file: root, message: "an archive already exists here",
+                            advice: "Attach the store to a new or empty folder; 'hoso rebuild' alone rebuilds this one")
+        }
+        if SystemFile.exists(root), !((try? SystemFile.listDirectory(root))?.isEmpty ?? true) {
+            throw HosoError(.ioFailure, file: root, message: "the folder is not empty", advice: "Attach the store to a new or empty folder")
+        }
+        let store = try StoreSpec.openRemote(remote, policy: compression, spool: nil)
+        let head: ObjectID?
+        do { head = try store.mirroredHead() } catch let e as HosoError { throw e } catch {
+            throw HosoError(.storeUnavailable, subject: remote.url, message: "the ledger head cannot be read from \(remote.url): \(error)",
+                            advice: "Check the location, the endpoint and the credentials")
+        }
+        guard let head else {
+            throw HosoError(.ledgerHeadMissing, subject: remote.url + "/HEAD", message: "\(remote.url) holds no archive (no mirrored ledger head)",
+                            advice: "Check the bucket and prefix; an archive whose store was never written has nothing to recover")
+        }
+        try SystemFile.makeDirectories(root)
+        for sub in ["ledger", "index", "audit"] { try SystemFile.makeDirectory(root + "/" + sub) }
+        let config = ArchiveConfig(createdAt: ISO8601DateFormatter().string(from: Date()), compression: compression, store: remote)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try SystemFile.writeAtomically(Array(try encoder.encode(config)) + [0x0A], to: root + "/" + configFileName)
+        try SystemFile.writeAtomically(Array((head.prefixed + "\n").utf8), to: root + "/ledger/HEAD")
+        try SystemFile.syncDirectory(root)
+        return try open(at: root)
+    }
+
     /// The archive location: `--archive`, else `HOSO_ARCHIVE`, else `./archive`.
     public static func location(_ option: String?) -> String {
         if let option, !option.isEmpty { return option }
@@ -56,9 +106,12 @@ public final class Archive: Sendable {
         return "archive"
     }
 
-    /// Creates an empty archive at `root` (a new or empty folder).
+    /// Creates an empty archive at `root` (a new or empty folder), its objects in `objects/`
+    /// or, with `store`, in an S3 bucket (created when missing; refused when its prefix already
+    /// holds an archive's ledger head).
     /// - Throws: `HosoError` when the folder holds anything already.
-    public static func create(at root: String, compression: CompressionPolicy = CompressionPolicy()) throws -> Archive {
+    public static func create(at root: String, compression: CompressionPolicy = CompressionPolicy(),
+                              store remote: RemoteStoreConfig? = nil) throws -> Archive {
         if SystemFile.exists(root) {
             if SystemFile.exists(root + "/" + configFileName) {
                 throw HosoError(.ioFailure, file: root, message: "an archive already exists here",
@@ -70,10 +123,19 @@ public final class Archive: Sendable {
                                 advice: "Create the archive in a new or empty folder")
             }
         }
+        if let remote {
+            let store = try StoreSpec.openRemote(remote, policy: compression, spool: nil)
+            try StoreSpec.prepareBucket(store)
+            if let head = try store.mirroredHead() {
+                throw HosoError(.ioFailure, subject: store.location,
+                                message: "\(store.location) already holds an archive (its ledger head is \(head.short))",
+                                advice: "Attach this host to it with 'hoso rebuild --from \(remote.url) --endpoint \(remote.endpoint) --archive \(root)', or choose another prefix")
+            }
+        }
         try SystemFile.makeDirectories(root)
-        try LocalObjectStore.create(at: root + "/objects")
+        if remote == nil { try LocalObjectStore.create(at: root + "/objects") }
         for sub in ["ledger", "index", "audit"] { try SystemFile.makeDirectory(root + "/" + sub) }
-        let config = ArchiveConfig(createdAt: ISO8601DateFormatter().string(from: Date()), compression: compression)
+        let config = ArchiveConfig(createdAt: ISO8601DateFormatter().string(from: Date()), compression: compression, store: remote)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(config)
@@ -112,7 +174,12 @@ public final class Archive: Sendable {
             throw HosoError(.notAnArchive, file: configPath, message: "the archive description is damaged: \(error)",
                             advice: "Restore \(configFileName) from a backup")
         }
-        let store = LocalObjectStore(root: root + "/objects", policy: config.compression)
+        let store: any ObjectStore
+        if let remote = config.store {
+            store = try StoreSpec.openRemote(remote, policy: config.compression, spool: root + "/spool")
+        } else {
+            store = LocalObjectStore(root: root + "/objects", policy: config.compression)
+        }
         return Archive(root: root, config: config, store: store)
     }
 }

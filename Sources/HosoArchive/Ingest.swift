@@ -112,19 +112,7 @@ public final class Ingest {
     typealias Pending = IngestPreparation
 
     /// Removes writers' temp files: with the lock held, none belongs to a live writer.
-    public func removeStaleTemps() throws -> Int {
-        var removed = 0
-        try archive.store.list { entries in
-            for e in entries {
-                if case let .temporary(path, _) = e {
-                    // `path` is shown relative to the archive ("objects/…").
-                    try SystemFile.remove(archive.root + "/" + path)
-                    removed += 1
-                }
-            }
-        }
-        return removed
-    }
+    public func removeStaleTemps() throws -> Int { try archive.store.removeStaleTemporaries() }
 
     /// Ingests every dossier under `paths`.
     /// - Parameters:
@@ -134,6 +122,7 @@ public final class Ingest {
                     report: (IngestOutcome) -> Void) throws -> IngestSummary {
         var summary = IngestSummary()
         summary.staleTempsRemoved = try removeStaleTemps()
+        ledger.refreshMirroredHead()
         try CatalogSync.catchUp(catalog, ledger: ledger)
         try IndexSync.catchUp(archive: archive)
         let indexWriter = try IndexWriter(folder: archive.indexFolder)

@@ -1,5 +1,6 @@
 public import HosoCore
 import HosoStore
+import Foundation
 
 /// The ingest ledger: entries are objects in the store, each naming the previous one; the file
 /// `ledger/HEAD` names the newest, and replacing it is the single commit point of an ingest.
@@ -85,7 +86,22 @@ public struct Ledger: Sendable {
         let bytes = try CanonicalJSON.encode(entry)
         let put = try archive.store.put(bytes: bytes, expected: nil)
         try SystemFile.writeAtomically(Array((put.id.prefixed + "\n").utf8), to: archive.headPath)
+        mirrorHead(put.id)
         return (put.id, UInt64(bytes.count))
+    }
+
+    /// Copies the head to the store (S3: so the bucket alone can recover the archive). The
+    /// commit has happened when this runs: a failure is a warning, and the next writer tries again.
+    func mirrorHead(_ id: ObjectID) {
+        do { try archive.store.mirrorHead(id) } catch {
+            FileHandle.standardError.write(Data("hoso: warning: \(error)\n".utf8))
+        }
+    }
+
+    /// Mirrors the head again when the store's copy is behind (called by writers at start).
+    public func refreshMirroredHead() {
+        guard archive.config.store != nil, let head = try? self.head() else { return }
+        if (try? archive.store.mirroredHead()) != head { mirrorHead(head) }
     }
 
     /// The manifest stored under `id`, checked.

@@ -42,6 +42,8 @@ public struct VerifyOptions: Sendable {
     /// Record the run in the audit log (impossible on read-only media).
     public var record = true
     public var workers = Parallel.defaultWorkers
+    /// The store checked is a replica (`verify --store`), not the archive's own.
+    public var replica = false
     public init() {}
 }
 
@@ -93,6 +95,7 @@ public final class Verifier {
         report.entries = state.chain.count
         report.ledgerHead = state.head?.prefixed
         if let seal = options.seal { checkSeal(seal, state) }
+        checkMirroredHead(state)
 
         // 2. Manifests and, in full, each dossier's XML (the expected catalog and index).
         let additions = state.chain.flatMap { e in e.additions.map { (e.sequence, $0) } }
@@ -162,7 +165,7 @@ public final class Verifier {
                 let damaged = Set(objectReport.findings.compactMap { $0.subject.flatMap { ObjectID(hex: $0) } })
                 for id in objectReport.present where !reachable.contains(id) && !damaged.contains(id) {
                     if options.level == .quick && catalog == nil { break }
-                    findings.append(Diagnostic(.objectOrphan, file: (archive.store as? LocalObjectStore)?.displayPath(of: id), subject: id.prefixed,
+                    findings.append(Diagnostic(.objectOrphan, file: archive.store.displayPath(of: id), subject: id.prefixed,
                         message: "no manifest or ledger entry references this object",
                         advice: "Usually left by an interrupted ingest; it is reused if the same content is ingested again, and harmless otherwise"))
                 }
@@ -180,7 +183,7 @@ public final class Verifier {
         report.seconds = SystemFile.monotonic() - started
         // 5. The audit log.
         if !options.record {
-            report.notRecorded = "recording was turned off"
+            report.notRecorded = options.replica ? "a replica was checked (the audit log covers the archive's own store)" : "recording was turned off"
         } else if !archive.isWritable {
             report.notRecorded = "the archive is read-only: coverage was not recorded"
         } else {
@@ -246,6 +249,24 @@ public final class Verifier {
         return state
     }
 
+    /// A store outside the archive keeps a copy of the head: it must be the archive's.
+    func checkMirroredHead(_ state: LedgerState) {
+        guard let head = state.head, !(archive.store is LocalObjectStore) else { return }
+        let mirrored: ObjectID?
+        do { mirrored = try archive.store.mirroredHead() } catch {
+            findings.append(Diagnostic(.ledgerHeadMirror, file: archive.store.location + "/HEAD", message: "the mirrored ledger head cannot be read: \(error)",
+                                       advice: "Check the service; the next ingest mirrors the head again"))
+            return
+        }
+        if mirrored != head {
+            findings.append(Diagnostic(.ledgerHeadMirror, file: archive.store.location + "/HEAD",
+                message: "the ledger head kept with the objects is not the archive's",
+                expected: head.prefixed, found: mirrored?.prefixed ?? "none",
+                advice: options.replica ? "Run 'hoso replicate --to' this store again: it copies what is missing, then the head"
+                                        : "The next ingest mirrors it again; until then a recovery from the store alone ('hoso rebuild --from') would stop at the older head"))
+        }
+    }
+
     func checkSeal(_ seal: Seal, _ state: LedgerState) {
         let sealed = ObjectID(hex: seal.head)
         let match = state.chain.first { $0.id == sealed }
@@ -281,10 +302,10 @@ public final class Verifier {
         case .seconds: selected = all.map { ($0.0, $0.1) }
         }
         let deadline: Double? = { if case .seconds(let s) = budget { return SystemFile.monotonic() + s } else { return nil } }()
-        let store = archive.store as? LocalObjectStore
+        let store = archive.store
         var stop: (@Sendable () -> Bool)?
         if let deadline { stop = { SystemFile.monotonic() >= deadline } }
-        let path: (ObjectID) -> String = { id in store?.displayPath(of: id) ?? id.prefixed }
+        let path: (ObjectID) -> String = { id in store.displayPath(of: id) }
         return checker.run(objects: selected, path: path, progress: tick, shouldStop: stop)
     }
 

@@ -23,6 +23,7 @@ public struct Hoso: ParsableCommand {
             ExportCommand.self,
             StatsCommand.self,
             RebuildCommand.self,
+            ReplicateCommand.self,
             SearchCommand.self,
             IndexCommand.self,
             VerifyCommand.self,

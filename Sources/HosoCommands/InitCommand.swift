@@ -1,6 +1,7 @@
 import ArgumentParser
 import HosoArchive
 import HosoStore
+import HosoCore
 
 /// `hoso init`: creates an empty archive.
 struct InitCommand: ParsableCommand {
@@ -9,6 +10,12 @@ struct InitCommand: ParsableCommand {
         abstract: "Create an empty archive.")
 
     @OptionGroup var archiveOptions: ArchiveOptions
+
+    @Option(name: .long, help: ArgumentHelp("Keep the objects in an S3 bucket instead of the archive folder (path-style; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, never stored).", valueName: "s3://bucket/prefix"))
+    var store: String?
+
+    @Option(name: .long, help: ArgumentHelp("The S3 service's URL (default: $HOSO_S3_ENDPOINT, else $AWS_ENDPOINT_URL).", valueName: "url"))
+    var endpoint: String?
 
     @Option(name: .long, help: "Compression level for compressible scans, 1 (fastest) to 12 (smallest).")
     var compressionLevel: Int = CompressionPolicy().level
@@ -19,11 +26,15 @@ struct InitCommand: ParsableCommand {
     func validate() throws {
         guard (1...12).contains(compressionLevel) else { throw ValidationError("--compression-level must be 1 to 12") }
         guard (0.0..<1.0).contains(minimumSaving) else { throw ValidationError("--minimum-saving must be at least 0 and below 1") }
+        if let store, !store.hasPrefix("s3://") { throw ValidationError("--store takes an s3://bucket/prefix location") }
+        if endpoint != nil && store == nil { throw ValidationError("--endpoint goes with --store") }
     }
 
     func run() throws {
         let path = archiveOptions.location
-        let archive = try Archive.create(at: path, compression: CompressionPolicy(level: compressionLevel, minimumSaving: minimumSaving))
-        Console.shared.out("created archive \(archive.root) (format \(archive.config.format) \(archive.config.version))")
+        let remote = try store.map { try StoreSpec.remote($0, endpoint: endpoint) }
+        let archive = try Archive.create(at: path, compression: CompressionPolicy(level: compressionLevel, minimumSaving: minimumSaving), store: remote)
+        Console.shared.out("created archive \(archive.root) (format \(archive.config.format) \(archive.config.version))"
+                           + (remote.map { ", objects in \($0.url) at \($0.endpoint)" } ?? ""))
     }
 }

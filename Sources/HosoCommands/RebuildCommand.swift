@@ -8,10 +8,23 @@ struct RebuildCommand: ParsableCommand {
         abstract: "Recreate the catalog (and search index) from the object store and the ledger alone.")
 
     @OptionGroup var archiveOptions: ArchiveOptions
+    @Option(name: .long, help: ArgumentHelp("Recover on a new host: attach a new archive folder to the S3 store of an archive (its ledger head is mirrored there), then rebuild.", valueName: "s3://bucket/prefix"))
+    var from: String?
+    @Option(name: .long, help: ArgumentHelp("The S3 service's URL, with --from (default: $HOSO_S3_ENDPOINT, else $AWS_ENDPOINT_URL).", valueName: "url"))
+    var endpoint: String?
     @Flag(name: .long, help: "Wait for a running writer instead of failing at once.") var wait = false
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        if let from, !from.hasPrefix("s3://") { throw ValidationError("--from takes an s3://bucket/prefix location") }
+        if endpoint != nil && from == nil { throw ValidationError("--endpoint goes with --from") }
+    }
+
     func run() throws {
+        if let from {
+            let attached = try Archive.attach(at: archiveOptions.location, store: try StoreSpec.remote(from, endpoint: endpoint))
+            if !output.json { Console.shared.out("attached \(attached.root) to \(from); ledger head \(try Ledger(archive: attached).head()?.prefixed ?? "none")") }
+        }
         let archive = try archiveOptions.open()
         let lock = try ArchiveLock(archive: archive, wait: wait, purpose: "hoso rebuild")
         defer { withExtendedLifetime(lock) {} }

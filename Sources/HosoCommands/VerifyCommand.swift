@@ -34,6 +34,10 @@ struct VerifyCommand: ParsableCommand {
     @Flag(name: .long, help: "Comma-separated findings instead of the human report.") var csv = false
     @Option(name: .long, help: "Also write the full report (JSON) to this file.") var report: String?
     @Flag(name: .long, help: "Do not record this run in the audit log.") var noRecord = false
+    @Option(name: .long, help: ArgumentHelp("Check a replica instead of the archive's own store: an s3:// location, an archive folder or a store folder, against this archive's ledger.", valueName: "store"))
+    var store: String?
+    @Option(name: .long, help: ArgumentHelp("The S3 service's URL for --store (default: $HOSO_S3_ENDPOINT, else $AWS_ENDPOINT_URL).", valueName: "url"))
+    var endpoint: String?
     @Option(name: .long, help: "Parallel workers (default: one per processor).") var jobs: Int = Parallel.defaultWorkers
     @OptionGroup var output: OutputOptions
 
@@ -42,6 +46,8 @@ struct VerifyCommand: ParsableCommand {
         if windowSeconds == nil { throw ValidationError("--window: '\(window)' is not a duration (90d, 12h)") }
         if csv && output.json { throw ValidationError("choose one of --csv and --json") }
         if quick && budget != nil { throw ValidationError("--quick reads no content; --budget reads objects: choose one") }
+        if store != nil && (budget != nil || coverage) { throw ValidationError("--store checks a whole replica: without --budget or --coverage") }
+        if endpoint != nil && store == nil { throw ValidationError("--endpoint goes with --store") }
     }
 
     var windowSeconds: Double? {
@@ -52,9 +58,14 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let archive = try archiveOptions.open()
+        var archive = try archiveOptions.open()
         if coverage { try reportCoverage(archive); return }
         var options = VerifyOptions()
+        if let store {
+            archive = archive.with(store: try StoreSpec.open(store, endpoint: endpoint, policy: archive.config.compression, create: false))
+            options.replica = true
+            options.record = false
+        }
         options.level = quick ? .quick : .full
         options.budget = budget.flatMap(VerifyBudget.init)
         options.record = !noRecord
@@ -80,7 +91,7 @@ struct VerifyCommand: ParsableCommand {
             let c = Console.shared
             for f in result.findings { c.out(c.render(f)) }
             if !result.findings.isEmpty { c.out("") }
-            var s = "\(result.level) verify of \(archive.root): \(result.objectsChecked) objects (\(Format.bytes(result.bytesChecked))), \(result.entries) ledger entries, \(result.versions) dossier versions in \(Format.duration(result.seconds))"
+            var s = "\(result.level) verify of \(store == nil ? "" : "the replica \(archive.store.location) against ")\(archive.root): \(result.objectsChecked) objects (\(Format.bytes(result.bytesChecked))), \(result.entries) ledger entries, \(result.versions) dossier versions in \(Format.duration(result.seconds))"
             if result.seconds > 0 && result.bytesChecked > 0 { s += " (\(Format.rate(result.bytesChecked, result.seconds)))" }
             c.out(s)
             if let seal = options.seal, !result.findings.contains(where: { $0.code == .sealNotExtended }) {

@@ -55,6 +55,8 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
     case objectNotRegular = "E508"
     case objectUnexpectedFile = "E509"
     case objectUnreadable = "E511"
+    case storeAccessDenied = "E513"
+    case storeUnavailable = "E514"
     case objectStaleTemp = "W510"
     case objectOrphan = "W512"
     // ledger
@@ -65,6 +67,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
     case manifestMissing = "E605"
     case manifestMalformed = "E606"
     case manifestObjectMissing = "E607"
+    case ledgerHeadMirror = "W608"
     // derived data
     case catalogRowAltered = "E701"
     case catalogRowExtra = "E702"
@@ -134,6 +137,8 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
         case .objectNotRegular: "not a regular file in the store"
         case .objectUnexpectedFile: "unexpected file in the store"
         case .objectUnreadable: "object cannot be read"
+        case .storeAccessDenied: "store refused access"
+        case .storeUnavailable: "store unavailable"
         case .objectStaleTemp: "temporary file left in the store"
         case .objectOrphan: "object referenced by no manifest"
         case .ledgerHeadMissing: "ledger HEAD missing or unreadable"
@@ -143,6 +148,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
         case .manifestMissing: "manifest missing"
         case .manifestMalformed: "manifest malformed"
         case .manifestObjectMissing: "object named by a manifest missing"
+        case .ledgerHeadMirror: "ledger head mirrored in the store differs"
         case .catalogRowAltered: "catalog row differs from the ledger"
         case .catalogRowExtra: "catalog row not in the ledger"
         case .catalogRowMissing: "catalog row missing"

@@ -85,17 +85,9 @@ public final class LocalObjectStore: ObjectStore {
             return PutResult(id: expected, codec: known.codec, originalSize: encoded.originalLength, storedSize: known.size, existed: true)
         }
         let temp = root + "/.tmp-" + SystemFile.randomSuffix()
-        let fd = try SystemFile.createExclusive(temp, mode: 0o644)
+        let (encoded, fd) = try ObjectEncoder.spool(&source, policy: policy, path: path, expected: expected, to: temp)
         var closed = false
         do {
-            // Reserve the header; it is filled in once the payload's length and CRC are known.
-            try [UInt8](repeating: 0, count: ObjectHeader.size).withUnsafeBytes { try SystemFile.write(fd, $0, path: temp) }
-            let encoded = try ObjectEncoder.encode(&source, policy: policy, path: path) { chunk in
-                try SystemFile.write(fd, chunk, path: temp)
-            }
-            if let expected, encoded.id != expected { throw ObjectFault.hashMismatch(found: encoded.id) }
-            try encoded.header.bytes.withUnsafeBytes { try SystemFile.writeAt(fd, $0, offset: 0, path: temp) }
-            guard fchmod(fd, 0o444) == 0 else { throw SystemError(errno: errno, operation: "chmod", path: temp) }
             if let staging {
                 close(fd); closed = true
                 let result = PutResult(id: encoded.id, codec: encoded.codec, originalSize: encoded.originalLength,
@@ -204,6 +196,15 @@ public final class LocalObjectStore: ObjectStore {
         let p = path(of: id)
         try SystemFile.remove(p)
         try SystemFile.syncDirectory(SystemFile.parentFolder(p))
+    }
+
+    public func removeStaleTemporaries() throws -> Int {
+        var removed = 0
+        for (name, _) in try SystemFile.listDirectory(root) where name.hasPrefix(".tmp-") {
+            try SystemFile.remove(root + "/" + name)
+            removed += 1
+        }
+        return removed
     }
 
     // MARK: list

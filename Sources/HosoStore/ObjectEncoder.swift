@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 public import HosoCore
 
 /// What encoding produced.
@@ -109,5 +112,31 @@ public enum ObjectEncoder {
         let header = ObjectHeader(codec: codec, originalLength: total, payloadLength: stored, payloadCRC: crc)
         return EncodedObject(id: hasher.finalize(), codec: codec, originalLength: total,
                              storedLength: stored + UInt64(ObjectHeader.size), header: header)
+    }
+}
+
+extension ObjectEncoder {
+    /// Encodes a source into a new file at `temp` (created exclusively, mode 0444 when done):
+    /// the header is reserved, the payload written as it is compressed, then the header filled
+    /// in. The file is neither synced nor renamed: the caller decides where it goes (a rename
+    /// into a local store, an upload to S3). On error the file is removed.
+    /// - Returns: the encoded object and the still-open file descriptor (the caller closes it).
+    public static func spool(_ source: inout some ByteSource, policy: CompressionPolicy, path: String,
+                             expected: ObjectID?, to temp: String) throws -> (EncodedObject, Int32) {
+        let fd = try SystemFile.createExclusive(temp, mode: 0o644)
+        do {
+            try [UInt8](repeating: 0, count: ObjectHeader.size).withUnsafeBytes { try SystemFile.write(fd, $0, path: temp) }
+            let encoded = try encode(&source, policy: policy, path: path) { chunk in
+                try SystemFile.write(fd, chunk, path: temp)
+            }
+            if let expected, encoded.id != expected { throw ObjectFault.hashMismatch(found: encoded.id) }
+            try encoded.header.bytes.withUnsafeBytes { try SystemFile.writeAt(fd, $0, offset: 0, path: temp) }
+            guard fchmod(fd, 0o444) == 0 else { throw SystemError(errno: errno, operation: "chmod", path: temp) }
+            return (encoded, fd)
+        } catch {
+            close(fd)
+            unlink(temp)
+            throw error
+        }
     }
 }

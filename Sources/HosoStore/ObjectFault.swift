@@ -20,6 +20,8 @@ public enum ObjectFault: Error, Sendable, Equatable, CustomStringConvertible {
     case notRegular(String)
     /// The bytes cannot be read at all.
     case unreadable(String)
+    /// The store refuses to give the bytes to these credentials (S3 403).
+    case accessDenied(String)
 
     /// The stable code of this fault.
     public var code: DiagnosticCode {
@@ -33,6 +35,7 @@ public enum ObjectFault: Error, Sendable, Equatable, CustomStringConvertible {
         case .headerCorrupt: .objectHeaderCorrupt
         case .notRegular: .objectNotRegular
         case .unreadable: .objectUnreadable
+        case .accessDenied: .storeAccessDenied
         }
     }
 
@@ -47,6 +50,7 @@ public enum ObjectFault: Error, Sendable, Equatable, CustomStringConvertible {
         case .headerCorrupt(let p): "the object header is corrupt: \(p)"
         case .notRegular(let s): "the store entry is not a regular file: \(s)"
         case .unreadable(let s): "the object cannot be read: \(s)"
+        case .accessDenied(let s): "the store refused access to the object: \(s)"
         }
     }
 
@@ -58,7 +62,9 @@ public enum ObjectFault: Error, Sendable, Equatable, CustomStringConvertible {
         case .notRegular:
             "Remove the link or special file and restore the object from a replica; the store holds only regular files"
         case .unreadable:
-            "Check permissions and the disk (dmesg, smartctl); then run 'hoso verify' again"
+            "Check permissions and the disk (dmesg, smartctl), or that the S3 service answers; then run 'hoso verify' again"
+        case .accessDenied:
+            "Check the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and the bucket's policy for this prefix"
         }
     }
 

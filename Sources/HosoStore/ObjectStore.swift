@@ -28,6 +28,10 @@ public struct ObjectInfo: Sendable, Equatable {
     public var originalSize: UInt64
     public var storedSize: UInt64
     public var saving: Double { originalSize == 0 ? 0 : max(0, 1 - Double(storedSize) / Double(originalSize)) }
+
+    public init(id: ObjectID, codec: Codec, originalSize: UInt64, storedSize: UInt64) {
+        self.id = id; self.codec = codec; self.originalSize = originalSize; self.storedSize = storedSize
+    }
 }
 
 /// One entry found when listing a store.
@@ -92,6 +96,20 @@ public protocol ObjectStore: Sendable {
 
     /// A human-readable location of the store (a folder, an s3:// URL).
     var location: String { get }
+
+    /// Where an object is, as shown to people (`objects/ab/cdef…`, `s3://bucket/…`).
+    func displayPath(of id: ObjectID) -> String
+
+    /// Removes what interrupted writers left (temp files, unfinished uploads); only with the
+    /// archive's writer lock held. Returns how many were removed.
+    func removeStaleTemporaries() throws -> Int
+
+    /// Keeps a copy of the ledger head with the objects, so that the store alone is enough to
+    /// recover an archive (a remote store); nothing for a store inside the archive folder.
+    func mirrorHead(_ id: ObjectID) throws
+
+    /// The ledger head mirrored with the objects, if any.
+    func mirroredHead() throws -> ObjectID?
 }
 
 /// Puts made together: each object is written in full to a temporary file, and `commit` makes
@@ -111,6 +129,9 @@ public protocol StagingArea: AnyObject, Sendable {
 }
 
 extension ObjectStore {
+    public func mirrorHead(_ id: ObjectID) throws {}
+    public func mirroredHead() throws -> ObjectID? { nil }
+
     public func put(file path: String, expected: ObjectID?) throws -> PutResult {
         try put(file: path, expected: expected, staging: nil)
     }

@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Synchronization
+public import HosoCore
+public import HosoStore
+
+/// What `hoso replicate` did.
+public struct ReplicationReport: Sendable {
+    public var objects = 0
+    public var copied = 0
+    public var copiedBytes: UInt64 = 0
+    public var alreadyPresent = 0
+    public var findings: [Diagnostic] = []
+    public var headMirrored: ObjectID?
+    public var seconds = 0.0
+}
+
+/// Copies every object of one store missing from another, verifying each on the way: the
+/// source copy is read through the verifying decoder into a spool file, and the destination
+/// checks the name again as it stores it. Then the ledger head is mirrored to the destination
+/// (when it keeps one), so a replica in S3 can recover the archive on its own.
+public enum Replicator {
+    public static func run(archive: Archive, to destination: any ObjectStore, workers: Int = 8,
+                           progress: (@Sendable (Int, UInt64) -> Void)? = nil) throws -> ReplicationReport {
+        let started = SystemFile.monotonic()
+        // The head first: everything it reaches was stored before it was written.
+        let head = try Ledger(archive: archive).head()
+        var ids: [ObjectID] = []
+        var findings: [Diagnostic] = []
+        try archive.store.list { entries in
+            for e in entries {
+                switch e {
+                case let .object(id, _, _): ids.append(id)
+                case let .notRegular(path, kind, _):
+                    findings.append(Diagnostic(.objectNotRegular, file: path, message: "not copied: the store entry is \(kind)",
+                                               advice: "Repair the source store, then replicate again"))
+                default: break
+                }
+            }
+        }
+        let all = ids
+        let spool = archive.root + "/spool"
+        try SystemFile.makeDirectories(spool)
+        let source = archive.store
+        let state = Mutex((copied: 0, bytes: UInt64(0), present: 0, done: 0, findings: [Diagnostic]()))
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: max(1, min(workers, all.count))) { _ in
+            while true {
+                let i = next.add(1, ordering: .relaxed).oldValue
+                if i >= all.count { return }
+                let id = all[i]
+                var finding: Diagnostic?
+                var copiedBytes: UInt64?
+                do {
+                    if try destination.contains(id) {
+                        state.withLock { $0.present += 1 }
+                    } else {
+                        let temp = spool + "/.tmp-" + SystemFile.randomSuffix()
+                        defer { unlink(temp) }
+                        let fd = try SystemFile.createExclusive(temp, mode: 0o600)
+                        do {
+                            _ = try source.get(id) { chunk in try SystemFile.write(fd, chunk, path: temp) }
+                            close(fd)
+                        } catch { close(fd); throw error }
+                        let r = try destination.put(file: temp, expected: id, staging: nil)
+                        copiedBytes = r.originalSize
+                    }
+                } catch let f as ObjectFault {
+                    var d = f.diagnostic(id: id, path: source.displayPath(of: id))
+                    d.message = "not copied: " + d.message
+                    finding = d
+                } catch let e as HosoError {
+                    finding = e.diagnostic
+                } catch {
+                    finding = Diagnostic(.ioFailure, subject: id.prefixed, message: "not copied: \(error)",
+                                         advice: "Check both stores, then replicate again: objects already copied are kept")
+                }
+                let (n, b) = state.withLock { s -> (Int, UInt64) in
+                    s.done += 1
+                    if let copiedBytes { s.copied += 1; s.bytes += copiedBytes }
+                    if let finding { s.findings.append(finding) }
+                    return (s.done, s.bytes)
+                }
+                progress?(n, b)
+            }
+        }
+        var report = ReplicationReport()
+        state.withLock { s in
+            report.copied = s.copied; report.copiedBytes = s.bytes; report.alreadyPresent = s.present
+            findings += s.findings.sorted { ($0.subject ?? "") < ($1.subject ?? "") }
+        }
+        report.objects = ids.count
+        report.findings = findings
+        if findings.isEmpty, let head {
+            try destination.mirrorHead(head)
+            if !(destination is LocalObjectStore) { report.headMirrored = head }
+        }
+        report.seconds = SystemFile.monotonic() - started
+        return report
+    }
+}

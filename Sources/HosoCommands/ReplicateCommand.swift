@@ -1,0 +1,59 @@
+import ArgumentParser
+import HosoArchive
+import HosoCore
+import HosoStore
+
+/// `hoso replicate`: keeps a second, independent copy of every object.
+struct ReplicateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replicate",
+        abstract: "Copy every object missing from a second store (S3 or local), verifying each on the way.",
+        discussion: """
+        The second copy the archival rules ask for. Each object is read through the verifying
+        decoder and stored under its name, which the destination checks again; objects already
+        there are not copied (run it as often as you like). When every object is there, the
+        ledger head is copied too, so an S3 replica alone can recover the archive
+        ('hoso rebuild --from'). Check a replica with 'hoso verify --store'.
+        STORE is s3://bucket/prefix (with --endpoint), an archive folder, or a store folder
+        (created when new).
+        Exit status: 0 every object is in the replica, 1 some could not be copied, 3 failure.
+        """)
+
+    @OptionGroup var archiveOptions: ArchiveOptions
+    @Option(name: .long, help: ArgumentHelp("Where to copy: s3://bucket/prefix, an archive folder or a store folder.", valueName: "store"))
+    var to: String
+    @Option(name: .long, help: ArgumentHelp("The S3 service's URL for --to (default: $HOSO_S3_ENDPOINT, else $AWS_ENDPOINT_URL).", valueName: "url"))
+    var endpoint: String?
+    @Option(name: .long, help: "Objects copied at once.") var jobs = 8
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() throws {
+        let archive = try archiveOptions.open()
+        let destination = try StoreSpec.open(to, endpoint: endpoint, policy: archive.config.compression, create: true)
+        guard destination.location != archive.store.location else {
+            throw ValidationError("--to names the archive's own store")
+        }
+        let meter = ProgressMeter("replicating", totalItems: 0)
+        let r = try Replicator.run(archive: archive, to: destination, workers: jobs) { n, b in meter.update(items: n, bytes: b) }
+        meter.finish()
+        if output.json {
+            struct Out: Encodable {
+                let destination: String; let objects: Int; let copied: Int; let copiedBytes: UInt64; let alreadyPresent: Int
+                let headMirrored: String?; let seconds: Double; let findings: [DiagnosticJSON]
+            }
+            Console.shared.out(JSON.encode(Out(destination: destination.location, objects: r.objects, copied: r.copied, copiedBytes: r.copiedBytes,
+                                               alreadyPresent: r.alreadyPresent, headMirrored: r.headMirrored?.prefixed, seconds: r.seconds,
+                                               findings: r.findings.map { DiagnosticJSON(d: $0) }), pretty: true))
+        } else {
+            let c = Console.shared
+            for f in r.findings { c.out(c.render(f)) }
+            c.out("\(r.objects) objects: \(r.copied) copied (\(Format.bytes(r.copiedBytes))), \(r.alreadyPresent) already in \(destination.location), \(r.findings.count) not copied; in \(Format.duration(r.seconds))")
+            if let h = r.headMirrored { c.out("ledger head \(h.prefixed) mirrored to \(destination.location)") }
+        }
+        if !r.findings.isEmpty { throw ExitCode(1) }
+    }
+}
