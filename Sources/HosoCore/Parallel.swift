@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// Runs independent work on all cores with a fixed number of workers pulling from a shared index,
@@ -17,12 +20,45 @@ public enum Parallel {
             return
         }
         let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: threads) { _ in
-            while true {
-                let i = next.add(1, ordering: .relaxed).oldValue
-                if i >= count { break }
-                body(i)
+        if threads <= SystemFile.processorCount {
+            DispatchQueue.concurrentPerform(iterations: threads) { _ in
+                while true {
+                    let i = next.add(1, ordering: .relaxed).oldValue
+                    if i >= count { break }
+                    body(i)
+                }
             }
+            return
+        }
+        // More workers than processors (requests that mostly wait on a network): Dispatch would
+        // run no more than one per processor, so these get threads of their own. Each thread
+        // releases its job before it ends and all are joined, so the body does not outlive the
+        // call (withoutActuallyEscaping checks exactly that).
+        withoutActuallyEscaping(body) { body in
+            var ids: [pthread_t] = []
+            for _ in 0..<threads {
+                let job = ThreadJob {
+                    while true {
+                        let i = next.add(1, ordering: .relaxed).oldValue
+                        if i >= count { break }
+                        body(i)
+                    }
+                }
+                var id = pthread_t()
+                let context = Unmanaged.passRetained(job).toOpaque()
+                let started = pthread_create(&id, nil, { context in
+                    Unmanaged<ThreadJob>.fromOpaque(context!).takeRetainedValue().run()
+                    return nil
+                }, context)
+                if started == 0 {
+                    ids.append(id)
+                } else {
+                    // No thread (resource limits): take the reference back and work here instead.
+                    Unmanaged<ThreadJob>.fromOpaque(context).release()
+                    job.run()
+                }
+            }
+            for id in ids { pthread_join(id, nil) }
         }
     }
 
@@ -36,4 +72,10 @@ public enum Parallel {
         }
         return results.withLock { $0.map { $0! } }
     }
+}
+
+/// A closure handed to a thread.
+private final class ThreadJob: @unchecked Sendable {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
 }
