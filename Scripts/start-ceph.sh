@@ -348,7 +348,7 @@ admin socket = $DIR/run/\$name.asok
 $store_conf
 
 [client.rgw.hoso]
-rgw frontends = beast endpoint=$HOST:$PORT
+rgw frontends = beast endpoint=$HOST:$PORT tcp_nodelay=1
 rgw data = $DIR/rgw
 pid file = $DIR/run/\$name.pid
 admin socket = $DIR/run/\$name.asok

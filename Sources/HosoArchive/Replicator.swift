@@ -45,46 +45,41 @@ public enum Replicator {
         try SystemFile.makeDirectories(spool)
         let source = archive.store
         let state = Mutex((copied: 0, bytes: UInt64(0), present: 0, done: 0, findings: [Diagnostic]()))
-        let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: max(1, min(workers, all.count))) { _ in
-            while true {
-                let i = next.add(1, ordering: .relaxed).oldValue
-                if i >= all.count { return }
-                let id = all[i]
-                var finding: Diagnostic?
-                var copiedBytes: UInt64?
-                do {
-                    if try destination.contains(id) {
-                        state.withLock { $0.present += 1 }
-                    } else {
-                        let temp = spool + "/.tmp-" + SystemFile.randomSuffix()
-                        defer { unlink(temp) }
-                        let fd = try SystemFile.createExclusive(temp, mode: 0o600)
-                        do {
-                            _ = try source.get(id) { chunk in try SystemFile.write(fd, chunk, path: temp) }
-                            close(fd)
-                        } catch { close(fd); throw error }
-                        let r = try destination.put(file: temp, expected: id, staging: nil)
-                        copiedBytes = r.originalSize
-                    }
-                } catch let f as ObjectFault {
-                    var d = f.diagnostic(id: id, path: source.displayPath(of: id))
-                    d.message = "not copied: " + d.message
-                    finding = d
-                } catch let e as HosoError {
-                    finding = e.diagnostic
-                } catch {
-                    finding = Diagnostic(.ioFailure, subject: id.prefixed, message: "not copied: \(error)",
-                                         advice: "Check both stores, then replicate again: objects already copied are kept")
+        Parallel.forEach(count: all.count, workers: workers) { i in
+            let id = all[i]
+            var finding: Diagnostic?
+            var copiedBytes: UInt64?
+            do {
+                if try destination.contains(id) {
+                    state.withLock { $0.present += 1 }
+                } else {
+                    let temp = spool + "/.tmp-" + SystemFile.randomSuffix()
+                    defer { unlink(temp) }
+                    let fd = try SystemFile.createExclusive(temp, mode: 0o600)
+                    do {
+                        _ = try source.get(id) { chunk in try SystemFile.write(fd, chunk, path: temp) }
+                        close(fd)
+                    } catch { close(fd); throw error }
+                    let r = try destination.put(file: temp, expected: id, staging: nil)
+                    copiedBytes = r.originalSize
                 }
-                let (n, b) = state.withLock { s -> (Int, UInt64) in
-                    s.done += 1
-                    if let copiedBytes { s.copied += 1; s.bytes += copiedBytes }
-                    if let finding { s.findings.append(finding) }
-                    return (s.done, s.bytes)
-                }
-                progress?(n, b)
+            } catch let f as ObjectFault {
+                var d = f.diagnostic(id: id, path: source.displayPath(of: id))
+                d.message = "not copied: " + d.message
+                finding = d
+            } catch let e as HosoError {
+                finding = e.diagnostic
+            } catch {
+                finding = Diagnostic(.ioFailure, subject: id.prefixed, message: "not copied: \(error)",
+                                     advice: "Check both stores, then replicate again: objects already copied are kept")
             }
+            let (n, b) = state.withLock { s -> (Int, UInt64) in
+                s.done += 1
+                if let copiedBytes { s.copied += 1; s.bytes += copiedBytes }
+                if let finding { s.findings.append(finding) }
+                return (s.done, s.bytes)
+            }
+            progress?(n, b)
         }
         var report = ReplicationReport()
         state.withLock { s in

@@ -197,7 +197,7 @@ struct ObjectCheck: ParsableCommand {
     @OptionGroup var archiveOptions: ArchiveOptions
     @Flag(name: .long, help: "Check headers and sizes only, without reading the payloads.") var quick = false
     @Option(name: .long, help: "A file listing object names that must be present (one per line).") var expect: String?
-    @Option(name: .long, help: "Parallel workers (default: one per processor).") var jobs: Int = Parallel.defaultWorkers
+    @Option(name: .long, help: "Parallel workers (default: one per processor; 16 for a store in S3).") var jobs: Int?
     @OptionGroup var output: OutputOptions
 
     func run() throws {

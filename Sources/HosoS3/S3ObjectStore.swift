@@ -12,14 +12,14 @@ public import HosoStore
 /// hand exactly like a local one.
 ///
 /// Writing: the object is encoded (hashed and compressed in one streaming pass) into a spool
-/// file on the archive host, then uploaded as a sized body: in one PUT up to 16 MiB, above that
+/// file on the archive host, then uploaded as a sized body: in one PUT up to 8 MiB, above that
 /// as a multipart upload of 8 MiB parts. Every request carries the body's MD5 (checked by the
 /// server) and SHA-256 (signed). S3 makes an object visible only once complete, so a dropped
 /// connection never leaves a partial object; an unfinished multipart upload is listed by the
 /// checker as a temporary entry and aborted on failure. An object already in the bucket is not
 /// uploaded again. Reading: ranged GETs of 8 MiB feed the same verifying decoder as on disk.
 public final class S3ObjectStore: ObjectStore {
-    public static let singlePutLimit = 16 << 20
+    public static let singlePutLimit = 8 << 20
     public static let partSize = 8 << 20
     public static let readChunk = 8 << 20
 
@@ -36,6 +36,9 @@ public final class S3ObjectStore: ObjectStore {
     }
 
     public var location: String { client.location.url }
+
+    /// Requests wait on the network and the service far more than on this host's processors.
+    public var preferredConcurrency: Int { 16 }
 
     /// The key of an object.
     public func key(of id: ObjectID) -> String {
@@ -96,7 +99,7 @@ public final class S3ObjectStore: ObjectStore {
         return nil
     }
 
-    /// Uploads a spool file under the object's key (one PUT, or multipart above 16 MiB).
+    /// Uploads a spool file under the object's key (one PUT, or multipart above 8 MiB).
     func upload(_ file: String, id: ObjectID, size: Int) throws {
         let key = key(of: id)
         let fd = try SystemFile.openForReading(file)
@@ -331,23 +334,19 @@ public final class S3StagingArea: StagingArea {
         let all = state.withLock { $0.entries }
         let pending = keeping.map { k in all.filter { k.contains($0.result.id) } } ?? all
         guard !pending.isEmpty else { return 0 }
-        let next = Atomic<Int>(0)
         let stored = Atomic<Int>(0)
         let failure = Mutex<(any Error)?>(nil)
         let store = self.store
-        DispatchQueue.concurrentPerform(iterations: min(store.uploadConcurrency, pending.count)) { _ in
-            while failure.withLock({ $0 == nil }) {
-                let i = next.add(1, ordering: .relaxed).oldValue
-                if i >= pending.count { return }
-                let p = pending[i]
-                do {
-                    if try store.remoteSize(p.result.id) == nil {
-                        try store.upload(p.temp, id: p.result.id, size: Int(p.result.storedSize))
-                        stored.add(1, ordering: .relaxed)
-                    }
-                } catch {
-                    failure.withLock { $0 = $0 ?? error }
+        Parallel.forEach(count: pending.count, workers: store.uploadConcurrency) { i in
+            guard failure.withLock({ $0 == nil }) else { return }
+            let p = pending[i]
+            do {
+                if try store.remoteSize(p.result.id) == nil {
+                    try store.upload(p.temp, id: p.result.id, size: Int(p.result.storedSize))
+                    stored.add(1, ordering: .relaxed)
                 }
+            } catch {
+                failure.withLock { $0 = $0 ?? error }
             }
         }
         if let e = failure.withLock({ $0 }) { throw e }

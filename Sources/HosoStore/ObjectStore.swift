@@ -100,6 +100,10 @@ public protocol ObjectStore: Sendable {
     /// Where an object is, as shown to people (`objects/ab/cdef…`, `s3://bucket/…`).
     func displayPath(of id: ObjectID) -> String
 
+    /// How many reads to keep in flight by default: one per processor on a local disk, more
+    /// for a store across a network, where each request mostly waits.
+    var preferredConcurrency: Int { get }
+
     /// Removes what interrupted writers left (temp files, unfinished uploads); only with the
     /// archive's writer lock held. Returns how many were removed.
     func removeStaleTemporaries() throws -> Int
@@ -129,6 +133,7 @@ public protocol StagingArea: AnyObject, Sendable {
 }
 
 extension ObjectStore {
+    public var preferredConcurrency: Int { Parallel.defaultWorkers }
     public func mirrorHead(_ id: ObjectID) throws {}
     public func mirroredHead() throws -> ObjectID? { nil }
 

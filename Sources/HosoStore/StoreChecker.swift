@@ -29,8 +29,9 @@ public struct StoreChecker: Sendable {
     public let level: Level
     public let workers: Int
 
-    public init(store: any ObjectStore, level: Level = .full, workers: Int = Parallel.defaultWorkers) {
-        self.store = store; self.level = level; self.workers = workers
+    /// - Parameter workers: reads in flight; nil: the store's preference.
+    public init(store: any ObjectStore, level: Level = .full, workers: Int? = nil) {
+        self.store = store; self.level = level; self.workers = max(1, workers ?? store.preferredConcurrency)
     }
 
     /// Checks one object.
@@ -64,6 +65,26 @@ public struct StoreChecker: Sendable {
         }
     }
 
+    /// The finding for a store entry that is not an object (nil for an object: reading tells).
+    public static func finding(for entry: StoreEntry) -> Diagnostic? {
+        switch entry {
+        case .object: return nil
+        case let .temporary(path, age):
+            return Diagnostic(.objectStaleTemp, file: path,
+                message: "a temporary file is left in the store (\(Self.age(age)) old)",
+                advice: "It is the remains of an interrupted write, or of a writer still running; the next 'hoso ingest' removes it, or delete it once no writer runs")
+        case let .notRegular(path, kind, id):
+            return Diagnostic(.objectNotRegular, file: path, subject: id?.prefixed,
+                message: "the store entry is \(kind), not a regular file",
+                advice: ObjectFault.notRegular(kind).advice)
+        case let .unexpected(path):
+            return Diagnostic(.objectUnexpectedFile, file: path,
+                message: "the file's name is not an object name in its fan-out folder",
+                expected: "objects/<2 hex digits>/<62 hex digits>", found: path,
+                advice: "Something other than hoso wrote into the store; move the file out, then run 'hoso verify'")
+        }
+    }
+
     /// Checks the whole store.
     /// - Parameters:
     ///   - expected: objects that must be present (from the ledger); each absent one is a finding.
@@ -78,20 +99,11 @@ public struct StoreChecker: Sendable {
                 switch e {
                 case let .object(id, size, path):
                     objects.append((id, size, path)); seen.insert(id); report.present.append(id)
-                case let .temporary(path, age):
-                    report.findings.append(Diagnostic(.objectStaleTemp, file: path,
-                        message: "a temporary file is left in the store (\(Self.age(age)) old)",
-                        advice: "It is the remains of an interrupted write, or of a writer still running; the next 'hoso ingest' removes it, or delete it once no writer runs"))
-                case let .notRegular(path, kind, id):
+                case let .notRegular(_, _, id):
                     if let id { seen.insert(id) }   // present, but broken: one finding, not also "missing"
-                    report.findings.append(Diagnostic(.objectNotRegular, file: path, subject: id?.prefixed,
-                        message: "the store entry is \(kind), not a regular file",
-                        advice: ObjectFault.notRegular(kind).advice))
-                case let .unexpected(path):
-                    report.findings.append(Diagnostic(.objectUnexpectedFile, file: path,
-                        message: "the file's name is not an object name in its fan-out folder",
-                        expected: "objects/<2 hex digits>/<62 hex digits>", found: path,
-                        advice: "Something other than hoso wrote into the store; move the file out, then run 'hoso verify'"))
+                    if let f = Self.finding(for: e) { report.findings.append(f) }
+                default:
+                    if let f = Self.finding(for: e) { report.findings.append(f) }
                 }
             }
             let results = Mutex<[(Int, ObjectFault?, UInt64)]>([])

@@ -79,8 +79,11 @@ struct S3Tests {
             #expect(again.existed)
             ids.append(put.id)
         }
-        // The 16 MiB + 1 random object went up in parts; the 20 MiB text compressed below the limit.
+        // The 8 MiB + 1 random object went up in parts (S3 names a multipart object's ETag
+        // "…-parts"); the 20 MiB text compressed below the limit, in one PUT.
         #expect(try store.storedSize(ids[7])! > UInt64(S3ObjectStore.singlePutLimit))
+        #expect(try c.head(store.key(of: ids[7]))?.etag.hasSuffix("-2\"") == true)
+        #expect(try c.head(store.key(of: ids[6]))?.etag.contains("-") == false)
         #expect(try store.storedSize(ids[8])! < UInt64(1 << 20))
         // A wrong expected name stores nothing.
         #expect(throws: ObjectFault.self) { try store.put(bytes: random(100), expected: ids[4]) }
@@ -239,6 +242,24 @@ struct S3Tests {
         #expect(states(try jsonObject(rerun.stdout)) == ["archived": 4])
         let verify = try Hoso.run(["verify", "--archive", archive, "--json"])
         #expect(verify.status == 0, "\(verify.stdout)")
+    }
+
+    @Test func credentialsStayOutOfTheArchiveAndBadOnesAreRefused() throws {
+        let c = try S3Env.client()
+        defer { S3Env.clear(c) }
+        let t = TemporaryFolder()
+        let archive = try s3Archive(t, c, count: 2)
+        let secret = S3Env.env["AWS_SECRET_ACCESS_KEY"]!, key = S3Env.env["AWS_ACCESS_KEY_ID"]!
+        let grep = try shell("grep -rlF -e '\(secret)' -e '\(key)' '\(archive)' || true")
+        #expect(grep.output.isEmpty, "credentials written into: \(grep.output)")
+        // A wrong secret: refused with E513, not retried as if the service were down.
+        let r = try Hoso.run(["verify", "--archive", archive], environment: ["AWS_SECRET_ACCESS_KEY": "wrong" + secret])
+        #expect(r.status != 0)
+        #expect((r.stdout + r.stderr).contains("E513"), "\(r.stdout)\(r.stderr)")
+        #expect(!r.stderr.contains("retrying"))
+        // No credentials at all: said so, with what to set.
+        let none = try Hoso.run(["stats", "--archive", archive], environment: ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""])
+        #expect(none.status == 3 && none.stderr.contains("AWS_ACCESS_KEY_ID"), "\(none.stderr)")
     }
 
     @Test func rebuildFromTheBucketOnANewHost() throws {
