@@ -11,14 +11,16 @@ public enum VerifyBudget: Sendable, Equatable, CustomStringConvertible {
     case bytes(UInt64)
     case objects(Int)
 
-    /// Parses `30m`, `2h`, `90s`, `500GB`, `10MB`, `1000` (objects).
+    /// Parses `30m`, `2h`, `90s`, `500GB`, `10MiB`, `4096B`, `1000` (objects).
     public init?(_ text: String) {
         let t = text.lowercased()
         func number(_ s: Substring) -> Double? { Double(s) }
         for (suffix, factor) in [("h", 3600.0), ("min", 60), ("m", 60), ("s", 1)] where t.hasSuffix(suffix) {
             if let v = number(t.dropLast(suffix.count)), v > 0 { self = .seconds(v * factor); return }
         }
-        for (suffix, factor) in [("tb", 1e12), ("gb", 1e9), ("mb", 1e6), ("kb", 1e3)] where t.hasSuffix(suffix) {
+        let sizes: [(String, Double)] = [("tib", 1_099_511_627_776), ("gib", 1_073_741_824), ("mib", 1_048_576), ("kib", 1024),
+                                         ("tb", 1e12), ("gb", 1e9), ("mb", 1e6), ("kb", 1e3), ("b", 1)]
+        for (suffix, factor) in sizes where t.hasSuffix(suffix) {
             if let v = number(t.dropLast(suffix.count)), v > 0 { self = .bytes(UInt64(v * factor)); return }
         }
         if let n = Int(t), n > 0 { self = .objects(n); return }
@@ -41,7 +43,8 @@ public struct VerifyOptions: Sendable {
     public var seal: Seal?
     /// Record the run in the audit log (impossible on read-only media).
     public var record = true
-    public var workers = Parallel.defaultWorkers
+    /// Parallel workers; nil: one per processor for the XML, the store's preference for objects.
+    public var workers: Int?
     /// The store checked is a replica (`verify --store`), not the archive's own.
     public var replica = false
     public init() {}
@@ -105,7 +108,7 @@ public final class Verifier {
         var structural = Set(state.chain.map(\.id))      // entries and manifests: reported by the ledger check
         if options.level == .full && options.budget == nil {
             let ledger = self.ledger
-            let results = Parallel.map(additions, workers: options.workers) { (seq, add) -> (Int, Result<CatalogVersion, HosoError>) in
+            let results = Parallel.map(additions, workers: options.workers ?? max(Parallel.defaultWorkers, archive.store.preferredConcurrency)) { (seq, add) -> (Int, Result<CatalogVersion, HosoError>) in
                 do { return (seq, .success(try CatalogSync.version(add, ledger: ledger))) }
                 catch let e as HosoError { return (seq, .failure(e)) }
                 catch { return (seq, .failure(HosoError(.manifestMalformed, subject: add.manifest.prefixed, message: "\(error)", advice: "Restore it from a replica"))) }
@@ -147,7 +150,8 @@ public final class Verifier {
         let auditLog = AuditLog(archive: archive)
         let (records, logFindings) = auditLog.read()
         if let budget = options.budget {
-            let objectReport = try budgeted(budget, checker: checker, records: records, auditLog: auditLog, tick: tick)
+            let objectReport = try budgeted(budget, checker: checker, records: records, auditLog: auditLog,
+                                            referenced: referenced, tick: tick)
             findings += objectReport.findings
             verified = objectReport.verified
             report.objectsChecked = objectReport.objects
@@ -171,6 +175,8 @@ public final class Verifier {
                 }
             }
         }
+
+        describeUses(versions: versions, catalog: catalog)
 
         // 4. Derived data.
         if options.budget == nil {
@@ -249,6 +255,30 @@ public final class Verifier {
         return state
     }
 
+    /// Names, in each object finding, the dossiers and files that use the object (from the
+    /// manifests read in this run, else from the catalog), and where the object is stored.
+    func describeUses(versions: [Int: [CatalogVersion]], catalog: Catalog?) {
+        var uses: [ObjectID: [String]] = [:]
+        for v in versions.values.joined() {
+            let who = "\(v.manifest.dossier) version \(v.manifest.version)"
+            uses[v.manifest.xml.object, default: []].append(who + " (dossier.xml)")
+            for c in v.manifest.components { uses[c.object, default: []].append(who + " (\(c.file))") }
+        }
+        var looked = 0
+        for (i, f) in findings.enumerated() where f.code.rawValue.hasPrefix("E5") || f.code == .objectOrphan {
+            guard let id = f.subject.flatMap({ ObjectID(hex: $0) }) else { continue }
+            if findings[i].file == nil { findings[i].file = archive.store.displayPath(of: id) }
+            var users = uses[id] ?? []
+            if users.isEmpty, let catalog, looked < 1000 {
+                looked += 1
+                users = (try? catalog.uses(of: id).map { "\($0.number) version \($0.version) (\($0.file))" }) ?? []
+            }
+            guard !users.isEmpty else { continue }
+            let shown = users.prefix(3).joined(separator: "; ") + (users.count > 3 ? " and \(users.count - 3) more" : "")
+            findings[i].message += "; used by \(shown)"
+        }
+    }
+
     /// A store outside the archive keeps a copy of the head: it must be the archive's.
     func checkMirroredHead(_ state: LedgerState) {
         guard let head = state.head, !(archive.store is LocalObjectStore) else { return }
@@ -283,10 +313,24 @@ public final class Verifier {
     // MARK: objects, within a budget
 
     func budgeted(_ budget: VerifyBudget, checker: StoreChecker, records: [AuditLog.Record], auditLog: AuditLog,
-                  tick: @escaping @Sendable (UInt64) -> Void) throws -> StoreChecker.Report {
+                  referenced: Set<ObjectID>, tick: @escaping @Sendable (UInt64) -> Void) throws -> StoreChecker.Report {
         var all: [(ObjectID, UInt64)] = []
+        var present = Set<ObjectID>()
+        var listed: [Diagnostic] = []
         try archive.store.list { entries in
-            for e in entries { if case let .object(id, size, _) = e { all.append((id, size)) } }
+            for e in entries {
+                switch e {
+                case let .object(id, size, _): all.append((id, size)); present.insert(id)
+                case let .notRegular(_, _, id):
+                    if let id { present.insert(id) }
+                    if let f = StoreChecker.finding(for: e) { listed.append(f) }
+                default: if let f = StoreChecker.finding(for: e) { listed.append(f) }
+                }
+            }
+        }
+        // Whatever the budget, the listing shows what is missing and what does not belong.
+        for id in referenced.subtracting(present).sorted() {
+            listed.append(ObjectFault.missing.diagnostic(id: id, path: archive.store.displayPath(of: id)))
         }
         let last = auditLog.lastVerified(records)
         all.sort { a, b in
@@ -306,7 +350,9 @@ public final class Verifier {
         var stop: (@Sendable () -> Bool)?
         if let deadline { stop = { SystemFile.monotonic() >= deadline } }
         let path: (ObjectID) -> String = { id in store.displayPath(of: id) }
-        return checker.run(objects: selected, path: path, progress: tick, shouldStop: stop)
+        var report = checker.run(objects: selected, path: path, progress: tick, shouldStop: stop)
+        report.findings = listed + report.findings
+        return report
     }
 
     // MARK: derived data

@@ -202,6 +202,20 @@ public final class Catalog: Sendable {
         }
     }
 
+    /// The dossier versions and files that use an object (as a scan or as the dossier's XML).
+    public func uses(of object: ObjectID) throws -> [(number: String, version: Int, file: String)] {
+        try db.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT d.number AS number, d.version AS version, c.file AS file
+                  FROM components c JOIN dossiers d ON d.manifest = c.manifest WHERE c.object = ?
+                UNION ALL
+                SELECT number, version, 'dossier.xml' FROM dossiers WHERE xml_object = ?
+                ORDER BY number, version
+                """, arguments: [object.prefixed, object.prefixed])
+            return rows.map { ($0["number"], $0["version"], $0["file"]) }
+        }
+    }
+
     /// Every object the ledger references (through the catalog), with its size.
     public func referencedObjects(_ body: ([(ObjectID, UInt64, String)]) throws -> Void) throws {
         try db.read { db in

@@ -24,7 +24,7 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var archiveOptions: ArchiveOptions
     @Flag(name: .long, help: "Structure only: objects' presence, headers and sizes, the ledger chain, catalog rows; no content read.")
     var quick = false
-    @Option(name: .long, help: "Verify objects, least recently verified first, until this budget is used: a duration (30m, 2h), bytes (500GB) or a count of objects.")
+    @Option(name: .long, help: "Verify objects, least recently verified first, until this budget is used: a duration (30m, 2h), bytes (500GB, 64MiB, 4096B) or a count of objects.")
     var budget: String?
     @Option(name: .long, help: "A seal from 'hoso seal' (a file, or the sha256:… head): prove today's ledger extends it.")
     var against: String?
@@ -38,7 +38,7 @@ struct VerifyCommand: ParsableCommand {
     var store: String?
     @Option(name: .long, help: ArgumentHelp("The S3 service's URL for --store (default: $HOSO_S3_ENDPOINT, else $AWS_ENDPOINT_URL).", valueName: "url"))
     var endpoint: String?
-    @Option(name: .long, help: "Parallel workers (default: one per processor).") var jobs: Int = Parallel.defaultWorkers
+    @Option(name: .long, help: "Parallel workers (default: one per processor; 16 for a store in S3).") var jobs: Int?
     @OptionGroup var output: OutputOptions
 
     func validate() throws {

@@ -57,7 +57,9 @@ public enum ObjectFault: Error, Sendable, Equatable, CustomStringConvertible {
     /// What an operator should do about this fault.
     public var advice: String {
         switch self {
-        case .missing, .truncated, .hashMismatch, .corruptStream, .trailingData, .sizeMismatch, .headerCorrupt:
+        case .missing:
+            "The object is gone from the store; copy it back from a replica ('hoso replicate --to' the damaged store from an archive whose store holds it, or restore the file from a backup), then run 'hoso verify'"
+        case .truncated, .hashMismatch, .corruptStream, .trailingData, .sizeMismatch, .headerCorrupt:
             "The stored copy is damaged; restore the object from a replica or backup ('hoso replicate' can copy it back), then run 'hoso verify'"
         case .notRegular:
             "Remove the link or special file and restore the object from a replica; the store holds only regular files"

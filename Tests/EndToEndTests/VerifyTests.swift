@@ -29,6 +29,22 @@ struct VerifyFixture {
         return (r.status, errors, warnings)
     }
 
+    /// The findings of a verify run: code, subject, file and message of each.
+    func findings(_ extra: [String] = []) throws -> [(code: String, subject: String, file: String, message: String)] {
+        let r = try Hoso.run(["verify", "--json", "--no-record", "--archive", archive] + extra, timeout: 600)
+        return (try jsonObject(r.stdout)["findings"] as? [[String: Any]] ?? []).map {
+            ($0["code"] as? String ?? "", $0["subject"] as? String ?? "", $0["file"] as? String ?? "", $0["message"] as? String ?? "")
+        }
+    }
+
+    /// The dossier number whose components include object `name`.
+    func dossier(using name: String) throws -> String {
+        for i in numbers.indices where try components(i).contains(where: { $0.0 == name }) {
+            return try jsonObject(try hoso(["show", "--json", numbers[i]]).stdout)["number"] as? String ?? ""
+        }
+        return ""
+    }
+
     /// Objects of the first dossier's components: (name, codec).
     func components(_ i: Int = 0) throws -> [(String, String)] {
         let json = try jsonObject(try hoso(["show", "--json", numbers[i]]).stdout)
@@ -77,6 +93,12 @@ struct VerifyFixture {
         let raw = try f.object(codec: "raw")
         try f.mutate(raw) { $0[$0.count / 2] ^= 0x04 }
         #expect(try f.verify() == (1, ["E503"], []))
+        // Located: the object, its path in the store, and the dossier that uses it.
+        let found = try f.findings()
+        #expect(found.count == 1 && found[0].subject == "sha256:" + raw)
+        #expect(found[0].file == "objects/" + raw.prefix(2) + "/" + raw.dropFirst(2))
+        let owner = try f.dossier(using: raw)
+        #expect(!owner.isEmpty && found[0].message.contains(owner), "\(found[0].message)")
         f = try VerifyFixture()
         let gz = try f.object(codec: "gzip")
         try f.mutate(gz) { $0[9] ^= 0x01 }
@@ -118,6 +140,11 @@ struct VerifyFixture {
         #expect(unlink(f.path(gone)) == 0)
         #expect(try f.verify() == (1, ["E501"], []))
         #expect(try f.verify(["--quick"]) == (1, ["E501"], []))
+        let missing = try f.findings(["--quick"])
+        #expect(missing.first?.subject == "sha256:" + gone && missing.first?.file == "objects/" + gone.prefix(2) + "/" + gone.dropFirst(2))
+        #expect(missing.first?.message.contains(try f.dossier(using: gone)) == true, "\(missing)")
+        // A budgeted run, whatever its budget, still sees from the listing that an object is gone.
+        #expect(try f.verify(["--budget", "1"]) == (1, ["E501"], []))
 
         f = try VerifyFixture()
         let moved = try f.object(codec: "gzip")
@@ -144,12 +171,17 @@ struct VerifyFixture {
         #expect(try f.hoso(["object", "put", stray]).status == 0)
         try f.folder.write("archive/objects/.tmp-00000000deadbeef", "partial")
         #expect(try f.verify() == (0, [], ["W510", "W512"]))
+        let found = try f.findings()
+        #expect(found.first { $0.code == "W510" }?.file == "objects/.tmp-00000000deadbeef")
+        #expect(try f.verify(["--budget", "1MB"]).2.contains("W510"), "a budgeted run reports leftovers too")
     }
 
     @Test func catalogRowsEditedInsertedDeleted() throws {
         var f = try VerifyFixture()
         try f.sql("UPDATE dossiers SET title = 'Hồ sơ đã bị sửa' WHERE number = '\(f.numbers[2])'")
         #expect(try f.verify() == (1, ["E701"], []))
+        let row = try f.findings()
+        #expect(row.first?.file == "catalog.sqlite" && (row.first?.subject.contains(f.numbers[2]) == true || row.first?.message.contains(f.numbers[2]) == true), "\(row)")
         #expect(try f.hoso(["verify", "--no-record"]).stdout.contains("title"))
 
         f = try VerifyFixture()
@@ -177,6 +209,7 @@ struct VerifyFixture {
         entries = try f.ledgerEntries()
         #expect(unlink(f.path(entries[1])) == 0)
         #expect(try f.verify() == (1, ["E602"], []))
+        #expect(try f.findings().first?.subject == "sha256:" + entries[1])
     }
 
     @Test func sealsCatchTruncatedAndRewrittenLedgers() throws {
@@ -253,6 +286,23 @@ struct VerifyFixture {
         _ = try shell("cd '\(f.archive)/audit' && sed -i '1s/\"objects\":7/\"objects\":8/' log")
         let broken = try f.verify()
         #expect(broken.1 == ["E903"])
+    }
+
+    @Test func byteAndTimeBudgets() throws {
+        let f = try VerifyFixture(dossiers: 6, checkpoint: 3)
+        let sizes = try shell("find '\(f.archive)/objects' -type f -printf '%s\\n' | sort -n").output.split(separator: "\n").compactMap { Int($0) }
+        // A byte budget stops once that many stored bytes were read (the object that crosses it included).
+        let r = try Hoso.run(["verify", "--json", "--budget", "1B", "--archive", f.archive])
+        #expect(r.status == 0)
+        #expect(try jsonObject(r.stdout)["objects"] as? Int == 1)
+        let all = sizes.reduce(0, +)
+        let whole = try jsonObject(try Hoso.run(["verify", "--json", "--budget", "\(all)B", "--archive", f.archive]).stdout)
+        #expect(whole["objects"] as? Int == sizes.count)
+        // A time budget large enough covers everything; the coverage report then says 100%.
+        let timed = try jsonObject(try Hoso.run(["verify", "--json", "--budget", "10m", "--archive", f.archive]).stdout)
+        #expect(timed["objects"] as? Int == sizes.count)
+        let cov = try jsonObject(try f.hoso(["verify", "--coverage", "--json", "--window", "1h"]).stdout)
+        #expect(cov["share"] as? Double == 1)
     }
 
     @Test func reportsForAuditors() throws {
