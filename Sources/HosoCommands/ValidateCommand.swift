@@ -93,7 +93,7 @@ struct ValidateCommand: ParsableCommand {
         let summary = Summary(dossiers: valid + invalid, valid: valid, invalid: invalid, warnings: warnings,
                               files: files, bytesHashed: bytes, seconds: (seconds * 1000).rounded() / 1000,
                               codes: Dictionary(uniqueKeysWithValues: codeCounts.map { ($0.key.rawValue, $0.value) }),
-                              pathProblems: problems.count)
+                              pathProblems: problems.count, invalidDossiers: invalidPaths.sorted())
         if output.json {
             let batch = (late + problems).map { JSON.encode(DiagnosticJSON(d: $0)) }.joined(separator: ",")
             console.out("],\"batchFindings\":[\(batch)],\"summary\":\(JSON.encode(summary))}")
@@ -140,5 +140,9 @@ struct ValidateCommand: ParsableCommand {
         let seconds: Double
         let codes: [String: Int]
         let pathProblems: Int
+        /// Every invalid dossier's XML, sorted: authoritative, unlike the streamed entries, whose
+        /// "valid" judges a dossier on its own (a number duplicated later in the batch also
+        /// invalidates its first holder; that finding is in batchFindings).
+        let invalidDossiers: [String]
     }
 }
