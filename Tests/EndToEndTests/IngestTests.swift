@@ -150,6 +150,34 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(waiting.terminationStatus == 0)
     }
 
+    /// Two real ingests at once: the second is refused at once, naming the first; readers see
+    /// the last committed state while the first runs, never a partial one.
+    @Test func concurrentIngestsAndReadersDuringOne() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let batch = try sampleBatch(t)
+        let total = try FileManager.default.contentsOfDirectory(atPath: batch).count
+        let first = try Hoso.start(["ingest", "--checkpoint-dossiers", "4", "--checkpoint-seconds", "600", batch],
+                                   environment: ["HOSO_ARCHIVE": archive])
+        var refusedWhileRunning = false
+        var seen: [Int] = []
+        while first.isRunning {
+            let second = try Hoso.run(["ingest", batch], environment: ["HOSO_ARCHIVE": archive])
+            if first.isRunning && second.status == 3 {
+                #expect(second.stderr.contains("E403") && second.stderr.contains("\(first.processIdentifier)"), "\(second.stderr)")
+                refusedWhileRunning = true
+            }
+            let stats = try Hoso.run(["stats", "--json"], environment: ["HOSO_ARCHIVE": archive])
+            if stats.status == 0, let overall = (try? jsonObject(stats.stdout))?["overall"] as? [[String: Any]],
+               let n = overall.first?["total"] as? Int { seen.append(n) }
+        }
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 0)
+        #expect(refusedWhileRunning || seen.isEmpty, "the second ingest was never refused while the first ran")
+        #expect(seen == seen.sorted(), "committed counts only grow: \(seen)")
+        #expect(seen.allSatisfy { $0 % 4 == 0 || $0 == total }, "readers see whole checkpoints only: \(seen)")
+    }
+
     @Test func rebuildRecreatesTheSameCatalog() throws {
         let t = TemporaryFolder()
         let archive = try makeArchive(t)
@@ -202,7 +230,11 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let t = TemporaryFolder()
         let batch = try sampleBatch(t, count: 16)
         let clean = try makeArchive(t, "clean")
+        let began = Date()
         #expect(try Hoso.run(["ingest", "--checkpoint-dossiers", "3", batch], environment: ["HOSO_ARCHIVE": clean]).status == 0)
+        // Kills land within the time a whole ingest takes, so most of them cut one short.
+        let span = UInt32(max(50_000, min(2_000_000, Date().timeIntervalSince(began) * 1_000_000)))
+        var cut = 0
         let expectedCatalog = try catalogContent(clean)
         let expectedObjects = try storedObjects(clean)
         #expect(!expectedObjects.isEmpty)
@@ -210,9 +242,10 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         for round in 0..<50 {
             let archive = try makeArchive(t, "crash\(round)")
             let p = try Hoso.start(["ingest", "--checkpoint-dossiers", "3", batch], environment: ["HOSO_ARCHIVE": archive])
-            usleep(UInt32.random(in: 0...700_000, using: &rng))
+            usleep(UInt32.random(in: 0...span, using: &rng))
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
+            if p.terminationReason == .uncaughtSignal { cut += 1 }
             let rerun = try Hoso.run(["ingest", "--checkpoint-dossiers", "3", batch], environment: ["HOSO_ARCHIVE": archive])
             #expect(rerun.status == 0, "round \(round): \(rerun.stderr)")
             #expect(try catalogContent(archive) == expectedCatalog, "round \(round)")
@@ -229,5 +262,6 @@ func storedObjects(_ archive: String) throws -> Set<String> {
             #expect(verify.status == 0, "round \(round): \(verify.stdout)")
             _ = try shell("chmod -R u+w '\(archive)' && rm -rf '\(archive)'")
         }
+        #expect(cut >= 25, "only \(cut) of 50 kills interrupted a running ingest")
     }
 }
