@@ -1,5 +1,6 @@
 import Foundation
 import HosoCore
+public import HosoIndex
 public import HosoStore
 
 /// `hoso-archive.json`: what kind of folder this is, and the settings fixed at creation.
@@ -58,6 +59,30 @@ public final class Archive: Sendable {
     public var indexFolder: String { root + "/index" }
     public var auditFolder: String { root + "/audit" }
     public var lockPath: String { root + "/lock" }
+    /// Synonym groups the archivists add to the built-in ones (see docs/search.md).
+    public var synonymsPath: String { root + "/synonyms.txt" }
+
+    /// The built-in synonym table with the groups of `synonyms.txt` added, when there is one.
+    /// - Throws: `HosoError` (E802) naming the line of a malformed group.
+    public func synonyms() throws -> SynonymTable {
+        var table = SynonymTable.standard
+        guard SystemFile.exists(synonymsPath) else { return table }
+        let bytes: [UInt8]
+        do { bytes = try SystemFile.readAll(synonymsPath, limit: 4 << 20) } catch {
+            throw HosoError(Diagnostic(.synonymFile, file: synonymsPath, message: "the synonym file cannot be read: \(error)",
+                                       advice: "Check its permissions; it must be a regular file under 4 MiB"))
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw HosoError(Diagnostic(.synonymFile, file: synonymsPath, message: "the synonym file is not UTF-8 text",
+                                       advice: "Save it as UTF-8: one group per line, forms separated by '|'"))
+        }
+        do { try table.add(text: text) } catch {
+            throw HosoError(Diagnostic(.synonymFile, file: synonymsPath, line: error.line,
+                                       message: "the synonym file cannot be read: \(error.reason)",
+                                       advice: "Write one group per line, at least two forms separated by '|' (ủy ban nhân dân | ubnd); '#' starts a comment"))
+        }
+        return table
+    }
 
     init(root: String, config: ArchiveConfig, store: any ObjectStore) {
         self.root = root; self.config = config; self.store = store

@@ -20,6 +20,7 @@ struct SearchCommand: ParsableCommand {
           "giấy phép xây dựng"      a phrase (words together, in order)
           thủy*                     a prefix
           applicant:"trần thị thủy" title: applicant: procedure: agency: place: other:
+          ubnd  lí                  also finds Ủy ban nhân dân, lý (synonyms rank below what was typed)
           000.00.21.H50-230512-0007 a dossier number (also code:…, and code:000.00.21.H50-2305* as a prefix)
           1.001193  procedure:1.001193  agency:000.00.21.H50
           045090001234  cccd:…  phone:…   personal numbers: exact value only
@@ -35,6 +36,7 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .long, help: "Results to show.") var limit = 10
     @Option(name: .long, help: "Results to skip (for paging).") var offset = 0
     @Flag(name: .long, help: "Count results by procedure, agency, year and status.") var facets = false
+    @Flag(name: .long, help: "Match only the words typed, not their synonyms (UBND, lí/lý; see ARCHIVE/synonyms.txt).") var noSynonyms = false
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -62,6 +64,7 @@ struct SearchCommand: ParsableCommand {
         options.limit = limit
         options.offset = offset
         options.facets = facets
+        options.synonyms = noSynonyms ? nil : try archive.synonyms()
         let result = Searcher(snapshot: snapshot).search(parsed, options: options)
         let ms = (SystemFile.monotonic() - started) * 1000
         if output.json {

@@ -79,6 +79,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
     case indexBehind = "W708"
     // queries
     case querySyntax = "E801"
+    case synonymFile = "E802"
     // seals and audits
     case sealNotExtended = "E901"
     case sealMalformed = "E902"
@@ -158,6 +159,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
         case .catalogBehind: "catalog behind the ledger"
         case .indexBehind: "search index behind the ledger"
         case .querySyntax: "query syntax error"
+        case .synonymFile: "synonym file malformed"
         case .sealNotExtended: "ledger does not extend the seal"
         case .sealMalformed: "seal malformed"
         case .auditLogBroken: "audit log damaged"

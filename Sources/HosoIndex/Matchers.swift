@@ -405,11 +405,13 @@ final class PhraseMatcher: AndMatcher {
     }
 }
 
-/// Any child matches; matching children all score.
+/// Any child matches; matching children all score, or with `bestOnly` (a word and its
+/// synonyms: one meaning, counted once) only the best-scoring one.
 final class OrMatcher: Matcher {
     let children: [Matcher]
     private let c: Borrowed<Matcher>
-    init(_ children: [Matcher]) { self.children = children; c = Borrowed(children) }
+    let bestOnly: Bool
+    init(_ children: [Matcher], bestOnly: Bool = false) { self.children = children; c = Borrowed(children); self.bestOnly = bestOnly }
     deinit { c.free() }
     override var cost: Int { children.reduce(0) { $0 + $1.cost } }
     override func advance(to target: Int32) -> Int32 {
@@ -422,6 +424,39 @@ final class OrMatcher: Matcher {
         return m
     }
     override func score(_ d: Int32, _ acc: inout Accumulator) {
-        for i in 0..<c.count { c.with(i) { m in if m.doc == d { m.score(d, &acc) } } }
+        guard bestOnly else {
+            for i in 0..<c.count { c.with(i) { m in if m.doc == d { m.score(d, &acc) } } }
+            return
+        }
+        var best: Accumulator?
+        for i in 0..<c.count {
+            c.with(i) { m in
+                guard m.doc == d else { return }
+                var one = Accumulator()
+                m.score(d, &one)
+                if best == nil || (one.points, one.bm25) > (best!.points, best!.bm25) { best = one }
+            }
+        }
+        if let best { acc.points += best.points; acc.bm25 += best.bm25 }
+    }
+}
+
+/// A synonym's match: the document matches through its child, but earns a fixed half point per
+/// query word it stands for (below a folded match's one point) and half its BM25, so what was
+/// typed always ranks first.
+final class SynonymMatcher: Matcher {
+    let child: Matcher
+    let points: Double
+    init(_ child: Matcher, covers: Int) { self.child = child; points = 0.5 * Double(covers) }
+    override var cost: Int { child.cost }
+    override func advance(to target: Int32) -> Int32 {
+        doc = child.doc < target ? child.advance(to: target) : child.doc
+        return doc
+    }
+    override func score(_ d: Int32, _ acc: inout Accumulator) {
+        var inner = Accumulator()
+        child.score(d, &inner)
+        acc.points += points
+        acc.bm25 += 0.5 * inner.bm25
     }
 }

@@ -49,7 +49,10 @@ final class Plan {
             return DateFilter(seg, column, from: from, to: to)
         case let .or(children):
             let ms = children.compactMap { build($0, seg) }
-            return ms.isEmpty ? nil : (ms.count == 1 ? ms[0] : OrMatcher(ms))
+            let synonyms = children.contains { if case .synonym = $0 { return true }; return false }
+            return ms.isEmpty ? nil : (ms.count == 1 ? ms[0] : OrMatcher(ms, bestOnly: synonyms))
+        case let .synonym(child, covers):
+            return build(child, seg).map { SynonymMatcher($0, covers: covers) }
         case let .not(child):
             let all = AllDocsMatcher(count: seg.docCount)
             let excluded = build(child, seg).map { [$0] } ?? []
@@ -83,6 +86,7 @@ final class Plan {
             case let .prefix(w, f): if !negated { out.append((w + "*", f)) }
             case .and(let c), .or(let c): c.forEach { walk($0, negated: negated) }
             case .not(let c): walk(c, negated: true)
+            case .synonym(let c, _): walk(c, negated: negated)
             default: break
             }
         }

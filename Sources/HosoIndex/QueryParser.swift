@@ -15,6 +15,9 @@ public indirect enum QueryNode: Sendable, Equatable {
     case and([QueryNode])
     case or([QueryNode])
     case not(QueryNode)
+    /// A synonym of `covers` query words (from the synonym table): matches rank below the words
+    /// typed.
+    case synonym(QueryNode, covers: Int)
 
     /// Whether any word carries diacritics (for the "try --fold" hint).
     public var hasDiacritics: Bool {
@@ -23,6 +26,7 @@ public indirect enum QueryNode: Sendable, Equatable {
         case .phrase(let ws, _): return ws.contains { $0.unicodeScalars.contains { $0.value > 0x7F } }
         case .and(let c), .or(let c): return c.contains { $0.hasDiacritics }
         case .not(let c): return c.hasDiacritics
+        case .synonym: return false
         default: return false
         }
     }

@@ -21,6 +21,9 @@ public struct SearchOptions: Sendable {
     public var limit = 10
     public var offset = 0
     public var facets = false
+    /// Alternatives added to the query (UBND for Ủy ban nhân dân, lí for lý), ranked below
+    /// what was typed; nil: none. Not applied in `.exact` mode.
+    public var synonyms: SynonymTable? = .standard
     public init() {}
 }
 
@@ -88,7 +91,8 @@ public final class Searcher: @unchecked Sendable {
         stats = GlobalStats(snapshot)
     }
 
-    public func search(_ query: QueryNode, options: SearchOptions = SearchOptions()) -> SearchResult {
+    public func search(_ typed: QueryNode, options: SearchOptions = SearchOptions()) -> SearchResult {
+        let query = options.mode == .exact ? typed : (options.synonyms?.expand(typed) ?? typed)
         let plan = Plan(query, mode: options.mode, snapshot: snapshot, stats: stats)
         var total = 0
         let k = max(0, options.offset) + max(0, options.limit)

@@ -61,6 +61,10 @@ enum SearchFixture {
         40: [Doc(key: "a", title: "Hồ sơ của Ðông Hà"), Doc(key: "b", title: "Nơi ở của Kỹ sư Lý")],
         41: [Doc(key: "a", title: "Cấp giấy phép xây dựng nhà ở"), Doc(key: "b", title: "Cấp giấy phép kinh doanh"), Doc(key: "c", title: "Giấy chứng nhận")],
         42: [Doc(key: "a", title: "Khu phố 3 phường 5"), Doc(key: "b", title: "Khu phố 5 phường 3")],
+        43: [Doc(key: "a", title: "Xác nhận của Ủy ban nhân dân xã"), Doc(key: "b", title: "Xác nhận của UBND xã"),
+             Doc(key: "c", title: "Phiếu lý lịch tư pháp"), Doc(key: "d", title: "Phiếu lí lịch tư pháp"),
+             Doc(key: "e", title: "Cấp đổi GCNQSDĐ"), Doc(key: "f", title: "Cấp đổi giấy chứng nhận quyền sử dụng đất"),
+             Doc(key: "g", title: "Chợ tp. Đông Hà"), Doc(key: "h", title: "Chợ thành phố Đông Hà")],
     ]
 
     static let folder = TemporaryFolder("hoso-search-fixture")
@@ -88,6 +92,8 @@ enum SearchFixture {
         }
         let path = folder.sub("archive")
         _ = try! Hoso.run(["init", "--archive", path])
+        // The archivists' own synonyms (case 43), beside the built-in ones.
+        try! "# local usage\nsổ đỏ | gcnqsdđ\n".write(toFile: path + "/synonyms.txt", atomically: true, encoding: .utf8)
         // Case 25 is legacy-encoded: it is refused unless converted (checked by its own test).
         let r = try! Hoso.run(["ingest", "--archive", path, batch])
         precondition(r.status == 1, "ingest: \(r.stdout) \(r.stderr)")
@@ -278,6 +284,33 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
     @Test func digitsInText() throws {
         expectOrder(try run("\"khu phố 3\"", 42), [["a"]], "42a")
         expectOrder(try run("phố 3", 42), [["a"], ["b"]], "42b")
+    }
+
+    @Test func synonymsRankBelowWhatWasTyped() throws {
+        expectOrder(try run("ubnd", 43), [["b"], ["a"]], "43a")
+        expectOrder(try run("ủy ban nhân dân", 43), [["a"], ["b"]], "43b")
+        expectOrder(try run("lý lịch", 43), [["c"], ["d"]], "43c")
+        expectOrder(try run("lí lịch", 43), [["d"], ["c"]], "43d")
+        expectOrder(try run("gcnqsdđ", 43), [["e"], ["f"]], "43e")
+        expectOrder(try run("giấy chứng nhận quyền sử dụng đất", 43), [["f"], ["e"]], "43f")
+        expectOrder(try run("tp đông hà", 43), [["g"], ["h"]], "43g")
+        expectOrder(try run("chợ thành phố đông hà", 43), [["h"], ["g"]], "43h")
+        expectOrder(try run("sổ đỏ", 43), [["e"]], "43i: a group from the archive's synonyms.txt")
+        expectOrder(try run("ubnd", 43, ["--no-synonyms"]), [["b"]], "43j")
+        expectOrder(try run("lí", 43, ["--exact"]), [["d"]], "43k: --exact matches what was typed only")
+        expectOrder(try run("ubnd -xã", 43), [], "43l")
+    }
+
+    @Test func malformedSynonymFileIsNamedWithItsLine() throws {
+        let folder = TemporaryFolder()
+        let archive = folder.sub("archive")
+        #expect(try Hoso.run(["init", "--archive", archive]).status == 0)
+        try "# ok\nubnd | ủy ban\nlonely form\n".write(toFile: archive + "/synonyms.txt", atomically: true, encoding: .utf8)
+        let r = try Hoso.run(["search", "--archive", archive, "ubnd"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("E802"))
+        #expect(r.stderr.contains("synonyms.txt:3"), "\(r.stderr)")
+        #expect(try Hoso.run(["search", "--no-synonyms", "--archive", archive, "ubnd"]).status == 0, "the file is not read without synonyms")
     }
 
     @Test func facetsPagingHighlightsAndErrors() throws {
