@@ -81,7 +81,7 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let xml = batch + "/" + folder + "/dossier.xml"
         var text = try String(contentsOfFile: xml, encoding: .utf8)
         text = text.replacingOccurrences(of: "</title>", with: " (bản sửa)</title>")
-        try text.write(toFile: xml, atomically: true, encoding: .utf8)
+        try text.write(toFile: xml, atomically: false, encoding: .utf8)
 
         let refused = try Hoso.run(["ingest", "--json", batch], environment: ["HOSO_ARCHIVE": archive])
         #expect(refused.status == 1)

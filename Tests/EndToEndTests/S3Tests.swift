@@ -164,7 +164,7 @@ struct S3Tests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let r = try shell("head -c \(bytes) /dev/urandom > '\(folder)/scan.pdf'")
         try #require(r.status == 0)
-        try x.text.write(toFile: folder + "/dossier.xml", atomically: true, encoding: .utf8)
+        try x.text.write(toFile: folder + "/dossier.xml", atomically: false, encoding: .utf8)
         return folder
     }
 
