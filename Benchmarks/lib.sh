@@ -16,12 +16,12 @@ build_hoso() {
   fi
 }
 
-# corpus N MB_PER_DOSSIER -> prints the folder (generated once, then reused)
+# corpus N MB_PER_DOSSIER [JPEG_SHARE] -> prints the folder (generated once, then reused)
 corpus() {
-  local n=$1 mb=$2 dir="$BENCH_DIR/corpus-$1-$2"
+  local n=$1 mb=$2 share=${3:-} dir="$BENCH_DIR/corpus-$1-$2${3:+-jpeg$3}"
   if [ ! -f "$dir/.complete" ]; then
     rm -rf "$dir"
-    python3 "$root/Scripts/generate-corpus.py" --count "$n" --scan-mb-per-dossier "$mb" --out "$dir" >&2
+    python3 "$root/Scripts/generate-corpus.py" --count "$n" --scan-mb-per-dossier "$mb" ${share:+--jpeg-share "$share"} --out "$dir" >&2
     touch "$dir/.complete"
   fi
   echo "$dir"
