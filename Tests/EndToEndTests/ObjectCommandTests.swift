@@ -78,6 +78,33 @@ func makeArchive(_ t: TemporaryFolder, _ name: String = "archive") throws -> Str
 
     /// Kills writers with SIGKILL at random moments, many times: afterwards no object is torn and
     /// every object's name is its content's hash; only temp files may be left, reported as such.
+    /// Separate processes writing the same objects at the same moment all succeed, print the same
+    /// names, and leave one intact file per object.
+    @Test func concurrentProcessesWritingTheSameObjects() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        var files: [String] = []
+        for i in 0..<3 {
+            files.append(try t.write("same\(i).bin", (0..<(4 << 20)).map { j in UInt8(truncatingIfNeeded: (j &* (i + 7)) >> (i + 3)) }))
+        }
+        let quoted = files.map { "'\($0)'" }.joined(separator: " ")
+        let script = (1...6).map { "HOSO_ARCHIVE='\(archive)' '\(Hoso.binary)' object put \(quoted) > '\(t.sub("out\($0)"))' 2>&1; echo $? > '\(t.sub("rc\($0)"))' &" }
+            .joined(separator: "\n") + "\nwait"
+        #expect(try shell(script).status == 0)
+        var outputs = Set<String>()
+        for n in 1...6 {
+            let out = try String(contentsOfFile: t.sub("out\(n)"), encoding: .utf8)
+            #expect(try String(contentsOfFile: t.sub("rc\(n)"), encoding: .utf8) == "0\n", "\(out)")
+            outputs.insert(out)
+        }
+        #expect(outputs.count == 1, "every writer names the same objects")
+        let objects = try shell("find '\(archive)/objects' -type f | wc -l").output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(objects == "3")
+        let check = try Hoso.run(["object", "check", "--json"], environment: ["HOSO_ARCHIVE": archive])
+        #expect(check.status == 0)
+        #expect(try jsonObject(check.stdout)["errors"] as? Int == 0)
+    }
+
     @Test func killedWritersLeaveNoTornObject() throws {
         let t = TemporaryFolder()
         let archive = try makeArchive(t)

@@ -169,6 +169,20 @@ func makeStore(_ folder: TemporaryFolder) throws -> LocalObjectStore {
         #expect(try f.findings() == [code], "\(name)")
     }
 
+    /// A header that is intact (its CRC recomputed) but records another original length than
+    /// the payload decodes to: shorter (a bomb: decoding stops one byte past it) or longer.
+    @Test(arguments: [-1, -1_000_000, 1, 4096])
+    func headerLengthDiffersFromPayload(_ delta: Int) throws {
+        let f = try Fixture()
+        try f.mutate(f.gzip) { b in
+            let h = try! ObjectHeader(parsing: Array(b[0..<ObjectHeader.size]))
+            let forged = ObjectHeader(codec: h.codec, originalLength: UInt64(Int(h.originalLength) + delta),
+                                      payloadLength: h.payloadLength, payloadCRC: h.payloadCRC)
+            b.replaceSubrange(0..<ObjectHeader.size, with: forged.bytes)
+        }
+        #expect(try f.findings() == [.objectSizeMismatch], "delta \(delta)")
+    }
+
     @Test(arguments: [(true, 0), (true, -1), (true, 2), (false, 0), (false, -1), (false, 2), (true, 10)])
     func truncated(_ raw: Bool, _ how: Int) throws {
         // how: 0 = to zero bytes, -1 = one byte short, 2 = to half, 10 = inside the header
