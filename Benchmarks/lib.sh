@@ -12,7 +12,7 @@ need() { command -v "$1" >/dev/null 2>&1 || { echo "missing tool: $1 ($2)" >&2; 
 
 build_hoso() {
   if [ ! -x "$HOSO" ] || [ -n "$(find "$root/Sources" -newer "$HOSO" -name '*.swift' | head -1)" ]; then
-    (cd "$root" && swift build -c release --product hoso >&2)
+    (cd "$root" && swift build -c release --static-swift-stdlib --product hoso >&2)
   fi
 }
 

@@ -5,7 +5,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 Scripts/setup.sh
-swift build -c release --product hoso >&2
+# Swift runtime and Foundation linked in: a hoso process starts in a third less time.
+swift build -c release --static-swift-stdlib --product hoso >&2
 hoso=.build/release/hoso
 archive=${1:-$(mktemp -d)/archive}
 
