@@ -115,6 +115,8 @@ enum BenchMain {
         let queries = try lines.map { try JSONDecoder().decode(Query.self, from: Data($0.utf8)) }
         var options = SearchOptions()
         options.limit = 10
+        // For comparing ranking with and without the built-in synonym groups.
+        if ProcessInfo.processInfo.environment["HOSO_BENCH_NO_SYNONYMS"] != nil { options.synonyms = nil }
         var results: [[String]] = []
         var totals: [Int] = []
         for q in queries {
