@@ -65,10 +65,15 @@ public enum CatalogSync {
         for suffix in ["", "-wal", "-shm"] { try SystemFile.remove(temp + suffix) }
         var applied = 0
         do {
-            let fresh = try Catalog.open(path: temp, mode: .readWrite)
+            // Nothing relies on the new file before the rename: commits are not flushed one by
+            // one, the whole file is, once, below.
+            let fresh = try Catalog.open(path: temp, mode: .scratch)
             applied = try catchUp(fresh, ledger: Ledger(archive: archive), progress: progress)
             try fresh.checkpoint()
         }
+        let fd = try SystemFile.openForReading(temp)
+        defer { close(fd) }
+        try SystemFile.sync(fd, path: temp)
         for suffix in ["-wal", "-shm"] { try SystemFile.remove(temp + suffix) }
         for suffix in ["-wal", "-shm"] { try SystemFile.remove(archive.catalogPath + suffix) }
         guard rename(temp, archive.catalogPath) == 0 else {
