@@ -206,3 +206,19 @@ public func shell(_ command: String, cwd: String? = nil) throws -> (status: Int3
     let data = (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data()
     return (p.terminationStatus, String(decoding: data, as: UTF8.self))
 }
+
+/// A TCP socket listening on 127.0.0.1 at a port the kernel chose: (descriptor, port).
+public func listenOnLoopback(backlog: Int32 = 16) -> (fd: Int32, port: UInt16) {
+    let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var one: Int32 = 1
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    listen(s, backlog)
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(s, $0, &len) } }
+    return (s, UInt16(bigEndian: addr.sin_port))
+}

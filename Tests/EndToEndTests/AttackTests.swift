@@ -18,18 +18,8 @@ import HosoTestSupport
         let fd: Int32
         let port: UInt16
         init() {
-            let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            addr.sin_port = 0
-            _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            listen(s, 8)
-            var bound = sockaddr_in(); var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(s, $0, &len) } }
-            _ = fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK)
-            fd = s
-            port = UInt16(bigEndian: bound.sin_port)
+            (fd, port) = listenOnLoopback(backlog: 8)
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         }
         func connections() -> Int {
             var n = 0

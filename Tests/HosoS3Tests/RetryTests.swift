@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Synchronization
 @testable import HosoS3
+import HosoTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,19 +18,7 @@ final class CannedServer: @unchecked Sendable {
 
     init(_ responses: [(Int, String)]) throws {
         self.responses = responses
-        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var one: Int32 = 1
-        setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        listen(s, 16)
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(s, $0, &len) } }
-        port = UInt16(bigEndian: addr.sin_port)
-        fd = s
+        (fd, port) = listenOnLoopback()
         let t = Thread { [self] in self.serve() }
         t.start()
     }
