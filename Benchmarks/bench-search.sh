@@ -42,8 +42,16 @@ measure "fts5 queries (in process)" 0 python3 "$root/Benchmarks/search/peers.py"
 echo
 python3 "$root/Benchmarks/search/quality.py" "$w/queries.jsonl" "$w/hoso.json" "$w/tantivy.json" "$w/fts5.json"
 echo
-echo "one whole 'hoso search' process on the archive (hyperfine, warm cache):"
-hyperfine -N -w 3 -r 20 --export-json "$w/hyperfine.json" \
-  "$HOSO search --archive $w/archive --limit 10 nguyen van hoa" \
-  "$HOSO search --archive $w/archive --limit 10 đăng ký khai sinh" \
-  "$HOSO search --archive $w/archive --limit 10 \"giấy phép xây dựng\"" 2>&1 | grep -E "Benchmark|Time"
+one_process() {
+  hyperfine -N -w 3 -r 20 --export-json "$w/hyperfine-$1.json" \
+    "$HOSO search --archive $w/archive --limit 10 nguyen van hoa" \
+    "$HOSO search --archive $w/archive --limit 10 đăng ký khai sinh" \
+    "$HOSO search --archive $w/archive --limit 10 \"giấy phép xây dựng\"" \
+    "$HOSO search --archive $w/archive --limit 10 045090001234" 2>&1 | grep -E "Benchmark|Time"
+}
+echo "one whole 'hoso search' process on the archive as ingested (hyperfine, warm cache):"
+one_process ingested
+echo
+measure "hoso index optimize" 0 "$HOSO" index optimize --archive "$w/archive"
+echo "the same after 'hoso index optimize':"
+one_process optimized
