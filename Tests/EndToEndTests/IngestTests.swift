@@ -159,6 +159,10 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let total = try FileManager.default.contentsOfDirectory(atPath: batch).count
         let first = try Hoso.start(["ingest", "--checkpoint-dossiers", "4", "--checkpoint-seconds", "600", batch],
                                    environment: ["HOSO_ARCHIVE": archive])
+        // The loop below starts ingests too: let the first take the writer lock before it, or
+        // the first could be the one refused.
+        let deadline = Date().addingTimeInterval(60)
+        while first.isRunning && !flockHeld(archive + "/lock") && Date() < deadline { usleep(5000) }
         var refusedWhileRunning = false
         var seen: [Int] = []
         while first.isRunning {
@@ -263,5 +267,17 @@ func storedObjects(_ archive: String) throws -> Set<String> {
             _ = try shell("chmod -R u+w '\(archive)' && rm -rf '\(archive)'")
         }
         #expect(cut >= 25, "only \(cut) of 50 kills interrupted a running ingest")
+    }
+}
+
+/// Whether some process holds a `flock` on `path` (read from /proc/locks, so that looking does
+/// not take the lock away from anyone).
+func flockHeld(_ path: String) -> Bool {
+    var st = stat()
+    guard stat(path, &st) == 0 else { return false }
+    let locks = (try? String(contentsOfFile: "/proc/locks", encoding: .utf8)) ?? ""
+    return locks.split(separator: "\n").contains { line in
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        return fields.contains("FLOCK") && fields.contains { $0.hasSuffix(":\(st.st_ino)") }
     }
 }
