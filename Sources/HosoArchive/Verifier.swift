@@ -383,7 +383,7 @@ public final class Verifier {
         if options.level == .quick {
             var expected = Set<String>()
             for e in state.chain where e.sequence <= upTo { for a in e.additions { expected.insert(a.manifest.prefixed) } }
-            let actual = Set(((try? catalog.rows(of: "dossiers", key: "manifest")) ?? [:]).keys)
+            let actual = (try? catalog.keys(of: "dossiers", key: "manifest")) ?? []
             for m in expected.subtracting(actual).sorted() { findings.append(rowFinding(.catalogRowMissing, "dossiers", m, nil)) }
             for m in actual.subtracting(expected).sorted() { findings.append(rowFinding(.catalogRowExtra, "dossiers", m, nil)) }
             return

@@ -380,6 +380,16 @@ extension Catalog {
     }
 
     /// Every row of `table` as text, keyed by the SQL expression `key` (for comparisons).
+    /// The keys alone of a table's rows (what `rows` would key them by).
+    public func keys(of table: String, key: String) throws -> Set<String> {
+        try db.read { db -> Set<String> in
+            var out = Set<String>()
+            let rows = try Row.fetchCursor(db, sql: "SELECT \(key) FROM \(table)")
+            while let r = try rows.next() { out.insert(Catalog.text(r[0] as DatabaseValue) ?? "") }
+            return out
+        }
+    }
+
     public func rows(of table: String, key: String) throws -> [String: [String: String]] {
         try db.read { db -> [String: [String: String]] in
             var out: [String: [String: String]] = [:]

@@ -243,7 +243,10 @@ public final class LocalObjectStore: ObjectStore {
             return .temporary(path: shown, ageSeconds: max(0, now - Double(st.st_mtim.tv_sec)))
         }
         guard let st else { return .unexpected(path: shown) }
-        if let fanOut, name.count == 62, let id = ObjectID(hex: fanOut + name), id.hex == fanOut + name {
+        // 62 lowercase hex digits (checked on the bytes: this runs for every object of the store).
+        if let fanOut, name.utf8.count == 62,
+           name.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }),
+           let id = ObjectID(hex: fanOut + name) {
             if SystemFile.isRegular(st) { return .object(id, storedSize: UInt64(st.st_size), path: shown) }
             return .notRegular(path: shown, kind: SystemFile.isSymlink(st) ? "a symbolic link" : SystemFile.isDirectory(st) ? "a folder" : "a special file", id: id)
         }

@@ -240,8 +240,11 @@ func makeStore(_ folder: TemporaryFolder) throws -> LocalObjectStore {
         let f = try Fixture()
         try f.folder.write("objects/ab/notes.txt", "hello")
         try f.folder.write("objects/.tmp-0123456789abcdef", "partial")
+        // An object's name in capitals is not an object name (names are lowercase hex).
+        let name = f.raw.id.hex
+        try f.folder.write("objects/" + name.prefix(2) + "/" + name.dropFirst(2).uppercased(), "x")
         let codes = try f.findings()
-        #expect(codes.sorted() == [.objectUnexpectedFile, .objectStaleTemp].sorted())
+        #expect(codes.sorted() == [.objectUnexpectedFile, .objectUnexpectedFile, .objectStaleTemp].sorted())
     }
 
     @Test func everyReadVerifies() throws {
