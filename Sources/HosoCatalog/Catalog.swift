@@ -227,7 +227,7 @@ public final class Catalog: Sendable {
             let rows = try Row.fetchCursor(db, sql: "SELECT id, size, kind FROM objects ORDER BY id")
             var batch: [(ObjectID, UInt64, String)] = []
             while let r = try rows.next() {
-                if let id = ObjectID(hex: r["id"] as String) { batch.append((id, UInt64(r["size"] as Int64), r["kind"])) }
+                if let id = ObjectID(hex: r[0] as String) { batch.append((id, UInt64(r[1] as Int64), r[2])) }
                 if batch.count == 4096 { try body(batch); batch.removeAll(keepingCapacity: true) }
             }
             if !batch.isEmpty { try body(batch) }
@@ -302,16 +302,8 @@ public struct VersionRow: Sendable {
 
     init(_ r: Row) {
         var dict: [String: String] = [:]
-        for name in r.columnNames {
-            let v: DatabaseValue = r[name]
-            switch v.storage {
-            case .null: break
-            case .int64(let i): dict[name] = String(i)
-            case .double(let d): dict[name] = String(d)
-            case .string(let s): dict[name] = s
-            case .blob(let b): dict[name] = String(decoding: b, as: UTF8.self)
-            }
-        }
+        // By position: GRDB's lookup by name lowercases the name on every access.
+        for (name, v) in r { if let t = Catalog.text(v) { dict[name] = t } }
         row = dict
         manifest = ObjectID(hex: dict["manifest"] ?? "") ?? ObjectID(bytes: [UInt8](repeating: 0, count: 32))
         number = dict["number"] ?? ""
