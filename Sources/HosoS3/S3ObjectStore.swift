@@ -79,7 +79,7 @@ public final class S3ObjectStore: ObjectStore {
         let result = PutResult(id: encoded.id, codec: encoded.codec, originalSize: encoded.originalLength,
                                storedSize: encoded.storedLength, existed: false)
         if let staging {
-            if staging.add(temp: temp, result: result) { return result }
+            if staging.staged.add(temp: temp, result: result) { return result }
             unlink(temp)
             var r = result; r.existed = true
             return r
@@ -94,7 +94,7 @@ public final class S3ObjectStore: ObjectStore {
     }
 
     private func knownSize(_ id: ObjectID, _ staging: S3StagingArea?) throws -> (codec: Codec, size: UInt64)? {
-        if let staged = staging?.staged(id) { return (staged.codec, staged.storedSize) }
+        if let staged = staging?.staged.result(of: id) { return (staged.codec, staged.storedSize) }
         if let size = try remoteSize(id) { return ((try? header(id).codec) ?? .raw, size) }
         return nil
     }
@@ -307,32 +307,16 @@ public final class S3ObjectStore: ObjectStore {
 /// Nothing is visible in the bucket before commit; after a failed commit, what was uploaded is
 /// an orphan that a later ingest of the same content reuses.
 public final class S3StagingArea: StagingArea {
-    private struct State {
-        var entries: [(temp: String, result: PutResult)] = []
-        var byID: [ObjectID: PutResult] = [:]
-    }
     private let store: S3ObjectStore
-    private let state = Mutex(State())
+    let staged = StagedObjects()
 
     init(store: S3ObjectStore) { self.store = store }
 
-    func add(temp: String, result: PutResult) -> Bool {
-        state.withLock { s in
-            if s.byID[result.id] != nil { return false }
-            s.byID[result.id] = result
-            s.entries.append((temp, result))
-            return true
-        }
-    }
-
-    func staged(_ id: ObjectID) -> PutResult? { state.withLock { $0.byID[id] } }
-
-    public var count: Int { state.withLock { $0.entries.count } }
+    public var count: Int { staged.count }
 
     @discardableResult
     public func commit(keeping: Set<ObjectID>?) throws -> Int {
-        let all = state.withLock { $0.entries }
-        let pending = keeping.map { k in all.filter { k.contains($0.result.id) } } ?? all
+        let pending = staged.pending(keeping: keeping)
         guard !pending.isEmpty else { return 0 }
         let stored = Atomic<Int>(0)
         let failure = Mutex<(any Error)?>(nil)
@@ -350,19 +334,10 @@ public final class S3StagingArea: StagingArea {
             }
         }
         if let e = failure.withLock({ $0 }) { throw e }
-        let done = Set(pending.map(\.result.id))
         for p in pending { unlink(p.temp) }
-        state.withLock { s in
-            s.entries.removeAll { done.contains($0.result.id) }
-            for id in done { s.byID.removeValue(forKey: id) }
-        }
+        staged.remove(pending)
         return stored.load(ordering: .relaxed)
     }
 
-    public func abandon() {
-        let pending = state.withLock { s -> [(temp: String, result: PutResult)] in
-            let e = s.entries; s = State(); return e
-        }
-        for p in pending { unlink(p.temp) }
-    }
+    public func abandon() { staged.abandon() }
 }

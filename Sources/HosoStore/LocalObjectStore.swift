@@ -92,7 +92,7 @@ public final class LocalObjectStore: ObjectStore {
                 close(fd); closed = true
                 let result = PutResult(id: encoded.id, codec: encoded.codec, originalSize: encoded.originalLength,
                                        storedSize: encoded.storedLength, existed: false)
-                if try storedSize(encoded.id) != nil || !staging.add(temp: temp, result: result) {
+                if try storedSize(encoded.id) != nil || !staging.staged.add(temp: temp, result: result) {
                     unlink(temp)
                     let known = try knownSize(encoded.id, staging)
                     return PutResult(id: encoded.id, codec: known?.codec ?? encoded.codec, originalSize: encoded.originalLength,
@@ -123,7 +123,7 @@ public final class LocalObjectStore: ObjectStore {
     /// The codec and stored size of an object that is stored or staged, or nil.
     private func knownSize(_ id: ObjectID, _ staging: LocalStagingArea?) throws -> (codec: Codec, size: UInt64)? {
         if let size = try storedSize(id) { return ((try? header(id).codec) ?? .raw, size) }
-        if let staged = staging?.staged(id) { return (staged.codec, staged.storedSize) }
+        if let staged = staging?.staged.result(of: id) { return (staged.codec, staged.storedSize) }
         return nil
     }
 
@@ -258,33 +258,16 @@ public final class LocalObjectStore: ObjectStore {
 /// The local store's staging area: temp files written in full, then one `syncfs` for all of them,
 /// then renames without replacing, then an fsync of each folder that received a name.
 public final class LocalStagingArea: StagingArea {
-    private struct State {
-        var entries: [(temp: String, result: PutResult)] = []
-        var byID: [ObjectID: PutResult] = [:]
-    }
     private let store: LocalObjectStore
-    private let state = Mutex(State())
+    let staged = StagedObjects()
 
     init(store: LocalObjectStore) { self.store = store }
 
-    /// Registers a staged temp file; false when the object is already staged (caller discards).
-    func add(temp: String, result: PutResult) -> Bool {
-        state.withLock { s in
-            if s.byID[result.id] != nil { return false }
-            s.byID[result.id] = result
-            s.entries.append((temp, result))
-            return true
-        }
-    }
-
-    func staged(_ id: ObjectID) -> PutResult? { state.withLock { $0.byID[id] } }
-
-    public var count: Int { state.withLock { $0.entries.count } }
+    public var count: Int { staged.count }
 
     @discardableResult
     public func commit(keeping: Set<ObjectID>?) throws -> Int {
-        let all = state.withLock { $0.entries }
-        let pending = keeping.map { k in all.filter { k.contains($0.result.id) } } ?? all
+        let pending = staged.pending(keeping: keeping)
         guard !pending.isEmpty else { return 0 }
         // 1. Every temp file's bytes on stable storage, in one call.
         let fd = open(store.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -314,18 +297,9 @@ public final class LocalStagingArea: StagingArea {
             for folder in folders.sorted() { try SystemFile.syncDirectory(folder) }
         }
         // What was not asked for stays staged, for a later commit (or abandon).
-        let done = Set(pending.map(\.result.id))
-        state.withLock { s in
-            s.entries.removeAll { done.contains($0.result.id) }
-            for id in done { s.byID.removeValue(forKey: id) }
-        }
+        staged.remove(pending)
         return stored
     }
 
-    public func abandon() {
-        let pending = state.withLock { s -> [(temp: String, result: PutResult)] in
-            let e = s.entries; s = State(); return e
-        }
-        for p in pending { unlink(p.temp) }
-    }
+    public func abandon() { staged.abandon() }
 }

@@ -1,4 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 public import HosoCore
+import Synchronization
 
 /// What a put did.
 public struct PutResult: Sendable, Hashable {
@@ -130,6 +134,57 @@ public protocol StagingArea: AnyObject, Sendable {
     func abandon()
     /// Objects staged and not yet committed.
     var count: Int { get }
+}
+
+/// What every staging area keeps: the staged temp files, in staging order, and each object's
+/// put result; thread-safe.
+public final class StagedObjects: Sendable {
+    public typealias Entry = (temp: String, result: PutResult)
+    private struct State {
+        var entries: [Entry] = []
+        var byID: [ObjectID: PutResult] = [:]
+    }
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Registers a staged temp file; false when the object is already staged (caller discards).
+    public func add(temp: String, result: PutResult) -> Bool {
+        state.withLock { s in
+            if s.byID[result.id] != nil { return false }
+            s.byID[result.id] = result
+            s.entries.append((temp, result))
+            return true
+        }
+    }
+
+    /// The put result of a staged object.
+    public func result(of id: ObjectID) -> PutResult? { state.withLock { $0.byID[id] } }
+
+    public var count: Int { state.withLock { $0.entries.count } }
+
+    /// The entries a commit of `keeping` covers (all when nil).
+    public func pending(keeping: Set<ObjectID>?) -> [Entry] {
+        let all = state.withLock { $0.entries }
+        return keeping.map { k in all.filter { k.contains($0.result.id) } } ?? all
+    }
+
+    /// Forgets committed entries; the others stay staged.
+    public func remove(_ committed: [Entry]) {
+        let done = Set(committed.map(\.result.id))
+        state.withLock { s in
+            s.entries.removeAll { done.contains($0.result.id) }
+            for id in done { s.byID.removeValue(forKey: id) }
+        }
+    }
+
+    /// Forgets everything and removes every staged temp file.
+    public func abandon() {
+        let all = state.withLock { s -> [Entry] in
+            let e = s.entries; s = State(); return e
+        }
+        for p in all { unlink(p.temp) }
+    }
 }
 
 extension ObjectStore {
