@@ -148,19 +148,8 @@ fi
 # ------------------------------------------------------------------ helpers
 export CEPH_CONF=$DIR/ceph.conf
 
-# live_pid NAME COMM: print the pid from the daemon's own pid file if that process is
-# still COMM and not a zombie (a killed daemon can stay <defunct> until init reaps it)
-live_pid() {
-    local file=$DIR/run/$1.pid pid stat
-    [[ -s $file ]] || return 1
-    read -r pid <"$file" || return 1
-    [[ $pid =~ ^[1-9][0-9]*$ ]] || return 1
-    [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$2" ]] || return 1
-    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }
-    [[ ${stat%% *} != [ZX] ]] || return 1
-    echo "$pid"
-}
+# shellcheck source=ceph-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/ceph-lib.sh"
 mon_running() { live_pid mon.m ceph-mon >/dev/null; }
 osd_running() { live_pid osd.0 ceph-osd >/dev/null; }
 rgw_running() { live_pid client.rgw.hoso radosgw >/dev/null; }

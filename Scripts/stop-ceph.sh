@@ -58,18 +58,8 @@ if [[ -z ${HOSO_CEPH_LOCK_HELD:-} ]]; then
     flock -w 600 9 || { say "another start-ceph.sh/stop-ceph.sh holds $DIR.lock"; exit 1; }
 fi
 
-# live_pid NAME COMM: print the pid from run/NAME.pid if that process is COMM and alive
-live_pid() {
-    local file=$DIR/run/$1.pid pid stat
-    [[ -s $file ]] || return 1
-    read -r pid <"$file" || return 1
-    [[ $pid =~ ^[1-9][0-9]*$ ]] || return 1
-    [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$2" ]] || return 1
-    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }
-    [[ ${stat%% *} != [ZX] ]] || return 1
-    echo "$pid"
-}
+# shellcheck source=ceph-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/ceph-lib.sh"
 
 # gone_within SECONDS NAME COMM PID: poll until PID is no longer the live daemon
 gone_within() {
