@@ -146,4 +146,27 @@ import HosoTestSupport
         #expect(d.title == "Đăng ký khai sinh")
         #expect(Array(d.components[0].file.utf8) == Array(nfd.utf8))
     }
+
+    /// E109: a schema that does not compile is a validator failure, never a pass; one that names
+    /// another file (xs:include) is refused by the denying loader without reading it.
+    @Test func schemasThatDoNotCompileAreE109() {
+        #expect { _ = try DossierSchema(xsd: "<notASchema/>") } throws: { ($0 as? HosoError)?.diagnostic.code == .validatorFailure }
+        let including = """
+            <xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:include schemaLocation="file:///etc/hostname"/></xs:schema>
+            """
+        #expect { _ = try DossierSchema(xsd: including) } throws: { ($0 as? HosoError)?.diagnostic.code == .validatorFailure }
+    }
+
+    /// Even with the byte precheck out of the way, a DTD that reaches for a file or a URL never
+    /// gets libxml2 to ask for it (E106, the denying loader's finding, stays unreachable: the
+    /// parser options load nothing) and the document is refused for its DOCTYPE alone.
+    @Test(arguments: [
+        "<!DOCTYPE d [<!ENTITY % p SYSTEM \"file:///etc/hostname\"> %p;]><d/>",
+        "<!DOCTYPE d SYSTEM \"http://127.0.0.1:9/x.dtd\"><d/>",
+        "<!DOCTYPE d [<!ENTITY e SYSTEM \"file:///etc/hostname\">]><d>&e;</d>",
+    ])
+    func externalReferencesAreNeverLoaded(_ xml: String) {
+        let codes = DossierParser.parseSkippingPrecheck(Array(xml.utf8), file: "d.xml").diagnostics.map(\.code)
+        #expect(codes == [.doctypeForbidden])
+    }
 }
