@@ -308,11 +308,9 @@ public final class S3ObjectStore: ObjectStore {
 /// an orphan that a later ingest of the same content reuses.
 public final class S3StagingArea: StagingArea {
     private let store: S3ObjectStore
-    let staged = StagedObjects()
+    public let staged = StagedObjects()
 
     init(store: S3ObjectStore) { self.store = store }
-
-    public var count: Int { staged.count }
 
     @discardableResult
     public func commit(keeping: Set<ObjectID>?) throws -> Int {
@@ -338,6 +336,4 @@ public final class S3StagingArea: StagingArea {
         staged.remove(pending)
         return stored.load(ordering: .relaxed)
     }
-
-    public func abandon() { staged.abandon() }
 }

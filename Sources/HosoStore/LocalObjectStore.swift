@@ -259,11 +259,9 @@ public final class LocalObjectStore: ObjectStore {
 /// then renames without replacing, then an fsync of each folder that received a name.
 public final class LocalStagingArea: StagingArea {
     private let store: LocalObjectStore
-    let staged = StagedObjects()
+    public let staged = StagedObjects()
 
     init(store: LocalObjectStore) { self.store = store }
-
-    public var count: Int { staged.count }
 
     @discardableResult
     public func commit(keeping: Set<ObjectID>?) throws -> Int {
@@ -300,6 +298,4 @@ public final class LocalStagingArea: StagingArea {
         staged.remove(pending)
         return stored
     }
-
-    public func abandon() { staged.abandon() }
 }

@@ -130,10 +130,15 @@ public protocol StagingArea: AnyObject, Sendable {
     /// - Returns: the number of objects that became visible (not counting ones already stored).
     @discardableResult
     func commit(keeping: Set<ObjectID>?) throws -> Int
+    /// The staged temp files and their put results.
+    var staged: StagedObjects { get }
+}
+
+extension StagingArea {
     /// Removes every staged temporary file.
-    func abandon()
+    public func abandon() { staged.abandon() }
     /// Objects staged and not yet committed.
-    var count: Int { get }
+    public var count: Int { staged.count }
 }
 
 /// What every staging area keeps: the staged temp files, in staging order, and each object's
