@@ -81,8 +81,11 @@ public final class Verifier {
     }
 
     /// What the ledger says, as far as it can be followed.
+    typealias ChainEntry = (id: ObjectID, sequence: Int, previous: ObjectID?, additions: [LedgerAddition])
+
+    /// What the ledger says, as far as it can be followed.
     struct LedgerState {
-        var chain: [(id: ObjectID, sequence: Int, previous: ObjectID?, additions: [LedgerAddition])] = []
+        var chain: [ChainEntry] = []
         var head: ObjectID?
     }
 
@@ -100,32 +103,13 @@ public final class Verifier {
         if let seal = options.seal { checkSeal(seal, state) }
         checkMirroredHead(state)
 
-        // 2. Manifests and, in full, each dossier's XML (the expected catalog and index).
+        // 2. Manifests: each dossier's XML and the objects they name.
         let additions = state.chain.flatMap { e in e.additions.map { (e.sequence, $0) } }
         report.versions = additions.count
-        var versions: [Int: [CatalogVersion]] = [:]     // by ledger sequence
         var referenced = Set<ObjectID>()
         var structural = Set(state.chain.map(\.id))      // entries and manifests: reported by the ledger check
-        if options.level == .full && options.budget == nil {
-            let ledger = self.ledger
-            let results = Parallel.map(additions, workers: options.workers ?? max(Parallel.defaultWorkers, archive.store.preferredConcurrency)) { (seq, add) -> (Int, Result<CatalogVersion, HosoError>) in
-                do { return (seq, .success(try CatalogSync.version(add, ledger: ledger))) }
-                catch let e as HosoError { return (seq, .failure(e)) }
-                catch { return (seq, .failure(HosoError(.manifestMalformed, subject: add.manifest.prefixed, message: "\(error)", advice: "Restore it from a replica"))) }
-            }
-            for (i, (seq, r)) in results.enumerated() {
-                structural.insert(additions[i].1.manifest)
-                switch r {
-                case .success(let v):
-                    versions[seq, default: []].append(v)
-                    referenced.formUnion(v.manifest.objects)
-                case .failure(let e):
-                    // A missing XML object is an object finding (E501), found below.
-                    if e.code != .manifestObjectMissing { findings.append(e.diagnostic) }
-                    if let m = try? ledger.manifest(additions[i].1.manifest) { referenced.formUnion(m.objects) }
-                }
-            }
-        } else {
+        let replaying = options.level == .full && options.budget == nil
+        if !replaying {
             for (_, add) in additions {
                 structural.insert(add.manifest)
                 if (try? archive.store.storedSize(add.manifest)) ?? nil == nil {
@@ -135,9 +119,12 @@ public final class Verifier {
                 }
             }
             if let catalog { try? catalog.referencedObjects { batch in for (id, _, kind) in batch where kind == "scan" || kind == "xml" { referenced.insert(id) } } }
+        } else {
+            for (_, add) in additions { structural.insert(add.manifest) }
         }
 
-        // 3. Objects.
+        // 3. Objects; in a full run, beside them, the ledger replayed entry by entry against the
+        // catalog and the index (one entry's dossiers in memory at a time).
         let verifiedAt = Int64(SystemFile.now())
         var verified: [ObjectID] = []
         let level: StoreChecker.Level = options.level == .quick && options.budget == nil ? .quick : .full
@@ -149,6 +136,7 @@ public final class Verifier {
         }
         let auditLog = AuditLog(archive: archive)
         let (records, logFindings) = auditLog.read()
+        var derived: [Diagnostic] = []
         if let budget = options.budget {
             let objectReport = try budgeted(budget, checker: checker, records: records, auditLog: auditLog,
                                             referenced: referenced, tick: tick)
@@ -157,7 +145,19 @@ public final class Verifier {
             report.objectsChecked = objectReport.objects
             report.bytesChecked = objectReport.storedBytes
         } else {
-            let objectReport = try checker.run(expected: referenced.subtracting(structural), progress: tick)
+            var objectReport: StoreChecker.Report
+            if replaying {
+                let plan = ReplayPlan(catalog: catalogTarget(catalog, state: state), index: indexTarget(state: state),
+                                      chain: state.chain, workers: options.workers ?? max(Parallel.defaultWorkers, archive.store.preferredConcurrency))
+                let ledger = self.ledger
+                let replayed: Replayed
+                (replayed, objectReport) = try Parallel.concurrently({ plan.run(ledger: ledger) }, { try checker.run(progress: tick) })
+                referenced = replayed.referenced
+                derived = replayed.findings
+                objectReport.findings += objectReport.missing(from: referenced.subtracting(structural))
+            } else {
+                objectReport = try checker.run(expected: referenced.subtracting(structural), progress: tick)
+            }
             findings += objectReport.findings
             verified = objectReport.verified
             report.objectsChecked = objectReport.objects
@@ -176,13 +176,14 @@ public final class Verifier {
             }
         }
 
-        describeUses(versions: versions, catalog: catalog)
+        describeUses(catalog: catalog, additions: replaying ? additions.map(\.1) : [])
 
-        // 4. Derived data.
-        if options.budget == nil {
-            checkCatalog(catalog, state: state, versions: versions)
-            checkIndex(state: state, versions: versions)
+        // 4. Derived data (in a full run, compared above).
+        if options.budget == nil && !replaying {
+            checkCatalogKeys(catalog, state: state)
+            checkIndex(state: state, docs: nil)
         }
+        findings += derived
         findings += logFindings
 
         report.findings = findings
@@ -256,25 +257,39 @@ public final class Verifier {
     }
 
     /// Names, in each object finding, the dossiers and files that use the object (from the
-    /// manifests read in this run, else from the catalog), and where the object is stored.
-    func describeUses(versions: [Int: [CatalogVersion]], catalog: Catalog?) {
-        var uses: [ObjectID: [String]] = [:]
-        for v in versions.values.joined() {
-            let who = "\(v.manifest.dossier) version \(v.manifest.version)"
-            uses[v.manifest.xml.object, default: []].append(who + " (dossier.xml)")
-            for c in v.manifest.components { uses[c.object, default: []].append(who + " (\(c.file))") }
-        }
+    /// catalog; in a full run, from the manifests for what the catalog does not name), and where
+    /// the object is stored.
+    func describeUses(catalog: Catalog?, additions: [LedgerAddition]) {
+        var users: [ObjectID: [String]] = [:]
+        var unnamed = Set<ObjectID>()
         var looked = 0
         for (i, f) in findings.enumerated() where f.code.rawValue.hasPrefix("E5") || f.code == .objectOrphan {
             guard let id = f.subject.flatMap({ ObjectID(hex: $0) }) else { continue }
             if findings[i].file == nil { findings[i].file = archive.store.displayPath(of: id) }
-            var users = uses[id] ?? []
-            if users.isEmpty, let catalog, looked < 1000 {
+            guard users[id] == nil, f.code != .objectOrphan else { continue }
+            var named: [String] = []
+            if let catalog, looked < 1000 {
                 looked += 1
-                users = (try? catalog.uses(of: id).map { "\($0.number) version \($0.version) (\($0.file))" }) ?? []
+                named = (try? catalog.uses(of: id).map { "\($0.number) version \($0.version) (\($0.file))" }) ?? []
             }
-            guard !users.isEmpty else { continue }
-            let shown = users.prefix(3).joined(separator: "; ") + (users.count > 3 ? " and \(users.count - 3) more" : "")
+            users[id] = named
+            if named.isEmpty { unnamed.insert(id) }
+        }
+        if !unnamed.isEmpty && !additions.isEmpty {
+            // The manifests are the authority: read them all, keep only what names these objects.
+            let ledger = self.ledger, unnamed = unnamed
+            let found = Parallel.map(additions, workers: options.workers ?? Parallel.defaultWorkers) { add -> [(ObjectID, String)] in
+                guard let m = try? ledger.manifest(add.manifest) else { return [] }
+                let who = "\(m.dossier) version \(m.version)"
+                return ([(m.xml.object, who + " (dossier.xml)")] + m.components.map { ($0.object, who + " (\($0.file))") })
+                    .filter { unnamed.contains($0.0) }
+            }
+            for (id, who) in found.joined() { users[id, default: []].append(who) }
+        }
+        for (i, f) in findings.enumerated() {
+            guard let id = f.subject.flatMap({ ObjectID(hex: $0) }), let names = users[id], !names.isEmpty,
+                  f.code.rawValue.hasPrefix("E5") else { continue }
+            let shown = names.prefix(3).joined(separator: "; ") + (names.count > 3 ? " and \(names.count - 3) more" : "")
             findings[i].message += "; used by \(shown)"
         }
     }
@@ -357,13 +372,14 @@ public final class Verifier {
 
     // MARK: derived data
 
-    /// Compares the catalog with what the ledger says, row by row.
-    func checkCatalog(_ catalog: Catalog?, state: LedgerState, versions: [Int: [CatalogVersion]]) {
-        guard let head = state.head else { return }
+    /// The catalog to compare, and up to which ledger entry; nil (with a finding when it is
+    /// wrong) when there is nothing to compare.
+    func catalogTarget(_ catalog: Catalog?, state: LedgerState) -> CatalogTarget? {
+        guard let head = state.head else { return nil }
         guard let catalog, catalog.isInitialized else {
             findings.append(Diagnostic(.catalogRowMissing, file: "catalog.sqlite", message: "the catalog is missing",
                                        advice: "Run 'hoso rebuild' (it is derived from the store and the ledger)"))
-            return
+            return nil
         }
         let applied = try? catalog.appliedHead
         var upTo = state.chain.last?.sequence ?? 0
@@ -377,70 +393,53 @@ public final class Verifier {
                 findings.append(Diagnostic(.catalogAhead, file: "catalog.sqlite",
                     message: "the catalog records ledger entry \(applied.map { "\($0.sequence) (\($0.id.short))" } ?? "none"), which is not on the ledger's chain",
                     advice: "Run 'hoso rebuild'; if the ledger was rolled back, restore it from a replica"))
-                return
+                return nil
             }
         }
-        if options.level == .quick {
-            var expected = Set<String>()
-            for e in state.chain where e.sequence <= upTo { for a in e.additions { expected.insert(a.manifest.prefixed) } }
-            let actual = (try? catalog.keys(of: "dossiers", key: "manifest")) ?? []
-            for m in expected.subtracting(actual).sorted() { findings.append(rowFinding(.catalogRowMissing, "dossiers", m, nil)) }
-            for m in actual.subtracting(expected).sorted() { findings.append(rowFinding(.catalogRowExtra, "dossiers", m, nil)) }
-            return
-        }
-        // Build the catalog the ledger implies, in a temporary folder, and compare.
-        let temp = TemporaryCatalog()
-        guard let expected = try? Catalog.open(path: temp.path, mode: .scratch) else { return }
-        for e in state.chain where e.sequence <= upTo {
-            let entry = LedgerEntry(sequence: e.sequence, previous: e.previous, time: "", operator: "", source: "", added: e.additions)
-            try? expected.apply(entry: entry, id: e.id, entrySize: 0, versions: versions[e.sequence] ?? [])
-        }
-        let tables: [(String, String, Set<String>)] = [
-            ("dossiers", "manifest", []), ("components", "manifest || '#' || position", []),
-            ("objects", "id", ["size", "first_sequence"]), ("ledger_entries", "sequence", ["time", "operator", "source"]),
-        ]
-        for (table, key, ignore) in tables {
-            let want = (try? expected.rows(of: table, key: key)) ?? [:], have = (try? catalog.rows(of: table, key: key)) ?? [:]
-            for (k, row) in want where have[k] == nil { findings.append(rowFinding(.catalogRowMissing, table, k, row)) }
-            for (k, row) in have where want[k] == nil {
-                if table == "ledger_entries" { continue }   // entries are checked on the chain itself
-                findings.append(rowFinding(.catalogRowExtra, table, k, row))
-            }
-            for (k, w) in want {
-                guard let h = have[k] else { continue }
-                let changed = w.keys.filter { !ignore.contains($0) && w[$0] != h[$0] }.sorted()
-                if !changed.isEmpty {
-                    var d = rowFinding(.catalogRowAltered, table, k, h)
-                    d.message = "catalog row \(table)[\(k)] differs from what the ledger says in \(changed.joined(separator: ", "))"
-                    d.expected = changed.map { "\($0)=\(w[$0] ?? "NULL")" }.joined(separator: "; ")
-                    d.found = changed.map { "\($0)=\(h[$0] ?? "NULL")" }.joined(separator: "; ")
-                    findings.append(d)
-                }
-            }
-        }
-        findings.sort { ($0.code, $0.subject ?? "") < ($1.code, $1.subject ?? "") }
+        return CatalogTarget(catalog: catalog, upTo: upTo)
     }
 
-    func rowFinding(_ code: DiagnosticCode, _ table: String, _ key: String, _ row: [String: String]?) -> Diagnostic {
-        let what: String
-        switch code {
-        case .catalogRowMissing: what = "the ledger adds it, the catalog lacks it"
-        case .catalogRowExtra: what = "the catalog holds it, no ledger entry adds it"
-        default: what = "it differs from the ledger"
-        }
-        return Diagnostic(code, file: "catalog.sqlite", subject: row?["number"].map { "\($0) (\(key))" } ?? key,
-                          message: "catalog row \(table)[\(key)]: \(what)",
-                          advice: "The catalog was changed outside hoso; run 'hoso rebuild' to recreate it from the ledger")
+    /// Quick: the catalog holds a row for every version the ledger adds, and no other.
+    func checkCatalogKeys(_ catalog: Catalog?, state: LedgerState) {
+        guard let target = catalogTarget(catalog, state: state) else { return }
+        var expected = Set<String>()
+        for e in state.chain where e.sequence <= target.upTo { for a in e.additions { expected.insert(a.manifest.prefixed) } }
+        let actual = (try? target.catalog.keys(of: "dossiers", key: "manifest")) ?? []
+        var rows = expected.subtracting(actual).map { RowDifference(kind: .missing, table: "dossiers", key: $0) }
+        rows += actual.subtracting(expected).map { RowDifference(kind: .extra, table: "dossiers", key: $0) }
+        findings += Self.rowFindings(rows)
     }
 
-    /// Compares the index with the current versions the ledger names.
-    func checkIndex(state: LedgerState, versions: [Int: [CatalogVersion]]) {
-        guard let head = state.head else { return }
+    static func rowFindings(_ rows: [RowDifference]) -> [Diagnostic] {
+        rows.map { row in
+            let what: String
+            switch row.kind {
+            case .missing: what = "the ledger adds it, the catalog lacks it"
+            case .extra: what = "the catalog holds it, no ledger entry adds it"
+            case .altered: what = "it differs from the ledger"
+            }
+            var d = Diagnostic(row.kind == .missing ? .catalogRowMissing : row.kind == .extra ? .catalogRowExtra : .catalogRowAltered,
+                               file: "catalog.sqlite", subject: row.number.map { "\($0) (\(row.key))" } ?? row.key,
+                               message: "catalog row \(row.table)[\(row.key)]: \(what)",
+                               advice: "The catalog was changed outside hoso; run 'hoso rebuild' to recreate it from the ledger")
+            if row.kind == .altered {
+                d.message = "catalog row \(row.table)[\(row.key)] differs from what the ledger says in \(row.changed.map(\.column).joined(separator: ", "))"
+                d.expected = row.changed.map { "\($0.column)=\($0.expected ?? "NULL")" }.joined(separator: "; ")
+                d.found = row.changed.map { "\($0.column)=\($0.found ?? "NULL")" }.joined(separator: "; ")
+            }
+            return d
+        }.sorted { ($0.code, $0.subject ?? "") < ($1.code, $1.subject ?? "") }
+    }
+
+    /// The index to compare, up to which ledger entry, and the current version of each number
+    /// there; nil (with a finding when it is wrong) when there is nothing to compare.
+    func indexTarget(state: LedgerState) -> IndexTarget? {
+        guard let head = state.head else { return nil }
         let snapshot: IndexSnapshot
         do { snapshot = try IndexSnapshot.open(archive.indexFolder) } catch {
             findings.append(Diagnostic(.indexFileCorrupt, file: "index/", message: "the index cannot be opened: \(error)",
                                        advice: "Run 'hoso rebuild'"))
-            return
+            return nil
         }
         var upTo = state.chain.last?.sequence ?? 0
         if snapshot.manifest.ledgerHead != head.prefixed {
@@ -451,11 +450,11 @@ public final class Verifier {
                 upTo = e.sequence
             } else if snapshot.manifest.ledgerHead == nil {
                 findings.append(Diagnostic(.indexBehind, file: "index/", message: "the index is empty", advice: "It is built the next time hoso searches, or with 'hoso rebuild'"))
-                return
+                return nil
             } else {
                 findings.append(Diagnostic(.indexMismatch, file: "index/manifest.json",
                     message: "the index records a ledger entry that is not on the ledger's chain", advice: "Run 'hoso rebuild'"))
-                return
+                return nil
             }
         }
         for (i, seg) in snapshot.segments.enumerated() where options.level == .full {
@@ -464,40 +463,121 @@ public final class Verifier {
                     message: "the segment's checksum does not match", advice: "Run 'hoso rebuild'"))
             }
         }
-        // The current version of each number, as the ledger says.
-        var expected: [String: String] = [:]
-        var expectedDocs: [String: IndexDocument] = [:]
-        for e in state.chain where e.sequence <= upTo {
-            for a in e.additions { expected[a.dossier] = a.manifest.prefixed }
-            for v in versions[e.sequence] ?? [] { expectedDocs[v.dossier.number] = IndexDocument(dossier: v.dossier, manifest: v.manifestID) }
-        }
+        var current: [String: ObjectID] = [:]
+        for e in state.chain where e.sequence <= upTo { for a in e.additions { current[a.dossier] = a.manifest } }
+        return IndexTarget(snapshot: snapshot, upTo: upTo, current: current)
+    }
+
+    /// Quick: the index holds the current version of each number, and nothing else.
+    func checkIndex(state: LedgerState, docs: [String: Int]?) {
+        guard let target = indexTarget(state: state) else { return }
+        findings += target.compare(docs: docs)
+    }
+}
+
+/// The catalog a full verify compares, up to which ledger entry.
+struct CatalogTarget: Sendable {
+    var catalog: Catalog
+    var upTo: Int
+}
+
+/// The index a verify compares: up to which ledger entry, and each number's current manifest.
+struct IndexTarget: Sendable {
+    var snapshot: IndexSnapshot
+    var upTo: Int
+    var current: [String: ObjectID]
+
+    /// Compares every live document with the current versions (and, given `docs`, the hash of
+    /// the document each current version makes).
+    func compare(docs: [String: Int]?) -> [Diagnostic] {
+        var findings: [Diagnostic] = []
         var seen = Set<String>()
         snapshot.forEachLiveDocument { doc in
             seen.insert(doc.number)
-            guard let want = expected[doc.number] else {
+            guard let want = current[doc.number] else {
                 findings.append(Diagnostic(.indexMismatch, file: "index/", subject: doc.number, message: "the index holds \(doc.number), which no ledger entry adds",
                                            advice: "Run 'hoso rebuild'"))
                 return
             }
-            if doc.manifest != want || (options.level == .full && expectedDocs[doc.number].map { $0 != doc } == true) {
+            if doc.manifest != want.prefixed || docs?[doc.number].map({ $0 != doc.hashValue }) == true {
                 findings.append(Diagnostic(.indexMismatch, file: "index/", subject: doc.number,
                     message: "the index holds \(doc.number) with other content than its current version",
-                    expected: want, found: doc.manifest, advice: "Run 'hoso rebuild'"))
+                    expected: want.prefixed, found: doc.manifest, advice: "Run 'hoso rebuild'"))
             }
         }
-        for n in Set(expected.keys).subtracting(seen).sorted() {
+        for n in Set(current.keys).subtracting(seen).sorted() {
             findings.append(Diagnostic(.indexMismatch, file: "index/", subject: n, message: "the index lacks \(n)", advice: "Run 'hoso rebuild'"))
         }
+        return findings
     }
 }
 
-/// A catalog file in a private temporary folder, removed afterwards.
-final class TemporaryCatalog {
-    let folder: String
-    var path: String { folder + "/expected.sqlite" }
-    init() {
-        var template = Array((NSTemporaryDirectory() + "/hoso-verify-XXXXXX").utf8CString)
-        folder = String(cString: mkdtemp(&template))
+/// What a full verify learns by replaying the ledger.
+struct Replayed: Sendable {
+    var findings: [Diagnostic] = []
+    /// Objects the manifests name (scans and XML).
+    var referenced = Set<ObjectID>()
+}
+
+/// A full verify's replay of the ledger: each entry's manifests and dossier XML read again (in
+/// parallel), the catalog's rows for them compared, the index documents they make hashed; then
+/// what no entry adds. Holds one chunk of one entry's dossiers at a time.
+struct ReplayPlan: Sendable {
+    var catalog: CatalogTarget?
+    var index: IndexTarget?
+    var chain: [Verifier.ChainEntry]
+    var workers: Int
+    static let chunk = 256
+
+    func run(ledger: Ledger) -> Replayed {
+        var out = Replayed()
+        var audit = catalog.map { CatalogAudit(catalog: $0.catalog) }
+        var rows: [RowDifference] = []
+        var docs: [String: Int] = [:]
+        var auditFailed: (any Error)?
+        for e in chain {
+            let compareRows = audit != nil && e.sequence <= (catalog?.upTo ?? 0) && auditFailed == nil
+            if compareRows {
+                do { rows += try audit!.compare(sequence: e.sequence, id: e.id, previous: e.previous, additions: e.additions.count) }
+                catch { auditFailed = error }
+            }
+            for start in stride(from: 0, to: e.additions.count, by: Self.chunk) {
+                let chunk = Array(e.additions[start..<min(start + Self.chunk, e.additions.count)])
+                let results = Parallel.map(chunk, workers: workers) { add -> Result<CatalogVersion, HosoError> in
+                    do { return .success(try CatalogSync.version(add, ledger: ledger)) }
+                    catch let e as HosoError { return .failure(e) }
+                    catch { return .failure(HosoError(.manifestMalformed, subject: add.manifest.prefixed, message: "\(error)", advice: "Restore it from a replica")) }
+                }
+                var versions: [CatalogVersion] = []
+                for (i, r) in results.enumerated() {
+                    switch r {
+                    case .success(let v):
+                        versions.append(v)
+                        out.referenced.formUnion(v.manifest.objects)
+                        if let index, e.sequence <= index.upTo, index.current[v.dossier.number] == v.manifestID {
+                            docs[v.dossier.number] = IndexDocument(dossier: v.dossier, manifest: v.manifestID).hashValue
+                        }
+                    case .failure(let error):
+                        // A missing XML object is an object finding (E501), found beside.
+                        if error.code != .manifestObjectMissing { out.findings.append(error.diagnostic) }
+                        if let m = try? ledger.manifest(chunk[i].manifest) { out.referenced.formUnion(m.objects) }
+                    }
+                }
+                if compareRows && auditFailed == nil {
+                    do { rows += try audit!.compare(sequence: e.sequence, additions: chunk, versions: versions) }
+                    catch { auditFailed = error }
+                }
+            }
+        }
+        if let audit, auditFailed == nil {
+            do { rows += try audit.finish() } catch { auditFailed = error }
+        }
+        if let auditFailed {
+            out.findings.append(Diagnostic(.catalogRowMissing, file: "catalog.sqlite", message: "the catalog cannot be read: \(auditFailed)",
+                                           advice: "Run 'hoso rebuild' (it is derived from the store and the ledger)"))
+        }
+        out.findings += Verifier.rowFindings(rows)
+        if let index { out.findings += index.compare(docs: docs) }
+        return out
     }
-    deinit { try? FileManager.default.removeItem(atPath: folder) }
 }

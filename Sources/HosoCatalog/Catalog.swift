@@ -31,7 +31,7 @@ public final class Catalog: Sendable {
         /// An archive on read-only media: SQLite opened immutable, nothing written anywhere.
         case immutable
         /// A file that nothing relies on until its writer says it is complete (a rebuild before
-        /// it replaces the catalog, verify's expected catalog): commits are not flushed one by
+        /// it replaces the catalog): commits are not flushed one by
         /// one (synchronous=OFF); `checkpoint()` then `SystemFile.sync` make it durable.
         case scratch
     }
@@ -103,45 +103,17 @@ public final class Catalog: Sendable {
                              entry.source, entry.added.count])
         try insertObject(db, id, size: entrySize, kind: "ledger", sequence: entry.sequence)
         for v in versions {
-            let d = v.dossier, m = v.manifest
+            let m = v.manifest
             if let old = m.supersedes {
                 try db.cachedStatement(sql: "UPDATE dossiers SET is_current = 0, superseded_by = ? WHERE manifest = ?")
                     .execute(arguments: [v.manifestID.prefixed, old.prefixed])
             }
-            let canonical = { (s: String) in VietnameseText.canonical(s) }
-            var args: [(any DatabaseValueConvertible)?] = []
-            args += [v.manifestID.prefixed, d.number, m.version, 1, nil, m.supersedes?.prefixed, entry.sequence, m.xml.object.prefixed]
-            args += [d.localCode, d.archivalCode.text, canonical(d.title), d.procedure.code, canonical(d.procedure.name)]
-            args += [canonical(d.procedure.sector), d.procedure.level, d.receivingAgency.code, canonical(d.receivingAgency.name)]
-            args += [d.handlingAgency.code, canonical(d.handlingAgency.name), d.applicant.kind.rawValue, canonical(d.applicant.fullName)]
-            args += [d.applicant.citizenID, d.applicant.phone, d.applicant.email, canonical(d.applicant.address.text)]
-            args += [canonical(d.applicant.address.commune), d.applicant.address.district.map(canonical), canonical(d.applicant.address.province)]
-            args += [d.submissionChannel.rawValue, d.receivedAt.epochSeconds, d.receivedAt.text, d.receivedAt.localDateText]
-            args += [d.dueAt.epochSeconds, d.dueAt.text, d.completedAt?.epochSeconds, d.completedAt?.text]
-            args += [d.returnedAt?.epochSeconds, d.returnedAt?.text, d.status.rawValue, d.timeliness.rawValue]
-            args += [d.result.map { canonical($0.documentType) }, d.result?.number, d.retention.years, d.accessMode.rawValue, d.language]
-            args += [d.keywords.map(canonical).joined(separator: "; "), d.pageCount, d.documentCount, d.digitization == nil ? 0 : 1]
-            try db.cachedStatement(sql: """
-                INSERT INTO dossiers (manifest, number, version, is_current, superseded_by, supersedes, ledger_sequence,
-                    xml_object, local_code, archival_code, title, procedure_code, procedure_name, sector, level,
-                    receiving_agency_code, receiving_agency_name, handling_agency_code, handling_agency_name,
-                    applicant_kind, applicant_name, citizen_id, phone, email, address, commune, district, province,
-                    channel, received_at, received_text, received_day, due_at, due_text, completed_at, completed_text,
-                    returned_at, returned_text, status, timeliness, result_type, result_number, retention_years,
-                    access_mode, language, keywords, page_count, document_count, digitized)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                        ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: StatementArguments(args.map { $0?.databaseValue ?? .null }))
-            for (i, c) in m.components.enumerated() {
-                try db.cachedStatement(sql: """
-                    INSERT INTO components (manifest, position, component_id, role, copy_type, name, file, object, size, media_type, pages)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [v.manifestID.prefixed, i, c.id, c.role, c.copyType, canonical(c.name), c.file,
-                                     c.object.prefixed, Int64(c.size), c.mediaType, c.pages])
-                try insertObject(db, c.object, size: c.size, kind: "scan", sequence: entry.sequence)
+            try db.cachedStatement(sql: insertSQL("dossiers", dossierColumns))
+                .execute(arguments: StatementArguments(dossierValues(v, sequence: entry.sequence)))
+            for values in componentValues(v) {
+                try db.cachedStatement(sql: insertSQL("components", componentColumns)).execute(arguments: StatementArguments(values))
             }
-            try insertObject(db, m.xml.object, size: m.xml.size, kind: "xml", sequence: entry.sequence)
-            try insertObject(db, v.manifestID, size: v.manifestSize, kind: "manifest", sequence: entry.sequence)
+            for o in objectRows(v) { try insertObject(db, o.id, size: o.size, kind: o.kind, sequence: entry.sequence) }
         }
         try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('ledger_head', ?), ('ledger_sequence', ?)",
                        arguments: [id.hex, String(entry.sequence)])
@@ -150,6 +122,64 @@ public final class Catalog: Sendable {
     static func insertObject(_ db: Database, _ id: ObjectID, size: UInt64, kind: String, sequence: Int) throws {
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO objects (id, size, kind, first_sequence) VALUES (?, ?, ?, ?)")
             .execute(arguments: [id.prefixed, Int64(size), kind, sequence])
+    }
+
+    // MARK: what a version's rows hold (one definition for `apply` and for `hoso verify`)
+
+    static func insertSQL(_ table: String, _ columns: [String]) -> String {
+        "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
+    }
+
+    /// The columns of a `dossiers` row, in the order of `dossierValues`.
+    public static let dossierColumns = [
+        "manifest", "number", "version", "is_current", "superseded_by", "supersedes", "ledger_sequence",
+        "xml_object", "local_code", "archival_code", "title", "procedure_code", "procedure_name", "sector", "level",
+        "receiving_agency_code", "receiving_agency_name", "handling_agency_code", "handling_agency_name",
+        "applicant_kind", "applicant_name", "citizen_id", "phone", "email", "address", "commune", "district", "province",
+        "channel", "received_at", "received_text", "received_day", "due_at", "due_text", "completed_at", "completed_text",
+        "returned_at", "returned_text", "status", "timeliness", "result_type", "result_number", "retention_years",
+        "access_mode", "language", "keywords", "page_count", "document_count", "digitized",
+    ]
+
+    /// The `dossiers` row `apply` writes for a version, as it is before any later version
+    /// supersedes it (`is_current` 1, `superseded_by` NULL).
+    public static func dossierValues(_ v: CatalogVersion, sequence: Int) -> [DatabaseValue] {
+        let d = v.dossier, m = v.manifest
+        let canonical = { (s: String) in VietnameseText.canonical(s) }
+        var args: [(any DatabaseValueConvertible)?] = []
+        args.reserveCapacity(dossierColumns.count)
+        args += [v.manifestID.prefixed, d.number, m.version, 1, nil, m.supersedes?.prefixed, sequence, m.xml.object.prefixed]
+        args += [d.localCode, d.archivalCode.text, canonical(d.title), d.procedure.code, canonical(d.procedure.name)]
+        args += [canonical(d.procedure.sector), d.procedure.level, d.receivingAgency.code, canonical(d.receivingAgency.name)]
+        args += [d.handlingAgency.code, canonical(d.handlingAgency.name), d.applicant.kind.rawValue, canonical(d.applicant.fullName)]
+        args += [d.applicant.citizenID, d.applicant.phone, d.applicant.email, canonical(d.applicant.address.text)]
+        args += [canonical(d.applicant.address.commune), d.applicant.address.district.map(canonical), canonical(d.applicant.address.province)]
+        args += [d.submissionChannel.rawValue, d.receivedAt.epochSeconds, d.receivedAt.text, d.receivedAt.localDateText]
+        args += [d.dueAt.epochSeconds, d.dueAt.text, d.completedAt?.epochSeconds, d.completedAt?.text]
+        args += [d.returnedAt?.epochSeconds, d.returnedAt?.text, d.status.rawValue, d.timeliness.rawValue]
+        args += [d.result.map { canonical($0.documentType) }, d.result?.number, d.retention.years, d.accessMode.rawValue, d.language]
+        args += [d.keywords.map(canonical).joined(separator: "; "), d.pageCount, d.documentCount, d.digitization == nil ? 0 : 1]
+        return args.map { $0?.databaseValue ?? .null }
+    }
+
+    /// The columns of a `components` row, in the order of `componentValues`.
+    public static let componentColumns = ["manifest", "position", "component_id", "role", "copy_type", "name", "file",
+                                          "object", "size", "media_type", "pages"]
+
+    /// The `components` rows `apply` writes for a version, by position.
+    public static func componentValues(_ v: CatalogVersion) -> [[DatabaseValue]] {
+        v.manifest.components.enumerated().map { i, c in
+            let values: [any DatabaseValueConvertible] = [v.manifestID.prefixed, i, c.id, c.role, c.copyType, VietnameseText.canonical(c.name),
+                                                          c.file, c.object.prefixed, Int64(c.size), c.mediaType, c.pages]
+            return values.map(\.databaseValue)
+        }
+    }
+
+    /// The `objects` rows a version contributes, in the order `apply` offers them (the first
+    /// offer of an object wins: `INSERT OR IGNORE`).
+    public static func objectRows(_ v: CatalogVersion) -> [(id: ObjectID, size: UInt64, kind: String)] {
+        v.manifest.components.map { ($0.object, $0.size, "scan") }
+            + [(v.manifest.xml.object, v.manifest.xml.size, "xml"), (v.manifestID, v.manifestSize, "manifest")]
     }
 
     // MARK: look-ups
@@ -371,32 +401,12 @@ extension Catalog {
         }
     }
 
-    /// Every row of `table` as text, keyed by the SQL expression `key` (for comparisons).
-    /// The keys alone of a table's rows (what `rows` would key them by).
+    /// The value of the SQL expression `key` for every row of `table`.
     public func keys(of table: String, key: String) throws -> Set<String> {
         try db.read { db -> Set<String> in
             var out = Set<String>()
             let rows = try Row.fetchCursor(db, sql: "SELECT \(key) FROM \(table)")
             while let r = try rows.next() { out.insert(Catalog.text(r[0] as DatabaseValue) ?? "") }
-            return out
-        }
-    }
-
-    public func rows(of table: String, key: String) throws -> [String: [String: String]] {
-        try db.read { db -> [String: [String: String]] in
-            var out: [String: [String: String]] = [:]
-            // Columns by position: a lookup by name is case-insensitive in GRDB (it lowercases
-            // for every access), which made this the largest cost of a full verify.
-            let rows = try Row.fetchCursor(db, sql: "SELECT \(key) AS hoso_key, * FROM \(table)")
-            while let r = try rows.next() {
-                var d: [String: String] = [:]
-                var rowKey = ""
-                for (i, (name, value)) in r.enumerated() {
-                    if i == 0 { rowKey = Catalog.text(value) ?? ""; continue }
-                    if let v = Catalog.text(value) { d[name] = v }
-                }
-                out[rowKey] = d
-            }
             return out
         }
     }

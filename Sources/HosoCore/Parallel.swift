@@ -44,22 +44,45 @@ public enum Parallel {
                         body(i)
                     }
                 }
-                var id = pthread_t()
-                let context = Unmanaged.passRetained(job).toOpaque()
-                let started = pthread_create(&id, nil, { context in
-                    Unmanaged<ThreadJob>.fromOpaque(context!).takeRetainedValue().run()
-                    return nil
-                }, context)
-                if started == 0 {
-                    ids.append(id)
-                } else {
-                    // No thread (resource limits): take the reference back and work here instead.
-                    Unmanaged<ThreadJob>.fromOpaque(context).release()
-                    job.run()
-                }
+                if let id = start(job) { ids.append(id) }
             }
             for id in ids { pthread_join(id, nil) }
         }
+    }
+
+    /// Runs `side` on a thread of its own while `body` runs on this one, and returns both results
+    /// once both have finished (`side` does not outlive the call, even when `body` throws). For
+    /// two pipelines that each use `forEach`: Dispatch runs a `concurrentPerform` nested in
+    /// another one on a single thread.
+    public static func concurrently<A: Sendable, B>(_ side: @Sendable () -> A, _ body: () throws -> B) rethrows -> (A, B) {
+        let slot = ResultSlot<A>()
+        return try withoutActuallyEscaping(side) { side in
+            let thread = start(ThreadJob { slot.value = side() })
+            let b: B
+            do { b = try body() } catch {
+                if let thread { pthread_join(thread, nil) }
+                throw error
+            }
+            if let thread { pthread_join(thread, nil) }
+            return (slot.value!, b)
+        }
+    }
+
+    /// Starts `job` on a new thread; when no thread can be had (resource limits), runs it here
+    /// and returns nil.
+    private static func start(_ job: ThreadJob) -> pthread_t? {
+        var id = pthread_t()
+        let context = Unmanaged.passRetained(job).toOpaque()
+        let started = pthread_create(&id, nil, { context in
+            Unmanaged<ThreadJob>.fromOpaque(context!).takeRetainedValue().run()
+            return nil
+        }, context)
+        guard started == 0 else {
+            Unmanaged<ThreadJob>.fromOpaque(context).release()
+            job.run()
+            return nil
+        }
+        return id
     }
 
     /// Maps `items` in parallel, keeping their order.
@@ -72,6 +95,11 @@ public enum Parallel {
         }
         return results.withLock { $0.map { $0! } }
     }
+}
+
+/// A result written by one thread before it is joined, and read after the join.
+private final class ResultSlot<A>: @unchecked Sendable {
+    var value: A?
 }
 
 /// A closure handed to a thread.

@@ -1,6 +1,6 @@
 /// One dossier as the index sees it: text per field, keyword values, columns for filters, facets
 /// and sorting, and what a result line displays. All text is canonical (NFC).
-public struct IndexDocument: Sendable, Equatable {
+public struct IndexDocument: Sendable, Hashable {
     /// The dossier number: the document's identity (one current version per number).
     public var number: String
     /// The manifest of the version indexed (`sha256:…`).

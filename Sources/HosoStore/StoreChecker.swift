@@ -21,8 +21,15 @@ public struct StoreChecker: Sendable {
         public var verified: [ObjectID] = []
         /// Every object found in the store (for orphan detection).
         public var present: [ObjectID] = []
+        /// Objects present under their name but not as regular files (each already a finding).
+        public var unreadable: [ObjectID] = []
         public var errorCount: Int { findings.filter { $0.severity == .error }.count }
         public var warningCount: Int { findings.filter { $0.severity == .warning }.count }
+
+        /// A finding for each of `expected` the store does not hold at all.
+        public func missing(from expected: Set<ObjectID>) -> [Diagnostic] {
+            expected.subtracting(present).subtracting(unreadable).sorted().map { ObjectFault.missing.diagnostic(id: $0, path: nil) }
+        }
     }
 
     public let store: any ObjectStore
@@ -92,15 +99,14 @@ public struct StoreChecker: Sendable {
     public func run(expected: Set<ObjectID>? = nil,
                     progress: (@Sendable (UInt64) -> Void)? = nil) throws -> Report {
         var report = Report()
-        var seen = Set<ObjectID>()
         try store.list { entries in
             var objects: [(ObjectID, UInt64, String)] = []
             for e in entries {
                 switch e {
                 case let .object(id, size, path):
-                    objects.append((id, size, path)); seen.insert(id); report.present.append(id)
+                    objects.append((id, size, path)); report.present.append(id)
                 case let .notRegular(_, _, id):
-                    if let id { seen.insert(id) }   // present, but broken: one finding, not also "missing"
+                    if let id { report.unreadable.append(id) }   // present, but broken: one finding, not also "missing"
                     if let f = Self.finding(for: e) { report.findings.append(f) }
                 default:
                     if let f = Self.finding(for: e) { report.findings.append(f) }
@@ -125,11 +131,7 @@ public struct StoreChecker: Sendable {
                 }
             }
         }
-        if let expected {
-            for id in expected.subtracting(seen).sorted() {
-                report.findings.append(ObjectFault.missing.diagnostic(id: id, path: nil))
-            }
-        }
+        if let expected { report.findings += report.missing(from: expected) }
         return report
     }
 

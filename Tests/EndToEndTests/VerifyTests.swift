@@ -193,6 +193,39 @@ struct VerifyFixture {
         #expect(try f.verify() == (1, ["E703"], []))
     }
 
+    /// Later versions change earlier rows (current flag, superseded-by); the objects table is
+    /// derived too. A clean archive with two versions has no findings; each edit is found.
+    @Test func supersededVersionsAndObjectRows() throws {
+        var f = try VerifyFixture()
+        let xml = f.batch + "/" + f.numbers[1] + "/dossier.xml"
+        let text = try String(contentsOfFile: xml, encoding: .utf8).replacingOccurrences(of: "</title>", with: " (bản sửa)</title>")
+        try text.write(toFile: xml, atomically: false, encoding: .utf8)
+        #expect(try f.hoso(["ingest", "--new-version", f.batch]).status == 0)
+        #expect(try f.verify() == (0, [], []), "two versions of one dossier, both as the ledger says")
+
+        try f.sql("UPDATE dossiers SET is_current = 1, superseded_by = NULL WHERE version = 1 AND number = (SELECT number FROM dossiers WHERE version = 2)")
+        #expect(try f.verify() == (1, ["E701"], []))
+        let found = try f.findings()
+        #expect(found.first?.message.contains("is_current") == true, "\(found)")
+
+        f = try VerifyFixture()
+        try f.sql("UPDATE dossiers SET is_current = 0 WHERE rowid = (SELECT min(rowid) FROM dossiers)")
+        #expect(try f.verify() == (1, ["E701"], []), "a current version marked superseded")
+
+        f = try VerifyFixture()
+        try f.sql("UPDATE objects SET kind = 'xml' WHERE kind = 'scan' AND id = (SELECT min(id) FROM objects WHERE kind = 'scan')")
+        #expect(try f.verify() == (1, ["E701"], []), "an object row edited")
+
+        f = try VerifyFixture()
+        try f.sql("DELETE FROM objects WHERE id = (SELECT min(id) FROM objects WHERE kind = 'manifest')")
+        try f.sql("INSERT INTO objects VALUES ('sha256:' || hex(randomblob(32)), 5, 'scan', 1)")
+        #expect(try f.verify() == (1, ["E702", "E703"], []), "an object row deleted, another inserted")
+
+        f = try VerifyFixture()
+        try f.sql("UPDATE ledger_entries SET dossier_count = 9 WHERE sequence = 2")
+        #expect(try f.verify() == (1, ["E701"], []), "a ledger entry row edited")
+    }
+
     @Test func ledgerEntryEditedOrRemoved() throws {
         var f = try VerifyFixture()
         var entries = try f.ledgerEntries()

@@ -29,6 +29,35 @@ import Glibc
         #expect(elapsed < .milliseconds(600))
     }
 
+    /// Two pipelines side by side: both results come back, the side one ran on another thread
+    /// (they overlap in time), and an error from the body is thrown only after the side ended.
+    @Test func concurrentlyRunsBothAndJoins() throws {
+        let clock = ContinuousClock()
+        let (a, b) = Parallel.concurrently({ () -> Int in
+            let until = ContinuousClock.now + .milliseconds(200)
+            while ContinuousClock.now < until { usleepish() }
+            return Parallel.map(Array(0..<100), workers: 2) { $0 }.reduce(0, +)
+        }, { () -> String in
+            let until = ContinuousClock.now + .milliseconds(200)
+            while ContinuousClock.now < until { usleepish() }
+            return "body"
+        })
+        #expect(a == 4950 && b == "body")
+        struct Stop: Error {}
+        let sideDone = Mutex(false)
+        let started = clock.now
+        #expect(throws: Stop.self) {
+            _ = try Parallel.concurrently({ () -> Int in
+                let until = ContinuousClock.now + .milliseconds(100)
+                while ContinuousClock.now < until { usleepish() }
+                sideDone.withLock { $0 = true }
+                return 1
+            }, { () throws -> Int in throw Stop() })
+        }
+        #expect(sideDone.withLock { $0 }, "the side thread is joined before the error leaves")
+        #expect(clock.now - started >= .milliseconds(100))
+    }
+
     @Test func mapKeepsOrder() {
         #expect(Parallel.map(Array(0..<500), workers: 33) { $0 * 2 } == (0..<500).map { $0 * 2 })
     }
