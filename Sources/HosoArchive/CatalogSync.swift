@@ -38,7 +38,7 @@ public enum CatalogSync {
                             advice: "Restore the object from a replica")
         }
         if let encoding = manifest.textEncoding { dossier = encoding.convert(dossier) }
-        return CatalogVersion(manifestID: add.manifest, manifestSize: UInt64(size), manifest: manifest, dossier: dossier)
+        return CatalogVersion.deriving(manifestID: add.manifest, manifestSize: UInt64(size), manifest: manifest, dossier: dossier)
     }
 
     /// Applies every committed entry the catalog lacks. The caller holds the writer lock.

@@ -4,6 +4,14 @@ public import HosoCatalog
 public import HosoCore
 public import HosoIndex
 
+extension CatalogVersion {
+    /// A version as the catalog records it, with the digest of the index document it makes.
+    public static func deriving(manifestID: ObjectID, manifestSize: UInt64, manifest: Manifest, dossier: Dossier) -> CatalogVersion {
+        CatalogVersion(manifestID: manifestID, manifestSize: manifestSize, manifest: manifest, dossier: dossier,
+                       indexDigest: IndexDocument(dossier: dossier, manifest: manifestID).digest)
+    }
+}
+
 extension IndexDocument {
     /// What the index holds of one dossier version: canonical text per field, identifiers as
     /// keywords, personal numbers as exact values only, and the columns results are filtered,

@@ -166,14 +166,15 @@ public final class Ingest {
             if archivedCount > 0 {
                 let added = pending.compactMap { p in p.version.map { LedgerAddition(dossier: $0.manifest.dossier, version: $0.manifest.version, manifest: $0.manifestID) } }
                 summary.objectsWritten += try timings.time("staging commit") { try staging.commit(keeping: Set(pending.flatMap(\.objects))) }
+                let versions = pending.compactMap(\.version)
                 let entry = LedgerEntry(sequence: sequence + 1, previous: head, time: CanonicalJSON.timestamp(),
-                                        operator: options.operatorName, source: options.source, added: added)
+                                        operator: options.operatorName, source: options.source, added: added,
+                                        derived: CatalogAudit.digest(of: versions, sequence: sequence + 1))
                 let (id, size) = try timings.time("ledger commit") { try ledger.commit(entry) }
                 head = id; sequence += 1
                 if summary.firstEntry == nil { summary.firstEntry = sequence }
                 summary.lastEntry = sequence
                 summary.head = id
-                let versions = pending.compactMap(\.version)
                 try timings.time("derived data (waiting)") {
                     try derived.submit(entry: entry, id: id, size: size, versions: versions, cache: pending.flatMap(\.cache))
                 }
@@ -335,7 +336,7 @@ public final class Ingest {
         outcome.version = manifest.version
         outcome.manifest = put.id
         outcome.supersedes = currentManifest
-        let version = CatalogVersion(manifestID: put.id, manifestSize: UInt64(bytes.count), manifest: manifest, dossier: dossier)
+        let version = CatalogVersion.deriving(manifestID: put.id, manifestSize: UInt64(bytes.count), manifest: manifest, dossier: dossier)
         return Pending(outcome: outcome, version: version, cache: cache, objects: manifest.objects + [put.id])
     }
 }

@@ -47,6 +47,9 @@ public struct VerifyOptions: Sendable {
     public var workers: Int?
     /// The store checked is a replica (`verify --store`), not the archive's own.
     public var replica = false
+    /// Parse every dossier's XML again and compare row by row, even where the catalog matches
+    /// the digest its ledger entry recorded.
+    public var rederive = false
     public init() {}
 }
 
@@ -56,6 +59,10 @@ public struct VerifyReport: Sendable {
     public var bytesChecked: UInt64 = 0
     public var entries = 0
     public var versions = 0
+    /// Ledger entries whose catalog rows matched the digest the entry recorded.
+    public var entriesByDigest = 0
+    /// Ledger entries whose dossiers were derived again from their XML.
+    public var entriesRederived = 0
     public var seconds = 0.0
     public var level = ""
     public var recorded: AuditLog.Record?
@@ -81,7 +88,7 @@ public final class Verifier {
     }
 
     /// What the ledger says, as far as it can be followed.
-    typealias ChainEntry = (id: ObjectID, sequence: Int, previous: ObjectID?, additions: [LedgerAddition])
+    typealias ChainEntry = (id: ObjectID, sequence: Int, previous: ObjectID?, additions: [LedgerAddition], derived: DerivedDigest?)
 
     /// What the ledger says, as far as it can be followed.
     struct LedgerState {
@@ -148,12 +155,15 @@ public final class Verifier {
             var objectReport: StoreChecker.Report
             if replaying {
                 let plan = ReplayPlan(catalog: catalogTarget(catalog, state: state), index: indexTarget(state: state),
-                                      chain: state.chain, workers: options.workers ?? max(Parallel.defaultWorkers, archive.store.preferredConcurrency))
+                                      chain: state.chain, workers: options.workers ?? max(Parallel.defaultWorkers, archive.store.preferredConcurrency),
+                                      rederive: options.rederive)
                 let ledger = self.ledger
                 let replayed: Replayed
                 (replayed, objectReport) = try Parallel.concurrently({ plan.run(ledger: ledger) }, { try checker.run(progress: tick) })
                 referenced = replayed.referenced
                 derived = replayed.findings
+                report.entriesByDigest = replayed.byDigest
+                report.entriesRederived = replayed.rederived
                 objectReport.findings += objectReport.missing(from: referenced.subtracting(structural))
             } else {
                 objectReport = try checker.run(expected: referenced.subtracting(structural), progress: tick)
@@ -216,25 +226,24 @@ public final class Verifier {
         guard let head = state.head else { return state }
         // The catalog's record of the chain lets the walk go on past a missing or damaged entry.
         var known: [String: (Int, String?)] = [:]
-        var knownAdditions: [Int: [LedgerAddition]] = [:]
+        var knownAdditions: [Int: [LedgerAddition]]?    // read only if an entry cannot be
         if let catalog {
             for e in (try? catalog.ledgerChain()) ?? [] { known[e.id] = (e.sequence, e.previous) }
-            knownAdditions = (try? catalog.additions()) ?? [:]
         }
         var current: ObjectID? = head
-        var chain: [(ObjectID, Int, ObjectID?, [LedgerAddition])] = []
+        var chain: [ChainEntry] = []
         var visited = Set<ObjectID>()
         while let id = current, !visited.contains(id) {
             visited.insert(id)
             do {
                 let e = try ledger.entry(id)
-                if let last = chain.last, last.1 != e.sequence + 1 {
+                if let last = chain.last, last.sequence != e.sequence + 1 {
                     findings.append(Diagnostic(.ledgerChainBroken, subject: id.prefixed,
-                        message: "the ledger chain goes from entry \(last.1) to entry \(e.sequence)",
-                        expected: "entry \(last.1 - 1)", found: "entry \(e.sequence)",
+                        message: "the ledger chain goes from entry \(last.sequence) to entry \(e.sequence)",
+                        expected: "entry \(last.sequence - 1)", found: "entry \(e.sequence)",
                         advice: "An entry was removed or replaced; restore the ledger from a replica and compare it with your seals"))
                 }
-                chain.append((id, e.sequence, e.previous, e.added))
+                chain.append((id, e.sequence, e.previous, e.added, e.derived))
                 current = e.previous
             } catch let e as HosoError {
                 findings.append(e.diagnostic)
@@ -244,15 +253,16 @@ public final class Verifier {
                         advice: "Restore the ledger from a replica; entries older than this one were not checked"))
                     break
                 }
-                chain.append((id, seq, prev.flatMap { ObjectID(hex: $0) }, knownAdditions[seq] ?? []))
+                if knownAdditions == nil { knownAdditions = (try? catalog?.additions()) ?? [:] }
+                chain.append((id, seq, prev.flatMap { ObjectID(hex: $0) }, knownAdditions?[seq] ?? [], nil))
                 current = prev.flatMap { ObjectID(hex: $0) }
             } catch { break }
         }
-        if let last = chain.last, last.2 == nil, last.1 != 1 {
-            findings.append(Diagnostic(.ledgerChainBroken, subject: last.0.prefixed, message: "the oldest entry reached is entry \(last.1), not entry 1",
+        if let last = chain.last, last.previous == nil, last.sequence != 1 {
+            findings.append(Diagnostic(.ledgerChainBroken, subject: last.id.prefixed, message: "the oldest entry reached is entry \(last.sequence), not entry 1",
                                        advice: "Entries before it were removed; restore the ledger from a replica"))
         }
-        state.chain = chain.reversed().map { (id: $0.0, sequence: $0.1, previous: $0.2, additions: $0.3) }
+        state.chain = chain.reversed()
         return state
     }
 
@@ -469,7 +479,7 @@ public final class Verifier {
     }
 
     /// Quick: the index holds the current version of each number, and nothing else.
-    func checkIndex(state: LedgerState, docs: [String: Int]?) {
+    func checkIndex(state: LedgerState, docs: [String: ObjectID]?) {
         guard let target = indexTarget(state: state) else { return }
         findings += target.compare(docs: docs)
     }
@@ -487,9 +497,9 @@ struct IndexTarget: Sendable {
     var upTo: Int
     var current: [String: ObjectID]
 
-    /// Compares every live document with the current versions (and, given `docs`, the hash of
+    /// Compares every live document with the current versions (and, given `docs`, the digest of
     /// the document each current version makes).
-    func compare(docs: [String: Int]?) -> [Diagnostic] {
+    func compare(docs: [String: ObjectID]?) -> [Diagnostic] {
         var findings: [Diagnostic] = []
         var seen = Set<String>()
         snapshot.forEachLiveDocument { doc in
@@ -499,7 +509,7 @@ struct IndexTarget: Sendable {
                                            advice: "Run 'hoso rebuild'"))
                 return
             }
-            if doc.manifest != want.prefixed || docs?[doc.number].map({ $0 != doc.hashValue }) == true {
+            if doc.manifest != want.prefixed || docs?[doc.number].map({ $0 != doc.digest }) == true {
                 findings.append(Diagnostic(.indexMismatch, file: "index/", subject: doc.number,
                     message: "the index holds \(doc.number) with other content than its current version",
                     expected: want.prefixed, found: doc.manifest, advice: "Run 'hoso rebuild'"))
@@ -517,23 +527,28 @@ struct Replayed: Sendable {
     var findings: [Diagnostic] = []
     /// Objects the manifests name (scans and XML).
     var referenced = Set<ObjectID>()
+    var byDigest = 0
+    var rederived = 0
 }
 
-/// A full verify's replay of the ledger: each entry's manifests and dossier XML read again (in
-/// parallel), the catalog's rows for them compared, the index documents they make hashed; then
-/// what no entry adds. Holds one chunk of one entry's dossiers at a time.
+/// A full verify's replay of the ledger, entry by entry: the catalog's rows for the entry compared
+/// with the digest the entry recorded of them; where that does not match (or was not recorded),
+/// the entry's manifests and dossier XML read again (in parallel) and its rows compared one by
+/// one. Then what no entry adds, and the index documents against the digests of the current
+/// versions. Holds one chunk of one entry's dossiers at a time.
 struct ReplayPlan: Sendable {
     var catalog: CatalogTarget?
     var index: IndexTarget?
     var chain: [Verifier.ChainEntry]
     var workers: Int
+    var rederive: Bool
     static let chunk = 256
 
     func run(ledger: Ledger) -> Replayed {
         var out = Replayed()
         var audit = catalog.map { CatalogAudit(catalog: $0.catalog) }
         var rows: [RowDifference] = []
-        var docs: [String: Int] = [:]
+        var docs: [String: ObjectID] = [:]
         var auditFailed: (any Error)?
         for e in chain {
             let compareRows = audit != nil && e.sequence <= (catalog?.upTo ?? 0) && auditFailed == nil
@@ -541,6 +556,20 @@ struct ReplayPlan: Sendable {
                 do { rows += try audit!.compare(sequence: e.sequence, id: e.id, previous: e.previous, additions: e.additions.count) }
                 catch { auditFailed = error }
             }
+            // The catalog as the entry's digest says: no XML to parse.
+            if compareRows && !rederive && auditFailed == nil, let digest = e.derived {
+                do {
+                    if let verified = try audit!.compare(sequence: e.sequence, additions: e.additions, digest: digest) {
+                        for v in verified {
+                            out.referenced.formUnion(v.objects)
+                            if let index, e.sequence <= index.upTo, index.current[v.number] == v.manifest, let d = v.indexDigest { docs[v.number] = d }
+                        }
+                        out.byDigest += 1
+                        continue
+                    }
+                } catch { auditFailed = error }
+            }
+            out.rederived += 1
             for start in stride(from: 0, to: e.additions.count, by: Self.chunk) {
                 let chunk = Array(e.additions[start..<min(start + Self.chunk, e.additions.count)])
                 let results = Parallel.map(chunk, workers: workers) { add -> Result<CatalogVersion, HosoError> in
@@ -555,7 +584,7 @@ struct ReplayPlan: Sendable {
                         versions.append(v)
                         out.referenced.formUnion(v.manifest.objects)
                         if let index, e.sequence <= index.upTo, index.current[v.dossier.number] == v.manifestID {
-                            docs[v.dossier.number] = IndexDocument(dossier: v.dossier, manifest: v.manifestID).hashValue
+                            docs[v.dossier.number] = v.indexDigest
                         }
                     case .failure(let error):
                         // A missing XML object is an object finding (E501), found beside.

@@ -9,8 +9,11 @@ public struct CatalogVersion: Sendable {
     public var manifestSize: UInt64
     public var manifest: Manifest
     public var dossier: Dossier
-    public init(manifestID: ObjectID, manifestSize: UInt64, manifest: Manifest, dossier: Dossier) {
+    /// The digest of the version's index document (`IndexDocument.digest`).
+    public var indexDigest: ObjectID?
+    public init(manifestID: ObjectID, manifestSize: UInt64, manifest: Manifest, dossier: Dossier, indexDigest: ObjectID?) {
         self.manifestID = manifestID; self.manifestSize = manifestSize; self.manifest = manifest; self.dossier = dossier
+        self.indexDigest = indexDigest
     }
 }
 
@@ -138,7 +141,7 @@ public final class Catalog: Sendable {
         "applicant_kind", "applicant_name", "citizen_id", "phone", "email", "address", "commune", "district", "province",
         "channel", "received_at", "received_text", "received_day", "due_at", "due_text", "completed_at", "completed_text",
         "returned_at", "returned_text", "status", "timeliness", "result_type", "result_number", "retention_years",
-        "access_mode", "language", "keywords", "page_count", "document_count", "digitized",
+        "access_mode", "language", "keywords", "page_count", "document_count", "digitized", "index_digest",
     ]
 
     /// The `dossiers` row `apply` writes for a version, as it is before any later version
@@ -159,6 +162,7 @@ public final class Catalog: Sendable {
         args += [d.returnedAt?.epochSeconds, d.returnedAt?.text, d.status.rawValue, d.timeliness.rawValue]
         args += [d.result.map { canonical($0.documentType) }, d.result?.number, d.retention.years, d.accessMode.rawValue, d.language]
         args += [d.keywords.map(canonical).joined(separator: "; "), d.pageCount, d.documentCount, d.digitization == nil ? 0 : 1]
+        args += [v.indexDigest?.prefixed]
         return args.map { $0?.databaseValue ?? .null }
     }
 

@@ -114,6 +114,11 @@ enum CatalogSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("2026-11-29-index-digest") { db in
+            // The SHA-256 of the version's index document (IndexDocument.digest); NULL in rows
+            // written before it was recorded.
+            try db.execute(sql: "ALTER TABLE dossiers ADD COLUMN index_digest TEXT")
+        }
         return m
     }
 }

@@ -12,7 +12,9 @@ struct VerifyCommand: ParsableCommand {
         discussion: """
         Checks every object (read, rehashed, compared with its name), the ledger (every entry,
         the chain from HEAD to the first entry, every manifest), and the derived data (every
-        catalog row and indexed dossier against what the ledger says). Keeps going after every
+        catalog row and indexed dossier against what the ledger says: against the digest each
+        ledger entry recorded of its catalog rows, and where that does not match or was not
+        recorded, against every dossier's XML parsed again). Keeps going after every
         finding; each has a stable code (docs/errors.md). Each run is recorded in the audit log
         (audit/), so budgeted runs verify the objects verified least recently first and coverage
         can be reported. Without a seal, a wholesale rewrite of the ledger (new entries that
@@ -31,6 +33,8 @@ struct VerifyCommand: ParsableCommand {
     @Flag(name: .long, help: "Report coverage (share of objects verified within --window) instead of verifying.")
     var coverage = false
     @Option(name: .long, help: "The coverage window: days (90d), hours (12h).") var window = "90d"
+    @Flag(name: .long, help: "Parse every dossier's XML again and compare the catalog and index with it row by row, even where they match the digests the ledger recorded (slower; after upgrading hoso, or to audit the derivation itself).")
+    var rederive = false
     @Flag(name: .long, help: "Comma-separated findings instead of the human report.") var csv = false
     @Option(name: .long, help: "Also write the full report (JSON) to this file.") var report: String?
     @Flag(name: .long, help: "Do not record this run in the audit log.") var noRecord = false
@@ -70,6 +74,7 @@ struct VerifyCommand: ParsableCommand {
         options.budget = budget.flatMap(VerifyBudget.init)
         options.record = !noRecord
         options.workers = jobs
+        options.rederive = rederive
         if let against {
             let text = SystemFile.exists(against) ? String(decoding: try SystemFile.readAll(against, limit: 1 << 20), as: UTF8.self) : against
             options.seal = try Seal.parse(text)
@@ -94,6 +99,9 @@ struct VerifyCommand: ParsableCommand {
             var s = "\(result.level) verify of \(store == nil ? "" : "the replica \(archive.store.location) against ")\(archive.root): \(result.objectsChecked) objects (\(Format.bytes(result.bytesChecked))), \(result.entries) ledger entries, \(result.versions) dossier versions in \(Format.duration(result.seconds))"
             if result.seconds > 0 && result.bytesChecked > 0 { s += " (\(Format.rate(result.bytesChecked, result.seconds)))" }
             c.out(s)
+            if result.entriesByDigest + result.entriesRederived > 0 {
+                c.out("catalog and index: \(result.entriesByDigest) ledger entries matched the digests they recorded, \(result.entriesRederived) derived again from the dossiers' XML")
+            }
             if let seal = options.seal, !result.findings.contains(where: { $0.code == .sealNotExtended }) {
                 c.out("the ledger extends the seal \(seal.head)\(seal.sequence > 0 ? " (entry \(seal.sequence))" : "")")
             }
@@ -153,6 +161,8 @@ struct VerifyCommand: ParsableCommand {
         let bytes: UInt64
         let ledgerEntries: Int
         let dossierVersions: Int
+        let entriesMatchingDigest: Int
+        let entriesRederived: Int
         let seconds: Double
         let errors: Int
         let warnings: Int
@@ -162,7 +172,8 @@ struct VerifyCommand: ParsableCommand {
         let findings: [DiagnosticJSON]
         init(_ r: VerifyReport, seal: Seal?) {
             level = r.level; ledgerHead = r.ledgerHead; self.seal = seal; objects = r.objectsChecked; bytes = r.bytesChecked
-            ledgerEntries = r.entries; dossierVersions = r.versions; seconds = (r.seconds * 1000).rounded() / 1000
+            ledgerEntries = r.entries; dossierVersions = r.versions
+            entriesMatchingDigest = r.entriesByDigest; entriesRederived = r.entriesRederived; seconds = (r.seconds * 1000).rounded() / 1000
             errors = r.errorCount; warnings = r.warningCount
             codes = Dictionary(grouping: r.findings, by: \.code.rawValue).mapValues(\.count)
             recordedRun = r.recorded?.sequence; notRecorded = r.notRecorded

@@ -1,4 +1,5 @@
 public import Foundation
+import Crypto
 
 /// A file of a dossier version as stored: its object and size.
 public struct ManifestFile: Codable, Sendable, Equatable {
@@ -75,12 +76,62 @@ public struct LedgerEntry: Codable, Sendable, Equatable {
     public var `operator`: String
     public var source: String
     public var added: [LedgerAddition]
+    /// A digest of the catalog rows the entry adds, as hoso derived them when it committed the
+    /// entry: a full `hoso verify` compares the catalog with it instead of parsing every
+    /// dossier's XML again. Absent from entries written before hoso recorded it.
+    public var derived: DerivedDigest?
 
-    public init(sequence: Int, previous: ObjectID?, time: String, operator: String, source: String, added: [LedgerAddition]) {
+    public init(sequence: Int, previous: ObjectID?, time: String, operator: String, source: String, added: [LedgerAddition],
+                derived: DerivedDigest? = nil) {
         format = Self.formatName
         self.sequence = sequence; self.previous = previous; self.time = time
-        self.operator = `operator`; self.source = source; self.added = added
+        self.operator = `operator`; self.source = source; self.added = added; self.derived = derived
     }
+}
+
+/// The SHA-256 of what a ledger entry's dossiers make in the catalog, under a named scheme (what
+/// is hashed, in which order): a newer hoso that derives rows differently uses another scheme,
+/// and verify then re-derives instead of comparing.
+public struct DerivedDigest: Codable, Sendable, Equatable {
+    public static let currentScheme = "hoso-catalog-rows/1"
+    public var scheme: String
+    public var rows: ObjectID
+    public init(scheme: String = Self.currentScheme, rows: ObjectID) { self.scheme = scheme; self.rows = rows }
+}
+
+/// SHA-256 over a sequence of fields, each written with its length (a NULL distinct from an
+/// empty text), so that two different sequences never feed the hash the same bytes.
+public struct FieldHasher {
+    private var hash = SHA256()
+    public init() {}
+
+    public mutating func add(_ text: String?) {
+        guard var text else { hash.update(data: Self.null); return }
+        text.withUTF8 { utf8 in
+            var n = UInt32(utf8.count).littleEndian
+            withUnsafeBytes(of: &n) { hash.update(bufferPointer: $0) }
+            hash.update(bufferPointer: UnsafeRawBufferPointer(utf8))
+        }
+    }
+
+    /// Adds fields written by `encode` (the same bytes as adding them one by one).
+    public mutating func add(encoded bytes: [UInt8]) {
+        bytes.withUnsafeBytes { hash.update(bufferPointer: $0) }
+    }
+
+    /// Writes one field (nil: NULL) as `add` hashes it, for `add(encoded:)`.
+    public static func encode(_ field: UnsafeRawBufferPointer?, into out: inout [UInt8]) {
+        guard let field else { out += null; return }
+        var n = UInt32(field.count).littleEndian
+        withUnsafeBytes(of: &n) { out.append(contentsOf: $0) }
+        out.append(contentsOf: field)
+    }
+
+    static let null: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF]
+
+    public mutating func add<I: BinaryInteger>(_ n: I) { add(String(n)) }
+
+    public func finish() -> ObjectID { ObjectID(hash.finalize()) }
 }
 
 /// Canonical JSON: keys sorted, no insignificant white space, UTF-8 as is; in strings only `"`,
@@ -225,6 +276,12 @@ extension LedgerEntry: CanonicalJSONWritable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
         w.key("added"); w.beginArray(); for a in added { a.write(to: &w) }; w.endArray()
+        if let d = derived {
+            w.key("derived"); w.beginObject()
+            w.key("rows"); w.string(d.rows.prefixed)
+            w.key("scheme"); w.string(d.scheme)
+            w.endObject()
+        }
         w.key("format"); w.string(format)
         w.key("operator"); w.string(`operator`)
         if let p = previous { w.key("previous"); w.string(p.prefixed) }

@@ -1,6 +1,8 @@
+public import HosoCore
+
 /// One dossier as the index sees it: text per field, keyword values, columns for filters, facets
 /// and sorting, and what a result line displays. All text is canonical (NFC).
-public struct IndexDocument: Sendable, Hashable {
+public struct IndexDocument: Sendable, Equatable {
     /// The dossier number: the document's identity (one current version per number).
     public var number: String
     /// The manifest of the version indexed (`sha256:…`).
@@ -59,4 +61,24 @@ public enum StatusCode {
     public static let timeliness = ["early", "on-time", "late", "unresolved"]
     public static func status(_ s: String) -> UInt8 { UInt8(statuses.firstIndex(of: s) ?? 255) }
     public static func timeliness(_ s: String) -> UInt8 { UInt8(timeliness.firstIndex(of: s) ?? 255) }
+}
+
+extension IndexDocument {
+    /// The SHA-256 of every field, in a fixed order: what `hoso verify` compares an indexed
+    /// document with (the catalog records it for each version it holds).
+    public var digest: ObjectID {
+        var h = FieldHasher()
+        h.add(number); h.add(manifest)
+        for values in [text, keywords] {
+            h.add(values.count)
+            for (field, list) in values.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                h.add(field.rawValue); h.add(list.count)
+                for v in list { h.add(v) }
+            }
+        }
+        h.add(receivedDay); h.add(dueDay); h.add(completedDay)
+        for v in [status, timeliness, procedureCode, procedureName, agencyCode, agencyName,
+                  title, applicant, receivedText, dueText, completedText] { h.add(v) }
+        return h.finish()
+    }
 }

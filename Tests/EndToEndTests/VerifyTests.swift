@@ -37,6 +37,11 @@ struct VerifyFixture {
         }
     }
 
+    /// The whole JSON report of a verify run.
+    func reportJSON(_ extra: [String] = []) throws -> [String: Any] {
+        try jsonObject(try Hoso.run(["verify", "--json", "--no-record", "--archive", archive] + extra, timeout: 600).stdout)
+    }
+
     /// The dossier number whose components include object `name`.
     func dossier(using name: String) throws -> String {
         for i in numbers.indices where try components(i).contains(where: { $0.0 == name }) {
@@ -82,6 +87,13 @@ struct VerifyFixture {
         let f = try VerifyFixture()
         #expect(try f.verify() == (0, [], []))
         #expect(try f.verify(["--quick"]) == (0, [], []))
+        // Every entry recorded a digest of its catalog rows: nothing to parse again...
+        let fast = try f.reportJSON()
+        #expect(fast["entriesMatchingDigest"] as? Int == 3 && fast["entriesRederived"] as? Int == 0, "\(fast)")
+        // ...unless asked: the same verdict from every dossier's XML.
+        #expect(try f.verify(["--rederive"]) == (0, [], []))
+        let slow = try f.reportJSON(["--rederive"])
+        #expect(slow["entriesMatchingDigest"] as? Int == 0 && slow["entriesRederived"] as? Int == 3, "\(slow)")
         let human = try f.hoso(["verify"])
         #expect(human.status == 0)
         #expect(human.stdout.contains("no errors"))
@@ -183,6 +195,10 @@ struct VerifyFixture {
         let row = try f.findings()
         #expect(row.first?.file == "catalog.sqlite" && (row.first?.subject.contains(f.numbers[2]) == true || row.first?.message.contains(f.numbers[2]) == true), "\(row)")
         #expect(try f.hoso(["verify", "--no-record"]).stdout.contains("title"))
+        let mixed = try f.reportJSON()
+        #expect(mixed["entriesMatchingDigest"] as? Int == 2 && mixed["entriesRederived"] as? Int == 1,
+                "only the entry whose rows no longer match its digest is derived again: \(mixed)")
+        #expect(try f.verify(["--rederive"]) == (1, ["E701"], []))
 
         f = try VerifyFixture()
         try f.sql("INSERT INTO components SELECT manifest, 99, 'c99', role, copy_type, name, file, object, size, media_type, pages FROM components LIMIT 1")
