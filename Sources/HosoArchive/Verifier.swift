@@ -113,21 +113,21 @@ public final class Verifier {
         // 2. Manifests: each dossier's XML and the objects they name.
         let additions = state.chain.flatMap { e in e.additions.map { (e.sequence, $0) } }
         report.versions = additions.count
-        var referenced = Set<ObjectID>()
-        var structural = Set(state.chain.map(\.id))      // entries and manifests: reported by the ledger check
+        var referenced = ObjectIDList()
+        // Entries and manifests: reported by the ledger check.
+        let structural = ObjectIDList(state.chain.map(\.id) + additions.map(\.1.manifest))
         let replaying = options.level == .full && options.budget == nil
         if !replaying {
             for (_, add) in additions {
-                structural.insert(add.manifest)
                 if (try? archive.store.storedSize(add.manifest)) ?? nil == nil {
                     findings.append(Diagnostic(.manifestMissing, subject: add.manifest.prefixed,
                         message: "manifest \(add.manifest.short) of \(add.dossier) version \(add.version) is missing from the store",
                         advice: "Restore it from a replica ('hoso replicate'), then run 'hoso verify'"))
                 }
             }
-            if let catalog { try? catalog.referencedObjects { batch in for (id, _, kind) in batch where kind == "scan" || kind == "xml" { referenced.insert(id) } } }
-        } else {
-            for (_, add) in additions { structural.insert(add.manifest) }
+            var named: [ObjectID] = []
+            if let catalog { try? catalog.referencedObjects { batch in for (id, _, kind) in batch where kind == "scan" || kind == "xml" { named.append(id) } } }
+            referenced = ObjectIDList(named)
         }
 
         // 3. Objects; in a full run, beside them, the ledger replayed entry by entry against the
@@ -160,13 +160,25 @@ public final class Verifier {
                 let ledger = self.ledger
                 let replayed: Replayed
                 (replayed, objectReport) = try Parallel.concurrently({ plan.run(ledger: ledger) }, { try checker.run(progress: tick) })
-                referenced = replayed.referenced
+                referenced = ObjectIDList(replayed.referenced)
                 derived = replayed.findings
                 report.entriesByDigest = replayed.byDigest
                 report.entriesRederived = replayed.rederived
-                objectReport.findings += objectReport.missing(from: referenced.subtracting(structural))
             } else {
-                objectReport = try checker.run(expected: referenced.subtracting(structural), progress: tick)
+                objectReport = try checker.run(progress: tick)
+            }
+            objectReport.findings += objectReport.missing(from: referenced.subtracting(structural))
+            let present = ObjectIDList(objectReport.present)
+            if replaying {
+                // Manifests are checked by their names like every object (a full run that
+                // matched the digests reads no manifest): one that is gone is a ledger finding.
+                let gone = ObjectIDList(additions.map(\.1.manifest)).subtracting(present).subtracting(ObjectIDList(objectReport.unreadable))
+                let reported = Set(derived.filter { $0.code == .manifestMissing }.compactMap(\.subject))
+                for (_, add) in additions where gone.contains(add.manifest) && !reported.contains(add.manifest.prefixed) {
+                    findings.append(Diagnostic(.manifestMissing, file: archive.store.displayPath(of: add.manifest), subject: add.manifest.prefixed,
+                        message: "manifest \(add.manifest.short) of \(add.dossier) version \(add.version) is missing from the store",
+                        advice: "Restore it from a replica ('hoso replicate'), then run 'hoso verify'"))
+                }
             }
             findings += objectReport.findings
             verified = objectReport.verified
@@ -174,10 +186,9 @@ public final class Verifier {
             report.bytesChecked = objectReport.storedBytes
             // Objects nothing references: left by an interrupted ingest.
             if state.chain.count > 0 || state.head == nil {
-                let reachable = referenced.union(structural)
                 // An object already found damaged is reported once, not also as an orphan.
-                let damaged = Set(objectReport.findings.compactMap { $0.subject.flatMap { ObjectID(hex: $0) } })
-                for id in objectReport.present where !reachable.contains(id) && !damaged.contains(id) {
+                let damaged = ObjectIDList(objectReport.findings.compactMap { $0.subject.flatMap { ObjectID(hex: $0) } })
+                for id in present.subtracting(referenced).subtracting(structural).subtracting(damaged) {
                     if options.level == .quick && catalog == nil { break }
                     findings.append(Diagnostic(.objectOrphan, file: archive.store.displayPath(of: id), subject: id.prefixed,
                         message: "no manifest or ledger entry references this object",
@@ -338,23 +349,23 @@ public final class Verifier {
     // MARK: objects, within a budget
 
     func budgeted(_ budget: VerifyBudget, checker: StoreChecker, records: [AuditLog.Record], auditLog: AuditLog,
-                  referenced: Set<ObjectID>, tick: @escaping @Sendable (UInt64) -> Void) throws -> StoreChecker.Report {
+                  referenced: ObjectIDList, tick: @escaping @Sendable (UInt64) -> Void) throws -> StoreChecker.Report {
         var all: [(ObjectID, UInt64)] = []
-        var present = Set<ObjectID>()
+        var seen: [ObjectID] = []
         var listed: [Diagnostic] = []
         try archive.store.list { entries in
             for e in entries {
                 switch e {
-                case let .object(id, size, _): all.append((id, size)); present.insert(id)
+                case let .object(id, size, _): all.append((id, size)); seen.append(id)
                 case let .notRegular(_, _, id):
-                    if let id { present.insert(id) }
+                    if let id { seen.append(id) }
                     if let f = StoreChecker.finding(for: e) { listed.append(f) }
                 default: if let f = StoreChecker.finding(for: e) { listed.append(f) }
                 }
             }
         }
         // Whatever the budget, the listing shows what is missing and what does not belong.
-        for id in referenced.subtracting(present).sorted() {
+        for id in referenced.subtracting(ObjectIDList(seen)) {
             listed.append(ObjectFault.missing.diagnostic(id: id, path: archive.store.displayPath(of: id)))
         }
         let last = auditLog.lastVerified(records)
@@ -525,8 +536,8 @@ struct IndexTarget: Sendable {
 /// What a full verify learns by replaying the ledger.
 struct Replayed: Sendable {
     var findings: [Diagnostic] = []
-    /// Objects the manifests name (scans and XML).
-    var referenced = Set<ObjectID>()
+    /// Objects the manifests name (scans and XML), with repeats.
+    var referenced: [ObjectID] = []
     var byDigest = 0
     var rederived = 0
 }
@@ -561,7 +572,7 @@ struct ReplayPlan: Sendable {
                 do {
                     if let verified = try audit!.compare(sequence: e.sequence, additions: e.additions, digest: digest) {
                         for v in verified {
-                            out.referenced.formUnion(v.objects)
+                            out.referenced += v.objects
                             if let index, e.sequence <= index.upTo, index.current[v.number] == v.manifest, let d = v.indexDigest { docs[v.number] = d }
                         }
                         out.byDigest += 1
@@ -582,14 +593,14 @@ struct ReplayPlan: Sendable {
                     switch r {
                     case .success(let v):
                         versions.append(v)
-                        out.referenced.formUnion(v.manifest.objects)
+                        out.referenced += v.manifest.objects
                         if let index, e.sequence <= index.upTo, index.current[v.dossier.number] == v.manifestID {
                             docs[v.dossier.number] = v.indexDigest
                         }
                     case .failure(let error):
                         // A missing XML object is an object finding (E501), found beside.
                         if error.code != .manifestObjectMissing { out.findings.append(error.diagnostic) }
-                        if let m = try? ledger.manifest(chunk[i].manifest) { out.referenced.formUnion(m.objects) }
+                        if let m = try? ledger.manifest(chunk[i].manifest) { out.referenced += m.objects }
                     }
                 }
                 if compareRows && auditFailed == nil {

@@ -29,15 +29,17 @@ public struct RowDifference: Sendable, Equatable {
     }
 }
 
-/// What the `objects` table must hold for one object: the first offer of it (`INSERT OR IGNORE`).
-public struct ExpectedObjectRow: Sendable {
-    public var kind: String
-    /// Nil for ledger entries (their size is not re-read by an audit).
-    public var size: UInt64?
-    public var firstSequence: Int
-    public init(kind: String, size: UInt64?, firstSequence: Int) {
-        self.kind = kind; self.size = size; self.firstSequence = firstSequence
-    }
+/// One offer of an object to the `objects` table, as `apply` makes it (`INSERT OR IGNORE`: the
+/// first offer of an object is its row). 56 bytes, kept in an array: a dictionary per object
+/// would take three times that for every object of the archive.
+struct ObjectOffer {
+    static let kinds = ["ledger", "scan", "xml", "manifest"]
+    var id: ObjectID
+    /// Unknown for ledger entries (their size is not re-read by an audit).
+    var size: UInt64?
+    var sequence: Int32
+    var order: UInt32
+    var kind: UInt8
 }
 
 /// Compares the catalog with the ledger one ledger entry at a time, so that an audit holds no more
@@ -45,12 +47,12 @@ public struct ExpectedObjectRow: Sendable {
 /// entries change (`is_current`, `superseded_by`) are checked at the end, from `superseded`.
 public struct CatalogAudit {
     public let catalog: Catalog
-    /// Manifests the ledger adds, as entries are compared.
-    public private(set) var manifests = Set<ObjectID>()
+    /// Manifests the ledger adds, as entries are compared (a sorted list once `finish` runs).
+    var manifests: [ObjectID] = []
     /// Later versions: superseded manifest → the manifest that supersedes it.
     public private(set) var superseded: [ObjectID: ObjectID] = [:]
-    /// Objects the ledger implies, with the first offer of each.
-    public private(set) var objects: [ObjectID: ExpectedObjectRow] = [:]
+    /// Every offer of an object the ledger implies, in the order `apply` makes them.
+    var offers: [ObjectOffer] = []
     /// Versions whose manifest or XML could not be read: what they supersede is unknown.
     public private(set) var undetermined = Set<ObjectID>()
 
@@ -71,7 +73,7 @@ public struct CatalogAudit {
         } else {
             out.append(RowDifference(kind: .missing, table: "ledger_entries", key: key))
         }
-        if objects[id] == nil { objects[id] = ExpectedObjectRow(kind: "ledger", size: nil, firstSequence: sequence) }
+        offer(id, size: nil, kind: "ledger", sequence: sequence)
         return out
     }
 
@@ -79,7 +81,7 @@ public struct CatalogAudit {
     /// names them all, `versions` holds those whose manifest and XML could be read.
     public mutating func compare(sequence: Int, additions: [LedgerAddition], versions: [CatalogVersion]) throws -> [RowDifference] {
         var out: [RowDifference] = []
-        for a in additions { manifests.insert(a.manifest) }
+        manifests += additions.map(\.manifest)
         let readable = Set(versions.map(\.manifestID))
         for a in additions where !readable.contains(a.manifest) { undetermined.insert(a.manifest) }
         for chunk in stride(from: 0, to: versions.count, by: 400).map({ versions[$0..<min($0 + 400, versions.count)] }) {
@@ -132,9 +134,12 @@ public struct CatalogAudit {
     /// Notes what one version implies for the rows checked at the end.
     mutating func record(supersedes old: ObjectID?, by manifest: ObjectID, offers: [(id: ObjectID, size: UInt64, kind: String)], sequence: Int) {
         if let old { superseded[old] = manifest }
-        for o in offers where objects[o.id] == nil {
-            objects[o.id] = ExpectedObjectRow(kind: o.kind, size: o.size, firstSequence: sequence)
-        }
+        for o in offers { offer(o.id, size: o.size, kind: o.kind, sequence: sequence) }
+    }
+
+    mutating func offer(_ id: ObjectID, size: UInt64?, kind: String, sequence: Int) {
+        offers.append(ObjectOffer(id: id, size: size, sequence: Int32(sequence), order: UInt32(offers.count),
+                                  kind: UInt8(ObjectOffer.kinds.firstIndex(of: kind) ?? 0)))
     }
 
     /// A version whose catalog rows matched the ledger entry's digest.
@@ -231,7 +236,7 @@ public struct CatalogAudit {
         }
         guard hasher.finish() == digest.rows else { return nil }
         for p in pending {
-            manifests.insert(p.manifest)
+            manifests.append(p.manifest)
             record(supersedes: p.supersedes, by: p.manifest, offers: p.offers, sequence: sequence)
         }
         return verified
@@ -300,7 +305,15 @@ public struct CatalogAudit {
     /// What the entry-by-entry comparison cannot see: rows no entry adds, the columns later
     /// versions change, and the `objects` table.
     public func finish() throws -> [RowDifference] {
-        try catalog.db.read { db in
+        let manifests = ObjectIDList(self.manifests)
+        // The first offer of each object, sorted by name.
+        var expected = offers.sorted { ($0.id, $0.order) < ($1.id, $1.order) }
+        var w = 0
+        for r in expected.indices where w == 0 || expected[r].id != expected[w - 1].id {
+            expected[w] = expected[r]; w += 1
+        }
+        expected.removeLast(expected.count - w)
+        return try catalog.db.read { db in
             var out: [RowDifference] = []
             // Dossier rows (and their components) that no entry adds.
             try Self.step(db.makeStatement(sql: "SELECT manifest, number FROM dossiers")) { st in
@@ -334,26 +347,36 @@ public struct CatalogAudit {
             }
             // The objects table: compared as numbers where the row holds numbers (the common
             // case, 40,000 rows for 10,000 dossiers), as text otherwise.
-            var seen = Set<ObjectID>()
+            var matched = [Bool](repeating: false, count: expected.count)
             try Self.step(db.makeStatement(sql: "SELECT id, size, kind, first_sequence FROM objects")) { st in
                 let key = Self.text(st, 0) ?? ""
-                guard let id = ObjectID(hex: key), let want = objects[id] else {
+                guard let id = ObjectID(hex: key), let at = Self.position(of: id, in: expected) else {
                     out.append(RowDifference(kind: .extra, table: "objects", key: key))
                     return
                 }
-                seen.insert(id)
+                matched[at] = true
+                let want = expected[at], kind = ObjectOffer.kinds[Int(want.kind)]
                 let numeric = sqlite3_column_type(st, 1) == SQLITE_INTEGER && sqlite3_column_type(st, 3) == SQLITE_INTEGER
                 if numeric, want.size.map({ Int64($0) == sqlite3_column_int64(st, 1) }) ?? true,
-                   Int64(want.firstSequence) == sqlite3_column_int64(st, 3), Self.text(st, 2) == want.kind { return }
+                   Int64(want.sequence) == sqlite3_column_int64(st, 3), Self.text(st, 2) == kind { return }
                 let have = (Int32(0)..<4).map { Self.text(st, $0) }
-                let expected = [key, want.size.map { String($0) } ?? have[1], want.kind, String(want.firstSequence)]
-                if let d = Self.difference("objects", key, nil, ["id", "size", "kind", "first_sequence"], expected, have, skipping: []) { out.append(d) }
+                let wanted = [key, want.size.map { String($0) } ?? have[1], kind, String(want.sequence)]
+                if let d = Self.difference("objects", key, nil, ["id", "size", "kind", "first_sequence"], wanted, have, skipping: []) { out.append(d) }
             }
-            for id in objects.keys where !seen.contains(id) {
-                out.append(RowDifference(kind: .missing, table: "objects", key: id.prefixed))
+            for (i, o) in expected.enumerated() where !matched[i] {
+                out.append(RowDifference(kind: .missing, table: "objects", key: o.id.prefixed))
             }
             return out
         }
+    }
+
+    static func position(of id: ObjectID, in sorted: [ObjectOffer]) -> Int? {
+        var lo = 0, hi = sorted.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sorted[mid].id < id { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < sorted.count && sorted[lo].id == id ? lo : nil
     }
 
     static func texts(_ row: Row) -> [String?] {

@@ -202,17 +202,17 @@ struct ObjectCheck: ParsableCommand {
 
     func run() throws {
         let archive = try archiveOptions.open()
-        var expected: Set<ObjectID>?
+        var expected: ObjectIDList?
         if let expect {
             let text = String(decoding: try SystemFile.readAll(expect, limit: 1 << 30), as: UTF8.self)
-            var set = Set<ObjectID>()
+            var set: [ObjectID] = []
             for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 let t = line.trimmingCharacters(in: .whitespaces)
                 if t.isEmpty { continue }
                 guard let id = ObjectID(hex: t) else { throw ValidationError("\(expect):\(i + 1): '\(t)' is not an object name") }
-                set.insert(id)
+                set.append(id)
             }
-            expected = set
+            expected = ObjectIDList(set)
         }
         let started = SystemFile.monotonic()
         let meter = ProgressMeter("checking", totalItems: 0)

@@ -27,8 +27,8 @@ public struct StoreChecker: Sendable {
         public var warningCount: Int { findings.filter { $0.severity == .warning }.count }
 
         /// A finding for each of `expected` the store does not hold at all.
-        public func missing(from expected: Set<ObjectID>) -> [Diagnostic] {
-            expected.subtracting(present).subtracting(unreadable).sorted().map { ObjectFault.missing.diagnostic(id: $0, path: nil) }
+        public func missing(from expected: ObjectIDList) -> [Diagnostic] {
+            expected.subtracting(ObjectIDList(present)).subtracting(ObjectIDList(unreadable)).map { ObjectFault.missing.diagnostic(id: $0, path: nil) }
         }
     }
 
@@ -96,7 +96,7 @@ public struct StoreChecker: Sendable {
     /// - Parameters:
     ///   - expected: objects that must be present (from the ledger); each absent one is a finding.
     ///   - progress: called after each checked object with the stored bytes it had.
-    public func run(expected: Set<ObjectID>? = nil,
+    public func run(expected: ObjectIDList? = nil,
                     progress: (@Sendable (UInt64) -> Void)? = nil) throws -> Report {
         var report = Report()
         try store.list { entries in

@@ -101,7 +101,7 @@ struct S3Tests {
         try store.list { for e in $0 { if case let .object(id, _, _) = e { listed.insert(id) } } }
         #expect(listed == Set(ids + [a.id]))
         // The checker over S3 is clean.
-        let report = try StoreChecker(store: store).run(expected: [])
+        let report = try StoreChecker(store: store).run(expected: ObjectIDList())
         #expect(report.findings.isEmpty, "\(report.findings)")
         #expect(report.objects == ids.count + 1)
     }

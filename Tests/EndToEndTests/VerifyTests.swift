@@ -242,6 +242,26 @@ struct VerifyFixture {
         #expect(try f.verify() == (1, ["E701"], []), "a ledger entry row edited")
     }
 
+    /// A manifest is an object the ledger names: gone or damaged, it is found whether verify
+    /// matched the digests (reading no manifest) or parsed everything again.
+    @Test func manifestDeletedOrDamaged() throws {
+        var f = try VerifyFixture()
+        let show = try jsonObject(try f.hoso(["show", "--json", f.numbers[3]]).stdout)
+        let manifest = String((show["manifest"] as? String ?? "").dropFirst(7))
+        #expect(manifest.count == 64, "\(show)")
+        #expect(unlink(f.path(manifest)) == 0)
+        #expect(try f.verify() == (1, ["E605"], []))
+        #expect(try f.findings().first?.subject == "sha256:" + manifest)
+        #expect(try f.verify(["--rederive"]).1.contains("E605"))
+        #expect(try f.verify(["--quick"]) == (1, ["E605"], []))
+
+        f = try VerifyFixture()
+        let other = String((try jsonObject(try f.hoso(["show", "--json", f.numbers[3]]).stdout)["manifest"] as? String ?? "").dropFirst(7))
+        try f.mutate(other) { $0[$0.count - 2] ^= 0x01 }
+        let damaged = try f.verify()
+        #expect(damaged.0 == 1 && damaged.1.contains { $0.hasPrefix("E50") }, "\(damaged)")
+    }
+
     @Test func ledgerEntryEditedOrRemoved() throws {
         var f = try VerifyFixture()
         var entries = try f.ledgerEntries()

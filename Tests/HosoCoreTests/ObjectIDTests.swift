@@ -55,4 +55,22 @@ import Testing
         }
         #expect(h.finalize() == ObjectID.hashing(data))
     }
+
+    /// The sorted list behaves as a set: repeats removed, membership, difference and union
+    /// agree with Set on random names.
+    @Test func objectIDListIsASet() {
+        var rng = SystemRandomNumberGenerator()
+        let pool = (0..<300).map { i in ObjectID.hashing([UInt8(i & 0xFF), UInt8(i >> 8)]) }
+        for _ in 0..<20 {
+            let a = (0..<150).map { _ in pool[Int.random(in: 0..<pool.count, using: &rng)] }
+            let b = (0..<150).map { _ in pool[Int.random(in: 0..<pool.count, using: &rng)] }
+            let la = ObjectIDList(a), lb = ObjectIDList(b)
+            #expect(la.ids == Set(a).sorted())
+            #expect(la.subtracting(lb).ids == Set(a).subtracting(b).sorted())
+            #expect(la.union(lb).ids == Set(a).union(b).sorted())
+            #expect(pool.allSatisfy { la.contains($0) == Set(a).contains($0) })
+        }
+        #expect(ObjectIDList().subtracting(ObjectIDList(pool)).isEmpty)
+        #expect(ObjectIDList(pool).subtracting(ObjectIDList()).count == 300)
+    }
 }

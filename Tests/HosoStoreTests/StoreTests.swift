@@ -142,7 +142,7 @@ func makeStore(_ folder: TemporaryFolder) throws -> LocalObjectStore {
             try Data(bytes).write(to: URL(fileURLWithPath: path))
         }
         func findings(_ expected: Set<ObjectID>? = nil) throws -> [DiagnosticCode] {
-            try StoreChecker(store: store).run(expected: expected).findings.map(\.code)
+            try StoreChecker(store: store).run(expected: expected.map { ObjectIDList($0) }).findings.map(\.code)
         }
     }
 
