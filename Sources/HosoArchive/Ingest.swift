@@ -231,6 +231,7 @@ public final class Ingest {
                     }
                 }
                 pending.append(item)
+                if item.version != nil { staging.prepareToCommit(item.objects) }
                 if pending.count >= options.checkpointDossiers || SystemFile.monotonic() - lastCommit >= options.checkpointSeconds {
                     try commit()
                 }

@@ -303,37 +303,157 @@ public final class S3ObjectStore: ObjectStore {
     }
 }
 
-/// Puts staged for one commit: spool files uploaded together at `commit`, several at once.
-/// Nothing is visible in the bucket before commit; after a failed commit, what was uploaded is
-/// an orphan that a later ingest of the same content reuses.
+/// Puts staged for one commit. The objects of a dossier the ingest accepted start uploading at
+/// once (`prepareToCommit`), several at a time, while the rest of the checkpoint is prepared;
+/// `commit` uploads whatever has not started and returns once every kept object is stored, so
+/// the ledger never names an object the bucket lacks. An object is visible in the bucket once
+/// its upload completes (an unfinished multipart upload never is); if the ingest stops before
+/// its commit, what was uploaded is an unreferenced object that a later ingest of the same
+/// content reuses.
 public final class S3StagingArea: StagingArea {
     private let store: S3ObjectStore
     public let staged = StagedObjects()
+    private let uploads: UploadPool
 
-    init(store: S3ObjectStore) { self.store = store }
+    init(store: S3ObjectStore) {
+        self.store = store
+        uploads = UploadPool(workers: store.uploadConcurrency) { entry in
+            if try store.remoteSize(entry.result.id) != nil { return false }
+            try store.upload(entry.temp, id: entry.result.id, size: Int(entry.result.storedSize))
+            return true
+        }
+    }
+
+    deinit { uploads.stop() }
+
+    public func prepareToCommit(_ ids: [ObjectID]) {
+        uploads.start(staged.entries(of: ids))
+    }
 
     @discardableResult
     public func commit(keeping: Set<ObjectID>?) throws -> Int {
         let pending = staged.pending(keeping: keeping)
         guard !pending.isEmpty else { return 0 }
-        let stored = Atomic<Int>(0)
-        let failure = Mutex<(any Error)?>(nil)
-        let store = self.store
-        Parallel.forEach(count: pending.count, workers: store.uploadConcurrency) { i in
-            guard failure.withLock({ $0 == nil }) else { return }
-            let p = pending[i]
-            do {
-                if try store.remoteSize(p.result.id) == nil {
-                    try store.upload(p.temp, id: p.result.id, size: Int(p.result.storedSize))
-                    stored.add(1, ordering: .relaxed)
-                }
-            } catch {
-                failure.withLock { $0 = $0 ?? error }
-            }
-        }
-        if let e = failure.withLock({ $0 }) { throw e }
+        uploads.start(pending)
+        let stored = try uploads.wait(for: pending.map(\.result.id))
         for p in pending { unlink(p.temp) }
         staged.remove(pending)
-        return stored.load(ordering: .relaxed)
+        uploads.forget(pending.map(\.result.id))
+        return stored
+    }
+
+    public func abandon() {
+        uploads.stop()
+        staged.abandon()
+    }
+}
+
+/// Uploads on threads of their own (they wait on the network, not on this host's processors),
+/// at most `workers` at once, in the order started. After a failure the uploads not yet begun
+/// are not tried: the commit that waits for them reports the failure.
+final class UploadPool: @unchecked Sendable {
+    typealias Job = StagedObjects.Entry
+    private enum Outcome { case queued, running, stored(Bool), failed(any Error) }
+
+    private let condition = NSCondition()           // guards everything below
+    private var queue: [Job] = []
+    private var head = 0
+    private var outcomes: [ObjectID: Outcome] = [:]
+    private var failure: (any Error)?
+    private var threads: [Thread] = []
+    private var running = 0
+    private var stopping = false
+    private let workers: Int
+    private let upload: @Sendable (Job) throws -> Bool
+
+    init(workers: Int, upload: @escaping @Sendable (Job) throws -> Bool) {
+        self.workers = max(1, workers); self.upload = upload
+    }
+
+    /// Queues the jobs not queued yet.
+    func start(_ jobs: [Job]) {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopping else { return }
+        for j in jobs where outcomes[j.result.id] == nil {
+            outcomes[j.result.id] = .queued
+            queue.append(j)
+        }
+        while threads.count < min(workers, queue.count - head + running) {
+            let t = Thread { [self] in work() }
+            t.stackSize = 1 << 20
+            threads.append(t)
+            t.start()
+        }
+        condition.broadcast()
+    }
+
+    /// Waits until all these objects are stored; throws the first failure as soon as it is known.
+    /// - Returns: how many were uploaded (the others were already in the bucket).
+    func wait(for ids: [ObjectID]) throws -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if let failure { throw failure }
+            if stopping { throw CancellationError() }
+            var uploaded = 0, done = true
+            for id in ids {
+                switch outcomes[id] {
+                case .stored(let fresh): if fresh { uploaded += 1 }
+                case .failed(let e): throw e
+                default: done = false
+                }
+            }
+            if done { return uploaded }
+            condition.wait()
+        }
+    }
+
+    /// Forgets the outcomes of committed objects.
+    func forget(_ ids: [ObjectID]) {
+        condition.lock()
+        for id in ids { outcomes.removeValue(forKey: id) }
+        condition.unlock()
+    }
+
+    /// Drops the uploads not begun, waits for those under way, and ends the threads.
+    func stop() {
+        condition.lock()
+        stopping = true
+        queue.removeAll(); head = 0
+        condition.broadcast()
+        while running > 0 || !threads.isEmpty { condition.wait() }
+        condition.unlock()
+    }
+
+    private func work() {
+        condition.lock()
+        while true {
+            while head == queue.count && !stopping { condition.wait() }
+            if head == queue.count {
+                threads.removeAll { $0 == Thread.current }
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let job = queue[head]
+            head += 1
+            if head > 1024 && head * 2 > queue.count { queue.removeFirst(head); head = 0 }
+            if let failure {
+                outcomes[job.result.id] = .failed(failure)
+                condition.broadcast()
+                continue
+            }
+            outcomes[job.result.id] = .running
+            running += 1
+            condition.unlock()
+            let outcome: Outcome
+            do { outcome = .stored(try upload(job)) } catch { outcome = .failed(error) }
+            condition.lock()
+            running -= 1
+            if case .failed(let e) = outcome, failure == nil { failure = e }
+            if outcomes[job.result.id] != nil { outcomes[job.result.id] = outcome }
+            condition.broadcast()
+        }
     }
 }

@@ -132,10 +132,16 @@ public protocol StagingArea: AnyObject, Sendable {
     func commit(keeping: Set<ObjectID>?) throws -> Int
     /// The staged temp files and their put results.
     var staged: StagedObjects { get }
+    /// Says that the next commit will keep these staged objects (the objects of a dossier the
+    /// ingest accepted). A store whose commit is slow, one in S3, may start storing them now;
+    /// the commit still returns only once they are stored.
+    func prepareToCommit(_ ids: [ObjectID])
+    /// Drops every staged object (nothing is committed) and removes its temporary file.
+    func abandon()
 }
 
 extension StagingArea {
-    /// Removes every staged temporary file.
+    public func prepareToCommit(_ ids: [ObjectID]) {}
     public func abandon() { staged.abandon() }
     /// Objects staged and not yet committed.
     public var count: Int { staged.count }
@@ -165,6 +171,12 @@ public final class StagedObjects: Sendable {
 
     /// The put result of a staged object.
     public func result(of id: ObjectID) -> PutResult? { state.withLock { $0.byID[id] } }
+
+    /// The staged entries of these objects (those not staged are left out).
+    public func entries(of ids: [ObjectID]) -> [Entry] {
+        let wanted = Set(ids)
+        return state.withLock { $0.entries.filter { wanted.contains($0.result.id) } }
+    }
 
     public var count: Int { state.withLock { $0.entries.count } }
 
