@@ -269,17 +269,19 @@ public final class Ingest {
     }
 
     static func archivedUnchanged(_ source: DossierSource, xmlID: ObjectID, catalog: Catalog) throws -> AlreadyArchived? {
-        for v in try catalog.versions(xml: xmlID) {
-            var unchanged = true
-            for c in try catalog.components(manifest: v.manifest) {
-                let path = source.folder + "/" + c.file
-                guard let st = SystemFile.status(path), SystemFile.isRegular(st) else { unchanged = false; break }
+        for v in try catalog.archivedFiles(xml: xmlID) {
+            var files: [(path: String, identity: (device: UInt64, inode: UInt64, size: Int64, mtimeNs: Int64, ctimeNs: Int64))] = []
+            for f in v.files {
+                let path = source.folder + "/" + f.file
+                guard let st = SystemFile.status(path), SystemFile.isRegular(st) else { break }
                 let id = FileIdentity(st)
-                guard let cached = try catalog.cachedDigest(path: path, device: id.device, inode: id.inode, size: id.size,
-                                                            mtimeNs: id.mtimeNs, ctimeNs: id.ctimeNs),
-                      cached == c.object else { unchanged = false; break }
+                files.append((path, (id.device, id.inode, id.size, id.mtimeNs, id.ctimeNs)))
             }
-            if unchanged { return AlreadyArchived(number: v.number, manifest: v.manifest, version: v.version, isCurrent: v.isCurrent) }
+            guard files.count == v.files.count else { continue }
+            let cached = try catalog.cachedDigests(files)
+            if zip(cached, v.files).allSatisfy({ $0.0 == $0.1.object }) {
+                return AlreadyArchived(number: v.number, manifest: v.manifest, version: v.version, isCurrent: v.isCurrent)
+            }
         }
         return nil
     }

@@ -202,13 +202,6 @@ public final class Catalog: Sendable {
         }
     }
 
-    /// Versions whose original XML is the object `xml`.
-    public func versions(xml: ObjectID) throws -> [VersionRow] {
-        try db.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM dossiers WHERE xml_object = ?"), arguments: [xml.prefixed]).map(VersionRow.init)
-        }
-    }
-
     public func components(manifest: ObjectID) throws -> [ComponentRow] {
         try db.read { db in
             try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM components WHERE manifest = ? ORDER BY position"), arguments: [manifest.prefixed]).map(ComponentRow.init)
@@ -270,14 +263,50 @@ public final class Catalog: Sendable {
 
     // MARK: the re-ingest cache
 
-    /// The digest recorded for a source file whose identity on disk is unchanged.
-    public func cachedDigest(path: String, device: UInt64, inode: UInt64, size: Int64, mtimeNs: Int64, ctimeNs: Int64) throws -> ObjectID? {
+    /// A version whose original XML is a given object, with each component's file, object and
+    /// the identity its file had when last hashed (nil when not cached): what a rerun needs to
+    /// tell that a dossier folder is unchanged, in one query read by position.
+    public struct ArchivedFiles: Sendable {
+        public var manifest: ObjectID
+        public var number: String
+        public var version: Int
+        public var isCurrent: Bool
+        public var files: [(file: String, object: ObjectID)]
+    }
+
+    /// Every version whose XML is `xml`, with its component files.
+    public func archivedFiles(xml: ObjectID) throws -> [ArchivedFiles] {
         try db.read { db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM source_cache WHERE path = ?"), arguments: [Data(path.utf8)]) else { return nil }
-            guard (row["device"] as Int64) == Int64(bitPattern: device), (row["inode"] as Int64) == Int64(bitPattern: inode),
-                  (row["size"] as Int64) == size, (row["mtime_ns"] as Int64) == mtimeNs, (row["ctime_ns"] as Int64) == ctimeNs
-            else { return nil }
-            return ObjectID(hex: row["object"] as String)
+            var out: [ArchivedFiles] = []
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+                SELECT d.manifest, d.number, d.version, d.is_current, c.file, c.object
+                  FROM dossiers d LEFT JOIN components c ON c.manifest = d.manifest
+                 WHERE d.xml_object = ? ORDER BY d.manifest, c.position
+                """), arguments: [xml.prefixed])
+            while let r = try rows.next() {
+                guard let manifest = ObjectID(hex: r[0] as String) else { continue }
+                if out.last?.manifest != manifest {
+                    out.append(ArchivedFiles(manifest: manifest, number: r[1], version: r[2], isCurrent: (r[3] as Int) == 1, files: []))
+                }
+                if let file = r[4] as String?, let object = (r[5] as String?).flatMap({ ObjectID(hex: $0) }) {
+                    out[out.count - 1].files.append((file, object))
+                }
+            }
+            return out
+        }
+    }
+
+    /// The digests recorded for source files, each looked up with the identity it has now.
+    public func cachedDigests(_ files: [(path: String, identity: (device: UInt64, inode: UInt64, size: Int64, mtimeNs: Int64, ctimeNs: Int64))]) throws -> [ObjectID?] {
+        try db.read { db in
+            let statement = try db.cachedStatement(sql: "SELECT device, inode, size, mtime_ns, ctime_ns, object FROM source_cache WHERE path = ?")
+            return try files.map { f in
+                guard let row = try Row.fetchOne(statement, arguments: [Data(f.path.utf8)]) else { return nil }
+                let i = f.identity
+                guard (row[0] as Int64) == Int64(bitPattern: i.device), (row[1] as Int64) == Int64(bitPattern: i.inode),
+                      (row[2] as Int64) == i.size, (row[3] as Int64) == i.mtimeNs, (row[4] as Int64) == i.ctimeNs else { return nil }
+                return ObjectID(hex: row[5] as String)
+            }
         }
     }
 

@@ -22,6 +22,11 @@ public final class S3ObjectStore: ObjectStore {
     public static let singlePutLimit = 8 << 20
     public static let partSize = 8 << 20
     public static let readChunk = 8 << 20
+    /// A writer asks the bucket whether it holds an object (one HEAD) only above this size:
+    /// below it, asking costs the same round trip as storing the same bytes again under the
+    /// same name, which is harmless (the name is the content). Above it, an object the bucket
+    /// holds is never uploaded again.
+    public static let checkBeforeUploadAbove: UInt64 = 256 << 10
 
     public let client: S3Client
     public let policy: CompressionPolicy
@@ -68,7 +73,7 @@ public final class S3ObjectStore: ObjectStore {
 
     public func put<S: ByteSource>(source: inout S, expected: ObjectID?, path: String, staging: (any StagingArea)?) throws -> PutResult {
         let staging = staging as? S3StagingArea
-        if let expected, let known = try knownSize(expected, staging) {
+        if let expected, staging == nil || source.length > Self.checkBeforeUploadAbove, let known = try knownSize(expected, staging) {
             let encoded = try ObjectEncoder.encode(&source, policy: policy, path: path, hashOnly: true) { _ in }
             guard encoded.id == expected else { throw ObjectFault.hashMismatch(found: encoded.id) }
             return PutResult(id: expected, codec: known.codec, originalSize: encoded.originalLength, storedSize: known.size, existed: true)
@@ -318,7 +323,7 @@ public final class S3StagingArea: StagingArea {
     init(store: S3ObjectStore) {
         self.store = store
         uploads = UploadPool(workers: store.uploadConcurrency) { entry in
-            if try store.remoteSize(entry.result.id) != nil { return false }
+            if entry.result.originalSize > S3ObjectStore.checkBeforeUploadAbove, try store.remoteSize(entry.result.id) != nil { return false }
             try store.upload(entry.temp, id: entry.result.id, size: Int(entry.result.storedSize))
             return true
         }
