@@ -111,10 +111,10 @@ public final class Catalog: Sendable {
                 try db.cachedStatement(sql: "UPDATE dossiers SET is_current = 0, superseded_by = ? WHERE manifest = ?")
                     .execute(arguments: [v.manifestID.prefixed, old.prefixed])
             }
-            try db.cachedStatement(sql: insertSQL("dossiers", dossierColumns))
+            try db.cachedStatement(sql: insertDossierSQL)
                 .execute(arguments: StatementArguments(dossierValues(v, sequence: entry.sequence)))
             for values in componentValues(v) {
-                try db.cachedStatement(sql: insertSQL("components", componentColumns)).execute(arguments: StatementArguments(values))
+                try db.cachedStatement(sql: insertComponentSQL).execute(arguments: StatementArguments(values))
             }
             for o in objectRows(v) { try insertObject(db, o.id, size: o.size, kind: o.kind, sequence: entry.sequence) }
         }
@@ -128,6 +128,9 @@ public final class Catalog: Sendable {
     }
 
     // MARK: what a version's rows hold (one definition for `apply` and for `hoso verify`)
+
+    static let insertDossierSQL = insertSQL("dossiers", dossierColumns)
+    static let insertComponentSQL = insertSQL("components", componentColumns)
 
     static func insertSQL(_ table: String, _ columns: [String]) -> String {
         "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
