@@ -57,8 +57,12 @@ extension IndexDocument {
 public enum IndexSync {
     /// Applies the versions of one committed ledger entry.
     public static func apply(_ versions: [CatalogVersion], entry: ObjectID, sequence: Int, writer: IndexWriter) throws {
-        let docs = versions.map { IndexDocument(dossier: $0.dossier, manifest: $0.manifestID) }
-        try writer.apply(docs, ledgerHead: entry.prefixed, ledgerSequence: sequence)
+        try apply(versions.map { IndexDocument(dossier: $0.dossier, manifest: $0.manifestID) }, entry: entry, sequence: sequence, writer: writer)
+    }
+
+    /// Applies the documents of one committed ledger entry's versions, already made.
+    public static func apply(_ documents: [IndexDocument], entry: ObjectID, sequence: Int, writer: IndexWriter) throws {
+        try writer.apply(documents, ledgerHead: entry.prefixed, ledgerSequence: sequence)
     }
 
     /// Applies every committed entry the index lacks. The caller holds the writer lock.

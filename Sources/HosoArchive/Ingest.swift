@@ -60,6 +60,8 @@ public struct IngestPreparation: Sendable {
     public var version: CatalogVersion?
     public var cache: [Catalog.CacheRecord]
     public var objects: [ObjectID]
+    /// What the index holds of the version (made once, on the worker).
+    var document: IndexDocument? = nil
 }
 
 /// Totals of a run.
@@ -176,7 +178,8 @@ public final class Ingest {
                 summary.lastEntry = sequence
                 summary.head = id
                 try timings.time("derived data (waiting)") {
-                    try derived.submit(entry: entry, id: id, size: size, versions: versions, cache: pending.flatMap(\.cache))
+                    try derived.submit(entry: entry, id: id, size: size, versions: versions, documents: pending.compactMap(\.document),
+                                       cache: pending.flatMap(\.cache))
                 }
             }
             else if pending.contains(where: { !$0.cache.isEmpty }) {
@@ -339,8 +342,10 @@ public final class Ingest {
         outcome.version = manifest.version
         outcome.manifest = put.id
         outcome.supersedes = currentManifest
-        let version = CatalogVersion.deriving(manifestID: put.id, manifestSize: UInt64(bytes.count), manifest: manifest, dossier: dossier)
-        return Pending(outcome: outcome, version: version, cache: cache, objects: manifest.objects + [put.id])
+        let document = IndexDocument(dossier: dossier, manifest: put.id)
+        let version = CatalogVersion(manifestID: put.id, manifestSize: UInt64(bytes.count), manifest: manifest, dossier: dossier,
+                                     indexDigest: document.digest)
+        return Pending(outcome: outcome, version: version, cache: cache, objects: manifest.objects + [put.id], document: document)
     }
 }
 
@@ -385,7 +390,8 @@ final class DerivedWriter: @unchecked Sendable {
 
     init(catalog: Catalog, index: IndexWriter) { self.catalog = catalog; self.index = index }
 
-    func submit(entry: LedgerEntry, id: ObjectID, size: UInt64, versions: [CatalogVersion], cache: [Catalog.CacheRecord]) throws {
+    func submit(entry: LedgerEntry, id: ObjectID, size: UInt64, versions: [CatalogVersion], documents: [IndexDocument],
+                cache: [Catalog.CacheRecord]) throws {
         if let e = failure.withLock({ $0 }) { throw e }
         slots.wait()
         queue.async {
@@ -394,7 +400,7 @@ final class DerivedWriter: @unchecked Sendable {
             do {
                 try self.catalog.apply(entry: entry, id: id, entrySize: size, versions: versions)
                 try self.catalog.updateCache(cache)
-                try IndexSync.apply(versions, entry: id, sequence: entry.sequence, writer: self.index)
+                try IndexSync.apply(documents, entry: id, sequence: entry.sequence, writer: self.index)
             } catch {
                 self.failure.withLock { $0 = error }
             }

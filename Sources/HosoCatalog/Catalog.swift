@@ -11,9 +11,15 @@ public struct CatalogVersion: Sendable {
     public var dossier: Dossier
     /// The digest of the version's index document (`IndexDocument.digest`).
     public var indexDigest: ObjectID?
+    /// The `dossiers` row, made once (its canonical text is not cheap, and an ingest needs it
+    /// twice: for the ledger entry's digest, then for the row), on the thread that derives the
+    /// version; `ledger_sequence` is set when the entry is known.
+    let dossierRow: [DatabaseValue]
+
     public init(manifestID: ObjectID, manifestSize: UInt64, manifest: Manifest, dossier: Dossier, indexDigest: ObjectID?) {
         self.manifestID = manifestID; self.manifestSize = manifestSize; self.manifest = manifest; self.dossier = dossier
         self.indexDigest = indexDigest
+        dossierRow = Catalog.makeDossierRow(manifestID: manifestID, manifest: manifest, dossier: dossier, indexDigest: indexDigest)
     }
 }
 
@@ -150,11 +156,19 @@ public final class Catalog: Sendable {
     /// The `dossiers` row `apply` writes for a version, as it is before any later version
     /// supersedes it (`is_current` 1, `superseded_by` NULL).
     public static func dossierValues(_ v: CatalogVersion, sequence: Int) -> [DatabaseValue] {
-        let d = v.dossier, m = v.manifest
+        var row = v.dossierRow
+        row[sequenceColumn] = sequence.databaseValue
+        return row
+    }
+
+    static let sequenceColumn = dossierColumns.firstIndex(of: "ledger_sequence")!
+
+    static func makeDossierRow(manifestID: ObjectID, manifest m: Manifest, dossier d: Dossier, indexDigest: ObjectID?) -> [DatabaseValue] {
+        let sequence = 0
         let canonical = { (s: String) in VietnameseText.canonical(s) }
         var args: [(any DatabaseValueConvertible)?] = []
         args.reserveCapacity(dossierColumns.count)
-        args += [v.manifestID.prefixed, d.number, m.version, 1, nil, m.supersedes?.prefixed, sequence, m.xml.object.prefixed]
+        args += [manifestID.prefixed, d.number, m.version, 1, nil, m.supersedes?.prefixed, sequence, m.xml.object.prefixed]
         args += [d.localCode, d.archivalCode.text, canonical(d.title), d.procedure.code, canonical(d.procedure.name)]
         args += [canonical(d.procedure.sector), d.procedure.level, d.receivingAgency.code, canonical(d.receivingAgency.name)]
         args += [d.handlingAgency.code, canonical(d.handlingAgency.name), d.applicant.kind.rawValue, canonical(d.applicant.fullName)]
@@ -165,7 +179,7 @@ public final class Catalog: Sendable {
         args += [d.returnedAt?.epochSeconds, d.returnedAt?.text, d.status.rawValue, d.timeliness.rawValue]
         args += [d.result.map { canonical($0.documentType) }, d.result?.number, d.retention.years, d.accessMode.rawValue, d.language]
         args += [d.keywords.map(canonical).joined(separator: "; "), d.pageCount, d.documentCount, d.digitization == nil ? 0 : 1]
-        args += [v.indexDigest?.prefixed]
+        args += [indexDigest?.prefixed]
         return args.map { $0?.databaseValue ?? .null }
     }
 
