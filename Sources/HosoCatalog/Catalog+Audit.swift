@@ -308,11 +308,7 @@ public struct CatalogAudit {
         let manifests = ObjectIDList(self.manifests)
         // The first offer of each object, sorted by name.
         var expected = offers.sorted { ($0.id, $0.order) < ($1.id, $1.order) }
-        var w = 0
-        for r in expected.indices where w == 0 || expected[r].id != expected[w - 1].id {
-            expected[w] = expected[r]; w += 1
-        }
-        expected.removeLast(expected.count - w)
+        expected.removeAdjacentRepeats { $0.id == $1.id }
         return try catalog.db.read { db in
             var out: [RowDifference] = []
             // Dossier rows (and their components) that no entry adds.

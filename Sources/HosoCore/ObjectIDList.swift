@@ -11,11 +11,7 @@ public struct ObjectIDList: Sendable, Equatable, Sequence {
     public init(_ unsorted: some Sequence<ObjectID>) {
         var a = Array(unsorted)
         a.sort()
-        var w = 0
-        for r in a.indices where w == 0 || a[r] != a[w - 1] {
-            a[w] = a[r]; w += 1
-        }
-        a.removeLast(a.count - w)
+        a.removeAdjacentRepeats { $0 == $1 }
         ids = a
     }
 
@@ -58,4 +54,16 @@ public struct ObjectIDList: Sendable, Equatable, Sequence {
     }
 
     private init(sortedUnique: [ObjectID]) { ids = sortedUnique }
+}
+
+extension Array {
+    /// Keeps the first of each run of neighbours that `same` says are repeats (on a sorted
+    /// array: one of each value), in place.
+    public mutating func removeAdjacentRepeats(by same: (Element, Element) -> Bool) {
+        var w = 0
+        for r in indices where w == 0 || !same(self[r], self[w - 1]) {
+            self[w] = self[r]; w += 1
+        }
+        removeLast(count - w)
+    }
 }
