@@ -30,7 +30,7 @@ public struct RowDifference: Sendable, Equatable {
 }
 
 /// One offer of an object to the `objects` table, as `apply` makes it (`INSERT OR IGNORE`: the
-/// first offer of an object is its row). Kept in an array (64 bytes an offer): a dictionary
+/// first offer of an object is its row). Kept in an array (56 bytes an offer): a dictionary
 /// keyed by object, kept under 75 % full and doubled as it grows, takes two to three times that.
 struct ObjectOffer {
     static let kinds = ["ledger", "scan", "xml", "manifest"]
