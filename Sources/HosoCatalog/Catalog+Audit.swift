@@ -56,7 +56,16 @@ public struct CatalogAudit {
     /// Versions whose manifest or XML could not be read: what they supersede is unknown.
     public private(set) var undetermined = Set<ObjectID>()
 
-    public init(catalog: Catalog) { self.catalog = catalog }
+    /// The `dossiers` columns to select, in `Catalog.dossierColumns` order: a catalog written
+    /// before a column existed, and not opened for writing since (read-only media), lacks it;
+    /// it reads as NULL.
+    let dossierSelect: String
+
+    public init(catalog: Catalog) {
+        self.catalog = catalog
+        let present = Set((try? catalog.db.read { db in try db.columns(in: "dossiers").map(\.name) }) ?? [])
+        dossierSelect = Catalog.dossierColumns.map { present.contains($0) ? $0 : "NULL AS \($0)" }.joined(separator: ", ")
+    }
 
     /// Compares the catalog's row for one ledger entry.
     public mutating func compare(sequence: Int, id: ObjectID, previous: ObjectID?, additions: Int) throws -> [RowDifference] {
@@ -89,7 +98,7 @@ public struct CatalogAudit {
             let placeholders = keys.map { _ in "?" }.joined(separator: ",")
             let (dossiers, components) = try catalog.db.read { db -> ([String: [String?]], [String: [String?]]) in
                 var d: [String: [String?]] = [:], c: [String: [String?]] = [:]
-                let rows = try Row.fetchCursor(db, sql: "SELECT \(Catalog.dossierColumns.joined(separator: ", ")) FROM dossiers WHERE manifest IN (\(placeholders))",
+                let rows = try Row.fetchCursor(db, sql: "SELECT \(dossierSelect) FROM dossiers WHERE manifest IN (\(placeholders))",
                                                arguments: StatementArguments(keys))
                 while let r = try rows.next() { let v = Self.texts(r); d[v[0] ?? ""] = v }
                 let crows = try Row.fetchCursor(db, sql: "SELECT \(Catalog.componentColumns.joined(separator: ", ")) FROM components WHERE manifest IN (\(placeholders))",
@@ -185,7 +194,7 @@ public struct CatalogAudit {
             let marks = keys.map { _ in "?" }.joined(separator: ",")
             let found = try catalog.db.read { db -> (rows: [String: DossierRow], components: [String: Components], sizes: [String: String])? in
                 var rows: [String: DossierRow] = [:], components: [String: Components] = [:], sizes: [String: String] = [:]
-                let dossiers = try db.cachedStatement(sql: "SELECT \(columns.joined(separator: ", ")) FROM dossiers WHERE manifest IN (\(marks))")
+                let dossiers = try db.cachedStatement(sql: "SELECT \(dossierSelect) FROM dossiers WHERE manifest IN (\(marks))")
                 try dossiers.setArguments(StatementArguments(keys))
                 try Self.step(dossiers) { st in
                     var r = DossierRow()

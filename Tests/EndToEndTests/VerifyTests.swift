@@ -242,6 +242,19 @@ struct VerifyFixture {
         #expect(try f.verify() == (1, ["E701"], []), "a ledger entry row edited")
     }
 
+    /// A catalog written before rows recorded their index digest (and never opened for writing
+    /// since, as on read-only media) verifies clean: its entries are derived again and the
+    /// missing column counts as not recorded, not as a change.
+    @Test func catalogFromBeforeIndexDigests() throws {
+        let f = try VerifyFixture()
+        try f.sql("ALTER TABLE dossiers DROP COLUMN index_digest")
+        #expect(try f.verify() == (0, [], []))
+        let r = try f.reportJSON()
+        #expect(r["entriesMatchingDigest"] as? Int == 0 && r["entriesRederived"] as? Int == 3, "\(r)")
+        try f.sql("UPDATE dossiers SET title = 'khác' WHERE rowid = 1")
+        #expect(try f.verify() == (1, ["E701"], []), "and an edit is still found")
+    }
+
     /// A manifest is an object the ledger names: gone or damaged, it is found whether verify
     /// matched the digests (reading no manifest) or parsed everything again.
     @Test func manifestDeletedOrDamaged() throws {
