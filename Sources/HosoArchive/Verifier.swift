@@ -167,12 +167,12 @@ public final class Verifier {
             } else {
                 objectReport = try checker.run(progress: tick)
             }
-            objectReport.findings += objectReport.missing(from: referenced.subtracting(structural))
-            let present = ObjectIDList(objectReport.present)
+            let stored = objectReport.storedNames()
+            objectReport.findings += objectReport.missing(from: referenced.subtracting(structural), stored: stored)
             if replaying {
                 // Manifests are checked by their names like every object (a full run that
                 // matched the digests reads no manifest): one that is gone is a ledger finding.
-                let gone = ObjectIDList(additions.map(\.1.manifest)).subtracting(present).subtracting(ObjectIDList(objectReport.unreadable))
+                let gone = ObjectIDList(additions.map(\.1.manifest)).subtracting(stored)
                 let reported = Set(derived.filter { $0.code == .manifestMissing }.compactMap(\.subject))
                 for (_, add) in additions where gone.contains(add.manifest) && !reported.contains(add.manifest.prefixed) {
                     findings.append(Diagnostic(.manifestMissing, file: archive.store.displayPath(of: add.manifest), subject: add.manifest.prefixed,
@@ -188,6 +188,7 @@ public final class Verifier {
             if state.chain.count > 0 || state.head == nil {
                 // An object already found damaged is reported once, not also as an orphan.
                 let damaged = ObjectIDList(objectReport.findings.compactMap { $0.subject.flatMap { ObjectID(hex: $0) } })
+                let present = stored.subtracting(ObjectIDList(objectReport.unreadable))
                 for id in present.subtracting(referenced).subtracting(structural).subtracting(damaged) {
                     if options.level == .quick && catalog == nil { break }
                     findings.append(Diagnostic(.objectOrphan, file: archive.store.displayPath(of: id), subject: id.prefixed,
@@ -202,7 +203,7 @@ public final class Verifier {
         // 4. Derived data (in a full run, compared above).
         if options.budget == nil && !replaying {
             checkCatalogKeys(catalog, state: state)
-            checkIndex(state: state, docs: nil)
+            checkIndex(state: state)
         }
         findings += derived
         findings += logFindings
@@ -490,9 +491,9 @@ public final class Verifier {
     }
 
     /// Quick: the index holds the current version of each number, and nothing else.
-    func checkIndex(state: LedgerState, docs: [String: ObjectID]?) {
+    func checkIndex(state: LedgerState) {
         guard let target = indexTarget(state: state) else { return }
-        findings += target.compare(docs: docs)
+        findings += target.compare(docs: nil)
     }
 }
 

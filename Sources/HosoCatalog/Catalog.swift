@@ -164,11 +164,11 @@ public final class Catalog: Sendable {
     static let sequenceColumn = dossierColumns.firstIndex(of: "ledger_sequence")!
 
     static func makeDossierRow(manifestID: ObjectID, manifest m: Manifest, dossier d: Dossier, indexDigest: ObjectID?) -> [DatabaseValue] {
-        let sequence = 0
         let canonical = { (s: String) in VietnameseText.canonical(s) }
         var args: [(any DatabaseValueConvertible)?] = []
         args.reserveCapacity(dossierColumns.count)
-        args += [manifestID.prefixed, d.number, m.version, 1, nil, m.supersedes?.prefixed, sequence, m.xml.object.prefixed]
+        // ledger_sequence (0 here) is set by `dossierValues` once the entry is known.
+        args += [manifestID.prefixed, d.number, m.version, 1, nil, m.supersedes?.prefixed, 0, m.xml.object.prefixed]
         args += [d.localCode, d.archivalCode.text, canonical(d.title), d.procedure.code, canonical(d.procedure.name)]
         args += [canonical(d.procedure.sector), d.procedure.level, d.receivingAgency.code, canonical(d.receivingAgency.name)]
         args += [d.handlingAgency.code, canonical(d.handlingAgency.name), d.applicant.kind.rawValue, canonical(d.applicant.fullName)]

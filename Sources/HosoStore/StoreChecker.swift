@@ -26,9 +26,13 @@ public struct StoreChecker: Sendable {
         public var errorCount: Int { findings.filter { $0.severity == .error }.count }
         public var warningCount: Int { findings.filter { $0.severity == .warning }.count }
 
-        /// A finding for each of `expected` the store does not hold at all.
-        public func missing(from expected: ObjectIDList) -> [Diagnostic] {
-            expected.subtracting(ObjectIDList(present)).subtracting(ObjectIDList(unreadable)).map { ObjectFault.missing.diagnostic(id: $0, path: nil) }
+        /// Every name the store holds, readable or not.
+        public func storedNames() -> ObjectIDList { ObjectIDList(present + unreadable) }
+
+        /// A finding for each of `expected` the store does not hold at all (`stored`: from
+        /// `storedNames()`).
+        public func missing(from expected: ObjectIDList, stored: ObjectIDList) -> [Diagnostic] {
+            expected.subtracting(stored).map { ObjectFault.missing.diagnostic(id: $0, path: nil) }
         }
     }
 
@@ -131,7 +135,7 @@ public struct StoreChecker: Sendable {
                 }
             }
         }
-        if let expected { report.findings += report.missing(from: expected) }
+        if let expected { report.findings += report.missing(from: expected, stored: report.storedNames()) }
         return report
     }
 
