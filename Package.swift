@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "HosoCoreTests", dependencies: ["HosoCore", "HosoTestSupport"], swiftSettings: strict),
         .testTarget(name: "HosoXMLTests", dependencies: ["HosoXML", "HosoTestSupport"], swiftSettings: strict),
         .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore", "HosoTestSupport"], swiftSettings: strict),
-        .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex", "HosoTestSupport"], swiftSettings: strict),
+        .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex", "HosoTestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "HosoArchiveTests", dependencies: ["HosoArchive", "HosoTestSupport"], swiftSettings: strict),
         .testTarget(name: "HosoS3Tests", dependencies: ["HosoS3", "HosoTestSupport"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["hoso", "HosoS3", "HosoStore", "HosoTestSupport"], swiftSettings: strict),

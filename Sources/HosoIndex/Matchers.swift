@@ -64,6 +64,7 @@ final class WordMatcher: Matcher {
         var cursor: PostingsCursor          // the key that drives matching
         var exact: PostingsCursor           // the exact key, when it ranks above the folded one
         let hasExact: Bool
+        let allExact: Bool                  // the driving key's every match is exact
         let field: Field
         let norm: Int                       // the field's index in the norms
         let exactWeight: Double             // field weight × idf
@@ -94,8 +95,18 @@ final class WordMatcher: Matcher {
             guard let o = segment.ordinal(of: driveTerm) else { continue }
             let c = segment.postings(o)
             cost += c.docFreq
-            let exact = drivesExact || mode == .fold ? nil : segment.ordinal(of: info.exactTerms[k]).map { segment.postings($0) }
-            found.append(Lane(cursor: c, exact: exact ?? PostingsCursor.empty, hasExact: exact != nil, field: field,
+            var exact: PostingsCursor?
+            var allExact = false
+            if !drivesExact && mode != .fold, let e = segment.ordinal(of: info.exactTerms[k]) {
+                // Every occurrence of the folded key is this exact key (same documents, same
+                // total frequency, so the same frequency in each): no second cursor needed.
+                if segment.docFreq(e) == c.docFreq, let te = segment.totalFreq(e), te == segment.totalFreq(o) {
+                    allExact = true
+                } else {
+                    exact = segment.postings(e)
+                }
+            }
+            found.append(Lane(cursor: c, exact: exact ?? PostingsCursor.empty, hasExact: exact != nil, allExact: allExact, field: field,
                               norm: field.textIndex, exactWeight: field.weight * info.exactIDF[k],
                               foldedWeight: field.weight * info.foldedIDF[k], averageLength: stats.averageLength[field.textIndex]))
         }
@@ -134,6 +145,11 @@ final class WordMatcher: Matcher {
             let length = segment.norm(lanes[i].norm, Int(d))
             let avg = lanes[i].averageLength
             if drivesExact {
+                s += lanes[i].exactWeight * BM25.tf(lanes[i].cursor.freq, length: length, averageLength: avg)
+                continue
+            }
+            if lanes[i].allExact {
+                exactHit = true
                 s += lanes[i].exactWeight * BM25.tf(lanes[i].cursor.freq, length: length, averageLength: avg)
                 continue
             }
@@ -347,7 +363,16 @@ class AndMatcher: Matcher {
     func extraCheck(_ d: Int32) -> Bool { true }
 
     override func score(_ doc: Int32, _ acc: inout Accumulator) {
+        let floor = acc.floor
+        acc.floor = nil     // the children's parts do not bound the whole
         for i in 0..<d.count { d.with(i) { $0.score(doc, &acc) } }
+        if pa.count == 0 { return }
+        // Positions cost more than the rest: skip them when even every pair side by side
+        // could not lift the document above the results kept so far.
+        if let floor {
+            let best = acc.points + Double(pa.count)
+            if best < floor.points || (best == floor.points && acc.bm25 < floor.bm25) { return }
+        }
         for i in 0..<pa.count where pa.with(i, { a in pb.with(i) { b in adjacent(a, b, doc) } }) { acc.points += 1 }
     }
 

@@ -104,6 +104,7 @@ public final class Searcher: @unchecked Sendable {
         for (s, seg) in snapshot.segments.enumerated() {
             let dels = snapshot.deletions[s]
             guard let root = plan.matcher(for: seg, deletions: dels) else { continue }
+            let bounded = root is AndMatcher     // its score is the document's whole score
             var procCounts = options.facets ? [Int](repeating: 0, count: seg.ordinalTables.procedures.count) : []
             var agencyCounts = options.facets ? [Int](repeating: 0, count: seg.ordinalTables.agencies.count) : []
             var d: Int32 = 0
@@ -121,6 +122,7 @@ public final class Searcher: @unchecked Sendable {
                     }
                     if k > 0 {
                         var acc = Accumulator()
+                        if bounded { acc.floor = heap.floor }
                         root.score(d, &acc)
                         heap.offer(points: acc.points, bm25: acc.bm25, segment: s, doc: doc)
                     }
@@ -163,6 +165,10 @@ public final class Searcher: @unchecked Sendable {
 struct Accumulator {
     var points = 0.0
     var bm25 = 0.0
+    /// The score a document must beat to enter the results (the worst one kept, once the
+    /// results are full), for the query's root only: its adjacency bonus is then looked for only
+    /// where it could make the difference.
+    var floor: (points: Double, bm25: Double)?
 }
 
 /// The best `capacity` results so far, by the sort order; ties broken by dossier number so that
@@ -192,6 +198,13 @@ struct TopK {
             if a.bm25 != b.bm25 { return a.bm25 > b.bm25 }
         }
         return Segment.compareNumbers(segments[a.segment], a.doc, segments[b.segment], b.doc) < 0
+    }
+
+    /// The worst score kept once full, when ranking by relevance (otherwise nil: dates come
+    /// first and scores cannot bound anything).
+    var floor: (points: Double, bm25: Double)? {
+        guard sort == .relevance, capacity > 0, items.count == capacity else { return nil }
+        return (items[0].points, items[0].bm25)
     }
 
     mutating func offer(points: Double, bm25: Double, segment: Int, doc: Int) {

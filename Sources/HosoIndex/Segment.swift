@@ -23,6 +23,8 @@ public final class Segment: @unchecked Sendable {
     public let termCount: Int
     let sections: [(offset: Int, length: Int)]
     public let storedCRC: UInt32
+    /// The segment format version of the file (see `SegmentFormat.readableVersions`).
+    public let formatVersion: UInt32
 
     // Section starts, cached.
     let termOffsets: Int, termBytes: Int, termInfos: Int, norms: Int, columns: Int, ordinals: Int, docBlocks: Int
@@ -52,7 +54,10 @@ public final class Segment: @unchecked Sendable {
         }
         guard magicOK else { throw fail("not a hoso index segment (bad magic)") }
         let version = r.u32(at: 8)
-        guard version == SegmentFormat.version else { throw fail("segment format version \(version) is unknown (this hoso reads \(SegmentFormat.version)); run 'hoso rebuild'") }
+        guard SegmentFormat.readableVersions.contains(version) else {
+            throw fail("segment format version \(version) is unknown (this hoso reads \(SegmentFormat.readableVersions.lowerBound) to \(SegmentFormat.readableVersions.upperBound)); run 'hoso rebuild'")
+        }
+        formatVersion = version
         guard endOK else { throw fail("truncated or damaged (bad end magic)") }
         let tableOffset = Int(r.u64(at: mappedSize - SegmentFormat.footerTail))
         guard tableOffset + SegmentFormat.sectionCount * 16 + SegmentFormat.footerTail == mappedSize else { throw fail("damaged section table") }
@@ -146,11 +151,22 @@ public final class Segment: @unchecked Sendable {
 
     public func docFreq(_ ordinal: Int) -> Int { Int(reader.u32(at: termInfos + SegmentFormat.termInfoSize * ordinal)) }
 
+    /// The sum of a term's frequencies over the segment's documents; nil when the file does not
+    /// record it (format 1, or too large to count).
+    public func totalFreq(_ ordinal: Int) -> Int? {
+        guard formatVersion >= 2 else { return nil }
+        let v = reader.u32(at: termInfos + SegmentFormat.termInfoSize * ordinal + 4)
+        return v == UInt32.max ? nil : Int(v)
+    }
+
     /// A cursor over the postings of a term.
     public func postings(_ ordinal: Int) -> PostingsCursor {
         let r = reader
         let at = termInfos + SegmentFormat.termInfoSize * ordinal
-        return PostingsCursor(base: base, size: size, docFreq: Int(r.u32(at: at)), blocks: Int(r.u32(at: at + 4)),
+        let docFreq = Int(r.u32(at: at))
+        let packed = formatVersion >= 2
+        let blocks = packed ? (docFreq + SegmentFormat.blockSize - 1) / SegmentFormat.blockSize : Int(r.u32(at: at + 4))
+        return PostingsCursor(base: base, size: size, docFreq: docFreq, blocks: blocks, packed: packed,
                               postings: Int(r.u64(at: at + 8)), positions: Int(r.u64(at: at + 16)), skips: Int(r.u64(at: at + 24)))
     }
 
@@ -278,6 +294,8 @@ public struct PostingsCursor {
     let size: Int
     public let docFreq: Int
     let blocks: Int
+    /// Full blocks are bit-packed (format 2).
+    let packed: Bool
     let postingsStart: Int
     let positionsStart: Int
     let skipsStart: Int
@@ -296,14 +314,14 @@ public struct PostingsCursor {
     private var lastPositionsIndex = -1 // the document whose positions were last read, from…
     private var lastPositionsOffset = 0 // …this offset
 
-    init(base: UnsafeRawPointer, size: Int, docFreq: Int, blocks: Int, postings: Int, positions: Int, skips: Int) {
+    init(base: UnsafeRawPointer, size: Int, docFreq: Int, blocks: Int, packed: Bool, postings: Int, positions: Int, skips: Int) {
         precondition(SegmentFormat.blockSize == 128, "the cursor's buffers hold one block")
-        self.base = base; self.size = size; self.docFreq = docFreq; self.blocks = blocks
+        self.base = base; self.size = size; self.docFreq = docFreq; self.blocks = blocks; self.packed = packed
         postingsStart = postings; positionsStart = positions; skipsStart = skips
     }
 
     /// A cursor over no documents.
-    static var empty: PostingsCursor { PostingsCursor(base: UnsafeRawPointer(bitPattern: 8)!, size: 0, docFreq: 0, blocks: 0, postings: 0, positions: 0, skips: 0) }
+    static var empty: PostingsCursor { PostingsCursor(base: UnsafeRawPointer(bitPattern: 8)!, size: 0, docFreq: 0, blocks: 0, packed: false, postings: 0, positions: 0, skips: 0) }
 
     @inline(__always) func u32(_ o: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
 
@@ -336,10 +354,24 @@ public struct PostingsCursor {
             previous = lastDoc(ofBlock: b - 1)
         }
         let n = min(SegmentFormat.blockSize, docFreq - b * SegmentFormat.blockSize)
-        for i in 0..<n {
+        if packed && n == SegmentFormat.blockSize {
+            let docBits = Int(base.load(fromByteOffset: offset, as: UInt8.self))
+            let freqBits = Int(base.load(fromByteOffset: offset + 1, as: UInt8.self))
+            offset += 2
             previous &+= Int32(bitPattern: Self.varint(base, &offset))
-            docs[i] = previous
-            freqs[i] = Self.varint(base, &offset)
+            docs[unchecked: 0] = previous
+            BitPacking.unpack(base, at: offset, count: n - 1, bits: docBits) { i, gap in
+                previous &+= Int32(bitPattern: gap) &+ 1
+                docs[unchecked: i &+ 1] = previous
+            }
+            offset += BitPacking.byteCount(count: n - 1, bits: docBits)
+            BitPacking.unpack(base, at: offset, count: n, bits: freqBits) { i, extra in freqs[unchecked: i] = extra &+ 1 }
+        } else {
+            for i in 0..<n {
+                previous &+= Int32(bitPattern: Self.varint(base, &offset))
+                docs[i] = previous
+                freqs[i] = Self.varint(base, &offset)
+            }
         }
         block = b; count = n; index = -1
         positionsIndex = 0; lastPositionsIndex = -1

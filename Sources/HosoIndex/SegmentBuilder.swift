@@ -328,44 +328,61 @@ public final class SegmentBuilder {
         var postings = ByteWriter(capacity: approximateBytes / 2)
         var positions = ByteWriter(capacity: approximateBytes / 4)
         var skips = ByteWriter()
-        var infos: [(docFreq: UInt32, blocks: UInt32, postings: Int, positions: Int, skips: Int)] = []
+        var infos: [(docFreq: UInt32, totalFreq: UInt32, postings: Int, positions: Int, skips: Int)] = []
         infos.reserveCapacity(sorted.count)
         var values: [UInt32] = []
         var scratchBytes: [UInt8] = []
-        var docs: [UInt32] = []
+        var docs: [UInt32] = [], freqs: [UInt32] = [], gaps: [UInt32] = [], extra: [UInt32] = []
+        let blockSize = SegmentFormat.blockSize
         for t in sorted {
             let hasPositions = arena[Int(termOffset[t])] < 16    // text fields; keywords have none
             let n = Int(docFreq[t])
-            let blocks = (n + SegmentFormat.blockSize - 1) / SegmentFormat.blockSize
+            let blocks = (n + blockSize - 1) / blockSize
             let pStart = postings.count, qStart = positions.count, kStart = skips.count
             postingValues(t, into: &values, scratch: &scratchBytes)
-            // Skip entries need each block's last document: find the documents first.
-            docs.removeAll(keepingCapacity: true)
+            // Skip entries and packed blocks need the documents and frequencies first.
+            docs.removeAll(keepingCapacity: true); freqs.removeAll(keepingCapacity: true)
             var i = 0
             while i < values.count {
-                docs.append(values[i])
+                docs.append(values[i]); freqs.append(values[i + 1])
                 i += 2 + (hasPositions ? Int(values[i + 1]) : 0)
             }
+            var total: UInt32 = 0
             var previous: UInt32 = 0
             i = 0
-            for k in 0..<n {
-                if k % SegmentFormat.blockSize == 0 && blocks > 1 {
-                    skips.u32(docs[min(n, k + SegmentFormat.blockSize) - 1])
+            for b in 0..<blocks {
+                let k0 = b * blockSize, k1 = min(n, k0 + blockSize)
+                if blocks > 1 {
+                    skips.u32(docs[k1 - 1])
                     skips.u32(UInt32(postings.count - pStart))
                     skips.u32(UInt32(positions.count - qStart))
                 }
-                let doc = values[i], freq = values[i + 1]
-                i += 2
-                postings.varint(doc - previous)
-                postings.varint(freq)
-                previous = doc
-                if hasPositions {
-                    var lastPos: UInt32 = 0
-                    for _ in 0..<Int(freq) { let p = values[i]; i += 1; positions.varint(p - lastPos); lastPos = p }
+                if k1 - k0 == blockSize {
+                    gaps.removeAll(keepingCapacity: true); extra.removeAll(keepingCapacity: true)
+                    for k in (k0 + 1)..<k1 { gaps.append(docs[k] - docs[k - 1] - 1) }
+                    for k in k0..<k1 { extra.append(freqs[k] - 1) }
+                    let docBits = BitPacking.width(gaps[...]), freqBits = BitPacking.width(extra[...])
+                    postings.u8(UInt8(docBits)); postings.u8(UInt8(freqBits))
+                    postings.varint(docs[k0] - previous)
+                    postings.packed(gaps[...], bits: docBits)
+                    postings.packed(extra[...], bits: freqBits)
+                } else {
+                    var last = previous
+                    for k in k0..<k1 { postings.varint(docs[k] - last); postings.varint(freqs[k]); last = docs[k] }
+                }
+                previous = docs[k1 - 1]
+                for k in k0..<k1 {
+                    total = freqs[k] > UInt32.max - 1 - total ? UInt32.max : total + freqs[k]   // max: unknown
+                    i += 2
+                    if hasPositions {
+                        var lastPos: UInt32 = 0
+                        for _ in 0..<Int(freqs[k]) { let p = values[i]; i += 1; positions.varint(p - lastPos); lastPos = p }
+                    }
                 }
             }
-            infos.append((UInt32(n), UInt32(blocks), pStart, hasPositions ? qStart : -1, blocks > 1 ? kStart : -1))
+            infos.append((UInt32(n), total, pStart, hasPositions ? qStart : -1, blocks > 1 ? kStart : -1))
         }
+        postings.u64(0)     // unpacking reads whole words: never past the section
 
         // 2: term infos, with absolute offsets computed from where 3, 4, 5 will land.
         s = begin()
@@ -377,7 +394,7 @@ public final class SegmentBuilder {
         let skipsBase = aligned(positionsBase + positions.count)
         for info in infos {
             w.u32(info.docFreq)
-            w.u32(info.blocks)
+            w.u32(info.totalFreq)
             w.u64(UInt64(postingsBase + info.postings))
             w.u64(info.positions < 0 ? 0 : UInt64(positionsBase + info.positions))
             w.u64(info.skips < 0 ? 0 : UInt64(skipsBase + info.skips))

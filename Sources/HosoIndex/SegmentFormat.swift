@@ -6,9 +6,15 @@
 /// sections, each 8-byte aligned, in this order:
 ///   0 term offsets   u32 × (terms + 1), into the term bytes
 ///   1 term bytes     terms sorted as bytes: field u8, kind u8, key
-///   2 term infos     32 bytes per term: doc freq u32, block count u32, postings u64,
-///                    positions u64, skips u64 (absolute offsets)
-///   3 postings       per term, blocks of 128 docs: (doc delta varint, freq varint) per doc
+///   2 term infos     32 bytes per term: doc freq u32, total term frequency u32 (version 1:
+///                    the block count), postings u64, positions u64, skips u64 (absolute offsets)
+///   3 postings       per term, blocks of 128 docs. Version 2: a full block is bit-packed:
+///                    doc bits u8, freq bits u8, the first doc's delta varint, then 127 packed
+///                    (delta − 1) values, then 128 packed (freq − 1) values, each run padded to a
+///                    byte; a last block of fewer than 128 docs, and every block of version 1, is
+///                    (doc delta varint, freq varint) per doc. Deltas of a block's first doc are
+///                    from the previous block's last doc (0 for the first block). The section ends
+///                    with 8 zero bytes so that unpacking may read a word past a block's end.
 ///   4 positions      per term, per doc: freq position deltas (varint)
 ///   5 skips          per term with more than one block: (last doc u32, postings offset u32,
 ///                    positions offset u32) per block, offsets relative to the term's start
@@ -30,7 +36,11 @@
 enum SegmentFormat {
     static let magic: [UInt8] = Array("HOSOSEG1".utf8)
     static let endMagic: [UInt8] = Array("HOSOEND1".utf8)
-    static let version: UInt32 = 1
+    /// The version written.
+    static let version: UInt32 = 2
+    /// Versions read: version 1 segments (varint postings only) stay searchable and are
+    /// rewritten in the current version by the next merge or `hoso rebuild`.
+    static let readableVersions: ClosedRange<UInt32> = 1...2
     static let headerSize = 32
     static let sectionCount = 11
     static let footerTail = 24          // table offset u64, crc u32, reserved u32, magic 8
