@@ -70,6 +70,13 @@ final class WordMatcher: Matcher {
         let exactWeight: Double             // field weight × idf
         let foldedWeight: Double
         let averageLength: Double
+        let singleOccurrence: UnsafePointer<Double>     // tf part for frequency 1, by length
+
+        /// BM25's term-frequency part for `freq` occurrences in a field of `length` tokens.
+        @inline(__always) func tf(_ freq: Int, length: Int) -> Double {
+            freq == 1 && length < SingleOccurrenceTable.lengths ? singleOccurrence[length]
+                : BM25.tf(freq, length: length, averageLength: averageLength)
+        }
     }
 
     let info: WordInfo
@@ -108,7 +115,8 @@ final class WordMatcher: Matcher {
             }
             found.append(Lane(cursor: c, exact: exact ?? PostingsCursor.empty, hasExact: exact != nil, allExact: allExact, field: field,
                               norm: field.textIndex, exactWeight: field.weight * info.exactIDF[k],
-                              foldedWeight: field.weight * info.foldedIDF[k], averageLength: stats.averageLength[field.textIndex]))
+                              foldedWeight: field.weight * info.foldedIDF[k], averageLength: stats.averageLength[field.textIndex],
+                              singleOccurrence: stats.singleOccurrence.row(field.textIndex)))
         }
         if found.isEmpty { return nil }
         laneCount = found.count
@@ -143,25 +151,24 @@ final class WordMatcher: Matcher {
         var s = 0.0
         for i in 0..<laneCount where lanes[i].cursor.doc == d {
             let length = segment.norm(lanes[i].norm, Int(d))
-            let avg = lanes[i].averageLength
             if drivesExact {
-                s += lanes[i].exactWeight * BM25.tf(lanes[i].cursor.freq, length: length, averageLength: avg)
+                s += lanes[i].exactWeight * lanes[i].tf(lanes[i].cursor.freq, length: length)
                 continue
             }
             if lanes[i].allExact {
                 exactHit = true
-                s += lanes[i].exactWeight * BM25.tf(lanes[i].cursor.freq, length: length, averageLength: avg)
+                s += lanes[i].exactWeight * lanes[i].tf(lanes[i].cursor.freq, length: length)
                 continue
             }
             if lanes[i].hasExact {
                 if lanes[i].exact.doc < d { _ = lanes[i].exact.advance(to: d) }
                 if lanes[i].exact.doc == d {
                     exactHit = true
-                    s += lanes[i].exactWeight * BM25.tf(lanes[i].exact.freq, length: length, averageLength: avg)
+                    s += lanes[i].exactWeight * lanes[i].tf(lanes[i].exact.freq, length: length)
                     continue
                 }
             }
-            s += lanes[i].foldedWeight * BM25.tf(lanes[i].cursor.freq, length: length, averageLength: avg)
+            s += lanes[i].foldedWeight * lanes[i].tf(lanes[i].cursor.freq, length: length)
         }
         acc.points += (mode == .fold ? 1 : (exactHit ? 2 : 1))
         acc.bm25 += s

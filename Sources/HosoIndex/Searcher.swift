@@ -61,6 +61,8 @@ public struct SearchResult: Sendable {
 struct GlobalStats {
     var docs: Int
     var averageLength: [Double]
+    /// BM25's term-frequency part for a frequency of 1 (most matches) by field and length.
+    let singleOccurrence: SingleOccurrenceTable
 
     init(_ s: IndexSnapshot) {
         let docs = s.liveDocs
@@ -70,6 +72,7 @@ struct GlobalStats {
             for f in 0..<sums.count { sums[f] += seg.lengthSum(f) - (s.deletions[i]?.lengthSums[f] ?? 0) }
         }
         averageLength = sums.map { docs > 0 ? Double($0) / Double(docs) : 0 }
+        singleOccurrence = SingleOccurrenceTable(averageLength: averageLength)
     }
 
     static func docFreq(_ term: [UInt8], in s: IndexSnapshot) -> Int {
@@ -79,6 +82,28 @@ struct GlobalStats {
         }
         return n
     }
+}
+
+/// `BM25.tf(1, length: l, averageLength: a)` for every text field and every length under
+/// `lengths`, computed once per snapshot by that same function (so scores are bit-identical):
+/// scoring a match is then a load instead of two divisions.
+final class SingleOccurrenceTable: @unchecked Sendable {
+    static let lengths = 256
+    let values: UnsafeMutablePointer<Double>
+    let fields: Int
+
+    init(averageLength: [Double]) {
+        fields = averageLength.count
+        values = .allocate(capacity: max(1, fields) * Self.lengths)
+        for (f, average) in averageLength.enumerated() {
+            for l in 0..<Self.lengths { values[f * Self.lengths + l] = BM25.tf(1, length: l, averageLength: average) }
+        }
+    }
+
+    deinit { values.deallocate() }
+
+    /// The row of text field `field` (index into `Field.textFields`).
+    func row(_ field: Int) -> UnsafePointer<Double> { UnsafePointer(values + field * Self.lengths) }
 }
 
 /// Runs queries over a snapshot.

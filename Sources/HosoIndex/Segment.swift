@@ -379,8 +379,8 @@ public struct PostingsCursor {
 
     @inline(__always) private mutating func settle(_ i: Int) {
         index = i
-        doc = docs[i]
-        freq = Int(freqs[i])
+        doc = docs[unchecked: i]
+        freq = Int(freqs[unchecked: i])
     }
 
     @inline(__always) private mutating func exhaust() -> Bool {
@@ -403,15 +403,29 @@ public struct PostingsCursor {
     public mutating func advance(to target: Int32) -> Bool {
         if doc >= target { return doc != Int32.max }
         if count == 0 || docs[count - 1] < target {
-            // Not in the decoded block: find the first later block whose last document reaches it.
+            // Not in the decoded block: find the first later block whose last document reaches
+            // it, galloping then halving over the skip table (long jumps are common when a rare
+            // word drives a frequent one).
             var b = block + 1
-            if blocks > 1 { while b < blocks - 1 && lastDoc(ofBlock: b) < target { b += 1 } }
+            if blocks > 1 && b < blocks - 1 && lastDoc(ofBlock: b) < target {
+                var step = 1
+                var lo = b          // last doc of lo is < target
+                var hi = b + 1
+                while hi < blocks - 1 && lastDoc(ofBlock: hi) < target { lo = hi; step &<<= 1; hi = min(blocks - 1, hi + step) }
+                while lo + 1 < hi {  // last doc of hi is ≥ target, or hi is the last block
+                    let mid = (lo + hi) >> 1
+                    if lastDoc(ofBlock: mid) < target { lo = mid } else { hi = mid }
+                }
+                b = hi
+            }
             if b >= blocks { return exhaust() }
             load(block: b)
             if docs[count - 1] < target { return exhaust() }
         }
+        // The block's last document is ≥ target, so these scans stop inside it.
         var i = index + 1
-        while docs[i] < target { i += 1 }
+        while i &+ 8 < count && docs[unchecked: i &+ 8] < target { i &+= 8 }
+        while docs[unchecked: i] < target { i &+= 1 }
         settle(i)
         return true
     }
