@@ -37,8 +37,11 @@ struct ByteWriter {
 
     /// A length-prefixed UTF-8 string.
     mutating func string(_ s: String) {
-        var s = s
-        s.withUTF8 { u in varint(UInt32(u.count)); bytes.append(contentsOf: u) }
+        let done: Void? = s.utf8.withContiguousStorageIfAvailable { u in varint(UInt32(u.count)); bytes.append(contentsOf: u) }
+        if done == nil {
+            var copy = s
+            copy.withUTF8 { u in varint(UInt32(u.count)); bytes.append(contentsOf: u) }
+        }
     }
 
     /// Pads with zeros to a multiple of `n`.

@@ -144,9 +144,11 @@ public final class IndexWriter {
                     produced += 1
                     builder = SegmentBuilder()
                 }
-                while let d = queue.take() {
-                    builder.add(d)
-                    if builder.docCount >= perSegment { flush() }
+                while let batch = queue.take() {
+                    for i in batch.indices {
+                        builder.add(batch[i])
+                        if builder.docCount >= perSegment { flush() }
+                    }
                 }
                 flush()
             }
@@ -278,35 +280,47 @@ public final class IndexWriter {
 
 /// A bounded queue of documents from the producer to one builder thread.
 final class DocumentQueue: @unchecked Sendable {
+    /// Documents travel in batches: one lock and one wake-up per batch, not per document.
+    static let batchSize = 64
     private let condition = NSCondition()
-    private var items: [IndexDocument] = []
-    private var head = 0
+    private var batches: [[IndexDocument]] = []
     private var closed = false
-    private let capacity: Int
+    private let capacity: Int           // batches waiting, at most
+    private var filling: [IndexDocument] = []   // the producer's side, not shared
 
-    init(capacity: Int) { self.capacity = capacity }
+    init(capacity: Int) { self.capacity = max(1, capacity / Self.batchSize) }
 
+    /// Called by the one producer thread.
     func put(_ d: IndexDocument) {
-        condition.lock()
-        while items.count - head >= capacity { condition.wait() }
-        items.append(d)
-        condition.broadcast()
-        condition.unlock()
+        filling.append(d)
+        if filling.count == Self.batchSize { send() }
     }
 
+    private func send() {
+        guard !filling.isEmpty else { return }
+        condition.lock()
+        while batches.count >= capacity { condition.wait() }
+        batches.append(filling)
+        condition.broadcast()
+        condition.unlock()
+        filling = []
+        filling.reserveCapacity(Self.batchSize)
+    }
+
+    /// Sends what is left; takers then see the end.
     func close() {
+        send()
         condition.lock(); closed = true; condition.broadcast(); condition.unlock()
     }
 
-    func take() -> IndexDocument? {
+    /// The next batch, or nil once closed and drained.
+    func take() -> [IndexDocument]? {
         condition.lock()
         defer { condition.unlock() }
-        while head == items.count && !closed { condition.wait() }
-        guard head < items.count else { return nil }
-        let d = items[head]
-        head += 1
-        if head > 1024 && head * 2 > items.count { items.removeFirst(head); head = 0 }
+        while batches.isEmpty && !closed { condition.wait() }
+        guard !batches.isEmpty else { return nil }
+        let b = batches.removeFirst()
         condition.broadcast()
-        return d
+        return b
     }
 }

@@ -2,6 +2,64 @@ import Glibc
 import HosoCore
 internal import CHosoDeflate
 
+/// A growable buffer of plain values without copy-on-write. The builder's hot loop writes into
+/// and appends to these millions of times per segment; an Array checks uniqueness (and retains)
+/// on every write. Owned by one `Postings` value and freed by its builder: copies only alias.
+struct RawVector<T: BitwiseCopyable> {
+    private(set) var base: UnsafeMutablePointer<T>
+    private(set) var count = 0
+    private(set) var capacity: Int
+
+    init(capacity: Int = 64) {
+        self.capacity = max(1, capacity)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    init(repeating value: T, count n: Int) {
+        self.init(capacity: n)
+        base.initialize(repeating: value, count: n)
+        count = n
+    }
+
+    /// Unchecked: callers index within `count`.
+    @inline(__always) subscript(i: Int) -> T {
+        get { base[i] }
+        nonmutating set { base[i] = newValue }
+    }
+
+    @inline(__always) mutating func append(_ v: T) {
+        if count == capacity { reserve(count + 1) }
+        base[count] = v
+        count &+= 1
+    }
+
+    mutating func append(_ p: UnsafePointer<T>, count n: Int) {
+        reserve(count + n)
+        (base + count).initialize(from: p, count: n)
+        count += n
+    }
+
+    mutating func append(repeating v: T, count n: Int) {
+        reserve(count + n)
+        (base + count).initialize(repeating: v, count: n)
+        count += n
+    }
+
+    mutating func reserve(_ n: Int) {
+        guard n > capacity else { return }
+        let c = max(n, capacity * 2)
+        let bigger = UnsafeMutablePointer<T>.allocate(capacity: c)
+        bigger.initialize(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        capacity = c
+    }
+
+    func buffer(_ r: Range<Int>) -> UnsafeBufferPointer<T> { UnsafeBufferPointer(start: base + r.lowerBound, count: r.count) }
+
+    func free() { base.deallocate() }
+}
+
 /// Builds one segment in memory from documents, then writes it as an immutable file.
 ///
 /// Terms live in an open-addressing table over one byte arena (no allocation per token), and
@@ -15,48 +73,54 @@ public final class SegmentBuilder {
     /// Chunk sizes in words, by level; the last level repeats.
     static let chunkSizes: [Int32] = [8, 16, 32, 64, 128, 256]
 
-    /// Everything the hot loop touches, in a struct: mutated through a local copy swapped in and
-    /// out of the builder, so that accesses are checked at compile time, not at run time.
+    /// Everything the hot loop touches, in a struct of raw vectors: one mutating call per
+    /// document, no copy-on-write check per byte.
     struct Postings {
         // Terms.
-        var arena: [UInt8] = []
-        var termOffset: [UInt32] = []
-        var termLength: [UInt16] = []
-        var termHash: [UInt64] = []
-        var slots: [Int32] = []
+        var arena = RawVector<UInt8>(capacity: 1 << 16)
+        var termOffset = RawVector<UInt32>(capacity: 1 << 12)
+        var termLength = RawVector<UInt16>(capacity: 1 << 12)
+        var termHash = RawVector<UInt64>(capacity: 1 << 12)
+        var slots = RawVector<Int32>(repeating: -1, count: 1 << 12)
         // Postings: per term, chunks of the pool.
-        var pool: [UInt8] = []
-        var head: [Int32] = []
-        var tail: [Int32] = []
-        var tailUsed: [Int32] = []
-        var tailLevel: [UInt8] = []
-        var lastDoc: [Int32] = []
-        var docFreq: [Int32] = []
-        var lastPosition: [UInt32] = []
+        var pool = RawVector<UInt8>(capacity: 1 << 16)
+        var head = RawVector<Int32>(capacity: 1 << 12)
+        var tail = RawVector<Int32>(capacity: 1 << 12)
+        var tailUsed = RawVector<Int32>(capacity: 1 << 12)
+        var tailLevel = RawVector<UInt8>(capacity: 1 << 12)
+        var lastDoc = RawVector<Int32>(capacity: 1 << 12)
+        var docFreq = RawVector<Int32>(capacity: 1 << 12)
+        var lastPosition = RawVector<UInt32>(capacity: 1 << 12)
 
         var termCount: Int { termOffset.count }
+
+        func free() {
+            arena.free(); termOffset.free(); termLength.free(); termHash.free(); slots.free(); pool.free()
+            head.free(); tail.free(); tailUsed.free(); tailLevel.free(); lastDoc.free(); docFreq.free(); lastPosition.free()
+        }
+
+        /// The bytes of term `t`.
+        func termBytes(_ t: Int) -> UnsafeBufferPointer<UInt8> {
+            arena.buffer(Int(termOffset[t])..<(Int(termOffset[t]) + Int(termLength[t])))
+        }
 
         /// The ordinal of the term in `key` (first n bytes), adding it if new.
         @inline(__always)
         mutating func ordinal(_ key: UnsafePointer<UInt8>, _ n: Int) -> Int {
-            if slots.isEmpty { slots = Array(repeating: -1, count: 1 << 12) }
             let h = SegmentBuilder.hash(key, n)
             let mask = slots.count - 1
             var i = Int(truncatingIfNeeded: h) & mask
             while true {
                 let t = Int(slots[i])
                 if t < 0 { break }
-                if termHash[t] == h && Int(termLength[t]) == n {
-                    let same = arena.withUnsafeBufferPointer { a in memcmp(a.baseAddress! + Int(termOffset[t]), key, n) == 0 }
-                    if same { return t }
-                }
+                if termHash[t] == h && Int(termLength[t]) == n && memcmp(arena.base + Int(termOffset[t]), key, n) == 0 { return t }
                 i = (i &+ 1) & mask
             }
             let t = termOffset.count
             termOffset.append(UInt32(arena.count))
             termLength.append(UInt16(n))
             termHash.append(h)
-            arena.append(contentsOf: UnsafeBufferPointer(start: key, count: n))
+            arena.append(key, count: n)
             slots[i] = Int32(t)
             head.append(-1); tail.append(-1); tailUsed.append(0); tailLevel.append(0); lastDoc.append(-1)
             docFreq.append(0); lastPosition.append(0)
@@ -65,13 +129,14 @@ public final class SegmentBuilder {
         }
 
         mutating func grow() {
-            var bigger = [Int32](repeating: -1, count: slots.count * 2)
+            let bigger = RawVector<Int32>(repeating: -1, count: slots.count * 2)
             let mask = bigger.count - 1
             for t in 0..<termOffset.count {
                 var i = Int(truncatingIfNeeded: termHash[t]) & mask
                 while bigger[i] >= 0 { i = (i &+ 1) & mask }
                 bigger[i] = Int32(t)
             }
+            slots.free()
             slots = bigger
         }
 
@@ -81,7 +146,7 @@ public final class SegmentBuilder {
             if tail[t] < 0 || tailUsed[t] == size - 4 {
                 let level = tail[t] < 0 ? 0 : min(Int(tailLevel[t]) + 1, SegmentBuilder.chunkSizes.count - 1)
                 let start = UInt32(pool.count)
-                pool.append(contentsOf: repeatElement(0, count: Int(SegmentBuilder.chunkSizes[level])))
+                pool.append(repeating: 0, count: Int(SegmentBuilder.chunkSizes[level]))
                 if tail[t] >= 0 {
                     let link = Int(tail[t] + size - 4)
                     pool[link] = UInt8(truncatingIfNeeded: start); pool[link + 1] = UInt8(truncatingIfNeeded: start >> 8)
@@ -119,13 +184,15 @@ public final class SegmentBuilder {
             if let position { lastPosition[t] = position }
         }
 
-        /// Indexes the text and keywords of document `doc`; returns the text fields' lengths.
-        mutating func add(_ d: IndexDocument, doc: Int32, analyzer: Analyzer, key: UnsafeMutablePointer<UInt8>) -> [UInt16] {
-            var lengths: [UInt16] = []
-            lengths.reserveCapacity(Field.textFields.count)
-            for field in Field.textFields {
+        /// Indexes the text and keywords of document `doc`; writes the text fields' lengths to
+        /// `lengths` (one per text field).
+        mutating func add(_ d: IndexDocument, doc: Int32, analyzer: Analyzer, key: UnsafeMutablePointer<UInt8>,
+                          lengths: UnsafeMutablePointer<UInt16>) {
+            lengths.update(repeating: 0, count: Field.textFields.count)
+            // Fields in the dictionary's order (each has its own terms, so order cannot matter):
+            // no hashing to look each one up.
+            for (field, values) in d.text where field.isText {
                 var position = 0
-                let values = d.text[field] ?? []
                 for value in values {
                     position = analyzer.tokenize(canonical: value, firstPosition: position) { t in
                         let pos = UInt32(t.position)
@@ -139,20 +206,21 @@ public final class SegmentBuilder {
                     position += SegmentFormat.valueGap
                 }
                 let length = values.isEmpty ? 0 : max(0, position - SegmentFormat.valueGap * values.count)
-                lengths.append(UInt16(min(length, Int(UInt16.max))))
+                lengths[field.textIndex] = UInt16(min(length, Int(UInt16.max)))
             }
-            for field in Field.allCases where !field.isText {
-                guard let values = d.keywords[field] else { continue }
-                var seen: [String] = []
-                for v in values where !v.isEmpty && !seen.contains(v) {
-                    seen.append(v)
-                    let term = Term.keyword(field, v)
-                    let n = Swift.min(term.count, 250)
-                    for i in 0..<n { key[i] = term[i] }
+            for (field, values) in d.keywords where !field.isText {
+                for (i, v) in values.enumerated() where !v.isEmpty && !values[..<i].contains(v) {
+                    // Term.keyword(field, v), cut at 250 bytes, written in place.
+                    key[0] = field.rawValue; key[1] = KeyKind.keyword.rawValue
+                    var n = 2
+                    for b in v.utf8 {
+                        if n == 250 { break }
+                        key[n] = b >= 0x41 && b <= 0x5A ? b + 32 : b
+                        n += 1
+                    }
                     occur(key, n, doc: doc, position: nil)
                 }
             }
-            return lengths
         }
     }
 
@@ -175,9 +243,10 @@ public final class SegmentBuilder {
     private var norms: [[UInt16]] = Array(repeating: [], count: Field.textFields.count)
     private let analyzer = Analyzer()
     private let key = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+    private let lengths = UnsafeMutablePointer<UInt16>.allocate(capacity: Field.textFields.count)
 
     public init() {}
-    deinit { key.deallocate() }
+    deinit { key.deallocate(); lengths.deallocate(); postings.free() }
 
     public var docCount: Int { docs }
 
@@ -186,9 +255,7 @@ public final class SegmentBuilder {
 
     /// Every term added so far.
     func termsOfOnlyDocument() -> [[UInt8]] {
-        (0..<postings.termCount).map { t in
-            Array(postings.arena[Int(postings.termOffset[t])..<(Int(postings.termOffset[t]) + Int(postings.termLength[t]))])
-        }
+        (0..<postings.termCount).map { Array(postings.termBytes($0)) }
     }
 
     @inline(__always)
@@ -212,11 +279,8 @@ public final class SegmentBuilder {
     /// Adds a document; its id in the segment is the number of documents added before it.
     public func add(_ d: IndexDocument) {
         let doc = Int32(docs)
-        var local = Postings()
-        swap(&local, &postings)
-        let lengths = local.add(d, doc: doc, analyzer: analyzer, key: key)
-        swap(&local, &postings)
-        for (f, l) in lengths.enumerated() { norms[f].append(l) }
+        postings.add(d, doc: doc, analyzer: analyzer, key: key, lengths: lengths)
+        for f in 0..<Field.textFields.count { norms[f].append(lengths[f]) }
         StoredDocument.write(d, into: &pending)
         pendingEnds.append(UInt32(pending.count))
         docs += 1
@@ -255,7 +319,7 @@ public final class SegmentBuilder {
         while c >= 0 {
             let size = Int(SegmentBuilder.chunkSizes[level])
             let last = c == Int(p.tail[t])
-            bytes.append(contentsOf: p.pool[c..<(c + (last ? Int(p.tailUsed[t]) : size - 4))])
+            bytes.append(contentsOf: p.pool.buffer(c..<(c + (last ? Int(p.tailUsed[t]) : size - 4))))
             if last { break }
             c = Int(p.pool[c + size - 4]) | Int(p.pool[c + size - 3]) << 8 | Int(p.pool[c + size - 2]) << 16 | Int(p.pool[c + size - 1]) << 24
             level = min(level + 1, SegmentBuilder.chunkSizes.count - 1)
@@ -306,12 +370,10 @@ public final class SegmentBuilder {
 
         let p = postings
         let (arena, termOffset, termLength, docFreq) = (p.arena, p.termOffset, p.termLength, p.docFreq)
-        let sorted: [Int] = arena.withUnsafeBufferPointer { a in
-            (0..<termOffset.count).sorted { x, y in
-                let lx = Int(termLength[x]), ly = Int(termLength[y])
-                let c = memcmp(a.baseAddress! + Int(termOffset[x]), a.baseAddress! + Int(termOffset[y]), min(lx, ly))
-                return c != 0 ? c < 0 : lx < ly
-            }
+        let sorted: [Int] = (0..<termOffset.count).sorted { x, y in
+            let lx = Int(termLength[x]), ly = Int(termLength[y])
+            let c = memcmp(arena.base + Int(termOffset[x]), arena.base + Int(termOffset[y]), min(lx, ly))
+            return c != 0 ? c < 0 : lx < ly
         }
 
         // 0, 1: term offsets and bytes.
@@ -321,7 +383,7 @@ public final class SegmentBuilder {
         w.u32(offset)
         end(s)
         s = begin()
-        for t in sorted { w.append(Array(arena[Int(termOffset[t])..<(Int(termOffset[t]) + Int(termLength[t]))])) }
+        for t in sorted { w.append(p.termBytes(t)) }
         end(s)
 
         // 3, 4, 5 are written into their own buffers first, then placed; infos need their offsets.
@@ -463,10 +525,11 @@ public final class SegmentBuilder {
 /// How a document is kept in a segment: every field, as strings.
 enum StoredDocument {
     static func write(_ d: IndexDocument, into w: inout ByteWriter) {
-        for s in [d.number, d.manifest, d.title, d.applicant, d.receivedText, d.dueText, d.completedText,
-                  d.status, d.timeliness, d.procedureCode, d.procedureName, d.agencyCode, d.agencyName] {
-            w.string(s)
-        }
+        // One call per field: an array literal of them would be allocated for every document.
+        w.string(d.number); w.string(d.manifest); w.string(d.title); w.string(d.applicant)
+        w.string(d.receivedText); w.string(d.dueText); w.string(d.completedText)
+        w.string(d.status); w.string(d.timeliness); w.string(d.procedureCode); w.string(d.procedureName)
+        w.string(d.agencyCode); w.string(d.agencyName)
         w.i32(d.receivedDay); w.i32(d.dueDay); w.i32(d.completedDay)
         for f in Field.allCases {
             let values = (f.isText ? d.text[f] : d.keywords[f]) ?? []
