@@ -355,8 +355,10 @@ public struct PostingsCursor {
         }
         let n = min(SegmentFormat.blockSize, docFreq - b * SegmentFormat.blockSize)
         if packed && n == SegmentFormat.blockSize {
-            let docBits = Int(base.load(fromByteOffset: offset, as: UInt8.self))
-            let freqBits = Int(base.load(fromByteOffset: offset + 1, as: UInt8.self))
+            // At most 32 bits a value: a damaged width must not send reads far past the block
+            // (`hoso verify` reports the damage through the segment's checksum).
+            let docBits = min(32, Int(base.load(fromByteOffset: offset, as: UInt8.self)))
+            let freqBits = min(32, Int(base.load(fromByteOffset: offset + 1, as: UInt8.self)))
             offset += 2
             previous &+= Int32(bitPattern: Self.varint(base, &offset))
             docs[unchecked: 0] = previous

@@ -77,20 +77,21 @@ public final class SegmentBuilder {
     /// document, no copy-on-write check per byte.
     struct Postings {
         // Terms.
-        var arena = RawVector<UInt8>(capacity: 1 << 16)
-        var termOffset = RawVector<UInt32>(capacity: 1 << 12)
-        var termLength = RawVector<UInt16>(capacity: 1 << 12)
-        var termHash = RawVector<UInt64>(capacity: 1 << 12)
+        // Small to start (a builder is also made for a single document, to delete it), doubling.
+        var arena = RawVector<UInt8>(capacity: 256)
+        var termOffset = RawVector<UInt32>(capacity: 32)
+        var termLength = RawVector<UInt16>(capacity: 32)
+        var termHash = RawVector<UInt64>(capacity: 32)
         var slots = RawVector<Int32>(repeating: -1, count: 1 << 12)
         // Postings: per term, chunks of the pool.
-        var pool = RawVector<UInt8>(capacity: 1 << 16)
-        var head = RawVector<Int32>(capacity: 1 << 12)
-        var tail = RawVector<Int32>(capacity: 1 << 12)
-        var tailUsed = RawVector<Int32>(capacity: 1 << 12)
-        var tailLevel = RawVector<UInt8>(capacity: 1 << 12)
-        var lastDoc = RawVector<Int32>(capacity: 1 << 12)
-        var docFreq = RawVector<Int32>(capacity: 1 << 12)
-        var lastPosition = RawVector<UInt32>(capacity: 1 << 12)
+        var pool = RawVector<UInt8>(capacity: 256)
+        var head = RawVector<Int32>(capacity: 32)
+        var tail = RawVector<Int32>(capacity: 32)
+        var tailUsed = RawVector<Int32>(capacity: 32)
+        var tailLevel = RawVector<UInt8>(capacity: 32)
+        var lastDoc = RawVector<Int32>(capacity: 32)
+        var docFreq = RawVector<Int32>(capacity: 32)
+        var lastPosition = RawVector<UInt32>(capacity: 32)
 
         var termCount: Int { termOffset.count }
 
@@ -434,7 +435,7 @@ public final class SegmentBuilder {
                 }
                 previous = docs[k1 - 1]
                 for k in k0..<k1 {
-                    total = freqs[k] > UInt32.max - 1 - total ? UInt32.max : total + freqs[k]   // max: unknown
+                    if total != .max { total = freqs[k] >= .max - total ? .max : total + freqs[k] }  // max: unknown
                     i += 2
                     if hasPositions {
                         var lastPos: UInt32 = 0

@@ -38,8 +38,9 @@ enum SegmentFormat {
     static let endMagic: [UInt8] = Array("HOSOEND1".utf8)
     /// The version written.
     static let version: UInt32 = 2
-    /// Versions read: version 1 segments (varint postings only) stay searchable and are
-    /// rewritten in the current version by the next merge or `hoso rebuild`.
+    /// Versions read: version 1 segments (varint postings only) stay searchable; a merge that
+    /// takes them in, `hoso index optimize` or `hoso index rebuild` rewrites them in the current
+    /// version (large ones are left alone by automatic merges).
     static let readableVersions: ClosedRange<UInt32> = 1...2
     static let headerSize = 32
     static let sectionCount = 11
