@@ -37,10 +37,11 @@ struct ByteWriter {
 
     /// A length-prefixed UTF-8 string.
     mutating func string(_ s: String) {
-        let done: Void? = s.utf8.withContiguousStorageIfAvailable { u in varint(UInt32(u.count)); bytes.append(contentsOf: u) }
-        if done == nil {
+        func put(_ u: UnsafeBufferPointer<UInt8>) { varint(UInt32(u.count)); bytes.append(contentsOf: u) }
+        // Borrowing the bytes in place; a copy only for a string not stored as contiguous UTF-8.
+        if s.utf8.withContiguousStorageIfAvailable(put) == nil {
             var copy = s
-            copy.withUTF8 { u in varint(UInt32(u.count)); bytes.append(contentsOf: u) }
+            copy.withUTF8(put)
         }
     }
 
