@@ -81,6 +81,21 @@ public enum Term {
     }
     /// A keyword value: ASCII letters lowercased, everything else kept.
     public static func keyword(_ field: Field, _ value: String) -> [UInt8] {
-        make(field, .keyword, Array(value.utf8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 })
+        [UInt8](unsafeUninitializedCapacity: value.utf8.count + 2) { buffer, n in
+            n = writeKeyword(field, value, into: buffer.baseAddress!, limit: buffer.count)
+        }
+    }
+
+    /// Writes `keyword(field, value)` into `key`, cut at `limit` bytes; returns its length.
+    @inline(__always)
+    static func writeKeyword(_ field: Field, _ value: String, into key: UnsafeMutablePointer<UInt8>, limit: Int) -> Int {
+        key[0] = field.rawValue; key[1] = KeyKind.keyword.rawValue
+        var n = 2
+        for b in value.utf8 {
+            if n == limit { break }
+            key[n] = b >= 0x41 && b <= 0x5A ? b + 32 : b
+            n += 1
+        }
+        return n
     }
 }

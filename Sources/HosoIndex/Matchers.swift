@@ -64,7 +64,7 @@ final class WordMatcher: Matcher {
         var cursor: PostingsCursor          // the key that drives matching
         var exact: PostingsCursor           // the exact key, when it ranks above the folded one
         let hasExact: Bool
-        let allExact: Bool                  // the driving key's every match is exact
+        let allExact: Bool                  // every match of the driving key is exact (always, when it is the exact key)
         let field: Field
         let norm: Int                       // the field's index in the norms
         let exactWeight: Double             // field weight × idf
@@ -103,7 +103,7 @@ final class WordMatcher: Matcher {
             let c = segment.postings(o)
             cost += c.docFreq
             var exact: PostingsCursor?
-            var allExact = false
+            var allExact = drivesExact
             if !drivesExact && mode != .fold, let e = segment.ordinal(of: info.exactTerms[k]) {
                 // Every occurrence of the folded key is this exact key (same documents, same
                 // total frequency, so the same frequency in each): no second cursor needed.
@@ -151,10 +151,6 @@ final class WordMatcher: Matcher {
         var s = 0.0
         for i in 0..<laneCount where lanes[i].cursor.doc == d {
             let length = segment.norm(lanes[i].norm, Int(d))
-            if drivesExact {
-                s += lanes[i].exactWeight * lanes[i].tf(lanes[i].cursor.freq, length: length)
-                continue
-            }
             if lanes[i].allExact {
                 exactHit = true
                 s += lanes[i].exactWeight * lanes[i].tf(lanes[i].cursor.freq, length: length)

@@ -90,11 +90,9 @@ struct GlobalStats {
 final class SingleOccurrenceTable: @unchecked Sendable {
     static let lengths = 256
     let values: UnsafeMutablePointer<Double>
-    let fields: Int
 
     init(averageLength: [Double]) {
-        fields = averageLength.count
-        values = .allocate(capacity: max(1, fields) * Self.lengths)
+        values = .allocate(capacity: max(1, averageLength.count) * Self.lengths)
         for (f, average) in averageLength.enumerated() {
             for l in 0..<Self.lengths { values[f * Self.lengths + l] = BM25.tf(1, length: l, averageLength: average) }
         }

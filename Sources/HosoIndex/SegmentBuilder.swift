@@ -211,14 +211,7 @@ public final class SegmentBuilder {
             }
             for (field, values) in d.keywords where !field.isText {
                 for (i, v) in values.enumerated() where !v.isEmpty && !values[..<i].contains(v) {
-                    // Term.keyword(field, v), cut at 250 bytes, written in place.
-                    key[0] = field.rawValue; key[1] = KeyKind.keyword.rawValue
-                    var n = 2
-                    for b in v.utf8 {
-                        if n == 250 { break }
-                        key[n] = b >= 0x41 && b <= 0x5A ? b + 32 : b
-                        n += 1
-                    }
+                    let n = Term.writeKeyword(field, v, into: key, limit: 250)
                     occur(key, n, doc: doc, position: nil)
                 }
             }
