@@ -37,11 +37,13 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .long, help: "Results to skip (for paging).") var offset = 0
     @Flag(name: .long, help: "Count results by procedure, agency, year and status.") var facets = false
     @Flag(name: .long, help: "Match only the words typed, not their synonyms (UBND, lí/lý; see ARCHIVE/synonyms.txt).") var noSynonyms = false
+    @Option(name: .long, help: "Parallel workers for a costly query over a large archive (default: one per processor; the results do not depend on it).") var jobs: Int = Parallel.defaultWorkers
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if exact && fold { throw ValidationError("choose one of --exact and --fold") }
         if limit < 0 || offset < 0 { throw ValidationError("--limit and --offset cannot be negative") }
+        guard jobs > 0 else { throw ValidationError("--jobs must be positive") }
     }
 
     func run() throws {
@@ -65,6 +67,7 @@ struct SearchCommand: ParsableCommand {
         options.offset = offset
         options.facets = facets
         options.synonyms = noSynonyms ? nil : try archive.synonyms()
+        options.threads = jobs
         let result = Searcher(snapshot: snapshot).search(parsed, options: options)
         let ms = (SystemFile.monotonic() - started) * 1000
         if output.json {

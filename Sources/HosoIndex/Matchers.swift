@@ -12,6 +12,9 @@ final class WordInfo {
     var foldedTerms: [[UInt8]] = []
     var exactIDF: [Double] = []
     var foldedIDF: [Double] = []
+    /// The word's lanes in each segment, as first found (cursors not yet moved): the slices of
+    /// a segment copy them instead of looking the terms up again.
+    var lanes: [ObjectIdentifier: [WordMatcher.Lane]] = [:]
 
     init(_ text: String, fields: [Field]?, snapshot: IndexSnapshot, stats: GlobalStats) {
         self.text = text
@@ -35,7 +38,10 @@ final class WordInfo {
 /// document ≥ target (`Int32.max` when none); `score` adds the current document's points.
 class Matcher {
     var doc: Int32 = -1
+    /// Documents this matcher may visit (orders the children of an AND, rarest first).
     var cost: Int { 0 }
+    /// Postings the whole evaluation may walk: what decides whether to spread it over threads.
+    var work: Int { cost }
     func advance(to target: Int32) -> Int32 { Int32.max }
     func score(_ d: Int32, _ acc: inout Accumulator) {}
     /// For filters that cannot drive iteration: whether a document passes.
@@ -95,13 +101,25 @@ final class WordMatcher: Matcher {
         self.info = info; self.mode = mode; self.segment = segment
         let drivesExact = mode == .exact && info.accented
         self.drivesExact = drivesExact
+        let found = info.lanes[ObjectIdentifier(segment)] ?? Self.lanes(info, mode: mode, segment: segment, stats: stats)
+        info.lanes[ObjectIdentifier(segment)] = found
+        if found.isEmpty { return nil }
+        laneCount = found.count
+        lanes = .allocate(capacity: found.count)
+        lanes.initialize(from: found, count: found.count)
+        totalCost = found.reduce(0) { $0 + $1.cursor.docFreq }
+        positions = .allocate(capacity: 64)
+        super.init()
+    }
+
+    /// The fields of `segment` where the word occurs, with their cursors.
+    private static func lanes(_ info: WordInfo, mode: MatchMode, segment: Segment, stats: GlobalStats) -> [Lane] {
+        let drivesExact = mode == .exact && info.accented
         var found: [Lane] = []
-        var cost = 0
         for (k, field) in info.fields.enumerated() {
             let driveTerm = drivesExact ? info.exactTerms[k] : info.foldedTerms[k]
             guard let o = segment.ordinal(of: driveTerm) else { continue }
             let c = segment.postings(o)
-            cost += c.docFreq
             var exact: PostingsCursor?
             var allExact = drivesExact
             if !drivesExact && mode != .fold, let e = segment.ordinal(of: info.exactTerms[k]) {
@@ -118,13 +136,7 @@ final class WordMatcher: Matcher {
                               foldedWeight: field.weight * info.foldedIDF[k], averageLength: stats.averageLength[field.textIndex],
                               singleOccurrence: stats.singleOccurrence.row(field.textIndex)))
         }
-        if found.isEmpty { return nil }
-        laneCount = found.count
-        lanes = .allocate(capacity: found.count)
-        lanes.initialize(from: found, count: found.count)
-        totalCost = cost
-        positions = .allocate(capacity: 64)
-        super.init()
+        return found
     }
 
     deinit {
@@ -234,8 +246,8 @@ final class BitsetMatcher: Matcher {
 
     override func score(_ d: Int32, _ acc: inout Accumulator) { acc.points += points }
 
-    /// The union of the postings of term ordinals `range` as a bitset.
-    static func union(_ segment: Segment, ordinals: [Range<Int>], points: Double) -> BitsetMatcher? {
+    /// The union of the postings of term ordinals `ordinals` as a bitset.
+    static func bits(_ segment: Segment, ordinals: [Range<Int>]) -> [UInt64] {
         var bits = [UInt64](repeating: 0, count: (segment.docCount + 63) / 64)
         for r in ordinals {
             for o in r {
@@ -243,7 +255,7 @@ final class BitsetMatcher: Matcher {
                 while c.next() { bits[Int(c.doc) >> 6] |= 1 << UInt64(c.doc & 63) }
             }
         }
-        return BitsetMatcher(bits: bits, count: segment.docCount, points: points)
+        return bits
     }
 }
 
@@ -337,6 +349,8 @@ class AndMatcher: Matcher {
     deinit { d.free(); x.free(); f.free(); pa.free(); pb.free() }
 
     override var cost: Int { drivers.first?.cost ?? 0 }
+    /// Every other child is advanced to each candidate of the rarest.
+    override var work: Int { (drivers.first?.work ?? 0) * drivers.count }
 
     override func advance(to start: Int32) -> Int32 {
         var target = start
@@ -442,6 +456,7 @@ final class OrMatcher: Matcher {
     init(_ children: [Matcher], bestOnly: Bool = false) { self.children = children; c = Borrowed(children); self.bestOnly = bestOnly }
     deinit { c.free() }
     override var cost: Int { children.reduce(0) { $0 + $1.cost } }
+    override var work: Int { children.reduce(0) { $0 + $1.work } }
     override func advance(to target: Int32) -> Int32 {
         var m = Int32.max
         for i in 0..<c.count {
@@ -477,6 +492,7 @@ final class SynonymMatcher: Matcher {
     let points: Double
     init(_ child: Matcher, covers: Int) { self.child = child; points = 0.5 * Double(covers) }
     override var cost: Int { child.cost }
+    override var work: Int { child.work }
     override func advance(to target: Int32) -> Int32 {
         doc = child.doc < target ? child.advance(to: target) : child.doc
         return doc

@@ -8,6 +8,9 @@ final class Plan {
     let snapshot: IndexSnapshot
     let stats: GlobalStats
     private var words: [String: WordInfo] = [:]
+    /// Prefix unions by segment and query node: built once, shared by the slices of a segment.
+    private var unions: [UnionKey: [UInt64]] = [:]
+    private struct UnionKey: Hashable { let segment: ObjectIdentifier; let node: String }
 
     init(_ query: QueryNode, mode: MatchMode, snapshot: IndexSnapshot, stats: GlobalStats) {
         self.query = query; self.mode = mode; self.snapshot = snapshot; self.stats = stats
@@ -22,8 +25,43 @@ final class Plan {
     }
 
     /// The evaluation tree for one segment, or nil when nothing there can match.
-    func matcher(for segment: Segment, deletions: Deletions?) -> Matcher? {
+    func matcher(for segment: Segment) -> Matcher? {
         build(query, segment)
+    }
+
+    /// The work of the query: a slice per segment where something can match; when the query is
+    /// costly and `threads` > 1, large segments are cut into ranges of documents (about two per
+    /// thread over the whole snapshot) so that every core gets a share.
+    func slices(threads: Int, parallelCost: Int, minSliceDocs: Int) -> Slices {
+        var roots: [(Int, Matcher)] = []
+        var work = 0
+        for (s, seg) in snapshot.segments.enumerated() {
+            guard let root = matcher(for: seg) else { continue }
+            roots.append((s, root))
+            work += root.work
+        }
+        var out = Slices()
+        out.split = threads > 1 && work >= parallelCost
+        let docs = roots.reduce(0) { $0 + snapshot.segments[$1.0].docCount }
+        let sliceDocs = max(minSliceDocs, 1, docs / (2 * max(threads, 1)))
+        for (s, root) in roots {
+            let n = snapshot.segments[s].docCount
+            let parts = out.split ? max(1, (n + sliceDocs / 2) / sliceDocs) : 1
+            for p in 0..<parts {
+                // The first range keeps the tree already built; the others get their own.
+                guard let r = p == 0 ? root : matcher(for: snapshot.segments[s]) else { continue }
+                out.items.append(Slice(segment: s, start: Int32(n * p / parts), end: Int32(n * (p + 1) / parts), root: r))
+            }
+        }
+        return out
+    }
+
+    /// A matcher for the documents of a prefix's terms, its set built once per segment.
+    private func union(_ node: QueryNode, _ seg: Segment, points: Double, _ ordinals: () -> [Range<Int>]) -> Matcher? {
+        let key = UnionKey(segment: ObjectIdentifier(seg), node: "\(node)")
+        let bits = unions[key] ?? BitsetMatcher.bits(seg, ordinals: ordinals())
+        unions[key] = bits
+        return BitsetMatcher(bits: bits, count: seg.docCount, points: points)
     }
 
     private func build(_ node: QueryNode, _ seg: Segment) -> Matcher? {
@@ -38,12 +76,13 @@ final class Plan {
             }
             return PhraseMatcher(words: matchers)
         case let .prefix(p, fields):
-            let folded = Analyzer().keys(p).first?.folded ?? []
-            let ranges = (fields ?? Field.textFields).map { seg.ordinals(withPrefix: Term.make($0, .folded, folded)) }
-            return BitsetMatcher.union(seg, ordinals: ranges, points: 1)
+            return union(node, seg, points: 1) {
+                let folded = Analyzer().keys(p).first?.folded ?? []
+                return (fields ?? Field.textFields).map { seg.ordinals(withPrefix: Term.make($0, .folded, folded)) }
+            }
         case let .keyword(field, value, prefix):
             let term = Term.keyword(field, value)
-            if prefix { return BitsetMatcher.union(seg, ordinals: [seg.ordinals(withPrefix: term)], points: 2) }
+            if prefix { return union(node, seg, points: 2) { [seg.ordinals(withPrefix: term)] } }
             return TermMatcher(seg, term: term, points: 2)
         case let .dateRange(column, from, to):
             return DateFilter(seg, column, from: from, to: to)

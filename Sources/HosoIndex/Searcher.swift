@@ -24,6 +24,14 @@ public struct SearchOptions: Sendable {
     /// Alternatives added to the query (UBND for Ủy ban nhân dân, lí for lý), ranked below
     /// what was typed; nil: none. Not applied in `.exact` mode.
     public var synonyms: SynonymTable? = .standard
+    /// Threads for a costly query over a large segment (nil: one per processor). The results
+    /// do not depend on it.
+    public var threads: Int?
+    /// Estimated postings a query must walk before its work is spread over threads: below this,
+    /// starting them costs more than it saves.
+    var parallelCost = 50_000
+    /// The fewest documents worth a slice of their own.
+    var minSliceDocs = 16_384
     public init() {}
 }
 
@@ -117,52 +125,40 @@ public final class Searcher: @unchecked Sendable {
     public func search(_ typed: QueryNode, options: SearchOptions = SearchOptions()) -> SearchResult {
         let query = options.mode == .exact ? typed : (options.synonyms?.expand(typed) ?? typed)
         let plan = Plan(query, mode: options.mode, snapshot: snapshot, stats: stats)
-        var total = 0
         let k = max(0, options.offset) + max(0, options.limit)
+        let threads = max(1, options.threads ?? Parallel.defaultWorkers)
+        let slices = plan.slices(threads: threads, parallelCost: options.parallelCost, minSliceDocs: options.minSliceDocs)
+        if options.facets { for seg in snapshot.segments { _ = seg.ordinalTables } }  // loaded once, before any thread reads them
+        let tallies = SliceTallies(count: slices.items.count)
+        let run: @Sendable (Int) -> Void = { [snapshot] i in
+            tallies.slots[i] = Self.evaluate(slices.items[i], snapshot: snapshot, k: k, options: options)
+        }
+        Parallel.forEach(count: slices.items.count, workers: slices.split ? threads : 1, run)
+
+        // Merge in slice order; the heap's order is total (ties end on the dossier number), so
+        // the page does not depend on how the work was divided.
+        var total = 0
         var heap = TopK(capacity: k, sort: options.sort, segments: snapshot.segments)
         var facetProcedures: [String: (String, Int)] = [:]
         var facetAgencies: [String: (String, Int)] = [:]
         var facetYears: [Int: Int] = [:]
         var facetStatus: [Int: Int] = [:]
-        for (s, seg) in snapshot.segments.enumerated() {
-            let dels = snapshot.deletions[s]
-            guard let root = plan.matcher(for: seg, deletions: dels) else { continue }
-            let bounded = root is AndMatcher     // its score is the document's whole score
-            var procCounts = options.facets ? [Int](repeating: 0, count: seg.ordinalTables.procedures.count) : []
-            var agencyCounts = options.facets ? [Int](repeating: 0, count: seg.ordinalTables.agencies.count) : []
-            var d: Int32 = 0
-            while true {
-                d = root.advance(to: d)
-                if d == Int32.max { break }
-                let doc = Int(d)
-                if dels?.isDeleted(doc) != true {
-                    total += 1
-                    if options.facets {
-                        procCounts[seg.procedureOrdinal(doc)] += 1
-                        agencyCounts[seg.agencyOrdinal(doc)] += 1
-                        facetYears[seg.year(doc), default: 0] += 1
-                        facetStatus[Int(seg.status(doc)), default: 0] += 1
-                    }
-                    if k > 0 {
-                        var acc = Accumulator()
-                        if bounded { acc.floor = heap.floor }
-                        root.score(d, &acc)
-                        heap.offer(points: acc.points, bm25: acc.bm25, segment: s, doc: doc)
-                    }
-                }
-                d &+= 1
+        for (i, t) in tallies.slots.enumerated() {
+            guard let t else { continue }
+            total += t.total
+            for e in t.heap.items { heap.offer(e) }
+            guard options.facets else { continue }
+            let tables = snapshot.segments[slices.items[i].segment].ordinalTables
+            for (o, c) in t.procedures.enumerated() where c > 0 {
+                let (code, name) = tables.procedures[o]
+                facetProcedures[code, default: (name, 0)].1 += c
             }
-            if options.facets {
-                let tables = seg.ordinalTables
-                for (i, c) in procCounts.enumerated() where c > 0 {
-                    let (code, name) = tables.procedures[i]
-                    facetProcedures[code, default: (name, 0)].1 += c
-                }
-                for (i, c) in agencyCounts.enumerated() where c > 0 {
-                    let (code, name) = tables.agencies[i]
-                    facetAgencies[code, default: (name, 0)].1 += c
-                }
+            for (o, c) in t.agencies.enumerated() where c > 0 {
+                let (code, name) = tables.agencies[o]
+                facetAgencies[code, default: (name, 0)].1 += c
             }
+            for (y, c) in t.years { facetYears[y, default: 0] += c }
+            for (st, c) in t.statuses { facetStatus[st, default: 0] += c }
         }
         let ordered = heap.sorted()
         let page = ordered.dropFirst(max(0, options.offset)).prefix(max(0, options.limit))
@@ -182,6 +178,80 @@ public final class Searcher: @unchecked Sendable {
             })
         }
         return SearchResult(total: total, hits: hits, facets: facets)
+    }
+
+    /// Matches, counts and scores the documents of one slice.
+    private static func evaluate(_ slice: Slice, snapshot: IndexSnapshot, k: Int, options: SearchOptions) -> SliceTally {
+        let s = slice.segment, seg = snapshot.segments[s], root = slice.root
+        let dels = snapshot.deletions[s]
+        let bounded = root is AndMatcher     // its score is the document's whole score
+        var t = SliceTally(heap: TopK(capacity: k, sort: options.sort, segments: snapshot.segments))
+        if options.facets {
+            t.procedures = [Int](repeating: 0, count: seg.ordinalTables.procedures.count)
+            t.agencies = [Int](repeating: 0, count: seg.ordinalTables.agencies.count)
+        }
+        var d = slice.start
+        while true {
+            d = root.advance(to: d)
+            if d >= slice.end { break }      // also Int32.max: no more matches
+            let doc = Int(d)
+            if dels?.isDeleted(doc) != true {
+                t.total += 1
+                if options.facets {
+                    t.procedures[seg.procedureOrdinal(doc)] += 1
+                    t.agencies[seg.agencyOrdinal(doc)] += 1
+                    t.years[seg.year(doc), default: 0] += 1
+                    t.statuses[Int(seg.status(doc)), default: 0] += 1
+                }
+                if k > 0 {
+                    var acc = Accumulator()
+                    if bounded { acc.floor = t.heap.floor }
+                    root.score(d, &acc)
+                    t.heap.offer(points: acc.points, bm25: acc.bm25, segment: s, doc: doc)
+                }
+            }
+            d &+= 1
+        }
+        return t
+    }
+}
+
+/// A range of one segment's documents with its own evaluation tree: a costly query over a large
+/// segment is cut into several, evaluated on all cores.
+struct Slice {
+    let segment: Int
+    let start: Int32
+    let end: Int32
+    let root: Matcher
+}
+
+/// The slices of one query. The trees are only read by the thread that evaluates their slice.
+struct Slices: @unchecked Sendable {
+    var items: [Slice] = []
+    /// Some segment was cut (otherwise one thread does all: cheaper than starting others).
+    var split = false
+}
+
+/// What one slice found.
+struct SliceTally {
+    var total = 0
+    var heap: TopK
+    var procedures: [Int] = []
+    var agencies: [Int] = []
+    var years: [Int: Int] = [:]
+    var statuses: [Int: Int] = [:]
+}
+
+/// One result slot per slice, each written by the one thread that evaluates the slice.
+final class SliceTallies: @unchecked Sendable {
+    let slots: UnsafeMutableBufferPointer<SliceTally?>
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil)
+    }
+    deinit {
+        slots.deinitialize()
+        slots.deallocate()
     }
 }
 
@@ -238,7 +308,11 @@ struct TopK {
         case .relevance, .received: key = seg.receivedDay(doc)
         case .completed: key = seg.completedDay(doc)
         }
-        let e = Entry(points: points, bm25: bm25, key: key, segment: segment, doc: doc)
+        offer(Entry(points: points, bm25: bm25, key: key, segment: segment, doc: doc))
+    }
+
+    mutating func offer(_ e: Entry) {
+        guard capacity > 0 else { return }
         if items.count < capacity {
             items.append(e)
             siftUp(items.count - 1)

@@ -337,6 +337,10 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         #expect(bad.stderr.contains("^"))
         let human = try Hoso.run(["search", "--archive", archive, "hòa giải"])
         #expect(human.stdout.contains("«hòa» «giải»"))
+        let oneThread = try Hoso.run(["search", "--jobs", "1", "--archive", archive, "hòa giải"])
+        #expect(oneThread.status == 0 && oneThread.stdout.contains("«hòa» «giải»"))
+        let noThread = try Hoso.run(["search", "--jobs", "0", "--archive", archive, "hòa giải"])
+        #expect(noThread.status != 0 && noThread.stderr.contains("--jobs must be positive"))
     }
 }
 

@@ -185,6 +185,48 @@ func document(_ i: Int, title: String, applicant: String = "Nguyễn Văn A", nu
         }
     }
 
+    /// A costly query is cut into ranges of documents evaluated on several threads; the page, the
+    /// total and the facets are those of one thread, whatever the cut (here forced into slices
+    /// of a few documents, across segments with deletions).
+    @Test func slicedEvaluationChangesNoAnswer() throws {
+        let t = TemporaryFolder()
+        var rng = SeededGenerator(seed: 7_2026)
+        let vocabulary = ["đăng", "ký", "khai", "sinh", "kết", "hôn", "giấy", "phép", "xây", "dựng", "hòa", "hoà", "hóa", "giải", "má", "mã"]
+        var docs: [IndexDocument] = []
+        for i in 0..<1200 {
+            let words = (0..<Int.random(in: 2...9, using: &rng)).map { _ in vocabulary.randomElement(using: &rng)! }
+            docs.append(document(i, title: words.joined(separator: " "), applicant: ["Nguyễn Văn Hòa", "Trần Thị Thủy", "Lê Văn Hoá"][i % 3]))
+        }
+        let w = try IndexWriter(folder: t.sub("i"))
+        w.maxSegments = 100
+        for chunk in stride(from: 0, to: docs.count, by: 400) {
+            try w.apply(Array(docs[chunk..<(chunk + 400)]), ledgerHead: "sha256:x", ledgerSequence: chunk / 400 + 1)
+        }
+        let replaced = docs.prefix(60).map { d -> IndexDocument in var d = d; d.text[.title] = ["hòa giải lại"]; d.title = "hòa giải lại"; return d }
+        try w.apply(Array(replaced), ledgerHead: "sha256:y", ledgerSequence: 9, merge: false)
+        let searcher = Searcher(snapshot: try IndexSnapshot.open(t.sub("i")))
+        let queries = ["đăng ký khai sinh", "dang ky", "giấy phép xây dựng", "hoa giai", "hòa", "ma", "xây -dựng hòa", "khai sinh OR kết hôn",
+                       "\"đăng ký\" sinh", "x*", "nguyen", "received:2022..2023 hòa", "received:2020..2030"]
+        func page(_ r: SearchResult) -> String {
+            "\(r.total) " + r.hits.map { "\($0.document.number)=\($0.points)/\($0.bm25)" }.joined(separator: " ")
+                + " " + r.facets.keys.sorted().map { k in k + ":" + r.facets[k]!.map { "\($0.key)=\($0.count)" }.joined(separator: ",") }.joined(separator: ";")
+        }
+        var split = 0
+        for q in queries {
+            let parsed = try QueryParser.parse(q)
+            for sort in ResultOrder.allCases {
+                for mode in MatchMode.allCases {
+                    var one = SearchOptions(); one.limit = 15; one.facets = true; one.sort = sort; one.mode = mode; one.threads = 1
+                    var many = one; many.threads = 3; many.parallelCost = 0; many.minSliceDocs = 37
+                    let plan = Plan(parsed, mode: mode, snapshot: searcher.snapshot, stats: searcher.stats)
+                    if plan.slices(threads: 3, parallelCost: 0, minSliceDocs: 37).items.count > 3 { split += 1 }
+                    #expect(page(searcher.search(parsed, options: many)) == page(searcher.search(parsed, options: one)), "\(q) \(sort) \(mode)")
+                }
+            }
+        }
+        #expect(split > queries.count * 6)      // the work was really cut
+    }
+
     /// Results are identical before and after merging, and after deletions, because statistics
     /// are taken over live documents whatever the segments.
     @Test func mergingChangesNoAnswer() throws {
