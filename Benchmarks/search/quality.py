@@ -35,3 +35,18 @@ for name, r in engines.items():
     codes = sum(1 for q in queries if q["kind"] == "code")
     zero = sum(1 for q, t in zip(queries, r["totals"]) if t == 0)
     print(f"{name}: dossier numbers found first {code_ok}/{codes}; queries with no result {zero}/{len(queries)}")
+# The same known item asked with and without diacritics: where do the two ranks differ? (A query
+# typed without diacritics says less: Thuy stands for Thúy, Thủy, Thùy… alike.)
+print()
+for name, r in engines.items():
+    ranks = {}
+    for q, top in zip(queries, r["results"]):
+        if q["target"] and q["kind"] in ("name+place", "title"):
+            rank = top.index(q["target"]) + 1 if q["target"] in top[:10] else None
+            ranks.setdefault((q["kind"], q["target"]), {})[q["accented"]] = rank
+    pairs = [v for v in ranks.values() if len(v) == 2]
+    def worse(a, b): return (a or 99) > (b or 99)
+    lower = sum(1 for v in pairs if worse(v[False], v[True]))
+    higher = sum(1 for v in pairs if worse(v[True], v[False]))
+    print(f"{name}: of {len(pairs)} items asked both ways, the unaccented query ranks the item lower in {lower}, "
+          f"higher in {higher}, the same in {len(pairs) - lower - higher}")
