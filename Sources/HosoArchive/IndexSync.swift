@@ -174,7 +174,8 @@ extension Archive {
     public func openIndexForReading() throws -> IndexSnapshot {
         if isWritable, let head = try Ledger(archive: self).head() {
             let current = try? IndexSnapshot.open(indexFolder)
-            if current?.manifest.ledgerHead != head.prefixed, let lock = ArchiveLock.tryAcquire(archive: self, purpose: "index catch-up") {
+            if let current, current.manifest.ledgerHead == head.prefixed { return current }
+            if let lock = ArchiveLock.tryAcquire(archive: self, purpose: "index catch-up") {
                 try IndexSync.catchUp(archive: self)
                 withExtendedLifetime(lock) {}
             }

@@ -18,7 +18,10 @@ func document(_ i: Int, title: String, applicant: String = "Nguyễn Văn A", nu
     /// positions, by next() and by advance(to:) over skip blocks.
     @Test func postingsRoundTrip() throws {
         let folder = TemporaryFolder()
-        var rng = SystemRandomNumberGenerator()
+        // A new seed each run (more cases over time), named in every failure so that it can be
+        // replayed with HOSO_TEST_SEED.
+        let seed = ProcessInfo.processInfo.environment["HOSO_TEST_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
+        var rng = SeededGenerator(seed: seed)
         let vocabulary = ["hòa", "hoà", "hóa", "mã", "má", "ma", "đăng", "ký", "khai", "sinh", "giấy", "phép", "xây", "dựng", "nước"]
         for round in 0..<6 {
             let n = [1, 7, 129, 300, 1000, 2500][round]
@@ -37,37 +40,38 @@ func document(_ i: Int, title: String, applicant: String = "Nguyễn Văn A", nu
                 for (p, w) in words.enumerated() { pos[String(decoding: Analyzer().keys(w)[0].folded, as: UTF8.self), default: []].append(UInt32(p)) }
                 for (k, ps) in pos { expected[k, default: []].append((d, ps)) }
             }
+            let context: Comment = "HOSO_TEST_SEED=\(seed), round \(round)"
             let path = folder.sub("s\(round).hix")
             _ = try builder.write(to: path)
             let seg = try Segment(path: path)
-            #expect(seg.docCount == n)
-            #expect(seg.verifyChecksum())
+            #expect(seg.docCount == n, context)
+            #expect(seg.verifyChecksum(), context)
             for (key, docs) in expected {
-                let ord = try #require(seg.ordinal(of: Term.make(.title, .folded, Array(key.utf8))))
-                #expect(seg.docFreq(ord) == docs.count)
-                #expect(seg.totalFreq(ord) == docs.reduce(0) { $0 + $1.1.count })
+                let ord = try #require(seg.ordinal(of: Term.make(.title, .folded, Array(key.utf8))), context)
+                #expect(seg.docFreq(ord) == docs.count, context)
+                #expect(seg.totalFreq(ord) == docs.reduce(0) { $0 + $1.1.count }, context)
                 var c = seg.postings(ord)
                 var positions: [UInt32] = []
                 for (d, ps) in docs {
                     let more = c.next()
-                    #expect(more)
-                    #expect(Int(c.doc) == d)
-                    #expect(c.freq == ps.count)
-                    if Bool.random(using: &rng) { c.positions(into: &positions); #expect(positions == ps) }
+                    #expect(more, context)
+                    #expect(Int(c.doc) == d, context)
+                    #expect(c.freq == ps.count, context)
+                    if Bool.random(using: &rng) { c.positions(into: &positions); #expect(positions == ps, context) }
                 }
                 let after = c.next()
-                #expect(!after)
+                #expect(!after, context)
                 // advance(to:) lands on the first document at or after each target.
                 for _ in 0..<20 {
                     let target = Int32.random(in: 0..<Int32(n + 2), using: &rng)
                     var a = seg.postings(ord)
                     let found = a.advance(to: target)
                     let want = docs.first { $0.0 >= Int(target) }
-                    #expect(found == (want != nil))
+                    #expect(found == (want != nil), context)
                     if let want {
-                        #expect(Int(a.doc) == want.0)
+                        #expect(Int(a.doc) == want.0, context)
                         a.positions(into: &positions)
-                        #expect(positions == want.1)
+                        #expect(positions == want.1, context)
                     }
                 }
             }
