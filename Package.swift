@@ -27,6 +27,8 @@ let package = Package(
         .systemLibrary(name: "CHosoDeflate", pkgConfig: "libdeflate",
                        providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CHosoSys"),
+        // libcurl's header only: the library is loaded with dlopen when S3 is first used.
+        .target(name: "CHosoCurl", linkerSettings: [.linkedLibrary("dl")]),
 
         .target(name: "HosoCore",
                 dependencies: ["CHosoDeflate", .product(name: "Crypto", package: "swift-crypto")],
@@ -38,7 +40,7 @@ let package = Package(
                 dependencies: ["HosoCore", "CHosoZlib", "CHosoDeflate", "CHosoSys"],
                 swiftSettings: strict),
         .target(name: "HosoS3",
-                dependencies: ["HosoCore", "HosoStore", "HosoXML", .product(name: "Crypto", package: "swift-crypto")],
+                dependencies: ["HosoCore", "HosoStore", "HosoXML", "CHosoCurl", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         .target(name: "HosoCatalog",
                 dependencies: ["HosoCore", .product(name: "GRDB", package: "GRDB.swift"),

@@ -8,8 +8,8 @@ pkg-config --exists zlib 2>/dev/null || need="$need zlib1g-dev"
 pkg-config --exists libdeflate 2>/dev/null || need="$need libdeflate-dev"
 [ -e /usr/include/sqlite3.h ] || need="$need libsqlite3-dev"
 command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
-# The release build links Foundation statically (--static-swift-stdlib); its URLSession
-# then links against libcurl, which needs the development package.
+# libcurl's header: the S3 transport is compiled against it and loads libcurl itself (dlopen)
+# the first time a command talks to S3.
 pkg-config --exists libcurl 2>/dev/null || need="$need libcurl4-openssl-dev"
 if [ "${1:-}" = "--tests" ]; then
   command -v sqlite3 >/dev/null 2>&1 || need="$need sqlite3"

@@ -1,5 +1,6 @@
 import Foundation
 import HosoCore
+import Synchronization
 
 /// How query words match.
 public enum MatchMode: String, Sendable, CaseIterable {
@@ -130,8 +131,9 @@ public final class Searcher: @unchecked Sendable {
         let slices = plan.slices(threads: threads, parallelCost: options.parallelCost, minSliceDocs: options.minSliceDocs)
         if options.facets { for seg in snapshot.segments { _ = seg.ordinalTables } }  // loaded once, before any thread reads them
         let tallies = SliceTallies(count: slices.items.count)
+        let floor = SharedFloor()
         let run: @Sendable (Int) -> Void = { [snapshot] i in
-            tallies.slots[i] = Self.evaluate(slices.items[i], snapshot: snapshot, k: k, options: options)
+            tallies.slots[i] = Self.evaluate(slices.items[i], snapshot: snapshot, k: k, options: options, floor: floor)
         }
         Parallel.forEach(count: slices.items.count, workers: slices.split ? threads : 1, run)
 
@@ -180,8 +182,10 @@ public final class Searcher: @unchecked Sendable {
         return SearchResult(total: total, hits: hits, facets: facets)
     }
 
-    /// Matches, counts and scores the documents of one slice.
-    private static func evaluate(_ slice: Slice, snapshot: IndexSnapshot, k: Int, options: SearchOptions) -> SliceTally {
+    /// Matches, counts and scores the documents of one slice. `floor` carries the score to beat
+    /// from slice to slice (and thread to thread), so that a slice skips the adjacency bonus
+    /// where the others already show it cannot matter.
+    private static func evaluate(_ slice: Slice, snapshot: IndexSnapshot, k: Int, options: SearchOptions, floor: SharedFloor) -> SliceTally {
         let s = slice.segment, seg = snapshot.segments[s], root = slice.root
         let dels = snapshot.deletions[s]
         let bounded = root is AndMatcher     // its score is the document's whole score
@@ -190,6 +194,9 @@ public final class Searcher: @unchecked Sendable {
             t.procedures = [Int](repeating: 0, count: seg.ordinalTables.procedures.count)
             t.agencies = [Int](repeating: 0, count: seg.ordinalTables.agencies.count)
         }
+        var shared = bounded ? floor.raise(to: nil) : nil
+        var untilExchange = SharedFloor.interval
+        defer { if bounded { _ = floor.raise(to: t.heap.floor) } }
         var d = slice.start
         while true {
             d = root.advance(to: d)
@@ -205,7 +212,11 @@ public final class Searcher: @unchecked Sendable {
                 }
                 if k > 0 {
                     var acc = Accumulator()
-                    if bounded { acc.floor = t.heap.floor }
+                    if bounded {
+                        untilExchange -= 1
+                        if untilExchange == 0 { shared = floor.raise(to: t.heap.floor); untilExchange = SharedFloor.interval }
+                        acc.floor = SharedFloor.higher(t.heap.floor, shared)
+                    }
                     root.score(d, &acc)
                     t.heap.offer(points: acc.points, bm25: acc.bm25, segment: s, doc: doc)
                 }
@@ -213,6 +224,30 @@ public final class Searcher: @unchecked Sendable {
             d &+= 1
         }
         return t
+    }
+}
+
+/// The highest score any slice's results have had to beat so far: the k-th result of a slice
+/// scores at most the k-th of the whole query, so a document that cannot beat it cannot enter the
+/// page. Slices publish theirs and read the others' every `interval` scored documents.
+final class SharedFloor: Sendable {
+    typealias Floor = (points: Double, bm25: Double)
+    static let interval = 256
+    private let value = Mutex<Floor?>(nil)
+
+    /// Raises the shared floor to `f` where that is higher; returns it.
+    func raise(to f: Floor?) -> Floor? {
+        value.withLock { v in
+            v = Self.higher(v, f)
+            return v
+        }
+    }
+
+    /// The higher of two floors (nil: none).
+    @inline(__always) static func higher(_ a: Floor?, _ b: Floor?) -> Floor? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return a.points > b.points || (a.points == b.points && a.bm25 > b.bm25) ? a : b
     }
 }
 

@@ -185,6 +185,10 @@ func document(_ i: Int, title: String, applicant: String = "Nguyễn Văn A", nu
                 var o = SearchOptions(); o.limit = limit
                 let page = searcher.search(parsed, options: o).hits.map { "\($0.document.number) \($0.points) \($0.bm25)" }
                 #expect(page == Array(full.prefix(limit)), "\(q), limit \(limit)")
+                // Cut into slices on three threads that share the score to beat.
+                o.threads = 3; o.parallelCost = 0; o.minSliceDocs = 50
+                let sliced = searcher.search(parsed, options: o).hits.map { "\($0.document.number) \($0.points) \($0.bm25)" }
+                #expect(sliced == Array(full.prefix(limit)), "\(q), limit \(limit), sliced")
             }
         }
     }
