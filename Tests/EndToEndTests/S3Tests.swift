@@ -324,3 +324,16 @@ struct S3Tests {
         #expect(try findingCodes(damaged.stdout)["E505"] != nil, "\(damaged.stdout)")
     }
 }
+
+/// libcurl is loaded only when S3 is used: a command on a local archive does not load it.
+@Suite struct TransportLoadingTests {
+    @Test func localCommandsDoNotLoadLibcurl() throws {
+        let t = TemporaryFolder()
+        let archive = t.sub("archive")
+        // The dynamic loader lists every library it loads on standard error.
+        let r = try Hoso.run(["init", "--archive", archive], environment: ["LD_DEBUG": "libs"])
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("libxml2"), "LD_DEBUG listed the libraries loaded")
+        #expect(!r.stderr.contains("libcurl"), "a local command loaded libcurl")
+    }
+}
