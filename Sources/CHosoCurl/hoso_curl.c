@@ -26,10 +26,14 @@ static char load_error[512];
 static void load(void) {
     // The soname of Debian's OpenSSL flavour, then its GnuTLS one.
     const char *names[] = { "libcurl.so.4", "libcurl-gnutls.so.4" };
+    char why[2][200] = { "", "" };
     void *lib = NULL;
-    for (size_t i = 0; i < sizeof names / sizeof names[0] && lib == NULL; i++) lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    for (size_t i = 0; i < 2 && lib == NULL; i++) {
+        lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        if (lib == NULL) snprintf(why[i], sizeof why[i], "%s", dlerror());
+    }
     if (lib == NULL) {
-        snprintf(load_error, sizeof load_error, "libcurl is not installed (%s); install it (apt-get install libcurl4)", dlerror());
+        snprintf(load_error, sizeof load_error, "libcurl, which S3 needs, could not be loaded (%s; %s); install it (apt-get install libcurl4)", why[0], why[1]);
         return;
     }
 #define RESOLVE(field, symbol) \
@@ -112,14 +116,10 @@ int hoso_curl_perform(void *handle, const char *method, const char *url,
         api.easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     }
     CURLcode rc = api.easy_perform(h);
-    // Nothing of this call may outlive it in the handle.
-    api.easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
-    api.easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    if (rc == CURLE_OK) api.easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    else snprintf(error, error_size, "%s", message[0] ? message : api.easy_strerror(rc));
+    // Nothing of this call (buffers on this stack, the caller's body) may stay in the handle.
+    api.easy_reset(h);
     api.slist_free_all(list);
-    if (rc != CURLE_OK) {
-        snprintf(error, error_size, "%s", message[0] ? message : api.easy_strerror(rc));
-        return -1;
-    }
-    api.easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-    return 0;
+    return rc == CURLE_OK ? 0 : -1;
 }

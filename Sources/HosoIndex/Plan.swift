@@ -30,9 +30,10 @@ final class Plan {
     }
 
     /// The work of the query: a slice per segment where something can match; when the query is
-    /// costly and `threads` > 1, large segments are cut into ranges of documents (about two per
-    /// thread over the whole snapshot) so that every core gets a share.
-    func slices(threads: Int, parallelCost: Int, minSliceDocs: Int) -> Slices {
+    /// costly and `threads` > 1, large segments are cut into ranges of documents (about
+    /// `slicesPerThread` per thread over the whole snapshot, none under `minSliceDocs`) so that
+    /// every core gets a share.
+    func slices(threads: Int, parallelCost: Int, minSliceDocs: Int, slicesPerThread: Int = 2) -> Slices {
         var roots: [(Int, Matcher)] = []
         var work = 0
         for (s, seg) in snapshot.segments.enumerated() {
@@ -43,18 +44,28 @@ final class Plan {
         var out = Slices()
         out.split = threads > 1 && work >= parallelCost
         let docs = roots.reduce(0) { $0 + snapshot.segments[$1.0].docCount }
-        let sliceDocs = max(minSliceDocs, 1, docs / (2 * max(threads, 1)))
+        let sliceDocs = max(minSliceDocs, 1, docs / (max(slicesPerThread, 1) * max(threads, 1)))
         for (s, root) in roots {
-            let n = snapshot.segments[s].docCount
+            let seg = snapshot.segments[s], n = seg.docCount
             let parts = out.split ? max(1, (n + sliceDocs / 2) / sliceDocs) : 1
+            if parts == 1 {
+                out.items.append(Slice(segment: s, start: 0, end: Int32(n), root: root))
+                continue
+            }
             for p in 0..<parts {
-                // The first range keeps the tree already built; the others get their own.
-                guard let r = p == 0 ? root : matcher(for: snapshot.segments[s]) else { continue }
-                out.items.append(Slice(segment: s, start: Int32(n * p / parts), end: Int32(n * (p + 1) / parts), root: r))
+                // A tree of its own, whose scan of every document (queries of filters or
+                // exclusions only) stops at the range's end.
+                sliceEnd = n * (p + 1) / parts
+                defer { sliceEnd = Int.max }
+                guard let r = matcher(for: seg) else { continue }
+                out.items.append(Slice(segment: s, start: Int32(n * p / parts), end: Int32(sliceEnd), root: r))
             }
         }
         return out
     }
+
+    /// Where the slice being built ends (the whole segment otherwise).
+    private var sliceEnd = Int.max
 
     /// A matcher for the documents of a prefix's terms, its set built once per segment.
     private func union(_ node: QueryNode, _ seg: Segment, points: Double, _ ordinals: () -> [Range<Int>]) -> Matcher? {
@@ -93,7 +104,7 @@ final class Plan {
         case let .synonym(child, covers):
             return build(child, seg).map { SynonymMatcher($0, covers: covers) }
         case let .not(child):
-            let all = AllDocsMatcher(count: seg.docCount)
+            let all = AllDocsMatcher(count: min(seg.docCount, sliceEnd))
             let excluded = build(child, seg).map { [$0] } ?? []
             return AndMatcher(drivers: [all], excluded: excluded, filters: [], sequence: [], adjacency: false)
         case let .and(children):
@@ -110,7 +121,7 @@ final class Plan {
                 drivers.append(m)
                 sequence.append(m as? WordMatcher)
             }
-            if drivers.isEmpty { drivers.append(AllDocsMatcher(count: seg.docCount)) }
+            if drivers.isEmpty { drivers.append(AllDocsMatcher(count: min(seg.docCount, sliceEnd))) }
             return AndMatcher(drivers: drivers, excluded: excluded, filters: filters, sequence: sequence, adjacency: mode != .fold)
         }
     }

@@ -33,6 +33,10 @@ public struct SearchOptions: Sendable {
     var parallelCost = 50_000
     /// The fewest documents worth a slice of their own.
     var minSliceDocs = 16_384
+    /// Slices per thread over the whole snapshot (more: finer balance, more trees to build).
+    var slicesPerThread = 2
+    /// Scored documents between two exchanges of the score to beat with the other slices.
+    var floorExchangeInterval = 256
     public init() {}
 }
 
@@ -128,7 +132,8 @@ public final class Searcher: @unchecked Sendable {
         let plan = Plan(query, mode: options.mode, snapshot: snapshot, stats: stats)
         let k = max(0, options.offset) + max(0, options.limit)
         let threads = max(1, options.threads ?? Parallel.defaultWorkers)
-        let slices = plan.slices(threads: threads, parallelCost: options.parallelCost, minSliceDocs: options.minSliceDocs)
+        let slices = plan.slices(threads: threads, parallelCost: options.parallelCost, minSliceDocs: options.minSliceDocs,
+                                 slicesPerThread: options.slicesPerThread)
         if options.facets { for seg in snapshot.segments { _ = seg.ordinalTables } }  // loaded once, before any thread reads them
         let tallies = SliceTallies(count: slices.items.count)
         let floor = SharedFloor()
@@ -195,7 +200,8 @@ public final class Searcher: @unchecked Sendable {
             t.agencies = [Int](repeating: 0, count: seg.ordinalTables.agencies.count)
         }
         var shared = bounded ? floor.raise(to: nil) : nil
-        var untilExchange = SharedFloor.interval
+        let interval = max(1, options.floorExchangeInterval)
+        var untilExchange = interval
         defer { if bounded { _ = floor.raise(to: t.heap.floor) } }
         var d = slice.start
         while true {
@@ -214,7 +220,7 @@ public final class Searcher: @unchecked Sendable {
                     var acc = Accumulator()
                     if bounded {
                         untilExchange -= 1
-                        if untilExchange == 0 { shared = floor.raise(to: t.heap.floor); untilExchange = SharedFloor.interval }
+                        if untilExchange == 0 { shared = floor.raise(to: t.heap.floor); untilExchange = interval }
                         acc.floor = SharedFloor.higher(t.heap.floor, shared)
                     }
                     root.score(d, &acc)
@@ -229,10 +235,9 @@ public final class Searcher: @unchecked Sendable {
 
 /// The highest score any slice's results have had to beat so far: the k-th result of a slice
 /// scores at most the k-th of the whole query, so a document that cannot beat it cannot enter the
-/// page. Slices publish theirs and read the others' every `interval` scored documents.
+/// page. Slices publish theirs and read the others' every few hundred scored documents.
 final class SharedFloor: Sendable {
     typealias Floor = (points: Double, bm25: Double)
-    static let interval = 256
     private let value = Mutex<Floor?>(nil)
 
     /// Raises the shared floor to `f` where that is higher; returns it.

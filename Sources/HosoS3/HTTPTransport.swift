@@ -15,6 +15,11 @@ struct TransportError: Error, CustomStringConvertible {
     var description: String
 }
 
+/// libcurl cannot be loaded: nothing to retry, the machine lacks the library.
+public struct HTTPLibraryMissing: Error, CustomStringConvertible {
+    public var description: String
+}
+
 /// Synchronous HTTP over libcurl: the store's callers are plain threads, and a blocked thread
 /// per request in flight is what bounds memory and concurrency here. libcurl is loaded on first
 /// use (see CHosoCurl), so commands that never reach S3 do not load it. Handles are kept in a
@@ -38,7 +43,7 @@ final class HTTPTransport: Sendable {
     func send(method: String, url: URL, headers: [String: String], body: Data?) throws -> HTTPResponse {
         var error = [CChar](repeating: 0, count: 512)
         guard hoso_curl_load(&error, error.count) == 0 else {
-            throw TransportError(description: String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw HTTPLibraryMissing(description: String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         var lines = headers.map { "\($0.key): \($0.value)" }
         // libcurl would label a body as a form; an S3 body has no type unless the caller says.

@@ -186,7 +186,7 @@ func document(_ i: Int, title: String, applicant: String = "Nguyễn Văn A", nu
                 let page = searcher.search(parsed, options: o).hits.map { "\($0.document.number) \($0.points) \($0.bm25)" }
                 #expect(page == Array(full.prefix(limit)), "\(q), limit \(limit)")
                 // Cut into slices on three threads that share the score to beat.
-                o.threads = 3; o.parallelCost = 0; o.minSliceDocs = 50
+                o.threads = 3; o.parallelCost = 0; o.minSliceDocs = 40; o.slicesPerThread = 20; o.floorExchangeInterval = 3
                 let sliced = searcher.search(parsed, options: o).hits.map { "\($0.document.number) \($0.points) \($0.bm25)" }
                 #expect(sliced == Array(full.prefix(limit)), "\(q), limit \(limit), sliced")
             }
@@ -195,7 +195,8 @@ func document(_ i: Int, title: String, applicant: String = "Nguyễn Văn A", nu
 
     /// A costly query is cut into ranges of documents evaluated on several threads; the page, the
     /// total and the facets are those of one thread, whatever the cut (here forced into slices
-    /// of a few documents, across segments with deletions).
+    /// of a few dozen documents, across segments with deletions, exchanging the score to beat
+    /// every other document).
     @Test func slicedEvaluationChangesNoAnswer() throws {
         let t = TemporaryFolder()
         var rng = SeededGenerator(seed: 7_2026)
@@ -225,9 +226,10 @@ func document(_ i: Int, title: String, applicant: String = "Nguyễn Văn A", nu
             for sort in ResultOrder.allCases {
                 for mode in MatchMode.allCases {
                     var one = SearchOptions(); one.limit = 15; one.facets = true; one.sort = sort; one.mode = mode; one.threads = 1
-                    var many = one; many.threads = 3; many.parallelCost = 0; many.minSliceDocs = 37
+                    var many = one; many.threads = 3; many.parallelCost = 0; many.minSliceDocs = 37; many.slicesPerThread = 20
+                    many.floorExchangeInterval = 2
                     let plan = Plan(parsed, mode: mode, snapshot: searcher.snapshot, stats: searcher.stats)
-                    if plan.slices(threads: 3, parallelCost: 0, minSliceDocs: 37).items.count > 3 { split += 1 }
+                    if plan.slices(threads: 3, parallelCost: 0, minSliceDocs: 37, slicesPerThread: 20).items.count > 20 { split += 1 }
                     #expect(page(searcher.search(parsed, options: many)) == page(searcher.search(parsed, options: one)), "\(q) \(sort) \(mode)")
                 }
             }
