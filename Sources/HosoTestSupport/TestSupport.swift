@@ -209,7 +209,9 @@ public func shell(_ command: String, cwd: String? = nil) throws -> (status: Int3
 
 /// A TCP socket listening on 127.0.0.1 at a port the kernel chose: (descriptor, port).
 public func listenOnLoopback(backlog: Int32 = 16) -> (fd: Int32, port: UInt16) {
-    let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    // Close-on-exec: the end-to-end tests start hoso processes meanwhile, which must not
+    // inherit (and so hold open) a test server's sockets.
+    let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     var one: Int32 = 1
     setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
     var addr = sockaddr_in()
@@ -221,6 +223,14 @@ public func listenOnLoopback(backlog: Int32 = 16) -> (fd: Int32, port: UInt16) {
     var len = socklen_t(MemoryLayout<sockaddr_in>.size)
     _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(s, $0, &len) } }
     return (s, UInt16(bigEndian: addr.sin_port))
+}
+
+/// The next connection on a listening socket, closed on exec like the socket itself (-1 when
+/// the socket is closed).
+public func acceptConnection(_ fd: Int32) -> Int32 {
+    let c = accept(fd, nil, nil)
+    if c >= 0 { _ = fcntl(c, F_SETFD, FD_CLOEXEC) }
+    return c
 }
 
 /// A reproducible random number generator (SplitMix64), for tests whose failures must replay.

@@ -25,7 +25,7 @@ final class CannedServer: @unchecked Sendable {
 
     private func serve() {
         for (status, body) in responses {
-            let c = accept(fd, nil, nil)
+            let c = acceptConnection(fd)
             if c < 0 { return }
             var buf = [UInt8](repeating: 0, count: 65536)
             var got = [UInt8]()
@@ -38,9 +38,10 @@ final class CannedServer: @unchecked Sendable {
             let reason = status == 200 ? "OK" : "Error"
             let head = "HTTP/1.1 \(status) \(reason)\r\nContent-Length: \(body.utf8.count)\r\nContent-Type: application/xml\r\nConnection: close\r\n\r\n"
             let bytes = Array((head + body).utf8)
+            // Counted before the answer leaves, so that a client holding it sees the count.
+            served.add(1, ordering: .relaxed)
             _ = bytes.withUnsafeBytes { write(c, $0.baseAddress, $0.count) }
             close(c)
-            served.add(1, ordering: .relaxed)
         }
     }
 
