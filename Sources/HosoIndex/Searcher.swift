@@ -25,7 +25,7 @@ public struct SearchOptions: Sendable {
     /// Alternatives added to the query (UBND for Ủy ban nhân dân, lí for lý), ranked below
     /// what was typed; nil: none. Not applied in `.exact` mode.
     public var synonyms: SynonymTable? = .standard
-    /// Threads for a costly query over a large segment (nil: one per processor). The results
+    /// Threads for a costly query over a large index (nil: one per processor). The results
     /// do not depend on it.
     public var threads: Int?
     /// Estimated postings a query must walk before its work is spread over threads: below this,

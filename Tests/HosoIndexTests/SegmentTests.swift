@@ -157,23 +157,30 @@ func document(_ i: Int, title: String, applicant: String = "Nguyễn Văn A", nu
         return out
     }
 
+    /// An index of `count` documents whose titles are 2 to 9 random words of `vocabulary`, in
+    /// segments of `perSegment` (no merging), reproducible from `seed`.
+    func randomIndex(_ folder: String, seed: UInt64, count: Int, perSegment: Int, vocabulary: [String]) throws -> (IndexWriter, [IndexDocument]) {
+        var rng = SeededGenerator(seed: seed)
+        var docs: [IndexDocument] = []
+        for i in 0..<count {
+            let words = (0..<Int.random(in: 2...9, using: &rng)).map { _ in vocabulary.randomElement(using: &rng)! }
+            docs.append(document(i, title: words.joined(separator: " "), applicant: ["Nguyễn Văn Hòa", "Trần Thị Thủy", "Lê Văn Hoá"][i % 3]))
+        }
+        let w = try IndexWriter(folder: folder)
+        w.maxSegments = 100
+        for chunk in stride(from: 0, to: docs.count, by: perSegment) {
+            try w.apply(Array(docs[chunk..<min(chunk + perSegment, docs.count)]), ledgerHead: "sha256:x", ledgerSequence: chunk / perSegment + 1)
+        }
+        return (w, docs)
+    }
+
     /// The first results of a short page are the first results of a long one: skipping work
     /// for documents that cannot enter the page (the adjacency bonus looked for only where it
     /// could matter) never changes what is found or in which order.
     @Test func shortPagesArePrefixesOfTheFullRanking() throws {
         let t = TemporaryFolder()
-        var rng = SeededGenerator(seed: 20261129)
-        let vocabulary = ["đăng", "ký", "khai", "sinh", "kết", "hôn", "giấy", "phép", "xây", "dựng", "hòa", "hoà", "hóa", "giải"]
-        var docs: [IndexDocument] = []
-        for i in 0..<1500 {
-            let words = (0..<Int.random(in: 2...9, using: &rng)).map { _ in vocabulary.randomElement(using: &rng)! }
-            docs.append(document(i, title: words.joined(separator: " "), applicant: ["Nguyễn Văn Hòa", "Trần Thị Thủy", "Lê Văn Hoá"][i % 3]))
-        }
-        let w = try IndexWriter(folder: t.sub("i"))
-        w.maxSegments = 100
-        for chunk in stride(from: 0, to: docs.count, by: 300) {
-            try w.apply(Array(docs[chunk..<(chunk + 300)]), ledgerHead: "sha256:x", ledgerSequence: chunk / 300 + 1)
-        }
+        let (_, docs) = try randomIndex(t.sub("i"), seed: 20261129, count: 1500, perSegment: 300,
+                                        vocabulary: ["đăng", "ký", "khai", "sinh", "kết", "hôn", "giấy", "phép", "xây", "dựng", "hòa", "hoà", "hóa", "giải"])
         let searcher = Searcher(snapshot: try IndexSnapshot.open(t.sub("i")))
         let queries = ["đăng ký khai sinh", "dang ky", "giấy phép xây dựng", "hoa giai", "hòa giải kết hôn", "ký sinh", "xây -dựng hòa",
                        "khai sinh OR kết hôn", "\"đăng ký\" sinh"]
@@ -199,18 +206,8 @@ func document(_ i: Int, title: String, applicant: String = "Nguyễn Văn A", nu
     /// every other document).
     @Test func slicedEvaluationChangesNoAnswer() throws {
         let t = TemporaryFolder()
-        var rng = SeededGenerator(seed: 7_2026)
-        let vocabulary = ["đăng", "ký", "khai", "sinh", "kết", "hôn", "giấy", "phép", "xây", "dựng", "hòa", "hoà", "hóa", "giải", "má", "mã"]
-        var docs: [IndexDocument] = []
-        for i in 0..<1200 {
-            let words = (0..<Int.random(in: 2...9, using: &rng)).map { _ in vocabulary.randomElement(using: &rng)! }
-            docs.append(document(i, title: words.joined(separator: " "), applicant: ["Nguyễn Văn Hòa", "Trần Thị Thủy", "Lê Văn Hoá"][i % 3]))
-        }
-        let w = try IndexWriter(folder: t.sub("i"))
-        w.maxSegments = 100
-        for chunk in stride(from: 0, to: docs.count, by: 400) {
-            try w.apply(Array(docs[chunk..<(chunk + 400)]), ledgerHead: "sha256:x", ledgerSequence: chunk / 400 + 1)
-        }
+        let (w, docs) = try randomIndex(t.sub("i"), seed: 7_2026, count: 1200, perSegment: 400,
+                                        vocabulary: ["đăng", "ký", "khai", "sinh", "kết", "hôn", "giấy", "phép", "xây", "dựng", "hòa", "hoà", "hóa", "giải", "má", "mã"])
         let replaced = docs.prefix(60).map { d -> IndexDocument in var d = d; d.text[.title] = ["hòa giải lại"]; d.title = "hòa giải lại"; return d }
         try w.apply(Array(replaced), ledgerHead: "sha256:y", ledgerSequence: 9, merge: false)
         let searcher = Searcher(snapshot: try IndexSnapshot.open(t.sub("i")))
