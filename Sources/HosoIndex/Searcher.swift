@@ -237,11 +237,10 @@ public final class Searcher: @unchecked Sendable {
 /// scores at most the k-th of the whole query, so a document that cannot beat it cannot enter the
 /// page. Slices publish theirs and read the others' every few hundred scored documents.
 final class SharedFloor: Sendable {
-    typealias Floor = (points: Double, bm25: Double)
-    private let value = Mutex<Floor?>(nil)
+    private let value = Mutex<ScoreFloor?>(nil)
 
     /// Raises the shared floor to `f` where that is higher; returns it.
-    func raise(to f: Floor?) -> Floor? {
+    func raise(to f: ScoreFloor?) -> ScoreFloor? {
         value.withLock { v in
             v = Self.higher(v, f)
             return v
@@ -249,7 +248,7 @@ final class SharedFloor: Sendable {
     }
 
     /// The higher of two floors (nil: none).
-    @inline(__always) static func higher(_ a: Floor?, _ b: Floor?) -> Floor? {
+    @inline(__always) static func higher(_ a: ScoreFloor?, _ b: ScoreFloor?) -> ScoreFloor? {
         guard let a else { return b }
         guard let b else { return a }
         return a.points > b.points || (a.points == b.points && a.bm25 > b.bm25) ? a : b
@@ -295,13 +294,16 @@ final class SliceTallies: @unchecked Sendable {
     }
 }
 
+/// A score a document must beat: points first, then BM25.
+typealias ScoreFloor = (points: Double, bm25: Double)
+
 struct Accumulator {
     var points = 0.0
     var bm25 = 0.0
     /// The score a document must beat to enter the results (the worst one kept, once the
     /// results are full), for the query's root only: its adjacency bonus is then looked for only
     /// where it could make the difference.
-    var floor: (points: Double, bm25: Double)?
+    var floor: ScoreFloor?
 }
 
 /// The best `capacity` results so far, by the sort order; ties broken by dossier number so that
@@ -335,7 +337,7 @@ struct TopK {
 
     /// The worst score kept once full, when ranking by relevance (otherwise nil: dates come
     /// first and scores cannot bound anything).
-    var floor: (points: Double, bm25: Double)? {
+    var floor: ScoreFloor? {
         guard sort == .relevance, capacity > 0, items.count == capacity else { return nil }
         return (items[0].points, items[0].bm25)
     }

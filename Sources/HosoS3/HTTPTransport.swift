@@ -43,7 +43,7 @@ final class HTTPTransport: Sendable {
     func send(method: String, url: URL, headers: [String: String], body: Data?) throws -> HTTPResponse {
         var error = [CChar](repeating: 0, count: 512)
         guard hoso_curl_load(&error, error.count) == 0 else {
-            throw HTTPLibraryMissing(description: String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw HTTPLibraryMissing(description: Self.text(error))
         }
         var lines = headers.map { "\($0.key): \($0.value)" }
         // libcurl would label a body as a form; an S3 body has no type unless the caller says.
@@ -71,9 +71,14 @@ final class HTTPTransport: Sendable {
             }
         }
         guard rc == 0 else {
-            throw TransportError(description: String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw TransportError(description: Self.text(error))
         }
         return HTTPResponse(status: status, headers: collector.headers, body: collector.body)
+    }
+
+    /// The message in a NUL-terminated buffer the C side filled.
+    private static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Calls `body` with the strings as a C array of NUL-terminated strings.
