@@ -166,21 +166,27 @@ struct CharEntry: Sendable {
     var folded: [UInt8]
 }
 
-/// Tables built once from Unicode data (through Foundation's normalization), for U+0000–U+024F
-/// and U+1E00–U+1EFF; other scalars are classified on the fly.
+/// Tables for U+0000–U+024F and U+1E00–U+1EFF, the scalars of Vietnamese text; other scalars
+/// are classified on the fly.
+///
+/// The tables are frozen in `CharacterTable+Data.swift` rather than computed from the runtime's
+/// Unicode data at each start: a search process then starts 2 ms sooner, and the keys of the
+/// index do not move with the toolchain's Unicode version (a test compares the frozen tables
+/// with `compute`, and `Scripts/make-character-table.sh` writes them again).
 final class CharacterTable: Sendable {
-    static let shared = CharacterTable()
+    static let shared = CharacterTable(encoded: CharacterTable.frozen)
 
     /// For ASCII: 0 = separator, else the lowercase byte.
     let ascii: [UInt8]
-    private let low: [CharEntry]        // U+0000 ..< U+0250
-    private let extended: [CharEntry]   // U+1E00 ..< U+1F00
 
     static let toneMarks: [UInt32: UInt8] = [0x0301: 1, 0x0300: 2, 0x0309: 3, 0x0303: 4, 0x0323: 5]
 
     /// Flat entries for U+0000..<U+0250 then U+1E00..<U+1F00, and their bytes.
     let flat: [FlatEntry]
     let bytes: [UInt8]
+
+    /// The scalars the tables hold, in slot order.
+    static let scalars: [UInt32] = Array(0..<0x250) + Array(0x1E00..<0x1F00)
 
     /// The index into `flat` of a scalar, or nil when outside the table.
     @inline(__always) static func slot(_ s: UInt32) -> Int? {
@@ -202,7 +208,8 @@ final class CharacterTable: Sendable {
         for b in c.folded where f < limit { folded[f] = b; f += 1 }
     }
 
-    private init() {
+    /// Entries in the form `encode` gives them.
+    init(encoded: [UInt8]) {
         var a = [UInt8](repeating: 0, count: 128)
         for b in 0..<128 {
             let c = UInt8(b)
@@ -210,32 +217,37 @@ final class CharacterTable: Sendable {
             else if c >= 0x41 && c <= 0x5A { a[b] = c + 32 }
         }
         ascii = a
-        var lowTable: [CharEntry] = []
-        lowTable.reserveCapacity(0x250)
-        for s in 0..<0x250 { lowTable.append(CharacterTable.compute(UInt32(s))) }
-        low = lowTable
-        var ext: [CharEntry] = []
-        ext.reserveCapacity(0x100)
-        for s in 0x1E00..<0x1F00 { ext.append(CharacterTable.compute(UInt32(s))) }
-        extended = ext
         var flatEntries: [FlatEntry] = []
+        flatEntries.reserveCapacity(Self.scalars.count)
         var arena: [UInt8] = []
-        for c in lowTable + ext {
-            let eo = UInt32(arena.count); arena += c.exact
-            let fo = UInt32(arena.count); arena += c.folded
-            flatEntries.append(FlatEntry(kind: c.kind.rawValue, tone: c.tone, exactLength: UInt8(c.exact.count),
-                                         foldedLength: UInt8(c.folded.count), exactOffset: eo, foldedOffset: fo))
+        var i = 0
+        for _ in Self.scalars {
+            let kind = encoded[i], tone = encoded[i + 1]
+            let exactLength = Int(encoded[i + 2])
+            let foldedLength = Int(encoded[i + 3 + exactLength])
+            let eo = UInt32(arena.count); arena += encoded[(i + 3)..<(i + 3 + exactLength)]
+            let fo = UInt32(arena.count); arena += encoded[(i + 4 + exactLength)..<(i + 4 + exactLength + foldedLength)]
+            flatEntries.append(FlatEntry(kind: kind, tone: tone, exactLength: UInt8(exactLength), foldedLength: UInt8(foldedLength),
+                                         exactOffset: eo, foldedOffset: fo))
+            i += 4 + exactLength + foldedLength
         }
+        precondition(i == encoded.count, "the frozen character table does not hold one entry per scalar")
         flat = flatEntries
         bytes = arena
     }
 
-    @inline(__always)
-    func entry(_ s: UInt32) -> CharEntry {
-        if s < 0x250 { return low[Int(s)] }
-        if s >= 0x1E00 && s < 0x1F00 { return extended[Int(s - 0x1E00)] }
-        return CharacterTable.compute(s)
+    /// Entries as bytes, in slot order: kind, tone, exact length, exact bytes, folded length,
+    /// folded bytes.
+    static func encode(_ entries: [CharEntry]) -> [UInt8] {
+        var out: [UInt8] = []
+        for c in entries {
+            out += [c.kind.rawValue, c.tone, UInt8(c.exact.count)] + c.exact + [UInt8(c.folded.count)] + c.folded
+        }
+        return out
     }
+
+    /// The tables as this runtime's Unicode data gives them.
+    static func computed() -> [UInt8] { encode(scalars.map(compute)) }
 
     /// Classifies a scalar from Unicode properties and normalization.
     static func compute(_ value: UInt32) -> CharEntry {
