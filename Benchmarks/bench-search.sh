@@ -9,8 +9,7 @@
 need hyperfine "apt-get install hyperfine"
 python3 -c "import tantivy" 2>/dev/null || { echo "missing: pip install tantivy" >&2; exit 2; }
 build_hoso
-(cd "$root/Benchmarks" && swift build -c release --product hoso-bench >&2)
-BENCH=$root/Benchmarks/.build/release/hoso-bench
+build_bench_tool
 n=${1:-100000}
 src=$(corpus "$n" 0.001)
 w="$BENCH_DIR/search-$n"

@@ -4,16 +4,38 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_DIR=${BENCH_DIR:-/tmp/hoso-bench}
-HOSO=${HOSO:-$root/.build/release/hoso}
+HOSO=${HOSO:-$root/.build-bench/hoso/release/hoso}
 mkdir -p "$BENCH_DIR"
 results=""
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "missing tool: $1 ($2)" >&2; exit 2; }; }
 
-build_hoso() {
-  if [ ! -x "$HOSO" ] || [ -n "$(find "$root/Sources" -newer "$HOSO" -name '*.swift' | head -1)" ]; then
-    (cd "$root" && swift build -c release --static-swift-stdlib --product hoso >&2)
+# Binaries that are measured are built from scratch whenever a source changed, in scratch folders
+# of their own. An incremental release build once left a module compiled against the old layout
+# of a struct of another module (inlined across modules), and the binary it made read garbage for
+# two new fields: every figure taken with it was wrong, and nothing failed.
+sources_stamp() {
+  (cd "$root" && find Package.swift Sources Benchmarks/Package.swift Benchmarks/Sources -type f -print0 \
+    | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+}
+# clean_build SCRATCH PACKAGE_DIR ARGS…: swift build in SCRATCH, emptied first unless it was
+# built from these very sources.
+clean_build() {
+  local scratch=$1 package=$2; shift 2
+  local stamp; stamp=$(sources_stamp)
+  if [ "$(cat "$scratch/.sources" 2>/dev/null)" != "$stamp" ]; then
+    rm -rf "$scratch"
+    (cd "$package" && swift build -c release --scratch-path "$scratch" "$@" >&2)
+    echo "$stamp" > "$scratch/.sources"
   fi
+}
+build_hoso() {
+  [ "$HOSO" = "$root/.build-bench/hoso/release/hoso" ] || return 0   # a binary given by the caller
+  clean_build "$root/.build-bench/hoso" "$root" --static-swift-stdlib --product hoso
+}
+build_bench_tool() {
+  clean_build "$root/.build-bench/tools" "$root/Benchmarks" --product hoso-bench
+  BENCH=$root/.build-bench/tools/release/hoso-bench
 }
 
 # corpus N MB_PER_DOSSIER [JPEG_SHARE] -> prints the folder (generated once, then reused)
