@@ -313,6 +313,24 @@ public final class Catalog: Sendable {
         }
     }
 
+    /// The archived dossier numbers and XML objects as a compact filter, or nil when the catalog
+    /// holds more than `limit` versions (loading it would then cost more than it saves).
+    public func archivedKeys(limit: Int) throws -> ArchivedKeys? {
+        try db.read { db in
+            // An upper bound of the rows, read from the table's b-tree in O(log n).
+            let bound = try Int.fetchOne(db, sql: "SELECT max(rowid) FROM dossiers") ?? 0
+            guard bound <= limit else { return nil }
+            var numbers: [UInt64] = [], xmls: [UInt64] = []
+            numbers.reserveCapacity(bound); xmls.reserveCapacity(bound)
+            let rows = try Row.fetchCursor(db, sql: "SELECT number, xml_object FROM dossiers")
+            while let r = try rows.next() {
+                try r.withUnsafeData(atIndex: 0) { numbers.append(ArchivedKeys.key($0 ?? Data())) }
+                try r.withUnsafeData(atIndex: 1) { xmls.append(ArchivedKeys.key($0 ?? Data())) }
+            }
+            return ArchivedKeys(numbers: numbers, xmls: xmls)
+        }
+    }
+
     /// The digests recorded for source files, each looked up with the identity it has now.
     public func cachedDigests(_ files: [(path: String, identity: (device: UInt64, inode: UInt64, size: Int64, mtimeNs: Int64, ctimeNs: Int64))]) throws -> [ObjectID?] {
         try db.read { db in
@@ -459,5 +477,42 @@ extension Catalog {
             while let r = try rows.next() { out.insert(Catalog.text(r[0] as DatabaseValue) ?? "") }
             return out
         }
+    }
+}
+
+/// Which dossier numbers and XML objects a catalog held when it was read, as sorted 64-bit keys
+/// (16 bytes per version): "no" is certain, "maybe" (a hit, or a collision of keys) sends the
+/// caller to the catalog itself. An ingest reads it once so that a new dossier, the common
+/// case, costs no catalog query at all.
+public struct ArchivedKeys: Sendable {
+    private let numbers: [UInt64]
+    private let xmls: [UInt64]
+
+    init(numbers: [UInt64], xmls: [UInt64]) {
+        self.numbers = numbers.sorted(); self.xmls = xmls.sorted()
+    }
+
+    /// Whether a dossier with this number may be archived.
+    public func mayHoldNumber(_ number: String) -> Bool { Self.contains(numbers, Self.key(Data(number.utf8))) }
+    /// Whether a version with this XML object may be archived.
+    public func mayHoldXML(_ xml: ObjectID) -> Bool { Self.contains(xmls, Self.key(Data(xml.prefixed.utf8))) }
+
+    /// The key of a column's bytes: FNV-1a, then a final mix (a collision only costs a query).
+    static func key(_ bytes: Data) -> UInt64 {
+        bytes.withUnsafeBytes { raw in
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in raw { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+            h ^= h >> 33; h = h &* 0xff51_afd7_ed55_8ccd; h ^= h >> 33
+            return h
+        }
+    }
+
+    private static func contains(_ sorted: [UInt64], _ k: UInt64) -> Bool {
+        var lo = 0, hi = sorted.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sorted[mid] < k { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < sorted.count && sorted[lo] == k
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import HosoTestSupport
+import HosoCore
+@testable import HosoCatalog
 
 /// Copies some sample dossiers into a new batch folder.
 func sampleBatch(_ t: TemporaryFolder, count: Int? = nil, name: String = "batch") throws -> String {
@@ -180,6 +182,28 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(refusedWhileRunning || seen.isEmpty, "the second ingest was never refused while the first ran")
         #expect(seen == seen.sorted(), "committed counts only grow: \(seen)")
         #expect(seen.allSatisfy { $0 % 4 == 0 || $0 == total }, "readers see whole checkpoints only: \(seen)")
+    }
+
+    /// The filter an ingest reads instead of querying the catalog for each dossier: "maybe" for
+    /// every archived number and XML, "no" for others; not loaded when the catalog is too large.
+    @Test func archivedKeysSayNoOnlyForWhatIsNotArchived() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let batch = try sampleBatch(t)
+        #expect(try Hoso.run(["ingest", batch], environment: ["HOSO_ARCHIVE": archive]).status == 0)
+        let catalog = try Catalog.open(path: archive + "/catalog.sqlite", mode: .readOnly)
+        let numbers = try catalog.numbers(prefix: "", limit: 10_000)
+        #expect(numbers.count > 10)
+        let keys = try #require(try catalog.archivedKeys(limit: 10_000))
+        for n in numbers {
+            #expect(keys.mayHoldNumber(n), "\(n)")
+            let row = try #require(try catalog.current(number: n))
+            #expect(keys.mayHoldXML(row.xmlObject), "\(n)")
+        }
+        let strangers = (0..<2000).filter { keys.mayHoldNumber("000.00.00.X99-\($0)") }
+        #expect(strangers.isEmpty)
+        #expect(!keys.mayHoldXML(ObjectID.hashing(Array("<hoSo/>".utf8))))
+        #expect(try catalog.archivedKeys(limit: numbers.count - 1) == nil)
     }
 
     @Test func rebuildRecreatesTheSameCatalog() throws {
