@@ -6,7 +6,7 @@
 build_hoso
 n=${1:-10000}; mb=${2:-0.2}
 src=$(corpus "$n" "$mb")
-w="$BENCH_DIR/ingest-$n"; rm -rf "$w"; mkdir -p "$w"
+w="$BENCH_DIR/ingest-$n"; remove "$w"; mkdir -p "$w"
 find "$src" -path '*/scans/*' -type f | sort > "$w/files.txt"
 bytes=$(bytes_of_list "$w/files.txt")
 echo "corpus: $n dossiers, $(wc -l < "$w/files.txt") scans, $((bytes / 1000000)) MB; $(nproc) cores"

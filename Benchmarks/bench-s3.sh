@@ -18,7 +18,7 @@ eval "$("$root/Scripts/start-ceph.sh")"
 export HOSO_S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
 AWS=(aws --endpoint-url "$HOSO_S3_ENDPOINT")
 w="$BENCH_DIR/s3-$n-$mb"
-rm -rf "$w"; mkdir -p "$w"
+remove "$w"; mkdir -p "$w"
 bucket="bench-$(date +%s)"
 "${AWS[@]}" s3 mb "s3://$bucket" >/dev/null
 trap '"${AWS[@]}" s3 rb --force "s3://$bucket" >/dev/null 2>&1 || true' EXIT

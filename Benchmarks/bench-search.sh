@@ -19,13 +19,13 @@ echo
 echo "| what | time | throughput | peak memory |"
 echo "|---|---|---|---|"
 if [ ! -f "$w/archive/.ingested" ]; then
-  rm -rf "$w/archive"; "$HOSO" init --archive "$w/archive" > /dev/null
+  remove "$w/archive"; "$HOSO" init --archive "$w/archive" > /dev/null
   measure "hoso ingest (validate, store, catalog, index)" 0 "$HOSO" ingest --archive "$w/archive" "$src"
   touch "$w/archive/.ingested"
 fi
 "$BENCH" export-records "$w/archive" > "$w/records.jsonl"
 python3 "$root/Benchmarks/search/make_queries.py" "$w/records.jsonl" "$w/queries.jsonl"
-rm -rf "$w/hoso-index" "$w/tantivy" "$w/fts5"
+remove "$w/hoso-index" "$w/tantivy" "$w/fts5"
 measure "hoso index build" 0 "$BENCH" index-build "$w/records.jsonl" "$w/hoso-index"; hb=$(cat "$BENCH_DIR/.out")
 measure "tantivy index build" 0 python3 "$root/Benchmarks/search/peers.py" build tantivy "$w/records.jsonl" "$w/tantivy"; tb=$(cat "$BENCH_DIR/.out")
 measure "fts5 index build" 0 python3 "$root/Benchmarks/search/peers.py" build fts5 "$w/records.jsonl" "$w/fts5"; fb=$(cat "$BENCH_DIR/.out")

@@ -7,7 +7,7 @@
 need restic "apt-get install restic"; need git git; need openssl openssl
 build_hoso
 src=$(corpus "${1:-10000}" "${2:-0.2}")
-w="$BENCH_DIR/store"; rm -rf "$w"; mkdir -p "$w"
+w="$BENCH_DIR/store"; remove "$w"; mkdir -p "$w"
 find "$src" -path '*/scans/*' -type f | sort > "$w/files.txt"
 bytes=$(bytes_of_list "$w/files.txt")
 count=$(wc -l < "$w/files.txt")

@@ -8,7 +8,7 @@
 need openssl openssl
 build_hoso
 src=$(corpus "${1:-10000}" "${2:-0.2}")
-w="$BENCH_DIR/validate"; rm -rf "$w"; mkdir -p "$w"
+w="$BENCH_DIR/validate"; remove "$w"; mkdir -p "$w"
 find "$src" -path '*/scans/*' -type f | sort > "$w/files.txt"
 find "$src" -name dossier.xml | sort > "$w/xml.txt"
 bytes=$(bytes_of_list "$w/files.txt")

@@ -17,7 +17,7 @@ mkdir -p "$w"
 find "$src" -path '*/scans/*' -type f | sort > "$w/files.txt"
 bytes=$(bytes_of_list "$w/files.txt")
 if [ ! -f "$w/.ready" ]; then
-  rm -rf "$w/archive" "$w/restic"
+  remove "$w/archive" "$w/restic"
   "$HOSO" init --archive "$w/archive" > /dev/null
   "$HOSO" ingest --archive "$w/archive" "$src" > /dev/null
   export RESTIC_PASSWORD=bench

@@ -24,7 +24,7 @@ clean_build() {
   local scratch=$1 package=$2; shift 2
   local stamp; stamp=$(sources_stamp)
   if [ "$(cat "$scratch/.sources" 2>/dev/null)" != "$stamp" ]; then
-    rm -rf "$scratch"
+    remove "$scratch"
     (cd "$package" && swift build -c release --scratch-path "$scratch" "$@" >&2)
     echo "$stamp" > "$scratch/.sources"
   fi
@@ -42,7 +42,7 @@ build_bench_tool() {
 corpus() {
   local n=$1 mb=$2 share=${3:-} dir="$BENCH_DIR/corpus-$1-$2${3:+-jpeg$3}"
   if [ ! -f "$dir/.complete" ]; then
-    rm -rf "$dir"
+    remove "$dir"
     python3 "$root/Scripts/generate-corpus.py" --count "$n" --scan-mb-per-dossier "$mb" ${share:+--jpeg-share "$share"} --out "$dir" >&2
     touch "$dir/.complete"
   fi
@@ -53,8 +53,29 @@ corpus() {
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 
 # measure LABEL BYTES COMMAND... : runs COMMAND under GNU time, records seconds, MB/s, peak RSS.
+# Removes the outputs of an earlier run. On ext4 without a journal (this machine's disk), an inode
+# freed less than a minute ago (six when its table block is still dirty) is skipped one by one
+# each time a file is created: creating files right after deleting tens of thousands cost up to
+# a third of an ingest's CPU in the kernel (perf: recently_deleted). `measure` therefore waits
+# until the last removal is a minute old, and flushed.
+last_removal=0
+remove() {
+  local any=0 p
+  for p in "$@"; do [ -e "$p" ] && any=1; done
+  rm -rf "$@"
+  if [ $any = 1 ]; then sync; last_removal=$(date +%s); fi
+}
+settle() {
+  local wait=$((last_removal + 65 - $(date +%s)))
+  if [ $last_removal -gt 0 ] && [ $wait -gt 0 ]; then
+    echo "(waiting ${wait} s for freed inodes to age: see remove in lib.sh)" >&2
+    sleep "$wait"
+  fi
+}
+
 measure() {
   local label=$1 bytes=$2; shift 2
+  settle
   sync
   /usr/bin/time -f "%e %M" -o "$BENCH_DIR/.time" "$@" > "$BENCH_DIR/.out" 2> "$BENCH_DIR/.err" || {
     echo "FAILED: $label" >&2; tail -5 "$BENCH_DIR/.err" >&2; return 1; }
