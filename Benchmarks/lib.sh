@@ -24,7 +24,7 @@ clean_build() {
   local scratch=$1 package=$2; shift 2
   local stamp; stamp=$(sources_stamp)
   if [ "$(cat "$scratch/.sources" 2>/dev/null)" != "$stamp" ]; then
-    remove "$scratch"
+    rm -rf "$scratch"
     (cd "$package" && swift build -c release --scratch-path "$scratch" "$@" >&2)
     echo "$stamp" > "$scratch/.sources"
   fi
@@ -53,20 +53,21 @@ corpus() {
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 
 # measure LABEL BYTES COMMAND... : runs COMMAND under GNU time, records seconds, MB/s, peak RSS.
-# Removes the outputs of an earlier run. On ext4 without a journal (this machine's disk), an inode
-# freed less than a minute ago (six when its table block is still dirty) is skipped one by one
-# each time a file is created: creating files right after deleting tens of thousands cost up to
-# a third of an ingest's CPU in the kernel (perf: recently_deleted). `measure` therefore waits
-# until the last removal is a minute old, and flushed.
+# Removes the outputs of an earlier run. On ext4 without a journal (this machine's disk), each file
+# creation skips, one by one, the free inodes whose deletion is recent: under a minute, or under
+# six while their inode-table block is dirty, which it is as soon as new files land beside them
+# (fs/ext4/ialloc.c, recently_deleted). Creating objects right after deleting an earlier run's
+# archive cost up to a third of an ingest's CPU in the kernel (perf). `measure` therefore waits
+# until a large removal (over 1,000 files) is six minutes old.
 last_removal=0
 remove() {
-  local any=0 p
-  for p in "$@"; do [ -e "$p" ] && any=1; done
+  local files=0 p
+  for p in "$@"; do [ -e "$p" ] && files=$((files + $(find "$p" | head -1001 | wc -l))); done
   rm -rf "$@"
-  if [ $any = 1 ]; then sync; last_removal=$(date +%s); fi
+  if [ $files -gt 1000 ]; then sync; last_removal=$(date +%s); fi
 }
 settle() {
-  local wait=$((last_removal + 65 - $(date +%s)))
+  local wait=$((last_removal + 370 - $(date +%s)))
   if [ $last_removal -gt 0 ] && [ $wait -gt 0 ]; then
     echo "(waiting ${wait} s for freed inodes to age: see remove in lib.sh)" >&2
     sleep "$wait"
