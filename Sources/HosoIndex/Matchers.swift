@@ -15,6 +15,10 @@ final class WordInfo {
     /// The word's lanes in each segment, as first found (cursors not yet moved): the slices of
     /// a segment copy them instead of looking the terms up again.
     var lanes: [ObjectIdentifier: [WordMatcher.Lane]] = [:]
+    /// Per segment, per field of `fields`: the ordinals of the exact and folded terms, found
+    /// while counting document frequencies (each look-up is a binary search over the segment's
+    /// terms, on cold pages in a fresh process; the lanes reuse these).
+    var ordinals: [ObjectIdentifier: [(exact: Int?, folded: Int?)]] = [:]
 
     init(_ text: String, fields: [Field]?, snapshot: IndexSnapshot, stats: GlobalStats) {
         self.text = text
@@ -26,11 +30,32 @@ final class WordInfo {
         accented = tone != 0 || base != folded
         self.fields = fields ?? Field.textFields
         for f in self.fields {
-            let e = Term.make(f, .exact, exact), fo = Term.make(f, .folded, folded)
-            exactTerms.append(e); foldedTerms.append(fo)
-            exactIDF.append(BM25.idf(docs: GlobalStats.docFreq(e, in: snapshot), total: max(stats.docs, 1)))
-            foldedIDF.append(BM25.idf(docs: GlobalStats.docFreq(fo, in: snapshot), total: max(stats.docs, 1)))
+            exactTerms.append(Term.make(f, .exact, exact)); foldedTerms.append(Term.make(f, .folded, folded))
         }
+        // Document frequencies over the live documents of every segment.
+        var exactDocs = [Int](repeating: 0, count: self.fields.count), foldedDocs = exactDocs
+        for (s, seg) in snapshot.segments.enumerated() {
+            let deleted = snapshot.deletions[s]?.termCounts
+            var found: [(exact: Int?, folded: Int?)] = []
+            found.reserveCapacity(self.fields.count)
+            for k in self.fields.indices {
+                let e = seg.ordinal(of: exactTerms[k]), fo = seg.ordinal(of: foldedTerms[k])
+                if let e { exactDocs[k] += seg.docFreq(e) - (deleted?[exactTerms[k]] ?? 0) }
+                if let fo { foldedDocs[k] += seg.docFreq(fo) - (deleted?[foldedTerms[k]] ?? 0) }
+                found.append((e, fo))
+            }
+            ordinals[ObjectIdentifier(seg)] = found
+        }
+        for k in self.fields.indices {
+            exactIDF.append(BM25.idf(docs: exactDocs[k], total: max(stats.docs, 1)))
+            foldedIDF.append(BM25.idf(docs: foldedDocs[k], total: max(stats.docs, 1)))
+        }
+    }
+
+    /// The ordinals of field `k`'s exact and folded terms in `segment`.
+    func ordinals(_ k: Int, in segment: Segment) -> (exact: Int?, folded: Int?) {
+        if let o = ordinals[ObjectIdentifier(segment)] { return o[k] }
+        return (segment.ordinal(of: exactTerms[k]), segment.ordinal(of: foldedTerms[k]))
     }
 }
 
@@ -117,12 +142,12 @@ final class WordMatcher: Matcher {
         let drivesExact = mode == .exact && info.accented
         var found: [Lane] = []
         for (k, field) in info.fields.enumerated() {
-            let driveTerm = drivesExact ? info.exactTerms[k] : info.foldedTerms[k]
-            guard let o = segment.ordinal(of: driveTerm) else { continue }
+            let known = info.ordinals(k, in: segment)
+            guard let o = drivesExact ? known.exact : known.folded else { continue }
             let c = segment.postings(o)
             var exact: PostingsCursor?
             var allExact = drivesExact
-            if !drivesExact && mode != .fold, let e = segment.ordinal(of: info.exactTerms[k]) {
+            if !drivesExact && mode != .fold, let e = known.exact {
                 // Every occurrence of the folded key is this exact key (same documents, same
                 // total frequency, so the same frequency in each): no second cursor needed.
                 if segment.docFreq(e) == c.docFreq, let te = segment.totalFreq(e), te == segment.totalFreq(o) {

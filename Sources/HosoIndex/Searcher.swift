@@ -87,14 +87,6 @@ struct GlobalStats {
         averageLength = sums.map { docs > 0 ? Double($0) / Double(docs) : 0 }
         singleOccurrence = SingleOccurrenceTable(averageLength: averageLength)
     }
-
-    static func docFreq(_ term: [UInt8], in s: IndexSnapshot) -> Int {
-        var n = 0
-        for (i, seg) in s.segments.enumerated() {
-            if let o = seg.ordinal(of: term) { n += seg.docFreq(o) - (s.deletions[i]?.termCounts[term] ?? 0) }
-        }
-        return n
-    }
 }
 
 /// `BM25.tf(1, length: l, averageLength: a)` for every text field and every length under
