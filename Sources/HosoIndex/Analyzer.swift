@@ -217,23 +217,35 @@ final class CharacterTable: Sendable {
             else if c >= 0x41 && c <= 0x5A { a[b] = c + 32 }
         }
         ascii = a
+        let slots = Self.slots(encoded)
+        precondition(slots.count == Self.scalars.count && slots.last?.endIndex == encoded.count,
+                     "the frozen character table does not hold one whole entry per scalar")
         var flatEntries: [FlatEntry] = []
-        flatEntries.reserveCapacity(Self.scalars.count)
+        flatEntries.reserveCapacity(slots.count)
         var arena: [UInt8] = []
-        var i = 0
-        for _ in Self.scalars {
-            let kind = encoded[i], tone = encoded[i + 1]
-            let exactLength = Int(encoded[i + 2])
-            let foldedLength = Int(encoded[i + 3 + exactLength])
-            let eo = UInt32(arena.count); arena += encoded[(i + 3)..<(i + 3 + exactLength)]
-            let fo = UInt32(arena.count); arena += encoded[(i + 4 + exactLength)..<(i + 4 + exactLength + foldedLength)]
-            flatEntries.append(FlatEntry(kind: kind, tone: tone, exactLength: UInt8(exactLength), foldedLength: UInt8(foldedLength),
+        for e in slots {
+            let i = e.startIndex, exactLength = Int(e[i + 2]), foldedLength = Int(e[i + 3 + exactLength])
+            let eo = UInt32(arena.count); arena += e[(i + 3)..<(i + 3 + exactLength)]
+            let fo = UInt32(arena.count); arena += e[(i + 4 + exactLength)..<(i + 4 + exactLength + foldedLength)]
+            flatEntries.append(FlatEntry(kind: e[i], tone: e[i + 1], exactLength: UInt8(exactLength), foldedLength: UInt8(foldedLength),
                                          exactOffset: eo, foldedOffset: fo))
-            i += 4 + exactLength + foldedLength
         }
-        precondition(i == encoded.count, "the frozen character table does not hold one entry per scalar")
         flat = flatEntries
         bytes = arena
+    }
+
+    /// The encoded entries one by one, up to the first that the bytes do not hold whole.
+    static func slots(_ encoded: [UInt8]) -> [ArraySlice<UInt8>] {
+        var out: [ArraySlice<UInt8>] = []
+        var i = 0
+        while i + 3 < encoded.count, i + 3 + Int(encoded[i + 2]) < encoded.count {
+            let exact = Int(encoded[i + 2])
+            let n = 4 + exact + Int(encoded[i + 3 + exact])
+            guard i + n <= encoded.count else { break }
+            out.append(encoded[i..<(i + n)])
+            i += n
+        }
+        return out
     }
 
     /// Entries as bytes, in slot order: kind, tone, exact length, exact bytes, folded length,
