@@ -62,7 +62,7 @@ ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 last_removal=0
 remove() {
   local files=0 p
-  for p in "$@"; do [ -e "$p" ] && files=$((files + $(find "$p" | head -1001 | wc -l))); done
+  for p in "$@"; do [ -e "$p" ] && files=$((files + $(set +o pipefail; find "$p" | head -1001 | wc -l))); done
   rm -rf "$@"
   if [ $files -gt 1000 ]; then sync; last_removal=$(date +%s); fi
 }
