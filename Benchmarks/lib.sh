@@ -52,7 +52,6 @@ corpus() {
 # ratio A B -> A/B with two decimals
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 
-# measure LABEL BYTES COMMAND... : runs COMMAND under GNU time, records seconds, MB/s, peak RSS.
 # Removes the outputs of an earlier run. On ext4 without a journal (this machine's disk), each file
 # creation skips, one by one, the free inodes whose deletion is recent: under a minute, or under
 # six while their inode-table block is dirty, which it is as soon as new files land beside them
@@ -74,6 +73,7 @@ settle() {
   fi
 }
 
+# measure LABEL BYTES COMMAND... : runs COMMAND under GNU time, records seconds, MB/s, peak RSS.
 measure() {
   local label=$1 bytes=$2; shift 2
   settle
