@@ -376,12 +376,8 @@ public struct CatalogAudit {
     }
 
     static func position(of id: ObjectID, in sorted: [ObjectOffer]) -> Int? {
-        var lo = 0, hi = sorted.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if sorted[mid].id < id { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < sorted.count && sorted[lo].id == id ? lo : nil
+        let i = sorted.sortedLowerBound(id) { $0.id }
+        return i < sorted.count && sorted[i].id == id ? i : nil
     }
 
     static func texts(_ row: Row) -> [String?] {

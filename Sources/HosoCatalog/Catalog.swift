@@ -493,9 +493,9 @@ public struct ArchivedKeys: Sendable {
     }
 
     /// Whether a dossier with this number may be archived.
-    public func mayHoldNumber(_ number: String) -> Bool { Self.contains(numbers, Self.key(Data(number.utf8))) }
+    public func mayHoldNumber(_ number: String) -> Bool { numbers.sortedContains(Self.key(Data(number.utf8))) }
     /// Whether a version with this XML object may be archived.
-    public func mayHoldXML(_ xml: ObjectID) -> Bool { Self.contains(xmls, Self.key(Data(xml.prefixed.utf8))) }
+    public func mayHoldXML(_ xml: ObjectID) -> Bool { xmls.sortedContains(Self.key(Data(xml.prefixed.utf8))) }
 
     /// The key of a column's bytes: FNV-1a, then a final mix (a collision only costs a query).
     static func key(_ bytes: Data) -> UInt64 {
@@ -505,14 +505,5 @@ public struct ArchivedKeys: Sendable {
             h ^= h >> 33; h = h &* 0xff51_afd7_ed55_8ccd; h ^= h >> 33
             return h
         }
-    }
-
-    private static func contains(_ sorted: [UInt64], _ k: UInt64) -> Bool {
-        var lo = 0, hi = sorted.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if sorted[mid] < k { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < sorted.count && sorted[lo] == k
     }
 }

@@ -19,14 +19,7 @@ public struct ObjectIDList: Sendable, Equatable, Sequence {
     public var isEmpty: Bool { ids.isEmpty }
     public func makeIterator() -> IndexingIterator<[ObjectID]> { ids.makeIterator() }
 
-    public func contains(_ id: ObjectID) -> Bool {
-        var lo = 0, hi = ids.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if ids[mid] < id { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < ids.count && ids[lo] == id
-    }
+    public func contains(_ id: ObjectID) -> Bool { ids.sortedContains(id) }
 
     /// The names in this list and not in `other`.
     public func subtracting(_ other: ObjectIDList) -> ObjectIDList {
