@@ -69,6 +69,10 @@ class Matcher {
     var work: Int { cost }
     func advance(to target: Int32) -> Int32 { Int32.max }
     func score(_ d: Int32, _ acc: inout Accumulator) {}
+    /// Adds to `b` no less than `score` would add at the current document `d`, more cheaply (no
+    /// division, no positions: every adjacency pair counts): a document whose bound cannot beat
+    /// the results kept so far is counted but not scored.
+    func addBound(_ d: Int32, _ b: inout ScoreBound) {}
     /// For filters that cannot drive iteration: whether a document passes.
     var isFilter: Bool { false }
     func accepts(_ d: Int32) -> Bool { true }
@@ -107,6 +111,13 @@ final class WordMatcher: Matcher {
         @inline(__always) func tf(_ freq: Int, length: Int) -> Double {
             freq == 1 && length < SingleOccurrenceTable.lengths ? singleOccurrence[length]
                 : BM25.tf(freq, length: length, averageLength: averageLength)
+        }
+
+        /// At least `tf(freq, length:)`, without a division: exact for a single occurrence
+        /// (a longer field only lowers it), BM25's bound over all lengths otherwise.
+        @inline(__always) func tfBound(_ freq: Int, length: Int) -> Double {
+            if _fastPath(freq == 1) { return singleOccurrence[min(length, SingleOccurrenceTable.lengths - 1)] }
+            return BM25.tfBound(freq)
         }
     }
 
@@ -175,7 +186,7 @@ final class WordMatcher: Matcher {
     override func advance(to target: Int32) -> Int32 {
         var m = Int32.max
         for i in 0..<laneCount {
-            if lanes[i].cursor.doc < target { _ = lanes[i].cursor.advance(to: target) }
+            if lanes[i].cursor.doc < target { lanes[i].cursor.step(to: target) }
             let d = lanes[i].cursor.doc
             if d < m { m = d }
         }
@@ -184,27 +195,40 @@ final class WordMatcher: Matcher {
     }
 
     override func score(_ d: Int32, _ acc: inout Accumulator) {
+        let (points, bm25) = sum(d, bound: false)
+        acc.points += points
+        acc.bm25 += bm25
+    }
+
+    override func addBound(_ d: Int32, _ b: inout ScoreBound) {
+        let (points, bm25) = sum(d, bound: true)
+        b.points += points
+        b.bm25 += bm25
+    }
+
+    /// The word's points and BM25 at `d`; with `bound`, BM25's term-frequency part is read from
+    /// a table instead of computed (the same value for a single occurrence, at least it for
+    /// more), which is what the bound needs: the field lengths are read either way, the
+    /// division is not made.
+    @inline(__always) private func sum(_ d: Int32, bound: Bool) -> (Double, Double) {
         var exactHit = drivesExact
         var s = 0.0
         for i in 0..<laneCount where lanes[i].cursor.doc == d {
             let length = segment.norm(lanes[i].norm, Int(d))
+            var weight = lanes[i].foldedWeight, freq = lanes[i].cursor.freq
             if lanes[i].allExact {
                 exactHit = true
-                s += lanes[i].exactWeight * lanes[i].tf(lanes[i].cursor.freq, length: length)
-                continue
-            }
-            if lanes[i].hasExact {
-                if lanes[i].exact.doc < d { _ = lanes[i].exact.advance(to: d) }
+                weight = lanes[i].exactWeight
+            } else if lanes[i].hasExact {
+                if lanes[i].exact.doc < d { lanes[i].exact.step(to: d) }
                 if lanes[i].exact.doc == d {
                     exactHit = true
-                    s += lanes[i].exactWeight * lanes[i].tf(lanes[i].exact.freq, length: length)
-                    continue
+                    weight = lanes[i].exactWeight; freq = lanes[i].exact.freq
                 }
             }
-            s += lanes[i].foldedWeight * lanes[i].tf(lanes[i].cursor.freq, length: length)
+            s += weight * (bound ? lanes[i].tfBound(freq, length: length) : lanes[i].tf(freq, length: length))
         }
-        acc.points += (mode == .fold ? 1 : (exactHit ? 2 : 1))
-        acc.bm25 += s
+        return (mode == .fold ? 1 : (exactHit ? 2 : 1), s)
     }
 
     /// Fields of document `d` where the word occurs (the matcher must be at d), as a bit set
@@ -270,6 +294,7 @@ final class BitsetMatcher: Matcher {
     }
 
     override func score(_ d: Int32, _ acc: inout Accumulator) { acc.points += points }
+    override func addBound(_ d: Int32, _ b: inout ScoreBound) { b.points += points }
 
     /// The union of the postings of term ordinals `ordinals` as a bitset.
     static func bits(_ segment: Segment, ordinals: [Range<Int>]) -> [UInt64] {
@@ -299,6 +324,7 @@ final class TermMatcher: Matcher {
         return doc
     }
     override func score(_ d: Int32, _ acc: inout Accumulator) { acc.points += points }
+    override func addBound(_ d: Int32, _ b: inout ScoreBound) { b.points += points }
 }
 
 /// A day range on a column: a filter, checked on documents others found.
@@ -418,6 +444,11 @@ class AndMatcher: Matcher {
         for i in 0..<pa.count where pa.with(i, { a in pb.with(i) { b in adjacent(a, b, doc) } }) { acc.points += 1 }
     }
 
+    override func addBound(_ doc: Int32, _ b: inout ScoreBound) {
+        for i in 0..<d.count { d.with(i) { $0.addBound(doc, &b) } }
+        b.points += Double(pa.count)
+    }
+
     /// Whether b directly follows a in some field of document d.
     func adjacent(_ a: WordMatcher, _ b: WordMatcher, _ d: Int32) -> Bool {
         var shared = a.fieldMask(at: d) & b.fieldMask(at: d)
@@ -470,6 +501,11 @@ final class PhraseMatcher: AndMatcher {
         for i in 0..<w.count { w.with(i) { $0.score(d, &acc) } }
         acc.points += Double(w.count - 1)   // the words stand together
     }
+
+    override func addBound(_ d: Int32, _ b: inout ScoreBound) {
+        for i in 0..<w.count { w.with(i) { $0.addBound(d, &b) } }
+        b.points += Double(w.count - 1)
+    }
 }
 
 /// Any child matches; matching children all score, or with `bestOnly` (a word and its
@@ -507,6 +543,23 @@ final class OrMatcher: Matcher {
         }
         if let best { acc.points += best.points; acc.bm25 += best.bm25 }
     }
+    override func addBound(_ d: Int32, _ b: inout ScoreBound) {
+        guard bestOnly else {
+            for i in 0..<c.count { c.with(i) { m in if m.doc == d { m.addBound(d, &b) } } }
+            return
+        }
+        // The best child has at most the most points and at most the most BM25 of any.
+        var most = ScoreBound()
+        for i in 0..<c.count {
+            c.with(i) { m in
+                guard m.doc == d else { return }
+                var one = ScoreBound()
+                m.addBound(d, &one)
+                most.points = max(most.points, one.points); most.bm25 = max(most.bm25, one.bm25)
+            }
+        }
+        b.points += most.points; b.bm25 += most.bm25
+    }
 }
 
 /// A synonym's match: the document matches through its child, but earns a fixed half point per
@@ -527,5 +580,11 @@ final class SynonymMatcher: Matcher {
         child.score(d, &inner)
         acc.points += points
         acc.bm25 += 0.5 * inner.bm25
+    }
+    override func addBound(_ d: Int32, _ b: inout ScoreBound) {
+        var inner = ScoreBound()
+        child.addBound(d, &inner)
+        b.points += points
+        b.bm25 += 0.5 * inner.bm25
     }
 }

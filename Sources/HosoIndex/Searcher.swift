@@ -35,8 +35,11 @@ public struct SearchOptions: Sendable {
     var minSliceDocs = 16_384
     /// Slices per thread over the whole snapshot (more: finer balance, more trees to build).
     var slicesPerThread = 2
-    /// Scored documents between two exchanges of the score to beat with the other slices.
+    /// Matched documents between two exchanges of the score to beat with the other slices.
     var floorExchangeInterval = 256
+    /// Skip scoring documents whose score bound cannot beat the results kept (off only to test
+    /// that it changes nothing).
+    var prune = true
     public init() {}
 }
 
@@ -67,6 +70,8 @@ public struct SearchResult: Sendable {
     public var total: Int
     public var hits: [SearchHit]
     public var facets: [String: [FacetCount]]
+    /// Matches left unscored because they could not enter the page.
+    var pruned = 0
 }
 
 /// Statistics over all live documents of a snapshot, so that scores do not depend on how the
@@ -136,7 +141,7 @@ public final class Searcher: @unchecked Sendable {
 
         // Merge in slice order; the heap's order is total (ties end on the dossier number), so
         // the page does not depend on how the work was divided.
-        var total = 0
+        var total = 0, pruned = 0
         var heap = TopK(capacity: k, sort: options.sort, segments: snapshot.segments)
         var facetProcedures: [String: (String, Int)] = [:]
         var facetAgencies: [String: (String, Int)] = [:]
@@ -145,6 +150,7 @@ public final class Searcher: @unchecked Sendable {
         for (i, t) in tallies.slots.enumerated() {
             guard let t else { continue }
             total += t.total
+            pruned += t.pruned
             for e in t.heap.items { heap.offer(e) }
             guard options.facets else { continue }
             let tables = snapshot.segments[slices.items[i].segment].ordinalTables
@@ -176,7 +182,7 @@ public final class Searcher: @unchecked Sendable {
                 return FacetCount(key: name, label: name, count: s.value)
             })
         }
-        return SearchResult(total: total, hits: hits, facets: facets)
+        return SearchResult(total: total, hits: hits, facets: facets, pruned: pruned)
     }
 
     /// Matches, counts and scores the documents of one slice. `floor` carries the score to beat
@@ -191,10 +197,10 @@ public final class Searcher: @unchecked Sendable {
             t.procedures = [Int](repeating: 0, count: seg.ordinalTables.procedures.count)
             t.agencies = [Int](repeating: 0, count: seg.ordinalTables.agencies.count)
         }
-        var shared = bounded ? floor.raise(to: nil) : nil
+        var shared = floor.raise(to: nil)
         let interval = max(1, options.floorExchangeInterval)
         var untilExchange = interval
-        defer { if bounded { _ = floor.raise(to: t.heap.floor) } }
+        defer { _ = floor.raise(to: t.heap.floor) }
         var d = slice.start
         while true {
             d = root.advance(to: d)
@@ -209,19 +215,35 @@ public final class Searcher: @unchecked Sendable {
                     t.statuses[Int(seg.status(doc)), default: 0] += 1
                 }
                 if k > 0 {
-                    var acc = Accumulator()
-                    if bounded {
-                        untilExchange -= 1
-                        if untilExchange == 0 { shared = floor.raise(to: t.heap.floor); untilExchange = interval }
-                        acc.floor = SharedFloor.higher(t.heap.floor, shared)
+                    untilExchange -= 1
+                    if untilExchange == 0 { shared = floor.raise(to: t.heap.floor); untilExchange = interval }
+                    let best = SharedFloor.higher(t.heap.floor, shared)
+                    if let best, options.prune, Self.cannotBeat(root, d, best) {
+                        t.pruned += 1
+                    } else {
+                        var acc = Accumulator()
+                        if bounded { acc.floor = best }
+                        root.score(d, &acc)
+                        t.heap.offer(points: acc.points, bm25: acc.bm25, segment: s, doc: doc)
                     }
-                    root.score(d, &acc)
-                    t.heap.offer(points: acc.points, bm25: acc.bm25, segment: s, doc: doc)
                 }
             }
             d &+= 1
         }
         return t
+    }
+}
+
+extension Searcher {
+    /// Whether the most the root could score at `d` stays below `floor` (ties are scored: the
+    /// dossier number may still rank the document first). The BM25 bound is widened by a
+    /// billionth so that summing in another order cannot make a bound fall below the score.
+    @inline(__always)
+    static func cannotBeat(_ root: Matcher, _ d: Int32, _ floor: ScoreFloor) -> Bool {
+        var b = ScoreBound()
+        root.addBound(d, &b)
+        if b.points != floor.points { return b.points < floor.points }
+        return b.bm25 * (1 + 1e-9) < floor.bm25
     }
 }
 
@@ -266,6 +288,8 @@ struct Slices: @unchecked Sendable {
 /// What one slice found.
 struct SliceTally {
     var total = 0
+    /// Matches not scored: their bound could not beat the results kept.
+    var pruned = 0
     var heap: TopK
     var procedures: [Int] = []
     var agencies: [Int] = []
@@ -288,6 +312,12 @@ final class SliceTallies: @unchecked Sendable {
 
 /// A score a document must beat: points first, then BM25.
 typealias ScoreFloor = (points: Double, bm25: Double)
+
+/// The most a matcher could score at a document (points, BM25).
+struct ScoreBound {
+    var points = 0.0
+    var bm25 = 0.0
+}
 
 struct Accumulator {
     var points = 0.0

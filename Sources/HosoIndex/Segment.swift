@@ -401,6 +401,15 @@ public struct PostingsCursor {
         return true
     }
 
+    /// `advance(to:)` for a cursor before `target` (not exhausted), with the commonest case
+    /// inlined: the next document of the decoded block is the one. Dense postings, walked in
+    /// step with others, mostly move this way.
+    @inline(__always)
+    mutating func step(to target: Int32) {
+        let i = index &+ 1
+        if i < count && docs[unchecked: i] >= target { settle(i) } else { _ = advance(to: target) }
+    }
+
     /// Moves to the first document ≥ target; false when there is none.
     public mutating func advance(to target: Int32) -> Bool {
         if doc >= target { return doc != Int32.max }

@@ -200,6 +200,46 @@ func document(_ i: Int, title: String, applicant: String = "Nguyễn Văn A", nu
         }
     }
 
+    /// Matches whose score bound cannot beat the page kept so far are not scored; the page,
+    /// the total and the facets are those of scoring every match, in every mode and order, for
+    /// words, synonyms, phrases, prefixes, exclusions and alternatives, on one thread and sliced.
+    @Test func skippingHopelessMatchesChangesNoAnswer() throws {
+        let t = TemporaryFolder()
+        let (_, docs) = try randomIndex(t.sub("i"), seed: 11_2026, count: 2000, perSegment: 500,
+                                        vocabulary: ["đăng", "ký", "khai", "sinh", "kết", "hôn", "giấy", "phép", "xây", "dựng", "hòa", "hoà",
+                                                     "hóa", "giải", "má", "mã", "lý", "lí", "ủy", "ban", "nhân", "dân", "ubnd"])
+        let searcher = Searcher(snapshot: try IndexSnapshot.open(t.sub("i")))
+        let queries = ["đăng ký khai sinh", "dang ky", "giấy phép xây dựng", "hoa giai", "hòa", "ma", "má", "xây -dựng hòa",
+                       "khai sinh OR kết hôn", "\"đăng ký\" sinh", "x* hòa", "nguyen hòa", "lý", "ubnd", "ủy ban nhân dân hòa",
+                       "code:000.00.21.H50-230512-0007", "kết OR hôn OR giấy", "received:2022..2023 hòa"]
+        var pruned = 0
+        for q in queries {
+            let parsed = try QueryParser.parse(q)
+            for sort in ResultOrder.allCases {
+                for mode in MatchMode.allCases {
+                    for limit in [1, 10] {
+                        var all = SearchOptions(); all.limit = limit; all.facets = true; all.sort = sort; all.mode = mode; all.prune = false
+                        var skip = all; skip.prune = true
+                        var sliced = skip; sliced.threads = 3; sliced.parallelCost = 0; sliced.minSliceDocs = 50; sliced.slicesPerThread = 10
+                        sliced.floorExchangeInterval = 3
+                        func page(_ r: SearchResult) -> String {
+                            "\(r.total) " + r.hits.map { "\($0.document.number)=\($0.points)/\($0.bm25)" }.joined(separator: " ")
+                                + " " + r.facets.keys.sorted().map { k in k + ":" + r.facets[k]!.map { "\($0.key)=\($0.count)" }.joined(separator: ",") }.joined(separator: ";")
+                        }
+                        let full = searcher.search(parsed, options: all)
+                        #expect(full.pruned == 0)
+                        let a = searcher.search(parsed, options: skip), b = searcher.search(parsed, options: sliced)
+                        #expect(page(a) == page(full), "\(q) \(sort) \(mode) \(limit)")
+                        #expect(page(b) == page(full), "\(q) \(sort) \(mode) \(limit), sliced")
+                        pruned += a.pruned
+                    }
+                }
+            }
+        }
+        #expect(docs.count == 2000)
+        #expect(pruned > 10_000)     // the bound really skipped work
+    }
+
     /// A costly query is cut into ranges of documents evaluated on several threads; the page, the
     /// total and the facets are those of one thread, whatever the cut (here forced into slices
     /// of a few dozen documents, across segments with deletions, exchanging the score to beat
