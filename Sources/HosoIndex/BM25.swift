@@ -19,14 +19,6 @@ public enum BM25 {
         return t * (k1 + 1) / (t + k1 * (1 - b + b * norm))
     }
 
-    /// The most `tf(tf, length:, averageLength:)` can be for any length (its value at length 0):
-    /// a bound for skipping documents that cannot enter the results.
-    @inline(__always)
-    public static func tfBound(_ tf: Int) -> Double {
-        let t = Double(tf)
-        return t * (k1 + 1) / (t + k1 * (1 - b))
-    }
-
     /// idf × tf part.
     @inline(__always)
     public static func score(tf: Int, length: Int, averageLength: Double, docs n: Int, total N: Int) -> Double {

@@ -70,9 +70,12 @@ class Matcher {
     func advance(to target: Int32) -> Int32 { Int32.max }
     func score(_ d: Int32, _ acc: inout Accumulator) {}
     /// Adds to `b` no less than `score` would add at the current document `d`, more cheaply (no
-    /// division, no positions: every adjacency pair counts): a document whose bound cannot beat
-    /// the results kept so far is counted but not scored.
+    /// positions: every adjacency pair counts as found): a document whose bound cannot beat the
+    /// results kept so far is counted but not scored.
     func addBound(_ d: Int32, _ b: inout ScoreBound) {}
+    /// Lowers what `addBound` gave (for this matcher as the root) by what a second, costlier
+    /// look shows it cannot score: asked only when the first bound was not enough.
+    func tighten(_ d: Int32, _ b: inout ScoreBound) {}
     /// For filters that cannot drive iteration: whether a document passes.
     var isFilter: Bool { false }
     func accepts(_ d: Int32) -> Bool { true }
@@ -105,19 +108,20 @@ final class WordMatcher: Matcher {
         let exactWeight: Double             // field weight × idf
         let foldedWeight: Double
         let averageLength: Double
-        let singleOccurrence: UnsafePointer<Double>     // tf part for frequency 1, by length
+        let frequencyTable: UnsafePointer<Double>       // tf part for small frequencies, by length
 
         /// BM25's term-frequency part for `freq` occurrences in a field of `length` tokens.
         @inline(__always) func tf(_ freq: Int, length: Int) -> Double {
-            freq == 1 && length < SingleOccurrenceTable.lengths ? singleOccurrence[length]
-                : BM25.tf(freq, length: length, averageLength: averageLength)
+            if freq <= FrequencyTable.frequencies && length < FrequencyTable.lengths {
+                return frequencyTable[(freq &- 1) &* FrequencyTable.lengths &+ length]
+            }
+            return Self.computedTF(freq, length: length, averageLength: averageLength)
         }
 
-        /// At least `tf(freq, length:)`, without a division: exact for a single occurrence
-        /// (a longer field only lowers it), BM25's bound over all lengths otherwise.
-        @inline(__always) func tfBound(_ freq: Int, length: Int) -> Double {
-            if _fastPath(freq == 1) { return singleOccurrence[min(length, SingleOccurrenceTable.lengths - 1)] }
-            return BM25.tfBound(freq)
+        /// Out of line so that the compiler does not compute it on every match and then pick the
+        /// table's value instead (it did: two divisions per field of every match).
+        @inline(never) static func computedTF(_ freq: Int, length: Int, averageLength: Double) -> Double {
+            BM25.tf(freq, length: length, averageLength: averageLength)
         }
     }
 
@@ -170,7 +174,7 @@ final class WordMatcher: Matcher {
             found.append(Lane(cursor: c, exact: exact ?? PostingsCursor.empty, hasExact: exact != nil, allExact: allExact, field: field,
                               norm: field.textIndex, exactWeight: field.weight * info.exactIDF[k],
                               foldedWeight: field.weight * info.foldedIDF[k], averageLength: stats.averageLength[field.textIndex],
-                              singleOccurrence: stats.singleOccurrence.row(field.textIndex)))
+                              frequencyTable: stats.frequencyTable.row(field.textIndex)))
         }
         return found
     }
@@ -195,40 +199,43 @@ final class WordMatcher: Matcher {
     }
 
     override func score(_ d: Int32, _ acc: inout Accumulator) {
-        let (points, bm25) = sum(d, bound: false)
+        let (points, bm25) = sum(d)
         acc.points += points
         acc.bm25 += bm25
     }
 
     override func addBound(_ d: Int32, _ b: inout ScoreBound) {
-        let (points, bm25) = sum(d, bound: true)
+        let (points, bm25) = sum(d)
         b.points += points
         b.bm25 += bm25
     }
 
-    /// The word's points and BM25 at `d`; with `bound`, BM25's term-frequency part is read from
-    /// a table instead of computed (the same value for a single occurrence, at least it for
-    /// more), which is what the bound needs: the field lengths are read either way, the
-    /// division is not made.
-    @inline(__always) private func sum(_ d: Int32, bound: Bool) -> (Double, Double) {
+    /// The word's points and BM25 at `d`. Where the word occurs as typed (its exact key), BM25
+    /// counts those fields only: another form of it elsewhere in the document (*Đặng* in the
+    /// applicant's name for *đăng*) is a different word and adds nothing; where it occurs only
+    /// folded, every such field counts. The bound is this very sum (what it leaves out is the
+    /// adjacency bonus, which reads positions): the same value, computed in the same order, so
+    /// that scores which tie with the page's last result are seen to tie.
+    @inline(__always) private func sum(_ d: Int32) -> (Double, Double) {
         var exactHit = drivesExact
-        var s = 0.0
+        var exact = 0.0, folded = 0.0
         for i in 0..<laneCount where lanes[i].cursor.doc == d {
             let length = segment.norm(lanes[i].norm, Int(d))
-            var weight = lanes[i].foldedWeight, freq = lanes[i].cursor.freq
-            if lanes[i].allExact {
-                exactHit = true
-                weight = lanes[i].exactWeight
-            } else if lanes[i].hasExact {
+            var freq = lanes[i].cursor.freq
+            var isExact = lanes[i].allExact
+            if !isExact && lanes[i].hasExact {
                 if lanes[i].exact.doc < d { lanes[i].exact.step(to: d) }
-                if lanes[i].exact.doc == d {
-                    exactHit = true
-                    weight = lanes[i].exactWeight; freq = lanes[i].exact.freq
-                }
+                if lanes[i].exact.doc == d { isExact = true; freq = lanes[i].exact.freq }
             }
-            s += weight * (bound ? lanes[i].tfBound(freq, length: length) : lanes[i].tf(freq, length: length))
+            let tf = lanes[i].tf(freq, length: length)
+            if isExact {
+                exactHit = true
+                exact += lanes[i].exactWeight * tf
+            } else {
+                folded += lanes[i].foldedWeight * tf
+            }
         }
-        return (mode == .fold ? 1 : (exactHit ? 2 : 1), s)
+        return (mode == .fold ? 1 : (exactHit ? 2 : 1), exactHit ? exact : folded)
     }
 
     /// Fields of document `d` where the word occurs (the matcher must be at d), as a bit set
@@ -447,6 +454,13 @@ class AndMatcher: Matcher {
     override func addBound(_ doc: Int32, _ b: inout ScoreBound) {
         for i in 0..<d.count { d.with(i) { $0.addBound(doc, &b) } }
         b.points += Double(pa.count)
+    }
+
+    /// A pair can stand side by side only in a field holding both words.
+    override func tighten(_ doc: Int32, _ bound: inout ScoreBound) {
+        for i in 0..<pa.count where pa.with(i, { a in pb.with(i) { b in a.fieldMask(at: doc) & b.fieldMask(at: doc) == 0 } }) {
+            bound.points -= 1
+        }
     }
 
     /// Whether b directly follows a in some field of document d.

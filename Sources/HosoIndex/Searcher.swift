@@ -79,8 +79,8 @@ public struct SearchResult: Sendable {
 struct GlobalStats {
     var docs: Int
     var averageLength: [Double]
-    /// BM25's term-frequency part for a frequency of 1 (most matches) by field and length.
-    let singleOccurrence: SingleOccurrenceTable
+    /// BM25's term-frequency part for small frequencies (almost every match) by field and length.
+    let frequencyTable: FrequencyTable
 
     init(_ s: IndexSnapshot) {
         let docs = s.liveDocs
@@ -90,28 +90,36 @@ struct GlobalStats {
             for f in 0..<sums.count { sums[f] += seg.lengthSum(f) - (s.deletions[i]?.lengthSums[f] ?? 0) }
         }
         averageLength = sums.map { docs > 0 ? Double($0) / Double(docs) : 0 }
-        singleOccurrence = SingleOccurrenceTable(averageLength: averageLength)
+        frequencyTable = FrequencyTable(averageLength: averageLength)
     }
 }
 
-/// `BM25.tf(1, length: l, averageLength: a)` for every text field and every length under
-/// `lengths`, computed once per snapshot by that same function (so scores are bit-identical):
-/// scoring a match is then a load instead of two divisions.
-final class SingleOccurrenceTable: @unchecked Sendable {
+/// `BM25.tf(f, length: l, averageLength: a)` for every text field, every frequency up to
+/// `frequencies` and every length under `lengths`, computed once per snapshot by that same
+/// function (so scores are bit-identical): scoring a match is then a load instead of two
+/// divisions. Frequencies above 1 are common in the free-text field, where a procedure's words
+/// repeat.
+final class FrequencyTable: @unchecked Sendable {
     static let lengths = 256
+    static let frequencies = 4
     let values: UnsafeMutablePointer<Double>
 
     init(averageLength: [Double]) {
-        values = .allocate(capacity: max(1, averageLength.count) * Self.lengths)
+        let perField = Self.frequencies * Self.lengths
+        values = .allocate(capacity: max(1, averageLength.count) * perField)
         for (f, average) in averageLength.enumerated() {
-            for l in 0..<Self.lengths { values[f * Self.lengths + l] = BM25.tf(1, length: l, averageLength: average) }
+            for freq in 1...Self.frequencies {
+                for l in 0..<Self.lengths {
+                    values[f * perField + (freq - 1) * Self.lengths + l] = BM25.tf(freq, length: l, averageLength: average)
+                }
+            }
         }
     }
 
     deinit { values.deallocate() }
 
-    /// The row of text field `field` (index into `Field.textFields`).
-    func row(_ field: Int) -> UnsafePointer<Double> { UnsafePointer(values + field * Self.lengths) }
+    /// The values of text field `field` (index into `Field.textFields`), by frequency then length.
+    func row(_ field: Int) -> UnsafePointer<Double> { UnsafePointer(values + field * Self.frequencies * Self.lengths) }
 }
 
 /// Runs queries over a snapshot.
@@ -133,7 +141,7 @@ public final class Searcher: @unchecked Sendable {
                                  slicesPerThread: options.slicesPerThread)
         if options.facets { for seg in snapshot.segments { _ = seg.ordinalTables } }  // loaded once, before any thread reads them
         let tallies = SliceTallies(count: slices.items.count)
-        let floor = SharedFloor()
+        let floor = SharedFloor(segments: snapshot.segments)
         let run: @Sendable (Int) -> Void = { [snapshot] i in
             tallies.slots[i] = Self.evaluate(slices.items[i], snapshot: snapshot, k: k, options: options, floor: floor)
         }
@@ -197,7 +205,10 @@ public final class Searcher: @unchecked Sendable {
             t.procedures = [Int](repeating: 0, count: seg.ordinalTables.procedures.count)
             t.agencies = [Int](repeating: 0, count: seg.ordinalTables.agencies.count)
         }
-        var shared = floor.raise(to: nil)
+        // The result to beat: this slice's worst kept or the others' best such, whichever ranks
+        // higher; it changes only when this slice keeps a result or hears from the others.
+        var best = floor.raise(to: nil)
+        let segments = snapshot.segments
         let interval = max(1, options.floorExchangeInterval)
         var untilExchange = interval
         defer { _ = floor.raise(to: t.heap.floor) }
@@ -216,15 +227,19 @@ public final class Searcher: @unchecked Sendable {
                 }
                 if k > 0 {
                     untilExchange -= 1
-                    if untilExchange == 0 { shared = floor.raise(to: t.heap.floor); untilExchange = interval }
-                    let best = SharedFloor.higher(t.heap.floor, shared)
-                    if let best, options.prune, Self.cannotBeat(root, d, best) {
+                    if untilExchange == 0 {
+                        best = floor.higher(t.heap.floor, floor.raise(to: t.heap.floor))
+                        untilExchange = interval
+                    }
+                    if let best, options.prune, Self.cannotBeat(root, d, in: s, best, segments) {
                         t.pruned += 1
                     } else {
                         var acc = Accumulator()
                         if bounded { acc.floor = best }
                         root.score(d, &acc)
-                        t.heap.offer(points: acc.points, bm25: acc.bm25, segment: s, doc: doc)
+                        if t.heap.offer(points: acc.points, bm25: acc.bm25, segment: s, doc: doc) {
+                            best = floor.higher(t.heap.floor, best)
+                        }
                     }
                 }
             }
@@ -235,37 +250,56 @@ public final class Searcher: @unchecked Sendable {
 }
 
 extension Searcher {
-    /// Whether the most the root could score at `d` stays below `floor` (ties are scored: the
-    /// dossier number may still rank the document first). The BM25 bound is widened by a
-    /// billionth so that summing in another order cannot make a bound fall below the score.
+    /// Whether document `d` of segment `s` cannot rank before `floor` (the worst result kept):
+    /// the most the root could score at it is below, or at most equal with a tie-break it loses
+    /// (an earlier received day, then the dossier number), as `TopK` would rank them. Equal
+    /// scores are common: dossiers of one procedure often share their title word for word.
+    ///
+    /// The bound's BM25 is the score's, computed in the same order (only the adjacency points are
+    /// assumed: every pair at first, then only pairs sharing a field), so a tie is seen as one;
+    /// the strict test still widens it by a billionth.
     @inline(__always)
-    static func cannotBeat(_ root: Matcher, _ d: Int32, _ floor: ScoreFloor) -> Bool {
+    static func cannotBeat(_ root: Matcher, _ d: Int32, in s: Int, _ floor: ScoreFloor, _ segments: [Segment]) -> Bool {
         var b = ScoreBound()
         root.addBound(d, &b)
+        if ranksAfter(b, d, in: s, floor, segments) { return true }
+        root.tighten(d, &b)
+        return ranksAfter(b, d, in: s, floor, segments)
+    }
+
+    @inline(__always)
+    private static func ranksAfter(_ b: ScoreBound, _ d: Int32, in s: Int, _ floor: ScoreFloor, _ segments: [Segment]) -> Bool {
         if b.points != floor.points { return b.points < floor.points }
-        return b.bm25 * (1 + 1e-9) < floor.bm25
+        if b.bm25 * (1 + 1e-9) < floor.bm25 { return true }
+        guard b.bm25 <= floor.bm25 else { return false }
+        let day = segments[s].receivedDay(Int(d))
+        if day != floor.key { return day < floor.key }
+        return Segment.compareNumbers(segments[s], Int(d), segments[floor.segment], floor.doc) >= 0
     }
 }
 
 /// The highest score any slice's results have had to beat so far: the k-th result of a slice
-/// scores at most the k-th of the whole query, so a document that cannot beat it cannot enter the
-/// page. Slices publish theirs and read the others' every few hundred scored documents.
+/// ranks at most as the k-th of the whole query, so a document that cannot beat it cannot
+/// enter the page. Slices publish theirs and read the others' every few hundred matches.
 final class SharedFloor: Sendable {
     private let value = Mutex<ScoreFloor?>(nil)
+    private let segments: [Segment]
 
-    /// Raises the shared floor to `f` where that is higher; returns it.
+    init(segments: [Segment]) { self.segments = segments }
+
+    /// Raises the shared floor to `f` where that ranks higher; returns it.
     func raise(to f: ScoreFloor?) -> ScoreFloor? {
         value.withLock { v in
-            v = Self.higher(v, f)
+            v = higher(v, f)
             return v
         }
     }
 
-    /// The higher of two floors (nil: none).
-    @inline(__always) static func higher(_ a: ScoreFloor?, _ b: ScoreFloor?) -> ScoreFloor? {
+    /// The higher of two floors by relevance (nil: none).
+    @inline(__always) func higher(_ a: ScoreFloor?, _ b: ScoreFloor?) -> ScoreFloor? {
         guard let a else { return b }
         guard let b else { return a }
-        return a.points > b.points || (a.points == b.points && a.bm25 > b.bm25) ? a : b
+        return TopK.ranksBefore(a, b, byRelevance: segments) ? a : b
     }
 }
 
@@ -310,8 +344,8 @@ final class SliceTallies: @unchecked Sendable {
     }
 }
 
-/// A score a document must beat: points first, then BM25.
-typealias ScoreFloor = (points: Double, bm25: Double)
+/// A result a document must rank before to enter the page: the worst one kept.
+typealias ScoreFloor = TopK.Entry
 
 /// The most a matcher could score at a document (points, BM25).
 struct ScoreBound {
@@ -346,9 +380,7 @@ struct TopK {
     func better(_ a: Entry, _ b: Entry) -> Bool {
         switch sort {
         case .relevance:
-            if a.points != b.points { return a.points > b.points }
-            if a.bm25 != b.bm25 { return a.bm25 > b.bm25 }
-            if a.key != b.key { return a.key > b.key }
+            return Self.ranksBefore(a, b, byRelevance: segments)
         case .received, .completed:
             if a.key != b.key { return a.key > b.key }
             if a.points != b.points { return a.points > b.points }
@@ -357,33 +389,49 @@ struct TopK {
         return Segment.compareNumbers(segments[a.segment], a.doc, segments[b.segment], b.doc) < 0
     }
 
-    /// The worst score kept once full, when ranking by relevance (otherwise nil: dates come
+    /// Whether a ranks before b by relevance: points, BM25, the later received day, then the
+    /// dossier number.
+    @inline(__always)
+    static func ranksBefore(_ a: Entry, _ b: Entry, byRelevance segments: [Segment]) -> Bool {
+        if a.points != b.points { return a.points > b.points }
+        if a.bm25 != b.bm25 { return a.bm25 > b.bm25 }
+        if a.key != b.key { return a.key > b.key }
+        return Segment.compareNumbers(segments[a.segment], a.doc, segments[b.segment], b.doc) < 0
+    }
+
+    /// The worst result kept once full, when ranking by relevance (otherwise nil: dates come
     /// first and scores cannot bound anything).
     var floor: ScoreFloor? {
         guard sort == .relevance, capacity > 0, items.count == capacity else { return nil }
-        return (items[0].points, items[0].bm25)
+        return items[0]
     }
 
-    mutating func offer(points: Double, bm25: Double, segment: Int, doc: Int) {
-        guard capacity > 0 else { return }
+    /// Keeps the result if it ranks among the best `capacity`; returns whether it was kept.
+    @discardableResult
+    mutating func offer(points: Double, bm25: Double, segment: Int, doc: Int) -> Bool {
+        guard capacity > 0 else { return false }
         let seg = segments[segment]
         let key: Int32
         switch sort {
         case .relevance, .received: key = seg.receivedDay(doc)
         case .completed: key = seg.completedDay(doc)
         }
-        offer(Entry(points: points, bm25: bm25, key: key, segment: segment, doc: doc))
+        return offer(Entry(points: points, bm25: bm25, key: key, segment: segment, doc: doc))
     }
 
-    mutating func offer(_ e: Entry) {
-        guard capacity > 0 else { return }
+    @discardableResult
+    mutating func offer(_ e: Entry) -> Bool {
+        guard capacity > 0 else { return false }
         if items.count < capacity {
             items.append(e)
             siftUp(items.count - 1)
         } else if better(e, items[0]) {
             items[0] = e
             siftDown(0)
+        } else {
+            return false
         }
+        return true
     }
 
     // A heap whose root is the worst entry kept.
