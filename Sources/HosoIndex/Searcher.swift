@@ -228,7 +228,7 @@ public final class Searcher: @unchecked Sendable {
                 if k > 0 {
                     untilExchange -= 1
                     if untilExchange == 0 {
-                        best = floor.higher(t.heap.floor, floor.raise(to: t.heap.floor))
+                        best = floor.raise(to: t.heap.floor)   // the others' and this slice's
                         untilExchange = interval
                     }
                     if let best, options.prune, Self.cannotBeat(root, d, in: s, best, segments) {
