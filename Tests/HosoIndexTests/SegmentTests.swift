@@ -13,6 +13,12 @@ func document(_ i: Int, title: String, applicant: String = "Nguyễn Văn A", nu
                   receivedText: "", dueText: "", completedText: "")
 }
 
+/// A search's answer as one comparable line: total, page (number, points, BM25) and facets.
+func page(_ r: SearchResult) -> String {
+    "\(r.total) " + r.hits.map { "\($0.document.number)=\($0.points)/\($0.bm25)" }.joined(separator: " ")
+        + " " + r.facets.keys.sorted().map { k in k + ":" + r.facets[k]!.map { "\($0.key)=\($0.count)" }.joined(separator: ",") }.joined(separator: ";")
+}
+
 @Suite struct SegmentTests {
     /// Postings written and read back: random documents, every term's documents, frequencies and
     /// positions, by next() and by advance(to:) over skip blocks.
@@ -222,10 +228,6 @@ func document(_ i: Int, title: String, applicant: String = "Nguyễn Văn A", nu
                         var skip = all; skip.prune = true
                         var sliced = skip; sliced.threads = 3; sliced.parallelCost = 0; sliced.minSliceDocs = 50; sliced.slicesPerThread = 10
                         sliced.floorExchangeInterval = 3
-                        func page(_ r: SearchResult) -> String {
-                            "\(r.total) " + r.hits.map { "\($0.document.number)=\($0.points)/\($0.bm25)" }.joined(separator: " ")
-                                + " " + r.facets.keys.sorted().map { k in k + ":" + r.facets[k]!.map { "\($0.key)=\($0.count)" }.joined(separator: ",") }.joined(separator: ";")
-                        }
                         let full = searcher.search(parsed, options: all)
                         #expect(full.pruned == 0)
                         let a = searcher.search(parsed, options: skip), b = searcher.search(parsed, options: sliced)
@@ -260,7 +262,6 @@ func document(_ i: Int, title: String, applicant: String = "Nguyễn Văn A", nu
                 var sliced = skip; sliced.threads = 3; sliced.parallelCost = 0; sliced.minSliceDocs = 50; sliced.slicesPerThread = 10
                 sliced.floorExchangeInterval = 3
                 let full = tied.search(parsed, options: all)
-                let page = { (r: SearchResult) in "\(r.total) " + r.hits.map { "\($0.document.number)=\($0.points)/\($0.bm25)" }.joined(separator: " ") }
                 let a = tied.search(parsed, options: skip)
                 #expect(page(a) == page(full), "\(q) \(limit)")
                 #expect(page(tied.search(parsed, options: sliced)) == page(full), "\(q) \(limit), sliced")
@@ -283,10 +284,6 @@ func document(_ i: Int, title: String, applicant: String = "Nguyễn Văn A", nu
         let searcher = Searcher(snapshot: try IndexSnapshot.open(t.sub("i")))
         let queries = ["đăng ký khai sinh", "dang ky", "giấy phép xây dựng", "hoa giai", "hòa", "ma", "xây -dựng hòa", "khai sinh OR kết hôn",
                        "\"đăng ký\" sinh", "x*", "nguyen", "received:2022..2023 hòa", "received:2020..2030"]
-        func page(_ r: SearchResult) -> String {
-            "\(r.total) " + r.hits.map { "\($0.document.number)=\($0.points)/\($0.bm25)" }.joined(separator: " ")
-                + " " + r.facets.keys.sorted().map { k in k + ":" + r.facets[k]!.map { "\($0.key)=\($0.count)" }.joined(separator: ",") }.joined(separator: ";")
-        }
         var split = 0
         for q in queries {
             let parsed = try QueryParser.parse(q)
