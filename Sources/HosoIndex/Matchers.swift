@@ -438,16 +438,9 @@ class AndMatcher: Matcher {
     func extraCheck(_ d: Int32) -> Bool { true }
 
     override func score(_ doc: Int32, _ acc: inout Accumulator) {
-        let floor = acc.floor
-        acc.floor = nil     // the children's parts do not bound the whole
         for i in 0..<d.count { d.with(i) { $0.score(doc, &acc) } }
-        if pa.count == 0 { return }
-        // Positions cost more than the rest: skip them when even every pair side by side
-        // could not lift the document above the results kept so far.
-        if let floor {
-            let best = acc.points + Double(pa.count)
-            if best < floor.points || (best == floor.points && acc.bm25 < floor.bm25) { return }
-        }
+        // Positions cost more than the rest; a match whose bound (every pair side by side)
+        // could not enter the page was not scored at all.
         for i in 0..<pa.count where pa.with(i, { a in pb.with(i) { b in adjacent(a, b, doc) } }) { acc.points += 1 }
     }
 

@@ -199,7 +199,6 @@ public final class Searcher: @unchecked Sendable {
     private static func evaluate(_ slice: Slice, snapshot: IndexSnapshot, k: Int, options: SearchOptions, floor: SharedFloor) -> SliceTally {
         let s = slice.segment, seg = snapshot.segments[s], root = slice.root
         let dels = snapshot.deletions[s]
-        let bounded = root is AndMatcher     // its score is the document's whole score
         var t = SliceTally(heap: TopK(capacity: k, sort: options.sort, segments: snapshot.segments))
         if options.facets {
             t.procedures = [Int](repeating: 0, count: seg.ordinalTables.procedures.count)
@@ -235,7 +234,6 @@ public final class Searcher: @unchecked Sendable {
                         t.pruned += 1
                     } else {
                         var acc = Accumulator()
-                        if bounded { acc.floor = best }
                         root.score(d, &acc)
                         if t.heap.offer(points: acc.points, bm25: acc.bm25, segment: s, doc: doc) {
                             best = floor.higher(t.heap.floor, best)
@@ -347,19 +345,13 @@ final class SliceTallies: @unchecked Sendable {
 /// A result a document must rank before to enter the page: the worst one kept.
 typealias ScoreFloor = TopK.Entry
 
-/// The most a matcher could score at a document (points, BM25).
-struct ScoreBound {
-    var points = 0.0
-    var bm25 = 0.0
-}
+/// The most a matcher could score at a document: summed like a score.
+typealias ScoreBound = Accumulator
 
+/// A score being summed: points first, then BM25.
 struct Accumulator {
     var points = 0.0
     var bm25 = 0.0
-    /// The score a document must beat to enter the results (the worst one kept, once the
-    /// results are full), for the query's root only: its adjacency bonus is then looked for only
-    /// where it could make the difference.
-    var floor: ScoreFloor?
 }
 
 /// The best `capacity` results so far, by the sort order; ties broken by dossier number so that
