@@ -10,10 +10,10 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export",
         abstract: "Write dossiers' original XML and scans to a folder, each verified on the way out.",
         discussion: """
-        Each dossier goes to DIR/<number>/ with dossier.xml and its scans at their original relative
-        paths; sha256sum of every exported file equals its recorded digest. With --bagit each
-        dossier becomes a BagIt bag (RFC 8493): data/ holds the files, manifest-sha256.txt their
-        digests, bag-info.txt the dossier's key fields. Nothing is overwritten: the dossier's folder
+        Each dossier goes to DIR/<number>/ with dossier.xml and its scans at their original relative \
+        paths; sha256sum of every exported file equals its recorded digest. With --bagit each \
+        dossier becomes a BagIt bag (RFC 8493): data/ holds the files, manifest-sha256.txt their \
+        digests, bag-info.txt the dossier's key fields. Nothing is overwritten: the dossier's folder \
         must not exist yet.
         """)
 

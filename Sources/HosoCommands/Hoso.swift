@@ -9,7 +9,7 @@ public struct Hoso: ParsableCommand {
         commandName: "hoso",
         abstract: "Archive, search and audit digitized dossiers of administrative procedures (hồ sơ TTHC).",
         discussion: """
-        Exit status: 0 success; 1 problems found (invalid dossiers, integrity findings);
+        Exit status: 0 success; 1 problems found (invalid dossiers, integrity findings); \
         2 usage error; 3 the command could not be carried out (I/O failure, not an archive, locked).
         Every problem has a stable code; 'hoso errors' lists them.
         """,

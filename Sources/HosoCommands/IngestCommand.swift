@@ -10,10 +10,10 @@ struct IngestCommand: ParsableCommand {
         commandName: "ingest",
         abstract: "Validate dossiers and archive the valid ones (XML, scans, manifest, ledger entry).",
         discussion: """
-        Each dossier is validated exactly as 'hoso validate' does. Valid dossiers are archived;
-        invalid ones are reported with their codes and skipped. Progress is committed to the ledger
-        every few hundred dossiers or seconds: after a crash or kill, everything committed is kept
-        and a rerun completes the batch. Rerunning a batch archives nothing twice. Only one ingest
+        Each dossier is validated exactly as 'hoso validate' does. Valid dossiers are archived; \
+        invalid ones are reported with their codes and skipped. Progress is committed to the ledger \
+        every few hundred dossiers or seconds: after a crash or kill, everything committed is kept \
+        and a rerun completes the batch. Rerunning a batch archives nothing twice. Only one ingest \
         runs at a time on an archive: a second one fails at once, or waits with --wait.
         Exit status: 0 every dossier archived or already archived; 1 some rejected; 3 failure.
         """)

@@ -69,8 +69,8 @@ struct ObjectGet: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "get",
         abstract: "Write an object's verified original bytes to standard output or a file.",
         discussion: """
-        With -o, the bytes go to a temp file that is renamed into place only once the object is
-        verified. On standard output, objects up to 64 MiB are verified before the first byte is
+        With -o, the bytes go to a temp file that is renamed into place only once the object is \
+        verified. On standard output, objects up to 64 MiB are verified before the first byte is \
         written; larger ones are verified in a first pass, then written while being verified again.
         """)
 

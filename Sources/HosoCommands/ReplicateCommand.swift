@@ -9,12 +9,12 @@ struct ReplicateCommand: ParsableCommand {
         commandName: "replicate",
         abstract: "Copy every object missing from a second store (S3 or local), verifying each on the way.",
         discussion: """
-        The second copy the archival rules ask for. Each object is read through the verifying
-        decoder and stored under its name, which the destination checks again; objects already
-        there are not copied (run it as often as you like). When every object is there, the
-        ledger head is copied too, so an S3 replica alone can recover the archive
+        The second copy the archival rules ask for. Each object is read through the verifying \
+        decoder and stored under its name, which the destination checks again; objects already \
+        there are not copied (run it as often as you like). When every object is there, the \
+        ledger head is copied too, so an S3 replica alone can recover the archive \
         ('hoso rebuild --from'). Check a replica with 'hoso verify --store'.
-        STORE is s3://bucket/prefix (with --endpoint), an archive folder, or a store folder
+        STORE is s3://bucket/prefix (with --endpoint), an archive folder, or a store folder \
         (created when new).
         Exit status: 0 every object is in the replica, 1 some could not be copied, 3 failure.
         """)

@@ -11,9 +11,9 @@ struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "stats",
         abstract: "Report dossiers by year, agency, procedure and status, and how many were resolved on time.",
         discussion: """
-        Counts current dossier versions. Resolved dossiers are early (sớm hạn: completed on a day
-        before the appointment), on time (đúng hạn) or late (trễ hạn: after the appointment); the
-        on-time rate counts early and on time over resolved. Digitized: dossiers whose XML records
+        Counts current dossier versions. Resolved dossiers are early (sớm hạn: completed on a day \
+        before the appointment), on time (đúng hạn) or late (trễ hạn: after the appointment); the \
+        on-time rate counts early and on time over resolved. Digitized: dossiers whose XML records \
         their digitization.
         """)
 

@@ -10,9 +10,9 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check dossiers (XML against the schema, rules, referenced files) and report every problem.",
         discussion: """
-        PATH is a dossier XML file, a dossier folder (holding dossier.xml and its scans), or a batch:
-        a folder of dossier folders, nested to any depth. All problems of all dossiers are reported,
-        each with a stable code (see 'hoso errors'). Exit status: 0 all valid, 1 some invalid,
+        PATH is a dossier XML file, a dossier folder (holding dossier.xml and its scans), or a batch: \
+        a folder of dossier folders, nested to any depth. All problems of all dossiers are reported, \
+        each with a stable code (see 'hoso errors'). Exit status: 0 all valid, 1 some invalid, \
         2 usage error.
         """)
 

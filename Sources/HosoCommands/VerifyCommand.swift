@@ -10,15 +10,15 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check that nothing in the archive was lost, corrupted or altered, and keep a record.",
         discussion: """
-        Checks every object (read, rehashed, compared with its name), the ledger (every entry,
-        the chain from HEAD to the first entry, every manifest), and the derived data (every
-        catalog row and indexed dossier against what the ledger says: against the digest each
-        ledger entry recorded of its catalog rows, and where that does not match or was not
-        recorded, against every dossier's XML parsed again). Keeps going after every
-        finding; each has a stable code (docs/errors.md). Each run is recorded in the audit log
-        (audit/), so budgeted runs verify the objects verified least recently first and coverage
-        can be reported. Without a seal, a wholesale rewrite of the ledger (new entries that
-        chain correctly) cannot be detected: keep the receipts of 'hoso seal' outside the archive
+        Checks every object (read, rehashed, compared with its name), the ledger (every entry, \
+        the chain from HEAD to the first entry, every manifest), and the derived data (every \
+        catalog row and indexed dossier against what the ledger says: against the digest each \
+        ledger entry recorded of its catalog rows, and where that does not match or was not \
+        recorded, against every dossier's XML parsed again). Keeps going after every \
+        finding; each has a stable code (docs/errors.md). Each run is recorded in the audit log \
+        (audit/), so budgeted runs verify the objects verified least recently first and coverage \
+        can be reported. Without a seal, a wholesale rewrite of the ledger (new entries that \
+        chain correctly) cannot be detected: keep the receipts of 'hoso seal' outside the archive \
         and verify --against them.
         Exit status: 0 clean (warnings may be listed), 1 errors found, 2 usage error, 3 failure.
         """)
