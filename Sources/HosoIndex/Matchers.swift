@@ -32,24 +32,35 @@ final class WordInfo {
         for f in self.fields {
             exactTerms.append(Term.make(f, .exact, exact)); foldedTerms.append(Term.make(f, .folded, folded))
         }
-        // Document frequencies over the live documents of every segment.
-        var exactDocs = [Int](repeating: 0, count: self.fields.count), foldedDocs = exactDocs
-        for (s, seg) in snapshot.segments.enumerated() {
-            let deleted = snapshot.deletions[s]?.termCounts
-            var found: [(exact: Int?, folded: Int?)] = []
-            found.reserveCapacity(self.fields.count)
-            for k in self.fields.indices {
+        // Document frequencies over the live documents of every segment. Each look-up is a
+        // binary search on pages a fresh process has not touched yet (page faults, most of the
+        // cost): an index of many segments is searched on all cores.
+        let exactTerms = self.exactTerms, foldedTerms = self.foldedTerms
+        let segments = snapshot.segments
+        let perSegment = Parallel.map(Array(segments.indices), workers: segments.count >= 4 ? Parallel.defaultWorkers : 1) { s in
+            let seg = segments[s], deleted = snapshot.deletions[s]?.termCounts
+            return exactTerms.indices.map { k -> SegmentTerms in
                 let e = seg.ordinal(of: exactTerms[k]), fo = seg.ordinal(of: foldedTerms[k])
-                if let e { exactDocs[k] += seg.docFreq(e) - (deleted?[exactTerms[k]] ?? 0) }
-                if let fo { foldedDocs[k] += seg.docFreq(fo) - (deleted?[foldedTerms[k]] ?? 0) }
-                found.append((e, fo))
+                return SegmentTerms(exact: e, folded: fo,
+                                    exactDocs: e.map { seg.docFreq($0) - (deleted?[exactTerms[k]] ?? 0) } ?? 0,
+                                    foldedDocs: fo.map { seg.docFreq($0) - (deleted?[foldedTerms[k]] ?? 0) } ?? 0)
             }
-            ordinals[ObjectIdentifier(seg)] = found
+        }
+        var exactDocs = [Int](repeating: 0, count: self.fields.count), foldedDocs = exactDocs
+        for (s, found) in perSegment.enumerated() {
+            for k in found.indices { exactDocs[k] += found[k].exactDocs; foldedDocs[k] += found[k].foldedDocs }
+            ordinals[ObjectIdentifier(segments[s])] = found.map { ($0.exact, $0.folded) }
         }
         for k in self.fields.indices {
             exactIDF.append(BM25.idf(docs: exactDocs[k], total: max(stats.docs, 1)))
             foldedIDF.append(BM25.idf(docs: foldedDocs[k], total: max(stats.docs, 1)))
         }
+    }
+
+    /// One field's terms in one segment: their ordinals and live document counts.
+    private struct SegmentTerms: Sendable {
+        let exact: Int?, folded: Int?
+        let exactDocs: Int, foldedDocs: Int
     }
 
     /// The ordinals of field `k`'s exact and folded terms in `segment`.
