@@ -20,7 +20,7 @@ final class WordInfo {
     /// terms, on cold pages in a fresh process; the lanes reuse these).
     var ordinals: [ObjectIdentifier: [(exact: Int?, folded: Int?)]] = [:]
 
-    init(_ text: String, fields: [Field]?, snapshot: IndexSnapshot, stats: GlobalStats) {
+    init(_ text: String, fields: [Field]?, snapshot: IndexSnapshot, stats: GlobalStats, threads: Int = 1) {
         self.text = text
         let keys = Analyzer().keys(text)
         exact = keys.first?.exact ?? []
@@ -34,10 +34,10 @@ final class WordInfo {
         }
         // Document frequencies over the live documents of every segment. Each look-up is a
         // binary search on pages a fresh process has not touched yet (page faults, most of the
-        // cost): an index of many segments is searched on all cores.
+        // cost): an index of many segments is searched on the query's threads.
         let exactTerms = self.exactTerms, foldedTerms = self.foldedTerms
         let segments = snapshot.segments
-        let perSegment = Parallel.map(Array(segments.indices), workers: segments.count >= 4 ? Parallel.defaultWorkers : 1) { s in
+        let perSegment = Parallel.map(Array(segments.indices), workers: segments.count >= 4 ? threads : 1) { s in
             let seg = segments[s], deleted = snapshot.deletions[s]?.termCounts
             return exactTerms.indices.map { k -> SegmentTerms in
                 let e = seg.ordinal(of: exactTerms[k]), fo = seg.ordinal(of: foldedTerms[k])

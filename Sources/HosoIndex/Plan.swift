@@ -7,19 +7,21 @@ final class Plan {
     let mode: MatchMode
     let snapshot: IndexSnapshot
     let stats: GlobalStats
+    /// Threads the query may use (also for looking its terms up).
+    let threads: Int
     private var words: [String: WordInfo] = [:]
     /// Prefix unions by segment and query node: built once, shared by the slices of a segment.
     private var unions: [UnionKey: [UInt64]] = [:]
     private struct UnionKey: Hashable { let segment: ObjectIdentifier; let node: String }
 
-    init(_ query: QueryNode, mode: MatchMode, snapshot: IndexSnapshot, stats: GlobalStats) {
-        self.query = query; self.mode = mode; self.snapshot = snapshot; self.stats = stats
+    init(_ query: QueryNode, mode: MatchMode, snapshot: IndexSnapshot, stats: GlobalStats, threads: Int = 1) {
+        self.query = query; self.mode = mode; self.snapshot = snapshot; self.stats = stats; self.threads = threads
     }
 
     func info(_ w: String, _ fields: [Field]?) -> WordInfo {
         let key = w + "\u{0}" + (fields ?? []).map { String($0.rawValue) }.joined(separator: ",")
         if let i = words[key] { return i }
-        let i = WordInfo(w, fields: fields, snapshot: snapshot, stats: stats)
+        let i = WordInfo(w, fields: fields, snapshot: snapshot, stats: stats, threads: threads)
         words[key] = i
         return i
     }

@@ -134,9 +134,9 @@ public final class Searcher: @unchecked Sendable {
 
     public func search(_ typed: QueryNode, options: SearchOptions = SearchOptions()) -> SearchResult {
         let query = options.mode == .exact ? typed : (options.synonyms?.expand(typed) ?? typed)
-        let plan = Plan(query, mode: options.mode, snapshot: snapshot, stats: stats)
-        let k = max(0, options.offset) + max(0, options.limit)
         let threads = max(1, options.threads ?? Parallel.defaultWorkers)
+        let plan = Plan(query, mode: options.mode, snapshot: snapshot, stats: stats, threads: threads)
+        let k = max(0, options.offset) + max(0, options.limit)
         let slices = plan.slices(threads: threads, parallelCost: options.parallelCost, minSliceDocs: options.minSliceDocs,
                                  slicesPerThread: options.slicesPerThread)
         if options.facets { for seg in snapshot.segments { _ = seg.ordinalTables } }  // loaded once, before any thread reads them
