@@ -122,6 +122,13 @@ enum Format {
         if m < 120 { return String(format: "%d:%02d", m, sec) }
         return String(format: "%d:%02d:%02d", m / 60, m % 60, sec)
     }
+    /// `s` padded with spaces to `width` columns, on the left when `right` (numbers in a
+    /// column). Not `String(format:)`: its first call in a process costs a search about a
+    /// millisecond (Foundation sets up its formatting).
+    static func aligned(_ s: String, _ width: Int, right: Bool = false) -> String {
+        let fill = String(repeating: " ", count: max(0, width - s.count))
+        return right ? fill + s : s + fill
+    }
     static func percent(_ part: Int, _ whole: Int) -> String {
         whole == 0 ? "-" : String(format: "%.1f%%", 100 * Double(part) / Double(whole))
     }

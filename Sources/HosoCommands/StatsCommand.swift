@@ -80,10 +80,9 @@ struct StatsCommand: ParsableCommand {
         }
     }
 
+    /// A table cell: aligned in `width` columns, or followed by a space when it fills them.
     func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
-        let n = s.count
-        if n >= width { return s + " " }
-        return right ? String(repeating: " ", count: width - n) + s : s + String(repeating: " ", count: width - n)
+        s.count >= width ? s + " " : Format.aligned(s, width, right: right)
     }
 
     func csvCell(_ s: String) -> String {
