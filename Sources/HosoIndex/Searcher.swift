@@ -270,9 +270,9 @@ extension Searcher {
         if b.points != floor.points { return b.points < floor.points }
         if b.bm25 * (1 + 1e-9) < floor.bm25 { return true }
         guard b.bm25 <= floor.bm25 else { return false }
-        let day = segments[s].receivedDay(Int(d))
-        if day != floor.key { return day < floor.key }
-        return Segment.compareNumbers(segments[s], Int(d), segments[floor.segment], floor.doc) >= 0
+        // At best a tie: it ranks after unless the page's own tie-break puts it first.
+        let tied = ScoreFloor(points: floor.points, bm25: floor.bm25, key: segments[s].receivedDay(Int(d)), segment: s, doc: Int(d))
+        return !TopK.ranksBefore(tied, floor, byRelevance: segments)
     }
 }
 
