@@ -1,6 +1,7 @@
 import Foundation
 public import HosoCatalog
 public import HosoCore
+import HosoIndex
 import HosoStore
 import HosoXML
 
@@ -45,10 +46,7 @@ public enum CatalogSync {
     /// - Returns: the number of entries applied.
     @discardableResult
     public static func catchUp(_ catalog: Catalog, ledger: Ledger, progress: ((Int, Int) -> Void)? = nil) throws -> Int {
-        guard let head = try ledger.head() else { return 0 }
-        let applied = try catalog.appliedHead
-        if applied?.id == head { return 0 }
-        let missing = try ledger.chain(to: head, after: applied?.id)
+        let missing = try ledger.entries(missingFrom: "the catalog", applied: try catalog.appliedHead.map { ($0.id, $0.sequence) }).entries
         for (i, (id, entry)) in missing.enumerated() {
             let versions = try versions(of: entry, ledger: ledger)
             let size = try ledger.archive.store.bytes(of: id).count
@@ -117,6 +115,38 @@ extension Archive {
                             advice: "Try again in a moment")
         }
         return try Catalog.open(path: catalogPath, mode: .readOnly)
+    }
+
+    /// Checks that the catalog and the index reflect no ledger entry the ledger lost (see
+    /// `Ledger.entries(missingFrom:applied:)`); a catalog or index that cannot be read is left
+    /// to the rebuild. With `discard`, a catalog that does is kept aside instead, renamed
+    /// `catalog.sqlite.discarded-<time>`, and its name is returned.
+    /// - Throws: the ledger's E601 or E704 without `discard`.
+    public func checkDerivedDataBeforeRebuild(discard: Bool) throws -> String? {
+        let ledger = Ledger(archive: self)
+        var ahead: HosoError?
+        if SystemFile.exists(catalogPath), let catalog = try? Catalog.open(path: catalogPath, mode: .readOnly),
+           let applied = (try? catalog.appliedHead).flatMap({ $0 }) {
+            do { _ = try ledger.entries(missingFrom: "the catalog", applied: (applied.id, applied.sequence)) } catch let e as HosoError
+                where e.code == .catalogAhead || e.code == .ledgerHeadMissing { ahead = e }
+        }
+        if ahead == nil, let index = try? IndexSnapshot.open(indexFolder), let h = index.manifest.ledgerHead.flatMap({ ObjectID(hex: $0) }) {
+            do { _ = try ledger.entries(missingFrom: "the search index", applied: (h, index.manifest.ledgerSequence)) } catch let e as HosoError
+                where e.code == .catalogAhead || e.code == .ledgerHeadMissing { ahead = e }
+        }
+        guard let ahead else { return nil }
+        guard discard else { throw ahead }
+        guard SystemFile.exists(catalogPath) else { return nil }
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        let aside = catalogPath + ".discarded-" + stamp
+        for suffix in ["", "-wal"] where SystemFile.exists(catalogPath + suffix) {
+            guard rename(catalogPath + suffix, aside + suffix) == 0 else {
+                throw SystemError(errno: errno, operation: "rename", path: catalogPath + suffix)
+            }
+        }
+        try SystemFile.remove(catalogPath + "-shm")
+        try SystemFile.syncDirectory(root)
+        return aside
     }
 
     /// Whether the archive folder can be written (false on read-only media).

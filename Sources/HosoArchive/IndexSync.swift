@@ -69,18 +69,12 @@ public enum IndexSync {
     @discardableResult
     public static func catchUp(archive: Archive, progress: ((Int, Int) -> Void)? = nil) throws -> Int {
         let ledger = Ledger(archive: archive)
-        guard let head = try ledger.head() else { return 0 }
         let writer = try IndexWriter(folder: archive.indexFolder)
         let applied = writer.manifest.ledgerHead.flatMap { ObjectID(hex: $0) }
-        if applied == head { return 0 }
-        let missing: [(id: ObjectID, entry: LedgerEntry)]
-        do {
-            missing = try ledger.chain(to: head, after: applied)
-        } catch let e as HosoError where e.code == .catalogAhead {
-            // The index belongs to another history: start again.
-            try rebuild(archive: archive)
-            return 1
-        }
+        // An index ahead of the ledger is evidence (a head moved back, entries removed): it is
+        // reported, not re-indexed away; `hoso rebuild --discard-newer` is the deliberate way.
+        let missing = try ledger.entries(missingFrom: "the search index", applied: applied.map { ($0, writer.manifest.ledgerSequence) }).entries
+        if missing.isEmpty { return 0 }
         if missing.count > 20 && applied == nil {
             try rebuild(archive: archive)
             return missing.count
@@ -172,13 +166,15 @@ final class ChunkedDocuments: Sequence, @unchecked Sendable {
 extension Archive {
     /// Opens the search index for reading, caught up with the ledger when no writer is running.
     public func openIndexForReading() throws -> IndexSnapshot {
-        if isWritable, let head = try Ledger(archive: self).head() {
-            let current = try? IndexSnapshot.open(indexFolder)
-            if let current, current.manifest.ledgerHead == head.prefixed { return current }
-            if let lock = ArchiveLock.tryAcquire(archive: self, purpose: "index catch-up") {
-                try IndexSync.catchUp(archive: self)
-                withExtendedLifetime(lock) {}
-            }
+        let head = try Ledger(archive: self).head()
+        let current = try? IndexSnapshot.open(indexFolder)
+        if let current, current.manifest.ledgerHead == head?.prefixed { return current }
+        if isWritable, let lock = ArchiveLock.tryAcquire(archive: self, purpose: "index catch-up") {
+            try IndexSync.catchUp(archive: self)
+            withExtendedLifetime(lock) {}
+        } else if head == nil, let current, let applied = current.manifest.ledgerHead.flatMap({ ObjectID(hex: $0) }) {
+            // Read-only, or a writer at work: still no answers from an index the ledger lost.
+            _ = try Ledger(archive: self).entries(missingFrom: "the search index", applied: (applied, current.manifest.ledgerSequence))
         }
         return try IndexSnapshot.open(indexFolder)
     }

@@ -74,9 +74,41 @@ public struct Ledger: Sendable {
         if let stop, current != stop {
             throw HosoError(.catalogAhead, subject: stop.prefixed,
                             message: "entry \(stop.short) is not on the ledger's chain",
-                            advice: "The catalog or seal belongs to another history; run 'hoso rebuild' (catalog) or 'hoso verify --against' (seal)")
+                            advice: Self.rolledBackAdvice)
         }
         return out.reversed()
+    }
+
+    /// What to do when derived data (or a seal) records an entry the ledger does not reach.
+    static let rolledBackAdvice = "The ledger may have been rolled back, or entries removed or replaced: compare it with your seals "
+        + "('hoso verify --against SEAL') and restore ledger/HEAD and its entries from a replica or backup. Only if the ledger is "
+        + "right, 'hoso rebuild --discard-newer' recreates the catalog and index from it (the old catalog is kept aside)"
+
+    /// The committed entries that derived data (`what`: the catalog, the search index) lacks,
+    /// oldest first, given the entry it reflects (`applied`, nil: none yet), with the head.
+    /// - Throws: `HosoError` E601 when `ledger/HEAD` is missing although `what` reflects an
+    ///   entry (deleted, not an empty archive), E704 when that entry is not on the chain from
+    ///   the head (the head moved back, or entries removed or replaced): derived data is never
+    ///   rewritten to match a ledger that lost what it recorded.
+    public func entries(missingFrom what: String, applied: (id: ObjectID, sequence: Int)?) throws
+        -> (head: ObjectID?, entries: [(id: ObjectID, entry: LedgerEntry)]) {
+        guard let head = try head() else {
+            guard let applied else { return (nil, []) }
+            throw HosoError(.ledgerHeadMissing, file: "ledger/HEAD",
+                            message: "ledger/HEAD is missing, but \(what) reflects ledger entry \(applied.sequence) (\(applied.id.short))",
+                            advice: "Restore ledger/HEAD from a backup or replica, or write the entry of your latest seal into it "
+                                + "('hoso seal' prints it), then run 'hoso verify'")
+        }
+        if applied?.id == head { return (head, []) }
+        do {
+            return (head, try chain(to: head, after: applied?.id))
+        } catch let e as HosoError where e.code == .catalogAhead {
+            let at = (try? entry(head).sequence).map { "entry \($0) (\(head.short))" } ?? head.short
+            throw HosoError(.catalogAhead, subject: applied.map(\.id.prefixed),
+                            message: "\(what) reflects ledger entry \(applied.map { "\($0.sequence) (\($0.id.short))" } ?? "?"), "
+                                + "which the ledger does not reach from its head, \(at)",
+                            advice: Self.rolledBackAdvice)
+        }
     }
 
     /// Commits `entry`: stores it durably, then replaces `ledger/HEAD` atomically. After this

@@ -235,7 +235,21 @@ public final class Verifier {
     func followLedger(catalog: Catalog?) -> LedgerState {
         var state = LedgerState()
         do { state.head = try ledger.head() } catch let e as HosoError { findings.append(e.diagnostic); return state } catch {}
-        guard let head = state.head else { return state }
+        guard let head = state.head else {
+            // No head: an empty archive, unless derived data reflects a commit (the head was deleted).
+            let catalogHead = (try? catalog?.appliedHead).flatMap { $0 }.map { ($0.id, $0.sequence) }
+            let indexHead = (try? IndexSnapshot.open(archive.indexFolder)).flatMap { s in
+                s.manifest.ledgerHead.flatMap { ObjectID(hex: $0) }.map { ($0, s.manifest.ledgerSequence) }
+            }
+            for (what, applied) in [("the catalog", catalogHead), ("the search index", indexHead)] {
+                guard let applied else { continue }
+                do { _ = try ledger.entries(missingFrom: what, applied: applied) } catch let e as HosoError {
+                    findings.append(e.diagnostic)
+                    break
+                } catch {}
+            }
+            return state
+        }
         // The catalog's record of the chain lets the walk go on past a missing or damaged entry.
         var known: [String: (Int, String?)] = [:]
         var knownAdditions: [Int: [LedgerAddition]]?    // read only if an entry cannot be
@@ -413,8 +427,9 @@ public final class Verifier {
                 upTo = a.sequence
             } else {
                 findings.append(Diagnostic(.catalogAhead, file: "catalog.sqlite",
-                    message: "the catalog records ledger entry \(applied.map { "\($0.sequence) (\($0.id.short))" } ?? "none"), which is not on the ledger's chain",
-                    advice: "Run 'hoso rebuild'; if the ledger was rolled back, restore it from a replica"))
+                    message: "the catalog reflects ledger entry \(applied.map { "\($0.sequence) (\($0.id.short))" } ?? "none"), "
+                        + "which the ledger does not reach from its head, entry \(upTo)",
+                    advice: Ledger.rolledBackAdvice))
                 return nil
             }
         }
@@ -475,7 +490,9 @@ public final class Verifier {
                 return nil
             } else {
                 findings.append(Diagnostic(.indexMismatch, file: "index/manifest.json",
-                    message: "the index records a ledger entry that is not on the ledger's chain", advice: "Run 'hoso rebuild'"))
+                    message: "the index reflects ledger entry \(snapshot.manifest.ledgerSequence) (\(snapshot.manifest.ledgerHead ?? "")), "
+                        + "which the ledger does not reach from its head, entry \(upTo)",
+                    advice: Ledger.rolledBackAdvice))
                 return nil
             }
         }

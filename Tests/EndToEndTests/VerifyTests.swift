@@ -294,6 +294,36 @@ struct VerifyFixture {
         #expect(try f.findings().first?.subject == "sha256:" + entries[1])
     }
 
+    @Test func aLedgerThatLostEntriesIsReportedNotRebuiltAway() throws {
+        // HEAD moved back: the catalog and index reflect an entry the ledger no longer reaches.
+        var f = try VerifyFixture()
+        let entries = try f.ledgerEntries()
+        try ("sha256:" + entries[1] + "\n").write(toFile: f.archive + "/ledger/HEAD", atomically: false, encoding: .utf8)
+        let indexBefore = try String(contentsOfFile: f.archive + "/index/manifest.json", encoding: .utf8)
+        for args in [["search", "khai"], ["show", f.numbers[5]], ["stats"], ["rebuild"]] {
+            let r = try f.hoso(args)
+            #expect(r.status != 0, "\(args[0]) refuses")
+            #expect(r.stderr.contains("E704") && r.stderr.contains("rolled back"), "\(args[0]): \(r.stderr)")
+        }
+        #expect(try String(contentsOfFile: f.archive + "/index/manifest.json", encoding: .utf8) == indexBefore,
+                "a search does not re-index the evidence away")
+        #expect(try f.verify().1 == ["E704", "E705"])
+        let discarded = try f.hoso(["rebuild", "--discard-newer"])
+        #expect(discarded.status == 0, "\(discarded.stderr)")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: f.archive).filter { $0.hasPrefix("catalog.sqlite.discarded-") && !$0.hasSuffix("-wal") }
+        #expect(kept.count == 1, "the old catalog is kept aside")
+        #expect(try f.hoso(["show", f.numbers[5]]).status != 0, "the rebuilt catalog follows the ledger as it is")
+
+        // HEAD deleted: not an empty archive.
+        f = try VerifyFixture()
+        #expect(unlink(f.archive + "/ledger/HEAD") == 0)
+        #expect(try f.verify().1 == ["E601"])
+        for args in [["search", "khai"], ["show", f.numbers[0]], ["rebuild"]] {
+            let r = try f.hoso(args)
+            #expect(r.status != 0 && r.stderr.contains("E601"), "\(args[0]): \(r.stderr)")
+        }
+    }
+
     @Test func sealsCatchTruncatedAndRewrittenLedgers() throws {
         // Truncated: HEAD moved back to an earlier entry after a seal.
         var f = try VerifyFixture()
