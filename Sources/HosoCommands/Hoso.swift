@@ -42,6 +42,10 @@ public struct Hoso: ParsableCommand {
 
     /// Runs the command line and returns the exit status (tests call this in-process).
     public static func run(arguments: [String]? = nil) -> Int32 {
+        if let hint = SearchCommand.dashQueryHint(arguments ?? Array(CommandLine.arguments.dropFirst())) {
+            Console.shared.err("Error: " + hint)
+            return 2
+        }
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

@@ -18,6 +18,7 @@ struct SearchCommand: ParsableCommand {
           nguyễn văn hòa             words (hòa also finds hoà; hoa finds both,
                                      bare "hoa" first)
           hòa OR hóa   -kết          either word; without a word
+          -- '-kết khai sinh'        a query that starts with '-' goes after --
           "giấy phép xây dựng"       a phrase (words together, in order)
           thủy*                      a prefix
           applicant:"trần thị thủy"  one field; also title: procedure: agency:
@@ -86,12 +87,32 @@ struct SearchCommand: ParsableCommand {
         _ = Unmanaged.passRetained(snapshot)
     }
 
+    /// A query word that starts with '-' (an exclusion) reaches the argument parser as an option:
+    /// unknown, or worse, a group of one-letter options that holds `-h` and prints the help. No
+    /// option of hoso has a space or a letter beyond ASCII, so such an argument before any `--`
+    /// is a query, and the user is told how to pass it.
+    static func dashQueryHint(_ arguments: [String]) -> String? {
+        guard arguments.first == "search" else { return nil }
+        for a in arguments.dropFirst() {
+            if a == "--" { return nil }
+            guard a.hasPrefix("-"), !a.hasPrefix("--"), a.utf8.contains(where: { $0 >= 0x80 || $0 == 0x20 }) else { continue }
+            return "'\(a)' starts with '-', so it reads as an option. Put the query after '--' "
+                + "(hoso search [options] -- '\(a)') or start it with a word to search for."
+        }
+        return nil
+    }
+
     func render(_ r: SearchResult, text: String, parsed: QueryNode, mode: MatchMode, ms: Double) {
         let c = Console.shared
         if r.total == 0 {
             c.out("No dossier matches \"\(text)\".")
-            if parsed.hasDiacritics && mode != .fold {
-                c.out("The query has diacritics: try again with --fold to ignore them, or check the spelling.")
+            if LegacyEncoding.looksLikeMojibake(text) {
+                c.out("The query looks like text in a legacy Vietnamese encoding (TCVN3, VNI): type it again in Unicode.")
+            } else if parsed.hasDiacritics && mode == .exact {
+                c.out("With --exact, diacritics must match as typed: try again without it, or with --fold to ignore them.")
+            } else if parsed.hasDiacritics && mode == .ranked {
+                c.out("No dossier has these words with or without their diacritics (so --fold would find no more):")
+                c.out("check the spelling, or try fewer words, a prefix (word*), or OR between alternatives.")
             } else {
                 c.out("Try fewer words, a prefix (word*), or OR between alternatives.")
             }

@@ -78,20 +78,35 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
         textFields(d).filter { looksLikeMojibake($0.1) }
     }
 
-    /// `d` with every text field converted.
+    /// Whether `text` holds a Latin-1 letter or sign foreign to Vietnamese: never so in text
+    /// written in Unicode, nearly always so in legacy-encoded text with any non-ASCII letter.
+    static func hasForeignLatin1(_ text: String) -> Bool {
+        guard text.utf8.contains(where: { $0 == 0xC2 || $0 == 0xC3 }) else { return false }
+        return text.unicodeScalars.contains { $0.value < 256 && foreignLatin1[Int($0.value)] }
+    }
+
+    /// `text` converted if it is legacy-encoded, else as it is: a dossier often mixes both (a
+    /// title typed in an old font beside names in Unicode), and converting Unicode text would
+    /// damage it (*Hoàng* would become *HoỔng*).
+    func convertIfLegacy(_ text: String) -> String {
+        Self.hasForeignLatin1(text) ? convert(text) : text
+    }
+
+    /// `d` with every legacy-encoded text field converted (the others are left as they are).
     public func convert(_ d: Dossier) -> Dossier {
         var d = d
-        d.title = convert(d.title)
-        d.procedure.name = convert(d.procedure.name); d.procedure.sector = convert(d.procedure.sector)
-        d.receivingAgency.name = convert(d.receivingAgency.name); d.handlingAgency.name = convert(d.handlingAgency.name)
-        d.applicant.fullName = convert(d.applicant.fullName)
-        d.applicant.address.detail = convert(d.applicant.address.detail)
-        d.applicant.address.commune = convert(d.applicant.address.commune)
-        d.applicant.address.district = d.applicant.address.district.map(convert)
-        d.applicant.address.province = convert(d.applicant.address.province)
-        d.keywords = d.keywords.map(convert)
-        for i in d.components.indices { d.components[i].name = convert(d.components[i].name) }
-        if d.result != nil { d.result!.documentType = convert(d.result!.documentType); d.result!.issuer = convert(d.result!.issuer) }
+        let c = convertIfLegacy
+        d.title = c(d.title)
+        d.procedure.name = c(d.procedure.name); d.procedure.sector = c(d.procedure.sector)
+        d.receivingAgency.name = c(d.receivingAgency.name); d.handlingAgency.name = c(d.handlingAgency.name)
+        d.applicant.fullName = c(d.applicant.fullName)
+        d.applicant.address.detail = c(d.applicant.address.detail)
+        d.applicant.address.commune = c(d.applicant.address.commune)
+        d.applicant.address.district = d.applicant.address.district.map(c)
+        d.applicant.address.province = c(d.applicant.address.province)
+        d.keywords = d.keywords.map(c)
+        for i in d.components.indices { d.components[i].name = c(d.components[i].name) }
+        if d.result != nil { d.result!.documentType = c(d.result!.documentType); d.result!.issuer = c(d.result!.issuer) }
         return d
     }
 }

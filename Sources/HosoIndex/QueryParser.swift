@@ -72,6 +72,9 @@ public struct QueryParser {
     let chars: [Character]
     let text: String
     var i = 0
+    /// Parentheses open at `i`: bounded, as the parse and every walk of the tree recurse.
+    var depth = 0
+    static let maxDepth = 32
 
     public static func parse(_ query: String) throws(QuerySyntaxError) -> QueryNode {
         var p = QueryParser(chars: Array(query), text: query)
@@ -133,8 +136,11 @@ public struct QueryParser {
     mutating func parsePrimary() throws(QuerySyntaxError) -> QueryNode {
         let start = i
         if chars[i] == "(" {
+            guard depth < Self.maxDepth else { throw error("parentheses nested more than \(Self.maxDepth) deep") }
             i += 1
+            depth += 1
             let inner = try parseAnd(closing: true)
+            depth -= 1
             guard i < chars.count, chars[i] == ")" else { throw error("'(' is not closed", at: start) }
             i += 1
             return inner
@@ -150,6 +156,7 @@ public struct QueryParser {
             return try parseField(name, at: start)
         }
         let word = readWord()
+        if word == "OR" { throw error("'OR' needs a word on each side (or write 'or' for the word)", at: start) }
         return try bare(word, at: start)
     }
 
@@ -195,6 +202,9 @@ public struct QueryParser {
             let value = readWord()
             guard let range = QueryParser.dateRange(value) else {
                 throw error("'\(value)' is not a date or range (2022-01-31, 31/01/2022, 2022, 2022-05, A..B)", at: valueStart)
+            }
+            if let lo = range.0, let hi = range.1, lo > hi {
+                throw error("the range '\(value)' ends before it starts (write the earlier date first)", at: valueStart)
             }
             return .dateRange(DateColumn(rawValue: name)!, from: range.0, to: range.1)
         case "code":

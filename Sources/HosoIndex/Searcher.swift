@@ -136,7 +136,9 @@ public final class Searcher: @unchecked Sendable {
         let query = options.mode == .exact ? typed : (options.synonyms?.expand(typed) ?? typed)
         let threads = max(1, options.threads ?? Parallel.defaultWorkers)
         let plan = Plan(query, mode: options.mode, snapshot: snapshot, stats: stats, threads: threads)
-        let k = max(0, options.offset) + max(0, options.limit)
+        // At most every document, however far the page is asked for (no overflow either).
+        let docs = snapshot.segments.reduce(0) { $0 + $1.docCount }
+        let k = min(max(0, options.offset), docs) + min(max(0, options.limit), docs)
         let slices = plan.slices(threads: threads, parallelCost: options.parallelCost, minSliceDocs: options.minSliceDocs,
                                  slicesPerThread: options.slicesPerThread)
         if options.facets { for seg in snapshot.segments { _ = seg.ordinalTables } }  // loaded once, before any thread reads them

@@ -203,6 +203,15 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         #expect(try Hoso.run(["rebuild", "--archive", archive]).status == 0)
         let again = try Hoso.run(["search", "--json", "--archive", archive, "cộng hòa xã hội"])
         #expect((try jsonObject(again.stdout)["total"] as? Int) == 1)
+
+        // Only the legacy-encoded fields are converted: the sample's title is TCVN3, its names are Unicode.
+        let mixed = try makeArchive(t, "mixed")
+        #expect(try Hoso.run(["ingest", "--archive", mixed, "--legacy-encoding", "tcvn3",
+                              Repository.path("sample-archive/invalid/E407-legacy-encoding")]).status == 0)
+        let found = try Hoso.run(["search", "--json", "--archive", mixed, "Hoàng Trọng Khoa"])
+        let first = (try jsonObject(found.stdout)["hits"] as? [[String: Any]])?.first
+        #expect(first?["applicant"] as? String == "Hoàng Trọng Khoa", "a name in Unicode is left as it is")
+        #expect(first?["title"] as? String == "Chứng thực bản sao Giấy chứng nhận")
     }
 }
 
@@ -330,7 +339,18 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
 
         let empty = try Hoso.run(["search", "--archive", archive, "Bình Định"])
         #expect(empty.status == 0)
-        #expect(empty.stdout.contains("--fold"))
+        #expect(empty.stdout.contains("with or without their diacritics"), "--fold would find no more")
+        let emptyExact = try Hoso.run(["search", "--exact", "--archive", archive, "Bình Định"])
+        #expect(emptyExact.stdout.contains("--fold"))
+        let mojibake = try Hoso.run(["search", "--archive", archive, "Chøng thùc b¶n sao"])
+        #expect(mojibake.stdout.contains("legacy"))
+        let dash = try Hoso.run(["search", "--archive", archive, "-kết khai sinh"])
+        #expect(dash.status == 2 && dash.stderr.contains("after '--'"), "not the help: \(dash.stdout)")
+        let afterDashes = try Hoso.run(["search", "--json", "--archive", archive, "--", "-kết khai sinh"])
+        #expect(afterDashes.status == 0)
+        let far = try Hoso.run(["search", "--json", "--archive", archive, "--offset", String(Int.max), "--limit", String(Int.max), "khai"])
+        let farHits = far.status == 0 ? try jsonObject(far.stdout)["hits"] as? [Any] : nil
+        #expect(farHits?.isEmpty == true, "a page past the end: \(far.stderr)")
         let bad = try Hoso.run(["search", "--archive", archive, "title:\"abc"])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("E801"))

@@ -394,7 +394,9 @@ extension SegmentTests {
         #expect(try QueryParser.parse("due:2022") == .dateRange(.due, from: 18993, to: 19357))
     }
 
-    @Test(arguments: [("", 0), ("\"abc", 0), ("a OR", 4), ("foo:bar", 0), ("received:2022-13-01", 9), ("(a", 0), ("a)", 1), ("-a", 0), ("cccd:123", 5)])
+    @Test(arguments: [("", 0), ("\"abc", 0), ("a OR", 4), ("foo:bar", 0), ("received:2022-13-01", 9), ("(a", 0), ("a)", 1), ("-a", 0), ("cccd:123", 5),
+                        ("OR a", 0), ("a OR OR b", 5), ("received:2022-06-30..2022-01-01", 9),
+                        (String(repeating: "(", count: 40) + "a", 32)])
     func errorsPointAtTheirPosition(_ q: String, _ position: Int) {
         do {
             _ = try QueryParser.parse(q)
