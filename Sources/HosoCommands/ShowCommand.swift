@@ -7,10 +7,16 @@ import HosoStore
 
 /// Finds a dossier version by number, or fails with E405 and suggestions.
 func lookUp(_ number: String, version: Int?, in catalog: Catalog) throws -> (VersionRow, [VersionRow]) {
-    let all = try catalog.versions(number: number)
-    let chosen = version.flatMap { v in all.first { $0.version == v } } ?? all.first { $0.isCurrent }
+    // Numbers are stored as issued (agency codes in capitals); one typed in small letters is found too.
+    var all = try catalog.versions(number: number)
+    if all.isEmpty && number != number.uppercased() { all = try catalog.versions(number: number.uppercased()) }
+    let chosen = version.map { v in all.first { $0.version == v } } ?? all.first { $0.isCurrent }
     guard let row = chosen else {
-        let near = try catalog.numbers(prefix: String(number.prefix(14)), limit: 5)
+        // Suggestions from the same day's numbers, else the same month's, else the same agency's.
+        var near: [String] = []
+        for length in [21, 18, 14] where near.isEmpty && number.count >= length {
+            near = try catalog.numbers(prefix: String(number.uppercased().prefix(length)), limit: 5)
+        }
         throw HosoError(.dossierNotFound, subject: number,
                         message: version != nil && !all.isEmpty ? "dossier \(number) has no version \(version!)" : "no dossier \(number) in the archive",
                         found: near.isEmpty ? nil : "similar numbers: " + near.joined(separator: ", "),

@@ -36,9 +36,11 @@ public struct SystemError: Error, Sendable, CustomStringConvertible, Equatable {
 
 /// The few system calls hoso makes on files, in one place (the I/O seam of STYLE.md).
 public enum SystemFile {
-    /// Opens a file for reading.
+    /// Opens a file for reading. Never waits: a FIFO put where a file belongs opens at once (and
+    /// the callers, which check that they read a regular file, refuse it) instead of hanging
+    /// until some writer appears; for regular files the flag changes nothing.
     public static func openForReading(_ path: String, followSymlinks: Bool = true) throws(SystemError) -> Int32 {
-        var flags = O_RDONLY | O_CLOEXEC
+        var flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK
         if !followSymlinks { flags |= O_NOFOLLOW }
         let fd = open(path, flags)
         guard fd >= 0 else { throw SystemError(errno: errno, operation: "open", path: path) }

@@ -186,6 +186,8 @@ public final class LocalObjectStore: ObjectStore {
             throw ObjectFault.unreadable(error.reason)
         }
         defer { close(fd) }
+        let st = try SystemFile.status(fd, path: p)
+        guard SystemFile.isRegular(st) else { throw ObjectFault.notRegular(SystemFile.isDirectory(st) ? "a folder" : "a special file") }
         var b = [UInt8](repeating: 0, count: ObjectHeader.size)
         let n = try b.withUnsafeMutableBytes { try SystemFile.readFully(fd, into: $0, path: p) }
         guard n == ObjectHeader.size else { throw ObjectFault.truncated("\(n) of the 32 header bytes") }

@@ -101,6 +101,10 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(versions.map { $0["current"] as? Bool } == [false, true])
         let old = try Hoso.run(["show", "--version", "1", folder], environment: ["HOSO_ARCHIVE": archive])
         #expect(old.stdout.contains("superseded"))
+        let none = try Hoso.run(["show", "--version", "7", folder], environment: ["HOSO_ARCHIVE": archive])
+        #expect(none.status != 0 && none.stderr.contains("has no version 7"), "not the current version instead")
+        let small = try Hoso.run(["show", "--json", folder.lowercased()], environment: ["HOSO_ARCHIVE": archive])
+        #expect(small.status == 0 && small.stdout.contains(folder), "a number typed in small letters")
         let human = try Hoso.run(["show", "--history", folder], environment: ["HOSO_ARCHIVE": archive])
         #expect(human.stdout.contains("Versions"))
     }

@@ -63,6 +63,13 @@ func makeArchive(_ t: TemporaryFolder, _ name: String = "archive") throws -> Str
         let missing = try Hoso.run(["object", "check", "--json", "--expect", list], environment: ["HOSO_ARCHIVE": archive])
         #expect(missing.status == 1)
         #expect((try jsonObject(missing.stdout)["findings"] as? [[String: Any]] ?? []).map { $0["code"] as? String } == ["E501"])
+
+        // A FIFO in place of an object is refused at once, not waited on.
+        #expect(mkfifo(obj, 0o644) == 0)
+        for args in [["object", "get", name], ["object", "info", name]] {
+            let r = try Hoso.run(args, environment: ["HOSO_ARCHIVE": archive], timeout: 20)
+            #expect(r.status == 1 && r.stderr.contains("E508"), "\(args[1]): \(r.stderr)")
+        }
     }
 
     @Test func refusesAFolderThatIsNotAnArchive() throws {
