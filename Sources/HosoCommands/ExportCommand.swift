@@ -14,7 +14,9 @@ struct ExportCommand: ParsableCommand {
         paths; sha256sum of every exported file equals its recorded digest. With --bagit each \
         dossier becomes a BagIt bag (RFC 8493): data/ holds the files, manifest-sha256.txt their \
         digests, bag-info.txt the dossier's key fields. Nothing is overwritten: the dossier's folder \
-        must not exist yet.
+        must not exist yet. A dossier's folder appears only once all its files are written and \
+        verified; one that cannot be exported (a damaged object) is reported and leaves nothing, the \
+        others are still exported, and the exit status is then 3.
         """)
 
     @OptionGroup var archiveOptions: ArchiveOptions
@@ -28,43 +30,76 @@ struct ExportCommand: ParsableCommand {
         if version != nil && numbers.count != 1 { throw ValidationError("--version takes exactly one dossier number") }
     }
 
+    struct Written: Encodable { let number: String; let folder: String; let files: Int; let bytes: UInt64 }
+    struct Failed: Encodable { let number: String; let code: String; let message: String }
+
     func run() throws {
         let archive = try archiveOptions.open()
         let catalog = try archive.openCatalogForReading()
         try SystemFile.makeDirectories(to)
-        struct Written: Encodable { let number: String; let folder: String; let files: Int; let bytes: UInt64 }
-        var written: [Written] = []
+        var written: [Written] = [], failed: [Failed] = []
+        // Each dossier on its own: one that cannot be exported (a damaged object, a folder in
+        // the way) is reported, and the others are still written.
         for number in numbers {
-            let (row, _) = try lookUp(number, version: version, in: catalog)
-            let manifest = try Ledger(archive: archive).manifest(row.manifest)
-            let folder = to + "/" + row.number
-            guard !SystemFile.exists(folder) else {
-                throw HosoError(.ioFailure, file: folder, message: "the export folder exists already",
-                                advice: "Choose another --to folder, or move the existing one away; export never overwrites")
+            do {
+                let w = try export(number, archive: archive, catalog: catalog)
+                written.append(w)
+                if !output.json { Console.shared.out("exported \(w.number) to \(w.folder)\(bagit ? " (BagIt)" : ""): \(w.files) files, \(Format.bytes(w.bytes)), all verified") }
+            } catch {
+                let d = (error as? HosoError)?.diagnostic ?? (error as? SystemError)?.diagnostic
+                    ?? Diagnostic(.ioFailure, subject: number, message: "\(error)", advice: "Run 'hoso verify'")
+                failed.append(Failed(number: number, code: d.code.rawValue, message: d.message))
+                Console.shared.flush()
+                Console.shared.err("hoso: " + Console.shared.render(d))
             }
-            let payload = bagit ? folder + "/data" : folder
-            var files: [(relative: String, id: ObjectID, size: UInt64)] = [("dossier.xml", manifest.xml.object, manifest.xml.size)]
-            for c in manifest.components {
-                if let why = DossierValidator.unsafePathReason(c.file) {
-                    throw HosoError(.unsafePath, subject: row.number, message: "component \(c.id) has an unsafe path: \(why)",
-                                    found: c.file, advice: "The manifest is damaged; run 'hoso verify'")
-                }
-                if !files.contains(where: { $0.relative == c.file }) { files.append((c.file, c.object, c.size)) }
-            }
-            var bytes: UInt64 = 0
-            for f in files {
-                let dest = payload + "/" + f.relative
-                try SystemFile.makeDirectories(SystemFile.parentFolder(dest))
-                try exportVerified(archive.store, f.id, to: dest)
-                bytes += f.size
-            }
-            if bagit {
-                try BagItWriter.finish(bag: folder, files: files, row: row, manifestID: row.manifest)
-            }
-            written.append(Written(number: row.number, folder: folder, files: files.count, bytes: bytes))
-            if !output.json { Console.shared.out("exported \(row.number) to \(folder)\(bagit ? " (BagIt)" : ""): \(files.count) files, \(Format.bytes(bytes)), all verified") }
         }
-        if output.json { Console.shared.out(JSON.encode(written)) }
+        if output.json {
+            struct Out: Encodable { let exported: [Written]; let failed: [Failed] }
+            Console.shared.out(JSON.encode(Out(exported: written, failed: failed)))
+        } else if !failed.isEmpty {
+            Console.shared.out("\(failed.count) of \(numbers.count) dossiers not exported: " + failed.map(\.number).joined(separator: ", "))
+        }
+        if !failed.isEmpty { throw ExitCode(3) }
+    }
+
+    /// Writes one dossier into a hidden folder beside its destination, renamed into place once
+    /// every file is written and verified: a dossier's folder is complete or absent.
+    func export(_ number: String, archive: Archive, catalog: Catalog) throws -> Written {
+        let (row, _) = try lookUp(number, version: version, in: catalog)
+        let manifest = try Ledger(archive: archive).manifest(row.manifest)
+        let folder = to + "/" + row.number
+        guard !SystemFile.exists(folder) else {
+            throw HosoError(.ioFailure, file: folder, message: "the export folder exists already",
+                            advice: "Choose another --to folder, or move the existing one away; export never overwrites")
+        }
+        var files: [(relative: String, id: ObjectID, size: UInt64)] = [("dossier.xml", manifest.xml.object, manifest.xml.size)]
+        for c in manifest.components {
+            if let why = DossierValidator.unsafePathReason(c.file) {
+                throw HosoError(.unsafePath, subject: row.number, message: "component \(c.id) has an unsafe path: \(why)",
+                                found: c.file, advice: "The manifest is damaged; run 'hoso verify'")
+            }
+            if !files.contains(where: { $0.relative == c.file }) { files.append((c.file, c.object, c.size)) }
+        }
+        let partial = to + "/.hoso-export-" + SystemFile.randomSuffix()
+        var done = false
+        defer { if !done { try? FileManager.default.removeItem(atPath: partial) } }
+        let payload = bagit ? partial + "/data" : partial
+        var bytes: UInt64 = 0
+        for f in files {
+            let dest = payload + "/" + f.relative
+            try SystemFile.makeDirectories(SystemFile.parentFolder(dest))
+            do { try exportVerified(archive.store, f.id, to: dest) } catch let fault as ObjectFault {
+                throw HosoError(fault.code, file: f.relative, subject: f.id.prefixed,
+                                message: "\(row.number): \(f.relative) (object \(f.id.short)) cannot be exported: \(fault)",
+                                advice: fault.advice)
+            }
+            bytes += f.size
+        }
+        if bagit { try BagItWriter.finish(bag: partial, files: files, row: row, manifestID: row.manifest) }
+        guard rename(partial, folder) == 0 else { throw SystemError(errno: errno, operation: "rename", path: folder) }
+        done = true
+        try SystemFile.syncDirectory(to)
+        return Written(number: row.number, folder: folder, files: files.count, bytes: bytes)
     }
 }
 

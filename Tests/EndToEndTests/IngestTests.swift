@@ -246,6 +246,21 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let again = try Hoso.run(["export", "--to", out, numbers[0]], environment: ["HOSO_ARCHIVE": archive])
         #expect(again.status == 3, "export never overwrites")
 
+        // A damaged object: that dossier leaves no folder, the others are exported.
+        let shown = try jsonObject(try Hoso.run(["show", "--json", numbers[1]], environment: ["HOSO_ARCHIVE": archive]).stdout)
+        let object = ((shown["components"] as? [[String: Any]])?.first?["object"] as? String ?? "").replacingOccurrences(of: "sha256:", with: "")
+        let path = archive + "/objects/" + object.prefix(2) + "/" + object.dropFirst(2)
+        _ = try shell("chmod u+w '\(path)' && cp -p '\(path)' '\(path).good' && printf '\\377' | dd of='\(path)' bs=1 seek=100 conv=notrunc 2>/dev/null")
+        let partly = t.sub("partly")
+        let damaged = try Hoso.run(["export", "--json", "--to", partly] + numbers, environment: ["HOSO_ARCHIVE": archive])
+        #expect(damaged.status == 3)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: partly).sorted() == [numbers[0], numbers[2]], "complete or absent")
+        let report = try jsonObject(damaged.stdout)
+        #expect((report["exported"] as? [Any])?.count == 2)
+        #expect((report["failed"] as? [[String: Any]])?.first?["number"] as? String == numbers[1])
+        #expect(damaged.stderr.contains(numbers[1]) && damaged.stderr.contains(object.prefix(12)), "\(damaged.stderr)")
+        _ = try shell("mv '\(path).good' '\(path)'")
+
         let bags = t.sub("bags")
         #expect(try Hoso.run(["export", "--bagit", "--to", bags] + numbers, environment: ["HOSO_ARCHIVE": archive]).status == 0)
         for n in numbers {
