@@ -88,7 +88,8 @@ public final class Verifier {
     }
 
     /// What the ledger says, as far as it can be followed.
-    typealias ChainEntry = (id: ObjectID, sequence: Int, previous: ObjectID?, additions: [LedgerAddition], derived: DerivedDigest?)
+    typealias ChainEntry = (id: ObjectID, sequence: Int, previous: ObjectID?, additions: [LedgerAddition], derived: DerivedDigest?,
+                            provenance: LedgerProvenance?)
 
     /// What the ledger says, as far as it can be followed.
     struct LedgerState {
@@ -269,7 +270,7 @@ public final class Verifier {
                         expected: "entry \(last.sequence - 1)", found: "entry \(e.sequence)",
                         advice: "An entry was removed or replaced; restore the ledger from a replica and compare it with your seals"))
                 }
-                chain.append((id, e.sequence, e.previous, e.added, e.derived))
+                chain.append((id, e.sequence, e.previous, e.added, e.derived, LedgerProvenance(time: e.time, operator: e.operator, source: e.source)))
                 current = e.previous
             } catch let e as HosoError {
                 findings.append(e.diagnostic)
@@ -280,7 +281,7 @@ public final class Verifier {
                     break
                 }
                 if knownAdditions == nil { knownAdditions = (try? catalog?.additions()) ?? [:] }
-                chain.append((id, seq, prev.flatMap { ObjectID(hex: $0) }, knownAdditions?[seq] ?? [], nil))
+                chain.append((id, seq, prev.flatMap { ObjectID(hex: $0) }, knownAdditions?[seq] ?? [], nil, nil))
                 current = prev.flatMap { ObjectID(hex: $0) }
             } catch { break }
         }
@@ -582,7 +583,8 @@ struct ReplayPlan: Sendable {
         for e in chain {
             let compareRows = audit != nil && e.sequence <= (catalog?.upTo ?? 0) && auditFailed == nil
             if compareRows {
-                do { rows += try audit!.compare(sequence: e.sequence, id: e.id, previous: e.previous, additions: e.additions.count) }
+                do { rows += try audit!.compare(sequence: e.sequence, id: e.id, previous: e.previous, additions: e.additions.count,
+                                                      provenance: e.provenance) }
                 catch { auditFailed = error }
             }
             // The catalog as the entry's digest says: no XML to parse.

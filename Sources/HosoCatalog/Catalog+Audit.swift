@@ -4,6 +4,12 @@ import GRDBSQLite
 public import HosoCore
 
 /// One way a catalog row differs from what the ledger says.
+/// Who committed a ledger entry, when and from where, as the entry records it.
+public struct LedgerProvenance: Sendable, Equatable {
+    public let time: String, `operator`: String, source: String
+    public init(time: String, operator: String, source: String) { self.time = time; self.operator = `operator`; self.source = source }
+}
+
 public struct RowDifference: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         /// The ledger adds the row; the catalog lacks it.
@@ -67,14 +73,20 @@ public struct CatalogAudit {
         dossierSelect = Catalog.dossierColumns.map { present.contains($0) ? $0 : "NULL AS \($0)" }.joined(separator: ", ")
     }
 
-    /// Compares the catalog's row for one ledger entry.
-    public mutating func compare(sequence: Int, id: ObjectID, previous: ObjectID?, additions: Int) throws -> [RowDifference] {
+    /// Compares the catalog's row for one ledger entry, with who archived what from where and
+    /// when (what `show` prints of the entry) when the entry could be read.
+    public mutating func compare(sequence: Int, id: ObjectID, previous: ObjectID?, additions: Int,
+                                 provenance: LedgerProvenance? = nil) throws -> [RowDifference] {
         var out: [RowDifference] = []
         let key = String(sequence)
-        let columns = ["sequence", "id", "previous", "dossier_count"]
-        let want = [String(sequence), id.prefixed, previous?.prefixed, String(additions)]
+        var columns = ["sequence", "id", "previous", "dossier_count"]
+        var want = [String(sequence), id.prefixed, previous?.prefixed, String(additions)]
+        if let provenance {
+            columns += ["time", "operator", "source"]
+            want += [provenance.time, provenance.operator, provenance.source]
+        }
         let entryRow = try catalog.db.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, id, previous, dossier_count FROM ledger_entries WHERE sequence = ?"),
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns.joined(separator: ", ")) FROM ledger_entries WHERE sequence = ?"),
                              arguments: [sequence])
         }
         if let entryRow {

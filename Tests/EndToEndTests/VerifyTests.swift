@@ -207,6 +207,12 @@ struct VerifyFixture {
         f = try VerifyFixture()
         try f.sql("DELETE FROM components WHERE (manifest, position) IN (SELECT manifest, position FROM components LIMIT 1)")
         #expect(try f.verify() == (1, ["E703"], []))
+
+        // Provenance as show prints it: who archived, when, from where.
+        f = try VerifyFixture()
+        try f.sql("UPDATE ledger_entries SET operator = 'Mallory', time = '2020-01-01T00:00:00Z', source = '/forged' WHERE sequence = 2")
+        #expect(try f.verify() == (1, ["E701"], []))
+        #expect(try f.hoso(["verify", "--no-record"]).stdout.contains("operator"))
     }
 
     /// Later versions change earlier rows (current flag, superseded-by); the objects table is
