@@ -36,7 +36,7 @@ struct VerifyCommand: ParsableCommand {
     @Flag(name: .long, help: "Parse every dossier's XML again and compare the catalog and index with it row by row, even where they match the digests the ledger recorded (slower; after upgrading hoso, or to audit the derivation itself).")
     var rederive = false
     @Flag(name: .long, help: "Comma-separated findings instead of the human report.") var csv = false
-    @Option(name: .long, help: "Also write the full report (JSON) to this file.") var report: String?
+    @Option(name: .long, help: "Also write the full report (JSON: when, which archive, every finding) to this new file (never overwritten).") var report: String?
     @Flag(name: .long, help: "Do not record this run in the audit log.") var noRecord = false
     @Option(name: .long, help: ArgumentHelp("Check a replica instead of the archive's own store: an s3:// location, an archive folder or a store folder, against this archive's ledger.", valueName: "store"))
     var store: String?
@@ -52,6 +52,17 @@ struct VerifyCommand: ParsableCommand {
         if quick && budget != nil { throw ValidationError("--quick reads no content; --budget reads objects: choose one") }
         if store != nil && (budget != nil || coverage) { throw ValidationError("--store checks a whole replica: without --budget or --coverage") }
         if endpoint != nil && store == nil { throw ValidationError("--endpoint goes with --store") }
+        if coverage && (against != nil || quick || rederive || budget != nil) {
+            throw ValidationError("--coverage reports past runs only: without --against, --quick, --rederive or --budget")
+        }
+        if quick && rederive { throw ValidationError("--quick reads no content; --rederive derives the catalog from it: choose one") }
+        // A report is evidence: never overwritten, and its folder checked before a long run.
+        if let report {
+            if SystemFile.exists(report) { throw ValidationError("--report: '\(report)' exists already; reports are not overwritten, choose a new name") }
+            if access(SystemFile.parentFolder(report), W_OK) != 0 {
+                throw ValidationError("--report: cannot write into '\(SystemFile.parentFolder(report))' (\(String(cString: strerror(errno))))")
+            }
+        }
     }
 
     var windowSeconds: Double? {
@@ -79,10 +90,12 @@ struct VerifyCommand: ParsableCommand {
             let text = SystemFile.exists(against) ? String(decoding: try SystemFile.readAll(against, limit: 1 << 20), as: UTF8.self) : against
             options.seal = try Seal.parse(text)
         }
+        let startedAt = CanonicalJSON.timestamp()
         let meter = ProgressMeter("verifying", totalItems: 0)
         let result = try Verifier(archive: archive, options: options).run { n, b in meter.update(items: n, bytes: b) }
         meter.finish()
-        let json = JSON.encode(ReportJSON(result, seal: options.seal), pretty: true)
+        let json = JSON.encode(ReportJSON(result, seal: options.seal, startedAt: startedAt, archive: archive.root,
+                                          store: archive.store.location), pretty: true)
         if let report { try SystemFile.writeAtomically(Array(json.utf8) + [0x0A], to: report) }
         if output.json {
             Console.shared.out(json)
@@ -154,6 +167,11 @@ struct VerifyCommand: ParsableCommand {
 
     struct ReportJSON: Encodable {
         let format = "hoso-verify-report/1"
+        let software = "hoso \(HosoVersion.text)"
+        /// When the run started (UTC), which archive and which store it read.
+        let startedAt: String
+        let archive: String
+        let store: String
         let level: String
         let ledgerHead: String?
         let seal: Seal?
@@ -170,7 +188,8 @@ struct VerifyCommand: ParsableCommand {
         let recordedRun: Int?
         let notRecorded: String?
         let findings: [DiagnosticJSON]
-        init(_ r: VerifyReport, seal: Seal?) {
+        init(_ r: VerifyReport, seal: Seal?, startedAt: String, archive: String, store: String) {
+            self.startedAt = startedAt; self.archive = archive; self.store = store
             level = r.level; ledgerHead = r.ledgerHead; self.seal = seal; objects = r.objectsChecked; bytes = r.bytesChecked
             ledgerEntries = r.entries; dossierVersions = r.versions
             entriesMatchingDigest = r.entriesByDigest; entriesRederived = r.entriesRederived; seconds = (r.seconds * 1000).rounded() / 1000

@@ -433,6 +433,11 @@ struct VerifyFixture {
         #expect(csv.stdout.contains("E505,error"))
         let saved = try jsonObject(try String(contentsOfFile: report, encoding: .utf8))
         #expect(saved["errors"] as? Int == 1)
+        #expect((saved["startedAt"] as? String)?.hasSuffix("Z") == true && (saved["software"] as? String)?.hasPrefix("hoso ") == true)
+        #expect(saved["archive"] as? String == f.archive)
+        let again = try f.hoso(["verify", "--report", report])
+        #expect(again.status == 2 && again.stderr.contains("not overwritten"), "a report is never overwritten")
+        #expect(try f.hoso(["verify", "--report", f.folder.sub("no/such/folder/r.json")]).status == 2, "checked before the run")
         #expect(try f.hoso(["verify", "--budget", "nonsense"]).status == 2)
     }
 
