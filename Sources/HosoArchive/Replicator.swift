@@ -36,6 +36,9 @@ public enum Replicator {
                 case let .notRegular(path, kind, _):
                     findings.append(Diagnostic(.objectNotRegular, file: path, message: "not copied: the store entry is \(kind)",
                                                advice: "Repair the source store, then replicate again"))
+                case let .unlistable(path, _, reason):
+                    findings.append(Diagnostic(.objectUnreadable, file: path, message: "not copied: the folder cannot be listed (\(reason))",
+                                               advice: "Restore the folder's permissions or the disk under it, then replicate again"))
                 default: break
                 }
             }

@@ -369,6 +369,7 @@ public final class Verifier {
         var all: [(ObjectID, UInt64)] = []
         var seen: [ObjectID] = []
         var listed: [Diagnostic] = []
+        var unlisted: Set<String> = []
         try archive.store.list { entries in
             for e in entries {
                 switch e {
@@ -376,12 +377,15 @@ public final class Verifier {
                 case let .notRegular(_, _, id):
                     if let id { seen.append(id) }
                     if let f = StoreChecker.finding(for: e) { listed.append(f) }
+                case let .unlistable(_, prefix, _):
+                    unlisted.insert(prefix)
+                    if let f = StoreChecker.finding(for: e) { listed.append(f) }
                 default: if let f = StoreChecker.finding(for: e) { listed.append(f) }
                 }
             }
         }
         // Whatever the budget, the listing shows what is missing and what does not belong.
-        for id in referenced.subtracting(ObjectIDList(seen)) {
+        for id in referenced.subtracting(ObjectIDList(seen)) where !unlisted.contains(String(id.hex.prefix(2))) {
             listed.append(ObjectFault.missing.diagnostic(id: id, path: archive.store.displayPath(of: id)))
         }
         let last = auditLog.lastVerified(records)

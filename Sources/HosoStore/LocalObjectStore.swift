@@ -230,7 +230,13 @@ public final class LocalObjectStore: ObjectStore {
             guard fanOuts.contains(prefix) else { continue }
             let folder = root + "/" + prefix
             var entries: [StoreEntry] = []
-            for (name, type) in try SystemFile.listDirectory(folder).sorted(by: { $0.name < $1.name }) {
+            let listing: [(name: String, type: UInt8)]
+            do { listing = try SystemFile.listDirectory(folder) } catch {
+                // One folder that cannot be read does not stop the audit of the other 255.
+                try body([.unlistable(path: displayRoot + "/" + prefix, prefix: prefix, reason: error.reason)])
+                continue
+            }
+            for (name, type) in listing.sorted(by: { $0.name < $1.name }) {
                 entries.append(classify(name: name, full: folder + "/" + name,
                                         shown: displayRoot + "/" + prefix + "/" + name, type: type, now: now, fanOut: prefix))
             }

@@ -49,6 +49,9 @@ public enum StoreEntry: Sendable, Equatable {
     case notRegular(path: String, kind: String, id: ObjectID?)
     /// A file whose name is not an object name, or in the wrong fan-out folder.
     case unexpected(path: String)
+    /// A fan-out folder that cannot be listed (its permissions, a failing disk): the objects
+    /// named with `prefix` are neither seen nor missing.
+    case unlistable(path: String, prefix: String, reason: String)
 }
 
 /// Where one byte source comes from, for put.

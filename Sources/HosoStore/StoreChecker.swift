@@ -23,6 +23,8 @@ public struct StoreChecker: Sendable {
         public var present: [ObjectID] = []
         /// Objects present under their name but not as regular files (each already a finding).
         public var unreadable: [ObjectID] = []
+        /// Fan-out prefixes whose folder could not be listed: their objects are not reported missing.
+        public var unlisted: Set<String> = []
         public var errorCount: Int { findings.filter { $0.severity == .error }.count }
         public var warningCount: Int { findings.filter { $0.severity == .warning }.count }
 
@@ -32,7 +34,8 @@ public struct StoreChecker: Sendable {
         /// A finding for each of `expected` the store does not hold at all (`stored`: from
         /// `storedNames()`).
         public func missing(from expected: ObjectIDList, stored: ObjectIDList) -> [Diagnostic] {
-            expected.subtracting(stored).map { ObjectFault.missing.diagnostic(id: $0, path: nil) }
+            expected.subtracting(stored).filter { unlisted.isEmpty || !unlisted.contains(String($0.hex.prefix(2))) }
+                .map { ObjectFault.missing.diagnostic(id: $0, path: nil) }
         }
     }
 
@@ -88,6 +91,10 @@ public struct StoreChecker: Sendable {
             return Diagnostic(.objectNotRegular, file: path, subject: id?.prefixed,
                 message: "the store entry is \(kind), not a regular file",
                 advice: ObjectFault.notRegular(kind).advice)
+        case let .unlistable(path, _, reason):
+            return Diagnostic(.objectUnreadable, file: path,
+                message: "the fan-out folder cannot be listed (\(reason)): its objects were not checked",
+                advice: "Restore the folder's permissions or the disk under it, then run 'hoso verify' again")
         case let .unexpected(path):
             return Diagnostic(.objectUnexpectedFile, file: path,
                 message: "the file's name is not an object name in its fan-out folder",
@@ -111,6 +118,9 @@ public struct StoreChecker: Sendable {
                     objects.append((id, size, path)); report.present.append(id)
                 case let .notRegular(_, _, id):
                     if let id { report.unreadable.append(id) }   // present, but broken: one finding, not also "missing"
+                    if let f = Self.finding(for: e) { report.findings.append(f) }
+                case let .unlistable(_, prefix, _):
+                    report.unlisted.insert(prefix)
                     if let f = Self.finding(for: e) { report.findings.append(f) }
                 default:
                     if let f = Self.finding(for: e) { report.findings.append(f) }

@@ -423,6 +423,23 @@ struct VerifyFixture {
         #expect(cov["share"] as? Double == 1)
     }
 
+    /// Run as an unprivileged user (root reads every folder), where the system allows it.
+    @Test func anUnreadableFanOutFolderIsReportedAndTheRestChecked() throws {
+        let f = try VerifyFixture()
+        let prefix = String(try f.object(codec: "raw").prefix(2))
+        let asNobody = "setpriv --reuid 65534 --regid 65534 --clear-groups"
+        _ = try shell("chmod -R a+rX '\(f.folder.path)'")
+        guard getuid() == 0, try shell("\(asNobody) test -x '\(Hoso.binary)' -a -r '\(f.archive)/hoso-archive.json'").status == 0 else { return }
+        _ = try shell("chmod 000 '\(f.archive)/objects/\(prefix)'")
+        let r = try shell("\(asNobody) '\(Hoso.binary)' verify --json --no-record --archive '\(f.archive)' 2>/dev/null")
+        _ = try shell("chmod 755 '\(f.archive)/objects/\(prefix)'")
+        let json = try jsonObject(r.output)
+        let findings = json["findings"] as? [[String: Any]] ?? []
+        #expect(findings.contains { $0["code"] as? String == "E511" && ($0["file"] as? String ?? "").hasSuffix("objects/" + prefix) }, "\(findings)")
+        #expect(!findings.contains { $0["code"] as? String == "E501" }, "its objects are not reported missing")
+        #expect((json["objects"] as? Int ?? 0) > 0, "the other folders are checked")
+    }
+
     @Test func reportsForAuditors() throws {
         let f = try VerifyFixture()
         try f.mutate(try f.object(codec: "raw")) { $0 += [9] }
