@@ -43,6 +43,7 @@ public struct AuditLog {
         var records: [Record] = []
         var findings: [Diagnostic] = []
         var previousHash: String?
+        var lastSequence = 0
         for (i, line) in bytes.split(separator: 0x0A).enumerated() {
             let lineBytes = Array(line)
             guard let r = try? JSONDecoder().decode(Record.self, from: Data(lineBytes)) else {
@@ -51,27 +52,35 @@ public struct AuditLog {
                 previousHash = ObjectID.hashing(lineBytes).prefixed
                 continue
             }
-            if r.previous != previousHash || r.sequence != (records.last?.sequence ?? 0) + 1 {
+            // The first record names no predecessor; its number is 1, or follows the runs of a
+            // damaged log put aside. Every later one follows the record before it.
+            let first = i == 0
+            if r.previous != previousHash || (!first && r.sequence != lastSequence + 1) {
                 findings.append(Diagnostic(.auditLogBroken, file: "audit/log", line: i + 1, subject: "run \(r.sequence)",
                     message: "the audit log's chain is broken before run \(r.sequence)",
-                    expected: "previous \(previousHash ?? "none"), run \((records.last?.sequence ?? 0) + 1)",
+                    expected: "previous \(previousHash ?? "none"), run \(first ? 1 : lastSequence + 1)",
                     found: "previous \(r.previous ?? "none"), run \(r.sequence)",
                     advice: "A run was removed, reordered or edited; keep the log as evidence"))
             }
             let list = folder + "/" + r.list
+            var listIntact = false
             if let listBytes = try? SystemFile.readAll(list, limit: 1 << 32) {
                 if ObjectID.hashing(listBytes).prefixed != r.listDigest {
                     findings.append(Diagnostic(.auditLogBroken, file: "audit/" + r.list, subject: "run \(r.sequence)",
                         message: "the list of objects verified by run \(r.sequence) was altered",
                         expected: r.listDigest, found: ObjectID.hashing(listBytes).prefixed,
                         advice: "Keep the log as evidence; the objects will be verified again"))
+                } else {
+                    listIntact = true
                 }
             } else {
                 findings.append(Diagnostic(.auditLogBroken, file: "audit/" + r.list, subject: "run \(r.sequence)",
                     message: "the list of objects verified by run \(r.sequence) is missing",
                     advice: "Keep the log as evidence; the objects will be verified again"))
             }
-            records.append(r)
+            // A run whose list cannot be trusted counts for nothing (coverage, the budget's order).
+            if listIntact { records.append(r) }
+            lastSequence = r.sequence
             previousHash = ObjectID.hashing(lineBytes).prefixed
         }
         return (records, findings)
@@ -92,11 +101,23 @@ public struct AuditLog {
         return out
     }
 
+    /// Puts a damaged log aside (`log.damaged-<time>`, kept as evidence) so that the next
+    /// record starts a new chain; returns the name it was given.
+    public func setAside() throws -> String {
+        let stamp = CanonicalJSON.timestamp().replacingOccurrences(of: ":", with: "")
+        let aside = "log.damaged-" + stamp
+        guard rename(logPath, folder + "/" + aside) == 0 else { throw SystemError(errno: errno, operation: "rename", path: logPath) }
+        try SystemFile.syncDirectory(folder)
+        return aside
+    }
+
     /// Appends a run: its list first (durably), then its record line (durably).
     public func append(level: String, budget: String?, ledgerHead: String?, started: String, seconds: Double,
                        verified: [(ObjectID, Int64)], bytes: UInt64, findings: [Diagnostic], records: [Record]) throws -> Record {
         try SystemFile.makeDirectories(folder + "/runs")
-        let sequence = (records.last?.sequence ?? 0) + 1
+        // After every run listed so far, kept, damaged or set aside: no list is ever replaced.
+        let listed = (try? SystemFile.listDirectory(folder + "/runs"))?.compactMap { Int($0.name.prefix { $0.isNumber }) }.max() ?? 0
+        let sequence = max(records.last?.sequence ?? 0, listed) + 1
         let listName = String(format: "runs/%06d.txt", sequence)
         var list = [UInt8]()
         list.reserveCapacity(verified.count * 76)

@@ -66,6 +66,8 @@ public struct VerifyReport: Sendable {
     public var seconds = 0.0
     public var level = ""
     public var recorded: AuditLog.Record?
+    /// The name a damaged audit log was given when this run put it aside.
+    public var logSetAside: String?
     /// Why the run was not recorded, when it was not.
     public var notRecorded: String?
     public var ledgerHead: String?
@@ -217,6 +219,9 @@ public final class Verifier {
         } else if !archive.isWritable {
             report.notRecorded = "the archive is read-only: coverage was not recorded"
         } else {
+            // The damage was reported in this run; the damaged log is kept aside and a new
+            // chain starts, so that later runs are not failed by it again.
+            if !logFindings.isEmpty { report.logSetAside = try auditLog.setAside() }
             report.recorded = try auditLog.append(level: report.level, budget: options.budget?.description, ledgerHead: state.head?.prefixed,
                                                   started: startedAt, seconds: report.seconds, verified: verified.map { ($0, verifiedAt) },
                                                   bytes: report.bytesChecked, findings: findings, records: records)

@@ -122,6 +122,7 @@ struct VerifyCommand: ParsableCommand {
                 ? c.green("no errors") + (result.warningCount > 0 ? ", \(result.warningCount) warnings" : "")
                 : c.red("\(result.errorCount) errors") + ", \(result.warningCount) warnings"
             c.out(summary + (result.findings.isEmpty ? "" : ": " + Dictionary(grouping: result.findings, by: \.code).sorted { $0.key < $1.key }.map { "\($0.key.rawValue)×\($0.value.count)" }.joined(separator: " ")))
+            if let aside = result.logSetAside { c.out("the damaged audit log is kept as audit/\(aside); a new one starts") }
             if let r = result.recorded { c.out("recorded as audit run \(r.sequence) (audit/log)") }
             if let why = result.notRecorded { c.out("not recorded: \(why)") }
         }

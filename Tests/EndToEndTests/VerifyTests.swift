@@ -404,6 +404,14 @@ struct VerifyFixture {
         _ = try shell("cd '\(f.archive)/audit' && sed -i '1s/\"objects\":7/\"objects\":8/' log")
         let broken = try f.verify()
         #expect(broken.1 == ["E903"])
+        // A recorded run reports it, keeps the damaged log aside and starts a new chain.
+        let recorded = try f.hoso(["verify"])
+        #expect(recorded.status == 1 && recorded.stdout.contains("E903") && recorded.stdout.contains("kept as audit/log.damaged-"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: f.archive + "/audit").contains { $0.hasPrefix("log.damaged-") })
+        #expect(try f.verify() == (0, [], []), "later runs are not failed by it again")
+        #expect(try f.hoso(["verify"]).status == 0)
+        #expect(try f.verify() == (0, [], []), "the new chain goes on")
+        #expect(FileManager.default.fileExists(atPath: f.archive + String(format: "/audit/runs/%06d.txt", runs + 2)), "no run list replaced")
     }
 
     @Test func byteAndTimeBudgets() throws {
