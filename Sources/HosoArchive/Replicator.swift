@@ -12,6 +12,8 @@ public struct ReplicationReport: Sendable {
     public var copied = 0
     public var copiedBytes: UInt64 = 0
     public var alreadyPresent = 0
+    /// Damaged copies at the destination replaced with verified ones (`repair`).
+    public var repaired = 0
     public var findings: [Diagnostic] = []
     public var headMirrored: ObjectID?
     public var seconds = 0.0
@@ -22,14 +24,21 @@ public struct ReplicationReport: Sendable {
 /// checks the name again as it stores it. Then the ledger head is mirrored to the destination
 /// (when it keeps one), so a replica in S3 can recover the archive on its own.
 public enum Replicator {
-    public static func run(archive: Archive, to destination: any ObjectStore, workers: Int = 8,
-                           progress: (@Sendable (Int, UInt64) -> Void)? = nil) throws -> ReplicationReport {
+    /// - Parameters:
+    ///   - source: where to copy from: the archive's own store (nil), or, to restore the
+    ///     archive's store, a replica.
+    ///   - repair: also read every copy already at the destination, and replace a damaged one
+    ///     with the verified copy of the source (without it, a copy present is trusted).
+    public static func run(archive: Archive, from source: (any ObjectStore)? = nil, to destination: any ObjectStore, repair: Bool = false,
+                           workers: Int = 8, progress: (@Sendable (Int, UInt64) -> Void)? = nil) throws -> ReplicationReport {
         let started = SystemFile.monotonic()
+        let source = source ?? archive.store
+        let restoring = source.location != archive.store.location
         // The head first: everything it reaches was stored before it was written.
         let head = try Ledger(archive: archive).head()
         var ids: [ObjectID] = []
         var findings: [Diagnostic] = []
-        try archive.store.list { entries in
+        try source.list { entries in
             for e in entries {
                 switch e {
                 case let .object(id, _, _): ids.append(id)
@@ -46,14 +55,27 @@ public enum Replicator {
         let all = ids
         let spool = archive.root + "/spool"
         try SystemFile.makeDirectories(spool)
-        let source = archive.store
-        let state = Mutex((copied: 0, bytes: UInt64(0), present: 0, done: 0, findings: [Diagnostic]()))
+        let state = Mutex((copied: 0, bytes: UInt64(0), present: 0, repaired: 0, done: 0, findings: [Diagnostic]()))
         Parallel.forEach(count: all.count, workers: workers) { i in
             let id = all[i]
             var finding: Diagnostic?
             var copiedBytes: UInt64?
             do {
-                if try destination.contains(id) {
+                var present = try destination.contains(id)
+                if present && repair {
+                    do { _ = try destination.get(id) { _ in } } catch let f as ObjectFault {
+                        switch f {
+                        case .missing: present = false
+                        case .unreadable, .accessDenied: throw f     // not known to be damaged
+                        default:
+                            // Damaged: the verified copy replaces it.
+                            try destination.remove(id)
+                            present = false
+                            state.withLock { $0.repaired += 1 }
+                        }
+                    }
+                }
+                if present {
                     state.withLock { $0.present += 1 }
                 } else {
                     let temp = spool + "/.tmp-" + SystemFile.randomSuffix()
@@ -86,12 +108,12 @@ public enum Replicator {
         }
         var report = ReplicationReport()
         state.withLock { s in
-            report.copied = s.copied; report.copiedBytes = s.bytes; report.alreadyPresent = s.present
+            report.copied = s.copied; report.copiedBytes = s.bytes; report.alreadyPresent = s.present; report.repaired = s.repaired
             findings += s.findings.sorted { ($0.subject ?? "") < ($1.subject ?? "") }
         }
         report.objects = ids.count
         report.findings = findings
-        if findings.isEmpty, let head {
+        if findings.isEmpty, !restoring, let head {
             try destination.mirrorHead(head)
             if !(destination is LocalObjectStore) { report.headMirrored = head }
         }

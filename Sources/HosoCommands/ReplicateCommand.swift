@@ -14,6 +14,10 @@ struct ReplicateCommand: ParsableCommand {
         there are not copied (run it as often as you like). When every object is there, the \
         ledger head is copied too, so an S3 replica alone can recover the archive \
         ('hoso rebuild --from'). Check a replica with 'hoso verify --store'.
+        With --repair, copies already at the destination are read too, and a damaged one is \
+        replaced by the verified copy. With --from, the archive's own store is restored from a \
+        replica instead: what it lacks is copied in (with --repair, its damaged copies are \
+        replaced too); then run 'hoso verify'.
         STORE is s3://bucket/prefix (with --endpoint), an archive folder, or a store folder \
         (created when new).
         Exit status: 0 every object is in the replica, 1 some could not be copied, 3 failure.
@@ -21,37 +25,55 @@ struct ReplicateCommand: ParsableCommand {
 
     @OptionGroup var archiveOptions: ArchiveOptions
     @Option(name: .long, help: ArgumentHelp("Where to copy: s3://bucket/prefix, an archive folder or a store folder.", valueName: "store"))
-    var to: String
-    @Option(name: .long, help: ArgumentHelp("The S3 service's URL for --to (default: $HOSO_S3_ENDPOINT, else $AWS_ENDPOINT_URL).", valueName: "url"))
+    var to: String?
+    @Option(name: .long, help: ArgumentHelp("Restore the archive's store from this replica instead (s3://bucket/prefix, an archive folder or a store folder).", valueName: "store"))
+    var from: String?
+    @Flag(name: .long, help: "Also read the copies already at the destination and replace damaged ones with verified copies.")
+    var repair = false
+    @Option(name: .long, help: ArgumentHelp("The S3 service's URL for --to or --from (default: $HOSO_S3_ENDPOINT, else $AWS_ENDPOINT_URL).", valueName: "url"))
     var endpoint: String?
     @Option(name: .long, help: "Objects copied at once.") var jobs = 8
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard (to == nil) != (from == nil) else { throw ValidationError("give one of --to (make a replica) and --from (restore from one)") }
     }
 
     func run() throws {
         let archive = try archiveOptions.open()
-        let destination = try StoreSpec.open(to, endpoint: endpoint, policy: archive.config.compression, create: true)
-        guard destination.location != archive.store.location else {
-            throw ValidationError("--to names the archive's own store")
+        let source: (any ObjectStore)?
+        let destination: any ObjectStore
+        if let from {
+            source = try StoreSpec.open(from, endpoint: endpoint, policy: archive.config.compression, create: false)
+            destination = archive.store
+        } else {
+            source = nil
+            destination = try StoreSpec.open(to!, endpoint: endpoint, policy: archive.config.compression, create: true)
         }
-        let meter = ProgressMeter("replicating", totalItems: 0)
-        let r = try Replicator.run(archive: archive, to: destination, workers: jobs) { n, b in meter.update(items: n, bytes: b) }
+        guard (source ?? destination).location != archive.store.location else {
+            throw ValidationError("\(from != nil ? "--from" : "--to") names the archive's own store")
+        }
+        // Restoring writes into the archive's store: no ingest may run meanwhile.
+        let lock = from != nil ? try ArchiveLock(archive: archive, wait: false, purpose: "hoso replicate --from") : nil
+        defer { withExtendedLifetime(lock) {} }
+        let meter = ProgressMeter(from != nil ? "restoring" : "replicating", totalItems: 0)
+        let r = try Replicator.run(archive: archive, from: source, to: destination, repair: repair, workers: jobs) { n, b in
+            meter.update(items: n, bytes: b)
+        }
         meter.finish()
         if output.json {
             struct Out: Encodable {
-                let destination: String; let objects: Int; let copied: Int; let copiedBytes: UInt64; let alreadyPresent: Int
+                let destination: String; let objects: Int; let copied: Int; let copiedBytes: UInt64; let alreadyPresent: Int; let repaired: Int
                 let headMirrored: String?; let seconds: Double; let findings: [DiagnosticJSON]
             }
             Console.shared.out(JSON.encode(Out(destination: destination.location, objects: r.objects, copied: r.copied, copiedBytes: r.copiedBytes,
-                                               alreadyPresent: r.alreadyPresent, headMirrored: r.headMirrored?.prefixed, seconds: r.seconds,
+                                               alreadyPresent: r.alreadyPresent, repaired: r.repaired, headMirrored: r.headMirrored?.prefixed, seconds: r.seconds,
                                                findings: r.findings.map { DiagnosticJSON(d: $0) }), pretty: true))
         } else {
             let c = Console.shared
             for f in r.findings { c.out(c.render(f)) }
-            c.out("\(r.objects) objects: \(r.copied) copied (\(Format.bytes(r.copiedBytes))), \(r.alreadyPresent) already in \(destination.location), \(r.findings.count) not copied; in \(Format.duration(r.seconds))")
+            c.out("\(r.objects) objects: \(r.copied) copied (\(Format.bytes(r.copiedBytes)))\(repair ? ", of which \(r.repaired) replaced damaged copies" : ""), \(r.alreadyPresent) already in \(destination.location)\(repair ? " and verified" : ""), \(r.findings.count) not copied; in \(Format.duration(r.seconds))")
             if let h = r.headMirrored { c.out("ledger head \(h.prefixed) mirrored to \(destination.location)") }
         }
         if !r.findings.isEmpty { throw ExitCode(1) }

@@ -58,9 +58,9 @@ public enum ObjectFault: Error, Sendable, Equatable, CustomStringConvertible {
     public var advice: String {
         switch self {
         case .missing:
-            "The object is gone from the store; copy it back from a replica ('hoso replicate --to' the damaged store from an archive whose store holds it, or restore the file from a backup), then run 'hoso verify'"
+            "The object is gone from the store; copy it back from a replica ('hoso replicate --from REPLICA'), or restore the file from a backup, then run 'hoso verify'"
         case .truncated, .hashMismatch, .corruptStream, .trailingData, .sizeMismatch, .headerCorrupt:
-            "The stored copy is damaged; restore the object from a replica or backup ('hoso replicate' can copy it back), then run 'hoso verify'"
+            "The stored copy is damaged; replace it from a replica ('hoso replicate --from REPLICA --repair'; for a damaged replica, 'hoso replicate --to REPLICA --repair'), or from a backup, then run 'hoso verify'"
         case .notRegular:
             "Remove the link or special file and restore the object from a replica; the store holds only regular files"
         case .unreadable:

@@ -138,3 +138,40 @@ func makeArchive(_ t: TemporaryFolder, _ name: String = "archive") throws -> Str
         #expect(check.status == 0)
     }
 }
+
+@Suite struct ReplicaRepairTests {
+    /// A damaged copy in a replica is replaced with `--repair`; an archive's damaged or missing
+    /// objects are restored from a replica with `--from`.
+    @Test func damagedCopiesAreReplacedAndTheArchiveRestored() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        #expect(try Hoso.run(["ingest", "--archive", archive, try sampleBatch(t, count: 3)]).status == 0)
+        let replica = t.sub("replica")
+        #expect(try Hoso.run(["replicate", "--archive", archive, "--to", replica]).status == 0)
+        func objects(_ root: String) throws -> [String] {
+            try shell("find '\(root)' -type f -path '*/objects/*' -o -type f -path '\(root)/[0-9a-f][0-9a-f]/*' | sort").output
+                .split(separator: "\n").map(String.init)
+        }
+        func damage(_ path: String) throws { _ = try shell("chmod u+w '\(path)' && printf 'x' >> '\(path)'") }
+
+        let inReplica = try objects(replica)
+        try damage(inReplica[0])
+        #expect(try Hoso.run(["verify", "--archive", archive, "--store", replica]).status == 1)
+        let plain = try jsonObject(try Hoso.run(["replicate", "--json", "--archive", archive, "--to", replica]).stdout)
+        #expect(plain["repaired"] as? Int == 0, "without --repair a copy present is trusted")
+        let fixed = try jsonObject(try Hoso.run(["replicate", "--json", "--repair", "--archive", archive, "--to", replica]).stdout)
+        #expect(fixed["repaired"] as? Int == 1 && fixed["copied"] as? Int == 1)
+        #expect(try Hoso.run(["verify", "--archive", archive, "--store", replica]).status == 0)
+
+        let own = try objects(archive + "/objects")
+        try damage(own[1])
+        _ = try shell("rm -f '\(own[2])'")
+        #expect(try Hoso.run(["verify", "--archive", archive, "--no-record"]).status == 1)
+        let restored = try Hoso.run(["replicate", "--json", "--repair", "--archive", archive, "--from", replica])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        let r = try jsonObject(restored.stdout)
+        #expect(r["repaired"] as? Int == 1 && r["copied"] as? Int == 2)
+        #expect(try Hoso.run(["verify", "--archive", archive, "--no-record"]).status == 0)
+        #expect(try Hoso.run(["replicate", "--archive", archive]).status == 2, "one of --to and --from")
+    }
+}
