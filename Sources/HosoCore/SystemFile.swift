@@ -176,7 +176,8 @@ public enum SystemFile {
         let fd = try openForReading(path, followSymlinks: followSymlinks)
         defer { close(fd) }
         let st = try status(fd, path: path)
-        guard isRegular(st) else { throw SystemError(errno: EISDIR, operation: "read", path: path) }
+        // A folder, a FIFO or a device: EISDIR says "Is a directory", true of the first only.
+        guard isRegular(st) else { throw SystemError(errno: isDirectory(st) ? EISDIR : EINVAL, operation: "read (not a regular file)", path: path) }
         guard Int(st.st_size) <= limit else { throw SystemError(errno: EFBIG, operation: "read", path: path) }
         // Read one byte more than the limit to catch a file that grew after fstat.
         var out = [UInt8](repeating: 0, count: Int(st.st_size) + 1)

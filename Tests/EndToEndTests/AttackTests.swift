@@ -29,6 +29,20 @@ import HosoTestSupport
         deinit { close(fd) }
     }
 
+    /// A FIFO where a scan or the XML belongs is refused, never waited on.
+    @Test func fifosInABatchAreRefusedAtOnce() throws {
+        let t = TemporaryFolder()
+        let batch = try sampleBatch(t, count: 2)
+        let numbers = try FileManager.default.contentsOfDirectory(atPath: batch).sorted()
+        let scan = try FileManager.default.contentsOfDirectory(atPath: batch + "/" + numbers[0] + "/scans").sorted()[0]
+        for path in [batch + "/" + numbers[0] + "/scans/" + scan, batch + "/" + numbers[1] + "/dossier.xml"] {
+            #expect(unlink(path) == 0 && mkfifo(path, 0o644) == 0)
+        }
+        let r = try Hoso.run(["validate", "--json", batch], timeout: 20)
+        #expect(r.status == 1)
+        #expect(reportedCodes(try jsonObject(r.stdout)) == ["E101", "E303"])
+    }
+
     func check(_ name: String, _ bytes: [UInt8], expect codes: Set<String>) throws {
         let t = TemporaryFolder()
         try t.write("batch/\(name)/dossier.xml", bytes)

@@ -324,10 +324,11 @@ struct VerifyFixture {
         f = try VerifyFixture()
         #expect(unlink(f.archive + "/ledger/HEAD") == 0)
         #expect(try f.verify().1 == ["E601"])
-        for args in [["search", "khai"], ["show", f.numbers[0]], ["rebuild"]] {
+        for args in [["search", "khai"], ["show", f.numbers[0]], ["rebuild"], ["ingest", f.batch]] {
             let r = try f.hoso(args)
             #expect(r.status != 0 && r.stderr.contains("E601"), "\(args[0]): \(r.stderr)")
         }
+        #expect(!FileManager.default.fileExists(atPath: f.archive + "/ledger/HEAD"), "an ingest does not start a new history")
     }
 
     @Test func sealsCatchTruncatedAndRewrittenLedgers() throws {

@@ -28,4 +28,17 @@ import Testing
         #expect(at("<a><!-- <!DOCTYPE in a comment --></a>") == nil)
         #expect(at("\u{FEFF}<!DOCTYPE a><a/>") == 3)
     }
+
+    @Test func elementsWithTooManyAttributesAreFoundBeforeParsing() {
+        func crowded(_ s: String) -> (offset: Int, count: Int)? { Array(s.utf8).withUnsafeBytes { XMLPrecheck.crowdedElement($0) } }
+        let many = (0...XMLPrecheck.maxAttributes).map { " a\($0)=\"v\"" }.joined()
+        let limit = (1...XMLPrecheck.maxAttributes).map { " a\($0)='v'" }.joined()
+        #expect(crowded("<?xml version=\"1.0\"?>\n<r><x\(many)/></r>")?.offset == 25)
+        #expect(crowded("<r\(limit)/>") == nil, "exactly the limit is allowed")
+        #expect(crowded("<r a=\"\(String(repeating: "=", count: 100))\" b='>=<'>text = x</r>") == nil, "quoted values and text are not attributes")
+        #expect(crowded("<r><!-- \(many) --><![CDATA[<x\(many)>]]></r>") == nil, "comments and CDATA are skipped")
+        let big = "<r" + (0..<40_000).map { " a\($0)=\"1\"" }.joined() + "/>"
+        let diagnostic = Array(big.utf8).withUnsafeBytes { XMLPrecheck.check($0, file: "d.xml") }
+        #expect(diagnostic?.code == .notWellFormed && diagnostic?.line == 1 && diagnostic?.column == 1)
+    }
 }
