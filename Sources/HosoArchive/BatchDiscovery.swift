@@ -22,6 +22,9 @@ public enum BatchDiscovery {
     public static func discover(_ paths: [String]) -> (dossiers: [DossierSource], problems: [Diagnostic]) {
         var dossiers: [DossierSource] = []
         var problems: [Diagnostic] = []
+        // A dossier reached twice (a path named twice, a batch and a folder inside it) is one
+        // dossier, not a duplicate number.
+        var seen = Set<String>()
         for raw in paths {
             let path = normalize(raw)
             guard let st = SystemFile.status(path) else {
@@ -42,6 +45,9 @@ public enum BatchDiscovery {
                     advice: "Name a dossier folder, a batch of dossier folders, or a dossier XML file (see docs/batch-layout.md)"))
             }
         }
+        dossiers = dossiers.filter { seen.insert(SystemFile.canonicalPath($0.xmlPath) ?? $0.xmlPath).inserted }
+        var said = Set<String>()
+        problems = problems.filter { said.insert($0.code.rawValue + (SystemFile.canonicalPath($0.file ?? "") ?? $0.file ?? "")).inserted }
         return (dossiers, problems)
     }
 
@@ -57,12 +63,22 @@ public enum BatchDiscovery {
                                        advice: "Check the folder's permissions"))
             return
         }
-        let names = entries.map(\.name).filter { !$0.hasPrefix(".") }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        let names = entries.map(\.name).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         for name in names {
             let child = folder + "/" + name
-            // Do not follow links to folders: a batch is walked as it lies on disk.
-            if let st = SystemFile.linkStatus(child), SystemFile.isDirectory(st) {
-                walk(child, root: root, into: &out, problems: &problems)
+            guard let st = SystemFile.linkStatus(child) else { continue }
+            // Do not follow links to folders: a batch is walked as it lies on disk. Hidden
+            // folders (a tool's own, .git) are skipped. Both are said, never silent.
+            if SystemFile.isSymlink(st), let target = SystemFile.status(child), SystemFile.isDirectory(target) {
+                problems.append(Diagnostic(.folderSkipped, file: child, message: "a link to a folder is not followed",
+                                           advice: "Copy the folder into the batch if it holds dossiers to archive"))
+            } else if SystemFile.isDirectory(st) {
+                if name.hasPrefix(".") {
+                    problems.append(Diagnostic(.folderSkipped, file: child, message: "a hidden folder is skipped",
+                                               advice: "Rename it without the leading '.' if it holds dossiers to archive"))
+                } else {
+                    walk(child, root: root, into: &out, problems: &problems)
+                }
             }
         }
     }

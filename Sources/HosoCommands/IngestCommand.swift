@@ -27,7 +27,7 @@ struct IngestCommand: ParsableCommand {
     @Flag(name: .long, help: "Wait for another writer to finish instead of failing at once.") var wait = false
     @Option(name: .long, help: "Dossiers per checkpoint.") var checkpointDossiers = 500
     @Option(name: .long, help: "Seconds between checkpoints at most.") var checkpointSeconds = 5.0
-    @Option(name: .long, help: "Parallel workers (default: one per processor).") var jobs: Int = Parallel.defaultWorkers
+    @Option(name: .long, help: "Parallel workers, as many as processors unless given.") var jobs: Int = Parallel.defaultWorkers
     @Option(name: .long, help: "Largest dossier XML file accepted, in bytes.") var maxXMLSize: Int = 16 << 20
     @Flag(name: .long, help: "List every dossier's outcome, not only the rejected ones.") var verbose = false
     @Option(name: .long, help: "Convert text that looks like a legacy Vietnamese encoding read as Latin-1 (tcvn3) instead of refusing the dossier (E407); the manifest records it.")
@@ -36,7 +36,25 @@ struct IngestCommand: ParsableCommand {
 
     func validate() throws {
         guard checkpointDossiers > 0, checkpointSeconds > 0 else { throw ValidationError("checkpoint sizes must be positive") }
-        guard jobs > 0 else { throw ValidationError("--jobs must be positive") }
+        guard jobs > 0, jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
+        guard maxXMLSize >= 1024 else { throw ValidationError("--max-xml-size must be at least 1024 bytes") }
+        if let name = self.operator { try Self.checkOperator(name) }
+    }
+
+    /// The operator is recorded in the ledger and printed by `show`: a name, on one line.
+    static func checkOperator(_ name: String) throws {
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--operator cannot be empty") }
+        guard name.count <= 120 else { throw ValidationError("--operator: at most 120 characters") }
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw ValidationError("--operator cannot hold control characters (line breaks, tabs, escapes)")
+        }
+    }
+
+    /// $USER, else the name of the account running hoso.
+    static var loginName: String {
+        if let u = ProcessInfo.processInfo.environment["USER"], (try? checkOperator(u)) != nil { return u }
+        if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name { return String(cString: name) }
+        return "uid \(getuid())"
     }
 
     func run() throws {
@@ -50,7 +68,7 @@ struct IngestCommand: ParsableCommand {
         if sources.isEmpty { throw ExitCode(2) }
 
         let catalog = try Catalog.open(path: archive.catalogPath, mode: .readWrite)
-        var options = IngestOptions(operatorName: self.operator ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown")
+        var options = IngestOptions(operatorName: self.operator ?? Self.loginName)
         options.newVersion = newVersion
         options.stopOnError = stopOnError
         options.checkpointDossiers = checkpointDossiers

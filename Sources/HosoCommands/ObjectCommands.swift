@@ -23,7 +23,7 @@ struct ObjectPut: ParsableCommand {
     var filesFrom: String?
     @Option(name: .long, help: "The name the (single) file must hash to; nothing is stored otherwise.")
     var expect: String?
-    @Option(name: .long, help: "Parallel workers (default: one per processor).") var jobs: Int = Parallel.defaultWorkers
+    @Option(name: .long, help: "Parallel workers, as many as processors unless given.") var jobs: Int = Parallel.defaultWorkers
     @OptionGroup var output: OutputOptions
 
     func validate() throws {

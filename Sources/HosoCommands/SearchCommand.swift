@@ -43,7 +43,7 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .long, help: "Results to skip (for paging).") var offset = 0
     @Flag(name: .long, help: "Count results by procedure, agency, year and status.") var facets = false
     @Flag(name: .long, help: "Match only the words typed, not their synonyms (UBND, lí/lý; see ARCHIVE/synonyms.txt).") var noSynonyms = false
-    @Option(name: .long, help: "Parallel workers for a costly query over a large archive (default: one per processor; the results do not depend on it).") var jobs: Int = Parallel.defaultWorkers
+    @Option(name: .long, help: "Parallel workers for a costly query over a large archive, as many as processors unless given (the results do not depend on it).") var jobs: Int = Parallel.defaultWorkers
     @OptionGroup var output: OutputOptions
 
     func validate() throws {

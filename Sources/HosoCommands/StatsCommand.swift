@@ -3,6 +3,7 @@ import Foundation
 import HosoArchive
 import HosoCatalog
 import HosoCore
+import HosoIndex
 
 extension StatsGrouping: ExpressibleByArgument {}
 
@@ -20,21 +21,24 @@ struct StatsCommand: ParsableCommand {
     @OptionGroup var archiveOptions: ArchiveOptions
     @Option(name: .long, help: "Group by year, agency, procedure, status or sector (default: the overview and every grouping).")
     var by: StatsGrouping?
-    @Option(name: .long, help: "Only dossiers received on or after this day (YYYY-MM-DD or dd/mm/yyyy).") var from: String?
-    @Option(name: .long, help: "Only dossiers received on or before this day (YYYY-MM-DD or dd/mm/yyyy).") var to: String?
+    @Option(name: .long, help: "Only dossiers received on or after this day (YYYY-MM-DD, dd/mm/yyyy; a year or YYYY-MM: from its first day).") var from: String?
+    @Option(name: .long, help: "Only dossiers received on or before this day (YYYY-MM-DD, dd/mm/yyyy; a year or YYYY-MM: to its last day).") var to: String?
     @Flag(name: .long, help: "Comma-separated values instead of tables.") var csv = false
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if let from, DayArgument.parse(from) == nil { throw ValidationError("--from: '\(from)' is not a date (YYYY-MM-DD or dd/mm/yyyy)") }
-        if let to, DayArgument.parse(to) == nil { throw ValidationError("--to: '\(to)' is not a date (YYYY-MM-DD or dd/mm/yyyy)") }
+        if let from, DayArgument.parse(from) == nil { throw ValidationError("--from: '\(from)' is not a date (YYYY-MM-DD, dd/mm/yyyy, YYYY or YYYY-MM)") }
+        if let to, DayArgument.parse(to, end: true) == nil { throw ValidationError("--to: '\(to)' is not a date (YYYY-MM-DD, dd/mm/yyyy, YYYY or YYYY-MM)") }
+        if let f = from.flatMap({ DayArgument.parse($0) }), let t = to.flatMap({ DayArgument.parse($0, end: true) }), f > t {
+            throw ValidationError("--from \(from!) is after --to \(to!): write the earlier day first")
+        }
         if csv && output.json { throw ValidationError("choose one of --csv and --json") }
     }
 
     func run() throws {
         let archive = try archiveOptions.open()
         let catalog = try archive.openCatalogForReading()
-        let f = from.flatMap(DayArgument.parse), t = to.flatMap(DayArgument.parse)
+        let f = from.flatMap { DayArgument.parse($0) }, t = to.flatMap { DayArgument.parse($0, end: true) }
         let groupings: [StatsGrouping?] = by.map { [$0] } ?? [nil, .year, .agency, .procedure, .status]
         var tables: [(StatsGrouping?, [StatsRow])] = []
         for g in groupings { tables.append((g, try catalog.stats(by: g, from: f, to: t))) }
@@ -90,13 +94,13 @@ struct StatsCommand: ParsableCommand {
     }
 }
 
-/// Days given on the command line: ISO `2022-01-31` or Vietnamese `31/01/2022`.
+/// Days given on the command line, as search's date ranges read them: ISO `2022-01-31`,
+/// Vietnamese `31/01/2022`, a year `2022` or a month `2022-05` (its first day, or with `end`
+/// its last), as an ISO day.
 enum DayArgument {
-    static func parse(_ s: String) -> String? {
-        if Timestamp.day(fromISODate: s) != nil { return s }
-        let parts = s.split(separator: "/")
-        guard parts.count == 3, let d = Int(parts[0]), let m = Int(parts[1]), let y = Int(parts[2]), y >= 1000, y <= 9999 else { return nil }
-        let iso = String(format: "%04d-%02d-%02d", y, m, d)
-        return Timestamp.day(fromISODate: iso) != nil ? iso : nil
+    static func parse(_ s: String, end: Bool = false) -> String? {
+        guard let d = QueryParser.day(s, end: end) else { return nil }
+        let c = Timestamp.civilFromDays(Int(d))
+        return String(format: "%04d-%02d-%02d", c.year, c.month, c.day)
     }
 }

@@ -27,7 +27,7 @@ struct ValidateCommand: ParsableCommand {
     @Option(name: .long, help: "Largest dossier XML file accepted, in bytes.")
     var maxXMLSize: Int = DossierParser.defaultMaxBytes
 
-    @Option(name: .long, help: "Parallel workers (default: one per processor).")
+    @Option(name: .long, help: "Parallel workers, as many as processors unless given.")
     var jobs: Int = Parallel.defaultWorkers
 
     @Option(name: .long, help: "Convert text that looks like a legacy Vietnamese encoding read as Latin-1 (tcvn3) instead of refusing it (E407).")
@@ -37,8 +37,8 @@ struct ValidateCommand: ParsableCommand {
     var metadataOnly = false
 
     func validate() throws {
-        guard maxXMLSize > 0 else { throw ValidationError("--max-xml-size must be positive") }
-        guard jobs > 0 else { throw ValidationError("--jobs must be positive") }
+        guard maxXMLSize >= 1024 else { throw ValidationError("--max-xml-size must be at least 1024 bytes") }
+        guard jobs > 0, jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
     }
 
     func run() throws {

@@ -36,6 +36,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
     case duplicateDossierNumber = "E306"
     case noDossierFound = "E307"
     case unreferencedFile = "W301"
+    case folderSkipped = "W302"
     // archive and ingest
     case notAnArchive = "E401"
     case unknownArchiveVersion = "E402"
@@ -121,6 +122,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
         case .duplicateDossierNumber: "dossier number used twice in the batch"
         case .noDossierFound: "no dossier found"
         case .unreferencedFile: "file not referenced by the dossier"
+        case .folderSkipped: "folder skipped in a batch"
         case .notAnArchive: "not a hoso archive"
         case .unknownArchiveVersion: "unknown archive format version"
         case .archiveLocked: "archive locked by another writer"

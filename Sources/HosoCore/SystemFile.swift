@@ -36,6 +36,13 @@ public struct SystemError: Error, Sendable, CustomStringConvertible, Equatable {
 
 /// The few system calls hoso makes on files, in one place (the I/O seam of STYLE.md).
 public enum SystemFile {
+    /// The absolute path with links and `.`/`..` resolved (nil when it does not exist).
+    public static func canonicalPath(_ path: String) -> String? {
+        guard let p = realpath(path, nil) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
     /// Opens a file for reading. Never waits: a FIFO put where a file belongs opens at once (and
     /// the callers, which check that they read a regular file, refuse it) instead of hanging
     /// until some writer appears; for regular files the flag changes nothing.

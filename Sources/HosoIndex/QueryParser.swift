@@ -356,8 +356,8 @@ public struct QueryParser {
         return (lo, hi)
     }
 
-    /// A day (or the first/last day of a year or month).
-    static func day(_ s: String, end: Bool) -> Int32? {
+    /// A day (or the first/last day of a year or month): `2022-01-31`, `31/01/2022`, `2022`, `2022-05`.
+    public static func day(_ s: String, end: Bool) -> Int32? {
         if let d = Timestamp.day(fromISODate: s) { return Int32(d) }
         let slash = s.split(separator: "/")
         if slash.count == 3, let d = Int(slash[0]), let m = Int(slash[1]), let y = Int(slash[2]), y >= 1000 {

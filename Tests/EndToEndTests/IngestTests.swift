@@ -49,8 +49,10 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(states(report) == ["archived": n])
         let head1 = try String(contentsOfFile: archive + "/ledger/HEAD", encoding: .utf8)
 
-        let second = try Hoso.run(["ingest", "--json", batch], environment: ["HOSO_ARCHIVE": archive])
-        #expect(second.status == 0)
+        // The same batch named twice, and one of its dossiers beside it: each dossier once.
+        let one = batch + "/" + (try FileManager.default.contentsOfDirectory(atPath: batch).sorted()[0])
+        let second = try Hoso.run(["ingest", "--json", batch, batch + "/", one], environment: ["HOSO_ARCHIVE": archive])
+        #expect(second.status == 0, "\(second.stdout)")
         #expect(states(try jsonObject(second.stdout)) == ["already-archived": n])
         #expect(try String(contentsOfFile: archive + "/ledger/HEAD", encoding: .utf8) == head1, "a rerun commits nothing")
 
@@ -62,6 +64,18 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(stats.status == 0)
         let overall = (try jsonObject(stats.stdout)["overall"] as? [[String: Any]])?.first
         #expect(overall?["total"] as? Int == n)
+        let years = try jsonObject(try Hoso.run(["stats", "--json", "--by", "year"], environment: ["HOSO_ARCHIVE": archive]).stdout)
+        let firstYear = ((years["year"] as? [[String: Any]])?.first?["key"] as? String) ?? ""
+        let inYear = try jsonObject(try Hoso.run(["stats", "--json", "--from", firstYear, "--to", firstYear], environment: ["HOSO_ARCHIVE": archive]).stdout)
+        #expect((inYear["overall"] as? [[String: Any]])?.first?["total"] as? Int == (years["year"] as? [[String: Any]])?.first?["total"] as? Int,
+                "a year as --from and --to covers it whole")
+        #expect(try Hoso.run(["stats", "--from", "2024-01-01", "--to", "2023-12-31"], environment: ["HOSO_ARCHIVE": archive]).status == 2)
+
+        // The operator is a name on one line.
+        for bad in ["", "  ", "Lan\nentry 99 forged", "Lan\u{1B}[31m"] {
+            #expect(try Hoso.run(["ingest", "--operator", bad, batch], environment: ["HOSO_ARCHIVE": archive]).status == 2, "operator \(bad.debugDescription)")
+        }
+        #expect(try Hoso.run(["ingest", "--jobs", "100000", batch], environment: ["HOSO_ARCHIVE": archive]).status == 2)
 
         let number = try FileManager.default.contentsOfDirectory(atPath: batch).sorted()[0]
         let show = try Hoso.run(["show", "--json", number], environment: ["HOSO_ARCHIVE": archive])
