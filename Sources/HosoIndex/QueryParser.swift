@@ -67,7 +67,8 @@ public struct QuerySyntaxError: Error, Sendable, CustomStringConvertible, Equata
 /// ( … )                          grouping
 /// ```
 /// A bare 12-digit number is looked up as a citizen ID, a bare phone number as a phone, and a
-/// bare dossier, procedure or agency code as that identifier.
+/// bare dossier number, archival, procedure or agency code as that identifier (also quoted, or
+/// with a comma after it), and any other code-like token both as a code and as words.
 public struct QueryParser {
     let chars: [Character]
     let text: String
@@ -166,6 +167,24 @@ public struct QueryParser {
         return String(chars[s..<i])
     }
 
+    /// A field's value: a word, or a quoted text (`code:"000.00.21.H50-230512-0007"`).
+    mutating func readValue() throws(QuerySyntaxError) -> String {
+        guard i < chars.count, chars[i] == "\"" else { return readWord() }
+        let start = i
+        i += 1
+        let s = i
+        while i < chars.count && chars[i] != "\"" { i += 1 }
+        guard i < chars.count else { throw error("a quote is not closed", at: start) }
+        let body = String(chars[s..<i])
+        i += 1
+        return QueryParser.trimmed(body)
+    }
+
+    /// `s` without spaces at either end.
+    static func trimmed(_ s: String) -> String {
+        String(s.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+
     mutating func parsePhrase(fields: [Field]?) throws(QuerySyntaxError) -> QueryNode {
         let start = i
         i += 1
@@ -174,6 +193,9 @@ public struct QueryParser {
         guard i < chars.count else { throw error("a quote is not closed", at: start) }
         let body = String(chars[s..<i])
         i += 1
+        // A quoted identifier ("000.00.21.H50-230512-0007", as pasted) is still the identifier.
+        let trimmed = QueryParser.trimmed(body)
+        if fields == nil, !trimmed.contains(" "), let id = QueryParser.identifier(trimmed) { return id }
         let words = QueryParser.words(body)
         guard !words.isEmpty else { throw error("an empty phrase", at: start) }
         return words.count == 1 ? .word(words[0], fields: fields) : .phrase(words, fields: fields)
@@ -210,18 +232,22 @@ public struct QueryParser {
         case "code":
             return try keywordOrPrefix(.code, at: valueStart)
         case "cccd", "citizen", "citizenid":
-            let v = readWord()
+            let v = try readValue()
             guard v.count == 12, v.allSatisfy(\.isASCII), v.allSatisfy(\.isNumber) else { throw error("a citizen ID has 12 digits", at: valueStart) }
             return .keyword(.cccd, v, prefix: false)
         case "phone":
-            let v = readWord()
-            return .keyword(.phone, QueryParser.normalizePhone(v), prefix: false)
+            let v = try readValue()
+            let phone = QueryParser.normalizePhone(v)
+            guard phone.count >= 8, phone.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw error("'\(v)' is not a phone number (digits, spaces, dots, dashes, +84)", at: valueStart)
+            }
+            return .keyword(.phone, phone, prefix: false)
         case "status":
-            let v = readWord().lowercased()
+            let v = try readValue().lowercased()
             guard StatusCode.statuses.contains(v) else { throw error("unknown status '\(v)' (one of \(StatusCode.statuses.joined(separator: ", ")))", at: valueStart) }
             return .keyword(.status, v, prefix: false)
         case "timeliness":
-            let v = readWord().lowercased()
+            let v = try readValue().lowercased()
             guard StatusCode.timeliness.contains(v) else { throw error("unknown timeliness '\(v)' (one of \(StatusCode.timeliness.joined(separator: ", ")))", at: valueStart) }
             return .keyword(.timeliness, v, prefix: false)
         case "procedure", "agency":
@@ -232,6 +258,11 @@ public struct QueryParser {
                 let bare = v.hasSuffix("*") ? String(v.dropLast()) : v
                 if name == "procedure" && QueryParser.looksLikeProcedureCode(bare) { return .keyword(.procedureCode, bare, prefix: v.hasSuffix("*")) }
                 if name == "agency" && QueryParser.looksLikeAgencyCode(bare) { return .keyword(.agencyCode, bare, prefix: v.hasSuffix("*")) }
+                // The start of a code (agency:000.00.21*, procedure:1.00*): digits first, then
+                // digits, letters and dots.
+                if v.hasSuffix("*"), QueryParser.looksLikeCodePrefix(bare) {
+                    return .keyword(name == "procedure" ? .procedureCode : .agencyCode, bare, prefix: true)
+                }
                 i = save
             }
             return try textField(QueryParser.textFieldNames[name]!)
@@ -268,7 +299,8 @@ public struct QueryParser {
     }
 
     mutating func keywordOrPrefix(_ field: Field, at start: Int) throws(QuerySyntaxError) -> QueryNode {
-        let v = readWord()
+        let v = try readValue()
+        guard !v.isEmpty else { throw error("'\(field.queryName):' needs a value", at: start) }
         if v.hasSuffix("*") {
             let p = String(v.dropLast())
             guard !p.isEmpty else { throw error("a prefix needs at least one character", at: start) }
@@ -279,16 +311,61 @@ public struct QueryParser {
 
     /// A word without a field: an identifier when it looks like one, else free text.
     mutating func bare(_ w: String, at start: Int) throws(QuerySyntaxError) -> QueryNode {
-        let isPrefix = w.hasSuffix("*")
-        let core = isPrefix ? String(w.dropLast()) : w
-        if QueryParser.looksLikeDossierNumber(core) || (isPrefix && core.count >= 5 && QueryParser.looksLikeDossierNumberPrefix(core)) {
+        if let id = QueryParser.identifier(w) { return id }
+        // Other codes (archival codes, an office's local codes: MC19.273558) cannot be told from
+        // text by their shape alone: such a token is looked for both ways.
+        let core = String(w.reversed().drop { ",;:".contains($0) }.reversed())
+        if !core.hasSuffix("*"), QueryParser.looksLikeOtherCode(core) {
+            return .or([.keyword(.code, core, prefix: false), try textWord(core, fields: nil, at: start)])
+        }
+        return try textWord(w, fields: nil, at: start)
+    }
+
+    /// The identifier `w` names by its shape (a dossier number, a procedure or agency code, a
+    /// citizen ID, a phone number, or a prefix of one of the codes), or nil. A comma or
+    /// semicolon pasted after it is not part of it.
+    static func identifier(_ w: String) -> QueryNode? {
+        let trimmed = String(w.reversed().drop { ",;:".contains($0) }.reversed())
+        let isPrefix = trimmed.hasSuffix("*")
+        let core = isPrefix ? String(trimmed.dropLast()) : trimmed
+        if looksLikeDossierNumber(core) || (isPrefix && core.count >= 5 && looksLikeDossierNumberPrefix(core)) {
             return .keyword(.code, core, prefix: isPrefix)
         }
-        if QueryParser.looksLikeProcedureCode(core) { return .keyword(.procedureCode, core, prefix: isPrefix) }
-        if QueryParser.looksLikeAgencyCode(core) { return .keyword(.agencyCode, core, prefix: isPrefix) }
+        if looksLikeArchivalCode(core) { return .keyword(.code, core, prefix: isPrefix) }
+        if looksLikeProcedureCode(core) { return .keyword(.procedureCode, core, prefix: isPrefix) }
+        if looksLikeAgencyCode(core) { return .keyword(.agencyCode, core, prefix: isPrefix) }
         if !isPrefix && core.count == 12 && core.allSatisfy({ $0.isASCII && $0.isNumber }) { return .keyword(.cccd, core, prefix: false) }
-        if !isPrefix, let phone = QueryParser.phoneValue(core) { return .keyword(.phone, phone, prefix: false) }
-        return try textWord(w, fields: nil, at: start)
+        if !isPrefix, let phone = phoneValue(core) { return .keyword(.phone, phone, prefix: false) }
+        return nil
+    }
+
+    /// An archival code: an agency code, a dot, then more (`000.00.21.H50.2023.HT.01.05`).
+    static func looksLikeArchivalCode(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        return b.count > 14 && b[13] == 0x2E && looksLikeAgencyCode(String(decoding: b[0..<13], as: UTF8.self))
+            && b[14...].allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2E || $0 == 0x2D }
+    }
+
+    /// ASCII letters and digits with at least one digit and one of `.`, `-`, `/`: a code of some
+    /// office's making (not a date: those are written with field names).
+    static func looksLikeOtherCode(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        guard b.count >= 4, b.count <= 64 else { return false }
+        var digit = false, separator = false
+        for c in b {
+            if c >= 0x30 && c <= 0x39 { digit = true; continue }
+            if (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) { continue }
+            if c == 0x2E || c == 0x2D || c == 0x2F || c == 0x5F { separator = true; continue }
+            return false
+        }
+        return digit && separator
+    }
+
+    /// The start of a procedure or agency code: a digit first, then digits, letters and dots.
+    static func looksLikeCodePrefix(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        guard let first = b.first, first >= 0x30 && first <= 0x39 else { return false }
+        return b.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2E }
     }
 
     func textWord(_ w: String, fields: [Field]?, at start: Int) throws(QuerySyntaxError) -> QueryNode {

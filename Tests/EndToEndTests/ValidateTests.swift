@@ -78,7 +78,7 @@ func reportedCodes(_ report: [String: Any]) -> Set<String> {
         try x.writeFolder(in: t, name: "ok", files: ["scans/a.pdf": Array("%PDF-1.4 test".utf8)])
 
         // E102: over the size cap.
-        var r = try Hoso.run(["validate", "--json", "--max-xml-size", "100", t.sub("ok")])
+        var r = try Hoso.run(["validate", "--json", "--max-xml-size", "1024", t.sub("ok")])
         #expect(reportedCodes(try jsonObject(r.stdout)) == ["E102"])
 
         // E101: the XML cannot be read (a folder where the file should be).

@@ -392,11 +392,22 @@ extension SegmentTests {
         #expect(try QueryParser.parse("received:2022-01-01..2022-06-30") == .dateRange(.received, from: 18993, to: 19173))
         #expect(try QueryParser.parse("received:31/01/2022") == .dateRange(.received, from: 19023, to: 19023))
         #expect(try QueryParser.parse("due:2022") == .dateRange(.due, from: 18993, to: 19357))
+        // Identifiers as pasted: quoted, with a comma after, as a field's quoted value.
+        let number = QueryNode.keyword(.code, "000.00.21.H50-230512-0007", prefix: false)
+        #expect(try QueryParser.parse("\"000.00.21.H50-230512-0007\"") == number)
+        #expect(try QueryParser.parse("000.00.21.H50-230512-0007,") == number)
+        #expect(try QueryParser.parse("code:\"000.00.21.H50-230512-0007\"") == number)
+        #expect(try QueryParser.parse("status:\"returned\"") == .keyword(.status, "returned", prefix: false))
+        #expect(try QueryParser.parse("000.00.21.H50.2023.HT.01.05") == .keyword(.code, "000.00.21.H50.2023.HT.01.05", prefix: false))
+        #expect(try QueryParser.parse("agency:000.00.21*") == .keyword(.agencyCode, "000.00.21", prefix: true))
+        #expect(try QueryParser.parse("procedure:1.00*") == .keyword(.procedureCode, "1.00", prefix: true))
+        guard case let .or(both) = try QueryParser.parse("MC19.273558") else { Issue.record("a local code is looked for both ways"); return }
+        #expect(both.first == .keyword(.code, "MC19.273558", prefix: false))
     }
 
     @Test(arguments: [("", 0), ("\"abc", 0), ("a OR", 4), ("foo:bar", 0), ("received:2022-13-01", 9), ("(a", 0), ("a)", 1), ("-a", 0), ("cccd:123", 5),
                         ("OR a", 0), ("a OR OR b", 5), ("received:2022-06-30..2022-01-01", 9),
-                        (String(repeating: "(", count: 40) + "a", 32)])
+                        (String(repeating: "(", count: 40) + "a", 32), ("phone:abc", 6), ("code:\"\"", 5)])
     func errorsPointAtTheirPosition(_ q: String, _ position: Int) {
         do {
             _ = try QueryParser.parse(q)
