@@ -77,7 +77,8 @@ public struct QueryParser {
     var depth = 0
     static let maxDepth = 32
 
-    public static func parse(_ query: String) throws(QuerySyntaxError) -> QueryNode {
+    public static func parse(_ typed: String) throws(QuerySyntaxError) -> QueryNode {
+        let query = pasted(typed)
         var p = QueryParser(chars: Array(query), text: query)
         p.skipSpace()
         guard p.i < p.chars.count else { throw QuerySyntaxError(message: "the query is empty", position: 0, query: query) }
@@ -87,6 +88,46 @@ public struct QueryParser {
             throw QuerySyntaxError(message: "unexpected '\(p.chars[p.i])'", position: p.i, query: query)
         }
         return node
+    }
+
+    /// What was typed, as it was meant: invisible characters pasted with it (zero-width
+    /// spaces and joiners, soft hyphens, byte-order marks) dropped, and a personal number
+    /// written in groups (`0912 345 678`, `045.090.001.234`) joined, when the groups make 12
+    /// digits (a citizen ID) or 10–11 starting with 0 (a phone number).
+    static func pasted(_ s: String) -> String {
+        let invisible: Set<UInt32> = [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD]
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: s.unicodeScalars.filter { !invisible.contains($0.value) })
+        let chars = Array(String(scalars))
+        var out: [Character] = []
+        var i = 0
+        func isDigit(_ c: Character) -> Bool { c.isASCII && c.isNumber }
+        while i < chars.count {
+            // A run of digit groups (2 to 4 digits each) separated by one space, dot or dash,
+            // starting at a word boundary.
+            if isDigit(chars[i]) && (i == 0 || chars[i - 1].isWhitespace) {
+                var j = i, digits: [Character] = [], groups = 0, end = i
+                while j < chars.count {
+                    var k = j
+                    while k < chars.count && isDigit(chars[k]) { k += 1 }
+                    let n = k - j
+                    guard (2...4).contains(n) else { break }
+                    digits += chars[j..<k]; groups += 1; end = k
+                    guard k + 1 < chars.count, " .-".contains(chars[k]), isDigit(chars[k + 1]) else { break }
+                    j = k + 1
+                }
+                let boundary = end == chars.count || chars[end].isWhitespace
+                let joined = String(digits)
+                if groups >= 3 && boundary && (digits.count == 12 || ((digits.count == 10 || digits.count == 11) && digits.first == "0")) {
+                    out += joined
+                    i = end
+                    continue
+                }
+            }
+            out.append(chars[i])
+            i += 1
+        }
+        return String(out)
     }
 
     mutating func skipSpace() { while i < chars.count && chars[i].isWhitespace { i += 1 } }
@@ -153,6 +194,11 @@ public struct QueryParser {
         if j < chars.count, chars[j] == ":", j > i {
             let name = String(chars[i..<j]).lowercased()
             i = j + 1
+            // "CCCD: 045090001234", as pasted from a form: a personal number or code may follow
+            // its field after a space.
+            if ["cccd", "citizen", "citizenid", "phone", "code"].contains(name) {
+                while i < chars.count && chars[i] == " " { i += 1 }
+            }
             guard i < chars.count, !chars[i].isWhitespace else { throw error("'\(name):' needs a value") }
             return try parseField(name, at: start)
         }

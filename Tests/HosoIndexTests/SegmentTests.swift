@@ -401,6 +401,12 @@ extension SegmentTests {
         #expect(try QueryParser.parse("000.00.21.H50.2023.HT.01.05") == .keyword(.code, "000.00.21.H50.2023.HT.01.05", prefix: false))
         #expect(try QueryParser.parse("agency:000.00.21*") == .keyword(.agencyCode, "000.00.21", prefix: true))
         #expect(try QueryParser.parse("procedure:1.00*") == .keyword(.procedureCode, "1.00", prefix: true))
+        // Pasted personal numbers: in groups, after a label with a space, with invisible characters.
+        #expect(try QueryParser.parse("0912 345 678") == .keyword(.phone, "0912345678", prefix: false))
+        #expect(try QueryParser.parse("045.090.001.234") == .keyword(.cccd, "045090001234", prefix: false))
+        #expect(try QueryParser.parse("CCCD: 045090001234") == .keyword(.cccd, "045090001234", prefix: false))
+        #expect(try QueryParser.parse("Hò\u{200B}a") == .word("Hòa", fields: nil))
+        #expect(try QueryParser.parse("2022-01-01 12 34") != .keyword(.phone, "2022010112", prefix: false), "not every run of digits")
         guard case let .or(both) = try QueryParser.parse("MC19.273558") else { Issue.record("a local code is looked for both ways"); return }
         #expect(both.first == .keyword(.code, "MC19.273558", prefix: false))
     }
