@@ -143,6 +143,11 @@ struct SearchCommand: ParsableCommand {
                 for f in counts.prefix(10) {
                     c.out("  " + Format.aligned(String(f.count), 6, right: true) + "  " + f.key + (f.label != f.key ? "  " + f.label : ""))
                 }
+                if counts.count > 10 {
+                    let rest = counts.dropFirst(10)
+                    c.out("  " + Format.aligned(String(rest.reduce(0) { $0 + $1.count }), 6, right: true)
+                          + "  in \(rest.count) more (all of them with --json)")
+                }
             }
         }
     }
