@@ -44,6 +44,9 @@ public struct DossierCheck: Sendable {
     public var convertedFrom: LegacyEncoding?
     /// What ingest prepared for this dossier (on the worker that checked it).
     public var ingest: IngestPreparation?
+    /// The archive itself could not be written (its store full, read-only, not permitted): not
+    /// a problem of this dossier, and a reason to stop the whole run.
+    public var archiveFailure: HosoError?
 
     public var number: String? { dossier?.number ?? alreadyArchived?.number }
     public var isValid: Bool { !diagnostics.contains { $0.severity == .error } }
@@ -254,6 +257,9 @@ public struct DossierValidator: Sendable {
                     message: "component '\(c.id)': the file changed while it was read",
                     expected: "\(e.expected) bytes", found: "\(e.found) bytes",
                     advice: "Wait until the copy of the batch is complete, then run the command again"))
+            } catch let e as ArchiveWriteFailure {
+                result.archiveFailure = HosoError(e.error.diagnostic)
+                return
             } catch let e as SystemError {
                 result.diagnostics.append(Diagnostic(.unreadableFile, file: xml, line: c.line, subject: c.id,
                     message: "component '\(c.id)': \(e.operation) \(e.path) failed: \(e.reason)",

@@ -87,9 +87,19 @@ struct StoringFileHandler: ComponentFileHandler {
     let staging: any StagingArea
     func handle(fd: Int32, path: String, size: UInt64, declared: ObjectID?) throws -> (ObjectID, PutResult?) {
         var source = FileSource(fd: fd, path: path, length: size)
-        let put = try store.put(source: &source, expected: declared, path: path, staging: staging)
-        return (put.id, put)
+        do {
+            let put = try store.put(source: &source, expected: declared, path: path, staging: staging)
+            return (put.id, put)
+        } catch let e as SystemError where e.path != path {
+            // Not the scan: the store refused the write.
+            throw ArchiveWriteFailure(error: e)
+        }
     }
+}
+
+/// Writing into the archive failed: a reason to stop, not a problem of the dossier at hand.
+struct ArchiveWriteFailure: Error {
+    let error: SystemError
 }
 
 /// `hoso ingest`: validates each dossier exactly as `hoso validate` does (the same validator, with
@@ -153,6 +163,9 @@ public final class Ingest {
             do {
                 check.ingest = try Ingest.prepareVersion(check, store: store, staging: staging, catalog: catalog,
                                                          archived: archived, ledger: ledger, newVersion: newVersion)
+            } catch let e as SystemError {
+                // Its bytes are in memory: a failure here is the archive's, not the dossier's.
+                check.archiveFailure = HosoError(e.diagnostic)
             } catch {
                 check.diagnostics.append(Diagnostic(.ioFailure, file: source.xmlPath, message: "the dossier could not be stored: \(error)",
                                                     advice: "Check the disk and run the command again"))
@@ -202,6 +215,7 @@ public final class Ingest {
         do {
             let late = try runner.run(sources, progress: { progress?($0, $1) }) { check -> Bool in
                 timings.mark("waiting for workers")
+                if let failure = check.archiveFailure { throw failure }
                 summary.dossiers += 1
                 summary.bytesRead += check.bytesRead
                 summary.files += check.files.count

@@ -244,6 +244,21 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(again == before)
     }
 
+    /// A store that cannot be written stops the ingest with E406 (exit 3), rather than
+    /// rejecting every dossier as if each were at fault. Run as an unprivileged user.
+    @Test func aStoreThatCannotBeWrittenStopsTheIngest() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let batch = try sampleBatch(t, count: 3)
+        let asNobody = "setpriv --reuid 65534 --regid 65534 --clear-groups"
+        _ = try shell("chmod -R a+rX '\(t.path)' && chown -R 65534 '\(archive)' && find '\(archive)/objects' -type d -exec chmod a-w {} +")
+        guard getuid() == 0, try shell("\(asNobody) test -x '\(Hoso.binary)' -a -w '\(archive)/ledger'").status == 0 else { return }
+        let r = try shell("\(asNobody) '\(Hoso.binary)' ingest --archive '\(archive)' '\(batch)' 2>&1")
+        #expect(r.status == 3, "\(r.output)")
+        #expect(r.output.contains("E406") && !r.output.contains("rejected"), "\(r.output)")
+        #expect(!FileManager.default.fileExists(atPath: archive + "/ledger/HEAD"), "nothing committed")
+    }
+
     @Test func exportVerifiesAndBagItValidates() throws {
         let t = TemporaryFolder()
         let archive = try makeArchive(t)
