@@ -418,13 +418,25 @@ public final class Verifier {
 
     // MARK: derived data
 
+    private struct CatalogUnreadable: Error {}
+
     /// The catalog to compare, and up to which ledger entry; nil (with a finding when it is
     /// wrong) when there is nothing to compare.
     func catalogTarget(_ catalog: Catalog?, state: LedgerState) -> CatalogTarget? {
         guard let head = state.head else { return nil }
         guard let catalog, catalog.isInitialized else {
-            findings.append(Diagnostic(.catalogRowMissing, file: "catalog.sqlite", message: "the catalog is missing",
-                                       advice: "Run 'hoso rebuild' (it is derived from the store and the ledger)"))
+            if SystemFile.exists(archive.catalogPath) {
+                // There, but not a catalog hoso can read: say why (damaged, not permitted).
+                let why: Diagnostic
+                do { _ = try Catalog.open(path: archive.catalogPath, mode: .readOnly).appliedHead; throw CatalogUnreadable() } catch {
+                    why = Catalog.diagnostic(for: error) ?? Diagnostic(.catalogRowAltered, file: "catalog.sqlite",
+                        message: "the catalog has no tables hoso wrote", advice: "Run 'hoso rebuild' (it is derived from the store and the ledger)")
+                }
+                findings.append(why)
+            } else {
+                findings.append(Diagnostic(.catalogRowMissing, file: "catalog.sqlite", message: "the catalog is missing",
+                                           advice: "Run 'hoso rebuild' (it is derived from the store and the ledger)"))
+            }
             return nil
         }
         let applied = try? catalog.appliedHead

@@ -507,3 +507,26 @@ public struct ArchivedKeys: Sendable {
         }
     }
 }
+
+extension Catalog {
+    /// What an SQLite failure means for the archive, with a code and what to do; nil for an
+    /// error that is not SQLite's. The catalog is derived data: damage is repaired by a rebuild,
+    /// never by editing it.
+    public static func diagnostic(for error: any Error, path: String = "catalog.sqlite") -> Diagnostic? {
+        guard let e = error as? DatabaseError else { return nil }
+        switch e.resultCode.primaryResultCode {
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+            return Diagnostic(.catalogRowAltered, file: path, message: "the catalog is damaged: \(e.message ?? "not a database")",
+                              advice: "Run 'hoso rebuild': the catalog is recreated from the store and the ledger (keep the damaged file aside first if it is evidence)")
+        case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_AUTH, .SQLITE_CANTOPEN:
+            return Diagnostic(.ioFailure, file: path, message: "the catalog cannot be opened for writing: \(e.message ?? "\(e.resultCode)")",
+                              advice: "Check the permissions of catalog.sqlite and of the archive folder, or run as the archive's owner")
+        case .SQLITE_FULL, .SQLITE_IOERR:
+            return Diagnostic(.ioFailure, file: path, message: "the catalog could not be written: \(e.message ?? "\(e.resultCode)")",
+                              advice: "Free space on the disk and check it (dmesg), then run the command again: what was committed is kept")
+        default:
+            return Diagnostic(.ioFailure, file: path, message: "the catalog failed: \(e.message ?? "\(e.resultCode)")",
+                              advice: "Run 'hoso verify'; if the catalog is damaged, 'hoso rebuild' recreates it")
+        }
+    }
+}

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
-public import HosoCore
+import HosoCatalog
+import HosoCore
 
 /// The `hoso` command line: digitized dossiers of Vietnamese administrative procedures,
 /// validated, archived, searched and audited.
@@ -59,6 +60,10 @@ public struct Hoso: ParsableCommand {
         } catch let e as SystemError {
             Console.shared.flush()
             Console.shared.err("hoso: " + Console.shared.render(e.diagnostic))
+            return 3
+        } catch where Catalog.diagnostic(for: error) != nil {
+            Console.shared.flush()
+            Console.shared.err("hoso: " + Console.shared.render(Catalog.diagnostic(for: error)!))
             return 3
         } catch {
             let code = exitCode(for: error)

@@ -331,6 +331,16 @@ struct VerifyFixture {
         #expect(!FileManager.default.fileExists(atPath: f.archive + "/ledger/HEAD"), "an ingest does not start a new history")
     }
 
+    @Test func aCatalogThatIsNotADatabaseIsCalledDamaged() throws {
+        let f = try VerifyFixture()
+        _ = try shell("cd '\(f.archive)' && rm -f catalog.sqlite-wal catalog.sqlite-shm && echo not a database > catalog.sqlite")
+        #expect(try f.verify() == (1, ["E701"], []), "not 'missing'")
+        let show = try f.hoso(["show", f.numbers[0]])
+        #expect(show.status == 3 && show.stderr.contains("E701") && show.stderr.contains("hoso rebuild"), "\(show.stderr)")
+        #expect(try f.hoso(["rebuild"]).status == 0)
+        #expect(try f.verify() == (0, [], []))
+    }
+
     @Test func sealsCatchTruncatedAndRewrittenLedgers() throws {
         // Truncated: HEAD moved back to an earlier entry after a seal.
         var f = try VerifyFixture()
