@@ -78,6 +78,8 @@ public struct IngestSummary: Sendable {
     public var codes: [DiagnosticCode: Int] = [:]
     /// Temp files left by earlier crashed writers, removed at the start.
     public var staleTempsRemoved = 0
+    /// Why the search index could not follow (the dossiers are archived and cataloged).
+    public var indexFailure: HosoError?
 }
 
 /// Stores a component file while it is checked: hashing, compressing and writing in one pass, into
@@ -263,6 +265,10 @@ public final class Ingest {
             }
             try commit()
             try timings.time("derived data (waiting)") { try derived.finish() }
+            summary.indexFailure = derived.indexFailure.withLock { $0 }.map { e in
+                (e as? HosoError) ?? (e as? SystemError).map { HosoError($0.diagnostic) }
+                    ?? HosoError(.ioFailure, file: "index/", message: "\(e)", advice: "")
+            }
             // Whatever is still staged belongs to no archived dossier (refused ones): drop it.
             staging.abandon()
             // A number used twice in the batch also marks its first holder; it was archived (the
@@ -409,6 +415,9 @@ final class DerivedWriter: @unchecked Sendable {
     private let catalog: Catalog
     private let index: IndexWriter
     private let failure = Mutex<(any Error)?>(nil)
+    /// The search index's first failure: the ingest goes on without it (it is derived, and
+    /// catches up from the ledger once the cause is fixed).
+    let indexFailure = Mutex<(any Error)?>(nil)
 
     init(catalog: Catalog, index: IndexWriter) { self.catalog = catalog; self.index = index }
 
@@ -422,9 +431,13 @@ final class DerivedWriter: @unchecked Sendable {
             do {
                 try self.catalog.apply(entry: entry, id: id, entrySize: size, versions: versions)
                 try self.catalog.updateCache(cache)
-                try IndexSync.apply(documents, entry: id, sequence: entry.sequence, writer: self.index)
             } catch {
                 self.failure.withLock { $0 = error }
+                return
+            }
+            guard self.indexFailure.withLock({ $0 }) == nil else { return }
+            do { try IndexSync.apply(documents, entry: id, sequence: entry.sequence, writer: self.index) } catch {
+                self.indexFailure.withLock { $0 = error }
             }
         }
     }

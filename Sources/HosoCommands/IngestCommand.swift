@@ -126,6 +126,13 @@ struct IngestCommand: ParsableCommand {
             if summary.stoppedEarly { s += "\nstopped at the first invalid dossier (--stop-on-error)" }
             console.out(summary.rejected == 0 ? console.green(s) : s)
         }
+        if let failure = summary.indexFailure {
+            var d = failure.diagnostic
+            d.message = "the search index could not follow this ingest (the dossiers are archived and cataloged): " + d.message
+            d.advice += "; the index catches up from the ledger at the next search once fixed, or run 'hoso index rebuild'"
+            console.err("hoso: " + console.render(d))
+            throw ExitCode(3)
+        }
         if summary.rejected > 0 || !problems.isEmpty { throw ExitCode(1) }
     }
 
@@ -145,6 +152,8 @@ struct IngestCommand: ParsableCommand {
         let dossiers: Int, archived: Int, superseded: Int, alreadyArchived: Int, rejected: Int
         let files: Int, bytesRead: UInt64, objectsWritten: Int, seconds: Double
         let firstEntry: Int?, lastEntry: Int?, head: String?, stoppedEarly: Bool, codes: [String: Int], staleTempsRemoved: Int
+        /// Why the search index could not follow (E406 …), when it could not.
+        let indexFailure: String?
         init(_ s: IngestSummary, seconds: Double) {
             dossiers = s.dossiers; archived = s.archived; superseded = s.superseded; alreadyArchived = s.alreadyArchived
             rejected = s.rejected; files = s.files; bytesRead = s.bytesRead; objectsWritten = s.objectsWritten
@@ -152,6 +161,7 @@ struct IngestCommand: ParsableCommand {
             head = s.head?.prefixed; stoppedEarly = s.stoppedEarly
             codes = Dictionary(uniqueKeysWithValues: s.codes.map { ($0.key.rawValue, $0.value) })
             staleTempsRemoved = s.staleTempsRemoved
+            indexFailure = s.indexFailure.map { "\($0.diagnostic.code.rawValue): \($0.diagnostic.message)" }
         }
     }
 }

@@ -259,6 +259,23 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(!FileManager.default.fileExists(atPath: archive + "/ledger/HEAD"), "nothing committed")
     }
 
+    /// An index that cannot be written does not undo or hide an ingest: the dossiers are
+    /// archived and cataloged, the summary is printed, the failure said, exit 3.
+    @Test func anIndexThatCannotBeWrittenIsReportedAfterTheSummary() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let batch = try sampleBatch(t, count: 3)
+        let asNobody = "setpriv --reuid 65534 --regid 65534 --clear-groups"
+        _ = try shell("chmod -R a+rX '\(t.path)' && chown -R 65534 '\(archive)' && chmod a-w '\(archive)/index'")
+        guard getuid() == 0, try shell("\(asNobody) test -x '\(Hoso.binary)' -a -w '\(archive)/ledger'").status == 0 else { return }
+        let r = try shell("\(asNobody) '\(Hoso.binary)' ingest --archive '\(archive)' '\(batch)' 2>&1")
+        #expect(r.status == 3)
+        #expect(r.output.contains("3 archived") && r.output.contains("E406") && r.output.contains("index rebuild"), "\(r.output)")
+        _ = try shell("chmod u+w '\(archive)/index'")
+        let found = try shell("\(asNobody) '\(Hoso.binary)' search --json --archive '\(archive)' khai 2>&1")
+        #expect(found.status == 0, "the index catches up once writable: \(found.output)")
+    }
+
     @Test func exportVerifiesAndBagItValidates() throws {
         let t = TemporaryFolder()
         let archive = try makeArchive(t)
