@@ -183,10 +183,17 @@ public final class Archive: Sendable {
                             advice: "Name the archive folder with --archive or HOSO_ARCHIVE, or create one with 'hoso init'")
         }
         struct Probe: Decodable { let format: String?; let version: Int? }
+        // A folder with a ledger and a store is an archive whose description was damaged, not
+        // the wrong folder: the advice differs.
+        let looksLikeArchive = SystemFile.exists(root + "/ledger") && SystemFile.exists(root + "/objects")
+        let restore = "Restore \(configFileName) from a backup; without one, run 'hoso init --archive NEW' in an empty folder and copy its "
+            + "\(configFileName) here (the ledger, store and catalog do not depend on it), then run 'hoso verify'"
         guard let probe = try? JSONDecoder().decode(Probe.self, from: Data(bytes)), probe.format == ArchiveConfig.formatName else {
-            throw HosoError(.notAnArchive, file: configPath, message: "the file does not describe a hoso archive",
+            throw HosoError(.notAnArchive, file: configPath,
+                            message: looksLikeArchive ? "the archive description is damaged (the folder holds a ledger and objects)"
+                                                      : "the file does not describe a hoso archive",
                             expected: "\"format\": \"\(ArchiveConfig.formatName)\"", found: String(decoding: bytes.prefix(120), as: UTF8.self),
-                            advice: "Name the archive folder with --archive or HOSO_ARCHIVE")
+                            advice: looksLikeArchive ? restore : "Name the archive folder with --archive or HOSO_ARCHIVE")
         }
         guard probe.version == ArchiveConfig.currentVersion else {
             throw HosoError(.unknownArchiveVersion, file: configPath,
@@ -196,8 +203,12 @@ public final class Archive: Sendable {
         }
         let config: ArchiveConfig
         do { config = try JSONDecoder().decode(ArchiveConfig.self, from: Data(bytes)) } catch {
-            throw HosoError(.notAnArchive, file: configPath, message: "the archive description is damaged: \(error)",
-                            advice: "Restore \(configFileName) from a backup")
+            throw HosoError(.notAnArchive, file: configPath, message: "the archive description is damaged: \(error)", advice: restore)
+        }
+        guard (1...12).contains(config.compression.level), (0.0...1.0).contains(config.compression.minimumSaving) else {
+            throw HosoError(.notAnArchive, file: configPath, message: "the archive description is damaged: its compression settings are out of range",
+                            expected: "level 1–12, minimumSaving 0–1",
+                            found: "level \(config.compression.level), minimumSaving \(config.compression.minimumSaving)", advice: restore)
         }
         let store: any ObjectStore
         if let remote = config.store {

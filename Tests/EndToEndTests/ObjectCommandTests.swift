@@ -81,6 +81,19 @@ func makeArchive(_ t: TemporaryFolder, _ name: String = "archive") throws -> Str
         let v = try Hoso.run(["object", "check", "--archive", t.path])
         #expect(v.status == 3)
         #expect(v.stderr.contains("E402"))
+
+        // An archive whose description is damaged is told so, with a way to restore it.
+        let archive = try makeArchive(t, "damaged")
+        let config = archive + "/hoso-archive.json"
+        let good = try String(contentsOfFile: config, encoding: .utf8)
+        try "{ not json".write(toFile: config, atomically: false, encoding: .utf8)
+        let garbled = try Hoso.run(["object", "check", "--archive", archive])
+        #expect(garbled.status == 3 && garbled.stderr.contains("damaged") && garbled.stderr.contains("hoso init"), "\(garbled.stderr)")
+        try good.replacingOccurrences(of: "\"level\":1", with: "\"level\":99").replacingOccurrences(of: "\"level\" : 1", with: "\"level\" : 99")
+            .write(toFile: config, atomically: false, encoding: .utf8)
+        if try String(contentsOfFile: config, encoding: .utf8) != good {
+            #expect(try Hoso.run(["object", "check", "--archive", archive]).stderr.contains("out of range"))
+        }
     }
 
     /// Kills writers with SIGKILL at random moments, many times: afterwards no object is torn and
