@@ -106,9 +106,15 @@ extension Archive {
             }
         }
         if let lock = ArchiveLock.tryAcquire(archive: self, purpose: "catalog catch-up") {
+            let wasMissing = head != nil && !SystemFile.exists(catalogPath)
             let writer = try Catalog.open(path: catalogPath, mode: .readWrite)
-            try CatalogSync.catchUp(writer, ledger: Ledger(archive: self))
+            let applied = try CatalogSync.catchUp(writer, ledger: Ledger(archive: self))
             withExtendedLifetime(lock) {}
+            if wasMissing {
+                // Derived data is recreated, but its disappearance is worth a word: it is not
+                // something hoso does.
+                FileHandle.standardError.write(Data("hoso: note: catalog.sqlite was missing; recreated from the ledger (\(applied) entries)\n".utf8))
+            }
         }
         guard SystemFile.exists(catalogPath) else {
             throw HosoError(.catalogRowMissing, file: "catalog.sqlite", message: "the catalog does not exist yet (a writer is creating it)",
