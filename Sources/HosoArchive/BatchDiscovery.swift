@@ -24,7 +24,6 @@ public enum BatchDiscovery {
         var problems: [Diagnostic] = []
         // A dossier reached twice (a path named twice, a batch and a folder inside it) is one
         // dossier, not a duplicate number.
-        var seen = Set<String>()
         for raw in paths {
             let path = normalize(raw)
             guard let st = SystemFile.status(path) else {
@@ -45,6 +44,10 @@ public enum BatchDiscovery {
                     advice: "Name a dossier folder, a batch of dossier folders, or a dossier XML file (see docs/batch-layout.md)"))
             }
         }
+        // One path is walked without following links: it cannot reach a dossier twice (and
+        // resolving every path costs a system call per folder level, per dossier).
+        guard paths.count > 1 else { return (dossiers, problems) }
+        var seen = Set<String>()
         dossiers = dossiers.filter { seen.insert(SystemFile.canonicalPath($0.xmlPath) ?? $0.xmlPath).inserted }
         var said = Set<String>()
         problems = problems.filter { said.insert($0.code.rawValue + (SystemFile.canonicalPath($0.file ?? "") ?? $0.file ?? "")).inserted }
