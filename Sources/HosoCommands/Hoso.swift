@@ -54,17 +54,11 @@ public struct Hoso: ParsableCommand {
         } catch let e as ExitCode {
             return e.rawValue
         } catch let e as HosoError {
-            Console.shared.flush()
-            Console.shared.err("hoso: " + Console.shared.render(e.diagnostic))
-            return 3
+            return failed(e.diagnostic, arguments)
         } catch let e as SystemError {
-            Console.shared.flush()
-            Console.shared.err("hoso: " + Console.shared.render(e.diagnostic))
-            return 3
+            return failed(e.diagnostic, arguments)
         } catch where Catalog.diagnostic(for: error) != nil {
-            Console.shared.flush()
-            Console.shared.err("hoso: " + Console.shared.render(Catalog.diagnostic(for: error)!))
-            return 3
+            return failed(Catalog.diagnostic(for: error)!, arguments)
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)
@@ -78,6 +72,18 @@ public struct Hoso: ParsableCommand {
             if code.rawValue == 64 { return 2 }
             return code == .failure ? 3 : code.rawValue
         }
+    }
+}
+
+extension Hoso {
+    /// A command that could not be carried out: the problem on standard error, and with
+    /// `--json` also on standard output as the same object a query error gives, so that a
+    /// script reading the JSON always gets JSON.
+    static func failed(_ d: Diagnostic, _ arguments: [String]?) -> Int32 {
+        if (arguments ?? CommandLine.arguments).contains("--json") { Console.shared.out(JSON.encode(DiagnosticJSON(d: d))) }
+        Console.shared.flush()
+        Console.shared.err("hoso: " + Console.shared.render(d))
+        return 3
     }
 }
 

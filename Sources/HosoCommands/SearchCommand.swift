@@ -176,7 +176,8 @@ struct SearchCommand: ParsableCommand {
             let score, points, bm25: Double
             let highlight: HighlightJSON?
         }
-        struct HighlightJSON: Encodable { let field: String; let text: String; let ranges: [[Int]] }
+        /// `ranges`: [start, end) byte offsets into the UTF-8 of `text` (`rangeUnit` says so in the JSON).
+        struct HighlightJSON: Encodable { let field: String; let text: String; let ranges: [[Int]]; var rangeUnit = "utf8-bytes" }
         struct Facet: Encodable { let key, label: String; let count: Int }
         let query: String, mode: String
         let total: Int, offset: Int, limit: Int
