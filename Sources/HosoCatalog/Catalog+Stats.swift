@@ -9,7 +9,10 @@ public struct StatsRow: Sendable, Encodable {
     public var early: Int
     public var onTime: Int
     public var late: Int
+    /// Still in process (received, processing, waiting for a supplement).
     public var unresolved: Int
+    /// Ended without a result: rejected or withdrawn (neither resolved nor open).
+    public var closed: Int
     public var digitized: Int
 
     /// Resolved early or on time, as a share of resolved (the "đúng hạn" rate offices publish).
@@ -52,7 +55,9 @@ extension Catalog {
             SELECT \(key) AS k, \(label) AS l, count(*) AS total,
                    sum(timeliness != 'unresolved') AS resolved,
                    sum(timeliness = 'early') AS early, sum(timeliness = 'on-time') AS on_time,
-                   sum(timeliness = 'late') AS late, sum(timeliness = 'unresolved') AS unresolved,
+                   sum(timeliness = 'late') AS late,
+                   sum(timeliness = 'unresolved' AND status NOT IN ('rejected', 'withdrawn')) AS unresolved,
+                   sum(timeliness = 'unresolved' AND status IN ('rejected', 'withdrawn')) AS closed,
                    sum(digitized) AS digitized
             FROM dossiers WHERE \(conditions.joined(separator: " AND "))
             GROUP BY k ORDER BY \(grouping == .year ? "k" : "total DESC, k")
@@ -63,7 +68,7 @@ extension Catalog {
                 guard total > 0 else { return nil }
                 return StatsRow(key: r["k"] ?? "", label: r["l"] ?? "", total: total, resolved: r["resolved"] ?? 0,
                                 early: r["early"] ?? 0, onTime: r["on_time"] ?? 0, late: r["late"] ?? 0,
-                                unresolved: r["unresolved"] ?? 0, digitized: r["digitized"] ?? 0)
+                                unresolved: r["unresolved"] ?? 0, closed: r["closed"] ?? 0, digitized: r["digitized"] ?? 0)
             }
         }
     }

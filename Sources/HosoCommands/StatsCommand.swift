@@ -44,22 +44,22 @@ struct StatsCommand: ParsableCommand {
         for g in groupings { tables.append((g, try catalog.stats(by: g, from: f, to: t))) }
 
         if output.json {
-            struct Row: Encodable { let key, label: String; let total, resolved, early, onTime, late, unresolved, digitized: Int; let onTimeRate: Double? }
+            struct Row: Encodable { let key, label: String; let total, resolved, early, onTime, late, unresolved, closed, digitized: Int; let onTimeRate: Double? }
             var out: [String: [Row]] = [:]
             for (g, rows) in tables {
                 out[g?.rawValue ?? "overall"] = rows.map { Row(key: $0.key, label: $0.label, total: $0.total, resolved: $0.resolved, early: $0.early,
-                                                              onTime: $0.onTime, late: $0.late, unresolved: $0.unresolved, digitized: $0.digitized,
+                                                              onTime: $0.onTime, late: $0.late, unresolved: $0.unresolved, closed: $0.closed, digitized: $0.digitized,
                                                               onTimeRate: $0.onTimeRate.map { ($0 * 10000).rounded() / 10000 }) }
             }
             Console.shared.out(JSON.encode(out))
             return
         }
         if csv {
-            Console.shared.out("grouping,key,label,total,resolved,early,on_time,late,unresolved,on_time_rate,digitized")
+            Console.shared.out("grouping,key,label,total,resolved,early,on_time,late,unresolved,on_time_rate,digitized,closed")
             for (g, rows) in tables {
                 for r in rows {
                     let cells = [g?.rawValue ?? "overall", r.key, r.label, "\(r.total)", "\(r.resolved)", "\(r.early)", "\(r.onTime)",
-                                 "\(r.late)", "\(r.unresolved)", r.onTimeRate.map { String(format: "%.4f", $0) } ?? "", "\(r.digitized)"]
+                                 "\(r.late)", "\(r.unresolved)", r.onTimeRate.map { String(format: "%.4f", $0) } ?? "", "\(r.digitized)", "\(r.closed)"]
                     Console.shared.out(cells.map(csvCell).joined(separator: ","))
                 }
             }
@@ -71,14 +71,16 @@ struct StatsCommand: ParsableCommand {
             if let g { c.out(""); c.out(c.bold("By \(g.rawValue)")) }
             if g == nil, let r = rows.first {
                 c.out(c.bold("\(r.total) dossiers") + ", \(r.resolved) resolved: \(r.early) early (\(Format.percent(r.early, r.resolved))), \(r.onTime) on time (\(Format.percent(r.onTime, r.resolved))), \(r.late) late (\(Format.percent(r.late, r.resolved)))")
-                c.out("on time or early: \(Format.percent(r.early + r.onTime, r.resolved)) of resolved; \(r.unresolved) not resolved; digitization recorded for \(r.digitized) (\(Format.percent(r.digitized, r.total)))")
+                c.out("on time or early: \(Format.percent(r.early + r.onTime, r.resolved)) of resolved; \(r.unresolved) still open, \(r.closed) rejected or withdrawn; digitization recorded for \(r.digitized) (\(Format.percent(r.digitized, r.total)))")
                 continue
             }
             if g == nil { c.out("no dossiers"); continue }
-            c.out(pad("", 16) + pad("total", 7, right: true) + pad("early", 7, right: true) + pad("on time", 9, right: true) + pad("late", 6, right: true) + pad("open", 6, right: true) + pad("rate", 8, right: true) + "  name")
+            // The key column as wide as its longest key (supplement-requested, long sector names).
+            let keyWidth = max(16, (rows.map(\.key.count).max() ?? 0) + 2)
+            c.out(pad("", keyWidth) + pad("total", 7, right: true) + pad("early", 7, right: true) + pad("on time", 9, right: true) + pad("late", 6, right: true) + pad("open", 6, right: true) + pad("closed", 8, right: true) + pad("rate", 8, right: true) + "  name")
             for r in rows {
-                c.out(pad(r.key, 16) + pad("\(r.total)", 7, right: true) + pad("\(r.early)", 7, right: true) + pad("\(r.onTime)", 9, right: true)
-                      + pad("\(r.late)", 6, right: true) + pad("\(r.unresolved)", 6, right: true)
+                c.out(pad(r.key, keyWidth) + pad("\(r.total)", 7, right: true) + pad("\(r.early)", 7, right: true) + pad("\(r.onTime)", 9, right: true)
+                      + pad("\(r.late)", 6, right: true) + pad("\(r.unresolved)", 6, right: true) + pad("\(r.closed)", 8, right: true)
                       + pad(r.onTimeRate.map { String(format: "%.1f%%", $0 * 100) } ?? "-", 8, right: true) + "  " + (r.label == r.key ? "" : r.label))
             }
         }

@@ -64,6 +64,8 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(stats.status == 0)
         let overall = (try jsonObject(stats.stdout)["overall"] as? [[String: Any]])?.first
         #expect(overall?["total"] as? Int == n)
+        let parts = ["resolved", "unresolved", "closed"].map { overall?[$0] as? Int ?? -1 }
+        #expect(parts.reduce(0, +) == n, "resolved, open and closed (rejected, withdrawn) add up: \(parts)")
         let years = try jsonObject(try Hoso.run(["stats", "--json", "--by", "year"], environment: ["HOSO_ARCHIVE": archive]).stdout)
         let firstYear = ((years["year"] as? [[String: Any]])?.first?["key"] as? String) ?? ""
         let inYear = try jsonObject(try Hoso.run(["stats", "--json", "--from", firstYear, "--to", firstYear], environment: ["HOSO_ARCHIVE": archive]).stdout)
