@@ -50,6 +50,9 @@ public struct IngestOutcome: Sendable {
     public var supersedes: ObjectID?
     public var diagnostics: [Diagnostic]
     public var bytesRead: UInt64
+    /// For a dossier already archived: false when what the batch holds is an earlier version's
+    /// content, superseded since (the current version differs).
+    public var isCurrent = true
 }
 
 /// What a worker prepared for one valid dossier: its outcome, and, when it is to be archived, the
@@ -160,7 +163,7 @@ public final class Ingest {
         // renames, the ledger: about 0.1 s, as long as the workers take for ~80 dossiers with
         // 0.2 MB of scans); a check in flight holds little memory (the bytes are staged on disk).
         let runner = BatchRunner(workers: options.workers, window: max(256, options.workers * 128)) { source in
-            var check = Ingest.check(source, validator: validator, catalog: catalog, archived: archived)
+            var check = Ingest.check(source, validator: validator, catalog: catalog, archived: archived, newVersion: newVersion)
             guard check.isValid, check.alreadyArchived == nil else { return check }
             do {
                 check.ingest = try Ingest.prepareVersion(check, store: store, staging: staging, catalog: catalog,
@@ -228,6 +231,7 @@ public final class Ingest {
                     outcome.state = .alreadyArchived
                     outcome.version = known.version
                     outcome.manifest = known.manifest
+                    outcome.isCurrent = known.isCurrent
                     item.outcome = outcome
                     summary.alreadyArchived += 1
                 } else if !check.isValid {
@@ -287,11 +291,15 @@ public final class Ingest {
     /// its files' identities (no validation needed: the same bytes were validated when archived),
     /// else validate it while storing its files.
     /// - Parameter archived: what the catalog held when the run began (nil: ask it each time).
-    static func check(_ source: DossierSource, validator: DossierValidator, catalog: Catalog, archived: ArchivedKeys?) -> DossierCheck {
+    static func check(_ source: DossierSource, validator: DossierValidator, catalog: Catalog, archived: ArchivedKeys?,
+                      newVersion: Bool = false) -> DossierCheck {
         var result = DossierCheck(source: source)
         guard let bytes = validator.readXML(source, into: &result) else { return result }
         let xmlID = ObjectID.hashing(bytes)
-        if archived?.mayHoldXML(xmlID) != false, let known = try? archivedUnchanged(source, xmlID: xmlID, catalog: catalog) {
+        if archived?.mayHoldXML(xmlID) != false, let known = try? archivedUnchanged(source, xmlID: xmlID, catalog: catalog),
+           known.isCurrent || !newVersion {
+            // The content of an earlier, superseded version is archived already; with
+            // --new-version it becomes current again, as a new version.
             result.alreadyArchived = known
             return result
         }

@@ -92,6 +92,10 @@ struct IngestCommand: ParsableCommand {
                 meter.finish()
                 console.out("\(console.red("rejected")) \(outcome.path)\(outcome.number.map { " (\($0))" } ?? "")")
                 for d in outcome.diagnostics { console.out(console.render(d)) }
+            } else if outcome.state == .alreadyArchived && !outcome.isCurrent {
+                meter.finish()
+                console.out("already archived as version \(outcome.version ?? 0), superseded since: \(outcome.number ?? outcome.path) "
+                            + "(--new-version makes this content current again, as a new version)")
             } else if verbose {
                 let label: String
                 switch outcome.state {
@@ -138,11 +142,14 @@ struct IngestCommand: ParsableCommand {
 
     struct OutcomeJSON: Encodable {
         let path: String, number: String?, state: String, version: Int?, manifest: String?, supersedes: String?
+        /// For "already-archived": whether that version is the current one.
+        let current: Bool?
         let codes: [String]
         let diagnostics: [DiagnosticJSON]
         init(_ o: IngestOutcome) {
             path = o.path; number = o.number; state = o.state.rawValue; version = o.version
             manifest = o.manifest?.prefixed; supersedes = o.supersedes?.prefixed
+            current = o.state == .alreadyArchived ? o.isCurrent : nil
             codes = Array(Set(o.diagnostics.filter { $0.severity == .error }.map(\.code.rawValue))).sorted()
             diagnostics = o.diagnostics.map { DiagnosticJSON(d: $0) }
         }

@@ -98,6 +98,7 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let folder = try FileManager.default.contentsOfDirectory(atPath: batch).sorted()[0]
         let xml = batch + "/" + folder + "/dossier.xml"
         var text = try String(contentsOfFile: xml, encoding: .utf8)
+        let original = text
         text = text.replacingOccurrences(of: "</title>", with: " (bản sửa)</title>")
         try text.write(toFile: xml, atomically: false, encoding: .utf8)
 
@@ -123,6 +124,18 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(small.status == 0 && small.stdout.contains(folder), "a number typed in small letters")
         let human = try Hoso.run(["show", "--history", folder], environment: ["HOSO_ARCHIVE": archive])
         #expect(human.stdout.contains("Versions"))
+
+        // Version 1's content again: archived already, but not current, and said so; with
+        // --new-version it becomes current again as version 3.
+        try original.write(toFile: xml, atomically: false, encoding: .utf8)
+        let earlier = try Hoso.run(["ingest", "--json", batch], environment: ["HOSO_ARCHIVE": archive])
+        let mine = (try jsonObject(earlier.stdout)["dossiers"] as? [[String: Any]])?.first { $0["number"] as? String == folder }
+        #expect(mine?["state"] as? String == "already-archived" && mine?["version"] as? Int == 1 && mine?["current"] as? Bool == false)
+        #expect(try Hoso.run(["ingest", batch], environment: ["HOSO_ARCHIVE": archive]).stdout.contains("superseded since"))
+        let reverted = try Hoso.run(["ingest", "--json", "--new-version", batch], environment: ["HOSO_ARCHIVE": archive])
+        #expect(states(try jsonObject(reverted.stdout)) == ["already-archived": 2, "superseded": 1])
+        let now = try jsonObject(try Hoso.run(["show", "--json", folder], environment: ["HOSO_ARCHIVE": archive]).stdout)
+        #expect(now["version"] as? Int == 3 && now["current"] as? Bool == true)
     }
 
     @Test func invalidDossiersAreReportedValidOnesArchived() throws {
