@@ -88,14 +88,15 @@ struct SearchCommand: ParsableCommand {
     }
 
     /// A query word that starts with '-' (an exclusion) reaches the argument parser as an option:
-    /// unknown, or worse, a group of one-letter options that holds `-h` and prints the help. No
-    /// option of hoso has a space or a letter beyond ASCII, so such an argument before any `--`
-    /// is a query, and the user is told how to pass it.
+    /// unknown, or worse, a group of one-letter options that holds `-h` and prints the help.
+    /// Such an argument before any `--` is a query, and the user is told how to pass it.
     static func dashQueryHint(_ arguments: [String]) -> String? {
         guard arguments.first == "search" else { return nil }
         for a in arguments.dropFirst() {
             if a == "--" { return nil }
-            guard a.hasPrefix("-"), !a.hasPrefix("--"), a.utf8.contains(where: { $0 >= 0x80 || $0 == 0x20 }) else { continue }
+            // search's only one-letter option is -h: anything longer (not a negative number,
+            // which the option checks refuse) is a query word.
+            guard a.hasPrefix("-"), !a.hasPrefix("--"), a.count > 2, !a.dropFirst().allSatisfy(\.isNumber) else { continue }
             return "'\(a)' starts with '-', so it reads as an option. Put the query after '--' "
                 + "(hoso search [options] -- '\(a)') or start it with a word to search for."
         }

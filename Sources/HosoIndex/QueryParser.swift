@@ -95,31 +95,42 @@ public struct QueryParser {
     /// written in groups (`0912 345 678`, `045.090.001.234`) joined, when the groups make 12
     /// digits (a citizen ID) or 10–11 starting with 0 (a phone number).
     static func pasted(_ s: String) -> String {
-        let invisible: Set<UInt32> = [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD]
+        // Most queries hold neither digits nor those characters (their UTF-8 starts with C2,
+        // E2 or EF): nothing to do.
+        guard s.utf8.contains(where: { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0xC2 || $0 == 0xE2 || $0 == 0xEF }) else { return s }
         var scalars = String.UnicodeScalarView()
-        scalars.append(contentsOf: s.unicodeScalars.filter { !invisible.contains($0.value) })
+        scalars.append(contentsOf: s.unicodeScalars.filter { !Self.invisible.contains($0.value) })
         let chars = Array(String(scalars))
         var out: [Character] = []
         var i = 0
         func isDigit(_ c: Character) -> Bool { c.isASCII && c.isNumber }
         while i < chars.count {
-            // A run of digit groups (2 to 4 digits each) separated by one space, dot or dash,
-            // starting at a word boundary.
-            if isDigit(chars[i]) && (i == 0 || chars[i - 1].isWhitespace) {
+            // A run of digit groups (2 to 4 digits each) separated by one kind of separator (a
+            // space, a dot or a dash), starting at a word's start. Both kinds of number start
+            // with 0 (a citizen ID with its province code, 001–096): years and dates do not.
+            if chars[i] == "0" && (i == 0 || chars[i - 1].isWhitespace || ":\"(".contains(chars[i - 1])) {
                 var j = i, digits: [Character] = [], groups = 0, end = i
+                var separator: Character?
                 while j < chars.count {
                     var k = j
                     while k < chars.count && isDigit(chars[k]) { k += 1 }
                     let n = k - j
                     guard (2...4).contains(n) else { break }
                     digits += chars[j..<k]; groups += 1; end = k
-                    guard k + 1 < chars.count, " .-".contains(chars[k]), isDigit(chars[k + 1]) else { break }
+                    guard k + 1 < chars.count, " .-".contains(chars[k]), separator == nil || separator == chars[k], isDigit(chars[k + 1]) else { break }
+                    separator = chars[k]
                     j = k + 1
                 }
-                let boundary = end == chars.count || chars[end].isWhitespace
+                let boundary = end == chars.count || chars[end].isWhitespace || "\")".contains(chars[end])
                 let joined = String(digits)
-                if groups >= 3 && boundary && (digits.count == 12 || ((digits.count == 10 || digits.count == 11) && digits.first == "0")) {
+                if groups >= 3 && boundary && (digits.count == 12 || digits.count == 10 || digits.count == 11) {
                     out += joined
+                    i = end
+                    continue
+                }
+                // Not a number: left as typed, whole (a run inside it is no number either).
+                if end > i {
+                    out += chars[i..<end]
                     i = end
                     continue
                 }
@@ -129,6 +140,9 @@ public struct QueryParser {
         }
         return String(out)
     }
+
+    /// Zero-width spaces and joiners, word joiner, byte-order mark, soft hyphen.
+    static let invisible: Set<UInt32> = [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD]
 
     mutating func skipSpace() { while i < chars.count && chars[i].isWhitespace { i += 1 } }
 
@@ -357,10 +371,10 @@ public struct QueryParser {
 
     /// A word without a field: an identifier when it looks like one, else free text.
     mutating func bare(_ w: String, at start: Int) throws(QuerySyntaxError) -> QueryNode {
-        if let id = QueryParser.identifier(w) { return id }
+        let core = QueryParser.withoutTrailingPunctuation(w)
+        if let id = QueryParser.identifier(trimmed: core) { return id }
         // Other codes (archival codes, an office's local codes: MC19.273558) cannot be told from
         // text by their shape alone: such a token is looked for both ways.
-        let core = String(w.reversed().drop { ",;:".contains($0) }.reversed())
         if !core.hasSuffix("*"), QueryParser.looksLikeOtherCode(core) {
             return .or([.keyword(.code, core, prefix: false), try textWord(core, fields: nil, at: start)])
         }
@@ -370,8 +384,15 @@ public struct QueryParser {
     /// The identifier `w` names by its shape (a dossier number, a procedure or agency code, a
     /// citizen ID, a phone number, or a prefix of one of the codes), or nil. A comma or
     /// semicolon pasted after it is not part of it.
-    static func identifier(_ w: String) -> QueryNode? {
-        let trimmed = String(w.reversed().drop { ",;:".contains($0) }.reversed())
+    static func identifier(_ w: String) -> QueryNode? { identifier(trimmed: withoutTrailingPunctuation(w)) }
+
+    /// `w` without the commas, semicolons and colons pasted after it.
+    static func withoutTrailingPunctuation(_ w: String) -> String {
+        guard let last = w.last, ",;:".contains(last) else { return w }
+        return String(w.reversed().drop { ",;:".contains($0) }.reversed())
+    }
+
+    static func identifier(trimmed: String) -> QueryNode? {
         let isPrefix = trimmed.hasSuffix("*")
         let core = isPrefix ? String(trimmed.dropLast()) : trimmed
         if looksLikeDossierNumber(core) || (isPrefix && core.count >= 5 && looksLikeDossierNumberPrefix(core)) {

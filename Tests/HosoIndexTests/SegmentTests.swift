@@ -406,7 +406,10 @@ extension SegmentTests {
         #expect(try QueryParser.parse("045.090.001.234") == .keyword(.cccd, "045090001234", prefix: false))
         #expect(try QueryParser.parse("CCCD: 045090001234") == .keyword(.cccd, "045090001234", prefix: false))
         #expect(try QueryParser.parse("Hò\u{200B}a") == .word("Hòa", fields: nil))
-        #expect(try QueryParser.parse("2022-01-01 12 34") != .keyword(.phone, "2022010112", prefix: false), "not every run of digits")
+        #expect(try QueryParser.parse("(0912 345 678)") == .keyword(.phone, "0912345678", prefix: false))
+        for notANumber in ["2021 2022 2023", "2022-01-01 12 34", "0912 345-678", "045 090 001 2345"] {
+            #expect(QueryParser.pasted(notANumber) == notANumber, "\(notANumber) is not a personal number")
+        }
         guard case let .or(both) = try QueryParser.parse("MC19.273558") else { Issue.record("a local code is looked for both ways"); return }
         #expect(both.first == .keyword(.code, "MC19.273558", prefix: false))
     }
