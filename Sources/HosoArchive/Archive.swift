@@ -205,9 +205,9 @@ public final class Archive: Sendable {
         do { config = try JSONDecoder().decode(ArchiveConfig.self, from: Data(bytes)) } catch {
             throw HosoError(.notAnArchive, file: configPath, message: "the archive description is damaged: \(error)", advice: restore)
         }
-        guard (1...12).contains(config.compression.level), (0.0...1.0).contains(config.compression.minimumSaving) else {
+        guard config.compression.isValid else {
             throw HosoError(.notAnArchive, file: configPath, message: "the archive description is damaged: its compression settings are out of range",
-                            expected: "level 1–12, minimumSaving 0–1",
+                            expected: "level 1–12, minimumSaving at least 0 and below 1",
                             found: "level \(config.compression.level), minimumSaving \(config.compression.minimumSaving)", advice: restore)
         }
         let store: any ObjectStore

@@ -1,5 +1,6 @@
 import Foundation
 public import HosoCore
+import HosoStore
 
 /// The audit log, kept outside `objects/`: one line per verification run, each naming the hash of
 /// the line before it (so removing, reordering or editing a run is detectable), and for each run a
@@ -58,7 +59,7 @@ public struct AuditLog {
             if r.previous != previousHash || (!first && r.sequence != lastSequence + 1) {
                 findings.append(Diagnostic(.auditLogBroken, file: "audit/log", line: i + 1, subject: "run \(r.sequence)",
                     message: "the audit log's chain is broken before run \(r.sequence)",
-                    expected: "previous \(previousHash ?? "none"), run \(first ? 1 : lastSequence + 1)",
+                    expected: "previous \(previousHash ?? "none")" + (first ? "" : ", run \(lastSequence + 1)"),
                     found: "previous \(r.previous ?? "none"), run \(r.sequence)",
                     advice: "A run was removed, reordered or edited; keep the log as evidence"))
             }
@@ -106,7 +107,7 @@ public struct AuditLog {
     public func setAside() throws -> String {
         let stamp = CanonicalJSON.timestamp().replacingOccurrences(of: ":", with: "")
         let aside = "log.damaged-" + stamp
-        guard rename(logPath, folder + "/" + aside) == 0 else { throw SystemError(errno: errno, operation: "rename", path: logPath) }
+        try LocalObjectStore.renameNoReplace(logPath, folder + "/" + aside)
         try SystemFile.syncDirectory(folder)
         return aside
     }

@@ -24,7 +24,7 @@ public enum BatchDiscovery {
         var problems: [Diagnostic] = []
         // A dossier reached twice (a path named twice, a batch and a folder inside it) is one
         // dossier, not a duplicate number.
-        for raw in paths {
+        for raw in distinctPaths(paths) {
             let path = normalize(raw)
             guard let st = SystemFile.status(path) else {
                 problems.append(Diagnostic(.noDossierFound, file: raw, message: "the path does not exist",
@@ -44,13 +44,6 @@ public enum BatchDiscovery {
                     advice: "Name a dossier folder, a batch of dossier folders, or a dossier XML file (see docs/batch-layout.md)"))
             }
         }
-        // One path is walked without following links: it cannot reach a dossier twice (and
-        // resolving every path costs a system call per folder level, per dossier).
-        guard paths.count > 1 else { return (dossiers, problems) }
-        var seen = Set<String>()
-        dossiers = dossiers.filter { seen.insert(SystemFile.canonicalPath($0.xmlPath) ?? $0.xmlPath).inserted }
-        var said = Set<String>()
-        problems = problems.filter { said.insert($0.code.rawValue + (SystemFile.canonicalPath($0.file ?? "") ?? $0.file ?? "")).inserted }
         return (dossiers, problems)
     }
 
@@ -84,6 +77,21 @@ public enum BatchDiscovery {
                 }
             }
         }
+    }
+
+    /// The paths without those that name the same place as an earlier one, or a place inside
+    /// another: a batch named twice, or beside one of its own dossiers, is walked once (a walk
+    /// follows no links, so it cannot reach a dossier twice by itself).
+    static func distinctPaths(_ paths: [String]) -> [String] {
+        guard paths.count > 1 else { return paths }
+        let resolved = paths.map { SystemFile.canonicalPath($0) }
+        return paths.indices.filter { i in
+            guard let mine = resolved[i] else { return true }      // reported as missing
+            return !resolved.indices.contains { j in
+                guard j != i, let other = resolved[j] else { return false }
+                return (other == mine && j < i) || (mine.hasPrefix(other) && mine.dropFirst(other.count).first == "/")
+            }
+        }.map { paths[$0] }
     }
 
     /// Drops trailing slashes ("batch/" → "batch").

@@ -92,7 +92,9 @@ extension Archive {
                 throw HosoError(.catalogRowMissing, file: "catalog.sqlite", message: "the archive has no catalog and is read-only",
                                 advice: "Run 'hoso rebuild' on a writable copy")
             }
-            return try Catalog.open(path: catalogPath, mode: .immutable)
+            let catalog = try Catalog.open(path: catalogPath, mode: .immutable)
+            try checkNotAhead(catalog)
+            return catalog
         }
         let head = try Ledger(archive: self).head()
         if SystemFile.exists(catalogPath) {
@@ -120,39 +122,56 @@ extension Archive {
             throw HosoError(.catalogRowMissing, file: "catalog.sqlite", message: "the catalog does not exist yet (a writer is creating it)",
                             advice: "Try again in a moment")
         }
-        return try Catalog.open(path: catalogPath, mode: .readOnly)
+        let catalog = try Catalog.open(path: catalogPath, mode: .readOnly)
+        try checkNotAhead(catalog)      // a writer at work: behind is fine, ahead of the ledger is not
+        return catalog
+    }
+
+    /// Throws the ledger's E601 or E704 when `catalog` reflects an entry the ledger lost.
+    func checkNotAhead(_ catalog: Catalog) throws {
+        guard let applied = try catalog.appliedHead, try Ledger(archive: self).head() != applied.id else { return }
+        _ = try Ledger(archive: self).entries(missingFrom: "the catalog", applied: (applied.id, applied.sequence))
     }
 
     /// Checks that the catalog and the index reflect no ledger entry the ledger lost (see
-    /// `Ledger.entries(missingFrom:applied:)`); a catalog or index that cannot be read is left
-    /// to the rebuild. With `discard`, a catalog that does is kept aside instead, renamed
-    /// `catalog.sqlite.discarded-<time>`, and its name is returned.
+    /// `Ledger.entries(missingFrom:applied:)`); one that cannot be read is left to the rebuild.
+    /// With `discard`, each that does is kept aside instead (`catalog.sqlite.discarded-<time>`,
+    /// `index.discarded-<time>`), and the names they were given are returned.
+    /// - Parameter index: check the index only (`hoso index rebuild` leaves the catalog alone).
     /// - Throws: the ledger's E601 or E704 without `discard`.
-    public func checkDerivedDataBeforeRebuild(discard: Bool) throws -> String? {
+    @discardableResult
+    public func checkDerivedDataBeforeRebuild(discard: Bool, indexOnly: Bool = false) throws -> [String] {
         let ledger = Ledger(archive: self)
-        var ahead: HosoError?
-        if SystemFile.exists(catalogPath), let catalog = try? Catalog.open(path: catalogPath, mode: .readOnly),
-           let applied = (try? catalog.appliedHead).flatMap({ $0 }) {
-            do { _ = try ledger.entries(missingFrom: "the catalog", applied: (applied.id, applied.sequence)) } catch let e as HosoError
-                where e.code == .catalogAhead || e.code == .ledgerHeadMissing { ahead = e }
+        func lost(_ what: String, _ applied: (ObjectID, Int)?) throws -> HosoError? {
+            guard let applied else { return nil }
+            do { _ = try ledger.entries(missingFrom: what, applied: applied) } catch let e as HosoError
+                where e.code == .catalogAhead || e.code == .ledgerHeadMissing { return e }
+            return nil
         }
-        if ahead == nil, let index = try? IndexSnapshot.open(indexFolder), let h = index.manifest.ledgerHead.flatMap({ ObjectID(hex: $0) }) {
-            do { _ = try ledger.entries(missingFrom: "the search index", applied: (h, index.manifest.ledgerSequence)) } catch let e as HosoError
-                where e.code == .catalogAhead || e.code == .ledgerHeadMissing { ahead = e }
+        let catalogHead = indexOnly || !SystemFile.exists(catalogPath) ? nil
+            : (try? Catalog.open(path: catalogPath, mode: .readOnly)).flatMap { try? $0.appliedHead }.map { ($0.id, $0.sequence) }
+        let indexHead = (try? IndexSnapshot.open(indexFolder)).flatMap { s in
+            s.manifest.ledgerHead.flatMap { ObjectID(hex: $0) }.map { ($0, s.manifest.ledgerSequence) }
         }
-        guard let ahead else { return nil }
-        guard discard else { throw ahead }
-        guard SystemFile.exists(catalogPath) else { return nil }
-        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
-        let aside = catalogPath + ".discarded-" + stamp
-        for suffix in ["", "-wal"] where SystemFile.exists(catalogPath + suffix) {
-            guard rename(catalogPath + suffix, aside + suffix) == 0 else {
-                throw SystemError(errno: errno, operation: "rename", path: catalogPath + suffix)
+        let catalogLost = try lost("the catalog", catalogHead), indexLost = try lost("the search index", indexHead)
+        guard catalogLost != nil || indexLost != nil else { return [] }
+        guard discard else { throw (catalogLost ?? indexLost)! }
+        let stamp = "-" + CanonicalJSON.timestamp().replacingOccurrences(of: ":", with: "")
+        var kept: [String] = []
+        if catalogLost != nil {
+            for suffix in ["", "-wal"] where SystemFile.exists(catalogPath + suffix) {
+                try LocalObjectStore.renameNoReplace(catalogPath + suffix, catalogPath + ".discarded" + stamp + suffix)
             }
+            try SystemFile.remove(catalogPath + "-shm")
+            kept.append("catalog.sqlite.discarded" + stamp)
         }
-        try SystemFile.remove(catalogPath + "-shm")
+        if indexLost != nil {
+            try LocalObjectStore.renameNoReplace(indexFolder, indexFolder + ".discarded" + stamp)
+            try SystemFile.makeDirectory(indexFolder)
+            kept.append("index.discarded" + stamp)
+        }
         try SystemFile.syncDirectory(root)
-        return aside
+        return kept
     }
 
     /// Whether the archive folder can be written (false on read-only media).

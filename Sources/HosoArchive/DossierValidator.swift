@@ -258,7 +258,7 @@ public struct DossierValidator: Sendable {
                     expected: "\(e.expected) bytes", found: "\(e.found) bytes",
                     advice: "Wait until the copy of the batch is complete, then run the command again"))
             } catch let e as ArchiveWriteFailure {
-                result.archiveFailure = HosoError(e.error.diagnostic)
+                result.archiveFailure = HosoError(e.diagnostic)
                 return
             } catch let e as SystemError {
                 result.diagnostics.append(Diagnostic(.unreadableFile, file: xml, line: c.line, subject: c.id,

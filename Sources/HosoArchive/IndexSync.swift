@@ -172,8 +172,9 @@ extension Archive {
         if isWritable, let lock = ArchiveLock.tryAcquire(archive: self, purpose: "index catch-up") {
             try IndexSync.catchUp(archive: self)
             withExtendedLifetime(lock) {}
-        } else if head == nil, let current, let applied = current.manifest.ledgerHead.flatMap({ ObjectID(hex: $0) }) {
-            // Read-only, or a writer at work: still no answers from an index the ledger lost.
+        } else if let current, let applied = current.manifest.ledgerHead.flatMap({ ObjectID(hex: $0) }) {
+            // Read-only, or a writer at work: behind is fine, but no answers from an index
+            // that reflects what the ledger lost.
             _ = try Ledger(archive: self).entries(missingFrom: "the search index", applied: (applied, current.manifest.ledgerSequence))
         }
         return try IndexSnapshot.open(indexFolder)

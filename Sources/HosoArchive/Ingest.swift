@@ -97,14 +97,25 @@ struct StoringFileHandler: ComponentFileHandler {
             return (put.id, put)
         } catch let e as SystemError where e.path != path {
             // Not the scan: the store refused the write.
-            throw ArchiveWriteFailure(error: e)
+            throw ArchiveWriteFailure(diagnostic: e.diagnostic)
+        } catch let e as HosoError where ArchiveWriteFailure.storeCodes.contains(e.code) {
+            throw ArchiveWriteFailure(diagnostic: e.diagnostic)     // S3: refused or unavailable
         }
     }
 }
 
 /// Writing into the archive failed: a reason to stop, not a problem of the dossier at hand.
 struct ArchiveWriteFailure: Error {
-    let error: SystemError
+    let diagnostic: Diagnostic
+    /// The codes of a store that refuses writes (S3 403, an unavailable service, local I/O).
+    static let storeCodes: Set<DiagnosticCode> = [.storeAccessDenied, .storeUnavailable, .ioFailure]
+
+    /// The failure `error` is, when it is the archive's (nil: the dossier's).
+    static func of(_ error: any Error) -> HosoError? {
+        if let e = error as? SystemError { return HosoError(e.diagnostic) }
+        if let e = error as? HosoError, storeCodes.contains(e.code) { return e }
+        return nil
+    }
 }
 
 /// `hoso ingest`: validates each dossier exactly as `hoso validate` does (the same validator, with
@@ -164,13 +175,13 @@ public final class Ingest {
         // 0.2 MB of scans); a check in flight holds little memory (the bytes are staged on disk).
         let runner = BatchRunner(workers: options.workers, window: max(256, options.workers * 128)) { source in
             var check = Ingest.check(source, validator: validator, catalog: catalog, archived: archived, newVersion: newVersion)
-            guard check.isValid, check.alreadyArchived == nil else { return check }
+            guard check.isValid, check.alreadyArchived == nil, check.archiveFailure == nil else { return check }
             do {
                 check.ingest = try Ingest.prepareVersion(check, store: store, staging: staging, catalog: catalog,
                                                          archived: archived, ledger: ledger, newVersion: newVersion)
-            } catch let e as SystemError {
+            } catch where ArchiveWriteFailure.of(error) != nil {
                 // Its bytes are in memory: a failure here is the archive's, not the dossier's.
-                check.archiveFailure = HosoError(e.diagnostic)
+                check.archiveFailure = ArchiveWriteFailure.of(error)
             } catch {
                 check.diagnostics.append(Diagnostic(.ioFailure, file: source.xmlPath, message: "the dossier could not be stored: \(error)",
                                                     advice: "Check the disk and run the command again"))

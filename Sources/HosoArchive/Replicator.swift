@@ -19,6 +19,9 @@ public struct ReplicationReport: Sendable {
     public var seconds = 0.0
 }
 
+/// A destination copy that could not be read to check it (not known to be damaged).
+struct DestinationFault: Error { let fault: ObjectFault }
+
 /// Copies every object of one store missing from another, verifying each on the way: the
 /// source copy is read through the verifying decoder into a spool file, and the destination
 /// checks the name again as it stores it. Then the ledger head is mirrored to the destination
@@ -62,22 +65,22 @@ public enum Replicator {
             var copiedBytes: UInt64?
             do {
                 var present = try destination.contains(id)
+                var damaged = false
                 if present && repair {
                     do { _ = try destination.get(id) { _ in } } catch let f as ObjectFault {
                         switch f {
                         case .missing: present = false
-                        case .unreadable, .accessDenied: throw f     // not known to be damaged
-                        default:
-                            // Damaged: the verified copy replaces it.
-                            try destination.remove(id)
-                            present = false
-                            state.withLock { $0.repaired += 1 }
+                        case .unreadable, .accessDenied:         // not known to be damaged
+                            throw DestinationFault(fault: f)
+                        default: present = false; damaged = true
                         }
                     }
                 }
                 if present {
                     state.withLock { $0.present += 1 }
                 } else {
+                    // The verified copy is in hand before a damaged one is removed: a source
+                    // that is damaged too leaves the destination as it was.
                     let temp = spool + "/.tmp-" + SystemFile.randomSuffix()
                     defer { unlink(temp) }
                     let fd = try SystemFile.createExclusive(temp, mode: 0o600)
@@ -85,9 +88,15 @@ public enum Replicator {
                         _ = try source.get(id) { chunk in try SystemFile.write(fd, chunk, path: temp) }
                         close(fd)
                     } catch { close(fd); throw error }
+                    if damaged { try destination.remove(id) }
                     let r = try destination.put(file: temp, expected: id, staging: nil)
                     copiedBytes = r.originalSize
+                    if damaged { state.withLock { $0.repaired += 1 } }
                 }
+            } catch let d as DestinationFault {
+                var diagnostic = d.fault.diagnostic(id: id, path: destination.displayPath(of: id))
+                diagnostic.message = "not checked at the destination: " + diagnostic.message
+                finding = diagnostic
             } catch let f as ObjectFault {
                 var d = f.diagnostic(id: id, path: source.displayPath(of: id))
                 d.message = "not copied: " + d.message

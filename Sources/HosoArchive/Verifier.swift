@@ -66,6 +66,8 @@ public struct VerifyReport: Sendable {
     public var seconds = 0.0
     public var level = ""
     public var recorded: AuditLog.Record?
+    /// When the run started (UTC), as its audit record says.
+    public var startedAt = ""
     /// The name a damaged audit log was given when this run put it aside.
     public var logSetAside: String?
     /// Why the run was not recorded, when it was not.
@@ -81,6 +83,8 @@ public struct VerifyReport: Sendable {
 public final class Verifier {
     public let archive: Archive
     public let options: VerifyOptions
+    /// Why the catalog could not be opened, when it could not.
+    private var catalogOpenFailure: (any Error)?
     let ledger: Ledger
     var findings: [Diagnostic] = []
 
@@ -103,6 +107,7 @@ public final class Verifier {
         let started = SystemFile.monotonic()
         let startedAt = CanonicalJSON.timestamp()
         var report = VerifyReport()
+        report.startedAt = startedAt
         report.level = options.budget != nil ? "budget" : options.level.rawValue
         let catalog = openCatalog()
 
@@ -233,7 +238,10 @@ public final class Verifier {
 
     func openCatalog() -> Catalog? {
         guard SystemFile.exists(archive.catalogPath) else { return nil }
-        return try? Catalog.open(path: archive.catalogPath, mode: archive.isWritable ? .readOnly : .immutable)
+        do { return try Catalog.open(path: archive.catalogPath, mode: archive.isWritable ? .readOnly : .immutable) } catch {
+            catalogOpenFailure = error
+            return nil
+        }
     }
 
     // MARK: ledger
@@ -418,8 +426,6 @@ public final class Verifier {
 
     // MARK: derived data
 
-    private struct CatalogUnreadable: Error {}
-
     /// The catalog to compare, and up to which ledger entry; nil (with a finding when it is
     /// wrong) when there is nothing to compare.
     func catalogTarget(_ catalog: Catalog?, state: LedgerState) -> CatalogTarget? {
@@ -427,12 +433,9 @@ public final class Verifier {
         guard let catalog, catalog.isInitialized else {
             if SystemFile.exists(archive.catalogPath) {
                 // There, but not a catalog hoso can read: say why (damaged, not permitted).
-                let why: Diagnostic
-                do { _ = try Catalog.open(path: archive.catalogPath, mode: .readOnly).appliedHead; throw CatalogUnreadable() } catch {
-                    why = Catalog.diagnostic(for: error) ?? Diagnostic(.catalogRowAltered, file: "catalog.sqlite",
-                        message: "the catalog has no tables hoso wrote", advice: "Run 'hoso rebuild' (it is derived from the store and the ledger)")
-                }
-                findings.append(why)
+                findings.append(catalogOpenFailure.flatMap { Catalog.diagnostic(for: $0) }
+                    ?? Diagnostic(.catalogRowAltered, file: "catalog.sqlite", message: "the catalog has no tables hoso wrote",
+                                  advice: "Run 'hoso rebuild' (it is derived from the store and the ledger)"))
             } else {
                 findings.append(Diagnostic(.catalogRowMissing, file: "catalog.sqlite", message: "the catalog is missing",
                                            advice: "Run 'hoso rebuild' (it is derived from the store and the ledger)"))

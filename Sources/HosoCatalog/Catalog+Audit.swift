@@ -3,13 +3,13 @@ import GRDB
 import GRDBSQLite
 public import HosoCore
 
-/// One way a catalog row differs from what the ledger says.
 /// Who committed a ledger entry, when and from where, as the entry records it.
 public struct LedgerProvenance: Sendable, Equatable {
     public let time: String, `operator`: String, source: String
     public init(time: String, operator: String, source: String) { self.time = time; self.operator = `operator`; self.source = source }
 }
 
+/// One way a catalog row differs from what the ledger says.
 public struct RowDifference: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         /// The ledger adds the row; the catalog lacks it.

@@ -518,8 +518,11 @@ extension Catalog {
         case .SQLITE_NOTADB, .SQLITE_CORRUPT:
             return Diagnostic(.catalogRowAltered, file: path, message: "the catalog is damaged: \(e.message ?? "not a database")",
                               advice: "Run 'hoso rebuild': the catalog is recreated from the store and the ledger (keep the damaged file aside first if it is evidence)")
-        case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_AUTH, .SQLITE_CANTOPEN:
-            return Diagnostic(.ioFailure, file: path, message: "the catalog cannot be opened for writing: \(e.message ?? "\(e.resultCode)")",
+        case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_AUTH:
+            return Diagnostic(.ioFailure, file: path, message: "the catalog cannot be written: \(e.message ?? "\(e.resultCode)")",
+                              advice: "Check the permissions of catalog.sqlite and of the archive folder, or run as the archive's owner")
+        case .SQLITE_CANTOPEN:
+            return Diagnostic(.ioFailure, file: path, message: "the catalog cannot be opened: \(e.message ?? "\(e.resultCode)")",
                               advice: "Check the permissions of catalog.sqlite and of the archive folder, or run as the archive's owner")
         case .SQLITE_FULL, .SQLITE_IOERR:
             return Diagnostic(.ioFailure, file: path, message: "the catalog could not be written: \(e.message ?? "\(e.resultCode)")",

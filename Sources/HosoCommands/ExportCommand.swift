@@ -96,7 +96,7 @@ struct ExportCommand: ParsableCommand {
             bytes += f.size
         }
         if bagit { try BagItWriter.finish(bag: partial, files: files, row: row, manifestID: row.manifest) }
-        guard rename(partial, folder) == 0 else { throw SystemError(errno: errno, operation: "rename", path: folder) }
+        try LocalObjectStore.renameNoReplace(partial, folder)      // never over a folder that appeared meanwhile
         done = true
         try SystemFile.syncDirectory(to)
         return Written(number: row.number, folder: folder, files: files.count, bytes: bytes)

@@ -24,8 +24,8 @@ struct InitCommand: ParsableCommand {
     var minimumSaving: Double = CompressionPolicy().minimumSaving
 
     func validate() throws {
-        guard (1...12).contains(compressionLevel) else { throw ValidationError("--compression-level must be 1 to 12") }
-        guard (0.0..<1.0).contains(minimumSaving) else { throw ValidationError("--minimum-saving must be at least 0 and below 1") }
+        guard CompressionPolicy.levels.contains(compressionLevel) else { throw ValidationError("--compression-level must be 1 to 12") }
+        guard CompressionPolicy.savings.contains(minimumSaving) else { throw ValidationError("--minimum-saving must be at least 0 and below 1") }
         if let store, !store.hasPrefix("s3://") { throw ValidationError("--store takes an s3://bucket/prefix location") }
         if endpoint != nil && store == nil { throw ValidationError("--endpoint goes with --store") }
     }

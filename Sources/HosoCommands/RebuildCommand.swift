@@ -13,7 +13,7 @@ struct RebuildCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The S3 service's URL, with --from (default: $HOSO_S3_ENDPOINT, else $AWS_ENDPOINT_URL).", valueName: "url"))
     var endpoint: String?
     @Flag(name: .long, help: "Wait for a running writer instead of failing at once.") var wait = false
-    @Flag(name: .customLong("discard-newer"), help: "Rebuild even though the catalog or index reflects ledger entries the ledger no longer reaches (its head moved back or was deleted, entries removed): only once the ledger is known to be right. The old catalog is kept aside as catalog.sqlite.discarded-<time>.")
+    @Flag(name: .customLong("discard-newer"), help: "Rebuild even though the catalog or index reflects ledger entries the ledger no longer reaches (its head moved back or was deleted, entries removed): only once the ledger is known to be right. What is replaced is kept aside as catalog.sqlite.discarded-<time> and index.discarded-<time>.")
     var discardNewer = false
     @OptionGroup var output: OutputOptions
 
@@ -32,8 +32,8 @@ struct RebuildCommand: ParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         // A catalog ahead of the ledger is the record of what the ledger lost: not rebuilt away
         // unless asked.
-        if let aside = try archive.checkDerivedDataBeforeRebuild(discard: discardNewer) {
-            Console.shared.err("hoso: kept the catalog that reflects entries the ledger lost as \(aside)")
+        for aside in try archive.checkDerivedDataBeforeRebuild(discard: discardNewer) {
+            Console.shared.err("hoso: kept what reflects entries the ledger lost as \(aside)")
         }
         let started = SystemFile.monotonic()
         let meter = ProgressMeter("rebuilding catalog", totalItems: 0)

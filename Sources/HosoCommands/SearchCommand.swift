@@ -235,6 +235,8 @@ struct IndexRebuild: ParsableCommand {
         let archive = try archiveOptions.open()
         let lock = try ArchiveLock(archive: archive, wait: wait, purpose: "hoso index rebuild")
         defer { withExtendedLifetime(lock) {} }
+        // An index ahead of the ledger is evidence: 'hoso rebuild --discard-newer' keeps it aside.
+        try archive.checkDerivedDataBeforeRebuild(discard: false, indexOnly: true)
         let started = SystemFile.monotonic()
         let meter = ProgressMeter("indexing", totalItems: 0)
         let n = try IndexSync.rebuild(archive: archive) { done, total in meter.update(items: done, bytes: 0) }

@@ -14,7 +14,7 @@ func lookUp(_ number: String, version: Int?, in catalog: Catalog) throws -> (Ver
     guard let row = chosen else {
         // Suggestions from the same day's numbers, else the same month's, else the same agency's.
         var near: [String] = []
-        for length in [21, 18, 14] where near.isEmpty && number.count >= length {
+        for length in [21, 18, 14, number.count] where near.isEmpty && number.count >= length && length > 0 {
             near = try catalog.numbers(prefix: String(number.uppercased().prefix(length)), limit: 5)
         }
         throw HosoError(.dossierNotFound, subject: number,

@@ -3,6 +3,7 @@ import Foundation
 import HosoArchive
 import HosoCatalog
 import HosoCore
+import HosoStore
 
 /// `hoso verify`: the auditor's check of the whole archive.
 struct VerifyCommand: ParsableCommand {
@@ -90,13 +91,17 @@ struct VerifyCommand: ParsableCommand {
             let text = SystemFile.exists(against) ? String(decoding: try SystemFile.readAll(against, limit: 1 << 20), as: UTF8.self) : against
             options.seal = try Seal.parse(text)
         }
-        let startedAt = CanonicalJSON.timestamp()
         let meter = ProgressMeter("verifying", totalItems: 0)
         let result = try Verifier(archive: archive, options: options).run { n, b in meter.update(items: n, bytes: b) }
         meter.finish()
-        let json = JSON.encode(ReportJSON(result, seal: options.seal, startedAt: startedAt, archive: archive.root,
+        let json = JSON.encode(ReportJSON(result, seal: options.seal, startedAt: result.startedAt, archive: archive.root,
                                           store: archive.store.location), pretty: true)
-        if let report { try SystemFile.writeAtomically(Array(json.utf8) + [0x0A], to: report) }
+        if let report {
+            // Evidence is never replaced, even by a file that appeared during the run.
+            let temp = SystemFile.parentFolder(report) + "/.hoso-report-" + SystemFile.randomSuffix()
+            try SystemFile.writeAtomically(Array(json.utf8) + [0x0A], to: temp)
+            do { try LocalObjectStore.renameNoReplace(temp, report) } catch { unlink(temp); throw error }
+        }
         if output.json {
             Console.shared.out(json)
         } else if csv {

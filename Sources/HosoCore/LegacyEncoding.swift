@@ -25,7 +25,11 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
 
     /// Whether `text` looks like legacy-encoded Vietnamese: at least two characters inside words
     /// that are Latin-1 letters or signs foreign to Vietnamese (ß, Ö, ¶, ·, ©, …).
-    public static func looksLikeMojibake(_ text: String) -> Bool {
+    public static func looksLikeMojibake(_ text: String) -> Bool { hasForeignSignsInWords(text, atLeast: 2) }
+
+    /// Whether `text` holds at least `count` Latin-1 signs foreign to Vietnamese inside words
+    /// (next to a letter): a `©` or `°` standing apart is not a sign of legacy encoding.
+    static func hasForeignSignsInWords(_ text: String, atLeast count: Int) -> Bool {
         // Fast path: no byte C2 or C3 (U+0080–U+00FF in UTF-8) means no Latin-1 sign at all.
         if !text.utf8.contains(where: { $0 == 0xC2 || $0 == 0xC3 }) { return false }
         let scalars = text.unicodeScalars
@@ -38,7 +42,7 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
             if u.value < 256 && foreignLatin1[Int(u.value)] {
                 let nextIsLetter = next != scalars.endIndex && scalars[next].properties.isAlphabetic
                 if previous?.properties.isAlphabetic == true || nextIsLetter { suspicious += 1 }
-                if suspicious >= 2 { return true }
+                if suspicious >= count { return true }
             }
             previous = u
             index = next
@@ -78,18 +82,12 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
         textFields(d).filter { looksLikeMojibake($0.1) }
     }
 
-    /// Whether `text` holds a Latin-1 letter or sign foreign to Vietnamese: never so in text
-    /// written in Unicode, nearly always so in legacy-encoded text with any non-ASCII letter.
-    static func hasForeignLatin1(_ text: String) -> Bool {
-        guard text.utf8.contains(where: { $0 == 0xC2 || $0 == 0xC3 }) else { return false }
-        return text.unicodeScalars.contains { $0.value < 256 && foreignLatin1[Int($0.value)] }
-    }
-
     /// `text` converted if it is legacy-encoded, else as it is: a dossier often mixes both (a
     /// title typed in an old font beside names in Unicode), and converting Unicode text would
-    /// damage it (*Hoàng* would become *HoỔng*).
+    /// damage it (*Hoàng* would become *HoỔng*). One foreign sign inside a word is enough here
+    /// (a short name, *Hµ*), as the dossier as a whole was found legacy-encoded.
     func convertIfLegacy(_ text: String) -> String {
-        Self.hasForeignLatin1(text) ? convert(text) : text
+        Self.hasForeignSignsInWords(text, atLeast: 1) ? convert(text) : text
     }
 
     /// `d` with every legacy-encoded text field converted (the others are left as they are).

@@ -59,7 +59,7 @@ public final class S3ObjectStore: ObjectStore {
         let fd = try SystemFile.openForReading(path)
         defer { close(fd) }
         let st = try SystemFile.status(fd, path: path)
-        guard SystemFile.isRegular(st) else { throw SystemError(errno: EISDIR, operation: "read", path: path) }
+        guard SystemFile.isRegular(st) else { throw SystemError(errno: SystemFile.isDirectory(st) ? EISDIR : EINVAL, operation: "read (not a regular file)", path: path) }
         var source = FileSource(fd: fd, path: path, length: UInt64(st.st_size))
         return try put(source: &source, expected: expected, path: path, staging: staging)
     }

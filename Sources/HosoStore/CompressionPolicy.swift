@@ -13,6 +13,11 @@ public struct CompressionPolicy: Sendable, Codable, Equatable {
     /// Smallest saving on the first chunk that makes compression worth it (0.05 = 5 %).
     public var minimumSaving: Double
 
+    /// The settings an archive may have (its description is refused otherwise).
+    public static let levels = 1...12
+    public static let savings = 0.0..<1.0
+    public var isValid: Bool { Self.levels.contains(level) && Self.savings.contains(minimumSaving) }
+
     public init(level: Int = 1, minimumSaving: Double = 0.05) {
         self.level = level; self.minimumSaving = minimumSaving
     }

@@ -58,7 +58,9 @@ public final class LocalObjectStore: ObjectStore {
         let fd = try SystemFile.openForReading(path)
         defer { close(fd) }
         let st = try SystemFile.status(fd, path: path)
-        guard SystemFile.isRegular(st) else { throw SystemError(errno: EISDIR, operation: "read", path: path) }
+        guard SystemFile.isRegular(st) else {
+            throw SystemError(errno: SystemFile.isDirectory(st) ? EISDIR : EINVAL, operation: "read (not a regular file)", path: path)
+        }
         var source = FileSource(fd: fd, path: path, length: UInt64(st.st_size))
         return try put(source: &source, expected: expected, path: path, staging: staging as? LocalStagingArea)
     }
@@ -129,13 +131,19 @@ public final class LocalObjectStore: ObjectStore {
 
     /// Renames without ever replacing an existing object; returns true when the target existed.
     func renameNoReplace(_ from: String, _ to: String) throws -> Bool {
-        if choso_rename_noreplace(AT_FDCWD, from, AT_FDCWD, to) == 0 { return false }
+        do { try Self.renameNoReplace(from, to) } catch let e as SystemError where e.errno == EEXIST { return true }
+        return false
+    }
+
+    /// Renames `from` to `to`, never replacing what `to` names (a file, or with renameat2 a
+    /// folder): for objects, and for anything kept as evidence (reports, discarded data).
+    /// - Throws: `SystemError` (EEXIST when `to` exists).
+    public static func renameNoReplace(_ from: String, _ to: String) throws {
+        if choso_rename_noreplace(AT_FDCWD, from, AT_FDCWD, to) == 0 { return }
         let e = errno
-        if e == EEXIST { return true }
-        if e == ENOSYS || e == EINVAL {
+        if e == ENOSYS || e == EINVAL, let st = SystemFile.linkStatus(from), !SystemFile.isDirectory(st) {
             // File systems without renameat2: link() also refuses to replace, atomically.
-            if link(from, to) == 0 { unlink(from); return false }
-            if errno == EEXIST { return true }
+            if link(from, to) == 0 { unlink(from); return }
             throw SystemError(errno: errno, operation: "link", path: to)
         }
         throw SystemError(errno: e, operation: "rename", path: to)
