@@ -230,14 +230,18 @@ public struct QueryParser {
     /// A field's value: a word, or a quoted text (`code:"000.00.21.H50-230512-0007"`).
     mutating func readValue() throws(QuerySyntaxError) -> String {
         guard i < chars.count, chars[i] == "\"" else { return readWord() }
+        return QueryParser.trimmed(try readQuoted())
+    }
+
+    /// The text between the quote at `i` and the next one, moving past both.
+    mutating func readQuoted() throws(QuerySyntaxError) -> String {
         let start = i
         i += 1
         let s = i
         while i < chars.count && chars[i] != "\"" { i += 1 }
         guard i < chars.count else { throw error("a quote is not closed", at: start) }
-        let body = String(chars[s..<i])
-        i += 1
-        return QueryParser.trimmed(body)
+        defer { i += 1 }
+        return String(chars[s..<i])
     }
 
     /// `s` without spaces at either end.
@@ -247,12 +251,7 @@ public struct QueryParser {
 
     mutating func parsePhrase(fields: [Field]?) throws(QuerySyntaxError) -> QueryNode {
         let start = i
-        i += 1
-        let s = i
-        while i < chars.count && chars[i] != "\"" { i += 1 }
-        guard i < chars.count else { throw error("a quote is not closed", at: start) }
-        let body = String(chars[s..<i])
-        i += 1
+        let body = try readQuoted()
         // A quoted identifier ("000.00.21.H50-230512-0007", as pasted) is still the identifier.
         let trimmed = QueryParser.trimmed(body)
         if fields == nil, !trimmed.contains(" "), let id = QueryParser.identifier(trimmed) { return id }

@@ -265,10 +265,9 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let t = TemporaryFolder()
         let archive = try makeArchive(t)
         let batch = try sampleBatch(t, count: 3)
-        let asNobody = "setpriv --reuid 65534 --regid 65534 --clear-groups"
         _ = try shell("chmod -R a+rX '\(t.path)' && chown -R 65534 '\(archive)' && find '\(archive)/objects' -type d -exec chmod a-w {} +")
-        guard getuid() == 0, try shell("\(asNobody) test -x '\(Hoso.binary)' -a -w '\(archive)/ledger'").status == 0 else { return }
-        let r = try shell("\(asNobody) '\(Hoso.binary)' ingest --archive '\(archive)' '\(batch)' 2>&1")
+        guard try Unprivileged.available("-w '\(archive)/ledger'") else { return }
+        let r = try Unprivileged.hoso("ingest --archive '\(archive)' '\(batch)'")
         #expect(r.status == 3, "\(r.output)")
         #expect(r.output.contains("E406") && !r.output.contains("rejected"), "\(r.output)")
         #expect(!FileManager.default.fileExists(atPath: archive + "/ledger/HEAD"), "nothing committed")
@@ -280,14 +279,13 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let t = TemporaryFolder()
         let archive = try makeArchive(t)
         let batch = try sampleBatch(t, count: 3)
-        let asNobody = "setpriv --reuid 65534 --regid 65534 --clear-groups"
         _ = try shell("chmod -R a+rX '\(t.path)' && chown -R 65534 '\(archive)' && chmod a-w '\(archive)/index'")
-        guard getuid() == 0, try shell("\(asNobody) test -x '\(Hoso.binary)' -a -w '\(archive)/ledger'").status == 0 else { return }
-        let r = try shell("\(asNobody) '\(Hoso.binary)' ingest --archive '\(archive)' '\(batch)' 2>&1")
+        guard try Unprivileged.available("-w '\(archive)/ledger'") else { return }
+        let r = try Unprivileged.hoso("ingest --archive '\(archive)' '\(batch)'")
         #expect(r.status == 3)
         #expect(r.output.contains("3 archived") && r.output.contains("E406") && r.output.contains("index rebuild"), "\(r.output)")
         _ = try shell("chmod u+w '\(archive)/index'")
-        let found = try shell("\(asNobody) '\(Hoso.binary)' search --json --archive '\(archive)' khai 2>&1")
+        let found = try Unprivileged.hoso("search --json --archive '\(archive)' khai")
         #expect(found.status == 0, "the index catches up once writable: \(found.output)")
     }
 

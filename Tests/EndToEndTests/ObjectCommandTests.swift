@@ -9,6 +9,25 @@ func makeArchive(_ t: TemporaryFolder, _ name: String = "archive") throws -> Str
     return path
 }
 
+/// Runs the hoso binary as an unprivileged user (root reads and writes everything, so damage
+/// made with permissions shows only to others), where the system allows it.
+enum Unprivileged {
+    static let prefix = "setpriv --reuid 65534 --regid 65534 --clear-groups"
+
+    /// Whether the tests run as root and that user can run the binary and pass `test` (for
+    /// example `-w ARCHIVE/ledger`); when not, the test has nothing to show here.
+    static func available(_ test: String) throws -> Bool {
+        guard getuid() == 0 else { return false }
+        return try shell("\(prefix) test -x '\(Hoso.binary)' -a \(test)").status == 0
+    }
+
+    /// `hoso ARGS` as that user, standard error with standard output.
+    static func hoso(_ args: String) throws -> (status: Int32, output: String) {
+        let r = try shell("\(prefix) '\(Hoso.binary)' \(args) 2>&1")
+        return (r.status, r.output)
+    }
+}
+
 @Suite struct ObjectCommandTests {
     @Test func putGetInfoCheckAgreeWithSha256sum() throws {
         let t = TemporaryFolder()
