@@ -380,27 +380,13 @@ public final class Verifier {
     func budgeted(_ budget: VerifyBudget, checker: StoreChecker, records: [AuditLog.Record], auditLog: AuditLog,
                   referenced: ObjectIDList, tick: @escaping @Sendable (UInt64) -> Void) throws -> StoreChecker.Report {
         var all: [(ObjectID, UInt64)] = []
-        var seen: [ObjectID] = []
-        var listed: [Diagnostic] = []
-        var unlisted: Set<String> = []
+        var listing = StoreChecker.Report()
         try archive.store.list { entries in
-            for e in entries {
-                switch e {
-                case let .object(id, size, _): all.append((id, size)); seen.append(id)
-                case let .notRegular(_, _, id):
-                    if let id { seen.append(id) }
-                    if let f = StoreChecker.finding(for: e) { listed.append(f) }
-                case let .unlistable(_, prefix, _):
-                    unlisted.insert(prefix)
-                    if let f = StoreChecker.finding(for: e) { listed.append(f) }
-                default: if let f = StoreChecker.finding(for: e) { listed.append(f) }
-                }
-            }
+            for e in entries { if let o = listing.take(e) { all.append((o.id, o.storedSize)) } }
         }
         // Whatever the budget, the listing shows what is missing and what does not belong.
-        for id in referenced.subtracting(ObjectIDList(seen)) where !unlisted.contains(String(id.hex.prefix(2))) {
-            listed.append(ObjectFault.missing.diagnostic(id: id, path: archive.store.displayPath(of: id)))
-        }
+        let store = archive.store
+        let listed = listing.findings + listing.missing(from: referenced, stored: listing.storedNames(), path: { store.displayPath(of: $0) })
         let last = auditLog.lastVerified(records)
         all.sort { a, b in
             let ta = last[a.0] ?? Int64.min, tb = last[b.0] ?? Int64.min
@@ -415,7 +401,6 @@ public final class Verifier {
         case .seconds: selected = all.map { ($0.0, $0.1) }
         }
         let deadline: Double? = { if case .seconds(let s) = budget { return SystemFile.monotonic() + s } else { return nil } }()
-        let store = archive.store
         var stop: (@Sendable () -> Bool)?
         if let deadline { stop = { SystemFile.monotonic() >= deadline } }
         let path: (ObjectID) -> String = { id in store.displayPath(of: id) }

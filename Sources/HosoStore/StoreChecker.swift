@@ -25,6 +25,7 @@ public struct StoreChecker: Sendable {
         public var unreadable: [ObjectID] = []
         /// Fan-out prefixes whose folder could not be listed: their objects are not reported missing.
         public var unlisted: Set<String> = []
+        public init() {}
         public var errorCount: Int { findings.filter { $0.severity == .error }.count }
         public var warningCount: Int { findings.filter { $0.severity == .warning }.count }
 
@@ -32,10 +33,28 @@ public struct StoreChecker: Sendable {
         public func storedNames() -> ObjectIDList { ObjectIDList(present + unreadable) }
 
         /// A finding for each of `expected` the store does not hold at all (`stored`: from
-        /// `storedNames()`).
-        public func missing(from expected: ObjectIDList, stored: ObjectIDList) -> [Diagnostic] {
+        /// `storedNames()`), named by `path` when given.
+        public func missing(from expected: ObjectIDList, stored: ObjectIDList, path: ((ObjectID) -> String)? = nil) -> [Diagnostic] {
             expected.subtracting(stored).filter { unlisted.isEmpty || !unlisted.contains(String($0.hex.prefix(2))) }
-                .map { ObjectFault.missing.diagnostic(id: $0, path: nil) }
+                .map { ObjectFault.missing.diagnostic(id: $0, path: path?($0)) }
+        }
+
+        /// Takes one entry of a store's listing: an object is returned (and counted present),
+        /// anything else becomes a finding (a broken entry under an object's name is present
+        /// but unreadable, a folder that cannot be listed hides its prefix from "missing").
+        public mutating func take(_ e: StoreEntry) -> (id: ObjectID, storedSize: UInt64, path: String)? {
+            switch e {
+            case let .object(id, size, path):
+                present.append(id)
+                return (id, size, path)
+            case let .notRegular(_, _, id):
+                if let id { unreadable.append(id) }   // present, but broken: one finding, not also "missing"
+            case let .unlistable(_, prefix, _):
+                unlisted.insert(prefix)
+            default: break
+            }
+            if let f = StoreChecker.finding(for: e) { findings.append(f) }
+            return nil
         }
     }
 
@@ -113,18 +132,7 @@ public struct StoreChecker: Sendable {
         try store.list { entries in
             var objects: [(ObjectID, UInt64, String)] = []
             for e in entries {
-                switch e {
-                case let .object(id, size, path):
-                    objects.append((id, size, path)); report.present.append(id)
-                case let .notRegular(_, _, id):
-                    if let id { report.unreadable.append(id) }   // present, but broken: one finding, not also "missing"
-                    if let f = Self.finding(for: e) { report.findings.append(f) }
-                case let .unlistable(_, prefix, _):
-                    report.unlisted.insert(prefix)
-                    if let f = Self.finding(for: e) { report.findings.append(f) }
-                default:
-                    if let f = Self.finding(for: e) { report.findings.append(f) }
-                }
+                if let o = report.take(e) { objects.append((o.id, o.storedSize, o.path)) }
             }
             let results = Mutex<[(Int, ObjectFault?, UInt64)]>([])
             let items = objects
