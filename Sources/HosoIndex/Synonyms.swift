@@ -128,6 +128,12 @@ public struct SynonymTable: Sendable {
             flush()
             return .and(out)
         case .or(let children): return .or(children.map(expand))
+        case let .phrase(words, fields):
+            // A phrase that is a whole form ("ủy ban nhân dân") also finds the group's other
+            // forms (UBND); one that holds a form among other words stays as typed.
+            let out = expandRun(words.map { .word($0, fields: fields) })
+            guard out.count == 1, case let .or(alternatives) = out[0] else { return node }
+            return .or([node] + alternatives.dropFirst())
         case .not: return node           // an exclusion stays literal
         default: return node
         }

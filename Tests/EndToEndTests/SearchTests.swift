@@ -308,6 +308,8 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("ubnd", 43, ["--no-synonyms"]), [["b"]], "43j")
         expectOrder(try run("lí", 43, ["--exact"]), [["d"]], "43k: --exact matches what was typed only")
         expectOrder(try run("ubnd -xã", 43), [], "43l")
+        expectOrder(try run("\"ủy ban nhân dân\"", 43), [["a"], ["b"]], "43m: a quoted form finds the other forms too")
+        expectOrder(try run("\"tp\"", 43), [["g"], ["h"]], "43n")
     }
 
     @Test func malformedSynonymFileIsNamedWithItsLine() throws {
