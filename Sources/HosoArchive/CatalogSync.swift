@@ -129,15 +129,27 @@ extension Archive {
 
     /// Throws the ledger's E601 or E704 when `catalog` reflects an entry the ledger lost.
     func checkNotAhead(_ catalog: Catalog) throws {
-        guard let applied = try catalog.appliedHead, try Ledger(archive: self).head() != applied.id else { return }
-        _ = try Ledger(archive: self).entries(missingFrom: "the catalog", applied: (applied.id, applied.sequence))
+        let ledger = Ledger(archive: self)
+        guard let applied = try catalog.appliedHead, try ledger.head() != applied.id else { return }
+        _ = try ledger.entries(missingFrom: "the catalog", applied: (applied.id, applied.sequence))
+    }
+
+    /// The ledger entries the catalog (the one given, or the archive's when it can be read)
+    /// and the search index say they reflect, with their sequence numbers; nil for either that
+    /// says none or cannot be read.
+    func derivedPositions(catalog given: Catalog?? = nil) -> (catalog: (ObjectID, Int)?, index: (ObjectID, Int)?) {
+        let catalog: Catalog? = given ?? (SystemFile.exists(catalogPath) ? try? Catalog.open(path: catalogPath, mode: .readOnly) : nil)
+        let index = (try? IndexSnapshot.open(indexFolder)).flatMap { s in
+            s.manifest.ledgerHead.flatMap { ObjectID(hex: $0) }.map { ($0, s.manifest.ledgerSequence) }
+        }
+        return (catalog.flatMap { try? $0.appliedHead }.map { ($0.id, $0.sequence) }, index)
     }
 
     /// Checks that the catalog and the index reflect no ledger entry the ledger lost (see
     /// `Ledger.entries(missingFrom:applied:)`); one that cannot be read is left to the rebuild.
     /// With `discard`, each that does is kept aside instead (`catalog.sqlite.discarded-<time>`,
     /// `index.discarded-<time>`), and the names they were given are returned.
-    /// - Parameter index: check the index only (`hoso index rebuild` leaves the catalog alone).
+    /// - Parameter indexOnly: check the index only (`hoso index rebuild` leaves the catalog alone).
     /// - Throws: the ledger's E601 or E704 without `discard`.
     @discardableResult
     public func checkDerivedDataBeforeRebuild(discard: Bool, indexOnly: Bool = false) throws -> [String] {
@@ -148,12 +160,8 @@ extension Archive {
                 where e.code == .catalogAhead || e.code == .ledgerHeadMissing { return e }
             return nil
         }
-        let catalogHead = indexOnly || !SystemFile.exists(catalogPath) ? nil
-            : (try? Catalog.open(path: catalogPath, mode: .readOnly)).flatMap { try? $0.appliedHead }.map { ($0.id, $0.sequence) }
-        let indexHead = (try? IndexSnapshot.open(indexFolder)).flatMap { s in
-            s.manifest.ledgerHead.flatMap { ObjectID(hex: $0) }.map { ($0, s.manifest.ledgerSequence) }
-        }
-        let catalogLost = try lost("the catalog", catalogHead), indexLost = try lost("the search index", indexHead)
+        let positions = derivedPositions(catalog: indexOnly ? .some(nil) : nil)
+        let catalogLost = try lost("the catalog", positions.catalog), indexLost = try lost("the search index", positions.index)
         guard catalogLost != nil || indexLost != nil else { return [] }
         guard discard else { throw (catalogLost ?? indexLost)! }
         let stamp = "-" + CanonicalJSON.timestamp().replacingOccurrences(of: ":", with: "")

@@ -251,11 +251,8 @@ public final class Verifier {
         do { state.head = try ledger.head() } catch let e as HosoError { findings.append(e.diagnostic); return state } catch {}
         guard let head = state.head else {
             // No head: an empty archive, unless derived data reflects a commit (the head was deleted).
-            let catalogHead = (try? catalog?.appliedHead).flatMap { $0 }.map { ($0.id, $0.sequence) }
-            let indexHead = (try? IndexSnapshot.open(archive.indexFolder)).flatMap { s in
-                s.manifest.ledgerHead.flatMap { ObjectID(hex: $0) }.map { ($0, s.manifest.ledgerSequence) }
-            }
-            for (what, applied) in [("the catalog", catalogHead), ("the search index", indexHead)] {
+            let positions = archive.derivedPositions(catalog: .some(catalog))
+            for (what, applied) in [("the catalog", positions.catalog), ("the search index", positions.index)] {
                 guard let applied else { continue }
                 do { _ = try ledger.entries(missingFrom: what, applied: applied) } catch let e as HosoError {
                     findings.append(e.diagnostic)

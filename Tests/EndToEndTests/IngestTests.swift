@@ -259,15 +259,22 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(again == before)
     }
 
+    /// Ingests 3 sample dossiers, as an unprivileged user, into an archive that user owns but
+    /// where `readOnly(archive)` (a shell command) took some write permission away; nil where
+    /// the system cannot run hoso as that user.
+    func ingestAsAnotherUser(_ t: TemporaryFolder, readOnly: (String) -> String) throws -> (archive: String, result: (status: Int32, output: String))? {
+        let archive = try makeArchive(t)
+        let batch = try sampleBatch(t, count: 3)
+        _ = try shell("chmod -R a+rX '\(t.path)' && chown -R 65534 '\(archive)' && \(readOnly(archive))")
+        guard try Unprivileged.available("-w '\(archive)/ledger'") else { return nil }
+        return (archive, try Unprivileged.hoso("ingest --archive '\(archive)' '\(batch)'"))
+    }
+
     /// A store that cannot be written stops the ingest with E406 (exit 3), rather than
     /// rejecting every dossier as if each were at fault. Run as an unprivileged user.
     @Test func aStoreThatCannotBeWrittenStopsTheIngest() throws {
         let t = TemporaryFolder()
-        let archive = try makeArchive(t)
-        let batch = try sampleBatch(t, count: 3)
-        _ = try shell("chmod -R a+rX '\(t.path)' && chown -R 65534 '\(archive)' && find '\(archive)/objects' -type d -exec chmod a-w {} +")
-        guard try Unprivileged.available("-w '\(archive)/ledger'") else { return }
-        let r = try Unprivileged.hoso("ingest --archive '\(archive)' '\(batch)'")
+        guard let (archive, r) = try ingestAsAnotherUser(t, readOnly: { "find '\($0)/objects' -type d -exec chmod a-w {} +" }) else { return }
         #expect(r.status == 3, "\(r.output)")
         #expect(r.output.contains("E406") && !r.output.contains("rejected"), "\(r.output)")
         #expect(!FileManager.default.fileExists(atPath: archive + "/ledger/HEAD"), "nothing committed")
@@ -277,11 +284,7 @@ func storedObjects(_ archive: String) throws -> Set<String> {
     /// archived and cataloged, the summary is printed, the failure said, exit 3.
     @Test func anIndexThatCannotBeWrittenIsReportedAfterTheSummary() throws {
         let t = TemporaryFolder()
-        let archive = try makeArchive(t)
-        let batch = try sampleBatch(t, count: 3)
-        _ = try shell("chmod -R a+rX '\(t.path)' && chown -R 65534 '\(archive)' && chmod a-w '\(archive)/index'")
-        guard try Unprivileged.available("-w '\(archive)/ledger'") else { return }
-        let r = try Unprivileged.hoso("ingest --archive '\(archive)' '\(batch)'")
+        guard let (archive, r) = try ingestAsAnotherUser(t, readOnly: { "chmod a-w '\($0)/index'" }) else { return }
         #expect(r.status == 3)
         #expect(r.output.contains("3 archived") && r.output.contains("E406") && r.output.contains("index rebuild"), "\(r.output)")
         _ = try shell("chmod u+w '\(archive)/index'")
