@@ -28,32 +28,86 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
     public static func looksLikeMojibake(_ text: String) -> Bool { hasForeignSignsInWords(text, atLeast: 2) }
 
     /// Whether `text` holds at least `count` Latin-1 signs foreign to Vietnamese inside words
-    /// (next to a letter): a `©` or `°` standing apart is not a sign of legacy encoding.
+    /// (next to a letter): a `©` or `°` standing apart is not a sign of legacy encoding. Only the
+    /// legacy-looking stretches of the text count (see `legacyStretches`).
     static func hasForeignSignsInWords(_ text: String, atLeast count: Int) -> Bool {
         // Fast path: no byte C2 or C3 (U+0080–U+00FF in UTF-8) means no Latin-1 sign at all.
         if !text.utf8.contains(where: { $0 == 0xC2 || $0 == 0xC3 }) { return false }
-        let scalars = text.unicodeScalars
         var suspicious = 0
-        var previous: Unicode.Scalar?
-        var index = scalars.startIndex
-        while index != scalars.endIndex {
-            let u = scalars[index]
-            let next = scalars.index(after: index)
-            if u.value < 256 && foreignLatin1[Int(u.value)] {
-                let nextIsLetter = next != scalars.endIndex && scalars[next].properties.isAlphabetic
-                if previous?.properties.isAlphabetic == true || nextIsLetter { suspicious += 1 }
-                if suspicious >= count { return true }
-            }
-            previous = u
-            index = next
+        for stretch in legacyStretches(text) {
+            suspicious += stretch.signs
+            if suspicious >= count { return true }
         }
         return false
+    }
+
+    /// The stretches of `text` that may have been decoded from legacy bytes, with the number of
+    /// foreign signs inside words in each. A word holding a letter only Unicode can write (ă, đ,
+    /// ơ, ư, ĩ, ũ, a letter with a dot below or a hook, a combining mark) was not: Latin-1 and
+    /// Windows-1252 have none. Such words split the text, so that a title typed partly in an old
+    /// font is converted only where it was (*Chøng thùc b¶n sao Giấy chứng nhận*), and a name in
+    /// Unicode beside it is left alone. And Ð or ð opening a word is the homoglyph of Đ pasted
+    /// from elsewhere (mapped to Đ, see VietnameseText), not a legacy sign: in TCVN3 it would be
+    /// é, which opens almost no Vietnamese word (*ÐINH VĂN ÐẠT*).
+    static func legacyStretches(_ text: String) -> [(range: Range<String.UnicodeScalarView.Index>, signs: Int)] {
+        let scalars = text.unicodeScalars
+        var out: [(range: Range<String.UnicodeScalarView.Index>, signs: Int)] = []
+        var stretchStart: String.UnicodeScalarView.Index?
+        var stretchEnd = scalars.startIndex
+        var stretchSigns = 0
+        func close() {
+            if let s = stretchStart { out.append((s..<stretchEnd, stretchSigns)) }
+            stretchStart = nil; stretchSigns = 0
+        }
+        var index = scalars.startIndex
+        while index != scalars.endIndex {
+            if scalars[index].properties.isWhitespace { index = scalars.index(after: index); continue }
+            // One word: up to the next white space.
+            let wordStart = index
+            var unicodeOnly = false
+            var signs = 0
+            var previous: Unicode.Scalar?
+            while index != scalars.endIndex, !scalars[index].properties.isWhitespace {
+                let u = scalars[index]
+                let next = scalars.index(after: index)
+                if isUnicodeOnlyVietnamese(u) { unicodeOnly = true }
+                if u.value < 256 && foreignLatin1[Int(u.value)] {
+                    let previousIsLetter = previous?.properties.isAlphabetic == true
+                    let nextIsLetter = next != scalars.endIndex && scalars[next].properties.isAlphabetic
+                    let opensWordAsEth = (u.value == 0xD0 || u.value == 0xF0) && !previousIsLetter
+                    if !opensWordAsEth && (previousIsLetter || nextIsLetter) { signs += 1 }
+                }
+                previous = u
+                index = next
+            }
+            if unicodeOnly { close(); continue }
+            if stretchStart == nil { stretchStart = wordStart }
+            stretchEnd = index
+            stretchSigns += signs
+        }
+        close()
+        return out
+    }
+
+    /// Letters and marks of Vietnamese that neither Latin-1 nor Windows-1252 can hold.
+    static func isUnicodeOnlyVietnamese(_ u: Unicode.Scalar) -> Bool {
+        switch u.value {
+        case 0x102, 0x103, 0x110, 0x111, 0x128, 0x129, 0x168, 0x169, 0x1A0, 0x1A1, 0x1AF, 0x1B0: return true
+        case 0x1EA0...0x1EF9: return true
+        case 0x300, 0x301, 0x303, 0x309, 0x323: return true
+        default: return false
+        }
     }
 
     /// Converts text whose TCVN3 bytes were decoded as Latin-1 back to Unicode (NFC).
     public func convert(_ text: String) -> String {
         var out = String.UnicodeScalarView()
-        for u in text.unicodeScalars {
+        convert(text.unicodeScalars[...], into: &out)
+        return VietnameseText.canonical(String(out))
+    }
+
+    private func convert(_ scalars: Substring.UnicodeScalarView, into out: inout String.UnicodeScalarView) {
+        for u in scalars {
             let v = u.value
             if v >= 0x80 && v <= 0xFF {
                 let mapped = LegacyEncoding.tcvn3High[Int(v - 0x80)]
@@ -61,7 +115,6 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
             }
             out.append(u)
         }
-        return VietnameseText.canonical(String(out))
     }
 
     /// Every text field of a dossier, by element name, for detection and conversion.
@@ -82,12 +135,25 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
         textFields(d).filter { looksLikeMojibake($0.1) }
     }
 
-    /// `text` converted if it is legacy-encoded, else as it is: a dossier often mixes both (a
-    /// title typed in an old font beside names in Unicode), and converting Unicode text would
-    /// damage it (*Hoàng* would become *HoỔng*). One foreign sign inside a word is enough here
-    /// (a short name, *Hµ*), as the dossier as a whole was found legacy-encoded.
+    /// `text` with its legacy-encoded stretches converted, the rest as it is: a dossier often
+    /// mixes both (a title typed in an old font beside names in Unicode), and converting Unicode
+    /// text would damage it (*Hoàng* would become *HoỔng*). One foreign sign inside a word is
+    /// enough for a stretch here (a short name, *Hµ*), as the dossier as a whole was found
+    /// legacy-encoded.
     func convertIfLegacy(_ text: String) -> String {
-        Self.hasForeignSignsInWords(text, atLeast: 1) ? convert(text) : text
+        guard text.utf8.contains(where: { $0 == 0xC2 || $0 == 0xC3 }) else { return text }
+        let stretches = Self.legacyStretches(text).filter { $0.signs > 0 }
+        guard !stretches.isEmpty else { return text }
+        let scalars = text.unicodeScalars
+        var out = String.UnicodeScalarView()
+        var at = scalars.startIndex
+        for s in stretches {
+            out.append(contentsOf: scalars[at..<s.range.lowerBound])
+            convert(scalars[s.range], into: &out)
+            at = s.range.upperBound
+        }
+        out.append(contentsOf: scalars[at...])
+        return VietnameseText.canonical(String(out))
     }
 
     /// `d` with every legacy-encoded text field converted (the others are left as they are).

@@ -182,6 +182,31 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         #expect((try jsonObject(prefix.stdout)["total"] as? Int) == 4)
     }
 
+    @Test func ethPastedForDIsNotLegacyEncoding() throws {
+        // A name in capitals typed with Ð (U+00D0) for Đ, in a title that is Unicode: accepted,
+        // mapped to Đ, and not damaged by --legacy-encoding (ú would become ỳ).
+        let t = TemporaryFolder()
+        let batch = try sampleBatch(t, count: 1)
+        let folder = try FileManager.default.contentsOfDirectory(atPath: batch).sorted()[0]
+        let xml = batch + "/" + folder + "/dossier.xml"
+        var text = try String(contentsOfFile: xml, encoding: .utf8)
+        text = text.replacingOccurrences(of: #"<fullName>[^<]*</fullName>"#, with: "<fullName>\u{00D0}INH VĂN \u{00D0}ẠT</fullName>",
+                                         options: .regularExpression)
+        text = text.replacingOccurrences(of: #"<title>[^<]*</title>"#, with: "<title>Đăng ký tạm trú cho \u{00D0}INH VĂN \u{00D0}ẠT</title>",
+                                         options: .regularExpression)
+        try text.write(toFile: xml, atomically: false, encoding: .utf8)
+        let v = try Hoso.run(["validate", batch])
+        #expect(v.status == 0, "\(v.stdout)")
+        for (name, extra) in [("plain", [String]()), ("converting", ["--legacy-encoding", "tcvn3"])] {
+            let archive = try makeArchive(t, name)
+            #expect(try Hoso.run(["ingest", "--archive", archive] + extra + [batch]).status == 0)
+            let r = try Hoso.run(["search", "--json", "--archive", archive, "dinh van dat"])
+            let hit = (try jsonObject(r.stdout)["hits"] as? [[String: Any]])?.first
+            #expect(hit?["applicant"] as? String == "ĐINH VĂN ĐẠT", "\(name)")
+            #expect(hit?["title"] as? String == "Đăng ký tạm trú cho ĐINH VĂN ĐẠT", "\(name)")
+        }
+    }
+
     @Test func case25_legacyEncodingIsFlaggedThenConverted() throws {
         #expect(try run("cộng hòa", 25).isEmpty, "mojibake is never indexed silently")
         let t = TemporaryFolder()

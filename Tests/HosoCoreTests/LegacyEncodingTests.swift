@@ -1,0 +1,30 @@
+import Testing
+@testable import HosoCore
+
+@Suite struct LegacyEncodingTests {
+    @Test func legacyTextIsRecognised() {
+        #expect(LegacyEncoding.looksLikeMojibake("Céng hßa x· héi chñ nghÜa ViÖt Nam"))
+        #expect(LegacyEncoding.looksLikeMojibake("Chøng thùc b¶n sao Giấy chứng nhận"), "a title typed partly in an old font")
+        #expect(!LegacyEncoding.looksLikeMojibake("Cộng hòa xã hội chủ nghĩa Việt Nam"))
+        #expect(!LegacyEncoding.looksLikeMojibake("Bản sao © 2020, nhiệt độ 30 °C"), "signs standing apart")
+    }
+
+    @Test func ethOpeningAWordIsTheHomoglyphOfD() {
+        // Ð (U+00D0) pasted for Đ: not a legacy sign, whatever the rest of the text.
+        #expect(!LegacyEncoding.looksLikeMojibake("\u{00D0}INH VĂN \u{00D0}ẠT"))
+        #expect(!LegacyEncoding.looksLikeMojibake("\u{00D0}INH VAN \u{00D0}AT"))
+        #expect(!LegacyEncoding.looksLikeMojibake("\u{00F0}inh v\u{0103}n \u{00F0}\u{1EA1}t"))
+        #expect(!LegacyEncoding.looksLikeMojibake("Đăng ký tạm trú cho \u{00D0}INH VĂN \u{00D0}ẠT"))
+    }
+
+    @Test func onlyLegacyStretchesAreConverted() {
+        let tcvn3 = LegacyEncoding.tcvn3
+        #expect(tcvn3.convertIfLegacy("Chøng thùc b¶n sao Giấy chứng nhận") == "Chứng thực bản sao Giấy chứng nhận")
+        // Unicode words are left alone, even beside a homoglyph (ú would otherwise become ỳ).
+        let unicode = "Đăng ký tạm trú cho \u{00D0}INH VĂN \u{00D0}ẠT"
+        #expect(tcvn3.convertIfLegacy(unicode) == unicode)
+        #expect(tcvn3.convertIfLegacy("Hoàng Trọng Khoa") == "Hoàng Trọng Khoa")
+        // A stretch between Unicode words is converted on its own, spaces kept.
+        #expect(tcvn3.convertIfLegacy("Giấy  chøng  nhận") == "Giấy  chứng  nhận")
+    }
+}
