@@ -371,6 +371,18 @@ public final class Ingest {
                 outcome.manifest = currentManifest
                 return Pending(outcome: outcome, version: nil, cache: cache, objects: [])
             }
+            // The content of an earlier version (its files re-read, so not recognised before
+            // validation): say so, rather than call it a conflict whose advice, --new-version,
+            // would undo the correction that superseded it.
+            if !newVersion, let earlier = try catalog.archivedFiles(xml: xmlFile.object).first(where: {
+                $0.number == dossier.number && $0.files.map(\.object) == components.map(\.object)
+            }) {
+                outcome.state = .alreadyArchived
+                outcome.version = earlier.version
+                outcome.manifest = earlier.manifest
+                outcome.isCurrent = earlier.isCurrent
+                return Pending(outcome: outcome, version: nil, cache: cache, objects: [])
+            }
             guard newVersion else {
                 outcome.state = .rejected
                 outcome.diagnostics.append(Diagnostic(.conflictingVersion, file: check.source.xmlPath, subject: dossier.number,

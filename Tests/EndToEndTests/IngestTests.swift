@@ -132,6 +132,16 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let mine = (try jsonObject(earlier.stdout)["dossiers"] as? [[String: Any]])?.first { $0["number"] as? String == folder }
         #expect(mine?["state"] as? String == "already-archived" && mine?["version"] as? Int == 1 && mine?["current"] as? Bool == false)
         #expect(try Hoso.run(["ingest", batch], environment: ["HOSO_ARCHIVE": archive]).stdout.contains("superseded since"))
+        // The same when the scans must be read again (touched, or copied elsewhere): not E404,
+        // whose advice (--new-version) would undo the correction without a word.
+        let scans = batch + "/" + folder + "/scans"
+        for f in try FileManager.default.contentsOfDirectory(atPath: scans) {
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -60)], ofItemAtPath: scans + "/" + f)
+        }
+        let reread = try Hoso.run(["ingest", "--json", batch], environment: ["HOSO_ARCHIVE": archive])
+        #expect(reread.status == 0, "\(reread.stdout)")
+        let again = (try jsonObject(reread.stdout)["dossiers"] as? [[String: Any]])?.first { $0["number"] as? String == folder }
+        #expect(again?["state"] as? String == "already-archived" && again?["version"] as? Int == 1 && again?["current"] as? Bool == false)
         let reverted = try Hoso.run(["ingest", "--json", "--new-version", batch], environment: ["HOSO_ARCHIVE": archive])
         #expect(states(try jsonObject(reverted.stdout)) == ["already-archived": 2, "superseded": 1])
         let now = try jsonObject(try Hoso.run(["show", "--json", folder], environment: ["HOSO_ARCHIVE": archive]).stdout)
