@@ -84,7 +84,8 @@ struct VerifyCommand: ParsableCommand {
         }
         options.level = quick ? .quick : .full
         options.budget = budget.flatMap(VerifyBudget.init)
-        options.record = !noRecord
+        // The audit log covers the archive's own store: a replica's check is never recorded in it.
+        options.record = !noRecord && !options.replica
         options.workers = jobs
         options.rederive = rederive
         if let against {
