@@ -82,7 +82,7 @@ struct IngestCommand: ParsableCommand {
         let meter = ProgressMeter("ingesting", totalItems: sources.count)
         var first = true
         if output.json { console.out("{\"format\":\"hoso-ingest-report/1\",\"dossiers\":[") }
-        let summary = try ingest.run(sources, progress: { meter.update(items: $0, bytes: $1) }) { outcome in
+        var summary = try ingest.run(sources, progress: { meter.update(items: $0, bytes: $1) }) { outcome in
             if output.json {
                 console.out((first ? "" : ",") + JSON.encode(OutcomeJSON(outcome)))
                 first = false
@@ -109,8 +109,13 @@ struct IngestCommand: ParsableCommand {
         }
         meter.finish()
         let seconds = SystemFile.monotonic() - started
+        // Findings about the batch's layout: an error (a path that is no dossier) fails the run,
+        // a warning (a folder skipped) is counted and reported.
+        let layoutErrors = problems.filter { $0.severity == .error }.count
+        for p in problems { summary.codes[p.code, default: 0] += 1 }
         if output.json {
-            console.out("],\"summary\":\(JSON.encode(SummaryJSON(summary, seconds: seconds)))}")
+            let batch = problems.map { JSON.encode(DiagnosticJSON(d: $0)) }.joined(separator: ",")
+            console.out("],\"batchFindings\":[\(batch)],\"summary\":\(JSON.encode(SummaryJSON(summary, seconds: seconds)))}")
         } else {
             var s = "\(summary.dossiers) dossiers: \(summary.archived) archived"
             if summary.superseded > 0 { s += ", \(summary.superseded) new versions" }
@@ -137,7 +142,7 @@ struct IngestCommand: ParsableCommand {
             console.err("hoso: " + console.render(d))
             throw ExitCode(3)
         }
-        if summary.rejected > 0 || !problems.isEmpty { throw ExitCode(1) }
+        if summary.rejected > 0 || layoutErrors > 0 { throw ExitCode(1) }
     }
 
     struct OutcomeJSON: Encodable {

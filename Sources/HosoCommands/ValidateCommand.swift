@@ -60,6 +60,13 @@ struct ValidateCommand: ParsableCommand {
         var firstEntry = true
         if output.json { console.out("{\"format\":\"hoso-validate-report/1\",\"dossiers\":[") }
         for p in problems where !output.json { console.err(console.render(p)) }
+        // Findings about the batch's layout: an error (a path that is no dossier) fails the run,
+        // a warning (a folder skipped) is counted and reported, as the dossiers' own warnings are.
+        let layoutErrors = problems.filter { $0.severity == .error }.count
+        for p in problems {
+            codeCounts[p.code, default: 0] += 1
+            if p.severity == .warning { warnings += 1 }
+        }
 
         let late = try runner.run(sources, progress: { meter.update(items: $0, bytes: $1) }) { check in
             files += check.files.count
@@ -99,15 +106,15 @@ struct ValidateCommand: ParsableCommand {
             console.out("],\"batchFindings\":[\(batch)],\"summary\":\(JSON.encode(summary))}")
         } else {
             var line = "\(summary.dossiers) dossiers checked: \(valid) valid, \(invalid) invalid"
-            if warnings > 0 { line += ", \(warnings) warnings" }
+            if warnings > 0 { line += warnings == 1 ? ", 1 warning" : ", \(warnings) warnings" }
             line += "; \(files) files, \(Format.bytes(bytes)) hashed in \(Format.duration(seconds))"
             if seconds > 0 { line += String(format: " (%.0f dossiers/s, %@)", Double(summary.dossiers) / seconds, Format.rate(bytes, seconds)) }
             if !codeCounts.isEmpty {
                 line += "\nproblems by code: " + codeCounts.sorted { $0.key < $1.key }.map { "\($0.key.rawValue)×\($0.value)" }.joined(separator: " ")
             }
-            console.out(invalid == 0 && problems.isEmpty ? console.green(line) : line)
+            console.out(invalid == 0 && layoutErrors == 0 ? console.green(line) : line)
         }
-        if invalid > 0 || !problems.isEmpty { throw ExitCode(1) }
+        if invalid > 0 || layoutErrors > 0 { throw ExitCode(1) }
     }
 
     struct DossierEntry: Encodable {

@@ -120,6 +120,7 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(old.stdout.contains("superseded"))
         let none = try Hoso.run(["show", "--version", "7", folder], environment: ["HOSO_ARCHIVE": archive])
         #expect(none.status != 0 && none.stderr.contains("has no version 7"), "not the current version instead")
+        #expect(none.stderr.contains("versions 1, 2") && none.stderr.contains("--history"), "\(none.stderr)")
         let small = try Hoso.run(["show", "--json", folder.lowercased()], environment: ["HOSO_ARCHIVE": archive])
         #expect(small.status == 0 && small.stdout.contains(folder), "a number typed in small letters")
         let human = try Hoso.run(["show", "--history", folder], environment: ["HOSO_ARCHIVE": archive])
@@ -146,6 +147,25 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(states(try jsonObject(reverted.stdout)) == ["already-archived": 2, "superseded": 1])
         let now = try jsonObject(try Hoso.run(["show", "--json", folder], environment: ["HOSO_ARCHIVE": archive]).stdout)
         #expect(now["version"] as? Int == 3 && now["current"] as? Bool == true)
+    }
+
+    /// A folder skipped in a batch (W302) is a warning: reported and counted, never a failure.
+    @Test func aSkippedFolderIsAWarningNotAFailure() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let batch = try sampleBatch(t, count: 2)
+        _ = try shell("mkdir '\(batch)/.drafts'")
+        let v = try Hoso.run(["validate", "--json", batch])
+        #expect(v.status == 0, "\(v.stdout)")
+        let vs = try jsonObject(v.stdout)["summary"] as? [String: Any]
+        #expect((vs?["codes"] as? [String: Int])?["W302"] == 1 && vs?["warnings"] as? Int == 1)
+        let plain = try Hoso.run(["validate", batch])
+        #expect(plain.status == 0 && plain.stdout.contains(", 1 warning;") && plain.stdout.contains("W302×1"), "\(plain.stdout)")
+        let i = try Hoso.run(["ingest", "--json", batch], environment: ["HOSO_ARCHIVE": archive])
+        #expect(i.status == 0, "\(i.stdout)")
+        let report = try jsonObject(i.stdout)
+        #expect(((report["summary"] as? [String: Any])?["codes"] as? [String: Int])?["W302"] == 1)
+        #expect((report["batchFindings"] as? [[String: Any]])?.first?["code"] as? String == "W302")
     }
 
     @Test func invalidDossiersAreReportedValidOnesArchived() throws {
