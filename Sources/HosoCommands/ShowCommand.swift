@@ -12,13 +12,19 @@ func lookUp(_ number: String, version: Int?, in catalog: Catalog) throws -> (Ver
     if all.isEmpty && number != number.uppercased() { all = try catalog.versions(number: number.uppercased()) }
     let chosen = version.map { v in all.first { $0.version == v } } ?? all.first { $0.isCurrent }
     guard let row = chosen else {
+        if let version, !all.isEmpty {
+            let number = all[0].number
+            throw HosoError(.dossierNotFound, subject: number, message: "dossier \(number) has no version \(version)",
+                            found: "versions " + all.map { String($0.version) }.sorted().joined(separator: ", "),
+                            advice: "List them with 'hoso show --history \(number)'")
+        }
         // Suggestions from the same day's numbers, else the same month's, else the same agency's.
         var near: [String] = []
         for length in [21, 18, 14, number.count] where near.isEmpty && number.count >= length && length > 0 {
             near = try catalog.numbers(prefix: String(number.uppercased().prefix(length)), limit: 5)
         }
         throw HosoError(.dossierNotFound, subject: number,
-                        message: version != nil && !all.isEmpty ? "dossier \(number) has no version \(version!)" : "no dossier \(number) in the archive",
+                        message: "no dossier \(number) in the archive",
                         found: near.isEmpty ? nil : "similar numbers: " + near.joined(separator: ", "),
                         advice: "Check the number (format <agency code>-YYMMDD-NNNN), or find the dossier with 'hoso search'")
     }
@@ -42,6 +48,9 @@ struct ShowCommand: ParsableCommand {
         let (row, all) = try lookUp(number, version: version, in: catalog)
         let components = try catalog.components(manifest: row.manifest)
         let entry = try catalog.ledgerEntry(sequence: row.ledgerSequence)
+        // A conversion from a legacy encoding is recorded in the manifest only (not a catalog
+        // field): read it from there, and say so plainly, as the text shown is the converted one.
+        let textEncoding = (try? Ledger(archive: archive).manifest(row.manifest))?.textEncoding
         let codecs = components.map { c -> (String, UInt64?) in
             guard let h = try? archive.store.header(c.object) else { return ("missing", nil) }
             return (h.codec.description, UInt64(ObjectHeader.size) + h.payloadLength)
@@ -52,6 +61,7 @@ struct ShowCommand: ParsableCommand {
             struct Out: Encodable {
                 let number: String; let version: Int; let current: Bool; let manifest: String; let xml: String
                 let fields: [String: String]; let components: [C]; let ledgerEntry: [String: String]?; let versions: [V]
+                let textEncoding: String?
             }
             let fields = row.row.filter { !["manifest", "number", "version", "is_current", "xml_object"].contains($0.key) }
             let comps = zip(components, codecs).map { c, k in
@@ -62,7 +72,8 @@ struct ShowCommand: ParsableCommand {
             let versions = all.map { V(version: $0.version, manifest: $0.manifest.prefixed, current: $0.isCurrent, ledgerSequence: $0.ledgerSequence,
                                        supersedes: $0["supersedes"], supersededBy: $0["superseded_by"]) }
             Console.shared.out(JSON.encode(Out(number: row.number, version: row.version, current: row.isCurrent, manifest: row.manifest.prefixed,
-                                               xml: row.xmlObject.prefixed, fields: fields, components: comps, ledgerEntry: e, versions: versions)))
+                                               xml: row.xmlObject.prefixed, fields: fields, components: comps, ledgerEntry: e, versions: versions,
+                                               textEncoding: textEncoding?.rawValue)))
             return
         }
         let c = Console.shared
@@ -89,6 +100,9 @@ struct ShowCommand: ParsableCommand {
         lines.append("  retention:    \(row["retention_years"].map { "\($0) years" } ?? "permanent"); access \(f("access_mode")); language \(f("language"))")
         lines.append("  pages:        \(f("page_count")) in \(f("document_count")) documents\(row["digitized"] == "1" ? "; digitization recorded" : "")")
         if let k = row["keywords"], !k.isEmpty { lines.append("  keywords:     \(k)") }
+        if let t = textEncoding {
+            lines.append("  text:         converted from \(t.rawValue.uppercased()) when archived (--legacy-encoding); the XML is kept as it came")
+        }
         lines.append(c.bold("Components"))
         for (comp, codec) in zip(components, codecs) {
             let saving = codec.1.map { stored in comp.size > 0 ? String(format: "%.0f%%", max(0, 100 * (1 - Double(stored) / Double(comp.size)))) : "0%" } ?? "?"

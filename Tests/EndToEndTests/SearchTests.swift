@@ -225,6 +225,10 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         let manifest = hit?["manifest"] as? String ?? ""
         let m = try Hoso.run(["object", "get", "--archive", archive, manifest])
         #expect(m.stdout.contains("\"textEncoding\":\"tcvn3\""))
+        let number = hit?["number"] as? String ?? ""
+        let shown = try Hoso.run(["show", "--json", "--archive", archive, number])
+        #expect(try jsonObject(shown.stdout)["textEncoding"] as? String == "tcvn3", "show says the text was converted")
+        #expect(try Hoso.run(["show", "--archive", archive, number]).stdout.contains("converted from TCVN3"))
         #expect(try Hoso.run(["rebuild", "--archive", archive]).status == 0)
         let again = try Hoso.run(["search", "--json", "--archive", archive, "cộng hòa xã hội"])
         #expect((try jsonObject(again.stdout)["total"] as? Int) == 1)
