@@ -33,10 +33,10 @@ public struct Ledger: Sendable {
         do { bytes = try archive.store.bytes(of: id, limit: 256 << 20) } catch let f as ObjectFault {
             if case .missing = f {
                 throw HosoError(.ledgerEntryMissing, subject: id.prefixed, message: "ledger entry \(id.short) is missing from the store",
-                                advice: "Restore the object from a replica ('hoso replicate') and run 'hoso verify'")
+                                advice: "Restore the object from a replica ('hoso replicate --from REPLICA --repair') and run 'hoso verify'")
             }
-            throw HosoError(.ledgerEntryMalformed, subject: id.prefixed, message: "ledger entry \(id.short) is damaged: \(f)",
-                            advice: f.advice)
+            throw HosoError(Self.code(of: f, missing: .ledgerEntryMissing, damaged: .ledgerEntryMalformed), subject: id.prefixed,
+                            message: "ledger entry \(id.short) \(f.isDamage ? "is damaged" : "cannot be read"): \(f)", advice: f.advice)
         }
         do {
             let e = try CanonicalJSON.decodeStrict(LedgerEntry.self, from: bytes)
@@ -49,6 +49,16 @@ public struct Ledger: Sendable {
     }
 
     enum LedgerShape: Error { case badFormat }
+
+    /// The code for a fault met reading a ledger object: a store that cannot be read or refuses
+    /// access says so (E512, E513), rather than calling the object missing or damaged.
+    static func code(of f: ObjectFault, missing: DiagnosticCode, damaged: DiagnosticCode) -> DiagnosticCode {
+        switch f {
+        case .missing: missing
+        case .unreadable, .accessDenied: f.code
+        default: f.isDamage ? damaged : f.code
+        }
+    }
 
     /// The entries after `stop` up to `head`, oldest first (all of them when `stop` is nil).
     /// - Throws: `HosoError` when an entry is missing or malformed, the chain's sequence numbers
@@ -143,7 +153,7 @@ public struct Ledger: Sendable {
     public func manifestAndSize(_ id: ObjectID) throws -> (manifest: Manifest, size: Int) {
         let bytes: [UInt8]
         do { bytes = try archive.store.bytes(of: id, limit: 64 << 20) } catch let f as ObjectFault {
-            throw HosoError(f == .missing ? .manifestMissing : .manifestMalformed, subject: id.prefixed,
+            throw HosoError(Self.code(of: f, missing: .manifestMissing, damaged: .manifestMalformed), subject: id.prefixed,
                             message: "manifest \(id.short): \(f)", advice: f.advice)
         }
         do {

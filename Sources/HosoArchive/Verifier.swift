@@ -130,7 +130,7 @@ public final class Verifier {
                 if (try? archive.store.storedSize(add.manifest)) ?? nil == nil {
                     findings.append(Diagnostic(.manifestMissing, subject: add.manifest.prefixed,
                         message: "manifest \(add.manifest.short) of \(add.dossier) version \(add.version) is missing from the store",
-                        advice: "Restore it from a replica ('hoso replicate'), then run 'hoso verify'"))
+                        advice: "Restore it from a replica ('hoso replicate --from REPLICA --repair'), then run 'hoso verify'"))
                 }
             }
             var named: [ObjectID] = []
@@ -185,7 +185,7 @@ public final class Verifier {
                 for (_, add) in additions where gone.contains(add.manifest) && !reported.contains(add.manifest.prefixed) {
                     findings.append(Diagnostic(.manifestMissing, file: archive.store.displayPath(of: add.manifest), subject: add.manifest.prefixed,
                         message: "manifest \(add.manifest.short) of \(add.dossier) version \(add.version) is missing from the store",
-                        advice: "Restore it from a replica ('hoso replicate'), then run 'hoso verify'"))
+                        advice: "Restore it from a replica ('hoso replicate --from REPLICA --repair'), then run 'hoso verify'"))
                 }
             }
             findings += objectReport.findings

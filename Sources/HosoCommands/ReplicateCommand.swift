@@ -33,6 +33,7 @@ struct ReplicateCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The S3 service's URL for --to or --from (default: $HOSO_S3_ENDPOINT, else $AWS_ENDPOINT_URL).", valueName: "url"))
     var endpoint: String?
     @Option(name: .long, help: "Objects copied at once.") var jobs = 8
+    @Flag(name: .long, help: "With --from: wait for a running writer instead of failing at once.") var wait = false
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -55,7 +56,7 @@ struct ReplicateCommand: ParsableCommand {
             throw ValidationError("\(from != nil ? "--from" : "--to") names the archive's own store")
         }
         // Restoring writes into the archive's store: no ingest may run meanwhile.
-        let lock = from != nil ? try ArchiveLock(archive: archive, wait: false, purpose: "hoso replicate --from") : nil
+        let lock = from != nil ? try ArchiveLock(archive: archive, wait: wait, purpose: "hoso replicate --from") : nil
         defer { withExtendedLifetime(lock) {} }
         let meter = ProgressMeter(from != nil ? "restoring" : "replicating", totalItems: 0)
         let r = try Replicator.run(archive: archive, from: source, to: destination, repair: repair, workers: jobs) { n, b in

@@ -39,6 +39,14 @@ public enum ObjectFault: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Whether the stored bytes themselves are damaged (not missing, unreadable or refused).
+    public var isDamage: Bool {
+        switch self {
+        case .truncated, .hashMismatch, .corruptStream, .trailingData, .sizeMismatch, .headerCorrupt: true
+        case .missing, .notRegular, .unreadable, .accessDenied: false
+        }
+    }
+
     public var description: String {
         switch self {
         case .missing: "the object is missing"
