@@ -11,6 +11,12 @@ public enum VerifyBudget: Sendable, Equatable, CustomStringConvertible {
     case bytes(UInt64)
     case objects(Int)
 
+    /// Whether `text` is a budget of time (`30m`, `2h`).
+    public static func isDuration(_ text: String) -> Bool {
+        if case .seconds? = VerifyBudget(text) { return true }
+        return false
+    }
+
     /// Parses `30m`, `2h`, `90s`, `500GB`, `10MiB`, `4096B`, `1000` (objects).
     public init?(_ text: String) {
         let t = text.lowercased()

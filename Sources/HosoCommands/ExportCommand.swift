@@ -67,7 +67,7 @@ struct ExportCommand: ParsableCommand {
     func export(_ number: String, archive: Archive, catalog: Catalog) throws -> Written {
         let (row, _) = try lookUp(number, version: version, in: catalog)
         let manifest = try Ledger(archive: archive).manifest(row.manifest)
-        let folder = to + "/" + row.number
+        let folder = (to.count > 1 && to.hasSuffix("/") ? String(to.dropLast()) : to) + "/" + row.number
         guard !SystemFile.exists(folder) else {
             throw HosoError(.ioFailure, file: folder, message: "the export folder exists already",
                             advice: "Choose another --to folder, or move the existing one away; export never overwrites")
@@ -123,7 +123,7 @@ enum BagItWriter {
         let day = String(CanonicalJSON.timestamp().prefix(10))
         var info: [(String, String)] = [
             ("Source-Organization", clean(row["receiving_agency_name"])),
-            ("Organization-Address", clean(row["receiving_agency_code"])),
+            ("Hoso-Agency-Code", clean(row["receiving_agency_code"])),  // Organization-Address is a postal address
             ("External-Identifier", row.number),
             ("External-Description", clean(row["title"])),
             ("Bagging-Date", day),

@@ -27,7 +27,7 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var archiveOptions: ArchiveOptions
     @Flag(name: .long, help: "Structure only: objects' presence, headers and sizes, the ledger chain, catalog rows; no content read.")
     var quick = false
-    @Option(name: .long, help: "Verify objects, least recently verified first, until this budget is used: a duration (30m, 2h), bytes (500GB, 64MiB, 4096B) or a count of objects.")
+    @Option(name: .long, help: "Verify objects, least recently verified first, until this budget is used: a duration (30m, 2h), bytes (500GB, 64MiB, 4096B) or a count of objects. With --coverage: the daily time the estimate assumes (default 1h).")
     var budget: String?
     @Option(name: .long, help: "A seal from 'hoso seal' (a file, or the sha256:… head): prove today's ledger extends it.")
     var against: String?
@@ -53,8 +53,11 @@ struct VerifyCommand: ParsableCommand {
         if quick && budget != nil { throw ValidationError("--quick reads no content; --budget reads objects: choose one") }
         if store != nil && (budget != nil || coverage) { throw ValidationError("--store checks a whole replica: without --budget or --coverage") }
         if endpoint != nil && store == nil { throw ValidationError("--endpoint goes with --store") }
-        if coverage && (against != nil || quick || rederive || budget != nil) {
-            throw ValidationError("--coverage reports past runs only: without --against, --quick, --rederive or --budget")
+        if coverage && (against != nil || quick || rederive) {
+            throw ValidationError("--coverage reports past runs only: without --against, --quick or --rederive")
+        }
+        if coverage, let budget, !VerifyBudget.isDuration(budget) {
+            throw ValidationError("with --coverage, --budget is the daily time for the estimate: a duration (30m, 2h)")
         }
         if quick && rederive { throw ValidationError("--quick reads no content; --rederive derives the catalog from it: choose one") }
         // A report is evidence: never overwritten, and its folder checked before a long run.

@@ -440,6 +440,10 @@ struct VerifyFixture {
         #expect(timed["objects"] as? Int == sizes.count)
         let cov = try jsonObject(try f.hoso(["verify", "--coverage", "--json", "--window", "1h"]).stdout)
         #expect(cov["share"] as? Double == 1)
+        // The README's form: the daily time the estimate assumes; a size or count is refused.
+        let daily = try f.hoso(["verify", "--coverage", "--window", "90d", "--budget", "2h"])
+        #expect(daily.status == 0 && daily.stdout.contains("daily budget of 2:00:00"), "\(daily.stdout)")
+        #expect(try f.hoso(["verify", "--coverage", "--budget", "500GB"]).status == 2)
     }
 
     /// Run as an unprivileged user (root reads every folder), where the system allows it.
