@@ -49,7 +49,7 @@ public enum StoreSpec {
         let attempts = env["HOSO_S3_ATTEMPTS"].flatMap { Int($0) } ?? 6
         let client = S3Client(location: location, credentials: credentials, attempts: attempts)
         let folder = spool ?? (NSTemporaryDirectory() + "hoso-spool-" + SystemFile.randomSuffix())
-        return try S3ObjectStore(client: client, policy: policy, spool: folder)
+        return try S3ObjectStore(client: client, policy: policy, spool: folder, spoolIsTemporary: spool == nil)
     }
 
     /// Makes sure the bucket exists (creating it when missing).

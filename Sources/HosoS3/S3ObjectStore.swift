@@ -35,9 +35,23 @@ public final class S3ObjectStore: ObjectStore {
     /// Uploads in flight when a staging area commits.
     public let uploadConcurrency: Int
 
-    public init(client: S3Client, policy: CompressionPolicy, spool: String, uploadConcurrency: Int = 8) throws {
+    /// Whether the spool folder was made for this store alone (a replica's, in the system's
+    /// temporary folder): removed when the store goes, so that runs leave nothing behind.
+    let spoolIsTemporary: Bool
+
+    public init(client: S3Client, policy: CompressionPolicy, spool: String, spoolIsTemporary: Bool = false,
+                uploadConcurrency: Int = 8) throws {
         self.client = client; self.policy = policy; self.spool = spool; self.uploadConcurrency = max(1, uploadConcurrency)
+        self.spoolIsTemporary = spoolIsTemporary
         try SystemFile.makeDirectories(spool)
+    }
+
+    deinit {
+        guard spoolIsTemporary else { return }
+        if let names = try? SystemFile.listDirectory(spool) {
+            for (name, _) in names where name.hasPrefix(".tmp-") { try? SystemFile.remove(spool + "/" + name) }
+        }
+        _ = rmdir(spool)
     }
 
     public var location: String { client.location.url }

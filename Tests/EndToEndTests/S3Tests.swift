@@ -300,8 +300,13 @@ struct S3Tests {
         #expect(r1["headMirrored"] as? String != nil)
         let second = try jsonObject(try Hoso.run(["replicate", "--archive", local, "--to", c.location.url, "--endpoint", S3Env.endpoint, "--json"]).stdout)
         #expect(second["copied"] as? Int == 0 && String(second["alreadyPresent"] as? Int ?? -1) == objects)
-        let onS3 = try Hoso.run(["verify", "--archive", local, "--store", c.location.url, "--endpoint", S3Env.endpoint, "--json"])
+        // A replica's spool is made in the temporary folder for the run, and removed after it.
+        let tmp = t.sub("tmp")
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        let onS3 = try Hoso.run(["verify", "--archive", local, "--store", c.location.url, "--endpoint", S3Env.endpoint, "--json"],
+                                environment: ["TMPDIR": tmp])
         #expect(onS3.status == 0, "\(onS3.stdout)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).isEmpty, "no spool folder left behind")
         #expect(try findingCodes(onS3.stdout).isEmpty, "\(onS3.stdout)")
 
         // The S3 replica alone recovers the archive, which replicates back to a local folder.
