@@ -1,3 +1,4 @@
+import Synchronization
 // Helpers shared by the test targets: temporary folders, the repository's files, a builder of
 // dossier XML, and a runner for the real `hoso` binary. Not part of any product.
 import Foundation
@@ -13,10 +14,24 @@ public final class TemporaryFolder: @unchecked Sendable {
         path = String(cString: p)
     }
 
-    deinit {
+    deinit { Self.remove(path) }
+
+    static func remove(_ path: String) {
         // Objects are read-only; make everything writable so the folder can go.
         _ = try? Process.run(URL(fileURLWithPath: "/bin/chmod"), arguments: ["-R", "u+w", path]).waitUntilExit()
         try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Folders held in statics (a fixture a whole suite shares) are never deinitialised: these
+    /// are removed when the test process exits.
+    private static let atExit = Mutex<[String]>([])
+
+    /// A folder removed when the process exits.
+    public static func forTheProcess(_ label: String) -> TemporaryFolder {
+        let folder = TemporaryFolder(label)
+        let first = atExit.withLock { list in list.append(folder.path); return list.count == 1 }
+        if first { atexit { for p in TemporaryFolder.atExit.withLock({ $0 }) { TemporaryFolder.remove(p) } } }
+        return folder
     }
 
     /// A path inside the folder.

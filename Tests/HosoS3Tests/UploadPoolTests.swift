@@ -55,13 +55,16 @@ import HosoStore
     /// Stopping drops what has not begun and returns only once the running uploads ended.
     @Test func stopWaitsForRunningUploads() {
         let finished = Atomic<Int>(0)
+        let begun = Atomic<Int>(0)
         let pool = UploadPool(workers: 2) { _ in
+            begun.add(1, ordering: .relaxed)
             usleep(50_000)
             finished.add(1, ordering: .relaxed)
             return true
         }
         pool.start((0..<10).map(Self.job))
-        usleep(10_000)
+        // Both workers busy (not a fixed sleep: a loaded host may start them late).
+        while begun.load(ordering: .relaxed) < 2 { usleep(1_000) }
         pool.stop()
         let done = finished.load(ordering: .relaxed)
         #expect(done == 2, "the two running uploads finished before stop returned; the rest never began")
