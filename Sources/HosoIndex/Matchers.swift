@@ -398,6 +398,11 @@ class AndMatcher: Matcher {
     let filters: [Matcher]
     /// Consecutive words of the query, for the adjacency bonus (an exclusion breaks a run).
     let pairs: [(WordMatcher, WordMatcher)]
+    /// Consecutive pairs sharing their middle word (indices into `pairs`): a point more where
+    /// the three words stand in a row in one field. So a full name found in one field (the
+    /// applicant Nguyễn Thị Hòa) ranks above its pairs found in two people's names (Trần Thị
+    /// Hòa, registering her child Nguyễn Thị Lan).
+    let triples: [(Int, Int)]
     private let d: Borrowed<Matcher>, x: Borrowed<Matcher>, f: Borrowed<Matcher>
     private let pa: Borrowed<WordMatcher>, pb: Borrowed<WordMatcher>
 
@@ -405,12 +410,16 @@ class AndMatcher: Matcher {
         self.drivers = drivers.sorted { $0.cost < $1.cost }
         self.excluded = excluded; self.filters = filters
         var pairs: [(WordMatcher, WordMatcher)] = []
+        var triples: [(Int, Int)] = []
         if adjacency && sequence.count > 1 {
             for i in 0..<(sequence.count - 1) {
-                if let a = sequence[i], let b = sequence[i + 1] { pairs.append((a, b)) }
+                guard let a = sequence[i], let b = sequence[i + 1] else { continue }
+                if i > 0, sequence[i - 1] != nil, pairs.count < 64 { triples.append((pairs.count - 1, pairs.count)) }
+                pairs.append((a, b))
             }
         }
         self.pairs = pairs
+        self.triples = triples
         d = Borrowed(self.drivers); x = Borrowed(excluded); f = Borrowed(filters)
         pa = Borrowed(pairs.map(\.0)); pb = Borrowed(pairs.map(\.1))
     }
@@ -452,19 +461,42 @@ class AndMatcher: Matcher {
         for i in 0..<d.count { d.with(i) { $0.score(doc, &acc) } }
         // Positions cost more than the rest; a match whose bound (every pair side by side)
         // could not enter the page was not scored at all.
-        for i in 0..<pa.count where pa.with(i, { a in pb.with(i) { b in adjacent(a, b, doc) } }) { acc.points += 1 }
+        var side: UInt64 = 0
+        for i in 0..<pa.count where pa.with(i, { a in pb.with(i) { b in adjacent(a, b, doc) } }) {
+            acc.points += 1
+            if i < 64 { side |= 1 << UInt64(i) }
+        }
+        for (p, q) in triples where side & (1 << UInt64(p)) != 0 && side & (1 << UInt64(q)) != 0 {
+            if pa.with(p, { a in pb.with(p) { b in pb.with(q) { c in inRow(a, b, c, doc) } } }) { acc.points += 1 }
+        }
     }
 
     override func addBound(_ doc: Int32, _ b: inout ScoreBound) {
         for i in 0..<d.count { d.with(i) { $0.addBound(doc, &b) } }
-        b.points += Double(pa.count)
+        b.points += Double(pa.count + triples.count)
     }
 
-    /// A pair can stand side by side only in a field holding both words.
+    /// A pair can stand side by side only in a field holding both words (and three in a row
+    /// only where both of their pairs can).
     override func tighten(_ doc: Int32, _ bound: inout ScoreBound) {
+        var apart: UInt64 = 0
         for i in 0..<pa.count where pa.with(i, { a in pb.with(i) { b in a.fieldMask(at: doc) & b.fieldMask(at: doc) == 0 } }) {
             bound.points -= 1
+            if i < 64 { apart |= 1 << UInt64(i) }
         }
+        for (p, q) in triples where apart & (1 << UInt64(p)) != 0 || apart & (1 << UInt64(q)) != 0 { bound.points -= 1 }
+    }
+
+    /// Whether a, b and c stand in a row in some field of document d.
+    func inRow(_ a: WordMatcher, _ b: WordMatcher, _ c: WordMatcher, _ d: Int32) -> Bool {
+        var shared = a.fieldMask(at: d) & b.fieldMask(at: d) & c.fieldMask(at: d)
+        while shared != 0 {
+            let f = Field(rawValue: UInt8(shared.trailingZeroBitCount))!
+            shared &= shared - 1
+            guard a.loadPositions(field: f, d), b.loadPositions(field: f, d), c.loadPositions(field: f, d) else { continue }
+            for i in 0..<a.positionCount where b.hasPosition(a.positions[i] + 1) && c.hasPosition(a.positions[i] + 2) { return true }
+        }
+        return false
     }
 
     /// Whether b directly follows a in some field of document d.
