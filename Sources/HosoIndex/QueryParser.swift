@@ -91,31 +91,64 @@ public struct QueryParser {
     }
 
     /// What was typed, as it was meant: invisible characters pasted with it (zero-width
-    /// spaces and joiners, soft hyphens, byte-order marks) dropped, and a personal number
-    /// written in groups (`0912 345 678`, `045.090.001.234`) joined, when the groups make 12
-    /// digits (a citizen ID) or 10–11 starting with 0 (a phone number).
+    /// spaces and joiners, soft hyphens, byte-order marks) dropped; no-break spaces, curly
+    /// quotes and dashes read as spaces, `"` and `-`; a spreadsheet's apostrophe before a number
+    /// dropped; and a personal number written in groups (`0912 345 678`, `045.090.001.234`,
+    /// `045090 001234`, `+84 912 345 678`) joined, when the groups make 12 digits (a citizen ID)
+    /// or 10–11 starting with 0 (a phone number).
     static func pasted(_ s: String) -> String {
         // Most queries hold neither digits nor those characters (their UTF-8 starts with C2,
         // E2 or EF): nothing to do.
-        guard s.utf8.contains(where: { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0xC2 || $0 == 0xE2 || $0 == 0xEF }) else { return s }
+        guard s.utf8.contains(where: { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0xC2 || $0 == 0xE2 || $0 == 0xE3 || $0 == 0xEF }) else { return s }
         var scalars = String.UnicodeScalarView()
-        scalars.append(contentsOf: s.unicodeScalars.filter { !Self.invisible.contains($0.value) })
-        let chars = Array(String(scalars))
+        for u in s.unicodeScalars where !Self.invisible.contains(u.value) {
+            switch u.value {
+            // No-break, figure, narrow and ideographic spaces: spaces.
+            case 0x00A0, 0x2007, 0x202F, 0x3000: scalars.append(" ")
+            // Typographic double quotes: the quote of a phrase.
+            case 0x201C, 0x201D, 0x201E, 0x201F, 0x00AB, 0x00BB: scalars.append("\"")
+            // Dashes and the minus sign inside a code or between words: a hyphen.
+            case 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2212: scalars.append("-")
+            default: scalars.append(u)
+            }
+        }
+        var chars = Array(String(scalars))
+        // An apostrophe before digits (how spreadsheets mark a number kept as text): dropped.
+        var k = 0
+        while k + 1 < chars.count {
+            if chars[k] == "'" && (k == 0 || chars[k - 1].isWhitespace) && chars[k + 1].isASCII && chars[k + 1].isNumber {
+                chars.remove(at: k)
+            } else { k += 1 }
+        }
         var out: [Character] = []
         var i = 0
         func isDigit(_ c: Character) -> Bool { c.isASCII && c.isNumber }
         while i < chars.count {
-            // A run of digit groups (2 to 4 digits each) separated by one kind of separator (a
+            // A run of digit groups (2 to 6 digits each) separated by one kind of separator (a
             // space, a dot or a dash), starting at a word's start. Both kinds of number start
             // with 0 (a citizen ID with its province code, 001–096): years and dates do not.
-            if chars[i] == "0" && (i == 0 || chars[i - 1].isWhitespace || ":\"(".contains(chars[i - 1])) {
+            let atWordStart = i == 0 || chars[i - 1].isWhitespace || ":\"(".contains(chars[i - 1])
+            // +84 and a phone number in groups (+84 912 345 678): the groups joined.
+            if atWordStart && chars[i] == "+" && i + 3 < chars.count && chars[i + 1] == "8" && chars[i + 2] == "4" && " .-".contains(chars[i + 3]) {
+                var j = i + 4, digits: [Character] = []
+                while j < chars.count && (isDigit(chars[j]) || (" .-".contains(chars[j]) && j + 1 < chars.count && isDigit(chars[j + 1]))) {
+                    if isDigit(chars[j]) { digits.append(chars[j]) }
+                    j += 1
+                }
+                if (9...10).contains(digits.count) && (j == chars.count || chars[j].isWhitespace || "\")".contains(chars[j])) {
+                    out += "+84" + String(digits)
+                    i = j
+                    continue
+                }
+            }
+            if chars[i] == "0" && atWordStart {
                 var j = i, digits: [Character] = [], groups = 0, end = i
                 var separator: Character?
                 while j < chars.count {
                     var k = j
                     while k < chars.count && isDigit(chars[k]) { k += 1 }
                     let n = k - j
-                    guard (2...4).contains(n) else { break }
+                    guard (2...6).contains(n) else { break }
                     digits += chars[j..<k]; groups += 1; end = k
                     guard k + 1 < chars.count, " .-".contains(chars[k]), separator == nil || separator == chars[k], isDigit(chars[k + 1]) else { break }
                     separator = chars[k]
@@ -123,7 +156,7 @@ public struct QueryParser {
                 }
                 let boundary = end == chars.count || chars[end].isWhitespace || "\")".contains(chars[end])
                 let joined = String(digits)
-                if groups >= 3 && boundary && (digits.count == 12 || digits.count == 10 || digits.count == 11) {
+                if groups >= 2 && boundary && (digits.count == 12 || digits.count == 10 || digits.count == 11) {
                     out += joined
                     i = end
                     continue
@@ -157,13 +190,70 @@ public struct QueryParser {
                 if closing { break }
                 throw error("a ')' without its '('")
             }
+            if skipNoise() { continue }
             items.append(try parseOr())
         }
+        items = QueryParser.withoutLabels(items)
         if items.isEmpty { throw error(closing ? "empty parentheses" : "the query is empty") }
         if items.allSatisfy({ if case .not = $0 { return true }; return false }) {
             throw error("a query cannot only exclude (add a word to search for)", at: 0)
         }
         return items.count == 1 ? items[0] : .and(items)
+    }
+
+    /// Skips a token pasted with the text that searches nothing: punctuation standing alone
+    /// (`Hòa - Phường 1`, `Quảng Trị & Đông Hà`) and `AND`, which is what words do anyway.
+    mutating func skipNoise() -> Bool {
+        guard chars[i] != "(" && chars[i] != "\"" else { return false }
+        var j = i
+        var meaningful = false
+        while j < chars.count && !chars[j].isWhitespace && chars[j] != "(" && chars[j] != ")" && chars[j] != "\"" {
+            if chars[j].isLetter || chars[j].isNumber { meaningful = true }
+            j += 1
+        }
+        let token = String(chars[i..<j])
+        // "-(" and "-\"" exclude a group or a phrase: not noise.
+        if !meaningful && token == "-" && j < chars.count && !chars[j].isWhitespace { return false }
+        guard !meaningful || token == "AND" else { return false }
+        i = j
+        return true
+    }
+
+    /// Words that label an identifier pasted from a form (`Số CCCD: 045…`, `SĐT 0912…`,
+    /// `mã hồ sơ: 000.00.21.H50-…`), in lower case, with and without marks.
+    static let labelWords: Set<String> = [
+        "số", "so", "cccd", "cmnd", "cmt", "căn", "can", "cước", "cuoc", "công", "cong", "dân", "dan",
+        "chứng", "chung", "minh", "nhân", "nhan", "sđt", "sdt", "đt", "dt", "điện", "dien", "thoại", "thoai",
+        "mã", "ma", "hồ", "ho", "sơ", "hs", "định", "dinh", "danh", "cá", "ca", "id", "tel", "phone",
+    ]
+
+    /// The label words that name no person or place.
+    static let keyLabels: Set<String> = [
+        "số", "so", "cccd", "cmnd", "cmt", "sđt", "sdt", "đt", "dt", "mã", "ma", "hs", "id", "tel", "phone",
+        "thoại", "thoai", "cước", "cuoc", "định", "dinh",
+    ]
+
+    /// `items` without the words that only label the identifier right after them: the form's
+    /// label would otherwise be a word every match needs, and most dossiers lack.
+    static func withoutLabels(_ items: [QueryNode]) -> [QueryNode] {
+        var keep = [Bool](repeating: true, count: items.count)
+        for (k, item) in items.enumerated() {
+            guard case .keyword(let field, _, prefix: false) = item, [.cccd, .phone, .code, .procedureCode, .agencyCode].contains(field) else { continue }
+            // The run of label-like words before it, dropped only if one of them can only be a
+            // label (a name such as Trần Công Minh before a number stays).
+            var j = k - 1
+            var run: [Int] = []
+            while j >= 0, case .word(let w, fields: nil) = items[j], labelWords.contains(w.lowercased()) {
+                run.append(j)
+                j -= 1
+            }
+            let labelled = run.contains { r in
+                if case .word(let w, _) = items[r] { return keyLabels.contains(w.lowercased()) }
+                return false
+            }
+            if labelled { for r in run { keep[r] = false } }
+        }
+        return zip(items, keep).compactMap { $1 ? $0 : nil }
     }
 
     mutating func parseOr() throws(QuerySyntaxError) -> QueryNode {
@@ -280,7 +370,28 @@ public struct QueryParser {
         let valueStart = i
         switch name {
         case "received", "due", "completed":
-            let value = readWord()
+            var value = readWord()
+            // A range written with spaces around its dots (2024-01-01 .. 2024-06-30).
+            let save = i
+            skipSpace()
+            if value.hasSuffix("..") || (i + 1 < chars.count && chars[i] == "." && chars[i + 1] == ".") {
+                if !value.hasSuffix("..") { value += readWord() }
+                if value.hasSuffix("..") {
+                    skipSpace()
+                    let after = i
+                    let end = readWord()
+                    if QueryParser.day(end, end: true) != nil { value += end } else { i = after }
+                }
+            } else {
+                // Two dates without the dots between them: a range meant, and a date alone would
+                // search the text for its digits, finding nothing.
+                let after = i
+                let next = readWord()
+                if QueryParser.dateRange(value) != nil, QueryParser.day(next, end: false) != nil {
+                    throw error("two dates: write a range with '..' between them (\(name):\(value)..\(next))", at: after)
+                }
+                i = save
+            }
             guard let range = QueryParser.dateRange(value) else {
                 throw error("'\(value)' is not a date or range (2022-01-31, 31/01/2022, 2022, 2022-05, A..B)", at: valueStart)
             }
@@ -302,12 +413,12 @@ public struct QueryParser {
             }
             return .keyword(.phone, phone, prefix: false)
         case "status":
-            let v = try readValue().lowercased()
-            guard StatusCode.statuses.contains(v) else { throw error("unknown status '\(v)' (one of \(StatusCode.statuses.joined(separator: ", ")))", at: valueStart) }
+            let v = try statusValue(QueryParser.vietnameseStatuses)
+            guard StatusCode.statuses.contains(v) else { throw error("unknown status '\(v)' (one of \(StatusCode.statuses.joined(separator: ", ")), or its Vietnamese name: đã tiếp nhận, đang xử lý, yêu cầu bổ sung, từ chối, rút hồ sơ, đã giải quyết, đã trả kết quả)", at: valueStart) }
             return .keyword(.status, v, prefix: false)
         case "timeliness":
-            let v = try readValue().lowercased()
-            guard StatusCode.timeliness.contains(v) else { throw error("unknown timeliness '\(v)' (one of \(StatusCode.timeliness.joined(separator: ", ")))", at: valueStart) }
+            let v = try statusValue(QueryParser.vietnameseTimeliness)
+            guard StatusCode.timeliness.contains(v) else { throw error("unknown timeliness '\(v)' (one of \(StatusCode.timeliness.joined(separator: ", ")), or sớm hạn, đúng hạn, trễ hạn, chưa giải quyết)", at: valueStart) }
             return .keyword(.timeliness, v, prefix: false)
         case "procedure", "agency":
             // A code selects the keyword field; words search the names.
@@ -331,6 +442,50 @@ public struct QueryParser {
             }
             return try textField(field)
         }
+    }
+
+    /// Status names as officers say them, folded and without spaces, with the value each means.
+    static let vietnameseStatuses: [String: String] = [
+        "datiepnhan": "received", "tiepnhan": "received", "moitiepnhan": "received",
+        "dangxuly": "processing", "xuly": "processing", "danggiaiquyet": "processing",
+        "yeucaubosung": "supplement-requested", "bosung": "supplement-requested", "chobosung": "supplement-requested",
+        "tuchoi": "rejected", "khongtiepnhan": "rejected",
+        "ruthoso": "withdrawn", "darut": "withdrawn", "rut": "withdrawn",
+        "dagiaiquyet": "completed", "hoanthanh": "completed", "daxong": "completed", "cokettqua": "completed", "dacoketqua": "completed",
+        "datra": "returned", "datraketqua": "returned", "traketqua": "returned",
+    ]
+    static let vietnameseTimeliness: [String: String] = [
+        "somhan": "early", "truochan": "early", "som": "early",
+        "dunghan": "on-time", "ontime": "on-time",
+        "trehan": "late", "quahan": "late", "tre": "late",
+        "chuagiaiquyet": "unresolved", "chuaxong": "unresolved", "dangxuly": "unresolved",
+    ]
+
+    /// A status or timeliness value: the English code, or its Vietnamese name quoted, joined by
+    /// hyphens, or written as words (the words that make a known name are read with it).
+    mutating func statusValue(_ names: [String: String]) throws(QuerySyntaxError) -> String {
+        let v = try readValue()
+        func key(_ s: String) -> String {
+            Analyzer().keys(VietnameseText.canonical(s)).map { String(decoding: $0.folded, as: UTF8.self) }.joined()
+        }
+        if StatusCode.statuses.contains(v.lowercased()) || StatusCode.timeliness.contains(v.lowercased()) { return v.lowercased() }
+        var joined = key(v)
+        if let code = names[joined], !names.keys.contains(where: { $0 != joined && $0.hasPrefix(joined) }) { return code }
+        // Read on while the words still begin a known name ("trễ hạn", "đã trả kết quả").
+        var best = names[joined]
+        var bestEnd = i
+        while true {
+            let save = i
+            skipSpace()
+            guard i < chars.count, chars[i] != "(", chars[i] != ")", chars[i] != "\"" else { i = save; break }
+            let w = readWord()
+            let longer = joined + key(w)
+            guard names.keys.contains(where: { $0.hasPrefix(longer) }) else { i = save; break }
+            joined = longer
+            if let code = names[joined] { best = code; bestEnd = i }
+        }
+        i = bestEnd
+        return best ?? v.lowercased()
     }
 
     mutating func textField(_ field: Field) throws(QuerySyntaxError) -> QueryNode {
@@ -385,10 +540,10 @@ public struct QueryParser {
     /// semicolon pasted after it is not part of it.
     static func identifier(_ w: String) -> QueryNode? { identifier(trimmed: withoutTrailingPunctuation(w)) }
 
-    /// `w` without the commas, semicolons and colons pasted after it.
+    /// `w` without the commas, semicolons, colons and full stops pasted after it.
     static func withoutTrailingPunctuation(_ w: String) -> String {
-        guard let last = w.last, ",;:".contains(last) else { return w }
-        return String(w.reversed().drop { ",;:".contains($0) }.reversed())
+        guard let last = w.last, ",;:.".contains(last) else { return w }
+        return String(w.reversed().drop { ",;:.".contains($0) }.reversed())
     }
 
     static func identifier(trimmed: String) -> QueryNode? {
@@ -435,6 +590,18 @@ public struct QueryParser {
     }
 
     func textWord(_ w: String, fields: [Field]?, at start: Int) throws(QuerySyntaxError) -> QueryNode {
+        // Words glued by punctuation are words apart (hòa,khai; TP.Đông; Q.Bình; P.1): each is
+        // found, and expanded by the synonyms, on its own. Digits on both sides of a dot or a
+        // slash (12/3, 1.5) and hyphens (Đông-Hà) keep the words together, as a phrase.
+        let parts = QueryParser.looseParts(w)
+        if parts.count > 1 {
+            var nodes: [QueryNode] = []
+            for part in parts where part.contains(where: { $0.isLetter || $0.isNumber }) {
+                nodes.append(try textWord(part, fields: fields, at: start))
+            }
+            if nodes.count == 1 { return nodes[0] }
+            if !nodes.isEmpty { return .and(nodes) }
+        }
         if w.hasSuffix("*") {
             let core = String(w.dropLast())
             let words = QueryParser.words(core)
@@ -445,6 +612,30 @@ public struct QueryParser {
         if words.isEmpty { throw error("'\(w)' has no letters or digits to search for", at: start) }
         // "Đông-Hà" is two words that must stand together.
         return words.count == 1 ? .word(words[0], fields: fields) : .phrase(words, fields: fields)
+    }
+
+    /// `w` cut at commas and semicolons, and at dots, slashes, ampersands and pluses with a
+    /// letter on either side.
+    static func looseParts(_ w: String) -> [String] {
+        let c = Array(w)
+        guard c.count > 1 else { return [w] }
+        var parts: [String] = []
+        var from = 0
+        for k in 0..<c.count {
+            let cut: Bool
+            switch c[k] {
+            case ",", ";": cut = true
+            case ".", "/", "&", "+":
+                cut = (k > 0 && c[k - 1].isLetter) || (k + 1 < c.count && c[k + 1].isLetter)
+            default: cut = false
+            }
+            if cut {
+                if k > from { parts.append(String(c[from..<k])) }
+                from = k + 1
+            }
+        }
+        if from < c.count { parts.append(String(c[from...])) }
+        return parts
     }
 
     static func looksLikeDossierNumber(_ s: String) -> Bool {

@@ -33,6 +33,15 @@ public struct SynonymTable: Sendable {
         hội đồng nhân dân | hđnd
         thành phố | tp
         thị xã | tx
+        thị trấn | tt
+        phường | p
+        quận | q
+        hồ chí minh | hcm
+        thành phố hồ chí minh | tphcm
+        hà nội | hn
+        giấy phép xây dựng | gpxd
+        hộ kinh doanh | hkd
+        giấy chứng nhận | gcn
         căn cước công dân | cccd
         chứng minh nhân dân | cmnd
         giấy chứng nhận quyền sử dụng đất | gcnqsdđ

@@ -65,9 +65,15 @@ enum SearchFixture {
              Doc(key: "c", title: "Phiếu lý lịch tư pháp"), Doc(key: "d", title: "Phiếu lí lịch tư pháp"),
              Doc(key: "e", title: "Cấp đổi GCNQSDĐ"), Doc(key: "f", title: "Cấp đổi giấy chứng nhận quyền sử dụng đất"),
              Doc(key: "g", title: "Chợ tp. Đông Hà"), Doc(key: "h", title: "Chợ thành phố Đông Hà")],
+        // A full name in one field against its pairs in two people's names.
+        44: [Doc(key: "a", title: "Đăng ký khai sinh cho cháu Nguyễn Thị Lan", applicant: "Trần Thị Hòa"),
+             Doc(key: "b", title: "Đăng ký khai sinh", applicant: "Nguyễn Thị Hòa")],
+        // Places written with abbreviations glued by a dot.
+        45: [Doc(key: "a", title: "Đăng ký tạm trú", commune: "Phường 1"), Doc(key: "b", title: "Đăng ký tạm trú", commune: "Phường 12"),
+             Doc(key: "c", title: "Chợ thành phố Đông Hà")],
     ]
 
-    static let folder = TemporaryFolder("hoso-search-fixture")
+    static let folder = TemporaryFolder.forTheProcess("hoso-search-fixture")
 
     /// The archive, built once for the whole suite.
     static let archive: String = {
@@ -146,7 +152,7 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
     @Test func case03_combiningTonesAfterBaseLetters() throws {
         let hits = try run("tiếp nhận hồ sơ", 3)
         expectOrder(hits, [["a"]], "3")
-        #expect(hits.first?.1 == Double(4 * 2 + 3 + 2), "exact tier for all four words, three adjacent pairs")
+        #expect(hits.first?.1 == Double(4 * 2 + 3 + 2 + 2), "exact tier for all four words, three adjacent pairs, two runs of three")
     }
     @Test func case04_tonePlacementStyles() throws { expectOrder(try run("Hòa", 4), [["a"], ["b"]], "4") }
     @Test func case05_thuyLoi() throws {
@@ -319,6 +325,16 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("\"cap giay phep\"", 41), [["a", "b"]], "41c", sameTier: false)
         expectOrder(try run("giấy", 41), [["a", "b", "c"]], "41d", sameTier: false)
     }
+    @Test func aFullNameInOneFieldRanksFirst() throws {
+        expectOrder(try run("Nguyễn Thị Hòa", 44), [["b"], ["a"]], "44a")
+        expectOrder(try run("nguyen thi hoa", 44), [["b"], ["a"]], "44b")
+    }
+    @Test func abbreviationsGluedByADot() throws {
+        expectOrder(try run("P.1", 45), [["a"], ["b"]], "45a")  // b: Phường 12, Số 1
+        expectOrder(try run("TP.Đông Hà", 45), [["c"]], "45b")
+        expectOrder(try run("tp.dong ha", 45), [["c"]], "45c")
+    }
+
     @Test func digitsInText() throws {
         expectOrder(try run("\"khu phố 3\"", 42), [["a"]], "42a")
         expectOrder(try run("phố 3", 42), [["a"], ["b"]], "42b")

@@ -414,9 +414,56 @@ extension SegmentTests {
         #expect(both.first == .keyword(.code, "MC19.273558", prefix: false))
     }
 
+    /// Text pasted from forms, spreadsheets and word processors searches what it says.
+    @Test func pastedTextIsReadAsMeant() throws {
+        let id = QueryNode.keyword(.cccd, "045090001234", prefix: false)
+        let phone = QueryNode.keyword(.phone, "0912345678", prefix: false)
+        let number = QueryNode.keyword(.code, "000.00.21.H50-230512-0007", prefix: false)
+        // Labels before an identifier are not words every match needs; a name before one stays.
+        for labelled in ["CCCD số 045090001234", "Số CCCD: 045090001234", "CMND 045090001234", "căn cước công dân số 045090001234"] {
+            #expect(try QueryParser.parse(labelled) == id, "\(labelled)")
+        }
+        #expect(try QueryParser.parse("SĐT: 0912345678") == phone)
+        #expect(try QueryParser.parse("mã hồ sơ: 000.00.21.H50-230512-0007") == number)
+        #expect(try QueryParser.parse("Trần Công Minh 045090001234")
+                == .and([.word("Trần", fields: nil), .word("Công", fields: nil), .word("Minh", fields: nil), id]))
+        // Identifiers with a full stop after them, dashes, no-break spaces, an apostrophe, +84.
+        #expect(try QueryParser.parse("000.00.21.H50-230512-0007.") == number)
+        #expect(try QueryParser.parse("000.00.21.H50\u{2013}230512\u{2013}0007") == number)
+        #expect(try QueryParser.parse("045\u{00A0}090\u{00A0}001\u{00A0}234") == id)
+        #expect(try QueryParser.parse("045090 001234") == id)
+        #expect(try QueryParser.parse("'045090001234") == id)
+        #expect(try QueryParser.parse("+84 912 345 678") == phone)
+        // Punctuation standing alone, AND, and curly quotes.
+        let hoaPhuong = QueryNode.and([.word("Hòa", fields: nil), .word("Phường", fields: nil), .word("1", fields: nil)])
+        for q in ["Hòa - Phường 1", "Hòa \u{2013} Phường 1", "Hòa & Phường 1", "Hòa AND Phường 1", "Hòa . Phường 1", "Hòa / Phường 1"] {
+            #expect(try QueryParser.parse(q) == hoaPhuong, "\(q)")
+        }
+        #expect(try QueryParser.parse("\u{201C}giấy phép\u{201D}") == .phrase(["giấy", "phép"], fields: nil))
+        #expect(try QueryParser.parse("a -(b c)") == .and([.word("a", fields: nil), .not(.and([.word("b", fields: nil), .word("c", fields: nil)]))]))
+        // Words glued by punctuation are words apart; digits keep their slash, names their hyphen.
+        #expect(try QueryParser.parse("hòa,khai") == .and([.word("hòa", fields: nil), .word("khai", fields: nil)]))
+        #expect(try QueryParser.parse("TP.Đông") == .and([.word("TP", fields: nil), .word("Đông", fields: nil)]))
+        #expect(try QueryParser.parse("P.1") == .and([.word("P", fields: nil), .word("1", fields: nil)]))
+        guard case let .or(address) = try QueryParser.parse("12/3") else { Issue.record("12/3: a code or the words"); return }
+        #expect(address.last == .phrase(["12", "3"], fields: nil))
+        #expect(try QueryParser.parse("Lê-Minh") == .phrase(["Lê", "Minh"], fields: nil))
+        // Date ranges with spaces around the dots; Vietnamese names of statuses.
+        let range = QueryNode.dateRange(.received, from: 18993, to: 19173)
+        for q in ["received:2022-01-01 .. 2022-06-30", "received:2022-01-01.. 2022-06-30", "received:2022-01-01 ..2022-06-30"] {
+            #expect(try QueryParser.parse(q) == range, "\(q)")
+        }
+        #expect(try QueryParser.parse("timeliness:trễ hạn") == .keyword(.timeliness, "late", prefix: false))
+        #expect(try QueryParser.parse("timeliness:\"quá hạn\" hòa") == .and([.keyword(.timeliness, "late", prefix: false), .word("hòa", fields: nil)]))
+        #expect(try QueryParser.parse("status:đã trả kết quả") == .keyword(.status, "returned", prefix: false))
+        #expect(try QueryParser.parse("status:đã trả") == .keyword(.status, "returned", prefix: false))
+        #expect(try QueryParser.parse("status:từ-chối") == .keyword(.status, "rejected", prefix: false))
+    }
+
     @Test(arguments: [("", 0), ("\"abc", 0), ("a OR", 4), ("foo:bar", 0), ("received:2022-13-01", 9), ("(a", 0), ("a)", 1), ("-a", 0), ("cccd:123", 5),
                         ("OR a", 0), ("a OR OR b", 5), ("received:2022-06-30..2022-01-01", 9),
-                        (String(repeating: "(", count: 40) + "a", 32), ("phone:abc", 6), ("code:\"\"", 5)])
+                        (String(repeating: "(", count: 40) + "a", 32), ("phone:abc", 6), ("code:\"\"", 5),
+                        ("received:2024-01-01 2024-06-30", 20), ("status:xong-chưa", 7)])
     func errorsPointAtTheirPosition(_ q: String, _ position: Int) {
         do {
             _ = try QueryParser.parse(q)
