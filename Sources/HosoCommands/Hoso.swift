@@ -12,9 +12,8 @@ public struct Hoso: ParsableCommand {
         discussion: """
         Exit status: 0 success; 1 problems found (invalid dossiers, integrity findings); \
         2 usage error; 3 the command could not be carried out (I/O failure, not an archive, locked).
-        Every problem has a stable code; 'hoso errors' lists them.
+        Every problem has a stable code; 'hoso errors' lists them. 'hoso --version' prints the         version of hoso.
         """,
-        version: HosoVersion.text,
         subcommands: [
             InitCommand.self,
             ValidateCommand.self,
@@ -43,6 +42,12 @@ public struct Hoso: ParsableCommand {
 
     /// Runs the command line and returns the exit status (tests call this in-process).
     public static func run(arguments: [String]? = nil) -> Int32 {
+        // The version of hoso, asked of hoso itself: not a flag of every command, where
+        // `--version N` names a dossier's version (show, export).
+        if (arguments ?? Array(CommandLine.arguments.dropFirst())) == ["--version"] {
+            Console.shared.out(HosoVersion.text)
+            return 0
+        }
         if let hint = SearchCommand.dashQueryHint(arguments ?? Array(CommandLine.arguments.dropFirst())) {
             Console.shared.err("Error: " + hint)
             return 2

@@ -22,6 +22,16 @@ func reportedCodes(_ report: [String: Any]) -> Set<String> {
 }
 
 @Suite struct ValidateTests {
+    /// `hoso --version` is hoso's; in show and export, `--version N` is a dossier's, listed once.
+    @Test func versionOfHosoAndOfADossier() throws {
+        let v = try Hoso.run(["--version"])
+        #expect(v.status == 0 && v.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+        for command in ["show", "export"] {
+            let help = try Hoso.run([command, "--help"]).stdout
+            #expect(help.components(separatedBy: "--version").count == 3, "\(command): once in the usage, once in the options")
+        }
+    }
+
     @Test func sampleArchiveIsValid() throws {
         let r = try Hoso.run(["validate", Repository.path("sample-archive/dossiers")])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
