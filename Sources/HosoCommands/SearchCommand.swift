@@ -103,12 +103,39 @@ struct SearchCommand: ParsableCommand {
         return nil
     }
 
+    /// "Telex" or "VNI" when a word of `text` keeps the keys of that input method, typed with
+    /// the Vietnamese keyboard off: a Vietnamese syllable never ends in s, f, r, x or j, nor holds
+    /// aa, ee, oo, aw, ow, uw or dd (Telex), nor a digit after its letters (VNI).
+    static func typingMethodLeftovers(_ text: String) -> String? {
+        var telex = 0, vni = 0
+        for word in text.lowercased().split(whereSeparator: { !($0.isASCII && ($0.isLetter || $0.isNumber)) }) {
+            let b = Array(word.utf8)
+            guard b.count >= 2, b.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) else { continue }
+            let letters = b.prefix { $0 >= 0x61 && $0 <= 0x7A }
+            if letters.count == b.count {
+                let s = String(decoding: b, as: UTF8.self)
+                let vowels: Set<UInt8> = Array("aeiouy".utf8).reduce(into: []) { $0.insert($1) }
+                let endsWithTone = "sfrxj".utf8.contains(b[b.count - 1]) && vowels.contains(b[b.count - 2])
+                if endsWithTone || ["aa", "ee", "oo", "aw", "ow", "uw", "dd"].contains(where: s.contains) { telex += 1 }
+            } else if letters.count >= 1, b[letters.count...].allSatisfy({ ($0 >= 0x31 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x7A) }),
+                      b.count - letters.count <= 3 {
+                // Letters, then tone and vowel digits 1–9 (nguye4n, va8n, hoa2): not a code such as H50.
+                if !b.contains(0x30) && b.count - letters.count < b.count - 1 { vni += 1 }
+            }
+        }
+        if telex > 0 { return "Telex" }
+        return vni > 0 ? "VNI" : nil
+    }
+
     func render(_ r: SearchResult, text: String, parsed: QueryNode, mode: MatchMode, ms: Double) {
         let c = Console.shared
         if r.total == 0 {
             c.out("No dossier matches \"\(text)\".")
             if LegacyEncoding.looksLikeMojibake(text) {
                 c.out("The query looks like text in a legacy Vietnamese encoding (TCVN3, VNI): type it again in Unicode.")
+            } else if let method = Self.typingMethodLeftovers(text) {
+                c.out("The query looks typed in \(method) with the Vietnamese keyboard off (\(method == "Telex" ? "nguyeenx for nguyễn" : "nguye4n for nguyễn")):")
+                c.out("turn the input method on and type it again, or type the words without marks (nguyen).")
             } else if parsed.hasDiacritics && mode == .exact {
                 c.out("With --exact, diacritics must match as typed: try again without it, or with --fold to ignore them.")
             } else if parsed.hasDiacritics && mode == .ranked {

@@ -335,6 +335,15 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("tp.dong ha", 45), [["c"]], "45c")
     }
 
+    @Test func keysOfAnInputMethodTypedWithItOffAreNamed() throws {
+        for (q, method) in [("nguyeenx vawn hoaf", "Telex"), ("nguye4n va8n hoa2", "VNI")] {
+            let r = try Hoso.run(["search", "--archive", SearchFixture.archive, q])
+            #expect(r.stdout.contains("No dossier matches") && r.stdout.contains("typed in \(method)"), "\(q): \(r.stdout)")
+        }
+        let plain = try Hoso.run(["search", "--archive", SearchFixture.archive, "ngyen van hoa"])
+        #expect(!plain.stdout.contains("typed in"), "a typo is not an input method")
+    }
+
     @Test func digitsInText() throws {
         expectOrder(try run("\"khu phố 3\"", 42), [["a"]], "42a")
         expectOrder(try run("phố 3", 42), [["a"], ["b"]], "42b")
