@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex", "HosoTestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "HosoArchiveTests", dependencies: ["HosoArchive", "HosoTestSupport"], swiftSettings: strict),
         .testTarget(name: "HosoS3Tests", dependencies: ["HosoS3", "HosoTestSupport"], swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["hoso", "HosoS3", "HosoStore", "HosoTestSupport"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["hoso", "HosoCommands", "HosoS3", "HosoStore", "HosoTestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -17,6 +17,12 @@ public struct StatsRow: Sendable, Encodable {
 
     /// Resolved early or on time, as a share of resolved (the "đúng hạn" rate offices publish).
     public var onTimeRate: Double? { resolved == 0 ? nil : Double(early + onTime) / Double(resolved) }
+
+    public init(key: String, label: String, total: Int = 0, resolved: Int = 0, early: Int = 0, onTime: Int = 0, late: Int = 0,
+                unresolved: Int = 0, closed: Int = 0, digitized: Int = 0) {
+        self.key = key; self.label = label; self.total = total; self.resolved = resolved; self.early = early
+        self.onTime = onTime; self.late = late; self.unresolved = unresolved; self.closed = closed; self.digitized = digitized
+    }
 }
 
 public enum StatsGrouping: String, Sendable, CaseIterable {
@@ -34,8 +40,10 @@ public enum StatsGrouping: String, Sendable, CaseIterable {
     var labelSQL: String {
         switch self {
         case .year: "substr(received_day, 1, 4)"
-        case .agency: "max(receiving_agency_name)"
-        case .procedure: "max(procedure_name)"
+        // The name of the group's latest dossier (SQLite takes a bare column from the row that
+        // gives the query's one max()): an agency renamed is shown by its current name.
+        case .agency: "receiving_agency_name"
+        case .procedure: "procedure_name"
         case .status: "status"
         case .sector: "sector"
         }
@@ -52,7 +60,7 @@ extension Catalog {
         let key = grouping?.keySQL ?? "'all'"
         let label = grouping?.labelSQL ?? "'all dossiers'"
         let sql = """
-            SELECT \(key) AS k, \(label) AS l, count(*) AS total,
+            SELECT \(key) AS k, \(label) AS l, max(received_text) AS latest, count(*) AS total,
                    sum(timeliness != 'unresolved') AS resolved,
                    sum(timeliness = 'early') AS early, sum(timeliness = 'on-time') AS on_time,
                    sum(timeliness = 'late') AS late,
@@ -62,8 +70,8 @@ extension Catalog {
             FROM dossiers WHERE \(conditions.joined(separator: " AND "))
             GROUP BY k ORDER BY \(grouping == .year ? "k" : "total DESC, k")
             """
-        return try db.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).compactMap { r in
+        let rows = try db.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).compactMap { r -> StatsRow? in
                 let total: Int = r["total"]
                 guard total > 0 else { return nil }
                 return StatsRow(key: r["k"] ?? "", label: r["l"] ?? "", total: total, resolved: r["resolved"] ?? 0,
@@ -71,5 +79,7 @@ extension Catalog {
                                 unresolved: r["unresolved"] ?? 0, closed: r["closed"] ?? 0, digitized: r["digitized"] ?? 0)
             }
         }
+        // The overview of an empty period is a row of zeros, not no row.
+        return grouping == nil && rows.isEmpty ? [StatsRow(key: "all", label: "all dossiers")] : rows
     }
 }

@@ -130,6 +130,11 @@ enum Format {
         return right ? fill + s : s + fill
     }
     static func percent(_ part: Int, _ whole: Int) -> String {
-        whole == 0 ? "-" : String(format: "%.1f%%", 100 * Double(part) / Double(whole))
+        whole == 0 ? "-" : percent(Double(part) / Double(whole))
+    }
+    /// A share as a percentage with one decimal, rounded half up as reports are (5 of 16 is
+    /// 31.3%, where printf's rounding of the binary value gives 31.2%).
+    static func percent(_ share: Double) -> String {
+        String(format: "%.1f%%", (share * 1000).rounded(.toNearestOrAwayFromZero) / 10)
     }
 }

@@ -12,14 +12,18 @@ struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "stats",
         abstract: "Report dossiers by year, agency, procedure and status, and how many were resolved on time.",
         discussion: """
-        Counts current dossier versions. Resolved dossiers are early (sớm hạn: completed on a day \
-        before the appointment), on time (đúng hạn) or late (trễ hạn: after the appointment); the \
-        on-time rate counts early and on time over resolved. Digitized: dossiers whose XML records \
-        their digitization.
+        Counts current dossier versions, by the day they were received (--from, --to, in \
+        Vietnam's time) and the agency that received them. Resolved dossiers are early (sớm hạn: \
+        completed on a day before the appointment's), on time (đúng hạn: by the appointment) or \
+        late (trễ hạn: after it), judged by completedAt against dueAt to the second (fractions of \
+        a second are not counted); the on-time rate counts early and on time over resolved. Open \
+        dossiers (received, processing, waiting for a supplement) are never late here, whatever \
+        their due date; rejected and withdrawn ones are closed, in neither. Digitized: dossiers \
+        whose XML records their digitization, over all dossiers. Percentages are rounded half up.
         """)
 
     @OptionGroup var archiveOptions: ArchiveOptions
-    @Option(name: .long, help: "Group by year, agency, procedure, status or sector (default: the overview and every grouping).")
+    @Option(name: .long, help: "Group by year, agency, procedure, status or sector (default: the overview and every grouping, sector included).")
     var by: StatsGrouping?
     @Option(name: .long, help: "Only dossiers received on or after this day (YYYY-MM-DD, dd/mm/yyyy; a year or YYYY-MM: from its first day).") var from: String?
     @Option(name: .long, help: "Only dossiers received on or before this day (YYYY-MM-DD, dd/mm/yyyy; a year or YYYY-MM: to its last day).") var to: String?
@@ -39,12 +43,23 @@ struct StatsCommand: ParsableCommand {
         let archive = try archiveOptions.open()
         let catalog = try archive.openCatalogForReading()
         let f = from.flatMap { DayArgument.parse($0) }, t = to.flatMap { DayArgument.parse($0, end: true) }
-        let groupings: [StatsGrouping?] = by.map { [$0] } ?? [nil, .year, .agency, .procedure, .status]
+        let groupings: [StatsGrouping?] = by.map { [$0] } ?? [nil, .year, .agency, .procedure, .status, .sector]
         var tables: [(StatsGrouping?, [StatsRow])] = []
         for g in groupings { tables.append((g, try catalog.stats(by: g, from: f, to: t))) }
 
         if output.json {
-            struct Row: Encodable { let key, label: String; let total, resolved, early, onTime, late, unresolved, closed, digitized: Int; let onTimeRate: Double? }
+            struct Row: Encodable {
+                let key, label: String; let total, resolved, early, onTime, late, unresolved, closed, digitized: Int; let onTimeRate: Double?
+                enum CodingKeys: String, CodingKey { case key, label, total, resolved, early, onTime, late, unresolved, closed, digitized, onTimeRate }
+                func encode(to encoder: any Encoder) throws {
+                    var c = encoder.container(keyedBy: CodingKeys.self)
+                    try c.encode(key, forKey: .key); try c.encode(label, forKey: .label); try c.encode(total, forKey: .total)
+                    try c.encode(resolved, forKey: .resolved); try c.encode(early, forKey: .early); try c.encode(onTime, forKey: .onTime)
+                    try c.encode(late, forKey: .late); try c.encode(unresolved, forKey: .unresolved); try c.encode(closed, forKey: .closed)
+                    try c.encode(digitized, forKey: .digitized)
+                    try c.encode(onTimeRate, forKey: .onTimeRate)  // null when nothing was resolved, not left out
+                }
+            }
             var out: [String: [Row]] = [:]
             for (g, rows) in tables {
                 out[g?.rawValue ?? "overall"] = rows.map { Row(key: $0.key, label: $0.label, total: $0.total, resolved: $0.resolved, early: $0.early,
@@ -70,7 +85,7 @@ struct StatsCommand: ParsableCommand {
         for (g, rows) in tables {
             if let g { c.out(""); c.out(c.bold("By \(g.rawValue)")) }
             if g == nil, let r = rows.first {
-                c.out(c.bold("\(r.total) dossiers") + ", \(r.resolved) resolved: \(r.early) early (\(Format.percent(r.early, r.resolved))), \(r.onTime) on time (\(Format.percent(r.onTime, r.resolved))), \(r.late) late (\(Format.percent(r.late, r.resolved)))")
+                c.out(c.bold("\(r.total) dossier\(r.total == 1 ? "" : "s")") + ", \(r.resolved) resolved: \(r.early) early (\(Format.percent(r.early, r.resolved))), \(r.onTime) on time (\(Format.percent(r.onTime, r.resolved))), \(r.late) late (\(Format.percent(r.late, r.resolved)))")
                 c.out("on time or early: \(Format.percent(r.early + r.onTime, r.resolved)) of resolved; \(r.unresolved) still open, \(r.closed) rejected or withdrawn; digitization recorded for \(r.digitized) (\(Format.percent(r.digitized, r.total)))")
                 continue
             }
@@ -81,7 +96,7 @@ struct StatsCommand: ParsableCommand {
             for r in rows {
                 c.out(pad(r.key, keyWidth) + pad("\(r.total)", 7, right: true) + pad("\(r.early)", 7, right: true) + pad("\(r.onTime)", 9, right: true)
                       + pad("\(r.late)", 6, right: true) + pad("\(r.unresolved)", 6, right: true) + pad("\(r.closed)", 8, right: true)
-                      + pad(r.onTimeRate.map { String(format: "%.1f%%", $0 * 100) } ?? "-", 8, right: true) + "  " + (r.label == r.key ? "" : r.label))
+                      + pad(r.onTimeRate.map(Format.percent) ?? "-", 8, right: true) + "  " + (r.label == r.key ? "" : r.label))
             }
         }
     }

@@ -72,6 +72,12 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect((inYear["overall"] as? [[String: Any]])?.first?["total"] as? Int == (years["year"] as? [[String: Any]])?.first?["total"] as? Int,
                 "a year as --from and --to covers it whole")
         #expect(try Hoso.run(["stats", "--from", "2024-01-01", "--to", "2023-12-31"], environment: ["HOSO_ARCHIVE": archive]).status == 2)
+        // Every grouping by default, sector included; an empty period is a row of zeros whose
+        // rate is null (not left out).
+        #expect(try jsonObject(stats.stdout)["sector"] != nil)
+        let empty = try jsonObject(try Hoso.run(["stats", "--json", "--from", "1990", "--to", "1990"], environment: ["HOSO_ARCHIVE": archive]).stdout)
+        let zero = (empty["overall"] as? [[String: Any]])?.first
+        #expect(zero?["total"] as? Int == 0 && zero?["onTimeRate"] is NSNull, "\(empty)")
 
         // The operator is a name on one line.
         for bad in ["", "  ", "Lan\nentry 99 forged", "Lan\u{1B}[31m"] {
