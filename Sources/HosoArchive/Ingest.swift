@@ -108,7 +108,9 @@ struct StoringFileHandler: ComponentFileHandler {
 struct ArchiveWriteFailure: Error {
     let diagnostic: Diagnostic
     /// The codes of a store that refuses writes (S3 403, an unavailable service, local I/O).
-    static let storeCodes: Set<DiagnosticCode> = [.storeAccessDenied, .storeUnavailable, .ioFailure]
+    /// An archived object that cannot be read (E511: the disk, or an S3 service down) is the
+    /// archive's failure too: every later dossier would meet it.
+    static let storeCodes: Set<DiagnosticCode> = [.storeAccessDenied, .storeUnavailable, .ioFailure, .objectUnreadable]
 
     /// The failure `error` is, when it is the archive's (nil: the dossier's).
     static func of(_ error: any Error) -> HosoError? {

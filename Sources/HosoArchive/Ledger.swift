@@ -51,7 +51,7 @@ public struct Ledger: Sendable {
     enum LedgerShape: Error { case badFormat }
 
     /// The code for a fault met reading a ledger object: a store that cannot be read or refuses
-    /// access says so (E512, E513), rather than calling the object missing or damaged.
+    /// access says so (E511, E513), rather than calling the object missing or damaged.
     static func code(of f: ObjectFault, missing: DiagnosticCode, damaged: DiagnosticCode) -> DiagnosticCode {
         switch f {
         case .missing: missing

@@ -15,7 +15,7 @@ func lookUp(_ number: String, version: Int?, in catalog: Catalog) throws -> (Ver
         if let version, !all.isEmpty {
             let number = all[0].number
             throw HosoError(.dossierNotFound, subject: number, message: "dossier \(number) has no version \(version)",
-                            found: "versions " + all.map { String($0.version) }.sorted().joined(separator: ", "),
+                            found: "versions " + all.map(\.version).sorted().map(String.init).joined(separator: ", "),
                             advice: "List them with 'hoso show --history \(number)'")
         }
         // Suggestions from the same day's numbers, else the same month's, else the same agency's.

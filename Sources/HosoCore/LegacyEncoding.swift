@@ -46,11 +46,15 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
     /// ơ, ư, ĩ, ũ, a letter with a dot below or a hook, a combining mark) was not: Latin-1 and
     /// Windows-1252 have none. Such words split the text, so that a title typed partly in an old
     /// font is converted only where it was (*Chøng thùc b¶n sao Giấy chứng nhận*), and a name in
-    /// Unicode beside it is left alone. And Ð or ð opening a word is the homoglyph of Đ pasted
-    /// from elsewhere (mapped to Đ, see VietnameseText), not a legacy sign: in TCVN3 it would be
-    /// é, which opens almost no Vietnamese word (*ÐINH VĂN ÐẠT*).
+    /// Unicode beside it is left alone. In a text that holds such a word, Ð or ð opening a word is
+    /// the homoglyph of Đ pasted from elsewhere (mapped to Đ, see VietnameseText), not a legacy
+    /// sign (*ÐINH VĂN ÐẠT*); elsewhere it is one (Windows-1258 writes đ as ð: *Ðinh Vãn Ðaòt*).
+    /// A capital from Latin-1 inside a word, after a small letter or before one, is a sign too
+    /// (TCVN3's *CÊp*, *nhËn*: Vietnamese in Unicode writes no capital inside a word of small
+    /// letters).
     static func legacyStretches(_ text: String) -> [(range: Range<String.UnicodeScalarView.Index>, signs: Int)] {
         let scalars = text.unicodeScalars
+        let hasUnicodeWords = scalars.contains(where: isUnicodeOnlyVietnamese)
         var out: [(range: Range<String.UnicodeScalarView.Index>, signs: Int)] = []
         var stretchStart: String.UnicodeScalarView.Index?
         var stretchEnd = scalars.startIndex
@@ -71,11 +75,14 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
                 let u = scalars[index]
                 let next = scalars.index(after: index)
                 if isUnicodeOnlyVietnamese(u) { unicodeOnly = true }
+                let previousIsLetter = previous?.properties.isAlphabetic == true
                 if u.value < 256 && foreignLatin1[Int(u.value)] {
-                    let previousIsLetter = previous?.properties.isAlphabetic == true
                     let nextIsLetter = next != scalars.endIndex && scalars[next].properties.isAlphabetic
-                    let opensWordAsEth = (u.value == 0xD0 || u.value == 0xF0) && !previousIsLetter
+                    let opensWordAsEth = (u.value == 0xD0 || u.value == 0xF0) && !previousIsLetter && hasUnicodeWords
                     if !opensWordAsEth && (previousIsLetter || nextIsLetter) { signs += 1 }
+                } else if u.value >= 0xC0 && u.value <= 0xDE && u.value != 0xD7, let p = previous, p.properties.isAlphabetic,
+                          p.properties.isLowercase || (next != scalars.endIndex && scalars[next].properties.isLowercase) {
+                    signs += 1
                 }
                 previous = u
                 index = next

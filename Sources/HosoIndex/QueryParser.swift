@@ -101,14 +101,22 @@ public struct QueryParser {
         // E2 or EF): nothing to do.
         guard s.utf8.contains(where: { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0xC2 || $0 == 0xE2 || $0 == 0xE3 || $0 == 0xEF }) else { return s }
         var scalars = String.UnicodeScalarView()
-        for u in s.unicodeScalars where !Self.invisible.contains(u.value) {
+        let source = Array(s.unicodeScalars.filter { !Self.invisible.contains($0.value) })
+        // Typographic quotes quote a phrase when they pair up; a stray one is no quote.
+        let curly: Set<UInt32> = [0x201C, 0x201D, 0x201E, 0x201F, 0x00AB, 0x00BB]
+        let quotesPair = source.filter { curly.contains($0.value) }.count % 2 == 0
+        for (k, u) in source.enumerated() {
             switch u.value {
             // No-break, figure, narrow and ideographic spaces: spaces.
             case 0x00A0, 0x2007, 0x202F, 0x3000: scalars.append(" ")
-            // Typographic double quotes: the quote of a phrase.
-            case 0x201C, 0x201D, 0x201E, 0x201F, 0x00AB, 0x00BB: scalars.append("\"")
-            // Dashes and the minus sign inside a code or between words: a hyphen.
-            case 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2212: scalars.append("-")
+            case let v where curly.contains(v): scalars.append(quotesPair ? "\"" : " ")
+            // Dashes and the minus sign inside a code (between two characters) or standing apart
+            // (a dash between two dates, or words): a hyphen; against one word only (Hòa Phú
+            // –Huyện), a space: never an exclusion.
+            case 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2212:
+                let before = k > 0 && !source[k - 1].properties.isWhitespace
+                let after = k + 1 < source.count && !source[k + 1].properties.isWhitespace
+                scalars.append(before == after ? "-" : " ")
             default: scalars.append(u)
             }
         }
@@ -135,8 +143,9 @@ public struct QueryParser {
                     if isDigit(chars[j]) { digits.append(chars[j]) }
                     j += 1
                 }
-                if (9...10).contains(digits.count) && (j == chars.count || chars[j].isWhitespace || "\")".contains(chars[j])) {
-                    out += "+84" + String(digits)
+                let national = digits.first == "0" ? Array(digits.dropFirst()) : digits   // +84 0912…: the 0 is not dialled
+                if (9...10).contains(national.count) && (j == chars.count || chars[j].isWhitespace || "\")".contains(chars[j])) {
+                    out += "+84" + String(national)
                     i = j
                     continue
                 }
@@ -144,11 +153,13 @@ public struct QueryParser {
             if chars[i] == "0" && atWordStart {
                 var j = i, digits: [Character] = [], groups = 0, end = i
                 var separator: Character?
+                var longGroups = false
                 while j < chars.count {
                     var k = j
                     while k < chars.count && isDigit(chars[k]) { k += 1 }
                     let n = k - j
                     guard (2...6).contains(n) else { break }
+                    if n > 4 && !(groups == 1 && digits.count == 4) { longGroups = true }
                     digits += chars[j..<k]; groups += 1; end = k
                     guard k + 1 < chars.count, " .-".contains(chars[k]), separator == nil || separator == chars[k], isDigit(chars[k + 1]) else { break }
                     separator = chars[k]
@@ -156,7 +167,9 @@ public struct QueryParser {
                 }
                 let boundary = end == chars.count || chars[end].isWhitespace || "\")".contains(chars[end])
                 let joined = String(digits)
-                if groups >= 2 && boundary && (digits.count == 12 || digits.count == 10 || digits.count == 11) {
+                // Groups of 5 or 6 digits only make a citizen ID (045090 001234) or follow a
+                // phone's first four (0912 345678): 050512 0007 is a date and a number.
+                if groups >= 2 && boundary && (digits.count == 12 || (!longGroups && (digits.count == 10 || digits.count == 11))) {
                     out += joined
                     i = end
                     continue
@@ -191,7 +204,10 @@ public struct QueryParser {
                 throw error("a ')' without its '('")
             }
             if skipNoise() { continue }
-            items.append(try parseOr())
+            // Words glued by punctuation (TP.Đông, hòa,khai) join the enclosing words, for
+            // adjacency and synonyms across the glue.
+            let item = try parseOr()
+            if case .and(let glued) = item { items += glued } else { items.append(item) }
         }
         items = QueryParser.withoutLabels(items)
         if items.isEmpty { throw error(closing ? "empty parentheses" : "the query is empty") }
@@ -215,6 +231,12 @@ public struct QueryParser {
         // "-(" and "-\"" exclude a group or a phrase: not noise.
         if !meaningful && token == "-" && j < chars.count && !chars[j].isWhitespace { return false }
         guard !meaningful || token == "AND" else { return false }
+        // A dash standing apart before a phrase or a group meant to exclude it: said, not guessed.
+        if token == "-" {
+            var k = j
+            while k < chars.count && chars[k].isWhitespace { k += 1 }
+            if k < chars.count && (chars[k] == "\"" || chars[k] == "(") { return false }
+        }
         i = j
         return true
     }
@@ -230,15 +252,22 @@ public struct QueryParser {
     /// The label words that name no person or place.
     static let keyLabels: Set<String> = [
         "số", "so", "cccd", "cmnd", "cmt", "sđt", "sdt", "đt", "dt", "mã", "ma", "hs", "id", "tel", "phone",
-        "thoại", "thoai", "cước", "cuoc", "định", "dinh",
+        "thoại", "thoai", "cước", "cuoc",
     ]
 
     /// `items` without the words that only label the identifier right after them: the form's
     /// label would otherwise be a word every match needs, and most dossiers lack.
     static func withoutLabels(_ items: [QueryNode]) -> [QueryNode] {
         var keep = [Bool](repeating: true, count: items.count)
+        func isIdentifier(_ n: QueryNode) -> Bool {
+            switch n {
+            case .keyword(let field, _, prefix: false): return [.cccd, .phone, .code, .procedureCode, .agencyCode].contains(field)
+            case .or(let alternatives): return alternatives.first.map(isIdentifier) ?? false   // a local code, both ways
+            default: return false
+            }
+        }
         for (k, item) in items.enumerated() {
-            guard case .keyword(let field, _, prefix: false) = item, [.cccd, .phone, .code, .procedureCode, .agencyCode].contains(field) else { continue }
+            guard isIdentifier(item) else { continue }
             // The run of label-like words before it, dropped only if one of them can only be a
             // label (a name such as Trần Công Minh before a number stays).
             var j = k - 1
@@ -382,14 +411,24 @@ public struct QueryParser {
                     let end = readWord()
                     if QueryParser.day(end, end: true) != nil { value += end } else { i = after }
                 }
-            } else {
-                // Two dates without the dots between them: a range meant, and a date alone would
-                // search the text for its digits, finding nothing.
+            } else if !value.contains("..") {
+                // A range written with words or a dash between its dates (2024-01-01 đến
+                // 2024-06-30, 2024-01-01 - 2024-06-30) is read as one; two days side by side are
+                // a range meant without its dots, said (a day alone would search the text for its
+                // digits, finding nothing).
+                func isDay(_ w: String) -> Bool { (w.contains("-") || w.contains("/")) && QueryParser.day(w, end: false) != nil }
                 let after = i
-                let next = readWord()
-                if QueryParser.dateRange(value) != nil, QueryParser.day(next, end: false) != nil {
+                var next = readWord()
+                if ["-", "đến", "den", "to", "tới", "toi"].contains(next.lowercased()) {
+                    skipSpace()
+                    next = readWord()
+                    if QueryParser.dateRange(value) != nil, isDay(next) { value += ".." + next } else { i = save }
+                } else if QueryParser.dateRange(value) != nil, isDay(next) {
                     throw error("two dates: write a range with '..' between them (\(name):\(value)..\(next))", at: after)
+                } else {
+                    i = save
                 }
+            } else {
                 i = save
             }
             guard let range = QueryParser.dateRange(value) else {
@@ -451,7 +490,7 @@ public struct QueryParser {
         "yeucaubosung": "supplement-requested", "bosung": "supplement-requested", "chobosung": "supplement-requested",
         "tuchoi": "rejected", "khongtiepnhan": "rejected",
         "ruthoso": "withdrawn", "darut": "withdrawn", "rut": "withdrawn",
-        "dagiaiquyet": "completed", "hoanthanh": "completed", "daxong": "completed", "cokettqua": "completed", "dacoketqua": "completed",
+        "dagiaiquyet": "completed", "hoanthanh": "completed", "daxong": "completed", "coketqua": "completed", "dacoketqua": "completed",
         "datra": "returned", "datraketqua": "returned", "traketqua": "returned",
     ]
     static let vietnameseTimeliness: [String: String] = [
@@ -464,13 +503,15 @@ public struct QueryParser {
     /// A status or timeliness value: the English code, or its Vietnamese name quoted, joined by
     /// hyphens, or written as words (the words that make a known name are read with it).
     mutating func statusValue(_ names: [String: String]) throws(QuerySyntaxError) -> String {
+        let quoted = i < chars.count && chars[i] == "\""
         let v = try readValue()
         func key(_ s: String) -> String {
             Analyzer().keys(VietnameseText.canonical(s)).map { String(decoding: $0.folded, as: UTF8.self) }.joined()
         }
         if StatusCode.statuses.contains(v.lowercased()) || StatusCode.timeliness.contains(v.lowercased()) { return v.lowercased() }
         var joined = key(v)
-        if let code = names[joined], !names.keys.contains(where: { $0 != joined && $0.hasPrefix(joined) }) { return code }
+        if let code = names[joined], quoted || !names.keys.contains(where: { $0 != joined && $0.hasPrefix(joined) }) { return code }
+        if quoted { return v.lowercased() }
         // Read on while the words still begin a known name ("trễ hạn", "đã trả kết quả").
         var best = names[joined]
         var bestEnd = i
@@ -614,8 +655,8 @@ public struct QueryParser {
         return words.count == 1 ? .word(words[0], fields: fields) : .phrase(words, fields: fields)
     }
 
-    /// `w` cut at commas and semicolons, and at dots, slashes, ampersands and pluses with a
-    /// letter on either side.
+    /// `w` cut at commas and semicolons, at dots, ampersands and pluses with a letter on either
+    /// side, and at slashes between letters.
     static func looseParts(_ w: String) -> [String] {
         let c = Array(w)
         guard c.count > 1 else { return [w] }
@@ -625,8 +666,11 @@ public struct QueryParser {
             let cut: Bool
             switch c[k] {
             case ",", ";": cut = true
-            case ".", "/", "&", "+":
+            case ".", "&", "+":
                 cut = (k > 0 && c[k - 1].isLetter) || (k + 1 < c.count && c[k + 1].isLetter)
+            case "/":
+                // Between letters (hòa/khai, CMND/CCCD); not in a document number (123/QĐ-UBND).
+                cut = k > 0 && c[k - 1].isLetter && k + 1 < c.count && c[k + 1].isLetter
             default: cut = false
             }
             if cut {

