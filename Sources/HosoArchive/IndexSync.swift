@@ -110,8 +110,11 @@ public enum IndexSync {
         }
         let additions = order.map { latest[$0]! }
         let docs = ChunkedDocuments(additions: additions, ledger: ledger, progress: progress)
-        try writer.rebuild(docs, ledgerHead: head.prefixed, ledgerSequence: chain.last?.entry.sequence ?? 0)
-        if let e = docs.failure.withLock({ $0 }) { throw e }
+        // A document that cannot be made (its XML missing or damaged) ends the stream early: the
+        // index it would leave is partial, so the old one stays.
+        try writer.rebuild(docs, ledgerHead: head.prefixed, ledgerSequence: chain.last?.entry.sequence ?? 0) {
+            if let e = docs.failure.withLock({ $0 }) { throw e }
+        }
         return additions.count
     }
 }

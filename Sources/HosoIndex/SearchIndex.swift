@@ -114,8 +114,10 @@ public final class IndexWriter {
     /// Documents are dealt round-robin to one builder per worker, each writing a segment every
     /// `maxMergeDocs` documents: all cores work, memory stays bounded, and the same documents
     /// always give the same files (deterministic dealing and names).
+    /// - Parameter complete: called once every document is written, before the new index is
+    ///   published: a throw (the documents' source failed part way) keeps the old index, whole.
     public func rebuild(_ docs: some Sequence<IndexDocument>, ledgerHead: String?, ledgerSequence: Int,
-                        workers: Int = Parallel.defaultWorkers) throws {
+                        workers: Int = Parallel.defaultWorkers, complete: () throws -> Void = {}) throws {
         var next = IndexManifest(generation: manifest.generation, ledgerHead: ledgerHead, ledgerSequence: ledgerSequence,
                                  segments: [], nextSegment: manifest.nextSegment)
         let w = max(1, workers)
@@ -162,7 +164,14 @@ public final class IndexWriter {
         }
         for q in queues { q.close() }
         done.wait()
-        if let e = failure.withLock({ $0 }) { throw e }
+        do {
+            if let e = failure.withLock({ $0 }) { throw e }
+            try complete()
+        } catch {
+            // Nothing published: the segments written so far are no one's.
+            for (_, e) in results.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: folder + "/" + e.file) }
+            throw error
+        }
         let segments = results.withLock { $0 }.sorted { $0.0 < $1.0 }
         next.segments = segments.map(\.1)
         next.nextSegment = (segments.last?.0 ?? base - 1) + 1

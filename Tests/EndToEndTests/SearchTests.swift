@@ -459,6 +459,17 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         #expect(try Hoso.run(["index", "rebuild", "--archive", archive]).status == 0)
         let second = try shell("cd '\(archive)/index' && sha256sum seg-*.hix | cut -c1-64").output
         #expect(first == second)
+        // A rebuild that cannot read one dossier's XML fails and keeps the index it had, whole:
+        // not a partial one that would quietly miss dossiers.
+        let last = try FileManager.default.contentsOfDirectory(atPath: batch).sorted().last ?? ""
+        let xml = (try jsonObject(try Hoso.run(["show", "--json", "--archive", archive, last]).stdout)["xml"] as? String ?? "").dropFirst(7)
+        let object = "\(archive)/objects/\(xml.prefix(2))/\(xml.dropFirst(2))"
+        _ = try shell("mv '\(object)' '\(t.sub("aside"))'")
+        #expect(try Hoso.run(["index", "rebuild", "--archive", archive]).status == 3)
+        _ = try shell("mv '\(t.sub("aside"))' '\(object)'")
+        #expect(try answers(archive) == original)
+        let kept = try shell("cd '\(archive)/index' && sha256sum seg-*.hix | cut -c1-64").output
+        #expect(kept == second, "no segment of the failed rebuild is left behind")
     }
 
     @Test func newVersionsReplaceOldOnesInTheIndex() throws {
