@@ -112,26 +112,47 @@ public struct AuditLog {
         return aside
     }
 
-    /// Appends a run: its list first (durably), then its record line (durably).
+    /// The sequence number and hash of the log's last line, if it is a record.
+    func lastLine() throws -> (sequence: Int, hash: String)? {
+        guard SystemFile.exists(logPath) else { return nil }
+        let bytes = try SystemFile.readAll(logPath, limit: 1 << 30)
+        guard let last = bytes.split(separator: 0x0A).last else { return nil }
+        let hash = ObjectID.hashing(Array(last)).prefixed
+        guard let r = try? JSONDecoder().decode(Record.self, from: Data(last)) else { return (0, hash) }
+        return (r.sequence, hash)
+    }
+
+    /// Appends a run: its list first (durably), then its record line (durably), one run at a time.
     public func append(level: String, budget: String?, ledgerHead: String?, started: String, seconds: Double,
                        verified: [(ObjectID, Int64)], bytes: UInt64, findings: [Diagnostic], records: [Record]) throws -> Record {
         try SystemFile.makeDirectories(folder + "/runs")
-        // After every run listed so far, kept, damaged or set aside: no list is ever replaced.
+        // Verify takes no writer lock, so two runs may end together: they append in turn, each
+        // numbering itself after the line it reads last.
+        let lockPath = folder + "/.lock"
+        let lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lockFD >= 0 else { throw SystemError(errno: errno, operation: "open", path: lockPath) }
+        defer { close(lockFD) }
+        while flock(lockFD, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw SystemError(errno: errno, operation: "flock", path: lockPath) }
+        }
+        let last = try lastLine()
+        // The run after the log's last line; a new log (none yet, or a damaged one set aside)
+        // goes on after every list there is, so that no list is ever replaced.
         let listed = (try? SystemFile.listDirectory(folder + "/runs"))?.compactMap { Int($0.name.prefix { $0.isNumber }) }.max() ?? 0
-        let sequence = max(records.last?.sequence ?? 0, listed) + 1
+        let sequence = (last.map(\.sequence).flatMap { $0 > 0 ? $0 : nil } ?? listed) + 1
         let listName = String(format: "runs/%06d.txt", sequence)
+        // A list without its line: a run stopped between the two writes. Kept aside as it is.
+        if SystemFile.exists(folder + "/" + listName) {
+            let stamp = CanonicalJSON.timestamp().replacingOccurrences(of: ":", with: "")
+            try LocalObjectStore.renameNoReplace(folder + "/" + listName, folder + "/" + listName + ".interrupted-" + stamp)
+        }
         var list = [UInt8]()
         list.reserveCapacity(verified.count * 76)
         for (id, t) in verified { list += Array("\(t) \(id.hex)\n".utf8) }
         try SystemFile.writeAtomically(list, to: folder + "/" + listName, mode: 0o444)
         var codes: [String: Int] = [:]
         for f in findings { codes[f.code.rawValue, default: 0] += 1 }
-        let previous: String? = try {
-            guard SystemFile.exists(logPath) else { return nil }
-            let bytes = try SystemFile.readAll(logPath, limit: 1 << 30)
-            guard let last = bytes.split(separator: 0x0A).last else { return nil }
-            return ObjectID.hashing(Array(last)).prefixed
-        }()
+        let previous = last?.hash
         let record = Record(sequence: sequence, previous: previous, started: started, finished: CanonicalJSON.timestamp(),
                             level: level, budget: budget, ledgerHead: ledgerHead, objects: verified.count, bytes: bytes,
                             errors: findings.filter { $0.severity == .error }.count,

@@ -423,6 +423,29 @@ struct VerifyFixture {
         #expect(try f.hoso(["verify"]).status == 0)
         #expect(try f.verify() == (0, [], []), "the new chain goes on")
         #expect(FileManager.default.fileExists(atPath: f.archive + String(format: "/audit/runs/%06d.txt", runs + 2)), "no run list replaced")
+
+        // A run stopped after writing its list, before its line: the next run takes its number,
+        // keeping that list aside, and the chain stays whole.
+        let next = try shell("ls '\(f.archive)/audit/runs' | sort | tail -1").output.prefix(6)
+        let orphan = f.archive + String(format: "/audit/runs/%06d.txt", (Int(next) ?? 0) + 1)
+        _ = try shell("printf '1 x\\n' > '\(orphan)'")
+        #expect(try f.hoso(["verify", "--quick"]).status == 0)
+        #expect(try f.verify() == (0, [], []), "an interrupted run breaks no chain")
+        #expect(try shell("ls '\(f.archive)/audit/runs' | grep -c interrupted").output.hasPrefix("1"))
+        // Runs ending together append in turn.
+        for _ in 0..<3 {
+            let runs = (0..<3).map { _ in
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: Hoso.binary)
+                p.arguments = ["verify", "--quick", "--archive", f.archive]
+                p.standardOutput = FileHandle.nullDevice
+                p.standardError = FileHandle.nullDevice
+                return p
+            }
+            for p in runs { try p.run() }
+            for p in runs { p.waitUntilExit() }
+        }
+        #expect(try f.verify() == (0, [], []), "concurrent runs break no chain")
     }
 
     @Test func byteAndTimeBudgets() throws {
