@@ -342,9 +342,5 @@ public struct DossierValidator: Sendable {
         return out
     }
 
-    private func realPath(_ p: String) -> String? {
-        guard let r = realpath(p, nil) else { return nil }
-        defer { free(r) }
-        return String(cString: r)
-    }
+    private func realPath(_ p: String) -> String? { SystemFile.realPath(p) }
 }

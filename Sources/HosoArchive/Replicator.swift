@@ -56,8 +56,21 @@ public enum Replicator {
             }
         }
         let all = ids
-        let spool = archive.root + "/spool"
-        try SystemFile.makeDirectories(spool)
+        // Verified copies wait in a spool: in the archive when restoring it (its disk, under the
+        // writer lock, so leftovers of a killed run are removed here); when copying out, in a
+        // folder of this run's own in the temporary folder, as the archive may be read-only.
+        let spool: String
+        if restoring {
+            spool = archive.root + "/spool"
+            try SystemFile.makeDirectories(spool)
+            for (name, _) in (try? SystemFile.listDirectory(spool)) ?? [] where name.hasPrefix(".tmp-") {
+                try? SystemFile.remove(spool + "/" + name)
+            }
+        } else {
+            spool = NSTemporaryDirectory() + "hoso-replicate-" + SystemFile.randomSuffix()
+            try SystemFile.makeDirectories(spool)
+        }
+        defer { if !restoring { _ = rmdir(spool) } }
         let state = Mutex((copied: 0, bytes: UInt64(0), present: 0, repaired: 0, done: 0, findings: [Diagnostic]()))
         Parallel.forEach(count: all.count, workers: workers) { i in
             let id = all[i]

@@ -52,6 +52,15 @@ public enum StoreSpec {
         return try S3ObjectStore(client: client, policy: policy, spool: folder, spoolIsTemporary: spool == nil)
     }
 
+    /// Whether two stores are one: the same S3 location, or local folders that resolve to the
+    /// same place (`ARCHIVE/.`, a link to it).
+    public static func isSame(_ a: any ObjectStore, _ b: any ObjectStore) -> Bool {
+        if a.location == b.location { return true }
+        guard a.location.hasPrefix("/") || b.location.hasPrefix("/"),
+              let ra = SystemFile.realPath(a.location), let rb = SystemFile.realPath(b.location) else { return false }
+        return ra == rb
+    }
+
     /// Makes sure the bucket exists (creating it when missing).
     public static func prepareBucket(_ store: S3ObjectStore) throws {
         do {

@@ -52,7 +52,7 @@ struct ReplicateCommand: ParsableCommand {
             source = nil
             destination = try StoreSpec.open(to!, endpoint: endpoint, policy: archive.config.compression, create: true)
         }
-        guard (source ?? destination).location != archive.store.location else {
+        guard !StoreSpec.isSame(source ?? destination, archive.store) else {
             throw ValidationError("\(from != nil ? "--from" : "--to") names the archive's own store")
         }
         // Restoring writes into the archive's store: no ingest may run meanwhile.

@@ -81,7 +81,11 @@ struct VerifyCommand: ParsableCommand {
         if coverage { try reportCoverage(archive); return }
         var options = VerifyOptions()
         if let store {
-            archive = archive.with(store: try StoreSpec.open(store, endpoint: endpoint, policy: archive.config.compression, create: false))
+            let replica = try StoreSpec.open(store, endpoint: endpoint, policy: archive.config.compression, create: false)
+            guard !StoreSpec.isSame(replica, archive.store) else {
+                throw ValidationError("--store names the archive's own store: a replica is a second copy elsewhere")
+            }
+            archive = archive.with(store: replica)
             options.replica = true
             options.record = false
         }

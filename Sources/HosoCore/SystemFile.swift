@@ -151,6 +151,13 @@ public enum SystemFile {
     public static func isSymlink(_ st: stat) -> Bool { (st.st_mode & S_IFMT) == S_IFLNK }
 
     /// Whether something exists at `path` (without following a final link).
+    /// The canonical absolute path of `p` (links resolved), or nil if it does not exist.
+    public static func realPath(_ p: String) -> String? {
+        guard let r = realpath(p, nil) else { return nil }
+        defer { free(r) }
+        return String(cString: r)
+    }
+
     public static func exists(_ path: String) -> Bool { linkStatus(path) != nil }
 
     /// Creates a folder; an existing folder is fine.
