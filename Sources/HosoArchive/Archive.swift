@@ -143,9 +143,14 @@ public final class Archive: Sendable {
                                 advice: "Use it as it is; 'hoso init' never overwrites an archive")
             }
             let entries = (try? SystemFile.listDirectory(root)) ?? []
-            guard entries.isEmpty else {
-                throw HosoError(.ioFailure, file: root, message: "the folder is not empty",
-                                advice: "Create the archive in a new or empty folder")
+            if !entries.isEmpty {
+                // What an init stopped part way leaves (folders, no file but its temporaries)
+                // is taken down and made again; anything else is someone's data.
+                guard isHalfCreated(root) else {
+                    throw HosoError(.ioFailure, file: root, message: "the folder is not empty",
+                                    advice: "Create the archive in a new or empty folder")
+                }
+                try? FileManager.default.removeItem(atPath: root)
             }
         }
         if let remote {
@@ -167,6 +172,23 @@ public final class Archive: Sendable {
         try SystemFile.writeAtomically(Array(data) + [0x0A], to: root + "/" + configFileName)
         try SystemFile.syncDirectory(root)
         return try open(at: root)
+    }
+
+    /// Whether `root` holds only what an interrupted `init` makes: its folders (the store's
+    /// fan-out included), empty but for temporary files, and no configuration.
+    static func isHalfCreated(_ root: String) -> Bool {
+        let made: Set<String> = ["objects", "ledger", "index", "audit"]
+        guard let top = try? SystemFile.listDirectory(root) else { return false }
+        for (name, _) in top where !(made.contains(name) || name.hasPrefix(".tmp-")) { return false }
+        guard let walk = FileManager.default.enumerator(atPath: root) else { return false }
+        for case let relative as String in walk {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: root + "/" + relative, isDirectory: &isFolder) else { return false }
+            let name = (relative as NSString).lastPathComponent
+            if !isFolder.boolValue && !name.hasPrefix(".tmp-") { return false }
+            if isFolder.boolValue && relative.split(separator: "/").count > 2 { return false }
+        }
+        return true
     }
 
     /// Opens an existing archive.

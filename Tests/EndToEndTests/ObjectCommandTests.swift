@@ -29,6 +29,21 @@ enum Unprivileged {
 }
 
 @Suite struct ObjectCommandTests {
+    /// An init stopped part way (folders made, no configuration yet) is completed by the next
+    /// one; a folder holding anything else is refused.
+    @Test func anInterruptedInitIsCompleted() throws {
+        let t = TemporaryFolder()
+        let half = t.sub("half")
+        _ = try shell("mkdir -p '\(half)/objects/00' '\(half)/objects/01' '\(half)/ledger' && touch '\(half)/.tmp-x1' '\(half)/objects/.tmp-y2'")
+        let r = try Hoso.run(["init", "--archive", half])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try Hoso.run(["verify", "--quick", "--archive", half]).status == 0)
+        let someone = t.sub("someone")
+        _ = try shell("mkdir -p '\(someone)/ledger' && echo notes > '\(someone)/ledger/notes.txt'")
+        #expect(try Hoso.run(["init", "--archive", someone]).status == 3)
+        #expect(FileManager.default.fileExists(atPath: someone + "/ledger/notes.txt"), "nothing of someone else's is removed")
+    }
+
     @Test func putGetInfoCheckAgreeWithSha256sum() throws {
         let t = TemporaryFolder()
         let archive = try makeArchive(t)
