@@ -13,8 +13,9 @@ struct ExportCommand: ParsableCommand {
         Each dossier goes to DIR/<number>/ with dossier.xml and its scans at their original relative \
         paths; sha256sum of every exported file equals its recorded digest. With --bagit each \
         dossier becomes a BagIt bag (RFC 8493): data/ holds the files, manifest-sha256.txt their \
-        digests, bag-info.txt the dossier's key fields. Nothing is overwritten: the dossier's folder \
-        must not exist yet. A dossier's folder appears only once all its files are written and \
+        digests, bag-info.txt the dossier's key fields. Nothing is overwritten: a dossier's folder \
+        that exists already is left as it is, reported as already exported when it holds exactly \
+        the recorded files (a rerun), refused otherwise. A dossier's folder appears only once all its files are written and \
         verified; one that cannot be exported (a damaged object) is reported and leaves nothing, the \
         others are still exported, and the exit status is then 3.
         """)
@@ -30,13 +31,18 @@ struct ExportCommand: ParsableCommand {
         if version != nil && numbers.count != 1 { throw ValidationError("--version takes exactly one dossier number") }
     }
 
-    struct Written: Encodable { let number: String; let folder: String; let files: Int; let bytes: UInt64 }
+    struct Written: Encodable {
+        let number: String; let folder: String; let files: Int; let bytes: UInt64
+        /// Found already exported, identical (a rerun), and left as it was.
+        let already: Bool
+    }
     struct Failed: Encodable { let number: String; let code: String; let message: String }
 
     func run() throws {
         let archive = try archiveOptions.open()
         let catalog = try archive.openCatalogForReading()
         try SystemFile.makeDirectories(to)
+        removeAbandonedPartials()
         var written: [Written] = [], failed: [Failed] = []
         // Each dossier on its own: one that cannot be exported (a damaged object, a folder in
         // the way) is reported, and the others are still written.
@@ -44,7 +50,10 @@ struct ExportCommand: ParsableCommand {
             do {
                 let w = try export(number, archive: archive, catalog: catalog)
                 written.append(w)
-                if !output.json { Console.shared.out("exported \(w.number) to \(w.folder)\(bagit ? " (BagIt)" : ""): \(w.files) files, \(Format.bytes(w.bytes)), all verified") }
+                if !output.json {
+                    Console.shared.out(w.already ? "already exported: \(w.number) in \(w.folder), every file as recorded"
+                                                 : "exported \(w.number) to \(w.folder)\(bagit ? " (BagIt)" : ""): \(w.files) files, \(Format.bytes(w.bytes)), all verified")
+                }
             } catch {
                 let d = (error as? HosoError)?.diagnostic ?? (error as? SystemError)?.diagnostic
                     ?? Diagnostic(.ioFailure, subject: number, message: "\(error)", advice: "Run 'hoso verify'")
@@ -68,10 +77,6 @@ struct ExportCommand: ParsableCommand {
         let (row, _) = try lookUp(number, version: version, in: catalog)
         let manifest = try Ledger(archive: archive).manifest(row.manifest)
         let folder = (to.count > 1 && to.hasSuffix("/") ? String(to.dropLast()) : to) + "/" + row.number
-        guard !SystemFile.exists(folder) else {
-            throw HosoError(.ioFailure, file: folder, message: "the export folder exists already",
-                            advice: "Choose another --to folder, or move the existing one away; export never overwrites")
-        }
         var files: [(relative: String, id: ObjectID, size: UInt64)] = [("dossier.xml", manifest.xml.object, manifest.xml.size)]
         for c in manifest.components {
             if let why = DossierValidator.unsafePathReason(c.file) {
@@ -80,7 +85,21 @@ struct ExportCommand: ParsableCommand {
             }
             if !files.contains(where: { $0.relative == c.file }) { files.append((c.file, c.object, c.size)) }
         }
-        let partial = to + "/.hoso-export-" + SystemFile.randomSuffix()
+        if SystemFile.exists(folder) {
+            // A rerun (after an interruption, or of the same list): a folder already holding
+            // exactly these files, each with its recorded digest, is this export; anything
+            // else is not overwritten.
+            let payload = bagit ? folder + "/data" : folder
+            let same = files.allSatisfy { f in
+                ObjectID.hashing(fileAt: payload + "/" + f.relative).map { $0.id == f.id && $0.size == f.size } ?? false
+            } && (!bagit || SystemFile.exists(folder + "/manifest-sha256.txt"))
+            guard same else {
+                throw HosoError(.ioFailure, file: folder, message: "the export folder exists already, with other content",
+                                advice: "Choose another --to folder, or move the existing one away; export never overwrites")
+            }
+            return Written(number: row.number, folder: folder, files: files.count, bytes: files.reduce(0) { $0 + $1.size }, already: true)
+        }
+        let partial = to + "/.hoso-export-\(getpid())-" + SystemFile.randomSuffix()
         var done = false
         defer { if !done { try? FileManager.default.removeItem(atPath: partial) } }
         let payload = bagit ? partial + "/data" : partial
@@ -99,7 +118,17 @@ struct ExportCommand: ParsableCommand {
         try LocalObjectStore.renameNoReplace(partial, folder)      // never over a folder that appeared meanwhile
         done = true
         try SystemFile.syncDirectory(to)
-        return Written(number: row.number, folder: folder, files: files.count, bytes: bytes)
+        return Written(number: row.number, folder: folder, files: files.count, bytes: bytes, already: false)
+    }
+
+    /// Removes the hidden folders of exports killed part way into `to` (named with the process
+    /// that made them, which no longer runs).
+    func removeAbandonedPartials() {
+        for (name, _) in (try? SystemFile.listDirectory(to)) ?? [] where name.hasPrefix(".hoso-export-") {
+            let pid = Int32(name.dropFirst(".hoso-export-".count).prefix { $0.isNumber }) ?? 0
+            guard pid > 0, kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(atPath: to + "/" + name)
+        }
     }
 }
 

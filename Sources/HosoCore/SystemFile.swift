@@ -151,6 +151,10 @@ public enum SystemFile {
     public static func isSymlink(_ st: stat) -> Bool { (st.st_mode & S_IFMT) == S_IFLNK }
 
     /// Whether something exists at `path` (without following a final link).
+    /// Closes a descriptor (for code that does not import the C library itself).
+    @discardableResult
+    public static func closeDescriptor(_ fd: Int32) -> Int32 { close(fd) }
+
     /// The canonical absolute path of `p` (links resolved), or nil if it does not exist.
     public static func realPath(_ p: String) -> String? {
         guard let r = realpath(p, nil) else { return nil }
