@@ -93,7 +93,7 @@ public enum IndexSync {
     @discardableResult
     public static func rebuild(archive: Archive, progress: ((Int, Int) -> Void)? = nil) throws -> Int {
         let ledger = Ledger(archive: archive)
-        let writer = try IndexWriter(folder: archive.indexFolder)
+        let writer = try IndexWriter(folder: archive.indexFolder, rebuilding: true)
         guard let head = try ledger.head() else {
             try writer.rebuild([], ledgerHead: nil, ledgerSequence: 0)
             return 0

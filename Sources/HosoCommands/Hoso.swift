@@ -2,6 +2,7 @@ public import ArgumentParser
 import Foundation
 import HosoCatalog
 import HosoCore
+import HosoIndex
 
 /// The `hoso` command line: digitized dossiers of Vietnamese administrative procedures,
 /// validated, archived, searched and audited.
@@ -62,6 +63,9 @@ public struct Hoso: ParsableCommand {
             return failed(e.diagnostic, arguments)
         } catch let e as SystemError {
             return failed(e.diagnostic, arguments)
+        } catch let e as IndexFileError {
+            return failed(Diagnostic(.indexFileCorrupt, file: e.path, message: e.reason,
+                                     advice: "Run 'hoso index rebuild': the index is derived data, made again from the store and the ledger"), arguments)
         } catch where Catalog.diagnostic(for: error) != nil {
             return failed(Catalog.diagnostic(for: error)!, arguments)
         } catch {
