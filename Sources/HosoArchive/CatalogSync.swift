@@ -93,7 +93,8 @@ extension Archive {
                                 advice: "Run 'hoso rebuild' on a writable copy")
             }
             let catalog = try Catalog.open(path: catalogPath, mode: .immutable)
-            try checkNotAhead(catalog)
+            let behind = try checkNotAhead(catalog)
+            if behind > 0 { Self.noteBehind("catalog", behind) }
             return catalog
         }
         let head = try Ledger(archive: self).head()
@@ -128,10 +129,20 @@ extension Archive {
     }
 
     /// Throws the ledger's E601 or E704 when `catalog` reflects an entry the ledger lost.
-    func checkNotAhead(_ catalog: Catalog) throws {
+    /// - Returns: how many ledger entries the catalog has yet to reflect.
+    @discardableResult
+    func checkNotAhead(_ catalog: Catalog) throws -> Int {
         let ledger = Ledger(archive: self)
-        guard let applied = try catalog.appliedHead, try ledger.head() != applied.id else { return }
-        _ = try ledger.entries(missingFrom: "the catalog", applied: (applied.id, applied.sequence))
+        let applied = try catalog.appliedHead
+        guard try ledger.head() != applied?.id else { return 0 }
+        return try ledger.entries(missingFrom: "the catalog", applied: applied.map { ($0.id, $0.sequence) }).entries.count
+    }
+
+    /// Says on standard error that derived data on read-only media lags the ledger: answers
+    /// then miss what the last entries archived, and nothing here can bring it up to date.
+    static func noteBehind(_ what: String, _ entries: Int) {
+        FileHandle.standardError.write(Data(("hoso: note: the \(what) is \(entries) ledger entr\(entries == 1 ? "y" : "ies") behind and the archive is "
+            + "read-only: what those entries archived is not shown here; run 'hoso rebuild' on a writable copy\n").utf8))
     }
 
     /// The ledger entries the catalog (the one given, or the archive's when it can be read)

@@ -178,7 +178,8 @@ extension Archive {
         } else if let current, let applied = current.manifest.ledgerHead.flatMap({ ObjectID(hex: $0) }) {
             // Read-only, or a writer at work: behind is fine, but no answers from an index
             // that reflects what the ledger lost.
-            _ = try Ledger(archive: self).entries(missingFrom: "the search index", applied: (applied, current.manifest.ledgerSequence))
+            let behind = try Ledger(archive: self).entries(missingFrom: "the search index", applied: (applied, current.manifest.ledgerSequence))
+            if !isWritable && !behind.entries.isEmpty { Self.noteBehind("search index", behind.entries.count) }
         }
         return try IndexSnapshot.open(indexFolder)
     }

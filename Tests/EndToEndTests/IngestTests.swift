@@ -328,6 +328,25 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(found.status == 0, "the index catches up once writable: \(found.output)")
     }
 
+    /// On read-only media, a catalog and an index that lag the ledger (copied after an ingest
+    /// was killed between its commit and their update) answer, and say that they lag.
+    @Test func readOnlyDerivedDataBehindTheLedgerSaysSo() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let first = try sampleBatch(t, count: 2, name: "first")
+        #expect(try Hoso.run(["ingest", "--archive", archive, first]).status == 0)
+        _ = try shell("cp -a '\(archive)/catalog.sqlite' '\(t.sub("catalog"))' && cp -a '\(archive)/index' '\(t.sub("index"))'")
+        let second = try sampleBatch(t, name: "second")
+        #expect(try Hoso.run(["ingest", "--archive", archive, second]).status == 0)
+        _ = try shell("rm -rf '\(archive)/catalog.sqlite'* '\(archive)/index' && cp -a '\(t.sub("catalog"))' '\(archive)/catalog.sqlite' && cp -a '\(t.sub("index"))' '\(archive)/index'")
+        _ = try shell("chmod -R a+rX '\(t.path)' && chmod -R a-w '\(archive)'")
+        guard try Unprivileged.available("! -w '\(archive)/ledger'") else { return }
+        for command in ["stats", "search khai"] {
+            let r = try Unprivileged.hoso("\(command) --archive '\(archive)'")
+            #expect(r.status == 0 && r.output.contains("1 ledger entry behind and the archive is read-only"), "\(command): \(r.output)")
+        }
+    }
+
     @Test func exportVerifiesAndBagItValidates() throws {
         let t = TemporaryFolder()
         let archive = try makeArchive(t)
