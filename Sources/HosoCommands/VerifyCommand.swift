@@ -242,7 +242,7 @@ struct SealCommand: ParsableCommand {
         ledger entry: \(seal.sequence)
         sealed at:    \(seal.sealedAt)
         dossiers:     \(seal.dossiers) (\(seal.versions) versions)
-        objects:      \(seal.objects), \(seal.bytes) bytes
+        objects:      \(seal.objects), holding \(seal.bytes) bytes of original content (\(Format.bytes(UInt64(max(0, seal.bytes)))))
         Keep this receipt outside the archive; check it later with: hoso verify --against FILE
         """)
     }

@@ -118,6 +118,15 @@ final class Plan {
                     sequence.append(nil)
                     continue
                 }
+                // Words with synonym alternatives keep their place in the sequence: "Phường 1",
+                // "Lê Diệu Hương Thị trấn Hải Lăng" earn their adjacency where the words typed
+                // are found (a synonym's match earns none, as before).
+                if let (m, typed) = buildWithSynonyms(c, seg) {
+                    guard let m else { return nil }
+                    drivers.append(m)
+                    sequence += typed.isEmpty ? [nil] : typed.map { Optional($0) }
+                    continue
+                }
                 guard let m = build(c, seg) else { return nil }   // a required part matches nothing here
                 if m.isFilter { filters.append(m); continue }
                 drivers.append(m)
@@ -126,6 +135,35 @@ final class Plan {
             if drivers.isEmpty { drivers.append(AllDocsMatcher(count: min(seg.docCount, sliceEnd))) }
             return AndMatcher(drivers: drivers, excluded: excluded, filters: filters, sequence: sequence, adjacency: mode != .fold)
         }
+    }
+
+    /// For a clause "typed words, or a synonym" (see SynonymTable.expand): its matcher, built
+    /// so that the typed words' matchers are known, and those matchers in order; nil for any
+    /// other clause. The matcher is nil when nothing in the segment matches.
+    private func buildWithSynonyms(_ node: QueryNode, _ seg: Segment) -> (Matcher?, [WordMatcher])? {
+        guard case let .or(alternatives) = node, alternatives.count > 1,
+              alternatives.dropFirst().allSatisfy({ if case .synonym = $0 { return true }; return false }) else { return nil }
+        let typedNodes: [QueryNode]
+        switch alternatives[0] {
+        case .word: typedNodes = [alternatives[0]]
+        case let .and(words) where words.allSatisfy({ if case .word = $0 { return true }; return false }): typedNodes = words
+        default: return nil
+        }
+        var typed: [WordMatcher] = []
+        for t in typedNodes {
+            guard case let .word(w, fields) = t, let m = WordMatcher(info(w, fields), mode: mode, segment: seg, stats: stats) else { break }
+            typed.append(m)
+        }
+        var branches: [Matcher] = []
+        if typed.count == typedNodes.count {
+            // Their adjacency is counted by the enclosing clause, with the words around them.
+            branches.append(typed.count == 1 ? typed[0]
+                            : AndMatcher(drivers: typed, excluded: [], filters: [], sequence: [], adjacency: false))
+        } else {
+            typed = []     // a typed word absent from this segment: only synonyms can match
+        }
+        branches += alternatives.dropFirst().compactMap { build($0, seg) }
+        return (branches.isEmpty ? nil : OrMatcher(branches, bestOnly: true), typed)
     }
 
     /// Every positive word of the query (for highlighting).

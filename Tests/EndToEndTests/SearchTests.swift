@@ -70,7 +70,7 @@ enum SearchFixture {
              Doc(key: "b", title: "Đăng ký khai sinh", applicant: "Nguyễn Thị Hòa")],
         // Places written with abbreviations glued by a dot.
         45: [Doc(key: "a", title: "Đăng ký tạm trú", commune: "Phường 1"), Doc(key: "b", title: "Đăng ký tạm trú", commune: "Phường 12"),
-             Doc(key: "c", title: "Chợ thành phố Đông Hà")],
+             Doc(key: "c", title: "Chợ thành phố Đông Hà"), Doc(key: "d", title: "Đăng ký thường trú", commune: "Thị trấn Diên Sanh")],
     ]
 
     static let folder = TemporaryFolder.forTheProcess("hoso-search-fixture")
@@ -333,6 +333,12 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("P.1", 45), [["a"], ["b"]], "45a")  // b: Phường 12, Số 1
         expectOrder(try run("TP.Đông Hà", 45), [["c"]], "45b")
         expectOrder(try run("tp.dong ha", 45), [["c"]], "45c")
+        // Words with synonyms (thị trấn | tt) keep their adjacency with the words around them:
+        // the same points as with synonyms off (--exact), where every pair and run counts.
+        let typed = try run("thị trấn Diên Sanh", 45)
+        let literal = try run("thị trấn Diên Sanh", 45, ["--exact"])
+        expectOrder(typed, [["d"]], "45d")
+        #expect(typed.first?.1 == literal.first?.1, "\(typed) against \(literal)")
     }
 
     @Test func keysOfAnInputMethodTypedWithItOffAreNamed() throws {
