@@ -150,7 +150,8 @@ public final class Archive: Sendable {
                     throw HosoError(.ioFailure, file: root, message: "the folder is not empty",
                                     advice: "Create the archive in a new or empty folder")
                 }
-                try? FileManager.default.removeItem(atPath: root)
+                // Its contents only: the folder itself (a link, its owner, its mode) stays.
+                for (name, _) in entries { try? FileManager.default.removeItem(atPath: root + "/" + name) }
             }
         }
         if let remote {

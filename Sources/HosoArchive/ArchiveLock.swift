@@ -15,19 +15,21 @@ public final class ArchiveLock: @unchecked Sendable {
     /// - Throws: `HosoError` E403 naming the holder when the lock is taken and `wait` is false.
     public init(archive: Archive, wait: Bool, purpose: String) throws {
         let path = archive.lockPath
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SystemError(errno: errno, operation: "open", path: path) }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK, wait else {
+        let fd: Int32
+        let tried = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard tried >= 0 else { throw SystemError(errno: errno, operation: "open", path: path) }
+        if flock(tried, LOCK_EX | LOCK_NB) == 0 {
+            fd = tried
+        } else {
+            let busy = errno == EWOULDBLOCK
+            close(tried)
+            guard busy, wait else {
                 let holder = (try? SystemFile.readAll(path, limit: 4096)).map { String(decoding: $0, as: UTF8.self).trimmingWhitespace } ?? ""
-                close(fd)
                 throw HosoError(.archiveLocked, file: path,
                                 message: "another writer holds the archive" + (holder.isEmpty ? "" : " (\(holder))"),
                                 advice: "Wait for it to finish, or run again with --wait to queue behind it; readers (search, show, verify) are not affected")
             }
-            while flock(fd, LOCK_EX) != 0 {
-                if errno != EINTR { let e = errno; close(fd); throw SystemError(errno: e, operation: "lock", path: path) }
-            }
+            fd = try SystemFile.lockExclusively(path)
         }
         self.fd = fd
         let note = "pid \(getpid()), \(purpose), since \(CanonicalJSON.timestamp())\n"

@@ -123,18 +123,20 @@ public struct AuditLog {
     }
 
     /// Appends a run: its list first (durably), then its record line (durably), one run at a time.
+    /// - Parameter setAsideIfDamaged: the run found the log damaged (and reported it): unless a
+    ///   run that ended meanwhile did so, the damaged log is kept aside and a new chain starts,
+    ///   so that later runs are not failed by it again.
+    /// - Returns: the record, and the name the damaged log was kept under, if this run did it.
     public func append(level: String, budget: String?, ledgerHead: String?, started: String, seconds: Double,
-                       verified: [(ObjectID, Int64)], bytes: UInt64, findings: [Diagnostic], records: [Record]) throws -> Record {
+                       verified: [(ObjectID, Int64)], bytes: UInt64, findings: [Diagnostic],
+                       setAsideIfDamaged: Bool) throws -> (record: Record, setAside: String?) {
         try SystemFile.makeDirectories(folder + "/runs")
         // Verify takes no writer lock, so two runs may end together: they append in turn, each
         // numbering itself after the line it reads last.
-        let lockPath = folder + "/.lock"
-        let lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard lockFD >= 0 else { throw SystemError(errno: errno, operation: "open", path: lockPath) }
-        defer { close(lockFD) }
-        while flock(lockFD, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw SystemError(errno: errno, operation: "flock", path: lockPath) }
-        }
+        let lock = try SystemFile.lockExclusively(folder + "/.lock")
+        defer { SystemFile.closeDescriptor(lock) }
+        var setAside: String?
+        if setAsideIfDamaged && !read().findings.isEmpty { setAside = try self.setAside() }
         let last = try lastLine()
         // The run after the log's last line; a new log (none yet, or a damaged one set aside)
         // goes on after every list there is, so that no list is ever replaced.
@@ -166,7 +168,7 @@ public struct AuditLog {
         try line.withUnsafeBytes { try SystemFile.write(fd, $0, path: logPath) }
         try SystemFile.sync(fd, path: logPath)
         try SystemFile.syncDirectory(folder)
-        return record
+        return (record, setAside)
     }
 }
 

@@ -133,9 +133,12 @@ extension Archive {
     @discardableResult
     func checkNotAhead(_ catalog: Catalog) throws -> Int {
         let ledger = Ledger(archive: self)
-        let applied = try catalog.appliedHead
-        guard try ledger.head() != applied?.id else { return 0 }
-        return try ledger.entries(missingFrom: "the catalog", applied: applied.map { ($0.id, $0.sequence) }).entries.count
+        guard let applied = try catalog.appliedHead else {
+            // An empty catalog lags by every entry: the head's sequence number says how many.
+            return try ledger.head().map { try ledger.entry($0).sequence } ?? 0
+        }
+        guard try ledger.head() != applied.id else { return 0 }
+        return try ledger.entries(missingFrom: "the catalog", applied: (applied.id, applied.sequence)).entries.count
     }
 
     /// Says on standard error that derived data on read-only media lags the ledger: answers

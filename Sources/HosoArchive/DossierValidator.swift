@@ -342,5 +342,5 @@ public struct DossierValidator: Sendable {
         return out
     }
 
-    private func realPath(_ p: String) -> String? { SystemFile.realPath(p) }
+    private func realPath(_ p: String) -> String? { SystemFile.canonicalPath(p) }
 }

@@ -56,21 +56,24 @@ public enum Replicator {
             }
         }
         let all = ids
-        // Verified copies wait in a spool: in the archive when restoring it (its disk, under the
-        // writer lock, so leftovers of a killed run are removed here); when copying out, in a
-        // folder of this run's own in the temporary folder, as the archive may be read-only.
+        // Verified copies wait in a spool on the archive's disk (a temporary folder may be small,
+        // or in memory); restoring holds the writer lock, so leftovers of a killed run are
+        // removed there. Copying out of a read-only archive spools in a folder of its own in the
+        // temporary folder, removed after.
         let spool: String
-        if restoring {
+        let ownSpool = !restoring && !archive.isWritable
+        if ownSpool {
+            spool = NSTemporaryDirectory() + "hoso-replicate-" + SystemFile.randomSuffix()
+        } else {
             spool = archive.root + "/spool"
-            try SystemFile.makeDirectories(spool)
+        }
+        try SystemFile.makeDirectories(spool)
+        if restoring {
             for (name, _) in (try? SystemFile.listDirectory(spool)) ?? [] where name.hasPrefix(".tmp-") {
                 try? SystemFile.remove(spool + "/" + name)
             }
-        } else {
-            spool = NSTemporaryDirectory() + "hoso-replicate-" + SystemFile.randomSuffix()
-            try SystemFile.makeDirectories(spool)
         }
-        defer { if !restoring { _ = rmdir(spool) } }
+        defer { if ownSpool { _ = rmdir(spool) } }
         let state = Mutex((copied: 0, bytes: UInt64(0), present: 0, repaired: 0, done: 0, findings: [Diagnostic]()))
         Parallel.forEach(count: all.count, workers: workers) { i in
             let id = all[i]

@@ -56,8 +56,8 @@ public enum StoreSpec {
     /// same place (`ARCHIVE/.`, a link to it).
     public static func isSame(_ a: any ObjectStore, _ b: any ObjectStore) -> Bool {
         if a.location == b.location { return true }
-        guard a.location.hasPrefix("/") || b.location.hasPrefix("/"),
-              let ra = SystemFile.realPath(a.location), let rb = SystemFile.realPath(b.location) else { return false }
+        guard !a.location.hasPrefix("s3://"), !b.location.hasPrefix("s3://"),
+              let ra = SystemFile.canonicalPath(a.location), let rb = SystemFile.canonicalPath(b.location) else { return false }
         return ra == rb
     }
 

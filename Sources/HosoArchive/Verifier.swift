@@ -232,10 +232,11 @@ public final class Verifier {
         } else {
             // The damage was reported in this run; the damaged log is kept aside and a new
             // chain starts, so that later runs are not failed by it again.
-            if !logFindings.isEmpty { report.logSetAside = try auditLog.setAside() }
-            report.recorded = try auditLog.append(level: report.level, budget: options.budget?.description, ledgerHead: state.head?.prefixed,
-                                                  started: startedAt, seconds: report.seconds, verified: verified.map { ($0, verifiedAt) },
-                                                  bytes: report.bytesChecked, findings: findings, records: records)
+            let appended = try auditLog.append(level: report.level, budget: options.budget?.description, ledgerHead: state.head?.prefixed,
+                                               started: startedAt, seconds: report.seconds, verified: verified.map { ($0, verifiedAt) },
+                                               bytes: report.bytesChecked, findings: findings, setAsideIfDamaged: !logFindings.isEmpty)
+            report.recorded = appended.record
+            report.logSetAside = appended.setAside
         }
         return report
     }

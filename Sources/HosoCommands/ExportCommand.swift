@@ -91,7 +91,7 @@ struct ExportCommand: ParsableCommand {
             // else is not overwritten.
             let payload = bagit ? folder + "/data" : folder
             let same = files.allSatisfy { f in
-                ObjectID.hashing(fileAt: payload + "/" + f.relative).map { $0.id == f.id && $0.size == f.size } ?? false
+                SystemFile.digest(of: payload + "/" + f.relative).map { $0.id == f.id && $0.size == f.size } ?? false
             } && (!bagit || SystemFile.exists(folder + "/manifest-sha256.txt"))
             guard same else {
                 throw HosoError(.ioFailure, file: folder, message: "the export folder exists already, with other content",
@@ -122,11 +122,13 @@ struct ExportCommand: ParsableCommand {
     }
 
     /// Removes the hidden folders of exports killed part way into `to` (named with the process
-    /// that made them, which no longer runs).
+    /// that made them, which no longer runs, and untouched for an hour).
     func removeAbandonedPartials() {
         for (name, _) in (try? SystemFile.listDirectory(to)) ?? [] where name.hasPrefix(".hoso-export-") {
             let pid = Int32(name.dropFirst(".hoso-export-".count).prefix { $0.isNumber }) ?? 0
             guard pid > 0, kill(pid, 0) != 0, errno == ESRCH else { continue }
+            // The process may run on another host sharing the folder: an hour untouched too.
+            guard let st = SystemFile.status(to + "/" + name), Int(st.st_mtim.tv_sec) < Int(time(nil)) - 3600 else { continue }
             try? FileManager.default.removeItem(atPath: to + "/" + name)
         }
     }

@@ -91,23 +91,6 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     public static func hashing(_ bytes: [UInt8]) -> ObjectID {
         bytes.withUnsafeBytes { hashing($0) }
     }
-
-    /// The SHA-256 and size of the regular file at `path`, read in blocks; nil if it cannot be read.
-    public static func hashing(fileAt path: String) -> (id: ObjectID, size: UInt64)? {
-        guard let fd = try? SystemFile.openForReading(path) else { return nil }
-        defer { _ = SystemFile.closeDescriptor(fd) }
-        var h = SHA256()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        var size: UInt64 = 0
-        while true {
-            guard let n = try? SystemFile.read(fd, into: buffer, path: path) else { return nil }
-            if n == 0 { break }
-            h.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-            size += UInt64(n)
-        }
-        return (ObjectID(h.finalize()), size)
-    }
 }
 
 /// Why a text is not an object id.

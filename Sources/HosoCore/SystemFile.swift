@@ -150,18 +150,26 @@ public enum SystemFile {
     public static func isDirectory(_ st: stat) -> Bool { (st.st_mode & S_IFMT) == S_IFDIR }
     public static func isSymlink(_ st: stat) -> Bool { (st.st_mode & S_IFMT) == S_IFLNK }
 
-    /// Whether something exists at `path` (without following a final link).
+    /// Opens (creating it) the lock file at `path` and takes its exclusive `flock`, waiting for
+    /// any holder; the lock lasts until the returned descriptor is closed.
+    public static func lockExclusively(_ path: String) throws(SystemError) -> Int32 {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SystemError(errno: errno, operation: "open", path: path) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                let e = errno
+                close(fd)
+                throw SystemError(errno: e, operation: "flock", path: path)
+            }
+        }
+        return fd
+    }
+
     /// Closes a descriptor (for code that does not import the C library itself).
     @discardableResult
     public static func closeDescriptor(_ fd: Int32) -> Int32 { close(fd) }
 
-    /// The canonical absolute path of `p` (links resolved), or nil if it does not exist.
-    public static func realPath(_ p: String) -> String? {
-        guard let r = realpath(p, nil) else { return nil }
-        defer { free(r) }
-        return String(cString: r)
-    }
-
+    /// Whether something exists at `path` (without following a final link).
     public static func exists(_ path: String) -> Bool { linkStatus(path) != nil }
 
     /// Creates a folder; an existing folder is fine.
@@ -186,6 +194,25 @@ public enum SystemFile {
         if unlink(path) != 0 && errno != ENOENT {
             throw SystemError(errno: errno, operation: "remove", path: path)
         }
+    }
+
+    /// The SHA-256 and size of the regular file at `path`, read in blocks; nil if it is not a
+    /// regular file or cannot be read.
+    public static func digest(of path: String) -> (id: ObjectID, size: UInt64)? {
+        guard let fd = try? openForReading(path) else { return nil }
+        defer { close(fd) }
+        guard let st = try? status(fd, path: path), isRegular(st) else { return nil }
+        var hasher = ObjectHasher()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        var size: UInt64 = 0
+        while true {
+            guard let n = try? read(fd, into: buffer, path: path) else { return nil }
+            if n == 0 { break }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            size += UInt64(n)
+        }
+        return (hasher.finalize(), size)
     }
 
     /// Reads a whole small file, refusing files larger than `limit`.

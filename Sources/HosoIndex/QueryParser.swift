@@ -104,19 +104,24 @@ public struct QueryParser {
         let source = Array(s.unicodeScalars.filter { !Self.invisible.contains($0.value) })
         // Typographic quotes quote a phrase when they pair up; a stray one is no quote.
         let curly: Set<UInt32> = [0x201C, 0x201D, 0x201E, 0x201F, 0x00AB, 0x00BB]
-        let quotesPair = source.filter { curly.contains($0.value) }.count % 2 == 0
+        let quotesPair = source.filter { curly.contains($0.value) || $0 == "\"" }.count % 2 == 0
         for (k, u) in source.enumerated() {
             switch u.value {
             // No-break, figure, narrow and ideographic spaces: spaces.
             case 0x00A0, 0x2007, 0x202F, 0x3000: scalars.append(" ")
             case let v where curly.contains(v): scalars.append(quotesPair ? "\"" : " ")
-            // Dashes and the minus sign inside a code (between two characters) or standing apart
-            // (a dash between two dates, or words): a hyphen; against one word only (Hòa Phú
-            // –Huyện), a space: never an exclusion.
+            // Dashes and the minus sign inside a code (between two characters): a hyphen; standing
+            // between two numbers (dates: 2024-01-01 – 2024-06-30), a hyphen too; anywhere else
+            // (Quyết định – “Về việc…”, Hòa Phú –Huyện), a space: never an exclusion.
             case 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2212:
                 let before = k > 0 && !source[k - 1].properties.isWhitespace
                 let after = k + 1 < source.count && !source[k + 1].properties.isWhitespace
-                scalars.append(before == after ? "-" : " ")
+                if before && after { scalars.append("-"); continue }
+                let left = source[..<k].last { !$0.properties.isWhitespace }
+                let right = source[(k + 1)...].first { !$0.properties.isWhitespace }
+                let betweenNumbers = !before && !after && left.map { $0.value >= 0x30 && $0.value <= 0x39 } == true
+                    && right.map { $0.value >= 0x30 && $0.value <= 0x39 } == true
+                scalars.append(betweenNumbers ? "-" : " ")
             default: scalars.append(u)
             }
         }

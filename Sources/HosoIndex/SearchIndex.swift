@@ -83,24 +83,15 @@ public final class IndexWriter {
     public var maxMergeDocs = 50_000
 
     /// - Parameter rebuilding: the writer will replace the whole index: a manifest that cannot
-    ///   be read is kept aside (`manifest.json.damaged-<time>`) rather than stopping the one
-    ///   command that repairs it, and new segments are numbered after every file there.
+    ///   be read does not stop the one command that repairs it (the rebuild publishes a new
+    ///   manifest over it; until then readers still see the damage, E706).
     public init(folder: String, rebuilding: Bool = false) throws {
         self.folder = folder
         try SystemFile.makeDirectories(folder)
         do {
             manifest = try IndexSnapshot.readManifest(folder)
         } catch is IndexFileError where rebuilding {
-            let stamp = CanonicalJSON.timestamp().replacingOccurrences(of: ":", with: "")
-            let aside = folder + "/manifest.json.damaged-" + stamp + "-" + SystemFile.randomSuffix()
-            guard rename(folder + "/manifest.json", aside) == 0 else {
-                throw SystemError(errno: errno, operation: "rename", path: folder + "/manifest.json")
-            }
-            let numbers = ((try? SystemFile.listDirectory(folder)) ?? []).compactMap { entry -> Int? in
-                guard entry.name.hasPrefix("seg-") else { return nil }
-                return Int(entry.name.dropFirst(4).prefix { $0.isNumber })
-            }
-            manifest = IndexManifest(generation: 0, ledgerHead: nil, ledgerSequence: 0, segments: [], nextSegment: (numbers.max() ?? 0) + 1)
+            manifest = .empty
         }
     }
 

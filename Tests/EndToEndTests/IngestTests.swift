@@ -367,7 +367,7 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let other = try Hoso.run(["export", "--to", out, numbers[0]], environment: ["HOSO_ARCHIVE": archive])
         #expect(other.status == 3 && other.stderr.contains("other content"), "export never overwrites")
         // The hidden folder of an export killed part way is removed by the next one.
-        _ = try shell("mkdir -p '\(out)/.hoso-export-999999-abc/scans'")
+        _ = try shell("mkdir -p '\(out)/.hoso-export-999999-abc/scans' && touch -d '2 hours ago' '\(out)/.hoso-export-999999-abc'")
         #expect(try Hoso.run(["export", "--to", out, numbers[1]], environment: ["HOSO_ARCHIVE": archive]).status == 0)
         #expect(!FileManager.default.fileExists(atPath: out + "/.hoso-export-999999-abc"))
 

@@ -195,11 +195,10 @@ enum Unprivileged {
         #expect(try Hoso.run(["ingest", "--archive", archive, try sampleBatch(t, count: 3)]).status == 0)
         let replica = t.sub("replica")
         #expect(try Hoso.run(["replicate", "--archive", archive, "--to", replica]).status == 0)
-        #expect(!FileManager.default.fileExists(atPath: archive + "/spool"), "copying out writes nothing into the archive")
-        // The archive itself, however named, is no replica.
-        for itself in [archive + "/.", archive + "/objects/"] {
-            #expect(try Hoso.run(["replicate", "--archive", archive, "--to", itself]).status == 2, "\(itself)")
-            #expect(try Hoso.run(["verify", "--archive", archive, "--store", itself]).status == 2, "\(itself)")
+        // The archive itself, however named (relative paths included), is no replica.
+        for itself in [archive + "/.", archive + "/objects/", "./archive", "archive/objects/."] {
+            #expect(try Hoso.run(["replicate", "--archive", "archive", "--to", itself], cwd: t.path).status == 2, "\(itself)")
+            #expect(try Hoso.run(["verify", "--archive", "archive", "--store", itself], cwd: t.path).status == 2, "\(itself)")
         }
         func objects(_ root: String) throws -> [String] {
             try shell("find '\(root)' -type f -path '*/objects/*' -o -type f -path '\(root)/[0-9a-f][0-9a-f]/*' | sort").output

@@ -443,7 +443,7 @@ struct VerifyFixture {
                 return p
             }
             for p in runs { try p.run() }
-            for p in runs { p.waitUntilExit() }
+            for p in runs { p.waitUntilExit(); #expect(p.terminationStatus == 0) }
         }
         #expect(try f.verify() == (0, [], []), "concurrent runs break no chain")
     }

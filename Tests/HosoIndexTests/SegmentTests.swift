@@ -442,6 +442,9 @@ extension SegmentTests {
         #expect(QueryParser.pasted("050512 0007") == "050512 0007", "a date and a number, not a phone")
         #expect(try QueryParser.parse("0912 345678") == phone)
         #expect(try QueryParser.parse("Nguyễn \u{201C}Tý") == .and([.word("Nguyễn", fields: nil), .word("Tý", fields: nil)]), "a stray curly quote")
+        #expect(try QueryParser.parse("\"giấy phép\u{201D}") == .phrase(["giấy", "phép"], fields: nil), "a straight quote closed by a curly one")
+        #expect(try QueryParser.parse("Quyết định \u{2013} \u{201C}về việc\u{201D}")
+                == .and([.word("Quyết", fields: nil), .word("định", fields: nil), .phrase(["về", "việc"], fields: nil)]))
         // Punctuation standing alone, AND, and curly quotes.
         let hoaPhuong = QueryNode.and([.word("Hòa", fields: nil), .word("Phường", fields: nil), .word("1", fields: nil)])
         for q in ["Hòa - Phường 1", "Hòa \u{2013} Phường 1", "Hòa & Phường 1", "Hòa AND Phường 1", "Hòa . Phường 1", "Hòa / Phường 1"] {
