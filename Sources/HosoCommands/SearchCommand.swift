@@ -108,7 +108,9 @@ struct SearchCommand: ParsableCommand {
     /// aa, ee, oo, aw, ow, uw or dd (Telex), nor a digit after its letters (VNI).
     static func typingMethodLeftovers(_ text: String) -> String? {
         var telex = 0, vni = 0
-        for word in text.lowercased().split(whereSeparator: { !($0.isASCII && ($0.isLetter || $0.isNumber)) }) {
+        // Only plain words: a field and its value (status:withdrawn, address:…) are syntax.
+        let plain = text.lowercased().split(separator: " ").filter { !$0.contains(":") }.joined(separator: " ")
+        for word in plain.split(whereSeparator: { !($0.isASCII && ($0.isLetter || $0.isNumber)) }) {
             let b = Array(word.utf8)
             guard b.count >= 2, b.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) else { continue }
             let letters = b.prefix { $0 >= 0x61 && $0 <= 0x7A }
@@ -117,10 +119,11 @@ struct SearchCommand: ParsableCommand {
                 let vowels: Set<UInt8> = Array("aeiouy".utf8).reduce(into: []) { $0.insert($1) }
                 let endsWithTone = "sfrxj".utf8.contains(b[b.count - 1]) && vowels.contains(b[b.count - 2])
                 if endsWithTone || ["aa", "ee", "oo", "aw", "ow", "uw", "dd"].contains(where: s.contains) { telex += 1 }
-            } else if letters.count >= 1, b[letters.count...].allSatisfy({ ($0 >= 0x31 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x7A) }),
-                      b.count - letters.count <= 3 {
-                // Letters, then tone and vowel digits 1–9 (nguye4n, va8n, hoa2): not a code such as H50.
-                if !b.contains(0x30) && b.count - letters.count < b.count - 1 { vni += 1 }
+            } else if letters.count >= 2, b[letters.count...].allSatisfy({ ($0 >= 0x31 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x7A) }),
+                      b.count - letters.count <= 3, "aeiouy".utf8.contains(b[letters.count - 1]) {
+                // Letters, then tone and vowel digits 1–9 right after a vowel (nguye4n, va8n, hoa2):
+                // not a code or a number after a consonant (H50, MC24, kp5).
+                vni += 1
             }
         }
         if telex > 0 { return "Telex" }

@@ -18,8 +18,10 @@ final class Plan {
         self.query = query; self.mode = mode; self.snapshot = snapshot; self.stats = stats; self.threads = threads
     }
 
-    func info(_ w: String, _ fields: [Field]?) -> WordInfo {
-        let key = w + "\u{0}" + (fields ?? []).map { String($0.rawValue) }.joined(separator: ",")
+    /// - Parameter exact: for a synonym's form, matched in exact mode: its own entry, as the
+    ///   lanes a word info keeps per segment depend on the mode.
+    func info(_ w: String, _ fields: [Field]?, exact: Bool = false) -> WordInfo {
+        let key = w + "\u{0}" + (fields ?? []).map { String($0.rawValue) }.joined(separator: ",") + (exact ? "\u{1}" : "")
         if let i = words[key] { return i }
         let i = WordInfo(w, fields: fields, snapshot: snapshot, stats: stats, threads: threads)
         words[key] = i
@@ -104,7 +106,23 @@ final class Plan {
             let synonyms = children.contains { if case .synonym = $0 { return true }; return false }
             return ms.isEmpty ? nil : (ms.count == 1 ? ms[0] : OrMatcher(ms, bestOnly: synonyms))
         case let .synonym(child, covers):
-            return build(child, seg).map { SynonymMatcher($0, covers: covers) }
+            // A form written with marks is looked for with those marks only: "quận" for Q must
+            // not find quán, Quân or cơ quan, nor "kĩ" the ký of every đăng ký.
+            let form: Matcher?
+            switch child {
+            case let .word(w, fields):
+                form = WordMatcher(info(w, fields, exact: true), mode: .exact, segment: seg, stats: stats)
+            case let .phrase(ws, fields):
+                var matchers: [WordMatcher] = []
+                for w in ws {
+                    guard let m = WordMatcher(info(w, fields, exact: true), mode: .exact, segment: seg, stats: stats) else { return nil }
+                    matchers.append(m)
+                }
+                form = PhraseMatcher(words: matchers)
+            default:
+                form = build(child, seg)
+            }
+            return form.map { SynonymMatcher($0, covers: covers) }
         case let .not(child):
             let all = AllDocsMatcher(count: min(seg.docCount, sliceEnd))
             let excluded = build(child, seg).map { [$0] } ?? []

@@ -136,7 +136,7 @@ public struct QueryParser {
         var out: [Character] = []
         var i = 0
         func isDigit(_ c: Character) -> Bool { c.isASCII && c.isNumber }
-        while i < chars.count {
+        outer: while i < chars.count {
             // A run of digit groups (2 to 6 digits each) separated by one kind of separator (a
             // space, a dot or a dash), starting at a word's start. Both kinds of number start
             // with 0 (a citizen ID with its province code, 001–096): years and dates do not.
@@ -159,18 +159,40 @@ public struct QueryParser {
                 var j = i, digits: [Character] = [], groups = 0, end = i
                 var separator: Character?
                 var longGroups = false
+                var groupSizes: [Int] = [], groupEnds: [Int] = []
                 while j < chars.count {
                     var k = j
                     while k < chars.count && isDigit(chars[k]) { k += 1 }
                     let n = k - j
                     guard (2...6).contains(n) else { break }
                     if n > 4 && !(groups == 1 && digits.count == 4) { longGroups = true }
+                    groupSizes.append(n); groupEnds.append(k)
                     digits += chars[j..<k]; groups += 1; end = k
                     guard k + 1 < chars.count, " .-".contains(chars[k]), separator == nil || separator == chars[k], isDigit(chars[k + 1]) else { break }
                     separator = chars[k]
                     j = k + 1
                 }
-                let boundary = end == chars.count || chars[end].isWhitespace || "\")".contains(chars[end])
+                // Where the number ends: a space, a quote or bracket, or punctuation pasted after it.
+                func endsAt(_ e: Int) -> Bool {
+                    e == chars.count || chars[e].isWhitespace || "\")".contains(chars[e])
+                        || (",;:.".contains(chars[e]) && (e + 1 == chars.count || chars[e + 1].isWhitespace))
+                }
+                // A phone number followed by more digit groups (0912 345 678 12 Trần Hưng Đạo):
+                // the groups that make a phone's usual shape are the number.
+                if groupSizes.count > 3 && groupSizes != [3, 3, 3, 3] {
+                    for cut in (2..<groupSizes.count).reversed() {
+                        let sizes = Array(groupSizes[..<cut])
+                        guard Self.phoneShapes.contains(sizes) else { continue }
+                        let count = sizes.reduce(0, +)
+                        let e = groupEnds[cut - 1]
+                        if e < chars.count && chars[e].isWhitespace {
+                            out += digits[..<count]
+                            i = e
+                            continue outer
+                        }
+                    }
+                }
+                let boundary = endsAt(end)
                 let joined = String(digits)
                 // Groups of 5 or 6 digits only make a citizen ID (045090 001234) or follow a
                 // phone's first four (0912 345678): 050512 0007 is a date and a number.
@@ -191,6 +213,9 @@ public struct QueryParser {
         }
         return String(out)
     }
+
+    /// How phone numbers are grouped when written (0912 345 678, 091 234 5678, 0912 345678).
+    static let phoneShapes: Set<[Int]> = [[4, 3, 3], [3, 3, 4], [3, 4, 3], [4, 6], [4, 3, 4], [2, 4, 4], [4, 2, 2, 2]]
 
     /// Zero-width spaces and joiners, word joiner, byte-order mark, soft hyphen.
     static let invisible: Set<UInt32> = [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD]
@@ -246,24 +271,18 @@ public struct QueryParser {
         return true
     }
 
-    /// Words that label an identifier pasted from a form (`Số CCCD: 045…`, `SĐT 0912…`,
-    /// `mã hồ sơ: 000.00.21.H50-…`), in lower case, with and without marks.
-    static let labelWords: Set<String> = [
-        "số", "so", "cccd", "cmnd", "cmt", "căn", "can", "cước", "cuoc", "công", "cong", "dân", "dan",
-        "chứng", "chung", "minh", "nhân", "nhan", "sđt", "sdt", "đt", "dt", "điện", "dien", "thoại", "thoai",
-        "mã", "ma", "hồ", "ho", "sơ", "hs", "định", "dinh", "danh", "cá", "ca", "id", "tel", "phone",
+    /// Labels of identifiers on forms, folded, word by word (`Số CCCD`, `SĐT`, `mã hồ sơ`).
+    static let labels: [[String]] = [
+        ["so"], ["cccd"], ["cmnd"], ["cmt"], ["sdt"], ["dt"], ["tel"], ["id"], ["phone"], ["ma"], ["hs"],
+        ["can", "cuoc"], ["can", "cuoc", "cong", "dan"], ["chung", "minh", "nhan", "dan"], ["chung", "minh", "thu"],
+        ["dinh", "danh"], ["dinh", "danh", "ca", "nhan"], ["dien", "thoai"], ["di", "dong"],
+        ["ho", "so"], ["thu", "tuc"], ["tthc"], ["co", "quan"], ["don", "vi"],
     ]
 
-    /// The label words that name no person or place.
-    static let keyLabels: Set<String> = [
-        "số", "so", "cccd", "cmnd", "cmt", "sđt", "sdt", "đt", "dt", "mã", "ma", "hs", "id", "tel", "phone",
-        "thoại", "thoai", "cước", "cuoc",
-    ]
-
-    /// `items` without the words that only label the identifier right after them: the form's
-    /// label would otherwise be a word every match needs, and most dossiers lack.
+    /// `items` without the labels right before an identifier: a form's label would otherwise be
+    /// words every match needs, and most dossiers lack. Whole labels only, read backwards from
+    /// the identifier, so a name before them stays (*Phan Thị Dân số 09…* keeps *Dân*).
     static func withoutLabels(_ items: [QueryNode]) -> [QueryNode] {
-        var keep = [Bool](repeating: true, count: items.count)
         func isIdentifier(_ n: QueryNode) -> Bool {
             switch n {
             case .keyword(let field, _, prefix: false): return [.cccd, .phone, .code, .procedureCode, .agencyCode].contains(field)
@@ -271,21 +290,21 @@ public struct QueryParser {
             default: return false
             }
         }
-        for (k, item) in items.enumerated() {
-            guard isIdentifier(item) else { continue }
-            // The run of label-like words before it, dropped only if one of them can only be a
-            // label (a name such as Trần Công Minh before a number stays).
-            var j = k - 1
-            var run: [Int] = []
-            while j >= 0, case .word(let w, fields: nil) = items[j], labelWords.contains(w.lowercased()) {
-                run.append(j)
-                j -= 1
+        func folded(_ n: QueryNode) -> String? {
+            guard case let .word(w, fields: nil) = n else { return nil }
+            return Analyzer().keys(VietnameseText.canonical(w)).first.map { String(decoding: $0.folded, as: UTF8.self) }
+        }
+        var keep = [Bool](repeating: true, count: items.count)
+        for (k, item) in items.enumerated() where isIdentifier(item) {
+            var end = k      // items[..<end] may still end with a label
+            while end > 0 {
+                let longest = labels.filter { label in
+                    label.count <= end && zip(label, items[(end - label.count)..<end]).allSatisfy { $0 == folded($1) }
+                }.map(\.count).max()
+                guard let n = longest else { break }
+                for j in (end - n)..<end { keep[j] = false }
+                end -= n
             }
-            let labelled = run.contains { r in
-                if case .word(let w, _) = items[r] { return keyLabels.contains(w.lowercased()) }
-                return false
-            }
-            if labelled { for r in run { keep[r] = false } }
         }
         return zip(items, keep).compactMap { $1 ? $0 : nil }
     }
@@ -336,6 +355,19 @@ public struct QueryParser {
             // its field after a space.
             if ["cccd", "citizen", "citizenid", "phone", "code"].contains(name) {
                 while i < chars.count && chars[i] == " " { i += 1 }
+            }
+            // A form's label with a colon (CMND: 045…, Tel: 09…, quan: 000.00.21.H50): not a
+            // field of hoso's; the identifier after it is what is searched.
+            if !QueryParser.fieldNames.contains(name) {
+                let save = i
+                while i < chars.count && chars[i] == " " { i += 1 }
+                let valueStart = i
+                let value = readWord()
+                if QueryParser.identifier(value) != nil {
+                    i = valueStart
+                    return try parsePrimary()
+                }
+                i = save
             }
             guard i < chars.count, !chars[i].isWhitespace else { throw error("'\(name):' needs a value") }
             return try parseField(name, at: start)
@@ -395,6 +427,10 @@ public struct QueryParser {
         return out
     }
 
+    /// Every field name a query may use.
+    static let fieldNames: Set<String> = Set(textFieldNames.keys).union(
+        ["received", "due", "completed", "code", "cccd", "citizen", "citizenid", "phone", "status", "timeliness"])
+
     static let textFieldNames: [String: Field] = [
         "title": .title, "applicant": .applicant, "procedure": .procedure, "agency": .agency,
         "place": .place, "address": .place, "other": .other,
@@ -425,9 +461,12 @@ public struct QueryParser {
                 let after = i
                 var next = readWord()
                 if ["-", "đến", "den", "to", "tới", "toi"].contains(next.lowercased()) {
+                    // After a word or a dash, a year or a month is an end too (2023 - 2024).
                     skipSpace()
                     next = readWord()
-                    if QueryParser.dateRange(value) != nil, isDay(next) { value += ".." + next } else { i = save }
+                    if QueryParser.dateRange(value) != nil, QueryParser.day(next, end: true) != nil { value += ".." + next } else { i = save }
+                } else if next.hasPrefix("-"), QueryParser.dateRange(value) != nil, isDay(String(next.dropFirst())) {
+                    value += ".." + next.dropFirst()       // 2023-01-01 -2024-12-31: a range, not an exclusion
                 } else if QueryParser.dateRange(value) != nil, isDay(next) {
                     throw error("two dates: write a range with '..' between them (\(name):\(value)..\(next))", at: after)
                 } else {
@@ -497,6 +536,7 @@ public struct QueryParser {
         "ruthoso": "withdrawn", "darut": "withdrawn", "rut": "withdrawn",
         "dagiaiquyet": "completed", "hoanthanh": "completed", "daxong": "completed", "coketqua": "completed", "dacoketqua": "completed",
         "datra": "returned", "datraketqua": "returned", "traketqua": "returned",
+        "datuchoi": "rejected", "dahoanthanh": "completed", "daxuly": "completed", "dabosung": "supplement-requested",
     ]
     static let vietnameseTimeliness: [String: String] = [
         "somhan": "early", "truochan": "early", "som": "early",
@@ -643,6 +683,8 @@ public struct QueryParser {
         if parts.count > 1 {
             var nodes: [QueryNode] = []
             for part in parts where part.contains(where: { $0.isLetter || $0.isNumber }) {
+                // An identifier glued to words (hòa,0912345678; SĐT:0912…) is still one.
+                if fields == nil, let id = QueryParser.identifier(part) { nodes.append(id); continue }
                 nodes.append(try textWord(part, fields: fields, at: start))
             }
             if nodes.count == 1 { return nodes[0] }
@@ -655,7 +697,10 @@ public struct QueryParser {
             return .prefix(words[0], fields: fields)
         }
         let words = QueryParser.words(w)
-        if words.isEmpty { throw error("'\(w)' has no letters or digits to search for", at: start) }
+        if words.isEmpty {
+            if w == "-" { throw error("a '-' standing apart excludes nothing: write it against what it excludes (-\"kết hôn\", -word), or leave it out", at: start) }
+            throw error("'\(w)' has no letters or digits to search for", at: start)
+        }
         // "Đông-Hà" is two words that must stand together.
         return words.count == 1 ? .word(words[0], fields: fields) : .phrase(words, fields: fields)
     }
@@ -670,7 +715,7 @@ public struct QueryParser {
         for k in 0..<c.count {
             let cut: Bool
             switch c[k] {
-            case ",", ";": cut = true
+            case ",", ";", ":": cut = true
             case ".", "&", "+":
                 cut = (k > 0 && c[k - 1].isLetter) || (k + 1 < c.count && c[k + 1].isLetter)
             case "/":

@@ -430,6 +430,15 @@ extension SegmentTests {
         #expect(try QueryParser.parse("Trần Văn Định 045090001234")
                 == .and([.word("Trần", fields: nil), .word("Văn", fields: nil), .word("Định", fields: nil), id]), "Định is a name")
         #expect(try QueryParser.parse("Số CMND/CCCD: 045090001234") == id)
+        for labelled in ["CMND: 045090001234", "Số CMND: 045090001234", "CMND:045090001234", "Chứng minh nhân dân 045090001234"] {
+            #expect(try QueryParser.parse(labelled) == id, "\(labelled)")
+        }
+        #expect(try QueryParser.parse("Tel: 0912345678") == phone)
+        #expect(try QueryParser.parse("hòa,0912345678") == .and([.word("hòa", fields: nil), phone]))
+        #expect(try QueryParser.parse("SĐT:0912345678") == phone)
+        #expect(try QueryParser.parse("Phan Thị Dân số 0912345678")
+                == .and([.word("Phan", fields: nil), .word("Thị", fields: nil), .word("Dân", fields: nil), phone]), "a name before a label stays")
+        #expect(throws: QuerySyntaxError.self) { try QueryParser.parse("aplicant:hòa") }   // a mistyped field is still an error
         guard case .or = try QueryParser.parse("Mã hồ sơ: MC19.273558") else { Issue.record("the label before a local code is dropped"); return }
         // Identifiers with a full stop after them, dashes, no-break spaces, an apostrophe, +84.
         #expect(try QueryParser.parse("000.00.21.H50-230512-0007.") == number)
@@ -441,6 +450,9 @@ extension SegmentTests {
         #expect(try QueryParser.parse("+84 0912 345 678") == phone)
         #expect(QueryParser.pasted("050512 0007") == "050512 0007", "a date and a number, not a phone")
         #expect(try QueryParser.parse("0912 345678") == phone)
+        for q in ["0912 345 678,", "0912 345 678."] { #expect(try QueryParser.parse(q) == phone, "\(q)") }
+        #expect(try QueryParser.parse("045 090 001 234.") == id)
+        #expect(try QueryParser.parse("0912 345 678 12 Trần") == .and([phone, .word("12", fields: nil), .word("Trần", fields: nil)]))
         #expect(try QueryParser.parse("Nguyễn \u{201C}Tý") == .and([.word("Nguyễn", fields: nil), .word("Tý", fields: nil)]), "a stray curly quote")
         #expect(try QueryParser.parse("\"giấy phép\u{201D}") == .phrase(["giấy", "phép"], fields: nil), "a straight quote closed by a curly one")
         #expect(try QueryParser.parse("Quyết định \u{2013} \u{201C}về việc\u{201D}")
@@ -483,6 +495,10 @@ extension SegmentTests {
         for q in ["received:2022-01-01 - 2022-06-30", "received:2022-01-01 đến 2022-06-30", "received:2022-01-01 \u{2013} 2022-06-30"] {
             #expect(try QueryParser.parse(q) == range, "\(q)")
         }
+        let years = QueryNode.dateRange(.received, from: 19358, to: 20088)
+        for q in ["received:2023 - 2024", "received:2023 đến 2024"] { #expect(try QueryParser.parse(q) == years, "\(q)") }
+        #expect(try QueryParser.parse("received:2022-01-01 -2022-06-30") == range, "a range, not an exclusion")
+        #expect(try QueryParser.parse("status:đã từ chối") == .keyword(.status, "rejected", prefix: false))
         #expect(try QueryParser.parse("received:2024 1500") == .and([.dateRange(.received, from: 19723, to: 20088), .word("1500", fields: nil)]))
     }
 
