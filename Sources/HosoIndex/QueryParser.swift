@@ -19,6 +19,16 @@ public indirect enum QueryNode: Sendable, Equatable {
     /// typed.
     case synonym(QueryNode, covers: Int)
 
+    /// The words, phrases' words and other clauses the query holds.
+    var clauseCount: Int {
+        switch self {
+        case .phrase(let ws, _): return ws.count
+        case .and(let c), .or(let c): return c.reduce(0) { $0 + $1.clauseCount }
+        case .not(let c), .synonym(let c, _): return c.clauseCount
+        default: return 1
+        }
+    }
+
     /// Whether any word carries diacritics (for the "try --fold" hint).
     public var hasDiacritics: Bool {
         switch self {
@@ -87,8 +97,18 @@ public struct QueryParser {
         if p.i < p.chars.count {
             throw QuerySyntaxError(message: "unexpected '\(p.chars[p.i])'", position: p.i, query: query)
         }
+        // Each clause costs a walk of its postings: a query pasted from a whole document (or
+        // a word repeated thousands of times) would take minutes. Bounded, as Lucene bounds it.
+        let clauses = node.clauseCount
+        guard clauses <= maxClauses else {
+            throw QuerySyntaxError(message: "the query has \(clauses) words and clauses; at most \(maxClauses) (search for the few that tell the dossier apart)",
+                                   position: 0, query: query)
+        }
         return node
     }
+
+    /// The most words and clauses one query may hold.
+    static let maxClauses = 256
 
     /// What was typed, as it was meant: invisible characters pasted with it (zero-width
     /// spaces and joiners, soft hyphens, byte-order marks) dropped; no-break spaces, curly

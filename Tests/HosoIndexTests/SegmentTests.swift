@@ -439,6 +439,10 @@ extension SegmentTests {
         #expect(try QueryParser.parse("Phan Thị Dân số 0912345678")
                 == .and([.word("Phan", fields: nil), .word("Thị", fields: nil), .word("Dân", fields: nil), phone]), "a name before a label stays")
         #expect(throws: QuerySyntaxError.self) { try QueryParser.parse("aplicant:hòa") }   // a mistyped field is still an error
+        // A bounded number of clauses: a whole pasted document is refused, not searched for minutes.
+        #expect(throws: QuerySyntaxError.self) { try QueryParser.parse(Array(repeating: "thị", count: 300).joined(separator: " ")) }
+        #expect(throws: QuerySyntaxError.self) { try QueryParser.parse(Array(repeating: "P.1", count: 200).joined(separator: " ")) }
+        #expect(try QueryParser.parse(Array(repeating: "thị", count: 200).joined(separator: " ")).clauseCount == 200)
         guard case .or = try QueryParser.parse("Mã hồ sơ: MC19.273558") else { Issue.record("the label before a local code is dropped"); return }
         // Identifiers with a full stop after them, dashes, no-break spaces, an apostrophe, +84.
         #expect(try QueryParser.parse("000.00.21.H50-230512-0007.") == number)
