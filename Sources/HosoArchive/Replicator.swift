@@ -69,9 +69,7 @@ public enum Replicator {
         }
         try SystemFile.makeDirectories(spool)
         if restoring {
-            for (name, _) in (try? SystemFile.listDirectory(spool)) ?? [] where name.hasPrefix(".tmp-") {
-                try? SystemFile.remove(spool + "/" + name)
-            }
+            _ = try? SystemFile.removeTemporaries(in: spool)
         }
         defer { if ownSpool { _ = rmdir(spool) } }
         let state = Mutex((copied: 0, bytes: UInt64(0), present: 0, repaired: 0, done: 0, findings: [Diagnostic]()))

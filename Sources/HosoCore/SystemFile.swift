@@ -165,6 +165,18 @@ public enum SystemFile {
         return fd
     }
 
+    /// Removes the temporary files (`.tmp-*`, as `writeAtomically` and the stores name them)
+    /// directly in `folder`; returns how many.
+    @discardableResult
+    public static func removeTemporaries(in folder: String) throws(SystemError) -> Int {
+        var removed = 0
+        for (name, _) in try listDirectory(folder) where name.hasPrefix(".tmp-") {
+            try remove(folder + "/" + name)
+            removed += 1
+        }
+        return removed
+    }
+
     /// Closes a descriptor (for code that does not import the C library itself).
     @discardableResult
     public static func closeDescriptor(_ fd: Int32) -> Int32 { close(fd) }

@@ -48,9 +48,7 @@ public final class S3ObjectStore: ObjectStore {
 
     deinit {
         guard spoolIsTemporary else { return }
-        if let names = try? SystemFile.listDirectory(spool) {
-            for (name, _) in names where name.hasPrefix(".tmp-") { try? SystemFile.remove(spool + "/" + name) }
-        }
+        _ = try? SystemFile.removeTemporaries(in: spool)
         _ = rmdir(spool)
     }
 
@@ -251,11 +249,7 @@ public final class S3ObjectStore: ObjectStore {
                 removed += 1
             }
         } catch { throw storeError(error, "unfinished uploads cannot be cleared") }
-        for (name, _) in try SystemFile.listDirectory(spool) where name.hasPrefix(".tmp-") {
-            try SystemFile.remove(spool + "/" + name)
-            removed += 1
-        }
-        return removed
+        return removed + (try SystemFile.removeTemporaries(in: spool))
     }
 
     // MARK: list

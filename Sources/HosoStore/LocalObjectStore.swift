@@ -208,14 +208,7 @@ public final class LocalObjectStore: ObjectStore {
         try SystemFile.syncDirectory(SystemFile.parentFolder(p))
     }
 
-    public func removeStaleTemporaries() throws -> Int {
-        var removed = 0
-        for (name, _) in try SystemFile.listDirectory(root) where name.hasPrefix(".tmp-") {
-            try SystemFile.remove(root + "/" + name)
-            removed += 1
-        }
-        return removed
-    }
+    public func removeStaleTemporaries() throws -> Int { try SystemFile.removeTemporaries(in: root) }
 
     // MARK: list
 
