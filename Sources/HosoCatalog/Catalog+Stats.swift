@@ -14,19 +14,25 @@ public struct StatsRow: Sendable, Encodable {
     /// Ended without a result: rejected or withdrawn (neither resolved nor open).
     public var closed: Int
     public var digitized: Int
+    /// Submitted online (trực tuyến), of `total`.
+    public var online: Int
+    /// Open and past their appointment when the report was made (quá hạn): the figure offices
+    /// chase. An archived dossier's status is the one its XML recorded.
+    public var overdue: Int
 
     /// Resolved early or on time, as a share of resolved (the "đúng hạn" rate offices publish).
     public var onTimeRate: Double? { resolved == 0 ? nil : Double(early + onTime) / Double(resolved) }
 
     public init(key: String, label: String, total: Int = 0, resolved: Int = 0, early: Int = 0, onTime: Int = 0, late: Int = 0,
-                unresolved: Int = 0, closed: Int = 0, digitized: Int = 0) {
+                unresolved: Int = 0, closed: Int = 0, digitized: Int = 0, online: Int = 0, overdue: Int = 0) {
         self.key = key; self.label = label; self.total = total; self.resolved = resolved; self.early = early
         self.onTime = onTime; self.late = late; self.unresolved = unresolved; self.closed = closed; self.digitized = digitized
+        self.online = online; self.overdue = overdue
     }
 }
 
 public enum StatsGrouping: String, Sendable, CaseIterable {
-    case year, agency, procedure, status, sector
+    case year, agency, procedure, status, sector, channel
 
     var keySQL: String {
         switch self {
@@ -35,6 +41,7 @@ public enum StatsGrouping: String, Sendable, CaseIterable {
         case .procedure: "procedure_code"
         case .status: "status"
         case .sector: "sector"
+        case .channel: "channel"
         }
     }
     var labelSQL: String {
@@ -46,15 +53,17 @@ public enum StatsGrouping: String, Sendable, CaseIterable {
         case .procedure: "procedure_name"
         case .status: "status"
         case .sector: "sector"
+        case .channel: "channel"
         }
     }
 }
 
 extension Catalog {
-    /// Totals over current versions received in [from, to] (days as YYYY-MM-DD), grouped or not.
-    public func stats(by grouping: StatsGrouping?, from: String?, to: String?) throws -> [StatsRow] {
+    /// Totals over current versions received in [from, to] (days as YYYY-MM-DD), grouped or not;
+    /// open dossiers due before `now` (seconds since 1970) are counted overdue.
+    public func stats(by grouping: StatsGrouping?, from: String?, to: String?, now: Int64) throws -> [StatsRow] {
         var conditions = ["is_current = 1"]
-        var args: [any DatabaseValueConvertible] = []
+        var args: [any DatabaseValueConvertible] = [now]
         if let from { conditions.append("received_day >= ?"); args.append(from) }
         if let to { conditions.append("received_day <= ?"); args.append(to) }
         let key = grouping?.keySQL ?? "'all'"
@@ -66,7 +75,8 @@ extension Catalog {
                    sum(timeliness = 'late') AS late,
                    sum(timeliness = 'unresolved' AND status NOT IN ('rejected', 'withdrawn')) AS unresolved,
                    sum(timeliness = 'unresolved' AND status IN ('rejected', 'withdrawn')) AS closed,
-                   sum(digitized) AS digitized
+                   sum(digitized) AS digitized, sum(channel = 'online') AS online,
+                   sum(timeliness = 'unresolved' AND status NOT IN ('rejected', 'withdrawn') AND due_at < ?) AS overdue
             FROM dossiers WHERE \(conditions.joined(separator: " AND "))
             GROUP BY k ORDER BY \(grouping == .year ? "k" : "total DESC, k")
             """
@@ -76,7 +86,8 @@ extension Catalog {
                 guard total > 0 else { return nil }
                 return StatsRow(key: r["k"] ?? "", label: r["l"] ?? "", total: total, resolved: r["resolved"] ?? 0,
                                 early: r["early"] ?? 0, onTime: r["on_time"] ?? 0, late: r["late"] ?? 0,
-                                unresolved: r["unresolved"] ?? 0, closed: r["closed"] ?? 0, digitized: r["digitized"] ?? 0)
+                                unresolved: r["unresolved"] ?? 0, closed: r["closed"] ?? 0, digitized: r["digitized"] ?? 0,
+                                online: r["online"] ?? 0, overdue: r["overdue"] ?? 0)
             }
         }
         // The overview of an empty period is a row of zeros, not no row.

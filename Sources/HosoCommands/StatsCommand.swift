@@ -17,13 +17,15 @@ struct StatsCommand: ParsableCommand {
         completed on a day before the appointment's), on time (đúng hạn: by the appointment) or \
         late (trễ hạn: after it), judged by completedAt against dueAt to the second (fractions of \
         a second are not counted); the on-time rate counts early and on time over resolved. Open \
-        dossiers (received, processing, waiting for a supplement) are never late here, whatever \
-        their due date; rejected and withdrawn ones are closed, in neither. Digitized: dossiers \
+        dossiers (received, processing, waiting for a supplement) are not resolved, so never late; \
+        those whose appointment has passed when the report runs are counted overdue (quá hạn), \
+        by the status their archived XML recorded. Rejected and withdrawn ones are closed, in \
+        neither. Online: submitted online (trực tuyến), over all dossiers. Digitized: dossiers \
         whose XML records their digitization, over all dossiers. Percentages are rounded half up.
         """)
 
     @OptionGroup var archiveOptions: ArchiveOptions
-    @Option(name: .long, help: "Group by year, agency, procedure, status or sector (default: the overview and every grouping, sector included).")
+    @Option(name: .long, help: "Group by year, agency, procedure, status, sector or channel (default: the overview and every grouping).")
     var by: StatsGrouping?
     @Option(name: .long, help: "Only dossiers received on or after this day (YYYY-MM-DD, dd/mm/yyyy; a year or YYYY-MM: from its first day).") var from: String?
     @Option(name: .long, help: "Only dossiers received on or before this day (YYYY-MM-DD, dd/mm/yyyy; a year or YYYY-MM: to its last day).") var to: String?
@@ -43,38 +45,41 @@ struct StatsCommand: ParsableCommand {
         let archive = try archiveOptions.open()
         let catalog = try archive.openCatalogForReading()
         let f = from.flatMap { DayArgument.parse($0) }, t = to.flatMap { DayArgument.parse($0, end: true) }
-        let groupings: [StatsGrouping?] = by.map { [$0] } ?? [nil, .year, .agency, .procedure, .status, .sector]
+        let groupings: [StatsGrouping?] = by.map { [$0] } ?? [nil, .year, .agency, .procedure, .status, .sector, .channel]
         var tables: [(StatsGrouping?, [StatsRow])] = []
-        for g in groupings { tables.append((g, try catalog.stats(by: g, from: f, to: t))) }
+        let now = Int64(Date().timeIntervalSince1970)
+        for g in groupings { tables.append((g, try catalog.stats(by: g, from: f, to: t, now: now))) }
 
         if output.json {
             struct Row: Encodable {
-                let key, label: String; let total, resolved, early, onTime, late, unresolved, closed, digitized: Int; let onTimeRate: Double?
-                enum CodingKeys: String, CodingKey { case key, label, total, resolved, early, onTime, late, unresolved, closed, digitized, onTimeRate }
+                let key, label: String; let total, resolved, early, onTime, late, unresolved, overdue, closed, digitized, online: Int; let onTimeRate: Double?
+                enum CodingKeys: String, CodingKey { case key, label, total, resolved, early, onTime, late, unresolved, overdue, closed, digitized, online, onTimeRate }
                 func encode(to encoder: any Encoder) throws {
                     var c = encoder.container(keyedBy: CodingKeys.self)
                     try c.encode(key, forKey: .key); try c.encode(label, forKey: .label); try c.encode(total, forKey: .total)
                     try c.encode(resolved, forKey: .resolved); try c.encode(early, forKey: .early); try c.encode(onTime, forKey: .onTime)
-                    try c.encode(late, forKey: .late); try c.encode(unresolved, forKey: .unresolved); try c.encode(closed, forKey: .closed)
-                    try c.encode(digitized, forKey: .digitized)
+                    try c.encode(late, forKey: .late); try c.encode(unresolved, forKey: .unresolved); try c.encode(overdue, forKey: .overdue)
+                    try c.encode(closed, forKey: .closed); try c.encode(digitized, forKey: .digitized); try c.encode(online, forKey: .online)
                     try c.encode(onTimeRate, forKey: .onTimeRate)  // null when nothing was resolved, not left out
                 }
             }
             var out: [String: [Row]] = [:]
             for (g, rows) in tables {
                 out[g?.rawValue ?? "overall"] = rows.map { Row(key: $0.key, label: $0.label, total: $0.total, resolved: $0.resolved, early: $0.early,
-                                                              onTime: $0.onTime, late: $0.late, unresolved: $0.unresolved, closed: $0.closed, digitized: $0.digitized,
+                                                              onTime: $0.onTime, late: $0.late, unresolved: $0.unresolved, overdue: $0.overdue, closed: $0.closed,
+                                                              digitized: $0.digitized, online: $0.online,
                                                               onTimeRate: $0.onTimeRate.map { ($0 * 10000).rounded() / 10000 }) }
             }
             Console.shared.out(JSON.encode(out))
             return
         }
         if csv {
-            Console.shared.out("grouping,key,label,total,resolved,early,on_time,late,unresolved,on_time_rate,digitized,closed")
+            Console.shared.out("grouping,key,label,total,resolved,early,on_time,late,unresolved,on_time_rate,digitized,closed,overdue,online")
             for (g, rows) in tables {
                 for r in rows {
                     let cells = [g?.rawValue ?? "overall", r.key, r.label, "\(r.total)", "\(r.resolved)", "\(r.early)", "\(r.onTime)",
-                                 "\(r.late)", "\(r.unresolved)", r.onTimeRate.map { String(format: "%.4f", $0) } ?? "", "\(r.digitized)", "\(r.closed)"]
+                                 "\(r.late)", "\(r.unresolved)", r.onTimeRate.map { String(format: "%.4f", $0) } ?? "", "\(r.digitized)", "\(r.closed)",
+                                 "\(r.overdue)", "\(r.online)"]
                     Console.shared.out(cells.map(csvCell).joined(separator: ","))
                 }
             }
@@ -86,16 +91,18 @@ struct StatsCommand: ParsableCommand {
             if let g { c.out(""); c.out(c.bold("By \(g.rawValue)")) }
             if g == nil, let r = rows.first {
                 c.out(c.bold("\(r.total) dossier\(r.total == 1 ? "" : "s")") + ", \(r.resolved) resolved: \(r.early) early (\(Format.percent(r.early, r.resolved))), \(r.onTime) on time (\(Format.percent(r.onTime, r.resolved))), \(r.late) late (\(Format.percent(r.late, r.resolved)))")
-                c.out("on time or early: \(Format.percent(r.early + r.onTime, r.resolved)) of resolved; \(r.unresolved) still open, \(r.closed) rejected or withdrawn; digitization recorded for \(r.digitized) (\(Format.percent(r.digitized, r.total)))")
+                c.out("on time or early: \(Format.percent(r.early + r.onTime, r.resolved)) of resolved; \(r.unresolved) still open (\(r.overdue) past due), \(r.closed) rejected or withdrawn")
+                c.out("submitted online: \(r.online) (\(Format.percent(r.online, r.total))); digitization recorded for \(r.digitized) (\(Format.percent(r.digitized, r.total)))")
                 continue
             }
             if g == nil { c.out("no dossiers"); continue }
             // The key column as wide as its longest key (supplement-requested, long sector names).
             let keyWidth = max(16, (rows.map(\.key.count).max() ?? 0) + 2)
-            c.out(pad("", keyWidth) + pad("total", 7, right: true) + pad("early", 7, right: true) + pad("on time", 9, right: true) + pad("late", 6, right: true) + pad("open", 6, right: true) + pad("closed", 8, right: true) + pad("rate", 8, right: true) + "  name")
+            c.out(pad("", keyWidth) + pad("total", 7, right: true) + pad("early", 7, right: true) + pad("on time", 9, right: true) + pad("late", 6, right: true) + pad("open", 6, right: true) + pad("overdue", 9, right: true) + pad("closed", 8, right: true) + pad("rate", 8, right: true) + "  name")
             for r in rows {
                 c.out(pad(r.key, keyWidth) + pad("\(r.total)", 7, right: true) + pad("\(r.early)", 7, right: true) + pad("\(r.onTime)", 9, right: true)
-                      + pad("\(r.late)", 6, right: true) + pad("\(r.unresolved)", 6, right: true) + pad("\(r.closed)", 8, right: true)
+                      + pad("\(r.late)", 6, right: true) + pad("\(r.unresolved)", 6, right: true) + pad("\(r.overdue)", 9, right: true)
+                      + pad("\(r.closed)", 8, right: true)
                       + pad(r.onTimeRate.map(Format.percent) ?? "-", 8, right: true) + "  " + (r.label == r.key ? "" : r.label))
             }
         }

@@ -78,6 +78,23 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let empty = try jsonObject(try Hoso.run(["stats", "--json", "--from", "1990", "--to", "1990"], environment: ["HOSO_ARCHIVE": archive]).stdout)
         let zero = (empty["overall"] as? [[String: Any]])?.first
         #expect(zero?["total"] as? Int == 0 && zero?["onTimeRate"] is NSNull, "\(empty)")
+        // Online submissions and open dossiers past their appointment, counted from the XML here.
+        var online = 0, overdue = 0
+        for folder in try FileManager.default.contentsOfDirectory(atPath: batch) {
+            let xml = try String(contentsOfFile: batch + "/" + folder + "/dossier.xml", encoding: .utf8)
+            func value(_ tag: String) -> String? {
+                xml.range(of: "<\(tag)>").flatMap { a in xml.range(of: "</\(tag)>", range: a.upperBound..<xml.endIndex).map { String(xml[a.upperBound..<$0.lowerBound]) } }
+            }
+            if value("submissionChannel") == "online" { online += 1 }
+            if ["received", "processing", "supplement-requested"].contains(value("status") ?? ""),
+               let due = value("dueAt").flatMap({ Timestamp($0) }), due.epochSeconds < Int64(Date().timeIntervalSince1970) { overdue += 1 }
+        }
+        #expect(online > 0 && overdue > 0, "the sample has both")
+        #expect(overall?["online"] as? Int == online && overall?["overdue"] as? Int == overdue, "\(overall ?? [:])")
+        let channels = (try jsonObject(stats.stdout)["channel"] as? [[String: Any]]) ?? []
+        #expect(channels.reduce(0) { $0 + ($1["total"] as? Int ?? 0) } == n && channels.first { $0["key"] as? String == "online" }?["total"] as? Int == online)
+        let human = try Hoso.run(["stats"], environment: ["HOSO_ARCHIVE": archive]).stdout
+        #expect(human.contains("(\(overdue) past due)") && human.contains("submitted online: \(online)") && human.contains("By channel"), "\(human)")
 
         // The operator is a name on one line.
         for bad in ["", "  ", "Lan\nentry 99 forged", "Lan\u{1B}[31m"] {
