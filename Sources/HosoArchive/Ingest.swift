@@ -79,6 +79,9 @@ public struct IngestSummary: Sendable {
     public var head: ObjectID?
     public var stoppedEarly = false
     public var codes: [DiagnosticCode: Int] = [:]
+    /// Findings about dossiers already reported (archived) that only a later dossier revealed: the
+    /// first holder of a number used twice in the batch.
+    public var laterFindings: [Diagnostic] = []
     /// Temp files left by earlier crashed writers, removed at the start.
     public var staleTempsRemoved = 0
     /// Why the search index could not follow (the dossiers are archived and cataloged).
@@ -291,6 +294,7 @@ public final class Ingest {
             // A number used twice in the batch also marks its first holder; it was archived (the
             // second was refused), so this is reported, not undone.
             for d in late { summary.codes[d.code, default: 0] += 1 }
+            summary.laterFindings = late
         } catch {
             try? derived.finish()
             staging.abandon()

@@ -114,9 +114,13 @@ struct IngestCommand: ParsableCommand {
         let layoutErrors = problems.filter { $0.severity == .error }.count
         for p in problems { summary.codes[p.code, default: 0] += 1 }
         if output.json {
-            let batch = problems.map { JSON.encode(DiagnosticJSON(d: $0)) }.joined(separator: ",")
+            let batch = (problems + summary.laterFindings).map { JSON.encode(DiagnosticJSON(d: $0)) }.joined(separator: ",")
             console.out("],\"batchFindings\":[\(batch)],\"summary\":\(JSON.encode(SummaryJSON(summary, seconds: seconds)))}")
         } else {
+            for d in summary.laterFindings {
+                console.out("number used again later in the batch: \(d.file ?? "")\(d.subject.map { " (\($0))" } ?? "")")
+                console.out(console.render(d))
+            }
             var s = "\(summary.dossiers) dossiers: \(summary.archived) archived"
             if summary.superseded > 0 { s += ", \(summary.superseded) new versions" }
             s += ", \(summary.alreadyArchived) already archived, \(summary.rejected) rejected"

@@ -66,6 +66,17 @@ func reportedCodes(_ report: [String: Any]) -> Set<String> {
         let json = try jsonObject(r.stdout)
         #expect(reportedCodes(json) == ["E306"])
         #expect((json["summary"] as? [String: Any])?["invalid"] as? Int == 2)
+        // Ingest archives the first and refuses the second; the first is named too, in the text
+        // and in the JSON, as often as the summary counts it.
+        let archive = temp.sub("archive")
+        #expect(try Hoso.run(["init", "--archive", archive]).status == 0)
+        let human = try Hoso.run(["ingest", "--archive", archive, temp.path])
+        #expect(human.status == 1 && human.stdout.components(separatedBy: "error E306").count == 3 && human.stdout.contains("E306×2"), "\(human.stdout)")
+        #expect(try Hoso.run(["init", "--archive", temp.sub("archive2")]).status == 0)
+        let report = try jsonObject(try Hoso.run(["ingest", "--json", "--archive", temp.sub("archive2"), temp.path]).stdout)
+        let inDossiers = ((report["dossiers"] as? [[String: Any]]) ?? []).flatMap { ($0["codes"] as? [String]) ?? [] }.filter { $0 == "E306" }.count
+        let inBatch = ((report["batchFindings"] as? [[String: Any]]) ?? []).filter { $0["code"] as? String == "E306" }.count
+        #expect(inDossiers + inBatch == 2 && ((report["summary"] as? [String: Any])?["codes"] as? [String: Int])?["E306"] == 2, "\(report)")
         seen.insert("E306")
         #expect(seen.isSuperset(of: ["E103", "E104", "E105", "E107", "E108", "E110", "E201", "E202", "E203", "E204",
                                      "E205", "E206", "E207", "E208", "E209", "E301", "E302", "E303", "E304", "E305", "E407"]))
