@@ -28,6 +28,7 @@ struct InitCommand: ParsableCommand {
         guard CompressionPolicy.savings.contains(minimumSaving) else { throw ValidationError("--minimum-saving must be at least 0 and below 1") }
         if let store, !store.hasPrefix("s3://") { throw ValidationError("--store takes an s3://bucket/prefix location") }
         if endpoint != nil && store == nil { throw ValidationError("--endpoint goes with --store") }
+        try checkEndpoint(for: store, endpoint)
     }
 
     func run() throws {

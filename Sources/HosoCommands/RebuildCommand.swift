@@ -20,6 +20,7 @@ struct RebuildCommand: ParsableCommand {
     func validate() throws {
         if let from, !from.hasPrefix("s3://") { throw ValidationError("--from takes an s3://bucket/prefix location") }
         if endpoint != nil && from == nil { throw ValidationError("--endpoint goes with --from") }
+        try checkEndpoint(for: from, endpoint)
     }
 
     func run() throws {

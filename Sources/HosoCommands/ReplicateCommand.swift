@@ -39,6 +39,7 @@ struct ReplicateCommand: ParsableCommand {
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard (to == nil) != (from == nil) else { throw ValidationError("give one of --to (make a replica) and --from (restore from one)") }
+        try checkEndpoint(for: to ?? from, endpoint)
     }
 
     func run() throws {

@@ -53,6 +53,7 @@ struct VerifyCommand: ParsableCommand {
         if quick && budget != nil { throw ValidationError("--quick reads no content; --budget reads objects: choose one") }
         if store != nil && (budget != nil || coverage) { throw ValidationError("--store checks a whole replica: without --budget or --coverage") }
         if endpoint != nil && store == nil { throw ValidationError("--endpoint goes with --store") }
+        try checkEndpoint(for: store, endpoint)
         if coverage && (against != nil || quick || rederive) {
             throw ValidationError("--coverage reports past runs only: without --against, --quick or --rederive")
         }

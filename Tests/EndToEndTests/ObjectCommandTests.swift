@@ -106,6 +106,17 @@ enum Unprivileged {
         }
     }
 
+    /// An s3:// location without an endpoint is a mistake on the command line (exit 2, saying
+    /// what to give), not a store that failed to answer.
+    @Test func anS3LocationNeedsAnEndpoint() throws {
+        let t = TemporaryFolder()
+        let env = ["HOSO_S3_ENDPOINT": "", "AWS_ENDPOINT_URL": ""]
+        let bare = try Hoso.run(["init", "--archive", t.sub("a"), "--store", "s3://bucket/prefix"], environment: env)
+        #expect(bare.status == 2 && bare.stderr.contains("--endpoint") && !FileManager.default.fileExists(atPath: t.sub("a")), "\(bare.stderr)")
+        let wrong = try Hoso.run(["init", "--archive", t.sub("a"), "--store", "s3://bucket/prefix", "--endpoint", "ftp://host"], environment: env)
+        #expect(wrong.status == 2 && wrong.stderr.contains("ftp://host"), "\(wrong.stderr)")
+    }
+
     @Test func refusesAFolderThatIsNotAnArchive() throws {
         let t = TemporaryFolder()
         let r = try Hoso.run(["object", "check", "--archive", t.path])
