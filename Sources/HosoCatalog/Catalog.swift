@@ -231,6 +231,17 @@ public final class Catalog: Sendable {
         }
     }
 
+    /// Numbers of the dossiers whose current version has this local code (an office's own, as on
+    /// an old receipt) or archival code, at most `limit`.
+    public func numbers(localOrArchivalCode code: String, limit: Int = 10) throws -> [String] {
+        try db.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT DISTINCT number FROM dossiers WHERE is_current = 1 AND (local_code = ?1 COLLATE NOCASE OR archival_code = ?1 COLLATE NOCASE)
+                ORDER BY number LIMIT ?2
+                """, arguments: [code, limit])
+        }
+    }
+
     /// Numbers of dossiers whose number starts with `prefix` (for suggestions), at most `limit`.
     public func numbers(prefix: String, limit: Int = 10) throws -> [String] {
         try db.read { db in

@@ -75,7 +75,7 @@ struct ExportCommand: ParsableCommand {
     /// every file is written and verified: a dossier's folder is complete or absent.
     func export(_ number: String, archive: Archive, catalog: Catalog) throws -> Written {
         let (row, _) = try lookUp(number, version: version, in: catalog)
-        let manifest = try Ledger(archive: archive).manifest(row.manifest)
+        let manifest = try checkedManifest(row, archive: archive)
         let folder = (to.count > 1 && to.hasSuffix("/") ? String(to.dropLast()) : to) + "/" + row.number
         var files: [(relative: String, id: ObjectID, size: UInt64)] = [("dossier.xml", manifest.xml.object, manifest.xml.size)]
         for c in manifest.components {

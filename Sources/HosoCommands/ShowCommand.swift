@@ -4,14 +4,42 @@ import HosoArchive
 import HosoCatalog
 import HosoCore
 import HosoStore
+import HosoXML
 
-/// Finds a dossier version by number, or fails with E405 and suggestions.
-func lookUp(_ number: String, version: Int?, in catalog: Catalog) throws -> (VersionRow, [VersionRow]) {
+/// A dossier number as pasted from a receipt, a spreadsheet or a message: spaces around it, a
+/// label before it (`Mã hồ sơ:`), a full stop or comma after it, typographic dashes, a
+/// no-break or zero-width space. Search reads the same forms.
+func typedNumber(_ text: String) -> String {
+    var s = text.replacingOccurrences(of: "\u{2013}", with: "-").replacingOccurrences(of: "\u{2014}", with: "-")
+        .replacingOccurrences(of: "\u{2212}", with: "-").replacingOccurrences(of: "\u{200B}", with: "")
+        .replacingOccurrences(of: "\u{FEFF}", with: "").replacingOccurrences(of: "\u{00A0}", with: " ")
+    s = s.trimmingCharacters(in: .whitespacesAndNewlines)
+    // The last word is the number when words come before it (a label).
+    if let last = s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ":" }).last, last.contains(where: \.isNumber) { s = String(last) }
+    while let c = s.last, ",;.".contains(c) { s.removeLast() }
+    return s
+}
+
+/// Finds a dossier version by number (or by its local or archival code), or fails with E405 and
+/// suggestions.
+func lookUp(_ typed: String, version: Int?, in catalog: Catalog) throws -> (VersionRow, [VersionRow]) {
+    let number = typedNumber(typed)
     // Numbers are stored as issued (agency codes in capitals); one typed in small letters is found too.
     var all = try catalog.versions(number: number)
     if all.isEmpty && number != number.uppercased() { all = try catalog.versions(number: number.uppercased()) }
+    if all.isEmpty {
+        // An old receipt's local code (MC19.217593) or the archival code names one dossier.
+        let byCode = try catalog.numbers(localOrArchivalCode: number, limit: 2)
+        if byCode.count == 1 { all = try catalog.versions(number: byCode[0]) }
+    }
     let chosen = version.map { v in all.first { $0.version == v } } ?? all.first { $0.isCurrent }
     guard let row = chosen else {
+        if version == nil, let number = all.first?.number {
+            throw HosoError(.catalogRowAltered, file: "catalog.sqlite", subject: number,
+                            message: "the catalog holds versions of \(number) but none is current",
+                            found: "versions " + all.map(\.version).sorted().map(String.init).joined(separator: ", "),
+                            advice: "The catalog is damaged: run 'hoso verify' to see what differs, then 'hoso rebuild' (it is made again from the ledger); 'hoso show --version N' shows one version meanwhile")
+        }
         if let version, !all.isEmpty {
             let number = all[0].number
             throw HosoError(.dossierNotFound, subject: number, message: "dossier \(number) has no version \(version)",
@@ -26,9 +54,32 @@ func lookUp(_ number: String, version: Int?, in catalog: Catalog) throws -> (Ver
         throw HosoError(.dossierNotFound, subject: number,
                         message: "no dossier \(number) in the archive",
                         found: near.isEmpty ? nil : "similar numbers: " + near.joined(separator: ", "),
-                        advice: "Check the number (format <agency code>-YYMMDD-NNNN), or find the dossier with 'hoso search'")
+                        advice: "Check the number (format <agency code>-YYMMDD-NNNN), or find the dossier with 'hoso search'; if it was archived, "
+                            + "run 'hoso verify': the catalog this answer comes from may be damaged")
     }
     return (row, all)
+}
+
+/// The dossier as its archived XML records it (converted from a legacy encoding as when it was
+/// archived).
+func archivedDossier(_ manifest: Manifest, archive: Archive) throws -> Dossier? {
+    let xml = try archive.store.bytes(of: manifest.xml.object, limit: 64 << 20)
+    guard var d = DossierParser.parse(xml, file: manifest.dossier, validate: false).dossier else { return nil }
+    if let encoding = manifest.textEncoding { d = encoding.convert(d) }
+    return d
+}
+
+/// The manifest of a catalog row, checked against it: the catalog says which manifest holds a
+/// number, and a damaged or altered catalog must not hand out another dossier under it.
+func checkedManifest(_ row: VersionRow, archive: Archive) throws -> Manifest {
+    let manifest = try Ledger(archive: archive).manifest(row.manifest)
+    guard manifest.dossier == row.number, manifest.version == row.version else {
+        throw HosoError(.catalogRowAltered, file: "catalog.sqlite", subject: row.number,
+                        message: "the catalog gives \(row.number) version \(row.version) the manifest \(row.manifest.short), which describes \(manifest.dossier) version \(manifest.version)",
+                        expected: "\(row.number) version \(row.version)", found: "\(manifest.dossier) version \(manifest.version)",
+                        advice: "The catalog is damaged or altered: nothing was shown or written; run 'hoso verify', then 'hoso rebuild'")
+    }
+    return manifest
 }
 
 /// `hoso show CODE`: one dossier's fields, components and objects, ledger entry and versions.
@@ -50,7 +101,16 @@ struct ShowCommand: ParsableCommand {
         let entry = try catalog.ledgerEntry(sequence: row.ledgerSequence)
         // A conversion from a legacy encoding is recorded in the manifest only (not a catalog
         // field): read it from there, and say so plainly, as the text shown is the converted one.
-        let textEncoding = (try? Ledger(archive: archive).manifest(row.manifest))?.textEncoding
+        let manifest = try checkedManifest(row, archive: archive)
+        let textEncoding = manifest.textEncoding
+        guard components.map({ "\($0.file) \($0.object.hex)" }) == manifest.components.map({ "\($0.file) \($0.object.hex)" }) else {
+            throw HosoError(.catalogRowAltered, file: "catalog.sqlite", subject: row.number,
+                            message: "the catalog's components of \(row.number) version \(row.version) are not those of its manifest \(row.manifest.short)",
+                            advice: "The catalog is damaged or altered: run 'hoso verify', then 'hoso rebuild'")
+        }
+        // What the catalog does not keep (the result's notation, date, issuer and signer; the
+        // e-mail address) is read from the archived XML, verified on the way.
+        let dossier = try? archivedDossier(manifest, archive: archive)
         let codecs = components.map { c -> (String, UInt64?) in
             guard let h = try? archive.store.header(c.object) else { return ("missing", nil) }
             return (h.codec.description, UInt64(ObjectHeader.size) + h.payloadLength)
@@ -61,7 +121,7 @@ struct ShowCommand: ParsableCommand {
             struct Out: Encodable {
                 let number: String; let version: Int; let current: Bool; let manifest: String; let xml: String
                 let fields: [String: String]; let components: [C]; let ledgerEntry: [String: String]?; let versions: [V]
-                let textEncoding: String?
+                let textEncoding: String?; let result: ResultDocument?
             }
             let fields = row.row.filter { !["manifest", "number", "version", "is_current", "xml_object"].contains($0.key) }
             let comps = zip(components, codecs).map { c, k in
@@ -73,7 +133,7 @@ struct ShowCommand: ParsableCommand {
                                        supersedes: $0["supersedes"], supersededBy: $0["superseded_by"]) }
             Console.shared.out(JSON.encode(Out(number: row.number, version: row.version, current: row.isCurrent, manifest: row.manifest.prefixed,
                                                xml: row.xmlObject.prefixed, fields: fields, components: comps, ledgerEntry: e, versions: versions,
-                                               textEncoding: textEncoding?.rawValue)))
+                                               textEncoding: textEncoding?.rawValue, result: dossier?.result)))
             return
         }
         let c = Console.shared
@@ -95,7 +155,16 @@ struct ShowCommand: ParsableCommand {
         if let t = row["completed_text"] { lines.append("  completed:    \(t)") }
         if let t = row["returned_text"] { lines.append("  returned:     \(t)") }
         lines.append("  status:       \(f("status")) (\(f("timeliness")))")
-        if let t = row["result_type"] { lines.append("  result:       \(t)\(row["result_number"].map { " no. \($0)" } ?? "")") }
+        if let email = row["email"] { lines.append("  e-mail:       \(email)") }
+        if let r = dossier?.result {
+            var text = r.documentType
+            if let n = r.number { text += " số \(n)" }
+            if let notation = r.notation, notation != r.number { text += r.number == nil ? " số \(notation)" : ", ký hiệu \(notation)" }
+            lines.append("  result:       \(text)")
+            lines.append("                issued \(r.issuedOn) by \(r.issuer)\(r.signer.map { ", signed by \($0)" } ?? ""); in component \(r.componentRef)")
+        } else if let t = row["result_type"] {
+            lines.append("  result:       \(t)\(row["result_number"].map { " số \($0)" } ?? "")")
+        }
         lines.append("  archival code: \(f("archival_code"))\(row["local_code"].map { ", local code \($0)" } ?? "")")
         lines.append("  retention:    \(row["retention_years"].map { "\($0) years" } ?? "permanent"); access \(f("access_mode")); language \(f("language"))")
         lines.append("  pages:        \(f("page_count")) in \(f("document_count")) documents\(row["digitized"] == "1" ? "; digitization recorded" : "")")

@@ -364,6 +364,47 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         }
     }
 
+    /// `show` and `export` read a number as pasted (label, dashes, a full stop) or an old
+    /// receipt's local code; show gives the whole result document from the archived XML; and
+    /// neither hands out a dossier the catalog maps to the wrong manifest.
+    @Test func showAndExportReadPastedNumbersAndTrustNoAlteredCatalog() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let batch = try sampleBatch(t)
+        #expect(try Hoso.run(["ingest", batch], environment: ["HOSO_ARCHIVE": archive]).status == 0)
+        let env = ["HOSO_ARCHIVE": archive]
+        let number = "000.00.21.H50-230512-0007"
+        for typed in [" Mã hồ sơ: 000.00.21.H50\u{2013}230512\u{2013}0007.", "000.00.21.h50-230512-0007 ", "\u{200B}" + number] {
+            let r = try Hoso.run(["show", typed], environment: env)
+            #expect(r.status == 0 && r.stdout.hasPrefix("Dossier \(number)"), "\(typed.debugDescription): \(r.stderr)")
+        }
+        let shown = try Hoso.run(["show", number], environment: env).stdout
+        #expect(shown.contains("Giấy khai sinh số 8") && shown.contains("signed by Đặng Thị Diệu") && shown.contains("issued 2023-05-12"), "\(shown)")
+        let json = try jsonObject(try Hoso.run(["show", "--json", number], environment: env).stdout)
+        #expect((json["result"] as? [String: Any])?["signer"] as? String == "Đặng Thị Diệu")
+        // A local code, as on an old receipt.
+        let local = try shell("sqlite3 '\(archive)/catalog.sqlite' \"SELECT number, local_code FROM dossiers WHERE local_code IS NOT NULL LIMIT 1\"").output
+            .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|").map(String.init)
+        if local.count == 2 {
+            let r = try Hoso.run(["show", local[1]], environment: env)
+            #expect(r.status == 0 && r.stdout.hasPrefix("Dossier \(local[0])"), "\(r.stderr)")
+        }
+
+        // Two rows' numbers swapped in the catalog: each now names the other's manifest.
+        let other = try shell("sqlite3 '\(archive)/catalog.sqlite' \"SELECT number FROM dossiers WHERE number != '\(number)' LIMIT 1\"").output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let swap = try shell("sqlite3 '\(archive)/catalog.sqlite' \"UPDATE dossiers SET number='T' WHERE number='\(number)'; UPDATE dossiers SET number='\(number)' WHERE number='\(other)'; UPDATE dossiers SET number='\(other)' WHERE number='T';\"")
+        #expect(swap.status == 0)
+        let show = try Hoso.run(["show", number], environment: env)
+        #expect(show.status == 3 && show.stderr.contains("E701") && !show.stdout.contains("title:"), "\(show.stdout)\(show.stderr)")
+        let export = try Hoso.run(["export", number, "--to", t.sub("out")], environment: env)
+        #expect(export.status == 3 && export.stderr.contains("E701") && !FileManager.default.fileExists(atPath: t.sub("out") + "/" + number), "\(export.stderr)")
+        // No current version: the catalog is damaged, not the dossier absent.
+        _ = try shell("sqlite3 '\(archive)/catalog.sqlite' \"UPDATE dossiers SET is_current=0 WHERE number='\(other)'\"")
+        let noCurrent = try Hoso.run(["show", other], environment: env)
+        #expect(noCurrent.status == 3 && noCurrent.stderr.contains("none is current") && noCurrent.stderr.contains("hoso rebuild"), "\(noCurrent.stderr)")
+    }
+
     @Test func exportVerifiesAndBagItValidates() throws {
         let t = TemporaryFolder()
         let archive = try makeArchive(t)
