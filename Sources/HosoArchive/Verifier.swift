@@ -123,6 +123,7 @@ public final class Verifier {
         report.ledgerHead = state.head?.prefixed
         if let seal = options.seal { checkSeal(seal, state) }
         checkMirroredHead(state)
+        checkChainOrder(state)
 
         // 2. Manifests: each dossier's XML and the objects they name.
         let additions = state.chain.flatMap { e in e.additions.map { (e.sequence, $0) } }
@@ -157,6 +158,7 @@ public final class Verifier {
         }
         let auditLog = AuditLog(archive: archive)
         let (records, logFindings) = auditLog.read()
+        if !options.replica { checkRecordedHeads(records, state) }
         var derived: [Diagnostic] = []
         if let budget = options.budget {
             let objectReport = try budgeted(budget, checker: checker, records: records, auditLog: auditLog,
@@ -203,11 +205,18 @@ public final class Verifier {
                 // An object already found damaged is reported once, not also as an orphan.
                 let damaged = ObjectIDList(objectReport.findings.compactMap { $0.subject.flatMap { ObjectID(hex: $0) } })
                 let present = stored.subtracting(ObjectIDList(objectReport.unreadable))
-                for id in present.subtracting(referenced).subtracting(structural).subtracting(damaged) {
+                var orphans = present.subtracting(referenced).subtracting(structural).subtracting(damaged)
+                if !(options.level == .quick && catalog == nil) {
+                    // Ledger entries among them are what the ledger lost: an error, with what they hold.
+                    orphans = orphans.subtracting(reportLostEntries(orphans, state))
+                }
+                let ledgerLost = findings.contains { $0.code == .ledgerEntryLost }
+                for id in orphans {
                     if options.level == .quick && catalog == nil { break }
                     findings.append(Diagnostic(.objectOrphan, file: archive.store.displayPath(of: id), subject: id.prefixed,
                         message: "no manifest or ledger entry references this object",
-                        advice: "Usually left by an interrupted ingest; it is reused if the same content is ingested again, and harmless otherwise"))
+                        advice: ledgerLost ? "Keep it until the ledger errors above are resolved: it may belong to what the ledger lost"
+                            : "Usually left by an interrupted ingest; it is reused if the same content is ingested again, and harmless otherwise"))
                 }
             }
         }
@@ -364,6 +373,117 @@ public final class Verifier {
                 advice: options.replica ? "Run 'hoso replicate --to' this store again: it copies what is missing, then the head"
                                         : "The next ingest mirrors it again; until then a recovery from the store alone ('hoso rebuild --from') would stop at the older head"))
         }
+    }
+
+    /// Entries are written in order of time: one dated more than a day before the entry it follows
+    /// was written with a wrong clock or forged (E610). An entry without the digest of its rows
+    /// after one with it was written by an older hoso or by hand (W611).
+    func checkChainOrder(_ state: LedgerState) {
+        var previous: ChainEntry?
+        var digestSeen = false
+        for e in state.chain {
+            defer { previous = e }
+            if let p = previous, let pt = p.provenance.flatMap({ Timestamp($0.time) }), let t = e.provenance.flatMap({ Timestamp($0.time) }),
+               t.epochSeconds < pt.epochSeconds - 86_400 {
+                findings.append(Diagnostic(.ledgerTimeBackwards, subject: e.id.prefixed,
+                    message: "ledger entry \(e.sequence) is dated \(t.text), before entry \(p.sequence) that it follows (\(pt.text))",
+                    expected: "a time on or after \(pt.text)", found: t.text + (e.provenance.map { ", by \($0.operator)" } ?? ""),
+                    advice: "Entries are written in order: this one was written with a wrong clock or forged; compare the ledger with your seals, and do not rely on its time"))
+            }
+            if e.derived != nil { digestSeen = true } else if digestSeen, e.provenance != nil {
+                findings.append(Diagnostic(.ledgerDigestAbsent, subject: e.id.prefixed,
+                    message: "ledger entry \(e.sequence) records no digest of its catalog rows, though an entry before it does (its dossiers were derived again from their XML)",
+                    advice: "If no older hoso wrote to this archive, the entry was rewritten: compare the ledger with your seals"))
+            }
+        }
+    }
+
+    /// Every head an earlier verify recorded must still be on the ledger: one that is not means
+    /// HEAD was moved back or an entry replaced since (E609).
+    func checkRecordedHeads(_ records: [AuditLog.Record], _ state: LedgerState) {
+        let onChain = Set(state.chain.map(\.id.prefixed))
+        var reported = Set<String>()
+        for r in records.reversed() {
+            guard let head = r.ledgerHead, !onChain.contains(head), !reported.contains(head) else { continue }
+            reported.insert(head)
+            let entry = ObjectID(hex: head).flatMap { try? ledger.entry($0) }
+            findings.append(Diagnostic(.ledgerEntryLost, file: "audit/log", subject: head,
+                message: "audit run \(r.sequence) (\(r.finished)) found the ledger at \(entry.map { "entry \($0.sequence) = " } ?? "")\(head), which today's ledger does not reach"
+                    + (entry == nil ? " (that entry is no longer in the store)" : ""),
+                expected: "a ledger that extends \(head)",
+                found: state.head.map { "head \($0.prefixed), \(state.chain.count) entries" } ?? "no ledger head",
+                advice: Self.lostAdvice(newest: entry != nil ? head : nil)))
+        }
+    }
+
+    static func lostAdvice(newest: String?) -> String {
+        "Compare with your seals ('hoso verify --against'); if HEAD went back by mistake, "
+            + (newest.map { "write \($0) into ledger/HEAD, " } ?? "restore the lost entries from a replica, ")
+            + "then run 'hoso rebuild' and 'hoso verify'. If the rollback was deliberate, rename audit/log to keep it as its record. Keep the objects either way"
+    }
+
+    /// Ledger entries among `orphans` (objects nothing on the ledger reaches): each is reported
+    /// with the dossiers it archived; returns them and the objects only they reach, which are then
+    /// not called harmless leftovers.
+    func reportLostEntries(_ orphans: ObjectIDList, _ state: LedgerState) -> ObjectIDList {
+        var lost: [(ObjectID, LedgerEntry)] = []
+        for id in orphans {
+            // Ledger entries are JSON that starts `{"added":`: peek at the first bytes only.
+            guard let h = try? archive.store.header(id), h.originalLength < 64 << 20, h.originalLength > 10 else { continue }
+            var head: [UInt8] = []
+            struct Enough: Error {}
+            do {
+                _ = try archive.store.get(id) { chunk in
+                    head += chunk.prefix(16 - head.count)
+                    if head.count >= 16 { throw Enough() }
+                }
+            } catch {}
+            guard head.starts(with: Array("{\"added\":".utf8)), let entry = try? ledger.entry(id),
+                  entry.format == LedgerEntry.formatName else { continue }
+            lost.append((id, entry))
+        }
+        guard !lost.isEmpty else { return ObjectIDList() }
+        var reach: [ObjectID] = []
+        let bySequence = Dictionary(state.chain.map { ($0.sequence, $0.id) }, uniquingKeysWith: { a, _ in a })
+        // The newest lost entry names the others it follows: it is the one to restore.
+        let newestLost = lost.max { $0.1.sequence < $1.1.sequence }!
+        var behindNewest = Set<ObjectID>()
+        let lostByID = Dictionary(lost.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
+        var walk = newestLost.1.previous
+        while let p = walk, let e = lostByID[p], !behindNewest.contains(p) { behindNewest.insert(p); walk = e.previous }
+        for (id, entry) in lost.sorted(by: { $0.1.sequence < $1.1.sequence }) {
+            reach.append(id)
+            for a in entry.added {
+                reach.append(a.manifest)
+                if let m = try? ledger.manifest(a.manifest) { reach += m.objects }
+            }
+            let replaced = bySequence[entry.sequence]
+            let dossiers = entry.added.map(\.dossier)
+            // An entry another lost entry follows was committed once, and so was every entry
+            // before the newest: lost for sure. One entry alone, just after the ledger's, is
+            // also what an ingest stopped between writing its entry and moving HEAD leaves: said
+            // so, as a warning.
+            let certain = behindNewest.contains(id) || (id == newestLost.0 && !behindNewest.isEmpty)
+            guard certain else {
+                findings.append(Diagnostic(.ledgerEntryUncommitted, file: archive.store.displayPath(of: id), subject: id.prefixed,
+                    message: "ledger entry \(entry.sequence) (\(entry.time), by \(entry.operator)) is in the store but not on the ledger"
+                        + (replaced.map { " (the ledger's entry \(entry.sequence) is another, \($0.short))" } ?? "")
+                        + "; it lists \(dossiers.count) dossier version\(dossiers.count == 1 ? "" : "s")"
+                        + (dossiers.isEmpty ? "" : " (" + dossiers.prefix(3).joined(separator: ", ") + (dossiers.count > 3 ? ", …" : "") + ")"),
+                    advice: "An ingest stopped just before committing it leaves this (its rerun archives those dossiers anew); "
+                        + "if none was interrupted then, HEAD was moved back or the entry replaced: compare with your seals. Keep the object"))
+                continue
+            }
+            findings.append(Diagnostic(.ledgerEntryLost, file: archive.store.displayPath(of: id), subject: id.prefixed,
+                message: "ledger entry \(entry.sequence) (\(entry.time), by \(entry.operator)) is in the store but not on the ledger"
+                    + (replaced.map { ": the ledger's entry \(entry.sequence) is another, \($0.short)" } ?? "")
+                    + "; it archived \(dossiers.count) dossier version\(dossiers.count == 1 ? "" : "s")"
+                    + (dossiers.isEmpty ? "" : " (" + dossiers.prefix(3).joined(separator: ", ") + (dossiers.count > 3 ? ", …" : "") + ")"),
+                expected: "every entry on the chain from ledger/HEAD", found: "an entry the chain does not reach",
+                advice: behindNewest.contains(id) ? "It comes before the lost entry \(newestLost.1.sequence) (\(newestLost.0.short)), which names it: see there"
+                    : Self.lostAdvice(newest: replaced == nil ? id.prefixed : nil)))
+        }
+        return ObjectIDList(reach)
     }
 
     func checkSeal(_ seal: Seal, _ state: LedgerState) {

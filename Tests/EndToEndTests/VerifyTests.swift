@@ -313,7 +313,10 @@ struct VerifyFixture {
         }
         #expect(try String(contentsOfFile: f.archive + "/index/manifest.json", encoding: .utf8) == indexBefore,
                 "a search does not re-index the evidence away")
-        #expect(try f.verify().1 == ["E704", "E705"])
+        // The entry HEAD no longer reaches is still in the store: named, as one an interrupted
+        // ingest also leaves (W612); the derived data says it was committed (E704, E705).
+        let behind = try f.verify()
+        #expect(behind.1 == ["E704", "E705"] && behind.2.contains("W612"), "\(behind)")
         let discarded = try f.hoso(["rebuild", "--discard-newer"])
         #expect(discarded.status == 0, "\(discarded.stderr)")
         let kept = try FileManager.default.contentsOfDirectory(atPath: f.archive).filter { $0.hasPrefix("catalog.sqlite.discarded-") && !$0.hasSuffix("-wal") }
@@ -323,12 +326,54 @@ struct VerifyFixture {
         // HEAD deleted: not an empty archive.
         f = try VerifyFixture()
         #expect(unlink(f.archive + "/ledger/HEAD") == 0)
-        #expect(try f.verify().1 == ["E601"])
+        #expect(Set(try f.verify().1) == ["E601", "E609"], "the entries in the store are not an empty archive's")
         for args in [["search", "khai"], ["show", f.numbers[0]], ["rebuild"], ["ingest", f.batch]] {
             let r = try f.hoso(args)
             #expect(r.status != 0 && r.stderr.contains("E601"), "\(args[0]): \(r.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: f.archive + "/ledger/HEAD"), "an ingest does not start a new history")
+    }
+
+    /// Ledger tampering that leaves a consistent chain: an entry rewritten with an earlier date or
+    /// without its digest, and a ledger wiped with its derived data, are still reported.
+    @Test func ledgerTamperingThatVerifyReports() throws {
+        /// Rewrites the newest entry with `edit` (a Python expression on `e`), stores it, points
+        /// HEAD at it, and lets the catalog and index be rebuilt from the rewritten ledger.
+        func rewriteNewest(_ f: VerifyFixture, _ edit: String) throws {
+            let entries = try f.ledgerEntries()
+            let r = try shell("""
+                cd '\(f.folder.path)' && '\(Hoso.binary)' object get --archive archive sha256:\(entries.last!) > e.json && python3 -c '
+                import json; e = json.load(open("e.json")); \(edit)
+                open("f.json", "w").write(json.dumps(e, sort_keys=True, separators=(",", ":"), ensure_ascii=False))' \
+                && '\(Hoso.binary)' object put --archive archive f.json > HEAD.new && cp HEAD.new archive/ledger/HEAD \
+                && rm -rf archive/catalog.sqlite* archive/index && '\(Hoso.binary)' rebuild --archive archive
+                """)
+            #expect(r.status == 0, "\(r.output)")
+        }
+        // Backdated: the newest entry dated years before the one it follows.
+        var f = try VerifyFixture()
+        try rewriteNewest(f, #"e["time"] = "2019-05-01T02:00:00Z""#)
+        var found = try f.findings()
+        #expect(found.contains { $0.code == "E610" && $0.message.contains("2019-05-01") }, "\(found)")
+        #expect(found.contains { $0.code == "W612" && $0.message.contains("entry 3") }, "the original entry is still in the store")
+        // Its digest removed: the rows are derived again, and the absence is named.
+        f = try VerifyFixture()
+        try rewriteNewest(f, #"del e["derived"]"#)
+        found = try f.findings()
+        #expect(found.contains { $0.code == "W611" } && found.contains { $0.code == "W612" }, "\(found)")
+
+        // Wiped: HEAD, every entry, the catalog and the index gone. A run recorded before says
+        // what the ledger was.
+        f = try VerifyFixture()
+        #expect(try Hoso.run(["verify", "--archive", f.archive]).status == 0)
+        let entries = try f.ledgerEntries()
+        _ = try shell("cd '\(f.archive)' && rm -rf ledger/HEAD catalog.sqlite* index")
+        for e in entries { try FileManager.default.removeItem(atPath: f.path(e)) }
+        let wiped = try Hoso.run(["verify", "--json", "--archive", f.archive])
+        let codes = ((try jsonObject(wiped.stdout)["findings"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String }
+        #expect(wiped.status == 1 && codes.contains("E609"), "\(wiped.stdout)")
+        let fromLog = ((try jsonObject(wiped.stdout)["findings"] as? [[String: Any]]) ?? []).filter { $0["file"] as? String == "audit/log" }
+        #expect(fromLog.count == 1 && (fromLog.first?["message"] as? String ?? "").contains("no longer in the store"), "\(fromLog)")
     }
 
     @Test func aCatalogThatIsNotADatabaseIsCalledDamaged() throws {
@@ -362,6 +407,7 @@ struct VerifyFixture {
         let sealFile2 = f.folder.sub("seal.json")
         let sealed = try f.hoso(["seal", "--json"])
         try sealed.stdout.write(toFile: sealFile2, atomically: false, encoding: .utf8)
+        let entriesBefore = try f.ledgerEntries()
         let other = try makeArchive(f.folder, "other")
         #expect(try Hoso.run(["ingest", "--operator", "forger", "--archive", other, f.batch]).status == 0)
         _ = try shell("""
@@ -369,11 +415,15 @@ struct VerifyFixture {
             && cp -a other/ledger other/index other/catalog.sqlite archive/ && cp -an other/objects/. archive/objects/
             """)
         let rewritten = try f.verify(["--against", sealFile2])
-        #expect(rewritten.1 == ["E901"])
-        #expect(rewritten.2.allSatisfy { $0 == "W512" }, "the old entries are left unreferenced")
-        #expect(try f.verify().1.isEmpty, "without a seal, a consistent rewrite cannot be detected")
+        #expect(rewritten.1 == ["E609", "E609", "E609", "E901"], "the old entries, still in the store, are off the new ledger")
+        #expect(try f.verify().1 == ["E609", "E609", "E609"], "without a seal, the old entries left in the store give the rewrite away")
         let bare = try f.verify(["--against", "sha256:" + String(repeating: "0", count: 64)])
-        #expect(bare.1 == ["E901"])
+        #expect(bare.1.filter { $0 != "E609" } == ["E901"])
+        // Removing them too leaves a consistent rewrite that only a seal (or the audit log of a
+        // run made before it: see ledgerTamperingThatVerifyReports) can tell.
+        for e in entriesBefore { try FileManager.default.removeItem(atPath: f.path(e)) }
+        let afterRemoval = try f.verify()
+        #expect(afterRemoval.1.isEmpty, "\(afterRemoval)")
     }
 
     @Test func oldCatalogRestoredFromBackup() throws {
