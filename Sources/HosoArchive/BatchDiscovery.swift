@@ -52,6 +52,7 @@ public enum BatchDiscovery {
         // Whatever is there is the dossier's metadata; if it is not a readable file, validation says so.
         if SystemFile.linkStatus(xml) != nil {
             out.append(DossierSource(folder: folder, xmlPath: xml, batchRoot: root))
+            checkNoDossierInside(folder, of: xml, problems: &problems)
             return
         }
         guard let entries = try? SystemFile.listDirectory(folder) else {
@@ -60,8 +61,18 @@ public enum BatchDiscovery {
             return
         }
         let names = entries.map(\.name).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        // The metadata under another name (Dossier.xml from a case-blind disk, 000.00.21….xml):
+        // the folder is a dossier hoso would otherwise pass over without a word.
+        let xmlNames = names.filter { $0.lowercased().hasSuffix(".xml") && SystemFile.status(folder + "/" + $0).map(SystemFile.isRegular) == true }
+        if let other = xmlNames.first {
+            problems.append(Diagnostic(.noDossierFound, file: folder + "/" + other,
+                message: "this folder holds \(xmlNames.joined(separator: ", ")) but no \(metadataFileName): it is not read as a dossier",
+                expected: metadataFileName, found: other,
+                advice: "Rename the dossier's metadata file to \(metadataFileName) (in small letters; see docs/batch-layout.md)"))
+        }
         for name in names {
             let child = folder + "/" + name
+            if let bad = unreadableName(name, in: folder) { problems.append(bad); continue }
             guard let st = SystemFile.linkStatus(child) else { continue }
             // Do not follow links to folders: a batch is walked as it lies on disk. Hidden
             // folders (a tool's own, .git) are skipped. Both are said, never silent.
@@ -75,6 +86,33 @@ public enum BatchDiscovery {
                 } else {
                     walk(child, root: root, into: &out, problems: &problems)
                 }
+            }
+        }
+    }
+
+    /// A name that is not UTF-8 (a legacy-encoded name from a ZIP made on Windows): listed with
+    /// its bytes replaced, it cannot be opened, so whatever it holds would be passed over.
+    static func unreadableName(_ name: String, in folder: String) -> Diagnostic? {
+        guard name.contains("\u{FFFD}") else { return nil }
+        return Diagnostic(.unreadableFile, file: folder + "/" + name,
+            message: "this name is not UTF-8 (shown with \u{FFFD} for the bytes that are not): hoso cannot open what it names, so it is not read",
+            advice: "Rename it in UTF-8 (for example 'convmv -f cp1258 -t utf-8 -r --notest FOLDER', or unpack the ZIP with its encoding named), then run the command again")
+    }
+
+    /// A dossier folder inside a dossier folder (a supplement filed inside the main dossier) is
+    /// not read: said, as an error, rather than left as an unreferenced file.
+    static func checkNoDossierInside(_ folder: String, of xml: String, problems: inout [Diagnostic], depth: Int = 0) {
+        guard depth < 8, let entries = try? SystemFile.listDirectory(folder) else { return }
+        for e in entries.sorted(by: { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }) {
+            let child = folder + "/" + e.name
+            if let bad = unreadableName(e.name, in: folder) { problems.append(bad); continue }
+            guard let st = SystemFile.linkStatus(child), SystemFile.isDirectory(st), !SystemFile.isSymlink(st) else { continue }
+            if SystemFile.linkStatus(child + "/" + metadataFileName) != nil {
+                problems.append(Diagnostic(.noDossierFound, file: child + "/" + metadataFileName,
+                    message: "a dossier folder inside the dossier of \(xml): it is not read",
+                    advice: "Move it out, beside the other dossier folders of the batch (a supplement is a dossier of its own, or a new version of this one)"))
+            } else {
+                checkNoDossierInside(child, of: xml, problems: &problems, depth: depth + 1)
             }
         }
     }
