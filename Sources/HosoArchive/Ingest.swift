@@ -23,6 +23,8 @@ public struct IngestOptions: Sendable {
     public var source = ""
     /// Convert legacy-encoded text from this encoding instead of refusing the dossier.
     public var legacyEncoding: LegacyEncoding?
+    /// Asked between dossiers: true stops the run there, with what was done committed.
+    public var interrupted: @Sendable () -> Bool = { false }
 
     public init(operatorName: String) { self.operatorName = operatorName }
 }
@@ -78,6 +80,8 @@ public struct IngestSummary: Sendable {
     public var lastEntry: Int?
     public var head: ObjectID?
     public var stoppedEarly = false
+    /// Stopped on request (Ctrl-C) between two dossiers; what came before is committed.
+    public var interrupted = false
     public var codes: [DiagnosticCode: Int] = [:]
     /// Findings about dossiers already reported (archived) that only a later dossier revealed: the
     /// first holder of a number used twice in the batch.
@@ -236,6 +240,11 @@ public final class Ingest {
         do {
             let late = try runner.run(sources, progress: { progress?($0, $1) }) { check -> Bool in
                 timings.mark("waiting for workers")
+                if options.interrupted() {
+                    summary.interrupted = true
+                    try commit()
+                    return false
+                }
                 if let failure = check.archiveFailure { throw failure }
                 summary.dossiers += 1
                 summary.bytesRead += check.bytesRead

@@ -1,5 +1,6 @@
 import Foundation
 import HosoCore
+import Synchronization
 
 /// Writes to standard output (results) and standard error (progress, diagnostics), knowing whether
 /// each is a terminal. Standard output is buffered and flushed at exit; standard error is not.
@@ -137,4 +138,29 @@ enum Format {
     static func percent(_ share: Double) -> String {
         String(format: "%.1f%%", (share * 1000).rounded(.toNearestOrAwayFromZero) / 10)
     }
+}
+
+/// Ctrl-C during a long run: the first asks the run to stop at the next safe point; the second
+/// ends the process at once (what was committed stays committed either way).
+enum Interruption {
+    private static let flag = Atomic<Bool>(false)
+    static var requested: Bool { flag.load(ordering: .relaxed) }
+
+    static func watch() {
+        // A parent may start hoso with SIGINT blocked (some test runners and job controllers do):
+        // unblocked here, so that the request reaches this handler.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        signal(SIGINT) { _ in
+            Interruption.flag.store(true, ordering: .relaxed)
+            signal(SIGINT, SIG_DFL)
+            // Only what is safe in a signal handler: a constant written with write(2).
+            let note: StaticString = "\nhoso: stopping after the dossier at hand (Ctrl-C again stops at once)\n"
+            _ = write(2, note.utf8Start, note.utf8CodeUnitCount)
+        }
+    }
+
+    static func stopWatching() { signal(SIGINT, SIG_DFL) }
 }

@@ -59,15 +59,8 @@ public struct Hoso: ParsableCommand {
             return 0
         } catch let e as ExitCode {
             return e.rawValue
-        } catch let e as HosoError {
-            return failed(e.diagnostic, arguments)
-        } catch let e as SystemError {
-            return failed(e.diagnostic, arguments)
-        } catch let e as IndexFileError {
-            return failed(Diagnostic(.indexFileCorrupt, file: e.path, message: e.reason,
-                                     advice: "Run 'hoso index rebuild': the index is derived data, made again from the store and the ledger"), arguments)
-        } catch where Catalog.diagnostic(for: error) != nil {
-            return failed(Catalog.diagnostic(for: error)!, arguments)
+        } catch where diagnostic(for: error) != nil {
+            return failed(diagnostic(for: error)!, arguments)
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)
@@ -85,6 +78,18 @@ public struct Hoso: ParsableCommand {
 }
 
 extension Hoso {
+    /// What hoso's own errors say, as a diagnostic (nil for argument errors and the like).
+    static func diagnostic(for error: any Error) -> Diagnostic? {
+        switch error {
+        case let e as HosoError: return e.diagnostic
+        case let e as SystemError: return e.diagnostic
+        case let e as IndexFileError:
+            return Diagnostic(.indexFileCorrupt, file: e.path, message: e.reason,
+                              advice: "Run 'hoso index rebuild': the index is derived data, made again from the store and the ledger")
+        default: return Catalog.diagnostic(for: error)
+        }
+    }
+
     /// A command that could not be carried out: the problem on standard error, and with
     /// `--json` also on standard output as the same object a query error gives, so that a
     /// script reading the JSON always gets JSON.

@@ -77,12 +77,19 @@ struct IngestCommand: ParsableCommand {
         options.maxXMLBytes = maxXMLSize
         options.source = paths.joined(separator: " ")
         options.legacyEncoding = legacyEncoding
+        options.interrupted = { Interruption.requested }
         let ingest = Ingest(archive: archive, catalog: catalog, options: options)
 
         let meter = ProgressMeter("ingesting", totalItems: sources.count)
         var first = true
         if output.json { console.out("{\"format\":\"hoso-ingest-report/1\",\"dossiers\":[") }
-        var summary = try ingest.run(sources, progress: { meter.update(items: $0, bytes: $1) }) { outcome in
+        // Ctrl-C stops between two dossiers, with what came before committed and reported; a
+        // second Ctrl-C stops at once (the archive is then as its last checkpoint left it).
+        Interruption.watch()
+        defer { Interruption.stopWatching() }
+        var summary: IngestSummary
+        do {
+          summary = try ingest.run(sources, progress: { meter.update(items: $0, bytes: $1) }) { outcome in
             if output.json {
                 console.out((first ? "" : ",") + JSON.encode(OutcomeJSON(outcome)))
                 first = false
@@ -106,6 +113,15 @@ struct IngestCommand: ParsableCommand {
                 }
                 console.out("\(label) \(outcome.number ?? "") \(outcome.manifest?.short ?? "")")
             }
+        }
+        } catch where output.json && Hoso.diagnostic(for: error) != nil {
+            // The report stays one JSON document: the list closed, the problem beside it.
+            meter.finish()
+            let d = Hoso.diagnostic(for: error)!
+            console.out("],\"error\":\(JSON.encode(DiagnosticJSON(d: d)))}")
+            console.flush()
+            console.err("hoso: " + console.render(d))
+            throw ExitCode(3)
         }
         meter.finish()
         let seconds = SystemFile.monotonic() - started
@@ -137,6 +153,9 @@ struct IngestCommand: ParsableCommand {
                 s += "\nproblems by code: " + summary.codes.sorted { $0.key < $1.key }.map { "\($0.key.rawValue)×\($0.value)" }.joined(separator: " ")
             }
             if summary.stoppedEarly { s += "\nstopped at the first invalid dossier (--stop-on-error)" }
+            if summary.interrupted {
+                s += "\ninterrupted: the \(summary.dossiers - 1) dossiers before were dealt with and committed; run the same command again to go on"
+            }
             console.out(summary.rejected == 0 ? console.green(s) : s)
         }
         if let failure = summary.indexFailure {
@@ -146,6 +165,7 @@ struct IngestCommand: ParsableCommand {
             console.err("hoso: " + console.render(d))
             throw ExitCode(3)
         }
+        if summary.interrupted { throw ExitCode(130) }
         if summary.rejected > 0 || layoutErrors > 0 { throw ExitCode(1) }
     }
 
@@ -167,14 +187,14 @@ struct IngestCommand: ParsableCommand {
     struct SummaryJSON: Encodable {
         let dossiers: Int, archived: Int, superseded: Int, alreadyArchived: Int, rejected: Int
         let files: Int, bytesRead: UInt64, objectsWritten: Int, seconds: Double
-        let firstEntry: Int?, lastEntry: Int?, head: String?, stoppedEarly: Bool, codes: [String: Int], staleTempsRemoved: Int
+        let firstEntry: Int?, lastEntry: Int?, head: String?, stoppedEarly: Bool, interrupted: Bool, codes: [String: Int], staleTempsRemoved: Int
         /// Why the search index could not follow (E406 …), when it could not.
         let indexFailure: String?
         init(_ s: IngestSummary, seconds: Double) {
             dossiers = s.dossiers; archived = s.archived; superseded = s.superseded; alreadyArchived = s.alreadyArchived
             rejected = s.rejected; files = s.files; bytesRead = s.bytesRead; objectsWritten = s.objectsWritten
             self.seconds = (seconds * 1000).rounded() / 1000; firstEntry = s.firstEntry; lastEntry = s.lastEntry
-            head = s.head?.prefixed; stoppedEarly = s.stoppedEarly
+            head = s.head?.prefixed; stoppedEarly = s.stoppedEarly; interrupted = s.interrupted
             codes = Dictionary(uniqueKeysWithValues: s.codes.map { ($0.key.rawValue, $0.value) })
             staleTempsRemoved = s.staleTempsRemoved
             indexFailure = s.indexFailure.map { "\($0.diagnostic.code.rawValue): \($0.diagnostic.message)" }

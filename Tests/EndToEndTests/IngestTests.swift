@@ -456,6 +456,49 @@ func storedObjects(_ archive: String) throws -> Set<String> {
 
     /// Kills ingest with SIGKILL at random moments; after each, a rerun completes the batch and the
     /// archive holds the same catalog and objects as a clean run.
+    /// Ctrl-C stops an ingest between two dossiers: what came before is committed and listed,
+    /// the JSON report is whole, the exit status is 130, and a rerun archives the rest.
+    @Test func ctrlCStopsBetweenDossiersWithAWholeReport() throws {
+        let t = TemporaryFolder()
+        let batch = try sampleBatch(t)
+        var observed = false
+        for attempt in 0..<6 where !observed {
+            let archive = try makeArchive(t, "archive\(attempt)")
+            let out = t.sub("out\(attempt).json")
+            _ = FileManager.default.createFile(atPath: out, contents: nil)
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+            let p = try Hoso.start(["ingest", "--json", "--checkpoint-dossiers", "1", batch], environment: ["HOSO_ARCHIVE": archive], stdout: handle)
+            // Once the first checkpoint is committed, the handler is in place.
+            let deadline = Date().addingTimeInterval(60)
+            while !FileManager.default.fileExists(atPath: archive + "/ledger/HEAD") && p.isRunning && Date() < deadline { usleep(2_000) }
+            kill(p.processIdentifier, SIGINT)
+            p.waitUntilExit()
+            try handle.close()
+            let report = try jsonObject(try String(contentsOfFile: out, encoding: .utf8))
+            let summary = report["summary"] as? [String: Any] ?? [:]
+            guard summary["interrupted"] as? Bool == true else { continue }   // it had finished
+            observed = true
+            #expect(p.terminationStatus == 130 && p.terminationReason == .exit)
+            let listed = (report["dossiers"] as? [[String: Any]]) ?? []
+            let archived = listed.filter { $0["state"] as? String == "archived" }.count
+            #expect(archived > 0 && archived < 60 && summary["archived"] as? Int == archived, "\(summary)")
+            let rerun = try jsonObject(try Hoso.run(["ingest", "--json", batch], environment: ["HOSO_ARCHIVE": archive]).stdout)
+            let states = ((rerun["dossiers"] as? [[String: Any]]) ?? []).map { $0["state"] as? String ?? "" }
+            #expect(states.filter { $0 == "already-archived" }.count == archived && states.filter { $0 == "archived" }.count == 60 - archived)
+        }
+        #expect(observed, "no run was still going when interrupted")
+    }
+
+    /// A store that fails part way: the JSON report still parses, with the error in it.
+    @Test func aFailedIngestStillWritesOneJSONDocument() throws {
+        let t = TemporaryFolder()
+        guard let (archive, _) = try ingestAsAnotherUser(t, readOnly: { "find '\($0)/objects' -type d -exec chmod a-w {} +" }) else { return }
+        let r = try shell("\(Unprivileged.prefix) '\(Hoso.binary)' ingest --json --archive '\(archive)' '\(t.sub("batch"))' 2>/dev/null")
+        #expect(r.status == 3)
+        let report = try jsonObject(r.output)
+        #expect((report["error"] as? [String: Any])?["code"] as? String == "E406" && report["dossiers"] is [Any], "\(r.output)")
+    }
+
     @Test func killedIngestsCompleteOnRerun() throws {
         let t = TemporaryFolder()
         let batch = try sampleBatch(t, count: 16)

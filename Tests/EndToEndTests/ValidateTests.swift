@@ -82,6 +82,29 @@ func reportedCodes(_ report: [String: Any]) -> Set<String> {
                                      "E205", "E206", "E207", "E208", "E209", "E301", "E302", "E303", "E304", "E305", "E407"]))
     }
 
+    /// What a batch holds that is no dossier hoso can read is said, and fails the run: a folder
+    /// named in a legacy encoding, metadata under another name, a dossier inside a dossier.
+    @Test func batchLayoutSurprisesAreErrors() throws {
+        let t = TemporaryFolder()
+        let batch = try sampleBatch(t, count: 4)
+        let names = try FileManager.default.contentsOfDirectory(atPath: batch).sorted()
+        let r1 = try shell("cd '\(batch)' && mv '\(names[0])' \"$(printf 'H\\340 N\\364i')\" && mv '\(names[1])/dossier.xml' '\(names[1])/Dossier.xml' && mv '\(names[2])' '\(names[3])/bo-sung'")
+        #expect(r1.status == 0, "\(r1.output)")
+        let r = try Hoso.run(["validate", "--json", batch])
+        #expect(r.status == 1, "\(r.stdout)")
+        let json = try jsonObject(r.stdout)
+        let findings = (json["batchFindings"] as? [[String: Any]]) ?? []
+        let codes = findings.compactMap { $0["code"] as? String }.sorted()
+        #expect(codes == ["E101", "E307", "E307"], "\(findings)")
+        #expect(findings.contains { ($0["message"] as? String ?? "").contains("Dossier.xml") })
+        #expect(findings.contains { ($0["message"] as? String ?? "").contains("inside the dossier") })
+        #expect((json["summary"] as? [String: Any])?["dossiers"] as? Int == 1)
+        // Ingest says the same and archives the one dossier it can read.
+        let archive = try makeArchive(t)
+        let ingest = try Hoso.run(["ingest", "--archive", archive, batch])
+        #expect(ingest.status == 1 && ingest.stderr.contains("not UTF-8"), "\(ingest.stderr)")
+    }
+
     @Test func humanOutputNamesFileLineAndAdvice() throws {
         let r = try Hoso.run(["validate", Repository.path("sample-archive/invalid/E104-not-well-formed")])
         #expect(r.status == 1)
