@@ -53,13 +53,13 @@ public struct BatchRunner: Sendable {
                 if let first = firstHolder[number] {
                     check.diagnostics.append(Diagnostic(.duplicateDossierNumber, file: check.source.xmlPath,
                         line: check.dossier?.lines["dossierNumber"], subject: number,
-                        message: "dossier number \(number) is used twice in the batch",
+                        message: "dossier number \(number) is used by two dossiers read in this run",
                         expected: "a number used once", found: "also used by \(first)",
                         advice: "Each dossier has its own number; correct one of them, or remove the duplicate folder"))
                     if !reported.contains(number) {
                         reported.insert(number)
                         late.append(Diagnostic(.duplicateDossierNumber, file: first, subject: number,
-                            message: "dossier number \(number) is used twice in the batch",
+                            message: "dossier number \(number) is used by two dossiers read in this run",
                             expected: "a number used once", found: "also used by \(check.source.xmlPath)",
                             advice: "Each dossier has its own number; correct one of them, or remove the duplicate folder"))
                     }

@@ -178,16 +178,36 @@ public struct DossierValidator: Sendable {
         }
         var referenced = Set<[UInt8]>()
         for c in d.components {
-            referenced.insert(Array(c.file.utf8))
+            // `./scans/a.jpg` names the same file as `scans/a.jpg`.
+            var name = Substring(c.file)
+            while name.hasPrefix("./") { name = name.dropFirst(2) }
+            referenced.insert(Array(name.utf8))
+            if c.file != c.file.trimmingCharacters(in: .whitespacesAndNewlines) {
+                // A path split over lines by an editor's "format document", or a space typed after it.
+                let trimmed = c.file.trimmingCharacters(in: .whitespacesAndNewlines)
+                result.diagnostics.append(Diagnostic(.unsafePath, file: xml, line: c.line, subject: c.id,
+                    message: "component '\(c.id)': the path in <file> has spaces or line breaks around it",
+                    expected: trimmed.debugDescription, found: c.file.debugDescription,
+                    advice: "Write the path on one line with nothing around it: <file>\(trimmed)</file>"))
+                continue
+            }
             if let why = Self.unsafePathReason(c.file) {
                 result.diagnostics.append(Diagnostic(.unsafePath, file: xml, line: c.line, subject: c.id,
                     message: "component '\(c.id)' names an unsafe file path: \(why)",
                     expected: "a relative path inside the dossier folder", found: c.file,
-                    advice: "Copy the file into the dossier folder and name it relative to that folder"))
+                    advice: "Name the file by its path relative to the dossier folder (for example scans/to-khai.pdf), and copy it there if it is elsewhere"))
                 continue
             }
             let path = source.folder + "/" + c.file
             guard let lst = SystemFile.linkStatus(path) else {
+                let why = errno
+                if why == EACCES {
+                    // A folder on the way that cannot be entered, not a missing file.
+                    result.diagnostics.append(Diagnostic(.unreadableFile, file: xml, line: c.line, subject: c.id,
+                        message: "component '\(c.id)': \(path) cannot be reached: \(String(cString: strerror(why)))",
+                        advice: "A folder on the way cannot be entered by this user: check the permissions of the dossier's folders (for example chmod -R u+rX)"))
+                    continue
+                }
                 var d = Diagnostic(.missingFile, file: xml, line: c.line, subject: c.id,
                     message: "component '\(c.id)' names a file that does not exist",
                     expected: path, found: "no such file",
@@ -195,6 +215,9 @@ public struct DossierValidator: Sendable {
                 if let twin = Self.canonicalTwin(of: c.file, in: source.folder) {
                     d.found = "no file with exactly these bytes in its name; '\(twin)' differs only in Unicode normalization (NFC/NFD)"
                     d.advice = "Rename the file or the reference so that both use the same normalization (NFC is recommended)"
+                } else if let twin = Self.caseTwin(of: c.file, in: source.folder) {
+                    d.found = "no such file; '\(twin)' differs only in capital and small letters"
+                    d.advice = "Names are told apart by case here: rename the file or correct the path in the XML so that both are written alike"
                 }
                 result.diagnostics.append(d)
                 continue
@@ -320,6 +343,21 @@ public struct DossierValidator: Sendable {
         return nil
     }
 
+    /// A path that names an existing file but for the case of its letters (a Windows export), as
+    /// it is on disk, or nil.
+    static func caseTwin(of relative: String, in folder: String) -> String? {
+        var path = folder, parts: [String] = []
+        for part in relative.split(separator: "/").map(String.init) {
+            guard let entries = try? SystemFile.listDirectory(path) else { return nil }
+            if entries.contains(where: { $0.name == part }) { parts.append(part); path += "/" + part; continue }
+            let matches = entries.filter { $0.name.lowercased() == part.lowercased() }
+            guard matches.count == 1 else { return nil }
+            parts.append(matches[0].name); path += "/" + matches[0].name
+        }
+        let found = parts.joined(separator: "/")
+        return found == relative ? nil : found
+    }
+
     /// Relative paths of regular files under `folder` that are not referenced (the XML excepted).
     static func unreferencedFiles(in folder: String, referenced: Set<[UInt8]>, xmlName: [UInt8]) -> [String] {
         var out: [String] = []
@@ -328,6 +366,8 @@ public struct DossierValidator: Sendable {
             for e in entries.sorted(by: { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }) {
                 if e.name.hasPrefix(".") { continue }
                 let rel = prefix.isEmpty ? e.name : prefix + "/" + e.name
+                // A name that is not UTF-8 cannot be reached by its listed form: still not archived.
+                if e.name.contains("\u{FFFD}") { out.append(rel); continue }
                 let full = dir + "/" + e.name
                 guard let st = SystemFile.linkStatus(full) else { continue }
                 if SystemFile.isDirectory(st) {

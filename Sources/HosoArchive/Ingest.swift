@@ -260,7 +260,7 @@ public final class Ingest {
                     item.outcome = outcome
                     summary.alreadyArchived += 1
                 } else if !check.isValid {
-                    for d in check.diagnostics where d.severity == .error { summary.codes[d.code, default: 0] += 1 }
+                    for d in check.diagnostics { summary.codes[d.code, default: 0] += 1 }
                     summary.rejected += 1
                     pending.append(item)
                     if options.stopOnError {
@@ -271,13 +271,17 @@ public final class Ingest {
                     return true
                 } else if let prepared = check.ingest {
                     item = prepared
+                    // Warnings of dossiers archived count too (W301 …), as validate counts them.
+                    if item.outcome.state != .rejected {
+                        for d in item.outcome.diagnostics where d.severity == .warning { summary.codes[d.code, default: 0] += 1 }
+                    }
                     switch item.outcome.state {
                     case .archived: summary.archived += 1
                     case .superseded: summary.superseded += 1
                     case .alreadyArchived: summary.alreadyArchived += 1
                     case .rejected:
                         summary.rejected += 1
-                        for d in item.outcome.diagnostics where d.severity == .error { summary.codes[d.code, default: 0] += 1 }
+                        for d in item.outcome.diagnostics { summary.codes[d.code, default: 0] += 1 }
                         if options.stopOnError {
                             pending.append(item); summary.stoppedEarly = true
                             try commit()

@@ -29,6 +29,20 @@ public enum XMLPrecheck {
             let (line, column) = position(of: bad, in: bytes)
             let shown = (bad..<min(n, bad + 4)).map { hexByte(bytes[$0]) }.joined(separator: " ")
             let isNUL = bytes[bad] == 0
+            // An interrupted copy, not an encoding: zeros to the end (space allocated, never
+            // written), or a character cut by the end of the file.
+            if isNUL && (bad..<n).allSatisfy({ bytes[$0] == 0 }) && bad > 0 {
+                return Diagnostic(.notUTF8, file: file, line: line, column: column,
+                                  message: "the file ends with \(n - bad) zero bytes after byte \(bad): an interrupted or damaged copy",
+                                  expected: "the document's last '>' as the end of the file", found: "\(n - bad) bytes 0x00",
+                                  advice: "Copy the file again from the source; do not convert its encoding")
+            }
+            if !isNUL && n - bad < 4 && Self.isTruncatedSequence(bytes, from: bad) {
+                return Diagnostic(.notUTF8, file: file, line: line, column: column,
+                                  message: "the file ends in the middle of a character: it is cut short",
+                                  expected: "a complete file", found: "bytes \(shown) at the very end",
+                                  advice: "Copy the file again from the source; do not convert its encoding")
+            }
             return Diagnostic(.notUTF8, file: file, line: line, column: column,
                               message: isNUL ? "the file contains a NUL byte (is it UTF-16 without a byte-order mark?)"
                                              : "the file is not valid UTF-8 at byte offset \(bad)",
@@ -71,6 +85,15 @@ public enum XMLPrecheck {
         if starts([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { return "xz" }
         if starts([0x42, 0x5A, 0x68]) { return "bzip2" }
         return nil
+    }
+
+    /// Whether the bytes from `start` to the end are the beginning of a multi-byte UTF-8
+    /// sequence that the end of the file cut.
+    static func isTruncatedSequence(_ b: UnsafeRawBufferPointer, from start: Int) -> Bool {
+        let lead = b[start]
+        let length = lead >= 0xF0 && lead <= 0xF4 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 && lead < 0xE0 ? 2 : 0
+        guard length > b.count - start else { return false }
+        return (start + 1..<b.count).allSatisfy { b[$0] & 0xC0 == 0x80 }
     }
 
     /// The offset of the first byte that is not part of a well-formed UTF-8 sequence (overlongs,

@@ -105,6 +105,51 @@ func reportedCodes(_ report: [String: Any]) -> Set<String> {
         #expect(ingest.status == 1 && ingest.stderr.contains("not UTF-8"), "\(ingest.stderr)")
     }
 
+    /// The slips of hand-corrected XML and interrupted copies get messages that point the right way.
+    @Test func commonSlipsAreNamedForWhatTheyAre() throws {
+        let t = TemporaryFolder()
+        let source = Repository.path("sample-archive/dossiers/000.00.21.H50-230512-0007")
+        func variant(_ name: String, _ edit: (inout Data) -> Void) throws -> Hoso.Outcome {
+            let folder = t.sub(name)
+            _ = try shell("cp -a '\(source)' '\(folder)'")
+            var xml = try Data(contentsOf: URL(fileURLWithPath: folder + "/dossier.xml"))
+            edit(&xml)
+            try xml.write(to: URL(fileURLWithPath: folder + "/dossier.xml"))
+            return try Hoso.run(["validate", "--json", folder])
+        }
+        func replacing(_ a: String, _ b: String) -> (inout Data) -> Void {
+            { d in d = Data(String(decoding: d, as: UTF8.self).replacingOccurrences(of: a, with: b).utf8) }
+        }
+        func findings(_ r: Hoso.Outcome) throws -> [[String: Any]] {
+            ((try jsonObject(r.stdout)["dossiers"] as? [[String: Any]])?.first?["diagnostics"] as? [[String: Any]]) ?? []
+        }
+        // ./ before a path names the same file: archived, and not also "unreferenced".
+        let dot = try variant("dot", replacing("<file>scans/cccd.jpg</file>", "<file>./scans/cccd.jpg</file>"))
+        let dotFindings = try findings(dot)
+        #expect(dot.status == 0 && dotFindings.isEmpty, "\(dot.stdout)")
+        // A name that differs in case only.
+        let upper = try findings(try variant("upper", replacing("<file>scans/cccd.jpg</file>", "<file>scans/CCCD.jpg</file>")))
+        #expect(upper.contains { $0["code"] as? String == "E301" && ($0["found"] as? String ?? "").contains("scans/cccd.jpg") }, "\(upper)")
+        // A path an editor spread over lines.
+        let spread = try findings(try variant("spread", replacing("<file>scans/cccd.jpg</file>", "<file>\n        scans/cccd.jpg\n      </file>")))
+        #expect(spread.contains { $0["code"] as? String == "E302" && ($0["message"] as? String ?? "").contains("line breaks") }, "\(spread)")
+        // Interrupted copies: cut inside a character, or padded with zeros.
+        let cut = try findings(try variant("cut") { d in
+            let i = d.firstIndex { $0 >= 0xE0 }!
+            d = d.prefix(through: i)
+        })
+        #expect(cut.contains { $0["code"] as? String == "E107" && ($0["message"] as? String ?? "").contains("cut short") }, "\(cut)")
+        let padded = try findings(try variant("padded") { d in d.append(Data(count: 4096)) })
+        #expect(padded.contains { $0["code"] as? String == "E107" && ($0["message"] as? String ?? "").contains("4096 zero bytes") }, "\(padded)")
+        // A scans folder this user cannot enter: a permission problem, not missing files.
+        let locked = t.sub("locked")
+        _ = try shell("cp -a '\(source)' '\(locked)' && chmod -R a+rX '\(t.path)' && chmod 000 '\(locked)/scans'")
+        if try Unprivileged.available("-r '\(locked)/dossier.xml'") {
+            let r = try Unprivileged.hoso("validate '\(locked)'")
+            #expect(r.status == 1 && r.output.contains("E101") && r.output.contains("cannot be reached") && !r.output.contains("E301"), "\(r.output)")
+        }
+    }
+
     @Test func humanOutputNamesFileLineAndAdvice() throws {
         let r = try Hoso.run(["validate", Repository.path("sample-archive/invalid/E104-not-well-formed")])
         #expect(r.status == 1)
