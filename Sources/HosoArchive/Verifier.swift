@@ -129,6 +129,7 @@ public final class Verifier {
         let additions = state.chain.flatMap { e in e.additions.map { (e.sequence, $0) } }
         report.versions = additions.count
         var referenced = ObjectIDList()
+        var recordedSizes: [(ObjectID, UInt64)] = []     // by name, in order (a quick run)
         // Entries and manifests: reported by the ledger check.
         let structural = ObjectIDList(state.chain.map(\.id) + additions.map(\.1.manifest))
         let replaying = options.level == .full && options.budget == nil
@@ -141,7 +142,11 @@ public final class Verifier {
                 }
             }
             var named: [ObjectID] = []
-            if let catalog { try? catalog.referencedObjects { batch in for (id, _, kind) in batch where kind == "scan" || kind == "xml" { named.append(id) } } }
+            if let catalog {
+                try? catalog.referencedObjects { batch in
+                    for (id, size, kind) in batch where kind == "scan" || kind == "xml" { named.append(id); recordedSizes.append((id, size)) }
+                }
+            }
             referenced = ObjectIDList(named)
         }
 
@@ -150,7 +155,15 @@ public final class Verifier {
         let verifiedAt = Int64(SystemFile.now())
         var verified: [ObjectID] = []
         let level: StoreChecker.Level = options.level == .quick && options.budget == nil ? .quick : .full
-        let checker = StoreChecker(store: archive.store, level: level, workers: options.workers)
+        var checker = StoreChecker(store: archive.store, level: level, workers: options.workers)
+        if level == .quick && !recordedSizes.isEmpty {
+            recordedSizes.sort { $0.0 < $1.0 }
+            let sizes = recordedSizes
+            checker.recordedSize = { id in
+                let i = sizes.sortedLowerBound(id) { $0.0 }
+                return i < sizes.count && sizes[i].0 == id ? sizes[i].1 : nil
+            }
+        }
         let counter = Mutex<(Int, UInt64)>((0, 0))
         let tick: @Sendable (UInt64) -> Void = { bytes in
             let (n, b) = counter.withLock { c -> (Int, UInt64) in c.0 += 1; c.1 += bytes; return c }

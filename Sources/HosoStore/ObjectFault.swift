@@ -14,6 +14,9 @@ public enum ObjectFault: Error, Sendable, Equatable, CustomStringConvertible {
     case trailingData
     /// The payload decodes to a length other than the header's.
     case sizeMismatch(expected: UInt64, found: UInt64)
+    /// The header records another size than the ledger recorded for this name: another
+    /// object's file under this name (seen without reading the content).
+    case recordedSizeDiffers(recorded: UInt64, header: UInt64)
     /// The header is damaged or of an unknown format.
     case headerCorrupt(ObjectHeader.Problem)
     /// The entry is a symbolic link, a folder or a special file.
@@ -31,7 +34,7 @@ public enum ObjectFault: Error, Sendable, Equatable, CustomStringConvertible {
         case .hashMismatch: .objectHashMismatch
         case .corruptStream: .objectCorruptStream
         case .trailingData: .objectTrailingData
-        case .sizeMismatch: .objectSizeMismatch
+        case .sizeMismatch, .recordedSizeDiffers: .objectSizeMismatch
         case .headerCorrupt: .objectHeaderCorrupt
         case .notRegular: .objectNotRegular
         case .unreadable: .objectUnreadable
@@ -42,7 +45,7 @@ public enum ObjectFault: Error, Sendable, Equatable, CustomStringConvertible {
     /// Whether the stored bytes themselves are damaged (not missing, unreadable or refused).
     public var isDamage: Bool {
         switch self {
-        case .truncated, .hashMismatch, .corruptStream, .trailingData, .sizeMismatch, .headerCorrupt: true
+        case .truncated, .hashMismatch, .corruptStream, .trailingData, .sizeMismatch, .recordedSizeDiffers, .headerCorrupt: true
         case .missing, .notRegular, .unreadable, .accessDenied: false
         }
     }
@@ -55,6 +58,7 @@ public enum ObjectFault: Error, Sendable, Equatable, CustomStringConvertible {
         case .corruptStream(let s): "the object's compressed stream is corrupt: \(s)"
         case .trailingData: "the object has bytes after its complete payload"
         case let .sizeMismatch(e, f): "the object decodes to \(f) bytes where its header records \(e)"
+        case let .recordedSizeDiffers(r, h): "the object's header records \(h) bytes where the ledger recorded \(r) for this name: another object's file is here"
         case .headerCorrupt(let p): "the object header is corrupt: \(p)"
         case .notRegular(let s): "the store entry is not a regular file: \(s)"
         case .unreadable(let s): "the object cannot be read: \(s)"
@@ -67,7 +71,7 @@ public enum ObjectFault: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .missing:
             "The object is gone from the store; copy it back from a replica ('hoso replicate --from REPLICA'), or restore the file from a backup, then run 'hoso verify'"
-        case .truncated, .hashMismatch, .corruptStream, .trailingData, .sizeMismatch, .headerCorrupt:
+        case .truncated, .hashMismatch, .corruptStream, .trailingData, .sizeMismatch, .recordedSizeDiffers, .headerCorrupt:
             "The stored copy is damaged; replace it from a replica ('hoso replicate --from REPLICA --repair'; for a damaged replica, 'hoso replicate --to REPLICA --repair'), or from a backup, then run 'hoso verify'"
         case .notRegular:
             "Remove the link or special file and restore the object from a replica; the store holds only regular files"
@@ -84,6 +88,9 @@ public enum ObjectFault: Error, Sendable, Equatable, CustomStringConvertible {
         if case let .hashMismatch(found) = self, let id {
             d.message = "the object's content does not match its name"
             d.expected = id.prefixed; d.found = found.prefixed
+        }
+        if case let .recordedSizeDiffers(r, h) = self {
+            d.expected = "\(r) bytes (as the ledger recorded)"; d.found = "\(h) bytes (as the stored header records)"
         }
         if case let .sizeMismatch(e, f) = self {
             d.message = "the object decodes to a length other than its header records"

@@ -61,6 +61,9 @@ public struct StoreChecker: Sendable {
     public let store: any ObjectStore
     public let level: Level
     public let workers: Int
+    /// The original size recorded for a name (by the ledger, through the catalog), if any: a
+    /// quick check compares it with the header, which tells a swapped file without reading it.
+    public var recordedSize: (@Sendable (ObjectID) -> UInt64?)?
 
     /// - Parameter workers: reads in flight; nil: the store's preference.
     public init(store: any ObjectStore, level: Level = .full, workers: Int? = nil) {
@@ -80,6 +83,9 @@ public struct StoreChecker: Sendable {
                 let expected = UInt64(ObjectHeader.size) + h.payloadLength
                 if size < expected { return (.truncated("\(size) of \(expected) bytes present"), h.originalLength) }
                 if size > expected { return (.trailingData, h.originalLength) }
+                if let recorded = recordedSize?(id), recorded != h.originalLength {
+                    return (.recordedSizeDiffers(recorded: recorded, header: h.originalLength), h.originalLength)
+                }
                 return (nil, h.originalLength)
             } catch let f as ObjectFault {
                 return (f, 0)

@@ -169,6 +169,10 @@ struct VerifyFixture {
         let tmp = f.path(a) + ".swap"
         #expect(rename(f.path(a), tmp) == 0 && rename(f.path(b), f.path(a)) == 0 && rename(tmp, f.path(b)) == 0)
         #expect(try f.verify() == (1, ["E503", "E503"], []))
+        // A quick run reads no content, but sees the headers' sizes differ from those recorded.
+        let sizes = try shell("sqlite3 -readonly '\(f.archive)/catalog.sqlite' \"SELECT count(DISTINCT size) FROM objects WHERE id IN ('sha256:\(a)', 'sha256:\(b)')\"").output
+        #expect(sizes.trimmingCharacters(in: .whitespacesAndNewlines) == "2", "two scans of different sizes")
+        #expect(try f.verify(["--quick"]) == (1, ["E506", "E506"], []))
 
         f = try VerifyFixture()
         let linked = try f.object(codec: "raw")
