@@ -114,6 +114,8 @@ struct SearchCommand: ParsableCommand {
             let b = Array(word.utf8)
             guard b.count >= 2, b.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) else { continue }
             let letters = b.prefix { $0 >= 0x61 && $0 <= 0x7A }
+            // Operators typed in small letters are words, not keys: "or" is no Telex.
+            if ["or", "and", "not"].contains(String(decoding: b, as: UTF8.self)) { continue }
             if letters.count == b.count {
                 let s = String(decoding: b, as: UTF8.self)
                 let vowels: Set<UInt8> = Array("aeiouy".utf8).reduce(into: []) { $0.insert($1) }
@@ -139,6 +141,9 @@ struct SearchCommand: ParsableCommand {
             } else if let method = Self.typingMethodLeftovers(text) {
                 c.out("The query looks typed in \(method) with the Vietnamese keyboard off (\(method == "Telex" ? "nguyeenx for nguyễn" : "nguye4n for nguyễn")):")
                 c.out("turn the input method on and type it again, or type the words without marks (nguyen).")
+            } else if let op = text.split(separator: " ").first(where: { ["or", "not", "and"].contains($0) }) {
+                c.out("'\(op)' in small letters is a word to find; write \(op.uppercased()) in capitals for the operator"
+                      + (op == "not" ? " (or -word)" : "") + ".")
             } else if parsed.hasDiacritics && mode == .exact {
                 c.out("With --exact, diacritics must match as typed: try again without it, or with --fold to ignore them.")
             } else if parsed.hasDiacritics && mode == .ranked {
@@ -147,6 +152,10 @@ struct SearchCommand: ParsableCommand {
             } else {
                 c.out("Try fewer words, a prefix (word*), or OR between alternatives.")
             }
+            return
+        }
+        if r.hits.isEmpty && offset >= r.total {
+            c.out(c.bold("\(r.total) dossier\(r.total == 1 ? "" : "s")") + " match \"\(text)\"; --offset \(offset) is past the last of them (the last page starts at --offset \(max(0, (r.total - 1) / max(1, limit) * max(1, limit))))")
             return
         }
         let shownTo = min(r.total, offset + r.hits.count)

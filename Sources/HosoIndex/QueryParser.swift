@@ -121,7 +121,7 @@ public struct QueryParser {
         // E2 or EF): nothing to do.
         guard s.utf8.contains(where: { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0xC2 || $0 == 0xE2 || $0 == 0xE3 || $0 == 0xEF }) else { return s }
         var scalars = String.UnicodeScalarView()
-        let source = Array(s.unicodeScalars.filter { !Self.invisible.contains($0.value) })
+        let source = Array(s.unicodeScalars.filter { $0.value == 0x200B || !Self.invisible.contains($0.value) })
         // Typographic quotes quote a phrase when they pair up; a stray one is no quote.
         let curly: Set<UInt32> = [0x201C, 0x201D, 0x201E, 0x201F, 0x00AB, 0x00BB]
         let quotesPair = source.filter { curly.contains($0.value) || $0 == "\"" }.count % 2 == 0
@@ -129,6 +129,14 @@ public struct QueryParser {
             switch u.value {
             // No-break, figure, narrow and ideographic spaces: spaces.
             case 0x00A0, 0x2007, 0x202F, 0x3000: scalars.append(" ")
+            // A zero-width space between two words (pasted from the web or a chat) parts them.
+            case 0x200B:
+                // Inside a word (a break opportunity a page put in hò|a) it is dropped: two
+                // letters at least on each side, or a capital after it, make two words.
+                guard k > 0, k + 1 < source.count, source[k - 1].properties.isAlphabetic, source[k + 1].properties.isAlphabetic else { continue }
+                let left = source[..<k].reversed().prefix { $0.properties.isAlphabetic || $0.properties.generalCategory == .nonspacingMark }.count
+                let right = source[(k + 1)...].prefix { $0.properties.isAlphabetic || $0.properties.generalCategory == .nonspacingMark }.count
+                if source[k + 1].properties.isUppercase || (left >= 2 && right >= 2) { scalars.append(" ") }
             case let v where curly.contains(v): scalars.append(quotesPair ? "\"" : " ")
             // Dashes and the minus sign inside a code (between two characters): a hyphen; standing
             // between two numbers (dates: 2024-01-01 – 2024-06-30), a hyphen too; anywhere else
@@ -145,7 +153,7 @@ public struct QueryParser {
             default: scalars.append(u)
             }
         }
-        var chars = Array(String(scalars))
+        var chars = Array(String(scalars).replacingOccurrences(of: "(+84)", with: "+84"))
         // An apostrophe before digits (how spreadsheets mark a number kept as text): dropped.
         var k = 0
         while k + 1 < chars.count {
@@ -349,6 +357,14 @@ public struct QueryParser {
             i += 1
             return .not(try parsePrimary())
         }
+        // NOT in capitals, as other search tools write it: the same as '-'.
+        if i + 3 < chars.count, chars[i] == "N", chars[i + 1] == "O", chars[i + 2] == "T", chars[i + 3].isWhitespace {
+            let start = i
+            i += 3
+            skipSpace()
+            guard i < chars.count, chars[i] != ")" else { throw error("'NOT' needs something after it", at: start) }
+            return .not(try parsePrimary())
+        }
         return try parsePrimary()
     }
 
@@ -373,7 +389,7 @@ public struct QueryParser {
             i = j + 1
             // "CCCD: 045090001234", as pasted from a form: a personal number or code may follow
             // its field after a space.
-            if ["cccd", "citizen", "citizenid", "phone", "code"].contains(name) {
+            if ["cccd", "citizen", "citizenid", "phone", "code", "received", "due", "completed"].contains(name) {
                 while i < chars.count && chars[i] == " " { i += 1 }
             }
             // A form's label with a colon (CMND: 045…, Tel: 09…, quan: 000.00.21.H50): not a
@@ -389,7 +405,9 @@ public struct QueryParser {
                 }
                 i = save
             }
-            guard i < chars.count, !chars[i].isWhitespace else { throw error("'\(name):' needs a value") }
+            guard i < chars.count, !chars[i].isWhitespace else {
+                throw error(i < chars.count ? "'\(name):' needs its value right after the colon, without a space (\(name):…)" : "'\(name):' needs a value")
+            }
             return try parseField(name, at: start)
         }
         let word = readWord()
@@ -496,7 +514,7 @@ public struct QueryParser {
                 i = save
             }
             guard let range = QueryParser.dateRange(value) else {
-                throw error("'\(value)' is not a date or range (2022-01-31, 31/01/2022, 2022, 2022-05, A..B)", at: valueStart)
+                throw error("'\(value)' is not a date or range (2022-01-31, 31/01/2022, 2022, 2022-05, 05/2022, A..B)", at: valueStart)
             }
             if let lo = range.0, let hi = range.1, lo > hi {
                 throw error("the range '\(value)' ends before it starts (write the earlier date first)", at: valueStart)
@@ -633,6 +651,11 @@ public struct QueryParser {
     mutating func bare(_ w: String, at start: Int) throws(QuerySyntaxError) -> QueryNode {
         let core = QueryParser.withoutTrailingPunctuation(w)
         if let id = QueryParser.identifier(trimmed: core) { return id }
+        // A year alone (name + year, as a citizen says it): the dossiers received that year, or
+        // holding the number.
+        if core.count == 4, core.allSatisfy({ $0.isASCII && $0.isNumber }), let y = Int(core), (1900...2100).contains(y) {
+            return .or([try textWord(core, fields: nil, at: start), .dateRange(.received, from: QueryParser.day(core, end: false), to: QueryParser.day(core, end: true))])
+        }
         // Other codes (archival codes, an office's local codes: MC19.273558) cannot be told from
         // text by their shape alone: such a token is looked for both ways.
         if !core.hasSuffix("*"), QueryParser.looksLikeOtherCode(core) {
@@ -663,6 +686,34 @@ public struct QueryParser {
         if looksLikeAgencyCode(core) { return .keyword(.agencyCode, core, prefix: isPrefix) }
         if !isPrefix && core.count == 12 && core.allSatisfy({ $0.isASCII && $0.isNumber }) { return .keyword(.cccd, core, prefix: false) }
         if !isPrefix, let phone = phoneValue(core) { return .keyword(.phone, phone, prefix: false) }
+        if !isPrefix, let lost = withLostLeadingZero(core) { return lost }
+        return nil
+    }
+
+    /// A personal number a spreadsheet kept as a number: its leading 0 dropped (45090001234,
+    /// 912345678), written as 4.5090001234E+10, or with a decimal part (045090001234.0). A
+    /// country code without its + (84912345678) is a phone number too.
+    static func withLostLeadingZero(_ s: String) -> QueryNode? {
+        var digits = s
+        if digits.hasSuffix(".0") { digits.removeLast(2) }
+        if let e = digits.firstIndex(where: { $0 == "E" || $0 == "e" }), digits[digits.index(after: e)...].hasPrefix("+"),
+           let power = Int(digits[digits.index(e, offsetBy: 2)...]), power < 20 {
+            // 4.5090001234E+10: the mantissa's digits, shifted left by the power.
+            let parts = digits[..<e].split(separator: ".", omittingEmptySubsequences: false)
+            guard parts.count <= 2, let whole = parts.first, !whole.isEmpty else { return nil }
+            let fraction = parts.count == 2 ? parts[1] : ""
+            guard fraction.count <= power, (whole + fraction).allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            digits = String(whole + fraction) + String(repeating: "0", count: power - fraction.count)
+        }
+        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }), let first = digits.first else { return nil }
+        if digits.count == 12 && first == "0" && digits != s { return .keyword(.cccd, digits, prefix: false) }
+        if (digits.count == 10 || digits.count == 11) && first == "0" && digits != s { return .keyword(.phone, digits, prefix: false) }
+        guard first != "0" else { return nil }
+        if digits.count == 11 {
+            let id = QueryNode.keyword(.cccd, "0" + digits, prefix: false)
+            return digits.hasPrefix("84") ? .or([id, .keyword(.phone, "0" + digits.dropFirst(2), prefix: false)]) : id
+        }
+        if digits.count == 9 && "35789".contains(first) { return .keyword(.phone, "0" + digits, prefix: false) }
         return nil
     }
 
@@ -730,6 +781,10 @@ public struct QueryParser {
     static func looseParts(_ w: String) -> [String] {
         let c = Array(w)
         guard c.count > 1 else { return [w] }
+        // P1, Q10: a ward or a district and its number, written together.
+        if c.count <= 3, "pPqQ".contains(c[0]), c.dropFirst().allSatisfy({ $0.isASCII && $0.isNumber }) {
+            return [String(c[0]), String(c.dropFirst())]
+        }
         var parts: [String] = []
         var from = 0
         for k in 0..<c.count {
@@ -811,6 +866,18 @@ public struct QueryParser {
         if slash.count == 3, let d = Int(slash[0]), let m = Int(slash[1]), let y = Int(slash[2]), y >= 1000 {
             guard (1...12).contains(m), d >= 1, d <= Timestamp.daysInMonth(y, m) else { return nil }
             return Int32(Timestamp.daysFromCivil(y, m, d))
+        }
+        if slash.count == 2, let m = Int(slash[0]), let y = Int(slash[1]), slash[1].count == 4, (1...12).contains(m) {
+            // A month as Vietnamese write it (tháng 05/2022).
+            return Int32(end ? Timestamp.daysFromCivil(y, m, Timestamp.daysInMonth(y, m)) : Timestamp.daysFromCivil(y, m, 1))
+        }
+        for separator: Character in ["-", "."] {
+            // 31-01-2022, 31.01.2022: a day first, as with slashes.
+            let parts = s.split(separator: separator)
+            if parts.count == 3, parts[2].count == 4, parts[0].count <= 2, let d = Int(parts[0]), let m = Int(parts[1]), let y = Int(parts[2]) {
+                guard (1...12).contains(m), d >= 1, d <= Timestamp.daysInMonth(y, m) else { return nil }
+                return Int32(Timestamp.daysFromCivil(y, m, d))
+            }
         }
         let dash = s.split(separator: "-")
         if dash.count == 1, s.count == 4, let y = Int(s), y >= 1000 {

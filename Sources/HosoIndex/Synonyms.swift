@@ -46,6 +46,14 @@ public struct SynonymTable: Sendable {
         chứng minh nhân dân | cmnd
         giấy chứng nhận quyền sử dụng đất | gcnqsdđ
         quyền sử dụng đất | qsdđ
+        # Kinds of organisation, as applicants are typed
+        công ty | cty
+        công ty cổ phần | ctcp
+        công ty trách nhiệm hữu hạn | cty tnhh
+        trách nhiệm hữu hạn | tnhh
+        hợp tác xã | htx
+        doanh nghiệp tư nhân | dntn
+        văn phòng đăng ký đất đai | vpđkđđ
         # Place names written in one word or two
         Đakrông | Đa Krông
         Krông Pắc | Krông Pắk

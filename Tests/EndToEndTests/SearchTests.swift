@@ -291,6 +291,10 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("chứng thực completed:2022-11", 35), [["c"]], "35e")
         expectOrder(try run("chứng thực", 35, extra: ["--sort", "received"]), [["b"], ["c"], ["a"]], "35f", sameTier: false)
         expectOrder(try run("timeliness:late", 35), [["c"]], "35g")
+        // A year typed alone, as a citizen says it: the dossiers received that year.
+        expectOrder(try run("chứng thực 2023", 35), [["b"]], "35h")
+        expectOrder(try run("chứng thực received:07/2023", 35), [["b"]], "35i")
+        expectOrder(try run("chứng thực received:09.07.2023", 35), [["b"]], "35j")
     }
     @Test func personalNumbersExactOnly() throws {
         #expect(try total("045190123456") == 1)
@@ -300,6 +304,10 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         #expect(try total("+84987654321") == 1)
         #expect(try total("phone:0911222333") == 1)
         #expect(try total("title:045190123456") == 0, "personal numbers are not free text")
+        // As a spreadsheet keeps them: the leading 0 dropped, in scientific notation, with .0.
+        for excel in ["45190123456", "4.5190123456E+10", "045190123456.0", "987654321", "84987654321", "(+84) 987 654 321"] {
+            #expect(try total(excel) == 1, "\(excel)")
+        }
     }
     @Test func statusFilter() throws {
         expectOrder(try run("thường trú status:processing", 37), [["a"]], "37a")
@@ -332,6 +340,7 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
     }
     @Test func abbreviationsGluedByADot() throws {
         expectOrder(try run("P.1", 45), [["a", "e"], ["b"]], "45a")  // b: Phường 12, Số 1
+        expectOrder(try run("P1", 45), [["a", "e"], ["b"]], "45g")   // written together
         // A synonym's form is looked for with its marks: Q (quận) does not find Quân.
         expectOrder(try run("Q.1", 45), [], "45e")
         expectOrder(try run("kĩ", 45), [], "45f")   // kỹ, not the ký of every đăng ký
@@ -350,10 +359,13 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
             let r = try Hoso.run(["search", "--archive", SearchFixture.archive, q])
             #expect(r.stdout.contains("No dossier matches") && r.stdout.contains("typed in \(method)"), "\(q): \(r.stdout)")
         }
-        for q in ["ngyen van hoa", "status:withdrawn khai sinh", "address:Triệu Thành xyz", "MC24.999999", "kp5 xyz"] {
+        for q in ["ngyen van hoa", "status:withdrawn khai sinh", "address:Triệu Thành xyz", "MC24.999999", "kp5 xyz", "hoa or xyz"] {
             let plain = try Hoso.run(["search", "--archive", SearchFixture.archive, q])
             #expect(!plain.stdout.contains("typed in"), "\(q): not an input method's keys")
         }
+        // An operator in small letters is a word: said so when nothing matches.
+        let lower = try Hoso.run(["search", "--archive", SearchFixture.archive, "hoa or xyz"])
+        #expect(lower.stdout.contains("write OR in capitals"), "\(lower.stdout)")
     }
 
     @Test func digitsInText() throws {

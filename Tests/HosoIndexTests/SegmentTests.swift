@@ -410,6 +410,23 @@ extension SegmentTests {
         for notANumber in ["2021 2022 2023", "2022-01-01 12 34", "0912 345-678", "045 090 001 2345"] {
             #expect(QueryParser.pasted(notANumber) == notANumber, "\(notANumber) is not a personal number")
         }
+        // A zero-width space between two words parts them.
+        #expect(try QueryParser.parse("Nguyễn\u{200B}Văn") == .and([.word("Nguyễn", fields: nil), .word("Văn", fields: nil)]))
+        // Numbers a spreadsheet kept as numbers, and the country code written without +.
+        for excel in ["45090001234", "4.5090001234E+10", "045090001234.0"] {
+            #expect(try QueryParser.parse(excel) == .keyword(.cccd, "045090001234", prefix: false), "\(excel)")
+        }
+        #expect(try QueryParser.parse("912345678") == .keyword(.phone, "0912345678", prefix: false))
+        #expect(try QueryParser.parse("(+84) 912 345 678") == .keyword(.phone, "0912345678", prefix: false))
+        #expect(try QueryParser.parse("84912345678") == .or([.keyword(.cccd, "084912345678", prefix: false), .keyword(.phone, "0912345678", prefix: false)]))
+        // A year alone: received that year, or the number in the text.
+        #expect(try QueryParser.parse("2021") == .or([.word("2021", fields: nil), .dateRange(.received, from: 18628, to: 18992)]))
+        // NOT in capitals excludes; dates as Vietnamese write them.
+        #expect(try QueryParser.parse("a NOT b") == .and([.word("a", fields: nil), .not(.word("b", fields: nil))]))
+        #expect(try QueryParser.parse("received:01/2022") == .dateRange(.received, from: 18993, to: 19023))
+        #expect(try QueryParser.parse("received:31-01-2022") == .dateRange(.received, from: 19023, to: 19023))
+        #expect(try QueryParser.parse("received:31.01.2022") == .dateRange(.received, from: 19023, to: 19023))
+        #expect(try QueryParser.parse("received: 2022") == .dateRange(.received, from: 18993, to: 19357))
         guard case let .or(both) = try QueryParser.parse("MC19.273558") else { Issue.record("a local code is looked for both ways"); return }
         #expect(both.first == .keyword(.code, "MC19.273558", prefix: false))
     }
