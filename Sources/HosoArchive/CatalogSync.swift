@@ -9,14 +9,14 @@ import HosoXML
 /// from the ledger entries, their manifests and the dossiers' original XML in the store.
 public enum CatalogSync {
     /// Reads what one ledger entry adds, in full: manifests and the fields of each dossier's XML.
-    public static func versions(of entry: LedgerEntry, ledger: Ledger, workers: Int = Parallel.defaultWorkers) throws -> [CatalogVersion] {
+    public static func versions(of entry: LedgerEntry, ledger: Ledger, derivation: Int, workers: Int = Parallel.defaultWorkers) throws -> [CatalogVersion] {
         let results = Parallel.map(entry.added, workers: workers) { add -> Result<CatalogVersion, any Error> in
-            Result { try version(add, ledger: ledger) }
+            Result { try version(add, ledger: ledger, derivation: derivation) }
         }
         return try results.map { try $0.get() }
     }
 
-    static func version(_ add: LedgerAddition, ledger: Ledger) throws -> CatalogVersion {
+    static func version(_ add: LedgerAddition, ledger: Ledger, derivation: Int) throws -> CatalogVersion {
         let (manifest, size) = try ledger.manifestAndSize(add.manifest)
         guard manifest.dossier == add.dossier, manifest.version == add.version else {
             throw HosoError(.manifestMalformed, subject: add.manifest.prefixed,
@@ -39,7 +39,8 @@ public enum CatalogSync {
                             advice: "Restore the object from a replica")
         }
         if let encoding = manifest.textEncoding { dossier = encoding.convert(dossier) }
-        return CatalogVersion.deriving(manifestID: add.manifest, manifestSize: UInt64(size), manifest: manifest, dossier: dossier)
+        return CatalogVersion.deriving(manifestID: add.manifest, manifestSize: UInt64(size), manifest: manifest, dossier: dossier,
+                                       derivation: derivation)
     }
 
     /// Applies every committed entry the catalog lacks. The caller holds the writer lock.
@@ -47,8 +48,16 @@ public enum CatalogSync {
     @discardableResult
     public static func catchUp(_ catalog: Catalog, ledger: Ledger, progress: ((Int, Int) -> Void)? = nil) throws -> Int {
         let missing = try ledger.entries(missingFrom: "the catalog", applied: try catalog.appliedHead.map { ($0.id, $0.sequence) }).entries
+        if missing.isEmpty { return 0 }
+        // The catalog's rule for the digests of index documents; a catalog that holds nothing
+        // takes the index's (an index kept while the catalog was made again), else the current.
+        let derivation: Int
+        if let d = try catalog.indexDerivation { derivation = d } else {
+            derivation = Derivation.ofIndex(ledger.archive.indexFolder) ?? IndexDocument.currentDerivation
+            try catalog.setIndexDerivation(derivation)
+        }
         for (i, (id, entry)) in missing.enumerated() {
-            let versions = try versions(of: entry, ledger: ledger)
+            let versions = try versions(of: entry, ledger: ledger, derivation: derivation)
             let size = try ledger.archive.store.bytes(of: id).count
             try catalog.apply(entry: entry, id: id, entrySize: UInt64(size), versions: versions)
             progress?(i + 1, missing.count)
@@ -58,7 +67,9 @@ public enum CatalogSync {
 
     /// Recreates the catalog from the store and the ledger alone, into a new file that replaces the
     /// old one only when complete. The caller holds the writer lock.
-    public static func rebuild(archive: Archive, progress: ((Int, Int) -> Void)? = nil) throws -> Int {
+    /// - Parameter derivation: the rule of the index documents whose digests it records (the
+    ///   current one, as `hoso rebuild` makes the index anew by it too).
+    public static func rebuild(archive: Archive, derivation: Int, progress: ((Int, Int) -> Void)? = nil) throws -> Int {
         let temp = archive.root + "/catalog.rebuild.sqlite"
         for suffix in ["", "-wal", "-shm"] { try SystemFile.remove(temp + suffix) }
         var applied = 0
@@ -66,6 +77,7 @@ public enum CatalogSync {
             // Nothing relies on the new file before the rename: commits are not flushed one by
             // one, the whole file is, once, below.
             let fresh = try Catalog.open(path: temp, mode: .scratch)
+            try fresh.setIndexDerivation(derivation)
             applied = try catchUp(fresh, ledger: Ledger(archive: archive), progress: progress)
             try fresh.checkpoint()
         }

@@ -5,10 +5,44 @@ public import HosoCore
 public import HosoIndex
 
 extension CatalogVersion {
-    /// A version as the catalog records it, with the digest of the index document it makes.
-    public static func deriving(manifestID: ObjectID, manifestSize: UInt64, manifest: Manifest, dossier: Dossier) -> CatalogVersion {
+    /// A version as the catalog records it, with the digest of the index document it makes by
+    /// rule `derivation`.
+    public static func deriving(manifestID: ObjectID, manifestSize: UInt64, manifest: Manifest, dossier: Dossier, derivation: Int) -> CatalogVersion {
         CatalogVersion(manifestID: manifestID, manifestSize: manifestSize, manifest: manifest, dossier: dossier,
-                       indexDigest: IndexDocument(dossier: dossier, manifest: manifestID).digest)
+                       indexDigest: IndexDocument(dossier: dossier, manifest: manifestID, derivation: derivation).digest)
+    }
+}
+
+/// Which rule (`IndexDocument.currentDerivation` and before) the archive's derived data follow.
+/// The catalog records the digest of every index document, so the catalog and the index keep
+/// one rule between them; a newer hoso keeps an archive's rule until `hoso rebuild` makes both
+/// anew by its own.
+public enum Derivation {
+    /// The catalog's rule, else the index's, else the current one (an archive that holds nothing).
+    public static func of(catalog: Catalog?, index: IndexWriter?) throws -> Int {
+        if let catalog, let d = try catalog.indexDerivation { return d }
+        if let d = index?.derivation { return d }
+        return IndexDocument.currentDerivation
+    }
+
+    /// The rule of the index in `folder`, if it can be read and holds anything.
+    static func ofIndex(_ folder: String) -> Int? {
+        (try? IndexSnapshot.readManifest(folder)).flatMap { m in m.derivation ?? (m.ledgerHead == nil && m.segments.isEmpty ? nil : 1) }
+    }
+
+    /// The rule of the archive's catalog, if it can be read and holds anything.
+    static func ofCatalog(_ archive: Archive) -> Int? {
+        guard SystemFile.exists(archive.catalogPath), let c = try? Catalog.open(path: archive.catalogPath, mode: .readOnly) else { return nil }
+        return (try? c.indexDerivation) ?? nil
+    }
+
+    /// Throws when the catalog and the index follow different rules (a `hoso rebuild` stopped
+    /// between the two): what either writes next would not match the other.
+    static func checkAgree(catalog: Int?, index: Int?) throws {
+        guard let catalog, let index, catalog != index else { return }
+        throw HosoError(.indexMismatch, file: "index/manifest.json",
+                        message: "the catalog's digests follow derivation \(catalog) and the search index derivation \(index): a rebuild was stopped part way",
+                        advice: "Run 'hoso rebuild': it makes both anew, by one rule")
     }
 }
 
@@ -16,7 +50,7 @@ extension IndexDocument {
     /// What the index holds of one dossier version: canonical text per field, identifiers as
     /// keywords, personal numbers as exact values only, and the columns results are filtered,
     /// counted and sorted by.
-    public init(dossier d: Dossier, manifest: ObjectID) {
+    public init(dossier d: Dossier, manifest: ObjectID, derivation: Int = IndexDocument.currentDerivation) {
         let c = VietnameseText.canonical
         func day(_ t: Timestamp?) -> Int32 {
             guard let t else { return -1 }
@@ -36,6 +70,23 @@ extension IndexDocument {
         var keywords: [Field: [String]] = [.code: codes, .procedureCode: [d.procedure.code], .agencyCode: agencyCodes,
                                            .status: [d.status.rawValue], .timeliness: [d.timeliness.rawValue]]
         if let id = d.applicant.citizenID { keywords[.cccd] = [id] }
+        if derivation >= 2, let r = d.result {
+            // The number and notation as the paper gives them (171/GPXD, 15/2023/QĐ-UBND), each
+            // alone and together; the signer's whole name. Folded: typed with or without marks.
+            var values: [String] = []
+            let f = VietnameseText.foldedValue
+            if let n = r.number { values.append(f(n)) }
+            if let t = r.notation {
+                values.append(f(t))
+                // A book's notation (Quyển số 01/2023-SCT/BS) is cited by its code alone too.
+                if let code = f(t).split(separator: " ").last, f(t).contains(" "), code.contains(where: \.isNumber) { values.append(String(code)) }
+                if let n = r.number, !f(t).hasPrefix(f(n) + "/") { values.append(f(n) + "/" + f(t)) }
+            }
+            var seen = Set<String>()
+            values = values.filter { !$0.isEmpty && seen.insert($0).inserted }
+            if !values.isEmpty { keywords[.result] = values }
+            if let s = r.signer.map(f), !s.isEmpty { keywords[.signer] = [s] }
+        }
         if let p = d.applicant.phone { keywords[.phone] = [p.hasPrefix("+84") ? "0" + p.dropFirst(3) : p] }
         self.init(number: d.number, manifest: manifest.prefixed,
                   text: [.title: [c(d.title)], .applicant: [c(d.applicant.fullName)],
@@ -56,13 +107,14 @@ extension IndexDocument {
 /// segment; what the index lacks is replayed; a rebuild indexes every current version anew.
 public enum IndexSync {
     /// Applies the versions of one committed ledger entry.
-    public static func apply(_ versions: [CatalogVersion], entry: ObjectID, sequence: Int, writer: IndexWriter) throws {
-        try apply(versions.map { IndexDocument(dossier: $0.dossier, manifest: $0.manifestID) }, entry: entry, sequence: sequence, writer: writer)
+    public static func apply(_ versions: [CatalogVersion], entry: ObjectID, sequence: Int, writer: IndexWriter, derivation: Int) throws {
+        try apply(versions.map { IndexDocument(dossier: $0.dossier, manifest: $0.manifestID, derivation: derivation) },
+                  entry: entry, sequence: sequence, writer: writer, derivation: derivation)
     }
 
-    /// Applies the documents of one committed ledger entry's versions, already made.
-    public static func apply(_ documents: [IndexDocument], entry: ObjectID, sequence: Int, writer: IndexWriter) throws {
-        try writer.apply(documents, ledgerHead: entry.prefixed, ledgerSequence: sequence)
+    /// Applies the documents of one committed ledger entry's versions, already made by rule `derivation`.
+    public static func apply(_ documents: [IndexDocument], entry: ObjectID, sequence: Int, writer: IndexWriter, derivation: Int) throws {
+        try writer.apply(documents, ledgerHead: entry.prefixed, ledgerSequence: sequence, derivation: derivation)
     }
 
     /// Applies every committed entry the index lacks. The caller holds the writer lock.
@@ -75,12 +127,18 @@ public enum IndexSync {
         // reported, not re-indexed away; `hoso rebuild --discard-newer` is the deliberate way.
         let missing = try ledger.entries(missingFrom: "the search index", applied: applied.map { ($0, writer.manifest.ledgerSequence) }).entries
         if missing.isEmpty { return 0 }
+        // The index's own rule; an index that holds nothing takes the catalog's (whose digests
+        // of its documents must match), else the current one.
+        let catalogRule = Derivation.ofCatalog(archive)
+        try Derivation.checkAgree(catalog: catalogRule, index: writer.derivation)
+        let derivation = writer.derivation ?? catalogRule ?? IndexDocument.currentDerivation
         if missing.count > 20 && applied == nil {
-            try rebuild(archive: archive)
+            try rebuild(archive: archive, derivation: derivation)
             return missing.count
         }
         for (i, (id, entry)) in missing.enumerated() {
-            try apply(try CatalogSync.versions(of: entry, ledger: ledger), entry: id, sequence: entry.sequence, writer: writer)
+            try apply(try CatalogSync.versions(of: entry, ledger: ledger, derivation: derivation), entry: id, sequence: entry.sequence,
+                      writer: writer, derivation: derivation)
             progress?(i + 1, missing.count)
         }
         return missing.count
@@ -90,12 +148,16 @@ public enum IndexSync {
     /// dossier, in ledger order. Deterministic: the same ledger gives the same index. Streams:
     /// the current manifests are found first, then read (with their XML) a thousand at a time on
     /// all cores, while the segment builders index them.
+    /// - Parameter derivation: the rule to make documents by; nil: the catalog's (whose digests
+    ///   of them must match), else the current one. `hoso rebuild`, which makes the catalog
+    ///   anew too, gives the current one.
     @discardableResult
-    public static func rebuild(archive: Archive, progress: ((Int, Int) -> Void)? = nil) throws -> Int {
+    public static func rebuild(archive: Archive, derivation given: Int? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> Int {
         let ledger = Ledger(archive: archive)
         let writer = try IndexWriter(folder: archive.indexFolder, rebuilding: true)
+        let derivation = given ?? Derivation.ofCatalog(archive) ?? IndexDocument.currentDerivation
         guard let head = try ledger.head() else {
-            try writer.rebuild([], ledgerHead: nil, ledgerSequence: 0)
+            try writer.rebuild([], ledgerHead: nil, ledgerSequence: 0, derivation: derivation)
             return 0
         }
         let chain = try ledger.chain(to: head, after: nil)
@@ -109,10 +171,10 @@ public enum IndexSync {
             }
         }
         let additions = order.map { latest[$0]! }
-        let docs = ChunkedDocuments(additions: additions, ledger: ledger, progress: progress)
+        let docs = ChunkedDocuments(additions: additions, ledger: ledger, derivation: derivation, progress: progress)
         // A document that cannot be made (its XML missing or damaged) ends the stream early: the
         // index it would leave is partial, so the old one stays.
-        try writer.rebuild(docs, ledgerHead: head.prefixed, ledgerSequence: chain.last?.entry.sequence ?? 0) {
+        try writer.rebuild(docs, ledgerHead: head.prefixed, ledgerSequence: chain.last?.entry.sequence ?? 0, derivation: derivation) {
             if let e = docs.failure.withLock({ $0 }) { throw e }
         }
         return additions.count
@@ -123,12 +185,13 @@ public enum IndexSync {
 final class ChunkedDocuments: Sequence, @unchecked Sendable {
     let additions: [LedgerAddition]
     let ledger: Ledger
+    let derivation: Int
     let progress: ((Int, Int) -> Void)?
     let failure = Mutex<(any Error)?>(nil)
     static let chunk = 1000
 
-    init(additions: [LedgerAddition], ledger: Ledger, progress: ((Int, Int) -> Void)?) {
-        self.additions = additions; self.ledger = ledger; self.progress = progress
+    init(additions: [LedgerAddition], ledger: Ledger, derivation: Int, progress: ((Int, Int) -> Void)?) {
+        self.additions = additions; self.ledger = ledger; self.derivation = derivation; self.progress = progress
     }
 
     struct Iterator: IteratorProtocol {
@@ -141,10 +204,11 @@ final class ChunkedDocuments: Sequence, @unchecked Sendable {
                 guard start < owner.additions.count, owner.failure.withLock({ $0 }) == nil else { return nil }
                 let slice = Array(owner.additions[start..<Swift.min(owner.additions.count, start + ChunkedDocuments.chunk)])
                 let ledger = owner.ledger
+                let derivation = owner.derivation
                 let results = Parallel.map(slice) { add -> Result<IndexDocument, any Error> in
                     Result {
-                        let v = try CatalogSync.version(add, ledger: ledger)
-                        return IndexDocument(dossier: v.dossier, manifest: v.manifestID)
+                        let v = try CatalogSync.version(add, ledger: ledger, derivation: derivation)
+                        return IndexDocument(dossier: v.dossier, manifest: v.manifestID, derivation: derivation)
                     }
                 }
                 buffer.removeAll(keepingCapacity: true)

@@ -163,6 +163,10 @@ public final class Ingest {
         try CatalogSync.catchUp(catalog, ledger: ledger)
         try IndexSync.catchUp(archive: archive)
         let indexWriter = try IndexWriter(folder: archive.indexFolder)
+        // One rule for the documents indexed and the digests the catalog records of them.
+        try Derivation.checkAgree(catalog: try catalog.indexDerivation, index: indexWriter.derivation)
+        let derivation = try Derivation.of(catalog: catalog, index: indexWriter)
+        if try catalog.indexDerivation == nil { try catalog.setIndexDerivation(derivation) }
 
         let store = archive.store
         let staging = store.makeStagingArea()
@@ -187,7 +191,7 @@ public final class Ingest {
             guard check.isValid, check.alreadyArchived == nil, check.archiveFailure == nil else { return check }
             do {
                 check.ingest = try Ingest.prepareVersion(check, store: store, staging: staging, catalog: catalog,
-                                                         archived: archived, ledger: ledger, newVersion: newVersion)
+                                                         archived: archived, ledger: ledger, newVersion: newVersion, derivation: derivation)
             } catch where ArchiveWriteFailure.of(error) != nil {
                 // Its bytes are in memory: a failure here is the archive's, not the dossier's.
                 check.archiveFailure = ArchiveWriteFailure.of(error)
@@ -207,7 +211,7 @@ public final class Ingest {
         defer { timings.report() }
         // The catalog and the index are derived: they follow each commit on a queue of their own,
         // while the next checkpoint is prepared (at most two commits behind).
-        let derived = DerivedWriter(catalog: catalog, index: indexWriter)
+        let derived = DerivedWriter(catalog: catalog, index: indexWriter, derivation: derivation)
         func commit() throws {
             let archivedCount = pending.filter { $0.version != nil }.count
             if archivedCount > 0 {
@@ -358,7 +362,7 @@ public final class Ingest {
     /// Stores the XML, builds the manifest of a valid dossier and decides: new, same as archived,
     /// new version, or conflict. Runs on the workers.
     static func prepareVersion(_ check: DossierCheck, store: any ObjectStore, staging: any StagingArea, catalog: Catalog,
-                               archived: ArchivedKeys?, ledger: Ledger, newVersion: Bool) throws -> Pending {
+                               archived: ArchivedKeys?, ledger: Ledger, newVersion: Bool, derivation: Int) throws -> Pending {
         let dossier = check.dossier!
         let xml = check.xmlBytes!
         let xmlID = try store.put(bytes: xml, expected: nil, staging: staging).id
@@ -420,7 +424,7 @@ public final class Ingest {
         outcome.version = manifest.version
         outcome.manifest = put.id
         outcome.supersedes = currentManifest
-        let document = IndexDocument(dossier: dossier, manifest: put.id)
+        let document = IndexDocument(dossier: dossier, manifest: put.id, derivation: derivation)
         let version = CatalogVersion(manifestID: put.id, manifestSize: UInt64(bytes.count), manifest: manifest, dossier: dossier,
                                      indexDigest: document.digest)
         return Pending(outcome: outcome, version: version, cache: cache, objects: manifest.objects + [put.id], document: document)
@@ -469,7 +473,8 @@ final class DerivedWriter: @unchecked Sendable {
     /// catches up from the ledger once the cause is fixed).
     let indexFailure = Mutex<(any Error)?>(nil)
 
-    init(catalog: Catalog, index: IndexWriter) { self.catalog = catalog; self.index = index }
+    let derivation: Int
+    init(catalog: Catalog, index: IndexWriter, derivation: Int) { self.catalog = catalog; self.index = index; self.derivation = derivation }
 
     func submit(entry: LedgerEntry, id: ObjectID, size: UInt64, versions: [CatalogVersion], documents: [IndexDocument],
                 cache: [Catalog.CacheRecord]) throws {
@@ -486,7 +491,7 @@ final class DerivedWriter: @unchecked Sendable {
                 return
             }
             guard self.indexFailure.withLock({ $0 }) == nil else { return }
-            do { try IndexSync.apply(documents, entry: id, sequence: entry.sequence, writer: self.index) } catch {
+            do { try IndexSync.apply(documents, entry: id, sequence: entry.sequence, writer: self.index, derivation: self.derivation) } catch {
                 self.indexFailure.withLock { $0 = error }
             }
         }

@@ -91,6 +91,8 @@ public final class Verifier {
     public let options: VerifyOptions
     /// Why the catalog could not be opened, when it could not.
     private var catalogOpenFailure: (any Error)?
+    /// The rule of the index documents whose digests the catalog records (nil: no catalog, or an empty one).
+    private var catalogDerivation: Int?
     let ledger: Ledger
     var findings: [Diagnostic] = []
 
@@ -116,6 +118,7 @@ public final class Verifier {
         report.startedAt = startedAt
         report.level = options.budget != nil ? "budget" : options.level.rawValue
         let catalog = openCatalog()
+        catalogDerivation = (try? catalog?.indexDerivation) ?? nil
 
         // 1. The ledger, followed from HEAD to the first entry.
         let state = followLedger(catalog: catalog)
@@ -185,7 +188,8 @@ public final class Verifier {
             if replaying {
                 let plan = ReplayPlan(catalog: catalogTarget(catalog, state: state), index: indexTarget(state: state),
                                       chain: state.chain, workers: options.workers ?? max(Parallel.defaultWorkers, archive.store.preferredConcurrency),
-                                      rederive: options.rederive)
+                                      rederive: options.rederive,
+                                      derivation: catalogDerivation ?? Derivation.ofIndex(archive.indexFolder) ?? IndexDocument.currentDerivation)
                 let ledger = self.ledger
                 let replayed: Replayed
                 (replayed, objectReport) = try Parallel.concurrently({ plan.run(ledger: ledger) }, { try checker.run(progress: tick) })
@@ -643,6 +647,15 @@ public final class Verifier {
                 return nil
             }
         }
+        // The catalog records the digest of each index document made by its rule: an index made
+        // by another cannot be compared with it (a rebuild stopped between the two).
+        let indexRule = snapshot.manifest.derivation ?? (snapshot.manifest.ledgerHead == nil ? nil : 1)
+        if let c = catalogDerivation, let i = indexRule, c != i {
+            findings.append(Diagnostic(.indexMismatch, file: "index/manifest.json",
+                message: "the index's documents follow derivation \(i) and the catalog's digests of them derivation \(c): they cannot be compared",
+                advice: "Run 'hoso rebuild': it makes both anew, by one rule"))
+            return nil
+        }
         for (i, seg) in snapshot.segments.enumerated() where options.level == .full {
             if !seg.verifyChecksum() {
                 findings.append(Diagnostic(.indexFileCorrupt, file: "index/" + snapshot.manifest.segments[i].file,
@@ -718,6 +731,8 @@ struct ReplayPlan: Sendable {
     var chain: [Verifier.ChainEntry]
     var workers: Int
     var rederive: Bool
+    /// The rule index documents are made by when dossiers are derived again (the catalog's).
+    var derivation: Int
     static let chunk = 256
 
     func run(ledger: Ledger) -> Replayed {
@@ -750,7 +765,7 @@ struct ReplayPlan: Sendable {
             for start in stride(from: 0, to: e.additions.count, by: Self.chunk) {
                 let chunk = Array(e.additions[start..<min(start + Self.chunk, e.additions.count)])
                 let results = Parallel.map(chunk, workers: workers) { add -> Result<CatalogVersion, HosoError> in
-                    do { return .success(try CatalogSync.version(add, ledger: ledger)) }
+                    do { return .success(try CatalogSync.version(add, ledger: ledger, derivation: derivation)) }
                     catch let e as HosoError { return .failure(e) }
                     catch { return .failure(HosoError(.manifestMalformed, subject: add.manifest.prefixed, message: "\(error)", advice: "Restore it from a replica")) }
                 }

@@ -97,6 +97,22 @@ public final class Catalog: Sendable {
         }
     }
 
+    /// The rule of the index documents whose digests `index_digest` holds: as recorded; 1 for a
+    /// catalog that holds entries from before it was recorded; nil for one that holds none yet.
+    public var indexDerivation: Int? {
+        get throws {
+            guard isInitialized else { return nil }
+            if let d = try db.read({ try String.fetchOne($0, sql: "SELECT value FROM meta WHERE key = 'index_derivation'") }).flatMap({ Int($0) }) {
+                return d
+            }
+            return try appliedHead == nil ? nil : 1
+        }
+    }
+
+    public func setIndexDerivation(_ d: Int) throws {
+        try db.write { try $0.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('index_derivation', ?)", arguments: [String(d)]) }
+    }
+
     /// Records one ledger entry and the versions it adds, in one transaction.
     public func apply(entry: LedgerEntry, id: ObjectID, entrySize: UInt64, versions: [CatalogVersion]) throws {
         try db.write { db in

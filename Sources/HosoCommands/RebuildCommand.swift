@@ -1,6 +1,7 @@
 import ArgumentParser
 import HosoArchive
 import HosoCore
+import HosoIndex
 
 /// `hoso rebuild`: recreates the derived data (catalog, search index) from the store and ledger.
 struct RebuildCommand: ParsableCommand {
@@ -38,10 +39,11 @@ struct RebuildCommand: ParsableCommand {
         }
         let started = SystemFile.monotonic()
         let meter = ProgressMeter("rebuilding catalog", totalItems: 0)
-        let entries = try CatalogSync.rebuild(archive: archive) { done, total in meter.update(items: done, bytes: 0) }
+        // Both made anew by this hoso's rule (an archive from an older one is brought up to it).
+        let entries = try CatalogSync.rebuild(archive: archive, derivation: IndexDocument.currentDerivation) { done, total in meter.update(items: done, bytes: 0) }
         meter.finish()
         let indexMeter = ProgressMeter("rebuilding index", totalItems: entries)
-        let indexed = try IndexSync.rebuild(archive: archive) { done, _ in indexMeter.update(items: done, bytes: 0) }
+        let indexed = try IndexSync.rebuild(archive: archive, derivation: IndexDocument.currentDerivation) { done, _ in indexMeter.update(items: done, bytes: 0) }
         indexMeter.finish()
         let seconds = SystemFile.monotonic() - started
         let catalog = try archive.openCatalogForReading()

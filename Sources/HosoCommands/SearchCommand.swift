@@ -66,6 +66,9 @@ struct SearchCommand: ParsableCommand {
         }
         let archive = try archiveOptions.open()
         let snapshot = try archive.openIndexForReading()
+        if (snapshot.manifest.derivation ?? 1) < 2 && parsed.mentions([.result, .signer]) {
+            Console.shared.err("hoso: note: this archive's index was made before result numbers and signers were indexed: run 'hoso rebuild' to find them")
+        }
         var options = SearchOptions()
         options.mode = exact ? .exact : (fold ? .fold : .ranked)
         options.sort = sort

@@ -25,6 +25,23 @@ public enum VietnameseText {
         return mapped.precomposedStringWithCanonicalMapping
     }
 
+    /// A whole value compared without case or marks (a signer's name, a document's number and
+    /// notation): canonical, marks dropped, đ as d, small letters, spaces collapsed.
+    public static func foldedValue(_ s: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        var space = false
+        for u in canonical(s).decomposedStringWithCanonicalMapping.unicodeScalars {
+            if u.properties.generalCategory == .nonspacingMark { continue }
+            if u.properties.isWhitespace { space = !scalars.isEmpty; continue }
+            if space { scalars.append(" "); space = false }
+            switch u {
+            case "đ", "Đ": scalars.append("d")
+            default: for l in u.properties.lowercaseMapping.unicodeScalars { scalars.append(l) }
+            }
+        }
+        return String(scalars)
+    }
+
     /// Whether UTF-8 text is surely canonical: no combining mark, no homoglyph, and nothing from
     /// the scripts or blocks where NFC changes precomposed characters (conservative: anything
     /// unusual answers false and goes to full normalization).

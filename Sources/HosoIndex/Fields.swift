@@ -19,10 +19,21 @@ public enum Field: UInt8, CaseIterable, Sendable {
     case phone = 20
     case status = 21
     case timeliness = 22
+    /// The result document's number and notation (số, ký hiệu), folded (derivation 2 on).
+    case result = 23
+    /// Who signed the result (người ký), the whole name, folded (derivation 2 on).
+    case signer = 24
 
     public static let textFields: [Field] = [.title, .applicant, .procedure, .agency, .place, .other]
 
     public var isText: Bool { rawValue < 16 }
+
+    /// The fields segments of format 1 and 2 store for each document (the result and signer
+    /// came with format 3).
+    static let storedBeforeFormat3: [Field] = allCases.filter { $0.rawValue <= 22 }
+
+    /// Keyword fields whose values are folded (no case, no marks) before they become terms.
+    public var isFoldedKeyword: Bool { self == .result || self == .signer }
 
     /// BM25 weight: what a match in this field is worth (title and procedure above free text).
     public var weight: Double {
@@ -53,6 +64,8 @@ public enum Field: UInt8, CaseIterable, Sendable {
         case .phone: "phone"
         case .status: "status"
         case .timeliness: "timeliness"
+        case .result: "result"
+        case .signer: "signer"
         }
     }
 

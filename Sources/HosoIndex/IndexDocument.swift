@@ -55,6 +55,13 @@ public struct IndexDocument: Sendable, Equatable {
     }
 }
 
+extension IndexDocument {
+    /// How documents are made from dossiers. 1: the fields of 2026-11; 2: also the result
+    /// document's number and notation, and its signer (`result:`, `signer:`). An index and the
+    /// catalog's digests of it keep the rule they were made by until `hoso rebuild`.
+    public static let currentDerivation = 2
+}
+
 /// Status and timeliness are stored as small numbers in columns.
 public enum StatusCode {
     public static let statuses = ["received", "processing", "supplement-requested", "rejected", "withdrawn", "completed", "returned"]

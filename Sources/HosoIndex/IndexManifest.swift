@@ -23,6 +23,9 @@ public struct IndexManifest: Codable, Sendable, Equatable {
     public var ledgerSequence: Int
     public var segments: [SegmentEntry]
     public var nextSegment: Int
+    /// The rule its documents were made by (`IndexDocument.currentDerivation` when written);
+    /// absent from indexes made before derivation 2: those are derivation 1.
+    public var derivation: Int?
 
     public static let empty = IndexManifest(generation: 0, ledgerHead: nil, ledgerSequence: 0, segments: [], nextSegment: 1)
 

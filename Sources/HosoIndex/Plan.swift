@@ -97,8 +97,11 @@ final class Plan {
             }
         case let .keyword(field, value, prefix):
             let term = Term.keyword(field, value)
-            if prefix { return union(node, seg, points: 2) { [seg.ordinals(withPrefix: term)] } }
-            return TermMatcher(seg, term: term, points: 2)
+            // A result document's number is what the citizen holds in hand: above the same digits
+            // found in text (a house number).
+            let points = field == .result ? 3.0 : 2.0
+            if prefix { return union(node, seg, points: points) { [seg.ordinals(withPrefix: term)] } }
+            return TermMatcher(seg, term: term, points: points)
         case let .dateRange(column, from, to):
             return DateFilter(seg, column, from: from, to: to)
         case let .or(children):

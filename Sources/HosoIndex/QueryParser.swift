@@ -29,6 +29,16 @@ public indirect enum QueryNode: Sendable, Equatable {
         }
     }
 
+    /// Whether the query looks in any of these keyword fields.
+    public func mentions(_ fields: [Field]) -> Bool {
+        switch self {
+        case .keyword(let f, _, _): return fields.contains(f)
+        case .and(let c), .or(let c): return c.contains { $0.mentions(fields) }
+        case .not(let c), .synonym(let c, _): return c.mentions(fields)
+        default: return false
+        }
+    }
+
     /// Whether any word carries diacritics (for the "try --fold" hint).
     public var hasDiacritics: Bool {
         switch self {
@@ -267,7 +277,7 @@ public struct QueryParser {
             let item = try parseOr()
             if case .and(let glued) = item { items += glued } else { items.append(item) }
         }
-        items = QueryParser.withoutLabels(items)
+        items = QueryParser.withNumbersOfResults(QueryParser.withoutLabels(items))
         if items.isEmpty { throw error(closing ? "empty parentheses" : "the query is empty") }
         if items.allSatisfy({ if case .not = $0 { return true }; return false }) {
             throw error("a query cannot only exclude (add a word to search for)", at: 0)
@@ -304,12 +314,31 @@ public struct QueryParser {
         ["so"], ["cccd"], ["cmnd"], ["cmt"], ["sdt"], ["dt"], ["tel"], ["id"], ["phone"], ["ma"], ["hs"],
         ["can", "cuoc"], ["can", "cuoc", "cong", "dan"], ["chung", "minh", "nhan", "dan"], ["chung", "minh", "thu"],
         ["dinh", "danh"], ["dinh", "danh", "ca", "nhan"], ["dien", "thoai"], ["di", "dong"],
-        ["ho", "so"], ["thu", "tuc"], ["tthc"], ["co", "quan"], ["don", "vi"],
+        ["ho", "so"], ["thu", "tuc"], ["tthc"], ["co", "quan"], ["don", "vi"], ["quyen", "so"], ["ky", "hieu"],
     ]
 
     /// `items` without the labels right before an identifier: a form's label would otherwise be
     /// words every match needs, and most dossiers lack. Whole labels only, read backwards from
     /// the identifier, so a name before them stays (*Phan Thị Dân số 09…* keeps *Dân*).
+    /// `số 171` (giấy phép xây dựng số 171): the number of a result document, or "số 171" in
+    /// the text (a house number), either.
+    static func withNumbersOfResults(_ items: [QueryNode]) -> [QueryNode] {
+        guard items.count >= 2 else { return items }
+        var out: [QueryNode] = []
+        var k = 0
+        while k < items.count {
+            if k + 1 < items.count, case let .word(label, fields: nil) = items[k], VietnameseText.foldedValue(label) == "so",
+               case let .word(n, fields: nil) = items[k + 1], (1...12).contains(n.count), n.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                out.append(.or([.keyword(.result, n, prefix: false), .phrase([label, n], fields: nil)]))
+                k += 2
+                continue
+            }
+            out.append(items[k])
+            k += 1
+        }
+        return out
+    }
+
     static func withoutLabels(_ items: [QueryNode]) -> [QueryNode] {
         func isIdentifier(_ n: QueryNode) -> Bool {
             switch n {
@@ -467,7 +496,7 @@ public struct QueryParser {
 
     /// Every field name a query may use.
     static let fieldNames: Set<String> = Set(textFieldNames.keys).union(
-        ["received", "due", "completed", "code", "cccd", "citizen", "citizenid", "phone", "status", "timeliness"])
+        ["received", "due", "completed", "code", "cccd", "citizen", "citizenid", "phone", "status", "timeliness", "result", "signer"])
 
     static let textFieldNames: [String: Field] = [
         "title": .title, "applicant": .applicant, "procedure": .procedure, "agency": .agency,
@@ -522,6 +551,10 @@ public struct QueryParser {
             return .dateRange(DateColumn(rawValue: name)!, from: range.0, to: range.1)
         case "code":
             return try keywordOrPrefix(.code, at: valueStart)
+        case "result", "signer":
+            // Whole values, folded: result:171/GPXD, result:"Quyển số 01/2023-SCT/BS", signer:"Lê Văn Bảo".
+            guard case let .keyword(field, v, prefix) = try keywordOrPrefix(name == "result" ? .result : .signer, at: valueStart) else { fatalError() }
+            return .keyword(field, VietnameseText.foldedValue(v), prefix: prefix)
         case "cccd", "citizen", "citizenid":
             let v = try readValue()
             guard v.count == 12, v.allSatisfy(\.isASCII), v.allSatisfy(\.isNumber) else { throw error("a citizen ID has 12 digits", at: valueStart) }
@@ -659,9 +692,24 @@ public struct QueryParser {
         // Other codes (archival codes, an office's local codes: MC19.273558) cannot be told from
         // text by their shape alone: such a token is looked for both ways.
         if !core.hasSuffix("*"), QueryParser.looksLikeOtherCode(core) {
-            return .or([.keyword(.code, core, prefix: false), try textWord(core, fields: nil, at: start)])
+            return .or([.keyword(.code, core, prefix: false), .keyword(.result, VietnameseText.foldedValue(core), prefix: false),
+                        try textWord(core, fields: nil, at: start)])
+        }
+        // The number of a result document as the paper gives it: letters and digits together
+        // (32A8630577), or a number and a notation (123/QĐ-UBND).
+        if !core.hasSuffix("*"), QueryParser.looksLikeDocumentNumber(core) {
+            return .or([.keyword(.result, VietnameseText.foldedValue(core), prefix: false), try textWord(core, fields: nil, at: start)])
         }
         return try textWord(w, fields: nil, at: start)
+    }
+
+    /// Letters and digits with both (32A8630577, at least 5), or digits, a slash and more
+    /// (123/QĐ-UBND): a result document's number. Plain numbers are words (a house number).
+    static func looksLikeDocumentNumber(_ s: String) -> Bool {
+        guard s.count >= 5, s.count <= 64, !s.contains(where: \.isWhitespace) else { return false }
+        if let slash = s.firstIndex(of: "/"), s[..<slash].allSatisfy({ $0.isASCII && $0.isNumber }), slash > s.startIndex,
+           s[s.index(after: slash)...].contains(where: \.isLetter) { return true }
+        return s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } && s.contains(where: \.isNumber) && s.contains(where: \.isLetter)
     }
 
     /// The identifier `w` names by its shape (a dossier number, a procedure or agency code, a

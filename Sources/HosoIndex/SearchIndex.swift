@@ -44,7 +44,7 @@ public final class IndexSnapshot: @unchecked Sendable {
         throw lastError!
     }
 
-    static func readManifest(_ folder: String) throws -> IndexManifest {
+    public static func readManifest(_ folder: String) throws -> IndexManifest {
         let path = folder + "/manifest.json"
         guard SystemFile.exists(path) else { return .empty }
         let bytes = try SystemFile.readAll(path, limit: 64 << 20)
@@ -95,10 +95,17 @@ public final class IndexWriter {
         }
     }
 
+    /// The rule the index's documents were made by: as recorded, 1 for an index written before
+    /// it was recorded, nil for an index that holds nothing yet (its first writer decides).
+    public var derivation: Int? {
+        manifest.derivation ?? (manifest.ledgerHead == nil && manifest.segments.isEmpty ? nil : 1)
+    }
+
     /// Indexes the documents of one ledger entry: earlier documents with the same numbers are
     /// deleted (a new version replaces the old), the new ones added as a segment, then published.
-    public func apply(_ docs: [IndexDocument], ledgerHead: String, ledgerSequence: Int, merge: Bool = true) throws {
+    public func apply(_ docs: [IndexDocument], ledgerHead: String, ledgerSequence: Int, derivation: Int = IndexDocument.currentDerivation, merge: Bool = true) throws {
         var next = manifest
+        next.derivation = derivation
         try delete(numbers: Set(docs.map(\.number)), in: &next)
         if !docs.isEmpty {
             var start = 0
@@ -123,10 +130,10 @@ public final class IndexWriter {
     /// always give the same files (deterministic dealing and names).
     /// - Parameter complete: called once every document is written, before the new index is
     ///   published: a throw (the documents' source failed part way) keeps the old index, whole.
-    public func rebuild(_ docs: some Sequence<IndexDocument>, ledgerHead: String?, ledgerSequence: Int,
+    public func rebuild(_ docs: some Sequence<IndexDocument>, ledgerHead: String?, ledgerSequence: Int, derivation: Int = IndexDocument.currentDerivation,
                         workers: Int = Parallel.defaultWorkers, complete: () throws -> Void = {}) throws {
         var next = IndexManifest(generation: manifest.generation, ledgerHead: ledgerHead, ledgerSequence: ledgerSequence,
-                                 segments: [], nextSegment: manifest.nextSegment)
+                                 segments: [], nextSegment: manifest.nextSegment, derivation: derivation)
         let w = max(1, workers)
         let base = next.nextSegment
         let perSegment = maxMergeDocs

@@ -255,7 +255,7 @@ public final class Segment: @unchecked Sendable {
             let i = doc % per
             let start = 4 * per + Int(b.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
             var r = ByteReader(b.baseAddress!, count: b.count, offset: start)
-            return StoredDocument.read(&r)
+            return StoredDocument.read(&r, formatVersion: formatVersion)
         }
     }
 

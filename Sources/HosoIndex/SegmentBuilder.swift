@@ -532,14 +532,14 @@ enum StoredDocument {
         }
     }
 
-    static func read(_ r: inout ByteReader) -> IndexDocument {
+    static func read(_ r: inout ByteReader, formatVersion: UInt32 = SegmentFormat.version) -> IndexDocument {
         let number = r.string(), manifest = r.string(), title = r.string(), applicant = r.string()
         let received = r.string(), due = r.string(), completed = r.string(), status = r.string(), timeliness = r.string()
         let pCode = r.string(), pName = r.string(), aCode = r.string(), aName = r.string()
         let rd = r.i32(at: r.offset), dd = r.i32(at: r.offset + 4), cd = r.i32(at: r.offset + 8)
         r.offset += 12
         var text: [Field: [String]] = [:], keywords: [Field: [String]] = [:]
-        for f in Field.allCases {
+        for f in formatVersion >= 3 ? Field.allCases : Field.storedBeforeFormat3 {
             let n = Int(r.varint())
             var values: [String] = []
             for _ in 0..<n { values.append(r.string()) }

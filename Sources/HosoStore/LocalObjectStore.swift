@@ -132,6 +132,14 @@ public final class LocalObjectStore: ObjectStore {
     /// Renames without ever replacing an existing object; returns true when the target existed.
     func renameNoReplace(_ from: String, _ to: String) throws -> Bool {
         do { try Self.renameNoReplace(from, to) } catch let e as SystemError where e.errno == EEXIST { return true }
+        catch let e as SystemError where e.errno == ENOENT && SystemFile.linkStatus(from) != nil {
+            // A fan-out folder missing: an archive copied or restored by a tool that keeps no
+            // empty folders (git, some backups). Made again, durably, then the rename.
+            let folder = SystemFile.parentFolder(to)
+            if mkdir(folder, 0o755) != 0 && errno != EEXIST { throw SystemError(errno: errno, operation: "mkdir", path: folder) }
+            try SystemFile.syncDirectory(root)
+            do { try Self.renameNoReplace(from, to) } catch let e as SystemError where e.errno == EEXIST { return true }
+        }
         return false
     }
 

@@ -495,7 +495,8 @@ extension SegmentTests {
         #expect(try QueryParser.parse("TP.Đông") == .and([.word("TP", fields: nil), .word("Đông", fields: nil)]))
         #expect(try QueryParser.parse("TP.Đông Hà") == .and([.word("TP", fields: nil), .word("Đông", fields: nil), .word("Hà", fields: nil)]),
                 "glued words join the enclosing ones (adjacency, synonyms)")
-        #expect(try QueryParser.parse("123/QĐ-UBND") == .phrase(["123", "QĐ", "UBND"], fields: nil), "a document number stays together")
+        #expect(try QueryParser.parse("123/QĐ-UBND") == .or([.keyword(.result, "123/qd-ubnd", prefix: false), .phrase(["123", "QĐ", "UBND"], fields: nil)]),
+                "a document number stays together: a result's number, or the words in a row")
         #expect(try QueryParser.parse("P.1") == .and([.word("P", fields: nil), .word("1", fields: nil)]))
         guard case let .or(address) = try QueryParser.parse("12/3") else { Issue.record("12/3: a code or the words"); return }
         #expect(address.last == .phrase(["12", "3"], fields: nil))

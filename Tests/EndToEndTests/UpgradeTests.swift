@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+import HosoTestSupport
+
+/// Archives written by earlier versions of hoso stay readable and verifiable as they are, take
+/// new dossiers by the rules they were made with, and are brought up to date by `hoso rebuild`.
+@Suite struct UpgradeTests {
+    @Test func anArchiveOfNovember2026IsReadThenBroughtUpToDate() throws {
+        let t = TemporaryFolder()
+        let archive = t.sub("archive")
+        #expect(try shell("cp -a '\(Repository.path("Tests/Fixtures/archive-2026-11"))' '\(archive)' && chmod -R u+w '\(archive)'").status == 0)
+        let env = ["HOSO_ARCHIVE": archive]
+        func verifyErrors(_ extra: [String] = []) throws -> (Int32, Int) {
+            let r = try Hoso.run(["verify", "--json", "--no-record"] + extra, environment: env)
+            return (r.status, (try jsonObject(r.stdout)["errors"] as? Int) ?? -1)
+        }
+        func total(_ q: String) throws -> Int {
+            (try jsonObject(try Hoso.run(["search", "--json", q], environment: env).stdout)["total"] as? Int) ?? -1
+        }
+        func rule() throws -> Int? {
+            let m = try jsonObject(try String(contentsOfFile: archive + "/index/manifest.json", encoding: .utf8))
+            return m["derivation"] as? Int
+        }
+
+        // As it is.
+        #expect(try verifyErrors() == (0, 0))
+        #expect(try verifyErrors(["--rederive"]) == (0, 0), "derived again by the rule it was made with")
+        #expect(try total("khai sinh") > 0)
+        let old = try Hoso.run(["search", "result:8"], environment: env)
+        #expect(old.status == 0 && old.stderr.contains("hoso rebuild"), "\(old.stderr)")
+        #expect(try Hoso.run(["show", "000.00.21.H50-230512-0007"], environment: env).stdout.contains("signed by Đặng Thị Diệu"))
+
+        // New dossiers go in by its rule: nothing of two rules in one index.
+        let batch = try sampleBatch(t, count: 12)
+        #expect(try Hoso.run(["ingest", batch], environment: env).status == 0)
+        #expect(try rule() == nil || rule() == 1)
+        #expect(try verifyErrors() == (0, 0))
+        #expect(try verifyErrors(["--rederive"]) == (0, 0))
+
+        // A rebuild makes both anew by the current rule.
+        #expect(try Hoso.run(["rebuild"], environment: env).status == 0)
+        #expect(try rule() == 2)
+        #expect(try total("result:8") == 1 && total("signer:\"dang thi dieu\"") == 1)
+        #expect(try verifyErrors() == (0, 0))
+        #expect(try verifyErrors(["--rederive"]) == (0, 0))
+        #expect(try Hoso.run(["ingest", batch], environment: env).status == 0, "a rerun after it archives nothing new")
+    }
+}
+
+/// The result document a citizen holds (its number, notation, signer) finds the dossier.
+@Suite struct ResultSearchTests {
+    @Test func resultDocumentsAreFoundByNumberNotationAndSigner() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        #expect(try Hoso.run(["ingest", try sampleBatch(t)], environment: ["HOSO_ARCHIVE": archive]).status == 0)
+        func first(_ q: String) throws -> (String?, Int) {
+            let json = try jsonObject(try Hoso.run(["search", "--json", q], environment: ["HOSO_ARCHIVE": archive]).stdout)
+            return (((json["hits"] as? [[String: Any]])?.first)?["number"] as? String, json["total"] as? Int ?? -1)
+        }
+        let birth = "000.00.21.H50-230512-0007"     // Giấy khai sinh số 8, signed by Đặng Thị Diệu
+        #expect(try first("giấy khai sinh số 8").0 == birth)
+        #expect(try first("giay khai sinh so 8").0 == birth)
+        #expect(try first("result:8").0 == birth)
+        #expect(try first("signer:\"Đặng Thị Diệu\"") == (birth, 1))
+        #expect(try first("signer:\"dang thi dieu\"") == (birth, 1))
+        // A business registration number, letters and digits together, typed alone.
+        let (business, n) = try first("32A8630577")
+        #expect(n == 1 && business != nil)
+        // A certification book's notation, whole or by its code; every dossier of that book.
+        let inBook = try first("Quyển số 01/2023-SCT/BS").1
+        let byCode = try first("01/2023-SCT/BS").1, byField = try first("result:\"quyen so 01/2023-sct/bs\"").1
+        #expect(inBook >= 1 && byCode == inBook && byField == inBook, "\(inBook) \(byCode) \(byField)")
+    }
+}
