@@ -691,8 +691,13 @@ struct IndexTarget: Sendable {
     func compare(docs: [String: ObjectID]?) -> [Diagnostic] {
         var findings: [Diagnostic] = []
         var seen = Set<String>()
-        snapshot.forEachLiveDocument { doc in
+        snapshot.forEachLiveDocumentCheckingColumns { doc, columns in
             seen.insert(doc.number)
+            if let columns {
+                findings.append(Diagnostic(.indexMismatch, file: "index/", subject: doc.number,
+                    message: "the index's columns for \(doc.number) (what filters, facets and sorting read) differ from its stored fields: \(columns)",
+                    advice: "The index was altered or damaged: run 'hoso index rebuild'"))
+            }
             guard let want = current[doc.number] else {
                 findings.append(Diagnostic(.indexMismatch, file: "index/", subject: doc.number, message: "the index holds \(doc.number), which no ledger entry adds",
                                            advice: "Run 'hoso rebuild'"))

@@ -66,6 +66,16 @@ public final class IndexSnapshot: @unchecked Sendable {
             for d in 0..<seg.docCount where deletions[s]?.isDeleted(d) != true { try body(seg.document(d)) }
         }
     }
+
+    /// Every live document with the first of its columns that differs from it (nil: none).
+    public func forEachLiveDocumentCheckingColumns(_ body: (IndexDocument, String?) throws -> Void) rethrows {
+        for (s, seg) in segments.enumerated() {
+            for d in 0..<seg.docCount where deletions[s]?.isDeleted(d) != true {
+                let doc = seg.document(d)
+                try body(doc, seg.columnDifference(d, doc))
+            }
+        }
+    }
 }
 
 /// Writes the index: adds documents as new segments, deletes superseded ones, merges, publishes

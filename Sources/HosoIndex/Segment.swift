@@ -207,6 +207,24 @@ public final class Segment: @unchecked Sendable {
         return (p, a)
     }()
 
+    /// The first column of `doc` that differs from its stored fields, as "name: column, stored",
+    /// or nil. Filters, facets and sorting read the columns, display reads the stored fields:
+    /// `hoso verify` checks they say the same (the CRC alone can be recomputed by whoever edits).
+    public func columnDifference(_ doc: Int, _ d: IndexDocument) -> String? {
+        if receivedDay(doc) != d.receivedDay { return "received day: \(receivedDay(doc)), stored \(d.receivedDay)" }
+        if dueDay(doc) != d.dueDay { return "due day: \(dueDay(doc)), stored \(d.dueDay)" }
+        if completedDay(doc) != d.completedDay { return "completed day: \(completedDay(doc)), stored \(d.completedDay)" }
+        if year(doc) != d.year { return "year: \(year(doc)), stored \(d.year)" }
+        if status(doc) != StatusCode.status(d.status) { return "status: \(status(doc)), stored \(d.status)" }
+        if timeliness(doc) != StatusCode.timeliness(d.timeliness) { return "timeliness: \(timeliness(doc)), stored \(d.timeliness)" }
+        let tables = ordinalTables
+        let p = procedureOrdinal(doc), a = agencyOrdinal(doc)
+        guard p < tables.procedures.count, tables.procedures[p] == (d.procedureCode, d.procedureName) else { return "procedure: ordinal \(p), stored \(d.procedureCode)" }
+        guard a < tables.agencies.count, tables.agencies[a] == (d.agencyCode, d.agencyName) else { return "agency: ordinal \(a), stored \(d.agencyCode)" }
+        if number(doc) != d.number { return "number: \(number(doc)), stored \(d.number)" }
+        return nil
+    }
+
     /// The UTF-8 bytes of document `doc`'s dossier number, inside the mapped file.
     @inline(__always) public func numberBytes(_ doc: Int) -> UnsafeRawBufferPointer {
         let ends = ordinalColumns + 8 * docCount

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import HosoTestSupport
+import HosoCore
 
 /// An archive with a few dossiers ingested in several checkpoints, and what it holds.
 struct VerifyFixture {
@@ -378,6 +379,33 @@ struct VerifyFixture {
         #expect(wiped.status == 1 && codes.contains("E609"), "\(wiped.stdout)")
         let fromLog = ((try jsonObject(wiped.stdout)["findings"] as? [[String: Any]]) ?? []).filter { $0["file"] as? String == "audit/log" }
         #expect(fromLog.count == 1 && (fromLog.first?["message"] as? String ?? "").contains("no longer in the store"), "\(fromLog)")
+    }
+
+    /// An index segment's columns (status, dates: what filters and facets read) altered, its
+    /// checksums recomputed to match: verify still sees them differ from the stored fields.
+    @Test func indexColumnsAlteredWithTheirChecksumsRecomputed() throws {
+        let f = try VerifyFixture()
+        let folder = f.archive + "/index"
+        let manifestPath = folder + "/manifest.json"
+        var manifest = try jsonObject(try String(contentsOfFile: manifestPath, encoding: .utf8))
+        var segments = manifest["segments"] as! [[String: Any]]
+        let file = segments[0]["file"] as! String
+        var b = Array(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + file)))
+        let n = b.count
+        func u64(_ at: Int) -> Int { (0..<8).reduce(0) { $0 | Int(b[at + $1]) << (8 * $1) } }
+        let docs = (0..<4).reduce(0) { $0 | Int(b[12 + $1]) << (8 * $1) }
+        let table = u64(n - 24)
+        let columns = u64(table + 16 * 7)
+        b[columns + docs * 14] = b[columns + docs * 14] == 0 ? 1 : 0          // the first document's status
+        let crc = b.withUnsafeBytes { CRC32.update(0, UnsafeRawBufferPointer(rebasing: $0[0..<(n - 16)])) }
+        for k in 0..<4 { b[n - 16 + k] = UInt8((crc >> (8 * UInt32(k))) & 0xFF) }
+        chmod(folder + "/" + file, 0o644)
+        try Data(b).write(to: URL(fileURLWithPath: folder + "/" + file))
+        segments[0]["crc"] = Int(crc)
+        manifest["segments"] = segments
+        try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: manifestPath))
+        let found = try f.findings()
+        #expect(found.contains { $0.code == "E705" && $0.message.contains("columns") && $0.message.contains("status") }, "\(found)")
     }
 
     @Test func aCatalogThatIsNotADatabaseIsCalledDamaged() throws {
