@@ -35,6 +35,18 @@ public struct AuditLog {
 
     public init(archive: Archive) { folder = archive.auditFolder }
 
+    /// The SHA-256 of the line of run `sequence` (the last such line), or nil; with no sequence,
+    /// of the last line, with its run.
+    public func recordHash(run sequence: Int? = nil) -> (run: Int, hash: String)? {
+        guard let bytes = try? SystemFile.readAll(logPath, limit: 1 << 30) else { return nil }
+        var found: (Int, String)?
+        for line in bytes.split(separator: 0x0A) {
+            guard let r = try? JSONDecoder().decode(Record.self, from: Data(line)) else { continue }
+            if sequence == nil || r.sequence == sequence { found = (r.sequence, ObjectID.hashing(Array(line)).prefixed) }
+        }
+        return found
+    }
+
     /// Every record, with the chain checked: a problem is returned as findings, not thrown.
     public func read() -> (records: [Record], findings: [Diagnostic]) {
         guard SystemFile.exists(logPath) else { return ([], []) }
@@ -183,10 +195,16 @@ public struct Seal: Codable, Sendable, Equatable {
     public var versions: Int
     public var objects: Int
     public var bytes: Int64
+    /// The audit log's last run when sealed, and the SHA-256 of its line: the log's tail, which
+    /// its own chain cannot protect, is anchored outside the archive with the ledger's head.
+    public var auditRun: Int?
+    public var auditRecord: String?
 
-    public init(head: String, sequence: Int, sealedAt: String, dossiers: Int, versions: Int, objects: Int, bytes: Int64) {
+    public init(head: String, sequence: Int, sealedAt: String, dossiers: Int, versions: Int, objects: Int, bytes: Int64,
+                auditRun: Int? = nil, auditRecord: String? = nil) {
         self.head = head; self.sequence = sequence; self.sealedAt = sealedAt; self.dossiers = dossiers
         self.versions = versions; self.objects = objects; self.bytes = bytes
+        self.auditRun = auditRun; self.auditRecord = auditRecord
     }
 
     /// Reads a seal: a JSON receipt as `hoso seal --json` prints it, or its text form, or a bare
@@ -200,17 +218,23 @@ public struct Seal: Codable, Sendable, Equatable {
             return s
         }
         // The text form: "head: sha256:…" and "entry: N" lines.
-        var head: String?, sequence = 0
+        var head: String?, sequence = 0, auditRun: Int?, auditRecord: String?
         for line in trimmed.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2 else { continue }
             if parts[0] == "ledger head", ObjectID(hex: parts[1]) != nil { head = parts[1] }
             if parts[0] == "ledger entry" { sequence = Int(parts[1]) ?? 0 }
+            if parts[0] == "audit run" {
+                // "12 sha256:…"
+                let words = parts[1].split(separator: " ")
+                if words.count == 2, let n = Int(words[0]), ObjectID(hex: String(words[1])) != nil { auditRun = n; auditRecord = String(words[1]) }
+            }
         }
         guard let head else {
             throw HosoError(.sealMalformed, message: "the seal cannot be read", expected: "the output of 'hoso seal' (text or --json), or a sha256:… ledger head",
                             found: String(trimmed.prefix(80)), advice: "Give the seal exactly as 'hoso seal' printed it")
         }
-        return Seal(head: head, sequence: sequence, sealedAt: "", dossiers: 0, versions: 0, objects: 0, bytes: 0)
+        return Seal(head: head, sequence: sequence, sealedAt: "", dossiers: 0, versions: 0, objects: 0, bytes: 0,
+                    auditRun: auditRun, auditRecord: auditRecord)
     }
 }

@@ -175,6 +175,16 @@ public final class Verifier {
         let auditLog = AuditLog(archive: archive)
         let (records, logFindings) = auditLog.read()
         if !options.replica { checkRecordedHeads(records, state) }
+        if let seal = options.seal, let run = seal.auditRun, let sealed = seal.auditRecord, !options.replica {
+            // The log's tail when sealed: still there, as it was.
+            let now = auditLog.recordHash(run: run)
+            if now?.hash != sealed {
+                findings.append(Diagnostic(.auditLogBroken, file: "audit/log", subject: "run \(run)",
+                    message: now == nil ? "audit run \(run), sealed, is no longer in the audit log" : "audit run \(run) is not the record that was sealed",
+                    expected: sealed, found: now?.hash ?? "no such run",
+                    advice: "The audit log was edited, cut or replaced since the seal: keep it as evidence and compare it with its copies"))
+            }
+        }
         var derived: [Diagnostic] = []
         if let budget = options.budget {
             let objectReport = try budgeted(budget, checker: checker, records: records, auditLog: auditLog,

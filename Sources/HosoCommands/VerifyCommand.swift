@@ -234,8 +234,9 @@ struct SealCommand: ParsableCommand {
         let entry = try ledger.entry(head)
         let catalog = try archive.openCatalogForReading()
         let t = try catalog.totals()
+        let audit = AuditLog(archive: archive).recordHash()
         let seal = Seal(head: head.prefixed, sequence: entry.sequence, sealedAt: CanonicalJSON.timestamp(), dossiers: t.dossiers,
-                        versions: t.versions, objects: t.objects + 0, bytes: t.bytes)
+                        versions: t.versions, objects: t.objects + 0, bytes: t.bytes, auditRun: audit?.run, auditRecord: audit?.hash)
         if output.json { Console.shared.out(JSON.encode(seal, pretty: true)); return }
         Console.shared.out("""
         hoso seal
@@ -244,6 +245,8 @@ struct SealCommand: ParsableCommand {
         sealed at:    \(seal.sealedAt)
         dossiers:     \(seal.dossiers) (\(seal.versions) versions)
         objects:      \(seal.objects), holding \(seal.bytes) bytes of original content (\(Format.bytes(UInt64(max(0, seal.bytes)))))
+        """ + (seal.auditRun.map { "\naudit run:    \($0) \(seal.auditRecord ?? "")" } ?? "\naudit run:    none yet (run 'hoso verify' before sealing to seal its record too)") + """
+
         Keep this receipt outside the archive; check it later with: hoso verify --against FILE
         """)
     }

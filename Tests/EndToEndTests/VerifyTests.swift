@@ -408,6 +408,26 @@ struct VerifyFixture {
         #expect(found.contains { $0.code == "E705" && $0.message.contains("columns") && $0.message.contains("status") }, "\(found)")
     }
 
+    /// A seal anchors the audit log's last run too: its record edited or removed afterwards is
+    /// found, which the log's own chain cannot tell for its last line.
+    @Test func sealsAnchorTheAuditLogsTail() throws {
+        let f = try VerifyFixture()
+        #expect(try Hoso.run(["verify", "--archive", f.archive]).status == 0)
+        let text = try f.hoso(["seal"]).stdout
+        #expect(text.contains("audit run:    1 sha256:"), "\(text)")
+        let sealFile = f.folder.sub("seal.txt")
+        try text.write(toFile: sealFile, atomically: false, encoding: .utf8)
+        #expect(try f.verify(["--against", sealFile]) == (0, [], []))
+        // The last record rewritten (a run that found damage made clean), its chain still whole.
+        let log = f.archive + "/audit/log"
+        let original = try String(contentsOfFile: log, encoding: .utf8)
+        try original.replacingOccurrences(of: "\"errors\":0", with: "\"errors\":0 ").write(toFile: log, atomically: false, encoding: .utf8)
+        #expect(try f.verify(["--against", sealFile]).1 == ["E903"])
+        // Or removed.
+        try "".write(toFile: log, atomically: false, encoding: .utf8)
+        #expect(try f.verify(["--against", sealFile]).1 == ["E903"])
+    }
+
     @Test func aCatalogThatIsNotADatabaseIsCalledDamaged() throws {
         let f = try VerifyFixture()
         _ = try shell("cd '\(f.archive)' && rm -f catalog.sqlite-wal catalog.sqlite-shm && echo not a database > catalog.sqlite")
