@@ -43,7 +43,7 @@ public struct Ledger: Sendable {
             guard e.format == LedgerEntry.formatName, e.sequence >= 1 else { throw LedgerShape.badFormat }
             return e
         } catch {
-            throw HosoError(.ledgerEntryMalformed, subject: id.prefixed, message: "ledger entry \(id.short) is not a well-formed entry: \(error)",
+            throw HosoError(.ledgerEntryMalformed, subject: id.prefixed, message: "ledger entry \(id.short) is not a well-formed entry: \(error is LedgerShape ? "it is not a ledger entry of this format" : CanonicalJSON.problem(error))",
                             advice: "The entry was not written by hoso; restore it from a replica")
         }
     }
@@ -161,7 +161,7 @@ public struct Ledger: Sendable {
             guard m.format == Manifest.formatName, m.version >= 1 else { throw LedgerShape.badFormat }
             return (m, bytes.count)
         } catch {
-            throw HosoError(.manifestMalformed, subject: id.prefixed, message: "manifest \(id.short) is not a well-formed manifest: \(error)",
+            throw HosoError(.manifestMalformed, subject: id.prefixed, message: "manifest \(id.short) is not a well-formed manifest: \(CanonicalJSON.problem(error))",
                             advice: "The manifest was not written by hoso; restore it from a replica")
         }
     }

@@ -264,7 +264,7 @@ public final class Verifier {
         if !options.record {
             report.notRecorded = options.replica ? "a replica was checked (the audit log covers the archive's own store)" : "recording was turned off"
         } else if !archive.isWritable {
-            report.notRecorded = "the archive is read-only: coverage was not recorded"
+            report.notRecorded = "this user cannot write to the archive (read-only media, or no permission): coverage was not recorded"
         } else {
             // The damage was reported in this run; the damaged log is kept aside and a new
             // chain starts, so that later runs are not failed by it again.
@@ -364,6 +364,17 @@ public final class Verifier {
             }
             users[id] = named
             if named.isEmpty { unnamed.insert(id) }
+        }
+        if !unnamed.isEmpty {
+            // A manifest or a ledger entry itself: the ledger says whose it is, without reading it.
+            var chainAdditions = additions
+            if chainAdditions.isEmpty, let head = try? ledger.head(), let chain = try? ledger.chain(to: head, after: nil) {
+                chainAdditions = chain.flatMap { $0.entry.added }
+            }
+            for a in chainAdditions where unnamed.contains(a.manifest) {
+                users[a.manifest, default: []].append("\(a.dossier) version \(a.version) (its manifest)")
+                unnamed.remove(a.manifest)
+            }
         }
         if !unnamed.isEmpty && !additions.isEmpty {
             // The manifests are the authority: read them all, keep only what names these objects.

@@ -177,6 +177,22 @@ public enum CanonicalJSON {
 
     /// Decodes, and insists the bytes are exactly the canonical encoding of what they decode to:
     /// an edited entry that still parses, but was not written by hoso, is caught.
+    /// What is wrong with a JSON document that did not decode, in a few words (no decoder
+    /// internals): which field is missing or of the wrong kind, or that it is no JSON.
+    public static func problem(_ error: any Error) -> String {
+        guard let e = error as? DecodingError else { return "\(error)" }
+        func path(_ c: [any CodingKey]) -> String { c.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") }
+        switch e {
+        case let .keyNotFound(key, ctx): return "'\((path(ctx.codingPath) + (ctx.codingPath.isEmpty ? "" : ".") + key.stringValue))' is missing"
+        case let .typeMismatch(_, ctx), let .valueNotFound(_, ctx):
+            return "'\(path(ctx.codingPath))' is not of the expected kind"
+        case let .dataCorrupted(ctx):
+            return ctx.codingPath.isEmpty ? (ctx.debugDescription.contains("canonical") ? "it is not in canonical form (it was rewritten by another tool)" : "it is not JSON")
+                : "'\(path(ctx.codingPath))' has a value that cannot be read"
+        @unknown default: return "\(error)"
+        }
+    }
+
     public static func decodeStrict<T: Codable & Equatable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
         let value = try JSONDecoder().decode(T.self, from: Data(bytes))
         guard try encode(value) == bytes else {
