@@ -341,6 +341,24 @@ public final class Ingest {
         return result
     }
 
+    /// What differs between an archived version and the content at hand, in words: the XML,
+    /// and each component file added, removed or with other content.
+    static func differences(_ archived: Manifest, xml: ManifestFile, components: [ManifestComponent]) -> String {
+        var out: [String] = []
+        if archived.xml.object != xml.object { out.append("dossier.xml differs") }
+        let before = Dictionary(archived.components.map { ($0.file, $0) }, uniquingKeysWith: { a, _ in a })
+        let after = Dictionary(components.map { ($0.file, $0) }, uniquingKeysWith: { a, _ in a })
+        for c in components {
+            guard let old = before[c.file] else { out.append("\(c.file) is new"); continue }
+            if old.object != c.object {
+                out.append(old.size == c.size ? "\(c.file): same size, other content" : "\(c.file): \(c.size) bytes, archived \(old.size)")
+            }
+        }
+        for c in archived.components where after[c.file] == nil { out.append("\(c.file) is gone") }
+        if out.isEmpty { out.append("the components' descriptions differ") }
+        return out.prefix(6).joined(separator: "; ") + (out.count > 6 ? "; and \(out.count - 6) more" : "")
+    }
+
     static func archivedUnchanged(_ source: DossierSource, xmlID: ObjectID, catalog: Catalog) throws -> AlreadyArchived? {
         for v in try catalog.archivedFiles(xml: xmlID) {
             var files: [(path: String, identity: (device: UInt64, inode: UInt64, size: Int64, mtimeNs: Int64, ctimeNs: Int64))] = []
@@ -411,9 +429,19 @@ public final class Ingest {
                 outcome.diagnostics.append(Diagnostic(.conflictingVersion, file: check.source.xmlPath, subject: dossier.number,
                     message: "dossier \(dossier.number) is already archived (version \(currentVersion)) with different content",
                     expected: "the archived content, manifest \(currentManifest.prefixed)",
-                    found: "different XML or scans",
-                    advice: "If this is a corrected dossier, ingest it with --new-version to archive it as version \(currentVersion + 1) (both versions are kept); otherwise check that the number is right"))
+                    found: Self.differences(current, xml: xmlFile, components: components),
+                    advice: "If this is a corrected dossier, ingest it with --new-version to archive it as version \(currentVersion + 1) (both versions are kept); "
+                        + "if only a scan differs by a few bytes, the copy may be damaged: copy it again from the source; otherwise check that the number is right"))
                 return Pending(outcome: outcome, version: nil, cache: [], objects: [])
+            }
+            // --new-version with the content of an earlier version: done as asked, but said, as it
+            // undoes whatever superseded that version.
+            if let earlier = try catalog.archivedFiles(xml: xmlFile.object).first(where: {
+                $0.number == dossier.number && $0.files.map(\.object) == components.map(\.object)
+            }) {
+                outcome.diagnostics.append(Diagnostic(.earlierContentRestored, file: check.source.xmlPath, subject: dossier.number,
+                    message: "this content is that of version \(earlier.version), which version \(currentVersion) superseded: it becomes current again as version \(currentVersion + 1)",
+                    advice: "If this batch is an old copy, the correction of version \(currentVersion) is now undone: ingest the corrected dossier again with --new-version"))
             }
         }
         let manifest = Manifest(dossier: dossier.number, version: currentVersion + 1, supersedes: currentManifest,

@@ -103,7 +103,10 @@ struct IngestCommand: ParsableCommand {
                 meter.finish()
                 console.out("already archived as version \(outcome.version ?? 0), superseded since: \(outcome.number ?? outcome.path) "
                             + "(--new-version makes this content current again, as a new version)")
-            } else if verbose {
+            } else if verbose || outcome.diagnostics.contains(where: { $0.severity == .warning }) {
+                // Archived with warnings (an unreferenced file, an earlier version's content made
+                // current again): said with the dossier, as counted in the summary.
+                meter.finish()
                 let label: String
                 switch outcome.state {
                 case .archived: label = console.green("archived")
@@ -112,6 +115,7 @@ struct IngestCommand: ParsableCommand {
                 case .rejected: label = "rejected"
                 }
                 console.out("\(label) \(outcome.number ?? "") \(outcome.manifest?.short ?? "")")
+                for d in outcome.diagnostics where d.severity == .warning { console.out(console.render(d)) }
             }
         }
         } catch where output.json && Hoso.diagnostic(for: error) != nil {

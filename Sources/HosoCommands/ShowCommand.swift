@@ -188,9 +188,13 @@ struct ShowCommand: ParsableCommand {
         }
         if history || all.count > 1 {
             lines.append(c.bold("Versions"))
+            var contents: [String: Int] = [:]     // XML and files → the first version holding them
             for v in all {
                 let e = try catalog.ledgerEntry(sequence: v.ledgerSequence)
-                lines.append("  \(v.version)\(v.isCurrent ? " (current)" : "")  \(v.manifest.prefixed)  entry \(v.ledgerSequence) \(e?.time ?? "")\(v["superseded_by"].map { "  superseded by \(ObjectID(hex: $0)?.short ?? $0)" } ?? "")")
+                let content = ([v.xmlObject] + (try catalog.components(manifest: v.manifest)).map(\.object)).map(\.hex).joined(separator: " ")
+                let same = contents[content].map { "  (the content of version \($0) again)" } ?? ""
+                if contents[content] == nil { contents[content] = v.version }
+                lines.append("  \(v.version)\(v.isCurrent ? " (current)" : "")  \(v.manifest.prefixed)  entry \(v.ledgerSequence) \(e?.time ?? "")\(v["superseded_by"].map { "  superseded by \(ObjectID(hex: $0)?.short ?? $0)" } ?? "")" + same)
             }
         }
         for l in lines { c.out(l) }

@@ -45,6 +45,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
     case dossierNotFound = "E405"
     case ioFailure = "E406"
     case legacyEncoding = "E407"
+    case earlierContentRestored = "W408"
     // objects
     case objectMissing = "E501"
     case objectTruncated = "E502"
@@ -134,6 +135,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
         case .dossierNotFound: "dossier not found"
         case .ioFailure: "input/output failure"
         case .legacyEncoding: "legacy Vietnamese encoding detected"
+        case .earlierContentRestored: "new version with an earlier version's content"
         case .objectMissing: "object missing"
         case .objectTruncated: "object truncated"
         case .objectHashMismatch: "object content does not match its name"

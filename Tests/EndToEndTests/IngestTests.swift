@@ -130,6 +130,9 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let r = try jsonObject(refused.stdout)
         #expect(states(r) == ["already-archived": 2, "rejected": 1])
         #expect(((r["dossiers"] as? [[String: Any]])?.first { $0["state"] as? String == "rejected" }?["codes"] as? [String]) == ["E404"])
+        // E404 says what differs.
+        let e404 = ((r["dossiers"] as? [[String: Any]])?.first { $0["state"] as? String == "rejected" }?["diagnostics"] as? [[String: Any]])?.first
+        #expect(e404?["found"] as? String == "dossier.xml differs", "\(e404 ?? [:])")
 
         let accepted = try Hoso.run(["ingest", "--json", "--new-version", batch], environment: ["HOSO_ARCHIVE": archive])
         #expect(accepted.status == 0)
@@ -168,8 +171,11 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(again?["state"] as? String == "already-archived" && again?["version"] as? Int == 1 && again?["current"] as? Bool == false)
         let reverted = try Hoso.run(["ingest", "--json", "--new-version", batch], environment: ["HOSO_ARCHIVE": archive])
         #expect(states(try jsonObject(reverted.stdout)) == ["already-archived": 2, "superseded": 1])
+        let restored = (try jsonObject(reverted.stdout)["dossiers"] as? [[String: Any]])?.first { $0["number"] as? String == folder }
+        #expect(((restored?["diagnostics"] as? [[String: Any]]) ?? []).contains { $0["code"] as? String == "W408" }, "the undone correction is said")
         let now = try jsonObject(try Hoso.run(["show", "--json", folder], environment: ["HOSO_ARCHIVE": archive]).stdout)
         #expect(now["version"] as? Int == 3 && now["current"] as? Bool == true)
+        #expect(try Hoso.run(["show", "--history", folder], environment: ["HOSO_ARCHIVE": archive]).stdout.contains("(the content of version 1 again)"))
     }
 
     /// A folder skipped in a batch (W302) is a warning: reported and counted, never a failure.
