@@ -88,12 +88,31 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
                 index = next
             }
             if unicodeOnly { close(); continue }
+            // A word whose TCVN3 reading is no Vietnamese syllable is a foreign word in
+            // Unicode (Bjørn, Søren, Ågård): its Latin-1 letters are no sign of mojibake.
+            if signs > 0 && !isVietnameseSyllable(LegacyEncoding.tcvn3.convert(String(scalars[wordStart..<index]))) { signs = 0 }
             if stretchStart == nil { stretchStart = wordStart }
             stretchEnd = index
             stretchSigns += signs
         }
         close()
         return out
+    }
+
+    /// Whether a word (punctuation around it aside) has the shape of one Vietnamese syllable: an
+    /// initial consonant, one to three vowels, a final consonant, marks anywhere.
+    static func isVietnameseSyllable(_ word: String) -> Bool {
+        let folded = VietnameseText.foldedValue(word).unicodeScalars.filter { $0.properties.isAlphabetic }
+        var w = Substring(String(String.UnicodeScalarView(folded)))
+        guard !w.isEmpty, w.allSatisfy({ $0.isASCII }) else { return false }
+        for initial in ["ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr",
+                        "b", "c", "d", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x"] where w.hasPrefix(initial) {
+            w = w.dropFirst(initial.count); break
+        }
+        for final in ["ch", "ng", "nh", "c", "m", "n", "p", "t"] where w.hasSuffix(final) && w.count > final.count {
+            w = w.dropLast(final.count); break
+        }
+        return (1...3).contains(w.count) && w.allSatisfy { "aeiouy".contains($0) }
     }
 
     /// Letters and marks of Vietnamese that neither Latin-1 nor Windows-1252 can hold.

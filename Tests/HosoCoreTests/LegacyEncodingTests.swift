@@ -7,6 +7,12 @@ import Testing
         #expect(LegacyEncoding.looksLikeMojibake("Chøng thùc b¶n sao Giấy chứng nhận"), "a title typed partly in an old font")
         #expect(!LegacyEncoding.looksLikeMojibake("Cộng hòa xã hội chủ nghĩa Việt Nam"))
         #expect(!LegacyEncoding.looksLikeMojibake("Bản sao © 2020, nhiệt độ 30 °C"), "signs standing apart")
+        // Foreign names in Unicode (a spouse in a marriage registration): their TCVN3 reading is
+        // no Vietnamese syllable, so their letters are no sign.
+        for name in ["Bjørn Søren Ågård", "Jürgen Müller", "Françoise Lefèvre", "Łukasz Nowak"] {
+            #expect(!LegacyEncoding.looksLikeMojibake(name), "\(name)")
+        }
+        #expect(LegacyEncoding.looksLikeMojibake("NguyÔn V¨n Hßa"), "a Vietnamese name in TCVN3 is still one")
     }
 
     @Test func ethOpeningAWordIsTheHomoglyphOfD() {
