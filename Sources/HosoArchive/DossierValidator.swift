@@ -258,6 +258,13 @@ public struct DossierValidator: Sendable {
                 continue
             }
             let size = UInt64(st.st_size)
+            if let why = Self.contentMismatch(fd: fd, size: size, mediaType: c.mediaType, pages: c.pages) {
+                // A failed scan or download whose size and digest were written afterwards: the
+                // digest faithfully "proves" an empty file or an error page.
+                result.diagnostics.append(Diagnostic(.contentNotMediaType, file: xml, line: c.line, subject: c.id,
+                    message: "component '\(c.id)' (\(c.file)): \(why)",
+                    advice: "Check the scan: scan or copy it again if it is not the document; it is archived as it is"))
+            }
             if size != UInt64(c.size) {
                 result.diagnostics.append(Diagnostic(.sizeMismatch, file: xml, line: c.line, subject: c.id,
                     message: "component '\(c.id)': the file's size differs from the declared size",
@@ -298,6 +305,28 @@ public struct DossierValidator: Sendable {
                 message: "the file is in the dossier folder but no component names it",
                 advice: "Add a component for it, or move it out of the dossier folder; unreferenced files are not archived"))
         }
+    }
+
+    /// Why a file's first bytes do not fit its declared media type, or nil (types whose
+    /// signature hoso does not know are not judged).
+    static func contentMismatch(fd: Int32, size: UInt64, mediaType: String, pages: Int) -> String? {
+        if size == 0 { return pages > 0 ? "the file is empty, for \(pages) page\(pages == 1 ? "" : "s")" : nil }
+        var head = [UInt8](repeating: 0, count: 8)
+        let n = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 8, 0) }
+        guard n > 0 else { return nil }
+        head = Array(head.prefix(n))
+        let signatures: [String: [[UInt8]]] = [
+            "application/pdf": [Array("%PDF-".utf8)],
+            "image/jpeg": [[0xFF, 0xD8, 0xFF]],
+            "image/tiff": [[0x49, 0x49, 0x2A, 0x00], [0x4D, 0x4D, 0x00, 0x2A]],
+            "image/png": [[0x89, 0x50, 0x4E, 0x47]],
+        ]
+        guard let expected = signatures[mediaType.lowercased()] else { return nil }
+        if expected.contains(where: { head.starts(with: $0) }) { return nil }
+        let seen = Array("<html".utf8).starts(with: head.prefix(5).map { $0 | 0x20 }) || head.starts(with: Array("<!DOC".utf8)) ? "an HTML page"
+            : head.starts(with: Array("%PDF".utf8)) ? "a PDF" : head.starts(with: [0xFF, 0xD8]) ? "a JPEG image"
+            : head.starts(with: [0x89, 0x50]) ? "a PNG image" : (head.starts(with: [0x49, 0x49]) || head.starts(with: [0x4D, 0x4D])) ? "a TIFF image" : "something else"
+        return "declared \(mediaType), but its content is \(seen) (it starts with \(head.prefix(4).map { String(format: "%02X", $0) }.joined(separator: " ")))"
     }
 
     /// Why a component path is unsafe, or nil. Checks bytes, never normalizes.

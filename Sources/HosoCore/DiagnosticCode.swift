@@ -37,6 +37,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
     case noDossierFound = "E307"
     case unreferencedFile = "W301"
     case folderSkipped = "W302"
+    case contentNotMediaType = "W303"
     // archive and ingest
     case notAnArchive = "E401"
     case unknownArchiveVersion = "E402"
@@ -128,6 +129,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
         case .noDossierFound: "no dossier found"
         case .unreferencedFile: "file not referenced by the dossier"
         case .folderSkipped: "folder skipped in a batch"
+        case .contentNotMediaType: "file content does not fit its media type"
         case .notAnArchive: "not a hoso archive"
         case .unknownArchiveVersion: "unknown archive format version"
         case .archiveLocked: "archive locked by another writer"

@@ -141,6 +141,21 @@ func reportedCodes(_ report: [String: Any]) -> Set<String> {
         #expect(cut.contains { $0["code"] as? String == "E107" && ($0["message"] as? String ?? "").contains("cut short") }, "\(cut)")
         let padded = try findings(try variant("padded") { d in d.append(Data(count: 4096)) })
         #expect(padded.contains { $0["code"] as? String == "E107" && ($0["message"] as? String ?? "").contains("4096 zero bytes") }, "\(padded)")
+        // A failed download saved as the PDF, its size and digest written afterwards: valid, but
+        // said (W303).
+        let page = t.sub("page")
+        let fix = try shell("""
+            cp -a '\(source)' '\(page)' && cd '\(page)' && printf '<html>502 Bad Gateway</html>' > scans/to-khai-dang-ky-khai-sinh.pdf \
+            && python3 -c "
+            import hashlib, re; b = open('scans/to-khai-dang-ky-khai-sinh.pdf', 'rb').read(); x = open('dossier.xml').read()
+            x = x.replace('<size>2111</size>', '<size>%d</size>' % len(b)).replace('59eb7ec17f6916de79d900f82e3a940b64291f2da458d532f19a6f68f638f839', hashlib.sha256(b).hexdigest())
+            open('dossier.xml', 'w').write(x)"
+            """)
+        #expect(fix.status == 0, "\(fix.output)")
+        let html = try Hoso.run(["validate", "--json", page])
+        #expect(html.status == 0, "a warning: \(html.stdout)")
+        let pageFindings = try findings(html)
+        #expect(pageFindings.contains { $0["code"] as? String == "W303" && ($0["message"] as? String ?? "").contains("an HTML page") }, "\(pageFindings)")
         // A scans folder this user cannot enter: a permission problem, not missing files.
         let locked = t.sub("locked")
         _ = try shell("cp -a '\(source)' '\(locked)' && chmod -R a+rX '\(t.path)' && chmod 000 '\(locked)/scans'")
