@@ -121,7 +121,22 @@ struct VerifyCommand: ParsableCommand {
             }
         } else {
             let c = Console.shared
-            for f in result.findings { c.out(c.render(f)) }
+            // Warnings of one kind by the hundred (temporary files or objects an interrupted
+            // ingest left) would bury the errors: the first few are shown, the rest counted (all
+            // are in --json and --csv).
+            var shown: [DiagnosticCode: Int] = [:]
+            let many = Dictionary(grouping: result.findings.filter { $0.severity == .warning }, by: \.code).filter { $0.value.count > 10 }
+            for f in result.findings {
+                if let all = many[f.code] {
+                    shown[f.code, default: 0] += 1
+                    let k = shown[f.code]!
+                    if k > 5 {
+                        if k == all.count { c.out("… and \(all.count - 5) more \(f.code.rawValue) (\(f.code.title)): listed with --json or --csv\n") }
+                        continue
+                    }
+                }
+                c.out(c.render(f))
+            }
             if !result.findings.isEmpty { c.out("") }
             var s = "\(result.level) verify of \(store == nil ? "" : "the replica \(archive.store.location) against ")\(archive.root): \(result.objectsChecked) objects (\(Format.bytes(result.bytesChecked))), \(result.entries) ledger entries, \(result.versions) dossier versions in \(Format.duration(result.seconds))"
             if result.seconds > 0 && result.bytesChecked > 0 { s += " (\(Format.rate(result.bytesChecked, result.seconds)))" }
