@@ -192,7 +192,7 @@ struct VerifyFixture {
         #expect(found.first { $0.code == "W510" }?.file == "objects/.tmp-00000000deadbeef")
         #expect(try f.verify(["--budget", "1MB"]).2.contains("W510"), "a budgeted run reports leftovers too")
         // By the dozen, the first few are shown and the rest counted; all are in the JSON.
-        for k in 0..<14 { try f.folder.write("archive/objects/.tmp-0000000\(k)deadbeef", "partial") }
+        for k in 0..<14 { try f.folder.write("archive/objects/.tmp-" + String(repeating: "0", count: 14) + String(format: "%02x", k + 16), "partial") }
         let human = try Hoso.run(["verify", "--no-record", "--archive", f.archive]).stdout
         #expect(human.components(separatedBy: "warning W510").count - 1 == 5 && human.contains("… and 10 more W510"), "\(human)")
         #expect(try f.verify().2.filter { $0 == "W510" }.count == 15)
