@@ -167,7 +167,9 @@ struct SearchCommand: ParsableCommand {
             let d = h.document
             c.out("")
             c.out(Format.aligned(String(offset + i + 1), 3, right: true) + ". " + c.bold(d.number) + "  " + d.title)
-            var line = "     \(d.applicant) · \(d.agencyName) · \(d.procedureCode) \(d.procedureName)"
+            // The applicant's commune and district tell namesakes apart.
+            let place = Self.place(d)
+            var line = "     \(d.applicant)\(place.isEmpty ? "" : " (\(place))") · \(d.agencyName) · \(d.procedureCode) \(d.procedureName)"
             if line.count > 160 { line = String(line.prefix(157)) + "…" }
             c.out(line)
             var dates = "     received \(String(d.receivedText.prefix(10)))"
@@ -212,9 +214,15 @@ struct SearchCommand: ParsableCommand {
         return out
     }
 
+    /// The applicant's commune, then district or province (the address's detail left out).
+    static func place(_ d: IndexDocument) -> String {
+        let values = d.text[.place] ?? []
+        return values.dropFirst().prefix(2).filter { !$0.isEmpty }.joined(separator: ", ")
+    }
+
     struct ResultJSON: Encodable {
         struct Hit: Encodable {
-            let number, title, applicant, agency, agencyCode, procedureCode, procedure, received, due, status, timeliness, manifest: String
+            let number, title, applicant, place, agency, agencyCode, procedureCode, procedure, received, due, status, timeliness, manifest: String
             let completed: String?
             let score, points, bm25: Double
             let highlight: HighlightJSON?
@@ -233,7 +241,7 @@ struct SearchCommand: ParsableCommand {
             self.tookMs = (tookMs * 100).rounded() / 100
             hits = result.hits.map { h in
                 let d = h.document
-                return Hit(number: d.number, title: d.title, applicant: d.applicant, agency: d.agencyName, agencyCode: d.agencyCode,
+                return Hit(number: d.number, title: d.title, applicant: d.applicant, place: SearchCommand.place(d), agency: d.agencyName, agencyCode: d.agencyCode,
                            procedureCode: d.procedureCode, procedure: d.procedureName, received: d.receivedText, due: d.dueText,
                            status: d.status, timeliness: d.timeliness, manifest: d.manifest,
                            completed: d.completedText.isEmpty ? nil : d.completedText,

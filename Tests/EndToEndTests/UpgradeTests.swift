@@ -70,5 +70,10 @@ import HosoTestSupport
         let inBook = try first("Quyển số 01/2023-SCT/BS").1
         let byCode = try first("01/2023-SCT/BS").1, byField = try first("result:\"quyen so 01/2023-sct/bs\"").1
         #expect(inBook >= 1 && byCode == inBook && byField == inBook, "\(inBook) \(byCode) \(byField)")
+        // Each hit names the applicant's commune, which tells namesakes apart.
+        let hits = (try jsonObject(try Hoso.run(["search", "--json", "nguyen van hoa"], environment: ["HOSO_ARCHIVE": archive]).stdout)["hits"] as? [[String: Any]]) ?? []
+        #expect(!hits.isEmpty && hits.allSatisfy { !($0["place"] as? String ?? "").isEmpty }, "\(hits.first ?? [:])")
+        let text = try Hoso.run(["search", "--limit", "1", "giấy khai sinh số 8"], environment: ["HOSO_ARCHIVE": archive]).stdout
+        #expect(text.contains("Nguyễn Văn Hòa (Phường 1, Thị xã Quảng Trị)"), "\(text)")
     }
 }
