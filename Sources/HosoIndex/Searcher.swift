@@ -376,11 +376,13 @@ struct TopK {
         case .relevance:
             return Self.ranksBefore(a, b, byRelevance: segments)
         case .received, .completed:
+            // Newest first: by day, then (columns hold days, not times) the later dossier number,
+            // which counts the dossiers an office received that day.
             if a.key != b.key { return a.key > b.key }
             if a.points != b.points { return a.points > b.points }
             if a.bm25 != b.bm25 { return a.bm25 > b.bm25 }
+            return Segment.compareNumbers(segments[a.segment], a.doc, segments[b.segment], b.doc) > 0
         }
-        return Segment.compareNumbers(segments[a.segment], a.doc, segments[b.segment], b.doc) < 0
     }
 
     /// Whether a ranks before b by relevance: points, BM25, the later received day, then the

@@ -73,6 +73,11 @@ import HosoTestSupport
         // Each hit names the applicant's commune, which tells namesakes apart.
         let hits = (try jsonObject(try Hoso.run(["search", "--json", "nguyen van hoa"], environment: ["HOSO_ARCHIVE": archive]).stdout)["hits"] as? [[String: Any]]) ?? []
         #expect(!hits.isEmpty && hits.allSatisfy { !($0["place"] as? String ?? "").isEmpty }, "\(hits.first ?? [:])")
+        // Newest first within a day too: an office's later number before its earlier one.
+        let day = (try jsonObject(try Hoso.run(["search", "--json", "--limit", "50", "--sort", "received", "received:2023-05-12"],
+                                               environment: ["HOSO_ARCHIVE": archive]).stdout)["hits"] as? [[String: Any]]) ?? []
+        let numbers = day.compactMap { $0["number"] as? String }
+        #expect(numbers.count > 2 && numbers == numbers.sorted(by: >), "\(numbers)")
         let text = try Hoso.run(["search", "--limit", "1", "giấy khai sinh số 8"], environment: ["HOSO_ARCHIVE": archive]).stdout
         #expect(text.contains("Nguyễn Văn Hòa (Phường 1, Thị xã Quảng Trị)"), "\(text)")
     }
