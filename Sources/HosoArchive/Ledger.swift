@@ -91,7 +91,8 @@ public struct Ledger: Sendable {
 
     /// What to do when derived data (or a seal) records an entry the ledger does not reach.
     static let rolledBackAdvice = "The ledger may have been rolled back, or entries removed or replaced: compare it with your seals "
-        + "('hoso verify --against SEAL') and restore ledger/HEAD and its entries from a replica or backup. Only if the ledger is "
+        + "('hoso verify --against SEAL'). To restore it, bring back missing entries with 'hoso replicate --from REPLICA --repair', "
+        + "write the head your seal names (or the entry named above) into ledger/HEAD, and run 'hoso verify'. Only if the ledger is "
         + "right, 'hoso rebuild --discard-newer' recreates the catalog and index from it (the old catalog is kept aside)"
 
     /// The committed entries that derived data (`what`: the catalog, the search index) lacks,

@@ -12,8 +12,9 @@ struct ReplicateCommand: ParsableCommand {
         The second copy the archival rules ask for. Each object is read through the verifying \
         decoder and stored under its name, which the destination checks again; objects already \
         there are not copied (run it as often as you like). When every object is there, the \
-        ledger head is copied too, so an S3 replica alone can recover the archive \
-        ('hoso rebuild --from'). Check a replica with 'hoso verify --store'.
+        ledger head is copied too to an S3 replica, so that it alone can recover the archive \
+        ('hoso rebuild --from'); a replica in a folder keeps the objects only (keep your seals: \
+        they name the head). Check a replica with 'hoso verify --store'.
         With --repair, copies already at the destination are read too, and a damaged one is \
         replaced by the verified copy. With --from, the archive's own store is restored from a \
         replica instead: what it lacks is copied in (with --repair, its damaged copies are \

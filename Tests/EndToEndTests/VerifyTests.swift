@@ -327,6 +327,14 @@ struct VerifyFixture {
         // ingest also leaves (W612); the derived data says it was committed (E704, E705).
         let behind = try f.verify()
         #expect(behind.1 == ["E704", "E705"] && behind.2.contains("W612"), "\(behind)")
+        // Its advice can be followed: the entry the message names, written back into HEAD.
+        let catalogSays = try f.findings().first { $0.code == "E704" }?.message ?? ""
+        #expect(catalogSays.contains(String(entries[2].prefix(12))), "the message names the lost entry: \(catalogSays)")
+        let copy = f.folder.sub("restored")
+        _ = try shell("cp -a '\(f.archive)' '\(copy)'")
+        try ("sha256:" + entries[2] + "\n").write(toFile: copy + "/ledger/HEAD", atomically: false, encoding: .utf8)
+        let restored = try Hoso.run(["verify", "--json", "--no-record", "--archive", copy])
+        #expect(restored.status == 0, "\(restored.stdout)")
         let discarded = try f.hoso(["rebuild", "--discard-newer"])
         #expect(discarded.status == 0, "\(discarded.stderr)")
         let kept = try FileManager.default.contentsOfDirectory(atPath: f.archive).filter { $0.hasPrefix("catalog.sqlite.discarded-") && !$0.hasSuffix("-wal") }
