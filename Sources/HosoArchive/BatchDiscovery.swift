@@ -55,9 +55,11 @@ public enum BatchDiscovery {
             checkNoDossierInside(folder, of: xml, problems: &problems)
             return
         }
-        guard let entries = try? SystemFile.listDirectory(folder) else {
-            problems.append(Diagnostic(.unreadableFile, file: folder, message: "the folder cannot be listed",
-                                       advice: "Check the folder's permissions"))
+        let entries: [(name: String, type: UInt8)]
+        do { entries = try SystemFile.listDirectory(folder) } catch {
+            problems.append(Diagnostic(.unreadableFile, file: folder,
+                                       message: "the folder cannot be listed (\(error.reason)): the dossiers in it, if any, are not read",
+                                       advice: "Check the folder's permissions (for example chmod -R u+rX), then run the command again"))
             return
         }
         let names = entries.map(\.name).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }

@@ -103,6 +103,13 @@ func reportedCodes(_ report: [String: Any]) -> Set<String> {
         let archive = try makeArchive(t)
         let ingest = try Hoso.run(["ingest", "--archive", archive, batch])
         #expect(ingest.status == 1 && ingest.stderr.contains("not UTF-8"), "\(ingest.stderr)")
+        // A folder this user cannot list: why, and that what it holds is not read.
+        let locked = t.sub("locked")
+        _ = try shell("mkdir -p '\(locked)/sub' && cp -a '\(Repository.path("sample-archive/dossiers"))/\(names[3])' '\(locked)/sub/' && chmod -R a+rX '\(t.path)' && chmod 000 '\(locked)/sub'")
+        if try Unprivileged.available("-r '\(locked)'") {
+            let r = try Unprivileged.hoso("validate '\(locked)'")
+            #expect(r.status != 0 && r.output.contains("Permission denied") && r.output.contains("not read"), "\(r.output)")
+        }
     }
 
     /// The slips of hand-corrected XML and interrupted copies get messages that point the right way.
