@@ -17,7 +17,9 @@ struct ExportCommand: ParsableCommand {
         that exists already is left as it is, reported as already exported when it holds exactly \
         the recorded files (a rerun), refused otherwise. A dossier's folder appears only once all its files are written and \
         verified; one that cannot be exported (a damaged object) is reported and leaves nothing, the \
-        others are still exported, and the exit status is then 3.
+        others are still exported, and the exit status is then 3. With --result-only, only the \
+        result documents' scans are written (a copy for the citizen: no metadata, no other papers); \
+        a dossier whose access is restricted is exported with a note saying so.
         """)
 
     @OptionGroup var archiveOptions: ArchiveOptions
@@ -25,10 +27,12 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .long, help: "The folder to write into (created if needed).") var to: String
     @Flag(name: .long, help: "Write each dossier as a BagIt bag.") var bagit = false
     @Option(name: .long, help: "Export this version instead of the current one (one dossier only).") var version: Int?
+    @Flag(name: .long, help: "Only the result documents' scans (components of role 'result'), without dossier.xml.") var resultOnly = false
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if version != nil && numbers.count != 1 { throw ValidationError("--version takes exactly one dossier number") }
+        if resultOnly && bagit { throw ValidationError("--result-only writes the result's scans alone; a BagIt bag holds the whole dossier: choose one") }
     }
 
     struct Written: Encodable {
@@ -77,13 +81,20 @@ struct ExportCommand: ParsableCommand {
         let (row, _) = try lookUp(number, version: version, in: catalog)
         let manifest = try checkedManifest(row, archive: archive)
         let folder = (to.count > 1 && to.hasSuffix("/") ? String(to.dropLast()) : to) + "/" + row.number
-        var files: [(relative: String, id: ObjectID, size: UInt64)] = [("dossier.xml", manifest.xml.object, manifest.xml.size)]
-        for c in manifest.components {
+        var files: [(relative: String, id: ObjectID, size: UInt64)] = resultOnly ? [] : [("dossier.xml", manifest.xml.object, manifest.xml.size)]
+        for c in manifest.components where !resultOnly || c.role == "result" {
             if let why = DossierValidator.unsafePathReason(c.file) {
                 throw HosoError(.unsafePath, subject: row.number, message: "component \(c.id) has an unsafe path: \(why)",
                                 found: c.file, advice: "The manifest is damaged; run 'hoso verify'")
             }
             if !files.contains(where: { $0.relative == c.file }) { files.append((c.file, c.object, c.size)) }
+        }
+        if resultOnly && files.isEmpty {
+            throw HosoError(.dossierNotFound, subject: row.number, message: "\(row.number) has no result document among its components",
+                            advice: "Export the whole dossier (without --result-only), or check with 'hoso show \(row.number)'")
+        }
+        if row["access_mode"] == "restricted" {
+            Console.shared.err("hoso: note: \(row.number) is restricted (accessMode): hand it only to those entitled to it")
         }
         if SystemFile.exists(folder) {
             // A rerun (after an interruption, or of the same list): a folder already holding

@@ -458,6 +458,21 @@ func storedObjects(_ archive: String) throws -> Set<String> {
             let info = try String(contentsOfFile: "\(bags)/\(n)/bag-info.txt", encoding: .utf8)
             #expect(info.contains("External-Identifier: \(n)"))
         }
+
+        // A copy for the citizen: the result's scans only, verified; a restricted dossier says so.
+        let copy = t.sub("copy")
+        let birth = "000.00.21.H50-230512-0007"
+        let one = t.sub("one")
+        _ = try shell("mkdir -p '\(one)' && cp -a '\(Repository.path("sample-archive/dossiers"))/\(birth)' '\(one)/'")
+        #expect(try Hoso.run(["ingest", one], environment: ["HOSO_ARCHIVE": archive]).status == 0)
+        do {
+            let r = try Hoso.run(["export", "--result-only", "--to", copy, birth], environment: ["HOSO_ARCHIVE": archive])
+            #expect(r.status == 0 && r.stderr.contains("restricted"), "\(r.stderr)")
+            let files = try shell("cd '\(copy)/\(birth)' && find . -type f | sort").output.split(separator: "\n").map(String.init)
+            #expect(files == ["./scans/giay-khai-sinh.pdf"], "\(files)")
+            let sum = try shell("sha256sum '\(copy)/\(birth)/scans/giay-khai-sinh.pdf' | cut -c1-64").output.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(try Hoso.run(["show", "--json", birth], environment: ["HOSO_ARCHIVE": archive]).stdout.contains(sum))
+        }
     }
 
     /// Kills ingest with SIGKILL at random moments; after each, a rerun completes the batch and the
