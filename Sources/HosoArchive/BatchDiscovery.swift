@@ -66,11 +66,20 @@ public enum BatchDiscovery {
         // The metadata under another name (Dossier.xml from a case-blind disk, 000.00.21….xml):
         // the folder is a dossier hoso would otherwise pass over without a word.
         let xmlNames = names.filter { $0.lowercased().hasSuffix(".xml") && SystemFile.status(folder + "/" + $0).map(SystemFile.isRegular) == true }
-        if let other = xmlNames.first {
-            problems.append(Diagnostic(.noDossierFound, file: folder + "/" + other,
-                message: "this folder holds \(xmlNames.joined(separator: ", ")) but no \(metadataFileName): it is not read as a dossier",
-                expected: metadataFileName, found: other,
-                advice: "Rename the dossier's metadata file to \(metadataFileName) (in small letters; see docs/batch-layout.md)"))
+        let before = out.count
+        defer {
+            // Beside dossier folders (a list of the batch), an XML file is no dossier: said. In a
+            // folder with no dossier under it, it is the dossier's metadata under another name.
+            if let other = xmlNames.first {
+                problems.append(out.count > before
+                    ? Diagnostic(.folderSkipped, file: folder + "/" + other,
+                                 message: "\(xmlNames.joined(separator: ", ")) beside dossier folders is not read (only a folder's \(metadataFileName) is)",
+                                 advice: "Nothing to do if it lists the batch; if it is a dossier's metadata, put it in a folder of its own as \(metadataFileName)")
+                    : Diagnostic(.noDossierFound, file: folder + "/" + other,
+                                 message: "this folder holds \(xmlNames.joined(separator: ", ")) but no \(metadataFileName): it is not read as a dossier",
+                                 expected: metadataFileName, found: other,
+                                 advice: "Rename the dossier's metadata file to \(metadataFileName) (in small letters; see docs/batch-layout.md)"))
+            }
         }
         for name in names {
             let child = folder + "/" + name
@@ -106,9 +115,11 @@ public enum BatchDiscovery {
     static func checkNoDossierInside(_ folder: String, of xml: String, problems: inout [Diagnostic], depth: Int = 0) {
         guard depth < 8, let entries = try? SystemFile.listDirectory(folder) else { return }
         for e in entries.sorted(by: { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }) {
+            // Files are left to the validator (an unreferenced file is W301, a name that is not
+            // UTF-8 among them); the entry's type from the listing spares a stat where it is known.
+            if e.type != 0 && e.type != 4 { continue }          // not DT_UNKNOWN, not DT_DIR
             let child = folder + "/" + e.name
-            if let bad = unreadableName(e.name, in: folder) { problems.append(bad); continue }
-            guard let st = SystemFile.linkStatus(child), SystemFile.isDirectory(st), !SystemFile.isSymlink(st) else { continue }
+            guard !e.name.contains("\u{FFFD}"), let st = SystemFile.linkStatus(child), SystemFile.isDirectory(st), !SystemFile.isSymlink(st) else { continue }
             if SystemFile.linkStatus(child + "/" + metadataFileName) != nil {
                 problems.append(Diagnostic(.noDossierFound, file: child + "/" + metadataFileName,
                     message: "a dossier folder inside the dossier of \(xml): it is not read",

@@ -440,7 +440,7 @@ public final class Ingest {
                 $0.number == dossier.number && $0.files.map(\.object) == components.map(\.object)
             }) {
                 outcome.diagnostics.append(Diagnostic(.earlierContentRestored, file: check.source.xmlPath, subject: dossier.number,
-                    message: "this content is that of version \(earlier.version), which version \(currentVersion) superseded: it becomes current again as version \(currentVersion + 1)",
+                    message: "this content is that of version \(earlier.version), superseded since (the current version is \(currentVersion)): it becomes current again as version \(currentVersion + 1)",
                     advice: "If this batch is an old copy, the correction of version \(currentVersion) is now undone: ingest the corrected dossier again with --new-version"))
             }
         }

@@ -233,7 +233,7 @@ public final class Verifier {
                 let damaged = ObjectIDList(objectReport.findings.compactMap { $0.subject.flatMap { ObjectID(hex: $0) } })
                 let present = stored.subtracting(ObjectIDList(objectReport.unreadable))
                 var orphans = present.subtracting(referenced).subtracting(structural).subtracting(damaged)
-                if !(options.level == .quick && catalog == nil) {
+                if options.level != .quick {
                     // Ledger entries among them are what the ledger lost: an error, with what they hold.
                     orphans = orphans.subtracting(reportLostEntries(orphans, state))
                 }
@@ -248,7 +248,7 @@ public final class Verifier {
             }
         }
 
-        describeUses(catalog: catalog, additions: replaying ? additions.map(\.1) : [])
+        describeUses(catalog: catalog, additions: replaying ? additions.map(\.1) : [], onLedger: additions.map(\.1))
 
         // 4. Derived data (in a full run, compared above).
         if options.budget == nil && !replaying {
@@ -349,7 +349,7 @@ public final class Verifier {
     /// Names, in each object finding, the dossiers and files that use the object (from the
     /// catalog; in a full run, from the manifests for what the catalog does not name), and where
     /// the object is stored.
-    func describeUses(catalog: Catalog?, additions: [LedgerAddition]) {
+    func describeUses(catalog: Catalog?, additions: [LedgerAddition], onLedger: [LedgerAddition]) {
         var users: [ObjectID: [String]] = [:]
         var unnamed = Set<ObjectID>()
         var looked = 0
@@ -367,11 +367,7 @@ public final class Verifier {
         }
         if !unnamed.isEmpty {
             // A manifest or a ledger entry itself: the ledger says whose it is, without reading it.
-            var chainAdditions = additions
-            if chainAdditions.isEmpty, let head = try? ledger.head(), let chain = try? ledger.chain(to: head, after: nil) {
-                chainAdditions = chain.flatMap { $0.entry.added }
-            }
-            for a in chainAdditions where unnamed.contains(a.manifest) {
+            for a in onLedger where unnamed.contains(a.manifest) {
                 users[a.manifest, default: []].append("\(a.dossier) version \(a.version) (its manifest)")
                 unnamed.remove(a.manifest)
             }
@@ -414,7 +410,7 @@ public final class Verifier {
     }
 
     /// Entries are written in order of time: one dated more than a day before the entry it follows
-    /// was written with a wrong clock or forged (E610). An entry without the digest of its rows
+    /// was written with a wrong clock or forged (W610: a warning, as the entry cannot change). An entry without the digest of its rows
     /// after one with it was written by an older hoso or by hand (W611).
     func checkChainOrder(_ state: LedgerState) {
         var previous: ChainEntry?
@@ -444,20 +440,45 @@ public final class Verifier {
         for r in records.reversed() {
             guard let head = r.ledgerHead, !onChain.contains(head), !reported.contains(head) else { continue }
             reported.insert(head)
-            let entry = ObjectID(hex: head).flatMap { try? ledger.entry($0) }
+            let id = ObjectID(hex: head)
+            let entry = id.flatMap { try? ledger.entry($0) }
             findings.append(Diagnostic(.ledgerEntryLost, file: "audit/log", subject: head,
                 message: "audit run \(r.sequence) (\(r.finished)) found the ledger at \(entry.map { "entry \($0.sequence) = " } ?? "")\(head), which today's ledger does not reach"
                     + (entry == nil ? " (that entry is no longer in the store)" : ""),
                 expected: "a ledger that extends \(head)",
                 found: state.head.map { "head \($0.prefixed), \(state.chain.count) entries" } ?? "no ledger head",
-                advice: Self.lostAdvice(newest: entry != nil ? head : nil)))
+                advice: Self.lostAdvice(newest: id.map { continuesHead($0, state) } == true ? head : nil, forked: id.map { continuesHead($0, state) } == false && entry != nil)))
         }
     }
 
-    static func lostAdvice(newest: String?) -> String {
-        "Compare with your seals ('hoso verify --against'); if HEAD went back by mistake, "
+    /// - Parameters:
+    ///   - newest: the entry to write into HEAD, when its chain leads to today's head (writing
+    ///     it loses nothing committed since).
+    ///   - forked: entries were committed on today's ledger since it parted from that one.
+    static func lostAdvice(newest: String?, forked: Bool = false) -> String {
+        if forked {
+            return "Compare with your seals ('hoso verify --against'): the ledger went back to an older entry and new entries were committed on it "
+                + "since, so neither line can simply be made the head again; keep every object and the audit log as evidence and investigate"
+        }
+        return "Compare with your seals ('hoso verify --against'); if HEAD went back by mistake, "
             + (newest.map { "write \($0) into ledger/HEAD, " } ?? "restore the lost entries from a replica, ")
             + "then run 'hoso rebuild' and 'hoso verify'. If the rollback was deliberate, rename audit/log to keep it as its record. Keep the objects either way"
+    }
+
+    /// Whether following `previous` from entry `id` reaches today's head (no head: the start of
+    /// the ledger): then writing `id` into HEAD gives back what was lost and loses nothing. Nil
+    /// when the walk cannot be finished (an entry missing).
+    func continuesHead(_ id: ObjectID, _ state: LedgerState) -> Bool? {
+        let onChain = Set(state.chain.map(\.id))
+        var current: ObjectID? = id
+        for _ in 0..<1_000_000 {
+            guard let c = current else { return state.head == nil }
+            if c == state.head { return true }
+            if onChain.contains(c) { return false }       // joins today's ledger below its head
+            guard let e = try? ledger.entry(c) else { return nil }
+            current = e.previous
+        }
+        return nil
     }
 
     /// Ledger entries among `orphans` (objects nothing on the ledger reaches): each is reported
@@ -481,7 +502,21 @@ public final class Verifier {
             lost.append((id, entry))
         }
         guard !lost.isEmpty else { return ObjectIDList() }
+        // Below a break in today's chain (an entry missing, E602/E604), the older entries are
+        // unreached, not lost: the chain finding covers them; they are kept from the orphans.
         var reach: [ObjectID] = []
+        func reached(_ id: ObjectID, _ entry: LedgerEntry) {
+            reach.append(id)
+            for a in entry.added {
+                reach.append(a.manifest)
+                if let m = try? ledger.manifest(a.manifest) { reach += m.objects }
+            }
+        }
+        if let oldest = state.chain.first, oldest.sequence > 1 {
+            for (id, e) in lost where e.sequence < oldest.sequence { reached(id, e) }
+            lost.removeAll { $0.1.sequence < oldest.sequence }
+            if lost.isEmpty { return ObjectIDList(reach) }
+        }
         let bySequence = Dictionary(state.chain.map { ($0.sequence, $0.id) }, uniquingKeysWith: { a, _ in a })
         // The newest lost entry names the others it follows: it is the one to restore.
         let newestLost = lost.max { $0.1.sequence < $1.1.sequence }!
@@ -490,11 +525,7 @@ public final class Verifier {
         var walk = newestLost.1.previous
         while let p = walk, let e = lostByID[p], !behindNewest.contains(p) { behindNewest.insert(p); walk = e.previous }
         for (id, entry) in lost.sorted(by: { $0.1.sequence < $1.1.sequence }) {
-            reach.append(id)
-            for a in entry.added {
-                reach.append(a.manifest)
-                if let m = try? ledger.manifest(a.manifest) { reach += m.objects }
-            }
+            reached(id, entry)
             let replaced = bySequence[entry.sequence]
             let dossiers = entry.added.map(\.dossier)
             // An entry another lost entry follows was committed once, and so was every entry
@@ -519,7 +550,8 @@ public final class Verifier {
                     + (dossiers.isEmpty ? "" : " (" + dossiers.prefix(3).joined(separator: ", ") + (dossiers.count > 3 ? ", …" : "") + ")"),
                 expected: "every entry on the chain from ledger/HEAD", found: "an entry the chain does not reach",
                 advice: behindNewest.contains(id) ? "It comes before the lost entry \(newestLost.1.sequence) (\(newestLost.0.short)), which names it: see there"
-                    : Self.lostAdvice(newest: replaced == nil ? id.prefixed : nil)))
+                    : Self.lostAdvice(newest: replaced == nil && continuesHead(id, state) == true ? id.prefixed : nil,
+                                      forked: continuesHead(id, state) == false)))
         }
         return ObjectIDList(reach)
     }

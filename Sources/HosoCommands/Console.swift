@@ -147,6 +147,8 @@ enum Interruption {
     static var requested: Bool { flag.load(ordering: .relaxed) }
 
     static func watch() {
+        // The flag is made here, not on first use inside the handler (where making it is unsafe).
+        _ = flag.load(ordering: .relaxed)
         // A parent may start hoso with SIGINT blocked (some test runners and job controllers do):
         // unblocked here, so that the request reaches this handler.
         var set = sigset_t()

@@ -93,8 +93,8 @@ struct ExportCommand: ParsableCommand {
             throw HosoError(.dossierNotFound, subject: row.number, message: "\(row.number) has no result document among its components",
                             advice: "Export the whole dossier (without --result-only), or check with 'hoso show \(row.number)'")
         }
-        if row["access_mode"] == "restricted" {
-            Console.shared.err("hoso: note: \(row.number) is restricted (accessMode): hand it only to those entitled to it")
+        if let mode = row["access_mode"], mode != "open" {
+            Console.shared.err("hoso: note: \(row.number) is \(mode) (accessMode): hand it only to those entitled to it")
         }
         if SystemFile.exists(folder) {
             // A rerun (after an interruption, or of the same list): a folder already holding

@@ -158,7 +158,7 @@ struct IngestCommand: ParsableCommand {
             }
             if summary.stoppedEarly { s += "\nstopped at the first invalid dossier (--stop-on-error)" }
             if summary.interrupted {
-                s += "\ninterrupted: the \(summary.dossiers - 1) dossiers before were dealt with and committed; run the same command again to go on"
+                s += "\ninterrupted: the \(summary.dossiers) dossier\(summary.dossiers == 1 ? "" : "s") before were dealt with and committed; run the same command again to go on"
             }
             console.out(summary.rejected == 0 ? console.green(s) : s)
         }

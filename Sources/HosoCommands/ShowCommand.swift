@@ -101,16 +101,23 @@ struct ShowCommand: ParsableCommand {
         let entry = try catalog.ledgerEntry(sequence: row.ledgerSequence)
         // A conversion from a legacy encoding is recorded in the manifest only (not a catalog
         // field): read it from there, and say so plainly, as the text shown is the converted one.
-        let manifest = try checkedManifest(row, archive: archive)
-        let textEncoding = manifest.textEncoding
-        guard components.map({ "\($0.file) \($0.object.hex)" }) == manifest.components.map({ "\($0.file) \($0.object.hex)" }) else {
+        // On a damaged archive, show is what is left to read: a manifest that cannot be read
+        // is said, and the catalog's record shown; one that names another dossier is refused.
+        let manifest: Manifest?
+        do { manifest = try checkedManifest(row, archive: archive) } catch let e as HosoError where e.code != .catalogRowAltered {
+            Console.shared.err("hoso: " + Console.shared.render(e.diagnostic))
+            Console.shared.err("hoso: note: what follows is the catalog's record, not checked against the manifest")
+            manifest = nil
+        }
+        let textEncoding = manifest?.textEncoding
+        if let manifest, components.map({ "\($0.file) \($0.object.hex)" }) != manifest.components.map({ "\($0.file) \($0.object.hex)" }) {
             throw HosoError(.catalogRowAltered, file: "catalog.sqlite", subject: row.number,
                             message: "the catalog's components of \(row.number) version \(row.version) are not those of its manifest \(row.manifest.short)",
                             advice: "The catalog is damaged or altered: run 'hoso verify', then 'hoso rebuild'")
         }
         // What the catalog does not keep (the result's notation, date, issuer and signer; the
         // e-mail address) is read from the archived XML, verified on the way.
-        let dossier = try? archivedDossier(manifest, archive: archive)
+        let dossier = manifest.flatMap { try? archivedDossier($0, archive: archive) }
         let codecs = components.map { c -> (String, UInt64?) in
             guard let h = try? archive.store.header(c.object) else { return ("missing", nil) }
             return (h.codec.description, UInt64(ObjectHeader.size) + h.payloadLength)

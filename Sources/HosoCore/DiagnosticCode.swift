@@ -72,7 +72,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
     case manifestObjectMissing = "E607"
     case ledgerHeadMirror = "W608"
     case ledgerEntryLost = "E609"
-    case ledgerTimeBackwards = "E610"
+    case ledgerTimeBackwards = "W610"
     case ledgerDigestAbsent = "W611"
     case ledgerEntryUncommitted = "W612"
     // derived data

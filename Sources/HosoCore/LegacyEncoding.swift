@@ -152,7 +152,11 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
         if let x = d.applicant.address.district { out.append(("address/district", x)) }
         for k in d.keywords { out.append(("keyword", k)) }
         for c in d.components { out.append(("component/name", c.name)) }
-        if let r = d.result { out.append(("result/documentType", r.documentType)); out.append(("result/issuer", r.issuer)) }
+        if let r = d.result {
+            out.append(("result/documentType", r.documentType)); out.append(("result/issuer", r.issuer))
+            if let s = r.signer { out.append(("result/signer", s)) }
+            if let n = r.notation { out.append(("result/notation", n)) }
+        }
         return out
     }
 
@@ -196,7 +200,10 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
         d.applicant.address.province = c(d.applicant.address.province)
         d.keywords = d.keywords.map(c)
         for i in d.components.indices { d.components[i].name = c(d.components[i].name) }
-        if d.result != nil { d.result!.documentType = c(d.result!.documentType); d.result!.issuer = c(d.result!.issuer) }
+        if d.result != nil {
+            d.result!.documentType = c(d.result!.documentType); d.result!.issuer = c(d.result!.issuer)
+            d.result!.signer = d.result!.signer.map(c); d.result!.notation = d.result!.notation.map(c)
+        }
         return d
     }
 }

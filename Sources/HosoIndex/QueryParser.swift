@@ -29,16 +29,6 @@ public indirect enum QueryNode: Sendable, Equatable {
         }
     }
 
-    /// Whether the query looks in any of these keyword fields.
-    public func mentions(_ fields: [Field]) -> Bool {
-        switch self {
-        case .keyword(let f, _, _): return fields.contains(f)
-        case .and(let c), .or(let c): return c.contains { $0.mentions(fields) }
-        case .not(let c), .synonym(let c, _): return c.mentions(fields)
-        default: return false
-        }
-    }
-
     /// Whether any word carries diacritics (for the "try --fold" hint).
     public var hasDiacritics: Bool {
         switch self {
@@ -757,11 +747,13 @@ public struct QueryParser {
         if digits.count == 12 && first == "0" && digits != s { return .keyword(.cccd, digits, prefix: false) }
         if (digits.count == 10 || digits.count == 11) && first == "0" && digits != s { return .keyword(.phone, digits, prefix: false) }
         guard first != "0" else { return nil }
+        // Guesses: the digits as typed are still searched as text beside them.
+        let typed = QueryNode.word(s, fields: nil)
         if digits.count == 11 {
             let id = QueryNode.keyword(.cccd, "0" + digits, prefix: false)
-            return digits.hasPrefix("84") ? .or([id, .keyword(.phone, "0" + digits.dropFirst(2), prefix: false)]) : id
+            return .or(digits.hasPrefix("84") ? [id, .keyword(.phone, "0" + digits.dropFirst(2), prefix: false), typed] : [id, typed])
         }
-        if digits.count == 9 && "35789".contains(first) { return .keyword(.phone, "0" + digits, prefix: false) }
+        if digits.count == 9 && "35789".contains(first) { return .or([.keyword(.phone, "0" + digits, prefix: false), typed]) }
         return nil
     }
 

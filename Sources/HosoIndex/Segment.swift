@@ -219,8 +219,10 @@ public final class Segment: @unchecked Sendable {
         if timeliness(doc) != StatusCode.timeliness(d.timeliness) { return "timeliness: \(timeliness(doc)), stored \(d.timeliness)" }
         let tables = ordinalTables
         let p = procedureOrdinal(doc), a = agencyOrdinal(doc)
-        guard p < tables.procedures.count, tables.procedures[p] == (d.procedureCode, d.procedureName) else { return "procedure: ordinal \(p), stored \(d.procedureCode)" }
-        guard a < tables.agencies.count, tables.agencies[a] == (d.agencyCode, d.agencyName) else { return "agency: ordinal \(a), stored \(d.agencyCode)" }
+        // Codes only: a segment keeps one name per code (the last one written), so two spellings
+        // of an agency's name under one code are not a difference.
+        guard p < tables.procedures.count, tables.procedures[p].0 == d.procedureCode else { return "procedure: ordinal \(p), stored \(d.procedureCode)" }
+        guard a < tables.agencies.count, tables.agencies[a].0 == d.agencyCode else { return "agency: ordinal \(a), stored \(d.agencyCode)" }
         if number(doc) != d.number { return "number: \(number(doc)), stored \(d.number)" }
         return nil
     }

@@ -103,6 +103,13 @@ func reportedCodes(_ report: [String: Any]) -> Set<String> {
         let archive = try makeArchive(t)
         let ingest = try Hoso.run(["ingest", "--archive", archive, batch])
         #expect(ingest.status == 1 && ingest.stderr.contains("not UTF-8"), "\(ingest.stderr)")
+        // A list of the batch beside its dossier folders is no dossier: a warning, and the run
+        // goes on clean.
+        let listed = t.sub("listed")
+        _ = try shell("mkdir -p '\(listed)' && cp -a '\(Repository.path("sample-archive/dossiers"))/\(names[3])' '\(listed)/' && echo '<list/>' > '\(listed)/DanhSachHoSo.xml'")
+        let list = try Hoso.run(["validate", "--json", listed])
+        let listFindings = ((try jsonObject(list.stdout)["batchFindings"] as? [[String: Any]]) ?? []).map { $0["code"] as? String }
+        #expect(list.status == 0 && listFindings == ["W302"], "\(list.stdout)")
         // A folder this user cannot list: why, and that what it holds is not read.
         let locked = t.sub("locked")
         _ = try shell("mkdir -p '\(locked)/sub' && cp -a '\(Repository.path("sample-archive/dossiers"))/\(names[3])' '\(locked)/sub/' && chmod -R a+rX '\(t.path)' && chmod 000 '\(locked)/sub'")

@@ -372,7 +372,7 @@ struct VerifyFixture {
         var f = try VerifyFixture()
         try rewriteNewest(f, #"e["time"] = "2019-05-01T02:00:00Z""#)
         var found = try f.findings()
-        #expect(found.contains { $0.code == "E610" && $0.message.contains("2019-05-01") }, "\(found)")
+        #expect(found.contains { $0.code == "W610" && $0.message.contains("2019-05-01") }, "\(found)")
         #expect(found.contains { $0.code == "W612" && $0.message.contains("entry 3") }, "the original entry is still in the store")
         // Its digest removed: the rows are derived again, and the absence is named.
         f = try VerifyFixture()
@@ -419,6 +419,43 @@ struct VerifyFixture {
         try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: manifestPath))
         let found = try f.findings()
         #expect(found.contains { $0.code == "E705" && $0.message.contains("columns") && $0.message.contains("status") }, "\(found)")
+    }
+
+    /// One agency code written with two spellings of its name (the segment keeps one name per
+    /// code): a healthy index, not an altered one.
+    @Test func anAgencyNamedTwoWaysIsNoColumnDifference() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let batch = try sampleBatch(t, count: 2)      // two dossiers of agency 000.00.20.H50
+        let first = try FileManager.default.contentsOfDirectory(atPath: batch).sorted()[0]
+        let xml = batch + "/" + first + "/dossier.xml"
+        let text = try String(contentsOfFile: xml, encoding: .utf8)
+        let renamed = text.replacingOccurrences(of: "<name>Bộ phận một cửa UBND thị xã Quảng Trị</name>", with: "<name>Bộ phận tiếp nhận và trả kết quả thị xã Quảng Trị</name>")
+        #expect(renamed != text)
+        try renamed.write(toFile: xml, atomically: false, encoding: .utf8)
+        #expect(try Hoso.run(["ingest", "--archive", archive, batch]).status == 0)
+        let r = try Hoso.run(["verify", "--json", "--no-record", "--archive", archive])
+        #expect(r.status == 0, "\(r.stdout)")
+    }
+
+    /// HEAD put back to an older entry and new dossiers committed on it since: the advice does
+    /// not tell to write the old head back (that would drop what was committed since).
+    @Test func aForkedLedgerIsNotToldToTakeBackItsOldHead() throws {
+        let f = try VerifyFixture()
+        #expect(try Hoso.run(["verify", "--archive", f.archive]).status == 0)
+        let entries = try f.ledgerEntries()
+        try ("sha256:" + entries[1] + "\n").write(toFile: f.archive + "/ledger/HEAD", atomically: false, encoding: .utf8)
+        _ = try shell("cd '\(f.archive)' && rm -rf catalog.sqlite* index")
+        #expect(try f.hoso(["rebuild"]).status == 0)
+        let more = try sampleBatch(f.folder, count: 8, name: "more")
+        _ = try shell("cd '\(more)' && ls | head -6 | xargs rm -rf")
+        #expect(try Hoso.run(["ingest", "--archive", f.archive, more]).status == 0)
+        let found = try f.findings()
+        let lost = found.filter { $0.code == "E609" }
+        #expect(!lost.isEmpty, "\(found)")
+        let report = try f.reportJSON()
+        let advice = ((report["findings"] as? [[String: Any]]) ?? []).filter { $0["code"] as? String == "E609" }.compactMap { $0["advice"] as? String }
+        #expect(!advice.isEmpty && advice.allSatisfy { !$0.contains("into ledger/HEAD") && $0.contains("new entries were committed") }, "\(advice)")
     }
 
     /// A seal anchors the audit log's last run too: its record edited or removed afterwards is
