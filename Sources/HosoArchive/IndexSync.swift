@@ -27,7 +27,7 @@ public enum Derivation {
 
     /// The rule of the index in `folder`, if it can be read and holds anything.
     static func ofIndex(_ folder: String) -> Int? {
-        (try? IndexSnapshot.readManifest(folder)).flatMap { m in m.derivation ?? (m.ledgerHead == nil && m.segments.isEmpty ? nil : 1) }
+        (try? IndexSnapshot.readManifest(folder))?.rule
     }
 
     /// The rule of the archive's catalog, if it can be read and holds anything.

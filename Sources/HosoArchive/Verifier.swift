@@ -447,7 +447,10 @@ public final class Verifier {
                     + (entry == nil ? " (that entry is no longer in the store)" : ""),
                 expected: "a ledger that extends \(head)",
                 found: state.head.map { "head \($0.prefixed), \(state.chain.count) entries" } ?? "no ledger head",
-                advice: Self.lostAdvice(newest: id.map { continuesHead($0, state) } == true ? head : nil, forked: id.map { continuesHead($0, state) } == false && entry != nil)))
+                advice: { () -> String in
+                    let continues = id.flatMap { continuesHead($0, state) }
+                    return Self.lostAdvice(newest: continues == true ? head : nil, forked: continues == false && entry != nil)
+                }()))
         }
     }
 
@@ -550,8 +553,10 @@ public final class Verifier {
                     + (dossiers.isEmpty ? "" : " (" + dossiers.prefix(3).joined(separator: ", ") + (dossiers.count > 3 ? ", …" : "") + ")"),
                 expected: "every entry on the chain from ledger/HEAD", found: "an entry the chain does not reach",
                 advice: behindNewest.contains(id) ? "It comes before the lost entry \(newestLost.1.sequence) (\(newestLost.0.short)), which names it: see there"
-                    : Self.lostAdvice(newest: replaced == nil && continuesHead(id, state) == true ? id.prefixed : nil,
-                                      forked: continuesHead(id, state) == false)))
+                    : { () -> String in
+                        let continues = continuesHead(id, state)
+                        return Self.lostAdvice(newest: replaced == nil && continues == true ? id.prefixed : nil, forked: continues == false)
+                    }()))
         }
         return ObjectIDList(reach)
     }
@@ -702,7 +707,7 @@ public final class Verifier {
         }
         // The catalog records the digest of each index document made by its rule: an index made
         // by another cannot be compared with it (a rebuild stopped between the two).
-        let indexRule = snapshot.manifest.derivation ?? (snapshot.manifest.ledgerHead == nil ? nil : 1)
+        let indexRule = snapshot.manifest.rule
         if let c = catalogDerivation, let i = indexRule, c != i {
             findings.append(Diagnostic(.indexMismatch, file: "index/manifest.json",
                 message: "the index's documents follow derivation \(i) and the catalog's digests of them derivation \(c): they cannot be compared",

@@ -67,7 +67,7 @@ struct SearchCommand: ParsableCommand {
         let archive = try archiveOptions.open()
         let snapshot = try archive.openIndexForReading()
         // Said when the query names the fields; a bare code also looks there, quietly.
-        if (snapshot.manifest.derivation ?? 1) < 2 && (text.lowercased().contains("result:") || text.lowercased().contains("signer:")) {
+        if (snapshot.manifest.rule ?? IndexDocument.currentDerivation) < 2 && (text.lowercased().contains("result:") || text.lowercased().contains("signer:")) {
             Console.shared.err("hoso: note: this archive's index was made before result numbers and signers were indexed: run 'hoso rebuild' to find them")
         }
         var options = SearchOptions()

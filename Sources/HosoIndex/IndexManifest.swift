@@ -30,6 +30,10 @@ public struct IndexManifest: Codable, Sendable, Equatable {
     public static let empty = IndexManifest(generation: 0, ledgerHead: nil, ledgerSequence: 0, segments: [], nextSegment: 1)
 
     public var liveDocs: Int { segments.reduce(0) { $0 + $1.docs - $1.deletedDocs } }
+
+    /// The rule its documents were made by: as recorded, 1 for an index written before it was
+    /// recorded, nil for an index that holds nothing yet (its first writer decides).
+    public var rule: Int? { derivation ?? (ledgerHead == nil && segments.isEmpty ? nil : 1) }
 }
 
 /// A segment's deleted documents, and what they contributed to the statistics (document

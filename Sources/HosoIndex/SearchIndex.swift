@@ -105,11 +105,8 @@ public final class IndexWriter {
         }
     }
 
-    /// The rule the index's documents were made by: as recorded, 1 for an index written before
-    /// it was recorded, nil for an index that holds nothing yet (its first writer decides).
-    public var derivation: Int? {
-        manifest.derivation ?? (manifest.ledgerHead == nil && manifest.segments.isEmpty ? nil : 1)
-    }
+    /// The rule the index's documents were made by (see `IndexManifest.rule`).
+    public var derivation: Int? { manifest.rule }
 
     /// Indexes the documents of one ledger entry: earlier documents with the same numbers are
     /// deleted (a new version replaces the old), the new ones added as a segment, then published.
