@@ -3,21 +3,17 @@ import Foundation
 import HosoArchive
 import HosoCatalog
 import HosoCore
+import HosoIndex
 import HosoStore
 import HosoXML
 
-/// A dossier number as pasted from a receipt, a spreadsheet or a message: spaces around it, a
-/// label before it (`Mã hồ sơ:`), a full stop or comma after it, typographic dashes, a
-/// no-break or zero-width space. Search reads the same forms.
+/// A dossier number as pasted from a receipt, a spreadsheet or a message: read as search reads
+/// pasted text (typographic dashes, no-break and zero-width spaces), then the last word when a
+/// label comes before it (`Mã hồ sơ:`), without a full stop or comma after it.
 func typedNumber(_ text: String) -> String {
-    var s = text.replacingOccurrences(of: "\u{2013}", with: "-").replacingOccurrences(of: "\u{2014}", with: "-")
-        .replacingOccurrences(of: "\u{2212}", with: "-").replacingOccurrences(of: "\u{200B}", with: "")
-        .replacingOccurrences(of: "\u{FEFF}", with: "").replacingOccurrences(of: "\u{00A0}", with: " ")
-    s = s.trimmingCharacters(in: .whitespacesAndNewlines)
-    // The last word is the number when words come before it (a label).
+    var s = QueryParser.pasted(text).trimmingCharacters(in: .whitespacesAndNewlines)
     if let last = s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ":" }).last, last.contains(where: \.isNumber) { s = String(last) }
-    while let c = s.last, ",;.".contains(c) { s.removeLast() }
-    return s
+    return QueryParser.withoutTrailingPunctuation(s)
 }
 
 /// Finds a dossier version by number (or by its local or archival code), or fails with E405 and

@@ -116,7 +116,7 @@ public struct QueryParser {
     /// dropped; and a personal number written in groups (`0912 345 678`, `045.090.001.234`,
     /// `045090 001234`, `+84 912 345 678`) joined, when the groups make 12 digits (a citizen ID)
     /// or 10–11 starting with 0 (a phone number).
-    static func pasted(_ s: String) -> String {
+    public static func pasted(_ s: String) -> String {
         // Most queries hold neither digits nor those characters (their UTF-8 starts with C2,
         // E2 or EF): nothing to do.
         guard s.utf8.contains(where: { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0xC2 || $0 == 0xE2 || $0 == 0xE3 || $0 == 0xEF }) else { return s }
@@ -708,7 +708,7 @@ public struct QueryParser {
     static func identifier(_ w: String) -> QueryNode? { identifier(trimmed: withoutTrailingPunctuation(w)) }
 
     /// `w` without the commas, semicolons, colons and full stops pasted after it.
-    static func withoutTrailingPunctuation(_ w: String) -> String {
+    public static func withoutTrailingPunctuation(_ w: String) -> String {
         guard let last = w.last, ",;:.".contains(last) else { return w }
         return String(w.reversed().drop { ",;:.".contains($0) }.reversed())
     }
