@@ -512,8 +512,8 @@ final class DerivedWriter: @unchecked Sendable {
             defer { self.slots.signal() }
             guard self.failure.withLock({ $0 }) == nil else { return }
             do {
-                try self.catalog.apply(entry: entry, id: id, entrySize: size, versions: versions)
-                try self.catalog.updateCache(cache)
+                // One transaction: each commit of the catalog costs a sync of its log.
+                try self.catalog.apply(entry: entry, id: id, entrySize: size, versions: versions, cache: cache)
             } catch {
                 self.failure.withLock { $0 = error }
                 return

@@ -114,9 +114,11 @@ public final class Catalog: Sendable {
     }
 
     /// Records one ledger entry and the versions it adds, in one transaction.
-    public func apply(entry: LedgerEntry, id: ObjectID, entrySize: UInt64, versions: [CatalogVersion]) throws {
+    public func apply(entry: LedgerEntry, id: ObjectID, entrySize: UInt64, versions: [CatalogVersion],
+                      cache: [CacheRecord] = []) throws {
         try db.write { db in
             try Catalog.insert(db, entry: entry, id: id, entrySize: entrySize, versions: versions)
+            try Catalog.insertCache(db, cache)
         }
     }
 
@@ -382,11 +384,13 @@ public final class Catalog: Sendable {
 
     public func updateCache(_ records: [CacheRecord]) throws {
         guard !records.isEmpty else { return }
-        try db.write { db in
-            for r in records {
-                try db.cachedStatement(sql: "INSERT OR REPLACE INTO source_cache (path, device, inode, size, mtime_ns, ctime_ns, object) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                    .execute(arguments: [Data(r.path.utf8), Int64(bitPattern: r.device), Int64(bitPattern: r.inode), r.size, r.mtimeNs, r.ctimeNs, r.object.prefixed])
-            }
+        try db.write { db in try Catalog.insertCache(db, records) }
+    }
+
+    static func insertCache(_ db: Database, _ records: [CacheRecord]) throws {
+        for r in records {
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO source_cache (path, device, inode, size, mtime_ns, ctime_ns, object) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [Data(r.path.utf8), Int64(bitPattern: r.device), Int64(bitPattern: r.inode), r.size, r.mtimeNs, r.ctimeNs, r.object.prefixed])
         }
     }
 
