@@ -130,13 +130,11 @@ enum Format {
         let fill = String(repeating: " ", count: max(0, width - s.count))
         return right ? fill + s : s + fill
     }
-    static func percent(_ part: Int, _ whole: Int) -> String {
-        whole == 0 ? "-" : percent(Double(part) / Double(whole))
-    }
     /// A share as a percentage with one decimal, rounded half up as reports are (5 of 16 is
-    /// 31.3%, where printf's rounding of the binary value gives 31.2%).
-    static func percent(_ share: Double) -> String {
-        String(format: "%.1f%%", (share * 1000).rounded(.toNearestOrAwayFromZero) / 10)
+    /// 31.3%, 201 of 400 is 50.3%), from the counts themselves: dividing in binary first turns
+    /// 0.5025 into 0.50249999… and printf's rounding of 0.3125 goes to even.
+    static func percent(_ part: Int, _ whole: Int) -> String {
+        whole == 0 ? "-" : Rounding.halfUp(part * 100, whole, places: 1) + "%"
     }
 }
 

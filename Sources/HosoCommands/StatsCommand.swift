@@ -21,20 +21,24 @@ struct StatsCommand: ParsableCommand {
         those whose appointment has passed when the report runs are counted overdue (quá hạn), \
         by the status their archived XML recorded. Rejected and withdrawn ones are closed, in \
         neither. Online: submitted online (trực tuyến), over all dossiers. Digitized: dossiers \
-        whose XML records their digitization, over all dossiers. Percentages are rounded half up.
+        whose XML records their digitization, over all dossiers. Percentages are rounded half up \
+        from the counts (one decimal; the rate of --csv and --json is a fraction with four). \
+        --csv writes UTF-8 with a byte-order mark, so that a spreadsheet opened by a double \
+        click shows Vietnamese names; every row carries the period asked and the moment the \
+        report was made (overdue depends on it), as --json does at its top.
         """)
 
     @OptionGroup var archiveOptions: ArchiveOptions
-    @Option(name: .long, help: "Group by year, agency, procedure, status, sector or channel (default: the overview and every grouping).")
-    var by: StatsGrouping?
+    @Option(name: .long, help: "Group by year, agency, procedure, status, sector or channel; repeat for several (default: the overview and every grouping).")
+    var by: [StatsGrouping] = []
     @Option(name: .long, help: "Only dossiers received on or after this day (YYYY-MM-DD, dd/mm/yyyy; a year or YYYY-MM: from its first day).") var from: String?
     @Option(name: .long, help: "Only dossiers received on or before this day (YYYY-MM-DD, dd/mm/yyyy; a year or YYYY-MM: to its last day).") var to: String?
     @Flag(name: .long, help: "Comma-separated values instead of tables.") var csv = false
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if let from, DayArgument.parse(from) == nil { throw ValidationError("--from: '\(from)' is not a date (YYYY-MM-DD, dd/mm/yyyy, YYYY or YYYY-MM)") }
-        if let to, DayArgument.parse(to, end: true) == nil { throw ValidationError("--to: '\(to)' is not a date (YYYY-MM-DD, dd/mm/yyyy, YYYY or YYYY-MM)") }
+        if let from, DayArgument.parse(from) == nil { throw ValidationError("--from: " + DayArgument.problem(from)) }
+        if let to, DayArgument.parse(to, end: true) == nil { throw ValidationError("--to: " + DayArgument.problem(to)) }
         if let f = from.flatMap({ DayArgument.parse($0) }), let t = to.flatMap({ DayArgument.parse($0, end: true) }), f > t {
             throw ValidationError("--from \(from!) is after --to \(to!): write the earlier day first")
         }
@@ -45,14 +49,35 @@ struct StatsCommand: ParsableCommand {
         let archive = try archiveOptions.open()
         let catalog = try archive.openCatalogForReading()
         let f = from.flatMap { DayArgument.parse($0) }, t = to.flatMap { DayArgument.parse($0, end: true) }
-        let groupings: [StatsGrouping?] = by.map { [$0] } ?? [nil, .year, .agency, .procedure, .status, .sector, .channel]
+        var groupings: [StatsGrouping?] = []
+        for g in by where !groupings.contains(g) { groupings.append(g) }
+        if groupings.isEmpty { groupings = [nil, .year, .agency, .procedure, .status, .sector, .channel] }
         var tables: [(StatsGrouping?, [StatsRow])] = []
         let now = Int64(Date().timeIntervalSince1970)
+        // What a saved report covers and when it was made: overdue is judged at that moment.
+        let asOf = DayArgument.vietnamTime(now)
         for g in groupings { tables.append((g, try catalog.stats(by: g, from: f, to: t, now: now))) }
 
         if output.json {
+            struct Report: Encodable {
+                let groups: [String: [Row]]; let from, to: String?; let asOf: String
+                struct Key: CodingKey {
+                    let stringValue: String
+                    init(_ s: String) { stringValue = s }
+                    init?(stringValue: String) { self.stringValue = stringValue }
+                    var intValue: Int? { nil }
+                    init?(intValue: Int) { nil }
+                }
+                func encode(to encoder: any Encoder) throws {
+                    var c = encoder.container(keyedBy: Key.self)
+                    for (k, rows) in groups { try c.encode(rows, forKey: Key(k)) }
+                    // null when the period is open at that end, not left out
+                    try c.encode(["from": from, "to": to], forKey: Key("received"))
+                    try c.encode(asOf, forKey: Key("asOf"))
+                }
+            }
             struct Row: Encodable {
-                let key, label: String; let total, resolved, early, onTime, late, unresolved, overdue, closed, digitized, online: Int; let onTimeRate: Double?
+                let key, label: String; let total, resolved, early, onTime, late, unresolved, overdue, closed, digitized, online: Int; let onTimeRate: Decimal?
                 enum CodingKeys: String, CodingKey { case key, label, total, resolved, early, onTime, late, unresolved, overdue, closed, digitized, online, onTimeRate }
                 func encode(to encoder: any Encoder) throws {
                     var c = encoder.container(keyedBy: CodingKeys.self)
@@ -68,18 +93,20 @@ struct StatsCommand: ParsableCommand {
                 out[g?.rawValue ?? "overall"] = rows.map { Row(key: $0.key, label: $0.label, total: $0.total, resolved: $0.resolved, early: $0.early,
                                                               onTime: $0.onTime, late: $0.late, unresolved: $0.unresolved, overdue: $0.overdue, closed: $0.closed,
                                                               digitized: $0.digitized, online: $0.online,
-                                                              onTimeRate: $0.onTimeRate.map { ($0 * 10000).rounded() / 10000 }) }
+                                                              onTimeRate: $0.rate.flatMap { Decimal(string: $0) }) }
             }
-            Console.shared.out(JSON.encode(out))
+            Console.shared.out(JSON.encode(Report(groups: out, from: f, to: t, asOf: asOf)))
             return
         }
         if csv {
-            Console.shared.out("grouping,key,label,total,resolved,early,on_time,late,unresolved,on_time_rate,digitized,closed,overdue,online")
+            // The byte-order mark tells a spreadsheet the file is UTF-8 (without it, Excel reads
+            // "phường" in the Windows code page).
+            Console.shared.out("\u{FEFF}grouping,key,label,total,resolved,early,on_time,late,unresolved,on_time_rate,digitized,closed,overdue,online,received_from,received_to,as_of")
             for (g, rows) in tables {
                 for r in rows {
                     let cells = [g?.rawValue ?? "overall", r.key, r.label, "\(r.total)", "\(r.resolved)", "\(r.early)", "\(r.onTime)",
-                                 "\(r.late)", "\(r.unresolved)", r.onTimeRate.map { String(format: "%.4f", $0) } ?? "", "\(r.digitized)", "\(r.closed)",
-                                 "\(r.overdue)", "\(r.online)"]
+                                 "\(r.late)", "\(r.unresolved)", r.rate ?? "", "\(r.digitized)", "\(r.closed)",
+                                 "\(r.overdue)", "\(r.online)", f ?? "", t ?? "", asOf]
                     Console.shared.out(cells.map(csvCell).joined(separator: ","))
                 }
             }
@@ -103,7 +130,7 @@ struct StatsCommand: ParsableCommand {
                 c.out(pad(r.key, keyWidth) + pad("\(r.total)", 7, right: true) + pad("\(r.early)", 7, right: true) + pad("\(r.onTime)", 9, right: true)
                       + pad("\(r.late)", 6, right: true) + pad("\(r.unresolved)", 6, right: true) + pad("\(r.overdue)", 9, right: true)
                       + pad("\(r.closed)", 8, right: true)
-                      + pad(r.onTimeRate.map(Format.percent) ?? "-", 8, right: true) + "  " + (r.label == r.key ? "" : r.label))
+                      + pad(Format.percent(r.early + r.onTime, r.resolved), 8, right: true) + "  " + (r.label == r.key ? "" : r.label))
             }
         }
     }
@@ -118,6 +145,12 @@ struct StatsCommand: ParsableCommand {
     }
 }
 
+extension StatsRow {
+    /// The on-time rate as reported: a fraction with four decimals, rounded half up from the
+    /// counts (nil when nothing was resolved).
+    var rate: String? { resolved == 0 ? nil : Rounding.halfUp(early + onTime, resolved, places: 4) }
+}
+
 /// Days given on the command line, as search's date ranges read them: ISO `2022-01-31`,
 /// Vietnamese `31/01/2022`, a year `2022` or a month `2022-05` (its first day, or with `end`
 /// its last), as an ISO day.
@@ -126,5 +159,26 @@ enum DayArgument {
         guard let d = QueryParser.day(s, end: end) else { return nil }
         let c = Timestamp.civilFromDays(Int(d))
         return String(format: "%04d-%02d-%02d", c.year, c.month, c.day)
+    }
+
+    /// Why `s` is not a day: a day that the calendar does not have is told apart from a form
+    /// that is not read at all.
+    static func problem(_ s: String) -> String {
+        let forms = "YYYY-MM-DD, dd/mm/yyyy, YYYY or YYYY-MM"
+        let digits = s.split(whereSeparator: { $0 == "-" || $0 == "/" || $0 == "." }).map { Int($0) }
+        if digits.count == 3, digits.allSatisfy({ $0 != nil }) {
+            return "there is no day '\(s)' in the calendar: check the day and the month (\(forms))"
+        }
+        return "'\(s)' is not a date (\(forms))"
+    }
+
+    /// A moment as Vietnam's clock shows it (UTC+7), to the second: 2026-11-30T10:55:00+07:00.
+    static func vietnamTime(_ seconds: Int64) -> String {
+        let local = seconds + 7 * 3600
+        var days = local / 86400
+        if local % 86400 < 0 { days -= 1 }
+        let rest = Int(local - days * 86400)
+        let c = Timestamp.civilFromDays(Int(days))
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d+07:00", c.year, c.month, c.day, rest / 3600, rest / 60 % 60, rest % 60)
     }
 }

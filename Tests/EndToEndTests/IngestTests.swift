@@ -93,6 +93,22 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(overall?["online"] as? Int == online && overall?["overdue"] as? Int == overdue, "\(overall ?? [:])")
         let channels = (try jsonObject(stats.stdout)["channel"] as? [[String: Any]]) ?? []
         #expect(channels.reduce(0) { $0 + ($1["total"] as? Int ?? 0) } == n && channels.first { $0["key"] as? String == "online" }?["total"] as? Int == online)
+        // A saved report says what it covers and when it was made; a spreadsheet reads the CSV
+        // as UTF-8 (byte-order mark) and finds the same rate as the JSON.
+        #expect((try jsonObject(stats.stdout)["asOf"] as? String)?.hasSuffix("+07:00") == true)
+        #expect((inYear["received"] as? [String: Any])?["from"] as? String == firstYear + "-01-01", "\(inYear["received"] ?? "")")
+        let csv = try Hoso.run(["stats", "--csv", "--from", firstYear], environment: ["HOSO_ARCHIVE": archive])
+        #expect(csv.status == 0 && csv.stdout.hasPrefix("\u{FEFF}grouping,") && csv.stdout.contains(",as_of"), "\(csv.stdout.prefix(200))")
+        let csvOverall = csv.stdout.split(separator: "\n").first { $0.hasPrefix("overall,") }.map { $0.split(separator: ",", omittingEmptySubsequences: false) } ?? []
+        #expect(csvOverall.count == 17 && csvOverall[14] == firstYear + "-01-01" && csvOverall[15] == "", "\(csvOverall)")
+        let overallYear = (try jsonObject(try Hoso.run(["stats", "--json", "--from", firstYear], environment: ["HOSO_ARCHIVE": archive]).stdout)["overall"] as? [[String: Any]])?.first
+        #expect(csvOverall.count == 17 && (overallYear?["onTimeRate"] as? Double) == Double(csvOverall[9]) && csvOverall[9].count == 6,
+                "\(csvOverall) \(overallYear ?? [:])")
+        // Several groupings at once, each once; a day the calendar lacks is named as such.
+        let two = try jsonObject(try Hoso.run(["stats", "--json", "--by", "year", "--by", "agency", "--by", "year"], environment: ["HOSO_ARCHIVE": archive]).stdout)
+        #expect(two["year"] != nil && two["agency"] != nil && two["overall"] == nil && two["sector"] == nil)
+        let noDay = try Hoso.run(["stats", "--from", "2024-02-30"], environment: ["HOSO_ARCHIVE": archive])
+        #expect(noDay.status == 2 && noDay.stderr.contains("no day '2024-02-30' in the calendar"), "\(noDay.stderr)")
         let human = try Hoso.run(["stats"], environment: ["HOSO_ARCHIVE": archive]).stdout
         #expect(human.contains("(\(overdue) past due)") && human.contains("submitted online: \(online)") && human.contains("By channel"), "\(human)")
 
