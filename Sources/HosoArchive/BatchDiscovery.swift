@@ -4,10 +4,66 @@ public import HosoCore
 public struct DossierSource: Sendable, Hashable {
     /// The dossier folder (component paths are relative to it).
     public var folder: String
-    /// The XML metadata file.
-    public var xmlPath: String
     /// The folder the user named, inside which every file must stay.
     public var batchRoot: String
+    /// The XML's path when it is not the folder's dossier.xml (a path naming one XML file).
+    fileprivate var otherXML: String?
+
+    public init(folder: String, xmlPath: String, batchRoot: String) {
+        self.folder = folder; self.batchRoot = batchRoot
+        otherXML = xmlPath == folder + "/" + BatchDiscovery.metadataFileName ? nil : xmlPath
+    }
+
+    fileprivate init(folder: String, batchRoot: String, otherXML: String?) {
+        self.folder = folder; self.batchRoot = batchRoot; self.otherXML = otherXML
+    }
+
+    /// The XML metadata file.
+    public var xmlPath: String { otherXML ?? folder + "/" + BatchDiscovery.metadataFileName }
+}
+
+/// The dossiers of a batch, in batch order, in little memory. A batch is listed whole before its
+/// first dossier is read (the count makes the progress and the ETA), so a million dossiers must
+/// not cost a million paths: each dossier keeps its folder's name in one shared run of bytes, and
+/// the folders holding them (few) are kept once; a `DossierSource` is made when asked for.
+/// About 40 bytes a dossier, where an array of sources took about 260.
+public struct DossierSources: RandomAccessCollection, Sendable {
+    // Folders are told apart by their bytes: Swift's String == holds a name in NFC equal to its
+    // twin in NFD, which are two folders on Linux.
+    private var parents: [String] = []          // "batch/", each once
+    private var parentIndex: [[UInt8]: UInt32] = [:]
+    private var roots: [String] = []
+    private var rootIndex: [[UInt8]: UInt32] = [:]
+    private var names = PackedStrings()         // each dossier folder's own name
+    private var places: [(parent: UInt32, root: UInt32)] = []
+    private var otherXML: [Int: String] = [:]   // an XML that is not the folder's dossier.xml
+
+    public init() {}
+    public init(_ sources: some Sequence<DossierSource>) { for s in sources { append(s) } }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { places.count }
+
+    public subscript(i: Int) -> DossierSource {
+        DossierSource(folder: parents[Int(places[i].parent)] + names[i], batchRoot: roots[Int(places[i].root)], otherXML: otherXML[i])
+    }
+
+    public mutating func append(_ s: DossierSource) {
+        // "batch/a" is kept as "batch/" (shared) and "a"; "/a" as "/" and "a"; "a" as "" and "a".
+        let utf8 = s.folder.utf8
+        let cut = utf8.lastIndex(of: UInt8(ascii: "/")).map { utf8.index(after: $0) } ?? utf8.startIndex
+        func index(_ key: String, _ list: inout [String], _ map: inout [[UInt8]: UInt32]) -> UInt32 {
+            let bytes = Array(key.utf8)
+            if let i = map[bytes] { return i }
+            let i = UInt32(list.count)
+            list.append(key); map[bytes] = i
+            return i
+        }
+        let p = index(String(s.folder[..<cut]), &parents, &parentIndex), r = index(s.batchRoot, &roots, &rootIndex)
+        if let other = s.otherXML { otherXML[places.count] = other }
+        names.append(utf8[cut...])
+        places.append((p, r))
+    }
 }
 
 /// Finds the dossiers under the paths a user names.
@@ -19,8 +75,10 @@ public enum BatchDiscovery {
     public static let metadataFileName = "dossier.xml"
 
     /// The dossiers under `paths`, and a problem for each path that holds none.
-    public static func discover(_ paths: [String]) -> (dossiers: [DossierSource], problems: [Diagnostic]) {
-        var dossiers: [DossierSource] = []
+    /// - Parameter found: told the number found so far after each dossier (listing a million
+    ///   dossier folders on a cold disk takes minutes: the user sees it move).
+    public static func discover(_ paths: [String], found: ((Int) -> Void)? = nil) -> (dossiers: DossierSources, problems: [Diagnostic]) {
+        var dossiers = DossierSources()
         var problems: [Diagnostic] = []
         // A dossier reached twice (a path named twice, a batch and a folder inside it) is one
         // dossier, not a duplicate number.
@@ -36,7 +94,7 @@ public enum BatchDiscovery {
                 dossiers.append(DossierSource(folder: SystemFile.parentFolder(path), xmlPath: path,
                                               batchRoot: SystemFile.parentFolder(path)))
             } else if SystemFile.isDirectory(st) {
-                walk(path, root: path, into: &dossiers, problems: &problems)
+                walk(path, root: path, into: &dossiers, problems: &problems, found: found)
             }
             if dossiers.count == before {
                 problems.append(Diagnostic(.noDossierFound, file: raw,
@@ -47,25 +105,35 @@ public enum BatchDiscovery {
         return (dossiers, problems)
     }
 
-    private static func walk(_ folder: String, root: String, into out: inout [DossierSource], problems: inout [Diagnostic]) {
+    private static func walk(_ folder: String, root: String, into out: inout DossierSources, problems: inout [Diagnostic],
+                             found: ((Int) -> Void)?) {
         let xml = folder + "/" + metadataFileName
         // Whatever is there is the dossier's metadata; if it is not a readable file, validation says so.
         if SystemFile.linkStatus(xml) != nil {
             out.append(DossierSource(folder: folder, xmlPath: xml, batchRoot: root))
+            found?(out.count)
             checkNoDossierInside(folder, of: xml, problems: &problems)
             return
         }
-        let entries: [(name: String, type: UInt8)]
-        do { entries = try SystemFile.listDirectory(folder) } catch {
+        let listing: (names: PackedStrings, types: [UInt8])
+        do { listing = try SystemFile.listNames(folder) } catch {
             problems.append(Diagnostic(.unreadableFile, file: folder,
                                        message: "the folder cannot be listed (\(error.reason)): the dossiers in it, if any, are not read",
                                        advice: "Check the folder's permissions (for example chmod -R u+rX), then run the command again"))
             return
         }
-        let names = entries.map(\.name).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        // Byte order. A batch folder may hold a million dossiers: its names stay packed, and a
+        // String is made for one name at a time.
+        let order = listing.names.byteOrder()
         // The metadata under another name (Dossier.xml from a case-blind disk, 000.00.21….xml):
         // the folder is a dossier hoso would otherwise pass over without a word.
-        let xmlNames = names.filter { $0.lowercased().hasSuffix(".xml") && SystemFile.status(folder + "/" + $0).map(SystemFile.isRegular) == true }
+        let xmlNames = order.filter { i in
+            listing.names.withBytes(i) { b in
+                let n = b.count       // ends in ".xml", in any case
+                return n >= 4 && b[n - 4] == 0x2E && b[n - 3] | 0x20 == 0x78 && b[n - 2] | 0x20 == 0x6D && b[n - 1] | 0x20 == 0x6C
+            }
+                && SystemFile.status(folder + "/" + listing.names[i]).map(SystemFile.isRegular) == true
+        }.map { listing.names[$0] }
         let before = out.count
         defer {
             // Beside dossier folders (a list of the batch), an XML file is no dossier: said. In a
@@ -81,7 +149,8 @@ public enum BatchDiscovery {
                                  advice: "Rename the dossier's metadata file to \(metadataFileName) (in small letters; see docs/batch-layout.md)"))
             }
         }
-        for name in names {
+        for i in order {
+            let name = listing.names[i]
             let child = folder + "/" + name
             if let bad = unreadableName(name, in: folder) { problems.append(bad); continue }
             guard let st = SystemFile.linkStatus(child) else { continue }
@@ -95,7 +164,7 @@ public enum BatchDiscovery {
                     problems.append(Diagnostic(.folderSkipped, file: child, message: "a hidden folder is skipped",
                                                advice: "Rename it without the leading '.' if it holds dossiers to archive"))
                 } else {
-                    walk(child, root: root, into: &out, problems: &problems)
+                    walk(child, root: root, into: &out, problems: &problems, found: found)
                 }
             }
         }
@@ -114,7 +183,7 @@ public enum BatchDiscovery {
     /// not read: said, as an error, rather than left as an unreferenced file.
     static func checkNoDossierInside(_ folder: String, of xml: String, problems: inout [Diagnostic], depth: Int = 0) {
         guard depth < 8, let entries = try? SystemFile.listDirectory(folder) else { return }
-        for e in entries.sorted(by: { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }) {
+        for e in entries.sorted(by: { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }) {
             // Files are left to the validator (an unreferenced file is W301, a name that is not
             // UTF-8 among them); the entry's type from the listing spares a stat where it is known.
             if e.type != 0 && e.type != 4 { continue }          // not DT_UNKNOWN, not DT_DIR
@@ -140,7 +209,11 @@ public enum BatchDiscovery {
             guard let mine = resolved[i] else { return true }      // reported as missing
             return !resolved.indices.contains { j in
                 guard j != i, let other = resolved[j] else { return false }
-                return (other == mine && j < i) || (mine.hasPrefix(other) && mine.dropFirst(other.count).first == "/")
+                // By bytes: a folder named in NFC and its twin in NFD are two folders on Linux,
+                // though Swift's String == calls them equal.
+                let (a, b) = (mine.utf8, other.utf8)
+                return (a.elementsEqual(b) && j < i)
+                    || (a.starts(with: b) && a.count > b.count && a[a.index(a.startIndex, offsetBy: b.count)] == UInt8(ascii: "/"))
             }
         }.map { paths[$0] }
     }

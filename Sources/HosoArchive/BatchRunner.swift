@@ -32,9 +32,11 @@ public struct BatchRunner: Sendable {
     /// bounded). Returns the batch-wide findings about dossiers already handed out (the first
     /// holder of a duplicated number).
     /// - Parameter each: returns false to stop early.
-    public func run(_ sources: [DossierSource], progress: Progress? = nil,
+    public func run(_ sources: DossierSources, progress: Progress? = nil,
                     each: (DossierCheck) throws -> Bool) throws -> [Diagnostic] {
-        var firstHolder: [String: String] = [:]
+        // The first holder of each number, by its place in `sources` (a path is made only for a
+        // duplicate): one small entry per dossier of the batch.
+        var firstHolder: [String: Int] = [:]
         var reported: Set<String> = []
         var late: [Diagnostic] = []
         var bytes: UInt64 = 0
@@ -50,7 +52,8 @@ public struct BatchRunner: Sendable {
         for i in 0..<sources.count {
             var check = pipeline.take(i)
             if let number = check.number {
-                if let first = firstHolder[number] {
+                if let firstIndex = firstHolder[number] {
+                    let first = sources[firstIndex].xmlPath
                     check.diagnostics.append(Diagnostic(.duplicateDossierNumber, file: check.source.xmlPath,
                         line: check.dossier?.lines["dossierNumber"], subject: number,
                         message: "dossier number \(number) is used by two dossiers read in this run",
@@ -64,7 +67,7 @@ public struct BatchRunner: Sendable {
                             advice: "Each dossier has its own number; correct one of them, or remove the duplicate folder"))
                     }
                 } else {
-                    firstHolder[number] = check.source.xmlPath
+                    firstHolder[number] = i
                 }
             }
             bytes += check.bytesRead
@@ -93,7 +96,7 @@ final class Pipeline: @unchecked Sendable {
         slots = Array(repeating: nil, count: window)
     }
 
-    func work(_ sources: [DossierSource], _ body: @Sendable (DossierSource) -> DossierCheck) {
+    func work(_ sources: DossierSources, _ body: @Sendable (DossierSource) -> DossierCheck) {
         condition.lock(); running += 1; condition.unlock()
         while true {
             condition.lock()

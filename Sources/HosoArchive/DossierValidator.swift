@@ -392,7 +392,7 @@ public struct DossierValidator: Sendable {
         var out: [String] = []
         func walk(_ dir: String, _ prefix: String, depth: Int) {
             guard depth < 16, let entries = try? SystemFile.listDirectory(dir) else { return }
-            for e in entries.sorted(by: { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }) {
+            for e in entries.sorted(by: { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }) {
                 if e.name.hasPrefix(".") { continue }
                 let rel = prefix.isEmpty ? e.name : prefix + "/" + e.name
                 // A name that is not UTF-8 cannot be reached by its listed form: still not archived.

@@ -155,7 +155,7 @@ public final class Ingest {
     /// - Parameters:
     ///   - progress: dossiers handled and bytes read so far (called from the ingesting thread).
     ///   - report: each dossier's final outcome, in batch order per checkpoint.
-    public func run(_ sources: [DossierSource], progress: ((Int, UInt64) -> Void)? = nil,
+    public func run(_ sources: DossierSources, progress: ((Int, UInt64) -> Void)? = nil,
                     report: (IngestOutcome) -> Void) throws -> IngestSummary {
         var summary = IngestSummary()
         summary.staleTempsRemoved = try removeStaleTemps()

@@ -63,7 +63,9 @@ struct IngestCommand: ParsableCommand {
         let archive = try archiveOptions.open()
         let lock = try ArchiveLock(archive: archive, wait: wait, purpose: "hoso ingest")
         defer { withExtendedLifetime(lock) {} }
-        let (sources, problems) = BatchDiscovery.discover(paths)
+        let listing = ProgressMeter(counting: "listing the batch, dossiers found")
+        let (sources, problems) = BatchDiscovery.discover(paths) { listing.update(items: $0, bytes: 0) }
+        listing.finish()
         for p in problems { console.err(console.render(p)) }
         if sources.isEmpty { throw ExitCode(2) }
 

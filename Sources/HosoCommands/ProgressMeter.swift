@@ -2,7 +2,8 @@ import HosoCore
 import Synchronization
 
 /// A one-line progress display on standard error, drawn only when standard error is a terminal,
-/// at most ten times a second: items and bytes done, their rates, and the time left.
+/// at most ten times a second: items and bytes done, their rates, and the time left (or, with no
+/// total, what has been found so far).
 final class ProgressMeter: Sendable {
     private struct State {
         var items = 0
@@ -17,8 +18,18 @@ final class ProgressMeter: Sendable {
     private let start = SystemFile.monotonic()
     private let enabled: Bool
 
+    /// Only counts what is found (a listing, whose total is not known yet).
+    private let counting: Bool
+
     init(_ label: String, totalItems: Int, totalBytes: UInt64? = nil, enabled: Bool = Console.shared.stderrIsTerminal) {
         self.label = label; self.totalItems = totalItems; self.totalBytes = totalBytes; self.enabled = enabled
+        counting = false
+    }
+
+    /// A meter that shows "label: N" as N grows.
+    init(counting label: String, enabled: Bool = Console.shared.stderrIsTerminal) {
+        self.label = label; totalItems = 0; totalBytes = nil; self.enabled = enabled
+        counting = true
     }
 
     /// Sets the absolute figures.
@@ -46,6 +57,8 @@ final class ProgressMeter: Sendable {
     }
 
     private func render(items: Int, bytes: UInt64, elapsed: Double) -> String {
+        // No total yet: a count (the dossiers a batch listing has found so far).
+        if counting { return "\(label): \(items)" }
         let fraction: Double
         if let totalBytes, totalBytes > 0 { fraction = Double(bytes) / Double(totalBytes) }
         else { fraction = totalItems > 0 ? Double(items) / Double(totalItems) : 0 }

@@ -44,7 +44,9 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         let console = Console.shared
         let started = SystemFile.monotonic()
-        let (sources, problems) = BatchDiscovery.discover(paths)
+        let listing = ProgressMeter(counting: "listing the batch, dossiers found")
+        let (sources, problems) = BatchDiscovery.discover(paths) { listing.update(items: $0, bytes: 0) }
+        listing.finish()
         if sources.isEmpty {
             for p in problems { console.err(console.render(p)) }
             throw ExitCode(2)

@@ -292,18 +292,30 @@ public enum SystemFile {
 
     /// The names in a folder (without "." and ".."), with their types where the file system says.
     public static func listDirectory(_ path: String) throws(SystemError) -> [(name: String, type: UInt8)] {
+        var out: [(String, UInt8)] = []
+        try forEachEntry(path) { name, type in out.append((String(decoding: name, as: UTF8.self), type)) }
+        return out
+    }
+
+    /// The same, packed: for a folder that may hold a million names (a batch of dossiers).
+    public static func listNames(_ path: String) throws(SystemError) -> (names: PackedStrings, types: [UInt8]) {
+        var names = PackedStrings(), types: [UInt8] = []
+        try forEachEntry(path) { name, type in names.append(name); types.append(type) }
+        return (names, types)
+    }
+
+    private static func forEachEntry(_ path: String, _ body: (UnsafeRawBufferPointer.SubSequence, UInt8) -> Void) throws(SystemError) {
         guard let dir = opendir(path) else { throw SystemError(errno: errno, operation: "list", path: path) }
         defer { closedir(dir) }
-        var out: [(String, UInt8)] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String in
-                let bytes = raw.prefix { $0 != 0 }
-                return String(decoding: bytes, as: UTF8.self)
+            let type = entry.pointee.d_type
+            withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                let name = raw.prefix { $0 != 0 }
+                // "." and ".."
+                if name.count <= 2 && name.allSatisfy({ $0 == UInt8(ascii: ".") }) && !name.isEmpty { return }
+                body(name, type)
             }
-            if name == "." || name == ".." { continue }
-            out.append((name, entry.pointee.d_type))
         }
-        return out
     }
 
     /// The number of processors this process may use.

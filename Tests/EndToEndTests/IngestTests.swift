@@ -213,6 +213,22 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect((report["batchFindings"] as? [[String: Any]])?.first?["code"] as? String == "W302")
     }
 
+    /// On a terminal, the run shows the listing of the batch move (minutes for a million dossier
+    /// folders on a cold disk), then the progress bar with its rates, and clears both.
+    #if os(Linux)
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "script(1) from util-linux"))
+    func progressOnATerminal() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let batch = try sampleBatch(t, count: 6)
+        // script(1) gives the command a pseudo-terminal and copies what it draws.
+        let r = try shell("HOSO_ARCHIVE='\(archive)' script -qec \"'\(Hoso.binary)' ingest '\(batch)'\" /dev/null")
+        #expect(r.status == 0, "\(r.output)")
+        #expect(r.output.contains("listing the batch, dossiers found: 1") && r.output.contains("ingesting [") && r.output.contains("/6"), "\(r.output)")
+        #expect(r.output.contains("6 dossiers: 6 archived"), "\(r.output)")
+    }
+    #endif
+
     @Test func invalidDossiersAreReportedValidOnesArchived() throws {
         let t = TemporaryFolder()
         let archive = try makeArchive(t)

@@ -17,7 +17,7 @@ import HosoTestSupport
         let (sources, _) = BatchDiscovery.discover([Repository.path("sample-archive/dossiers")])
         var options = IngestOptions(operatorName: "test")
         options.checkpointDossiers = 20
-        let summary = try Ingest(archive: archive, catalog: catalog, options: options).run(Array(sources.prefix(30))) { _ in }
+        let summary = try Ingest(archive: archive, catalog: catalog, options: options).run(DossierSources(sources.prefix(30))) { _ in }
         #expect(summary.archived == 30)
         let store = archive.store as! LocalObjectStore
         var objects: [ObjectID] = []
