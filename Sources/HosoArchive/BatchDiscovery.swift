@@ -115,8 +115,8 @@ public enum BatchDiscovery {
             checkNoDossierInside(folder, of: xml, problems: &problems)
             return
         }
-        let listing: (names: PackedStrings, types: [UInt8])
-        do { listing = try SystemFile.listNames(folder) } catch {
+        let names: PackedStrings
+        do { names = try SystemFile.listNames(folder) } catch {
             problems.append(Diagnostic(.unreadableFile, file: folder,
                                        message: "the folder cannot be listed (\(error.reason)): the dossiers in it, if any, are not read",
                                        advice: "Check the folder's permissions (for example chmod -R u+rX), then run the command again"))
@@ -124,16 +124,16 @@ public enum BatchDiscovery {
         }
         // Byte order. A batch folder may hold a million dossiers: its names stay packed, and a
         // String is made for one name at a time.
-        let order = listing.names.byteOrder()
+        let order = names.byteOrder()
         // The metadata under another name (Dossier.xml from a case-blind disk, 000.00.21….xml):
         // the folder is a dossier hoso would otherwise pass over without a word.
         let xmlNames = order.filter { i in
-            listing.names.withBytes(i) { b in
+            names.withBytes(i) { b in
                 let n = b.count       // ends in ".xml", in any case
                 return n >= 4 && b[n - 4] == 0x2E && b[n - 3] | 0x20 == 0x78 && b[n - 2] | 0x20 == 0x6D && b[n - 1] | 0x20 == 0x6C
             }
-                && SystemFile.status(folder + "/" + listing.names[i]).map(SystemFile.isRegular) == true
-        }.map { listing.names[$0] }
+                && SystemFile.status(folder + "/" + names[i]).map(SystemFile.isRegular) == true
+        }.map { names[$0] }
         let before = out.count
         defer {
             // Beside dossier folders (a list of the batch), an XML file is no dossier: said. In a
@@ -150,7 +150,7 @@ public enum BatchDiscovery {
             }
         }
         for i in order {
-            let name = listing.names[i]
+            let name = names[i]
             let child = folder + "/" + name
             if let bad = unreadableName(name, in: folder) { problems.append(bad); continue }
             guard let st = SystemFile.linkStatus(child) else { continue }

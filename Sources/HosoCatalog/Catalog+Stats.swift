@@ -1,4 +1,5 @@
 import GRDB
+import HosoCore
 
 /// Figures one-stop offices report, over current dossier versions.
 public struct StatsRow: Sendable, Encodable {
@@ -20,8 +21,10 @@ public struct StatsRow: Sendable, Encodable {
     /// chase. An archived dossier's status is the one its XML recorded.
     public var overdue: Int
 
-    /// Resolved early or on time, as a share of resolved (the "đúng hạn" rate offices publish).
-    public var onTimeRate: Double? { resolved == 0 ? nil : Double(early + onTime) / Double(resolved) }
+    /// Resolved early or on time, as a share of resolved (the "đúng hạn" rate offices publish):
+    /// a fraction with four decimals, rounded half up from the counts; nil when nothing was
+    /// resolved.
+    public var onTimeRate: String? { resolved == 0 ? nil : Rounding.halfUp(early + onTime, resolved, places: 4) }
 
     public init(key: String, label: String, total: Int = 0, resolved: Int = 0, early: Int = 0, onTime: Int = 0, late: Int = 0,
                 unresolved: Int = 0, closed: Int = 0, digitized: Int = 0, online: Int = 0, overdue: Int = 0) {

@@ -93,7 +93,7 @@ struct StatsCommand: ParsableCommand {
                 out[g?.rawValue ?? "overall"] = rows.map { Row(key: $0.key, label: $0.label, total: $0.total, resolved: $0.resolved, early: $0.early,
                                                               onTime: $0.onTime, late: $0.late, unresolved: $0.unresolved, overdue: $0.overdue, closed: $0.closed,
                                                               digitized: $0.digitized, online: $0.online,
-                                                              onTimeRate: $0.rate.flatMap { Decimal(string: $0) }) }
+                                                              onTimeRate: $0.onTimeRate.flatMap { Decimal(string: $0) }) }
             }
             Console.shared.out(JSON.encode(Report(groups: out, from: f, to: t, asOf: asOf)))
             return
@@ -105,7 +105,7 @@ struct StatsCommand: ParsableCommand {
             for (g, rows) in tables {
                 for r in rows {
                     let cells = [g?.rawValue ?? "overall", r.key, r.label, "\(r.total)", "\(r.resolved)", "\(r.early)", "\(r.onTime)",
-                                 "\(r.late)", "\(r.unresolved)", r.rate ?? "", "\(r.digitized)", "\(r.closed)",
+                                 "\(r.late)", "\(r.unresolved)", r.onTimeRate ?? "", "\(r.digitized)", "\(r.closed)",
                                  "\(r.overdue)", "\(r.online)", f ?? "", t ?? "", asOf]
                     Console.shared.out(cells.map(csvCell).joined(separator: ","))
                 }
@@ -143,12 +143,6 @@ struct StatsCommand: ParsableCommand {
     func csvCell(_ s: String) -> String {
         s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
-}
-
-extension StatsRow {
-    /// The on-time rate as reported: a fraction with four decimals, rounded half up from the
-    /// counts (nil when nothing was resolved).
-    var rate: String? { resolved == 0 ? nil : Rounding.halfUp(early + onTime, resolved, places: 4) }
 }
 
 /// Days given on the command line, as search's date ranges read them: ISO `2022-01-31`,

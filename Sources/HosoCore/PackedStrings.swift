@@ -34,21 +34,11 @@ public struct PackedStrings: Sendable, RandomAccessCollection {
         return try bytes.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[r])) }
     }
 
-    /// Whether string `i` is `s`, byte for byte.
-    public func equals(_ i: Int, _ s: String) -> Bool {
-        var s = s
-        return s.withUTF8 { other in withBytes(i) { $0.elementsEqual(other) } }
-    }
-
     /// The positions of the strings in byte order (the order of `memcmp`, as file names are
     /// sorted for a stable batch order).
     public func byteOrder() -> [Int] {
         bytes.withUnsafeBufferPointer { all in
-            let ends = self.ends
-            func slice(_ i: Int) -> UnsafeBufferPointer<UInt8> {
-                UnsafeBufferPointer(rebasing: all[(i == 0 ? 0 : Int(ends[i - 1]))..<Int(ends[i])])
-            }
-            return Array(0..<ends.count).sorted { slice($0).lexicographicallyPrecedes(slice($1)) }
+            Array(indices).sorted { all[range($0)].lexicographicallyPrecedes(all[range($1)]) }
         }
     }
 }

@@ -297,11 +297,11 @@ public enum SystemFile {
         return out
     }
 
-    /// The same, packed: for a folder that may hold a million names (a batch of dossiers).
-    public static func listNames(_ path: String) throws(SystemError) -> (names: PackedStrings, types: [UInt8]) {
-        var names = PackedStrings(), types: [UInt8] = []
-        try forEachEntry(path) { name, type in names.append(name); types.append(type) }
-        return (names, types)
+    /// The names alone, packed: for a folder that may hold a million (a batch of dossiers).
+    public static func listNames(_ path: String) throws(SystemError) -> PackedStrings {
+        var names = PackedStrings()
+        try forEachEntry(path) { name, _ in names.append(name) }
+        return names
     }
 
     private static func forEachEntry(_ path: String, _ body: (UnsafeRawBufferPointer.SubSequence, UInt8) -> Void) throws(SystemError) {
