@@ -78,12 +78,16 @@ struct SearchCommand: ParsableCommand {
         options.facets = facets
         options.synonyms = noSynonyms ? nil : try archive.synonyms()
         options.threads = jobs
-        let result = Searcher(snapshot: snapshot).search(parsed, options: options)
+        let searcher = Searcher(snapshot: snapshot)
+        let result = searcher.search(parsed, options: options)
+        let suggestion = result.total == 0 ? Self.suggestion(for: text, searcher: searcher, options: options) : nil
         let ms = (SystemFile.monotonic() - started) * 1000
         if output.json {
-            Console.shared.out(JSON.encode(ResultJSON(query: text, mode: options.mode.rawValue, result: result, offset: offset, limit: limit, tookMs: ms)))
+            var json = ResultJSON(query: text, mode: options.mode.rawValue, result: result, offset: offset, limit: limit, tookMs: ms)
+            json.suggestion = suggestion.map(ResultJSON.SuggestionJSON.init)
+            Console.shared.out(JSON.encode(json))
         } else {
-            render(result, text: text, parsed: parsed, mode: options.mode, ms: ms)
+            render(result, text: text, parsed: parsed, mode: options.mode, ms: ms, suggestion: suggestion)
         }
         // The process ends next: its exit drops the index's mappings at once. Releasing the
         // snapshot here would unmap them one segment at a time, each call interrupting the other
@@ -136,12 +140,52 @@ struct SearchCommand: ParsableCommand {
         return vni > 0 ? "VNI" : nil
     }
 
-    func render(_ r: SearchResult, text: String, parsed: QueryNode, mode: MatchMode, ms: Double) {
+    /// A query that finds nothing, rewritten where a word was typed with an input method's
+    /// keys or one letter off, if the rewritten query finds something.
+    struct Suggested {
+        let text: String
+        let changes: [QuerySuggestion.Change]
+        let result: SearchResult
+    }
+
+    static func suggestion(for text: String, searcher: Searcher, options: SearchOptions) -> Suggested? {
+        guard !LegacyEncoding.looksLikeMojibake(text) else { return nil }
+        let synonyms = options.synonyms
+        let snapshot = searcher.snapshot
+        guard let (rewritten, changes) = QuerySuggestion.rewrite(text, frequency: { snapshot.textFrequency(folded: $0) }, expands: { word in
+                  guard let synonyms, let node = try? QueryParser.parse(word) else { return false }
+                  return synonyms.expand(node) != node
+              }),
+              let node = try? QueryParser.parse(rewritten) else { return nil }
+        let r = searcher.search(node, options: options)
+        return r.total > 0 ? Suggested(text: rewritten, changes: changes, result: r) : nil
+    }
+
+    /// What was changed and why, grouped by reason: "nguyeenx → nguyễn, vawn → văn: typed in
+    /// Telex with the Vietnamese keyboard off".
+    static func explain(_ changes: [QuerySuggestion.Change]) -> String {
+        var reasons: [QuerySuggestion.Reason] = []
+        for c in changes where !reasons.contains(c.reason) { reasons.append(c.reason) }
+        return reasons.map { reason in
+            let group = changes.filter { $0.reason == reason }
+            let why = switch reason {
+            case .telex: "typed in Telex with the Vietnamese keyboard off"
+            case .vni: "typed in VNI with the Vietnamese keyboard off"
+            case .spelling: group.count == 1 ? "no dossier has the word as typed" : "no dossier has these words as typed"
+            }
+            return group.map { "\($0.typed) → \($0.suggested)" }.joined(separator: ", ") + ": " + why
+        }.joined(separator: "; ")
+    }
+
+    func render(_ r: SearchResult, text: String, parsed: QueryNode, mode: MatchMode, ms: Double, suggestion: Suggested? = nil) {
         let c = Console.shared
         if r.total == 0 {
             c.out("No dossier matches \"\(text)\".")
             if LegacyEncoding.looksLikeMojibake(text) {
                 c.out("The query looks like text in a legacy Vietnamese encoding (TCVN3, VNI): type it again in Unicode.")
+            } else if let suggestion {
+                c.out("Did you mean " + c.bold("\"\(suggestion.text)\"") + "? (" + Self.explain(suggestion.changes) + ")")
+                render(suggestion.result, text: suggestion.text, parsed: parsed, mode: mode, ms: ms)
             } else if let method = Self.typingMethodLeftovers(text) {
                 c.out("The query looks typed in \(method) with the Vietnamese keyboard off (\(method == "Telex" ? "nguyeenx for nguyễn" : "nguye4n for nguyễn")):")
                 c.out("turn the input method on and type it again, or type the words without marks (nguyen).")
@@ -236,6 +280,19 @@ struct SearchCommand: ParsableCommand {
         let hits: [Hit]
         let facets: [String: [Facet]]?
         let tookMs: Double
+        /// Only when nothing matched and a rewritten query finds something.
+        var suggestion: SuggestionJSON? = nil
+
+        struct SuggestionJSON: Encodable {
+            struct Change: Encodable { let typed, suggested, reason: String }
+            let query: String
+            let total: Int
+            let changes: [Change]
+            init(_ s: Suggested) {
+                query = s.text; total = s.result.total
+                changes = s.changes.map { Change(typed: $0.typed, suggested: $0.suggested, reason: $0.reason.rawValue) }
+            }
+        }
 
         init(query: String, mode: String, result: SearchResult, offset: Int, limit: Int, tookMs: Double) {
             self.query = query; self.mode = mode; total = result.total; self.offset = offset; self.limit = limit

@@ -368,6 +368,38 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         #expect(lower.stdout.contains("write OR in capitals"), "\(lower.stdout)")
     }
 
+    /// A query that finds nothing because of a typo or an input method left off is offered the
+    /// query it meant, with what that finds; never when the rewritten query finds nothing either.
+    @Test func misspelledOrMistypedQueriesAreOfferedWhatTheyMeant() throws {
+        func suggestion(_ q: String) throws -> [String: Any]? {
+            let r = try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, "--", q])
+            let json = try jsonObject(r.stdout)
+            #expect(json["total"] as? Int == 0, "\(q) itself finds nothing")
+            return json["suggestion"] as? [String: Any]
+        }
+        for (typed, meant, reason) in [("ngyen van hoa", "nguyen van hoa", "spelling"), ("nguyen vna hoa", "nguyen van hoa", "spelling"),
+                                       ("nguyeenx vawn hoaf", "nguyễn văn hoà", "telex"), ("nguye6n4 va8n hoa2", "nguyễn văn hoà", "vni"),
+                                       ("Nguyenn Van Hoa", "Nguyen Van Hoa", "spelling")] {
+            let s = try suggestion(typed)
+            #expect(s?["query"] as? String == meant, "\(typed): \(String(describing: s))")
+            let direct = try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, meant])
+            #expect(s?["total"] as? Int == (try jsonObject(direct.stdout)["total"] as? Int), "\(typed): what the query meant finds")
+            #expect((s?["total"] as? Int ?? 0) >= 3, "\(typed): case 33's three dossiers at least")
+            let changes = s?["changes"] as? [[String: Any]] ?? []
+            #expect(!changes.isEmpty && changes.allSatisfy { $0["reason"] as? String == reason }, "\(typed): \(changes)")
+        }
+        // Nothing to offer: no word one letter away, a word one letter away but still nothing
+        // found, syntax, operators in small letters, prefixes, field values and numbers.
+        for q in ["xyzzyq", "ngyen xyzzyq", "hoa or xyzzyq", "ngyen*", "applicant:ngyen", "000.00.33.H50-230512-0099", "kp5 xyz",
+                  "Bình Định", "binh dinh"] {
+            #expect(try suggestion(q) == nil, "\(q)")
+        }
+        // On a terminal-less screen: the offer, why, then the results of what was meant.
+        let text = try Hoso.run(["search", "--archive", SearchFixture.archive, "nguyeenx vawn hoaf"]).stdout
+        #expect(text.contains("Did you mean \"nguyễn văn hoà\"? (nguyeenx → nguyễn, vawn → văn, hoaf → hoà: typed in Telex with the Vietnamese keyboard off)"), "\(text)")
+        #expect(text.contains("dossiers match \"nguyễn văn hoà\"") && text.contains("000.00.33.H50-230512-0001"), "\(text)")
+    }
+
     @Test func digitsInText() throws {
         expectOrder(try run("\"khu phố 3\"", 42), [["a"]], "42a")
         expectOrder(try run("phố 3", 42), [["a"], ["b"]], "42b")
