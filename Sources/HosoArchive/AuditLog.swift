@@ -7,9 +7,14 @@ import HosoStore
 /// list of the objects it verified and when. Verify writes here and nowhere else.
 ///
 /// ```
-/// audit/log                 JSON lines, one per run
-/// audit/runs/000012.txt     "<unix seconds> <object hex>" per object the run verified cleanly
+/// audit/log                         JSON lines, one per run
+/// audit/runs/000012.txt             "<unix seconds> <object hex>" per object the run verified cleanly
+/// audit/runs/000012-findings.jsonl  what the run found, one JSON line per finding (only when
+///                                   it found something): code, object or file, the dossiers and
+///                                   files that use the object, what was expected and found
 /// ```
+/// A record names its files with their SHA-256, so the evidence of what was damaged and where
+/// cannot be edited unseen either.
 public struct AuditLog {
     public struct Record: Codable, Sendable, Equatable {
         public var format = "hoso-audit/1"
@@ -28,6 +33,53 @@ public struct AuditLog {
         public var list: String
         public var listDigest: String
         public var seconds: Double
+        /// The run's findings file and its SHA-256 (runs that found something, from 2026-11-30).
+        public var findings: String? = nil
+        public var findingsDigest: String? = nil
+        /// A run that wrote into the store rather than verified it ("restore": objects copied
+        /// back from a replica, each verified on the way): what was done, from where, by whom.
+        public var note: String? = nil
+        public var `operator`: String? = nil
+    }
+
+    /// One finding as the audit log keeps it (the advice, the same for every finding of a
+    /// code, is in docs/errors.md).
+    public struct Finding: Codable, Sendable, Equatable {
+        public var code: String
+        public var severity: String
+        public var file: String?
+        public var subject: String?
+        public var message: String
+        public var expected: String?
+        public var found: String?
+        public var usedBy: [ObjectUse]?
+
+        init(_ d: Diagnostic) {
+            code = d.code.rawValue; severity = d.severity.rawValue; file = d.file; subject = d.subject
+            message = d.message; expected = d.expected; found = d.found; usedBy = d.usedBy
+        }
+    }
+
+    /// The findings a run recorded, or why they cannot be shown.
+    public func findings(of record: Record) -> (findings: [Finding], problem: Diagnostic?) {
+        guard let name = record.findings else { return ([], nil) }
+        guard let bytes = try? SystemFile.readAll(folder + "/" + name, limit: 1 << 32) else {
+            return ([], Diagnostic(.auditLogBroken, file: "audit/" + name, subject: "run \(record.sequence)",
+                                   message: "the findings of run \(record.sequence) are missing",
+                                   advice: "Keep the log as evidence; the findings are also in the run's --report, if one was written"))
+        }
+        guard ObjectID.hashing(bytes).prefixed == record.findingsDigest else {
+            return ([], Diagnostic(.auditLogBroken, file: "audit/" + name, subject: "run \(record.sequence)",
+                                   message: "the findings of run \(record.sequence) were altered",
+                                   expected: record.findingsDigest, found: ObjectID.hashing(bytes).prefixed,
+                                   advice: "Keep the log as evidence; the findings are also in the run's --report, if one was written"))
+        }
+        var out: [Finding] = []
+        for line in bytes.split(separator: 0x0A) {
+            guard let f = try? JSONDecoder().decode(Finding.self, from: Data(line)) else { continue }
+            out.append(f)
+        }
+        return (out, nil)
     }
 
     public let folder: String
@@ -91,6 +143,8 @@ public struct AuditLog {
                     message: "the list of objects verified by run \(r.sequence) is missing",
                     advice: "Keep the log as evidence; the objects will be verified again"))
             }
+            // Findings altered or removed: evidence lost, reported; the run's list still counts.
+            if let problem = self.findings(of: r).problem { findings.append(problem) }
             // A run whose list cannot be trusted counts for nothing (coverage, the budget's order).
             if listIntact { records.append(r) }
             lastSequence = r.sequence
@@ -141,7 +195,7 @@ public struct AuditLog {
     /// - Returns: the record, and the name the damaged log was kept under, if this run did it.
     public func append(level: String, budget: String?, ledgerHead: String?, started: String, seconds: Double,
                        verified: [(ObjectID, Int64)], bytes: UInt64, findings: [Diagnostic],
-                       setAsideIfDamaged: Bool) throws -> (record: Record, setAside: String?) {
+                       setAsideIfDamaged: Bool, note: String? = nil, operatorName: String? = nil) throws -> (record: Record, setAside: String?) {
         try SystemFile.makeDirectories(folder + "/runs")
         // Verify takes no writer lock, so two runs may end together: they append in turn, each
         // numbering itself after the line it reads last.
@@ -167,12 +221,26 @@ public struct AuditLog {
         var codes: [String: Int] = [:]
         for f in findings { codes[f.code.rawValue, default: 0] += 1 }
         let previous = last?.hash
-        let record = Record(sequence: sequence, previous: previous, started: started, finished: CanonicalJSON.timestamp(),
+        var record = Record(sequence: sequence, previous: previous, started: started, finished: CanonicalJSON.timestamp(),
                             level: level, budget: budget, ledgerHead: ledgerHead, objects: verified.count, bytes: bytes,
                             errors: findings.filter { $0.severity == .error }.count,
                             warnings: findings.filter { $0.severity == .warning }.count,
                             codes: codes, list: listName, listDigest: ObjectID.hashing(list).prefixed,
                             seconds: (seconds * 1000).rounded() / 1000)
+        record.note = note
+        record.operator = operatorName
+        if !findings.isEmpty {
+            var lines = [UInt8]()
+            for f in findings { lines += try CanonicalJSON.encode(Finding(f)) + [0x0A] }
+            let name = String(format: "runs/%06d-findings.jsonl", sequence)
+            if SystemFile.exists(folder + "/" + name) {
+                let stamp = CanonicalJSON.timestamp().replacingOccurrences(of: ":", with: "")
+                try LocalObjectStore.renameNoReplace(folder + "/" + name, folder + "/" + name + ".interrupted-" + stamp)
+            }
+            try SystemFile.writeAtomically(lines, to: folder + "/" + name, mode: 0o444)
+            record.findings = name
+            record.findingsDigest = ObjectID.hashing(lines).prefixed
+        }
         let line = try CanonicalJSON.encode(record) + [0x0A]
         let fd = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SystemError(errno: errno, operation: "open", path: logPath) }

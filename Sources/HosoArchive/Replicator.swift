@@ -14,6 +14,8 @@ public struct ReplicationReport: Sendable {
     public var alreadyPresent = 0
     /// Damaged copies at the destination replaced with verified ones (`repair`).
     public var repaired = 0
+    /// Every object written at the destination (verified on the way), and when.
+    public var written: [(ObjectID, Int64)] = []
     public var findings: [Diagnostic] = []
     public var headMirrored: ObjectID?
     public var seconds = 0.0
@@ -72,7 +74,7 @@ public enum Replicator {
             _ = try? SystemFile.removeTemporaries(in: spool)
         }
         defer { if ownSpool { _ = rmdir(spool) } }
-        let state = Mutex((copied: 0, bytes: UInt64(0), present: 0, repaired: 0, done: 0, findings: [Diagnostic]()))
+        let state = Mutex((copied: 0, bytes: UInt64(0), present: 0, repaired: 0, done: 0, findings: [Diagnostic](), written: [(ObjectID, Int64)]()))
         Parallel.forEach(count: all.count, workers: workers) { i in
             let id = all[i]
             var finding: Diagnostic?
@@ -123,7 +125,7 @@ public enum Replicator {
             }
             let (n, b) = state.withLock { s -> (Int, UInt64) in
                 s.done += 1
-                if let copiedBytes { s.copied += 1; s.bytes += copiedBytes }
+                if let copiedBytes { s.copied += 1; s.bytes += copiedBytes; s.written.append((id, Int64(time(nil)))) }
                 if let finding { s.findings.append(finding) }
                 return (s.done, s.bytes)
             }
@@ -132,6 +134,7 @@ public enum Replicator {
         var report = ReplicationReport()
         state.withLock { s in
             report.copied = s.copied; report.copiedBytes = s.bytes; report.alreadyPresent = s.present; report.repaired = s.repaired
+            report.written = s.written.sorted { $0.0 < $1.0 }
             findings += s.findings.sorted { ($0.subject ?? "") < ($1.subject ?? "") }
         }
         report.objects = ids.count

@@ -350,17 +350,17 @@ public final class Verifier {
     /// catalog; in a full run, from the manifests for what the catalog does not name), and where
     /// the object is stored.
     func describeUses(catalog: Catalog?, additions: [LedgerAddition], onLedger: [LedgerAddition]) {
-        var users: [ObjectID: [String]] = [:]
+        var users: [ObjectID: [ObjectUse]] = [:]
         var unnamed = Set<ObjectID>()
         var looked = 0
         for (i, f) in findings.enumerated() where f.code.rawValue.hasPrefix("E5") || f.code == .objectOrphan {
             guard let id = f.subject.flatMap({ ObjectID(hex: $0) }) else { continue }
             if findings[i].file == nil { findings[i].file = archive.store.displayPath(of: id) }
             guard users[id] == nil, f.code != .objectOrphan else { continue }
-            var named: [String] = []
+            var named: [ObjectUse] = []
             if let catalog, looked < 1000 {
                 looked += 1
-                named = (try? catalog.uses(of: id).map { "\($0.number) version \($0.version) (\($0.file))" }) ?? []
+                named = (try? catalog.uses(of: id).map { ObjectUse(dossier: $0.number, version: $0.version, path: $0.file) }) ?? []
             }
             users[id] = named
             if named.isEmpty { unnamed.insert(id) }
@@ -368,17 +368,17 @@ public final class Verifier {
         if !unnamed.isEmpty {
             // A manifest or a ledger entry itself: the ledger says whose it is, without reading it.
             for a in onLedger where unnamed.contains(a.manifest) {
-                users[a.manifest, default: []].append("\(a.dossier) version \(a.version) (its manifest)")
+                users[a.manifest, default: []].append(ObjectUse(dossier: a.dossier, version: a.version, path: "manifest"))
                 unnamed.remove(a.manifest)
             }
         }
         if !unnamed.isEmpty && !additions.isEmpty {
             // The manifests are the authority: read them all, keep only what names these objects.
             let ledger = self.ledger, unnamed = unnamed
-            let found = Parallel.map(additions, workers: options.workers ?? Parallel.defaultWorkers) { add -> [(ObjectID, String)] in
+            let found = Parallel.map(additions, workers: options.workers ?? Parallel.defaultWorkers) { add -> [(ObjectID, ObjectUse)] in
                 guard let m = try? ledger.manifest(add.manifest) else { return [] }
-                let who = "\(m.dossier) version \(m.version)"
-                return ([(m.xml.object, who + " (dossier.xml)")] + m.components.map { ($0.object, who + " (\($0.file))") })
+                func use(_ path: String) -> ObjectUse { ObjectUse(dossier: m.dossier, version: m.version, path: path) }
+                return ([(m.xml.object, use("dossier.xml"))] + m.components.map { ($0.object, use($0.file)) })
                     .filter { unnamed.contains($0.0) }
             }
             for (id, who) in found.joined() { users[id, default: []].append(who) }
@@ -386,8 +386,9 @@ public final class Verifier {
         for (i, f) in findings.enumerated() {
             guard let id = f.subject.flatMap({ ObjectID(hex: $0) }), let names = users[id], !names.isEmpty,
                   f.code.rawValue.hasPrefix("E5") else { continue }
-            let shown = names.prefix(3).joined(separator: "; ") + (names.count > 3 ? " and \(names.count - 3) more" : "")
+            let shown = names.prefix(3).map(\.described).joined(separator: "; ") + (names.count > 3 ? " and \(names.count - 3) more" : "")
             findings[i].message += "; used by \(shown)"
+            findings[i].usedBy = names
         }
     }
 

@@ -86,7 +86,7 @@ enum JSON {
 /// A diagnostic as it appears in JSON reports (adds severity and title).
 struct DiagnosticJSON: Encodable {
     let d: Diagnostic
-    enum K: String, CodingKey { case code, severity, title, file, line, column, subject, message, expected, found, advice }
+    enum K: String, CodingKey { case code, severity, title, file, line, column, subject, message, expected, found, advice, usedBy }
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: K.self)
         try c.encode(d.code.rawValue, forKey: .code)
@@ -100,6 +100,7 @@ struct DiagnosticJSON: Encodable {
         try c.encodeIfPresent(d.expected, forKey: .expected)
         try c.encodeIfPresent(d.found, forKey: .found)
         try c.encode(d.advice, forKey: .advice)
+        try c.encodeIfPresent(d.usedBy, forKey: .usedBy)
     }
 }
 

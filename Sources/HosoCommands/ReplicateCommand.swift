@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HosoArchive
 import HosoCore
 import HosoStore
@@ -65,19 +66,37 @@ struct ReplicateCommand: ParsableCommand {
             meter.update(items: n, bytes: b)
         }
         meter.finish()
+        // What a restore wrote into the archive's store is kept in its audit log: which objects
+        // came back, from where, when and by whom (shown by 'hoso verify --history').
+        var recorded: Int?
+        if let source, !r.written.isEmpty {
+            let note = "restored from \(source.location): \(r.copied - r.repaired) missing objects copied back"
+                + (repair ? ", \(r.repaired) damaged copies replaced" : "")
+            let started = CanonicalJSON.timestamp(Date(timeIntervalSinceNow: -r.seconds))
+            do {
+                recorded = try AuditLog(archive: archive).append(level: "restore", budget: nil, ledgerHead: try Ledger(archive: archive).head()?.prefixed,
+                                                             started: started, seconds: r.seconds, verified: r.written, bytes: r.copiedBytes,
+                                                             findings: r.findings, setAsideIfDamaged: false, note: note,
+                                                             operatorName: IngestCommand.loginName).record.sequence
+            } catch {
+                // The objects are back and verified; only their record is missing.
+                Console.shared.err("hoso: note: the restore could not be recorded in the audit log (\(error)); run 'hoso verify' to record the archive's state")
+            }
+        }
         if output.json {
             struct Out: Encodable {
                 let destination: String; let objects: Int; let copied: Int; let copiedBytes: UInt64; let alreadyPresent: Int; let repaired: Int
-                let headMirrored: String?; let seconds: Double; let findings: [DiagnosticJSON]
+                let headMirrored: String?; let seconds: Double; let findings: [DiagnosticJSON]; let recordedRun: Int?
             }
             Console.shared.out(JSON.encode(Out(destination: destination.location, objects: r.objects, copied: r.copied, copiedBytes: r.copiedBytes,
                                                alreadyPresent: r.alreadyPresent, repaired: r.repaired, headMirrored: r.headMirrored?.prefixed, seconds: r.seconds,
-                                               findings: r.findings.map { DiagnosticJSON(d: $0) }), pretty: true))
+                                               findings: r.findings.map { DiagnosticJSON(d: $0) }, recordedRun: recorded), pretty: true))
         } else {
             let c = Console.shared
             for f in r.findings { c.out(c.render(f)) }
             c.out("\(r.objects) objects: \(r.copied) copied (\(Format.bytes(r.copiedBytes)))\(repair ? ", of which \(r.repaired) replaced damaged copies" : ""), \(r.alreadyPresent) already in \(destination.location)\(repair ? " and verified" : ""), \(r.findings.count) not copied; in \(Format.duration(r.seconds))")
             if let h = r.headMirrored { c.out("ledger head \(h.prefixed) mirrored to \(destination.location)") }
+            if let recorded { c.out("recorded as audit run \(recorded) (audit/log; 'hoso verify --history' lists it)") }
         }
         if !r.findings.isEmpty { throw ExitCode(1) }
     }

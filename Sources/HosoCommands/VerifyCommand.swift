@@ -33,6 +33,8 @@ struct VerifyCommand: ParsableCommand {
     var against: String?
     @Flag(name: .long, help: "Report coverage (share of objects verified within --window) instead of verifying.")
     var coverage = false
+    @Flag(name: .long, help: "List the recorded runs (the audit log) and what each found, instead of verifying.")
+    var history = false
     @Option(name: .long, help: "The coverage window: days (90d), hours (12h).") var window = "90d"
     @Flag(name: .long, help: "Parse every dossier's XML again and compare the catalog and index with it row by row, even where they match the digests the ledger recorded (slower; after upgrading hoso, or to audit the derivation itself).")
     var rederive = false
@@ -60,6 +62,9 @@ struct VerifyCommand: ParsableCommand {
         if coverage, let budget, !VerifyBudget.isDuration(budget) {
             throw ValidationError("with --coverage, --budget is the daily time for the estimate: a duration (30m, 2h)")
         }
+        if history && (coverage || quick || rederive || budget != nil || against != nil || store != nil || report != nil || csv || noRecord) {
+            throw ValidationError("--history lists past runs only: with --json at most")
+        }
         if quick && rederive { throw ValidationError("--quick reads no content; --rederive derives the catalog from it: choose one") }
         // A report is evidence: never overwritten, and its folder checked before a long run.
         if let report {
@@ -80,6 +85,7 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         var archive = try archiveOptions.open()
         if coverage { try reportCoverage(archive); return }
+        if history { try listHistory(archive); return }
         var options = VerifyOptions()
         if let store {
             let replica = try StoreSpec.open(store, endpoint: endpoint, policy: archive.config.compression, create: false)
@@ -160,6 +166,59 @@ struct VerifyCommand: ParsableCommand {
 
     func csvField(_ s: String) -> String {
         s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    /// The audit log, run by run, with what each run found: the evidence of what was damaged,
+    /// where and when (and, by the runs after, that it was mended).
+    func listHistory(_ archive: Archive) throws {
+        let log = AuditLog(archive: archive)
+        let (records, logFindings) = log.read()
+        let c = Console.shared
+        var problems = logFindings
+        var runs: [(AuditLog.Record, [AuditLog.Finding])] = []
+        for r in records {
+            let (found, problem) = log.findings(of: r)
+            if problem != nil { continue }   // reported by read()
+            runs.append((r, found))
+        }
+        if output.json {
+            struct Run: Encodable {
+                let record: AuditLog.Record
+                let findings: [AuditLog.Finding]
+            }
+            struct Out: Encodable { let format = "hoso-audit-history/1"; let archive: String; let runs: [Run]; let problems: [DiagnosticJSON] }
+            c.out(JSON.encode(Out(archive: archive.root, runs: runs.map { Run(record: $0.0, findings: $0.1) }, problems: problems.map { DiagnosticJSON(d: $0) }), pretty: true))
+        } else {
+            if runs.isEmpty && problems.isEmpty { c.out("no verify run recorded yet in \(archive.root)/audit (run 'hoso verify')") }
+            for (r, found) in runs {
+                var line = c.bold("run \(r.sequence)") + "  \(r.finished)  \(r.level)\(r.budget.map { " (budget \($0))" } ?? "")  \(r.objects) objects \(r.level == "restore" ? "written" : "verified") (\(Format.bytes(r.bytes)))  "
+                if r.errors == 0 && r.warnings == 0 {
+                    line += c.green("no findings")
+                } else {
+                    line += (r.errors > 0 ? c.red("\(r.errors) error\(r.errors == 1 ? "" : "s")") : "0 errors")
+                        + ", \(r.warnings) warning\(r.warnings == 1 ? "" : "s"): "
+                        + r.codes.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
+                }
+                c.out(line)
+                if let note = r.note { c.out("    " + note + (r.operator.map { ", by \($0)" } ?? "")) }
+                if r.findings == nil && (r.errors > 0 || r.warnings > 0) {
+                    c.out("    (recorded before runs kept their findings: only the counts are known)")
+                }
+                for f in found {
+                    var s = "    \(f.code) \(f.file ?? f.subject ?? ""): \(f.message)"
+                    if let e = f.expected { s += "; expected \(e)" }
+                    if let x = f.found { s += ", found \(x)" }
+                    c.out(s)
+                }
+            }
+            for p in problems { c.out(c.render(p)) }
+            if !records.isEmpty {
+                c.out(problems.isEmpty ? "\(records.count) runs; the log's chain and every run's files are intact"
+                                       : c.red("the audit log is damaged (E903): see above"))
+            }
+        }
+        problems.removeAll { $0.severity == .warning }
+        if !problems.isEmpty { throw ExitCode(1) }
     }
 
     func reportCoverage(_ archive: Archive) throws {

@@ -14,6 +14,9 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
     public var found: String?
     /// What to do about it.
     public var advice: String
+    /// The dossier versions that use the object a finding is about (verify names them), so that
+    /// a report can be joined to dossiers without reading the message.
+    public var usedBy: [ObjectUse]? = nil
 
     public init(_ code: DiagnosticCode, file: String? = nil, line: Int? = nil, column: Int? = nil,
                 subject: String? = nil, message: String, expected: String? = nil, found: String? = nil,
@@ -48,6 +51,17 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
         s += ". " + advice
         return s
     }
+}
+
+/// A dossier version's use of an object: the file its manifest names (`dossier.xml`, a
+/// component's path, or `manifest` for the manifest itself).
+public struct ObjectUse: Sendable, Hashable, Codable {
+    public var dossier: String
+    public var version: Int
+    public var path: String
+    public init(dossier: String, version: Int, path: String) { self.dossier = dossier; self.version = version; self.path = path }
+    /// `000.00.21.H50-230512-0007 version 1 (scans/cccd.jpg)`
+    public var described: String { "\(dossier) version \(version) (\(path))" }
 }
 
 /// An error that carries a diagnostic, for failures that stop a command.

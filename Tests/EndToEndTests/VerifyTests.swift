@@ -655,6 +655,53 @@ struct VerifyFixture {
         #expect(try f.hoso(["verify", "--budget", "nonsense"]).status == 2)
     }
 
+    /// What an auditor can show from the archive alone: which object was damaged, whose file it
+    /// was, when it was found, that it was restored (from where, by whom), and that the next run
+    /// found it whole; and that this evidence cannot be edited unseen.
+    @Test func theAuditLogKeepsWhatWasDamagedAndHowItWasMended() throws {
+        let f = try VerifyFixture()
+        let replica = f.folder.sub("replica")
+        #expect(try f.hoso(["replicate", "--to", replica]).status == 0)
+        #expect(try f.hoso(["verify"]).status == 0)
+        let raw = try f.object(codec: "raw")
+        let owner = try f.dossier(using: raw)
+        try f.mutate(raw) { $0[$0.count / 2] ^= 0x04 }
+        // The finding names the dossier and file as keys, not only in its message.
+        let report = try f.reportJSON()
+        let finding = (report["findings"] as? [[String: Any]])?.first
+        let uses = finding?["usedBy"] as? [[String: Any]] ?? []
+        #expect(uses.count == 1 && uses.first?["dossier"] as? String == owner && uses.first?["version"] as? Int == 1
+                && (uses.first?["path"] as? String)?.hasPrefix("scans/") == true, "\(uses)")
+        #expect(try f.hoso(["verify"]).status == 1)
+        let restore = try f.hoso(["replicate", "--from", replica, "--repair"])
+        #expect(restore.status == 0 && restore.stdout.contains("recorded as audit run 3"), "\(restore.stdout)")
+        #expect(try f.hoso(["verify"]).status == 0)
+
+        let history = try jsonObject(try f.hoso(["verify", "--history", "--json"]).stdout)
+        let runs = history["runs"] as? [[String: Any]] ?? []
+        #expect(runs.count == 4)
+        let levels = runs.map { ($0["record"] as? [String: Any])?["level"] as? String ?? "" }
+        #expect(levels == ["full", "full", "restore", "full"], "\(levels)")
+        let damaged = runs[1]["findings"] as? [[String: Any]] ?? []
+        #expect(damaged.count == 1 && damaged.first?["code"] as? String == "E503" && damaged.first?["subject"] as? String == "sha256:" + raw)
+        #expect(((damaged.first?["usedBy"] as? [[String: Any]])?.first?["dossier"] as? String) == owner)
+        let restoreRecord = runs[2]["record"] as? [String: Any] ?? [:]
+        #expect((restoreRecord["note"] as? String)?.contains("1 damaged copies replaced") == true && restoreRecord["operator"] != nil, "\(restoreRecord)")
+        #expect((runs[3]["findings"] as? [Any])?.isEmpty == true)
+        let human = try f.hoso(["verify", "--history"]).stdout
+        #expect(human.contains("E503 objects/") && human.contains(owner) && human.contains("restored from") && human.contains("4 runs"), "\(human)")
+
+        // The findings file is part of the chain: edited, it is reported (E903) and history fails.
+        let file = f.archive + "/audit/runs/000002-findings.jsonl"
+        #expect(FileManager.default.fileExists(atPath: file))
+        chmod(file, 0o644)
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        try text.replacingOccurrences(of: owner, with: "000.00.99.H50-990101-0001").write(toFile: file, atomically: false, encoding: .utf8)
+        let edited = try f.hoso(["verify", "--history"])
+        #expect(edited.status == 1 && edited.stdout.contains("E903") && edited.stdout.contains("findings of run 2 were altered"), "\(edited.stdout)")
+        #expect(try f.verify().1 == ["E903"])
+    }
+
     @Test func readOnlyArchivesAreVerifiedWithoutRecording() throws {
         let f = try VerifyFixture()
         let mount = f.folder.sub("ro")
