@@ -16,15 +16,26 @@ public struct Ledger: Sendable {
         let bytes: [UInt8]
         do { bytes = try SystemFile.readAll(archive.headPath, limit: 4096) } catch {
             throw HosoError(.ledgerHeadMissing, file: "ledger/HEAD", message: "the ledger head cannot be read: \(error.reason)",
-                            advice: "Restore ledger/HEAD from a backup, or from the hash of a seal ('hoso seal')")
+                            advice: "Restore it with 'hoso replicate --from REPLICA' (a replica keeps the head), or from a backup, or write the hash of your last seal into it")
         }
         let text = String(decoding: bytes, as: UTF8.self).trimmingWhitespace
         guard let id = ObjectID(hex: text) else {
             throw HosoError(.ledgerHeadMissing, file: "ledger/HEAD", message: "the ledger head does not name an entry",
                             expected: "sha256:<64 hex digits>", found: String(text.prefix(80)),
-                            advice: "Restore ledger/HEAD from a backup, or from the hash of a seal ('hoso seal')")
+                            advice: "Restore it with 'hoso replicate --from REPLICA' (a replica keeps the head), or from a backup, or write the hash of your last seal into it")
         }
         return id
+    }
+
+    /// Whether `ancestor` is on the chain from `head` back to the first entry (or is `head`).
+    /// - Throws: when an entry on the way cannot be read.
+    public func reaches(_ ancestor: ObjectID, from head: ObjectID) throws -> Bool {
+        var current: ObjectID? = head
+        while let id = current {
+            if id == ancestor { return true }
+            current = try entry(id).previous
+        }
+        return false
     }
 
     /// Reads and checks one entry (the read verifies the object; the JSON must be canonical).
@@ -91,8 +102,9 @@ public struct Ledger: Sendable {
 
     /// What to do when derived data (or a seal) records an entry the ledger does not reach.
     static let rolledBackAdvice = "The ledger may have been rolled back, or entries removed or replaced: compare it with your seals "
-        + "('hoso verify --against SEAL'). To restore it, bring back missing entries with 'hoso replicate --from REPLICA --repair', "
-        + "write the head your seal names (or the entry named above) into ledger/HEAD, and run 'hoso verify'. Only if the ledger is "
+        + "('hoso verify --against SEAL'). To restore it, 'hoso replicate --from REPLICA --repair' brings back missing entries and "
+        + "the head a replica keeps, where its ledger extends this one; else write the head your seal names (or the entry named above) "
+        + "into ledger/HEAD. Then run 'hoso verify'. Only if the ledger is "
         + "right, 'hoso rebuild --discard-newer' recreates the catalog and index from it (the old catalog is kept aside)"
 
     /// The committed entries that derived data (`what`: the catalog, the search index) lacks,

@@ -18,7 +18,23 @@ public struct ReplicationReport: Sendable {
     public var written: [(ObjectID, Int64)] = []
     public var findings: [Diagnostic] = []
     public var headMirrored: ObjectID?
+    /// Restoring: what became of the archive's ledger head (nil: the replica keeps none).
+    public var headRestore: HeadRestore?
     public var seconds = 0.0
+}
+
+/// A restore compares the archive's ledger head with the one its replica keeps.
+public enum HeadRestore: Sendable, Equatable {
+    /// The same head: nothing to do.
+    case same
+    /// The archive had no head (lost): the replica's was written.
+    case restored(ObjectID, sequence: Int)
+    /// The replica's ledger extends the archive's (its head was moved back): moved forward.
+    case movedForward(from: ObjectID, to: ObjectID, sequence: Int)
+    /// The archive's ledger extends the replica's (the replica is behind): left alone.
+    case replicaBehind(ObjectID)
+    /// Neither extends the other: left alone, reported.
+    case diverged(ObjectID)
 }
 
 /// A destination copy that could not be read to check it (not known to be damaged).
@@ -139,11 +155,60 @@ public enum Replicator {
         }
         report.objects = ids.count
         report.findings = findings
+        let ledger = Ledger(archive: archive)
         if findings.isEmpty, !restoring, let head {
-            try destination.mirrorHead(head)
-            if !(destination is LocalObjectStore) { report.headMirrored = head }
+            // A head the destination keeps is only ever moved forward along this ledger: one
+            // that is not on it belongs to another archive (or a fork) and stays.
+            let existing = try? destination.mirroredHead()
+            if let existing, existing != head, !((try? ledger.reaches(existing, from: head)) ?? false) {
+                report.findings.append(Diagnostic(.ledgerHeadMirror, subject: existing.prefixed,
+                    message: "the ledger head kept at \(destination.location) (\(existing.short)) is not on this archive's ledger, so it was left as it is",
+                    expected: "an entry of this archive's ledger", found: existing.prefixed,
+                    advice: "The destination holds another archive's ledger or a fork of this one: replicate into a new folder or bucket"))
+            } else {
+                do {
+                    try destination.mirrorHead(head)
+                    if (try? destination.mirroredHead()) == head { report.headMirrored = head }
+                } catch let e as HosoError {
+                    report.findings.append(e.diagnostic)
+                }
+            }
+        }
+        if findings.isEmpty, restoring {
+            report.headRestore = try restoreHead(archive: archive, ledger: ledger, from: source, into: &report)
         }
         report.seconds = SystemFile.monotonic() - started
         return report
+    }
+
+    /// After a complete restore, gives the archive back the ledger head its replica keeps where
+    /// the archive's own was lost or moved back (the replica's ledger extends it); never where
+    /// the archive is ahead, nor where the two ledgers went apart.
+    static func restoreHead(archive: Archive, ledger: Ledger, from source: any ObjectStore,
+                            into report: inout ReplicationReport) throws -> HeadRestore? {
+        guard let theirs = try? source.mirroredHead() else { return nil }
+        // A head that cannot be read is a lost one (E601): the replica's replaces it.
+        let ours = try? ledger.head()
+        if ours == theirs { return .same }
+        // Every object was copied: the replica's entries are readable here now.
+        let sequence: Int
+        do { sequence = try ledger.entry(theirs).sequence } catch let e as HosoError {
+            report.findings.append(e.diagnostic)
+            return nil
+        }
+        func write() throws { try SystemFile.writeAtomically(Array((theirs.prefixed + "\n").utf8), to: archive.headPath) }
+        guard let ours else {
+            try write()
+            return .restored(theirs, sequence: sequence)
+        }
+        if (try? ledger.reaches(ours, from: theirs)) == true {
+            try write()
+            return .movedForward(from: ours, to: theirs, sequence: sequence)
+        }
+        if (try? ledger.reaches(theirs, from: ours)) == true { return .replicaBehind(theirs) }
+        report.findings.append(Diagnostic(.ledgerHeadMirror, subject: theirs.prefixed,
+            message: "the replica's ledger head (\(theirs.short), entry \(sequence)) and this archive's (\(ours.short)) are on two ledgers that went apart; ledger/HEAD was left as it is",
+            advice: "Compare both with your seals ('hoso verify --against SEAL'), then write the right one into ledger/HEAD and run 'hoso verify'"))
+        return .diverged(theirs)
     }
 }

@@ -84,13 +84,19 @@ public enum StoreSpec {
             if create { try prepareBucket(store) }
             return store
         }
-        if SystemFile.exists(spec + "/" + Archive.configFileName) { return try Archive.open(at: spec).store }
+        if SystemFile.exists(spec + "/" + Archive.configFileName) {
+            let archive = try Archive.open(at: spec)
+            // Another archive's own folder store keeps the head in its ledger, under its lock.
+            guard let local = archive.store as? LocalObjectStore else { return archive.store }
+            return LocalObjectStore(root: local.root, policy: local.policy, displayRoot: spec + "/objects",
+                                    headPath: archive.headPath, headLockPath: archive.lockPath)
+        }
         if !SystemFile.exists(spec) || ((try? SystemFile.listDirectory(spec))?.isEmpty ?? false) {
             guard create else {
                 throw HosoError(.notAnArchive, file: spec, message: "there is no object store here", advice: "Name an archive folder, a store folder or an s3:// location")
             }
             try LocalObjectStore.create(at: spec)
         }
-        return LocalObjectStore(root: spec, policy: policy, displayRoot: spec)
+        return LocalObjectStore(root: spec, policy: policy, displayRoot: spec, headPath: spec + "/" + LocalObjectStore.headFileName)
     }
 }

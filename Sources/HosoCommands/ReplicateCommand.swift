@@ -69,9 +69,10 @@ struct ReplicateCommand: ParsableCommand {
         // What a restore wrote into the archive's store is kept in its audit log: which objects
         // came back, from where, when and by whom (shown by 'hoso verify --history').
         var recorded: Int?
-        if let source, !r.written.isEmpty {
+        let headNote = Self.describe(r.headRestore)
+        if let source, !r.written.isEmpty || r.headRestore.map(Self.changedHead) == true {
             let note = "restored from \(source.location): \(r.copied - r.repaired) missing objects copied back"
-                + (repair ? ", \(r.repaired) damaged copies replaced" : "")
+                + (repair ? ", \(r.repaired) damaged copies replaced" : "") + (headNote.map { "; " + $0 } ?? "")
             let started = CanonicalJSON.timestamp(Date(timeIntervalSinceNow: -r.seconds))
             do {
                 recorded = try AuditLog(archive: archive).append(level: "restore", budget: nil, ledgerHead: try Ledger(archive: archive).head()?.prefixed,
@@ -87,17 +88,40 @@ struct ReplicateCommand: ParsableCommand {
             struct Out: Encodable {
                 let destination: String; let objects: Int; let copied: Int; let copiedBytes: UInt64; let alreadyPresent: Int; let repaired: Int
                 let headMirrored: String?; let seconds: Double; let findings: [DiagnosticJSON]; let recordedRun: Int?
+                let headRestore: String?
             }
             Console.shared.out(JSON.encode(Out(destination: destination.location, objects: r.objects, copied: r.copied, copiedBytes: r.copiedBytes,
                                                alreadyPresent: r.alreadyPresent, repaired: r.repaired, headMirrored: r.headMirrored?.prefixed, seconds: r.seconds,
-                                               findings: r.findings.map { DiagnosticJSON(d: $0) }, recordedRun: recorded), pretty: true))
+                                               findings: r.findings.map { DiagnosticJSON(d: $0) }, recordedRun: recorded,
+                                               headRestore: headNote), pretty: true))
         } else {
             let c = Console.shared
             for f in r.findings { c.out(c.render(f)) }
             c.out("\(r.objects) objects: \(r.copied) copied (\(Format.bytes(r.copiedBytes)))\(repair ? ", of which \(r.repaired) replaced damaged copies" : ""), \(r.alreadyPresent) already in \(destination.location)\(repair ? " and verified" : ""), \(r.findings.count) not copied; in \(Format.duration(r.seconds))")
-            if let h = r.headMirrored { c.out("ledger head \(h.prefixed) mirrored to \(destination.location)") }
+            if let h = r.headMirrored { c.out("ledger head \(h.prefixed) kept at \(destination.location)") }
+            if let headNote { c.out(headNote) }
             if let recorded { c.out("recorded as audit run \(recorded) (audit/log; 'hoso verify --history' lists it)") }
         }
         if !r.findings.isEmpty { throw ExitCode(1) }
+    }
+
+    static func changedHead(_ h: HeadRestore) -> Bool {
+        switch h {
+        case .restored, .movedForward: true
+        default: false
+        }
+    }
+
+    /// What a restore did with the ledger head, in a sentence (nil: nothing to say).
+    static func describe(_ h: HeadRestore?) -> String? {
+        switch h {
+        case nil, .same?: nil
+        case let .restored(id, n)?: "ledger/HEAD was missing or unreadable: restored from the replica (entry \(n), \(id.prefixed))"
+        case let .movedForward(from, to, n)?:
+            "ledger/HEAD moved forward from \(from.short) to entry \(n) (\(to.prefixed)): the replica's ledger extends this archive's, "
+                + "whose head had been moved back; the catalog and index catch up at the next command"
+        case let .replicaBehind(id)?: "the replica's ledger head (\(id.short)) is behind this archive's: left as it is ('hoso replicate --to' brings the replica up to date)"
+        case let .diverged(id)?: "the replica's ledger head (\(id.short)) is on a ledger apart from this archive's: ledger/HEAD left as it is"
+        }
     }
 }

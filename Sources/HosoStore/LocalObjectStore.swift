@@ -17,9 +17,47 @@ public final class LocalObjectStore: ObjectStore {
     public let policy: CompressionPolicy
     /// The prefix shown in paths of findings (e.g. "objects").
     public let displayRoot: String
+    /// Where a replica keeps the ledger head of the archive it copies (`HEAD` beside the fan-out
+    /// folders of a store folder, `ledger/HEAD` of an archive folder), so that a replica on a
+    /// disk can give back a head that was lost or moved back; nil for an archive's own store.
+    public let headPath: String?
+    /// The writer lock of the archive folder whose head this is (nil: no archive, no lock).
+    public let headLockPath: String?
 
-    public init(root: String, policy: CompressionPolicy = CompressionPolicy(), displayRoot: String = "objects") {
+    public init(root: String, policy: CompressionPolicy = CompressionPolicy(), displayRoot: String = "objects",
+                headPath: String? = nil, headLockPath: String? = nil) {
         self.root = root; self.policy = policy; self.displayRoot = displayRoot
+        self.headPath = headPath; self.headLockPath = headLockPath
+    }
+
+    /// The name of the head a store folder keeps beside its fan-out folders.
+    public static let headFileName = "HEAD"
+
+    public func mirrorHead(_ id: ObjectID) throws {
+        guard let headPath else { return }
+        // Into an archive folder: only while no writer of that archive runs.
+        var lock: Int32 = -1
+        if let headLockPath {
+            lock = open(headLockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            guard lock >= 0 else { throw SystemError(errno: errno, operation: "open", path: headLockPath) }
+            guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+                close(lock)
+                throw HosoError(.archiveLocked, file: headLockPath, message: "a writer holds the destination archive, so its ledger head was not updated",
+                                advice: "Run the replication again when it has finished: the objects copied are kept")
+            }
+        }
+        defer { if lock >= 0 { flock(lock, LOCK_UN); close(lock) } }
+        try SystemFile.writeAtomically(Array((id.prefixed + "\n").utf8), to: headPath)
+    }
+
+    public func mirroredHead() throws -> ObjectID? {
+        guard let headPath, SystemFile.exists(headPath) else { return nil }
+        let text = String(decoding: try SystemFile.readAll(headPath, limit: 4096).filter { $0 > 0x20 }, as: UTF8.self)
+        guard let id = ObjectID(hex: text) else {
+            throw HosoError(.ledgerHeadMirror, file: headPath, message: "the ledger head kept here is not a sha256:… name",
+                            found: String(text.prefix(80)), advice: "Replicate to it again to write a new one")
+        }
+        return id
     }
 
     public var location: String { root }
@@ -231,6 +269,8 @@ public final class LocalObjectStore: ObjectStore {
             if name.count == 2 && name.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) && type == UInt8(DT_DIR) {
                 fanOuts.insert(name); continue
             }
+            // A replica's copy of the ledger head is no stray.
+            if full == headPath { continue }
             top.append(classify(name: name, full: full, shown: shown, type: type, now: now, fanOut: nil))
         }
         try body(top)

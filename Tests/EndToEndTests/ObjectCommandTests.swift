@@ -241,4 +241,60 @@ enum Unprivileged {
         #expect(try Hoso.run(["verify", "--archive", archive, "--no-record"]).status == 0)
         #expect(try Hoso.run(["replicate", "--archive", archive]).status == 2, "one of --to and --from")
     }
+
+    /// A replica on a disk keeps the ledger head, so that a head lost or moved back can be given
+    /// back by `replicate --from`; it is only ever moved forward along the archive's ledger.
+    @Test func replicasOnDiskKeepTheLedgerHeadAndGiveItBack() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let batch = try sampleBatch(t, count: 6)
+        #expect(try Hoso.run(["ingest", "--checkpoint-dossiers", "2", "--archive", archive, batch]).status == 0)
+        func head(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
+        let newest = try head(archive + "/ledger/HEAD")
+        let folder = t.sub("replica"), standby = try makeArchive(t, "standby")
+        for destination in [folder, standby] {
+            let r = try Hoso.run(["replicate", "--archive", archive, "--to", destination])
+            #expect(r.status == 0 && r.stdout.contains("ledger head \(newest) kept at"), "\(r.stdout) \(r.stderr)")
+        }
+        #expect(try head(folder + "/HEAD") == newest)
+        #expect(try head(standby + "/ledger/HEAD") == newest)
+        // The kept head is no stray object, and an archive folder replica is an archive that answers.
+        #expect(try Hoso.run(["verify", "--archive", archive, "--store", folder]).status == 0)
+        let stats = try jsonObject(try Hoso.run(["stats", "--json", "--archive", standby]).stdout)
+        #expect(((stats["overall"] as? [[String: Any]])?.first?["total"] as? Int) == 6, "\(stats)")
+
+        // ledger/HEAD moved back to the first entry (an old backup of the file): the newer
+        // entries are off the ledger until the replica gives the head back.
+        let entries = try jsonObject(try Hoso.run(["show", "--json", "--archive", archive, try FileManager.default.contentsOfDirectory(atPath: batch).sorted()[0]]).stdout)
+        let first = (entries["ledgerEntry"] as? [String: Any])?["id"] as? String ?? ""
+        #expect(first.hasPrefix("sha256:") && first != newest, "\(entries)")
+        try (first + "\n").write(toFile: archive + "/ledger/HEAD", atomically: true, encoding: .utf8)
+        #expect(try Hoso.run(["verify", "--archive", archive, "--no-record"]).status == 1)
+        let back = try Hoso.run(["replicate", "--archive", archive, "--from", folder])
+        #expect(back.status == 0 && back.stdout.contains("ledger/HEAD moved forward") && back.stdout.contains("recorded as audit run"), "\(back.stdout)")
+        #expect(try head(archive + "/ledger/HEAD") == newest)
+        #expect(try Hoso.run(["verify", "--archive", archive, "--no-record"]).status == 0)
+        // Lost altogether: written back.
+        try FileManager.default.removeItem(atPath: archive + "/ledger/HEAD")
+        let lost = try Hoso.run(["replicate", "--json", "--archive", archive, "--from", standby])
+        let restoreNote = try jsonObject(lost.stdout)["headRestore"] as? String
+        #expect(lost.status == 0 && restoreNote?.contains("restored from the replica") == true, "\(lost.stdout)")
+        #expect(try head(archive + "/ledger/HEAD") == newest)
+
+        // A replica behind the archive is left behind (and brought up with --to); a head of
+        // another archive's ledger is never replaced nor taken.
+        try (first + "\n").write(toFile: folder + "/HEAD", atomically: true, encoding: .utf8)
+        let behind = try Hoso.run(["replicate", "--archive", archive, "--from", folder])
+        #expect(behind.status == 0 && behind.stdout.contains("behind this archive's"), "\(behind.stdout)")
+        #expect(try head(archive + "/ledger/HEAD") == newest)
+        let other = try makeArchive(t, "other")
+        #expect(try Hoso.run(["ingest", "--archive", other, try sampleBatch(t, count: 1, name: "other-batch")]).status == 0)
+        let otherHead = try head(other + "/ledger/HEAD")
+        let into = try Hoso.run(["replicate", "--archive", archive, "--to", other])
+        #expect(into.status == 1 && into.stdout.contains("W608"), "\(into.stdout)")
+        #expect(try head(other + "/ledger/HEAD") == otherHead)
+        let from = try Hoso.run(["replicate", "--archive", archive, "--from", other])
+        #expect(from.status == 1 && from.stdout.contains("went apart"), "\(from.stdout)")
+        #expect(try head(archive + "/ledger/HEAD") == newest)
+    }
 }
