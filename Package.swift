@@ -53,7 +53,7 @@ let package = Package(
                 dependencies: ["HosoCore", "HosoXML", "HosoStore", "HosoS3", "HosoCatalog", "HosoIndex"],
                 swiftSettings: strict),
         .target(name: "HosoCommands",
-                dependencies: ["HosoArchive",
+                dependencies: ["HosoArchive", "CHosoSys",
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(name: "hoso", dependencies: ["HosoCommands"], swiftSettings: strict),

@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <sys/file.h>
 #include <sys/syscall.h>
+#include <sys/ioctl.h>
 
 /* renameat2(RENAME_NOREPLACE): glibc declares it only under _GNU_SOURCE, which Swift's Glibc module
    does not set, so call the system call directly. Returns -1 with errno ENOSYS or EINVAL where the
@@ -26,5 +27,12 @@ static inline int choso_syncfs(int fd) {
     errno = ENOSYS;
     return -1;
 #endif
+}
+/* The width in columns of the terminal on fd, or 0 when fd is no terminal or does not say
+   (ioctl is variadic, which Swift cannot call). */
+static inline int choso_terminal_columns(int fd) {
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) != 0) return 0;
+    return (int)ws.ws_col;
 }
 #endif

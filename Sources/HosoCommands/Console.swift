@@ -1,4 +1,5 @@
 import Foundation
+import CHosoSys
 import HosoCore
 import Synchronization
 
@@ -12,8 +13,50 @@ final class Console: @unchecked Sendable {
     private var buffer: [UInt8] = []
     private let lock = NSLock()
 
-    /// Whether to emphasise with ANSI escapes on standard output.
-    var useColor: Bool { stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil }
+    /// Whether to emphasise with ANSI escapes on standard output (not for NO_COLOR, nor for a
+    /// terminal that says it knows none: TERM=dumb).
+    var useColor: Bool {
+        let env = ProcessInfo.processInfo.environment
+        return stdoutIsTerminal && env["NO_COLOR"] == nil && env["TERM"] != "dumb"
+    }
+
+    /// The width of the terminal on standard output and standard error (COLUMNS when set), nil
+    /// when it is no terminal: lines written there are fitted to it.
+    let stdoutColumns = Console.columns(1)
+    let stderrColumns = Console.columns(2)
+
+    static func columns(_ fd: Int32) -> Int? {
+        guard SystemFile.isTerminal(fd) else { return nil }
+        if let c = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), c > 0 { return c }
+        let n = Int(choso_terminal_columns(fd))
+        return n > 0 ? n : nil
+    }
+
+    /// `s` cut to `columns` visible characters, "…" last where it was cut (ANSI escape
+    /// sequences are not counted; emphasis open at the cut is closed).
+    static func fit(_ s: String, columns: Int?) -> String {
+        guard let columns, columns > 1 else { return s }
+        func visibleCount() -> Int {
+            var n = 0, inEscape = false
+            for ch in s {
+                if inEscape { if ch.isLetter { inEscape = false } } else if ch == "\u{1B}" { inEscape = true } else { n += 1 }
+            }
+            return n
+        }
+        guard visibleCount() > columns else { return s }
+        var out = "", visible = 0, inEscape = false, sequence = "", open = false
+        for ch in s {
+            if inEscape {
+                out.append(ch); sequence.append(ch)
+                if ch.isLetter { inEscape = false; open = sequence != "\u{1B}[0m" }
+                continue
+            }
+            if ch == "\u{1B}" { inEscape = true; sequence = "\u{1B}"; out.append(ch); continue }
+            if visible == columns - 1 { break }
+            out.append(ch); visible += 1
+        }
+        return out + "…" + (open ? "\u{1B}[0m" : "")
+    }
 
     func out(_ s: String) {
         lock.lock(); defer { lock.unlock() }

@@ -53,7 +53,8 @@ final class ProgressMeter: Sendable {
             s.lastDraw = now; s.drawn = true
             return render(items: s.items, bytes: s.bytes, elapsed: now - start)
         }
-        if let line { Console.shared.err("\r\u{1B}[2K" + line, newline: false) }
+        // A line wider than the terminal would wrap, and the next one could not overwrite it.
+        if let line { Console.shared.err("\r\u{1B}[2K" + Console.fit(line, columns: Console.shared.stderrColumns), newline: false) }
     }
 
     private func render(items: Int, bytes: UInt64, elapsed: Double) -> String {

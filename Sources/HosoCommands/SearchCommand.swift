@@ -211,12 +211,12 @@ struct SearchCommand: ParsableCommand {
         for (i, h) in r.hits.enumerated() {
             let d = h.document
             c.out("")
-            c.out(Format.aligned(String(offset + i + 1), 3, right: true) + ". " + c.bold(d.number) + "  " + d.title)
+            c.out(Console.fit(Format.aligned(String(offset + i + 1), 3, right: true) + ". " + c.bold(d.number) + "  " + d.title, columns: c.stdoutColumns))
             // The applicant's commune and district tell namesakes apart.
             let place = Self.place(d)
-            var line = "     \(d.applicant)\(place.isEmpty ? "" : " (\(place))") · \(d.agencyName) · \(d.procedureCode) \(d.procedureName)"
-            if line.count > 160 { line = String(line.prefix(157)) + "…" }
-            c.out(line)
+            let line = "     \(d.applicant)\(place.isEmpty ? "" : " (\(place))") · \(d.agencyName) · \(d.procedureCode) \(d.procedureName)"
+            // Fitted to a terminal's width; in a file or a pipe, cut at 160 characters.
+            c.out(Console.fit(line, columns: c.stdoutColumns ?? 160))
             var dates = "     received \(String(d.receivedText.prefix(10)))"
             if !d.completedText.isEmpty { dates += " · completed \(String(d.completedText.prefix(10)))" }
             dates += " · \(d.status) (\(d.timeliness))"

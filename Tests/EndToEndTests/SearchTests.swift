@@ -400,6 +400,24 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         #expect(text.contains("dossiers match \"nguyễn văn hoà\"") && text.contains("000.00.33.H50-230512-0001"), "\(text)")
     }
 
+    /// On a narrow terminal, the lines of each result are cut to its width (a counter PC's small
+    /// window); TERM=dumb gets no escape codes.
+    #if os(Linux)
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "script(1) from util-linux"))
+    func resultLinesFitTheTerminal() throws {
+        let search = "'\(Hoso.binary)' search --archive '\(SearchFixture.archive)' --limit 3 'thủ tục kiểm nghiệm'"
+        let narrow = try shell("env -u NO_COLOR TERM=xterm script -qec \"stty cols 48; \(search)\" /dev/null")
+        let lines = narrow.output.replacingOccurrences(of: "\r", with: "").split(separator: "\n").map {
+            $0.replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression)
+        }
+        let details = lines.filter { $0.hasPrefix("     ") && $0.contains("·") && !$0.contains("received") }
+        #expect(details.count == 3 && details.allSatisfy { $0.count <= 48 && $0.hasSuffix("…") }, "\(lines)")
+        #expect(narrow.output.contains("\u{1B}["), "emphasis on a terminal")
+        let dumb = try shell("TERM=dumb script -qec \"\(search)\" /dev/null")
+        #expect(dumb.output.contains("dossiers match") && !dumb.output.contains("\u{1B}"), "\(dumb.output)")
+    }
+    #endif
+
     @Test func digitsInText() throws {
         expectOrder(try run("\"khu phố 3\"", 42), [["a"]], "42a")
         expectOrder(try run("phố 3", 42), [["a"], ["b"]], "42b")
