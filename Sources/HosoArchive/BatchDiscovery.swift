@@ -204,17 +204,20 @@ public enum BatchDiscovery {
     /// follows no links, so it cannot reach a dossier twice by itself).
     static func distinctPaths(_ paths: [String]) -> [String] {
         guard paths.count > 1 else { return paths }
-        let resolved = paths.map { SystemFile.canonicalPath($0) }
+        // By bytes: a folder named in NFC and its twin in NFD are two folders on Linux, though
+        // Swift's String == calls them equal. A map of the places named, not a comparison of
+        // every pair: `hoso ingest batch/*` names thousands.
+        let resolved = paths.map { SystemFile.canonicalPath($0).map { Array($0.utf8) } }
+        var first: [[UInt8]: Int] = [:]
+        for (i, r) in resolved.enumerated() { if let r, first[r] == nil { first[r] = i } }
         return paths.indices.filter { i in
             guard let mine = resolved[i] else { return true }      // reported as missing
-            return !resolved.indices.contains { j in
-                guard j != i, let other = resolved[j] else { return false }
-                // By bytes: a folder named in NFC and its twin in NFD are two folders on Linux,
-                // though Swift's String == calls them equal.
-                let (a, b) = (mine.utf8, other.utf8)
-                return (a.elementsEqual(b) && j < i)
-                    || (a.starts(with: b) && a.count > b.count && a[a.index(a.startIndex, offsetBy: b.count)] == UInt8(ascii: "/"))
+            if first[mine] != i { return false }                   // named before
+            // Inside another place named: a folder above it, cut at a slash.
+            for k in mine.indices.dropFirst() where mine[k] == UInt8(ascii: "/") {
+                if first[Array(mine[..<k])] != nil { return false }
             }
+            return true
         }.map { paths[$0] }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import HosoArchive
+@testable import HosoArchive
 import HosoCore
 import HosoTestSupport
 
@@ -42,6 +42,17 @@ import HosoTestSupport
                                     DossierSource(folder: nfd + "/a", xmlPath: nfd + "/a/dossier.xml", batchRoot: nfd)])
         #expect(twins.map { Array($0.folder.utf8) } == [Array((nfc + "/a").utf8), Array((nfd + "/a").utf8)])
         #expect(twins.map { Array($0.batchRoot.utf8) } == [Array(nfc.utf8), Array(nfd.utf8)])
+    }
+
+    /// A place named twice, or inside another place named (before or after it), is walked once;
+    /// a name that only starts like another (batch-2 beside batch) is a place of its own.
+    @Test func placesNamedTwiceOrInsideAnotherAreDropped() throws {
+        let t = TemporaryFolder()
+        for f in ["batch/a", "batch/b", "batch-2/c"] + (0..<3000).map({ "many/d\($0)" }) { try t.write(f + "/dossier.xml", "<x/>") }
+        let named = [t.sub("batch/a"), t.sub("batch"), t.sub("batch-2"), t.sub("batch/"), t.sub("batch-2/c"), t.sub("./batch/b")]
+        #expect(BatchDiscovery.distinctPaths(named) == [t.sub("batch"), t.sub("batch-2")])
+        let many = (0..<3000).map { t.sub("many/d\($0)") }
+        #expect(BatchDiscovery.distinctPaths(many + many) == many)
     }
 
     /// Two batches whose names differ only in Unicode form are two folders: both are walked.
