@@ -153,6 +153,20 @@ public struct AuditLog {
         return (records, findings)
     }
 
+    /// Every record that can be read, whatever the state of its files (for the history an
+    /// auditor reads: a run whose list was removed still says what it found), and the logs kept
+    /// aside because they were damaged (`log.damaged-…`: their runs are there).
+    public func allRecords() -> (records: [Record], setAside: [String]) {
+        var records: [Record] = []
+        if let bytes = try? SystemFile.readAll(logPath, limit: 1 << 30) {
+            for line in bytes.split(separator: 0x0A) {
+                if let r = try? JSONDecoder().decode(Record.self, from: Data(line)) { records.append(r) }
+            }
+        }
+        let aside = ((try? SystemFile.listDirectory(folder)) ?? []).map(\.name).filter { $0.hasPrefix("log.damaged-") }.sorted()
+        return (records, aside)
+    }
+
     /// When each object was last verified (unix seconds), from every intact run list.
     public func lastVerified(_ records: [Record]) -> [ObjectID: Int64] {
         var out: [ObjectID: Int64] = [:]

@@ -50,7 +50,9 @@ public struct Coverage: Sendable {
             }
         }
         c.oldest = oldest.map { (id: $0.0, time: $0.1) }
-        let reading = records.suffix(10).filter { $0.bytes > 0 && $0.seconds > 0 }
+        // The speed of verifying, from the last runs that verified (a restore's speed is the
+        // replica's, not the archive's).
+        let reading = records.filter { $0.level != "restore" }.suffix(10).filter { $0.bytes > 0 && $0.seconds > 0 }
         if !reading.isEmpty {
             c.rate = Double(reading.reduce(UInt64(0)) { $0 + $1.bytes }) / reading.reduce(0) { $0 + $1.seconds }
         }

@@ -5,6 +5,8 @@ import Foundation
 import Synchronization
 public import HosoCore
 public import HosoStore
+import HosoCatalog
+import HosoIndex
 
 /// What `hoso replicate` did.
 public struct ReplicationReport: Sendable {
@@ -20,21 +22,30 @@ public struct ReplicationReport: Sendable {
     public var headMirrored: ObjectID?
     /// Restoring: what became of the archive's ledger head (nil: the replica keeps none).
     public var headRestore: HeadRestore?
+    /// Objects that could not be copied (the findings beyond them are about the head).
+    public var notCopied = 0
     public var seconds = 0.0
 }
 
-/// A restore compares the archive's ledger head with the one its replica keeps.
+/// A restore compares the archive's ledger head with the one its replica keeps and with the heads
+/// the archive's own records name (what its catalog and index reflect, what its last verify saw).
 public enum HeadRestore: Sendable, Equatable {
     /// The same head: nothing to do.
     case same
-    /// The archive had no head (lost): the replica's was written.
-    case restored(ObjectID, sequence: Int)
-    /// The replica's ledger extends the archive's (its head was moved back): moved forward.
+    /// The archive had no readable head: the newest of the replica's and its own records' was
+    /// written (`fromReplica`: the replica's).
+    case restored(ObjectID, sequence: Int, fromReplica: Bool)
+    /// The archive's head was moved back (its own records had gone further): moved forward.
     case movedForward(from: ObjectID, to: ObjectID, sequence: Int)
+    /// The replica's ledger goes further, but the archive's records agree with its head (a
+    /// rollback made on purpose?): left alone unless asked.
+    case replicaAhead(ObjectID, sequence: Int)
     /// The archive's ledger extends the replica's (the replica is behind): left alone.
     case replicaBehind(ObjectID)
-    /// Neither extends the other: left alone, reported.
+    /// The heads are on ledgers that went apart: left alone, reported.
     case diverged(ObjectID)
+    /// No head anywhere to restore from: reported.
+    case nothingToRestore
 }
 
 /// A destination copy that could not be read to check it (not known to be damaged).
@@ -50,7 +61,10 @@ public enum Replicator {
     ///     archive's store, a replica.
     ///   - repair: also read every copy already at the destination, and replace a damaged one
     ///     with the verified copy of the source (without it, a copy present is trusted).
+    ///   - restoreHead: restoring, move the archive's head forward to the replica's even where
+    ///     the archive's own records agree with its older head (a rollback undone on purpose).
     public static func run(archive: Archive, from source: (any ObjectStore)? = nil, to destination: any ObjectStore, repair: Bool = false,
+                           restoreHead forward: Bool = false,
                            workers: Int = 8, progress: (@Sendable (Int, UInt64) -> Void)? = nil) throws -> ReplicationReport {
         let started = SystemFile.monotonic()
         let source = source ?? archive.store
@@ -156,59 +170,117 @@ public enum Replicator {
         report.objects = ids.count
         report.findings = findings
         let ledger = Ledger(archive: archive)
+        report.notCopied = findings.count
         if findings.isEmpty, !restoring, let head {
-            // A head the destination keeps is only ever moved forward along this ledger: one
-            // that is not on it belongs to another archive (or a fork) and stays.
-            let existing = try? destination.mirroredHead()
-            if let existing, existing != head, !((try? ledger.reaches(existing, from: head)) ?? false) {
-                report.findings.append(Diagnostic(.ledgerHeadMirror, subject: existing.prefixed,
-                    message: "the ledger head kept at \(destination.location) (\(existing.short)) is not on this archive's ledger, so it was left as it is",
-                    expected: "an entry of this archive's ledger", found: existing.prefixed,
-                    advice: "The destination holds another archive's ledger or a fork of this one: replicate into a new folder or bucket"))
-            } else {
-                do {
-                    try destination.mirrorHead(head)
-                    if (try? destination.mirroredHead()) == head { report.headMirrored = head }
-                } catch let e as HosoError {
-                    report.findings.append(e.diagnostic)
+            // A head the destination keeps is only ever moved forward along this ledger; the
+            // check and the write are one step under the destination's lock, if it has one.
+            var kept: ObjectID?
+            do {
+                let written = try destination.mirrorHead(head) { existing in
+                    kept = existing
+                    guard let existing, existing != head else { return true }
+                    return (try? ledger.reaches(existing, from: head)) ?? false
                 }
+                if written { report.headMirrored = head }
+            } catch let e as HosoError {
+                report.findings.append(e.diagnostic)
+            }
+            if report.headMirrored == nil, let kept, kept != head {
+                report.findings.append(headNotMoved(kept, ours: head, ledger: ledger, at: destination))
             }
         }
         if findings.isEmpty, restoring {
-            report.headRestore = try restoreHead(archive: archive, ledger: ledger, from: source, into: &report)
+            report.headRestore = try restoreHead(archive: archive, ledger: ledger, from: source, forward: forward, into: &report)
         }
         report.seconds = SystemFile.monotonic() - started
         return report
     }
 
-    /// After a complete restore, gives the archive back the ledger head its replica keeps where
-    /// the archive's own was lost or moved back (the replica's ledger extends it); never where
-    /// the archive is ahead, nor where the two ledgers went apart.
-    static func restoreHead(archive: Archive, ledger: Ledger, from source: any ObjectStore,
+    /// Why a replica's kept head was not replaced: it goes further than this archive's ledger
+    /// (whose head was moved back), or it is another ledger's.
+    static func headNotMoved(_ kept: ObjectID, ours head: ObjectID, ledger: Ledger, at destination: any ObjectStore) -> Diagnostic {
+        if (try? ledger.reaches(head, from: kept)) == true {
+            let n = (try? ledger.entry(kept).sequence).map { "entry \($0), " } ?? ""
+            return Diagnostic(.ledgerHeadMirror, subject: kept.prefixed,
+                message: "the ledger head kept at \(destination.location) (\(n)\(kept.short)) goes further than this archive's ledger, so it was left as it is: this archive's ledger/HEAD was moved back",
+                expected: head.prefixed, found: kept.prefixed,
+                advice: "If by mistake, 'hoso replicate --from \(destination.location) --restore-head' gives the head back; if on purpose, keep this replica as the record of the entries dropped and replicate into a new folder or bucket")
+        }
+        return Diagnostic(.ledgerHeadMirror, subject: kept.prefixed,
+            message: "the ledger head kept at \(destination.location) (\(kept.short)) is not on this archive's ledger, so it was left as it is",
+            expected: "an entry of this archive's ledger", found: kept.prefixed,
+            advice: "The destination holds another archive's ledger or a fork of this one: replicate into a new folder or bucket")
+    }
+
+    /// The heads the archive's own records name: what its catalog and its index reflect, and what
+    /// its last verify saw. Each was this archive's head once.
+    static func recordedHeads(_ archive: Archive) -> [ObjectID] {
+        var heads: [ObjectID] = []
+        if SystemFile.exists(archive.catalogPath), let catalog = try? Catalog.open(path: archive.catalogPath, mode: .readOnly),
+           let applied = try? catalog.appliedHead {
+            heads.append(applied.id)
+        }
+        if let index = try? IndexSnapshot.readManifest(archive.indexFolder), let h = index.ledgerHead.flatMap({ ObjectID(hex: $0) }) {
+            heads.append(h)
+        }
+        if let h = AuditLog(archive: archive).allRecords().records.last(where: { $0.level != "restore" })?.ledgerHead.flatMap({ ObjectID(hex: $0) }) {
+            heads.append(h)
+        }
+        return heads
+    }
+
+    /// After a complete restore, gives the archive back its ledger head where it was lost, or
+    /// moved back while the archive's own records show it had gone further: the newest of the
+    /// replica's head and those records' whose chain holds all the others. Never backwards,
+    /// never onto another ledger; a forward move the archive's records do not call for (they
+    /// agree with its head: a rollback on purpose?) only when asked (`forward`).
+    static func restoreHead(archive: Archive, ledger: Ledger, from source: any ObjectStore, forward: Bool,
                             into report: inout ReplicationReport) throws -> HeadRestore? {
-        guard let theirs = try? source.mirroredHead() else { return nil }
-        // A head that cannot be read is a lost one (E601): the replica's replaces it.
-        let ours = try? ledger.head()
-        if ours == theirs { return .same }
+        let theirs = try? source.mirroredHead()
+        var ours: ObjectID?, unreadable = false
+        do { ours = try ledger.head() } catch { unreadable = true }
+        if let ours, ours == theirs { return .same }
+        let recorded = recordedHeads(archive)
         // Every object was copied: the replica's entries are readable here now.
-        let sequence: Int
-        do { sequence = try ledger.entry(theirs).sequence } catch let e as HosoError {
-            report.findings.append(e.diagnostic)
+        var candidates: [ObjectID] = []
+        for h in [ours, theirs].compactMap({ $0 }) + recorded where !candidates.contains(h) {
+            if (try? ledger.entry(h)) != nil { candidates.append(h) }
+        }
+        guard !candidates.isEmpty else {
+            if ours == nil {
+                report.findings.append(Diagnostic(.ledgerHeadMissing, file: "ledger/HEAD",
+                    message: "ledger/HEAD is \(unreadable ? "unreadable" : "missing"), and neither the replica (made before replicas kept the head?) nor the catalog, index or audit log names an entry to restore",
+                    advice: "Write the head of your last seal ('hoso seal' printed it) into ledger/HEAD, then run 'hoso verify'"))
+                return .nothingToRestore
+            }
             return nil
         }
-        func write() throws { try SystemFile.writeAtomically(Array((theirs.prefixed + "\n").utf8), to: archive.headPath) }
+        let best = candidates.first { c in candidates.allSatisfy { (try? ledger.reaches($0, from: c)) == true } }
+        guard let best else {
+            let other = theirs ?? candidates[0]
+            report.findings.append(Diagnostic(.ledgerHeadMirror, subject: other.prefixed,
+                message: "the replica's ledger head and this archive's \(ours == nil ? "records (catalog, index, audit log)" : "head") are on two ledgers that went apart; ledger/HEAD was \(ours == nil ? "not written" : "left as it is")",
+                advice: "Compare the heads with your seals ('hoso verify --against SEAL'), then write the right one into ledger/HEAD and run 'hoso verify'"))
+            return .diverged(other)
+        }
+        let sequence = try ledger.entry(best).sequence
+        func write() throws {
+            if unreadable {
+                // The unreadable head is kept as found, beside the new one.
+                let stamp = CanonicalJSON.timestamp().replacingOccurrences(of: ":", with: "")
+                try LocalObjectStore.renameNoReplace(archive.headPath, archive.headPath + ".unreadable-" + stamp)
+            }
+            try SystemFile.writeAtomically(Array((best.prefixed + "\n").utf8), to: archive.headPath)
+        }
         guard let ours else {
             try write()
-            return .restored(theirs, sequence: sequence)
+            return .restored(best, sequence: sequence, fromReplica: best == theirs)
         }
-        if (try? ledger.reaches(ours, from: theirs)) == true {
-            try write()
-            return .movedForward(from: ours, to: theirs, sequence: sequence)
-        }
-        if (try? ledger.reaches(theirs, from: ours)) == true { return .replicaBehind(theirs) }
-        report.findings.append(Diagnostic(.ledgerHeadMirror, subject: theirs.prefixed,
-            message: "the replica's ledger head (\(theirs.short), entry \(sequence)) and this archive's (\(ours.short)) are on two ledgers that went apart; ledger/HEAD was left as it is",
-            advice: "Compare both with your seals ('hoso verify --against SEAL'), then write the right one into ledger/HEAD and run 'hoso verify'"))
-        return .diverged(theirs)
+        if best == ours { return theirs.map { .replicaBehind($0) } ?? .same }
+        // The archive's own records went further than its head: it was moved back by mistake.
+        let wentFurther = recorded.contains { $0 != ours && (try? ledger.reaches(ours, from: $0)) == true }
+        guard wentFurther || forward else { return .replicaAhead(best, sequence: sequence) }
+        try write()
+        return .movedForward(from: ours, to: best, sequence: sequence)
     }
 }

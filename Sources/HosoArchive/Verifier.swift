@@ -394,15 +394,20 @@ public final class Verifier {
 
     /// A store outside the archive keeps a copy of the head: it must be the archive's.
     func checkMirroredHead(_ state: LedgerState) {
-        guard let head = state.head, !(archive.store is LocalObjectStore) else { return }
+        // An archive's own folder store keeps no head (ledger/HEAD is beside it); a replica on
+        // disk does, as a bucket does.
+        let local = archive.store as? LocalObjectStore
+        guard let head = state.head, local == nil || local?.headPath != nil else { return }
+        let headFile = local?.headPath ?? archive.store.location + "/HEAD"
         let mirrored: ObjectID?
         do { mirrored = try archive.store.mirroredHead() } catch {
-            findings.append(Diagnostic(.ledgerHeadMirror, file: archive.store.location + "/HEAD", message: "the mirrored ledger head cannot be read: \(error)",
-                                       advice: "Check the service; the next ingest mirrors the head again"))
+            findings.append(Diagnostic(.ledgerHeadMirror, file: headFile, message: "the ledger head kept with the objects cannot be read: \(error)",
+                                       advice: options.replica ? "Run 'hoso replicate --to' this store again: it writes the head anew"
+                                                               : "Check the service; the next ingest mirrors the head again"))
             return
         }
         if mirrored != head {
-            findings.append(Diagnostic(.ledgerHeadMirror, file: archive.store.location + "/HEAD",
+            findings.append(Diagnostic(.ledgerHeadMirror, file: headFile,
                 message: "the ledger head kept with the objects is not the archive's",
                 expected: head.prefixed, found: mirrored?.prefixed ?? "none",
                 advice: options.replica ? "Run 'hoso replicate --to' this store again: it copies what is missing, then the head"

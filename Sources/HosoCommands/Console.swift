@@ -16,9 +16,11 @@ final class Console: @unchecked Sendable {
     /// Whether to emphasise with ANSI escapes on standard output (not for NO_COLOR, nor for a
     /// terminal that says it knows none: TERM=dumb).
     var useColor: Bool {
-        let env = ProcessInfo.processInfo.environment
-        return stdoutIsTerminal && env["NO_COLOR"] == nil && env["TERM"] != "dumb"
+        stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && !isDumbTerminal
     }
+
+    /// TERM=dumb: a terminal that understands no escape codes.
+    let isDumbTerminal = ProcessInfo.processInfo.environment["TERM"] == "dumb"
 
     /// The width of the terminal on standard output and standard error (COLUMNS when set), nil
     /// when it is no terminal: lines written there are fitted to it.

@@ -10,6 +10,8 @@ final class ProgressMeter: Sendable {
         var bytes: UInt64 = 0
         var lastDraw = 0.0
         var drawn = false
+        /// Characters of the line last drawn (a dumb terminal's line is cleared with spaces).
+        var width = 0
     }
     private let state = Mutex(State())
     private let label: String
@@ -48,13 +50,22 @@ final class ProgressMeter: Sendable {
 
     private func drawIfDue() {
         let now = SystemFile.monotonic()
-        let line: String? = state.withLock { s in
+        let drawn: (line: String, previous: Int)? = state.withLock { s in
             guard now - s.lastDraw >= 0.1 else { return nil }
             s.lastDraw = now; s.drawn = true
-            return render(items: s.items, bytes: s.bytes, elapsed: now - start)
+            // A line wider than the terminal would wrap, and the next one could not overwrite it.
+            let line = Console.fit(render(items: s.items, bytes: s.bytes, elapsed: now - start), columns: Console.shared.stderrColumns)
+            defer { s.width = line.count }
+            return (line, s.width)
         }
-        // A line wider than the terminal would wrap, and the next one could not overwrite it.
-        if let line { Console.shared.err("\r\u{1B}[2K" + Console.fit(line, columns: Console.shared.stderrColumns), newline: false) }
+        if let drawn { Console.shared.err(clear(drawn.previous) + drawn.line, newline: false) }
+    }
+
+    /// Back to the line's start, erased: with an escape code, or on a terminal that knows none
+    /// (TERM=dumb) by writing spaces over the last line.
+    private func clear(_ previous: Int) -> String {
+        guard Console.shared.isDumbTerminal else { return "\r\u{1B}[2K" }
+        return "\r" + String(repeating: " ", count: previous) + "\r"
     }
 
     private func render(items: Int, bytes: UInt64, elapsed: Double) -> String {
@@ -78,7 +89,7 @@ final class ProgressMeter: Sendable {
     /// Clears the line.
     func finish() {
         guard enabled else { return }
-        let drawn = state.withLock { $0.drawn }
-        if drawn { Console.shared.err("\r\u{1B}[2K", newline: false) }
+        let (drawn, width) = state.withLock { ($0.drawn, $0.width) }
+        if drawn { Console.shared.err(clear(width), newline: false) }
     }
 }

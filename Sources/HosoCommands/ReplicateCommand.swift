@@ -13,16 +13,21 @@ struct ReplicateCommand: ParsableCommand {
         The second copy the archival rules ask for. Each object is read through the verifying \
         decoder and stored under its name, which the destination checks again; objects already \
         there are not copied (run it as often as you like). When every object is there, the \
-        ledger head is copied too to an S3 replica, so that it alone can recover the archive \
-        ('hoso rebuild --from'); a replica in a folder keeps the objects only (keep your seals: \
-        they name the head). Check a replica with 'hoso verify --store'.
+        ledger head is kept too: in the bucket (so that it alone can recover the archive, 'hoso \
+        rebuild --from'), as HEAD in a store folder, or as the ledger/HEAD of an archive folder \
+        (a standby archive). A kept head only moves forward along this archive's ledger. Check \
+        a replica with 'hoso verify --store'.
         With --repair, copies already at the destination are read too, and a damaged one is \
         replaced by the verified copy. With --from, the archive's own store is restored from a \
         replica instead: what it lacks is copied in (with --repair, its damaged copies are \
-        replaced too); then run 'hoso verify'.
+        replaced too), and a ledger head that was lost, or moved back while the catalog, index \
+        or audit log show the archive had gone further, is given back (never backwards, never \
+        onto another ledger; --restore-head also undoes a rollback its records agree with); \
+        then run 'hoso verify'.
         STORE is s3://bucket/prefix (with --endpoint), an archive folder, or a store folder \
         (created when new).
-        Exit status: 0 every object is in the replica, 1 some could not be copied, 3 failure.
+        Exit status: 0 every object is in the replica (and the head where it should be), 1 some \
+        could not be copied or the head could not be kept or restored, 3 failure.
         """)
 
     @OptionGroup var archiveOptions: ArchiveOptions
@@ -36,12 +41,15 @@ struct ReplicateCommand: ParsableCommand {
     var endpoint: String?
     @Option(name: .long, help: "Objects copied at once.") var jobs = 8
     @Flag(name: .long, help: "With --from: wait for a running writer instead of failing at once.") var wait = false
+    @Flag(name: .long, help: "With --from: move the ledger head forward to the replica's even where the archive's catalog, index and audit log agree with its older head (a rollback to undo).")
+    var restoreHead = false
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard (to == nil) != (from == nil) else { throw ValidationError("give one of --to (make a replica) and --from (restore from one)") }
         try checkEndpoint(for: to ?? from, endpoint)
+        if restoreHead && from == nil { throw ValidationError("--restore-head goes with --from") }
     }
 
     func run() throws {
@@ -62,7 +70,7 @@ struct ReplicateCommand: ParsableCommand {
         let lock = from != nil ? try ArchiveLock(archive: archive, wait: wait, purpose: "hoso replicate --from") : nil
         defer { withExtendedLifetime(lock) {} }
         let meter = ProgressMeter(from != nil ? "restoring" : "replicating", totalItems: 0)
-        let r = try Replicator.run(archive: archive, from: source, to: destination, repair: repair, workers: jobs) { n, b in
+        let r = try Replicator.run(archive: archive, from: source, to: destination, repair: repair, restoreHead: restoreHead, workers: jobs) { n, b in
             meter.update(items: n, bytes: b)
         }
         meter.finish()
@@ -97,8 +105,10 @@ struct ReplicateCommand: ParsableCommand {
         } else {
             let c = Console.shared
             for f in r.findings { c.out(c.render(f)) }
-            c.out("\(r.objects) objects: \(r.copied) copied (\(Format.bytes(r.copiedBytes)))\(repair ? ", of which \(r.repaired) replaced damaged copies" : ""), \(r.alreadyPresent) already in \(destination.location)\(repair ? " and verified" : ""), \(r.findings.count) not copied; in \(Format.duration(r.seconds))")
-            if let h = r.headMirrored { c.out("ledger head \(h.prefixed) kept at \(destination.location)") }
+            c.out("\(r.objects) objects: \(r.copied) copied (\(Format.bytes(r.copiedBytes)))\(repair ? ", of which \(r.repaired) replaced damaged copies" : ""), \(r.alreadyPresent) already in \(destination.location)\(repair ? " and verified" : ""), \(r.notCopied) not copied; in \(Format.duration(r.seconds))")
+            if let h = r.headMirrored {
+                c.out("ledger head \(h.prefixed) kept at \((destination as? LocalObjectStore)?.headPath ?? destination.location + "/HEAD")")
+            }
             if let headNote { c.out(headNote) }
             if let recorded { c.out("recorded as audit run \(recorded) (audit/log; 'hoso verify --history' lists it)") }
         }
@@ -116,12 +126,17 @@ struct ReplicateCommand: ParsableCommand {
     static func describe(_ h: HeadRestore?) -> String? {
         switch h {
         case nil, .same?: nil
-        case let .restored(id, n)?: "ledger/HEAD was missing or unreadable: restored from the replica (entry \(n), \(id.prefixed))"
+        case let .restored(id, n, fromReplica)?:
+            "ledger/HEAD was missing or unreadable: restored from the \(fromReplica ? "replica" : "archive's own catalog, index or audit log, which went further than the replica") (entry \(n), \(id.prefixed))"
         case let .movedForward(from, to, n)?:
-            "ledger/HEAD moved forward from \(from.short) to entry \(n) (\(to.prefixed)): the replica's ledger extends this archive's, "
-                + "whose head had been moved back; the catalog and index catch up at the next command"
+            "ledger/HEAD moved forward from \(from.short) to entry \(n) (\(to.prefixed)): the head had been moved back; "
+                + "the catalog and index catch up at the next command"
+        case let .replicaAhead(id, n)?:
+            "the replica's ledger goes further (entry \(n), \(id.short)) than this archive's, whose catalog, index and audit log agree with its head: "
+                + "left as it is (a rollback made on purpose?); --restore-head moves it forward"
         case let .replicaBehind(id)?: "the replica's ledger head (\(id.short)) is behind this archive's: left as it is ('hoso replicate --to' brings the replica up to date)"
         case let .diverged(id)?: "the replica's ledger head (\(id.short)) is on a ledger apart from this archive's: ledger/HEAD left as it is"
+        case .nothingToRestore?: "ledger/HEAD is missing and nothing names an entry to restore: see above"
         }
     }
 }

@@ -184,7 +184,9 @@ struct SearchCommand: ParsableCommand {
             if LegacyEncoding.looksLikeMojibake(text) {
                 c.out("The query looks like text in a legacy Vietnamese encoding (TCVN3, VNI): type it again in Unicode.")
             } else if let suggestion {
-                c.out("Did you mean " + c.bold("\"\(suggestion.text)\"") + "? (" + Self.explain(suggestion.changes) + ")")
+                // A query with quotes of its own is shown as it is, not quoted again.
+                let shown = suggestion.text.contains("\"") ? suggestion.text : "\"" + suggestion.text + "\""
+                c.out("Did you mean " + c.bold(shown) + "? (" + Self.explain(suggestion.changes) + ")")
                 render(suggestion.result, text: suggestion.text, parsed: parsed, mode: mode, ms: ms)
             } else if let method = Self.typingMethodLeftovers(text) {
                 c.out("The query looks typed in \(method) with the Vietnamese keyboard off (\(method == "Telex" ? "nguyeenx for nguyễn" : "nguye4n for nguyễn")):")
@@ -220,9 +222,9 @@ struct SearchCommand: ParsableCommand {
             var dates = "     received \(String(d.receivedText.prefix(10)))"
             if !d.completedText.isEmpty { dates += " · completed \(String(d.completedText.prefix(10)))" }
             dates += " · \(d.status) (\(d.timeliness))"
-            c.out(dates)
+            c.out(Console.fit(dates, columns: c.stdoutColumns))
             if let hl = h.highlight, !hl.ranges.isEmpty {
-                c.out("     \(hl.field.queryName): " + snippet(hl))
+                c.out(Console.fit("     \(hl.field.queryName): " + snippet(hl), columns: c.stdoutColumns))
             }
         }
         if !r.facets.isEmpty {

@@ -172,25 +172,32 @@ struct VerifyCommand: ParsableCommand {
     /// where and when (and, by the runs after, that it was mended).
     func listHistory(_ archive: Archive) throws {
         let log = AuditLog(archive: archive)
-        let (records, logFindings) = log.read()
+        // Every record that reads, even one whose files were damaged: the run that found the
+        // damage is the one an auditor looks for. What is wrong with the log is said beside it.
+        let problems = log.read().findings
+        let (records, setAside) = log.allRecords()
         let c = Console.shared
-        var problems = logFindings
-        var runs: [(AuditLog.Record, [AuditLog.Finding])] = []
-        for r in records {
-            let (found, problem) = log.findings(of: r)
-            if problem != nil { continue }   // reported by read()
-            runs.append((r, found))
+        struct Run: Encodable {
+            let record: AuditLog.Record
+            let findings: [AuditLog.Finding]
+            /// What is wrong with this run's files (E903), if anything.
+            let problems: [String]
+        }
+        let runs = records.map { r -> Run in
+            let mine = problems.filter { $0.subject == "run \(r.sequence)" }.map(\.message)
+            return Run(record: r, findings: log.findings(of: r).findings, problems: mine)
         }
         if output.json {
-            struct Run: Encodable {
-                let record: AuditLog.Record
-                let findings: [AuditLog.Finding]
+            struct Out: Encodable {
+                let format = "hoso-audit-history/1"; let archive: String; let runs: [Run]; let problems: [DiagnosticJSON]
+                let setAside: [String]
             }
-            struct Out: Encodable { let format = "hoso-audit-history/1"; let archive: String; let runs: [Run]; let problems: [DiagnosticJSON] }
-            c.out(JSON.encode(Out(archive: archive.root, runs: runs.map { Run(record: $0.0, findings: $0.1) }, problems: problems.map { DiagnosticJSON(d: $0) }), pretty: true))
+            c.out(JSON.encode(Out(archive: archive.root, runs: runs, problems: problems.map { DiagnosticJSON(d: $0) },
+                                  setAside: setAside.map { "audit/" + $0 }), pretty: true))
         } else {
             if runs.isEmpty && problems.isEmpty { c.out("no verify run recorded yet in \(archive.root)/audit (run 'hoso verify')") }
-            for (r, found) in runs {
+            for run in runs {
+                let r = run.record
                 var line = c.bold("run \(r.sequence)") + "  \(r.finished)  \(r.level)\(r.budget.map { " (budget \($0))" } ?? "")  \(r.objects) objects \(r.level == "restore" ? "written" : "verified") (\(Format.bytes(r.bytes)))  "
                 if r.errors == 0 && r.warnings == 0 {
                     line += c.green("no findings")
@@ -201,24 +208,26 @@ struct VerifyCommand: ParsableCommand {
                 }
                 c.out(line)
                 if let note = r.note { c.out("    " + note + (r.operator.map { ", by \($0)" } ?? "")) }
-                if r.findings == nil && (r.errors > 0 || r.warnings > 0) {
-                    c.out("    (recorded before runs kept their findings: only the counts are known)")
+                for p in run.problems { c.out("    " + c.red("E903") + " " + p) }
+                if run.findings.isEmpty && (r.errors > 0 || r.warnings > 0) {
+                    c.out(r.findings == nil ? "    (recorded before runs kept their findings: only the counts are known)"
+                                            : "    (its findings cannot be shown: see above)")
                 }
-                for f in found {
+                for f in run.findings {
                     var s = "    \(f.code) \(f.file ?? f.subject ?? ""): \(f.message)"
                     if let e = f.expected { s += "; expected \(e)" }
                     if let x = f.found { s += ", found \(x)" }
                     c.out(s)
                 }
             }
-            for p in problems { c.out(c.render(p)) }
-            if !records.isEmpty {
-                c.out(problems.isEmpty ? "\(records.count) runs; the log's chain and every run's files are intact"
-                                       : c.red("the audit log is damaged (E903): see above"))
+            for p in problems where !runs.contains(where: { p.subject == "run \($0.record.sequence)" }) { c.out(c.render(p)) }
+            if !runs.isEmpty {
+                c.out(problems.isEmpty ? "\(runs.count) runs; the log's chain and every run's files are intact"
+                                       : c.red("\(runs.count) runs; the audit log is damaged (E903): see above"))
             }
+            for name in setAside { c.out("earlier runs, in a log kept aside when it was found damaged: audit/\(name)") }
         }
-        problems.removeAll { $0.severity == .warning }
-        if !problems.isEmpty { throw ExitCode(1) }
+        if problems.contains(where: { $0.severity == .error }) { throw ExitCode(1) }
     }
 
     func reportCoverage(_ archive: Archive) throws {

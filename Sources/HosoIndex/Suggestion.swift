@@ -36,12 +36,24 @@ public enum QuerySuggestion {
         var out = ""
         var changes: [Change] = []
         var i = 0
+        // Inside a field's quoted value (applicant:"…"): its words are the field's, left alone.
+        var inFieldValue = false
+        // The word after NOT is an exclusion.
+        var afterNot = false
         while i < chars.count {
-            guard isWordCharacter(chars[i]) else { out.append(chars[i]); i += 1; continue }
+            guard isWordCharacter(chars[i]) else {
+                if chars[i] == "\"" {
+                    if inFieldValue { inFieldValue = false } else if i > 0 && chars[i - 1] == ":" { inFieldValue = true }
+                }
+                out.append(chars[i]); i += 1; continue
+            }
             var end = i
             while end < chars.count && isWordCharacter(chars[end]) { end += 1 }
             let word = String(chars[i..<end])
-            let replacement = isCorrectable(chars, start: i, end: end) ? better(word, analyzer: analyzer, frequency: frequency, expands: expands) : nil
+            let excluded = afterNot
+            afterNot = word == "NOT"
+            let replacement = !inFieldValue && !excluded && isCorrectable(chars, start: i, end: end)
+                ? better(word, analyzer: analyzer, frequency: frequency, expands: expands) : nil
             if let (suggested, reason) = replacement {
                 out += suggested
                 changes.append(Change(typed: word, suggested: suggested, reason: reason))
@@ -91,9 +103,16 @@ public enum QuerySuggestion {
             }
         }
         guard let best else { return nil }
-        var s = String(decoding: best, as: UTF8.self)
-        if word.first?.isUppercase == true { s = s.prefix(1).uppercased() + s.dropFirst() }
-        return (s, .spelling)
+        return (caseLike(word, String(decoding: best, as: UTF8.self)), .spelling)
+    }
+
+    /// `word` in the case `typed` was: all capitals (UBNF → UBND), a capital first (Nguyn →
+    /// Nguyen), or small letters.
+    static func caseLike(_ typed: String, _ word: String) -> String {
+        let letters = typed.filter(\.isLetter)
+        if letters.count > 1 && letters.allSatisfy(\.isUppercase) { return word.uppercased() }
+        if typed.first?.isUppercase == true { return word.prefix(1).uppercased() + word.dropFirst() }
+        return word
     }
 
     /// Every word of letters a–z one edit from `w` (a letter removed, added, replaced, or two
@@ -144,7 +163,7 @@ enum VietnameseSyllable {
         g["oo"] = ["c", "ng"]
         g["ua"] = ["", "n", "ng", "t"]
         g["ue"] = ["", "ch", "nh"]
-        g["uo"] = ["c", "m", "n", "ng", "p", "t"]
+        g["uo"] = ["", "c", "m", "n", "ng", "p", "t"]     // thuở, huơ; thuộc, người
         g["uy"] = ["", "ch", "nh", "t", "p"]
         g["uye"] = ["n", "t"]
         return g
@@ -160,7 +179,9 @@ enum VietnameseSyllable {
             guard !vowels.isEmpty || onset == "gi" else { continue }
             let group = vowels.isEmpty ? "i" : String(decoding: vowels, as: UTF8.self)    // gì: the i is the vowel
             let final = String(decoding: rest.dropFirst(vowels.count), as: UTF8.self)
-            guard let finals = groups[group], finals.contains(final) else { continue }
+            // After qu the y is a vowel of the group uy (Quỳnh, quýt).
+            let finalsOf = onset == "qu" && group == "y" ? groups["uy"] : groups[group]
+            guard let finals = finalsOf, finals.contains(final) else { continue }
             let first = vowels.first ?? UInt8(ascii: "i")
             let front = "eiy".utf8.contains(first)
             // k, gh, ngh before e, i, y; c, g, ng elsewhere (gi and gì aside).
@@ -192,9 +213,7 @@ public enum InputMethodKeys {
         guard lower.count >= 2, lower.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }) else { return nil }
         let isVNI = lower.contains { $0 >= 0x31 && $0 <= 0x39 }
         guard let (letters, tone) = isVNI ? vni(lower) : telex(lower) else { return nil }
-        var word = spell(letters, tone: tone)
-        if typed.first?.isUppercase == true { word = word.prefix(1).uppercased() + word.dropFirst() }
-        return (word, isVNI ? .vni : .telex)
+        return (QuerySuggestion.caseLike(typed, spell(letters, tone: tone)), isVNI ? .vni : .telex)
     }
 
     static func isVowel(_ b: UInt8) -> Bool { "aeiouy".utf8.contains(b) }

@@ -34,7 +34,11 @@ public final class LocalObjectStore: ObjectStore {
     public static let headFileName = "HEAD"
 
     public func mirrorHead(_ id: ObjectID) throws {
-        guard let headPath else { return }
+        _ = try mirrorHead(id) { _ in true }
+    }
+
+    public func mirrorHead(_ id: ObjectID, onlyIf accept: (ObjectID?) -> Bool) throws -> Bool {
+        guard let headPath else { return false }
         // Into an archive folder: only while no writer of that archive runs.
         var lock: Int32 = -1
         if let headLockPath {
@@ -47,7 +51,9 @@ public final class LocalObjectStore: ObjectStore {
             }
         }
         defer { if lock >= 0 { flock(lock, LOCK_UN); close(lock) } }
+        guard accept(try mirroredHead()) else { return false }
         try SystemFile.writeAtomically(Array((id.prefixed + "\n").utf8), to: headPath)
+        return true
     }
 
     public func mirroredHead() throws -> ObjectID? {

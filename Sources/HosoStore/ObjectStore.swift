@@ -121,6 +121,11 @@ public protocol ObjectStore: Sendable {
 
     /// The ledger head mirrored with the objects, if any.
     func mirroredHead() throws -> ObjectID?
+
+    /// Mirrors the head only if `accept` takes the head kept now (nil: none); returns whether
+    /// it was written. A store in another archive's folder reads, checks and writes under that
+    /// archive's writer lock, so that a commit there cannot come in between.
+    func mirrorHead(_ id: ObjectID, onlyIf accept: (ObjectID?) -> Bool) throws -> Bool
 }
 
 /// Puts made together: each object is written in full to a temporary file, and `commit` makes
@@ -211,6 +216,11 @@ extension ObjectStore {
     public var preferredConcurrency: Int { Parallel.defaultWorkers }
     public func mirrorHead(_ id: ObjectID) throws {}
     public func mirroredHead() throws -> ObjectID? { nil }
+    public func mirrorHead(_ id: ObjectID, onlyIf accept: (ObjectID?) -> Bool) throws -> Bool {
+        guard accept(try mirroredHead()) else { return false }
+        try mirrorHead(id)
+        return true
+    }
 
     public func put(file path: String, expected: ObjectID?) throws -> PutResult {
         try put(file: path, expected: expected, staging: nil)

@@ -226,6 +226,9 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(r.status == 0, "\(r.output)")
         #expect(r.output.contains("listing the batch, dossiers found: 1") && r.output.contains("ingesting [") && r.output.contains("/6"), "\(r.output)")
         #expect(r.output.contains("6 dossiers: 6 archived"), "\(r.output)")
+        // A terminal that knows no escape codes gets the same progress, cleared with spaces.
+        let dumb = try shell("TERM=dumb HOSO_ARCHIVE='\(try makeArchive(t, "dumb"))' script -qec \"'\(Hoso.binary)' ingest '\(batch)'\" /dev/null")
+        #expect(dumb.status == 0 && dumb.output.contains("ingesting [") && !dumb.output.contains("\u{1B}"), "\(dumb.output)")
     }
     #endif
 

@@ -296,5 +296,36 @@ enum Unprivileged {
         let from = try Hoso.run(["replicate", "--archive", archive, "--from", other])
         #expect(from.status == 1 && from.stdout.contains("went apart"), "\(from.stdout)")
         #expect(try head(archive + "/ledger/HEAD") == newest)
+
+        // Lost, with a replica that is behind: the archive's own catalog went further, and that
+        // head is written, never the replica's older one.
+        try FileManager.default.removeItem(atPath: archive + "/ledger/HEAD")
+        let stale = try Hoso.run(["replicate", "--archive", archive, "--from", folder])
+        #expect(stale.status == 0 && stale.stdout.contains("restored from the archive's own"), "\(stale.stdout)")
+        #expect(try head(archive + "/ledger/HEAD") == newest)
+
+        // A rollback made on purpose (rebuild --discard-newer): a replica that goes further is
+        // neither overwritten nor taken back, unless asked.
+        try (first + "\n").write(toFile: archive + "/ledger/HEAD", atomically: true, encoding: .utf8)
+        #expect(try Hoso.run(["rebuild", "--discard-newer", "--archive", archive]).status == 0)
+        try (newest + "\n").write(toFile: folder + "/HEAD", atomically: true, encoding: .utf8)
+        let toAhead = try Hoso.run(["replicate", "--archive", archive, "--to", folder])
+        #expect(toAhead.status == 1 && toAhead.stdout.contains("goes further than this archive's ledger"), "\(toAhead.stdout)")
+        #expect(try head(folder + "/HEAD") == newest)
+        let fromAhead = try Hoso.run(["replicate", "--archive", archive, "--from", folder])
+        #expect(fromAhead.status == 0 && fromAhead.stdout.contains("--restore-head moves it forward"), "\(fromAhead.stdout)")
+        #expect(try head(archive + "/ledger/HEAD") == first)
+        let forced = try Hoso.run(["replicate", "--archive", archive, "--from", folder, "--restore-head"])
+        #expect(forced.status == 0 && forced.stdout.contains("moved forward"), "\(forced.stdout)")
+        #expect(try head(archive + "/ledger/HEAD") == newest)
+
+        // Nothing names a head: not the replica (made before replicas kept one), nor the
+        // catalog, index or audit log. Said, and nothing written.
+        for gone in ["/ledger/HEAD", "/catalog.sqlite", "/catalog.sqlite-wal", "/catalog.sqlite-shm", "/index/manifest.json", "/audit"] {
+            try? FileManager.default.removeItem(atPath: archive + gone)
+        }
+        try FileManager.default.removeItem(atPath: folder + "/HEAD")
+        let none = try Hoso.run(["replicate", "--archive", archive, "--from", folder])
+        #expect(none.status == 1 && none.stdout.contains("E601") && !FileManager.default.fileExists(atPath: archive + "/ledger/HEAD"), "\(none.stdout)")
     }
 }

@@ -412,6 +412,8 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         }
         let details = lines.filter { $0.hasPrefix("     ") && $0.contains("·") && !$0.contains("received") }
         #expect(details.count == 3 && details.allSatisfy { $0.count <= 48 && $0.hasSuffix("…") }, "\(lines)")
+        let results = lines.filter { $0.hasPrefix("     ") || $0.hasPrefix("  ") && $0.contains(". 000.") }
+        #expect(results.count >= 9 && results.allSatisfy { $0.count <= 48 }, "every line of a result fits: \(results)")
         #expect(narrow.output.contains("\u{1B}["), "emphasis on a terminal")
         let dumb = try shell("TERM=dumb script -qec \"\(search)\" /dev/null")
         #expect(dumb.output.contains("dossiers match") && !dumb.output.contains("\u{1B}"), "\(dumb.output)")

@@ -700,6 +700,14 @@ struct VerifyFixture {
         let edited = try f.hoso(["verify", "--history"])
         #expect(edited.status == 1 && edited.stdout.contains("E903") && edited.stdout.contains("findings of run 2 were altered"), "\(edited.stdout)")
         #expect(try f.verify().1 == ["E903"])
+        // A run whose files are gone is still listed (its record says what it found), and once
+        // a verify keeps the damaged log aside, the history says where the earlier runs are.
+        try FileManager.default.removeItem(atPath: f.archive + "/audit/runs/000002.txt")
+        let listed = try f.hoso(["verify", "--history"]).stdout
+        #expect(listed.contains("run 2 ") && listed.contains("E503×1") && listed.contains("is missing"), "\(listed)")
+        _ = try f.hoso(["verify"])
+        let after = try f.hoso(["verify", "--history"])
+        #expect(after.status == 0 && after.stdout.contains("audit/log.damaged-"), "\(after.stdout)")
     }
 
     @Test func readOnlyArchivesAreVerifiedWithoutRecording() throws {
