@@ -31,14 +31,54 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
     /// (next to a letter): a `©` or `°` standing apart is not a sign of legacy encoding. Only the
     /// legacy-looking stretches of the text count (see `legacyStretches`).
     static func hasForeignSignsInWords(_ text: String, atLeast count: Int) -> Bool {
-        // Fast path: no byte C2 or C3 (U+0080–U+00FF in UTF-8) means no Latin-1 sign at all.
-        if !text.utf8.contains(where: { $0 == 0xC2 || $0 == 0xC3 }) { return false }
+        guard mayHoldLegacySigns(text) else { return false }
         var suspicious = 0
         for stretch in legacyStretches(text) {
             suspicious += stretch.signs
             if suspicious >= count { return true }
         }
         return false
+    }
+
+    /// False when `text` certainly holds no sign that `legacyStretches` counts, from its UTF-8
+    /// bytes alone: no Latin-1 character foreign to Vietnamese, and no Latin-1 capital after a
+    /// letter that may be small. Vietnamese in Unicode is full of Latin-1 letters (à, ê, ô…),
+    /// so the slow path, which asks each character's Unicode properties, ran for nearly every
+    /// field of every dossier (4 % of an ingest's CPU); this scan is conservative: true sends
+    /// the text to the full check.
+    static func mayHoldLegacySigns(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { b -> Bool in
+            let n = b.count
+            var i = 0
+            // What came before: 0 nothing or no letter, 1 a capital a–z, 2 a small a–z, 3 a
+            // character beyond ASCII (a letter of either case, perhaps).
+            var previous = 0
+            while i < n {
+                let c = b[i]
+                if c < 0x80 {
+                    previous = c >= 0x61 && c <= 0x7A ? 2 : (c >= 0x41 && c <= 0x5A ? 1 : 0)
+                    i += 1
+                    continue
+                }
+                if (c == 0xC2 || c == 0xC3) && i + 1 < n {
+                    let v = Int(c & 0x1F) << 6 | Int(b[i + 1] & 0x3F)
+                    if foreignLatin1[v] { return true }
+                    if v >= 0xC0 && v <= 0xDE && v != 0xD7 && previous != 0 {
+                        let next = i + 2 < n ? b[i + 2] : 0
+                        let nextMaySmall = (next >= 0x61 && next <= 0x7A) || next >= 0x80
+                        if previous != 1 || nextMaySmall { return true }
+                    }
+                    previous = 3
+                    i += 2
+                    continue
+                }
+                previous = 3
+                i += 1
+                while i < n && b[i] & 0xC0 == 0x80 { i += 1 }
+            }
+            return false
+        }
     }
 
     /// The stretches of `text` that may have been decoded from legacy bytes, with the number of
@@ -171,7 +211,7 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
     /// enough for a stretch here (a short name, *Hµ*), as the dossier as a whole was found
     /// legacy-encoded.
     func convertIfLegacy(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == 0xC2 || $0 == 0xC3 }) else { return text }
+        guard Self.mayHoldLegacySigns(text) else { return text }
         let stretches = Self.legacyStretches(text).filter { $0.signs > 0 }
         guard !stretches.isEmpty else { return text }
         let scalars = text.unicodeScalars

@@ -15,6 +15,27 @@ import Testing
         #expect(LegacyEncoding.looksLikeMojibake("NguyÔn V¨n Hßa"), "a Vietnamese name in TCVN3 is still one")
     }
 
+    /// The byte scan that spares most text the full check never spares one that holds a sign:
+    /// random texts from letters of every kind that matter (ASCII, Vietnamese in Unicode, Latin-1
+    /// capitals, signs foreign to Vietnamese, Ð/ð, TCVN3 mojibake).
+    @Test func theFastScanNeverMissesASign() {
+        let pool: [String] = ["a", "n", "g", "H", "N", "Ô", " ", " ", "1", ".", "à", "ê", "ễ", "ư", "Đ", "À", "Ê", "Ý", "ò",
+                              "ø", "ß", "¶", "Ð", "ð", "Ö", "©", "·", "Ü", "ñ", "Ç", "é", "Õ"]
+        var rng = SystemRandomNumberGenerator()
+        var spared = 0
+        for _ in 0..<20_000 {
+            let text = (0..<Int.random(in: 1...10, using: &rng)).map { _ in pool.randomElement(using: &rng)! }.joined()
+            if !LegacyEncoding.mayHoldLegacySigns(text) {
+                spared += 1
+                #expect(LegacyEncoding.legacyStretches(text).allSatisfy { $0.signs == 0 }, "\(text)")
+            }
+        }
+        #expect(spared > 1000, "the scan spares something")
+        for plain in ["Nguyễn Văn Hòa", "Cộng hòa xã hội chủ nghĩa Việt Nam", "NGÔ THỊ HOÀNG", "Ông Lê", "Ý kiến"] {
+            #expect(!LegacyEncoding.mayHoldLegacySigns(plain), "\(plain)")
+        }
+    }
+
     @Test func ethOpeningAWordIsTheHomoglyphOfD() {
         // Ð (U+00D0) pasted for Đ: not a legacy sign, whatever the rest of the text.
         #expect(!LegacyEncoding.looksLikeMojibake("\u{00D0}INH VĂN \u{00D0}ẠT"))
