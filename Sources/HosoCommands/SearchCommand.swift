@@ -210,6 +210,13 @@ struct SearchCommand: ParsableCommand {
         }
         let shownTo = min(r.total, offset + r.hits.count)
         c.out(c.bold("\(r.total) dossier\(r.total == 1 ? "" : "s")") + " match \"\(text)\"" + (r.hits.isEmpty ? "" : ", showing \(offset + 1)–\(shownTo)") + " (\(Int(ms.rounded())) ms)")
+        // "We have no record of this person" is an answer officers give: say when none of the
+        // results holds the words as typed together, so that a list built of syllables found
+        // in other names and fields is not taken for one.
+        if !r.hits.isEmpty && r.hits.allSatisfy({ $0.wordsTogether == false }) {
+            c.out("None of these has the words side by side as typed: each holds them apart, in different names or fields")
+            c.out("(to look for a whole name only: applicant:\"…\").")
+        }
         for (i, h) in r.hits.enumerated() {
             let d = h.document
             c.out("")
@@ -273,6 +280,9 @@ struct SearchCommand: ParsableCommand {
             let completed: String?
             let score, points, bm25: Double
             let highlight: HighlightJSON?
+            /// Whether the words typed in a row stand side by side in one field (absent: the
+            /// query has no two words in a row).
+            let wordsTogether: Bool?
         }
         /// `ranges`: [start, end) byte offsets into the UTF-8 of `text` (`rangeUnit` says so in the JSON).
         struct HighlightJSON: Encodable { let field: String; let text: String; let ranges: [[Int]]; var rangeUnit = "utf8-bytes" }
@@ -306,7 +316,8 @@ struct SearchCommand: ParsableCommand {
                            status: d.status, timeliness: d.timeliness, manifest: d.manifest,
                            completed: d.completedText.isEmpty ? nil : d.completedText,
                            score: (h.score * 10000).rounded() / 10000, points: h.points, bm25: (h.bm25 * 10000).rounded() / 10000,
-                           highlight: h.highlight.map { HighlightJSON(field: $0.field.queryName, text: $0.text, ranges: $0.ranges.map { [$0.lowerBound, $0.upperBound] }) })
+                           highlight: h.highlight.map { HighlightJSON(field: $0.field.queryName, text: $0.text, ranges: $0.ranges.map { [$0.lowerBound, $0.upperBound] }) },
+                           wordsTogether: h.wordsTogether)
             }
             facets = result.facets.isEmpty ? nil : result.facets.mapValues { $0.map { Facet(key: $0.key, label: $0.label, count: $0.count) } }
         }

@@ -205,6 +205,55 @@ final class Plan {
         return out
     }()
 
+    /// The longest run of words typed one after another (folded keys; a synonym's typed form,
+    /// not its alternatives), to tell a name found whole from its words found apart.
+    lazy var typedRun: [[UInt8]] = {
+        guard case let .and(children) = query else { return [] }
+        let analyzer = Analyzer()
+        var best: [[UInt8]] = [], run: [[UInt8]] = []
+        func end() { if run.count > best.count { best = run }; run = [] }
+        func add(_ w: String) -> Bool {
+            let keys = analyzer.keys(w)
+            guard keys.count == 1 else { return false }
+            run.append(keys[0].folded)
+            return true
+        }
+        for c in children {
+            var words: [String] = []
+            switch c {
+            case let .word(w, nil): words = [w]
+            case let .or(alternatives):
+                // Synonyms expanded: the typed form first, its alternatives after.
+                if case let .word(w, nil)? = alternatives.first { words = [w] }
+                if case let .and(ws)? = alternatives.first {
+                    words = ws.compactMap { if case let .word(w, nil) = $0 { return w } else { return nil } }
+                    if words.count != ws.count { words = [] }
+                }
+            default: break
+            }
+            if words.isEmpty || !words.allSatisfy(add) { end() }
+        }
+        end()
+        return best
+    }()
+
+    /// Whether `doc` holds the typed run of words side by side in one field (nil: the query has
+    /// no two words in a row).
+    func holdsTypedRun(_ doc: IndexDocument) -> Bool? {
+        let run = typedRun
+        guard run.count >= 2 else { return nil }
+        let analyzer = Analyzer()
+        for field in Field.textFields {
+            for value in doc.text[field] ?? [] {
+                var tokens: [[UInt8]] = []
+                analyzer.tokenize(canonical: value) { tokens.append(Array($0.folded)) }
+                guard tokens.count >= run.count else { continue }
+                for i in 0...(tokens.count - run.count) where run.indices.allSatisfy({ tokens[i + $0] == run[$0] }) { return true }
+            }
+        }
+        return false
+    }
+
     /// The stored text where the query's words occur (title first), with their byte ranges.
     func highlight(_ doc: IndexDocument) -> Highlight? {
         let words = positiveWords

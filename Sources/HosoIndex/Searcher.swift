@@ -58,6 +58,9 @@ public struct SearchHit: Sendable {
     public var bm25: Double
     public var score: Double { points * 1000 + bm25 }
     public var highlight: Highlight?
+    /// Whether the document holds the words typed in a row side by side in one field, as typed
+    /// (a name found whole); nil when the query has no two words in a row.
+    public var wordsTogether: Bool? = nil
 }
 
 public struct FacetCount: Sendable, Equatable {
@@ -179,7 +182,7 @@ public final class Searcher: @unchecked Sendable {
         let page = ordered.dropFirst(max(0, options.offset)).prefix(max(0, options.limit))
         let hits = page.map { e -> SearchHit in
             let doc = snapshot.segments[e.segment].document(e.doc)
-            return SearchHit(document: doc, points: e.points, bm25: e.bm25, highlight: plan.highlight(doc))
+            return SearchHit(document: doc, points: e.points, bm25: e.bm25, highlight: plan.highlight(doc), wordsTogether: plan.holdsTypedRun(doc))
         }
         var facets: [String: [FacetCount]] = [:]
         if options.facets {

@@ -338,6 +338,25 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("Nguyễn Thị Hòa", 44), [["b"], ["a"]], "44a")
         expectOrder(try run("nguyen thi hoa", 44), [["b"], ["a"]], "44b")
     }
+    /// A name typed whole that no dossier holds whole is said to be found only apart, so that
+    /// syllables from other names and fields are not taken for the person; a name found whole
+    /// is not.
+    @Test func wordsFoundOnlyApartAreSaidToBe() throws {
+        func search(_ q: String) throws -> (text: String, together: [Bool?]) {
+            let scoped = q + " code:000.00.44.H50*"
+            let text = try Hoso.run(["search", "--archive", SearchFixture.archive, scoped]).stdout
+            let json = try jsonObject(try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, scoped]).stdout)
+            return (text, (json["hits"] as? [[String: Any]] ?? []).map { $0["wordsTogether"] as? Bool })
+        }
+        let whole = try search("nguyen thi hoa")
+        #expect(whole.together.first == true && !whole.text.contains("side by side"), "\(whole)")
+        // Case 44's a: Trần Thị Hòa registering her child Nguyễn Thị Lan holds every word, apart.
+        let apart = try search("Nguyễn Thị Lan Hòa")
+        #expect(apart.together == [false] && apart.text.contains("None of these has the words side by side"), "\(apart)")
+        let one = try search("hòa")
+        #expect(one.together.allSatisfy { $0 == nil } && !one.text.contains("side by side"), "one word: nothing to say")
+    }
+
     @Test func abbreviationsGluedByADot() throws {
         expectOrder(try run("P.1", 45), [["a", "e"], ["b"]], "45a")  // b: Phường 12, Số 1
         expectOrder(try run("P1", 45), [["a", "e"], ["b"]], "45g")   // written together
