@@ -497,7 +497,8 @@ public struct QueryParser {
         let valueStart = i
         switch name {
         case "received", "due", "completed":
-            var value = readWord()
+            // A quoted value is the value ("2022", "01/01/2022 .. 30/06/2022").
+            var value = i < chars.count && chars[i] == "\"" ? try readQuoted().filter { $0 != " " } : readWord()
             // A range written with spaces around its dots (2024-01-01 .. 2024-06-30).
             let save = i
             skipSpace()
@@ -888,6 +889,7 @@ public struct QueryParser {
 
     /// Parses `2022-01-31`, `31/01/2022`, `2022`, `2022-05`, and ranges `A..B`, `..B`, `A..`.
     static func dateRange(_ s: String) -> (Int32?, Int32?)? {
+        if !s.contains(".."), let split = dashBetweenDays(s) { return dateRange(split) }
         if let r = s.firstRange(of: "..") {
             let a = String(s[..<r.lowerBound]), b = String(s[r.upperBound...])
             let lo = a.isEmpty ? nil : day(a, end: false)
@@ -897,6 +899,19 @@ public struct QueryParser {
         }
         guard let lo = day(s, end: false), let hi = day(s, end: true) else { return nil }
         return (lo, hi)
+    }
+
+    /// Two whole days joined by a dash, as a range is often written (`2022-01-01–2022-06-30`,
+    /// pasted with an en dash that reads as a hyphen; `01/01/2022-30/06/2022`): the range with
+    /// `..`, or nil. Only where each side is a whole day, so `2022-05` stays a month.
+    static func dashBetweenDays(_ s: String) -> String? {
+        let chars = Array(s)
+        for (k, c) in chars.enumerated() where c == "-" && k > 0 && k < chars.count - 1 {
+            let a = String(chars[..<k]), b = String(chars[(k + 1)...])
+            func whole(_ x: String) -> Bool { x.count >= 8 && day(x, end: false) != nil && day(x, end: false) == day(x, end: true) }
+            if whole(a) && whole(b) { return a + ".." + b }
+        }
+        return nil
     }
 
     /// A day (or the first/last day of a year or month): `2022-01-31`, `31/01/2022`, `2022`, `2022-05`.

@@ -295,6 +295,10 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("chứng thực 2023", 35), [["b"]], "35h")
         expectOrder(try run("chứng thực received:07/2023", 35), [["b"]], "35i")
         expectOrder(try run("chứng thực received:09.07.2023", 35), [["b"]], "35j")
+        // Quoted, and a range pasted with a dash (an en dash reads as one) between whole days.
+        expectOrder(try run("chứng thực received:\"2023\"", 35), [["b"]], "35k")
+        expectOrder(try run("chứng thực received:2022-01-01–2023-12-31", 35), [["b", "c"]], "35l", sameTier: false)
+        expectOrder(try run("chứng thực received:01/01/2021-31/12/2021", 35), [["a"]], "35m")
     }
     @Test func personalNumbersExactOnly() throws {
         #expect(try total("045190123456") == 1)
