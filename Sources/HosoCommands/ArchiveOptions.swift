@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HosoArchive
+import HosoCore
 
 /// `--archive PATH`, else `HOSO_ARCHIVE`, else `./archive`.
 struct ArchiveOptions: ParsableArguments {
@@ -21,5 +22,35 @@ func checkEndpoint(for spec: String?, _ option: String?) throws {
     }
     guard let url = URL(string: endpoint), url.scheme == "http" || url.scheme == "https", url.host != nil else {
         throw ValidationError("the endpoint '\(endpoint)' is not an http:// or https:// URL with a host")
+    }
+}
+
+/// What `validate` and `ingest` read: paths on the command line and, for more dossier folders
+/// than a command line holds (`batch/*` of 30,000 folders exceeds it), a list in a file.
+struct BatchPaths: ParsableArguments {
+    @Argument(help: "Batch folders, dossier folders or dossier XML files.") var paths: [String] = []
+    @Option(name: .long, help: ArgumentHelp("Also the paths listed in this file, one per line ('-': standard input).", valueName: "file"))
+    var pathsFrom: String?
+
+    func validate() throws {
+        if paths.isEmpty && pathsFrom == nil { throw ValidationError("name batch folders, dossier folders or XML files, or --paths-from FILE") }
+    }
+
+    /// Every path named, the command line's first.
+    func all() throws -> [String] {
+        guard let pathsFrom else { return paths }
+        do { return paths + (try readList(pathsFrom)) } catch {
+            throw HosoError(.ioFailure, file: pathsFrom, message: "the list of paths cannot be read: \((error as? SystemError)?.reason ?? "\(error)")",
+                            advice: "Check the file's name and permissions")
+        }
+    }
+
+    /// How the paths were named, for the ledger's record of an ingest's source: the first few
+    /// and a count, so that thousands of folders do not go into every ledger entry.
+    func described(_ all: [String]) -> String {
+        let shown = all.prefix(8).joined(separator: " ")
+        var s = all.count > 8 ? shown + " … (\(all.count) paths)" : shown
+        if let pathsFrom { s += " (--paths-from \(pathsFrom))" }
+        return s
     }
 }

@@ -19,7 +19,7 @@ struct IngestCommand: ParsableCommand {
         """)
 
     @OptionGroup var archiveOptions: ArchiveOptions
-    @Argument(help: "Batch folders, dossier folders or dossier XML files.") var paths: [String]
+    @OptionGroup var batch: BatchPaths
     @Option(name: .long, help: "Who runs the ingest, recorded in the ledger (default: $USER).") var `operator`: String?
     @Flag(name: .long, help: "Archive a dossier already archived with other content as a new version superseding it.")
     var newVersion = false
@@ -64,6 +64,7 @@ struct IngestCommand: ParsableCommand {
         let lock = try ArchiveLock(archive: archive, wait: wait, purpose: "hoso ingest")
         defer { withExtendedLifetime(lock) {} }
         let listing = ProgressMeter(counting: "listing the batch, dossiers found")
+        let paths = try batch.all()
         let (sources, problems) = BatchDiscovery.discover(paths) { listing.update(items: $0, bytes: 0) }
         listing.finish()
         for p in problems { console.err(console.render(p)) }
@@ -77,7 +78,7 @@ struct IngestCommand: ParsableCommand {
         options.checkpointSeconds = checkpointSeconds
         options.workers = jobs
         options.maxXMLBytes = maxXMLSize
-        options.source = paths.joined(separator: " ")
+        options.source = batch.described(paths)
         options.legacyEncoding = legacyEncoding
         options.interrupted = { Interruption.requested }
         let ingest = Ingest(archive: archive, catalog: catalog, options: options)

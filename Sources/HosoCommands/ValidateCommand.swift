@@ -16,8 +16,7 @@ struct ValidateCommand: ParsableCommand {
         2 usage error.
         """)
 
-    @Argument(help: "Dossier files, dossier folders or batch folders.")
-    var paths: [String]
+    @OptionGroup var batch: BatchPaths
 
     @OptionGroup var output: OutputOptions
 
@@ -45,7 +44,7 @@ struct ValidateCommand: ParsableCommand {
         let console = Console.shared
         let started = SystemFile.monotonic()
         let listing = ProgressMeter(counting: "listing the batch, dossiers found")
-        let (sources, problems) = BatchDiscovery.discover(paths) { listing.update(items: $0, bytes: 0) }
+        let (sources, problems) = BatchDiscovery.discover(try batch.all()) { listing.update(items: $0, bytes: 0) }
         listing.finish()
         if sources.isEmpty {
             for p in problems { console.err(console.render(p)) }

@@ -232,6 +232,28 @@ func storedObjects(_ archive: String) throws -> Set<String> {
     }
     #endif
 
+    /// More dossier folders than a command line holds are named in a list (or on standard
+    /// input); the ledger records how they were named in a line, not every path.
+    @Test func pathsFromAList() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let batch = try sampleBatch(t, count: 12)
+        let folders = try FileManager.default.contentsOfDirectory(atPath: batch).sorted().map { batch + "/" + $0 }
+        let list = t.sub("list.txt")
+        try (folders.dropFirst(2).joined(separator: "\n") + "\n\n").write(toFile: list, atomically: true, encoding: .utf8)
+        let r = try Hoso.run(["ingest", "--json", "--archive", archive, "--paths-from", list, folders[0], folders[1]])
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        #expect((try jsonObject(r.stdout)["summary"] as? [String: Any])?["archived"] as? Int == 12)
+        let number = URL(fileURLWithPath: folders[0]).lastPathComponent     // a sample folder is named by its number
+        let source = ((try jsonObject(try Hoso.run(["show", "--json", "--archive", archive, number]).stdout))["ledgerEntry"] as? [String: Any])?["source"] as? String ?? ""
+        #expect(source.contains("(12 paths)") && source.contains("--paths-from") && source.count < 2000, "\(source)")
+        let stdin = try shell("printf '%s\\n' '\(folders[3])' '\(folders[4])' | '\(Hoso.binary)' validate --paths-from -")
+        #expect(stdin.status == 0 && stdin.output.contains("2 dossiers checked: 2 valid"), "\(stdin.output)")
+        #expect(try Hoso.run(["validate"]).status == 2, "nothing named")
+        let missing = try Hoso.run(["validate", "--paths-from", t.sub("no-such-list")])
+        #expect(missing.status == 3 && missing.stderr.contains("the list of paths cannot be read"), "\(missing.stderr)")
+    }
+
     @Test func invalidDossiersAreReportedValidOnesArchived() throws {
         let t = TemporaryFolder()
         let archive = try makeArchive(t)
