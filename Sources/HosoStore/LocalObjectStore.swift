@@ -51,7 +51,7 @@ public final class LocalObjectStore: ObjectStore {
             }
         }
         defer { if lock >= 0 { flock(lock, LOCK_UN); close(lock) } }
-        guard accept(try mirroredHead()) else { return false }
+        guard accept(try keptHeadOrNone()) else { return false }
         try SystemFile.writeAtomically(Array((id.prefixed + "\n").utf8), to: headPath)
         return true
     }

@@ -216,8 +216,14 @@ extension ObjectStore {
     public var preferredConcurrency: Int { Parallel.defaultWorkers }
     public func mirrorHead(_ id: ObjectID) throws {}
     public func mirroredHead() throws -> ObjectID? { nil }
+    /// The kept head; nil also where what is kept names no entry (garbage is replaced like a
+    /// missing head). A failure to read it (a service down) is thrown.
+    func keptHeadOrNone() throws -> ObjectID? {
+        do { return try mirroredHead() } catch let e as HosoError where e.code == .ledgerHeadMirror || e.code == .ledgerHeadMissing { return nil }
+    }
+
     public func mirrorHead(_ id: ObjectID, onlyIf accept: (ObjectID?) -> Bool) throws -> Bool {
-        guard accept(try mirroredHead()) else { return false }
+        guard accept(try keptHeadOrNone()) else { return false }
         try mirrorHead(id)
         return true
     }

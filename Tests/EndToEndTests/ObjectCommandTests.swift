@@ -260,6 +260,11 @@ enum Unprivileged {
         #expect(try head(standby + "/ledger/HEAD") == newest)
         // The kept head is no stray object, and an archive folder replica is an archive that answers.
         #expect(try Hoso.run(["verify", "--archive", archive, "--store", folder]).status == 0)
+        // A kept head that names nothing is reported by a check of the replica, and replaced.
+        try "garbage\n".write(toFile: folder + "/HEAD", atomically: true, encoding: .utf8)
+        #expect(try Hoso.run(["verify", "--archive", archive, "--store", folder]).stdout.contains("W608"))
+        #expect(try Hoso.run(["replicate", "--archive", archive, "--to", folder]).status == 0)
+        #expect(try head(folder + "/HEAD") == newest)
         let stats = try jsonObject(try Hoso.run(["stats", "--json", "--archive", standby]).stdout)
         #expect(((stats["overall"] as? [[String: Any]])?.first?["total"] as? Int) == 6, "\(stats)")
 
