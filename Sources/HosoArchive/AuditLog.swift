@@ -185,11 +185,9 @@ public struct AuditLog {
     /// Puts a damaged log aside (`log.damaged-<time>`, kept as evidence) so that the next
     /// record starts a new chain; returns the name it was given.
     public func setAside() throws -> String {
-        let stamp = CanonicalJSON.timestamp().replacingOccurrences(of: ":", with: "")
-        let aside = "log.damaged-" + stamp
-        try LocalObjectStore.renameNoReplace(logPath, folder + "/" + aside)
+        let aside = try keepAside(logPath, as: "damaged")
         try SystemFile.syncDirectory(folder)
-        return aside
+        return String(aside.dropFirst(folder.count + 1))      // log.damaged-<time>
     }
 
     /// The sequence number and hash of the log's last line, if it is a record.
@@ -224,10 +222,7 @@ public struct AuditLog {
         let sequence = (last.map(\.sequence).flatMap { $0 > 0 ? $0 : nil } ?? listed) + 1
         let listName = String(format: "runs/%06d.txt", sequence)
         // A list without its line: a run stopped between the two writes. Kept aside as it is.
-        if SystemFile.exists(folder + "/" + listName) {
-            let stamp = CanonicalJSON.timestamp().replacingOccurrences(of: ":", with: "")
-            try LocalObjectStore.renameNoReplace(folder + "/" + listName, folder + "/" + listName + ".interrupted-" + stamp)
-        }
+        if SystemFile.exists(folder + "/" + listName) { try keepAside(folder + "/" + listName, as: "interrupted") }
         var list = [UInt8]()
         list.reserveCapacity(verified.count * 76)
         for (id, t) in verified { list += Array("\(t) \(id.hex)\n".utf8) }
@@ -247,10 +242,7 @@ public struct AuditLog {
             var lines = [UInt8]()
             for f in findings { lines += try CanonicalJSON.encode(Finding(f)) + [0x0A] }
             let name = String(format: "runs/%06d-findings.jsonl", sequence)
-            if SystemFile.exists(folder + "/" + name) {
-                let stamp = CanonicalJSON.timestamp().replacingOccurrences(of: ":", with: "")
-                try LocalObjectStore.renameNoReplace(folder + "/" + name, folder + "/" + name + ".interrupted-" + stamp)
-            }
+            if SystemFile.exists(folder + "/" + name) { try keepAside(folder + "/" + name, as: "interrupted") }
             try SystemFile.writeAtomically(lines, to: folder + "/" + name, mode: 0o444)
             record.findings = name
             record.findingsDigest = ObjectID.hashing(lines).prefixed
@@ -319,4 +311,13 @@ public struct Seal: Codable, Sendable, Equatable {
         return Seal(head: head, sequence: sequence, sealedAt: "", dossiers: 0, versions: 0, objects: 0, bytes: 0,
                     auditRun: auditRun, auditRecord: auditRecord)
     }
+}
+
+/// Renames `path` to `path.LABEL-<time>`, never over anything: what was found there is kept as
+/// evidence beside what replaces it. Returns the new path.
+@discardableResult
+func keepAside(_ path: String, as label: String) throws -> String {
+    let aside = path + "." + label + "-" + CanonicalJSON.timestamp().replacingOccurrences(of: ":", with: "")
+    try LocalObjectStore.renameNoReplace(path, aside)
+    return aside
 }

@@ -265,11 +265,8 @@ public enum Replicator {
         }
         let sequence = try ledger.entry(best).sequence
         func write() throws {
-            if unreadable {
-                // The unreadable head is kept as found, beside the new one.
-                let stamp = CanonicalJSON.timestamp().replacingOccurrences(of: ":", with: "")
-                try LocalObjectStore.renameNoReplace(archive.headPath, archive.headPath + ".unreadable-" + stamp)
-            }
+            // The unreadable head is kept as found, beside the new one.
+            if unreadable { try keepAside(archive.headPath, as: "unreadable") }
             try SystemFile.writeAtomically(Array((best.prefixed + "\n").utf8), to: archive.headPath)
         }
         guard let ours else {
