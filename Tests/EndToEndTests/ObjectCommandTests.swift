@@ -250,21 +250,24 @@ enum Unprivileged {
         let batch = try sampleBatch(t, count: 6)
         #expect(try Hoso.run(["ingest", "--checkpoint-dossiers", "2", "--archive", archive, batch]).status == 0)
         func head(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
+        /// Runs replicate with `args`; checks its exit status, that it says `saying`, and what
+        /// the head file at `path` holds after it.
+        func replicate(_ args: [String], status: Int32, saying: String, head path: String, is expected: String) throws {
+            let r = try Hoso.run(["replicate", "--archive", archive] + args)
+            #expect(r.status == status && r.stdout.contains(saying), "\(args): \(r.stdout) \(r.stderr)")
+            #expect(try head(path) == expected, "\(args): the head at \(path)")
+        }
         let newest = try head(archive + "/ledger/HEAD")
         let folder = t.sub("replica"), standby = try makeArchive(t, "standby")
-        for destination in [folder, standby] {
-            let r = try Hoso.run(["replicate", "--archive", archive, "--to", destination])
-            #expect(r.status == 0 && r.stdout.contains("ledger head \(newest) kept at"), "\(r.stdout) \(r.stderr)")
+        for (destination, kept) in [(folder, folder + "/HEAD"), (standby, standby + "/ledger/HEAD")] {
+            try replicate(["--to", destination], status: 0, saying: "ledger head \(newest) kept at \(kept)", head: kept, is: newest)
         }
-        #expect(try head(folder + "/HEAD") == newest)
-        #expect(try head(standby + "/ledger/HEAD") == newest)
         // The kept head is no stray object, and an archive folder replica is an archive that answers.
         #expect(try Hoso.run(["verify", "--archive", archive, "--store", folder]).status == 0)
         // A kept head that names nothing is reported by a check of the replica, and replaced.
         try "garbage\n".write(toFile: folder + "/HEAD", atomically: true, encoding: .utf8)
         #expect(try Hoso.run(["verify", "--archive", archive, "--store", folder]).stdout.contains("W608"))
-        #expect(try Hoso.run(["replicate", "--archive", archive, "--to", folder]).status == 0)
-        #expect(try head(folder + "/HEAD") == newest)
+        try replicate(["--to", folder], status: 0, saying: "kept at", head: folder + "/HEAD", is: newest)
         let stats = try jsonObject(try Hoso.run(["stats", "--json", "--archive", standby]).stdout)
         #expect(((stats["overall"] as? [[String: Any]])?.first?["total"] as? Int) == 6, "\(stats)")
 
@@ -289,40 +292,26 @@ enum Unprivileged {
         // A replica behind the archive is left behind (and brought up with --to); a head of
         // another archive's ledger is never replaced nor taken.
         try (first + "\n").write(toFile: folder + "/HEAD", atomically: true, encoding: .utf8)
-        let behind = try Hoso.run(["replicate", "--archive", archive, "--from", folder])
-        #expect(behind.status == 0 && behind.stdout.contains("behind this archive's"), "\(behind.stdout)")
-        #expect(try head(archive + "/ledger/HEAD") == newest)
+        try replicate(["--from", folder], status: 0, saying: "behind this archive's", head: archive + "/ledger/HEAD", is: newest)
         let other = try makeArchive(t, "other")
         #expect(try Hoso.run(["ingest", "--archive", other, try sampleBatch(t, count: 1, name: "other-batch")]).status == 0)
         let otherHead = try head(other + "/ledger/HEAD")
-        let into = try Hoso.run(["replicate", "--archive", archive, "--to", other])
-        #expect(into.status == 1 && into.stdout.contains("W608"), "\(into.stdout)")
-        #expect(try head(other + "/ledger/HEAD") == otherHead)
-        let from = try Hoso.run(["replicate", "--archive", archive, "--from", other])
-        #expect(from.status == 1 && from.stdout.contains("went apart"), "\(from.stdout)")
-        #expect(try head(archive + "/ledger/HEAD") == newest)
+        try replicate(["--to", other], status: 1, saying: "W608", head: other + "/ledger/HEAD", is: otherHead)
+        try replicate(["--from", other], status: 1, saying: "went apart", head: archive + "/ledger/HEAD", is: newest)
 
         // Lost, with a replica that is behind: the archive's own catalog went further, and that
         // head is written, never the replica's older one.
         try FileManager.default.removeItem(atPath: archive + "/ledger/HEAD")
-        let stale = try Hoso.run(["replicate", "--archive", archive, "--from", folder])
-        #expect(stale.status == 0 && stale.stdout.contains("restored from the archive's own"), "\(stale.stdout)")
-        #expect(try head(archive + "/ledger/HEAD") == newest)
+        try replicate(["--from", folder], status: 0, saying: "restored from the archive's own", head: archive + "/ledger/HEAD", is: newest)
 
         // A rollback made on purpose (rebuild --discard-newer): a replica that goes further is
         // neither overwritten nor taken back, unless asked.
         try (first + "\n").write(toFile: archive + "/ledger/HEAD", atomically: true, encoding: .utf8)
         #expect(try Hoso.run(["rebuild", "--discard-newer", "--archive", archive]).status == 0)
         try (newest + "\n").write(toFile: folder + "/HEAD", atomically: true, encoding: .utf8)
-        let toAhead = try Hoso.run(["replicate", "--archive", archive, "--to", folder])
-        #expect(toAhead.status == 1 && toAhead.stdout.contains("goes further than this archive's ledger"), "\(toAhead.stdout)")
-        #expect(try head(folder + "/HEAD") == newest)
-        let fromAhead = try Hoso.run(["replicate", "--archive", archive, "--from", folder])
-        #expect(fromAhead.status == 0 && fromAhead.stdout.contains("--restore-head moves it forward"), "\(fromAhead.stdout)")
-        #expect(try head(archive + "/ledger/HEAD") == first)
-        let forced = try Hoso.run(["replicate", "--archive", archive, "--from", folder, "--restore-head"])
-        #expect(forced.status == 0 && forced.stdout.contains("moved forward"), "\(forced.stdout)")
-        #expect(try head(archive + "/ledger/HEAD") == newest)
+        try replicate(["--to", folder], status: 1, saying: "goes further than this archive's ledger", head: folder + "/HEAD", is: newest)
+        try replicate(["--from", folder], status: 0, saying: "--restore-head moves it forward", head: archive + "/ledger/HEAD", is: first)
+        try replicate(["--from", folder, "--restore-head"], status: 0, saying: "moved forward", head: archive + "/ledger/HEAD", is: newest)
 
         // Nothing names a head: not the replica (made before replicas kept one), nor the
         // catalog, index or audit log. Said, and nothing written.
