@@ -144,8 +144,10 @@ public enum QuerySuggestion {
 /// being "corrected" into another; a typo is nearly always no syllable at all (nguyn, ngyen,
 /// sinhh, vna).
 enum VietnameseSyllable {
+    /// With the clusters of place and people's names written from the languages of the Central
+    /// Highlands (Krông, Plei Ku, Blao, Drây): they are Vietnamese spellings too.
     static let onsets: [String] = ["", "b", "c", "ch", "d", "g", "gh", "gi", "h", "k", "kh", "l", "m", "n", "ng", "ngh", "nh",
-                                   "p", "ph", "qu", "r", "s", "t", "th", "tr", "v", "x"]
+                                   "p", "ph", "qu", "r", "s", "t", "th", "tr", "v", "x", "kr", "pl", "bl", "dr"]
     static let allFinals: Set<String> = ["", "c", "ch", "m", "n", "ng", "nh", "p", "t"]
     static let noFinal: Set<String> = [""]
     /// Vowel groups (folded: ă, â → a; ê → e; ô, ơ → o; ư → u) and the finals each takes.
@@ -156,7 +158,7 @@ enum VietnameseSyllable {
         g["y"] = noFinal
         for v in ["o", "u"] { g[v] = ["", "c", "m", "n", "ng", "p", "t"] }
         for v in ["ai", "ao", "au", "ay", "eo", "eu", "ia", "iu", "oi", "ui", "uu", "oai", "oay", "oao", "oeo", "uay", "uoi", "uou",
-                  "uya", "uyu", "ieu", "yeu", "uau"] { g[v] = noFinal }
+                  "uya", "uyu", "ieu", "yeu", "uau", "ei"] { g[v] = noFinal }     // ei: Plei
         g["ie"] = ["c", "m", "n", "ng", "p", "t"]
         g["ye"] = ["m", "n", "ng", "t"]
         g["oe"] = ["", "m", "n", "ng", "t"]
@@ -181,7 +183,8 @@ enum VietnameseSyllable {
             let final = String(decoding: rest.dropFirst(vowels.count), as: UTF8.self)
             // After qu the y is a vowel of the group uy (Quỳnh, quýt).
             let finalsOf = onset == "qu" && group == "y" ? groups["uy"] : groups[group]
-            guard let finals = finalsOf, finals.contains(final) else { continue }
+            // A final k where c could stand: Đắk Lắk, Pắk (those names' spelling).
+            guard let finals = finalsOf, finals.contains(final) || (final == "k" && finals.contains("c")) else { continue }
             let first = vowels.first ?? UInt8(ascii: "i")
             let front = "eiy".utf8.contains(first)
             // k, gh, ngh before e, i, y; c, g, ng elsewhere (gi and gì aside).

@@ -81,7 +81,9 @@ import Testing
     @Test func possibleSyllablesAndTypos() {
         for w in ["nguyen", "binh", "dinh", "hoa", "ngoai", "khuyen", "nghieng", "quyet", "giu", "gi", "gin", "yeu", "ke", "ca",
                   "truong", "huynh", "xoong", "thuy", "uyen", "oanh", "thiet", "chuyen", "muon", "tuoi", "khoe", "ghe", "nhieu",
-                  "quynh", "quyt", "quych", "thuo", "huo", "khuo", "quy", "quyen", "nguoi", "huou"] {
+                  "quynh", "quyt", "quych", "thuo", "huo", "khuo", "quy", "quyen", "nguoi", "huou",
+                  // Names of the Central Highlands, written in Vietnamese letters.
+                  "krong", "dak", "lak", "pak", "plei", "blao"] {
             #expect(VietnameseSyllable.isPossible(folded: Array(w.utf8)), "\(w) is a syllable")
         }
         for w in ["nguyn", "ngyen", "sinhh", "vna", "nguyenn", "ce", "ka", "nge", "ngha", "gha", "tyen", "trn", "hoaf", "xyzzyq", "bnh"] {
