@@ -149,6 +149,32 @@ struct DiagnosticJSON: Encodable {
     }
 }
 
+/// Comma-separated values as spreadsheets read them: a field is quoted where it holds the
+/// separator, a quote or a line break. With ';' (a spreadsheet set to Vietnamese, where ',' is
+/// the decimal mark and ';' separates a list), decimals are written with a comma.
+struct CSV {
+    var separator: Character = ","
+
+    func field(_ s: String) -> String {
+        s.contains(separator) || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    func row(_ fields: [String]) -> String { fields.map(field).joined(separator: String(separator)) }
+
+    /// A decimal fraction (`0.9630`) as the separator's locale writes it.
+    func decimal(_ s: String) -> String { separator == ";" ? s.replacingOccurrences(of: ".", with: ",") : s }
+
+    /// The separator named on the command line: ',' or ';' (or their names).
+    init?(named: String) {
+        switch named.lowercased() {
+        case ",", "comma": separator = ","
+        case ";", "semicolon": separator = ";"
+        default: return nil
+        }
+    }
+    init() {}
+}
+
 /// Human-readable sizes and durations.
 enum Format {
     static func bytes(_ n: UInt64) -> String {

@@ -34,6 +34,8 @@ struct StatsCommand: ParsableCommand {
     @Option(name: .long, help: "Only dossiers received on or after this day (YYYY-MM-DD, dd/mm/yyyy; a year or YYYY-MM: from its first day).") var from: String?
     @Option(name: .long, help: "Only dossiers received on or before this day (YYYY-MM-DD, dd/mm/yyyy; a year or YYYY-MM: to its last day).") var to: String?
     @Flag(name: .long, help: "Comma-separated values instead of tables.") var csv = false
+    @Option(name: .long, help: "With --csv: ',' (default) or ';' for a spreadsheet set to Vietnamese, whose list separator is ';' and decimal mark ',' (the rate is then written 0,9630).")
+    var csvSeparator = ","
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -43,6 +45,7 @@ struct StatsCommand: ParsableCommand {
             throw ValidationError("--from \(from!) is after --to \(to!): write the earlier day first")
         }
         if csv && output.json { throw ValidationError("choose one of --csv and --json") }
+        if CSV(named: csvSeparator) == nil { throw ValidationError("--csv-separator: ',' or ';' (comma or semicolon)") }
     }
 
     func run() throws {
@@ -101,13 +104,15 @@ struct StatsCommand: ParsableCommand {
         if csv {
             // The byte-order mark tells a spreadsheet the file is UTF-8 (without it, Excel reads
             // "phường" in the Windows code page).
-            Console.shared.out("\u{FEFF}grouping,key,label,total,resolved,early,on_time,late,unresolved,on_time_rate,digitized,closed,overdue,online,received_from,received_to,as_of")
+            let table = CSV(named: csvSeparator) ?? CSV()
+            Console.shared.out("\u{FEFF}" + table.row(["grouping", "key", "label", "total", "resolved", "early", "on_time", "late", "unresolved",
+                                                      "on_time_rate", "digitized", "closed", "overdue", "online", "received_from", "received_to", "as_of"]))
             for (g, rows) in tables {
                 for r in rows {
                     let cells = [g?.rawValue ?? "overall", r.key, r.label, "\(r.total)", "\(r.resolved)", "\(r.early)", "\(r.onTime)",
-                                 "\(r.late)", "\(r.unresolved)", r.onTimeRate ?? "", "\(r.digitized)", "\(r.closed)",
+                                 "\(r.late)", "\(r.unresolved)", r.onTimeRate.map(table.decimal) ?? "", "\(r.digitized)", "\(r.closed)",
                                  "\(r.overdue)", "\(r.online)", f ?? "", t ?? "", asOf]
-                    Console.shared.out(cells.map(csvCell).joined(separator: ","))
+                    Console.shared.out(table.row(cells))
                 }
             }
             return
@@ -140,9 +145,6 @@ struct StatsCommand: ParsableCommand {
         s.count >= width ? s + " " : Format.aligned(s, width, right: right)
     }
 
-    func csvCell(_ s: String) -> String {
-        s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-    }
 }
 
 /// Days given on the command line, as search's date ranges read them: ISO `2022-01-31`,

@@ -122,8 +122,8 @@ struct VerifyCommand: ParsableCommand {
         } else if csv {
             Console.shared.out("code,severity,title,file,subject,message,expected,found,advice")
             for f in result.findings {
-                Console.shared.out([f.code.rawValue, f.severity.rawValue, f.code.title, f.file ?? "", f.subject ?? "", f.message,
-                                    f.expected ?? "", f.found ?? "", f.advice].map(csvField).joined(separator: ","))
+                Console.shared.out(CSV().row([f.code.rawValue, f.severity.rawValue, f.code.title, f.file ?? "", f.subject ?? "", f.message,
+                                              f.expected ?? "", f.found ?? "", f.advice]))
             }
         } else {
             let c = Console.shared
@@ -164,9 +164,6 @@ struct VerifyCommand: ParsableCommand {
         if result.errorCount > 0 { throw ExitCode(1) }
     }
 
-    func csvField(_ s: String) -> String {
-        s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-    }
 
     /// The audit log, run by run, with what each run found: the evidence of what was damaged,
     /// where and when (and, by the runs after, that it was mended).

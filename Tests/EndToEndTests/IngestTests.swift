@@ -104,6 +104,14 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let overallYear = (try jsonObject(try Hoso.run(["stats", "--json", "--from", firstYear], environment: ["HOSO_ARCHIVE": archive]).stdout)["overall"] as? [[String: Any]])?.first
         #expect(csvOverall.count == 17 && (overallYear?["onTimeRate"] as? Double) == Double(csvOverall[9]) && csvOverall[9].count == 6,
                 "\(csvOverall) \(overallYear ?? [:])")
+        // For a spreadsheet set to Vietnamese: ';' between fields, the rate with a decimal comma;
+        // the same figures.
+        let semi = try Hoso.run(["stats", "--csv", "--csv-separator", ";", "--from", firstYear], environment: ["HOSO_ARCHIVE": archive])
+        #expect(semi.status == 0 && semi.stdout.hasPrefix("\u{FEFF}grouping;key;label;"), "\(semi.stdout.prefix(200))")
+        let semiOverall = semi.stdout.split(separator: "\n").first { $0.hasPrefix("overall;") }.map { $0.split(separator: ";", omittingEmptySubsequences: false) } ?? []
+        #expect(semiOverall.count == 17 && semiOverall[9] == csvOverall[9].replacingOccurrences(of: ".", with: ",") && semiOverall[3] == csvOverall[3],
+                "\(semiOverall)")
+        #expect(try Hoso.run(["stats", "--csv", "--csv-separator", "tab"], environment: ["HOSO_ARCHIVE": archive]).status == 2)
         // Several groupings at once, each once; a day the calendar lacks is named as such.
         let two = try jsonObject(try Hoso.run(["stats", "--json", "--by", "year", "--by", "agency", "--by", "year"], environment: ["HOSO_ARCHIVE": archive]).stdout)
         #expect(two["year"] != nil && two["agency"] != nil && two["overall"] == nil && two["sector"] == nil)
