@@ -112,28 +112,18 @@ struct SearchCommand: ParsableCommand {
     }
 
     /// "Telex" or "VNI" when a word of `text` keeps the keys of that input method, typed with
-    /// the Vietnamese keyboard off: a Vietnamese syllable never ends in s, f, r, x or j, nor holds
-    /// aa, ee, oo, aw, ow, uw or dd (Telex), nor a digit after its letters (VNI).
+    /// the Vietnamese keyboard off (the rules of `InputMethodKeys`, which the suggestions use).
     static func typingMethodLeftovers(_ text: String) -> String? {
         var telex = 0, vni = 0
         // Only plain words: a field and its value (status:withdrawn, address:…) are syntax.
         let plain = text.lowercased().split(separator: " ").filter { !$0.contains(":") }.joined(separator: " ")
         for word in plain.split(whereSeparator: { !($0.isASCII && ($0.isLetter || $0.isNumber)) }) {
-            let b = Array(word.utf8)
-            guard b.count >= 2, b.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) else { continue }
-            let letters = b.prefix { $0 >= 0x61 && $0 <= 0x7A }
             // Operators typed in small letters are words, not keys: "or" is no Telex.
-            if ["or", "and", "not"].contains(String(decoding: b, as: UTF8.self)) { continue }
-            if letters.count == b.count {
-                let s = String(decoding: b, as: UTF8.self)
-                let vowels: Set<UInt8> = Array("aeiouy".utf8).reduce(into: []) { $0.insert($1) }
-                let endsWithTone = "sfrxj".utf8.contains(b[b.count - 1]) && vowels.contains(b[b.count - 2])
-                if endsWithTone || ["aa", "ee", "oo", "aw", "ow", "uw", "dd"].contains(where: s.contains) { telex += 1 }
-            } else if letters.count >= 2, b[letters.count...].allSatisfy({ ($0 >= 0x31 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x7A) }),
-                      b.count - letters.count <= 3, "aeiouy".utf8.contains(b[letters.count - 1]) {
-                // Letters, then tone and vowel digits 1–9 right after a vowel (nguye4n, va8n, hoa2):
-                // not a code or a number after a consonant (H50, MC24, kp5).
-                vni += 1
+            guard !["or", "and", "not"].contains(String(word)) else { continue }
+            switch InputMethodKeys.convert(String(word))?.1 {
+            case .telex?: telex += 1
+            case .vni?: vni += 1
+            case nil: break
             }
         }
         if telex > 0 { return "Telex" }
