@@ -179,7 +179,7 @@ struct SearchCommand: ParsableCommand {
                 c.out("Did you mean " + c.bold(shown) + "? (" + Self.explain(suggestion.changes) + ")")
                 render(suggestion.result, text: suggestion.text, parsed: parsed, mode: mode, ms: ms)
             } else if let method = Self.typingMethodLeftovers(text) {
-                c.out("The query looks typed in \(method) with the Vietnamese keyboard off (\(method == "Telex" ? "nguyeenx for nguyễn" : "nguye4n for nguyễn")):")
+                c.out("The query looks typed in \(method) with the Vietnamese keyboard off (\(method == "Telex" ? "nguyeenx for nguyễn" : "nguye6n4 for nguyễn")):")
                 c.out("turn the input method on and type it again, or type the words without marks (nguyen).")
             } else if let op = text.split(separator: " ").first(where: { ["or", "not", "and"].contains($0) }) {
                 c.out("'\(op)' in small letters is a word to find; write \(op.uppercased()) in capitals for the operator"
