@@ -75,12 +75,13 @@ extension IndexDocument {
             // alone and together; the signer's whole name. Folded: typed with or without marks.
             var values: [String] = []
             let f = VietnameseText.foldedValue
-            if let n = r.number { values.append(f(n)) }
-            if let t = r.notation {
-                values.append(f(t))
+            let number = r.number.map(f)
+            if let number { values.append(number) }
+            if let t = r.notation.map(f) {
+                values.append(t)
                 // A book's notation (Quyển số 01/2023-SCT/BS) is cited by its code alone too.
-                if let code = f(t).split(separator: " ").last, f(t).contains(" "), code.contains(where: \.isNumber) { values.append(String(code)) }
-                if let n = r.number, !f(t).hasPrefix(f(n) + "/") { values.append(f(n) + "/" + f(t)) }
+                if let code = t.split(separator: " ").last, t.contains(" "), code.contains(where: \.isNumber) { values.append(String(code)) }
+                if let number, !t.hasPrefix(number + "/") { values.append(number + "/" + t) }
             }
             var seen = Set<String>()
             values = values.filter { !$0.isEmpty && seen.insert($0).inserted }

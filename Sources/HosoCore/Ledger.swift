@@ -118,12 +118,18 @@ public struct FieldHasher {
     }
 
     /// Adds a number as its decimal text (the same bytes as `add(String(n))`).
-    public mutating func add<I: BinaryInteger>(_ n: I) {
+    public mutating func add<I: FixedWidthInteger>(_ n: I) {
+        add(magnitude: UInt64(n.magnitude), negative: n < 0)
+    }
+
+    /// The digits on concrete types: the generic `add` above is called from other modules,
+    /// where arithmetic through `BinaryInteger`'s witnesses costs more than the hashing.
+    private mutating func add(magnitude: UInt64, negative: Bool) {
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: room for any Int64 with its sign
         let count = withUnsafeMutableBytes(of: &digits) { d -> Int in
-            var v = n.magnitude, i = d.count
+            var v = magnitude, i = d.count
             repeat { i -= 1; d[i] = UInt8(ascii: "0") + UInt8(v % 10); v /= 10 } while v != 0
-            if n < 0 { i -= 1; d[i] = UInt8(ascii: "-") }
+            if negative { i -= 1; d[i] = UInt8(ascii: "-") }
             let used = d.count - i
             if i > 0 { d.copyMemory(from: UnsafeRawBufferPointer(rebasing: d[i...])) }
             return used

@@ -28,6 +28,14 @@ public enum VietnameseText {
     /// A whole value compared without case or marks (a signer's name, a document's number and
     /// notation): canonical, marks dropped, đ as d, small letters, spaces collapsed.
     public static func foldedValue(_ s: String) -> String {
+        var copy = s
+        if let fast = copy.withUTF8({ foldedLetters($0) }) { return fast }
+        return foldedValueByScalars(s)
+    }
+
+    /// `foldedValue` through Foundation's decomposition and the scalars' properties: the
+    /// reference the fast path is tested against, and the path for anything it does not know.
+    static func foldedValueByScalars(_ s: String) -> String {
         var scalars = String.UnicodeScalarView()
         var space = false
         for u in canonical(s).decomposedStringWithCanonicalMapping.unicodeScalars {
@@ -40,6 +48,53 @@ public enum VietnameseText {
             }
         }
         return String(scalars)
+    }
+
+    /// The folded form of each Latin letter up to U+024F and each Vietnamese letter (U+1EA0–
+    /// U+1EF9) that folds to one ASCII letter, from `foldedValueByScalars` itself (0: not one).
+    private static let foldedLatin: [UInt8] = {
+        func folded(_ v: UInt32) -> UInt8 {
+            guard let u = Unicode.Scalar(v) else { return 0 }
+            let f = foldedValueByScalars(String(u)).utf8
+            return f.count == 1 && f.first! >= 0x61 && f.first! <= 0x7A ? f.first! : 0
+        }
+        return (0x80..<0x250).map(folded) + (0x1EA0..<0x1EFA).map(folded)
+    }()
+
+    /// `foldedValue` on the bytes, for text made of ASCII and the precomposed letters above (a
+    /// name, a document's notation); nil for anything else (combining marks, homoglyphs, white
+    /// space beyond ASCII, other scripts), which takes the general path.
+    private static func foldedLetters(_ u: UnsafeBufferPointer<UInt8>) -> String? {
+        let table = foldedLatin
+        var out = [UInt8]()
+        out.reserveCapacity(u.count)
+        var space = false
+        var i = 0
+        while i < u.count {
+            let b = u[i]
+            var letter: UInt8
+            if b < 0x80 {
+                i &+= 1
+                if b == 0x20 || (b >= 0x09 && b <= 0x0D) { space = !out.isEmpty; continue }
+                letter = b >= 0x41 && b <= 0x5A ? b | 0x20 : b
+            } else {
+                let v: UInt32
+                if b & 0xE0 == 0xC0, i + 1 < u.count {
+                    v = UInt32(b & 0x1F) << 6 | UInt32(u[i + 1] & 0x3F); i &+= 2
+                } else if b == 0xE1, i + 2 < u.count {
+                    v = UInt32(b & 0x0F) << 12 | UInt32(u[i + 1] & 0x3F) << 6 | UInt32(u[i + 2] & 0x3F); i &+= 3
+                } else { return nil }
+                switch v {
+                case 0x80..<0x250: letter = table[Int(v) - 0x80]
+                case 0x1EA0..<0x1EFA: letter = table[Int(v) - 0x1EA0 + 0x1D0]
+                default: return nil
+                }
+                if letter == 0 { return nil }
+            }
+            if space { out.append(0x20); space = false }
+            out.append(letter)
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Whether UTF-8 text is surely canonical: no combining mark, no homoglyph, and nothing from

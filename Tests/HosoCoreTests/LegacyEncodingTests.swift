@@ -36,6 +36,22 @@ import Testing
         }
     }
 
+    /// `foldedValue`'s byte path gives what the general path gives, on random texts from every
+    /// kind of character that matters (precomposed and combining marks, homoglyphs, white space
+    /// beyond ASCII, letters that fold to two or to none).
+    @Test func foldedValueOnTheBytesMatchesTheGeneralPath() {
+        let pool: [String] = ["a", "Z", "đ", "Đ", "ư", "Ơ", "ễ", "Ặ", "ỹ", "À", "ý", "ß", "æ", "Ø", "ñ", "Ð", "ð", "ɖ",
+                              " ", "  ", "\t", "\n", "\u{00A0}", "\u{0085}", "\u{2003}", "\u{0301}", "\u{0323}", "e\u{0302}",
+                              "1", "/", "-", ".", "Ω", "ﬁ", "İ", "²", "\u{1EFA}", "\u{1E9E}", "Ĳ"]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let text = (0..<Int.random(in: 0...8, using: &rng)).map { _ in pool.randomElement(using: &rng)! }.joined()
+            #expect(VietnameseText.foldedValue(text) == VietnameseText.foldedValueByScalars(text), "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+        #expect(VietnameseText.foldedValue("  Số 15/2023/QĐ-UBND ") == "so 15/2023/qd-ubnd")
+        #expect(VietnameseText.foldedValue("NGUYỄN\tThị  Ánh") == "nguyen thi anh")
+    }
+
     @Test func ethOpeningAWordIsTheHomoglyphOfD() {
         // Ð (U+00D0) pasted for Đ: not a legacy sign, whatever the rest of the text.
         #expect(!LegacyEncoding.looksLikeMojibake("\u{00D0}INH VĂN \u{00D0}ẠT"))
