@@ -26,8 +26,8 @@ bytes=$(find "$src" -type f ! -name '.complete' -printf '%s\n' | awk '{s+=$1} EN
 find "$src" -type f -print0 | xargs -0 cat > /dev/null
 echo "corpus: $n dossiers, $(python3 -c "print(f'{$bytes/1e6:.0f}')") MB in $(find "$src" -type f | wc -l) files; $(nproc) cores; Ceph memstore on loopback"
 echo
-echo "| what | time | throughput | peak memory |"
-echo "|---|---|---|---|"
+echo "| what | time | CPU (user + system) | throughput | peak memory |"
+echo "|---|---|---|---|---|"
 measure "aws s3 cp --recursive (put)" "$bytes" "${AWS[@]}" s3 cp --recursive --quiet --exclude .complete "$src" "s3://$bucket/aws/"
 "$HOSO" init --archive "$w/archive" --store "s3://$bucket/hoso" > /dev/null
 measure "hoso ingest into S3" "$bytes" "$HOSO" ingest --archive "$w/archive" "$src"

@@ -16,8 +16,8 @@ w="$BENCH_DIR/search-$n"
 mkdir -p "$w"
 echo "corpus: $n dossiers; $(nproc) cores"
 echo
-echo "| what | time | throughput | peak memory |"
-echo "|---|---|---|---|"
+echo "| what | time | CPU (user + system) | throughput | peak memory |"
+echo "|---|---|---|---|---|"
 if [ ! -f "$w/archive/.ingested" ]; then
   remove "$w/archive"; "$HOSO" init --archive "$w/archive" > /dev/null
   measure "hoso ingest (validate, store, catalog, index)" 0 "$HOSO" ingest --archive "$w/archive" "$src"

@@ -13,8 +13,8 @@ bytes=$(bytes_of_list "$w/files.txt")
 count=$(wc -l < "$w/files.txt")
 echo "corpus: $count files, $((bytes / 1000000)) MB (JPEG-like and TIFF-like scans of $src); $(nproc) cores"
 echo
-echo "| what | time | throughput | peak memory |"
-echo "|---|---|---|---|"
+echo "| what | time | CPU (user + system) | throughput | peak memory |"
+echo "|---|---|---|---|---|"
 warm "$w/files.txt"
 measure "sha256sum" "$bytes" sh -c "xargs -a '$w/files.txt' -d '\n' sha256sum > /dev/null"
 measure "openssl dgst -sha256 (one process)" "$bytes" sh -c "xargs -a '$w/files.txt' -d '\n' -n 100000 openssl dgst -sha256 > /dev/null"
@@ -43,8 +43,8 @@ jbytes=$(bytes_of_list "$w/jpeg.txt")
 echo
 echo "incompressible scans only: $(wc -l < "$w/jpeg.txt") files, $((jbytes / 1000000)) MB"
 echo
-echo "| what | time | throughput | peak memory |"
-echo "|---|---|---|---|"
+echo "| what | time | CPU (user + system) | throughput | peak memory |"
+echo "|---|---|---|---|---|"
 "$HOSO" init --archive "$w/jpeg-archive" > /dev/null
 "$HOSO" object put --archive "$w/jpeg-archive" --files-from "$w/jpeg.txt" > "$w/jpeg-names.txt"
 warm "$w/jpeg.txt"

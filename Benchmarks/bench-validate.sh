@@ -16,8 +16,8 @@ xmlbytes=$(bytes_of_list "$w/xml.txt")
 dossiers=$(wc -l < "$w/xml.txt")
 echo "corpus: $dossiers dossiers ($((xmlbytes / 1000)) kB of XML), $(wc -l < "$w/files.txt") scans, $((bytes / 1000000)) MB; $(nproc) cores"
 echo
-echo "| what | time | throughput | peak memory |"
-echo "|---|---|---|---|"
+echo "| what | time | CPU (user + system) | throughput | peak memory |"
+echo "|---|---|---|---|---|"
 warm "$w/files.txt"; warm "$w/xml.txt"
 measure "hoso validate --metadata-only" "$xmlbytes" "$HOSO" validate --metadata-only "$src"
 meta=$secs_hoso_validate___metadata_only

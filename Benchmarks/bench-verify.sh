@@ -29,8 +29,8 @@ export RESTIC_PASSWORD=bench
 objects=$(find "$w/archive/objects" -type f | wc -l)
 echo "corpus: $n dossiers, $(wc -l < "$w/files.txt") scans, $((bytes / 1000000)) MB${share:+ (JPEG share $share)}; archive: $objects objects, $(( $(disk_usage "$w/archive/objects") / 1000000 )) MB stored; $(nproc) cores"
 echo
-echo "| what | time | throughput (original scan bytes) | peak memory |"
-echo "|---|---|---|---|"
+echo "| what | time | CPU (user + system) | throughput (original scan bytes) | peak memory |"
+echo "|---|---|---|---|---|"
 warm "$w/files.txt"
 find "$w/archive/objects" -type f -print0 | xargs -0 cat > /dev/null
 measure "sha256sum" "$bytes" sh -c "xargs -a '$w/files.txt' -d '\n' sha256sum > /dev/null"

@@ -78,14 +78,18 @@ measure() {
   local label=$1 bytes=$2; shift 2
   settle
   sync
-  /usr/bin/time -f "%e %M" -o "$BENCH_DIR/.time" "$@" > "$BENCH_DIR/.out" 2> "$BENCH_DIR/.err" || {
+  /usr/bin/time -f "%e %M %U %S" -o "$BENCH_DIR/.time" "$@" > "$BENCH_DIR/.out" 2> "$BENCH_DIR/.err" || {
     echo "FAILED: $label" >&2; tail -5 "$BENCH_DIR/.err" >&2; return 1; }
-  local secs kb
-  read -r secs kb < <(tail -1 "$BENCH_DIR/.time")
+  local secs kb user sys cpu
+  read -r secs kb user sys < <(tail -1 "$BENCH_DIR/.time")
+  cpu=$(python3 -c "print(f'{$user + $sys:.2f}')")
   local rate
   rate=$(python3 -c "print(f'{$bytes/1e6/max($secs,1e-9):.0f}')")
-  printf '| %-38s | %8.2f s | %7s MB/s | %8.0f MB |\n' "$label" "$secs" "$rate" "$(python3 -c "print($kb/1024)")"
-  eval "secs_$(printf '%s' "$label" | tr -c 'a-zA-Z0-9' '_')=$secs"
+  printf '| %-38s | %8.2f s | %8s s | %7s MB/s | %8.0f MB |\n' "$label" "$secs" "$cpu" "$rate" "$(python3 -c "print($kb/1024)")"
+  # Wall and CPU seconds under the label's name, for the ratios a script prints. The CPU time is
+  # the steadier of the two on a shared machine, where wall times of one run swing twofold.
+  local name; name=$(printf '%s' "$label" | tr -c 'a-zA-Z0-9' '_')
+  eval "secs_$name=$secs; cpu_$name=$cpu"
 }
 
 warm() { xargs -a "$1" -d '\n' cat > /dev/null; }
