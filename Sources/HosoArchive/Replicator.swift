@@ -35,6 +35,9 @@ public enum HeadRestore: Sendable, Equatable {
     /// The archive had no readable head: the newest of the replica's and its own records' was
     /// written (`fromReplica`: the replica's).
     case restored(ObjectID, sequence: Int, fromReplica: Bool)
+    /// An archive with nothing committed and no records took the replica's head: it is now a
+    /// copy of the replica's archive (recovery onto a new host from a folder replica).
+    case adopted(ObjectID, sequence: Int)
     /// The archive's head was moved back (its own records had gone further): moved forward.
     case movedForward(from: ObjectID, to: ObjectID, sequence: Int)
     /// The replica's ledger goes further, but the archive's records agree with its head (a
@@ -73,14 +76,17 @@ public enum Replicator {
         let head = try Ledger(archive: archive).head()
         var ids: [ObjectID] = []
         var findings: [Diagnostic] = []
+        var unlistedPrefixes = Set<String>(), broken = Set<ObjectID>()
         try source.list { entries in
             for e in entries {
                 switch e {
                 case let .object(id, _, _): ids.append(id)
-                case let .notRegular(path, kind, _):
+                case let .notRegular(path, kind, id):
+                    if let id { broken.insert(id) }     // reported here, not also as lacking
                     findings.append(Diagnostic(.objectNotRegular, file: path, message: "not copied: the store entry is \(kind)",
                                                advice: "Repair the source store, then replicate again"))
-                case let .unlistable(path, _, reason):
+                case let .unlistable(path, prefix, reason):
+                    unlistedPrefixes.insert(prefix)
                     findings.append(Diagnostic(.objectUnreadable, file: path, message: "not copied: the folder cannot be listed (\(reason))",
                                                advice: "Restore the folder's permissions or the disk under it, then replicate again"))
                 default: break
@@ -192,8 +198,54 @@ public enum Replicator {
         if findings.isEmpty, restoring {
             report.headRestore = try restoreHead(archive: archive, ledger: ledger, from: source, forward: forward, into: &report)
         }
+        let lacking = lackingObjects(archive: archive, listed: all + broken, unlisted: unlistedPrefixes, source: source, destination: destination, restoring: restoring)
+        report.findings += lacking
+        report.notCopied += lacking.filter { $0.code == .objectMissing }.count
         report.seconds = SystemFile.monotonic() - started
         return report
+    }
+
+    /// The objects the archive's catalog names (scans, XML, manifests, ledger entries) that the
+    /// source did not list. Copying only what a store lists would make an incomplete replica, or
+    /// an incomplete restore, look complete: each such object is named, with the dossiers that
+    /// use it. Missing from both stores: E501. Restoring, where the archive still has it: the
+    /// replica is incomplete (W515). Replicating, where only the replica has it: the archive's
+    /// store lost it, and the replica can give it back (E501).
+    static func lackingObjects(archive: Archive, listed: [ObjectID], unlisted: Set<String>, source: any ObjectStore,
+                               destination: any ObjectStore, restoring: Bool) -> [Diagnostic] {
+        guard SystemFile.exists(archive.catalogPath), let catalog = try? Catalog.open(path: archive.catalogPath, mode: .readOnly) else { return [] }
+        var named: [ObjectID] = []
+        var kinds: [ObjectID: String] = [:]
+        guard (try? catalog.referencedObjects({ batch in
+            for (id, _, kind) in batch { named.append(id); if kind == "manifest" || kind == "ledger" { kinds[id] = kind } }
+        })) != nil else { return [] }
+        let lacking = ObjectIDList(named).subtracting(ObjectIDList(listed))
+        var findings: [Diagnostic] = []
+        for id in lacking where !unlisted.contains(String(id.hex.prefix(2))) {
+            let what = kinds[id].map { $0 == "ledger" ? "ledger entry" : $0 } ?? "object"
+            var d: Diagnostic
+            switch ((try? destination.contains(id)) ?? false, restoring) {
+            case (true, true):
+                d = Diagnostic(.replicaIncomplete, file: source.displayPath(of: id), subject: id.prefixed,
+                    message: "the replica lacks \(what) \(id.short), which the archive's catalog names; the archive's own store still has it",
+                    advice: "Bring the replica up to date: 'hoso replicate --to \(source.location)'")
+            case (true, false):
+                d = Diagnostic(.objectMissing, file: source.displayPath(of: id), subject: id.prefixed,
+                    message: "\(what) \(id.short) is missing from the archive's store; \(destination.location) still holds a copy",
+                    advice: "Restore it from there: 'hoso replicate --from \(destination.location)', then run 'hoso verify'")
+            case (false, _):
+                d = Diagnostic(.objectMissing, file: destination.displayPath(of: id), subject: id.prefixed,
+                    message: "not copied: \(what) \(id.short), which the archive's catalog names, is in neither \(source.location) nor \(destination.location)",
+                    advice: "Restore it from another replica or backup that holds it ('hoso replicate --from OTHER'), then run 'hoso verify'")
+            }
+            if findings.count < 1000, let uses = try? catalog.uses(of: id), !uses.isEmpty {
+                let named = uses.map { ObjectUse(dossier: $0.number, version: $0.version, path: $0.file) }
+                d.message += "; used by " + named.prefix(3).map(\.described).joined(separator: "; ") + (named.count > 3 ? " and \(named.count - 3) more" : "")
+                d.usedBy = named
+            }
+            findings.append(d)
+        }
+        return findings
     }
 
     /// Why a replica's kept head was not replaced: it goes further than this archive's ledger
@@ -271,6 +323,15 @@ public enum Replicator {
         }
         guard let ours else {
             try write()
+            if !unreadable && recorded.isEmpty && best == theirs {
+                // The archive took the replica's ledger: its catalog and index are built now,
+                // under the lock the restore holds, so that the next command (verify first)
+                // finds them.
+                let catalog = try Catalog.open(path: archive.catalogPath, mode: .readWrite)
+                _ = try CatalogSync.catchUp(catalog, ledger: ledger)
+                _ = try IndexSync.catchUp(archive: archive)
+                return .adopted(best, sequence: sequence)
+            }
             return .restored(best, sequence: sequence, fromReplica: best == theirs)
         }
         if best == ours { return theirs.map { .replicaBehind($0) } ?? .same }

@@ -110,6 +110,9 @@ struct ReplicateCommand: ParsableCommand {
                 c.out("ledger head \(h.prefixed) kept at \((destination as? LocalObjectStore)?.headPath ?? destination.location + "/HEAD")")
             }
             if let headNote { c.out(headNote) }
+            if source != nil && !repair && r.alreadyPresent > 0 {
+                c.out("the \(r.alreadyPresent) objects already in the archive were trusted, not read: to replace damaged ones (E502–E508) as well, add --repair")
+            }
             if let recorded { c.out("recorded as audit run \(recorded) (audit/log; 'hoso verify --history' lists it)") }
         }
         if !r.findings.isEmpty { throw ExitCode(1) }
@@ -117,7 +120,7 @@ struct ReplicateCommand: ParsableCommand {
 
     static func changedHead(_ h: HeadRestore) -> Bool {
         switch h {
-        case .restored, .movedForward: true
+        case .restored, .adopted, .movedForward: true
         default: false
         }
     }
@@ -128,6 +131,9 @@ struct ReplicateCommand: ParsableCommand {
         case nil, .same?: nil
         case let .restored(id, n, fromReplica)?:
             "ledger/HEAD was missing or unreadable: restored from the \(fromReplica ? "replica" : "archive's own catalog, index or audit log, which went further than the replica") (entry \(n), \(id.prefixed))"
+        case let .adopted(id, n)?:
+            "ledger/HEAD set to the replica's (entry \(n), \(id.prefixed)): this archive, which held nothing, is now a copy of the replica's, "
+                + "its catalog and index built from it"
         case let .movedForward(from, to, n)?:
             "ledger/HEAD moved forward from \(from.short) to entry \(n) (\(to.prefixed)): the head had been moved back; "
                 + "the catalog and index catch up at the next command"

@@ -62,6 +62,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
     case storeUnavailable = "E514"
     case objectStaleTemp = "W510"
     case objectOrphan = "W512"
+    case replicaIncomplete = "W515"
     // ledger
     case ledgerHeadMissing = "E601"
     case ledgerEntryMissing = "E602"
@@ -150,6 +151,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
         case .objectUnreadable: "object cannot be read"
         case .storeAccessDenied: "store refused access"
         case .storeUnavailable: "store unavailable"
+        case .replicaIncomplete: "replica lacks an object"
         case .objectStaleTemp: "temporary file left in the store"
         case .objectOrphan: "object referenced by no manifest"
         case .ledgerHeadMissing: "ledger HEAD missing or unreadable"

@@ -242,6 +242,56 @@ enum Unprivileged {
         #expect(try Hoso.run(["replicate", "--archive", archive]).status == 2, "one of --to and --from")
     }
 
+    /// An object the archive needs that the store copied from lacks is named, never counted as
+    /// fine: missing from both stores (E501), from the archive's store only (E501, the replica
+    /// can give it back), or, restoring, from the replica only (W515, the replica is incomplete).
+    @Test func replicationNamesObjectsTheSourceLacks() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let batch = try sampleBatch(t, count: 2)
+        #expect(try Hoso.run(["ingest", "--archive", archive, batch]).status == 0)
+        let folder = t.sub("replica")
+        #expect(try Hoso.run(["replicate", "--archive", archive, "--to", folder]).status == 0)
+        let number = try FileManager.default.contentsOfDirectory(atPath: batch).sorted()[0]
+        let shown = try jsonObject(try Hoso.run(["show", "--json", "--archive", archive, number]).stdout)
+        let scan = ((shown["components"] as? [[String: Any]])?.first?["object"] as? String ?? "").replacingOccurrences(of: "sha256:", with: "")
+        try #require(scan.count == 64, "\(shown)")
+        let inArchive = archive + "/objects/" + scan.prefix(2) + "/" + scan.dropFirst(2), inReplica = folder + "/" + scan.prefix(2) + "/" + scan.dropFirst(2)
+        func replicate(_ args: [String]) throws -> (status: Int32, findings: [[String: Any]]) {
+            let r = try Hoso.run(["replicate", "--json", "--archive", archive] + args)
+            return (r.status, try jsonObject(r.stdout)["findings"] as? [[String: Any]] ?? [])
+        }
+        func names(_ f: [[String: Any]], _ code: String) -> Bool {
+            f.count == 1 && f[0]["code"] as? String == code && (f[0]["message"] as? String ?? "").contains("used by \(number)")
+        }
+        // Restoring from a replica that lacks it, while the archive has it.
+        let kept = t.sub("kept-object")
+        try FileManager.default.copyItem(atPath: inReplica, toPath: kept)
+        try FileManager.default.removeItem(atPath: inReplica)
+        var r = try replicate(["--from", folder])
+        #expect(r.status == 1 && names(r.findings, "W515"), "\(r.findings)")
+        // Gone from both: neither a restore nor a new replica is complete.
+        try FileManager.default.removeItem(atPath: inArchive)
+        r = try replicate(["--from", folder, "--repair"])
+        #expect(r.status == 1 && names(r.findings, "E501"), "\(r.findings)")
+        r = try replicate(["--to", t.sub("second")])
+        #expect(r.status == 1 && names(r.findings, "E501"), "\(r.findings)")
+        // Gone from the archive only: the replica that has it is named, and gives it back.
+        try FileManager.default.copyItem(atPath: kept, toPath: inReplica)
+        r = try replicate(["--to", folder])
+        #expect(r.status == 1 && names(r.findings, "E501") && (r.findings.first?["advice"] as? String ?? "").contains("--from \(folder)"), "\(r.findings)")
+        #expect(try replicate(["--from", folder]).status == 0)
+        #expect(try Hoso.run(["verify", "--archive", archive, "--no-record"]).status == 0)
+        // A new host from the folder replica: a fresh archive takes its objects and head, and
+        // has its catalog and index at once (verify, which builds neither, finds them).
+        let host = try makeArchive(t, "new-host")
+        let adopted = try Hoso.run(["replicate", "--archive", host, "--from", folder])
+        #expect(adopted.status == 0 && adopted.stdout.contains("is now a copy of the replica's"), "\(adopted.stdout)")
+        let checked = try Hoso.run(["verify", "--archive", host])
+        #expect(checked.status == 0 && checked.stdout.contains("no errors"), "\(checked.stdout)")
+        #expect(try Hoso.run(["show", "--archive", host, number]).status == 0)
+    }
+
     /// A replica on a disk keeps the ledger head, so that a head lost or moved back can be given
     /// back by `replicate --from`; it is only ever moved forward along the archive's ledger.
     @Test func replicasOnDiskKeepTheLedgerHeadAndGiveItBack() throws {
