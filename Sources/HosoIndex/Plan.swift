@@ -205,53 +205,79 @@ final class Plan {
         return out
     }()
 
-    /// The longest run of words typed one after another (folded keys; a synonym's typed form,
-    /// not its alternatives), to tell a name found whole from its words found apart.
-    lazy var typedRun: [[UInt8]] = {
+    /// The longest run of words typed one after another, each as the folded keys that stand for
+    /// it (the typed form, and the one-word forms of a synonym: *lí* for *lý*), to tell a name
+    /// found whole from its words found apart. A year or date typed bare is a filter, not a word
+    /// of the run.
+    lazy var typedRun: [[[UInt8]]] = {
         guard case let .and(children) = query else { return [] }
         let analyzer = Analyzer()
-        var best: [[UInt8]] = [], run: [[UInt8]] = []
+        var best: [[[UInt8]]] = [], run: [[[UInt8]]] = []
         func end() { if run.count > best.count { best = run }; run = [] }
-        func add(_ w: String) -> Bool {
+        func folded(_ w: String) -> [UInt8]? {
             let keys = analyzer.keys(w)
-            guard keys.count == 1 else { return false }
-            run.append(keys[0].folded)
-            return true
+            return keys.count == 1 ? keys[0].folded : nil
         }
         for c in children {
-            var words: [String] = []
+            var slots: [[[UInt8]]] = []
             switch c {
-            case let .word(w, nil): words = [w]
-            case let .or(alternatives):
+            case let .word(w, nil): slots = folded(w).map { [[$0]] } ?? []
+            case let .or(alternatives) where !alternatives.contains(where: { if case .dateRange = $0 { true } else { false } }):
                 // Synonyms expanded: the typed form first, its alternatives after.
-                if case let .word(w, nil)? = alternatives.first { words = [w] }
+                var others: [[UInt8]] = []
+                for case let .synonym(.word(w, nil), 1) in alternatives.dropFirst() { if let f = folded(w) { others.append(f) } }
+                if case let .word(w, nil)? = alternatives.first, let f = folded(w) { slots = [[f] + others] }
                 if case let .and(ws)? = alternatives.first {
-                    words = ws.compactMap { if case let .word(w, nil) = $0 { return w } else { return nil } }
-                    if words.count != ws.count { words = [] }
+                    slots = ws.compactMap { if case let .word(w, nil) = $0, let f = folded(w) { return [f] } else { return nil } }
+                    if slots.count != ws.count { slots = [] }
                 }
             default: break
             }
-            if words.isEmpty || !words.allSatisfy(add) { end() }
+            if slots.isEmpty { end() } else { run += slots }
         }
         end()
         return best
     }()
 
-    /// Whether `doc` holds the typed run of words side by side in one field (nil: the query has
-    /// no two words in a row).
+    /// Whether `doc` holds the typed run of words side by side (nil: the query has no two words
+    /// in a row): the whole run in one field, or, for a run of four words or more (a name and
+    /// what the officer added: a place, a procedure), the run cut into pieces of two words or
+    /// more, each side by side in a field and one of at least three words (the name). Words of
+    /// a name found only in twos (*Trần Thị* in one name, *Thu Hà* in another) are apart.
     func holdsTypedRun(_ doc: IndexDocument) -> Bool? {
         let run = typedRun
         guard run.count >= 2 else { return nil }
         let analyzer = Analyzer()
+        var values: [[[UInt8]]] = []
         for field in Field.textFields {
             for value in doc.text[field] ?? [] {
                 var tokens: [[UInt8]] = []
                 analyzer.tokenize(canonical: value) { tokens.append(Array($0.folded)) }
-                guard tokens.count >= run.count else { continue }
-                for i in 0...(tokens.count - run.count) where run.indices.allSatisfy({ tokens[i + $0] == run[$0] }) { return true }
+                if tokens.count >= 2 { values.append(tokens) }
             }
         }
-        return false
+        /// Whether run[from..<to] stands side by side in one value.
+        func found(_ from: Int, _ to: Int) -> Bool {
+            let n = to - from
+            for tokens in values where tokens.count >= n {
+                for i in 0...(tokens.count - n) where (0..<n).allSatisfy({ run[from + $0].contains(tokens[i + $0]) }) { return true }
+            }
+            return false
+        }
+        if found(0, run.count) { return true }
+        guard run.count >= 4 else { return false }
+        // pieces[i]: run[i...] can be cut into found pieces; (with a long one, without).
+        var memo: [Int: (long: Bool, any: Bool)] = [run.count: (false, true)]
+        for i in stride(from: run.count - 2, through: 0, by: -1) {
+            var long = false, any = false
+            for j in (i + 2)...run.count where j != run.count - 1 {
+                guard let rest = memo[j], rest.any, found(i, j) else { continue }
+                any = true
+                if j - i >= 3 || rest.long { long = true }
+            }
+            memo[i] = (long, any)
+        }
+        return memo[0]?.long ?? false
     }
 
     /// The stored text where the query's words occur (title first), with their byte ranges.

@@ -583,7 +583,10 @@ public struct QueryParser {
             return try textField(QueryParser.textFieldNames[name]!)
         default:
             guard let field = QueryParser.textFieldNames[name] else {
-                throw error("unknown field '\(name):' (title, applicant, procedure, agency, place, other, code, cccd, phone, status, timeliness, received, due, completed)", at: start)
+                let known = ["title", "applicant", "procedure", "agency", "place", "other", "code", "cccd", "phone", "status",
+                             "timeliness", "result", "signer", "received", "due", "completed"]
+                let near = known.first { QuerySuggestion.oneEditAway(Array(name.utf8)).contains(Array($0.utf8)) }
+                throw error("unknown field '\(name):'\(near.map { " (did you mean '\($0):'?)" } ?? ""); the fields: \(known.joined(separator: ", "))", at: start)
             }
             return try textField(field)
         }
@@ -679,6 +682,12 @@ public struct QueryParser {
         // holding the number.
         if core.count == 4, core.allSatisfy({ $0.isASCII && $0.isNumber }), let y = Int(core), (1900...2100).contains(y) {
             return .or([try textWord(core, fields: nil, at: start), .dateRange(.received, from: QueryParser.day(core, end: false), to: QueryParser.day(core, end: true))])
+        }
+        // A day or a month alone, as pasted from a form (15/08/2019, 2019-08-15, 08/2019): the
+        // dossiers received then, or holding those numbers.
+        if core.count >= 7, core.allSatisfy({ $0.isASCII && ($0.isNumber || "/-.".contains($0)) }),
+           let from = QueryParser.day(core, end: false), let to = QueryParser.day(core, end: true) {
+            return .or([try textWord(core, fields: nil, at: start), .dateRange(.received, from: from, to: to)])
         }
         // Other codes (archival codes, an office's local codes: MC19.273558) cannot be told from
         // text by their shape alone: such a token is looked for both ways.

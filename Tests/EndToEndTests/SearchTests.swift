@@ -359,6 +359,27 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         #expect(apart.together == [false] && apart.text.contains("None of these has the words side by side"), "\(apart)")
         let one = try search("hòa")
         #expect(one.together.allSatisfy { $0 == nil } && !one.text.contains("side by side"), "one word: nothing to say")
+        // The name with what an officer adds to it (a procedure, a year, a day): the name is
+        // judged, not one run of every word; a name found only in twos is still apart.
+        for q in ["nguyen thi hoa khai sinh", "Nguyễn Thị Hòa 2023", "Nguyễn Thị Hòa 12/05/2023", "đăng ký khai sinh Nguyễn Thị Hòa"] {
+            let r = try search(q)
+            #expect(r.together.first == true && !r.text.contains("side by side"), "\(q): \(r)")
+        }
+        let twos = try search("Nguyễn Thị Lan Hòa khai sinh")
+        #expect(twos.together.allSatisfy { $0 == false } && twos.text.contains("side by side"), "\(twos)")
+    }
+
+    /// A day or a month typed alone, as pasted from a form: the dossiers received then.
+    @Test func aDayOrMonthTypedAloneFiltersByReceived() throws {
+        expectOrder(try run("chứng thực 09/07/2023", 35), [["b"]], "35n")
+        expectOrder(try run("chứng thực 2023-07-09", 35), [["b"]], "35o")
+        expectOrder(try run("chứng thực 07/2023", 35), [["b"]], "35p")
+        #expect(try total("chứng thực 10/07/2023 code:000.00.35.H50*") == 0)
+    }
+
+    @Test func anUnknownFieldIsNamedWithTheNearestOne() throws {
+        let r = try Hoso.run(["search", "--archive", SearchFixture.archive, "tittle:khai"])
+        #expect(r.status == 2 && r.stderr.contains("did you mean 'title:'?") && r.stderr.contains("signer"), "\(r.stderr)")
     }
 
     @Test func abbreviationsGluedByADot() throws {
