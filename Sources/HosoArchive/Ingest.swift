@@ -90,6 +90,8 @@ public struct IngestSummary: Sendable {
     public var staleTempsRemoved = 0
     /// Why the search index could not follow (the dossiers are archived and cataloged).
     public var indexFailure: HosoError?
+
+    public init() {}
 }
 
 /// Stores a component file while it is checked: hashing, compressing and writing in one pass, into
@@ -139,6 +141,9 @@ public final class Ingest {
     public let catalog: Catalog
     public let options: IngestOptions
     let ledger: Ledger
+    /// What the run had committed at its last checkpoint: what a run that fails part way (a
+    /// full disk) reports as done.
+    public private(set) var committedSoFar = IngestSummary()
 
     public init(archive: Archive, catalog: Catalog, options: IngestOptions) {
         self.archive = archive; self.catalog = catalog; self.options = options
@@ -238,6 +243,7 @@ public final class Ingest {
             }
             for p in pending { report(p.outcome) }
             pending.removeAll()
+            committedSoFar = summary
             lastCommit = SystemFile.monotonic()
         }
 

@@ -78,6 +78,8 @@ public struct VerifyReport: Sendable {
     public var logSetAside: String?
     /// Why the run was not recorded, when it was not.
     public var notRecorded: String?
+    /// Why the run could not be recorded although it was asked to be (E406: a full disk …).
+    public var recordFailure: Diagnostic?
     public var ledgerHead: String?
     public var errorCount: Int { findings.filter { $0.severity == .error }.count }
     public var warningCount: Int { findings.filter { $0.severity == .warning }.count }
@@ -268,11 +270,21 @@ public final class Verifier {
         } else {
             // The damage was reported in this run; the damaged log is kept aside and a new
             // chain starts, so that later runs are not failed by it again.
-            let appended = try auditLog.append(level: report.level, budget: options.budget?.description, ledgerHead: state.head?.prefixed,
-                                               started: startedAt, seconds: report.seconds, verified: verified.map { ($0, verifiedAt) },
-                                               bytes: report.bytesChecked, findings: findings, setAsideIfDamaged: !logFindings.isEmpty)
-            report.recorded = appended.record
-            report.logSetAside = appended.setAside
+            // A run that cannot be recorded (a full disk) still reports what it found.
+            do {
+                let appended = try auditLog.append(level: report.level, budget: options.budget?.description, ledgerHead: state.head?.prefixed,
+                                                   started: startedAt, seconds: report.seconds, verified: verified.map { ($0, verifiedAt) },
+                                                   bytes: report.bytesChecked, findings: findings, setAsideIfDamaged: !logFindings.isEmpty)
+                report.recorded = appended.record
+                report.logSetAside = appended.setAside
+            } catch {
+                var d = (error as? HosoError)?.diagnostic ?? (error as? SystemError)?.diagnostic
+                    ?? Diagnostic(.ioFailure, file: "audit/log", message: "\(error)", advice: "")
+                report.notRecorded = "the audit log could not be written (\(d.message))"
+                d.message = "this run could not be recorded in the audit log: " + d.message
+                d.advice = "Free space on the archive's disk or mend its permissions, then run 'hoso verify' again to record the archive's state"
+                report.recordFailure = d
+            }
         }
         return report
     }

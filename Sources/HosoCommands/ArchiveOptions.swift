@@ -29,7 +29,7 @@ func checkEndpoint(for spec: String?, _ option: String?) throws {
 /// than a command line holds (`batch/*` of 30,000 folders exceeds it), a list in a file.
 struct BatchPaths: ParsableArguments {
     @Argument(help: "Batch folders, dossier folders or dossier XML files.") var paths: [String] = []
-    @Option(name: .long, help: ArgumentHelp("Also the paths listed in this file, one per line ('-': standard input).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Also the paths listed in this file, one per line ('-': standard input; blank lines and spaces around a path are ignored).", valueName: "file"))
     var pathsFrom: String?
 
     func validate() throws {
@@ -48,7 +48,7 @@ struct BatchPaths: ParsableArguments {
     /// How the paths were named, for the ledger's record of an ingest's source: the first few
     /// and a count, so that thousands of folders do not go into every ledger entry.
     func described(_ all: [String]) -> String {
-        let shown = all.prefix(8).joined(separator: " ")
+        let shown = all.prefix(8).map { $0.contains(where: \.isWhitespace) ? "\"\($0)\"" : $0 }.joined(separator: " ")
         var s = all.count > 8 ? shown + " … (\(all.count) paths)" : shown
         if let pathsFrom { s += " (--paths-from \(pathsFrom))" }
         return s

@@ -67,8 +67,22 @@ struct IngestCommand: ParsableCommand {
         let paths = try batch.all()
         let (sources, problems) = BatchDiscovery.discover(paths) { listing.update(items: $0, bytes: 0) }
         listing.finish()
-        for p in problems { console.err(console.render(p)) }
-        if sources.isEmpty { throw ExitCode(2) }
+        // Findings about the batch itself are results, like the dossiers' own: on standard
+        // output, in the report.
+        if !output.json { for p in problems { console.out(console.render(p)) } }
+        let layoutErrors = problems.filter { $0.severity == .error }.count
+        if sources.isEmpty || (stopOnError && layoutErrors > 0) {
+            if output.json {
+                let batch = problems.map { JSON.encode(DiagnosticJSON(d: $0)) }.joined(separator: ",")
+                var empty = IngestSummary()
+                for p in problems { empty.codes[p.code, default: 0] += 1 }
+                empty.stoppedEarly = !sources.isEmpty
+                console.out("{\"format\":\"hoso-ingest-report/1\",\"dossiers\":[],\"batchFindings\":[\(batch)],\"summary\":\(JSON.encode(SummaryJSON(empty, seconds: 0)))}")
+            } else if !sources.isEmpty {
+                console.out("stopped before archiving anything: the batch itself has \(layoutErrors) error\(layoutErrors == 1 ? "" : "s") (--stop-on-error)")
+            }
+            throw ExitCode(sources.isEmpty ? 2 : 1)
+        }
 
         let catalog = try Catalog.open(path: archive.catalogPath, mode: .readWrite)
         var options = IngestOptions(operatorName: self.operator ?? Self.loginName)
@@ -121,20 +135,32 @@ struct IngestCommand: ParsableCommand {
                 for d in outcome.diagnostics where d.severity == .warning { console.out(console.render(d)) }
             }
         }
-        } catch where output.json && Hoso.diagnostic(for: error) != nil {
-            // The report stays one JSON document: the list closed, the problem beside it.
+        } catch {
             meter.finish()
-            let d = Hoso.diagnostic(for: error)!
-            console.out("],\"error\":\(JSON.encode(DiagnosticJSON(d: d)))}")
-            console.flush()
-            console.err("hoso: " + console.render(d))
-            throw ExitCode(3)
+            // What the checkpoints before the failure committed stays archived: said, so that
+            // nobody takes the whole batch for lost (or for done).
+            let done = ingest.committedSoFar
+            let seconds = SystemFile.monotonic() - started
+            if output.json, let d = Hoso.diagnostic(for: error) {
+                // The report stays one JSON document: the list closed, the problem and what was
+                // committed beside it.
+                console.out("],\"error\":\(JSON.encode(DiagnosticJSON(d: d))),\"summary\":\(JSON.encode(SummaryJSON(done, seconds: seconds)))}")
+                console.flush()
+                console.err("hoso: " + console.render(d))
+                throw ExitCode(3)
+            }
+            if !output.json, let a = done.firstEntry, let b = done.lastEntry, let head = done.head {
+                console.out("before it stopped, this run committed ledger entries \(a)…\(b) (HEAD \(head.prefixed)): \(done.archived + done.superseded) dossiers archived, "
+                            + "\(done.alreadyArchived) already archived, \(done.rejected) rejected; once the problem below is mended, the same command goes on")
+            } else if !output.json {
+                console.out("nothing was committed by this run")
+            }
+            throw error
         }
         meter.finish()
         let seconds = SystemFile.monotonic() - started
         // Findings about the batch's layout: an error (a path that is no dossier) fails the run,
         // a warning (a folder skipped) is counted and reported.
-        let layoutErrors = problems.filter { $0.severity == .error }.count
         for p in problems { summary.codes[p.code, default: 0] += 1 }
         if output.json {
             let batch = (problems + summary.laterFindings).map { JSON.encode(DiagnosticJSON(d: $0)) }.joined(separator: ",")

@@ -150,7 +150,11 @@ func readList(_ path: String) throws -> [String] {
     } else {
         text = String(decoding: try SystemFile.readAll(path, limit: 1 << 31), as: UTF8.self)
     }
-    return text.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+    // One path a line, as any editor writes a list: Windows line ends ("\r\n" is one Character,
+    // a newline), blank lines skipped, spaces and tabs around a path dropped.
+    return text.split(whereSeparator: \.isNewline)
+        .map { $0.trimmingCharacters(in: .whitespaces) }
+        .filter { !$0.isEmpty }
 }
 
 func parseObjectName(_ text: String) throws -> ObjectID {

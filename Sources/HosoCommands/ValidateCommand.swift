@@ -46,8 +46,19 @@ struct ValidateCommand: ParsableCommand {
         let listing = ProgressMeter(counting: "listing the batch, dossiers found")
         let (sources, problems) = BatchDiscovery.discover(try batch.all()) { listing.update(items: $0, bytes: 0) }
         listing.finish()
+        // Findings about the batch itself are results, like the dossiers' own: on standard
+        // output, in the report.
         if sources.isEmpty {
-            for p in problems { console.err(console.render(p)) }
+            if output.json {
+                let summary = Summary(dossiers: 0, valid: 0, invalid: 0, warnings: problems.filter { $0.severity == .warning }.count,
+                                      files: 0, bytesHashed: 0, seconds: 0,
+                                      codes: Dictionary(problems.map { ($0.code.rawValue, 1) }, uniquingKeysWith: +),
+                                      pathProblems: problems.count, invalidDossiers: [])
+                let batch = problems.map { JSON.encode(DiagnosticJSON(d: $0)) }.joined(separator: ",")
+                console.out("{\"format\":\"hoso-validate-report/1\",\"dossiers\":[],\"batchFindings\":[\(batch)],\"summary\":\(JSON.encode(summary))}")
+            } else {
+                for p in problems { console.out(console.render(p)) }
+            }
             throw ExitCode(2)
         }
         let meter = ProgressMeter("validating", totalItems: sources.count)
@@ -60,7 +71,7 @@ struct ValidateCommand: ParsableCommand {
         var invalidPaths = Set<String>()
         var firstEntry = true
         if output.json { console.out("{\"format\":\"hoso-validate-report/1\",\"dossiers\":[") }
-        for p in problems where !output.json { console.err(console.render(p)) }
+        for p in problems where !output.json { console.out(console.render(p)) }
         // Findings about the batch's layout: an error (a path that is no dossier) fails the run,
         // a warning (a folder skipped) is counted and reported, as the dossiers' own warnings are.
         let layoutErrors = problems.filter { $0.severity == .error }.count

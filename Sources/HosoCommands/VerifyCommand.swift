@@ -161,6 +161,11 @@ struct VerifyCommand: ParsableCommand {
             if let r = result.recorded { c.out("recorded as audit run \(r.sequence) (audit/log)") }
             if let why = result.notRecorded { c.out("not recorded: \(why)") }
         }
+        if let failure = result.recordFailure {
+            Console.shared.flush()
+            Console.shared.err("hoso: " + Console.shared.render(failure))
+            throw ExitCode(3)
+        }
         if result.errorCount > 0 { throw ExitCode(1) }
     }
 

@@ -240,6 +240,28 @@ func storedObjects(_ archive: String) throws -> Set<String> {
     }
     #endif
 
+    /// A disk that fills up part way: ingest stops with E406 and says which entries it
+    /// committed before (they stay archived); verify still reports what it found and says that
+    /// it could not record the run. Needs root to mount a small tmpfs; otherwise nothing to show.
+    @Test func aFullDiskStopsWithWhatWasDoneSaid() throws {
+        let t = TemporaryFolder()
+        let small = t.sub("small")
+        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
+        guard getuid() == 0, try shell("mount -t tmpfs -o size=3m tmpfs '\(small)'").status == 0 else { return }
+        defer { _ = try? shell("umount '\(small)'") }
+        let archive = try makeArchive(t, "small/archive")
+        let r = try Hoso.run(["ingest", "--checkpoint-dossiers", "5", "--archive", archive, Repository.path("sample-archive")])
+        #expect(r.status == 3 && r.stderr.contains("E406") && r.stdout.contains("before it stopped, this run committed ledger entries 1…"), "\(r.stdout) \(r.stderr)")
+        _ = try shell("dd if=/dev/zero of='\(small)/filler' bs=64k 2>/dev/null")
+        let json = try Hoso.run(["ingest", "--json", "--checkpoint-dossiers", "5", "--archive", archive, Repository.path("sample-archive")])
+        // With no room even to open the catalog: the problem as one JSON object.
+        let report = try jsonObject(json.stdout)
+        #expect(json.status == 3 && (report["code"] as? String ?? (report["error"] as? [String: Any])?["code"] as? String) == "E406", "\(json.stdout)")
+        let v = try Hoso.run(["verify", "--archive", archive])
+        #expect(v.status == 3 && v.stdout.contains("full verify of") && v.stdout.contains("not recorded: the audit log could not be written")
+                && v.stderr.contains("this run could not be recorded"), "\(v.stdout) \(v.stderr)")
+    }
+
     /// More dossier folders than a command line holds are named in a list (or on standard
     /// input); the ledger records how they were named in a line, not every path.
     @Test func pathsFromAList() throws {
@@ -257,6 +279,11 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(source.contains("(12 paths)") && source.contains("--paths-from") && source.count < 2000, "\(source)")
         let stdin = try shell("printf '%s\\n' '\(folders[3])' '\(folders[4])' | '\(Hoso.binary)' validate --paths-from -")
         #expect(stdin.status == 0 && stdin.output.contains("2 dossiers checked: 2 valid"), "\(stdin.output)")
+        // A list written on Windows, with blank lines and spaces around the paths.
+        let windows = t.sub("windows.txt")
+        try ("  " + folders[5] + "\r\n\r\n   \r\n\t" + folders[6] + " \r\n").write(toFile: windows, atomically: true, encoding: .utf8)
+        let crlf = try Hoso.run(["validate", "--paths-from", windows])
+        #expect(crlf.status == 0 && crlf.stdout.contains("2 dossiers checked: 2 valid"), "\(crlf.stdout) \(crlf.stderr)")
         #expect(try Hoso.run(["validate"]).status == 2, "nothing named")
         let missing = try Hoso.run(["validate", "--paths-from", t.sub("no-such-list")])
         #expect(missing.status == 3 && missing.stderr.contains("the list of paths cannot be read"), "\(missing.stderr)")

@@ -102,7 +102,13 @@ func reportedCodes(_ report: [String: Any]) -> Set<String> {
         // Ingest says the same and archives the one dossier it can read.
         let archive = try makeArchive(t)
         let ingest = try Hoso.run(["ingest", "--archive", archive, batch])
-        #expect(ingest.status == 1 && ingest.stderr.contains("not UTF-8"), "\(ingest.stderr)")
+        #expect(ingest.status == 1 && ingest.stdout.contains("not UTF-8"), "the batch's findings are part of the report: \(ingest.stdout)")
+        // Told to stop at the first error, it archives nothing from a batch that has some.
+        let strict = try makeArchive(t, "strict")
+        let stopped = try Hoso.run(["ingest", "--stop-on-error", "--archive", strict, batch])
+        #expect(stopped.status == 1 && stopped.stdout.contains("stopped before archiving anything"), "\(stopped.stdout)")
+        let strictStats = try jsonObject(try Hoso.run(["stats", "--json", "--archive", strict]).stdout)
+        #expect((strictStats["overall"] as? [[String: Any]])?.first?["total"] as? Int == 0, "\(strictStats)")
         // A list of the batch beside its dossier folders is no dossier: a warning, and the run
         // goes on clean.
         let listed = t.sub("listed")
@@ -210,10 +216,17 @@ func reportedCodes(_ report: [String: Any]) -> Set<String> {
         #expect(r.status == 0)
         #expect(reportedCodes(try jsonObject(r.stdout)) == ["W301"])
 
-        // E307: nothing to validate is a usage error.
+        // E307: nothing to validate is a usage error, said in the report (with --json, one
+        // JSON report all the same).
         r = try Hoso.run(["validate", t.sub("does-not-exist")])
         #expect(r.status == 2)
-        #expect(r.stderr.contains("E307"))
+        #expect(r.stdout.contains("E307"))
+        for command in [["validate"], ["ingest", "--archive", try makeArchive(t, "for-json")]] {
+            r = try Hoso.run(command + ["--json", t.sub("does-not-exist")])
+            let report = try jsonObject(r.stdout)
+            #expect(r.status == 2 && (report["batchFindings"] as? [[String: Any]])?.first?["code"] as? String == "E307", "\(command): \(r.stdout)")
+            #expect((report["summary"] as? [String: Any])?["dossiers"] as? Int == 0, "\(command): \(r.stdout)")
+        }
 
         // E301 with the NFC/NFD hint: the XML names the file in NFD, the disk holds it in NFC.
         var y = DossierXML()
