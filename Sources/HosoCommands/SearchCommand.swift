@@ -38,7 +38,7 @@ struct SearchCommand: ParsableCommand {
     @Argument(help: "The query (quote it for the shell).") var query: [String]
     @Flag(name: .long, help: "A word typed with diacritics must match them exactly (má is not mã).") var exact = false
     @Flag(name: .long, help: "Ignore diacritics entirely (má = mã = ma).") var fold = false
-    @Option(name: .long, help: "relevance, received or completed (newest day first; within a day, the later dossier number first).") var sort: ResultOrder = .relevance
+    @Option(name: .long, help: "relevance, received or completed (newest day first; within a day, the later serial of the dossier number first: the order each office received them).") var sort: ResultOrder = .relevance
     @Option(name: .long, help: "Results to show.") var limit = 10
     @Option(name: .long, help: "Results to skip (for paging).") var offset = 0
     @Flag(name: .long, help: "Count results by procedure, agency, year and status.") var facets = false

@@ -379,11 +379,12 @@ struct TopK {
         case .relevance:
             return Self.ranksBefore(a, b, byRelevance: segments)
         case .received, .completed:
-            // Newest first: by day, then (columns hold days, not times) the later dossier number,
-            // which counts the dossiers an office received that day.
+            // Newest first: by day, then (columns hold days, not times) the later serial of the
+            // dossier number (its last part counts the dossiers an office received that day),
+            // then the number. Not relevance: an officer sorting by date reads a timeline.
             if a.key != b.key { return a.key > b.key }
-            if a.points != b.points { return a.points > b.points }
-            if a.bm25 != b.bm25 { return a.bm25 > b.bm25 }
+            let serial = Segment.compareSerials(segments[a.segment], a.doc, segments[b.segment], b.doc)
+            if serial != 0 { return serial > 0 }
             return Segment.compareNumbers(segments[a.segment], a.doc, segments[b.segment], b.doc) > 0
         }
     }

@@ -244,6 +244,18 @@ public final class Segment: @unchecked Sendable {
         return p.count == q.count ? 0 : (p.count < q.count ? -1 : 1)
     }
 
+    /// Compares the serials of two dossier numbers: what follows their last '-' (the count of
+    /// dossiers an office received that day: 0007 in 000.00.21.H50-230512-0007), shorter first.
+    public static func compareSerials(_ a: Segment, _ x: Int, _ b: Segment, _ y: Int) -> Int32 {
+        func serial(_ p: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+            guard let dash = p.lastIndex(of: 0x2D) else { return p }
+            return UnsafeRawBufferPointer(rebasing: p[(dash + 1)...])
+        }
+        let p = serial(a.numberBytes(x)), q = serial(b.numberBytes(y))
+        if p.count != q.count { return p.count < q.count ? -1 : 1 }
+        return p.count == 0 ? 0 : memcmp(p.baseAddress!, q.baseAddress!, p.count)
+    }
+
     /// Whether document `doc`'s dossier number is `number`.
     public func hasNumber(_ doc: Int, _ number: [UInt8]) -> Bool {
         let p = numberBytes(doc)

@@ -290,6 +290,9 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("chứng thực received:..2022-06-30", 35), [["a"]], "35d")
         expectOrder(try run("chứng thực completed:2022-11", 35), [["c"]], "35e")
         expectOrder(try run("chứng thực", 35, extra: ["--sort", "received"]), [["b"], ["c"], ["a"]], "35f", sameTier: false)
+        // Within a day, the later serial first whatever the relevance (hoà ranks a first).
+        expectOrder(try run("hoà", 4), [["a"], ["b"]], "35q")
+        expectOrder(try run("hoà", 4, extra: ["--sort", "received"]), [["b"], ["a"]], "35r", sameTier: false)
         expectOrder(try run("timeliness:late", 35), [["c"]], "35g")
         // A year typed alone, as a citizen says it: the dossiers received that year.
         expectOrder(try run("chứng thực 2023", 35), [["b"]], "35h")
