@@ -285,10 +285,23 @@ final class Plan {
         let words = positiveWords
         guard !words.isEmpty else { return nil }
         let analyzer = Analyzer()
-        var wanted: [(exact: [UInt8], folded: [UInt8], prefix: Bool, fields: [Field]?)] = []
+        var wanted: [(exact: [UInt8], folded: [UInt8], prefix: Bool, fields: [Field]?, asTyped: Bool)] = []
         for (w, f) in words {
             let isPrefix = w.hasSuffix("*")
-            if let k = analyzer.keys(isPrefix ? String(w.dropLast()) : w).first { wanted.append((k.exact, k.folded, isPrefix, f)) }
+            if let k = analyzer.keys(isPrefix ? String(w.dropLast()) : w).first { wanted.append((k.exact, k.folded, isPrefix, f, false)) }
+        }
+        // A word typed with marks that the dossier holds as typed is shown there only, as it is
+        // scored (Đặng, not the Đăng of đăng ký).
+        if mode == .ranked {
+            for i in wanted.indices where !wanted[i].prefix && !(wanted[i].exact.dropLast(2).elementsEqual(wanted[i].folded) && wanted[i].exact.last == 0x30) {
+                search: for field in Field.textFields where wanted[i].fields == nil || wanted[i].fields!.contains(field) {
+                    for value in doc.text[field] ?? [] {
+                        var found = false
+                        analyzer.tokenize(canonical: value) { t in if !found && t.exact.elementsEqual(wanted[i].exact) { found = true } }
+                        if found { wanted[i].asTyped = true; break search }
+                    }
+                }
+            }
         }
         var best: Highlight?
         for field in [Field.title, .applicant, .procedure, .agency, .place, .other] {
@@ -298,6 +311,7 @@ final class Plan {
                     for w in wanted where w.fields == nil || w.fields!.contains(field) {
                         let hit: Bool
                         if w.prefix { hit = Array(t.folded).starts(with: w.folded) }
+                        else if w.asTyped { hit = t.exact.elementsEqual(w.exact) }
                         else if mode == .fold { hit = t.folded.elementsEqual(w.folded) }
                         else if mode == .exact && (w.exact.dropLast(2).elementsEqual(w.folded) == false || w.exact.last != 0x30) {
                             hit = t.exact.elementsEqual(w.exact)

@@ -72,6 +72,8 @@ enum SearchFixture {
         45: [Doc(key: "a", title: "Đăng ký tạm trú", commune: "Phường 1"), Doc(key: "b", title: "Đăng ký tạm trú", commune: "Phường 12"),
              Doc(key: "c", title: "Chợ thành phố Đông Hà"), Doc(key: "d", title: "Đăng ký thường trú", commune: "Thị trấn Diên Sanh"),
              Doc(key: "e", title: "Đăng ký tạm trú", applicant: "Trần Văn Quân", commune: "Phường 1")],
+        // A surname whose unaccented form is also the đăng of đăng ký.
+        46: [Doc(key: "a", title: "Đăng ký khai tử", applicant: "Đặng Văn Hùng")],
     ]
 
     static let folder = TemporaryFolder.forTheProcess("hoso-search-fixture")
@@ -515,6 +517,12 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         let hit = (json["hits"] as? [[String: Any]])?.first
         let hl = hit?["highlight"] as? [String: Any]
         #expect((hl?["ranges"] as? [[Int]])?.isEmpty == false)
+
+        // A word typed with marks is highlighted where the dossier holds it as typed, as it is
+        // scored: Đặng in the applicant, not the Đăng of the title.
+        let dang = try jsonObject(try Hoso.run(["search", "--json", "--archive", archive, "Đặng code:000.00.46.H50*"]).stdout)
+        let dangLight = (dang["hits"] as? [[String: Any]])?.first?["highlight"] as? [String: Any]
+        #expect(dangLight?["field"] as? String == "applicant" && (dangLight?["ranges"] as? [[Int]])?.count == 1, "\(dang)")
 
         let empty = try Hoso.run(["search", "--archive", archive, "Bình Định"])
         #expect(empty.status == 0)
