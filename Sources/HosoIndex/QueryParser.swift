@@ -269,9 +269,8 @@ public struct QueryParser {
         }
         items = QueryParser.withNumbersOfResults(QueryParser.withoutLabels(items))
         if items.isEmpty { throw error(closing ? "empty parentheses" : "the query is empty") }
-        if items.allSatisfy({ if case .not = $0 { return true }; return false }) {
-            throw error("a query cannot only exclude (add a word to search for)", at: 0)
-        }
+        // Only exclusions ('-status:returned': everything not yet returned) search the whole
+        // archive without what they name.
         return items.count == 1 ? items[0] : .and(items)
     }
 

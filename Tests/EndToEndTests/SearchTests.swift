@@ -321,6 +321,11 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
     @Test func statusFilter() throws {
         expectOrder(try run("thường trú status:processing", 37), [["a"]], "37a")
         expectOrder(try run("thường trú -status:rejected", 37), [["a", "b"]], "37b", sameTier: false)
+        // Only an exclusion: everything but what it names.
+        let rejected = try total("status:rejected"), completed = try total("status:completed")
+        let all = try rejected + total("-status:rejected", ["--"]), again = try completed + total("-status:completed", ["--"])
+        let neither = try total("-status:rejected -status:completed", ["--"])
+        #expect(all > 20 && all == again && neither == all - rejected - completed, "\(all) \(again) \(neither)")
     }
     @Test func procedureCodes() throws {
         expectOrder(try run("1.004194", 38), [["a"]], "38a")
