@@ -396,30 +396,47 @@ class AndMatcher: Matcher {
     let drivers: [Matcher]
     let excluded: [Matcher]
     let filters: [Matcher]
-    /// Consecutive words of the query, for the adjacency bonus (an exclusion breaks a run).
+    /// Consecutive words of the query, for the adjacency bonus (an exclusion breaks a run): a
+    /// pair of matchers for each way the two places can be spelled (a word and its one-word
+    /// synonyms: Lí and Lý), in groups, one point a group.
     let pairs: [(WordMatcher, WordMatcher)]
-    /// Consecutive pairs sharing their middle word (indices into `pairs`): a point more where
-    /// the three words stand in a row in one field. So a full name found in one field (the
-    /// applicant Nguyễn Thị Hòa) ranks above its pairs found in two people's names (Trần Thị
-    /// Hòa, registering her child Nguyễn Thị Lan).
+    /// The group of each pair (the two places it joins); groups are numbered from 0, in order.
+    let pairGroup: [Int]
+    let groupCount: Int
+    /// Consecutive pairs sharing their middle matcher (indices into `pairs`), in groups of
+    /// three places: a point more a group where the three words stand in a row in one field.
+    /// So a full name found in one field (the applicant Nguyễn Thị Hòa) ranks above its pairs
+    /// found in two people's names (Trần Thị Hòa, registering her child Nguyễn Thị Lan).
     let triples: [(Int, Int)]
+    let tripleGroup: [Int]
+    let tripleGroupCount: Int
     private let d: Borrowed<Matcher>, x: Borrowed<Matcher>, f: Borrowed<Matcher>
     private let pa: Borrowed<WordMatcher>, pb: Borrowed<WordMatcher>
 
-    init(drivers: [Matcher], excluded: [Matcher], filters: [Matcher], sequence: [WordMatcher?], adjacency: Bool) {
+    /// - Parameter sequence: the query's places in order, each the matchers that can fill it
+    ///   (empty: a break, such as an exclusion or a clause that is no word).
+    init(drivers: [Matcher], excluded: [Matcher], filters: [Matcher], sequence: [[WordMatcher]], adjacency: Bool) {
         self.drivers = drivers.sorted { $0.cost < $1.cost }
         self.excluded = excluded; self.filters = filters
-        var pairs: [(WordMatcher, WordMatcher)] = []
-        var triples: [(Int, Int)] = []
+        var pairs: [(WordMatcher, WordMatcher)] = [], pairGroup: [Int] = []
+        var triples: [(Int, Int)] = [], tripleGroup: [Int] = []
+        var groups = 0, tripleGroups = 0
+        var previous: Range<Int> = 0..<0         // the pairs of the group before, if adjacent
         if adjacency && sequence.count > 1 {
             for i in 0..<(sequence.count - 1) {
-                guard let a = sequence[i], let b = sequence[i + 1] else { continue }
-                if i > 0, sequence[i - 1] != nil, pairs.count < 64 { triples.append((pairs.count - 1, pairs.count)) }
-                pairs.append((a, b))
+                guard !sequence[i].isEmpty, !sequence[i + 1].isEmpty, pairs.count < 64 else { previous = 0..<0; continue }
+                let start = pairs.count
+                for a in sequence[i] { for b in sequence[i + 1] where pairs.count < 64 { pairs.append((a, b)); pairGroup.append(groups) } }
+                let mine = start..<pairs.count
+                var joined = false
+                for p in previous { for q in mine where pairs[p].1 === pairs[q].0 { triples.append((p, q)); tripleGroup.append(tripleGroups); joined = true } }
+                if joined { tripleGroups += 1 }
+                groups += 1
+                previous = mine
             }
         }
-        self.pairs = pairs
-        self.triples = triples
+        self.pairs = pairs; self.pairGroup = pairGroup; groupCount = groups
+        self.triples = triples; self.tripleGroup = tripleGroup; tripleGroupCount = tripleGroups
         d = Borrowed(self.drivers); x = Borrowed(excluded); f = Borrowed(filters)
         pa = Borrowed(pairs.map(\.0)); pb = Borrowed(pairs.map(\.1))
     }
@@ -462,29 +479,42 @@ class AndMatcher: Matcher {
         // Positions cost more than the rest; a match whose bound (every pair side by side)
         // could not enter the page was not scored at all.
         var side: UInt64 = 0
-        for i in 0..<pa.count where pa.with(i, { a in pb.with(i) { b in adjacent(a, b, doc) } }) {
-            acc.points += 1
-            if i < 64 { side |= 1 << UInt64(i) }
+        var counted = -1                          // the last group that earned its point
+        for i in 0..<pa.count where pairGroup[i] != counted || !triples.isEmpty {
+            guard pa.with(i, { a in pb.with(i) { b in adjacent(a, b, doc) } }) else { continue }
+            side |= 1 << UInt64(i)
+            if pairGroup[i] != counted { acc.points += 1; counted = pairGroup[i] }
         }
-        for (p, q) in triples where side & (1 << UInt64(p)) != 0 && side & (1 << UInt64(q)) != 0 {
-            if pa.with(p, { a in pb.with(p) { b in pb.with(q) { c in inRow(a, b, c, doc) } } }) { acc.points += 1 }
+        var tripled = -1
+        for (k, (p, q)) in triples.enumerated() where tripleGroup[k] != tripled && side & (1 << UInt64(p)) != 0 && side & (1 << UInt64(q)) != 0 {
+            if pa.with(p, { a in pb.with(p) { b in pb.with(q) { c in inRow(a, b, c, doc) } } }) { acc.points += 1; tripled = tripleGroup[k] }
         }
     }
 
     override func addBound(_ doc: Int32, _ b: inout ScoreBound) {
         for i in 0..<d.count { d.with(i) { $0.addBound(doc, &b) } }
-        b.points += Double(pa.count + triples.count)
+        b.points += Double(groupCount + tripleGroupCount)
     }
 
     /// A pair can stand side by side only in a field holding both words (and three in a row
     /// only where both of their pairs can).
     override func tighten(_ doc: Int32, _ bound: inout ScoreBound) {
-        var apart: UInt64 = 0
-        for i in 0..<pa.count where pa.with(i, { a in pb.with(i) { b in a.fieldMask(at: doc) & b.fieldMask(at: doc) == 0 } }) {
-            bound.points -= 1
-            if i < 64 { apart |= 1 << UInt64(i) }
+        // A group can earn its point only if one of its pairs shares a field (64 pairs at most,
+        // so groups fit in a bit set).
+        var apart: UInt64 = 0, possible: UInt64 = 0
+        for i in 0..<pa.count {
+            if pa.with(i, { a in pb.with(i) { b in a.fieldMask(at: doc) & b.fieldMask(at: doc) == 0 } }) {
+                apart |= 1 << UInt64(i)
+            } else {
+                possible |= 1 << UInt64(pairGroup[i])
+            }
         }
-        for (p, q) in triples where apart & (1 << UInt64(p)) != 0 || apart & (1 << UInt64(q)) != 0 { bound.points -= 1 }
+        bound.points -= Double(groupCount - possible.nonzeroBitCount)
+        var triplePossible: UInt64 = 0
+        for (k, (p, q)) in triples.enumerated() where apart & (1 << UInt64(p)) == 0 && apart & (1 << UInt64(q)) == 0 {
+            triplePossible |= 1 << UInt64(tripleGroup[k])
+        }
+        bound.points -= Double(tripleGroupCount - triplePossible.nonzeroBitCount)
     }
 
     /// Whether a, b and c stand in a row in some field of document d.

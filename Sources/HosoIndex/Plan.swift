@@ -132,26 +132,31 @@ final class Plan {
             return AndMatcher(drivers: [all], excluded: excluded, filters: [], sequence: [], adjacency: false)
         case let .and(children):
             var drivers: [Matcher] = [], excluded: [Matcher] = [], filters: [Matcher] = []
-            var sequence: [WordMatcher?] = []
+            var sequence: [[WordMatcher]] = []
             for c in children {
                 if case let .not(inner) = c {
                     if let m = build(inner, seg) { excluded.append(m) }
-                    sequence.append(nil)
+                    sequence.append([])
                     continue
                 }
                 // Words with synonym alternatives keep their place in the sequence: "Phường 1",
                 // "Lê Diệu Hương Thị trấn Hải Lăng" earn their adjacency where the words typed
-                // are found (a synonym's match earns none, as before).
-                if let (m, typed) = buildWithSynonyms(c, seg) {
+                // are found; a one-word synonym (Lý for Lí, Mỹ for Mĩ) where it stands in
+                // their place. A longer synonym's match earns none, as before.
+                if let (m, typed, spelled) = buildWithSynonyms(c, seg) {
                     guard let m else { return nil }
                     drivers.append(m)
-                    sequence += typed.isEmpty ? [nil] : typed.map { Optional($0) }
+                    if typed.count == 1 || (typed.isEmpty && !spelled.isEmpty) {
+                        sequence.append(typed + spelled)
+                    } else {
+                        sequence += typed.isEmpty ? [[]] : typed.map { [$0] }
+                    }
                     continue
                 }
                 guard let m = build(c, seg) else { return nil }   // a required part matches nothing here
                 if m.isFilter { filters.append(m); continue }
                 drivers.append(m)
-                sequence.append(m as? WordMatcher)
+                sequence.append((m as? WordMatcher).map { [$0] } ?? [])
             }
             if drivers.isEmpty { drivers.append(AllDocsMatcher(count: min(seg.docCount, sliceEnd))) }
             return AndMatcher(drivers: drivers, excluded: excluded, filters: filters, sequence: sequence, adjacency: mode != .fold)
@@ -159,9 +164,10 @@ final class Plan {
     }
 
     /// For a clause "typed words, or a synonym" (see SynonymTable.expand): its matcher, built
-    /// so that the typed words' matchers are known, and those matchers in order; nil for any
+    /// so that the typed words' matchers are known, those matchers in order, and, for one typed
+    /// word, the matchers of its one-word synonyms (other spellings of the word); nil for any
     /// other clause. The matcher is nil when nothing in the segment matches.
-    private func buildWithSynonyms(_ node: QueryNode, _ seg: Segment) -> (Matcher?, [WordMatcher])? {
+    private func buildWithSynonyms(_ node: QueryNode, _ seg: Segment) -> (Matcher?, [WordMatcher], [WordMatcher])? {
         guard case let .or(alternatives) = node, alternatives.count > 1,
               alternatives.dropFirst().allSatisfy({ if case .synonym = $0 { return true }; return false }) else { return nil }
         let typedNodes: [QueryNode]
@@ -183,8 +189,13 @@ final class Plan {
         } else {
             typed = []     // a typed word absent from this segment: only synonyms can match
         }
-        branches += alternatives.dropFirst().compactMap { build($0, seg) }
-        return (branches.isEmpty ? nil : OrMatcher(branches, bestOnly: true), typed)
+        let others = alternatives.dropFirst().compactMap { build($0, seg) }
+        branches += others
+        var spelled: [WordMatcher] = []
+        if typedNodes.count == 1 {
+            for case let s as SynonymMatcher in others { if let w = s.child as? WordMatcher { spelled.append(w) } }
+        }
+        return (branches.isEmpty ? nil : OrMatcher(branches, bestOnly: true), typed, spelled)
     }
 
     /// Every positive word of the query (for highlighting).

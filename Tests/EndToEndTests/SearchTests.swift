@@ -74,6 +74,11 @@ enum SearchFixture {
              Doc(key: "e", title: "Đăng ký tạm trú", applicant: "Trần Văn Quân", commune: "Phường 1")],
         // A surname whose unaccented form is also the đăng of đăng ký.
         46: [Doc(key: "a", title: "Đăng ký khai tử", applicant: "Đặng Văn Hùng")],
+        // A name typed with the other i/y spelling (Lí for Lý) against namesakes holding a Lý
+        // elsewhere.
+        47: [Doc(key: "a", title: "Xác nhận cho ông Lý Văn Tám", applicant: "Hà Kim Nga"),
+             Doc(key: "b", title: "Đăng ký tạm trú", applicant: "Lý Kim Nga"),
+             Doc(key: "c", title: "Đăng ký tạm trú cho bà Lý Thị Mĩ", applicant: "Trần Kim Nga")],
     ]
 
     static let folder = TemporaryFolder.forTheProcess("hoso-search-fixture")
@@ -347,6 +352,11 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("giấy phép xây dựng", 41), [["a"]], "41b")
         expectOrder(try run("\"cap giay phep\"", 41), [["a", "b"]], "41c", sameTier: false)
         expectOrder(try run("giấy", 41), [["a", "b", "c"]], "41d", sameTier: false)
+    }
+    @Test func aNameTypedWithTheOtherSpellingIsFoundWhole() throws {
+        expectOrder(try run("Lí Kim Nga", 47), [["b"], ["a", "c"]], "47a", sameTier: false)
+        expectOrder(try run("li kim nga", 47), [["b"], ["a", "c"]], "47b", sameTier: false)
+        expectOrder(try run("Lý Thị Mỹ", 47), [["c"]], "47c")
     }
     @Test func aFullNameInOneFieldRanksFirst() throws {
         expectOrder(try run("Nguyễn Thị Hòa", 44), [["b"], ["a"]], "44a")
