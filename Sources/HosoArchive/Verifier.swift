@@ -450,12 +450,18 @@ public final class Verifier {
         }
     }
 
+    /// What a run found that says the ledger it saw was not the archive's own (an entry
+    /// malformed, missing or replaced, a head lost, derived data or a seal that disagree with
+    /// it): the head such a run recorded is no witness. Otherwise a forged head, seen once by the
+    /// run that reported it, would fail every run after the real head was written back.
+    static let ledgerInDoubt: Set<String> = ["E601", "E602", "E603", "E604", "E609", "E704", "E705", "E901"]
+
     /// Every head an earlier verify recorded must still be on the ledger: one that is not means
     /// HEAD was moved back or an entry replaced since (E609).
     func checkRecordedHeads(_ records: [AuditLog.Record], _ state: LedgerState) {
         let onChain = Set(state.chain.map(\.id.prefixed))
         var reported = Set<String>()
-        for r in records.reversed() {
+        for r in records.reversed() where !r.codes.keys.contains(where: Self.ledgerInDoubt.contains) {
             guard let head = r.ledgerHead, !onChain.contains(head), !reported.contains(head) else { continue }
             reported.insert(head)
             let id = ObjectID(hex: head)
@@ -479,7 +485,8 @@ public final class Verifier {
     static func lostAdvice(newest: String?, forked: Bool = false) -> String {
         if forked {
             return "Compare with your seals ('hoso verify --against'): the ledger went back to an older entry and new entries were committed on it "
-                + "since, so neither line can simply be made the head again; keep every object and the audit log as evidence and investigate"
+                + "since (or an entry was replaced), so neither line can simply be made the head again; keep every object and the audit log as "
+                + "evidence and investigate"
         }
         return "Compare with your seals ('hoso verify --against'); if HEAD went back by mistake, "
             + (newest.map { "write \($0) into ledger/HEAD, " } ?? "restore the lost entries from a replica, ")

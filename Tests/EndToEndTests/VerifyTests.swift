@@ -394,6 +394,25 @@ struct VerifyFixture {
         #expect(fromLog.count == 1 && (fromLog.first?["message"] as? String ?? "").contains("no longer in the store"), "\(fromLog)")
     }
 
+    /// A replaced entry, seen by a recorded run, then undone by writing back the head the seal
+    /// names: that run's head (the forged one) is no witness, since the run itself found the
+    /// ledger in doubt; later runs are clean but for the forged entry kept in the store (W612).
+    @Test func aForgedHeadSeenOnceDoesNotFailEveryLaterRun() throws {
+        let f = try VerifyFixture()
+        #expect(try Hoso.run(["verify", "--archive", f.archive]).status == 0)
+        let head = try String(contentsOfFile: f.archive + "/ledger/HEAD", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let entry = try f.hoso(["object", "get", head]).stdout
+        let forgedFile = f.folder.sub("forged.json")
+        try entry.replacingOccurrences(of: "\"operator\":\"", with: "\"operator\":\"forger-").write(toFile: forgedFile, atomically: true, encoding: .utf8)
+        let forged = try f.hoso(["object", "put", forgedFile]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(forged.count == 64 && "sha256:" + forged != head, "\(forged)")
+        try ("sha256:" + forged + "\n").write(toFile: f.archive + "/ledger/HEAD", atomically: true, encoding: .utf8)
+        #expect(try Hoso.run(["verify", "--archive", f.archive]).status == 1, "the forged head is reported, and this run recorded")
+        try (head + "\n").write(toFile: f.archive + "/ledger/HEAD", atomically: true, encoding: .utf8)
+        let after = try f.verify()
+        #expect(after.0 == 0 && after.1.isEmpty && after.2 == ["W612"], "\(after)")
+    }
+
     /// An index segment's columns (status, dates: what filters and facets read) altered, its
     /// checksums recomputed to match: verify still sees them differ from the stored fields.
     @Test func indexColumnsAlteredWithTheirChecksumsRecomputed() throws {
