@@ -163,7 +163,7 @@ extension Archive {
     /// The ledger entries the catalog (the one given, or the archive's when it can be read)
     /// and the search index say they reflect, with their sequence numbers; nil for either that
     /// says none or cannot be read.
-    func derivedPositions(catalog given: Catalog?? = nil) -> (catalog: (ObjectID, Int)?, index: (ObjectID, Int)?) {
+    public func derivedPositions(catalog given: Catalog?? = nil) -> (catalog: (ObjectID, Int)?, index: (ObjectID, Int)?) {
         let catalog: Catalog? = given ?? (SystemFile.exists(catalogPath) ? try? Catalog.open(path: catalogPath, mode: .readOnly) : nil)
         let index = (try? IndexSnapshot.open(indexFolder)).flatMap { s in
             s.manifest.ledgerHead.flatMap { ObjectID(hex: $0) }.map { ($0, s.manifest.ledgerSequence) }

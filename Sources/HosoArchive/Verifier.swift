@@ -708,8 +708,9 @@ public final class Verifier {
         guard let head = state.head else { return nil }
         let snapshot: IndexSnapshot
         do { snapshot = try IndexSnapshot.open(archive.indexFolder) } catch {
-            findings.append(Diagnostic(.indexFileCorrupt, file: "index/", message: "the index cannot be opened: \(error)",
-                                       advice: "Run 'hoso rebuild'"))
+            findings.append(Diagnostic(.indexFileCorrupt, file: (error as? IndexFileError)?.path ?? "index/",
+                                       message: "the index cannot be opened: \((error as? IndexFileError)?.reason ?? "\(error)")",
+                                       advice: Self.indexRebuildAdvice))
             return nil
         }
         var upTo = state.chain.last?.sequence ?? 0
@@ -742,13 +743,16 @@ public final class Verifier {
         for (i, seg) in snapshot.segments.enumerated() where options.level == .full {
             if !seg.verifyChecksum() {
                 findings.append(Diagnostic(.indexFileCorrupt, file: "index/" + snapshot.manifest.segments[i].file,
-                    message: "the segment's checksum does not match", advice: "Run 'hoso rebuild'"))
+                    message: "the segment's checksum does not match", advice: Self.indexRebuildAdvice))
             }
         }
         var current: [String: ObjectID] = [:]
         for e in state.chain where e.sequence <= upTo { for a in e.additions { current[a.dossier] = a.manifest } }
         return IndexTarget(snapshot: snapshot, upTo: upTo, current: current)
     }
+
+    /// What E706 asks, here as in search: the index is derived, made again from the ledger.
+    static let indexRebuildAdvice = "Run 'hoso index rebuild' (the index is derived: it is made again from the store and the ledger; 'hoso rebuild' remakes the catalog too)"
 
     /// Quick: the index holds the current version of each number, and nothing else.
     func checkIndex(state: LedgerState) {

@@ -314,6 +314,14 @@ struct SealCommand: ParsableCommand {
         let archive = try archiveOptions.open()
         let ledger = Ledger(archive: archive)
         guard let head = try ledger.head() else {
+            // No head: a new archive, or one whose HEAD was lost (its catalog or index reflects
+            // an entry): a seal of the latter would certify nothing.
+            let derived = archive.derivedPositions()
+            if let (id, n) = derived.catalog ?? derived.index {
+                throw HosoError(.ledgerHeadMissing, file: "ledger/HEAD",
+                    message: "ledger/HEAD is missing, though the catalog or index reflects ledger entry \(n) (\(id.short)): no seal can be made of a lost head",
+                    advice: "Give the head back first ('hoso replicate --from REPLICA', or write the head of your last seal into ledger/HEAD), then run 'hoso verify' and seal again")
+            }
             throw HosoError(.ledgerHeadMissing, file: "ledger/HEAD", message: "nothing has been committed yet", advice: "Ingest dossiers first")
         }
         let entry = try ledger.entry(head)

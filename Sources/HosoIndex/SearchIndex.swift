@@ -52,7 +52,17 @@ public final class IndexSnapshot: @unchecked Sendable {
             let m = try JSONDecoder().decode(IndexManifest.self, from: Data(bytes))
             guard m.format == IndexManifest.formatName else { throw IndexFileError(path: path, reason: "unknown index format \(m.format)") }
             return m
-        } catch let e as IndexFileError { throw e } catch {
+        } catch let e as IndexFileError { throw e } catch let e as DecodingError {
+            // Said in words, not as Swift's description of the decoder's state.
+            let why: String
+            switch e {
+            case .dataCorrupted: why = "it is not valid JSON"
+            case let .keyNotFound(key, _): why = "it lacks '\(key.stringValue)'"
+            case let .typeMismatch(_, c), let .valueNotFound(_, c): why = "'\(c.codingPath.map(\.stringValue).joined(separator: "."))' holds the wrong kind of value"
+            @unknown default: why = "it cannot be read"
+            }
+            throw IndexFileError(path: path, reason: "the index manifest is damaged: \(why)")
+        } catch {
             throw IndexFileError(path: path, reason: "the index manifest is damaged: \(error)")
         }
     }

@@ -517,6 +517,12 @@ struct VerifyFixture {
         let text = try f.hoso(["seal"])
         #expect(text.stdout.contains("ledger head:"))
         #expect(try f.verify(["--against", sealFile]).0 == 0)
+        // No seal of a lost head: said as lost, not as an archive with nothing committed.
+        let kept = try String(contentsOfFile: f.archive + "/ledger/HEAD", encoding: .utf8)
+        try FileManager.default.removeItem(atPath: f.archive + "/ledger/HEAD")
+        let headless = try f.hoso(["seal"])
+        #expect(headless.status == 3 && headless.stderr.contains("ledger/HEAD is missing, though the catalog"), "\(headless.stderr)")
+        try kept.write(toFile: f.archive + "/ledger/HEAD", atomically: true, encoding: .utf8)
         let entries = try f.ledgerEntries()
         try ("sha256:" + entries[1] + "\n").write(toFile: f.archive + "/ledger/HEAD", atomically: false, encoding: .utf8)
         let truncated = try f.verify(["--against", sealFile])
