@@ -142,13 +142,22 @@ struct SearchCommand: ParsableCommand {
         guard !LegacyEncoding.looksLikeMojibake(text) else { return nil }
         let synonyms = options.synonyms
         let snapshot = searcher.snapshot
-        guard let (rewritten, changes) = QuerySuggestion.rewrite(text, frequency: { snapshot.textFrequency(folded: $0) }, expands: { word in
-                  guard let synonyms, let node = try? QueryParser.parse(word) else { return false }
-                  return synonyms.expand(node) != node
-              }),
-              let node = try? QueryParser.parse(rewritten) else { return nil }
-        let r = searcher.search(node, options: options)
-        return r.total > 0 ? Suggested(text: rewritten, changes: changes, result: r) : nil
+        let rewrites = QuerySuggestion.rewrites(text, frequency: { snapshot.textFrequency(folded: $0) }, expands: { word in
+            guard let synonyms, let node = try? QueryParser.parse(word) else { return false }
+            return synonyms.expand(node) != node
+        })
+        // The first rewrite whose best result holds the words side by side (a name found whole:
+        // 'Dang Quoc Trug' is Trung, not the more frequent trú); else the first that finds any.
+        var first: Suggested?
+        for (rewritten, changes) in rewrites.prefix(8) {
+            guard let node = try? QueryParser.parse(rewritten) else { continue }
+            let r = searcher.search(node, options: options)
+            guard r.total > 0 else { continue }
+            let found = Suggested(text: rewritten, changes: changes, result: r)
+            if r.hits.first?.wordsTogether != false { return found }
+            if first == nil { first = found }
+        }
+        return first
     }
 
     /// What was changed and why, grouped by reason: "nguyeenx → nguyễn, vawn → văn: typed in

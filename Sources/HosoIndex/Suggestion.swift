@@ -31,10 +31,19 @@ public enum QuerySuggestion {
     /// - Returns: the rewritten query and what changed; nil when no word could be improved.
     public static func rewrite(_ text: String, frequency: ([UInt8]) -> Int,
                                expands: (String) -> Bool = { _ in false }) -> (text: String, changes: [Change])? {
+        rewrites(text, frequency: frequency, expands: expands).first
+    }
+
+    /// The rewrites of `text` to try, best first: each word no document holds as its most
+    /// frequent correction; then, one word at a time, its next corrections (*Trug*: *Tru*, then
+    /// *Trung*), for the caller to prefer one whose words are found side by side (a name found
+    /// whole), not only the most frequent word.
+    public static func rewrites(_ text: String, frequency: ([UInt8]) -> Int, expands: (String) -> Bool = { _ in false },
+                                alternatives: Int = 3) -> [(text: String, changes: [Change])] {
         let analyzer = Analyzer()
         let chars = Array(text)
-        var out = ""
-        var changes: [Change] = []
+        // The text cut into pieces: kept as typed, or a word with its corrections.
+        var pieces: [(typed: String, choices: [(String, Reason)])] = []
         var i = 0
         // Inside a field's quoted value (applicant:"…"): its words are the field's, left alone.
         var inFieldValue = false
@@ -45,24 +54,35 @@ public enum QuerySuggestion {
                 if chars[i] == "\"" {
                     if inFieldValue { inFieldValue = false } else if i > 0 && chars[i - 1] == ":" { inFieldValue = true }
                 }
-                out.append(chars[i]); i += 1; continue
+                pieces.append((String(chars[i]), [])); i += 1; continue
             }
             var end = i
             while end < chars.count && isWordCharacter(chars[end]) { end += 1 }
             let word = String(chars[i..<end])
             let excluded = afterNot
             afterNot = word == "NOT"
-            let replacement = !inFieldValue && !excluded && isCorrectable(chars, start: i, end: end)
-                ? better(word, analyzer: analyzer, frequency: frequency, expands: expands) : nil
-            if let (suggested, reason) = replacement {
-                out += suggested
-                changes.append(Change(typed: word, suggested: suggested, reason: reason))
-            } else {
-                out += word
-            }
+            let choices = !inFieldValue && !excluded && isCorrectable(chars, start: i, end: end)
+                ? corrections(word, analyzer: analyzer, frequency: frequency, expands: expands, limit: alternatives) : []
+            pieces.append((word, choices))
             i = end
         }
-        return changes.isEmpty ? nil : (out, changes)
+        let changed = pieces.indices.filter { !pieces[$0].choices.isEmpty }
+        guard !changed.isEmpty else { return [] }
+        func build(_ pick: [Int: Int]) -> (text: String, changes: [Change]) {
+            var out = "", changes: [Change] = []
+            for (k, p) in pieces.enumerated() {
+                guard !p.choices.isEmpty else { out += p.typed; continue }
+                let (suggested, reason) = p.choices[pick[k] ?? 0]
+                out += suggested
+                changes.append(Change(typed: p.typed, suggested: suggested, reason: reason))
+            }
+            return (out, changes)
+        }
+        var out = [build([:])]
+        for k in changed {
+            for m in pieces[k].choices.indices.dropFirst() { out.append(build([k: m])) }
+        }
+        return out
     }
 
     static func isWordCharacter(_ c: Character) -> Bool { c.isLetter || c.isNumber }
@@ -81,29 +101,34 @@ public enum QuerySuggestion {
         return !["or", "and", "not"].contains(String(chars[start..<end]).lowercased())
     }
 
-    /// The word that most documents hold in place of `word`, when none holds `word` itself.
-    static func better(_ word: String, analyzer: Analyzer, frequency: ([UInt8]) -> Int,
-                       expands: (String) -> Bool) -> (String, Reason)? {
+    /// The words documents hold in place of `word`, when none holds `word` itself, most held
+    /// first (the word typed with an input method's keys, when it is one, before any).
+    static func corrections(_ word: String, analyzer: Analyzer, frequency: ([UInt8]) -> Int,
+                            expands: (String) -> Bool, limit: Int) -> [(String, Reason)] {
         let keys = analyzer.keys(word)
-        guard keys.count == 1, frequency(keys[0].folded) == 0, !expands(word) else { return nil }
+        guard keys.count == 1, frequency(keys[0].folded) == 0, !expands(word) else { return [] }
+        var found: [(String, Reason)] = []
         if let (converted, method) = InputMethodKeys.convert(word) {
             let k = analyzer.keys(converted)
-            if k.count == 1 && frequency(k[0].folded) > 0 { return (converted, method == .telex ? .telex : .vni) }
+            if k.count == 1 && frequency(k[0].folded) > 0 { found.append((converted, method == .telex ? .telex : .vni)) }
         }
         let folded = keys[0].folded
         // Codes, numbers and words in other scripts are not spelled from letters a–z; a word
         // Vietnamese can have (Bình, Định) is taken as meant, even if no dossier has it.
         guard folded.count >= shortestCorrected, folded.allSatisfy({ $0 >= 0x61 && $0 <= 0x7A }),
-              !VietnameseSyllable.isPossible(folded: folded) else { return nil }
-        var best: [UInt8]? = nil, bestCount = 0
-        for candidate in oneEditAway(folded) {
-            let n = frequency(candidate)
-            if n > bestCount || (n == bestCount && n > 0 && candidate.lexicographicallyPrecedes(best ?? [])) {
-                best = candidate; bestCount = n
-            }
+              !VietnameseSyllable.isPossible(folded: folded) else { return found }
+        // Two letters swapped keeps every letter typed (Laon: Loan, not the more frequent Lan):
+        // such a correction comes first, then the others, most held first.
+        var swaps = Set<[UInt8]>()
+        for i in folded.indices.dropLast() where folded[i] != folded[i + 1] {
+            var c = folded; c.swapAt(i, i + 1); swaps.insert(c)
         }
-        guard let best else { return nil }
-        return (caseLike(word, String(decoding: best, as: UTF8.self)), .spelling)
+        let ranked = oneEditAway(folded).map { ($0, frequency($0), swaps.contains($0)) }.filter { $0.1 > 0 }
+            .sorted { $0.2 != $1.2 ? $0.2 : $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.lexicographicallyPrecedes($1.0) }
+        for (candidate, _, _) in ranked.prefix(max(0, limit - found.count)) {
+            found.append((caseLike(word, String(decoding: candidate, as: UTF8.self)), .spelling))
+        }
+        return found
     }
 
     /// `word` in the case `typed` was: all capitals (UBNF → UBND), a capital first (Nguyn →

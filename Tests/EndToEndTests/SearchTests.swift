@@ -79,6 +79,9 @@ enum SearchFixture {
         47: [Doc(key: "a", title: "Xác nhận cho ông Lý Văn Tám", applicant: "Hà Kim Nga"),
              Doc(key: "b", title: "Đăng ký tạm trú", applicant: "Lý Kim Nga"),
              Doc(key: "c", title: "Đăng ký tạm trú cho bà Lý Thị Mĩ", applicant: "Trần Kim Nga")],
+        // A name with a typo whose most frequent correction (trú) finds its words only apart.
+        48: [Doc(key: "a", title: "Cấp giấy xác nhận", applicant: "Đặng Quốc Trung"),
+             Doc(key: "b", title: "Đăng ký tạm trú", applicant: "Lê Quốc Bảo")],
     ]
 
     static let folder = TemporaryFolder.forTheProcess("hoso-search-fixture")
@@ -352,6 +355,12 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("giấy phép xây dựng", 41), [["a"]], "41b")
         expectOrder(try run("\"cap giay phep\"", 41), [["a", "b"]], "41c", sameTier: false)
         expectOrder(try run("giấy", 41), [["a", "b", "c"]], "41d", sameTier: false)
+    }
+    @Test func aSuggestionPrefersTheCorrectionThatFindsTheNameWhole() throws {
+        let r = try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, "Dang Quoc Trug code:000.00.48.H50*"])
+        let suggestion = try jsonObject(r.stdout)["suggestion"] as? [String: Any]
+        #expect(suggestion?["query"] as? String == "Dang Quoc Trung code:000.00.48.H50*", "\(r.stdout)")
+        #expect(suggestion?["total"] as? Int == 1, "\(r.stdout)")
     }
     @Test func aNameTypedWithTheOtherSpellingIsFoundWhole() throws {
         expectOrder(try run("Lí Kim Nga", 47), [["b"], ["a", "c"]], "47a", sameTier: false)

@@ -29,6 +29,18 @@ import Testing
         }
     }
 
+    /// The rewrites to try come most frequent correction first, then each word's next ones;
+    /// two letters swapped (every letter typed kept) before any other correction.
+    @Test func rewritesOfferTheNextCorrectionsAndPreferASwap() {
+        let held: [String: Int] = ["dang": 500, "quoc": 300, "tru": 900, "trung": 40, "luong": 80, "dieu": 70, "lan": 600, "loan": 30]
+        let frequency: ([UInt8]) -> Int = { held[String(decoding: $0, as: UTF8.self)] ?? 0 }
+        let trug = QuerySuggestion.rewrites("Dang Quoc Trug", frequency: frequency).map(\.text)
+        #expect(trug.prefix(2) == ["Dang Quoc Tru", "Dang Quoc Trung"], "\(trug)")
+        let laon = QuerySuggestion.rewrites("Luong Dieu Laon", frequency: frequency).map(\.text)
+        #expect(laon.first == "Luong Dieu Loan" && laon.contains("Luong Dieu Lan"), "\(laon)")
+        #expect(QuerySuggestion.rewrite("Luong Dieu Laon", frequency: frequency)?.text == "Luong Dieu Loan")
+    }
+
     /// Damerau (optimal string alignment) distance, the reference for one edit.
     func distance(_ a: [UInt8], _ b: [UInt8]) -> Int {
         var d = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
