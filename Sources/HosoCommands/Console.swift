@@ -188,6 +188,13 @@ enum Format {
     static func rate(_ bytes: UInt64, _ seconds: Double) -> String {
         seconds > 0 ? String(format: "%.1f MB/s", Double(bytes) / 1e6 / seconds) : "-"
     }
+    /// A rate of things per second as a reader takes it: one dossier in 2.1 s is "0.5 dossiers/s",
+    /// not "0 dossiers/s".
+    static func perSecond(_ n: Int, _ seconds: Double, _ thing: String) -> String {
+        let r = Double(n) / max(seconds, 1e-9)
+        return (r >= 10 ? String(format: "%.0f", r) : String(format: "%.1f", r)) + " \(thing)s/s"
+    }
+
     static func duration(_ s: Double) -> String {
         if s < 1 { return String(format: "%.0f ms", s * 1000) }
         if s < 120 { return String(format: "%.1f s", s) }

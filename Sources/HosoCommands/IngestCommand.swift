@@ -175,7 +175,7 @@ struct IngestCommand: ParsableCommand {
             s += ", \(summary.alreadyArchived) already archived, \(summary.rejected) rejected"
             s += "\n\(summary.files) files, \(Format.bytes(summary.bytesRead)) read, \(summary.objectsWritten) new objects"
             s += " in \(Format.duration(seconds))"
-            if seconds > 0 { s += String(format: " (%.0f dossiers/s, %@)", Double(summary.dossiers) / seconds, Format.rate(summary.bytesRead, seconds)) }
+            if seconds > 0 { s += " (\(Format.perSecond(summary.dossiers, seconds, "dossier")), \(Format.rate(summary.bytesRead, seconds)))" }
             if let a = summary.firstEntry, let b = summary.lastEntry, let head = summary.head {
                 s += "\nledger entries \(a)…\(b) committed; HEAD \(head.prefixed)"
             } else {

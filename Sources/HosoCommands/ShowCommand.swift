@@ -179,7 +179,7 @@ struct ShowCommand: ParsableCommand {
         for (comp, codec) in zip(components, codecs) {
             let saving = codec.1.map { stored in comp.size > 0 ? String(format: "%.0f%%", max(0, 100 * (1 - Double(stored) / Double(comp.size)))) : "0%" } ?? "?"
             lines.append("  \(comp.id)  \(comp.role)/\(comp.copyType)  \(comp.name)")
-            lines.append("      \(comp.file)  \(comp.mediaType), \(comp.pages) pages, \(Format.bytes(comp.size)), \(codec.0) (saving \(saving))")
+            lines.append("      \(comp.file)  \(comp.mediaType), \(comp.pages) page\(comp.pages == 1 ? "" : "s"), \(Format.bytes(comp.size)), \(codec.0) (saving \(saving))")
             lines.append("      \(comp.object.prefixed)")
         }
         lines.append(c.bold("Archive"))

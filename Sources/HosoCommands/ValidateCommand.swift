@@ -120,7 +120,7 @@ struct ValidateCommand: ParsableCommand {
             var line = "\(summary.dossiers) dossiers checked: \(valid) valid, \(invalid) invalid"
             if warnings > 0 { line += warnings == 1 ? ", 1 warning" : ", \(warnings) warnings" }
             line += "; \(files) files, \(Format.bytes(bytes)) hashed in \(Format.duration(seconds))"
-            if seconds > 0 { line += String(format: " (%.0f dossiers/s, %@)", Double(summary.dossiers) / seconds, Format.rate(bytes, seconds)) }
+            if seconds > 0 { line += " (\(Format.perSecond(summary.dossiers, seconds, "dossier")), \(Format.rate(bytes, seconds)))" }
             if !codeCounts.isEmpty {
                 line += "\nproblems by code: " + codeCounts.sorted { $0.key < $1.key }.map { "\($0.key.rawValue)×\($0.value)" }.joined(separator: " ")
             }

@@ -200,7 +200,7 @@ struct VerifyCommand: ParsableCommand {
             if runs.isEmpty && problems.isEmpty { c.out("no verify run recorded yet in \(archive.root)/audit (run 'hoso verify')") }
             for run in runs {
                 let r = run.record
-                var line = c.bold("run \(r.sequence)") + "  \(r.finished)  \(r.level)\(r.budget.map { " (budget \($0))" } ?? "")  \(r.objects) objects \(r.level == "restore" ? "written" : "verified") (\(Format.bytes(r.bytes)))  "
+                var line = c.bold("run \(r.sequence)") + "  \(r.finished)  \(r.level)\(r.budget.map { " (budget \($0))" } ?? "")  \(r.level == "quick" ? "objects' presence and sizes checked" : "\(r.objects) objects \(r.level == "restore" ? "written" : "verified") (\(Format.bytes(r.bytes)))")  "
                 if r.errors == 0 && r.warnings == 0 {
                     line += c.green("no findings")
                 } else {
@@ -215,7 +215,18 @@ struct VerifyCommand: ParsableCommand {
                     c.out(r.findings == nil ? "    (recorded before runs kept their findings: only the counts are known)"
                                             : "    (its findings cannot be shown: see above)")
                 }
+                // As verify shows them: warnings of one kind by the hundred are counted after the
+                // first five (all are in --json).
+                var shown: [String: Int] = [:]
+                let many = Dictionary(grouping: run.findings.filter { $0.code.hasPrefix("W") }, by: \.code).filter { $0.value.count > 10 }
                 for f in run.findings {
+                    if let all = many[f.code] {
+                        shown[f.code, default: 0] += 1
+                        if shown[f.code]! > 5 {
+                            if shown[f.code]! == all.count { c.out("    … and \(all.count - 5) more \(f.code): listed with --history --json") }
+                            continue
+                        }
+                    }
                     var s = "    \(f.code) \(f.file ?? f.subject ?? ""): \(f.message)"
                     if let e = f.expected { s += "; expected \(e)" }
                     if let x = f.found { s += ", found \(x)" }
@@ -256,8 +267,12 @@ struct VerifyCommand: ParsableCommand {
         if cov.neverVerified > 0 { c.out("\(cov.neverVerified) objects never verified") }
         if let o = cov.oldest { c.out("least recently verified: \(o.id.prefixed) (\(o.time.map(iso) ?? "never"))") }
         if let rate = cov.rate, let days {
-            c.out(String(format: "at the recent rate (%@), a daily budget of %@ verifies every object once in %.1f days%@", Format.rate(UInt64(rate), 1),
-                         Format.duration(daily), days, days <= window / 86400 ? ", within the window" : ", longer than the window: raise the budget"))
+            // A budget is said as one is given (1h, 90m), and a span under a tenth of a day in hours.
+            let budgetText = daily >= 3600 && daily.truncatingRemainder(dividingBy: 3600) == 0 ? "\(Int(daily / 3600)) h"
+                : daily >= 60 ? "\(Int((daily / 60).rounded())) min" : "\(Int(daily)) s"
+            let span = days >= 0.1 ? String(format: "%.1f days", days) : String(format: "%.1f hours", days * 24)
+            c.out("at the recent rate (\(Format.rate(UInt64(rate), 1))), a daily budget of \(budgetText) verifies every object once in \(span)"
+                  + (days <= window / 86400 ? ", within the window" : ", longer than the window: raise the budget"))
         }
     }
 

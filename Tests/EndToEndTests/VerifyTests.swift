@@ -642,7 +642,7 @@ struct VerifyFixture {
         #expect(cov["share"] as? Double == 1)
         // The README's form: the daily time the estimate assumes; a size or count is refused.
         let daily = try f.hoso(["verify", "--coverage", "--window", "90d", "--budget", "2h"])
-        #expect(daily.status == 0 && daily.stdout.contains("daily budget of 2:00:00"), "\(daily.stdout)")
+        #expect(daily.status == 0 && daily.stdout.contains("daily budget of 2 h"), "\(daily.stdout)")
         #expect(try f.hoso(["verify", "--coverage", "--budget", "500GB"]).status == 2)
     }
 
