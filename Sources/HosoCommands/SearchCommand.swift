@@ -193,6 +193,10 @@ struct SearchCommand: ParsableCommand {
             } else if let op = text.split(separator: " ").first(where: { ["or", "not", "and"].contains($0) }) {
                 c.out("'\(op)' in small letters is a word to find; write \(op.uppercased()) in capitals for the operator"
                       + (op == "not" ? " (or -word)" : "") + ".")
+            } else if text.split(separator: " ").contains("OR"), !text.contains("(") {
+                // 'Mai Xuân Lộc OR Lương Diệu Loan' is Mai Xuân (Lộc OR Lương) Diệu Loan.
+                c.out("OR joins only the two words beside it: put each alternative in parentheses or quotes,")
+                c.out("as (Mai Xuân Lộc) OR (Lương Diệu Loan) or \"Mai Xuân Lộc\" OR \"Lương Diệu Loan\".")
             } else if parsed.hasDiacritics && mode == .exact {
                 c.out("With --exact, diacritics must match as typed: try again without it, or with --fold to ignore them.")
             } else if parsed.hasDiacritics && mode == .ranked {

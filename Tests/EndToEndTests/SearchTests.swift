@@ -362,6 +362,11 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         #expect(suggestion?["query"] as? String == "Dang Quoc Trung code:000.00.48.H50*", "\(r.stdout)")
         #expect(suggestion?["total"] as? Int == 1, "\(r.stdout)")
     }
+    @Test func orBetweenNamesWithoutParenthesesIsExplained() throws {
+        let r = try Hoso.run(["search", "--archive", SearchFixture.archive, "Nguyễn Thị Hòa OR Lý Kim Nga"])
+        #expect(r.status == 0 && r.stdout.contains("OR joins only the two words beside it"), "\(r.stdout)")
+        #expect(try total("(Nguyễn Thị Hòa) OR (Lý Kim Nga)") >= 2)
+    }
     @Test func aNameTypedWithTheOtherSpellingIsFoundWhole() throws {
         expectOrder(try run("Lí Kim Nga", 47), [["b"], ["a", "c"]], "47a", sameTier: false)
         expectOrder(try run("li kim nga", 47), [["b"], ["a", "c"]], "47b", sameTier: false)
