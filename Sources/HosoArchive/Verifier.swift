@@ -259,6 +259,7 @@ public final class Verifier {
         }
         findings += derived
         findings += logFindings
+        findings += leftoversOfInterruptedWork()
 
         report.findings = findings
         report.seconds = SystemFile.monotonic() - started
@@ -287,6 +288,28 @@ public final class Verifier {
             }
         }
         return report
+    }
+
+    /// What a killed rebuild or writer leaves beside the store: the catalog a rebuild was
+    /// making, temp files of atomic writes. Never taken for the archive's own; said, so that an
+    /// auditor does not find them unexplained.
+    func leftoversOfInterruptedWork() -> [Diagnostic] {
+        var found: [Diagnostic] = []
+        for folder in ["", "ledger", "index", "audit", "audit/runs"] {
+            let path = folder.isEmpty ? archive.root : archive.root + "/" + folder
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { continue }
+            for name in names.sorted() {
+                let shown = folder.isEmpty ? name : folder + "/" + name
+                if name.hasPrefix("catalog.rebuild.sqlite") {
+                    found.append(Diagnostic(.objectStaleTemp, file: shown, message: "a catalog that an interrupted 'hoso rebuild' was making",
+                        advice: "Harmless: the next 'hoso rebuild' removes it (or delete it once no rebuild runs)"))
+                } else if name.hasPrefix(".tmp-") || name.hasPrefix(".hoso-") {
+                    found.append(Diagnostic(.objectStaleTemp, file: shown, message: "a temporary file left by an interrupted write",
+                        advice: "Harmless: delete it once no hoso command runs on this archive"))
+                }
+            }
+        }
+        return found
     }
 
     // MARK: the catalog, opened without changing it

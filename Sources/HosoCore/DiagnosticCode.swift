@@ -152,7 +152,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
         case .storeAccessDenied: "store refused access"
         case .storeUnavailable: "store unavailable"
         case .replicaIncomplete: "replica lacks an object"
-        case .objectStaleTemp: "temporary file left in the store"
+        case .objectStaleTemp: "temporary file left behind"
         case .objectOrphan: "object referenced by no manifest"
         case .ledgerHeadMissing: "ledger HEAD missing or unreadable"
         case .ledgerEntryMissing: "ledger entry missing"

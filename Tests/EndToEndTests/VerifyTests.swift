@@ -394,6 +394,16 @@ struct VerifyFixture {
         #expect(fromLog.count == 1 && (fromLog.first?["message"] as? String ?? "").contains("no longer in the store"), "\(fromLog)")
     }
 
+    /// What an interrupted rebuild or write leaves beside the store is named, as a warning.
+    @Test func leftoversBesideTheStoreAreNamed() throws {
+        let f = try VerifyFixture()
+        _ = try shell("cd '\(f.archive)' && touch catalog.rebuild.sqlite catalog.rebuild.sqlite-wal ledger/.tmp-0123456789abcdef")
+        let r = try f.verify()
+        #expect(r.0 == 0 && r.1.isEmpty && r.2 == ["W510", "W510", "W510"], "\(r)")
+        let text = try Hoso.run(["verify", "--no-record", "--archive", f.archive]).stdout
+        #expect(text.contains("catalog.rebuild.sqlite: warning W510") && text.contains("ledger/.tmp-0123456789abcdef"), "\(text)")
+    }
+
     /// A replaced entry, seen by a recorded run, then undone by writing back the head the seal
     /// names: that run's head (the forged one) is no witness, since the run itself found the
     /// ledger in doubt; later runs are clean but for the forged entry kept in the store (W612).
