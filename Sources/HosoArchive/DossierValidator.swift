@@ -400,6 +400,9 @@ public struct DossierValidator: Sendable {
                 let full = dir + "/" + e.name
                 guard let st = SystemFile.linkStatus(full) else { continue }
                 if SystemFile.isDirectory(st) {
+                    // A dossier inside this one is reported by the batch's check (E307), not
+                    // file by file as if its files were this dossier's.
+                    if SystemFile.exists(full + "/" + BatchDiscovery.metadataFileName) { continue }
                     walk(full, rel, depth: depth + 1)
                 } else if !referenced.contains(Array(rel.utf8)) && !Array(full.utf8).elementsEqual(xmlName)
                             && !(prefix.isEmpty && e.name == BatchDiscovery.metadataFileName) {
