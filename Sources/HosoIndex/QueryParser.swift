@@ -926,6 +926,11 @@ public struct QueryParser {
     public static func day(_ s: String, end: Bool) -> Int32? {
         if let d = Timestamp.day(fromISODate: s) { return Int32(d) }
         let slash = s.split(separator: "/")
+        if slash.count == 3, slash[0].count == 4, let y = Int(slash[0]), let m = Int(slash[1]), let d = Int(slash[2]) {
+            // 2022/05/15, as spreadsheets export a date.
+            guard (1...12).contains(m), d >= 1, d <= Timestamp.daysInMonth(y, m) else { return nil }
+            return Int32(Timestamp.daysFromCivil(y, m, d))
+        }
         if slash.count == 3, let d = Int(slash[0]), let m = Int(slash[1]), let y = Int(slash[2]), y >= 1000 {
             guard (1...12).contains(m), d >= 1, d <= Timestamp.daysInMonth(y, m) else { return nil }
             return Int32(Timestamp.daysFromCivil(y, m, d))

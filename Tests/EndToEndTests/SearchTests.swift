@@ -308,6 +308,7 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("chứng thực 2023", 35), [["b"]], "35h")
         expectOrder(try run("chứng thực received:07/2023", 35), [["b"]], "35i")
         expectOrder(try run("chứng thực received:09.07.2023", 35), [["b"]], "35j")
+        expectOrder(try run("chứng thực received:2023/07/09", 35), [["b"]], "35s")
         // Quoted, and a range pasted with a dash (an en dash reads as one) between whole days.
         expectOrder(try run("chứng thực received:\"2023\"", 35), [["b"]], "35k")
         expectOrder(try run("chứng thực received:2022-01-01–2023-12-31", 35), [["b", "c"]], "35l", sameTier: false)
