@@ -301,6 +301,13 @@ public struct DossierValidator: Sendable {
         }
         // Files in the dossier folder that no component names.
         for extra in Self.unreferencedFiles(in: source.folder, referenced: referenced, xmlName: Array(xml.utf8)) {
+            if extra.hasSuffix("/") {
+                // A dossier inside this one: one finding for the folder, not one per file of it.
+                result.diagnostics.append(Diagnostic(.unreferencedFile, file: source.folder + "/" + extra.dropLast(),
+                    message: "a dossier folder (it holds a dossier.xml) is inside this dossier: none of its files is this dossier's, and it is not archived with it",
+                    advice: "Move it beside this dossier in the batch, so that it is archived as a dossier of its own"))
+                continue
+            }
             result.diagnostics.append(Diagnostic(.unreferencedFile, file: source.folder + "/" + extra,
                 message: "the file is in the dossier folder but no component names it",
                 advice: "Add a component for it, or move it out of the dossier folder; unreferenced files are not archived"))
@@ -400,9 +407,9 @@ public struct DossierValidator: Sendable {
                 let full = dir + "/" + e.name
                 guard let st = SystemFile.linkStatus(full) else { continue }
                 if SystemFile.isDirectory(st) {
-                    // A dossier inside this one is reported by the batch's check (E307), not
-                    // file by file as if its files were this dossier's.
-                    if SystemFile.exists(full + "/" + BatchDiscovery.metadataFileName) { continue }
+                    // A dossier inside this one: named once (as "folder/"), not file by file as
+                    // if its files were this dossier's.
+                    if SystemFile.exists(full + "/" + BatchDiscovery.metadataFileName) { out.append(rel + "/"); continue }
                     walk(full, rel, depth: depth + 1)
                 } else if !referenced.contains(Array(rel.utf8)) && !Array(full.utf8).elementsEqual(xmlName)
                             && !(prefix.isEmpty && e.name == BatchDiscovery.metadataFileName) {

@@ -231,6 +231,7 @@ public final class Ingest {
                 if summary.firstEntry == nil { summary.firstEntry = sequence }
                 summary.lastEntry = sequence
                 summary.head = id
+                committedSoFar = summary        // HEAD has moved: said even if what follows fails
                 try timings.time("derived data (waiting)") {
                     try derived.submit(entry: entry, id: id, size: size, versions: versions, documents: pending.compactMap(\.document),
                                        cache: pending.flatMap(\.cache))

@@ -198,9 +198,10 @@ public enum Replicator {
         if findings.isEmpty, restoring {
             report.headRestore = try restoreHead(archive: archive, ledger: ledger, from: source, forward: forward, into: &report)
         }
-        let lacking = lackingObjects(archive: archive, listed: all + broken, unlisted: unlistedPrefixes, source: source, destination: destination, restoring: restoring)
-        report.findings += lacking
-        report.notCopied += lacking.filter { $0.code == .objectMissing }.count
+        let lacking = lackingObjects(archive: archive, listed: all, broken: broken, unlisted: unlistedPrefixes,
+                                     source: source, destination: destination, restoring: restoring)
+        report.findings += lacking.findings
+        report.notCopied += lacking.inNeither
         report.seconds = SystemFile.monotonic() - started
         return report
     }
@@ -211,18 +212,23 @@ public enum Replicator {
     /// use it. Missing from both stores: E501. Restoring, where the archive still has it: the
     /// replica is incomplete (W515). Replicating, where only the replica has it: the archive's
     /// store lost it, and the replica can give it back (E501).
-    static func lackingObjects(archive: Archive, listed: [ObjectID], unlisted: Set<String>, source: any ObjectStore,
-                               destination: any ObjectStore, restoring: Bool) -> [Diagnostic] {
-        guard SystemFile.exists(archive.catalogPath), let catalog = try? Catalog.open(path: archive.catalogPath, mode: .readOnly) else { return [] }
+    static func lackingObjects(archive: Archive, listed: [ObjectID], broken: Set<ObjectID>, unlisted: Set<String>, source: any ObjectStore,
+                               destination: any ObjectStore, restoring: Bool) -> (findings: [Diagnostic], inNeither: Int) {
+        guard SystemFile.exists(archive.catalogPath), let catalog = try? Catalog.open(path: archive.catalogPath, mode: .readOnly) else { return ([], 0) }
         var named: [ObjectID] = []
-        var kinds: [ObjectID: String] = [:]
-        guard (try? catalog.referencedObjects({ batch in
-            for (id, _, kind) in batch { named.append(id); if kind == "manifest" || kind == "ledger" { kinds[id] = kind } }
-        })) != nil else { return [] }
+        guard (try? catalog.referencedObjects({ batch in for (id, _, _) in batch { named.append(id) } })) != nil else { return ([], 0) }
         let lacking = ObjectIDList(named).subtracting(ObjectIDList(listed))
+        named = []
         var findings: [Diagnostic] = []
-        for id in lacking where !unlisted.contains(String(id.hex.prefix(2))) {
-            let what = kinds[id].map { $0 == "ledger" ? "ledger entry" : $0 } ?? "object"
+        var inNeither = 0
+        for id in lacking where !broken.contains(id) && !unlisted.contains(String(id.hex.prefix(2))) {
+            let kind: String? = (try? catalog.objectKind(id)) ?? nil
+            let what: String
+            switch kind {
+            case "ledger": what = "ledger entry"
+            case "manifest": what = "manifest"
+            default: what = "object"
+            }
             var d: Diagnostic
             switch ((try? destination.contains(id)) ?? false, restoring) {
             case (true, true):
@@ -234,6 +240,7 @@ public enum Replicator {
                     message: "\(what) \(id.short) is missing from the archive's store; \(destination.location) still holds a copy",
                     advice: "Restore it from there: 'hoso replicate --from \(destination.location)', then run 'hoso verify'")
             case (false, _):
+                inNeither += 1
                 d = Diagnostic(.objectMissing, file: destination.displayPath(of: id), subject: id.prefixed,
                     message: "not copied: \(what) \(id.short), which the archive's catalog names, is in neither \(source.location) nor \(destination.location)",
                     advice: "Restore it from another replica or backup that holds it ('hoso replicate --from OTHER'), then run 'hoso verify'")
@@ -245,7 +252,7 @@ public enum Replicator {
             }
             findings.append(d)
         }
-        return findings
+        return (findings, inNeither)
     }
 
     /// Why a replica's kept head was not replaced: it goes further than this archive's ledger
@@ -326,10 +333,22 @@ public enum Replicator {
             if !unreadable && recorded.isEmpty && best == theirs {
                 // The archive took the replica's ledger: its catalog and index are built now,
                 // under the lock the restore holds, so that the next command (verify first)
-                // finds them.
-                let catalog = try Catalog.open(path: archive.catalogPath, mode: .readWrite)
-                _ = try CatalogSync.catchUp(catalog, ledger: ledger)
-                _ = try IndexSync.catchUp(archive: archive)
+                // finds them. A replica whose ledger cannot be followed (an entry or a manifest
+                // it lacks) is not adopted: the head is taken back and the reason said.
+                do {
+                    let catalog = try Catalog.open(path: archive.catalogPath, mode: .readWrite)
+                    _ = try CatalogSync.catchUp(catalog, ledger: ledger)
+                    _ = try IndexSync.catchUp(archive: archive)
+                } catch {
+                    // The archive held nothing before: what the catch-up made goes too.
+                    for p in [archive.headPath, archive.catalogPath, archive.catalogPath + "-wal", archive.catalogPath + "-shm"] { unlink(p) }
+                    try? FileManager.default.removeItem(atPath: archive.indexFolder)
+                    var d = (error as? HosoError)?.diagnostic ?? Diagnostic(.ledgerEntryMissing, message: "\(error)", advice: "")
+                    d.message = "the replica's ledger was not adopted (ledger/HEAD left unwritten): " + d.message
+                    d.advice = "Restore from a complete replica; 'hoso verify --store \(source.location)' checks one"
+                    report.findings.append(d)
+                    return .nothingToRestore
+                }
                 return .adopted(best, sequence: sequence)
             }
             return .restored(best, sequence: sequence, fromReplica: best == theirs)

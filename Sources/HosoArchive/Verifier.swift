@@ -474,21 +474,34 @@ public final class Verifier {
     }
 
     /// What a run found that says the ledger it saw was not the archive's own (an entry
-    /// malformed, missing or replaced, a head lost, derived data or a seal that disagree with
-    /// it): the head such a run recorded is no witness. Otherwise a forged head, seen once by the
-    /// run that reported it, would fail every run after the real head was written back.
-    static let ledgerInDoubt: Set<String> = ["E601", "E602", "E603", "E604", "E609", "E704", "E705", "E901"]
+    /// malformed, missing or replaced, a head lost, the catalog on an entry the ledger does not
+    /// reach, a seal not extended): the head such a run recorded is a weaker witness. Were it an
+    /// error, a forged head seen once by the run that reported it would fail every run after the
+    /// real head was written back; it is still said (W613), so nothing it saw goes unmentioned.
+    static let ledgerInDoubt: Set<String> = ["E601", "E602", "E603", "E604", "E609", "E704", "E901"]
 
     /// Every head an earlier verify recorded must still be on the ledger: one that is not means
-    /// HEAD was moved back or an entry replaced since (E609).
+    /// HEAD was moved back or an entry replaced since (E609; W613 when the run that saw it
+    /// itself found the ledger in doubt).
     func checkRecordedHeads(_ records: [AuditLog.Record], _ state: LedgerState) {
         let onChain = Set(state.chain.map(\.id.prefixed))
         var reported = Set<String>()
-        for r in records.reversed() where !r.codes.keys.contains(where: Self.ledgerInDoubt.contains) {
+        // Clean runs first: a head both kinds of run saw is an error.
+        let ordered = records.reversed().filter { !$0.codes.keys.contains(where: Self.ledgerInDoubt.contains) }
+            + records.reversed().filter { $0.codes.keys.contains(where: Self.ledgerInDoubt.contains) }
+        for r in ordered {
             guard let head = r.ledgerHead, !onChain.contains(head), !reported.contains(head) else { continue }
             reported.insert(head)
             let id = ObjectID(hex: head)
             let entry = id.flatMap { try? ledger.entry($0) }
+            if r.codes.keys.contains(where: Self.ledgerInDoubt.contains) {
+                findings.append(Diagnostic(.headSeenInDoubt, file: "audit/log", subject: head,
+                    message: "audit run \(r.sequence) (\(r.finished)), which itself found the ledger in doubt (\(r.codes.keys.filter(Self.ledgerInDoubt.contains).sorted().joined(separator: ", "))), "
+                        + "saw the ledger at \(entry.map { "entry \($0.sequence) = " } ?? "")\(head), which today's ledger does not reach",
+                    advice: "If that head was the one found wrong then (a forged or stray head since replaced by the right one), nothing is to be done; "
+                        + "otherwise treat it as E609 and compare with your seals"))
+                continue
+            }
             findings.append(Diagnostic(.ledgerEntryLost, file: "audit/log", subject: head,
                 message: "audit run \(r.sequence) (\(r.finished)) found the ledger at \(entry.map { "entry \($0.sequence) = " } ?? "")\(head), which today's ledger does not reach"
                     + (entry == nil ? " (that entry is no longer in the store)" : ""),

@@ -280,6 +280,14 @@ public final class Catalog: Sendable {
         }
     }
 
+    /// What an object is to the archive ("scan", "xml", "manifest", "ledger"), nil when the
+    /// catalog does not name it.
+    public func objectKind(_ object: ObjectID) throws -> String? {
+        try db.read { db in
+            try String.fetchOne(db.cachedStatement(sql: "SELECT kind FROM objects WHERE id = ?"), arguments: [object.prefixed])
+        }
+    }
+
     /// The dossier versions and files that use an object (as a scan or as the dossier's XML).
     public func uses(of object: ObjectID) throws -> [(number: String, version: Int, file: String)] {
         try db.read { db in

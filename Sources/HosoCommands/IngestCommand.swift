@@ -144,7 +144,8 @@ struct IngestCommand: ParsableCommand {
             if output.json, let d = Hoso.diagnostic(for: error) {
                 // The report stays one JSON document: the list closed, the problem and what was
                 // committed beside it.
-                console.out("],\"error\":\(JSON.encode(DiagnosticJSON(d: d))),\"summary\":\(JSON.encode(SummaryJSON(done, seconds: seconds)))}")
+                let batch = problems.map { JSON.encode(DiagnosticJSON(d: $0)) }.joined(separator: ",")
+                console.out("],\"batchFindings\":[\(batch)],\"error\":\(JSON.encode(DiagnosticJSON(d: d))),\"summary\":\(JSON.encode(SummaryJSON(done, seconds: seconds)))}")
                 console.flush()
                 console.err("hoso: " + console.render(d))
                 throw ExitCode(3)

@@ -111,7 +111,8 @@ struct ReplicateCommand: ParsableCommand {
             }
             if let headNote { c.out(headNote) }
             if source != nil && !repair && r.alreadyPresent > 0 {
-                c.out("the \(r.alreadyPresent) objects already in the archive were trusted, not read: to replace damaged ones (E502–E508) as well, add --repair")
+                c.out("\(r.alreadyPresent == 1 ? "the 1 object" : "the \(r.alreadyPresent) objects") already in the archive "
+                      + "\(r.alreadyPresent == 1 ? "was" : "were") trusted, not read: to replace damaged ones (E502–E508) as well, add --repair")
             }
             if let recorded { c.out("recorded as audit run \(recorded) (audit/log; 'hoso verify --history' lists it)") }
         }

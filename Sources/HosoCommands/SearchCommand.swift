@@ -148,16 +148,20 @@ struct SearchCommand: ParsableCommand {
         })
         // The first rewrite whose best result holds the words side by side (a name found whole:
         // 'Dang Quoc Trug' is Trung, not the more frequent trú); else the first that finds any.
-        var first: Suggested?
+        // Each rewrite is judged by its best result (relevance, first page, one hit), whatever
+        // order and page were asked; the one chosen is then run as asked.
+        var trial = options
+        trial.sort = .relevance; trial.offset = 0; trial.limit = 1; trial.facets = false
+        var chosen: (String, [QuerySuggestion.Change], QueryNode)?
         for (rewritten, changes) in rewrites.prefix(8) {
             guard let node = try? QueryParser.parse(rewritten) else { continue }
-            let r = searcher.search(node, options: options)
+            let r = searcher.search(node, options: trial)
             guard r.total > 0 else { continue }
-            let found = Suggested(text: rewritten, changes: changes, result: r)
-            if r.hits.first?.wordsTogether != false { return found }
-            if first == nil { first = found }
+            if r.hits.first?.wordsTogether != false { chosen = (rewritten, changes, node); break }
+            if chosen == nil { chosen = (rewritten, changes, node) }
         }
-        return first
+        guard let (text, changes, node) = chosen else { return nil }
+        return Suggested(text: text, changes: changes, result: searcher.search(node, options: options))
     }
 
     /// What was changed and why, grouped by reason: "nguyeenx → nguyễn, vawn → văn: typed in
@@ -193,10 +197,11 @@ struct SearchCommand: ParsableCommand {
             } else if let op = text.split(separator: " ").first(where: { ["or", "not", "and"].contains($0) }) {
                 c.out("'\(op)' in small letters is a word to find; write \(op.uppercased()) in capitals for the operator"
                       + (op == "not" ? " (or -word)" : "") + ".")
-            } else if text.split(separator: " ").contains("OR"), !text.contains("(") {
+            } else if text.split(separator: " ").contains("OR"), !text.contains("("), !text.contains("\"") {
                 // 'Mai Xuân Lộc OR Lương Diệu Loan' is Mai Xuân (Lộc OR Lương) Diệu Loan.
-                c.out("OR joins only the two words beside it: put each alternative in parentheses or quotes,")
-                c.out("as (Mai Xuân Lộc) OR (Lương Diệu Loan) or \"Mai Xuân Lộc\" OR \"Lương Diệu Loan\".")
+                let sides = text.components(separatedBy: " OR ").map { $0.trimmingCharacters(in: .whitespaces) }
+                c.out("OR joins only the two words beside it: put each alternative in parentheses, as "
+                      + sides.map { "(\($0))" }.joined(separator: " OR ") + ".")
             } else if parsed.hasDiacritics && mode == .exact {
                 c.out("With --exact, diacritics must match as typed: try again without it, or with --fold to ignore them.")
             } else if parsed.hasDiacritics && mode == .ranked {

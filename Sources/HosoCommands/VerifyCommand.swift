@@ -111,12 +111,6 @@ struct VerifyCommand: ParsableCommand {
         meter.finish()
         let json = JSON.encode(ReportJSON(result, seal: options.seal, startedAt: result.startedAt, archive: archive.root,
                                           store: archive.store.location), pretty: true)
-        if let report {
-            // Evidence is never replaced, even by a file that appeared during the run.
-            let temp = SystemFile.parentFolder(report) + "/.hoso-report-" + SystemFile.randomSuffix()
-            try SystemFile.writeAtomically(Array(json.utf8) + [0x0A], to: temp)
-            do { try LocalObjectStore.renameNoReplace(temp, report) } catch { unlink(temp); throw error }
-        }
         if output.json {
             Console.shared.out(json)
         } else if csv {
@@ -127,21 +121,8 @@ struct VerifyCommand: ParsableCommand {
             }
         } else {
             let c = Console.shared
-            // Warnings of one kind by the hundred (temporary files or objects an interrupted
-            // ingest left) would bury the errors: the first few are shown, the rest counted (all
-            // are in --json and --csv).
-            var shown: [DiagnosticCode: Int] = [:]
-            let many = Dictionary(grouping: result.findings.filter { $0.severity == .warning }, by: \.code).filter { $0.value.count > 10 }
-            for f in result.findings {
-                if let all = many[f.code] {
-                    shown[f.code, default: 0] += 1
-                    let k = shown[f.code]!
-                    if k > 5 {
-                        if k == all.count { c.out("… and \(all.count - 5) more \(f.code.rawValue) (\(f.code.title)): listed with --json or --csv\n") }
-                        continue
-                    }
-                }
-                c.out(c.render(f))
+            Self.forEachShown(result.findings, code: \.code.rawValue, isWarning: { $0.severity == .warning }, show: { c.out(c.render($0)) }) { code, more in
+                c.out("… and \(more) more \(code) (\(DiagnosticCode(rawValue: code)?.title ?? "")): listed with --json or --csv\n")
             }
             if !result.findings.isEmpty { c.out("") }
             var s = "\(result.level) verify of \(store == nil ? "" : "the replica \(archive.store.location) against ")\(archive.root): \(result.objectsChecked) objects (\(Format.bytes(result.bytesChecked))), \(result.entries) ledger entries, \(result.versions) dossier versions in \(Format.duration(result.seconds))"
@@ -160,6 +141,19 @@ struct VerifyCommand: ParsableCommand {
             if let aside = result.logSetAside { c.out("the damaged audit log is kept as audit/\(aside); a new one starts") }
             if let r = result.recorded { c.out("recorded as audit run \(r.sequence) (audit/log)") }
             if let why = result.notRecorded { c.out("not recorded: \(why)") }
+        }
+        // The report file after the findings are shown: a disk too full for it loses nothing
+        // of what the run found.
+        if let report {
+            // Evidence is never replaced, even by a file that appeared during the run.
+            let temp = SystemFile.parentFolder(report) + "/.hoso-report-" + SystemFile.randomSuffix()
+            do {
+                try SystemFile.writeAtomically(Array(json.utf8) + [0x0A], to: temp)
+                do { try LocalObjectStore.renameNoReplace(temp, report) } catch { unlink(temp); throw error }
+            } catch {
+                Console.shared.flush()
+                throw error
+            }
         }
         if let failure = result.recordFailure {
             Console.shared.flush()
@@ -215,23 +209,12 @@ struct VerifyCommand: ParsableCommand {
                     c.out(r.findings == nil ? "    (recorded before runs kept their findings: only the counts are known)"
                                             : "    (its findings cannot be shown: see above)")
                 }
-                // As verify shows them: warnings of one kind by the hundred are counted after the
-                // first five (all are in --json).
-                var shown: [String: Int] = [:]
-                let many = Dictionary(grouping: run.findings.filter { $0.code.hasPrefix("W") }, by: \.code).filter { $0.value.count > 10 }
-                for f in run.findings {
-                    if let all = many[f.code] {
-                        shown[f.code, default: 0] += 1
-                        if shown[f.code]! > 5 {
-                            if shown[f.code]! == all.count { c.out("    … and \(all.count - 5) more \(f.code): listed with --history --json") }
-                            continue
-                        }
-                    }
+                Self.forEachShown(run.findings, code: \.code, isWarning: { $0.code.hasPrefix("W") }, show: { f in
                     var s = "    \(f.code) \(f.file ?? f.subject ?? ""): \(f.message)"
                     if let e = f.expected { s += "; expected \(e)" }
                     if let x = f.found { s += ", found \(x)" }
                     c.out(s)
-                }
+                }) { code, more in c.out("    … and \(more) more \(code): listed with --history --json") }
             }
             for p in problems where !runs.contains(where: { p.subject == "run \($0.record.sequence)" }) { c.out(c.render(p)) }
             if !runs.isEmpty {
@@ -241,6 +224,25 @@ struct VerifyCommand: ParsableCommand {
             for name in setAside { c.out("earlier runs, in a log kept aside when it was found damaged: audit/\(name)") }
         }
         if problems.contains(where: { $0.severity == .error }) { throw ExitCode(1) }
+    }
+
+    /// Warnings of one kind by the hundred (temporary files or objects an interrupted ingest
+    /// left) would bury the errors: of a kind with more than ten, the first five are shown, then
+    /// how many more (all are in --json and --csv).
+    static func forEachShown<T>(_ items: [T], code: (T) -> String, isWarning: (T) -> Bool, show: (T) -> Void, more: (String, Int) -> Void) {
+        var shown: [String: Int] = [:]
+        let many = Dictionary(grouping: items.filter(isWarning), by: code).mapValues(\.count).filter { $0.value > 10 }
+        for item in items {
+            let k = code(item)
+            if let all = many[k] {
+                shown[k, default: 0] += 1
+                if shown[k]! > 5 {
+                    if shown[k]! == all { more(k, all - 5) }
+                    continue
+                }
+            }
+            show(item)
+        }
     }
 
     func reportCoverage(_ archive: Archive) throws {
@@ -267,9 +269,8 @@ struct VerifyCommand: ParsableCommand {
         if cov.neverVerified > 0 { c.out("\(cov.neverVerified) objects never verified") }
         if let o = cov.oldest { c.out("least recently verified: \(o.id.prefixed) (\(o.time.map(iso) ?? "never"))") }
         if let rate = cov.rate, let days {
-            // A budget is said as one is given (1h, 90m), and a span under a tenth of a day in hours.
-            let budgetText = daily >= 3600 && daily.truncatingRemainder(dividingBy: 3600) == 0 ? "\(Int(daily / 3600)) h"
-                : daily >= 60 ? "\(Int((daily / 60).rounded())) min" : "\(Int(daily)) s"
+            // The budget as it was given (--budget 90m), and a span under a tenth of a day in hours.
+            let budgetText = budget ?? "1h"
             let span = days >= 0.1 ? String(format: "%.1f days", days) : String(format: "%.1f hours", days * 24)
             c.out("at the recent rate (\(Format.rate(UInt64(rate), 1))), a daily budget of \(budgetText) verifies every object once in \(span)"
                   + (days <= window / 86400 ? ", within the window" : ", longer than the window: raise the budget"))

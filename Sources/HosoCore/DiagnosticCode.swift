@@ -76,6 +76,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
     case ledgerTimeBackwards = "W610"
     case ledgerDigestAbsent = "W611"
     case ledgerEntryUncommitted = "W612"
+    case headSeenInDoubt = "W613"
     // derived data
     case catalogRowAltered = "E701"
     case catalogRowExtra = "E702"
@@ -166,6 +167,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
         case .ledgerTimeBackwards: "ledger entry dated before its predecessor"
         case .ledgerDigestAbsent: "ledger entry without the digest its predecessors record"
         case .ledgerEntryUncommitted: "ledger entry never committed, or lost"
+        case .headSeenInDoubt: "head seen by a run that doubted the ledger"
         case .catalogRowAltered: "catalog row differs from the ledger"
         case .catalogRowExtra: "catalog row not in the ledger"
         case .catalogRowMissing: "catalog row missing"

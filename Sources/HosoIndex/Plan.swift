@@ -251,10 +251,11 @@ final class Plan {
     }()
 
     /// Whether `doc` holds the typed run of words side by side (nil: the query has no two words
-    /// in a row): the whole run in one field, or, for a run of four words or more (a name and
+    /// in a row): the whole run in one field, or, for a run of five words or more (a name and
     /// what the officer added: a place, a procedure), the run cut into pieces of two words or
-    /// more, each side by side in a field and one of at least three words (the name). Words of
-    /// a name found only in twos (*Trần Thị* in one name, *Thu Hà* in another) are apart.
+    /// more, each side by side in a field, one of at least three words (the name), and no two
+    /// pieces of two words in a row. Words of a name found only in twos (*Trần Thị* in one
+    /// name, *Thu Hà* in another) are apart, whatever follows them.
     func holdsTypedRun(_ doc: IndexDocument) -> Bool? {
         let run = typedRun
         guard run.count >= 2 else { return nil }
@@ -276,19 +277,24 @@ final class Plan {
             return false
         }
         if found(0, run.count) { return true }
-        guard run.count >= 4 else { return false }
-        // pieces[i]: run[i...] can be cut into found pieces; (with a long one, without).
-        var memo: [Int: (long: Bool, any: Bool)] = [run.count: (false, true)]
-        for i in stride(from: run.count - 2, through: 0, by: -1) {
-            var long = false, any = false
-            for j in (i + 2)...run.count where j != run.count - 1 {
-                guard let rest = memo[j], rest.any, found(i, j) else { continue }
-                any = true
-                if j - i >= 3 || rest.long { long = true }
+        guard run.count >= 5 else { return false }
+        // cut(i, afterTwo): run[i...] falls into found pieces, none of two words right after a
+        // piece of two (a name found only in twos is the case to catch), with one of three words
+        // or more. Memoized on (i, afterTwo).
+        var memo: [Int: Bool] = [:]
+        func cut(_ i: Int, afterTwo: Bool, haveLong: Bool) -> Bool {
+            if i == run.count { return haveLong }
+            let key = i * 4 + (afterTwo ? 2 : 0) + (haveLong ? 1 : 0)
+            if let known = memo[key] { return known }
+            var ok = false
+            guard i + 2 <= run.count else { return false }
+            for j in (i + 2)...run.count where !(afterTwo && j - i == 2) && found(i, j) {
+                if cut(j, afterTwo: j - i == 2, haveLong: haveLong || j - i >= 3) { ok = true; break }
             }
-            memo[i] = (long, any)
+            memo[key] = ok
+            return ok
         }
-        return memo[0]?.long ?? false
+        return cut(0, afterTwo: false, haveLong: false)
     }
 
     /// The stored text where the query's words occur (title first), with their byte ranges.

@@ -582,8 +582,10 @@ public struct QueryParser {
             return try textField(QueryParser.textFieldNames[name]!)
         default:
             guard let field = QueryParser.textFieldNames[name] else {
-                let known = ["title", "applicant", "procedure", "agency", "place", "other", "code", "cccd", "phone", "status",
-                             "timeliness", "result", "signer", "received", "due", "completed"]
+                // From the fields themselves (the codes of procedures and agencies are asked with
+                // procedure: and agency:), so that a field added is listed.
+                let known = Field.allCases.filter { $0 != .procedureCode && $0 != .agencyCode }.map(\.queryName)
+                    + [DateColumn.received, .due, .completed].map(\.rawValue)
                 let near = known.first { QuerySuggestion.oneEditAway(Array(name.utf8)).contains(Array($0.utf8)) }
                 throw error("unknown field '\(name):'\(near.map { " (did you mean '\($0):'?)" } ?? ""); the fields: \(known.joined(separator: ", "))", at: start)
             }

@@ -56,7 +56,7 @@ public final class IndexSnapshot: @unchecked Sendable {
             // Said in words, not as Swift's description of the decoder's state.
             let why: String
             switch e {
-            case .dataCorrupted: why = "it is not valid JSON"
+            case .dataCorrupted: why = "it is not valid JSON, or holds a value of no valid form"
             case let .keyNotFound(key, _): why = "it lacks '\(key.stringValue)'"
             case let .typeMismatch(_, c), let .valueNotFound(_, c): why = "'\(c.codingPath.map(\.stringValue).joined(separator: "."))' holds the wrong kind of value"
             @unknown default: why = "it cannot be read"

@@ -244,12 +244,14 @@ public final class Segment: @unchecked Sendable {
         return p.count == q.count ? 0 : (p.count < q.count ? -1 : 1)
     }
 
-    /// Compares the serials of two dossier numbers: what follows their last '-' (the count of
-    /// dossiers an office received that day: 0007 in 000.00.21.H50-230512-0007), shorter first.
+    /// Compares the serials of two dossier numbers as numbers: what follows their last '-' (the
+    /// count of dossiers an office received that day: 0007 in 000.00.21.H50-230512-0007),
+    /// leading zeros aside, so that 010 follows 0007.
     public static func compareSerials(_ a: Segment, _ x: Int, _ b: Segment, _ y: Int) -> Int32 {
         func serial(_ p: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-            guard let dash = p.lastIndex(of: 0x2D) else { return p }
-            return UnsafeRawBufferPointer(rebasing: p[(dash + 1)...])
+            var start = (p.lastIndex(of: 0x2D) ?? -1) + 1
+            while start < p.count - 1 && p[start] == 0x30 { start += 1 }
+            return UnsafeRawBufferPointer(rebasing: p[start...])
         }
         let p = serial(a.numberBytes(x)), q = serial(b.numberBytes(y))
         if p.count != q.count { return p.count < q.count ? -1 : 1 }

@@ -119,10 +119,7 @@ public enum QuerySuggestion {
               !VietnameseSyllable.isPossible(folded: folded) else { return found }
         // Two letters swapped keeps every letter typed (Laon: Loan, not the more frequent Lan):
         // such a correction comes first, then the others, most held first.
-        var swaps = Set<[UInt8]>()
-        for i in folded.indices.dropLast() where folded[i] != folded[i + 1] {
-            var c = folded; c.swapAt(i, i + 1); swaps.insert(c)
-        }
+        let swaps = Set(swapsOf(folded))
         let ranked = oneEditAway(folded).map { ($0, frequency($0), swaps.contains($0)) }.filter { $0.1 > 0 }
             .sorted { $0.2 != $1.2 ? $0.2 : $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.lexicographicallyPrecedes($1.0) }
         for (candidate, _, _) in ranked.prefix(max(0, limit - found.count)) {
@@ -142,6 +139,11 @@ public enum QuerySuggestion {
 
     /// Every word of letters a–z one edit from `w` (a letter removed, added, replaced, or two
     /// neighbours swapped), without repeats, `w` excluded, in a fixed order.
+    /// `w` with two different neighbours swapped, each way there is.
+    static func swapsOf(_ w: [UInt8]) -> [[UInt8]] {
+        w.indices.dropLast().filter { w[$0] != w[$0 + 1] }.map { i in var c = w; c.swapAt(i, i + 1); return c }
+    }
+
     static func oneEditAway(_ w: [UInt8]) -> [[UInt8]] {
         var seen = Set<[UInt8]>([w])
         var out: [[UInt8]] = []
@@ -150,9 +152,7 @@ public enum QuerySuggestion {
         for i in w.indices {
             var c = w; c.remove(at: i); if !c.isEmpty { add(c) }
         }
-        for i in w.indices.dropLast() where w[i] != w[i + 1] {
-            var c = w; c.swapAt(i, i + 1); add(c)
-        }
+        for c in swapsOf(w) { add(c) }
         for i in w.indices {
             for l in letters where l != w[i] { var c = w; c[i] = l; add(c) }
         }

@@ -290,6 +290,17 @@ enum Unprivileged {
         let checked = try Hoso.run(["verify", "--archive", host])
         #expect(checked.status == 0 && checked.stdout.contains("no errors"), "\(checked.stdout)")
         #expect(try Hoso.run(["show", "--archive", host, number]).status == 0)
+        // A replica missing a manifest is not adopted: the new host keeps no head, no catalog
+        // rows on a ledger it cannot follow, and says why.
+        let broken = t.sub("broken-replica")
+        _ = try shell("cp -a '\(folder)' '\(broken)'")
+        let manifest = (shown["manifest"] as? String ?? "").replacingOccurrences(of: "sha256:", with: "")
+        try FileManager.default.removeItem(atPath: broken + "/" + manifest.prefix(2) + "/" + manifest.dropFirst(2))
+        let other = try makeArchive(t, "other-host")
+        let refused = try Hoso.run(["replicate", "--archive", other, "--from", broken])
+        #expect(refused.status == 1 && refused.stdout.contains("not adopted"), "\(refused.stdout) \(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: other + "/ledger/HEAD"))
+        #expect(try Hoso.run(["verify", "--no-record", "--archive", other]).status == 0, "an empty archive, as before")
     }
 
     /// A replica on a disk keeps the ledger head, so that a head lost or moved back can be given
