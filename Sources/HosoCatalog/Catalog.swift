@@ -373,7 +373,7 @@ public final class Catalog: Sendable {
         try db.read { db in
             let statement = try db.cachedStatement(sql: "SELECT device, inode, size, mtime_ns, ctime_ns, object FROM source_cache WHERE path = ?")
             return try files.map { f in
-                guard let row = try Row.fetchOne(statement, arguments: [Data(f.path.utf8)]) else { return nil }
+                guard let row = try Row.fetchOne(statement, arguments: [Self.cacheKey(f.path)]) else { return nil }
                 let i = f.identity
                 guard (row[0] as Int64) == Int64(bitPattern: i.device), (row[1] as Int64) == Int64(bitPattern: i.inode),
                       (row[2] as Int64) == i.size, (row[3] as Int64) == i.mtimeNs, (row[4] as Int64) == i.ctimeNs else { return nil }
@@ -395,10 +395,27 @@ public final class Catalog: Sendable {
         try db.write { db in try Catalog.insertCache(db, records) }
     }
 
+    /// The process's working folder, read once: relative paths are made absolute against it.
+    static let workingFolder = FileManager.default.currentDirectoryPath
+
+    /// A source file's key in the cache: its absolute path, with "." and ".." resolved (by the
+    /// name, not by following links), so that a rerun from another folder, or naming the batch
+    /// another way (../batch, ./batch/), still finds the files it read before.
+    static func cacheKey(_ path: String) -> Data {
+        let full = path.hasPrefix("/") ? path : workingFolder + "/" + path
+        var parts: [Substring] = []
+        for c in full.split(separator: "/") {
+            if c == "." { continue }
+            if c == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(c)
+        }
+        return Data(("/" + parts.joined(separator: "/")).utf8)
+    }
+
     static func insertCache(_ db: Database, _ records: [CacheRecord]) throws {
         for r in records {
             try db.cachedStatement(sql: "INSERT OR REPLACE INTO source_cache (path, device, inode, size, mtime_ns, ctime_ns, object) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                .execute(arguments: [Data(r.path.utf8), Int64(bitPattern: r.device), Int64(bitPattern: r.inode), r.size, r.mtimeNs, r.ctimeNs, r.object.prefixed])
+                .execute(arguments: [cacheKey(r.path), Int64(bitPattern: r.device), Int64(bitPattern: r.inode), r.size, r.mtimeNs, r.ctimeNs, r.object.prefixed])
         }
     }
 

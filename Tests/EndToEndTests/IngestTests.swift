@@ -55,6 +55,12 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(second.status == 0, "\(second.stdout)")
         #expect(states(try jsonObject(second.stdout)) == ["already-archived": n])
         #expect(try String(contentsOfFile: archive + "/ledger/HEAD", encoding: .utf8) == head1, "a rerun commits nothing")
+        // Named another way, from another folder (../batch), the files read before are known
+        // by their identity on disk: nothing is read again.
+        let parent = URL(fileURLWithPath: batch).deletingLastPathComponent().path, name = URL(fileURLWithPath: batch).lastPathComponent
+        let elsewhere = try shell("mkdir -p '\(parent)/elsewhere' && cd '\(parent)/elsewhere' && HOSO_ARCHIVE='\(archive)' '\(Hoso.binary)' ingest --json '../\(name)'")
+        let third = try jsonObject(elsewhere.output)
+        #expect((third["summary"] as? [String: Any])?["bytesRead"] as? Int == 0, "\(third["summary"] ?? "")")
 
         let verify = try Hoso.run(["verify", "--json"], environment: ["HOSO_ARCHIVE": archive])
         #expect(verify.status == 0, "\(verify.stdout)")
