@@ -90,6 +90,12 @@ final class Pipeline: @unchecked Sendable {
     private var consumed = 0
     private var stopped = false
     private var running = 0
+    /// Who sleeps on the condition, so that only they are woken: the consumer (waiting for the
+    /// result of dossier `consumerWaitsFor`) and workers waiting for room in the window. Waking
+    /// every thread at every result cost a rerun (about 90 µs a dossier) an eighth of its CPU in
+    /// futex calls.
+    private var consumerWaitsFor = -1
+    private var workersWaiting = 0
 
     init(count: Int, window: Int) {
         self.count = count; self.window = window
@@ -100,7 +106,11 @@ final class Pipeline: @unchecked Sendable {
         condition.lock(); running += 1; condition.unlock()
         while true {
             condition.lock()
-            while !stopped && nextClaim < count && nextClaim >= consumed + window { condition.wait() }
+            while !stopped && nextClaim < count && nextClaim >= consumed + window {
+                workersWaiting += 1
+                condition.wait()
+                workersWaiting -= 1
+            }
             if stopped || nextClaim >= count {
                 running -= 1; condition.broadcast(); condition.unlock()
                 return
@@ -111,7 +121,7 @@ final class Pipeline: @unchecked Sendable {
             let result = body(sources[i])
             condition.lock()
             slots[i % window] = result
-            condition.broadcast()
+            if i == consumerWaitsFor { condition.broadcast() }
             condition.unlock()
         }
     }
@@ -119,11 +129,15 @@ final class Pipeline: @unchecked Sendable {
     /// Waits for the result of dossier `i` (results are taken in order).
     func take(_ i: Int) -> DossierCheck {
         condition.lock()
-        while slots[i % window] == nil { condition.wait() }
+        while slots[i % window] == nil {
+            consumerWaitsFor = i
+            condition.wait()
+        }
+        consumerWaitsFor = -1
         let r = slots[i % window]!
         slots[i % window] = nil
         consumed = i + 1
-        condition.broadcast()
+        if workersWaiting > 0 { condition.broadcast() }
         condition.unlock()
         return r
     }
