@@ -131,6 +131,11 @@ enum JSON {
 /// A diagnostic as it appears in JSON reports (adds severity and title).
 struct DiagnosticJSON: Encodable {
     let d: Diagnostic
+
+    /// Diagnostics as the items of a JSON array (without its brackets), for reports written
+    /// piece by piece.
+    static func items(_ ds: [Diagnostic]) -> String { ds.map { JSON.encode(DiagnosticJSON(d: $0)) }.joined(separator: ",") }
+
     enum K: String, CodingKey { case code, severity, title, file, line, column, subject, message, expected, found, advice, usedBy }
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: K.self)

@@ -73,7 +73,7 @@ struct IngestCommand: ParsableCommand {
         let layoutErrors = problems.filter { $0.severity == .error }.count
         if sources.isEmpty || (stopOnError && layoutErrors > 0) {
             if output.json {
-                let batch = problems.map { JSON.encode(DiagnosticJSON(d: $0)) }.joined(separator: ",")
+                let batch = DiagnosticJSON.items(problems)
                 var empty = IngestSummary()
                 for p in problems { empty.codes[p.code, default: 0] += 1 }
                 empty.stoppedEarly = !sources.isEmpty
@@ -144,7 +144,7 @@ struct IngestCommand: ParsableCommand {
             if output.json, let d = Hoso.diagnostic(for: error) {
                 // The report stays one JSON document: the list closed, the problem and what was
                 // committed beside it.
-                let batch = problems.map { JSON.encode(DiagnosticJSON(d: $0)) }.joined(separator: ",")
+                let batch = DiagnosticJSON.items(problems)
                 console.out("],\"batchFindings\":[\(batch)],\"error\":\(JSON.encode(DiagnosticJSON(d: d))),\"summary\":\(JSON.encode(SummaryJSON(done, seconds: seconds)))}")
                 console.flush()
                 console.err("hoso: " + console.render(d))
@@ -164,7 +164,7 @@ struct IngestCommand: ParsableCommand {
         // a warning (a folder skipped) is counted and reported.
         for p in problems { summary.codes[p.code, default: 0] += 1 }
         if output.json {
-            let batch = (problems + summary.laterFindings).map { JSON.encode(DiagnosticJSON(d: $0)) }.joined(separator: ",")
+            let batch = DiagnosticJSON.items(problems + summary.laterFindings)
             console.out("],\"batchFindings\":[\(batch)],\"summary\":\(JSON.encode(SummaryJSON(summary, seconds: seconds)))}")
         } else {
             for d in summary.laterFindings {

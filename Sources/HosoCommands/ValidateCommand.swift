@@ -54,7 +54,7 @@ struct ValidateCommand: ParsableCommand {
                                       files: 0, bytesHashed: 0, seconds: 0,
                                       codes: Dictionary(problems.map { ($0.code.rawValue, 1) }, uniquingKeysWith: +),
                                       pathProblems: problems.count, invalidDossiers: [])
-                let batch = problems.map { JSON.encode(DiagnosticJSON(d: $0)) }.joined(separator: ",")
+                let batch = DiagnosticJSON.items(problems)
                 console.out("{\"format\":\"hoso-validate-report/1\",\"dossiers\":[],\"batchFindings\":[\(batch)],\"summary\":\(JSON.encode(summary))}")
             } else {
                 for p in problems { console.out(console.render(p)) }
@@ -114,7 +114,7 @@ struct ValidateCommand: ParsableCommand {
                               codes: Dictionary(uniqueKeysWithValues: codeCounts.map { ($0.key.rawValue, $0.value) }),
                               pathProblems: problems.count, invalidDossiers: invalidPaths.sorted())
         if output.json {
-            let batch = (late + problems).map { JSON.encode(DiagnosticJSON(d: $0)) }.joined(separator: ",")
+            let batch = DiagnosticJSON.items(late + problems)
             console.out("],\"batchFindings\":[\(batch)],\"summary\":\(JSON.encode(summary))}")
         } else {
             var line = "\(summary.dossiers) dossiers checked: \(valid) valid, \(invalid) invalid"
