@@ -69,8 +69,14 @@ public struct Hoso: ParsableCommand {
                 if !message.isEmpty { Console.shared.out(message) }
                 return 0
             }
+            // ArgumentParser uses 64 (EX_USAGE) for usage errors; hoso documents 2. With --json,
+            // the problem is one JSON object there too, as for any command not carried out.
+            if code.rawValue == 64, (arguments ?? CommandLine.arguments).contains("--json") {
+                let first = message.split(separator: "\n").first.map(String.init) ?? message
+                let text = first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first
+                Console.shared.out(JSON.encode(DiagnosticJSON(d: Diagnostic(.commandLine, message: text, advice: "Run the command with --help"))))
+            }
             if !message.isEmpty { Console.shared.err(message) }
-            // ArgumentParser uses 64 (EX_USAGE) for usage errors; hoso documents 2.
             if code.rawValue == 64 { return 2 }
             return code == .failure ? 3 : code.rawValue
         }

@@ -39,8 +39,10 @@ struct SearchCommand: ParsableCommand {
     @Flag(name: .long, help: "A word typed with diacritics must match them exactly (má is not mã).") var exact = false
     @Flag(name: .long, help: "Ignore diacritics entirely (má = mã = ma).") var fold = false
     @Option(name: .long, help: "relevance, received or completed (newest day first; within a day, the later serial of the dossier number first: the order each office received them).") var sort: ResultOrder = .relevance
-    @Option(name: .long, help: "Results to show.") var limit = 10
-    @Option(name: .long, help: "Results to skip (for paging).") var offset = 0
+    // Taken whatever follows (a negative number is no option name): '--limit -1' is then told
+    // it cannot be negative, not that its value is missing.
+    @Option(name: .long, parsing: .unconditional, help: "Results to show.") var limit = 10
+    @Option(name: .long, parsing: .unconditional, help: "Results to skip (for paging).") var offset = 0
     @Flag(name: .long, help: "Count results by procedure, agency, year and status.") var facets = false
     @Flag(name: .long, help: "Match only the words typed, not their synonyms (UBND, lí/lý; see ARCHIVE/synonyms.txt).") var noSynonyms = false
     @Option(name: .long, help: "Parallel workers for a costly query over a large archive, as many as processors unless given (the results do not depend on it).") var jobs: Int = Parallel.defaultWorkers

@@ -47,6 +47,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
     case ioFailure = "E406"
     case legacyEncoding = "E407"
     case earlierContentRestored = "W408"
+    case commandLine = "E409"
     // objects
     case objectMissing = "E501"
     case objectTruncated = "E502"
@@ -140,6 +141,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
         case .ioFailure: "input/output failure"
         case .legacyEncoding: "legacy Vietnamese encoding detected"
         case .earlierContentRestored: "new version with an earlier version's content"
+        case .commandLine: "command line not understood"
         case .objectMissing: "object missing"
         case .objectTruncated: "object truncated"
         case .objectHashMismatch: "object content does not match its name"

@@ -363,6 +363,17 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         #expect(suggestion?["query"] as? String == "Dang Quoc Trung code:000.00.48.H50*", "\(r.stdout)")
         #expect(suggestion?["total"] as? Int == 1, "\(r.stdout)")
     }
+    @Test func aCommandLineNotUnderstoodIsJSONUnderJSON() throws {
+        let r = try Hoso.run(["search", "--json", "--exact", "--fold", "--archive", SearchFixture.archive, "hòa"])
+        let d = try jsonObject(r.stdout)
+        #expect(r.status == 2 && d["code"] as? String == "E409" && (d["message"] as? String ?? "").contains("--exact"), "\(r.stdout)")
+    }
+    @Test func aNegativeLimitOrOffsetIsSaidToBeOne() throws {
+        for option in ["--limit", "--offset"] {
+            let r = try Hoso.run(["search", "--archive", SearchFixture.archive, option, "-1", "hòa"])
+            #expect(r.status == 2 && r.stderr.contains("cannot be negative"), "\(option): \(r.stderr)")
+        }
+    }
     @Test func orBetweenNamesWithoutParenthesesIsExplained() throws {
         let r = try Hoso.run(["search", "--archive", SearchFixture.archive, "Nguyễn Thị Hòa OR Lý Kim Nga"])
         #expect(r.status == 0 && r.stdout.contains("OR joins only the two words beside it"), "\(r.stdout)")
