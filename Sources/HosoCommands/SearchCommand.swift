@@ -378,17 +378,40 @@ struct IndexRebuild: ParsableCommand {
 }
 
 struct IndexStatus: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the index's segments and the ledger entry it reflects.")
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the index's segments and the ledger entry it reflects.",
+        discussion: "Search reads only what a query touches; --check reads every segment whole and checks its checksum, as a full verify does.")
     @OptionGroup var archiveOptions: ArchiveOptions
     @OptionGroup var output: OutputOptions
+    @Flag(name: .long, help: "Read every segment and check its checksum (E706 for one that does not match).") var check = false
     func run() throws {
         let archive = try archiveOptions.open()
         let snapshot = try archive.openIndexForReading()
         let m = snapshot.manifest
-        if output.json { Console.shared.out(JSON.encode(m)); return }
-        Console.shared.out("index generation \(m.generation), \(m.liveDocs) dossiers in \(m.segments.count) segments, ledger entry \(m.ledgerSequence) \(m.ledgerHead ?? "(none)")")
-        for s in m.segments {
-            Console.shared.out("  \(s.file)  \(s.docs) documents\(s.deletedDocs > 0 ? " (\(s.deletedDocs) deleted)" : "")  \(Format.bytes(UInt64(s.bytes)))")
+        // Segments whose bytes no longer match their checksum (a flipped bit that no query
+        // has read yet).
+        var damaged: [Diagnostic] = []
+        if check {
+            for (i, seg) in snapshot.segments.enumerated() where !seg.verifyChecksum() {
+                damaged.append(Diagnostic(.indexFileCorrupt, file: "index/" + m.segments[i].file, message: "the segment's checksum does not match",
+                                          advice: "Run 'hoso index rebuild' (the index is derived: it is made again from the store and the ledger)"))
+            }
         }
+        if output.json {
+            if check {
+                struct Out: Encodable { let manifest: IndexManifest; let checked: Int; let findings: [DiagnosticJSON] }
+                Console.shared.out(JSON.encode(Out(manifest: m, checked: snapshot.segments.count, findings: damaged.map { DiagnosticJSON(d: $0) })))
+            } else {
+                Console.shared.out(JSON.encode(m))
+            }
+        } else {
+            Console.shared.out("index generation \(m.generation), \(m.liveDocs) dossiers in \(m.segments.count) segments, ledger entry \(m.ledgerSequence) \(m.ledgerHead ?? "(none)")")
+            for s in m.segments {
+                let bad = damaged.contains { $0.file == "index/" + s.file }
+                Console.shared.out("  \(s.file)  \(s.docs) documents\(s.deletedDocs > 0 ? " (\(s.deletedDocs) deleted)" : "")  \(Format.bytes(UInt64(s.bytes)))"
+                                   + (check ? (bad ? "  checksum does not match" : "  checksum ok") : ""))
+            }
+            for d in damaged { Console.shared.out(Console.shared.render(d)) }
+        }
+        if !damaged.isEmpty { throw ExitCode(1) }
     }
 }

@@ -404,6 +404,21 @@ struct VerifyFixture {
         #expect(text.contains("catalog.rebuild.sqlite: warning W510") && text.contains("ledger/.tmp-0123456789abcdef"), "\(text)")
     }
 
+    /// A flipped bit in a segment that no query reads: 'index status --check' reads every
+    /// segment whole and names it, as a full verify does; a search does not look.
+    @Test func indexStatusCheckFindsAFlippedBit() throws {
+        let f = try VerifyFixture()
+        #expect(try f.hoso(["index", "status", "--check"]).status == 0)
+        let segment = try shell("ls '\(f.archive)/index' | grep '\\.hix$' | head -1").output.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(!segment.isEmpty)
+        let path = f.archive + "/index/" + segment
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+        _ = try shell("chmod u+w '\(path)' && printf '\\377' | dd of='\(path)' bs=1 seek=\(size / 2) conv=notrunc 2>/dev/null")
+        #expect(try f.hoso(["index", "status"]).status == 0, "without --check, the segments are not read")
+        let checked = try f.hoso(["index", "status", "--check"])
+        #expect(checked.status == 1 && checked.stdout.contains("E706") && checked.stdout.contains(segment), "\(checked.stdout)")
+    }
+
     /// A replaced entry, seen by a recorded run, then undone by writing back the head the seal
     /// names: that run's head (the forged one) is a weaker witness, since the run itself found
     /// the ledger in doubt (W613); later runs pass, naming it and the forged entry kept in the
