@@ -141,19 +141,20 @@ struct IngestCommand: ParsableCommand {
             // nobody takes the whole batch for lost (or for done).
             let done = ingest.committedSoFar
             let seconds = SystemFile.monotonic() - started
-            if output.json, let d = Hoso.diagnostic(for: error) {
-                // The report stays one JSON document: the list closed, the problem and what was
-                // committed beside it.
+            if output.json {
+                // The report stays one JSON document, whatever the failure: the list closed, the
+                // problem and what was committed beside it.
+                let d = Hoso.diagnostic(for: error) ?? Diagnostic(.ioFailure, message: "\(error)", advice: "Run the same command again; what was committed stays")
                 let batch = DiagnosticJSON.items(problems)
                 console.out("],\"batchFindings\":[\(batch)],\"error\":\(JSON.encode(DiagnosticJSON(d: d))),\"summary\":\(JSON.encode(SummaryJSON(done, seconds: seconds)))}")
                 console.flush()
                 console.err("hoso: " + console.render(d))
                 throw ExitCode(3)
             }
-            if !output.json, let a = done.firstEntry, let b = done.lastEntry, let head = done.head {
+            if let a = done.firstEntry, let b = done.lastEntry, let head = done.head {
                 console.out("before it stopped, this run committed ledger entries \(a)…\(b) (HEAD \(head.prefixed)): \(done.archived + done.superseded) dossiers archived, "
                             + "\(done.alreadyArchived) already archived, \(done.rejected) rejected; once the problem below is mended, the same command goes on")
-            } else if !output.json {
+            } else {
                 console.out("nothing was committed by this run")
             }
             throw error
