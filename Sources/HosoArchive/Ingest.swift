@@ -367,21 +367,12 @@ public final class Ingest {
     }
 
     static func archivedUnchanged(_ source: DossierSource, xmlID: ObjectID, catalog: Catalog) throws -> AlreadyArchived? {
-        for v in try catalog.archivedFiles(xml: xmlID) {
-            var files: [(path: String, identity: (device: UInt64, inode: UInt64, size: Int64, mtimeNs: Int64, ctimeNs: Int64))] = []
-            for f in v.files {
-                let path = source.folder + "/" + f.file
-                guard let st = SystemFile.status(path), SystemFile.isRegular(st) else { break }
-                let id = FileIdentity(st)
-                files.append((path, (id.device, id.inode, id.size, id.mtimeNs, id.ctimeNs)))
-            }
-            guard files.count == v.files.count else { continue }
-            let cached = try catalog.cachedDigests(files)
-            if zip(cached, v.files).allSatisfy({ $0.0 == $0.1.object }) {
-                return AlreadyArchived(number: v.number, manifest: v.manifest, version: v.version, isCurrent: v.isCurrent)
-            }
+        let v = try catalog.unchangedVersion(xml: xmlID, folder: source.folder) { path in
+            guard let st = SystemFile.status(path), SystemFile.isRegular(st) else { return nil }
+            let id = FileIdentity(st)
+            return (id.device, id.inode, id.size, id.mtimeNs, id.ctimeNs)
         }
-        return nil
+        return v.map { AlreadyArchived(number: $0.number, manifest: $0.manifest, version: $0.version, isCurrent: $0.isCurrent) }
     }
 
     /// Stores the XML, builds the manifest of a valid dossier and decides: new, same as archived,

@@ -330,23 +330,48 @@ public final class Catalog: Sendable {
 
     /// Every version whose XML is `xml`, with its component files.
     public func archivedFiles(xml: ObjectID) throws -> [ArchivedFiles] {
-        try db.read { db in
-            var out: [ArchivedFiles] = []
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-                SELECT d.manifest, d.number, d.version, d.is_current, c.file, c.object
-                  FROM dossiers d LEFT JOIN components c ON c.manifest = d.manifest
-                 WHERE d.xml_object = ? ORDER BY d.manifest, c.position
-                """), arguments: [xml.prefixed])
-            while let r = try rows.next() {
-                guard let manifest = ObjectID(hex: r[0] as String) else { continue }
-                if out.last?.manifest != manifest {
-                    out.append(ArchivedFiles(manifest: manifest, number: r[1], version: r[2], isCurrent: (r[3] as Int) == 1, files: []))
-                }
-                if let file = r[4] as String?, let object = (r[5] as String?).flatMap({ ObjectID(hex: $0) }) {
-                    out[out.count - 1].files.append((file, object))
-                }
+        try db.read { db in try Self.archivedFiles(db, xml: xml) }
+    }
+
+    private static func archivedFiles(_ db: Database, xml: ObjectID) throws -> [ArchivedFiles] {
+        var out: [ArchivedFiles] = []
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT d.manifest, d.number, d.version, d.is_current, c.file, c.object
+              FROM dossiers d LEFT JOIN components c ON c.manifest = d.manifest
+             WHERE d.xml_object = ? ORDER BY d.manifest, c.position
+            """), arguments: [xml.prefixed])
+        while let r = try rows.next() {
+            guard let manifest = ObjectID(hex: r[0] as String) else { continue }
+            if out.last?.manifest != manifest {
+                out.append(ArchivedFiles(manifest: manifest, number: r[1], version: r[2], isCurrent: (r[3] as Int) == 1, files: []))
             }
-            return out
+            if let file = r[4] as String?, let object = (r[5] as String?).flatMap({ ObjectID(hex: $0) }) {
+                out[out.count - 1].files.append((file, object))
+            }
+        }
+        return out
+    }
+
+    /// The first version whose XML is `xml` and whose every component file, in `folder`, is in
+    /// the cache with the identity `identity` gives it now and the object the version holds: a
+    /// dossier a rerun need not read. Both look-ups in one read of the catalog (each read is a
+    /// hop through the pool's queue, which costs a rerun more than the queries).
+    public func unchangedVersion(xml: ObjectID, folder: String,
+                                 identity: (String) -> (device: UInt64, inode: UInt64, size: Int64, mtimeNs: Int64, ctimeNs: Int64)?) throws -> ArchivedFiles? {
+        try db.read { db in
+            let versions = try Self.archivedFiles(db, xml: xml)
+            let cache = try db.cachedStatement(sql: "SELECT device, inode, size, mtime_ns, ctime_ns, object FROM source_cache WHERE path = ?")
+            search: for v in versions {
+                for f in v.files {
+                    let path = folder + "/" + f.file
+                    guard let i = identity(path), let row = try Row.fetchOne(cache, arguments: [Self.cacheKey(path)]),
+                          (row[0] as Int64) == Int64(bitPattern: i.device), (row[1] as Int64) == Int64(bitPattern: i.inode),
+                          (row[2] as Int64) == i.size, (row[3] as Int64) == i.mtimeNs, (row[4] as Int64) == i.ctimeNs,
+                          ObjectID(hex: row[5] as String) == f.object else { continue search }
+                }
+                return v
+            }
+            return nil
         }
     }
 
@@ -365,20 +390,6 @@ public final class Catalog: Sendable {
                 try r.withUnsafeData(atIndex: 1) { xmls.append(ArchivedKeys.key($0 ?? Data())) }
             }
             return ArchivedKeys(numbers: numbers, xmls: xmls)
-        }
-    }
-
-    /// The digests recorded for source files, each looked up with the identity it has now.
-    public func cachedDigests(_ files: [(path: String, identity: (device: UInt64, inode: UInt64, size: Int64, mtimeNs: Int64, ctimeNs: Int64))]) throws -> [ObjectID?] {
-        try db.read { db in
-            let statement = try db.cachedStatement(sql: "SELECT device, inode, size, mtime_ns, ctime_ns, object FROM source_cache WHERE path = ?")
-            return try files.map { f in
-                guard let row = try Row.fetchOne(statement, arguments: [Self.cacheKey(f.path)]) else { return nil }
-                let i = f.identity
-                guard (row[0] as Int64) == Int64(bitPattern: i.device), (row[1] as Int64) == Int64(bitPattern: i.inode),
-                      (row[2] as Int64) == i.size, (row[3] as Int64) == i.mtimeNs, (row[4] as Int64) == i.ctimeNs else { return nil }
-                return ObjectID(hex: row[5] as String)
-            }
         }
     }
 
