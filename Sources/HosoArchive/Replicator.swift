@@ -245,10 +245,8 @@ public enum Replicator {
                     message: "not copied: \(what) \(id.short), which the archive's catalog names, is in neither \(source.location) nor \(destination.location)",
                     advice: "Restore it from another replica or backup that holds it ('hoso replicate --from OTHER'), then run 'hoso verify'")
             }
-            if findings.count < 1000, let uses = try? catalog.uses(of: id), !uses.isEmpty {
-                let named = uses.map { ObjectUse(dossier: $0.number, version: $0.version, path: $0.file) }
-                d.message += "; used by " + named.prefix(3).map(\.described).joined(separator: "; ") + (named.count > 3 ? " and \(named.count - 3) more" : "")
-                d.usedBy = named
+            if findings.count < 1000, let uses = try? catalog.uses(of: id) {
+                d.name(users: uses.map { ObjectUse(dossier: $0.number, version: $0.version, path: $0.file) })
             }
             findings.append(d)
         }

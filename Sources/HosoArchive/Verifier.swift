@@ -421,9 +421,7 @@ public final class Verifier {
         for (i, f) in findings.enumerated() {
             guard let id = f.subject.flatMap({ ObjectID(hex: $0) }), let names = users[id], !names.isEmpty,
                   f.code.rawValue.hasPrefix("E5") else { continue }
-            let shown = names.prefix(3).map(\.described).joined(separator: "; ") + (names.count > 3 ? " and \(names.count - 3) more" : "")
-            findings[i].message += "; used by \(shown)"
-            findings[i].usedBy = names
+            findings[i].name(users: names)
         }
     }
 
@@ -487,16 +485,15 @@ public final class Verifier {
         let onChain = Set(state.chain.map(\.id.prefixed))
         var reported = Set<String>()
         // Clean runs first: a head both kinds of run saw is an error.
-        let ordered = records.reversed().filter { !$0.codes.keys.contains(where: Self.ledgerInDoubt.contains) }
-            + records.reversed().filter { $0.codes.keys.contains(where: Self.ledgerInDoubt.contains) }
-        for r in ordered {
+        let doubts = records.reversed().map { r in (r, r.codes.keys.filter(Self.ledgerInDoubt.contains).sorted()) }
+        for (r, doubt) in doubts.filter({ $0.1.isEmpty }) + doubts.filter({ !$0.1.isEmpty }) {
             guard let head = r.ledgerHead, !onChain.contains(head), !reported.contains(head) else { continue }
             reported.insert(head)
             let id = ObjectID(hex: head)
             let entry = id.flatMap { try? ledger.entry($0) }
-            if r.codes.keys.contains(where: Self.ledgerInDoubt.contains) {
+            if !doubt.isEmpty {
                 findings.append(Diagnostic(.headSeenInDoubt, file: "audit/log", subject: head,
-                    message: "audit run \(r.sequence) (\(r.finished)), which itself found the ledger in doubt (\(r.codes.keys.filter(Self.ledgerInDoubt.contains).sorted().joined(separator: ", "))), "
+                    message: "audit run \(r.sequence) (\(r.finished)), which itself found the ledger in doubt (\(doubt.joined(separator: ", "))), "
                         + "saw the ledger at \(entry.map { "entry \($0.sequence) = " } ?? "")\(head), which today's ledger does not reach",
                     advice: "If that head was the one found wrong then (a forged or stray head since replaced by the right one), nothing is to be done; "
                         + "otherwise treat it as E609 and compare with your seals"))
@@ -746,7 +743,7 @@ public final class Verifier {
         do { snapshot = try IndexSnapshot.open(archive.indexFolder) } catch {
             findings.append(Diagnostic(.indexFileCorrupt, file: (error as? IndexFileError)?.path ?? "index/",
                                        message: "the index cannot be opened: \((error as? IndexFileError)?.reason ?? "\(error)")",
-                                       advice: Self.indexRebuildAdvice))
+                                       advice: IndexFileError.advice))
             return nil
         }
         var upTo = state.chain.last?.sequence ?? 0
@@ -779,16 +776,13 @@ public final class Verifier {
         for (i, seg) in snapshot.segments.enumerated() where options.level == .full {
             if !seg.verifyChecksum() {
                 findings.append(Diagnostic(.indexFileCorrupt, file: "index/" + snapshot.manifest.segments[i].file,
-                    message: "the segment's checksum does not match", advice: Self.indexRebuildAdvice))
+                    message: "the segment's checksum does not match", advice: IndexFileError.advice))
             }
         }
         var current: [String: ObjectID] = [:]
         for e in state.chain where e.sequence <= upTo { for a in e.additions { current[a.dossier] = a.manifest } }
         return IndexTarget(snapshot: snapshot, upTo: upTo, current: current)
     }
-
-    /// What E706 asks, here as in search: the index is derived, made again from the ledger.
-    static let indexRebuildAdvice = "Run 'hoso index rebuild' (the index is derived: it is made again from the store and the ledger; 'hoso rebuild' remakes the catalog too)"
 
     /// Quick: the index holds the current version of each number, and nothing else.
     func checkIndex(state: LedgerState) {

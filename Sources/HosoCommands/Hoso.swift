@@ -91,7 +91,7 @@ extension Hoso {
         case let e as SystemError: return e.diagnostic
         case let e as IndexFileError:
             return Diagnostic(.indexFileCorrupt, file: e.path, message: e.reason,
-                              advice: "Run 'hoso index rebuild': the index is derived data, made again from the store and the ledger")
+                              advice: IndexFileError.advice)
         default: return Catalog.diagnostic(for: error)
         }
     }

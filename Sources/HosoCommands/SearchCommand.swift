@@ -393,7 +393,7 @@ struct IndexStatus: ParsableCommand {
         if check {
             for (i, seg) in snapshot.segments.enumerated() where !seg.verifyChecksum() {
                 damaged.append(Diagnostic(.indexFileCorrupt, file: "index/" + m.segments[i].file, message: "the segment's checksum does not match",
-                                          advice: "Run 'hoso index rebuild' (the index is derived: it is made again from the store and the ledger)"))
+                                          advice: IndexFileError.advice))
             }
         }
         if output.json {

@@ -53,6 +53,16 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 }
 
+extension Diagnostic {
+    /// Names, in the message and in `usedBy`, the dossier versions and files that use the
+    /// object the finding is about (the first three in words, the rest counted).
+    public mutating func name(users: [ObjectUse]) {
+        guard !users.isEmpty else { return }
+        message += "; used by " + users.prefix(3).map(\.described).joined(separator: "; ") + (users.count > 3 ? " and \(users.count - 3) more" : "")
+        usedBy = users
+    }
+}
+
 /// A dossier version's use of an object: the file its manifest names (`dossier.xml`, a
 /// component's path, or `manifest` for the manifest itself).
 public struct ObjectUse: Sendable, Hashable, Codable {

@@ -10,6 +10,8 @@ public struct IndexFileError: Error, CustomStringConvertible, Sendable {
     public let path: String
     public let reason: String
     public var description: String { "\(path): \(reason)" }
+    /// What E706 asks, wherever a damaged index file is found (search, verify, index status).
+    public static let advice = "Run 'hoso index rebuild' (the index is derived: it is made again from the store and the ledger; 'hoso rebuild' remakes the catalog too)"
 }
 
 /// A segment file, memory-mapped: nothing is loaded up front, pages come in as queries touch
