@@ -414,13 +414,33 @@ public final class Catalog: Sendable {
     /// another way (../batch, ./batch/), still finds the files it read before.
     static func cacheKey(_ path: String) -> Data {
         let full = path.hasPrefix("/") ? path : workingFolder + "/" + path
+        return Data((isNormalAbsolute(full) ? full : resolved(full)).utf8)
+    }
+
+    /// An absolute path with its empty, "." and ".." parts resolved by name.
+    static func resolved(_ full: String) -> String {
         var parts: [Substring] = []
         for c in full.split(separator: "/") {
             if c == "." { continue }
             if c == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
             parts.append(c)
         }
-        return Data(("/" + parts.joined(separator: "/")).utf8)
+        return "/" + parts.joined(separator: "/")
+    }
+
+    /// Whether `path` is already what `cacheKey` makes of it: absolute, with no empty, "." or
+    /// ".." part (the common case, checked on its bytes without splitting it).
+    static func isNormalAbsolute(_ path: String) -> Bool {
+        path.utf8.withContiguousStorageIfAvailable { b in
+            guard b.count > 1, b[0] == 0x2F, b[b.count - 1] != 0x2F else { return false }
+            var start = 1                       // the first byte of the current part
+            for i in 1...b.count where i == b.count || b[i] == 0x2F {
+                let n = i - start
+                if n == 0 || (b[start] == 0x2E && (n == 1 || (n == 2 && b[start + 1] == 0x2E))) { return false }
+                start = i + 1
+            }
+            return true
+        } ?? false
     }
 
     static func insertCache(_ db: Database, _ records: [CacheRecord]) throws {

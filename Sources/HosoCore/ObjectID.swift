@@ -11,10 +11,19 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// Creates an id from exactly 32 digest bytes.
     public init<C: Collection>(bytes: C) where C.Element == UInt8 {
         precondition(bytes.count == 32, "an object id has 32 bytes")
-        var words: [UInt64] = [0, 0, 0, 0]
-        for (i, b) in bytes.enumerated() { words[i >> 3] = (words[i >> 3] << 8) | UInt64(b) }
-        (w0, w1, w2, w3) = (words[0], words[1], words[2], words[3])
+        var w = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        for (i, b) in bytes.enumerated() {
+            switch i >> 3 {
+            case 0: w.0 = w.0 << 8 | UInt64(b)
+            case 1: w.1 = w.1 << 8 | UInt64(b)
+            case 2: w.2 = w.2 << 8 | UInt64(b)
+            default: w.3 = w.3 << 8 | UInt64(b)
+            }
+        }
+        (w0, w1, w2, w3) = w
     }
+
+    private init(words: (UInt64, UInt64, UInt64, UInt64)) { (w0, w1, w2, w3) = words }
 
     /// Creates an id from a finished SHA-256 digest.
     public init(_ digest: SHA256.Digest) {
@@ -22,20 +31,30 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     }
 
     /// Parses 64 hex digits, optionally prefixed by `sha256:`; upper-case digits are accepted.
+    /// Reads the text's bytes in place: catalogs and manifests hold ids by the thousand.
     /// - Throws: `ObjectIDError` naming what is wrong with the text.
     public init(parsing text: some StringProtocol) throws(ObjectIDError) {
         var s = Substring(text)
         if s.hasPrefix("sha256:") { s = s.dropFirst(7) }
-        let utf8 = Array(s.utf8)
-        guard utf8.count == 64 else { throw .wrongLength(String(text), utf8.count) }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        for i in 0..<32 {
-            guard let hi = Self.nibble(utf8[2 * i]), let lo = Self.nibble(utf8[2 * i + 1]) else {
-                throw .notHex(String(text))
+        let count = s.utf8.count
+        guard count == 64 else { throw .wrongLength(String(text), count) }
+        let parsed = s.utf8.withContiguousStorageIfAvailable(Self.words) ?? Array(s.utf8).withUnsafeBufferPointer(Self.words)
+        guard let parsed else { throw .notHex(String(text)) }
+        self.init(words: parsed)
+    }
+
+    /// The four words of 64 hex digits, or nil if one is not a hex digit.
+    private static func words(_ digits: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64, UInt64, UInt64)? {
+        func word(_ k: Int) -> UInt64? {
+            var v: UInt64 = 0
+            for i in (16 * k)..<(16 * k + 16) {
+                guard let n = nibble(digits[i]) else { return nil }
+                v = v << 4 | UInt64(n)
             }
-            bytes[i] = hi << 4 | lo
+            return v
         }
-        self.init(bytes: bytes)
+        guard let a = word(0), let b = word(1), let c = word(2), let d = word(3) else { return nil }
+        return (a, b, c, d)
     }
 
     /// Parses `text` or returns nil.
@@ -44,7 +63,7 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
         self = id
     }
 
-    private static func nibble(_ c: UInt8) -> UInt8? {
+    @inline(__always) private static func nibble(_ c: UInt8) -> UInt8? {
         switch c {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
@@ -61,15 +80,27 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     }
 
     /// 64 lowercase hex digits.
-    public var hex: String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var out = [UInt8](); out.reserveCapacity(64)
-        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public var hex: String { digits(prefix: "") }
 
     /// `sha256:` followed by the hex digits, the form used in manifests and reports.
-    public var prefixed: String { "sha256:" + hex }
+    public var prefixed: String { digits(prefix: "sha256:") }
+
+    /// `prefix` then the 64 hex digits, written straight into the string's storage.
+    private func digits(prefix: StaticString) -> String {
+        String(unsafeUninitializedCapacity: prefix.utf8CodeUnitCount + 64) { out in
+            var n = 0
+            prefix.withUTF8Buffer { for b in $0 { out[n] = b; n += 1 } }
+            func put(_ w: UInt64) {
+                for shift in stride(from: 60, through: 0, by: -4) {
+                    let v = UInt8(truncatingIfNeeded: w >> UInt64(shift)) & 15
+                    out[n] = v < 10 ? v + 0x30 : v + 0x57
+                    n += 1
+                }
+            }
+            put(w0); put(w1); put(w2); put(w3)
+            return n
+        }
+    }
 
     /// The first 12 hex digits, for tables meant for people.
     public var short: String { String(hex.prefix(12)) }

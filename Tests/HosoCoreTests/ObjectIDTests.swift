@@ -36,6 +36,22 @@ import Testing
         }
     }
 
+    @Test func printsAndParsesEveryDigit() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let id = ObjectID(bytes: bytes)
+            let reference = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            #expect(id.hex == reference)
+            #expect(id.prefixed == "sha256:" + reference)
+            // One digit that is not hex, anywhere, is refused.
+            var broken = Array(reference.utf8)
+            broken[Int.random(in: 0..<64, using: &rng)] = UInt8(ascii: "g")
+            #expect(ObjectID(hex: String(decoding: broken, as: UTF8.self)) == nil)
+            #expect(ObjectID(hex: "sha256:" + reference.uppercased()[...]) == id)
+        }
+    }
+
     @Test func ordersByBytes() {
         let a = ObjectID(bytes: [UInt8](repeating: 0, count: 31) + [1])
         let b = ObjectID(bytes: [1] + [UInt8](repeating: 0, count: 31))
