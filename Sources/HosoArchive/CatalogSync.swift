@@ -150,6 +150,11 @@ extension Archive {
             return try ledger.head().map { try ledger.entry($0).sequence } ?? 0
         }
         guard try ledger.head() != applied.id else { return 0 }
+        if ledger.namesNoEntry(applied.id) {
+            throw HosoError(.catalogRowAltered, file: "catalog.sqlite", subject: "meta",
+                            message: "the catalog records its ledger position as \(applied.id.short), an object of the store that is no ledger entry",
+                            advice: "The catalog was edited: run 'hoso rebuild' to recreate it from the ledger (leave ledger/HEAD as it is)")
+        }
         return try ledger.entries(missingFrom: "the catalog", applied: (applied.id, applied.sequence)).entries.count
     }
 
@@ -181,7 +186,7 @@ extension Archive {
     public func checkDerivedDataBeforeRebuild(discard: Bool, indexOnly: Bool = false) throws -> [String] {
         let ledger = Ledger(archive: self)
         func lost(_ what: String, _ applied: (ObjectID, Int)?) throws -> HosoError? {
-            guard let applied else { return nil }
+            guard let applied, !ledger.namesNoEntry(applied.0) else { return nil }
             do { _ = try ledger.entries(missingFrom: what, applied: applied) } catch let e as HosoError
                 where e.code == .catalogAhead || e.code == .ledgerHeadMissing { return e }
             return nil

@@ -120,7 +120,22 @@ public struct DossierValidator: Sendable {
     public func readXML(_ source: DossierSource, into result: inout DossierCheck) -> [UInt8]? {
         let xml = source.xmlPath
         do {
-            return try SystemFile.readAll(xml, limit: maxXMLBytes)
+            do {
+                return try SystemFile.readAll(xml, limit: maxXMLBytes, followSymlinks: false)
+            } catch where error.errno == ELOOP {
+                // The XML is a symbolic link: like a scan's, it must stay inside the batch.
+                guard let real = realPath(xml) else {
+                    result.diagnostics.append(Diagnostic(.notRegularFile, file: xml, message: "the XML file is a symbolic link that points nowhere",
+                        expected: "a regular file", found: "a dangling link", advice: "Replace the link by a copy of the file"))
+                    return nil
+                }
+                guard let root = realPath(source.batchRoot), real == root || real.hasPrefix(root + "/") else {
+                    result.diagnostics.append(Diagnostic(.notRegularFile, file: xml, message: "the XML file resolves outside the batch through a symbolic link",
+                        expected: "a file inside \(source.batchRoot)", found: real, advice: "Replace the link by a copy of the file"))
+                    return nil
+                }
+                return try SystemFile.readAll(xml, limit: maxXMLBytes)
+            }
         } catch {
             if error.errno == EFBIG {
                 result.diagnostics.append(Diagnostic(.fileTooLarge, file: xml,
@@ -178,10 +193,8 @@ public struct DossierValidator: Sendable {
         }
         var referenced = Set<[UInt8]>()
         for c in d.components {
-            // `./scans/a.jpg` names the same file as `scans/a.jpg`.
-            var name = Substring(c.file)
-            while name.hasPrefix("./") { name = name.dropFirst(2) }
-            referenced.insert(Array(name.utf8))
+            // `./scans/a.jpg` and `scans/./a.jpg` name the same file as `scans/a.jpg`.
+            referenced.insert(Self.withoutDotParts(Array(c.file.utf8)))
             if c.file != c.file.trimmingCharacters(in: .whitespacesAndNewlines) {
                 // A path split over lines by an editor's "format document", or a space typed after it.
                 let trimmed = c.file.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -353,6 +366,13 @@ public struct DossierValidator: Sendable {
             if segment.isEmpty { return "it has an empty segment ('//' or a trailing '/')" }
         }
         return nil
+    }
+
+    /// A relative path's bytes without its "." parts (`./scans/./a.jpg` is `scans/a.jpg`).
+    static func withoutDotParts(_ path: [UInt8]) -> [UInt8] {
+        let parts = path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard parts.contains(where: { $0.elementsEqual([UInt8(ascii: ".")]) }) else { return path }
+        return Array(parts.filter { !$0.elementsEqual([UInt8(ascii: ".")]) }.joined(separator: [UInt8(ascii: "/")]))
     }
 
     /// Whether a folder on a relative path (not the last part) is a symbolic link.

@@ -61,6 +61,15 @@ public struct Ledger: Sendable {
 
     enum LedgerShape: Error { case badFormat }
 
+    /// Whether `id` names an object the store holds intact that is no ledger entry (a scan, a
+    /// manifest): derived data recording it as its position was edited, which says nothing of
+    /// the ledger. An entry that is missing or damaged is not this: that is the ledger's loss.
+    public func namesNoEntry(_ id: ObjectID) -> Bool {
+        guard let bytes = try? archive.store.bytes(of: id, limit: 256 << 20) else { return false }
+        guard let e = try? CanonicalJSON.decodeStrict(LedgerEntry.self, from: bytes) else { return true }
+        return e.format != LedgerEntry.formatName
+    }
+
     /// The code for a fault met reading a ledger object: a store that cannot be read or refuses
     /// access says so (E511, E513), rather than calling the object missing or damaged.
     static func code(of f: ObjectFault, missing: DiagnosticCode, damaged: DiagnosticCode) -> DiagnosticCode {

@@ -121,6 +121,11 @@ public final class Verifier {
         report.level = options.budget != nil ? "budget" : options.level.rawValue
         let catalog = openCatalog()
         catalogDerivation = (try? catalog?.indexDerivation) ?? nil
+        if let catalog, catalog.isInitialized, let differences = try? catalog.schemaDifferences(), !differences.isEmpty {
+            findings.append(Diagnostic(.catalogRowAltered, file: "catalog.sqlite", subject: "schema",
+                message: "the catalog's structure was changed outside hoso: " + differences.joined(separator: "; "),
+                advice: "Run 'hoso rebuild' to recreate the catalog from the ledger (ingest and search may fail or mislead until then)"))
+        }
 
         // 1. The ledger, followed from HEAD to the first entry.
         let state = followLedger(catalog: catalog)
@@ -245,6 +250,7 @@ public final class Verifier {
                     findings.append(Diagnostic(.objectOrphan, file: archive.store.displayPath(of: id), subject: id.prefixed,
                         message: "no manifest or ledger entry references this object",
                         advice: ledgerLost ? "Keep it until the ledger errors above are resolved: it may belong to what the ledger lost"
+                            : options.level == .quick ? Self.quickOrphanAdvice
                             : "Usually left by an interrupted ingest; it is reused if the same content is ingested again, and harmless otherwise"))
                 }
             }
@@ -260,6 +266,13 @@ public final class Verifier {
         findings += derived
         findings += logFindings
         findings += leftoversOfInterruptedWork()
+        if options.level == .quick, findings.contains(where: { Self.catalogDamage.contains($0.code) }) {
+            // A quick run takes what is referenced from the catalog: a damaged catalog makes
+            // archived objects look unreferenced.
+            for i in findings.indices where findings[i].code == .objectOrphan {
+                findings[i].advice = "The catalog is damaged (see above), so this object may be archived and only missing from it: run 'hoso rebuild', then a full 'hoso verify'; delete nothing before"
+            }
+        }
 
         report.findings = findings
         report.seconds = SystemFile.monotonic() - started
@@ -289,6 +302,12 @@ public final class Verifier {
         }
         return report
     }
+
+    /// A quick run knows what is referenced from the catalog alone (it reads no manifest).
+    static let quickOrphanAdvice = "The catalog names no dossier that uses it, and a quick run reads no manifest: run a full 'hoso verify' before deleting anything. Usually left by an interrupted ingest, and reused if the same content is ingested again"
+
+    /// Findings that say the catalog itself is wrong.
+    static let catalogDamage: Set<DiagnosticCode> = [.catalogRowAltered, .catalogRowExtra, .catalogRowMissing, .catalogAhead]
 
     /// What a killed rebuild or writer leaves beside the store: the catalog a rebuild was
     /// making, temp files of atomic writes. Never taken for the archive's own; said, so that an
@@ -692,6 +711,11 @@ public final class Verifier {
                     message: "the catalog reflects ledger entry \(a.sequence), the ledger is at entry \(upTo)",
                     advice: "It catches up the next time hoso opens it; if an older copy was restored from a backup, find out why"))
                 upTo = a.sequence
+            } else if let a = applied, ledger.namesNoEntry(a.id) {
+                findings.append(Diagnostic(.catalogRowAltered, file: "catalog.sqlite", subject: "meta",
+                    message: "the catalog records its ledger position as \(a.id.short), an object of the store that is no ledger entry",
+                    advice: "The catalog was edited: run 'hoso rebuild' to recreate it from the ledger (leave ledger/HEAD as it is)"))
+                return nil
             } else {
                 findings.append(Diagnostic(.catalogAhead, file: "catalog.sqlite",
                     message: "the catalog reflects ledger entry \(applied.map { "\($0.sequence) (\($0.id.short))" } ?? "none"), "

@@ -83,6 +83,35 @@ public final class Catalog: Sendable {
         (try? db.read { try $0.tableExists("meta") }) ?? false
     }
 
+    /// How the catalog's tables, indexes and triggers differ from what its migrations create,
+    /// in words (empty when they are the same). A table dropped or a trigger added by hand
+    /// passes every row comparison, and breaks or bends the next ingest.
+    public func schemaDifferences() throws -> [String] {
+        let migrator = CatalogSchema.migrator
+        let applied = try db.read { try migrator.appliedIdentifiers($0) }
+        let reference = try DatabaseQueue()
+        if let last = migrator.migrations.last(where: { applied.contains($0) }) {
+            try migrator.migrate(reference, upTo: last)
+        }
+        let sql = "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
+        func objects(_ db: Database) throws -> [String: (type: String, sql: String?)] {
+            var out: [String: (type: String, sql: String?)] = [:]
+            for row in try Row.fetchAll(db, sql: sql) { out[row[1]] = (row[0], row[2]) }
+            return out
+        }
+        let expected = try reference.read(objects)
+        let found = try db.read(objects)
+        var differences: [String] = []
+        for (name, e) in expected.sorted(by: { $0.key < $1.key }) {
+            guard let f = found[name] else { differences.append("\(e.type) \(name) is missing"); continue }
+            if f.type != e.type || f.sql != e.sql { differences.append("\(e.type) \(name) differs from its definition") }
+        }
+        for (name, f) in found.sorted(by: { $0.key < $1.key }) where expected[name] == nil {
+            differences.append("\(f.type) \(name) is not one hoso makes")
+        }
+        return differences
+    }
+
     // MARK: the ledger position
 
     public var appliedHead: AppliedHead? {
@@ -414,18 +443,7 @@ public final class Catalog: Sendable {
     /// another way (../batch, ./batch/), still finds the files it read before.
     static func cacheKey(_ path: String) -> Data {
         let full = path.hasPrefix("/") ? path : workingFolder + "/" + path
-        return Data((isNormalAbsolute(full) ? full : resolved(full)).utf8)
-    }
-
-    /// An absolute path with its empty, "." and ".." parts resolved by name.
-    static func resolved(_ full: String) -> String {
-        var parts: [Substring] = []
-        for c in full.split(separator: "/") {
-            if c == "." { continue }
-            if c == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
-            parts.append(c)
-        }
-        return "/" + parts.joined(separator: "/")
+        return Data((isNormalAbsolute(full) ? full : SystemFile.lexicallyResolved(full)).utf8)
     }
 
     /// Whether `path` is already what `cacheKey` makes of it: absolute, with no empty, "." or
@@ -614,6 +632,9 @@ extension Catalog {
         case .SQLITE_FULL, .SQLITE_IOERR:
             return Diagnostic(.ioFailure, file: path, message: "the catalog could not be written: \(e.message ?? "\(e.resultCode)")",
                               advice: "Free space on the disk and check it (dmesg), then run the command again: what was committed is kept")
+        case .SQLITE_ERROR where (e.message ?? "").hasPrefix("no such table") || (e.message ?? "").hasPrefix("no such column"):
+            return Diagnostic(.catalogRowAltered, file: path, message: "the catalog's structure was changed outside hoso: \(e.message ?? "")",
+                              advice: "Run 'hoso rebuild': the catalog is recreated from the store and the ledger")
         default:
             return Diagnostic(.ioFailure, file: path, message: "the catalog failed: \(e.message ?? "\(e.resultCode)")",
                               advice: "Run 'hoso verify'; if the catalog is damaged, 'hoso rebuild' recreates it")

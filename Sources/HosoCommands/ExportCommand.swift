@@ -44,6 +44,12 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let archive = try archiveOptions.open()
+        if SystemFile.isWithin(to, folder: archive.root) {
+            throw ValidationError("--to '\(to)' is inside the archive, where hoso writes only its own files: export into a folder outside it")
+        }
+        if SystemFile.exists(to) && !isFolder(to) {
+            throw ValidationError("--to '\(to)' is a file, not a folder: name a folder (it is created if needed)")
+        }
         let catalog = try archive.openCatalogForReading()
         try SystemFile.makeDirectories(to)
         removeAbandonedPartials()
@@ -75,6 +81,12 @@ struct ExportCommand: ParsableCommand {
         if !failed.isEmpty { throw ExitCode(3) }
     }
 
+    /// Whether `path` is a folder, or a link to one.
+    func isFolder(_ path: String) -> Bool {
+        var folder: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &folder) && folder.boolValue
+    }
+
     /// Writes one dossier into a hidden folder beside its destination, renamed into place once
     /// every file is written and verified: a dossier's folder is complete or absent.
     func export(_ number: String, archive: Archive, catalog: Catalog) throws -> Written {
@@ -96,6 +108,9 @@ struct ExportCommand: ParsableCommand {
         if let mode = row["access_mode"], mode != "open" {
             Console.shared.err("hoso: note: \(row.number) is \(mode) (accessMode): hand it only to those entitled to it")
         }
+        if isFolder(folder), (try? FileManager.default.contentsOfDirectory(atPath: folder))?.isEmpty == true {
+            rmdir(folder)           // an empty folder holds nothing to keep: the export takes its place
+        }
         if SystemFile.exists(folder) {
             // A rerun (after an interruption, or of the same list): a folder already holding
             // exactly these files, each with its recorded digest, is this export; anything
@@ -106,7 +121,7 @@ struct ExportCommand: ParsableCommand {
             } && (!bagit || SystemFile.exists(folder + "/manifest-sha256.txt"))
             guard same else {
                 throw HosoError(.ioFailure, file: folder, message: "the export folder exists already, with other content",
-                                advice: "Choose another --to folder, or move the existing one away; export never overwrites")
+                                advice: "Choose another --to folder (one for each version, when exporting several versions of a dossier), or move the existing one away; export never overwrites")
             }
             return Written(number: row.number, folder: folder, files: files.count, bytes: files.reduce(0) { $0 + $1.size }, already: true)
         }

@@ -29,6 +29,15 @@ func lookUp(_ typed: String, version: Int?, in catalog: Catalog) throws -> (Vers
         if byCode.count == 1 { all = try catalog.versions(number: byCode[0]) }
     }
     let chosen = version.map { v in all.first { $0.version == v } } ?? all.first { $0.isCurrent }
+    // The current version is the last one: a catalog edited by hand must not hand out an older
+    // version as current (export would write it out as "verified").
+    let currents = all.filter(\.isCurrent)
+    if version == nil, currents.count > 1 || (currents.first.map { c in all.contains { $0.version > c.version } } ?? false), let number = all.first?.number {
+        throw HosoError(.catalogRowAltered, file: "catalog.sqlite", subject: number,
+                        message: "the catalog marks " + (currents.count > 1 ? "\(currents.count) versions of \(number) as current" : "version \(currents[0].version) of \(number) as current, but it holds a later one"),
+                        found: "versions " + all.map { "\($0.version)\($0.isCurrent ? " (current)" : "")" }.joined(separator: ", "),
+                        advice: "The catalog is damaged: run 'hoso verify' to see what differs, then 'hoso rebuild' (it is made again from the ledger); 'hoso show --version N' shows one version meanwhile")
+    }
     guard let row = chosen else {
         if version == nil, let number = all.first?.number {
             throw HosoError(.catalogRowAltered, file: "catalog.sqlite", subject: number,

@@ -68,6 +68,9 @@ struct VerifyCommand: ParsableCommand {
         if quick && rederive { throw ValidationError("--quick reads no content; --rederive derives the catalog from it: choose one") }
         // A report is evidence: never overwritten, and its folder checked before a long run.
         if let report {
+            if let root = try? archiveOptions.open().root, SystemFile.isWithin(report, folder: root) {
+                throw ValidationError("--report '\(report)' is inside the archive, where hoso writes only its own files: keep reports outside it")
+            }
             if SystemFile.exists(report) { throw ValidationError("--report: '\(report)' exists already; reports are not overwritten, choose a new name") }
             if access(SystemFile.parentFolder(report), W_OK) != 0 {
                 throw ValidationError("--report: cannot write into '\(SystemFile.parentFolder(report))' (\(String(cString: strerror(errno))))")

@@ -43,6 +43,34 @@ public enum SystemFile {
         return String(cString: p)
     }
 
+    /// Whether `path`, which need not exist yet, lies in the folder `folder` (or is it): both
+    /// with links resolved, a path that does not exist yet through its deepest existing folder.
+    public static func isWithin(_ path: String, folder: String) -> Bool {
+        guard let base = canonicalPath(folder) else { return false }
+        var existing = path.isEmpty ? "." : path
+        var rest: [Substring] = []
+        while canonicalPath(existing) == nil {
+            let parent = parentFolder(existing)
+            guard parent != existing else { return false }
+            rest.insert(existing.split(separator: "/").last ?? "", at: 0)
+            existing = parent
+        }
+        guard let resolved = canonicalPath(existing) else { return false }
+        let full = lexicallyResolved(([resolved] + rest.map(String.init)).joined(separator: "/"))
+        return full == base || full.hasPrefix(base == "/" ? base : base + "/")
+    }
+
+    /// An absolute path with its empty, "." and ".." parts resolved by name (links not followed).
+    public static func lexicallyResolved(_ absolute: String) -> String {
+        var parts: [Substring] = []
+        for c in absolute.split(separator: "/") {
+            if c == "." { continue }
+            if c == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(c)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
     /// Opens a file for reading. Never waits: a FIFO put where a file belongs opens at once (and
     /// the callers, which check that they read a regular file, refuse it) instead of hanging
     /// until some writer appears; for regular files the flag changes nothing.

@@ -31,7 +31,10 @@ public final class IndexSnapshot: @unchecked Sendable {
                     }
                     segs.append(seg)
                     if let d = e.deletes {
-                        let bytes = try SystemFile.readAll(folder + "/" + d, limit: 1 << 30)
+                        let bytes: [UInt8]
+                        do { bytes = try SystemFile.readAll(folder + "/" + d, limit: 1 << 30) } catch {
+                            throw IndexFileError(path: d, reason: "cannot open: \(error.reason)")
+                        }
                         dels.append(try Deletions.decode(bytes, docCount: seg.docCount, path: d))
                     } else { dels.append(nil) }
                 }

@@ -538,6 +538,20 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         _ = try shell("chmod -R u+w '\(out)/\(numbers[0])' && echo changed >> '\(out)/\(numbers[0])/dossier.xml'")
         let other = try Hoso.run(["export", "--to", out, numbers[0]], environment: ["HOSO_ARCHIVE": archive])
         #expect(other.status == 3 && other.stderr.contains("other content"), "export never overwrites")
+        // An empty folder in the way holds nothing to keep; a file named --to, or a folder inside
+        // the archive, is refused before anything is written.
+        _ = try shell("rm -rf '\(out)/\(numbers[2])' && mkdir '\(out)/\(numbers[2])'")
+        #expect(try Hoso.run(["export", "--to", out, numbers[2]], environment: ["HOSO_ARCHIVE": archive]).status == 0)
+        let file = try t.write("a-file", "x")
+        let onFile = try Hoso.run(["export", "--to", file, numbers[0]], environment: ["HOSO_ARCHIVE": archive])
+        #expect(onFile.status != 0 && onFile.stderr.contains("is a file, not a folder"), "\(onFile.stderr)")
+        for inside in [archive + "/objects", archive + "/new/../ledger/x", archive] {
+            let r = try Hoso.run(["export", "--to", inside, numbers[0]], environment: ["HOSO_ARCHIVE": archive])
+            #expect(r.status != 0 && r.stderr.contains("inside the archive"), "\(inside): \(r.stderr)")
+        }
+        let inArchive = try Hoso.run(["verify", "--report", archive + "/objects/r.json"], environment: ["HOSO_ARCHIVE": archive])
+        #expect(inArchive.status != 0 && inArchive.stderr.contains("inside the archive"), "\(inArchive.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: archive + "/new"))
         // The hidden folder of an export killed part way is removed by the next one.
         _ = try shell("mkdir -p '\(out)/.hoso-export-999999-abc/scans' && touch -d '2 hours ago' '\(out)/.hoso-export-999999-abc'")
         #expect(try Hoso.run(["export", "--to", out, numbers[1]], environment: ["HOSO_ARCHIVE": archive]).status == 0)

@@ -260,10 +260,11 @@ struct VerifyFixture {
 
     /// A catalog written before rows recorded their index digest (and never opened for writing
     /// since, as on read-only media) verifies clean: its entries are derived again and the
-    /// missing column counts as not recorded, not as a change.
+    /// missing column counts as not recorded, not as a change. (Its structure is that of the
+    /// migrations it records; the column dropped alone would be a structure changed by hand.)
     @Test func catalogFromBeforeIndexDigests() throws {
         let f = try VerifyFixture()
-        try f.sql("ALTER TABLE dossiers DROP COLUMN index_digest")
+        try f.sql("ALTER TABLE dossiers DROP COLUMN index_digest; DELETE FROM grdb_migrations WHERE identifier = '2026-11-29-index-digest'")
         #expect(try f.verify() == (0, [], []))
         let r = try f.reportJSON()
         #expect(r["entriesMatchingDigest"] as? Int == 0 && r["entriesRederived"] as? Int == 3, "\(r)")
@@ -530,6 +531,62 @@ struct VerifyFixture {
         let show = try f.hoso(["show", f.numbers[0]])
         #expect(show.status == 3 && show.stderr.contains("E701") && show.stderr.contains("hoso rebuild"), "\(show.stderr)")
         #expect(try f.hoso(["rebuild"]).status == 0)
+        #expect(try f.verify() == (0, [], []))
+    }
+
+    /// Catalog edits that other commands would act on: each is found, and said for what it is.
+    @Test func catalogEditsThatWouldMisleadOtherCommands() throws {
+        // An object row deleted: a quick run sees an unreferenced scan, and must not call it harmless.
+        var f = try VerifyFixture()
+        let scan = try f.components(0)[0].0
+        try f.sql("DELETE FROM objects WHERE id = 'sha256:\(scan)'")
+        let quick = try f.reportJSON(["--quick"])
+        let orphan = (quick["findings"] as? [[String: Any]] ?? []).first { $0["code"] as? String == "W512" }
+        let advice = orphan?["advice"] as? String ?? ""
+        #expect(advice.contains("full 'hoso verify'") && !advice.contains("harmless"), "\(quick)")
+        #expect(try f.verify() == (1, ["E703"], []))
+
+        // A table dropped: verify says so (rows compare equal), and ingest points at rebuild.
+        f = try VerifyFixture()
+        try f.sql("DROP TABLE source_cache")
+        let dropped = try f.findings()
+        #expect(dropped.map(\.code) == ["E701"] && dropped[0].message.contains("table source_cache is missing"), "\(dropped)")
+        let ingest = try f.hoso(["ingest", f.batch])
+        #expect(ingest.status != 0 && ingest.stderr.contains("E701") && ingest.stderr.contains("hoso rebuild"), "\(ingest.stderr)")
+        // A trigger added by hand is no part of hoso's catalog either.
+        try f.sql("CREATE TRIGGER quiet AFTER INSERT ON dossiers BEGIN DELETE FROM objects WHERE id = NEW.xml_object; END")
+        #expect(try f.findings().first?.message.contains("trigger quiet is not one hoso makes") == true)
+        #expect(try f.hoso(["rebuild"]).status == 0)
+        #expect(try f.verify() == (0, [], []))
+
+        // An older version marked current: show and export refuse rather than hand it out.
+        f = try VerifyFixture()
+        let xml = f.batch + "/" + f.numbers[1] + "/dossier.xml"
+        let text = try String(contentsOfFile: xml, encoding: .utf8).replacingOccurrences(of: "</title>", with: " (bản sửa)</title>")
+        try text.write(toFile: xml, atomically: false, encoding: .utf8)
+        #expect(try f.hoso(["ingest", "--new-version", f.batch]).status == 0)
+        try f.sql("UPDATE dossiers SET is_current = 1 - is_current WHERE number = '\(f.numbers[1])'")
+        let show = try f.hoso(["show", f.numbers[1]])
+        #expect(show.status == 3 && show.stderr.contains("E701") && show.stderr.contains("holds a later one"), "\(show.stderr)")
+        let export = try f.hoso(["export", f.numbers[1], "--to", f.folder.sub("out")])
+        #expect(export.status == 3 && export.stderr.contains("E701"), "\(export.stderr)")
+        #expect(try f.hoso(["show", "--version", "1", f.numbers[1]]).status == 0, "one version can still be looked at")
+
+        // The index's deletions of the superseded version gone: search names it as verify does.
+        let index = f.archive + "/index"
+        let del = try #require(try FileManager.default.contentsOfDirectory(atPath: index).first { $0.contains(".del-") })
+        try f.sql("UPDATE dossiers SET is_current = 1 - is_current WHERE number = '\(f.numbers[1])'")
+        try FileManager.default.removeItem(atPath: index + "/" + del)
+        let search = try f.hoso(["search", "khai sinh"])
+        #expect(search.status == 3 && search.stderr.contains("E706") && search.stderr.contains(del), "\(search.stderr)")
+
+        // The catalog's ledger position set to a scan: the catalog is damaged, the ledger is not.
+        f = try VerifyFixture()
+        try f.sql("UPDATE meta SET value = 'sha256:\(scan)' WHERE key = 'ledger_head'")
+        let meta = try f.findings()
+        #expect(meta.map(\.code) == ["E701"] && meta[0].message.contains("no ledger entry"), "\(meta)")
+        let rebuild = try f.hoso(["rebuild"])
+        #expect(rebuild.status == 0, "\(rebuild.stderr)")
         #expect(try f.verify() == (0, [], []))
     }
 

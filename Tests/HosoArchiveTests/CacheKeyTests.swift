@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import HosoCatalog
+import HosoCore
 
 /// The rerun cache's key: the quick check on bytes must give what resolving the path gives.
 @Suite struct CacheKeyTests {
@@ -13,7 +14,7 @@ import Testing
             if Bool.random(using: &rng) { path = "/" + path }
             if Bool.random(using: &rng) { path += "/" }
             let full = path.hasPrefix("/") ? path : Catalog.workingFolder + "/" + path
-            let expected = Catalog.resolved(full)
+            let expected = SystemFile.lexicallyResolved(full)
             #expect(Catalog.cacheKey(path) == Data(expected.utf8), "\(path)")
             if Catalog.isNormalAbsolute(full) { #expect(expected == full, "\(full)") }
         }
