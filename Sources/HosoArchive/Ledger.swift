@@ -128,8 +128,8 @@ public struct Ledger: Sendable {
             guard let applied else { return (nil, []) }
             throw HosoError(.ledgerHeadMissing, file: "ledger/HEAD",
                             message: "ledger/HEAD is missing, but \(what) reflects ledger entry \(applied.sequence) (\(applied.id.short))",
-                            advice: "Restore ledger/HEAD from a backup or replica, or write the entry of your latest seal into it "
-                                + "('hoso seal' prints it), then run 'hoso verify'")
+                            advice: "Restore ledger/HEAD from a replica ('hoso replicate --from REPLICA --repair' brings back the head it keeps) "
+                                + "or a backup, or write the entry of your latest seal into it ('hoso seal' prints it), then run 'hoso verify'")
         }
         if applied?.id == head { return (head, []) }
         do {

@@ -39,10 +39,15 @@ struct BatchPaths: ParsableArguments {
     /// Every path named, the command line's first.
     func all() throws -> [String] {
         guard let pathsFrom else { return paths }
-        do { return paths + (try readList(pathsFrom)) } catch {
+        let listed: [String]
+        do { listed = try readList(pathsFrom) } catch {
             throw HosoError(.ioFailure, file: pathsFrom, message: "the list of paths cannot be read: \((error as? SystemError)?.reason ?? "\(error)")",
                             advice: "Check the file's name and permissions")
         }
+        if paths.isEmpty && listed.isEmpty {
+            throw ValidationError("--paths-from \(pathsFrom) names no path (an empty list, or a search that found nothing): nothing to read")
+        }
+        return paths + listed
     }
 
     /// How the paths were named, for the ledger's record of an ingest's source: the first few

@@ -108,14 +108,34 @@ final class Console: @unchecked Sendable {
     func render(_ d: Diagnostic) -> String {
         let kind = d.severity == .error ? red("error") : yellow("warning")
         var s = ""
-        if let loc = d.location { s += loc + ": " }
-        s += "\(kind) \(bold(d.code.rawValue)): \(d.message)"
-        if let subject = d.subject, d.file != nil, !d.message.contains(subject) { s += " [\(subject)]" }
-        if let e = d.expected { s += "\n    expected: \(e)" }
-        if let f = d.found { s += "\n    found:    \(f)" }
+        if let loc = d.location { s += Self.visible(loc) + ": " }
+        s += "\(kind) \(bold(d.code.rawValue)): \(Self.visible(d.message))"
+        if let subject = d.subject, d.file != nil, !d.message.contains(subject) { s += " [\(Self.visible(subject))]" }
+        if let e = d.expected { s += "\n    expected: \(Self.visible(e))" }
+        if let f = d.found { s += "\n    found:    \(Self.visible(f))" }
         s += "\n    what to do: \(d.advice)"
         return s
     }
+
+    /// Text from outside (folder and file names, a dossier's fields) as a terminal may show it:
+    /// control characters written as escapes (`\n`, `\u{1B}`), so that a name holding a line
+    /// break or a terminal command cannot forge a line of a report or change the screen.
+    static func visible(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var out = ""
+        for u in text.unicodeScalars {
+            if !isControl(u) { out.unicodeScalars.append(u); continue }
+            switch u {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default: out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}"
+            }
+        }
+        return out
+    }
+
+    private static func isControl(_ u: Unicode.Scalar) -> Bool { u.value < 0x20 || (u.value >= 0x7F && u.value < 0xA0) }
 }
 
 /// JSON for machines: sorted keys, no escaped slashes, one document per call.
@@ -182,6 +202,10 @@ struct CSV {
 
 /// Human-readable sizes and durations.
 enum Format {
+    /// "1 file", "2 files": a count with its noun (an English plural in -s unless given).
+    static func count(_ n: Int, _ noun: String, _ plural: String? = nil) -> String {
+        "\(n) " + (n == 1 ? noun : plural ?? noun + "s")
+    }
     static func bytes(_ n: UInt64) -> String {
         let v = Double(n)
         if v < 1000 { return "\(n) B" }

@@ -62,7 +62,7 @@ struct ExportCommand: ParsableCommand {
                 written.append(w)
                 if !output.json {
                     Console.shared.out(w.already ? "already exported: \(w.number) in \(w.folder), every file as recorded"
-                                                 : "exported \(w.number) to \(w.folder)\(bagit ? " (BagIt)" : ""): \(w.files) files, \(Format.bytes(w.bytes)), all verified")
+                                                 : "exported \(w.number) to \(w.folder)\(bagit ? " (BagIt)" : ""): \(Format.count(w.files, "file")), \(Format.bytes(w.bytes)), all verified")
                 }
             } catch {
                 let d = (error as? HosoError)?.diagnostic ?? (error as? SystemError)?.diagnostic

@@ -12,8 +12,10 @@ public struct Hoso: ParsableCommand {
         abstract: "Archive, search and audit digitized dossiers of administrative procedures (hồ sơ TTHC).",
         discussion: """
         Exit status: 0 success; 1 problems found (invalid dossiers, integrity findings); \
-        2 usage error; 3 the command could not be carried out (I/O failure, not an archive, locked).
-        Every problem has a stable code; 'hoso errors' lists them. 'hoso --version' prints the         version of hoso.
+        2 usage error; 3 the command could not be carried out (I/O failure, not an archive, locked); \
+        130 stopped by Ctrl-C.
+        Every problem has a stable code; 'hoso errors' lists them. 'hoso --version' prints the \
+        version of hoso.
         """,
         subcommands: [
             InitCommand.self,
@@ -53,8 +55,10 @@ public struct Hoso: ParsableCommand {
             Console.shared.err("Error: " + hint)
             return 2
         }
+        var parsed: (any ParsableCommand.Type)?
         do {
             var command = try parseAsRoot(arguments)
+            parsed = type(of: command)
             try command.run()
             return 0
         } catch let e as ExitCode {
@@ -63,7 +67,12 @@ public struct Hoso: ParsableCommand {
             return failed(diagnostic(for: error)!, arguments)
         } catch {
             let code = exitCode(for: error)
-            let message = fullMessage(for: error)
+            var message = fullMessage(for: error)
+            // A value a command refuses once parsed: its own usage, not the root's.
+            if let e = error as? ValidationError, let parsed, parsed != Hoso.self {
+                let name = parsed.configuration.commandName ?? ""
+                message = "Error: \(e.message)\nUsage: " + usageString(for: parsed) + "\n  See '\(fullName(parsed, name)) --help' for more information."
+            }
             Console.shared.flush()
             if code == .success {
                 if !message.isEmpty { Console.shared.out(message) }
@@ -84,6 +93,15 @@ public struct Hoso: ParsableCommand {
 }
 
 extension Hoso {
+    /// "hoso object get" for the command type of `object get`.
+    static func fullName(_ type: any ParsableCommand.Type, _ name: String) -> String {
+        for sub in configuration.subcommands {
+            if sub == type { return "hoso " + name }
+            if sub.configuration.subcommands.contains(where: { $0 == type }) { return "hoso \(sub.configuration.commandName ?? "") \(name)" }
+        }
+        return "hoso " + name
+    }
+
     /// What hoso's own errors say, as a diagnostic (nil for argument errors and the like).
     static func diagnostic(for error: any Error) -> Diagnostic? {
         switch error {

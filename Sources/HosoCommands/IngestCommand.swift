@@ -15,7 +15,9 @@ struct IngestCommand: ParsableCommand {
         every few hundred dossiers or seconds: after a crash or kill, everything committed is kept \
         and a rerun completes the batch. Rerunning a batch archives nothing twice. Only one ingest \
         runs at a time on an archive: a second one fails at once, or waits with --wait.
-        Exit status: 0 every dossier archived or already archived; 1 some rejected; 3 failure.
+        Exit status: 0 every dossier archived or already archived; 1 some rejected; 2 nothing \
+        to read (bad arguments, no dossier found); 3 failure (what was committed is kept); 130 \
+        stopped by Ctrl-C, after committing what was done.
         """)
 
     @OptionGroup var archiveOptions: ArchiveOptions
@@ -114,7 +116,7 @@ struct IngestCommand: ParsableCommand {
             }
             if outcome.state == .rejected {
                 meter.finish()
-                console.out("\(console.red("rejected")) \(outcome.path)\(outcome.number.map { " (\($0))" } ?? "")")
+                console.out("\(console.red("rejected")) \(Console.visible(outcome.path))\(outcome.number.map { " (\(Console.visible($0)))" } ?? "")")
                 for d in outcome.diagnostics { console.out(console.render(d)) }
             } else if outcome.state == .alreadyArchived && !outcome.isCurrent {
                 meter.finish()
@@ -172,10 +174,10 @@ struct IngestCommand: ParsableCommand {
                 console.out("number used again later in the batch: \(d.file ?? "")\(d.subject.map { " (\($0))" } ?? "")")
                 console.out(console.render(d))
             }
-            var s = "\(summary.dossiers) dossiers: \(summary.archived) archived"
+            var s = "\(Format.count(summary.dossiers, "dossier")): \(summary.archived) archived"
             if summary.superseded > 0 { s += ", \(summary.superseded) new versions" }
             s += ", \(summary.alreadyArchived) already archived, \(summary.rejected) rejected"
-            s += "\n\(summary.files) files, \(Format.bytes(summary.bytesRead)) read, \(summary.objectsWritten) new objects"
+            s += "\n\(Format.count(summary.files, "file")), \(Format.bytes(summary.bytesRead)) read, \(Format.count(summary.objectsWritten, "new object"))"
             s += " in \(Format.duration(seconds))"
             if seconds > 0 { s += " (\(Format.perSecond(summary.dossiers, seconds, "dossier")), \(Format.rate(summary.bytesRead, seconds)))" }
             if let a = summary.firstEntry, let b = summary.lastEntry, let head = summary.head {

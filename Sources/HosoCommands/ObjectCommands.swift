@@ -144,12 +144,19 @@ func exportVerified(_ store: any ObjectStore, _ id: ObjectID, to path: String) t
 
 /// Lines of a list file ('-': standard input), empty lines skipped.
 func readList(_ path: String) throws -> [String] {
-    let text: String
-    if path == "-" {
-        text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-    } else {
-        text = String(decoding: try SystemFile.readAll(path, limit: 1 << 31), as: UTF8.self)
+    // Any file that reads: a pipe (`--paths-from <(find …)`) and /dev/null too.
+    let handle = path == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: path)
+    guard let handle else { throw SystemError(errno: errno, operation: "open", path: path) }
+    var folder: ObjCBool = false
+    if path != "-" && FileManager.default.fileExists(atPath: path, isDirectory: &folder) && folder.boolValue {
+        throw SystemError(errno: EISDIR, operation: "read", path: path)
     }
+    let data: Data?
+    do { data = try handle.readToEnd() } catch {
+        let e = error as NSError
+        throw SystemError(errno: e.domain == NSPOSIXErrorDomain ? Int32(e.code) : EIO, operation: "read", path: path)
+    }
+    let text = String(decoding: data ?? Data(), as: UTF8.self)
     // One path a line, as any editor writes a list: Windows line ends ("\r\n" is one Character,
     // a newline), blank lines skipped, spaces and tabs around a path dropped.
     return text.split(whereSeparator: \.isNewline)
@@ -231,7 +238,7 @@ struct ObjectCheck: ParsableCommand {
                                                warnings: report.warningCount, findings: report.findings.map { DiagnosticJSON(d: $0) })))
         } else {
             for f in report.findings { Console.shared.out(Console.shared.render(f)) }
-            Console.shared.out("\(report.objects) objects, \(Format.bytes(report.storedBytes)) stored (\(Format.bytes(report.originalBytes)) original) checked\(quick ? " (quick)" : "") in \(Format.duration(seconds)) (\(Format.rate(report.storedBytes, seconds))): \(report.errorCount) errors, \(report.warningCount) warnings")
+            Console.shared.out("\(Format.count(report.objects, "object")), \(Format.bytes(report.storedBytes)) stored (\(Format.bytes(report.originalBytes)) original) checked\(quick ? " (quick)" : "") in \(Format.duration(seconds)) (\(Format.rate(report.storedBytes, seconds))): \(Format.count(report.errorCount, "error")), \(Format.count(report.warningCount, "warning"))")
         }
         if report.errorCount > 0 { throw ExitCode(1) }
     }

@@ -215,11 +215,11 @@ struct SearchCommand: ParsableCommand {
             return
         }
         if r.hits.isEmpty && offset >= r.total {
-            c.out(c.bold("\(r.total) dossier\(r.total == 1 ? "" : "s")") + " match \"\(text)\"; --offset \(offset) is past the last of them (the last page starts at --offset \(max(0, (r.total - 1) / max(1, limit) * max(1, limit))))")
+            c.out(c.bold(Format.count(r.total, "dossier")) + (r.total == 1 ? " matches" : " match") + " \"\(text)\"; --offset \(offset) is past the last of them (the last page starts at --offset \(max(0, (r.total - 1) / max(1, limit) * max(1, limit))))")
             return
         }
         let shownTo = min(r.total, offset + r.hits.count)
-        c.out(c.bold("\(r.total) dossier\(r.total == 1 ? "" : "s")") + " match \"\(text)\"" + (r.hits.isEmpty ? "" : ", showing \(offset + 1)–\(shownTo)") + " (\(Int(ms.rounded())) ms)")
+        c.out(c.bold(Format.count(r.total, "dossier")) + (r.total == 1 ? " matches" : " match") + " \"\(text)\"" + (r.hits.isEmpty ? "" : ", showing \(offset + 1)–\(shownTo)") + " (\(Int(ms.rounded())) ms)")
         // "We have no record of this person" is an answer officers give: say when none of the
         // results holds the words as typed together, so that a list built of syllables found
         // in other names and fields is not taken for one.

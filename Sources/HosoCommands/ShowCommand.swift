@@ -149,7 +149,7 @@ struct ShowCommand: ParsableCommand {
             return
         }
         let c = Console.shared
-        func f(_ k: String) -> String { row[k] ?? "—" }
+        func f(_ k: String) -> String { row[k].map(Console.visible) ?? "—" }
         var lines: [String] = []
         lines.append(c.bold("Dossier \(row.number)") + "  (version \(row.version) of \(all.count)\(row.isCurrent ? ", current" : ", superseded"))")
         lines.append("  title:        \(f("title"))")
@@ -188,7 +188,7 @@ struct ShowCommand: ParsableCommand {
         for (comp, codec) in zip(components, codecs) {
             let saving = codec.1.map { stored in comp.size > 0 ? String(format: "%.0f%%", max(0, 100 * (1 - Double(stored) / Double(comp.size)))) : "0%" } ?? "?"
             lines.append("  \(comp.id)  \(comp.role)/\(comp.copyType)  \(comp.name)")
-            lines.append("      \(comp.file)  \(comp.mediaType), \(comp.pages) page\(comp.pages == 1 ? "" : "s"), \(Format.bytes(comp.size)), \(codec.0) (saving \(saving))")
+            lines.append("      \(Console.visible(comp.file))  \(comp.mediaType), \(comp.pages) page\(comp.pages == 1 ? "" : "s"), \(Format.bytes(comp.size)), \(codec.0) (saving \(saving))")
             lines.append("      \(comp.object.prefixed)")
         }
         lines.append(c.bold("Archive"))
@@ -196,7 +196,7 @@ struct ShowCommand: ParsableCommand {
         lines.append("  manifest:     \(row.manifest.prefixed)")
         if let e = entry {
             lines.append("  ledger entry: \(e.sequence) \(e.id)")
-            lines.append("                \(e.time) by \(e.operatorName), from \(e.source)")
+            lines.append("                \(e.time) by \(e.operatorName), from \(Console.visible(e.source))")
         }
         if history || all.count > 1 {
             lines.append(c.bold("Versions"))

@@ -34,8 +34,8 @@ struct StatsCommand: ParsableCommand {
     @Option(name: .long, help: "Only dossiers received on or after this day (YYYY-MM-DD, dd/mm/yyyy; a year or YYYY-MM: from its first day).") var from: String?
     @Option(name: .long, help: "Only dossiers received on or before this day (YYYY-MM-DD, dd/mm/yyyy; a year or YYYY-MM: to its last day).") var to: String?
     @Flag(name: .long, help: "Comma-separated values instead of tables.") var csv = false
-    @Option(name: .long, help: "With --csv: ',' (default) or ';' for a spreadsheet set to Vietnamese, whose list separator is ';' and decimal mark ',' (the rate is then written 0,9630).")
-    var csvSeparator = ","
+    @Option(name: .long, help: "CSV with this separator (implies --csv): ',' (the default) or ';' for a spreadsheet set to Vietnamese, whose list separator is ';' and decimal mark ',' (the rate is then written 0,9630).")
+    var csvSeparator: String?
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -44,8 +44,8 @@ struct StatsCommand: ParsableCommand {
         if let f = from.flatMap({ DayArgument.parse($0) }), let t = to.flatMap({ DayArgument.parse($0, end: true) }), f > t {
             throw ValidationError("--from \(from!) is after --to \(to!): write the earlier day first")
         }
-        if csv && output.json { throw ValidationError("choose one of --csv and --json") }
-        if CSV(named: csvSeparator) == nil { throw ValidationError("--csv-separator: ',' or ';' (comma or semicolon)") }
+        if (csv || csvSeparator != nil) && output.json { throw ValidationError("choose one of --csv (or --csv-separator) and --json") }
+        if let csvSeparator, CSV(named: csvSeparator) == nil { throw ValidationError("--csv-separator: ',' or ';' (comma or semicolon)") }
     }
 
     func run() throws {
@@ -101,10 +101,10 @@ struct StatsCommand: ParsableCommand {
             Console.shared.out(JSON.encode(Report(groups: out, from: f, to: t, asOf: asOf)))
             return
         }
-        if csv {
+        if csv || csvSeparator != nil {
             // The byte-order mark tells a spreadsheet the file is UTF-8 (without it, Excel reads
             // "phường" in the Windows code page).
-            let table = CSV(named: csvSeparator) ?? CSV()
+            let table = CSV(named: csvSeparator ?? ",") ?? CSV()
             Console.shared.out("\u{FEFF}" + table.row(["grouping", "key", "label", "total", "resolved", "early", "on_time", "late", "unresolved",
                                                       "on_time_rate", "digitized", "closed", "overdue", "online", "received_from", "received_to", "as_of"]))
             for (g, rows) in tables {

@@ -117,7 +117,7 @@ struct ValidateCommand: ParsableCommand {
             let batch = DiagnosticJSON.items(late + problems)
             console.out("],\"batchFindings\":[\(batch)],\"summary\":\(JSON.encode(summary))}")
         } else {
-            var line = "\(summary.dossiers) dossiers checked: \(valid) valid, \(invalid) invalid"
+            var line = "\(Format.count(summary.dossiers, "dossier")) checked: \(valid) valid, \(invalid) invalid"
             if warnings > 0 { line += warnings == 1 ? ", 1 warning" : ", \(warnings) warnings" }
             line += "; \(files) files, \(Format.bytes(bytes)) hashed in \(Format.duration(seconds))"
             if seconds > 0 { line += " (\(Format.perSecond(summary.dossiers, seconds, "dossier")), \(Format.rate(bytes, seconds)))" }

@@ -128,7 +128,7 @@ struct VerifyCommand: ParsableCommand {
                 c.out("… and \(more) more \(code) (\(DiagnosticCode(rawValue: code)?.title ?? "")): listed with --json or --csv\n")
             }
             if !result.findings.isEmpty { c.out("") }
-            var s = "\(result.level) verify of \(store == nil ? "" : "the replica \(archive.store.location) against ")\(archive.root): \(result.objectsChecked) objects (\(Format.bytes(result.bytesChecked))), \(result.entries) ledger entries, \(result.versions) dossier versions in \(Format.duration(result.seconds))"
+            var s = "\(result.level) verify of \(store == nil ? "" : "the replica \(archive.store.location) against ")\(archive.root): \(Format.count(result.objectsChecked, "object")) (\(Format.bytes(result.bytesChecked)) stored), \(Format.count(result.entries, "ledger entry", "ledger entries")), \(Format.count(result.versions, "dossier version")) in \(Format.duration(result.seconds))"
             if result.seconds > 0 && result.bytesChecked > 0 { s += " (\(Format.rate(result.bytesChecked, result.seconds)))" }
             c.out(s)
             if result.entriesByDigest + result.entriesRederived > 0 {
@@ -138,8 +138,8 @@ struct VerifyCommand: ParsableCommand {
                 c.out("the ledger extends the seal \(seal.head)\(seal.sequence > 0 ? " (entry \(seal.sequence))" : "")")
             }
             let summary = result.errorCount == 0
-                ? c.green("no errors") + (result.warningCount > 0 ? ", \(result.warningCount) warnings" : "")
-                : c.red("\(result.errorCount) errors") + ", \(result.warningCount) warnings"
+                ? c.green("no errors") + (result.warningCount > 0 ? ", " + Format.count(result.warningCount, "warning") : "")
+                : c.red(Format.count(result.errorCount, "error")) + ", " + Format.count(result.warningCount, "warning")
             c.out(summary + (result.findings.isEmpty ? "" : ": " + Dictionary(grouping: result.findings, by: \.code).sorted { $0.key < $1.key }.map { "\($0.key.rawValue)×\($0.value.count)" }.joined(separator: " ")))
             if let aside = result.logSetAside { c.out("the damaged audit log is kept as audit/\(aside); a new one starts") }
             if let r = result.recorded { c.out("recorded as audit run \(r.sequence) (audit/log)") }
@@ -197,7 +197,7 @@ struct VerifyCommand: ParsableCommand {
             if runs.isEmpty && problems.isEmpty { c.out("no verify run recorded yet in \(archive.root)/audit (run 'hoso verify')") }
             for run in runs {
                 let r = run.record
-                var line = c.bold("run \(r.sequence)") + "  \(r.finished)  \(r.level)\(r.budget.map { " (budget \($0))" } ?? "")  \(r.level == "quick" ? "objects' presence and sizes checked" : "\(r.objects) objects \(r.level == "restore" ? "written" : "verified") (\(Format.bytes(r.bytes)))")  "
+                var line = c.bold("run \(r.sequence)") + "  \(r.finished)  \(r.level)\(r.budget.map { " (budget \($0))" } ?? "")  \(r.level == "quick" ? "objects' presence and sizes checked" : "\(Format.count(r.objects, "object")) \(r.level == "restore" ? "written" : "verified") (\(Format.bytes(r.bytes)) stored)")  "
                 if r.errors == 0 && r.warnings == 0 {
                     line += c.green("no findings")
                 } else {

@@ -210,13 +210,20 @@ final class WordMatcher: Matcher {
     }
 
     override func score(_ d: Int32, _ acc: inout Accumulator) {
-        let (points, bm25) = sum(d)
+        let (points, bm25) = sum(d, fields: UInt32.max)
+        acc.points += points
+        acc.bm25 += bm25
+    }
+
+    /// The score counting only `fields` (a bit set of `Field.rawValue`s): where a phrase stands.
+    func score(_ d: Int32, fields: UInt32, _ acc: inout Accumulator) {
+        let (points, bm25) = sum(d, fields: fields)
         acc.points += points
         acc.bm25 += bm25
     }
 
     override func addBound(_ d: Int32, _ b: inout ScoreBound) {
-        let (points, bm25) = sum(d)
+        let (points, bm25) = sum(d, fields: UInt32.max)
         b.points += points
         b.bm25 += bm25
     }
@@ -226,11 +233,13 @@ final class WordMatcher: Matcher {
     /// applicant's name for *đăng*) is a different word and adds nothing; where it occurs only
     /// folded, every such field counts. The bound is this very sum (what it leaves out is the
     /// adjacency bonus, which reads positions): the same value, computed in the same order, so
-    /// that scores which tie with the page's last result are seen to tie.
-    @inline(__always) private func sum(_ d: Int32) -> (Double, Double) {
+    /// that scores which tie with the page's last result are seen to tie. A phrase counts only
+    /// the `fields` it stands in: fewer non-negative terms added in the same order, so never
+    /// more than the bound.
+    @inline(__always) private func sum(_ d: Int32, fields: UInt32) -> (Double, Double) {
         var exactHit = drivesExact
         var exact = 0.0, folded = 0.0
-        for i in 0..<laneCount where lanes[i].cursor.doc == d {
+        for i in 0..<laneCount where lanes[i].cursor.doc == d && fields & (1 << UInt32(lanes[i].field.rawValue)) != 0 {
             let length = segment.norm(lanes[i].norm, Int(d))
             var freq = lanes[i].cursor.freq
             var isExact = lanes[i].allExact
@@ -555,11 +564,17 @@ final class PhraseMatcher: AndMatcher {
 
     deinit { w.free() }
 
-    override func extraCheck(_ d: Int32) -> Bool {
+    override func extraCheck(_ d: Int32) -> Bool { fieldsHolding(d, all: false) != 0 }
+
+    /// The fields of document d where the words stand together in order (with `all` false,
+    /// the first one found only).
+    func fieldsHolding(_ d: Int32, all: Bool) -> UInt32 {
         var candidates = UInt32.max
+        var holding: UInt32 = 0
         for i in 0..<w.count { candidates &= w.with(i) { $0.fieldMask(at: d) } }
         next: while candidates != 0 {
-            let f = Field(rawValue: UInt8(candidates.trailingZeroBitCount))!
+            let bit = UInt32(candidates.trailingZeroBitCount)
+            let f = Field(rawValue: UInt8(bit))!
             candidates &= candidates - 1
             for i in 0..<w.count where !w.with(i, { $0.loadPositions(field: f, d) }) { continue next }
             // A start p with p + i among word i's positions for every i.
@@ -572,13 +587,19 @@ final class PhraseMatcher: AndMatcher {
                 }
                 return false
             }
-            if found { return true }
+            if found {
+                holding |= 1 << bit
+                if !all { return holding }
+            }
         }
-        return false
+        return holding
     }
 
     override func score(_ d: Int32, _ acc: inout Accumulator) {
-        for i in 0..<w.count { w.with(i) { $0.score(d, &acc) } }
+        // The words count where they stand together, not also where they occur apart
+        // (*thành phố* for *tp*: not the *Thành* of a name and the *phố* of *khu phố*).
+        let fields = fieldsHolding(d, all: true)
+        for i in 0..<w.count { w.with(i) { $0.score(d, fields: fields, &acc) } }
         acc.points += Double(w.count - 1)   // the words stand together
     }
 

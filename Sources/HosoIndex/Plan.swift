@@ -198,13 +198,12 @@ final class Plan {
         return (branches.isEmpty ? nil : OrMatcher(branches, bestOnly: true), typed, spelled)
     }
 
-    /// Every positive word of the query (for highlighting).
+    /// Every positive word of the query outside phrases (for highlighting).
     lazy var positiveWords: [(String, [Field]?)] = {
         var out: [(String, [Field]?)] = []
         func walk(_ n: QueryNode, negated: Bool) {
             switch n {
             case let .word(w, f): if !negated { out.append((w, f)) }
-            case let .phrase(ws, f): if !negated { out += ws.map { ($0, f) } }
             case let .prefix(w, f): if !negated { out.append((w + "*", f)) }
             case .and(let c), .or(let c): c.forEach { walk($0, negated: negated) }
             case .not(let c): walk(c, negated: true)
@@ -216,35 +215,64 @@ final class Plan {
         return out
     }()
 
-    /// The longest run of words typed one after another, each as the folded keys that stand for
-    /// it (the typed form, and the one-word forms of a synonym: *lí* for *lý*), to tell a name
-    /// found whole from its words found apart. A year or date typed bare is a filter, not a word
-    /// of the run.
-    lazy var typedRun: [[[UInt8]]] = {
+    /// Every positive phrase of the query (a quoted one, or a synonym's form of several words):
+    /// highlighted where its words stand together only.
+    lazy var positivePhrases: [([String], [Field]?)] = {
+        var out: [([String], [Field]?)] = []
+        func walk(_ n: QueryNode, negated: Bool) {
+            switch n {
+            case let .phrase(ws, f): if !negated { out.append((ws, f)) }
+            case .and(let c), .or(let c): c.forEach { walk($0, negated: negated) }
+            case .not(let c): walk(c, negated: true)
+            case .synonym(let c, _): walk(c, negated: negated)
+            default: break
+            }
+        }
+        walk(query, negated: false)
+        return out
+    }()
+
+    /// The longest run of words typed one after another, each place as the ways it can be
+    /// written (folded keys, one per word): the typed form, and the forms of a synonym (*lí* for
+    /// *lý*, *thành phố* for *tp*), to tell a name found whole from its words found apart. A
+    /// typed form of several words that has synonyms is one place (*ủy ban nhân dân* or
+    /// *ubnd*). A year or date typed bare is a filter, not a word of the run.
+    lazy var typedRun: [[[[UInt8]]]] = {
         guard case let .and(children) = query else { return [] }
         let analyzer = Analyzer()
-        var best: [[[UInt8]]] = [], run: [[[UInt8]]] = []
+        var best: [[[[UInt8]]]] = [], run: [[[[UInt8]]]] = []
         func end() { if run.count > best.count { best = run }; run = [] }
         func folded(_ w: String) -> [UInt8]? {
             let keys = analyzer.keys(w)
             return keys.count == 1 ? keys[0].folded : nil
         }
+        func words(_ nodes: [QueryNode]) -> [[UInt8]]? {
+            let keys = nodes.compactMap { n -> [UInt8]? in if case let .word(w, nil) = n { return folded(w) } else { return nil } }
+            return keys.count == nodes.count ? keys : nil
+        }
         for c in children {
-            var slots: [[[UInt8]]] = []
+            var places: [[[[UInt8]]]] = []
             switch c {
-            case let .word(w, nil): slots = folded(w).map { [[$0]] } ?? []
+            case let .word(w, nil): places = folded(w).map { [[[$0]]] } ?? []
             case let .or(alternatives) where !alternatives.contains(where: { if case .dateRange = $0 { true } else { false } }):
                 // Synonyms expanded: the typed form first, its alternatives after.
-                var others: [[UInt8]] = []
-                for case let .synonym(.word(w, nil), 1) in alternatives.dropFirst() { if let f = folded(w) { others.append(f) } }
-                if case let .word(w, nil)? = alternatives.first, let f = folded(w) { slots = [[f] + others] }
-                if case let .and(ws)? = alternatives.first {
-                    slots = ws.compactMap { if case let .word(w, nil) = $0, let f = folded(w) { return [f] } else { return nil } }
-                    if slots.count != ws.count { slots = [] }
+                var others: [[[UInt8]]] = []
+                for case let .synonym(form, _) in alternatives.dropFirst() {
+                    switch form {
+                    case let .word(w, nil): if let f = folded(w) { others.append([f]) }
+                    case let .phrase(ws, nil): if let fs = words(ws.map { .word($0, fields: nil) }) { others.append(fs) }
+                    default: break
+                    }
+                }
+                switch alternatives.first {
+                case let .word(w, nil)?: if let f = folded(w) { places = [[[f]] + others] }
+                case let .and(ws)?:
+                    if let typed = words(ws) { places = others.isEmpty ? typed.map { [[$0]] } : [[typed] + others] }
+                default: break
                 }
             default: break
             }
-            if slots.isEmpty { end() } else { run += slots }
+            if places.isEmpty { end() } else { run += places }
         }
         end()
         return best
@@ -268,12 +296,17 @@ final class Plan {
                 if tokens.count >= 2 { values.append(tokens) }
             }
         }
+        /// Whether places run[place..<to], written one of their ways each, follow tokens[at...].
+        func follows(_ tokens: [[UInt8]], _ at: Int, _ place: Int, _ to: Int) -> Bool {
+            if place == to { return true }
+            for form in run[place] where at + form.count <= tokens.count && (0..<form.count).allSatisfy({ tokens[at + $0] == form[$0] }) {
+                if follows(tokens, at + form.count, place + 1, to) { return true }
+            }
+            return false
+        }
         /// Whether run[from..<to] stands side by side in one value.
         func found(_ from: Int, _ to: Int) -> Bool {
-            let n = to - from
-            for tokens in values where tokens.count >= n {
-                for i in 0...(tokens.count - n) where (0..<n).allSatisfy({ run[from + $0].contains(tokens[i + $0]) }) { return true }
-            }
+            for tokens in values { for i in tokens.indices where follows(tokens, i, from, to) { return true } }
             return false
         }
         if found(0, run.count) { return true }
@@ -297,10 +330,12 @@ final class Plan {
         return cut(0, afterTwo: false, haveLong: false)
     }
 
-    /// The stored text where the query's words occur (title first), with their byte ranges.
+    /// The stored text where most of the query's words occur (the title when as many do
+    /// there), with their byte ranges: a phrase's words where they stand together.
     func highlight(_ doc: IndexDocument) -> Highlight? {
         let words = positiveWords
-        guard !words.isEmpty else { return nil }
+        let phrases = positivePhrases
+        guard !words.isEmpty || !phrases.isEmpty else { return nil }
         let analyzer = Analyzer()
         var wanted: [(exact: [UInt8], folded: [UInt8], prefix: Bool, fields: [Field]?, asTyped: Bool)] = []
         for (w, f) in words {
@@ -320,11 +355,21 @@ final class Plan {
                 }
             }
         }
+        let phraseKeys: [([(exact: [UInt8], folded: [UInt8])], [Field]?)] = phrases.compactMap { ws, f in
+            let keys = ws.compactMap { analyzer.keys($0).first.map { (exact: $0.exact, folded: $0.folded) } }
+            return keys.count == ws.count && !keys.isEmpty ? (keys, f) : nil
+        }
+        func matches(_ t: (exact: [UInt8], folded: [UInt8]), _ w: (exact: [UInt8], folded: [UInt8])) -> Bool {
+            mode == .exact && (w.exact.dropLast(2).elementsEqual(w.folded) == false || w.exact.last != 0x30)
+                ? t.exact == w.exact : t.folded == w.folded
+        }
         var best: Highlight?
         for field in [Field.title, .applicant, .procedure, .agency, .place, .other] {
             for value in doc.text[field] ?? [] {
                 var ranges: [Range<Int>] = []
+                var tokens: [(range: Range<Int>, exact: [UInt8], folded: [UInt8])] = []
                 analyzer.tokenize(canonical: value) { t in
+                    if !phraseKeys.isEmpty { tokens.append((t.start..<t.end, Array(t.exact), Array(t.folded))) }
                     for w in wanted where w.fields == nil || w.fields!.contains(field) {
                         let hit: Bool
                         if w.prefix { hit = Array(t.folded).starts(with: w.folded) }
@@ -336,11 +381,17 @@ final class Plan {
                         if hit { ranges.append(t.start..<t.end); break }
                     }
                 }
+                for (keys, f) in phraseKeys where f == nil || f!.contains(field) {
+                    for i in tokens.indices where i + keys.count <= tokens.count
+                        && (0..<keys.count).allSatisfy({ matches((tokens[i + $0].exact, tokens[i + $0].folded), keys[$0]) }) {
+                        ranges += tokens[i..<(i + keys.count)].map(\.range)
+                    }
+                }
+                ranges = Array(Set(ranges.map { [$0.lowerBound, $0.upperBound] })).map { $0[0]..<$0[1] }.sorted { $0.lowerBound < $1.lowerBound }
                 if !ranges.isEmpty && (best == nil || ranges.count > best!.ranges.count) {
                     best = Highlight(field: field, text: value, ranges: ranges)
                 }
             }
-            if best != nil && field == .title { return best }
         }
         return best ?? Highlight(field: .title, text: doc.title, ranges: [])
     }

@@ -1,3 +1,4 @@
+import Foundation
 import HosoCore
 
 /// A parsed query.
@@ -86,10 +87,17 @@ public struct QueryParser {
     /// Parentheses open at `i`: bounded, as the parse and every walk of the tree recurse.
     var depth = 0
     static let maxDepth = 32
+    /// The day overdue is judged against (the local day in Việt Nam, UTC+7).
+    var today: Int32
 
-    public static func parse(_ typed: String) throws(QuerySyntaxError) -> QueryNode {
+    /// Today's day number in Việt Nam (UTC+7), the days dossiers are dated in.
+    public static func currentDay() -> Int32 {
+        Int32((Int64(Date().timeIntervalSince1970) + 7 * 3600).quotientAndRemainder(dividingBy: 86400).quotient)
+    }
+
+    public static func parse(_ typed: String, today: Int32 = currentDay()) throws(QuerySyntaxError) -> QueryNode {
         let query = pasted(typed)
-        var p = QueryParser(chars: Array(query), text: query)
+        var p = QueryParser(chars: Array(query), text: query, today: today)
         p.skipSpace()
         guard p.i < p.chars.count else { throw QuerySyntaxError(message: "the query is empty", position: 0, query: query) }
         let node = try p.parseAnd(closing: false)
@@ -562,7 +570,8 @@ public struct QueryParser {
             return .keyword(.status, v, prefix: false)
         case "timeliness":
             let v = try statusValue(QueryParser.vietnameseTimeliness)
-            guard StatusCode.timeliness.contains(v) else { throw error("unknown timeliness '\(v)' (one of \(StatusCode.timeliness.joined(separator: ", ")), or sớm hạn, đúng hạn, trễ hạn, chưa giải quyết)", at: valueStart) }
+            if v == "overdue" { return QueryParser.overdue(today: today) }
+            guard StatusCode.timeliness.contains(v) else { throw error("unknown timeliness '\(v)' (one of \(StatusCode.timeliness.joined(separator: ", ")), overdue, or sớm hạn, đúng hạn, trễ hạn, chưa giải quyết, quá hạn)", at: valueStart) }
             return .keyword(.timeliness, v, prefix: false)
         case "procedure", "agency":
             // A code selects the keyword field; words search the names.
@@ -607,9 +616,19 @@ public struct QueryParser {
     static let vietnameseTimeliness: [String: String] = [
         "somhan": "early", "truochan": "early", "som": "early",
         "dunghan": "on-time", "ontime": "on-time",
-        "trehan": "late", "quahan": "late", "tre": "late",
+        "trehan": "late", "tre": "late",
+        // Open and past the appointment, as 'hoso stats' counts overdue (not a stored value).
+        "quahan": "overdue", "overdue": "overdue",
         "chuagiaiquyet": "unresolved", "chuaxong": "unresolved", "dangxuly": "unresolved",
     ]
+
+    /// Overdue (quá hạn) as `hoso stats` counts it: not resolved, neither rejected nor
+    /// withdrawn, and due before `today`. Judged when the query runs, so not a stored value.
+    static func overdue(today: Int32) -> QueryNode {
+        .and([.keyword(.timeliness, "unresolved", prefix: false),
+              .not(.keyword(.status, "rejected", prefix: false)), .not(.keyword(.status, "withdrawn", prefix: false)),
+              .dateRange(.due, from: nil, to: today - 1)])
+    }
 
     /// A status or timeliness value: the English code, or its Vietnamese name quoted, joined by
     /// hyphens, or written as words (the words that make a known name are read with it).
@@ -758,8 +777,9 @@ public struct QueryParser {
         if digits.count == 12 && first == "0" && digits != s { return .keyword(.cccd, digits, prefix: false) }
         if (digits.count == 10 || digits.count == 11) && first == "0" && digits != s { return .keyword(.phone, digits, prefix: false) }
         guard first != "0" else { return nil }
-        // Guesses: the digits as typed are still searched as text beside them.
-        let typed = QueryNode.word(s, fields: nil)
+        // Guesses: the digits are still searched as text beside them (the digits, not the
+        // spreadsheet's notation, whose pieces "4" and "10" are words of many an address).
+        let typed = QueryNode.word(digits, fields: nil)
         if digits.count == 11 {
             let id = QueryNode.keyword(.cccd, "0" + digits, prefix: false)
             return .or(digits.hasPrefix("84") ? [id, .keyword(.phone, "0" + digits.dropFirst(2), prefix: false), typed] : [id, typed])

@@ -238,7 +238,8 @@ public enum InputMethodKeys {
     /// none of its keys (or letters other than a–z and, for VNI, digits).
     public static func convert(_ typed: String) -> (String, Method)? {
         let lower = Array(typed.lowercased().utf8)
-        guard lower.count >= 2, lower.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }) else { return nil }
+        // A syllable is at most seven letters, and its keys add three: longer is no word typed.
+        guard lower.count >= 2, lower.count <= 12, lower.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }) else { return nil }
         let isVNI = lower.contains { $0 >= 0x31 && $0 <= 0x39 }
         guard let (letters, tone) = isVNI ? vni(lower) : telex(lower) else { return nil }
         return (QuerySuggestion.caseLike(typed, spell(letters, tone: tone)), isVNI ? .vni : .telex)

@@ -37,6 +37,17 @@ public enum DossierParser {
         bytes.withUnsafeBytes { parseChecked(buffer: $0, file: file, schema: .shared) }
     }
 
+    /// libxml2's message for a limit it enforces, in words a user can act on (nil for others).
+    static func limitMessage(_ message: String) -> String? {
+        if message.contains("Excessive depth") {
+            return "elements are nested more than 256 levels deep (dossier metadata needs fewer than 10)"
+        }
+        if message.contains("huge text node") || message.contains("XML_PARSE_HUGE") {
+            return "a text or value is longer than the parser accepts (10 MB): the file is not dossier metadata, or it is damaged"
+        }
+        return nil
+    }
+
     private static func parseChecked(buffer: UnsafeRawBufferPointer, file: String, schema: DossierSchema, validate: Bool = true) -> DossierParseOutcome {
         XMLLibrary.ensureInitialized()
         let collector = XMLIssueCollector()
@@ -61,7 +72,13 @@ public enum DossierParser {
                     expected: "no external resources", found: collector.externalAttempts.joined(separator: ", "),
                     advice: "Remove the reference; hoso never loads files or URLs named inside XML")], dossier: nil)
             }
-            let parseErrors = collector.issues.filter { $0.level >= 2 }
+            var parseErrors = collector.issues.filter { $0.level >= 2 }
+            // A limit of the parser (depth, size of a text): what follows it is its consequence
+            // ("Extra content at the end"), and libxml2's advice (XML_PARSE_HUGE) is not the user's.
+            if let limit = parseErrors.firstIndex(where: { Self.limitMessage($0.message) != nil }) {
+                parseErrors = [parseErrors[limit]]
+                parseErrors[0].message = Self.limitMessage(parseErrors[0].message)!
+            }
             guard let doc, parseErrors.isEmpty else {
                 let diags = parseErrors.isEmpty
                     ? [Diagnostic(.notWellFormed, file: file, message: "the XML could not be parsed", advice: "Check the file is complete XML")]

@@ -118,6 +118,10 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(semiOverall.count == 17 && semiOverall[9] == csvOverall[9].replacingOccurrences(of: ".", with: ",") && semiOverall[3] == csvOverall[3],
                 "\(semiOverall)")
         #expect(try Hoso.run(["stats", "--csv", "--csv-separator", "tab"], environment: ["HOSO_ARCHIVE": archive]).status == 2)
+        // The separator alone asks for CSV (it was ignored, and a table printed).
+        let implied = try Hoso.run(["stats", "--csv-separator", ";", "--from", firstYear], environment: ["HOSO_ARCHIVE": archive])
+        #expect(implied.status == 0 && implied.stdout.hasPrefix("\u{FEFF}grouping;key;label;"), "\(implied.stdout.prefix(200))")
+        #expect(try Hoso.run(["stats", "--json", "--csv-separator", ";"], environment: ["HOSO_ARCHIVE": archive]).status == 2)
         // Several groupings at once, each once; a day the calendar lacks is named as such.
         let two = try jsonObject(try Hoso.run(["stats", "--json", "--by", "year", "--by", "agency", "--by", "year"], environment: ["HOSO_ARCHIVE": archive]).stdout)
         #expect(two["year"] != nil && two["agency"] != nil && two["overall"] == nil && two["sector"] == nil)
@@ -303,6 +307,17 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(try Hoso.run(["validate"]).status == 2, "nothing named")
         let missing = try Hoso.run(["validate", "--paths-from", t.sub("no-such-list")])
         #expect(missing.status == 3 && missing.stderr.contains("the list of paths cannot be read"), "\(missing.stderr)")
+        // A list that names nothing (a search that found nothing) is said, not a silent exit 2.
+        for empty in ["/dev/null", windows + ".empty"] {
+            _ = FileManager.default.createFile(atPath: windows + ".empty", contents: Data("\n \r\n".utf8))
+            let r = try Hoso.run(["ingest", "--archive", archive, "--paths-from", empty])
+            #expect(r.status == 2 && r.stderr.contains("names no path"), "\(empty): \(r.stderr)")
+        }
+        let none = try shell("printf '' | '\(Hoso.binary)' validate --json --paths-from -")
+        #expect(none.status == 2 && none.output.contains("E409") && none.output.contains("names no path"), "\(none.output)")
+        // A pipe named by path, as <(find …) names one.
+        let pipe = try shell("printf '%s\\n' '\(folders[7])' | '\(Hoso.binary)' validate --paths-from /dev/stdin")
+        #expect(pipe.status == 0 && pipe.output.contains("1 dossier checked: 1 valid"), "\(pipe.output)")
     }
 
     @Test func invalidDossiersAreReportedValidOnesArchived() throws {

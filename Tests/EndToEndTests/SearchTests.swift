@@ -82,6 +82,16 @@ enum SearchFixture {
         // A name with a typo whose most frequent correction (trú) finds its words only apart.
         48: [Doc(key: "a", title: "Cấp giấy xác nhận", applicant: "Đặng Quốc Trung"),
              Doc(key: "b", title: "Đăng ký tạm trú", applicant: "Lê Quốc Bảo")],
+        // A synonym of two words (tp: thành phố) against the two words apart; a name whole in
+        // the applicant, one word of it in the title.
+        49: [Doc(key: "a", title: "Chứng thực tại thành phố Đông Hà"),
+             Doc(key: "b", title: "Thành lập hộ kinh doanh tại thành phố Đông Hà", applicant: "Lê Quốc Thành", commune: "Khu phố 9"),
+             Doc(key: "c", title: "Khai sinh cho cháu Nguyễn Minh Khang", applicant: "Nguyễn Văn Hòa")],
+        // Overdue (quá hạn, as stats counts it): open past the appointment; late (trễ hạn):
+        // resolved after it.
+        50: [Doc(key: "a", title: "Cấp phép", status: "processing", completed: nil),
+             Doc(key: "b", title: "Cấp phép", status: "processing", completed: nil, due: "2099-12-31T16:30:00+07:00"),
+             Doc(key: "c", title: "Cấp phép", completed: "2023-05-15T10:00:00+07:00")],
     ]
 
     static let folder = TemporaryFolder.forTheProcess("hoso-search-fixture")
@@ -448,12 +458,39 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         #expect(typed.first?.1 == literal.first?.1, "\(typed) against \(literal)")
     }
 
+    /// A synonym of two words stands for the typed word where its words stand together: in
+    /// the words-side-by-side judgement, the score and the highlight.
+    @Test func aSynonymOfTwoWordsCountsWhereItsWordsStandTogether() throws {
+        #expect(Set(try run("tp Đông Hà", 49).map(\.0)) == ["a", "b"])
+        let scoped = "tp Đông Hà code:000.00.49.H50*"
+        let text = try Hoso.run(["search", "--archive", SearchFixture.archive, scoped]).stdout
+        #expect(!text.contains("side by side") && text.contains("«thành» «phố» «Đông» «Hà»") && !text.contains("«Thành» lập")
+                && !text.contains("«Thành»\n") && !text.contains("Khu «phố»"), "\(text)")
+        let json = try jsonObject(try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, scoped]).stdout)
+        #expect((json["hits"] as? [[String: Any]])?.first?["wordsTogether"] as? Bool == true, "\(json)")
+        // The highlight shows where most of the words are: the applicant here, not the title's one.
+        let name = try Hoso.run(["search", "--archive", SearchFixture.archive, "nguyễn văn hòa code:000.00.49.H50*"]).stdout
+        #expect(name.contains("applicant: «Nguyễn» «Văn» «Hòa»"), "\(name)")
+    }
+
+    @Test func overdueIsOpenPastTheAppointmentAsStatsCountsIt() throws {
+        expectOrder(try run("timeliness:quá hạn", 50), [["a"]], "50a")
+        expectOrder(try run("timeliness:overdue", 50), [["a"]], "50b")
+        expectOrder(try run("timeliness:trễ hạn", 50), [["c"]], "50c")
+        expectOrder(try run("cấp phép -timeliness:quá hạn", 50), [["b", "c"]], "50d")
+        // A citizen ID as a spreadsheet shows it is that ID only, not also the words 4 and 10.
+        let sheet = try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, "4.5090001234E+10"])
+        let total = try jsonObject(sheet.stdout)["total"] as? Int
+        #expect(total == (try self.total("cccd:045090001234")), "\(sheet.stdout.prefix(300))")
+    }
+
     @Test func keysOfAnInputMethodTypedWithItOffAreNamed() throws {
         for (q, method) in [("nguyeenx vawn hoaf", "Telex"), ("nguye4n va8n hoa2", "VNI")] {
             let r = try Hoso.run(["search", "--archive", SearchFixture.archive, q])
             #expect(r.stdout.contains("No dossier matches") && r.stdout.contains("typed in \(method)"), "\(q): \(r.stdout)")
         }
-        for q in ["ngyen van hoa", "status:withdrawn khai sinh", "address:Triệu Thành xyz", "MC24.999999", "kp5 xyz", "hoa or xyz"] {
+        for q in ["ngyen van hoa", "status:withdrawn khai sinh", "address:Triệu Thành xyz", "MC24.999999", "kp5 xyz", "hoa or xyz",
+                  String(repeating: "a", count: 2000)] {
             let plain = try Hoso.run(["search", "--archive", SearchFixture.archive, q])
             #expect(!plain.stdout.contains("typed in"), "\(q): not an input method's keys")
         }

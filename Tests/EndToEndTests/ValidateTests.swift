@@ -266,5 +266,31 @@ func reportedCodes(_ report: [String: Any]) -> Set<String> {
         #expect(r.status == 2)
         let s = try Hoso.run(["validate", "--jobs", "0", "."])
         #expect(s.status == 2)
+        // A value refused once parsed shows the command's own usage, not the root's.
+        let code = try Hoso.run(["errors", "E999"])
+        #expect(code.status == 2 && code.stderr.contains("Usage: hoso errors") && code.stderr.contains("See 'hoso errors --help'"), "\(code.stderr)")
+    }
+
+    /// Names from outside (folders, files) cannot forge lines of a report or drive the terminal;
+    /// the parser's own limits are said in words a user can act on.
+    @Test func namesAndLimitsAreShownSafely() throws {
+        let t = TemporaryFolder()
+        let source = Repository.path("sample-archive/dossiers/000.00.21.H50-230512-0007")
+        let forged = t.sub("b/ab\n  ledger entry: 1 FORGED\u{1B}[31m")
+        _ = try shell("mkdir -p '\(t.sub("b"))' && cp -a '\(source)' \"$(printf '\(t.sub("b"))/ab\\n  ledger entry: 1 FORGED\\033[31m')\"")
+        #expect(FileManager.default.fileExists(atPath: forged + "/dossier.xml"))
+        let archive = try makeArchive(t)
+        #expect(try Hoso.run(["ingest", "--archive", archive, forged]).status == 0)
+        let show = try Hoso.run(["show", "--archive", archive, "000.00.21.H50-230512-0007"]).stdout
+        #expect(!show.split(separator: "\n").contains { $0.hasPrefix("  ledger entry: 1 FORGED") } && !show.contains("\u{1B}") && show.contains("\\n  ledger entry: 1 FORGED\\u{1B}"), "\(show)")
+        // Nested 300 deep: one E104, in words, without libxml2's advice to its programmers.
+        let deep = t.sub("deep")
+        _ = try shell("cp -a '\(source)' '\(deep)'")
+        var xml = try String(contentsOfFile: deep + "/dossier.xml", encoding: .utf8)
+        xml = xml.replacingOccurrences(of: "</title>", with: "</title>" + String(repeating: "<x>", count: 300) + String(repeating: "</x>", count: 300))
+        try xml.write(toFile: deep + "/dossier.xml", atomically: false, encoding: .utf8)
+        let r = try Hoso.run(["validate", deep])
+        #expect(r.status == 1 && r.stdout.components(separatedBy: "error E104").count == 2 && r.stdout.contains("nested more than 256 levels")
+                && !r.stdout.contains("XML_PARSE_HUGE"), "\(r.stdout)")
     }
 }
