@@ -188,11 +188,11 @@ extension Archive {
         func lost(_ what: String, _ applied: (ObjectID, Int)?) throws -> HosoError? {
             guard let applied, !ledger.namesNoEntry(applied.0) else { return nil }
             do { _ = try ledger.entries(missingFrom: what, applied: applied) } catch let e as HosoError
-                where e.code == .catalogAhead || e.code == .ledgerHeadMissing { return e }
+                where e.code == .catalogAhead || e.code == .indexMismatch || e.code == .ledgerHeadMissing { return e }
             return nil
         }
         let positions = derivedPositions(catalog: indexOnly ? .some(nil) : nil)
-        let catalogLost = try lost("the catalog", positions.catalog), indexLost = try lost("the search index", positions.index)
+        let catalogLost = try lost("the catalog", positions.catalog), indexLost = try lost(Ledger.searchIndex, positions.index)
         guard catalogLost != nil || indexLost != nil else { return [] }
         guard discard else { throw (catalogLost ?? indexLost)! }
         let stamp = "-" + CanonicalJSON.timestamp().replacingOccurrences(of: ":", with: "")

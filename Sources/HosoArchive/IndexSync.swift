@@ -126,7 +126,7 @@ public enum IndexSync {
         let applied = writer.manifest.ledgerHead.flatMap { ObjectID(hex: $0) }
         // An index ahead of the ledger is evidence (a head moved back, entries removed): it is
         // reported, not re-indexed away; `hoso rebuild --discard-newer` is the deliberate way.
-        let missing = try ledger.entries(missingFrom: "the search index", applied: applied.map { ($0, writer.manifest.ledgerSequence) }).entries
+        let missing = try ledger.entries(missingFrom: Ledger.searchIndex, applied: applied.map { ($0, writer.manifest.ledgerSequence) }).entries
         if missing.isEmpty { return 0 }
         // The index's own rule; an index that holds nothing takes the catalog's (whose digests
         // of its documents must match), else the current one.
@@ -243,7 +243,7 @@ extension Archive {
         } else if let current, let applied = current.manifest.ledgerHead.flatMap({ ObjectID(hex: $0) }) {
             // Read-only, or a writer at work: behind is fine, but no answers from an index
             // that reflects what the ledger lost.
-            let behind = try Ledger(archive: self).entries(missingFrom: "the search index", applied: (applied, current.manifest.ledgerSequence))
+            let behind = try Ledger(archive: self).entries(missingFrom: Ledger.searchIndex, applied: (applied, current.manifest.ledgerSequence))
             if !isWritable && !behind.entries.isEmpty { Self.noteBehind("search index", behind.entries.count) }
         }
         return try IndexSnapshot.open(indexFolder)

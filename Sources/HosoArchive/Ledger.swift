@@ -109,6 +109,9 @@ public struct Ledger: Sendable {
         return out.reversed()
     }
 
+    /// How the search index is named in `entries(missingFrom:applied:)`.
+    public static let searchIndex = "the search index"
+
     /// What to do when derived data (or a seal) records an entry the ledger does not reach.
     static let rolledBackAdvice = "The ledger may have been rolled back, or entries removed or replaced: compare it with your seals "
         + "('hoso verify --against SEAL'). To restore it, 'hoso replicate --from REPLICA --repair' brings back missing entries and "
@@ -136,7 +139,8 @@ public struct Ledger: Sendable {
             return (head, try chain(to: head, after: applied?.id))
         } catch let e as HosoError where e.code == .catalogAhead {
             let at = (try? entry(head).sequence).map { "entry \($0) (\(head.short))" } ?? head.short
-            throw HosoError(.catalogAhead, subject: applied.map(\.id.prefixed),
+            // The index's case has its own code (E705), as verify reports it.
+            throw HosoError(what == Self.searchIndex ? .indexMismatch : .catalogAhead, subject: applied.map(\.id.prefixed),
                             message: "\(what) reflects ledger entry \(applied.map { "\($0.sequence) (\($0.id.short))" } ?? "?"), "
                                 + "which the ledger does not reach from its head, \(at)",
                             advice: Self.rolledBackAdvice)

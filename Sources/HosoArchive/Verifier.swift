@@ -349,7 +349,7 @@ public final class Verifier {
         guard let head = state.head else {
             // No head: an empty archive, unless derived data reflects a commit (the head was deleted).
             let positions = archive.derivedPositions(catalog: .some(catalog))
-            for (what, applied) in [("the catalog", positions.catalog), ("the search index", positions.index)] {
+            for (what, applied) in [("the catalog", positions.catalog), (Ledger.searchIndex, positions.index)] {
                 guard let applied else { continue }
                 do { _ = try ledger.entries(missingFrom: what, applied: applied) } catch let e as HosoError {
                     findings.append(e.diagnostic)

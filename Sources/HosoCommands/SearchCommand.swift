@@ -29,7 +29,8 @@ struct SearchCommand: ParsableCommand {
                                      with code:000.00.21.H50-2305*)
           1.001193  procedure:1.001193  agency:000.00.21.H50
           045090001234  cccd:…  phone:…    personal numbers: exact value only
-          status:completed  timeliness:late
+          result:203/GPXD  signer:"đặng thị diệu"   the result's number; who signed it
+          status:completed  timeliness:late  timeliness:quá hạn (overdue)
           received:2022-01-01..2022-06-30  also 01/01/2022, 2022, 2022-05 and
                                            open ends; due: completed: alike
         """)
