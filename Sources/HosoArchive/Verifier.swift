@@ -812,6 +812,7 @@ public final class Verifier {
     func checkIndex(state: LedgerState) {
         guard let target = indexTarget(state: state) else { return }
         findings += target.compare(docs: nil)
+        if options.level != .quick { findings += target.segmentsRebuilt(workers: options.workers) }
     }
 }
 
@@ -826,6 +827,20 @@ struct IndexTarget: Sendable {
     var snapshot: IndexSnapshot
     var upTo: Int
     var current: [String: ObjectID]
+
+    /// Each segment rebuilt from its own stored documents (which `compare` checks against the
+    /// ledger), byte for byte: a term or posting list edited, the checksum recomputed, is found.
+    /// One segment at a time per worker, each as large in memory as a merge of it.
+    func segmentsRebuilt(workers: Int?) -> [Diagnostic] {
+        let segments = snapshot.segments
+        let results = Parallel.map(Array(segments.indices), workers: min(workers ?? Parallel.defaultWorkers, 2)) { segments[$0].matchesItsDocuments() }
+        return zip(segments, results).compactMap { seg, same in
+            guard same == false else { return nil }
+            return Diagnostic(.indexMismatch, file: "index/" + (seg.path.split(separator: "/").last.map(String.init) ?? seg.path),
+                message: "the segment's terms, postings or columns are not what its stored documents make: the index was edited (a dossier may be hidden from search or shown for words it lacks)",
+                advice: "Run 'hoso index rebuild'; keep the edited file aside first if it is evidence")
+        }
+    }
 
     /// Compares every live document with the current versions (and, given `docs`, the digest of
     /// the document each current version makes).
@@ -944,7 +959,7 @@ struct ReplayPlan: Sendable {
                                            advice: "Run 'hoso rebuild' (it is derived from the store and the ledger)"))
         }
         out.findings += Verifier.rowFindings(rows)
-        if let index { out.findings += index.compare(docs: docs) }
+        if let index { out.findings += index.compare(docs: docs) + index.segmentsRebuilt(workers: workers) }
         return out
     }
 }

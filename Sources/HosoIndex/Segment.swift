@@ -90,6 +90,19 @@ public final class Segment: @unchecked Sendable {
 
     var reader: ByteReader { ByteReader(base, count: size) }
 
+    /// Whether the segment is what its own stored documents make: its terms, postings,
+    /// positions, norms and columns rebuilt from them, byte for byte (nil for a segment of an
+    /// older format, which the current builder does not write). A term edited, or a document
+    /// taken out of a posting list, with the checksum recomputed, is found here: the checksum
+    /// alone can be recomputed by whoever edits the file.
+    public func matchesItsDocuments() -> Bool? {
+        guard formatVersion == SegmentFormat.version else { return nil }
+        let builder = SegmentBuilder()
+        for d in 0..<docCount { builder.add(document(d)) }
+        let bytes = builder.encoded().bytes
+        return bytes.count == size && bytes.withUnsafeBytes { memcmp($0.baseAddress!, base, size) == 0 }
+    }
+
     /// Reads the whole file and compares its CRC-32 with the footer's.
     public func verifyChecksum() -> Bool {
         let covered = size - 16

@@ -350,6 +350,14 @@ public final class SegmentBuilder {
     /// Writes the segment to `path` (through a temp file, fsynced, renamed).
     /// - Returns: the file's size and CRC-32.
     public func write(to path: String) throws -> (bytes: Int, crc: UInt32) {
+        let (bytes, crc) = encoded()
+        try SystemFile.writeAtomically(bytes, to: path, mode: 0o444)
+        return (bytes.count, crc)
+    }
+
+    /// The segment's bytes and their CRC-32 (the same documents, added in the same order, give
+    /// the same bytes: what lets verify rebuild a segment to check its terms and postings).
+    func encoded() -> (bytes: [UInt8], crc: UInt32) {
         var w = ByteWriter(capacity: approximateBytes)
         // Header.
         w.append(SegmentFormat.magic)
@@ -511,8 +519,7 @@ public final class SegmentBuilder {
         w.u32(crc)
         w.u32(0)
         w.append(SegmentFormat.endMagic)
-        try SystemFile.writeAtomically(w.bytes, to: path, mode: 0o444)
-        return (w.count, crc)
+        return (w.bytes, crc)
     }
 }
 

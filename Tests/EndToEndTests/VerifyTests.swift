@@ -421,6 +421,37 @@ struct VerifyFixture {
         #expect(checked.status == 1 && checked.stdout.contains("E706") && checked.stdout.contains(segment), "\(checked.stdout)")
     }
 
+    /// A term renamed in a segment, its checksums recomputed in the file and the manifest: the
+    /// dossiers holding the word no longer answer for it, and only rebuilding the segment from
+    /// its stored documents shows it.
+    @Test func aSegmentEditedWithItsChecksumsRecomputed() throws {
+        let f = try VerifyFixture()
+        let edit = try shell("""
+            cd '\(f.archive)/index' && chmod -R u+w . && python3 -c "
+            import json, struct, zlib, glob
+            m = json.load(open('manifest.json')); edited = 0
+            for e in m['segments']:
+                b = bytearray(open(e['file'], 'rb').read()); n = len(b)
+                table = struct.unpack('<Q', b[n-24:n-16])[0]
+                secs = [struct.unpack('<QQ', b[table+16*i:table+16*i+16]) for i in range(11)]
+                terms = struct.unpack('<I', b[16:20])[0]; to, tb = secs[0][0], secs[1][0]
+                offs = [struct.unpack('<I', b[to+4*i:to+4*i+4])[0] for i in range(terms+1)]
+                for i in range(terms):
+                    s = tb + offs[i]
+                    if bytes(b[s:tb+offs[i+1]]) == bytes([0, 0x46]) + b'dang': b[s+2:s+6] = b'dbng'; edited += 1
+                c = zlib.crc32(bytes(b[:n-16])); struct.pack_into('<I', b, n-16, c); e['crc'] = c
+                open(e['file'], 'wb').write(b)
+            json.dump(m, open('manifest.json', 'w')); print(edited)"
+            """)
+        #expect(edit.status == 0 && (Int(edit.output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 0, "\(edit.output)")
+        #expect(try f.hoso(["index", "status", "--check"]).status == 0, "the checksums agree")
+        #expect(try f.verify(["--quick"]).0 == 0, "a quick run reads no segment")
+        let found = try f.findings()
+        #expect(!found.isEmpty && found.allSatisfy { $0.code == "E705" && $0.message.contains("not what its stored documents make") }, "\(found)")
+        #expect(try f.hoso(["index", "rebuild"]).status == 0)
+        #expect(try f.verify() == (0, [], []))
+    }
+
     /// A replaced entry, seen by a recorded run, then undone by writing back the head the seal
     /// names: that run's head (the forged one) is a weaker witness, since the run itself found
     /// the ledger in doubt (W613); later runs pass, naming it and the forged entry kept in the
