@@ -87,6 +87,33 @@ public struct AuditLog {
 
     public init(archive: Archive) { folder = archive.auditFolder }
 
+    /// The last run recorded, kept beside `audit/` (not in it): a log deleted or cut with its
+    /// folder is then said, not silently begun again at run 1. A seal proves more; this catches
+    /// a folder cleaned away as "just logs".
+    var tailPath: String { SystemFile.parentFolder(folder) + "/audit.tail" }
+
+    /// The run and record hash `audit.tail` names, if it can be read.
+    public func recordedTail() -> (run: Int, hash: String)? {
+        guard let bytes = try? SystemFile.readAll(tailPath, limit: 4096) else { return nil }
+        let parts = String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isWhitespace)
+        guard parts.count == 2, let run = Int(parts[0]) else { return nil }
+        return (run, String(parts[1]))
+    }
+
+    /// W904 when the log no longer holds the run `audit.tail` names, as it was recorded.
+    public func tailFindings() -> [Diagnostic] {
+        guard let tail = recordedTail() else { return [] }
+        let now = recordHash(run: tail.run)
+        if now?.hash == tail.hash { return [] }
+        let last = recordHash()
+        let what = last == nil ? "the audit log is gone or empty"
+            : now == nil ? "the audit log holds no such run (its last is run \(last!.run))" : "the audit log holds another record for it"
+        return [Diagnostic(.auditLogBehind, file: "audit/log", subject: "run \(tail.run)",
+            message: "audit run \(tail.run) was recorded, but \(what): the runs before it, and what they found, are lost to this archive",
+            expected: tail.hash, found: now?.hash ?? "no such run",
+            advice: "Restore audit/ from a backup or a copy of the archive (it is the evidence of past checks); if it was set aside on purpose, nothing to do: the next recorded run is the new tail")]
+    }
+
     /// The SHA-256 of the line of run `sequence` (the last such line), or nil; with no sequence,
     /// of the last line, with its run.
     public func recordHash(run sequence: Int? = nil) -> (run: Int, hash: String)? {
@@ -254,6 +281,7 @@ public struct AuditLog {
         try line.withUnsafeBytes { try SystemFile.write(fd, $0, path: logPath) }
         try SystemFile.sync(fd, path: logPath)
         try SystemFile.syncDirectory(folder)
+        try SystemFile.writeAtomically(Array("\(sequence) \(ObjectID.hashing(Array(line.dropLast())).prefixed)\n".utf8), to: tailPath)
         return (record, setAside)
     }
 }

@@ -181,7 +181,10 @@ public final class Verifier {
         }
         let auditLog = AuditLog(archive: archive)
         let (records, logFindings) = auditLog.read()
-        if !options.replica { checkRecordedHeads(records, state) }
+        if !options.replica {
+            checkRecordedHeads(records, state)
+            findings += auditLog.tailFindings()
+        }
         if let seal = options.seal, let run = seal.auditRun, let sealed = seal.auditRecord, !options.replica {
             // The log's tail when sealed: still there, as it was.
             let now = auditLog.recordHash(run: run)

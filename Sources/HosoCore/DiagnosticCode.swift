@@ -94,6 +94,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
     case sealNotExtended = "E901"
     case sealMalformed = "E902"
     case auditLogBroken = "E903"
+    case auditLogBehind = "W904"
 
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 
@@ -183,6 +184,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
         case .sealNotExtended: "ledger does not extend the seal"
         case .sealMalformed: "seal malformed"
         case .auditLogBroken: "audit log damaged"
+        case .auditLogBehind: "audit log shorter than recorded"
         }
     }
 }

@@ -421,6 +421,22 @@ struct VerifyFixture {
         #expect(checked.status == 1 && checked.stdout.contains("E706") && checked.stdout.contains(segment), "\(checked.stdout)")
     }
 
+    /// The audit folder deleted as "just logs": said once (W904), then a new log goes on.
+    @Test func aDeletedAuditLogIsSaidOnce() throws {
+        let f = try VerifyFixture()
+        for _ in 0..<2 { #expect(try f.hoso(["verify"]).status == 0) }
+        try FileManager.default.removeItem(atPath: f.archive + "/audit")
+        let gone = try f.hoso(["verify"])
+        #expect(gone.status == 0 && gone.stdout.contains("W904") && gone.stdout.contains("audit run 2 was recorded"), "\(gone.stdout)")
+        let next = try f.hoso(["verify"])
+        #expect(next.status == 0 && !next.stdout.contains("W904"), "\(next.stdout)")
+        // A log cut back by one run is said too.
+        let log = f.archive + "/audit/log"
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        try (lines.dropLast().joined(separator: "\n") + "\n").write(toFile: log, atomically: false, encoding: .utf8)
+        #expect(try f.verify().2 == ["W904"])
+    }
+
     /// A term renamed in a segment, its checksums recomputed in the file and the manifest: the
     /// dossiers holding the word no longer answer for it, and only rebuilding the segment from
     /// its stored documents shows it.
