@@ -281,7 +281,13 @@ public struct AuditLog {
         try line.withUnsafeBytes { try SystemFile.write(fd, $0, path: logPath) }
         try SystemFile.sync(fd, path: logPath)
         try SystemFile.syncDirectory(folder)
-        try SystemFile.writeAtomically(Array("\(sequence) \(ObjectID.hashing(Array(line.dropLast())).prefixed)\n".utf8), to: tailPath)
+        // The run is recorded once its line is synced; the tail beside the log only helps notice
+        // a log deleted later, so failing to write it is said, not a failure of the run.
+        do {
+            try SystemFile.writeAtomically(Array("\(sequence) \(ObjectID.hashing(Array(line.dropLast())).prefixed)\n".utf8), to: tailPath)
+        } catch {
+            FileHandle.standardError.write(Data("hoso: warning: audit.tail could not be written (\(error)); the run is recorded in audit/log\n".utf8))
+        }
         return (record, setAside)
     }
 }

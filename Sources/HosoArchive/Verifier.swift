@@ -310,7 +310,8 @@ public final class Verifier {
     static let quickOrphanAdvice = "The catalog names no dossier that uses it, and a quick run reads no manifest: run a full 'hoso verify' before deleting anything. Usually left by an interrupted ingest, and reused if the same content is ingested again"
 
     /// Findings that say the catalog itself is wrong.
-    static let catalogDamage: Set<DiagnosticCode> = [.catalogRowAltered, .catalogRowExtra, .catalogRowMissing, .catalogAhead]
+    /// (Not E704: a catalog ahead of the ledger is the witness of what the ledger lost.)
+    static let catalogDamage: Set<DiagnosticCode> = [.catalogRowAltered, .catalogRowExtra, .catalogRowMissing]
 
     /// What a killed rebuild or writer leaves beside the store: the catalog a rebuild was
     /// making, temp files of atomic writes. Never taken for the archive's own; said, so that an
@@ -815,7 +816,6 @@ public final class Verifier {
     func checkIndex(state: LedgerState) {
         guard let target = indexTarget(state: state) else { return }
         findings += target.compare(docs: nil)
-        if options.level != .quick { findings += target.segmentsRebuilt(workers: options.workers) }
     }
 }
 

@@ -63,7 +63,8 @@ public enum StatsGrouping: String, Sendable, CaseIterable {
 
 extension Catalog {
     /// Totals over current versions received in [from, to] (days as YYYY-MM-DD), grouped or not;
-    /// open dossiers due before `now` (seconds since 1970) are counted overdue.
+    /// open dossiers due before `now` (seconds since 1970; stats passes the start of the day) are
+    /// counted overdue.
     public func stats(by grouping: StatsGrouping?, from: String?, to: String?, now: Int64) throws -> [StatsRow] {
         var conditions = ["is_current = 1"]
         var args: [any DatabaseValueConvertible] = [now]

@@ -93,10 +93,15 @@ public final class Catalog: Sendable {
         if let last = migrator.migrations.last(where: { applied.contains($0) }) {
             try migrator.migrate(reference, upTo: last)
         }
-        let sql = "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
+        // SQLite's own objects and GRDB's record of the migrations are theirs, not hoso's; the
+        // statements are compared with their spacing collapsed.
+        let sql = "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name != 'grdb_migrations' ORDER BY type, name"
         func objects(_ db: Database) throws -> [String: (type: String, sql: String?)] {
             var out: [String: (type: String, sql: String?)] = [:]
-            for row in try Row.fetchAll(db, sql: sql) { out[row[1]] = (row[0], row[2]) }
+            for row in try Row.fetchAll(db, sql: sql) {
+                let text: String? = row[2]
+                out[row[1]] = (row[0], text.map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") })
+            }
             return out
         }
         let expected = try reference.read(objects)

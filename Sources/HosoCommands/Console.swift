@@ -113,7 +113,7 @@ final class Console: @unchecked Sendable {
         if let subject = d.subject, d.file != nil, !d.message.contains(subject) { s += " [\(Self.visible(subject))]" }
         if let e = d.expected { s += "\n    expected: \(Self.visible(e))" }
         if let f = d.found { s += "\n    found:    \(Self.visible(f))" }
-        s += "\n    what to do: \(d.advice)"
+        s += "\n    what to do: \(Self.visible(d.advice))"
         return s
     }
 

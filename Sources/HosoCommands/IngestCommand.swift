@@ -120,7 +120,7 @@ struct IngestCommand: ParsableCommand {
                 for d in outcome.diagnostics { console.out(console.render(d)) }
             } else if outcome.state == .alreadyArchived && !outcome.isCurrent {
                 meter.finish()
-                console.out("already archived as version \(outcome.version ?? 0), superseded since: \(outcome.number ?? outcome.path) "
+                console.out("already archived as version \(outcome.version ?? 0), superseded since: \(Console.visible(outcome.number ?? outcome.path)) "
                             + "(--new-version makes this content current again, as a new version)")
             } else if verbose || outcome.diagnostics.contains(where: { $0.severity == .warning }) {
                 // Archived with warnings (an unreferenced file, an earlier version's content made
@@ -133,7 +133,7 @@ struct IngestCommand: ParsableCommand {
                 case .alreadyArchived: label = "already archived"
                 case .rejected: label = "rejected"
                 }
-                console.out("\(label) \(outcome.number ?? "") \(outcome.manifest?.short ?? "")")
+                console.out("\(label) \(Console.visible(outcome.number ?? "")) \(outcome.manifest?.short ?? "")")
                 for d in outcome.diagnostics where d.severity == .warning { console.out(console.render(d)) }
             }
         }

@@ -144,19 +144,21 @@ func exportVerified(_ store: any ObjectStore, _ id: ObjectID, to path: String) t
 
 /// Lines of a list file ('-': standard input), empty lines skipped.
 func readList(_ path: String) throws -> [String] {
-    // Any file that reads: a pipe (`--paths-from <(find …)`) and /dev/null too.
-    let handle = path == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: path)
-    guard let handle else { throw SystemError(errno: errno, operation: "open", path: path) }
-    var folder: ObjCBool = false
-    if path != "-" && FileManager.default.fileExists(atPath: path, isDirectory: &folder) && folder.boolValue {
-        throw SystemError(errno: EISDIR, operation: "read", path: path)
+    // Any file that reads: a pipe (`--paths-from <(find …)`) and /dev/null too; at most 2 GiB
+    // (a list of paths, not /dev/zero named by mistake).
+    let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw SystemError(errno: errno, operation: "open", path: path) }
+    defer { if fd != 0 { close(fd) } }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 { if errno == EINTR { continue }; throw SystemError(errno: errno, operation: "read", path: path) }
+        if n == 0 { break }
+        bytes += chunk[0..<n]
+        if bytes.count > 1 << 31 { throw SystemError(errno: EFBIG, operation: "read", path: path) }
     }
-    let data: Data?
-    do { data = try handle.readToEnd() } catch {
-        let e = error as NSError
-        throw SystemError(errno: e.domain == NSPOSIXErrorDomain ? Int32(e.code) : EIO, operation: "read", path: path)
-    }
-    let text = String(decoding: data ?? Data(), as: UTF8.self)
+    let text = String(decoding: bytes, as: UTF8.self)
     // One path a line, as any editor writes a list: Windows line ends ("\r\n" is one Character,
     // a newline), blank lines skipped, spaces and tabs around a path dropped.
     return text.split(whereSeparator: \.isNewline)

@@ -231,10 +231,10 @@ struct SearchCommand: ParsableCommand {
         for (i, h) in r.hits.enumerated() {
             let d = h.document
             c.out("")
-            c.out(Console.fit(Format.aligned(String(offset + i + 1), 3, right: true) + ". " + c.bold(d.number) + "  " + d.title, columns: c.stdoutColumns))
+            c.out(Console.fit(Format.aligned(String(offset + i + 1), 3, right: true) + ". " + c.bold(Console.visible(d.number)) + "  " + Console.visible(d.title), columns: c.stdoutColumns))
             // The applicant's commune and district tell namesakes apart.
             let place = Self.place(d)
-            let line = "     \(d.applicant)\(place.isEmpty ? "" : " (\(place))") · \(d.agencyName) · \(d.procedureCode) \(d.procedureName)"
+            let line = Console.visible("     \(d.applicant)\(place.isEmpty ? "" : " (\(place))") · \(d.agencyName) · \(d.procedureCode) \(d.procedureName)")
             // Fitted to a terminal's width; in a file or a pipe, cut at 160 characters.
             c.out(Console.fit(line, columns: c.stdoutColumns ?? 160))
             var dates = "     received \(String(d.receivedText.prefix(10)))"
@@ -270,12 +270,12 @@ struct SearchCommand: ParsableCommand {
         let bold = Console.shared.useColor
         for r in h.ranges {
             guard r.lowerBound >= at, r.upperBound <= bytes.count else { continue }
-            out += String(decoding: bytes[at..<r.lowerBound], as: UTF8.self)
-            let word = String(decoding: bytes[r], as: UTF8.self)
+            out += Console.visible(String(decoding: bytes[at..<r.lowerBound], as: UTF8.self))
+            let word = Console.visible(String(decoding: bytes[r], as: UTF8.self))
             out += bold ? "\u{1B}[1m" + word + "\u{1B}[0m" : "«" + word + "»"
             at = r.upperBound
         }
-        out += String(decoding: bytes[at...], as: UTF8.self)
+        out += Console.visible(String(decoding: bytes[at...], as: UTF8.self))
         return out
     }
 

@@ -18,7 +18,7 @@ struct StatsCommand: ParsableCommand {
         late (trễ hạn: after it), judged by completedAt against dueAt to the second (fractions of \
         a second are not counted); the on-time rate counts early and on time over resolved. Open \
         dossiers (received, processing, waiting for a supplement) are not resolved, so never late; \
-        those whose appointment has passed when the report runs are counted overdue (quá hạn), \
+        those whose appointment day is before the day the report runs are counted overdue (quá hạn), \
         by the status their archived XML recorded. Rejected and withdrawn ones are closed, in \
         neither. Online: submitted online (trực tuyến), over all dossiers. Digitized: dossiers \
         whose XML records their digitization, over all dossiers. Percentages are rounded half up \
@@ -57,9 +57,11 @@ struct StatsCommand: ParsableCommand {
         if groupings.isEmpty { groupings = [nil, .year, .agency, .procedure, .status, .sector, .channel] }
         var tables: [(StatsGrouping?, [StatsRow])] = []
         let now = Int64(Date().timeIntervalSince1970)
-        // What a saved report covers and when it was made: overdue is judged at that moment.
+        // What a saved report covers and when it was made: overdue is judged on that day, by
+        // whole days in Vietnam's time (an appointment day before it), as search's quá hạn.
         let asOf = DayArgument.vietnamTime(now)
-        for g in groupings { tables.append((g, try catalog.stats(by: g, from: f, to: t, now: now))) }
+        let today = (now + 7 * 3600).quotientAndRemainder(dividingBy: 86400).quotient * 86400 - 7 * 3600
+        for g in groupings { tables.append((g, try catalog.stats(by: g, from: f, to: t, now: today))) }
 
         if output.json {
             struct Report: Encodable {

@@ -96,7 +96,7 @@ struct ValidateCommand: ParsableCommand {
                 if !check.diagnostics.isEmpty { meter.finish() }
                 for d in check.diagnostics { console.out(console.render(d)) }
                 if verbose && check.isValid {
-                    console.out("\(console.green("ok")) \(check.source.folder) \(check.number ?? "")")
+                    console.out("\(console.green("ok")) \(Console.visible(check.source.folder)) \(Console.visible(check.number ?? ""))")
                 }
             }
             return true
@@ -118,8 +118,8 @@ struct ValidateCommand: ParsableCommand {
             console.out("],\"batchFindings\":[\(batch)],\"summary\":\(JSON.encode(summary))}")
         } else {
             var line = "\(Format.count(summary.dossiers, "dossier")) checked: \(valid) valid, \(invalid) invalid"
-            if warnings > 0 { line += warnings == 1 ? ", 1 warning" : ", \(warnings) warnings" }
-            line += "; \(files) files, \(Format.bytes(bytes)) hashed in \(Format.duration(seconds))"
+            if warnings > 0 { line += ", " + Format.count(warnings, "warning") }
+            line += "; \(Format.count(files, "file")), \(Format.bytes(bytes)) hashed in \(Format.duration(seconds))"
             if seconds > 0 { line += " (\(Format.perSecond(summary.dossiers, seconds, "dossier")), \(Format.rate(bytes, seconds)))" }
             if !codeCounts.isEmpty {
                 line += "\nproblems by code: " + codeCounts.sorted { $0.key < $1.key }.map { "\($0.key.rawValue)×\($0.value)" }.joined(separator: " ")

@@ -234,8 +234,10 @@ final class WordMatcher: Matcher {
     /// folded, every such field counts. The bound is this very sum (what it leaves out is the
     /// adjacency bonus, which reads positions): the same value, computed in the same order, so
     /// that scores which tie with the page's last result are seen to tie. A phrase counts only
-    /// the `fields` it stands in: fewer non-negative terms added in the same order, so never
-    /// more than the bound.
+    /// the `fields` it stands in, and the bound (every field) still ranks no lower: leaving
+    /// fields out either keeps the points, and then adds fewer of the same non-negative terms in
+    /// the same order, or loses the exact point (the word as typed stood only elsewhere), and
+    /// points rank before BM25.
     @inline(__always) private func sum(_ d: Int32, fields: UInt32) -> (Double, Double) {
         var exactHit = drivesExact
         var exact = 0.0, folded = 0.0
@@ -564,13 +566,20 @@ final class PhraseMatcher: AndMatcher {
 
     deinit { w.free() }
 
-    override func extraCheck(_ d: Int32) -> Bool { fieldsHolding(d, all: false) != 0 }
+    /// The fields holding the phrase at `holdingDoc`, found by `extraCheck` for `score`.
+    private var holding: UInt32 = 0
+    private var holdingDoc: Int32 = -1
 
-    /// The fields of document d where the words stand together in order (with `all` false,
-    /// the first one found only).
-    func fieldsHolding(_ d: Int32, all: Bool) -> UInt32 {
+    override func extraCheck(_ d: Int32) -> Bool {
+        holding = fieldsHolding(d)
+        holdingDoc = d
+        return holding != 0
+    }
+
+    /// The fields of document d where the words stand together in order.
+    func fieldsHolding(_ d: Int32) -> UInt32 {
         var candidates = UInt32.max
-        var holding: UInt32 = 0
+        var mask: UInt32 = 0
         for i in 0..<w.count { candidates &= w.with(i) { $0.fieldMask(at: d) } }
         next: while candidates != 0 {
             let bit = UInt32(candidates.trailingZeroBitCount)
@@ -587,18 +596,15 @@ final class PhraseMatcher: AndMatcher {
                 }
                 return false
             }
-            if found {
-                holding |= 1 << bit
-                if !all { return holding }
-            }
+            if found { mask |= 1 << bit }
         }
-        return holding
+        return mask
     }
 
     override func score(_ d: Int32, _ acc: inout Accumulator) {
         // The words count where they stand together, not also where they occur apart
         // (*thành phố* for *tp*: not the *Thành* of a name and the *phố* of *khu phố*).
-        let fields = fieldsHolding(d, all: true)
+        let fields = holdingDoc == d ? holding : fieldsHolding(d)
         for i in 0..<w.count { w.with(i) { $0.score(d, fields: fields, &acc) } }
         acc.points += Double(w.count - 1)   // the words stand together
     }

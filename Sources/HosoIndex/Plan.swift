@@ -233,15 +233,17 @@ final class Plan {
     }()
 
     /// The longest run of words typed one after another, each place as the ways it can be
-    /// written (folded keys, one per word): the typed form, and the forms of a synonym (*lí* for
-    /// *lý*, *thành phố* for *tp*), to tell a name found whole from its words found apart. A
-    /// typed form of several words that has synonyms is one place (*ủy ban nhân dân* or
-    /// *ubnd*). A year or date typed bare is a filter, not a word of the run.
-    lazy var typedRun: [[[[UInt8]]]] = {
+    /// written (folded keys, one per word) with the number of words typed there: the typed
+    /// form, and the forms of a synonym (*lí* for *lý*, *thành phố* for *tp*), to tell a name
+    /// found whole from its words found apart. A typed form of several words that has synonyms
+    /// is one place as wide as its words (*ủy ban nhân dân*, 4, or *ubnd*). A year or date typed
+    /// bare is a filter, not a word of the run.
+    lazy var typedRun: [(forms: [[[UInt8]]], width: Int)] = {
         guard case let .and(children) = query else { return [] }
         let analyzer = Analyzer()
-        var best: [[[[UInt8]]]] = [], run: [[[[UInt8]]]] = []
-        func end() { if run.count > best.count { best = run }; run = [] }
+        var best: [(forms: [[[UInt8]]], width: Int)] = [], run: [(forms: [[[UInt8]]], width: Int)] = []
+        func width(_ r: [(forms: [[[UInt8]]], width: Int)]) -> Int { r.reduce(0) { $0 + $1.width } }
+        func end() { if width(run) > width(best) { best = run }; run = [] }
         func folded(_ w: String) -> [UInt8]? {
             let keys = analyzer.keys(w)
             return keys.count == 1 ? keys[0].folded : nil
@@ -251,9 +253,9 @@ final class Plan {
             return keys.count == nodes.count ? keys : nil
         }
         for c in children {
-            var places: [[[[UInt8]]]] = []
+            var places: [(forms: [[[UInt8]]], width: Int)] = []
             switch c {
-            case let .word(w, nil): places = folded(w).map { [[[$0]]] } ?? []
+            case let .word(w, nil): places = folded(w).map { [([[$0]], 1)] } ?? []
             case let .or(alternatives) where !alternatives.contains(where: { if case .dateRange = $0 { true } else { false } }):
                 // Synonyms expanded: the typed form first, its alternatives after.
                 var others: [[[UInt8]]] = []
@@ -265,9 +267,9 @@ final class Plan {
                     }
                 }
                 switch alternatives.first {
-                case let .word(w, nil)?: if let f = folded(w) { places = [[[f]] + others] }
+                case let .word(w, nil)?: if let f = folded(w) { places = [([[f]] + others, 1)] }
                 case let .and(ws)?:
-                    if let typed = words(ws) { places = others.isEmpty ? typed.map { [[$0]] } : [[typed] + others] }
+                    if let typed = words(ws) { places = others.isEmpty ? typed.map { ([[$0]], 1) } : [([typed] + others, typed.count)] }
                 default: break
                 }
             default: break
@@ -285,8 +287,12 @@ final class Plan {
     /// pieces of two words in a row. Words of a name found only in twos (*Trần Thị* in one
     /// name, *Thu Hà* in another) are apart, whatever follows them.
     func holdsTypedRun(_ doc: IndexDocument) -> Bool? {
-        let run = typedRun
-        guard run.count >= 2 else { return nil }
+        let run = typedRun.map(\.forms)
+        // Words typed, not places: a synonym's place counts the words typed there.
+        var upTo = [0]
+        for p in typedRun { upTo.append(upTo.last! + p.width) }
+        func words(_ from: Int, _ to: Int) -> Int { upTo[to] - upTo[from] }
+        guard words(0, run.count) >= 2 else { return nil }
         let analyzer = Analyzer()
         var values: [[[UInt8]]] = []
         for field in Field.textFields {
@@ -310,7 +316,7 @@ final class Plan {
             return false
         }
         if found(0, run.count) { return true }
-        guard run.count >= 5 else { return false }
+        guard words(0, run.count) >= 5 else { return false }
         // cut(i, afterTwo): run[i...] falls into found pieces, none of two words right after a
         // piece of two (a name found only in twos is the case to catch), with one of three words
         // or more. Memoized on (i, afterTwo).
@@ -320,9 +326,8 @@ final class Plan {
             let key = i * 4 + (afterTwo ? 2 : 0) + (haveLong ? 1 : 0)
             if let known = memo[key] { return known }
             var ok = false
-            guard i + 2 <= run.count else { return false }
-            for j in (i + 2)...run.count where !(afterTwo && j - i == 2) && found(i, j) {
-                if cut(j, afterTwo: j - i == 2, haveLong: haveLong || j - i >= 3) { ok = true; break }
+            for j in (i + 1)...run.count where words(i, j) >= 2 && !(afterTwo && words(i, j) == 2) && found(i, j) {
+                if cut(j, afterTwo: words(i, j) == 2, haveLong: haveLong || words(i, j) >= 3) { ok = true; break }
             }
             memo[key] = ok
             return ok
@@ -364,13 +369,15 @@ final class Plan {
                 ? t.exact == w.exact : t.folded == w.folded
         }
         var best: Highlight?
+        var bestWords = 0
         for field in [Field.title, .applicant, .procedure, .agency, .place, .other] {
             for value in doc.text[field] ?? [] {
                 var ranges: [Range<Int>] = []
+                var words = Set<Int>()          // which query words (and phrases) the value holds
                 var tokens: [(range: Range<Int>, exact: [UInt8], folded: [UInt8])] = []
                 analyzer.tokenize(canonical: value) { t in
                     if !phraseKeys.isEmpty { tokens.append((t.start..<t.end, Array(t.exact), Array(t.folded))) }
-                    for w in wanted where w.fields == nil || w.fields!.contains(field) {
+                    for (k, w) in wanted.enumerated() where w.fields == nil || w.fields!.contains(field) {
                         let hit: Bool
                         if w.prefix { hit = Array(t.folded).starts(with: w.folded) }
                         else if w.asTyped { hit = t.exact.elementsEqual(w.exact) }
@@ -378,18 +385,21 @@ final class Plan {
                         else if mode == .exact && (w.exact.dropLast(2).elementsEqual(w.folded) == false || w.exact.last != 0x30) {
                             hit = t.exact.elementsEqual(w.exact)
                         } else { hit = t.folded.elementsEqual(w.folded) }
-                        if hit { ranges.append(t.start..<t.end); break }
+                        if hit { ranges.append(t.start..<t.end); words.insert(k); break }
                     }
                 }
-                for (keys, f) in phraseKeys where f == nil || f!.contains(field) {
+                for (p, (keys, f)) in phraseKeys.enumerated() where f == nil || f!.contains(field) {
                     for i in tokens.indices where i + keys.count <= tokens.count
                         && (0..<keys.count).allSatisfy({ matches((tokens[i + $0].exact, tokens[i + $0].folded), keys[$0]) }) {
                         ranges += tokens[i..<(i + keys.count)].map(\.range)
+                        words.insert(wanted.count + p)
                     }
                 }
                 ranges = Array(Set(ranges.map { [$0.lowerBound, $0.upperBound] })).map { $0[0]..<$0[1] }.sorted { $0.lowerBound < $1.lowerBound }
-                if !ranges.isEmpty && (best == nil || ranges.count > best!.ranges.count) {
+                // Most distinct query words; a repeated word (Hòa Bình, Hòa Thuận) counts once.
+                if !ranges.isEmpty && (best == nil || words.count > bestWords) {
                     best = Highlight(field: field, text: value, ranges: ranges)
+                    bestWords = words.count
                 }
             }
         }

@@ -242,6 +242,10 @@ public final class SegmentBuilder {
     public init() {}
     deinit { key.deallocate(); lengths.deallocate(); postings.free() }
 
+    /// Whether documents are stored (their blocks compressed); off when a segment is rebuilt
+    /// only to compare what is derived from its documents.
+    var storesDocuments = true
+
     public var docCount: Int { docs }
 
     /// A rough figure of the memory held, to decide when to write a segment out.
@@ -275,8 +279,10 @@ public final class SegmentBuilder {
         let doc = Int32(docs)
         postings.add(d, doc: doc, analyzer: analyzer, key: key, lengths: lengths)
         for f in 0..<Field.textFields.count { norms[f].append(lengths[f]) }
-        StoredDocument.write(d, into: &pending)
-        pendingEnds.append(UInt32(pending.count))
+        if storesDocuments {
+            StoredDocument.write(d, into: &pending)
+            pendingEnds.append(UInt32(pending.count))
+        }
         docs += 1
         if pendingEnds.count == SegmentFormat.docsPerBlock { compressPending() }
         receivedDays.append(d.receivedDay); dueDays.append(d.dueDay); completedDays.append(d.completedDay)

@@ -86,15 +86,25 @@ enum SearchFixture {
         // the applicant, one word of it in the title.
         49: [Doc(key: "a", title: "Chứng thực tại thành phố Đông Hà"),
              Doc(key: "b", title: "Thành lập hộ kinh doanh tại thành phố Đông Hà", applicant: "Lê Quốc Thành", commune: "Khu phố 9"),
-             Doc(key: "c", title: "Khai sinh cho cháu Nguyễn Minh Khang", applicant: "Nguyễn Văn Hòa")],
+             Doc(key: "c", title: "Khai sinh cho cháu Nguyễn Minh Khang", applicant: "Nguyễn Văn Hòa"),
+             Doc(key: "d", title: "Đăng ký thành lập hộ kinh doanh", applicant: "Võ Hoài Diệu")],
         // Overdue (quá hạn, as stats counts it): open past the appointment; late (trễ hạn):
         // resolved after it.
         50: [Doc(key: "a", title: "Cấp phép", status: "processing", completed: nil),
              Doc(key: "b", title: "Cấp phép", status: "processing", completed: nil, due: "2099-12-31T16:30:00+07:00"),
-             Doc(key: "c", title: "Cấp phép", completed: "2023-05-15T10:00:00+07:00")],
+             Doc(key: "c", title: "Cấp phép", completed: "2023-05-15T10:00:00+07:00"),
+             // Due today: overdue from tomorrow, for search and stats alike (whole days).
+             Doc(key: "d", title: "Cấp phép", status: "processing", completed: nil, due: SearchFixture.todayInVietnam + "T00:30:00+07:00")],
     ]
 
     static let folder = TemporaryFolder.forTheProcess("hoso-search-fixture")
+
+    /// Today in Vietnam's time, YYYY-MM-DD.
+    static var todayInVietnam: String {
+        let f = DateFormatter()
+        f.timeZone = TimeZone(secondsFromGMT: 7 * 3600); f.dateFormat = "yyyy-MM-dd"; f.locale = Locale(identifier: "en_US_POSIX")
+        return f.string(from: Date())
+    }
 
     /// The archive, built once for the whole suite.
     static let archive: String = {
@@ -468,6 +478,12 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
                 && !text.contains("«Thành»\n") && !text.contains("Khu «phố»"), "\(text)")
         let json = try jsonObject(try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, scoped]).stdout)
         #expect((json["hits"] as? [[String: Any]])?.first?["wordsTogether"] as? Bool == true, "\(json)")
+        // A typed form with a synonym (hộ kinh doanh: hkd) counts its words: a name and a
+        // procedure whole, each in its field, are together; the form alone is judged too.
+        for q in ["Võ Hoài Diệu hộ kinh doanh", "hộ kinh doanh"] {
+            let r = try jsonObject(try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, q + " code:000.00.49.H50*"]).stdout)
+            #expect((r["hits"] as? [[String: Any]])?.first?["wordsTogether"] as? Bool == true, "\(q): \(r)")
+        }
         // The highlight shows where most of the words are: the applicant here, not the title's one.
         let name = try Hoso.run(["search", "--archive", SearchFixture.archive, "nguyễn văn hòa code:000.00.49.H50*"]).stdout
         #expect(name.contains("applicant: «Nguyễn» «Văn» «Hòa»"), "\(name)")
@@ -477,7 +493,10 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("timeliness:quá hạn", 50), [["a"]], "50a")
         expectOrder(try run("timeliness:overdue", 50), [["a"]], "50b")
         expectOrder(try run("timeliness:trễ hạn", 50), [["c"]], "50c")
-        expectOrder(try run("cấp phép -timeliness:quá hạn", 50), [["b", "c"]], "50d")
+        expectOrder(try run("cấp phép -timeliness:quá hạn", 50), [["b", "c", "d"]], "50d")
+        let stats = try jsonObject(try Hoso.run(["stats", "--json", "--by", "agency", "--archive", SearchFixture.archive]).stdout)
+        let agency = (stats["agency"] as? [[String: Any]] ?? []).first { ($0["key"] as? String) == "000.00.50.H50" }
+        #expect(agency?["overdue"] as? Int == 1, "stats counts overdue as search finds it: \(agency ?? [:])")
         // A citizen ID as a spreadsheet shows it is that ID only, not also the words 4 and 10.
         let sheet = try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, "4.5090001234E+10"])
         let total = try jsonObject(sheet.stdout)["total"] as? Int

@@ -281,6 +281,8 @@ func reportedCodes(_ report: [String: Any]) -> Set<String> {
         #expect(FileManager.default.fileExists(atPath: forged + "/dossier.xml"))
         let archive = try makeArchive(t)
         #expect(try Hoso.run(["ingest", "--archive", archive, forged]).status == 0)
+        let verbose = try Hoso.run(["validate", "--verbose", forged]).stdout
+        #expect(!verbose.split(separator: "\n").contains { $0.hasPrefix("  ledger entry: 1 FORGED") } && !verbose.contains("\u{1B}"), "\(verbose)")
         let show = try Hoso.run(["show", "--archive", archive, "000.00.21.H50-230512-0007"]).stdout
         #expect(!show.split(separator: "\n").contains { $0.hasPrefix("  ledger entry: 1 FORGED") } && !show.contains("\u{1B}") && show.contains("\\n  ledger entry: 1 FORGED\\u{1B}"), "\(show)")
         // Nested 300 deep: one E104, in words, without libxml2's advice to its programmers.
