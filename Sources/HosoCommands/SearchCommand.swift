@@ -88,6 +88,8 @@ struct SearchCommand: ParsableCommand {
         if output.json {
             var json = ResultJSON(query: text, mode: options.mode.rawValue, result: result, offset: offset, limit: limit, tookMs: ms)
             json.suggestion = suggestion.map(ResultJSON.SuggestionJSON.init)
+            let notes = Self.notes(text)
+            json.notes = notes.isEmpty ? nil : notes
             Console.shared.out(JSON.encode(json))
         } else {
             render(result, text: text, parsed: parsed, mode: options.mode, ms: ms, suggestion: suggestion)
@@ -121,8 +123,10 @@ struct SearchCommand: ParsableCommand {
         // Only plain words: a field and its value (status:withdrawn, address:…) are syntax.
         let plain = text.lowercased().split(separator: " ").filter { !$0.contains(":") }.joined(separator: " ")
         for word in plain.split(whereSeparator: { !($0.isASCII && ($0.isLetter || $0.isNumber)) }) {
-            // Operators typed in small letters are words, not keys: "or" is no Telex.
-            guard !["or", "and", "not"].contains(String(word)) else { continue }
+            // Operators typed in small letters are words, not keys: "or" is no Telex; nor are
+            // the English names of statuses (overdue, returned, withdrawn).
+            guard !["or", "and", "not", "overdue"].contains(String(word)), !StatusCode.statuses.contains(String(word)),
+                  !StatusCode.timeliness.contains(String(word)) else { continue }
             switch InputMethodKeys.convert(String(word))?.1 {
             case .telex?: telex += 1
             case .vni?: vni += 1
@@ -183,10 +187,53 @@ struct SearchCommand: ParsableCommand {
         }.joined(separator: "; ")
     }
 
+    /// What a query may have meant besides what it finds: the name of a status or timeliness
+    /// typed as words (*quá hạn* finds *quả* and *Hân*), OR between phrases (it joins the words
+    /// beside it only).
+    static func notes(_ text: String) -> [String] {
+        var out: [String] = []
+        let analyzer = Analyzer()
+        // Plain words only: after a field name they are its value.
+        let words = text.split(separator: " ").filter { !$0.contains(":") && !$0.hasPrefix("-") }.map(String.init)
+        let folded = words.map { w in analyzer.keys(VietnameseText.canonical(w)).map { String(decoding: $0.folded, as: UTF8.self) }.joined() }
+        var i = 0
+        found: while i < words.count {
+            // Names of two words or more (a single syllable such as trễ is too common a word).
+            for n in stride(from: min(4, words.count - i), through: 2, by: -1) {
+                let key = folded[i..<(i + n)].joined()
+                let typed = words[i..<(i + n)].joined(separator: " ")
+                if let v = QueryParser.vietnameseStatuses[key] {
+                    out.append("\"\(typed)\" is also a status (\(v)): add 'status:\(typed)' to filter by it.")
+                    i += n; continue found
+                }
+                if let v = QueryParser.vietnameseTimeliness[key] {
+                    out.append("\"\(typed)\" is also a timeliness (\(v == "overdue" ? "overdue, as stats counts it" : v)): add 'timeliness:\(typed)' to filter by it.")
+                    i += n; continue found
+                }
+            }
+            if words[i] == "overdue" || StatusCode.timeliness.contains(words[i]) && words[i] != "unresolved" {
+                out.append("'\(words[i])' is also a timeliness: add 'timeliness:\(words[i])' to filter by it.")
+            }
+            i += 1
+        }
+        // 'khai sinh OR khai tử' is khai (sinh OR khai) tử.
+        if !text.contains("("), !text.contains("\"") {
+            let sides = text.components(separatedBy: " OR ").map { $0.trimmingCharacters(in: .whitespaces) }
+            if sides.count > 1, sides.contains(where: { $0.split(separator: " ").count > 1 }) {
+                out.append("OR joins only the two words beside it; for either of several words, quote or group each side: "
+                           + sides.map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " OR ") + ".")
+            }
+        }
+        return out
+    }
+
     func render(_ r: SearchResult, text: String, parsed: QueryNode, mode: MatchMode, ms: Double, suggestion: Suggested? = nil) {
         let c = Console.shared
+        let notes = Self.notes(text)
         if r.total == 0 {
             c.out("No dossier matches \"\(text)\".")
+            for n in notes { c.out(n) }
+            if !notes.isEmpty { return }
             if LegacyEncoding.looksLikeMojibake(text) {
                 c.out("The query looks like text in a legacy Vietnamese encoding (TCVN3, VNI): type it again in Unicode.")
             } else if let suggestion {
@@ -221,6 +268,7 @@ struct SearchCommand: ParsableCommand {
         }
         let shownTo = min(r.total, offset + r.hits.count)
         c.out(c.bold(Format.count(r.total, "dossier")) + (r.total == 1 ? " matches" : " match") + " \"\(text)\"" + (r.hits.isEmpty ? "" : ", showing \(offset + 1)–\(shownTo)") + " (\(Int(ms.rounded())) ms)")
+        for n in notes { c.out(n) }
         // "We have no record of this person" is an answer officers give: say when none of the
         // results holds the words as typed together, so that a list built of syllables found
         // in other names and fields is not taken for one.
@@ -239,7 +287,7 @@ struct SearchCommand: ParsableCommand {
             c.out(Console.fit(line, columns: c.stdoutColumns ?? 160))
             var dates = "     received \(String(d.receivedText.prefix(10)))"
             if !d.completedText.isEmpty { dates += " · completed \(String(d.completedText.prefix(10)))" }
-            dates += " · \(d.status) (\(d.timeliness))"
+            dates += " · \(d.status) (\(StatusCode.shownTimeliness(status: d.status, timeliness: d.timeliness)))"
             c.out(Console.fit(dates, columns: c.stdoutColumns))
             if let hl = h.highlight, !hl.ranges.isEmpty {
                 c.out(Console.fit("     \(hl.field.queryName): " + snippet(hl), columns: c.stdoutColumns))
@@ -305,22 +353,33 @@ struct SearchCommand: ParsableCommand {
         let tookMs: Double
         /// Only when nothing matched and a rewritten query finds something.
         var suggestion: SuggestionJSON? = nil
+        /// What the query may have meant besides what it found (a status typed as words, OR
+        /// between phrases), as the list says it.
+        var notes: [String]? = nil
 
         struct SuggestionJSON: Encodable {
             struct Change: Encodable { let typed, suggested, reason: String }
             let query: String
             let total: Int
             let changes: [Change]
+            /// The rewritten query's first page, as the list shows it.
+            let hits: [Hit]
             init(_ s: Suggested) {
                 query = s.text; total = s.result.total
                 changes = s.changes.map { Change(typed: $0.typed, suggested: $0.suggested, reason: $0.reason.rawValue) }
+                hits = ResultJSON.hits(s.result)
             }
         }
 
         init(query: String, mode: String, result: SearchResult, offset: Int, limit: Int, tookMs: Double) {
             self.query = query; self.mode = mode; total = result.total; self.offset = offset; self.limit = limit
             self.tookMs = (tookMs * 100).rounded() / 100
-            hits = result.hits.map { h in
+            hits = Self.hits(result)
+            facets = result.facets.isEmpty ? nil : result.facets.mapValues { $0.map { Facet(key: $0.key, label: $0.label, count: $0.count) } }
+        }
+
+        static func hits(_ result: SearchResult) -> [Hit] {
+            result.hits.map { h in
                 let d = h.document
                 return Hit(number: d.number, title: d.title, applicant: d.applicant, place: SearchCommand.place(d), agency: d.agencyName, agencyCode: d.agencyCode,
                            procedureCode: d.procedureCode, procedure: d.procedureName, received: d.receivedText, due: d.dueText,
@@ -330,7 +389,6 @@ struct SearchCommand: ParsableCommand {
                            highlight: h.highlight.map { HighlightJSON(field: $0.field.queryName, text: $0.text, ranges: $0.ranges.map { [$0.lowerBound, $0.upperBound] }) },
                            wordsTogether: h.wordsTogether)
             }
-            facets = result.facets.isEmpty ? nil : result.facets.mapValues { $0.map { Facet(key: $0.key, label: $0.label, count: $0.count) } }
         }
     }
 }

@@ -166,7 +166,7 @@ struct ShowCommand: ParsableCommand {
         lines.append("  due:          \(f("due_text"))")
         if let t = row["completed_text"] { lines.append("  completed:    \(t)") }
         if let t = row["returned_text"] { lines.append("  returned:     \(t)") }
-        lines.append("  status:       \(f("status")) (\(f("timeliness")))")
+        lines.append("  status:       \(f("status")) (\(StatusCode.shownTimeliness(status: f("status"), timeliness: f("timeliness"))))")
         if let email = row["email"] { lines.append("  e-mail:       \(email)") }
         if let r = dossier?.result {
             var text = r.documentType

@@ -68,6 +68,12 @@ public enum StatusCode {
     public static let timeliness = ["early", "on-time", "late", "unresolved"]
     public static func status(_ s: String) -> UInt8 { UInt8(statuses.firstIndex(of: s) ?? 255) }
     public static func timeliness(_ s: String) -> UInt8 { UInt8(timeliness.firstIndex(of: s) ?? 255) }
+
+    /// The timeliness as shown to people: a rejected or withdrawn dossier is closed, not
+    /// "unresolved" (which reads as still pending).
+    public static func shownTimeliness(status: String, timeliness: String) -> String {
+        timeliness == "unresolved" && (status == "rejected" || status == "withdrawn") ? "closed" : timeliness
+    }
 }
 
 extension IndexDocument {

@@ -177,15 +177,26 @@ public struct QueryParser {
             // space, a dot or a dash), starting at a word's start. Both kinds of number start
             // with 0 (a citizen ID with its province code, 001–096): years and dates do not.
             let atWordStart = i == 0 || chars[i - 1].isWhitespace || ":\"(".contains(chars[i - 1])
-            // +84 and a phone number in groups (+84 912 345 678): the groups joined.
-            if atWordStart && chars[i] == "+" && i + 3 < chars.count && chars[i + 1] == "8" && chars[i + 2] == "4" && " .-".contains(chars[i + 3]) {
-                var j = i + 4, digits: [Character] = []
+            // +84 and a phone number in groups (+84 912 345 678): the groups joined. Also 0084
+            // (the international prefix dialled), and 84 without its + when groups follow that
+            // make a mobile number (84 912 345 678).
+            func startsWith(_ p: String, at k: Int) -> Bool {
+                let p = Array(p)
+                return k + p.count <= chars.count && Array(chars[k..<(k + p.count)]) == p
+            }
+            let prefix: (length: Int, bare: Bool)? = !atWordStart ? nil
+                : startsWith("+84", at: i) && i + 3 < chars.count && " .-".contains(chars[i + 3]) ? (3, false)
+                : startsWith("0084", at: i) && i + 4 < chars.count && (isDigit(chars[i + 4]) || " .-".contains(chars[i + 4])) ? (4, false)
+                : startsWith("84", at: i) && i + 2 < chars.count && " .-".contains(chars[i + 2]) ? (2, true) : nil
+            if let prefix {
+                var j = i + prefix.length, digits: [Character] = []
                 while j < chars.count && (isDigit(chars[j]) || (" .-".contains(chars[j]) && j + 1 < chars.count && isDigit(chars[j + 1]))) {
                     if isDigit(chars[j]) { digits.append(chars[j]) }
                     j += 1
                 }
                 let national = digits.first == "0" ? Array(digits.dropFirst()) : digits   // +84 0912…: the 0 is not dialled
-                if (9...10).contains(national.count) && (j == chars.count || chars[j].isWhitespace || "\")".contains(chars[j])) {
+                let plausible = prefix.bare ? national.count == 9 && "35789".contains(national.first ?? " ") : (9...10).contains(national.count)
+                if plausible && (j == chars.count || chars[j].isWhitespace || "\")".contains(chars[j])) {
                     out += "+84" + String(national)
                     i = j
                     continue
@@ -312,6 +323,7 @@ public struct QueryParser {
         ["can", "cuoc"], ["can", "cuoc", "cong", "dan"], ["chung", "minh", "nhan", "dan"], ["chung", "minh", "thu"],
         ["dinh", "danh"], ["dinh", "danh", "ca", "nhan"], ["dien", "thoai"], ["di", "dong"],
         ["ho", "so"], ["thu", "tuc"], ["tthc"], ["co", "quan"], ["don", "vi"], ["quyen", "so"], ["ky", "hieu"],
+        ["mst"], ["ma", "so", "thue"],
     ]
 
     /// `items` without the labels right before an identifier: a form's label would otherwise be
@@ -359,6 +371,19 @@ public struct QueryParser {
                 for j in (end - n)..<end { keep[j] = false }
                 end -= n
             }
+        }
+        // A form's "Họ tên:" or "Họ và tên:" before a name, at the start of what was pasted.
+        for label in [["ho", "ten"], ["ho", "va", "ten"]] where items.count >= label.count + 2
+            && zip(label, items).allSatisfy({ $0 == folded($1) }) {
+            for j in 0..<label.count { keep[j] = false }
+        }
+        // "ngày 15/05/2023", "tháng 05/2023", "năm 2023": the word (typed with its marks: Nam is
+        // a name) before a day, month or year typed alone.
+        for k in items.indices.dropLast() {
+            guard case let .word(w, fields: nil) = items[k], ["ngày", "tháng", "năm"].contains(VietnameseText.canonical(w).lowercased()),
+                  case let .or(alternatives) = items[k + 1], alternatives.contains(where: { if case .dateRange = $0 { true } else { false } })
+            else { continue }
+            keep[k] = false
         }
         return zip(items, keep).compactMap { $1 ? $0 : nil }
     }
@@ -603,7 +628,7 @@ public struct QueryParser {
     }
 
     /// Status names as officers say them, folded and without spaces, with the value each means.
-    static let vietnameseStatuses: [String: String] = [
+    public static let vietnameseStatuses: [String: String] = [
         "datiepnhan": "received", "tiepnhan": "received", "moitiepnhan": "received",
         "dangxuly": "processing", "xuly": "processing", "danggiaiquyet": "processing",
         "yeucaubosung": "supplement-requested", "bosung": "supplement-requested", "chobosung": "supplement-requested",
@@ -613,7 +638,7 @@ public struct QueryParser {
         "datra": "returned", "datraketqua": "returned", "traketqua": "returned",
         "datuchoi": "rejected", "dahoanthanh": "completed", "daxuly": "completed", "dabosung": "supplement-requested",
     ]
-    static let vietnameseTimeliness: [String: String] = [
+    public static let vietnameseTimeliness: [String: String] = [
         "somhan": "early", "truochan": "early", "som": "early",
         "dunghan": "on-time", "ontime": "on-time",
         "trehan": "late", "tre": "late",
@@ -705,7 +730,7 @@ public struct QueryParser {
         }
         // A day or a month alone, as pasted from a form (15/08/2019, 2019-08-15, 08/2019): the
         // dossiers received then, or holding those numbers.
-        if core.count >= 7, core.allSatisfy({ $0.isASCII && ($0.isNumber || "/-.".contains($0)) }),
+        if core.count >= 6, core.allSatisfy({ $0.isASCII && ($0.isNumber || "/-.".contains($0)) }),
            let from = QueryParser.day(core, end: false), let to = QueryParser.day(core, end: true) {
             return .or([try textWord(core, fields: nil, at: start), .dateRange(.received, from: from, to: to)])
         }
@@ -818,6 +843,12 @@ public struct QueryParser {
     }
 
     func textWord(_ w: String, fields: [Field]?, at start: Int) throws(QuerySyntaxError) -> QueryNode {
+        // P.1, P1, Q.10: a ward or a district by its number, written as one: the two words side
+        // by side ("phường 1", or as abbreviated), not a 1 anywhere (Tổ 1, Khu phố 1).
+        if let (unit, number) = QueryParser.numberedUnit(w) {
+            let name = unit == "p" ? "phường" : "quận"
+            return .or([.phrase([name, number], fields: fields), .phrase([unit, number], fields: fields)])
+        }
         // Words glued by punctuation are words apart (hòa,khai; TP.Đông; Q.Bình; P.1): each is
         // found, and expanded by the synonyms, on its own. Digits on both sides of a dot or a
         // slash (12/3, 1.5) and hyphens (Đông-Hà) keep the words together, as a phrase.
@@ -845,6 +876,17 @@ public struct QueryParser {
         }
         // "Đông-Hà" is two words that must stand together.
         return words.count == 1 ? .word(words[0], fields: fields) : .phrase(words, fields: fields)
+    }
+
+    /// "p" or "q" and the number of `P.1`, `p1`, `Q.10` (one to three digits), or nil.
+    static func numberedUnit(_ w: String) -> (String, String)? {
+        var c = Array(withoutTrailingPunctuation(w))
+        guard c.count >= 2, "pPqQ".contains(c[0]) else { return nil }
+        let unit = c[0].lowercased()
+        c.removeFirst()
+        if c.first == "." { c.removeFirst() }
+        guard (1...3).contains(c.count), c.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return (unit, String(c))
     }
 
     /// `w` cut at commas and semicolons, at dots, ampersands and pluses with a letter on either

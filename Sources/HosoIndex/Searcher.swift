@@ -383,6 +383,11 @@ struct TopK {
             // dossier number (its last part counts the dossiers an office received that day),
             // then the number. Not relevance: an officer sorting by date reads a timeline.
             if a.key != b.key { return a.key > b.key }
+            if sort == .completed {
+                // The same completion day, or none (open dossiers, last): by the day received.
+                let ra = segments[a.segment].receivedDay(a.doc), rb = segments[b.segment].receivedDay(b.doc)
+                if ra != rb { return ra > rb }
+            }
             let serial = Segment.compareSerials(segments[a.segment], a.doc, segments[b.segment], b.doc)
             if serial != 0 { return serial > 0 }
             return Segment.compareNumbers(segments[a.segment], a.doc, segments[b.segment], b.doc) > 0

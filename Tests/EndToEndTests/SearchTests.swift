@@ -90,6 +90,12 @@ enum SearchFixture {
              Doc(key: "d", title: "Đăng ký thành lập hộ kinh doanh", applicant: "Võ Hoài Diệu")],
         // Overdue (quá hạn, as stats counts it): open past the appointment; late (trễ hạn):
         // resolved after it.
+        // Sorted by completion: the completed first, newest first; then the open ones by the
+        // day they were received.
+        51: [Doc(key: "a", title: "Trích lục", received: "2023-01-02T08:00:00+07:00", status: "processing", completed: nil, due: "2099-01-01T16:00:00+07:00"),
+             Doc(key: "b", title: "Trích lục", received: "2023-03-04T08:00:00+07:00", status: "processing", completed: nil, due: "2099-01-01T16:00:00+07:00"),
+             Doc(key: "c", title: "Trích lục", received: "2023-02-01T08:00:00+07:00", completed: "2023-02-01T10:00:00+07:00", due: "2023-02-01T16:00:00+07:00"),
+             Doc(key: "d", title: "Trích lục", received: "2023-02-10T08:00:00+07:00", status: "rejected", completed: nil, due: "2099-01-01T16:00:00+07:00")],
         50: [Doc(key: "a", title: "Cấp phép", status: "processing", completed: nil),
              Doc(key: "b", title: "Cấp phép", status: "processing", completed: nil, due: "2099-12-31T16:30:00+07:00"),
              Doc(key: "c", title: "Cấp phép", completed: "2023-05-15T10:00:00+07:00"),
@@ -453,8 +459,10 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
     }
 
     @Test func abbreviationsGluedByADot() throws {
-        expectOrder(try run("P.1", 45), [["a", "e"], ["b"]], "45a")  // b: Phường 12, Số 1
-        expectOrder(try run("P1", 45), [["a", "e"], ["b"]], "45g")   // written together
+        // Phường 1 itself: not b, Phường 12 at Số 1 (a 1 elsewhere).
+        expectOrder(try run("P.1", 45), [["a", "e"]], "45a")
+        expectOrder(try run("P1", 45), [["a", "e"]], "45g")   // written together
+        expectOrder(try run("p.12", 45), [["b"]], "45h")
         // A synonym's form is looked for with its marks: Q (quận) does not find Quân.
         expectOrder(try run("Q.1", 45), [], "45e")
         expectOrder(try run("kĩ", 45), [], "45f")   // kỹ, not the ký of every đăng ký
@@ -489,6 +497,22 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         #expect(name.contains("applicant: «Nguyễn» «Văn» «Hòa»"), "\(name)")
     }
 
+    @Test func sortByCompletionPutsOpenDossiersByTheDayReceived() throws {
+        let sorted = try SearchFixture.search("trích lục", case: 51, extra: ["--sort", "completed"]).map(\.0)
+        #expect(sorted == ["c", "b", "d", "a"], "\(sorted)")
+        let text = try Hoso.run(["search", "--archive", SearchFixture.archive, "trích lục code:000.00.51.H50*"]).stdout
+        #expect(text.contains("rejected (closed)") && !text.contains("rejected (unresolved)"), "\(text)")
+    }
+
+    /// A status or timeliness typed as words, and OR between phrases, are said.
+    @Test func statusNamesTypedAsWordsAndOrBetweenPhrasesAreSaid() throws {
+        let overdue = try Hoso.run(["search", "--archive", SearchFixture.archive, "quá hạn"]).stdout
+        #expect(overdue.contains("add 'timeliness:quá hạn' to filter by it"), "\(overdue)")
+        let json = try jsonObject(try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, "đăng ký OR khai sinh"]).stdout)
+        #expect((json["notes"] as? [String])?.first?.contains("\"khai sinh\"") == true, "\(json["notes"] ?? "none")")
+        #expect(try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, "đăng ký"]).stdout.contains("\"notes\"") == false)
+    }
+
     @Test func overdueIsOpenPastTheAppointmentAsStatsCountsIt() throws {
         expectOrder(try run("timeliness:quá hạn", 50), [["a"]], "50a")
         expectOrder(try run("timeliness:overdue", 50), [["a"]], "50b")
@@ -509,7 +533,7 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
             #expect(r.stdout.contains("No dossier matches") && r.stdout.contains("typed in \(method)"), "\(q): \(r.stdout)")
         }
         for q in ["ngyen van hoa", "status:withdrawn khai sinh", "address:Triệu Thành xyz", "MC24.999999", "kp5 xyz", "hoa or xyz",
-                  String(repeating: "a", count: 2000)] {
+                  String(repeating: "a", count: 2000), "overdue", "returned"] {
             let plain = try Hoso.run(["search", "--archive", SearchFixture.archive, q])
             #expect(!plain.stdout.contains("typed in"), "\(q): not an input method's keys")
         }
@@ -535,6 +559,7 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
             let direct = try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, meant])
             #expect(s?["total"] as? Int == (try jsonObject(direct.stdout)["total"] as? Int), "\(typed): what the query meant finds")
             #expect((s?["total"] as? Int ?? 0) >= 3, "\(typed): case 33's three dossiers at least")
+            #expect((s?["hits"] as? [[String: Any]])?.count == min(10, s?["total"] as? Int ?? 0), "\(typed): its first page, as the list shows it")
             let changes = s?["changes"] as? [[String: Any]] ?? []
             #expect(!changes.isEmpty && changes.allSatisfy { $0["reason"] as? String == reason }, "\(typed): \(changes)")
         }

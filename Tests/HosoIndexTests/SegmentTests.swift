@@ -499,7 +499,23 @@ extension SegmentTests {
                 "glued words join the enclosing ones (adjacency, synonyms)")
         #expect(try QueryParser.parse("123/QĐ-UBND") == .or([.keyword(.result, "123/qd-ubnd", prefix: false), .phrase(["123", "QĐ", "UBND"], fields: nil)]),
                 "a document number stays together: a result's number, or the words in a row")
-        #expect(try QueryParser.parse("P.1") == .and([.word("P", fields: nil), .word("1", fields: nil)]))
+        // Labels of a form before a name or a date; a name that is also the word (Nam) stays.
+        #expect(try QueryParser.parse("Họ tên: Nguyễn Văn Hòa") == QueryParser.parse("Nguyễn Văn Hòa"))
+        #expect(try QueryParser.parse("Họ và tên Nguyễn Văn Hòa") == QueryParser.parse("Nguyễn Văn Hòa"))
+        #expect(try QueryParser.parse("ngày 15/05/2023") == QueryParser.parse("15/05/2023"))
+        #expect(try QueryParser.parse("khai sinh năm 2023") == QueryParser.parse("khai sinh 2023"))
+        #expect(try QueryParser.parse("Nguyễn Văn Nam 2023") != QueryParser.parse("Nguyễn Văn 2023"))
+        #expect(try QueryParser.parse("MST 0912345678") == QueryParser.parse("0912345678"))
+        // Phone numbers with the international prefix dialled, or 84 without its +.
+        for typed in ["84 912 345 678", "0084912345678", "0084 912 345 678"] {
+            #expect(try QueryParser.parse(typed) == QueryParser.parse("+84 912 345 678"), "\(typed)")
+        }
+        guard case let .or(month) = try QueryParser.parse("5/2023"), month.contains(where: { if case .dateRange = $0 { true } else { false } }) else {
+            Issue.record("a month without its leading zero is a month"); return
+        }
+        // A ward by its number: the two words side by side, written out or abbreviated.
+        #expect(try QueryParser.parse("P.1") == .or([.phrase(["phường", "1"], fields: nil), .phrase(["p", "1"], fields: nil)]))
+        #expect(try QueryParser.parse("q10") == .or([.phrase(["quận", "10"], fields: nil), .phrase(["q", "10"], fields: nil)]))
         guard case let .or(address) = try QueryParser.parse("12/3") else { Issue.record("12/3: a code or the words"); return }
         #expect(address.last == .phrase(["12", "3"], fields: nil))
         #expect(try QueryParser.parse("Lê-Minh") == .phrase(["Lê", "Minh"], fields: nil))
