@@ -232,6 +232,23 @@ final class Plan {
         return out
     }()
 
+    /// Every positive keyword clause (a citizen ID, a phone number, a code, a result's number, a
+    /// signer): shown as what matched when no text did.
+    lazy var positiveKeywords: [(Field, String, Bool)] = {
+        var out: [(Field, String, Bool)] = []
+        func walk(_ n: QueryNode, negated: Bool) {
+            switch n {
+            case let .keyword(f, v, prefix): if !negated && f != .status && f != .timeliness { out.append((f, v, prefix)) }
+            case .and(let c), .or(let c): c.forEach { walk($0, negated: negated) }
+            case .not(let c): walk(c, negated: true)
+            case .synonym(let c, _): walk(c, negated: negated)
+            default: break
+            }
+        }
+        walk(query, negated: false)
+        return out
+    }()
+
     /// The longest run of words typed one after another, each place as the ways it can be
     /// written (folded keys, one per word) with the number of words typed there: the typed
     /// form, and the forms of a synonym (*lí* for *lý*, *thành phố* for *tp*), to tell a name
@@ -340,7 +357,7 @@ final class Plan {
     func highlight(_ doc: IndexDocument) -> Highlight? {
         let words = positiveWords
         let phrases = positivePhrases
-        guard !words.isEmpty || !phrases.isEmpty else { return nil }
+        guard !words.isEmpty || !phrases.isEmpty else { return keywordHighlight(doc) }
         let analyzer = Analyzer()
         var wanted: [(exact: [UInt8], folded: [UInt8], prefix: Bool, fields: [Field]?, asTyped: Bool)] = []
         for (w, f) in words {
@@ -403,6 +420,19 @@ final class Plan {
                 }
             }
         }
-        return best ?? Highlight(field: .title, text: doc.title, ranges: [])
+        return best ?? keywordHighlight(doc) ?? Highlight(field: .title, text: doc.title, ranges: [])
+    }
+
+    /// The keyword value a keyword clause matched (what was searched for is shown whole: the
+    /// citizen ID, the local code, the result's number as indexed), or nil.
+    func keywordHighlight(_ doc: IndexDocument) -> Highlight? {
+        func lower(_ s: String) -> String { String(decoding: s.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }, as: UTF8.self) }
+        for (field, value, prefix) in positiveKeywords {
+            let wanted = lower(value)
+            for v in doc.keywords[field] ?? [] where prefix ? lower(v).hasPrefix(wanted) : lower(v) == wanted {
+                return Highlight(field: field, text: v, ranges: [0..<v.utf8.count])
+            }
+        }
+        return nil
     }
 }

@@ -504,6 +504,15 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         #expect(text.contains("rejected (closed)") && !text.contains("rejected (unresolved)"), "\(text)")
     }
 
+    /// A hit found by a personal number or a code shows the value that matched.
+    @Test func aHitFoundByAnIdentifierShowsIt() throws {
+        let json = try jsonObject(try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, "045190123456"]).stdout)
+        let hl = (json["hits"] as? [[String: Any]])?.first?["highlight"] as? [String: Any]
+        #expect(hl?["field"] as? String == "cccd" && hl?["text"] as? String == "045190123456", "\(json)")
+        let text = try Hoso.run(["search", "--archive", SearchFixture.archive, "0987654321"]).stdout
+        #expect(text.contains("phone: «0987654321»"), "\(text)")
+    }
+
     /// A status or timeliness typed as words, and OR between phrases, are said.
     @Test func statusNamesTypedAsWordsAndOrBetweenPhrasesAreSaid() throws {
         let overdue = try Hoso.run(["search", "--archive", SearchFixture.archive, "quá hạn"]).stdout
