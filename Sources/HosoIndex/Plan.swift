@@ -198,56 +198,42 @@ final class Plan {
         return (branches.isEmpty ? nil : OrMatcher(branches, bestOnly: true), typed, spelled)
     }
 
-    /// Every positive word of the query outside phrases (for highlighting).
-    lazy var positiveWords: [(String, [Field]?)] = {
-        var out: [(String, [Field]?)] = []
-        func walk(_ n: QueryNode, negated: Bool) {
+    /// The clauses of the query that are not excluded, leaf by leaf (words, prefixes, phrases,
+    /// keywords, date ranges), synonyms' forms among them.
+    lazy var positiveLeaves: [QueryNode] = {
+        var out: [QueryNode] = []
+        func walk(_ n: QueryNode) {
             switch n {
-            case let .word(w, f): if !negated { out.append((w, f)) }
-            case let .prefix(w, f): if !negated { out.append((w + "*", f)) }
-            case .and(let c), .or(let c): c.forEach { walk($0, negated: negated) }
-            case .not(let c): walk(c, negated: true)
-            case .synonym(let c, _): walk(c, negated: negated)
-            default: break
+            case .and(let c), .or(let c): c.forEach(walk)
+            case .not: break
+            case .synonym(let c, _): walk(c)
+            default: out.append(n)
             }
         }
-        walk(query, negated: false)
+        walk(query)
         return out
     }()
+
+    /// Every positive word of the query outside phrases (for highlighting).
+    lazy var positiveWords: [(String, [Field]?)] = positiveLeaves.compactMap {
+        switch $0 {
+        case let .word(w, f): (w, f)
+        case let .prefix(w, f): (w + "*", f)
+        default: nil
+        }
+    }
 
     /// Every positive phrase of the query (a quoted one, or a synonym's form of several words):
     /// highlighted where its words stand together only.
-    lazy var positivePhrases: [([String], [Field]?)] = {
-        var out: [([String], [Field]?)] = []
-        func walk(_ n: QueryNode, negated: Bool) {
-            switch n {
-            case let .phrase(ws, f): if !negated { out.append((ws, f)) }
-            case .and(let c), .or(let c): c.forEach { walk($0, negated: negated) }
-            case .not(let c): walk(c, negated: true)
-            case .synonym(let c, _): walk(c, negated: negated)
-            default: break
-            }
-        }
-        walk(query, negated: false)
-        return out
-    }()
+    lazy var positivePhrases: [([String], [Field]?)] = positiveLeaves.compactMap {
+        if case let .phrase(ws, f) = $0 { (ws, f) } else { nil }
+    }
 
     /// Every positive keyword clause (a citizen ID, a phone number, a code, a result's number, a
     /// signer): shown as what matched when no text did.
-    lazy var positiveKeywords: [(Field, String, Bool)] = {
-        var out: [(Field, String, Bool)] = []
-        func walk(_ n: QueryNode, negated: Bool) {
-            switch n {
-            case let .keyword(f, v, prefix): if !negated && f != .status && f != .timeliness { out.append((f, v, prefix)) }
-            case .and(let c), .or(let c): c.forEach { walk($0, negated: negated) }
-            case .not(let c): walk(c, negated: true)
-            case .synonym(let c, _): walk(c, negated: negated)
-            default: break
-            }
-        }
-        walk(query, negated: false)
-        return out
-    }()
+    lazy var positiveKeywords: [(Field, String, Bool)] = positiveLeaves.compactMap {
+        if case let .keyword(f, v, prefix) = $0, f != .status, f != .timeliness { (f, v, prefix) } else { nil }
+    }
 
     /// The longest run of words typed one after another, each place as the ways it can be
     /// written (folded keys, one per word) with the number of words typed there: the typed
