@@ -227,6 +227,28 @@ struct SearchCommand: ParsableCommand {
         return out
     }
 
+    /// When a word is both required and excluded (`khai sinh -khai tử`: -khai leaves out every
+    /// dossier holding *khai*, which the query needs), what was probably meant.
+    static func excludedAndRequired(_ parsed: QueryNode, text: String) -> String? {
+        guard case let .and(children) = parsed else { return nil }
+        func folded(_ w: String) -> String { VietnameseText.foldedValue(w) }
+        var required = Set<String>(), excluded: [String] = []
+        for c in children {
+            switch c {
+            case let .word(w, _): required.insert(folded(w))
+            case let .not(.word(w, _)): excluded.append(w)
+            default: break
+            }
+        }
+        guard let word = excluded.first(where: { required.contains(folded($0)) }) else { return nil }
+        let tokens = text.split(separator: " ").map(String.init)
+        var meant = ""
+        if let k = tokens.firstIndex(where: { $0.hasPrefix("-") && folded(String($0.dropFirst())) == folded(word) }), k + 1 < tokens.count {
+            meant = "; to leave out a phrase, quote it: -\"\(tokens[k].dropFirst()) \(tokens[k + 1])\""
+        }
+        return "'-\(word)' leaves out every dossier holding \(word), which the query also needs\(meant)."
+    }
+
     func render(_ r: SearchResult, text: String, parsed: QueryNode, mode: MatchMode, ms: Double, suggestion: Suggested? = nil) {
         let c = Console.shared
         let notes = Self.notes(text)
@@ -234,6 +256,10 @@ struct SearchCommand: ParsableCommand {
             c.out("No dossier matches \"\(text)\".")
             for n in notes { c.out(n) }
             if !notes.isEmpty { return }
+            if let conflict = Self.excludedAndRequired(parsed, text: text) {
+                c.out(conflict)
+                return
+            }
             if LegacyEncoding.looksLikeMojibake(text) {
                 c.out("The query looks like text in a legacy Vietnamese encoding (TCVN3, VNI): type it again in Unicode.")
             } else if let suggestion {

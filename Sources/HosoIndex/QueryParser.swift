@@ -55,9 +55,14 @@ public struct QuerySyntaxError: Error, Sendable, CustomStringConvertible, Equata
 
     public var description: String { "\(message) at position \(position + 1)" }
 
-    /// The query with a caret under the position.
+    /// The query with a caret under the position; a long query is shown around the position
+    /// only (a pasted document is not echoed whole).
     public var pointer: String {
-        query + "\n" + String(repeating: " ", count: max(0, position)) + "^"
+        let chars = Array(query)
+        guard chars.count > 120 else { return query + "\n" + String(repeating: " ", count: max(0, position)) + "^" }
+        let from = max(0, min(position - 60, chars.count - 120)), to = min(chars.count, from + 120)
+        let head = from > 0 ? "…" : "", tail = to < chars.count ? "…" : ""
+        return head + String(chars[from..<to]) + tail + "\n" + String(repeating: " ", count: head.count + max(0, position - from)) + "^"
     }
 }
 

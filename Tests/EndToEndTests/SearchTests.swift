@@ -520,6 +520,12 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         let json = try jsonObject(try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, "đăng ký OR khai sinh"]).stdout)
         #expect((json["notes"] as? [String])?.first?.contains("\"khai sinh\"") == true, "\(json["notes"] ?? "none")")
         #expect(try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, "đăng ký"]).stdout.contains("\"notes\"") == false)
+        // A word required and excluded: said, with the phrase probably meant.
+        let both = try Hoso.run(["search", "--archive", SearchFixture.archive, "khai sinh -khai tử"]).stdout
+        #expect(both.contains("'-khai' leaves out every dossier holding khai") && both.contains("-\"khai tử\""), "\(both)")
+        // A query too long to read is shown around the problem, not echoed whole.
+        let long = try Hoso.run(["search", "--archive", SearchFixture.archive, Array(repeating: "hòa", count: 300).joined(separator: " ")])
+        #expect(long.status == 2 && long.stderr.contains("E801") && long.stderr.count < 1000, "\(long.stderr.count)")
     }
 
     @Test func overdueIsOpenPastTheAppointmentAsStatsCountsIt() throws {
