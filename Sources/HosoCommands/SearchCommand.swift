@@ -192,10 +192,9 @@ struct SearchCommand: ParsableCommand {
     /// beside it only).
     static func notes(_ text: String) -> [String] {
         var out: [String] = []
-        let analyzer = Analyzer()
         // Plain words only: after a field name they are its value.
         let words = text.split(separator: " ").filter { !$0.contains(":") && !$0.hasPrefix("-") }.map(String.init)
-        let folded = words.map { w in analyzer.keys(VietnameseText.canonical(w)).map { String(decoding: $0.folded, as: UTF8.self) }.joined() }
+        let folded = words.map(QueryParser.nameKey)
         var i = 0
         found: while i < words.count {
             // Names of two words or more (a single syllable such as trễ is too common a word).

@@ -632,6 +632,11 @@ public struct QueryParser {
         }
     }
 
+    /// A status or timeliness name as the tables below hold it: folded, without spaces.
+    public static func nameKey(_ s: String) -> String {
+        Analyzer().keys(VietnameseText.canonical(s)).map { String(decoding: $0.folded, as: UTF8.self) }.joined()
+    }
+
     /// Status names as officers say them, folded and without spaces, with the value each means.
     public static let vietnameseStatuses: [String: String] = [
         "datiepnhan": "received", "tiepnhan": "received", "moitiepnhan": "received",
@@ -665,9 +670,7 @@ public struct QueryParser {
     mutating func statusValue(_ names: [String: String]) throws(QuerySyntaxError) -> String {
         let quoted = i < chars.count && chars[i] == "\""
         let v = try readValue()
-        func key(_ s: String) -> String {
-            Analyzer().keys(VietnameseText.canonical(s)).map { String(decoding: $0.folded, as: UTF8.self) }.joined()
-        }
+        let key = QueryParser.nameKey
         if StatusCode.statuses.contains(v.lowercased()) || StatusCode.timeliness.contains(v.lowercased()) { return v.lowercased() }
         var joined = key(v)
         if let code = names[joined], quoted || !names.keys.contains(where: { $0 != joined && $0.hasPrefix(joined) }) { return code }
