@@ -197,10 +197,12 @@ struct SearchCommand: ParsableCommand {
         let folded = words.map(QueryParser.nameKey)
         var i = 0
         found: while i < words.count {
-            // Names of two words or more (a single syllable such as trễ is too common a word).
+            // Names of two words or more (a single syllable such as trễ is too common a word),
+            // and not the verbs that titles hold too (tiếp nhận, xử lý, bổ sung, trả kết quả).
             for n in stride(from: min(4, words.count - i), through: 2, by: -1) {
                 let key = folded[i..<(i + n)].joined()
                 let typed = words[i..<(i + n)].joined(separator: " ")
+                if Self.wordsOfTitles.contains(key) { continue }
                 if let v = QueryParser.vietnameseStatuses[key] {
                     out.append("\"\(typed)\" is also a status (\(v)): add 'status:\(typed)' to filter by it.")
                     i += n; continue found
@@ -225,6 +227,10 @@ struct SearchCommand: ParsableCommand {
         }
         return out
     }
+
+    /// Status names that are also the verbs of titles and procedures (*tiếp nhận hồ sơ*, *để
+    /// bổ sung hồ sơ*, *trả kết quả*): no note for them.
+    static let wordsOfTitles: Set<String> = ["tiepnhan", "xuly", "bosung", "hoanthanh", "coketqua", "traketqua"]
 
     /// When a word is both required and excluded (`khai sinh -khai tử`: -khai leaves out every
     /// dossier holding *khai*, which the query needs), what was probably meant.
