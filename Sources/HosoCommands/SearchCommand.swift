@@ -192,14 +192,24 @@ struct SearchCommand: ParsableCommand {
     /// beside it only).
     static func notes(_ text: String) -> [String] {
         var out: [String] = []
-        // Plain words only: after a field name they are its value.
-        let words = text.split(separator: " ").filter { !$0.contains(":") && !$0.hasPrefix("-") }.map(String.init)
+        // Plain words only, as typed in small letters (Dung Hân is a name, not đúng hạn): not a
+        // field's value, an exclusion, what follows NOT, or words in quotes.
+        var words: [String] = [], inQuotes = false, afterNot = false
+        for token in text.split(separator: " ").map(String.init) {
+            let quoted = inQuotes || token.hasPrefix("\"")
+            if token.filter({ $0 == "\"" }).count % 2 == 1 { inQuotes.toggle() }
+            defer { afterNot = token == "NOT" }
+            let plain = !quoted && !afterNot && !token.contains(":") && !token.hasPrefix("-") && token != "NOT"
+                && token.first.map { !$0.isUppercase } == true
+            words.append(plain ? token : "")
+        }
         let folded = words.map(QueryParser.nameKey)
         var i = 0
         found: while i < words.count {
+            guard !words[i].isEmpty else { i += 1; continue }
             // Names of two words or more (a single syllable such as trễ is too common a word),
             // and not the verbs that titles hold too (tiếp nhận, xử lý, bổ sung, trả kết quả).
-            for n in stride(from: min(4, words.count - i), through: 2, by: -1) {
+            for n in stride(from: min(4, words.count - i), through: 2, by: -1) where !words[i..<(i + n)].contains("") {
                 let key = folded[i..<(i + n)].joined()
                 let typed = words[i..<(i + n)].joined(separator: " ")
                 if Self.wordsOfTitles.contains(key) { continue }
@@ -217,15 +227,26 @@ struct SearchCommand: ParsableCommand {
             }
             i += 1
         }
-        // 'khai sinh OR khai tử' is khai (sinh OR khai) tử.
-        if !text.contains("("), !text.contains("\"") {
-            let sides = text.components(separatedBy: " OR ").map { $0.trimmingCharacters(in: .whitespaces) }
-            if sides.count > 1, sides.contains(where: { $0.split(separator: " ").count > 1 }) {
-                out.append("OR joins only the two words beside it; for either of several words, quote or group each side: "
-                           + sides.map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " OR ") + ".")
-            }
-        }
+        if let or = orBetweenGroups(text) { out.append(or) }
         return out
+    }
+
+    /// OR with two plain words or more on each side (`khai sinh OR khai tử` is khai (sinh OR
+    /// khai) tử): the grouped form. Not for `Lê Thị Mai OR Lan`, which OR reads as meant.
+    static func orBetweenGroups(_ text: String) -> String? {
+        guard !text.contains("("), !text.contains("\"") else { return nil }
+        let tokens = text.split(separator: " ").map(String.init)
+        func plain(_ t: String) -> Bool { !t.contains(":") && !t.hasPrefix("-") && t != "OR" && t != "NOT" }
+        for k in tokens.indices where tokens[k] == "OR" && k > 0 && k + 1 < tokens.count {
+            var a = k, b = k + 1
+            while a > 0 && plain(tokens[a - 1]) { a -= 1 }
+            while b < tokens.count && plain(tokens[b]) { b += 1 }
+            let left = tokens[a..<k], right = tokens[(k + 1)..<b]
+            guard left.count >= 2 && right.count >= 2 else { continue }
+            return "OR joins only the two words beside it: for either group of words, write ("
+                + left.joined(separator: " ") + ") OR (" + right.joined(separator: " ") + ")."
+        }
+        return nil
     }
 
     /// Status names that are also the verbs of titles and procedures (*tiếp nhận hồ sơ*, *để
@@ -237,18 +258,28 @@ struct SearchCommand: ParsableCommand {
     static func excludedAndRequired(_ parsed: QueryNode, text: String) -> String? {
         guard case let .and(children) = parsed else { return nil }
         func folded(_ w: String) -> String { VietnameseText.foldedValue(w) }
-        var required = Set<String>(), excluded: [String] = []
+        var required = Set<String>(), exactRequired = Set<String>(), excluded: [String] = []
         for c in children {
             switch c {
-            case let .word(w, _): required.insert(folded(w))
+            case let .word(w, _): required.insert(folded(w)); exactRequired.insert(VietnameseText.canonical(w).lowercased())
             case let .not(.word(w, _)): excluded.append(w)
             default: break
             }
         }
-        guard let word = excluded.first(where: { required.contains(folded($0)) }) else { return nil }
+        // An exclusion typed with marks leaves out that word only (-Hòa keeps Hoa), as the
+        // search reads it; one typed without leaves out every form.
+        func clashes(_ x: String) -> Bool {
+            let accented = folded(x) != VietnameseText.canonical(x).lowercased()
+            return accented ? exactRequired.contains(VietnameseText.canonical(x).lowercased()) : required.contains(folded(x))
+        }
+        guard let word = excluded.first(where: clashes) else { return nil }
         let tokens = text.split(separator: " ").map(String.init)
         var meant = ""
-        if let k = tokens.firstIndex(where: { $0.hasPrefix("-") && folded(String($0.dropFirst())) == folded(word) }), k + 1 < tokens.count {
+        // The phrase probably meant: the excluded word and the plain word after it, when the
+        // query needs that word too (khai sinh -khai tử).
+        if let k = tokens.firstIndex(where: { $0.hasPrefix("-") && folded(String($0.dropFirst())) == folded(word) }), k + 1 < tokens.count,
+           !tokens[k + 1].contains(":"), !tokens[k + 1].hasPrefix("-"), tokens[k + 1].contains(where: \.isLetter),
+           required.contains(folded(tokens[k + 1])) {
             meant = "; to leave out a phrase, quote it: -\"\(tokens[k].dropFirst()) \(tokens[k + 1])\""
         }
         return "'-\(word)' leaves out every dossier holding \(word), which the query also needs\(meant)."
@@ -260,7 +291,6 @@ struct SearchCommand: ParsableCommand {
         if r.total == 0 {
             c.out("No dossier matches \"\(text)\".")
             for n in notes { c.out(n) }
-            if !notes.isEmpty { return }
             if let conflict = Self.excludedAndRequired(parsed, text: text) {
                 c.out(conflict)
                 return
@@ -278,11 +308,8 @@ struct SearchCommand: ParsableCommand {
             } else if let op = text.split(separator: " ").first(where: { ["or", "not", "and"].contains($0) }) {
                 c.out("'\(op)' in small letters is a word to find; write \(op.uppercased()) in capitals for the operator"
                       + (op == "not" ? " (or -word)" : "") + ".")
-            } else if text.split(separator: " ").contains("OR"), !text.contains("("), !text.contains("\"") {
-                // 'Mai Xuân Lộc OR Lương Diệu Loan' is Mai Xuân (Lộc OR Lương) Diệu Loan.
-                let sides = text.components(separatedBy: " OR ").map { $0.trimmingCharacters(in: .whitespaces) }
-                c.out("OR joins only the two words beside it: put each alternative in parentheses, as "
-                      + sides.map { "(\($0))" }.joined(separator: " OR ") + ".")
+            } else if !notes.isEmpty {
+                // Said above (a status typed as words, OR between groups of words).
             } else if parsed.hasDiacritics && mode == .exact {
                 c.out("With --exact, diacritics must match as typed: try again without it, or with --fold to ignore them.")
             } else if parsed.hasDiacritics && mode == .ranked {

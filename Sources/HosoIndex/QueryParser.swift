@@ -328,7 +328,6 @@ public struct QueryParser {
         ["can", "cuoc"], ["can", "cuoc", "cong", "dan"], ["chung", "minh", "nhan", "dan"], ["chung", "minh", "thu"],
         ["dinh", "danh"], ["dinh", "danh", "ca", "nhan"], ["dien", "thoai"], ["di", "dong"],
         ["ho", "so"], ["thu", "tuc"], ["tthc"], ["co", "quan"], ["don", "vi"], ["quyen", "so"], ["ky", "hieu"],
-        ["mst"], ["ma", "so", "thue"],
     ]
 
     /// `items` without the labels right before an identifier: a form's label would otherwise be
@@ -377,6 +376,24 @@ public struct QueryParser {
                 end -= n
             }
         }
+        // A tax code after its label (MST, mã số thuế): the number as written in the text (a
+        // company's tax code of 10 digits starting with 0 is no phone number), the label dropped.
+        var taxCodes: [Int: QueryNode] = [:]
+        for label in [["mst"], ["ma", "so", "thue"]] {
+            for k in items.indices where k + label.count < items.count
+                && zip(label, items[k...]).allSatisfy({ $0 == folded($1) }) {
+                let next = items[k + label.count]
+                let digits: String?
+                switch next {
+                case let .word(w, fields: nil): digits = w.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-") }) ? w : nil
+                case let .keyword(.phone, v, prefix: false): digits = v
+                default: digits = nil
+                }
+                guard let digits else { continue }
+                for j in k..<(k + label.count) { keep[j] = false }
+                taxCodes[k + label.count] = .word(digits, fields: nil)
+            }
+        }
         // A form's "Họ tên:" or "Họ và tên:" before a name, at the start of what was pasted.
         for label in [["ho", "ten"], ["ho", "va", "ten"]] where items.count >= label.count + 2
             && zip(label, items).allSatisfy({ $0 == folded($1) }) {
@@ -384,13 +401,14 @@ public struct QueryParser {
         }
         // "ngày 15/05/2023", "tháng 05/2023", "năm 2023": the word (typed with its marks: Nam is
         // a name) before a day, month or year typed alone.
+        // Typed in small letters: Năm, Ngày written with a capital are names (Nguyễn Văn Năm 2023).
         for k in items.indices.dropLast() {
-            guard case let .word(w, fields: nil) = items[k], ["ngày", "tháng", "năm"].contains(VietnameseText.canonical(w).lowercased()),
+            guard case let .word(w, fields: nil) = items[k], ["ngày", "tháng", "năm"].contains(VietnameseText.canonical(w)),
                   case let .or(alternatives) = items[k + 1], alternatives.contains(where: { if case .dateRange = $0 { true } else { false } })
             else { continue }
             keep[k] = false
         }
-        return zip(items, keep).compactMap { $1 ? $0 : nil }
+        return items.indices.compactMap { k in keep[k] ? (taxCodes[k] ?? items[k]) : nil }
     }
 
     mutating func parseOr() throws(QuerySyntaxError) -> QueryNode {
@@ -601,7 +619,12 @@ public struct QueryParser {
         case "timeliness":
             let v = try statusValue(QueryParser.vietnameseTimeliness)
             if v == "overdue" { return QueryParser.overdue(today: today) }
-            guard StatusCode.timeliness.contains(v) else { throw error("unknown timeliness '\(v)' (one of \(StatusCode.timeliness.joined(separator: ", ")), overdue, or sớm hạn, đúng hạn, trễ hạn, chưa giải quyết, quá hạn)", at: valueStart) }
+            if v == "closed" {
+                // Ended without a result (rejected or withdrawn), as stats counts closed.
+                return .and([.keyword(.timeliness, "unresolved", prefix: false),
+                             .or([.keyword(.status, "rejected", prefix: false), .keyword(.status, "withdrawn", prefix: false)])])
+            }
+            guard StatusCode.timeliness.contains(v) else { throw error("unknown timeliness '\(v)' (one of \(StatusCode.timeliness.joined(separator: ", ")), overdue, closed, or sớm hạn, đúng hạn, trễ hạn, chưa giải quyết, quá hạn)", at: valueStart) }
             return .keyword(.timeliness, v, prefix: false)
         case "procedure", "agency":
             // A code selects the keyword field; words search the names.
@@ -653,7 +676,7 @@ public struct QueryParser {
         "dunghan": "on-time", "ontime": "on-time",
         "trehan": "late", "tre": "late",
         // Open and past the appointment, as 'hoso stats' counts overdue (not a stored value).
-        "quahan": "overdue", "overdue": "overdue",
+        "quahan": "overdue", "overdue": "overdue", "closed": "closed",
         "chuagiaiquyet": "unresolved", "chuaxong": "unresolved", "dangxuly": "unresolved",
     ]
 
@@ -886,14 +909,15 @@ public struct QueryParser {
         return words.count == 1 ? .word(words[0], fields: fields) : .phrase(words, fields: fields)
     }
 
-    /// "p" or "q" and the number of `P.1`, `p1`, `Q.10` (one to three digits), or nil.
+    /// "p" or "q" and the number of `P.1`, `p1`, `Q.10` (one or two digits), or nil.
     static func numberedUnit(_ w: String) -> (String, String)? {
         var c = Array(withoutTrailingPunctuation(w))
         guard c.count >= 2, "pPqQ".contains(c[0]) else { return nil }
         let unit = c[0].lowercased()
         c.removeFirst()
         if c.first == "." { c.removeFirst() }
-        guard (1...3).contains(c.count), c.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        // Wards and districts have numbers of one or two digits; P205 is a room.
+        guard (1...2).contains(c.count), c.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         return (unit, String(c))
     }
 

@@ -518,14 +518,25 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         let overdue = try Hoso.run(["search", "--archive", SearchFixture.archive, "quá hạn"]).stdout
         #expect(overdue.contains("add 'timeliness:quá hạn' to filter by it"), "\(overdue)")
         let json = try jsonObject(try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, "đăng ký OR khai sinh"]).stdout)
-        #expect((json["notes"] as? [String])?.first?.contains("\"khai sinh\"") == true, "\(json["notes"] ?? "none")")
+        #expect((json["notes"] as? [String])?.first?.contains("(đăng ký) OR (khai sinh)") == true, "\(json["notes"] ?? "none")")
         // Words that titles hold too are no status to point at.
         for q in ["đăng ký", "bổ sung hồ sơ", "xử lý vi phạm", "trả kết quả"] {
             #expect(try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, q]).stdout.contains("\"notes\"") == false, "\(q)")
         }
+        // No note where OR reads as meant, for a name, for words in quotes or after NOT.
+        for q in ["Lê Thị Mai OR Lan", "Trần Thị Dung Hân", "NOT \"quá hạn\" khai sinh", "status:returned OR status:rejected khai sinh"] {
+            let r = try jsonObject(try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, q]).stdout)
+            #expect(r["notes"] == nil, "\(q): \(r["notes"] ?? "")")
+        }
+        // A note does not hide the rest of the advice (here: the keyboard was off).
+        let both = try Hoso.run(["search", "--archive", SearchFixture.archive, "nguyeenx vawn hoaf quá hạn"]).stdout
+        #expect(both.contains("is also a timeliness") && both.contains("typed in Telex"), "\(both)")
         // A word required and excluded: said, with the phrase probably meant.
-        let both = try Hoso.run(["search", "--archive", SearchFixture.archive, "khai sinh -khai tử"]).stdout
-        #expect(both.contains("'-khai' leaves out every dossier holding khai") && both.contains("-\"khai tử\""), "\(both)")
+        let clash = try Hoso.run(["search", "--archive", SearchFixture.archive, "khai sinh -khai tử"]).stdout
+        #expect(clash.contains("'-khai' leaves out every dossier holding khai") && clash.contains("-\"khai tử\""), "\(clash)")
+        // An exclusion with marks leaves out that form only: no clash with the bare word.
+        let marked = try Hoso.run(["search", "--archive", SearchFixture.archive, "nguyễn văn hoa -hòa xyzzy"]).stdout
+        #expect(!marked.contains("leaves out every dossier"), "\(marked)")
         // A query too long to read is shown around the problem, not echoed whole.
         let long = try Hoso.run(["search", "--archive", SearchFixture.archive, Array(repeating: "hòa", count: 300).joined(separator: " ")])
         #expect(long.status == 2 && long.stderr.contains("E801") && long.stderr.count < 1000, "\(long.stderr.count)")
@@ -535,6 +546,7 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("timeliness:quá hạn", 50), [["a"]], "50a")
         expectOrder(try run("timeliness:overdue", 50), [["a"]], "50b")
         expectOrder(try run("timeliness:trễ hạn", 50), [["c"]], "50c")
+        expectOrder(try run("trích lục timeliness:closed", 51), [["d"]], "51b")
         expectOrder(try run("cấp phép -timeliness:quá hạn", 50), [["b", "c", "d"]], "50d")
         let stats = try jsonObject(try Hoso.run(["stats", "--json", "--by", "agency", "--archive", SearchFixture.archive]).stdout)
         let agency = (stats["agency"] as? [[String: Any]] ?? []).first { ($0["key"] as? String) == "000.00.50.H50" }
