@@ -290,7 +290,7 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let batch = try sampleBatch(t, count: 12)
         let folders = try FileManager.default.contentsOfDirectory(atPath: batch).sorted().map { batch + "/" + $0 }
         let list = t.sub("list.txt")
-        try (folders.dropFirst(2).joined(separator: "\n") + "\n\n").write(toFile: list, atomically: true, encoding: .utf8)
+        try (folders.dropFirst(2).joined(separator: "\n") + "\n\n").write(toFile: list, atomically: false, encoding: .utf8)
         let r = try Hoso.run(["ingest", "--json", "--archive", archive, "--paths-from", list, folders[0], folders[1]])
         #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
         #expect((try jsonObject(r.stdout)["summary"] as? [String: Any])?["archived"] as? Int == 12)
@@ -301,7 +301,7 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(stdin.status == 0 && stdin.output.contains("2 dossiers checked: 2 valid"), "\(stdin.output)")
         // A list written on Windows, with blank lines and spaces around the paths.
         let windows = t.sub("windows.txt")
-        try ("  " + folders[5] + "\r\n\r\n   \r\n\t" + folders[6] + " \r\n").write(toFile: windows, atomically: true, encoding: .utf8)
+        try ("  " + folders[5] + "\r\n\r\n   \r\n\t" + folders[6] + " \r\n").write(toFile: windows, atomically: false, encoding: .utf8)
         let crlf = try Hoso.run(["validate", "--paths-from", windows])
         #expect(crlf.status == 0 && crlf.stdout.contains("2 dossiers checked: 2 valid"), "\(crlf.stdout) \(crlf.stderr)")
         #expect(try Hoso.run(["validate"]).status == 2, "nothing named")

@@ -326,7 +326,7 @@ enum Unprivileged {
         // The kept head is no stray object, and an archive folder replica is an archive that answers.
         #expect(try Hoso.run(["verify", "--archive", archive, "--store", folder]).status == 0)
         // A kept head that names nothing is reported by a check of the replica, and replaced.
-        try "garbage\n".write(toFile: folder + "/HEAD", atomically: true, encoding: .utf8)
+        try "garbage\n".write(toFile: folder + "/HEAD", atomically: false, encoding: .utf8)
         #expect(try Hoso.run(["verify", "--archive", archive, "--store", folder]).stdout.contains("W608"))
         try replicate(["--to", folder], status: 0, saying: "kept at", head: folder + "/HEAD", is: newest)
         let stats = try jsonObject(try Hoso.run(["stats", "--json", "--archive", standby]).stdout)
@@ -337,7 +337,7 @@ enum Unprivileged {
         let entries = try jsonObject(try Hoso.run(["show", "--json", "--archive", archive, try FileManager.default.contentsOfDirectory(atPath: batch).sorted()[0]]).stdout)
         let first = (entries["ledgerEntry"] as? [String: Any])?["id"] as? String ?? ""
         #expect(first.hasPrefix("sha256:") && first != newest, "\(entries)")
-        try (first + "\n").write(toFile: archive + "/ledger/HEAD", atomically: true, encoding: .utf8)
+        try (first + "\n").write(toFile: archive + "/ledger/HEAD", atomically: false, encoding: .utf8)
         #expect(try Hoso.run(["verify", "--archive", archive, "--no-record"]).status == 1)
         let back = try Hoso.run(["replicate", "--archive", archive, "--from", folder])
         #expect(back.status == 0 && back.stdout.contains("ledger/HEAD moved forward") && back.stdout.contains("recorded as audit run"), "\(back.stdout)")
@@ -352,7 +352,7 @@ enum Unprivileged {
 
         // A replica behind the archive is left behind (and brought up with --to); a head of
         // another archive's ledger is never replaced nor taken.
-        try (first + "\n").write(toFile: folder + "/HEAD", atomically: true, encoding: .utf8)
+        try (first + "\n").write(toFile: folder + "/HEAD", atomically: false, encoding: .utf8)
         try replicate(["--from", folder], status: 0, saying: "behind this archive's", head: archive + "/ledger/HEAD", is: newest)
         let other = try makeArchive(t, "other")
         #expect(try Hoso.run(["ingest", "--archive", other, try sampleBatch(t, count: 1, name: "other-batch")]).status == 0)
@@ -367,9 +367,9 @@ enum Unprivileged {
 
         // A rollback made on purpose (rebuild --discard-newer): a replica that goes further is
         // neither overwritten nor taken back, unless asked.
-        try (first + "\n").write(toFile: archive + "/ledger/HEAD", atomically: true, encoding: .utf8)
+        try (first + "\n").write(toFile: archive + "/ledger/HEAD", atomically: false, encoding: .utf8)
         #expect(try Hoso.run(["rebuild", "--discard-newer", "--archive", archive]).status == 0)
-        try (newest + "\n").write(toFile: folder + "/HEAD", atomically: true, encoding: .utf8)
+        try (newest + "\n").write(toFile: folder + "/HEAD", atomically: false, encoding: .utf8)
         try replicate(["--to", folder], status: 1, saying: "goes further than this archive's ledger", head: folder + "/HEAD", is: newest)
         try replicate(["--from", folder], status: 0, saying: "--restore-head moves it forward", head: archive + "/ledger/HEAD", is: first)
         try replicate(["--from", folder, "--restore-head"], status: 0, saying: "moved forward", head: archive + "/ledger/HEAD", is: newest)
