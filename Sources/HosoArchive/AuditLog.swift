@@ -103,9 +103,10 @@ public struct AuditLog {
     /// W904 when the log no longer holds the run `audit.tail` names, as it was recorded.
     public func tailFindings() -> [Diagnostic] {
         guard let tail = recordedTail() else { return [] }
-        let now = recordHash(run: tail.run)
+        let all = recordHashes()
+        let now = all.last { $0.run == tail.run }
         if now?.hash == tail.hash { return [] }
-        let last = recordHash()
+        let last = all.last
         let what = last == nil ? "the audit log is gone or empty"
             : now == nil ? "the audit log holds no such run (its last is run \(last!.run))" : "the audit log holds another record for it"
         return [Diagnostic(.auditLogBehind, file: "audit/log", subject: "run \(tail.run)",
@@ -117,13 +118,16 @@ public struct AuditLog {
     /// The SHA-256 of the line of run `sequence` (the last such line), or nil; with no sequence,
     /// of the last line, with its run.
     public func recordHash(run sequence: Int? = nil) -> (run: Int, hash: String)? {
-        guard let bytes = try? SystemFile.readAll(logPath, limit: 1 << 30) else { return nil }
-        var found: (Int, String)?
-        for line in bytes.split(separator: 0x0A) {
-            guard let r = try? JSONDecoder().decode(Record.self, from: Data(line)) else { continue }
-            if sequence == nil || r.sequence == sequence { found = (r.sequence, ObjectID.hashing(Array(line)).prefixed) }
+        let all = recordHashes()
+        return sequence.map { n in all.last { $0.run == n } } ?? all.last
+    }
+
+    /// Each record's run and the SHA-256 of its line, in the log's order.
+    func recordHashes() -> [(run: Int, hash: String)] {
+        guard let bytes = try? SystemFile.readAll(logPath, limit: 1 << 30) else { return [] }
+        return bytes.split(separator: 0x0A).compactMap { line in
+            (try? JSONDecoder().decode(Record.self, from: Data(line))).map { ($0.sequence, ObjectID.hashing(Array(line)).prefixed) }
         }
-        return found
     }
 
     /// Every record, with the chain checked: a problem is returned as findings, not thrown.

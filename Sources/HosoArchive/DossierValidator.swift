@@ -370,6 +370,9 @@ public struct DossierValidator: Sendable {
 
     /// A relative path's bytes without its "." parts (`./scans/./a.jpg` is `scans/a.jpg`).
     static func withoutDotParts(_ path: [UInt8]) -> [UInt8] {
+        // Nearly every path holds no "." part: no split for those.
+        guard path.first == UInt8(ascii: ".") || path.indices.dropFirst().contains(where: { path[$0] == UInt8(ascii: ".") && path[$0 - 1] == UInt8(ascii: "/") })
+        else { return path }
         let parts = path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         guard parts.contains(where: { $0.elementsEqual([UInt8(ascii: ".")]) }) else { return path }
         return Array(parts.filter { !$0.elementsEqual([UInt8(ascii: ".")]) }.joined(separator: [UInt8(ascii: "/")]))

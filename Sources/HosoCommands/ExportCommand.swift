@@ -47,7 +47,7 @@ struct ExportCommand: ParsableCommand {
         if SystemFile.isWithin(to, folder: archive.root) {
             throw ValidationError("--to '\(to)' is inside the archive, where hoso writes only its own files: export into a folder outside it")
         }
-        if SystemFile.exists(to) && !isFolder(to) {
+        if let st = SystemFile.status(to), !SystemFile.isDirectory(st) {
             throw ValidationError("--to '\(to)' is a file, not a folder: name a folder (it is created if needed)")
         }
         let catalog = try archive.openCatalogForReading()
@@ -81,12 +81,6 @@ struct ExportCommand: ParsableCommand {
         if !failed.isEmpty { throw ExitCode(3) }
     }
 
-    /// Whether `path` is a folder, or a link to one.
-    func isFolder(_ path: String) -> Bool {
-        var folder: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &folder) && folder.boolValue
-    }
-
     /// Writes one dossier into a hidden folder beside its destination, renamed into place once
     /// every file is written and verified: a dossier's folder is complete or absent.
     func export(_ number: String, archive: Archive, catalog: Catalog) throws -> Written {
@@ -108,9 +102,7 @@ struct ExportCommand: ParsableCommand {
         if let mode = row["access_mode"], mode != "open" {
             Console.shared.err("hoso: note: \(row.number) is \(mode) (accessMode): hand it only to those entitled to it")
         }
-        if isFolder(folder), (try? FileManager.default.contentsOfDirectory(atPath: folder))?.isEmpty == true {
-            rmdir(folder)           // an empty folder holds nothing to keep: the export takes its place
-        }
+        rmdir(folder)               // an empty folder holds nothing to keep: the export takes its place (rmdir takes nothing else)
         if SystemFile.exists(folder) {
             // A rerun (after an interruption, or of the same list): a folder already holding
             // exactly these files, each with its recorded digest, is this export; anything

@@ -85,14 +85,14 @@ struct SearchCommand: ParsableCommand {
         let result = searcher.search(parsed, options: options)
         let suggestion = result.total == 0 ? Self.suggestion(for: text, searcher: searcher, options: options) : nil
         let ms = (SystemFile.monotonic() - started) * 1000
+        let notes = Self.notes(text)
         if output.json {
             var json = ResultJSON(query: text, mode: options.mode.rawValue, result: result, offset: offset, limit: limit, tookMs: ms)
             json.suggestion = suggestion.map(ResultJSON.SuggestionJSON.init)
-            let notes = Self.notes(text)
             json.notes = notes.isEmpty ? nil : notes
             Console.shared.out(JSON.encode(json))
         } else {
-            render(result, text: text, parsed: parsed, mode: options.mode, ms: ms, suggestion: suggestion)
+            render(result, text: text, parsed: parsed, mode: options.mode, ms: ms, suggestion: suggestion, notes: notes)
         }
         // The process ends next: its exit drops the index's mappings at once. Releasing the
         // snapshot here would unmap them one segment at a time, each call interrupting the other
@@ -285,9 +285,9 @@ struct SearchCommand: ParsableCommand {
         return "'-\(word)' leaves out every dossier holding \(word), which the query also needs\(meant)."
     }
 
-    func render(_ r: SearchResult, text: String, parsed: QueryNode, mode: MatchMode, ms: Double, suggestion: Suggested? = nil) {
+    /// - Parameter notes: said once, for the query typed (not again for a suggested rewrite).
+    func render(_ r: SearchResult, text: String, parsed: QueryNode, mode: MatchMode, ms: Double, suggestion: Suggested? = nil, notes: [String] = []) {
         let c = Console.shared
-        let notes = Self.notes(text)
         if r.total == 0 {
             c.out("No dossier matches \"\(text)\".")
             for n in notes { c.out(n) }

@@ -412,10 +412,10 @@ final class Plan {
     /// The keyword value a keyword clause matched (what was searched for is shown whole: the
     /// citizen ID, the local code, the result's number as indexed), or nil.
     func keywordHighlight(_ doc: IndexDocument) -> Highlight? {
-        func lower(_ s: String) -> String { String(decoding: s.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }, as: UTF8.self) }
         for (field, value, prefix) in positiveKeywords {
-            let wanted = lower(value)
-            for v in doc.keywords[field] ?? [] where prefix ? lower(v).hasPrefix(wanted) : lower(v) == wanted {
+            // Compared as the index's terms are (letters in small case).
+            let wanted = Term.keyword(field, value)
+            for v in doc.keywords[field] ?? [] where prefix ? Term.keyword(field, v).starts(with: wanted) : Term.keyword(field, v) == wanted {
                 return Highlight(field: field, text: v, ranges: [0..<v.utf8.count])
             }
         }
