@@ -188,7 +188,8 @@ public enum BatchDiscovery {
             // UTF-8 among them); the entry's type from the listing spares a stat where it is known.
             if e.type != 0 && e.type != 4 { continue }          // not DT_UNKNOWN, not DT_DIR
             let child = folder + "/" + e.name
-            guard !e.name.contains("\u{FFFD}"), let st = SystemFile.linkStatus(child), SystemFile.isDirectory(st), !SystemFile.isSymlink(st) else { continue }
+            guard !e.name.contains("\u{FFFD}") else { continue }
+            if e.type == 0 { guard let st = SystemFile.linkStatus(child), SystemFile.isDirectory(st) else { continue } }
             if SystemFile.linkStatus(child + "/" + metadataFileName) != nil {
                 problems.append(Diagnostic(.noDossierFound, file: child + "/" + metadataFileName,
                     message: "a dossier folder inside the dossier of \(xml): it is not read",

@@ -428,8 +428,16 @@ public struct DossierValidator: Sendable {
                 // A name that is not UTF-8 cannot be reached by its listed form: still not archived.
                 if e.name.contains("\u{FFFD}") { out.append(rel); continue }
                 let full = dir + "/" + e.name
-                guard let st = SystemFile.linkStatus(full) else { continue }
-                if SystemFile.isDirectory(st) {
+                // The listing's type spares a stat per file; a file system that gives none
+                // (DT_UNKNOWN) is asked. A link is never a folder here: links are not followed.
+                let isFolder: Bool
+                switch e.type {
+                case 4: isFolder = true                                    // DT_DIR
+                case 0: guard let st = SystemFile.linkStatus(full) else { continue }
+                        isFolder = SystemFile.isDirectory(st)
+                default: isFolder = false
+                }
+                if isFolder {
                     // A dossier inside this one: named once (as "folder/"), not file by file as
                     // if its files were this dossier's.
                     if SystemFile.exists(full + "/" + BatchDiscovery.metadataFileName) { out.append(rel + "/"); continue }

@@ -138,7 +138,12 @@ public final class LocalObjectStore: ObjectStore {
                 close(fd); closed = true
                 let result = PutResult(id: encoded.id, codec: encoded.codec, originalSize: encoded.originalLength,
                                        storedSize: encoded.storedLength, existed: false)
-                if try storedSize(encoded.id) != nil || !staging.staged.add(temp: temp, result: result) {
+                // A declared name was looked up before spooling (and the spool proved the content
+                // is that name): no second look. The lock keeps other writers out; workers of this
+                // run meet in the staging area.
+                let lookedUp = expected != nil
+                let alreadyStored = lookedUp ? false : try storedSize(encoded.id) != nil
+                if alreadyStored || !staging.staged.add(temp: temp, result: result) {
                     unlink(temp)
                     let known = try knownSize(encoded.id, staging)
                     return PutResult(id: encoded.id, codec: known?.codec ?? encoded.codec, originalSize: encoded.originalLength,
