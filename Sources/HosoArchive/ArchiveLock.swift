@@ -7,43 +7,79 @@ import HosoCore
 /// The single-writer lock: an advisory `flock` on `ARCHIVE/lock`, held for the life of this value
 /// (and released by the kernel if the process dies). The file records who holds it, for the
 /// message the next writer prints.
+///
+/// A writer holds it exclusively. A check that must see the archive keep still while it reads
+/// (verify compares the ledger, the catalog, the index and the store) holds it shared: checks run
+/// side by side, and no writer moves the archive under them.
 public final class ArchiveLock: @unchecked Sendable {
     private let fd: Int32
+    private let shared: Bool
 
-    /// Takes the lock.
-    /// - Parameter wait: wait for the current writer to finish instead of failing at once.
+    /// Takes the lock for writing.
+    /// - Parameter wait: wait for the current holder to finish instead of failing at once.
     /// - Throws: `HosoError` E403 naming the holder when the lock is taken and `wait` is false.
-    public init(archive: Archive, wait: Bool, purpose: String) throws {
+    public convenience init(archive: Archive, wait: Bool, purpose: String) throws {
+        let fd = open(archive.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SystemError(errno: errno, operation: "open", path: archive.lockPath) }
+        try Self.take(fd, LOCK_EX, path: archive.lockPath, wait: wait,
+                      message: "another writer, or a verify, holds the archive",
+                      advice: "Wait for it to finish, or run again with --wait to queue behind it; search, show, stats and export are not affected")
+        self.init(fd: fd, shared: false, purpose: purpose)
+    }
+
+    /// Takes the lock shared, for a check that reads the whole archive; nil on read-only media,
+    /// where nothing can write.
+    /// - Throws: `HosoError` E403 naming the writer when one is at work and `wait` is false.
+    public static func forChecking(archive: Archive, wait: Bool, purpose: String) throws -> ArchiveLock? {
         let path = archive.lockPath
-        let fd: Int32
-        let tried = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard tried >= 0 else { throw SystemError(errno: errno, operation: "open", path: path) }
-        if flock(tried, LOCK_EX | LOCK_NB) == 0 {
-            fd = tried
-        } else {
-            let busy = errno == EWOULDBLOCK
-            close(tried)
-            guard busy, wait else {
-                let holder = (try? SystemFile.readAll(path, limit: 4096)).map { String(decoding: $0, as: UTF8.self).trimmingWhitespace } ?? ""
-                throw HosoError(.archiveLocked, file: path,
-                                message: "another writer holds the archive" + (holder.isEmpty ? "" : " (\(holder))"),
-                                advice: "Wait for it to finish, or run again with --wait to queue behind it; readers (search, show, verify) are not affected")
-            }
-            fd = try SystemFile.lockExclusively(path)
+        var fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if fd < 0 && (errno == EROFS || errno == EACCES) { fd = open(path, O_RDONLY | O_CLOEXEC) }
+        guard fd >= 0 else {
+            if !archive.isWritable { return nil }
+            throw SystemError(errno: errno, operation: "open", path: path)
         }
-        self.fd = fd
+        try take(fd, LOCK_SH, path: path, wait: wait,
+                 message: "a writer is changing the archive, and a check now would see it half-way",
+                 advice: "Wait for it to finish, or run again with --wait to start when it has")
+        return ArchiveLock(fd: fd, shared: true, purpose: purpose)
+    }
+
+    private init(fd: Int32, shared: Bool, purpose: String) {
+        self.fd = fd; self.shared = shared
+        // A shared holder's note may be overwritten by another's: it only names one of them.
         let note = "pid \(getpid()), \(purpose), since \(CanonicalJSON.timestamp())\n"
-        ftruncate(fd, 0)
+        if !shared { ftruncate(fd, 0) }
         _ = note.withCString { pwrite(fd, $0, strlen($0), 0) }
     }
 
-    /// Tries to take the lock without waiting; nil when a writer holds it.
+    /// Flocks `fd` at once, or waits when asked; closes it and throws E403 when it is held.
+    private static func take(_ fd: Int32, _ operation: Int32, path: String, wait: Bool, message: String, advice: String) throws {
+        if flock(fd, operation | LOCK_NB) == 0 { return }
+        let busy = errno == EWOULDBLOCK
+        guard busy, wait else {
+            let e = errno
+            close(fd)
+            guard busy else { throw SystemError(errno: e, operation: "flock", path: path) }
+            let holder = (try? SystemFile.readAll(path, limit: 4096)).map { String(decoding: $0, as: UTF8.self).trimmingWhitespace } ?? ""
+            throw HosoError(.archiveLocked, file: path, message: message + (holder.isEmpty ? "" : " (\(holder))"), advice: advice)
+        }
+        while flock(fd, operation) != 0 {
+            guard errno == EINTR else {
+                let e = errno
+                close(fd)
+                throw SystemError(errno: e, operation: "flock", path: path)
+            }
+        }
+    }
+
+    /// Tries to take the lock for writing without waiting; nil when it is held.
     public static func tryAcquire(archive: Archive, purpose: String) -> ArchiveLock? {
         try? ArchiveLock(archive: archive, wait: false, purpose: purpose)
     }
 
     deinit {
-        ftruncate(fd, 0)
+        // A shared holder leaves the note: another check may still hold the lock.
+        if !shared { ftruncate(fd, 0) }
         flock(fd, LOCK_UN)
         close(fd)
     }

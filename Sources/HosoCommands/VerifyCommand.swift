@@ -20,7 +20,9 @@ struct VerifyCommand: ParsableCommand {
         (audit/), so budgeted runs verify the objects verified least recently first and coverage \
         can be reported. Without a seal, a wholesale rewrite of the ledger (new entries that \
         chain correctly) cannot be detected: keep the receipts of 'hoso seal' outside the archive \
-        and verify --against them.
+        and verify --against them. A writer (ingest, rebuild) and a verify do not run at once: \
+        each is refused while the other runs, or waits with --wait; search, show, stats and \
+        export are never held up.
         Exit status: 0 clean (warnings may be listed), 1 errors found, 2 usage error, 3 failure.
         """)
 
@@ -46,6 +48,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The S3 service's URL for --store (default: $HOSO_S3_ENDPOINT, else $AWS_ENDPOINT_URL).", valueName: "url"))
     var endpoint: String?
     @Option(name: .long, help: "Parallel workers (default: one per processor; 16 for a store in S3).") var jobs: Int?
+    @Flag(name: .long, help: "Wait for a writer at work (ingest, rebuild) to finish instead of failing at once.") var wait = false
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -109,9 +112,13 @@ struct VerifyCommand: ParsableCommand {
             let text = SystemFile.exists(against) ? String(decoding: try SystemFile.readAll(against, limit: 1 << 20), as: UTF8.self) : against
             options.seal = try Seal.parse(text)
         }
+        // The ledger, the catalog, the index and the store are read at different moments: a
+        // writer's commit in between would look like a rollback or a forged row.
+        let lock = try ArchiveLock.forChecking(archive: archive, wait: wait, purpose: "hoso verify")
         let meter = ProgressMeter("verifying", totalItems: 0)
         let result = try Verifier(archive: archive, options: options).run { n, b in meter.update(items: n, bytes: b) }
         meter.finish()
+        withExtendedLifetime(lock) {}
         let json = JSON.encode(ReportJSON(result, seal: options.seal, startedAt: result.startedAt, archive: archive.root,
                                           store: archive.store.location), pretty: true)
         if output.json {

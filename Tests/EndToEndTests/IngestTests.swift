@@ -358,13 +358,43 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(try Hoso.run(["stats"], environment: ["HOSO_ARCHIVE": archive]).status == 0)
         let number = try FileManager.default.contentsOfDirectory(atPath: batch).sorted()[0]
         #expect(try Hoso.run(["show", number], environment: ["HOSO_ARCHIVE": archive]).status == 0)
+        // A verify would see a writer's commits half-way (they looked like a rollback): it is
+        // refused at once, or waits.
+        let verify = try Hoso.run(["verify", "--no-record"], environment: ["HOSO_ARCHIVE": archive])
+        #expect(verify.status == 3)
+        #expect(verify.stderr.contains("E403") && verify.stderr.contains("half-way") && verify.stderr.contains("--wait"), "\(verify.stderr)")
+        let waitingVerify = try Hoso.start(["verify", "--wait", "--no-record"], environment: ["HOSO_ARCHIVE": archive])
         // A waiting writer proceeds when the lock is released.
         let waiting = try Hoso.start(["ingest", "--wait", second], environment: ["HOSO_ARCHIVE": archive])
         usleep(500_000)
-        #expect(waiting.isRunning)
+        #expect(waiting.isRunning && waitingVerify.isRunning)
         flock(fd, LOCK_UN); close(fd)
         waiting.waitUntilExit()
+        waitingVerify.waitUntilExit()
         #expect(waiting.terminationStatus == 0)
+        #expect(waitingVerify.terminationStatus == 0)
+    }
+
+    /// While a verify runs (holding the lock shared), writers are refused or wait; other
+    /// verifies and the readers go on.
+    @Test func verifyAndWritersExcludeEachOther() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let batch = try sampleBatch(t, count: 3)
+        #expect(try Hoso.run(["ingest", batch], environment: ["HOSO_ARCHIVE": archive]).status == 0)
+        let fd = open(archive + "/lock", O_RDWR)
+        defer { close(fd) }
+        #expect(flock(fd, LOCK_SH) == 0)
+        let note = "pid 4242, hoso verify, since 2026-11-30T00:00:00Z\n"
+        #expect(pwrite(fd, note, note.utf8.count, 0) == note.utf8.count)
+        let refused = try Hoso.run(["ingest", try sampleBatch(t, name: "second")], environment: ["HOSO_ARCHIVE": archive])
+        #expect(refused.status == 3)
+        #expect(refused.stderr.contains("E403") && refused.stderr.contains("hoso verify") && refused.stderr.contains("--wait"), "\(refused.stderr)")
+        #expect(try Hoso.run(["rebuild"], environment: ["HOSO_ARCHIVE": archive]).status == 3)
+        #expect(try Hoso.run(["verify", "--quick", "--no-record"], environment: ["HOSO_ARCHIVE": archive]).status == 0)
+        #expect(try Hoso.run(["search", "--json", "khai"], environment: ["HOSO_ARCHIVE": archive]).status == 0)
+        flock(fd, LOCK_UN)
+        #expect(try Hoso.run(["rebuild"], environment: ["HOSO_ARCHIVE": archive]).status == 0)
     }
 
     /// Two real ingests at once: the second is refused at once, naming the first; readers see
