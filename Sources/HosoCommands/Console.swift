@@ -246,11 +246,16 @@ enum Format {
     }
 }
 
-/// Ctrl-C during a long run: the first asks the run to stop at the next safe point; the second
-/// ends the process at once (what was committed stays committed either way).
+/// Ctrl-C during a long run, or SIGTERM (what a service manager or `kill` sends to stop a job):
+/// the first asks the run to stop at the next safe point; a second ends the process at once
+/// (what was committed stays committed either way).
 enum Interruption {
-    private static let flag = Atomic<Bool>(false)
-    static var requested: Bool { flag.load(ordering: .relaxed) }
+    /// The signal that asked the run to stop, or 0.
+    private static let flag = Atomic<Int32>(0)
+    static var requested: Bool { flag.load(ordering: .relaxed) != 0 }
+    /// The exit status of a run stopped this way: 128 + the signal's number (130 for Ctrl-C,
+    /// 143 for SIGTERM), as a shell reports a job the signal ended.
+    static var exitStatus: Int32 { 128 + flag.load(ordering: .relaxed) }
 
     static func watch() {
         // The flag is made here, not on first use inside the handler (where making it is unsafe).
@@ -260,15 +265,20 @@ enum Interruption {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
-        signal(SIGINT) { _ in
-            Interruption.flag.store(true, ordering: .relaxed)
-            signal(SIGINT, SIG_DFL)
-            // Only what is safe in a signal handler: a constant written with write(2).
-            let note: StaticString = "\nhoso: stopping after the dossier at hand (Ctrl-C again stops at once)\n"
-            _ = write(2, note.utf8Start, note.utf8CodeUnitCount)
+        for s in [SIGINT, SIGTERM] {
+            signal(s) { sig in
+                Interruption.flag.store(sig, ordering: .relaxed)
+                signal(sig, SIG_DFL)
+                // Only what is safe in a signal handler: constants written with write(2).
+                let note: StaticString = sig == SIGTERM
+                    ? "\nhoso: asked to stop (SIGTERM): stopping after the dossier at hand (a second SIGTERM stops at once)\n"
+                    : "\nhoso: stopping after the dossier at hand (Ctrl-C again stops at once)\n"
+                _ = write(2, note.utf8Start, note.utf8CodeUnitCount)
+            }
         }
     }
 
-    static func stopWatching() { signal(SIGINT, SIG_DFL) }
+    static func stopWatching() { signal(SIGINT, SIG_DFL); signal(SIGTERM, SIG_DFL) }
 }

@@ -13,7 +13,7 @@ public struct Hoso: ParsableCommand {
         discussion: """
         Exit status: 0 success; 1 problems found (invalid dossiers, integrity findings); \
         2 usage error; 3 the command could not be carried out (I/O failure, not an archive, locked); \
-        130 stopped by Ctrl-C.
+        130 stopped by Ctrl-C (143 by SIGTERM).
         Every problem has a stable code; 'hoso errors' lists them. 'hoso --version' prints the \
         version of hoso.
         """,

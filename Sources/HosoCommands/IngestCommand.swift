@@ -17,7 +17,7 @@ struct IngestCommand: ParsableCommand {
         runs at a time on an archive: a second one fails at once, or waits with --wait.
         Exit status: 0 every dossier archived or already archived; 1 some rejected; 2 nothing \
         to read (bad arguments, no dossier found); 3 failure (what was committed is kept); 130 \
-        stopped by Ctrl-C, after committing what was done.
+        stopped by Ctrl-C (143 by SIGTERM), after committing what was done.
         """)
 
     @OptionGroup var archiveOptions: ArchiveOptions
@@ -202,7 +202,7 @@ struct IngestCommand: ParsableCommand {
             console.err("hoso: " + console.render(d))
             throw ExitCode(3)
         }
-        if summary.interrupted { throw ExitCode(130) }
+        if summary.interrupted { throw ExitCode(Interruption.exitStatus) }
         if summary.rejected > 0 || layoutErrors > 0 { throw ExitCode(1) }
     }
 

@@ -646,7 +646,9 @@ func storedObjects(_ archive: String) throws -> Set<String> {
     /// archive holds the same catalog and objects as a clean run.
     /// Ctrl-C stops an ingest between two dossiers: what came before is committed and listed,
     /// the JSON report is whole, the exit status is 130, and a rerun archives the rest.
-    @Test func ctrlCStopsBetweenDossiersWithAWholeReport() throws {
+    /// SIGTERM (a service manager stopping the job) does the same, with exit status 143.
+    @Test(arguments: [SIGINT, SIGTERM])
+    func ctrlCStopsBetweenDossiersWithAWholeReport(signal: Int32) throws {
         let t = TemporaryFolder()
         let batch = try sampleBatch(t)
         var observed = false
@@ -659,14 +661,14 @@ func storedObjects(_ archive: String) throws -> Set<String> {
             // Once the first checkpoint is committed, the handler is in place.
             let deadline = Date().addingTimeInterval(60)
             while !FileManager.default.fileExists(atPath: archive + "/ledger/HEAD") && p.isRunning && Date() < deadline { usleep(2_000) }
-            kill(p.processIdentifier, SIGINT)
+            kill(p.processIdentifier, signal)
             p.waitUntilExit()
             try handle.close()
             let report = try jsonObject(try String(contentsOfFile: out, encoding: .utf8))
             let summary = report["summary"] as? [String: Any] ?? [:]
             guard summary["interrupted"] as? Bool == true else { continue }   // it had finished
             observed = true
-            #expect(p.terminationStatus == 130 && p.terminationReason == .exit)
+            #expect(p.terminationStatus == 128 + signal && p.terminationReason == .exit)
             let listed = (report["dossiers"] as? [[String: Any]]) ?? []
             let archived = listed.filter { $0["state"] as? String == "archived" }.count
             #expect(archived > 0 && archived < 60 && summary["archived"] as? Int == archived, "\(summary)")
