@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 public import HosoCatalog
 public import HosoCore
 import HosoIndex
@@ -74,17 +75,25 @@ public enum CatalogSync {
         for suffix in ["", "-wal", "-shm"] { try SystemFile.remove(temp + suffix) }
         var applied = 0
         do {
-            // Nothing relies on the new file before the rename: commits are not flushed one by
-            // one, the whole file is, once, below.
-            let fresh = try Catalog.open(path: temp, mode: .scratch)
-            try fresh.setIndexDerivation(derivation)
-            applied = try catchUp(fresh, ledger: Ledger(archive: archive), progress: progress)
-            try fresh.checkpoint()
+            do {
+                // Nothing relies on the new file before the rename: commits are not flushed one by
+                // one, the whole file is, once, below.
+                let fresh = try Catalog.open(path: temp, mode: .scratch)
+                try fresh.setIndexDerivation(derivation)
+                applied = try catchUp(fresh, ledger: Ledger(archive: archive), progress: progress)
+                try fresh.checkpoint()
+            }
+            let fd = try SystemFile.openForReading(temp)
+            defer { close(fd) }
+            try SystemFile.sync(fd, path: temp)
+            for suffix in ["-wal", "-shm"] { try SystemFile.remove(temp + suffix) }
+        } catch {
+            // A half-made catalog helps no one and holds the space a full disk lacks; the one in
+            // place is untouched.
+            for suffix in ["", "-wal", "-shm"] { try? SystemFile.remove(temp + suffix) }
+            if let d = Catalog.diagnostic(for: error, path: "catalog.rebuild.sqlite") { throw HosoError(d) }
+            throw error
         }
-        let fd = try SystemFile.openForReading(temp)
-        defer { close(fd) }
-        try SystemFile.sync(fd, path: temp)
-        for suffix in ["-wal", "-shm"] { try SystemFile.remove(temp + suffix) }
         for suffix in ["-wal", "-shm"] { try SystemFile.remove(archive.catalogPath + suffix) }
         guard rename(temp, archive.catalogPath) == 0 else {
             throw SystemError(errno: errno, operation: "rename", path: archive.catalogPath)
@@ -111,7 +120,7 @@ extension Archive {
         }
         let head = try Ledger(archive: self).head()
         if SystemFile.exists(catalogPath) {
-            let reader = try Catalog.open(path: catalogPath, mode: .readOnly)
+            let reader = try openCatalogReader()
             if reader.isInitialized, try reader.appliedHead?.id == head { return reader }
         } else if head == nil {
             // A new, empty archive: create the empty catalog.
@@ -122,8 +131,15 @@ extension Archive {
         }
         if let lock = ArchiveLock.tryAcquire(archive: self, purpose: "catalog catch-up") {
             let wasMissing = head != nil && !SystemFile.exists(catalogPath)
-            let writer = try Catalog.open(path: catalogPath, mode: .readWrite)
-            let applied = try CatalogSync.catchUp(writer, ledger: Ledger(archive: self))
+            let applied: Int
+            do {
+                let writer = try Catalog.open(path: catalogPath, mode: .readWrite)
+                applied = try CatalogSync.catchUp(writer, ledger: Ledger(archive: self))
+            } catch {
+                guard !wasMissing, SystemFile.exists(catalogPath) else { throw error }
+                Self.noteNotCaughtUp("catalog", error)
+                applied = 0
+            }
             withExtendedLifetime(lock) {}
             if wasMissing {
                 // Derived data is recreated, but its disappearance is worth a word: it is not
@@ -135,9 +151,22 @@ extension Archive {
             throw HosoError(.catalogRowMissing, file: "catalog.sqlite", message: "the catalog does not exist yet (a writer is creating it)",
                             advice: "Try again in a moment")
         }
-        let catalog = try Catalog.open(path: catalogPath, mode: .readOnly)
+        let catalog = try openCatalogReader()
         try checkNotAhead(catalog)      // a writer at work: behind is fine, ahead of the ledger is not
         return catalog
+    }
+
+    /// The catalog opened for reading. A reader of a WAL database makes its shared-memory file
+    /// first, which a full disk refuses; a catalog with no pending WAL is whole in its file, and
+    /// is then read as on read-only media.
+    private func openCatalogReader() throws -> Catalog {
+        do { return try Catalog.open(path: catalogPath, mode: .readOnly) } catch {
+            guard Catalog.diagnostic(for: error)?.code == .ioFailure,
+                  (SystemFile.status(catalogPath + "-wal").map { $0.st_size == 0 } ?? true) else { throw error }
+            let catalog = try Catalog.open(path: catalogPath, mode: .immutable)
+            Self.noteNotCaughtUp("catalog", error, reading: true)
+            return catalog
+        }
     }
 
     /// Throws the ledger's E601 or E704 when `catalog` reflects an entry the ledger lost.
@@ -160,6 +189,31 @@ extension Archive {
 
     /// Says on standard error that derived data on read-only media lags the ledger: answers
     /// then miss what the last entries archived, and nothing here can bring it up to date.
+    private static let notedOnce = Mutex<Set<String>>([])
+
+    /// What hoso's own errors say, as a diagnostic (nil for argument errors and the like).
+    public static func diagnostic(for error: any Error) -> Diagnostic? {
+        switch error {
+        case let e as HosoError: return e.diagnostic
+        case let e as SystemError: return e.diagnostic
+        case let e as IndexFileError:
+            return Diagnostic(.indexFileCorrupt, file: e.path, message: e.reason, advice: IndexFileError.advice)
+        default: return Catalog.diagnostic(for: error)
+        }
+    }
+
+    /// A reader brings derived data up to date when it can; when it cannot (a full disk, a
+    /// folder it may not write), it answers from what it has, and says so and why.
+    static func noteNotCaughtUp(_ what: String, _ error: any Error, reading: Bool = false) {
+        // One note for each: a command may open the catalog more than once.
+        guard notedOnce.withLock({ $0.insert(what).inserted }) else { return }
+        let why = diagnostic(for: error).map { "\($0.code.rawValue): \($0.message)" } ?? "\(error)"
+        FileHandle.standardError.write(Data((reading
+            ? "hoso: note: the \(what) is read as it stands on disk, and may lack what the latest ledger entries archived (\(why)); free space or fix that, so that it can be kept up to date\n"
+            : "hoso: note: the \(what) could not be brought up to date with the ledger (\(why)): "
+              + "what the latest ledger entries archived may be missing here; fix that, and the next command brings it up to date\n").utf8))
+    }
+
     static func noteBehind(_ what: String, _ entries: Int) {
         FileHandle.standardError.write(Data(("hoso: note: the \(what) is \(entries) ledger entr\(entries == 1 ? "y" : "ies") behind and the archive is "
             + "read-only: what those entries archived is not shown here; run 'hoso rebuild' on a writable copy\n").utf8))

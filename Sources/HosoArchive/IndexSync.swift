@@ -238,7 +238,11 @@ extension Archive {
         let current = try? IndexSnapshot.open(indexFolder)
         if let current, current.manifest.ledgerHead == head?.prefixed { return current }
         if isWritable, let lock = ArchiveLock.tryAcquire(archive: self, purpose: "index catch-up") {
-            try IndexSync.catchUp(archive: self)
+            do { try IndexSync.catchUp(archive: self) } catch {
+                guard let current else { throw error }
+                Self.noteNotCaughtUp("search index", error)
+                return current
+            }
             withExtendedLifetime(lock) {}
         } else if let current, let applied = current.manifest.ledgerHead.flatMap({ ObjectID(hex: $0) }) {
             // Read-only, or a writer at work: behind is fine, but no answers from an index

@@ -637,6 +637,12 @@ extension Catalog {
         case .SQLITE_FULL, .SQLITE_IOERR:
             return Diagnostic(.ioFailure, file: path, message: "the catalog could not be written: \(e.message ?? "\(e.resultCode)")",
                               advice: "Free space on the disk and check it (dmesg), then run the command again: what was committed is kept")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            // hoso's own processes share the catalog without this (one writer, WAL readers):
+            // another program holds it, a sqlite3 shell or a backup tool in a transaction.
+            return Diagnostic(.ioFailure, file: path,
+                              message: "the catalog is locked by another program (\(e.message ?? "database is locked")); hoso waited 30 s for it",
+                              advice: "Close the program that has catalog.sqlite open in a transaction (a sqlite3 shell, a backup or sync tool), then run the command again; nothing is damaged")
         case .SQLITE_ERROR where (e.message ?? "").hasPrefix("no such table") || (e.message ?? "").hasPrefix("no such column"):
             return Diagnostic(.catalogRowAltered, file: path, message: "the catalog's structure was changed outside hoso: \(e.message ?? "")",
                               advice: "Run 'hoso rebuild': the catalog is recreated from the store and the ledger")

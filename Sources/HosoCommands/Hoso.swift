@@ -1,5 +1,6 @@
 public import ArgumentParser
 import Foundation
+import HosoArchive
 import HosoCatalog
 import HosoCore
 import HosoIndex
@@ -103,16 +104,7 @@ extension Hoso {
     }
 
     /// What hoso's own errors say, as a diagnostic (nil for argument errors and the like).
-    static func diagnostic(for error: any Error) -> Diagnostic? {
-        switch error {
-        case let e as HosoError: return e.diagnostic
-        case let e as SystemError: return e.diagnostic
-        case let e as IndexFileError:
-            return Diagnostic(.indexFileCorrupt, file: e.path, message: e.reason,
-                              advice: IndexFileError.advice)
-        default: return Catalog.diagnostic(for: error)
-        }
-    }
+    static func diagnostic(for error: any Error) -> Diagnostic? { Archive.diagnostic(for: error) }
 
     /// A command that could not be carried out: the problem on standard error, and with
     /// `--json` also on standard output as the same object a query error gives, so that a
