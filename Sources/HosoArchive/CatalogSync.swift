@@ -136,7 +136,7 @@ extension Archive {
                 let writer = try Catalog.open(path: catalogPath, mode: .readWrite)
                 applied = try CatalogSync.catchUp(writer, ledger: Ledger(archive: self))
             } catch {
-                guard !wasMissing, SystemFile.exists(catalogPath) else { throw error }
+                guard Self.isWriteFailure(error), !wasMissing, SystemFile.exists(catalogPath) else { throw error }
                 Self.noteNotCaughtUp("catalog", error)
                 applied = 0
             }
@@ -161,7 +161,7 @@ extension Archive {
     /// is then read as on read-only media.
     private func openCatalogReader() throws -> Catalog {
         do { return try Catalog.open(path: catalogPath, mode: .readOnly) } catch {
-            guard Catalog.diagnostic(for: error)?.code == .ioFailure,
+            guard Self.isWriteFailure(error),
                   (SystemFile.status(catalogPath + "-wal").map { $0.st_size == 0 } ?? true) else { throw error }
             let catalog = try Catalog.open(path: catalogPath, mode: .immutable)
             Self.noteNotCaughtUp("catalog", error, reading: true)
@@ -201,6 +201,10 @@ extension Archive {
         default: return Catalog.diagnostic(for: error)
         }
     }
+
+    /// A failure to write (a full disk, no permission), which a reader may answer despite; not
+    /// what the ledger or the derived data say is wrong, which it must not.
+    static func isWriteFailure(_ error: any Error) -> Bool { diagnostic(for: error)?.code == .ioFailure }
 
     /// A reader brings derived data up to date when it can; when it cannot (a full disk, a
     /// folder it may not write), it answers from what it has, and says so and why.

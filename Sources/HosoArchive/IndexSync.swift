@@ -239,7 +239,7 @@ extension Archive {
         if let current, current.manifest.ledgerHead == head?.prefixed { return current }
         if isWritable, let lock = ArchiveLock.tryAcquire(archive: self, purpose: "index catch-up") {
             do { try IndexSync.catchUp(archive: self) } catch {
-                guard let current else { throw error }
+                guard let current, Self.isWriteFailure(error) else { throw error }
                 Self.noteNotCaughtUp("search index", error)
                 return current
             }

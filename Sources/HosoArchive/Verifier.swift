@@ -277,6 +277,7 @@ public final class Verifier {
             }
         }
 
+        if options.replica { Self.adviseForReplica(&findings, location: archive.store.location) }
         report.findings = findings
         report.seconds = SystemFile.monotonic() - started
         // 5. The audit log.
@@ -304,6 +305,21 @@ public final class Verifier {
             }
         }
         return report
+    }
+
+    /// A replica is mended from the archive, not "from a replica": what it lacks is copied again,
+    /// a damaged copy replaced.
+    static func adviseForReplica(_ findings: inout [Diagnostic], location: String) {
+        for i in findings.indices {
+            switch findings[i].code {
+            case .objectMissing, .ledgerEntryMissing, .manifestMissing, .manifestObjectMissing:
+                findings[i].advice = "The replica lacks it: 'hoso replicate --to \(location)' copies what it lacks from the archive"
+            case .objectTruncated, .objectHashMismatch, .objectCorruptStream, .objectTrailingData, .objectSizeMismatch,
+                 .objectHeaderCorrupt, .objectNotRegular:
+                findings[i].advice = "The replica's copy is damaged: 'hoso replicate --to \(location) --repair' replaces it with the archive's, verified on the way"
+            default: break
+            }
+        }
     }
 
     /// A quick run knows what is referenced from the catalog alone (it reads no manifest).
@@ -946,6 +962,10 @@ struct ReplayPlan: Sendable {
                         // A missing XML object is an object finding (E501), found beside.
                         if error.code != .manifestObjectMissing { out.findings.append(error.diagnostic) }
                         if let m = try? ledger.manifest(chunk[i].manifest) { out.referenced += m.objects }
+                        else if let objects = try? audit?.catalog.objects(ofVersion: chunk[i].manifest) {
+                            // The manifest is gone: what the catalog says it names is not orphaned.
+                            out.referenced += objects
+                        }
                     }
                 }
                 if compareRows && auditFailed == nil {

@@ -277,6 +277,16 @@ public final class Catalog: Sendable {
         }
     }
 
+    /// The objects the catalog says a version uses: its manifest, its XML and its components'
+    /// scans. What an audit takes as that version's when its manifest cannot be read.
+    public func objects(ofVersion manifest: ObjectID) throws -> [ObjectID] {
+        try db.read { db in
+            let xml = try String.fetchAll(db.cachedStatement(sql: "SELECT xml_object FROM dossiers WHERE manifest = ?"), arguments: [manifest.prefixed])
+            let scans = try String.fetchAll(db.cachedStatement(sql: "SELECT object FROM components WHERE manifest = ?"), arguments: [manifest.prefixed])
+            return [manifest] + (xml + scans).compactMap { ObjectID(hex: $0) }
+        }
+    }
+
     public func ledgerEntry(sequence: Int) throws -> LedgerRow? {
         try db.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM ledger_entries WHERE sequence = ?", arguments: [sequence]).map(LedgerRow.init)

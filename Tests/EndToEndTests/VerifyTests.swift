@@ -292,6 +292,33 @@ struct VerifyFixture {
         #expect(damaged.0 == 1 && damaged.1.contains { $0.hasPrefix("E50") }, "\(damaged)")
     }
 
+    /// Objects missing from the store (a restore killed part way, a replica half copied) are
+    /// findings of their own: the catalog rows and objects of versions whose manifest cannot be
+    /// read are not called forged or orphaned, and a replica is told to take from the archive.
+    @Test func missingObjectsAreNotCalledCatalogDamage() throws {
+        let allowed: Set<String> = ["E501", "E602", "E605", "E607"]
+        func objectFiles(_ root: String) throws -> [String] {
+            try shell("find '\(root)' -type f -path '*/[0-9a-f][0-9a-f]/*' | sort").output.split(separator: "\n").map(String.init)
+        }
+        let f = try VerifyFixture(dossiers: 12, checkpoint: 3)
+        let replica = f.folder.sub("replica")
+        #expect(try f.hoso(["replicate", "--to", replica]).status == 0)
+        for (i, file) in try objectFiles(replica).enumerated() where i % 3 == 0 { unlink(file) }
+        let r = try f.hoso(["verify", "--json", "--store", replica])
+        let findings = try jsonObject(r.stdout)["findings"] as? [[String: Any]] ?? []
+        #expect(r.status == 1 && !findings.isEmpty)
+        for d in findings {
+            let code = d["code"] as? String ?? ""
+            #expect(allowed.contains(code), "\(d)")
+            #expect((d["advice"] as? String ?? "").contains("hoso replicate --to \(replica)"), "\(d)")
+        }
+        for (i, file) in try objectFiles(f.archive + "/objects").enumerated() where i % 4 == 1 { unlink(file) }
+        for extra in [[], ["--quick"], ["--rederive"]] {
+            let (status, errors, warnings) = try f.verify(extra)
+            #expect(status == 1 && !errors.isEmpty && Set(errors).isSubset(of: allowed) && warnings.isEmpty, "\(extra): \(errors) \(warnings)")
+        }
+    }
+
     @Test func ledgerEntryEditedOrRemoved() throws {
         var f = try VerifyFixture()
         var entries = try f.ledgerEntries()
