@@ -110,6 +110,10 @@ public enum Replicator {
             _ = try? SystemFile.removeTemporaries(in: spool)
         }
         defer { if ownSpool { _ = rmdir(spool) } }
+        // A copy killed part way leaves temp files at a local destination. Nothing there says
+        // whether another copy is writing now (a replica holds no lock): an hour untouched is
+        // dead (a live one is written to, or committed, within seconds).
+        if let local = destination as? LocalObjectStore { _ = try? SystemFile.removeTemporaries(in: local.root, olderThan: 3600) }
         let state = Mutex((copied: 0, bytes: UInt64(0), present: 0, repaired: 0, done: 0, findings: [Diagnostic](), written: [(ObjectID, Int64)]()))
         Parallel.forEach(count: all.count, workers: workers) { i in
             let id = all[i]

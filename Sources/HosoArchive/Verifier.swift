@@ -317,6 +317,8 @@ public final class Verifier {
             case .objectTruncated, .objectHashMismatch, .objectCorruptStream, .objectTrailingData, .objectSizeMismatch,
                  .objectHeaderCorrupt, .objectNotRegular:
                 findings[i].advice = "The replica's copy is damaged: 'hoso replicate --to \(location) --repair' replaces it with the archive's, verified on the way"
+            case .objectStaleTemp:
+                findings[i].advice = "Left by a copy interrupted part way, or a copy still running: 'hoso replicate --to \(location)' removes it once it is an hour old"
             default: break
             }
         }

@@ -195,11 +195,18 @@ public enum SystemFile {
 
     /// Removes the temporary files (`.tmp-*`, as `writeAtomically` and the stores name them)
     /// directly in `folder`; returns how many.
+    /// - Parameter olderThan: only those not written to for this many seconds (where another
+    ///   process may be writing into the folder, one that holds no lock there).
     @discardableResult
-    public static func removeTemporaries(in folder: String) throws(SystemError) -> Int {
+    public static func removeTemporaries(in folder: String, olderThan: Double? = nil) throws(SystemError) -> Int {
         var removed = 0
+        let now = now()
         for (name, _) in try listDirectory(folder) where name.hasPrefix(".tmp-") {
-            try remove(folder + "/" + name)
+            let path = folder + "/" + name
+            if let olderThan {
+                guard let st = linkStatus(path), now - Double(st.st_mtim.tv_sec) > olderThan else { continue }
+            }
+            try remove(path)
             removed += 1
         }
         return removed

@@ -310,6 +310,9 @@ public final class LocalObjectStore: ObjectStore {
         if isTemp, let st, SystemFile.isRegular(st) {
             return .temporary(path: shown, ageSeconds: max(0, now - Double(st.st_mtim.tv_sec)))
         }
+        // A writer's temp file renamed into place (or removed) since the listing: a temp file
+        // still, not something foreign in the store.
+        if isTemp && st == nil { return .temporary(path: shown, ageSeconds: 0) }
         guard let st else { return .unexpected(path: shown) }
         // 62 lowercase hex digits (checked on the bytes: this runs for every object of the store).
         if let fanOut, name.utf8.count == 62,

@@ -312,6 +312,13 @@ struct VerifyFixture {
             #expect(allowed.contains(code), "\(d)")
             #expect((d["advice"] as? String ?? "").contains("hoso replicate --to \(replica)"), "\(d)")
         }
+        // Temp files a killed copy left in the replica: the next copy removes those an hour old
+        // (a live copy's are written within seconds); the others are said, with that advice.
+        _ = try shell("touch -d '2 hours ago' '\(replica)/.tmp-deadcopy' && touch '\(replica)/.tmp-livecopy'")
+        #expect(try f.hoso(["replicate", "--to", replica]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: replica + "/.tmp-deadcopy") && FileManager.default.fileExists(atPath: replica + "/.tmp-livecopy"))
+        let again = try jsonObject(try f.hoso(["verify", "--json", "--store", replica]).stdout)["findings"] as? [[String: Any]] ?? []
+        #expect(again.map { $0["code"] as? String ?? "" } == ["W510"] && (again.first?["advice"] as? String ?? "").contains("replicate --to"), "\(again)")
         for (i, file) in try objectFiles(f.archive + "/objects").enumerated() where i % 4 == 1 { unlink(file) }
         for extra in [[], ["--quick"], ["--rederive"]] {
             let (status, errors, warnings) = try f.verify(extra)
