@@ -32,23 +32,46 @@ public final class ArchiveLock: @unchecked Sendable {
     /// - Throws: `HosoError` E403 naming the writer when one is at work and `wait` is false.
     public static func forChecking(archive: Archive, wait: Bool, purpose: String) throws -> ArchiveLock? {
         let path = archive.lockPath
+        // A user who may only read the archive (an auditor's account) locks it through a
+        // descriptor opened for reading: flock does not ask for more.
         var fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         if fd < 0 && (errno == EROFS || errno == EACCES) { fd = open(path, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else {
-            if !archive.isWritable { return nil }
-            throw SystemError(errno: errno, operation: "open", path: path)
+            let e = errno
+            if !archive.isWritable { return nil }       // read-only media without a lock file
+            throw SystemError(errno: e, operation: "open", path: path)
         }
-        try take(fd, LOCK_SH, path: path, wait: wait,
-                 message: "a writer is changing the archive, and a check now would see it half-way",
-                 advice: "Wait for it to finish, or run again with --wait to start when it has")
+        var held = flock(fd, LOCK_SH | LOCK_NB) == 0
+        var e = held ? 0 : errno
+        if !held && e == EWOULDBLOCK && !wait {
+            // A reader catching the catalog or index up holds the lock for a moment: ridden out.
+            for _ in 0..<100 {
+                usleep(50_000)
+                if flock(fd, LOCK_SH | LOCK_NB) == 0 { held = true; break }
+                e = errno
+                if e != EWOULDBLOCK { break }
+            }
+        }
+        if !held && e != EWOULDBLOCK && e != EINTR {
+            // A file system without flock (some network mounts): checked without it, as before.
+            close(fd)
+            return nil
+        }
+        if !held {
+            try take(fd, LOCK_SH, path: path, wait: wait,
+                     message: "a writer is changing the archive, and a check now would see it half-way",
+                     advice: "Wait for it to finish, or run again with --wait to start when it has")
+        }
         return ArchiveLock(fd: fd, shared: true, purpose: purpose)
     }
 
     private init(fd: Int32, shared: Bool, purpose: String) {
         self.fd = fd; self.shared = shared
-        // A shared holder's note may be overwritten by another's: it only names one of them.
+        // Only a writer leaves a note (and clears it when done): shared holders are many, and one
+        // could not clear another's.
+        guard !shared else { return }
         let note = "pid \(getpid()), \(purpose), since \(CanonicalJSON.timestamp())\n"
-        if !shared { ftruncate(fd, 0) }
+        ftruncate(fd, 0)
         _ = note.withCString { pwrite(fd, $0, strlen($0), 0) }
     }
 
@@ -78,7 +101,6 @@ public final class ArchiveLock: @unchecked Sendable {
     }
 
     deinit {
-        // A shared holder leaves the note: another check may still hold the lock.
         if !shared { ftruncate(fd, 0) }
         flock(fd, LOCK_UN)
         close(fd)

@@ -187,8 +187,6 @@ extension Archive {
         return try ledger.entries(missingFrom: "the catalog", applied: (applied.id, applied.sequence)).entries.count
     }
 
-    /// Says on standard error that derived data on read-only media lags the ledger: answers
-    /// then miss what the last entries archived, and nothing here can bring it up to date.
     private static let notedOnce = Mutex<Set<String>>([])
 
     /// What hoso's own errors say, as a diagnostic (nil for argument errors and the like).
@@ -202,9 +200,13 @@ extension Archive {
         }
     }
 
-    /// A failure to write (a full disk, no permission), which a reader may answer despite; not
-    /// what the ledger or the derived data say is wrong, which it must not.
-    static func isWriteFailure(_ error: any Error) -> Bool { diagnostic(for: error)?.code == .ioFailure }
+    /// A failure to write (a full disk, no permission, a read-only file system), which a reader
+    /// may answer despite; never what the ledger or the derived data say is wrong (a constraint
+    /// or trigger failing on an edited catalog), which it must not.
+    static func isWriteFailure(_ error: any Error) -> Bool {
+        if let e = error as? SystemError { return [ENOSPC, EDQUOT, EROFS, EACCES, EPERM, EIO].contains(e.errno) }
+        return Catalog.isWriteFailure(error)
+    }
 
     /// A reader brings derived data up to date when it can; when it cannot (a full disk, a
     /// folder it may not write), it answers from what it has, and says so and why.
@@ -218,9 +220,12 @@ extension Archive {
               + "what the latest ledger entries archived may be missing here; fix that, and the next command brings it up to date\n").utf8))
     }
 
+    /// Says on standard error that derived data on read-only media lags the ledger: answers
+    /// then miss what the last entries archived, and nothing here can bring it up to date.
     static func noteBehind(_ what: String, _ entries: Int) {
-        FileHandle.standardError.write(Data(("hoso: note: the \(what) is \(entries) ledger entr\(entries == 1 ? "y" : "ies") behind and the archive is "
-            + "read-only: what those entries archived is not shown here; run 'hoso rebuild' on a writable copy\n").utf8))
+        FileHandle.standardError.write(Data(("hoso: note: the \(what) is \(entries) ledger entr\(entries == 1 ? "y" : "ies") behind and cannot be "
+            + "brought up to date here (read-only media, or this user may not write to the archive): what those entries archived is not "
+            + "shown; any hoso command run by the archive's owner brings it up to date (on read-only media, 'hoso rebuild' on a writable copy)\n").utf8))
     }
 
     /// The ledger entries the catalog (the one given, or the archive's when it can be read)

@@ -53,6 +53,8 @@ public struct VerifyOptions: Sendable {
     public var workers: Int?
     /// The store checked is a replica (`verify --store`), not the archive's own.
     public var replica = false
+    /// The replica as the user named it (with its endpoint), for the advice to copy it again.
+    public var replicaName: String?
     /// Parse every dossier's XML again and compare row by row, even where the catalog matches
     /// the digest its ledger entry recorded.
     public var rederive = false
@@ -277,7 +279,10 @@ public final class Verifier {
             }
         }
 
-        if options.replica { Self.adviseForReplica(&findings, location: archive.store.location) }
+        if options.replica {
+            Self.adviseForReplica(&findings, location: options.replicaName ?? archive.store.location,
+                                  tempsUnder: (archive.store as? LocalObjectStore).map { $0.displayRoot + "/" })
+        }
         report.findings = findings
         report.seconds = SystemFile.monotonic() - started
         // 5. The audit log.
@@ -309,7 +314,9 @@ public final class Verifier {
 
     /// A replica is mended from the archive, not "from a replica": what it lacks is copied again,
     /// a damaged copy replaced.
-    static func adviseForReplica(_ findings: inout [Diagnostic], location: String) {
+    /// - Parameter tempsUnder: where the replica's own temp files are (a folder's), which the
+    ///   next copy removes; nil for a bucket, whose uploads wait in a local spool.
+    static func adviseForReplica(_ findings: inout [Diagnostic], location: String, tempsUnder: String?) {
         for i in findings.indices {
             switch findings[i].code {
             case .objectMissing, .ledgerEntryMissing, .manifestMissing, .manifestObjectMissing:
@@ -317,7 +324,7 @@ public final class Verifier {
             case .objectTruncated, .objectHashMismatch, .objectCorruptStream, .objectTrailingData, .objectSizeMismatch,
                  .objectHeaderCorrupt, .objectNotRegular:
                 findings[i].advice = "The replica's copy is damaged: 'hoso replicate --to \(location) --repair' replaces it with the archive's, verified on the way"
-            case .objectStaleTemp:
+            case .objectStaleTemp where tempsUnder.map { findings[i].file?.hasPrefix($0) == true } ?? false:
                 findings[i].advice = "Left by a copy interrupted part way, or a copy still running: 'hoso replicate --to \(location)' removes it once it is an hour old"
             default: break
             }

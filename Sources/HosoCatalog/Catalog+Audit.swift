@@ -61,6 +61,8 @@ public struct CatalogAudit {
     var offers: [ObjectOffer] = []
     /// Versions whose manifest or XML could not be read: what they supersede is unknown.
     public private(set) var undetermined = Set<ObjectID>()
+    /// The ledger entry that adds each of them.
+    var undeterminedAt: [ObjectID: Int] = [:]
 
     /// The `dossiers` columns to select, in `Catalog.dossierColumns` order: a catalog written
     /// before a column existed, and not opened for writing since (read-only media), lacks it;
@@ -104,7 +106,7 @@ public struct CatalogAudit {
         var out: [RowDifference] = []
         manifests += additions.map(\.manifest)
         let readable = Set(versions.map(\.manifestID))
-        for a in additions where !readable.contains(a.manifest) { undetermined.insert(a.manifest) }
+        for a in additions where !readable.contains(a.manifest) { undetermined.insert(a.manifest); undeterminedAt[a.manifest] = sequence }
         for chunk in stride(from: 0, to: versions.count, by: 400).map({ versions[$0..<min($0 + 400, versions.count)] }) {
             let keys = chunk.map(\.manifestID.prefixed)
             let placeholders = keys.map { _ in "?" }.joined(separator: ",")
@@ -330,8 +332,10 @@ public struct CatalogAudit {
         // The first offer of each object, sorted by name.
         var expected = offers.sorted { ($0.id, $0.order) < ($1.id, $1.order) }
         expected.removeAdjacentRepeats { $0.id == $1.id }
-        var unknown = Set<ObjectID>()
-        for m in undetermined { unknown.formUnion(try catalog.objects(ofVersion: m)) }
+        // Objects a version whose manifest cannot be read may have offered first, by what the
+        // catalog says that version uses, with that version's ledger entry.
+        var unknown: [ObjectID: Set<Int>] = [:]
+        for (m, sequence) in undeterminedAt { for o in try catalog.objects(ofVersion: m) { unknown[o, default: []].insert(sequence) } }
         return try catalog.db.read { db in
             var out: [RowDifference] = []
             // Dossier rows (and their components) that no entry adds.
@@ -365,15 +369,19 @@ public struct CatalogAudit {
                 if let d = Self.difference("dossiers", old.prefixed, r[0], ["is_current", "superseded_by"], ["0", by.prefixed], have, skipping: []) { out.append(d) }
             }
             // The objects table: compared as numbers where the row holds numbers (the common
-            // case, 40,000 rows for 10,000 dossiers), as text otherwise. The objects of a version
-            // whose manifest could not be read are unknown to the ledger's side: their rows are
-            // not judged (the missing manifest is the finding), by what the catalog says they are.
+            // case, 40,000 rows for 10,000 dossiers), as text otherwise. A row that a version
+            // whose manifest could not be read explains (the row dates from that version's entry,
+            // no later than the ledger's own first offer) is not judged: the missing manifest is
+            // the finding.
             var matched = [Bool](repeating: false, count: expected.count)
             try Self.step(db.makeStatement(sql: "SELECT id, size, kind, first_sequence FROM objects")) { st in
                 let key = Self.text(st, 0) ?? ""
-                if let id = ObjectID(hex: key), unknown.contains(id) {
-                    if let at = Self.position(of: id, in: expected) { matched[at] = true }
-                    return
+                if let id = ObjectID(hex: key), let sequences = unknown[id], sequences.contains(Int(sqlite3_column_int64(st, 3))) {
+                    let at = Self.position(of: id, in: expected)
+                    if at == nil || sqlite3_column_int64(st, 3) <= Int64(expected[at!].sequence) {
+                        if let at { matched[at] = true }
+                        return
+                    }
                 }
                 guard let id = ObjectID(hex: key), let at = Self.position(of: id, in: expected) else {
                     out.append(RowDifference(kind: .extra, table: "objects", key: key))

@@ -629,6 +629,13 @@ public struct ArchivedKeys: Sendable {
 }
 
 extension Catalog {
+    /// Whether SQLite failed to write (a full disk, a read-only file or folder, no permission,
+    /// an I/O error), as opposed to finding something wrong in the catalog.
+    public static func isWriteFailure(_ error: any Error) -> Bool {
+        guard let e = error as? DatabaseError else { return false }
+        return [.SQLITE_FULL, .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN, .SQLITE_IOERR].contains(e.resultCode.primaryResultCode)
+    }
+
     /// What an SQLite failure means for the archive, with a code and what to do; nil for an
     /// error that is not SQLite's. The catalog is derived data: damage is repaired by a rebuild,
     /// never by editing it.

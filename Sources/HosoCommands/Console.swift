@@ -269,8 +269,11 @@ enum Interruption {
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
         for s in [SIGINT, SIGTERM] {
             signal(s) { sig in
-                Interruption.flag.store(sig, ordering: .relaxed)
-                signal(sig, SIG_DFL)
+                // The first signal is the one the exit status tells; after it, either signal
+                // stops at once.
+                _ = Interruption.flag.compareExchange(expected: 0, desired: sig, ordering: .relaxed)
+                signal(SIGINT, SIG_DFL)
+                signal(SIGTERM, SIG_DFL)
                 // Only what is safe in a signal handler: constants written with write(2).
                 let note: StaticString = sig == SIGTERM
                     ? "\nhoso: asked to stop (SIGTERM): stopping after the dossier at hand (a second SIGTERM stops at once)\n"

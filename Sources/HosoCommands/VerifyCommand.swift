@@ -100,6 +100,7 @@ struct VerifyCommand: ParsableCommand {
             }
             archive = archive.with(store: replica)
             options.replica = true
+            options.replicaName = store + (endpoint.map { " --endpoint \($0)" } ?? "")
             options.record = false
         }
         options.level = quick ? .quick : .full
