@@ -202,6 +202,11 @@ public final class Archive: Sendable {
         }
         let bytes: [UInt8]
         do { bytes = try SystemFile.readAll(configPath, limit: 1 << 20) } catch {
+            if error.errno == EACCES || error.errno == EPERM {
+                // An archive this user may not read: not "no archive", and never 'hoso init'.
+                throw HosoError(.ioFailure, file: error.path, message: "the archive cannot be read by this user: \(error.reason)",
+                                advice: SystemFile.noPermissionAdvice)
+            }
             throw HosoError(.notAnArchive, file: root, message: "the folder is not a hoso archive (it has no readable \(configFileName))",
                             advice: "Name the archive folder with --archive or HOSO_ARCHIVE, or create one with 'hoso init'")
         }

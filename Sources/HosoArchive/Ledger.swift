@@ -12,9 +12,16 @@ public struct Ledger: Sendable {
     /// The newest entry, or nil for an archive where nothing was committed yet.
     /// - Throws: `HosoError` E601 when HEAD exists but does not name an object.
     public func head() throws -> ObjectID? {
-        guard SystemFile.exists(archive.headPath) else { return nil }
+        do { guard try SystemFile.existsOrFails(archive.headPath) else { return nil } } catch {
+            throw HosoError(.ioFailure, file: "ledger/HEAD", message: "the ledger head cannot be looked up by this user: \(error.reason)",
+                            advice: SystemFile.noPermissionAdvice)
+        }
         let bytes: [UInt8]
         do { bytes = try SystemFile.readAll(archive.headPath, limit: 4096) } catch {
+            if error.errno == EACCES || error.errno == EPERM {
+                throw HosoError(.ioFailure, file: "ledger/HEAD", message: "the ledger head cannot be read by this user: \(error.reason)",
+                                advice: SystemFile.noPermissionAdvice)
+            }
             throw HosoError(.ledgerHeadMissing, file: "ledger/HEAD", message: "the ledger head cannot be read: \(error.reason)",
                             advice: "Restore it with 'hoso replicate --from REPLICA' (a replica keeps the head), or from a backup, or write the hash of your last seal into it")
         }

@@ -794,6 +794,12 @@ public final class Verifier {
         guard let head = state.head else { return nil }
         let snapshot: IndexSnapshot
         do { snapshot = try IndexSnapshot.open(archive.indexFolder) } catch {
+            if let e = error as? SystemError, e.errno == EACCES || e.errno == EPERM {
+                // Not damage: this user may not read it.
+                findings.append(Diagnostic(.ioFailure, file: e.path, message: "the index cannot be read by this user (\(e.reason)): it was not checked",
+                                           advice: SystemFile.noPermissionAdvice))
+                return nil
+            }
             findings.append(Diagnostic(.indexFileCorrupt, file: (error as? IndexFileError)?.path ?? "index/",
                                        message: "the index cannot be opened: \((error as? IndexFileError)?.reason ?? "\(error)")",
                                        advice: IndexFileError.advice))

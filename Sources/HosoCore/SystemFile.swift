@@ -219,6 +219,19 @@ public enum SystemFile {
     /// Whether something exists at `path` (without following a final link).
     public static func exists(_ path: String) -> Bool { linkStatus(path) != nil }
 
+    /// Whether something exists at `path`, where "cannot tell" (a folder on the way this user
+    /// may not enter) is an error, not "no": an unreadable ledger or index is not an empty one.
+    public static func existsOrFails(_ path: String) throws(SystemError) -> Bool {
+        var st = stat()
+        if lstat(path, &st) == 0 { return true }
+        let e = errno
+        if e == ENOENT || e == ENOTDIR { return false }
+        throw SystemError(errno: e, operation: "look up", path: path)
+    }
+
+    /// Advice for a file this user may not read.
+    public static let noPermissionAdvice = "Ask the archive's owner for read access (the archive's folders r-x and files r for your group), or run as a user who has it"
+
     /// Creates a folder; an existing folder is fine.
     public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws(SystemError) {
         if mkdir(path, mode) != 0 && errno != EEXIST {

@@ -49,7 +49,9 @@ public final class IndexSnapshot: @unchecked Sendable {
 
     public static func readManifest(_ folder: String) throws -> IndexManifest {
         let path = folder + "/manifest.json"
-        guard SystemFile.exists(path) else { return .empty }
+        // An index this user may not read is not an empty one (which would answer "no dossier
+        // matches").
+        guard try SystemFile.existsOrFails(path) else { return .empty }
         let bytes = try SystemFile.readAll(path, limit: 64 << 20)
         do {
             let m = try JSONDecoder().decode(IndexManifest.self, from: Data(bytes))

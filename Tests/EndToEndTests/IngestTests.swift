@@ -296,6 +296,34 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(try Hoso.run(["stats", "--archive", archive]).status == 0)
     }
 
+    /// Whether this process may run a command as the unprivileged user `nobody`.
+    static let canRunAsNobody: Bool = getuid() == 0 && (try? shell("runuser -u nobody -- true").status) == 0
+
+    /// A user who may not read part of an archive is told so, with what to ask for: not an
+    /// empty index ("no dossier matches"), not a missing head, not "create one with hoso init".
+    @Test(.enabled(if: Self.canRunAsNobody, "needs root and runuser, to run hoso as nobody"))
+    func whatThisUserMayNotReadIsSaidAsSuch() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        #expect(try Hoso.run(["ingest", "--archive", archive, try sampleBatch(t, count: 4)]).status == 0)
+        _ = try shell("chmod -R a+rX '\(t.path)' && cp '\(Hoso.binary)' '\(t.path)/hoso' && chmod a+rx '\(t.path)/hoso'")
+        func asNobody(_ args: String) throws -> (status: Int32, output: String) {
+            try shell("cd '\(t.path)' && runuser -u nobody -- ./hoso \(args) --archive '\(archive)' 2>&1")
+        }
+        #expect(try asNobody("stats").status == 0)
+        for (mode, path, args) in [("700", "index", "search khai"), ("600", "ledger/HEAD", "stats"), ("700", "ledger", "show --history x"),
+                                   ("600", "hoso-archive.json", "stats")] {
+            _ = try shell("chmod \(mode) '\(archive)/\(path)'")
+            let r = try asNobody(args)
+            #expect(r.status == 3 && r.output.contains("E406") && r.output.contains("Permission denied")
+                    && !r.output.contains("No dossier matches") && !r.output.contains("hoso init") && !r.output.contains("E601"), "\(path): \(r.output)")
+            _ = try shell("chmod -R a+rX '\(archive)/\(path)'")
+        }
+        _ = try shell("chmod 700 '\(archive)/index'")
+        let v = try asNobody("verify")
+        #expect(v.status == 1 && v.output.contains("the index cannot be read by this user") && !v.output.contains("E706"), "\(v.output)")
+    }
+
     /// More dossier folders than a command line holds are named in a list (or on standard
     /// input); the ledger records how they were named in a line, not every path.
     @Test func pathsFromAList() throws {
