@@ -276,6 +276,17 @@ extension Archive {
         return kept
     }
 
-    /// Whether the archive folder can be written (false on read-only media).
-    public var isWritable: Bool { access(root, W_OK) == 0 && access(root + "/ledger", W_OK) == 0 }
+    /// Whether this process may write into the archive: it runs as the archive's owner, and the
+    /// folder can be written (not read-only media).
+    public var isWritable: Bool { owner == nil && access(root, W_OK) == 0 && access(root + "/ledger", W_OK) == 0 }
+
+    /// The archive's owner (the owner of its description file) when this process runs as
+    /// someone else, else nil. hoso writes into an archive only as its owner: what it made as
+    /// another user (root's lock file, audit log or catalog) would be that user's, and block the
+    /// owner's next run.
+    public var owner: (uid: UInt32, name: String)? {
+        guard let st = SystemFile.status(root + "/" + Self.configFileName), st.st_uid != geteuid() else { return nil }
+        let name = getpwuid(st.st_uid).map { String(cString: $0.pointee.pw_name) } ?? "uid \(st.st_uid)"
+        return (UInt32(st.st_uid), name)
+    }
 }

@@ -289,7 +289,8 @@ public final class Verifier {
         if !options.record {
             report.notRecorded = options.replica ? "a replica was checked (the audit log covers the archive's own store)" : "recording was turned off"
         } else if !archive.isWritable {
-            report.notRecorded = "this user cannot write to the archive (read-only media, or no permission): coverage was not recorded"
+            report.notRecorded = archive.owner.map { "this user is not the archive's owner (\($0.name)), who alone records runs: coverage was not recorded" }
+                ?? "this user cannot write to the archive (read-only media, or no permission): coverage was not recorded"
         } else {
             // The damage was reported in this run; the damaged log is kept aside and a new
             // chain starts, so that later runs are not failed by it again.

@@ -26,7 +26,7 @@ struct IngestCommand: ParsableCommand {
     @Flag(name: .long, help: "Archive a dossier already archived with other content as a new version superseding it.")
     var newVersion = false
     @Flag(name: .long, help: "Stop at the first invalid dossier (dossiers before it stay archived).") var stopOnError = false
-    @Flag(name: .long, help: "Wait for another writer to finish instead of failing at once.") var wait = false
+    @Flag(name: .long, help: "Wait for another writer, or a verify, to finish instead of failing at once.") var wait = false
     @Option(name: .long, help: "Dossiers per checkpoint.") var checkpointDossiers = 500
     @Option(name: .long, help: "Seconds between checkpoints at most.") var checkpointSeconds = 5.0
     @Option(name: .long, help: "Parallel workers, as many as processors unless given.") var jobs: Int = Parallel.defaultWorkers

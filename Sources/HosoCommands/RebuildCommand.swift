@@ -13,7 +13,7 @@ struct RebuildCommand: ParsableCommand {
     var from: String?
     @Option(name: .long, help: ArgumentHelp("The S3 service's URL, with --from (default: $HOSO_S3_ENDPOINT, else $AWS_ENDPOINT_URL).", valueName: "url"))
     var endpoint: String?
-    @Flag(name: .long, help: "Wait for a running writer instead of failing at once.") var wait = false
+    @Flag(name: .long, help: "Wait for a running writer, or a verify, instead of failing at once.") var wait = false
     @Flag(name: .customLong("discard-newer"), help: "Rebuild even though the catalog or index reflects ledger entries the ledger no longer reaches (its head moved back or was deleted, entries removed): only once the ledger is known to be right. What is replaced is kept aside as catalog.sqlite.discarded-<time> and index.discarded-<time>.")
     var discardNewer = false
     @OptionGroup var output: OutputOptions

@@ -461,7 +461,7 @@ struct IndexCommand: ParsableCommand {
 struct IndexOptimize: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "optimize", abstract: "Merge the index into as few segments as possible (one up to 50,000 dossiers), dropping deleted entries.")
     @OptionGroup var archiveOptions: ArchiveOptions
-    @Flag(name: .long, help: "Wait for a running writer instead of failing at once.") var wait = false
+    @Flag(name: .long, help: "Wait for a running writer, or a verify, instead of failing at once.") var wait = false
     func run() throws {
         let archive = try archiveOptions.open()
         let lock = try ArchiveLock(archive: archive, wait: wait, purpose: "hoso index optimize")
@@ -478,7 +478,7 @@ struct IndexOptimize: ParsableCommand {
 struct IndexRebuild: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rebuild", abstract: "Recreate the search index from the ledger and the store.")
     @OptionGroup var archiveOptions: ArchiveOptions
-    @Flag(name: .long, help: "Wait for a running writer instead of failing at once.") var wait = false
+    @Flag(name: .long, help: "Wait for a running writer, or a verify, instead of failing at once.") var wait = false
     func run() throws {
         let archive = try archiveOptions.open()
         let lock = try ArchiveLock(archive: archive, wait: wait, purpose: "hoso index rebuild")

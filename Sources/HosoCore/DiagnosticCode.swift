@@ -136,7 +136,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
         case .contentNotMediaType: "file content does not fit its media type"
         case .notAnArchive: "not a hoso archive"
         case .unknownArchiveVersion: "unknown archive format version"
-        case .archiveLocked: "archive locked by another writer"
+        case .archiveLocked: "archive locked (another writer, or a verify)"
         case .conflictingVersion: "dossier already archived with different content"
         case .dossierNotFound: "dossier not found"
         case .ioFailure: "input/output failure"

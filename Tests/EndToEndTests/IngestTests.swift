@@ -322,6 +322,19 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         _ = try shell("chmod 700 '\(archive)/index'")
         let v = try asNobody("verify")
         #expect(v.status == 1 && v.output.contains("the index cannot be read by this user") && !v.output.contains("E706"), "\(v.output)")
+
+        // Even where the files would let another user write, only the owner writes: what
+        // another user made (a lock file, an audit record, a catalog) would block the owner.
+        _ = try shell("chmod -R a+rwX '\(archive)' && chmod a+rx '\(t.path)'/*")
+        let second = try sampleBatch(t, count: 2, name: "second")
+        _ = try shell("chmod -R a+rX '\(second)'")
+        let refused = try asNobody("ingest '\(second)'")
+        #expect(refused.status == 3 && refused.output.contains("belongs to root") && refused.output.contains("sudo -u root"), "\(refused.output)")
+        let unrecorded = try asNobody("verify")
+        #expect(unrecorded.status == 0 && unrecorded.output.contains("not the archive's owner (root)"), "\(unrecorded.output)")
+        #expect(try shell("find '\(archive)' -user nobody | wc -l").output.trimmingCharacters(in: .whitespacesAndNewlines) == "0",
+                "nothing in the archive is nobody's")
+        #expect(try Hoso.run(["ingest", "--archive", archive, second]).status == 0)
     }
 
     /// More dossier folders than a command line holds are named in a list (or on standard
