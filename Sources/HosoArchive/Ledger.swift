@@ -158,6 +158,15 @@ public struct Ledger: Sendable {
     /// returns, the entry and everything it references survive any crash.
     @discardableResult
     public func commit(_ entry: LedgerEntry) throws -> (id: ObjectID, size: UInt64) {
+        // The entry follows the head this writer read: if the head moved meanwhile, a second
+        // writer is at work (the lock file was deleted under the first), and committing would
+        // drop one run's entries from the chain.
+        let current = try head()
+        guard current == entry.previous else {
+            throw HosoError(.archiveLocked, file: archive.headPath,
+                            message: "ledger/HEAD moved while this run was writing (from \(entry.previous?.short ?? "none") to \(current?.short ?? "none")): another writer is at work, though this one held the lock",
+                            advice: "Something removed or replaced the archive's lock file: let the other writer finish, then run this command again (what this run committed before is kept); run 'hoso verify' after")
+        }
         let bytes = try CanonicalJSON.encode(entry)
         let put = try archive.store.put(bytes: bytes, expected: nil)
         try SystemFile.writeAtomically(Array((put.id.prefixed + "\n").utf8), to: archive.headPath)
