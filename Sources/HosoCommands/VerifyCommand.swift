@@ -357,13 +357,19 @@ struct SealCommand: ParsableCommand {
         let audit = AuditLog(archive: archive).recordHash()
         let seal = Seal(head: head.prefixed, sequence: entry.sequence, sealedAt: CanonicalJSON.timestamp(), dossiers: t.dossiers,
                         versions: t.versions, objects: t.objects + 0, bytes: t.bytes, auditRun: audit?.run, auditRecord: audit?.hash)
+        // The counts are the catalog's: said when it lags the head (it could not be brought up
+        // to date here), so that the receipt does not pair a head with another entry's counts.
+        let countsAt = try catalog.appliedHead.map(\.sequence) ?? 0
+        if countsAt != entry.sequence {
+            FileHandle.standardError.write(Data("hoso: note: the counts below are the catalog's, as of ledger entry \(countsAt); the head sealed is entry \(entry.sequence)\n".utf8))
+        }
         if output.json { Console.shared.out(JSON.encode(seal, pretty: true)); return }
         Console.shared.out("""
         hoso seal
         ledger head:  \(seal.head)
         ledger entry: \(seal.sequence)
         sealed at:    \(seal.sealedAt)
-        dossiers:     \(seal.dossiers) (\(seal.versions) versions)
+        dossiers:     \(seal.dossiers) (\(seal.versions) versions)\(countsAt != entry.sequence ? ", as of ledger entry \(countsAt)" : "")
         objects:      \(seal.objects), holding \(seal.bytes) bytes of original content (\(Format.bytes(UInt64(max(0, seal.bytes)))))
         """ + (seal.auditRun.map { "\naudit run:    \($0) \(seal.auditRecord ?? "")" } ?? "\naudit run:    none yet (run 'hoso verify' before sealing to seal its record too)") + """
 

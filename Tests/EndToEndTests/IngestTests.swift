@@ -574,6 +574,9 @@ func storedObjects(_ archive: String) throws -> Set<String> {
             let r = try Unprivileged.hoso("\(command) --archive '\(archive)'")
             #expect(r.status == 0 && r.output.contains("1 ledger entry behind and cannot be brought up to date here (read-only media"), "\(command): \(r.output)")
         }
+        // A seal pairs the head with the counts of the entry they belong to.
+        let seal = try Unprivileged.hoso("seal --archive '\(archive)'")
+        #expect(seal.status == 0 && seal.output.contains("ledger entry: 2") && seal.output.contains("as of ledger entry 1"), "\(seal.output)")
     }
 
     /// `show` and `export` read a number as pasted (label, dashes, a full stop) or an old
