@@ -38,12 +38,14 @@ public final class ArchiveLock: @unchecked Sendable {
     public static func forChecking(archive: Archive, wait: Bool, purpose: String) throws -> ArchiveLock? {
         let path = archive.lockPath
         // A user who may only read the archive (an auditor's account) locks it through a
-        // descriptor opened for reading: flock does not ask for more.
-        var fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        if fd < 0 && (errno == EROFS || errno == EACCES) { fd = open(path, O_RDONLY | O_CLOEXEC) }
+        // descriptor opened for reading: flock does not ask for more. Only the owner makes the
+        // file (one made by another user would be theirs, and block the owner's writers).
+        var fd = archive.owner == nil ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) : -1
+        if fd < 0 { fd = open(path, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else {
             let e = errno
-            if !archive.isWritable { return nil }       // read-only media without a lock file
+            // Read-only media, or another user's archive, without a lock file: no writer has run.
+            if !archive.isWritable || e == ENOENT { return nil }
             throw SystemError(errno: e, operation: "open", path: path)
         }
         var held = flock(fd, LOCK_SH | LOCK_NB) == 0

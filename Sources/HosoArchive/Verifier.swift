@@ -121,6 +121,11 @@ public final class Verifier {
         var report = VerifyReport()
         report.startedAt = startedAt
         report.level = options.budget != nil ? "budget" : options.level.rawValue
+        // A store this user can list but not enter would make every object "missing" and every
+        // catalog row "forged": said once, as what it is.
+        if let local = archive.store as? LocalObjectStore, access(local.root, R_OK | X_OK) != 0 {
+            throw SystemError(errno: errno, operation: "enter", path: local.root)
+        }
         let catalog = openCatalog()
         catalogDerivation = (try? catalog?.indexDerivation) ?? nil
         if let catalog, catalog.isInitialized, let differences = try? catalog.schemaDifferences(), !differences.isEmpty {

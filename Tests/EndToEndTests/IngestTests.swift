@@ -322,6 +322,12 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         _ = try shell("chmod 700 '\(archive)/index'")
         let v = try asNobody("verify")
         #expect(v.status == 1 && v.output.contains("the index cannot be read by this user") && !v.output.contains("E706"), "\(v.output)")
+        // A store that can be listed but not entered (chmod g+r instead of g+rX): said once,
+        // not as every manifest missing and every catalog row forged.
+        _ = try shell("chmod -R a+rX '\(archive)/index' && chmod 744 '\(archive)/objects'")
+        let enter = try asNobody("verify")
+        #expect(enter.status == 3 && enter.output.contains("E406") && !enter.output.contains("E605") && !enter.output.contains("E702"), "\(enter.output)")
+        _ = try shell("chmod 755 '\(archive)/objects'")
 
         // Even where the files would let another user write, only the owner writes: what
         // another user made (a lock file, an audit record, a catalog) would block the owner.
