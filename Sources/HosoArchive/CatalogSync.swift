@@ -110,10 +110,11 @@ extension Archive {
     public func openCatalogForReading() throws -> Catalog {
         if !isWritable {
             guard SystemFile.exists(catalogPath) else {
-                throw HosoError(.catalogRowMissing, file: "catalog.sqlite", message: "the archive has no catalog and is read-only",
-                                advice: "Run 'hoso rebuild' on a writable copy")
+                throw HosoError(.catalogRowMissing, file: "catalog.sqlite",
+                                message: "the archive has no catalog yet, and this user cannot make it (read-only media, or not the archive's owner)",
+                                advice: "The archive's owner makes it with any hoso command (for example 'hoso stats'); on read-only media, run 'hoso rebuild' on a writable copy")
             }
-            let catalog = try Catalog.open(path: catalogPath, mode: .immutable)
+            let catalog = try openCatalogWithoutWriting()
             let behind = try checkNotAhead(catalog)
             if behind > 0 { Self.noteBehind("catalog", behind) }
             return catalog
@@ -154,6 +155,27 @@ extension Archive {
         let catalog = try openCatalogReader()
         try checkNotAhead(catalog)      // a writer at work: behind is fine, ahead of the ledger is not
         return catalog
+    }
+
+    /// The catalog opened by a user who may not write to the archive (or on read-only media).
+    /// Through SQLite's write-ahead log when its files are there (a writer at work, or one that
+    /// stopped on a full disk): the log holds committed changes, and the catalog file alone may
+    /// be half-way through taking them in. As an immutable file only when nothing is pending in
+    /// the log: the file is then whole.
+    public func openCatalogWithoutWriting() throws -> Catalog {
+        let pending = SystemFile.status(catalogPath + "-wal").map { $0.st_size > 0 } ?? false
+        if pending || SystemFile.exists(catalogPath + "-shm") {
+            do {
+                let catalog = try Catalog.open(path: catalogPath, mode: .readOnly)
+                _ = try catalog.appliedHead           // a log this user cannot read fails here
+                return catalog
+            } catch where pending {
+                throw HosoError(.ioFailure, file: "catalog.sqlite-wal",
+                                message: "the catalog holds committed changes in its write-ahead log, which this user cannot read (\(Self.diagnostic(for: error)?.message ?? "\(error)"))",
+                                advice: "Ask the archive's owner for read access to catalog.sqlite-wal and catalog.sqlite-shm, or to run any hoso command (which folds the log into the catalog)")
+            } catch {}
+        }
+        return try Catalog.open(path: catalogPath, mode: .immutable)
     }
 
     /// The catalog opened for reading. A reader of a WAL database makes its shared-memory file

@@ -249,6 +249,10 @@ extension Archive {
             // that reflects what the ledger lost.
             let behind = try Ledger(archive: self).entries(missingFrom: Ledger.searchIndex, applied: (applied, current.manifest.ledgerSequence))
             if !isWritable && !behind.entries.isEmpty { Self.noteBehind("search index", behind.entries.count) }
+        } else if !isWritable, let current, current.manifest.ledgerHead == nil, let head {
+            // Never built, and this user cannot build it: "no dossier matches" would be a lie
+            // without this.
+            Self.noteBehind("search index", try Ledger(archive: self).entry(head).sequence)
         }
         return try IndexSnapshot.open(indexFolder)
     }

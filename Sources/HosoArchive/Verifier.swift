@@ -370,7 +370,7 @@ public final class Verifier {
 
     func openCatalog() -> Catalog? {
         guard SystemFile.exists(archive.catalogPath) else { return nil }
-        do { return try Catalog.open(path: archive.catalogPath, mode: archive.isWritable ? .readOnly : .immutable) } catch {
+        do { return archive.isWritable ? try Catalog.open(path: archive.catalogPath, mode: .readOnly) : try archive.openCatalogWithoutWriting() } catch {
             catalogOpenFailure = error
             return nil
         }

@@ -329,6 +329,38 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(enter.status == 3 && enter.output.contains("E406") && !enter.output.contains("E605") && !enter.output.contains("E702"), "\(enter.output)")
         _ = try shell("chmod 755 '\(archive)/objects'")
 
+        // Committed changes still in the catalog's write-ahead log (a writer at work, or one
+        // stopped by a full disk): read through the log, where the catalog file alone may be
+        // half-way through taking them in; said, when this user cannot read the log.
+        let kept = try shell("""
+            cd '\(archive)' && python3 -c '
+            import os, sqlite3
+            c = sqlite3.connect("catalog.sqlite"); c.execute("PRAGMA wal_autocheckpoint=0")
+            c.execute("CREATE TABLE probe(x)"); c.commit(); c.execute("DROP TABLE probe"); c.commit(); os._exit(0)' && chmod a+r catalog.sqlite-wal catalog.sqlite-shm && stat -c %s catalog.sqlite-wal
+            """)
+        #expect(kept.status == 0 && (Int(kept.output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 0, "\(kept.output)")
+        #expect(try asNobody("stats").status == 0)
+        _ = try shell("chmod 600 '\(archive)/catalog.sqlite-shm' '\(archive)/catalog.sqlite-wal'")
+        let unreadableLog = try asNobody("stats")
+        #expect(unreadableLog.status == 3 && unreadableLog.output.contains("write-ahead log, which this user cannot read")
+                && !unreadableLog.output.contains("E701"), "\(unreadableLog.output)")
+        _ = try shell("chmod 644 '\(archive)/catalog.sqlite-shm' '\(archive)/catalog.sqlite-wal'")
+
+        // A standby archive filled by 'replicate --to' has no catalog or index until its owner
+        // runs a command: another user is told so, not "no dossier matches".
+        let standby = t.sub("standby")
+        #expect(try Hoso.run(["init", "--archive", standby]).status == 0)
+        #expect(try Hoso.run(["replicate", "--archive", archive, "--to", standby]).status == 0)
+        _ = try shell("chmod -R a+rX '\(standby)'")
+        let empty = try shell("cd '\(t.path)' && runuser -u nobody -- ./hoso search --archive '\(standby)' khai 2>&1")
+        #expect(empty.status == 0 && empty.output.contains("search index is 1 ledger entry behind"), "\(empty.output)")
+        let noCatalog = try shell("cd '\(t.path)' && runuser -u nobody -- ./hoso stats --archive '\(standby)' 2>&1")
+        #expect(noCatalog.status == 3 && noCatalog.output.contains("owner makes it"), "\(noCatalog.output)")
+        // Nor does another user write into it.
+        _ = try shell("chmod -R a+rwX '\(standby)'")
+        let intoStandby = try asNobody("replicate --to '\(standby)'")
+        #expect(intoStandby.status == 3 && intoStandby.output.contains("belongs to root"), "\(intoStandby.output)")
+
         // Even where the files would let another user write, only the owner writes: what
         // another user made (a lock file, an audit record, a catalog) would block the owner.
         _ = try shell("chmod -R a+rwX '\(archive)' && chmod a+rx '\(t.path)'/*")
