@@ -19,11 +19,7 @@ public final class ArchiveLock: @unchecked Sendable {
     /// - Parameter wait: wait for the current holder to finish instead of failing at once.
     /// - Throws: `HosoError` E403 naming the holder when the lock is taken and `wait` is false.
     public convenience init(archive: Archive, wait: Bool, purpose: String) throws {
-        if let owner = archive.owner {
-            throw HosoError(.ioFailure, file: archive.root + "/" + Archive.configFileName,
-                            message: "this archive belongs to \(owner.name), and hoso writes into it only as its owner (what it made as another user would block \(owner.name)'s next run)",
-                            advice: "Run the command as \(owner.name) (for example 'sudo -u \(owner.name) hoso …'); other users may read the archive")
-        }
+        if let refusal = archive.refusalUnlessOwner() { throw refusal }
         let fd = open(archive.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SystemError(errno: errno, operation: "open", path: archive.lockPath) }
         try Self.take(fd, LOCK_EX, path: archive.lockPath, wait: wait,

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Synchronization
 public import HosoCatalog
@@ -169,10 +172,13 @@ extension Archive {
                 let catalog = try Catalog.open(path: catalogPath, mode: .readOnly)
                 _ = try catalog.appliedHead           // a log this user cannot read fails here
                 return catalog
-            } catch where pending {
+            } catch where pending && Catalog.isWriteFailure(error) {
+                // SQLite could not open the log's files for this user (damage is rethrown below).
                 throw HosoError(.ioFailure, file: "catalog.sqlite-wal",
                                 message: "the catalog holds committed changes in its write-ahead log, which this user cannot read (\(Self.diagnostic(for: error)?.message ?? "\(error)"))",
                                 advice: "Ask the archive's owner for read access to catalog.sqlite-wal and catalog.sqlite-shm, or to run any hoso command (which folds the log into the catalog)")
+            } catch where pending {
+                throw error
             } catch {}
         }
         return try Catalog.open(path: catalogPath, mode: .immutable)
@@ -247,7 +253,7 @@ extension Archive {
     static func noteBehind(_ what: String, _ entries: Int) {
         FileHandle.standardError.write(Data(("hoso: note: the \(what) is \(entries) ledger entr\(entries == 1 ? "y" : "ies") behind and cannot be "
             + "brought up to date here (read-only media, or this user may not write to the archive): what those entries archived is not "
-            + "shown; any hoso command run by the archive's owner brings it up to date (on read-only media, 'hoso rebuild' on a writable copy)\n").utf8))
+            + "shown; a search, show or stats run by the archive's owner brings it up to date (on read-only media, 'hoso rebuild' on a writable copy)\n").utf8))
     }
 
     /// The ledger entries the catalog (the one given, or the archive's when it can be read)
@@ -298,6 +304,14 @@ extension Archive {
         return kept
     }
 
+    /// The refusal of a command that writes, when this process does not run as the owner.
+    public func refusalUnlessOwner() -> HosoError? {
+        guard let owner else { return nil }
+        return HosoError(.ioFailure, file: root + "/" + Self.configFileName,
+                         message: "the archive \(root) belongs to \(owner.name), and hoso writes into it only as its owner (what it made as another user would block \(owner.name)'s next run)",
+                         advice: "Run the command as \(owner.name) (for example \"sudo -u '\(owner.name)' hoso …\"); other users may read the archive")
+    }
+
     /// Whether this process may write into the archive: it runs as the archive's owner, and the
     /// folder can be written (not read-only media).
     public var isWritable: Bool { owner == nil && access(root, W_OK) == 0 && access(root + "/ledger", W_OK) == 0 }
@@ -306,9 +320,22 @@ extension Archive {
     /// someone else, else nil. hoso writes into an archive only as its owner: what it made as
     /// another user (root's lock file, audit log or catalog) would be that user's, and block the
     /// owner's next run.
+    ///
+    /// Where a mount maps owners (NFS squashing or an idmap mismatch, CIFS, sshfs), the uid a file
+    /// shows is not this process's though its files are the owner's: a file made here to find
+    /// out tells (the question is asked only when the uids differ).
     public var owner: (uid: UInt32, name: String)? {
         guard let st = SystemFile.status(root + "/" + Self.configFileName), st.st_uid != geteuid() else { return nil }
-        let name = getpwuid(st.st_uid).map { String(cString: $0.pointee.pw_name) } ?? "uid \(st.st_uid)"
+        let probe = root + "/.hoso-owner-" + SystemFile.randomSuffix()
+        let fd = Glibc.open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd >= 0 {
+            var made = stat()
+            let sameOwner = fstat(fd, &made) == 0 && made.st_uid == st.st_uid
+            close(fd)
+            unlink(probe)
+            if sameOwner { return nil }
+        }
+        let name = getpwuid(st.st_uid).map { String(cString: $0.pointee.pw_name) } ?? "#\(st.st_uid)"
         return (UInt32(st.st_uid), name)
     }
 }

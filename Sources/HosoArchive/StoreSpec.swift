@@ -86,12 +86,8 @@ public enum StoreSpec {
         }
         if SystemFile.exists(spec + "/" + Archive.configFileName) {
             let archive = try Archive.open(at: spec)
-            if create, let owner = archive.owner {
-                // Written as another user, its lock, head and objects would block its owner.
-                throw HosoError(.ioFailure, file: spec + "/" + Archive.configFileName,
-                                message: "the archive \(spec) belongs to \(owner.name), and hoso writes into it only as its owner",
-                                advice: "Run the command as \(owner.name) (for example 'sudo -u \(owner.name) hoso …')")
-            }
+            // Written as another user, its lock, head and objects would block its owner.
+            if create, let refusal = archive.refusalUnlessOwner() { throw refusal }
             // Another archive's own folder store keeps the head in its ledger, under its lock.
             guard let local = archive.store as? LocalObjectStore else { return archive.store }
             return LocalObjectStore(root: local.root, policy: local.policy, displayRoot: spec + "/objects",

@@ -126,6 +126,8 @@ public final class Verifier {
         if let local = archive.store as? LocalObjectStore, access(local.root, R_OK | X_OK) != 0 {
             throw SystemError(errno: errno, operation: "enter", path: local.root)
         }
+        // Nor is a head this user may not read a rolled-back ledger.
+        do { _ = try ledger.head() } catch let e as HosoError where e.code == .ioFailure { throw e } catch {}
         let catalog = openCatalog()
         catalogDerivation = (try? catalog?.indexDerivation) ?? nil
         if let catalog, catalog.isInitialized, let differences = try? catalog.schemaDifferences(), !differences.isEmpty {
@@ -729,7 +731,7 @@ public final class Verifier {
         guard let catalog, catalog.isInitialized else {
             if SystemFile.exists(archive.catalogPath) {
                 // There, but not a catalog hoso can read: say why (damaged, not permitted).
-                findings.append(catalogOpenFailure.flatMap { Catalog.diagnostic(for: $0) }
+                findings.append(catalogOpenFailure.flatMap { Archive.diagnostic(for: $0) }
                     ?? Diagnostic(.catalogRowAltered, file: "catalog.sqlite", message: "the catalog has no tables hoso wrote",
                                   advice: "Run 'hoso rebuild' (it is derived from the store and the ledger)"))
             } else {

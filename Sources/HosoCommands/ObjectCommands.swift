@@ -34,6 +34,7 @@ struct ObjectPut: ParsableCommand {
 
     func run() throws {
         let archive = try archiveOptions.open()
+        if let refusal = archive.refusalUnlessOwner() { throw refusal }
         let expected = expect.flatMap { ObjectID(hex: $0) }
         let files = self.files + (try filesFrom.map(readList) ?? [])
         // Many files: stage them, and make them durable with one flush at the end.
