@@ -202,7 +202,7 @@ public final class Archive: Sendable {
         }
         let bytes: [UInt8]
         do { bytes = try SystemFile.readAll(configPath, limit: 1 << 20) } catch {
-            if error.errno == EACCES || error.errno == EPERM {
+            if error.isPermissionDenied {
                 // An archive this user may not read: not "no archive", and never 'hoso init'.
                 throw HosoError(.ioFailure, file: error.path, message: "the archive cannot be read by this user: \(error.reason)",
                                 advice: SystemFile.noPermissionAdvice)

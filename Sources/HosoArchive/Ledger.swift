@@ -18,7 +18,7 @@ public struct Ledger: Sendable {
         }
         let bytes: [UInt8]
         do { bytes = try SystemFile.readAll(archive.headPath, limit: 4096) } catch {
-            if error.errno == EACCES || error.errno == EPERM {
+            if error.isPermissionDenied {
                 throw HosoError(.ioFailure, file: "ledger/HEAD", message: "the ledger head cannot be read by this user: \(error.reason)",
                                 advice: SystemFile.noPermissionAdvice)
             }

@@ -802,7 +802,7 @@ public final class Verifier {
         guard let head = state.head else { return nil }
         let snapshot: IndexSnapshot
         do { snapshot = try IndexSnapshot.open(archive.indexFolder) } catch {
-            if let e = error as? SystemError, e.errno == EACCES || e.errno == EPERM {
+            if let e = error as? SystemError, e.isPermissionDenied {
                 // Not damage: this user may not read it.
                 findings.append(Diagnostic(.ioFailure, file: e.path, message: "the index cannot be read by this user (\(e.reason)): it was not checked",
                                            advice: SystemFile.noPermissionAdvice))

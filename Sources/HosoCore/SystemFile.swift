@@ -17,6 +17,9 @@ public struct SystemError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The C library's text for the errno ("No space left on device").
     public var reason: String { String(cString: strerror(errno)) }
 
+    /// Whether this user may not do it (not damage, not absence).
+    public var isPermissionDenied: Bool { errno == EACCES || errno == EPERM }
+
     public var description: String { "\(operation) \(path): \(reason)" }
 
     /// The diagnostic for this failure, with advice that fits the errno.
