@@ -14,6 +14,7 @@ import HosoCore
 public final class ArchiveLock: @unchecked Sendable {
     private let fd: Int32
     private let shared: Bool
+    private let path: String
 
     /// Takes the lock for writing.
     /// - Parameter wait: wait for the current holder to finish instead of failing at once.
@@ -25,7 +26,7 @@ public final class ArchiveLock: @unchecked Sendable {
         try Self.take(fd, LOCK_EX, path: archive.lockPath, wait: wait,
                       message: "another writer, or a verify, holds the archive",
                       advice: "Wait for it to finish, or run again with --wait to queue behind it; search, show, stats and export are not affected")
-        self.init(fd: fd, shared: false, purpose: purpose)
+        self.init(fd: fd, shared: false, path: archive.lockPath, purpose: purpose)
     }
 
     /// Takes the lock shared, for a check that reads the whole archive; nil on read-only media,
@@ -65,11 +66,11 @@ public final class ArchiveLock: @unchecked Sendable {
                      message: "a writer is changing the archive, and a check now would see it half-way",
                      advice: "Wait for it to finish, or run again with --wait to start when it has")
         }
-        return ArchiveLock(fd: fd, shared: true, purpose: purpose)
+        return ArchiveLock(fd: fd, shared: true, path: path, purpose: purpose)
     }
 
-    private init(fd: Int32, shared: Bool, purpose: String) {
-        self.fd = fd; self.shared = shared
+    private init(fd: Int32, shared: Bool, path: String, purpose: String) {
+        self.fd = fd; self.shared = shared; self.path = path
         // Only a writer leaves a note (and clears it when done): shared holders are many, and one
         // could not clear another's.
         guard !shared else { return }
@@ -96,6 +97,14 @@ public final class ArchiveLock: @unchecked Sendable {
                 throw SystemError(errno: e, operation: "flock", path: path)
             }
         }
+    }
+
+    /// Whether the lock file is still the one this holds: a lock file removed (or replaced) under
+    /// a writer lets a second writer in, which the holder must not go on beside.
+    public var isStillInPlace: Bool {
+        var held = stat(), there = stat()
+        guard fstat(fd, &held) == 0, stat(path, &there) == 0 else { return false }
+        return held.st_ino == there.st_ino && held.st_dev == there.st_dev
     }
 
     /// Tries to take the lock for writing without waiting; nil when it is held.

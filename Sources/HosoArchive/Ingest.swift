@@ -25,6 +25,9 @@ public struct IngestOptions: Sendable {
     public var legacyEncoding: LegacyEncoding?
     /// Asked between dossiers: true stops the run there, with what was done committed.
     public var interrupted: @Sendable () -> Bool = { false }
+    /// Asked before each commit: false when the writer lock is no longer this run's (its file
+    /// was removed under it), which stops the run before it writes beside another writer.
+    public var stillLocked: @Sendable () -> Bool = { true }
 
     public init(operatorName: String) { self.operatorName = operatorName }
 }
@@ -218,6 +221,11 @@ public final class Ingest {
         // while the next checkpoint is prepared (at most two commits behind).
         let derived = DerivedWriter(catalog: catalog, index: indexWriter, derivation: derivation)
         func commit() throws {
+            guard options.stillLocked() else {
+                throw HosoError(.archiveLocked, file: archive.lockPath,
+                                message: "the archive's lock file was removed or replaced while this run held it: another writer may have started",
+                                advice: "Let any other writer finish, then run this command again (what this run committed before is kept); never delete the lock file of a running archive")
+            }
             let archivedCount = pending.filter { $0.version != nil }.count
             if archivedCount > 0 {
                 let added = pending.compactMap { p in p.version.map { LedgerAddition(dossier: $0.manifest.dossier, version: $0.manifest.version, manifest: $0.manifestID) } }

@@ -97,6 +97,7 @@ struct IngestCommand: ParsableCommand {
         options.source = batch.described(paths)
         options.legacyEncoding = legacyEncoding
         options.interrupted = { Interruption.requested }
+        options.stillLocked = { lock.isStillInPlace }
         let ingest = Ingest(archive: archive, catalog: catalog, options: options)
 
         let meter = ProgressMeter("ingesting", totalItems: sources.count)

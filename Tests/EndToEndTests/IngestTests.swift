@@ -296,6 +296,33 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(try Hoso.run(["stats", "--archive", archive]).status == 0)
     }
 
+    /// A lock file removed under a running ingest lets a second writer in: the run stops before
+    /// its next commit, saying so, and keeps what it committed.
+    @Test func aLockFileRemovedUnderAnIngestStopsIt() throws {
+        let t = TemporaryFolder()
+        let batch = try sampleBatch(t)
+        var observed = false
+        for attempt in 0..<6 where !observed {
+            let archive = try makeArchive(t, "archive\(attempt)")
+            let errPath = t.sub("err\(attempt)")
+            _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+            let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+            let p = try Hoso.start(["ingest", "--checkpoint-dossiers", "1", batch], environment: ["HOSO_ARCHIVE": archive], stderr: err)
+            let deadline = Date().addingTimeInterval(60)
+            while !FileManager.default.fileExists(atPath: archive + "/ledger/HEAD") && p.isRunning && Date() < deadline { usleep(2_000) }
+            unlink(archive + "/lock")
+            p.waitUntilExit()
+            try err.close()
+            guard p.terminationStatus != 0 else { continue }      // it had finished
+            observed = true
+            let said = try String(contentsOfFile: errPath, encoding: .utf8)
+            #expect(p.terminationStatus == 3 && said.contains("lock file was removed"), "\(said)")
+            let verify = try Hoso.run(["verify", "--no-record", "--json"], environment: ["HOSO_ARCHIVE": archive])
+            #expect(verify.status == 0, "\(verify.stdout)")
+        }
+        #expect(observed, "no run was still going when its lock file was removed")
+    }
+
     /// An archive whose description another account owns is written only by that account: a
     /// file this process makes there would be its own (no uid mapping here), so writers are
     /// refused, naming the owner even without a name in the user database.
