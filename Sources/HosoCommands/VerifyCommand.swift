@@ -353,13 +353,21 @@ struct SealCommand: ParsableCommand {
         }
         let entry = try ledger.entry(head)
         let catalog = try archive.openCatalogForReading()
-        let t = try catalog.totals()
+        // The counts and the entry they are of, read until both come from one moment: a writer's
+        // commit between the two reads would pair one entry's counts with another's number.
+        var countsAt = try catalog.appliedHead.map(\.sequence) ?? 0
+        var t = try catalog.totals()
+        for _ in 0..<20 {
+            let after = try catalog.appliedHead.map(\.sequence) ?? 0
+            if after == countsAt { break }
+            countsAt = after
+            t = try catalog.totals()
+        }
         let audit = AuditLog(archive: archive).recordHash()
         let seal = Seal(head: head.prefixed, sequence: entry.sequence, sealedAt: CanonicalJSON.timestamp(), dossiers: t.dossiers,
                         versions: t.versions, objects: t.objects + 0, bytes: t.bytes, auditRun: audit?.run, auditRecord: audit?.hash)
-        // The counts are the catalog's: said when it lags the head (it could not be brought up
-        // to date here), so that the receipt does not pair a head with another entry's counts.
-        let countsAt = try catalog.appliedHead.map(\.sequence) ?? 0
+        // The counts are the catalog's: said when they are of another entry than the head (the
+        // catalog lags a writer at work, or could not be brought up to date here).
         if countsAt != entry.sequence {
             FileHandle.standardError.write(Data("hoso: note: the counts below are the catalog's, as of ledger entry \(countsAt); the head sealed is entry \(entry.sequence)\n".utf8))
         }
