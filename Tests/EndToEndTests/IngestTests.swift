@@ -300,25 +300,12 @@ func storedObjects(_ archive: String) throws -> Set<String> {
     /// its next commit, saying so, and keeps what it committed.
     @Test func aLockFileRemovedUnderAnIngestStopsIt() throws {
         let t = TemporaryFolder()
-        let batch = try sampleBatch(t)
-        var observed = false
-        for attempt in 0..<6 where !observed {
-            let archive = try makeArchive(t, "archive\(attempt)")
-            let errPath = t.sub("err\(attempt)")
-            _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-            let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-            let p = try Hoso.start(["ingest", "--checkpoint-dossiers", "1", batch], environment: ["HOSO_ARCHIVE": archive], stderr: err)
-            let deadline = Date().addingTimeInterval(60)
-            while !FileManager.default.fileExists(atPath: archive + "/ledger/HEAD") && p.isRunning && Date() < deadline { usleep(2_000) }
-            unlink(archive + "/lock")
-            p.waitUntilExit()
-            try err.close()
-            guard p.terminationStatus != 0 else { continue }      // it had finished
-            observed = true
-            let said = try String(contentsOfFile: errPath, encoding: .utf8)
-            #expect(p.terminationStatus == 3 && said.contains("lock file was removed"), "\(said)")
+        let observed = try disturbIngest(t, try sampleBatch(t), { _, archive in unlink(archive + "/lock") }) { p, archive, _, err in
+            guard p.terminationStatus != 0 else { return false }      // it had finished
+            #expect(p.terminationStatus == 3 && err.contains("lock file was removed"), "\(err)")
             let verify = try Hoso.run(["verify", "--no-record", "--json"], environment: ["HOSO_ARCHIVE": archive])
             #expect(verify.status == 0, "\(verify.stdout)")
+            return true
         }
         #expect(observed, "no run was still going when its lock file was removed")
     }
@@ -785,8 +772,6 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         }
     }
 
-    /// Kills ingest with SIGKILL at random moments; after each, a rerun completes the batch and the
-    /// archive holds the same catalog and objects as a clean run.
     /// Ctrl-C stops an ingest between two dossiers: what came before is committed and listed,
     /// the JSON report is whole, the exit status is 130, and a rerun archives the rest.
     /// SIGTERM (a service manager stopping the job) does the same, with exit status 143.
@@ -794,23 +779,10 @@ func storedObjects(_ archive: String) throws -> Set<String> {
     func ctrlCStopsBetweenDossiersWithAWholeReport(signal: Int32) throws {
         let t = TemporaryFolder()
         let batch = try sampleBatch(t)
-        var observed = false
-        for attempt in 0..<6 where !observed {
-            let archive = try makeArchive(t, "archive\(attempt)")
-            let out = t.sub("out\(attempt).json")
-            _ = FileManager.default.createFile(atPath: out, contents: nil)
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-            let p = try Hoso.start(["ingest", "--json", "--checkpoint-dossiers", "1", batch], environment: ["HOSO_ARCHIVE": archive], stdout: handle)
-            // Once the first checkpoint is committed, the handler is in place.
-            let deadline = Date().addingTimeInterval(60)
-            while !FileManager.default.fileExists(atPath: archive + "/ledger/HEAD") && p.isRunning && Date() < deadline { usleep(2_000) }
-            kill(p.processIdentifier, signal)
-            p.waitUntilExit()
-            try handle.close()
-            let report = try jsonObject(try String(contentsOfFile: out, encoding: .utf8))
+        let observed = try disturbIngest(t, batch, json: true, { p, _ in kill(p.processIdentifier, signal) }) { p, archive, out, _ in
+            let report = try jsonObject(out)
             let summary = report["summary"] as? [String: Any] ?? [:]
-            guard summary["interrupted"] as? Bool == true else { continue }   // it had finished
-            observed = true
+            guard summary["interrupted"] as? Bool == true else { return false }   // it had finished
             #expect(p.terminationStatus == 128 + signal && p.terminationReason == .exit)
             let listed = (report["dossiers"] as? [[String: Any]]) ?? []
             let archived = listed.filter { $0["state"] as? String == "archived" }.count
@@ -818,8 +790,32 @@ func storedObjects(_ archive: String) throws -> Set<String> {
             let rerun = try jsonObject(try Hoso.run(["ingest", "--json", batch], environment: ["HOSO_ARCHIVE": archive]).stdout)
             let states = ((rerun["dossiers"] as? [[String: Any]]) ?? []).map { $0["state"] as? String ?? "" }
             #expect(states.filter { $0 == "already-archived" }.count == archived && states.filter { $0 == "archived" }.count == 60 - archived)
+            return true
         }
         #expect(observed, "no run was still going when interrupted")
+    }
+
+    /// Starts an ingest of `batch` into a fresh archive, one dossier a checkpoint; once its first
+    /// checkpoint is committed (the run under way, its handlers in place), `act` disturbs it;
+    /// `check` judges the finished run from its standard output and error, and says whether it
+    /// was still going when disturbed. Tried up to six times; whether one run was.
+    func disturbIngest(_ t: TemporaryFolder, _ batch: String, json: Bool = false, _ act: (Process, String) -> Void,
+                       check: (_ p: Process, _ archive: String, _ stdout: String, _ stderr: String) throws -> Bool) throws -> Bool {
+        for attempt in 0..<6 {
+            let archive = try makeArchive(t, "archive\(attempt)")
+            let outPath = t.sub("out\(attempt)"), errPath = t.sub("err\(attempt)")
+            for path in [outPath, errPath] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+            let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath)), err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+            let p = try Hoso.start(["ingest"] + (json ? ["--json"] : []) + ["--checkpoint-dossiers", "1", batch],
+                                   environment: ["HOSO_ARCHIVE": archive], stdout: out, stderr: err)
+            let deadline = Date().addingTimeInterval(60)
+            while !FileManager.default.fileExists(atPath: archive + "/ledger/HEAD") && p.isRunning && Date() < deadline { usleep(2_000) }
+            act(p, archive)
+            p.waitUntilExit()
+            try out.close(); try err.close()
+            if try check(p, archive, try String(contentsOfFile: outPath, encoding: .utf8), try String(contentsOfFile: errPath, encoding: .utf8)) { return true }
+        }
+        return false
     }
 
     /// A store that fails part way: the JSON report still parses, with the error in it.
@@ -832,6 +828,8 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect((report["error"] as? [String: Any])?["code"] as? String == "E406" && report["dossiers"] is [Any], "\(r.output)")
     }
 
+    /// Kills ingest with SIGKILL at random moments; after each, a rerun completes the batch and the
+    /// archive holds the same catalog and objects as a clean run.
     @Test func killedIngestsCompleteOnRerun() throws {
         let t = TemporaryFolder()
         let batch = try sampleBatch(t, count: 16)
