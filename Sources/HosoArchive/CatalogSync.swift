@@ -326,6 +326,17 @@ extension Archive {
     /// out tells (the question is asked only when the uids differ).
     public var owner: (uid: UInt32, name: String)? {
         guard let st = SystemFile.status(root + "/" + Self.configFileName), st.st_uid != geteuid() else { return nil }
+        // Asked once per archive and process: readers ask on every open, and a probe file is a
+        // write into the archive.
+        if let known = Self.ownerProbed.withLock({ $0[root] }) { return known }
+        let answer = probeOwner(st)
+        Self.ownerProbed.withLock { $0[root] = .some(answer) }
+        return answer
+    }
+
+    private static let ownerProbed = Mutex<[String: (uid: UInt32, name: String)?]>([:])
+
+    private func probeOwner(_ st: stat) -> (uid: UInt32, name: String)? {
         let probe = root + "/.hoso-owner-" + SystemFile.randomSuffix()
         let fd = Glibc.open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if fd >= 0 {
