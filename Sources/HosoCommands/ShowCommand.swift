@@ -108,13 +108,16 @@ struct ShowCommand: ParsableCommand {
         // field): read it from there, and say so plainly, as the text shown is the converted one.
         // On a damaged archive, show is what is left to read: a manifest that cannot be read
         // is said, and the catalog's record shown; one that names another dossier is refused.
+        // Each object that cannot be read is said, the rest shown, and the exit status is 1:
+        // a script or an auditor must not take a damaged dossier's record for a sound one.
+        var problems: [Diagnostic] = []
         let manifest: Manifest?
         do { manifest = try checkedManifest(row, archive: archive) } catch let e as HosoError where e.code != .catalogRowAltered {
+            problems.append(e.diagnostic)
             Console.shared.err("hoso: " + Console.shared.render(e.diagnostic))
             Console.shared.err("hoso: note: what follows is the catalog's record, not checked against the manifest")
             manifest = nil
         }
-        let textEncoding = manifest?.textEncoding
         if let manifest, components.map({ "\($0.file) \($0.object.hex)" }) != manifest.components.map({ "\($0.file) \($0.object.hex)" }) {
             throw HosoError(.catalogRowAltered, file: "catalog.sqlite", subject: row.number,
                             message: "the catalog's components of \(row.number) version \(row.version) are not those of its manifest \(row.manifest.short)",
@@ -122,11 +125,41 @@ struct ShowCommand: ParsableCommand {
         }
         // What the catalog does not keep (the result's notation, date, issuer and signer; the
         // e-mail address) is read from the archived XML, verified on the way.
-        let dossier = manifest.flatMap { try? archivedDossier($0, archive: archive) }
-        let codecs = components.map { c -> (String, UInt64?) in
-            guard let h = try? archive.store.header(c.object) else { return ("missing", nil) }
-            return (h.codec.description, UInt64(ObjectHeader.size) + h.payloadLength)
+        func unreadable(_ what: String, _ id: ObjectID, _ error: any Error) -> Diagnostic {
+            if let f = error as? ObjectFault {
+                return Diagnostic(f.code, file: archive.store.displayPath(of: id), subject: row.number,
+                                  message: "\(what) \(id.short): \(f)", advice: f.advice)
+            }
+            return Hoso.diagnostic(for: error) ?? Diagnostic(.ioFailure, file: archive.store.displayPath(of: id), subject: row.number,
+                                                             message: "\(what) \(id.short): \(error)", advice: "Run 'hoso verify'")
         }
+        var dossier: Dossier?
+        if let manifest {
+            do { dossier = try archivedDossier(manifest, archive: archive) } catch {
+                problems.append(unreadable("the dossier's XML", manifest.xml.object, error))
+            }
+        }
+        let codecs = components.map { c -> (String, UInt64?) in
+            do {
+                let h = try archive.store.header(c.object)
+                return (h.codec.description, UInt64(ObjectHeader.size) + h.payloadLength)
+            } catch {
+                problems.append(unreadable("the scan \(c.file)", c.object, error))
+                return (((error as? ObjectFault) == .missing ? "missing" : "unreadable"), nil)
+            }
+        }
+        for p in problems.dropFirst(manifest == nil ? 1 : 0) { Console.shared.err("hoso: " + Console.shared.render(p)) }
+        try show(row: row, all: all, components: components, codecs: codecs, entry: entry, dossier: dossier,
+                 textEncoding: manifest?.textEncoding, problems: problems, catalog: catalog)
+        if !problems.isEmpty {
+            Console.shared.err("hoso: \(problems.count) object\(problems.count == 1 ? "" : "s") of this dossier could not be read; the rest is shown. Run 'hoso verify' to see the archive's state")
+            throw ExitCode(1)
+        }
+    }
+
+    private func show(row: VersionRow, all: [VersionRow], components: [ComponentRow], codecs: [(String, UInt64?)],
+                      entry: LedgerRow?, dossier: Dossier?, textEncoding: LegacyEncoding?, problems: [Diagnostic],
+                      catalog: Catalog) throws {
         if output.json {
             struct C: Encodable { let id, role, copyType, name, file, mediaType, object, codec: String; let pages: Int; let size: UInt64; let stored: UInt64? }
             struct V: Encodable { let version: Int; let manifest: String; let current: Bool; let ledgerSequence: Int; let supersedes: String?; let supersededBy: String? }
@@ -134,6 +167,8 @@ struct ShowCommand: ParsableCommand {
                 let number: String; let version: Int; let current: Bool; let manifest: String; let xml: String
                 let fields: [String: String]; let components: [C]; let ledgerEntry: [String: String]?; let versions: [V]
                 let textEncoding: String?; let result: ResultDocument?
+                /// What could not be read (the exit status is then 1).
+                let problems: [Diagnostic]
             }
             let fields = row.row.filter { !["manifest", "number", "version", "is_current", "xml_object"].contains($0.key) }
             let comps = zip(components, codecs).map { c, k in
@@ -145,7 +180,7 @@ struct ShowCommand: ParsableCommand {
                                        supersedes: $0["supersedes"], supersededBy: $0["superseded_by"]) }
             Console.shared.out(JSON.encode(Out(number: row.number, version: row.version, current: row.isCurrent, manifest: row.manifest.prefixed,
                                                xml: row.xmlObject.prefixed, fields: fields, components: comps, ledgerEntry: e, versions: versions,
-                                               textEncoding: textEncoding?.rawValue, result: dossier?.result)))
+                                               textEncoding: textEncoding?.rawValue, result: dossier?.result, problems: problems)))
             return
         }
         let c = Console.shared

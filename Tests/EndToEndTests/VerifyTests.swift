@@ -182,6 +182,35 @@ struct VerifyFixture {
         #expect(try f.verify() == (1, ["E508"], []))
     }
 
+    /// `show` on a damaged dossier shows what is left, names every object it could not read,
+    /// and exits 1: a script must not take the record of a damaged dossier for a sound one.
+    @Test func showSaysWhatItCannotRead() throws {
+        let f = try VerifyFixture(dossiers: 2)
+        let number = f.numbers[0]
+        let sound = try f.hoso(["show", f.numbers[1]])
+        #expect(sound.status == 0 && sound.stderr.isEmpty, "\(sound.stderr)")
+        let before = try jsonObject(try f.hoso(["show", "--json", number]).stdout)
+        let xml = String((before["xml"] as? String ?? "").dropFirst(7))
+        let scan = try f.components(0)[0].0
+        #expect(unlink(f.path(scan)) == 0)
+        try f.mutate(xml) { $0[$0.count - 1] ^= 0x40 }
+        let human = try f.hoso(["show", number])
+        #expect(human.status == 1)
+        #expect(human.stdout.contains("Dossier ") && human.stdout.contains("missing"), "\(human.stdout)")
+        #expect(human.stderr.contains("E501") && human.stderr.contains(scan.prefix(12)), "\(human.stderr)")
+        #expect(human.stderr.contains("the dossier's XML") && human.stderr.contains("2 objects of this dossier could not be read"), "\(human.stderr)")
+        let json = try f.hoso(["show", "--json", number])
+        #expect(json.status == 1)
+        let problems = try jsonObject(json.stdout)["problems"] as? [[String: Any]] ?? []
+        #expect(problems.count == 2 && problems.contains { $0["code"] as? String == "E501" }, "\(problems)")
+        // Without its manifest, the catalog's record is shown, said to be unchecked.
+        let manifest = String((before["manifest"] as? String ?? "").dropFirst(7))
+        #expect(unlink(f.path(manifest)) == 0)
+        let unchecked = try f.hoso(["show", number])
+        #expect(unchecked.status == 1 && unchecked.stdout.contains("Dossier "))
+        #expect(unchecked.stderr.contains("not checked against the manifest"), "\(unchecked.stderr)")
+    }
+
     @Test func orphansAndTempsAreWarnings() throws {
         let f = try VerifyFixture()
         let stray = try f.folder.write("stray.bin", Array("an object nothing references".utf8))
