@@ -102,8 +102,8 @@ public struct AuditLog {
 
     /// W904 when the log no longer holds the run `audit.tail` names, as it was recorded.
     public func tailFindings() -> [Diagnostic] {
-        guard let tail = recordedTail() else { return [] }
-        let all = recordHashes()
+        // A log that cannot be read is said by `read()`, not taken for one cut short.
+        guard let tail = recordedTail(), let all = try? recordHashes() else { return [] }
         let now = all.last { $0.run == tail.run }
         if now?.hash == tail.hash { return [] }
         let last = all.last
@@ -117,14 +117,26 @@ public struct AuditLog {
 
     /// The SHA-256 of the line of run `sequence` (the last such line), or nil; with no sequence,
     /// of the last line, with its run.
-    public func recordHash(run sequence: Int? = nil) -> (run: Int, hash: String)? {
-        let all = recordHashes()
+    public func recordHash(run sequence: Int? = nil) throws(HosoError) -> (run: Int, hash: String)? {
+        let all = try recordHashes()
         return sequence.map { n in all.last { $0.run == n } } ?? all.last
     }
 
+    /// The log's bytes, or nil when there is no log. A log (or `audit/`) this user may not read
+    /// throws E406: it is not an empty history, and must not be said to be one.
+    func logBytes() throws(HosoError) -> [UInt8]? {
+        do {
+            guard try SystemFile.existsOrFails(logPath) else { return nil }
+            return try SystemFile.readAll(logPath, limit: 1 << 30)
+        } catch {
+            throw HosoError(.ioFailure, file: "audit/log", message: "the audit log cannot be read: \(error.reason)",
+                            advice: error.isPermissionDenied ? SystemFile.noPermissionAdvice : error.diagnostic.advice)
+        }
+    }
+
     /// Each record's run and the SHA-256 of its line, in the log's order.
-    func recordHashes() -> [(run: Int, hash: String)] {
-        guard let bytes = try? SystemFile.readAll(logPath, limit: 1 << 30) else { return [] }
+    func recordHashes() throws(HosoError) -> [(run: Int, hash: String)] {
+        guard let bytes = try logBytes() else { return [] }
         return bytes.split(separator: 0x0A).compactMap { line in
             (try? JSONDecoder().decode(Record.self, from: Data(line))).map { ($0.sequence, ObjectID.hashing(Array(line)).prefixed) }
         }
@@ -132,10 +144,11 @@ public struct AuditLog {
 
     /// Every record, with the chain checked: a problem is returned as findings, not thrown.
     public func read() -> (records: [Record], findings: [Diagnostic]) {
-        guard SystemFile.exists(logPath) else { return ([], []) }
-        guard let bytes = try? SystemFile.readAll(logPath, limit: 1 << 30) else {
-            return ([], [Diagnostic(.auditLogBroken, file: "audit/log", message: "the audit log cannot be read", advice: "Check the file's permissions")])
-        }
+        let bytes: [UInt8]
+        do {
+            guard let b = try logBytes() else { return ([], []) }
+            bytes = b
+        } catch { return ([], [error.diagnostic]) }
         var records: [Record] = []
         var findings: [Diagnostic] = []
         var previousHash: String?
@@ -187,14 +200,15 @@ public struct AuditLog {
     /// Every record that can be read, whatever the state of its files (for the history an
     /// auditor reads: a run whose list was removed still says what it found), and the logs kept
     /// aside because they were damaged (`log.damaged-…`: their runs are there).
-    public func allRecords() -> (records: [Record], setAside: [String]) {
+    /// - Throws: `HosoError` (E406) when the log exists but cannot be read.
+    public func allRecords() throws -> (records: [Record], setAside: [String]) {
         var records: [Record] = []
-        if let bytes = try? SystemFile.readAll(logPath, limit: 1 << 30) {
+        if let bytes = try logBytes() {
             for line in bytes.split(separator: 0x0A) {
                 if let r = try? JSONDecoder().decode(Record.self, from: Data(line)) { records.append(r) }
             }
         }
-        let aside = ((try? SystemFile.listDirectory(folder)) ?? []).map(\.name).filter { $0.hasPrefix("log.damaged-") }.sorted()
+        let aside = try (SystemFile.existsOrFails(folder) ? SystemFile.listDirectory(folder) : []).map(\.name).filter { $0.hasPrefix("log.damaged-") }.sorted()
         return (records, aside)
     }
 
@@ -223,8 +237,7 @@ public struct AuditLog {
 
     /// The sequence number and hash of the log's last line, if it is a record.
     func lastLine() throws -> (sequence: Int, hash: String)? {
-        guard SystemFile.exists(logPath) else { return nil }
-        let bytes = try SystemFile.readAll(logPath, limit: 1 << 30)
+        guard let bytes = try logBytes() else { return nil }
         guard let last = bytes.split(separator: 0x0A).last else { return nil }
         let hash = ObjectID.hashing(Array(last)).prefixed
         guard let r = try? JSONDecoder().decode(Record.self, from: Data(last)) else { return (0, hash) }

@@ -284,7 +284,7 @@ public enum Replicator {
         if let index = try? IndexSnapshot.readManifest(archive.indexFolder), let h = index.ledgerHead.flatMap({ ObjectID(hex: $0) }) {
             heads.append(h)
         }
-        if let h = AuditLog(archive: archive).allRecords().records.last(where: { $0.level != "restore" })?.ledgerHead.flatMap({ ObjectID(hex: $0) }) {
+        if let h = (try? AuditLog(archive: archive).allRecords())?.records.last(where: { $0.level != "restore" })?.ledgerHead.flatMap({ ObjectID(hex: $0) }) {
             heads.append(h)
         }
         return heads

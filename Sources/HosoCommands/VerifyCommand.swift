@@ -181,8 +181,9 @@ struct VerifyCommand: ParsableCommand {
         let log = AuditLog(archive: archive)
         // Every record that reads, even one whose files were damaged: the run that found the
         // damage is the one an auditor looks for. What is wrong with the log is said beside it.
+        // A log this user may not read is no empty history: said, exit 3.
+        let (records, setAside) = try log.allRecords()
         let problems = log.read().findings
-        let (records, setAside) = log.allRecords()
         let c = Console.shared
         struct Run: Encodable {
             let record: AuditLog.Record
@@ -363,7 +364,7 @@ struct SealCommand: ParsableCommand {
             countsAt = after
             t = try catalog.totals()
         }
-        let audit = AuditLog(archive: archive).recordHash()
+        let audit = try AuditLog(archive: archive).recordHash()
         let seal = Seal(head: head.prefixed, sequence: entry.sequence, sealedAt: CanonicalJSON.timestamp(), dossiers: t.dossiers,
                         versions: t.versions, objects: t.objects + 0, bytes: t.bytes, auditRun: audit?.run, auditRecord: audit?.hash)
         // The counts are the catalog's: said when they are of another entry than the head (the

@@ -359,6 +359,19 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let enter = try asNobody("verify")
         #expect(enter.status == 3 && enter.output.contains("E406") && !enter.output.contains("E605") && !enter.output.contains("E702"), "\(enter.output)")
         _ = try shell("chmod 755 '\(archive)/objects'")
+        // An audit log this user may not read is no empty history: not "no run recorded", not a
+        // log cut short (W904), not a seal without one.
+        #expect(try Hoso.run(["verify", "--archive", archive]).status == 0)
+        _ = try shell("chmod 700 '\(archive)/audit'")
+        for args in ["verify --history", "seal"] {
+            let r = try asNobody(args)
+            #expect(r.status == 3 && r.output.contains("E406") && r.output.contains("Permission denied")
+                    && !r.output.contains("no verify run recorded"), "\(args): \(r.output)")
+        }
+        let auditHidden = try asNobody("verify")
+        #expect(auditHidden.status == 1 && auditHidden.output.contains("the audit log cannot be read")
+                && !auditHidden.output.contains("W904") && !auditHidden.output.contains("E903"), "\(auditHidden.output)")
+        _ = try shell("chmod 755 '\(archive)/audit'")
 
         // Committed changes still in the catalog's write-ahead log (a writer at work, or one
         // stopped by a full disk): read through the log, where the catalog file alone may be
