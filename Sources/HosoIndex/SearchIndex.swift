@@ -33,6 +33,7 @@ public final class IndexSnapshot: @unchecked Sendable {
                     if let d = e.deletes {
                         let bytes: [UInt8]
                         do { bytes = try SystemFile.readAll(folder + "/" + d, limit: 1 << 30) } catch {
+                            if error.isPermissionDenied { throw error }
                             throw IndexFileError(path: d, reason: "cannot open: \(error.reason)")
                         }
                         dels.append(try Deletions.decode(bytes, docCount: seg.docCount, path: d))

@@ -34,7 +34,11 @@ public final class Segment: @unchecked Sendable {
     public init(path: String) throws {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw IndexFileError(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            // A file this user may not read is not a damaged one (whose advice is a rebuild).
+            if errno == EACCES || errno == EPERM { throw SystemError(errno: errno, operation: "open", path: path) }
+            throw IndexFileError(path: path, reason: "cannot open: \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw IndexFileError(path: path, reason: "cannot stat") }

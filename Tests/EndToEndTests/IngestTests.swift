@@ -353,6 +353,15 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         _ = try shell("chmod 700 '\(archive)/index'")
         let v = try asNobody("verify")
         #expect(v.status == 1 && v.output.contains("the index cannot be read by this user") && !v.output.contains("E706"), "\(v.output)")
+        // One segment file this user may not read: the same, not a damaged index to rebuild.
+        _ = try shell("chmod 755 '\(archive)/index' && chmod 600 '\(archive)'/index/*.hix")
+        let segment = try asNobody("search khai")
+        #expect(segment.status == 3 && segment.output.contains("E406") && segment.output.contains("Permission denied")
+                && !segment.output.contains("E706") && !segment.output.contains("rebuild"), "\(segment.output)")
+        let segmentVerify = try asNobody("verify")
+        #expect(segmentVerify.status == 1 && segmentVerify.output.contains("the index cannot be read by this user")
+                && !segmentVerify.output.contains("E706"), "\(segmentVerify.output)")
+        _ = try shell("chmod 444 '\(archive)'/index/*.hix")
         // A store that can be listed but not entered (chmod g+r instead of g+rX): said once,
         // not as every manifest missing and every catalog row forged.
         _ = try shell("chmod -R a+rX '\(archive)/index' && chmod 744 '\(archive)/objects'")
