@@ -72,8 +72,8 @@ final class Plan {
     private var sliceEnd = Int.max
 
     /// A matcher for the documents of a prefix's terms, its set built once per segment.
-    private func union(_ node: QueryNode, _ seg: Segment, points: Double, _ ordinals: () -> [Range<Int>]) -> Matcher? {
-        let key = UnionKey(segment: ObjectIdentifier(seg), node: "\(node)")
+    private func union(_ node: QueryNode, _ seg: Segment, points: Double, variant: String = "", _ ordinals: () -> [Range<Int>]) -> Matcher? {
+        let key = UnionKey(segment: ObjectIdentifier(seg), node: "\(node)" + variant)
         let bits = unions[key] ?? BitsetMatcher.bits(seg, ordinals: ordinals())
         unions[key] = bits
         return BitsetMatcher(bits: bits, count: seg.docCount, points: points)
@@ -91,10 +91,24 @@ final class Plan {
             }
             return PhraseMatcher(words: matchers)
         case let .prefix(p, fields):
-            return union(node, seg, points: 1) {
-                let folded = Analyzer().keys(p).first?.folded ?? []
-                return (fields ?? Field.textFields).map { seg.ordinals(withPrefix: Term.make($0, .folded, folded)) }
+            let fields = fields ?? Field.textFields
+            // Folded, a prefix finds every word it begins whatever its marks (1 point).
+            let folded = union(node, seg, points: 1) {
+                let key = Analyzer().keys(p).first?.folded ?? []
+                return fields.map { seg.ordinals(withPrefix: Term.make($0, .folded, key)) }
             }
+            // Typed with marks, it finds as typed the words it begins with those marks (2
+            // points, as a word's exact key): only those with --exact, those first by default.
+            guard mode != .fold, let marked = MarkedPrefix(p) else { return folded }
+            let exact = union(node, seg, points: 2, variant: "exact") {
+                fields.flatMap { f in
+                    let key = Term.make(f, .exact, marked.letters)
+                    return marked.tone == 0 ? [seg.ordinals(withPrefix: key)] : seg.ordinals(withPrefix: key, last: 0x30 + marked.tone)
+                }
+            }
+            if mode == .exact { return exact }
+            let either = [exact, folded].compactMap { $0 }
+            return either.count == 1 ? either[0] : OrMatcher(either, bestOnly: true)
         case let .keyword(field, value, prefix):
             let term = Term.keyword(field, value)
             // A result document's number is what the citizen holds in hand: above the same digits
@@ -345,10 +359,13 @@ final class Plan {
         let phrases = positivePhrases
         guard !words.isEmpty || !phrases.isEmpty else { return keywordHighlight(doc) }
         let analyzer = Analyzer()
-        var wanted: [(exact: [UInt8], folded: [UInt8], prefix: Bool, fields: [Field]?, asTyped: Bool)] = []
+        var wanted: [(exact: [UInt8], folded: [UInt8], prefix: Bool, fields: [Field]?, asTyped: Bool, marked: MarkedPrefix?)] = []
         for (w, f) in words {
             let isPrefix = w.hasSuffix("*")
-            if let k = analyzer.keys(isPrefix ? String(w.dropLast()) : w).first { wanted.append((k.exact, k.folded, isPrefix, f, false)) }
+            let typed = isPrefix ? String(w.dropLast()) : w
+            if let k = analyzer.keys(typed).first {
+                wanted.append((k.exact, k.folded, isPrefix, f, false, isPrefix && mode == .exact ? MarkedPrefix(typed) : nil))
+            }
         }
         // A word typed with marks that the dossier holds as typed is shown there only, as it is
         // scored (Đặng, not the Đăng of đăng ký).
@@ -382,7 +399,8 @@ final class Plan {
                     if !phraseKeys.isEmpty { tokens.append((t.start..<t.end, Array(t.exact), Array(t.folded))) }
                     for (k, w) in wanted.enumerated() where w.fields == nil || w.fields!.contains(field) {
                         let hit: Bool
-                        if w.prefix { hit = Array(t.folded).starts(with: w.folded) }
+                        if let marked = w.marked { hit = marked.begins(t.exact) }
+                        else if w.prefix { hit = Array(t.folded).starts(with: w.folded) }
                         else if w.asTyped { hit = t.exact.elementsEqual(w.exact) }
                         else if mode == .fold { hit = t.folded.elementsEqual(w.folded) }
                         else if mode == .exact && (w.exact.dropLast(2).elementsEqual(w.folded) == false || w.exact.last != 0x30) {
@@ -420,5 +438,29 @@ final class Plan {
             }
         }
         return nil
+    }
+}
+
+/// A prefix typed with marks (`Thủ*`, `Đăn*`, `thư*`) as the exact keys of the words it begins:
+/// their letters start with its letters, vowel marks and đ as typed, and they carry the tone it
+/// was typed with, if any (a syllable has one tone; a prefix typed before its tone, as Telex and
+/// VNI typists do, leaves the tone open). Nil for a prefix typed without marks.
+struct MarkedPrefix {
+    /// The prefix's exact key without its tone suffix.
+    let letters: [UInt8]
+    /// The tone typed (0: none typed, any tone).
+    let tone: UInt8
+
+    init?(_ prefix: String) {
+        guard let k = Analyzer().keys(prefix).first, k.exact.count >= 2 else { return nil }
+        let letters = Array(k.exact.dropLast(2))
+        guard letters != k.folded || k.tone != 0 else { return nil }
+        self.letters = letters; self.tone = k.tone
+    }
+
+    /// Whether the word of this exact key (letters, 0x01, tone digit) begins with the prefix.
+    func begins(_ exact: some BidirectionalCollection<UInt8>) -> Bool {
+        guard exact.count >= letters.count + 2, exact.starts(with: letters) else { return false }
+        return tone == 0 || exact.last == 0x30 + tone
     }
 }

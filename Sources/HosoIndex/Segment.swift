@@ -177,6 +177,17 @@ public final class Segment: @unchecked Sendable {
         }
     }
 
+    /// The ordinals of the terms that begin with `prefix` and end with the byte `last`, as runs.
+    func ordinals(withPrefix prefix: [UInt8], last: UInt8) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        for o in ordinals(withPrefix: prefix) {
+            let (s, n) = termRange(o)
+            guard n > 0, base.load(fromByteOffset: s + n - 1, as: UInt8.self) == last else { continue }
+            if let r = out.last, r.upperBound == o { out[out.count - 1] = r.lowerBound..<(o + 1) } else { out.append(o..<(o + 1)) }
+        }
+        return out
+    }
+
     /// The bytes of the term at `ordinal`.
     public func term(_ ordinal: Int) -> [UInt8] {
         let (s, n) = termRange(ordinal)

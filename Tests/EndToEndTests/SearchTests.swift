@@ -319,6 +319,24 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("chứn*", 34), [["c"]], "34d")
         expectOrder(try run("dang*", 34), [["a", "b"]], "34e")
     }
+    /// A prefix typed with marks is a word's beginning as typed: its tone (a syllable has one),
+    /// its vowel marks and đ. By default those words first, then the rest it begins folded; with
+    /// --exact those only; with --fold all alike. Typed before its tone, it leaves the tone open.
+    @Test func prefixesTypedWithMarks() throws {
+        // (Every dossier's procedure is "Thủ tục …": the applicant's name alone, for case 30.)
+        expectOrder(try run("applicant:thủ*", 30), [["a", "b"], ["c"]], "30p")
+        expectOrder(try run("applicant:thủ*", 30, ["--exact"]), [["a", "b"]], "30q")
+        expectOrder(try run("applicant:thủ*", 30, ["--fold"]), [["a", "b", "c"]], "30r")
+        expectOrder(try run("applicant:thu*", 30, ["--exact"]), [["a", "b", "c"]], "30s")
+        expectOrder(try run("Đặn*", 48), [["a"], ["b"]], "48p")
+        expectOrder(try run("Đặn*", 48, ["--exact"]), [["a"]], "48q")
+        expectOrder(try run("đăn*", 48, ["--exact"]), [["a", "b"]], "48r")
+        // Where the tone is typed (thuỷ, thủy) does not matter: the exact key holds the syllable's tone.
+        expectOrder(try run("applicant:thuỷ*", 30, ["--exact"]), [["a", "b"]], "30t")
+        // Shown as matched: with --exact, the words the prefix begins as typed.
+        let shown = try Hoso.run(["search", "--exact", "--archive", SearchFixture.archive, "applicant:thủ* code:000.00.30.H50*"]).stdout
+        #expect(shown.contains("«Thủy»") || shown.contains("\u{1B}[1mThủy"), "\(shown)")
+    }
     @Test func dateRangesAndSorting() throws {
         expectOrder(try run("chứng thực received:2022-01-01..2023-12-31", 35), [["b", "c"]], "35a", sameTier: false)
         expectOrder(try run("chứng thực received:01/01/2021..31/12/2021", 35), [["a"]], "35b")
