@@ -51,7 +51,12 @@ struct ExportCommand: ParsableCommand {
             throw ValidationError("--to '\(to)' is a file, not a folder: name a folder (it is created if needed)")
         }
         let catalog = try archive.openCatalogForReading()
-        try SystemFile.makeDirectories(to)
+        // A destination this user may not write is said once, as such (not per dossier, and
+        // not with the archive's advice of running as its owner).
+        do { try SystemFile.makeDirectories(to) } catch {
+            throw error.isPermissionDenied ? notWritable(error.reason) : error
+        }
+        guard access(to, W_OK | X_OK) == 0 else { throw notWritable(String(cString: strerror(errno))) }
         removeAbandonedPartials()
         var written: [Written] = [], failed: [Failed] = []
         // Each dossier on its own: one that cannot be exported (a damaged object, a folder in
@@ -79,6 +84,11 @@ struct ExportCommand: ParsableCommand {
             Console.shared.out("\(failed.count) of \(numbers.count) dossiers not exported: " + failed.map(\.number).joined(separator: ", "))
         }
         if !failed.isEmpty { throw ExitCode(3) }
+    }
+
+    private func notWritable(_ reason: String) -> HosoError {
+        HosoError(.ioFailure, file: to, message: "the folder to export into cannot be written by this user: \(reason)",
+                  advice: "Export into a folder you may write (--to), or ask the folder's owner for write access; nothing was exported")
     }
 
     /// Writes one dossier into a hidden folder beside its destination, renamed into place once
