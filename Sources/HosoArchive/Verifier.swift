@@ -165,6 +165,14 @@ public final class Verifier {
                 try? catalog.referencedObjects { batch in
                     for (id, size, kind) in batch where kind == "scan" || kind == "xml" { named.append(id); recordedSizes.append((id, size)) }
                 }
+                // Entries the catalog has not taken in yet (an ingest stopped before it could,
+                // read by a user who may not bring it up to date; W707 says so): what they
+                // archived is referenced, by their manifests, not orphaned.
+                let applied = try? catalog.appliedHead
+                let lagging = applied == nil ? 0 : state.chain.firstIndex { $0.id == applied?.id }.map { $0 + 1 }
+                for entry in state.chain[(lagging ?? state.chain.count)...] {
+                    for add in entry.additions { if let m = try? ledger.manifest(add.manifest) { named += m.objects } }
+                }
             }
             referenced = ObjectIDList(named)
         }

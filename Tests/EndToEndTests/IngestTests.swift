@@ -330,6 +330,23 @@ func storedObjects(_ archive: String) throws -> Set<String> {
     /// Whether this process may run a command as the unprivileged user `nobody`.
     static let canRunAsNobody: Bool = getuid() == 0 && (try? shell("runuser -u nobody -- true").status) == 0
 
+    /// A catalog behind the ledger, read by a user who may not bring it up to date: a quick
+    /// verify (which takes references from the catalog) says it is behind, and calls nothing
+    /// that the newer entries archived an orphan.
+    @Test(.enabled(if: Self.canRunAsNobody, "needs root and runuser, to run hoso as nobody"))
+    func quickVerifyBesideALaggingCatalog() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        #expect(try Hoso.run(["ingest", "--archive", archive, try sampleBatch(t, count: 3)]).status == 0)
+        _ = try shell("cp '\(archive)/catalog.sqlite' '\(t.path)/catalog.before'")
+        #expect(try Hoso.run(["ingest", "--archive", archive, try sampleBatch(t, name: "more")]).status == 0)
+        _ = try shell("cd '\(archive)' && rm -f catalog.sqlite-wal catalog.sqlite-shm && cp '\(t.path)/catalog.before' catalog.sqlite")
+        _ = try shell("chmod -R a+rX '\(t.path)' && cp '\(Hoso.binary)' '\(t.path)/hoso' && chmod a+rx '\(t.path)/hoso'")
+        let r = try shell("cd '\(t.path)' && runuser -u nobody -- ./hoso verify --quick --json --archive '\(archive)'")
+        let codes = (try jsonObject(r.output)["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+        #expect(codes.contains("W707") && !codes.contains("W512"), "\(codes)")
+    }
+
     /// A user who may not read part of an archive is told so, with what to ask for: not an
     /// empty index ("no dossier matches"), not a missing head, not "create one with hoso init".
     @Test(.enabled(if: Self.canRunAsNobody, "needs root and runuser, to run hoso as nobody"))
