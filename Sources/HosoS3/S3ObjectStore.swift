@@ -43,7 +43,20 @@ public final class S3ObjectStore: ObjectStore {
                 uploadConcurrency: Int = 8) throws {
         self.client = client; self.policy = policy; self.spool = spool; self.uploadConcurrency = max(1, uploadConcurrency)
         self.spoolIsTemporary = spoolIsTemporary
-        try SystemFile.makeDirectories(spool)
+    }
+
+    /// Whether the spool folder is known to exist.
+    private let spoolMade = Atomic<Bool>(false)
+
+    /// The spool folder, made when first written into: opening the store for reading makes
+    /// nothing in the archive (a user who may not write there would fail, or leave a folder the
+    /// archive's owner cannot write into).
+    private func spoolFolder() throws(SystemError) -> String {
+        if !spoolMade.load(ordering: .acquiring) {
+            try SystemFile.makeDirectories(spool)
+            spoolMade.store(true, ordering: .releasing)
+        }
+        return spool
     }
 
     deinit {
@@ -90,7 +103,7 @@ public final class S3ObjectStore: ObjectStore {
             guard encoded.id == expected else { throw ObjectFault.hashMismatch(found: encoded.id) }
             return PutResult(id: expected, codec: known.codec, originalSize: encoded.originalLength, storedSize: known.size, existed: true)
         }
-        let temp = spool + "/.tmp-" + SystemFile.randomSuffix()
+        let temp = try spoolFolder() + "/.tmp-" + SystemFile.randomSuffix()
         let (encoded, fd) = try ObjectEncoder.spool(&source, policy: policy, path: path, expected: expected, to: temp)
         close(fd)
         let result = PutResult(id: encoded.id, codec: encoded.codec, originalSize: encoded.originalLength,
@@ -249,7 +262,7 @@ public final class S3ObjectStore: ObjectStore {
                 removed += 1
             }
         } catch { throw storeError(error, "unfinished uploads cannot be cleared") }
-        return removed + (try SystemFile.removeTemporaries(in: spool))
+        return removed + (try SystemFile.existsOrFails(spool) ? SystemFile.removeTemporaries(in: spool) : 0)
     }
 
     // MARK: list
