@@ -330,6 +330,20 @@ func storedObjects(_ archive: String) throws -> Set<String> {
     /// Whether this process may run a command as the unprivileged user `nobody`.
     static let canRunAsNobody: Bool = getuid() == 0 && (try? shell("runuser -u nobody -- true").status) == 0
 
+    /// hoso run as `nobody`, from a copy of the binary in `t`, whose files are made readable
+    /// to all first (what each test then takes away is what it tests).
+    struct AsNobody {
+        let folder: String
+        init(_ t: TemporaryFolder) throws {
+            folder = t.path
+            _ = try shell("chmod -R a+rX '\(folder)' && cp '\(Hoso.binary)' '\(folder)/hoso' && chmod a+rx '\(folder)/hoso'")
+        }
+        /// Standard output, and standard error after it unless `json`.
+        func run(_ args: String, archive: String, json: Bool = false) throws -> (status: Int32, output: String) {
+            try shell("cd '\(folder)' && runuser -u nobody -- ./hoso \(args) --archive '\(archive)'" + (json ? "" : " 2>&1"))
+        }
+    }
+
     /// A catalog behind the ledger, read by a user who may not bring it up to date: a quick
     /// verify (which takes references from the catalog) says it is behind, and calls nothing
     /// that the newer entries archived an orphan.
@@ -341,8 +355,7 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         _ = try shell("cp '\(archive)/catalog.sqlite' '\(t.path)/catalog.before'")
         #expect(try Hoso.run(["ingest", "--archive", archive, try sampleBatch(t, name: "more")]).status == 0)
         _ = try shell("cd '\(archive)' && rm -f catalog.sqlite-wal catalog.sqlite-shm && cp '\(t.path)/catalog.before' catalog.sqlite")
-        _ = try shell("chmod -R a+rX '\(t.path)' && cp '\(Hoso.binary)' '\(t.path)/hoso' && chmod a+rx '\(t.path)/hoso'")
-        let r = try shell("cd '\(t.path)' && runuser -u nobody -- ./hoso verify --quick --json --archive '\(archive)'")
+        let r = try AsNobody(t).run("verify --quick --json", archive: archive, json: true)
         let codes = (try jsonObject(r.output)["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
         #expect(codes.contains("W707") && !codes.contains("W512"), "\(codes)")
     }
@@ -354,10 +367,8 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let t = TemporaryFolder()
         let archive = try makeArchive(t)
         #expect(try Hoso.run(["ingest", "--archive", archive, try sampleBatch(t, count: 4)]).status == 0)
-        _ = try shell("chmod -R a+rX '\(t.path)' && cp '\(Hoso.binary)' '\(t.path)/hoso' && chmod a+rx '\(t.path)/hoso'")
-        func asNobody(_ args: String) throws -> (status: Int32, output: String) {
-            try shell("cd '\(t.path)' && runuser -u nobody -- ./hoso \(args) --archive '\(archive)' 2>&1")
-        }
+        let nobody = try AsNobody(t)
+        func asNobody(_ args: String) throws -> (status: Int32, output: String) { try nobody.run(args, archive: archive) }
         #expect(try asNobody("stats").status == 0)
         for (mode, path, args) in [("700", "index", "search khai"), ("600", "ledger/HEAD", "stats"), ("700", "ledger", "show --history x"),
                                    ("600", "hoso-archive.json", "stats"), ("600", "ledger/HEAD", "verify")] {
@@ -433,9 +444,9 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(try Hoso.run(["init", "--archive", standby]).status == 0)
         #expect(try Hoso.run(["replicate", "--archive", archive, "--to", standby]).status == 0)
         _ = try shell("chmod -R a+rX '\(standby)'")
-        let empty = try shell("cd '\(t.path)' && runuser -u nobody -- ./hoso search --archive '\(standby)' khai 2>&1")
+        let empty = try nobody.run("search khai", archive: standby)
         #expect(empty.status == 0 && empty.output.contains("search index is 1 ledger entry behind"), "\(empty.output)")
-        let noCatalog = try shell("cd '\(t.path)' && runuser -u nobody -- ./hoso stats --archive '\(standby)' 2>&1")
+        let noCatalog = try nobody.run("stats", archive: standby)
         #expect(noCatalog.status == 3 && noCatalog.output.contains("owner makes it"), "\(noCatalog.output)")
         // Nor does another user write into it.
         _ = try shell("chmod -R a+rwX '\(standby)'")
