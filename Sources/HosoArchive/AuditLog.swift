@@ -63,10 +63,14 @@ public struct AuditLog {
     /// The findings a run recorded, or why they cannot be shown.
     public func findings(of record: Record) -> (findings: [Finding], problem: Diagnostic?) {
         guard let name = record.findings else { return ([], nil) }
-        guard let bytes = try? SystemFile.readAll(folder + "/" + name, limit: 1 << 32) else {
+        let bytes: [UInt8]
+        switch runFile(name) {
+        case .success(let b): bytes = b
+        case .failure(let e) where e.errno == ENOENT:
             return ([], Diagnostic(.auditLogBroken, file: "audit/" + name, subject: "run \(record.sequence)",
                                    message: "the findings of run \(record.sequence) are missing",
                                    advice: "Keep the log as evidence; the findings are also in the run's --report, if one was written"))
+        case .failure(let e): return ([], Self.unreadable(e, "audit/" + name, "the findings of run \(record.sequence)", run: record.sequence))
         }
         guard ObjectID.hashing(bytes).prefixed == record.findingsDigest else {
             return ([], Diagnostic(.auditLogBroken, file: "audit/" + name, subject: "run \(record.sequence)",
@@ -122,6 +126,18 @@ public struct AuditLog {
         return sequence.map { n in all.last { $0.run == n } } ?? all.last
     }
 
+    /// A file of `audit/runs/`, or why it cannot be read (ENOENT: it is not there).
+    func runFile(_ name: String) -> Result<[UInt8], SystemError> {
+        Result { () throws(SystemError) in try SystemFile.readAll(folder + "/" + name, limit: 1 << 32) }
+    }
+
+    /// What this user may not read (or the disk would not give): said as such, not as evidence
+    /// removed or altered.
+    static func unreadable(_ error: SystemError, _ file: String, _ what: String, run: Int? = nil) -> Diagnostic {
+        Diagnostic(.ioFailure, file: file, subject: run.map { "run \($0)" }, message: "\(what) cannot be read: \(error.reason)",
+                   advice: error.isPermissionDenied ? SystemFile.noPermissionAdvice : error.diagnostic.advice)
+    }
+
     /// The log's bytes, or nil when there is no log. A log (or `audit/`) this user may not read
     /// throws E406: it is not an empty history, and must not be said to be one.
     func logBytes() throws(HosoError) -> [UInt8]? {
@@ -129,8 +145,7 @@ public struct AuditLog {
             guard try SystemFile.existsOrFails(logPath) else { return nil }
             return try SystemFile.readAll(logPath, limit: 1 << 30)
         } catch {
-            throw HosoError(.ioFailure, file: "audit/log", message: "the audit log cannot be read: \(error.reason)",
-                            advice: error.isPermissionDenied ? SystemFile.noPermissionAdvice : error.diagnostic.advice)
+            throw HosoError(Self.unreadable(error, "audit/log", "the audit log"))
         }
     }
 
@@ -171,9 +186,9 @@ public struct AuditLog {
                     found: "previous \(r.previous ?? "none"), run \(r.sequence)",
                     advice: "A run was removed, reordered or edited; keep the log as evidence"))
             }
-            let list = folder + "/" + r.list
             var listIntact = false
-            if let listBytes = try? SystemFile.readAll(list, limit: 1 << 32) {
+            switch runFile(r.list) {
+            case .success(let listBytes):
                 if ObjectID.hashing(listBytes).prefixed != r.listDigest {
                     findings.append(Diagnostic(.auditLogBroken, file: "audit/" + r.list, subject: "run \(r.sequence)",
                         message: "the list of objects verified by run \(r.sequence) was altered",
@@ -182,10 +197,13 @@ public struct AuditLog {
                 } else {
                     listIntact = true
                 }
-            } else {
+            case .failure(let e) where e.errno == ENOENT:
                 findings.append(Diagnostic(.auditLogBroken, file: "audit/" + r.list, subject: "run \(r.sequence)",
                     message: "the list of objects verified by run \(r.sequence) is missing",
                     advice: "Keep the log as evidence; the objects will be verified again"))
+            case .failure(let e):
+                // Not evidence lost: the run counts for nothing here, as its list cannot be read.
+                findings.append(Self.unreadable(e, "audit/" + r.list, "the list of objects verified by run \(r.sequence)", run: r.sequence))
             }
             // Findings altered or removed: evidence lost, reported; the run's list still counts.
             if let problem = self.findings(of: r).problem { findings.append(problem) }
@@ -258,7 +276,9 @@ public struct AuditLog {
         let lock = try SystemFile.lockExclusively(folder + "/.lock")
         defer { SystemFile.closeDescriptor(lock) }
         var setAside: String?
-        if setAsideIfDamaged && !read().findings.isEmpty { setAside = try self.setAside() }
+        // Only damage (E903) is set aside; a log that cannot be read (E406) stops the recording
+        // below, untouched.
+        if setAsideIfDamaged && read().findings.contains(where: { $0.code == .auditLogBroken }) { setAside = try self.setAside() }
         let last = try lastLine()
         // The run after the log's last line; a new log (none yet, or a damaged one set aside)
         // goes on after every list there is, so that no list is ever replaced.

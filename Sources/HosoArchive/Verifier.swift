@@ -149,6 +149,9 @@ public final class Verifier {
         report.versions = additions.count
         var referenced = ObjectIDList()
         var recordedSizes: [(ObjectID, UInt64)] = []     // by name, in order (a quick run)
+        // Ledger entries and manifests the catalog records (a quick run): no orphans, even where
+        // the chain followed from the head does not reach them (its findings say so).
+        var cataloged = ObjectIDList()
         // Entries and manifests: reported by the ledger check.
         let structural = ObjectIDList(state.chain.map(\.id) + additions.map(\.1.manifest))
         let replaying = options.level == .full && options.budget == nil
@@ -160,18 +163,27 @@ public final class Verifier {
                         advice: "Restore it from a replica ('hoso replicate --from REPLICA --repair'), then run 'hoso verify'"))
                 }
             }
-            var named: [ObjectID] = []
+            var named: [ObjectID] = [], structure: [ObjectID] = []
             if let catalog {
                 try? catalog.referencedObjects { batch in
-                    for (id, size, kind) in batch where kind == "scan" || kind == "xml" { named.append(id); recordedSizes.append((id, size)) }
+                    for (id, size, kind) in batch {
+                        if kind == "scan" || kind == "xml" { named.append(id); recordedSizes.append((id, size)) } else { structure.append(id) }
+                    }
                 }
+                cataloged = ObjectIDList(structure)
                 // Entries the catalog has not taken in yet (an ingest stopped before it could,
                 // read by a user who may not bring it up to date; W707 says so): what they
                 // archived is referenced, by their manifests, not orphaned.
-                let applied = try? catalog.appliedHead
-                let lagging = applied == nil ? 0 : state.chain.firstIndex { $0.id == applied?.id }.map { $0 + 1 }
-                for entry in state.chain[(lagging ?? state.chain.count)...] {
-                    for add in entry.additions { if let m = try? ledger.manifest(add.manifest) { named += m.objects } }
+                // (Whatever the chain followed holds that the catalog does not: it may stop short
+                // of the catalog's position, at an entry that is missing.)
+                let taken = Set(((try? catalog.ledgerChain()) ?? []).map(\.id))
+                for entry in state.chain where !taken.contains(entry.id.prefixed) {
+                    for add in entry.additions {
+                        guard let m = try? ledger.manifest(add.manifest) else { continue }
+                        for (id, size) in [(m.xml.object, m.xml.size)] + m.components.map({ ($0.object, $0.size) }) {
+                            named.append(id); recordedSizes.append((id, size))
+                        }
+                    }
                 }
             }
             referenced = ObjectIDList(named)
@@ -261,7 +273,7 @@ public final class Verifier {
                 // An object already found damaged is reported once, not also as an orphan.
                 let damaged = ObjectIDList(objectReport.findings.compactMap { $0.subject.flatMap { ObjectID(hex: $0) } })
                 let present = stored.subtracting(ObjectIDList(objectReport.unreadable))
-                var orphans = present.subtracting(referenced).subtracting(structural).subtracting(damaged)
+                var orphans = present.subtracting(referenced).subtracting(structural).subtracting(damaged).subtracting(cataloged)
                 if options.level != .quick {
                     // Ledger entries among them are what the ledger lost: an error, with what they hold.
                     orphans = orphans.subtracting(reportLostEntries(orphans, state))
@@ -315,7 +327,7 @@ public final class Verifier {
             do {
                 let appended = try auditLog.append(level: report.level, budget: options.budget?.description, ledgerHead: state.head?.prefixed,
                                                    started: startedAt, seconds: report.seconds, verified: verified.map { ($0, verifiedAt) },
-                                                   bytes: report.bytesChecked, findings: findings, setAsideIfDamaged: !logFindings.isEmpty)
+                                                   bytes: report.bytesChecked, findings: findings, setAsideIfDamaged: logFindings.contains { $0.code == .auditLogBroken })
                 report.recorded = appended.record
                 report.logSetAside = appended.setAside
             } catch {

@@ -184,15 +184,17 @@ struct VerifyCommand: ParsableCommand {
         // A log this user may not read is no empty history: said, exit 3.
         let (records, setAside) = try log.allRecords()
         let problems = log.read().findings
+        let damaged = problems.contains { $0.code == .auditLogBroken }
         let c = Console.shared
         struct Run: Encodable {
             let record: AuditLog.Record
             let findings: [AuditLog.Finding]
-            /// What is wrong with this run's files (E903), if anything.
+            /// What is wrong with this run's files ("E903 …" damage, "E406 …" this user may not
+            /// read them), if anything.
             let problems: [String]
         }
         let runs = records.map { r -> Run in
-            let mine = problems.filter { $0.subject == "run \(r.sequence)" }.map(\.message)
+            let mine = problems.filter { $0.subject == "run \(r.sequence)" }.map { "\($0.code.rawValue) \($0.message)" }
             return Run(record: r, findings: log.findings(of: r).findings, problems: mine)
         }
         if output.json {
@@ -216,7 +218,7 @@ struct VerifyCommand: ParsableCommand {
                 }
                 c.out(line)
                 if let note = r.note { c.out("    " + note + (r.operator.map { ", by \($0)" } ?? "")) }
-                for p in run.problems { c.out("    " + c.red("E903") + " " + p) }
+                for p in run.problems { c.out("    " + c.red(String(p.prefix(4))) + String(p.dropFirst(4))) }
                 if run.findings.isEmpty && (r.errors > 0 || r.warnings > 0) {
                     c.out(r.findings == nil ? "    (recorded before runs kept their findings: only the counts are known)"
                                             : "    (its findings cannot be shown: see above)")
@@ -230,12 +232,14 @@ struct VerifyCommand: ParsableCommand {
             }
             for p in problems where !runs.contains(where: { p.subject == "run \($0.record.sequence)" }) { c.out(c.render(p)) }
             if !runs.isEmpty {
-                c.out(problems.isEmpty ? "\(runs.count) runs; the log's chain and every run's files are intact"
-                                       : c.red("\(runs.count) runs; the audit log is damaged (E903): see above"))
+                c.out(damaged ? c.red("\(runs.count) runs; the audit log is damaged (E903): see above")
+                    : problems.isEmpty ? "\(runs.count) runs; the log's chain and every run's files are intact"
+                    : c.red("\(runs.count) runs; some of the log's files cannot be read by this user (E406): see above"))
             }
             for name in setAside { c.out("earlier runs, in a log kept aside when it was found damaged: audit/\(name)") }
         }
-        if problems.contains(where: { $0.severity == .error }) { throw ExitCode(1) }
+        if damaged { throw ExitCode(1) }
+        if problems.contains(where: { $0.severity == .error }) { throw ExitCode(3) }
     }
 
     /// Warnings of one kind by the hundred (temporary files or objects an interrupted ingest

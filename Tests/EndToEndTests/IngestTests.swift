@@ -353,11 +353,25 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let archive = try makeArchive(t)
         #expect(try Hoso.run(["ingest", "--archive", archive, try sampleBatch(t, count: 3)]).status == 0)
         _ = try shell("cp '\(archive)/catalog.sqlite' '\(t.path)/catalog.before'")
-        #expect(try Hoso.run(["ingest", "--archive", archive, try sampleBatch(t, name: "more")]).status == 0)
+        #expect(try Hoso.run(["ingest", "--archive", archive, try sampleBatch(t, count: 6, name: "more")]).status == 0)
         _ = try shell("cd '\(archive)' && rm -f catalog.sqlite-wal catalog.sqlite-shm && cp '\(t.path)/catalog.before' catalog.sqlite")
-        let r = try AsNobody(t).run("verify --quick --json", archive: archive, json: true)
-        let codes = (try jsonObject(r.output)["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
-        #expect(codes.contains("W707") && !codes.contains("W512"), "\(codes)")
+        let nobody = try AsNobody(t)
+        func codes(_ args: String) throws -> [String] {
+            let r = try nobody.run(args + " --json", archive: archive, json: true)
+            return (try jsonObject(r.output)["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+        }
+        let quick = try codes("verify --quick")
+        #expect(quick.contains("W707") && !quick.contains("W512"), "\(quick)")
+        // The chain followed from the head may stop short of the catalog's position (an entry
+        // between them is missing): what it reached is referenced all the same. A quick run
+        // calls no more objects orphans than a full one, which reads every manifest.
+        #expect(try Hoso.run(["ingest", "--archive", archive, try sampleBatch(t, name: "third")]).status == 0)     // the rest
+        let second = try shell("sqlite3 -readonly '\(archive)/catalog.sqlite' \"SELECT substr(id, 8) FROM ledger_entries WHERE sequence = 2\"").output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try shell("cd '\(archive)' && rm -f catalog.sqlite-wal catalog.sqlite-shm && cp '\(t.path)/catalog.before' catalog.sqlite && chmod a+r catalog.sqlite")
+        #expect(second.count == 64 && unlink(archive + "/objects/" + second.prefix(2) + "/" + second.dropFirst(2)) == 0)
+        let (quickOrphans, fullOrphans) = (try codes("verify --quick").filter { $0 == "W512" }.count, try codes("verify").filter { $0 == "W512" }.count)
+        #expect(quickOrphans == fullOrphans && fullOrphans > 0, "quick \(quickOrphans), full \(fullOrphans)")
     }
 
     /// A user who may not read part of an archive is told so, with what to ask for: not an
@@ -408,7 +422,25 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let auditHidden = try asNobody("verify")
         #expect(auditHidden.status == 1 && auditHidden.output.contains("the audit log cannot be read")
                 && !auditHidden.output.contains("W904") && !auditHidden.output.contains("E903"), "\(auditHidden.output)")
-        _ = try shell("chmod 755 '\(archive)/audit'")
+        // Nor are a run's files this user may not read evidence removed.
+        _ = try shell("chmod 755 '\(archive)/audit' && chmod 700 '\(archive)/audit/runs'")
+        let runsHidden = try asNobody("verify --history")
+        #expect(runsHidden.status == 3 && runsHidden.output.contains("E406") && runsHidden.output.contains("cannot be read by this user")
+                && !runsHidden.output.contains("E903") && !runsHidden.output.contains("damaged"), "\(runsHidden.output)")
+        let runsHiddenVerify = try asNobody("verify --quick")
+        #expect(runsHiddenVerify.output.contains("E406") && !runsHiddenVerify.output.contains("E903"), "\(runsHiddenVerify.output)")
+        _ = try shell("chmod 755 '\(archive)/audit/runs'")
+        // An owner whose log cannot be read (a mode changed by hand) records nothing, and keeps
+        // the log where it is: it is not damaged, and its runs are not set aside.
+        let owned = t.sub("owned-by-nobody")
+        _ = try shell("mkdir -p '\(owned)' && chown nobody '\(owned)'")
+        #expect(try nobody.run("init", archive: owned).status == 0)
+        #expect(try nobody.run("ingest '\(t.path)/batch'", archive: owned).status == 0)
+        #expect(try nobody.run("verify", archive: owned).status == 0)
+        _ = try shell("chmod 200 '\(owned)/audit/log'")
+        let ownerBlocked = try nobody.run("verify", archive: owned)
+        #expect(ownerBlocked.status == 3 && ownerBlocked.output.contains("E406") && !ownerBlocked.output.contains("kept as"), "\(ownerBlocked.output)")
+        #expect(try shell("ls '\(owned)/audit'").output.contains("damaged") == false)
         // An export into a folder this user may not write: said once, with advice about that
         // folder (not the archive's "run as its owner").
         let number = try FileManager.default.contentsOfDirectory(atPath: t.path + "/batch").sorted().first ?? ""
