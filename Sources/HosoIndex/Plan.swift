@@ -364,7 +364,7 @@ final class Plan {
             let isPrefix = w.hasSuffix("*")
             let typed = isPrefix ? String(w.dropLast()) : w
             if let k = analyzer.keys(typed).first {
-                wanted.append((k.exact, k.folded, isPrefix, f, false, isPrefix && mode == .exact ? MarkedPrefix(typed) : nil))
+                wanted.append((k.exact, k.folded, isPrefix, f, false, isPrefix && mode != .fold ? MarkedPrefix(typed) : nil))
             }
         }
         // A word typed with marks that the dossier holds as typed is shown there only, as it is
@@ -378,6 +378,18 @@ final class Plan {
                         if found { wanted[i].asTyped = true; break search }
                     }
                 }
+            }
+            // So is a prefix typed with marks, where the dossier holds a word it begins as typed
+            // (ranked for that); elsewhere every word it begins folded.
+            for i in wanted.indices where wanted[i].marked != nil {
+                let marked = wanted[i].marked!
+                var found = false
+                for field in Field.textFields where wanted[i].fields == nil || wanted[i].fields!.contains(field) {
+                    for value in doc.text[field] ?? [] where !found {
+                        analyzer.tokenize(canonical: value) { t in if !found && marked.begins(t.exact) { found = true } }
+                    }
+                }
+                if !found { wanted[i].marked = nil }
             }
         }
         let phraseKeys: [([(exact: [UInt8], folded: [UInt8])], [Field]?)] = phrases.compactMap { ws, f in

@@ -7,7 +7,8 @@ public indirect enum QueryNode: Sendable, Equatable {
     case word(String, fields: [Field]?)
     /// Words that must stand together, in order.
     case phrase([String], fields: [Field]?)
-    /// Words starting with a prefix (folded keys), in text fields or a keyword field.
+    /// Words starting with a prefix, in text fields: by their folded keys, and by their exact
+    /// keys too when it was typed with marks (see `MarkedPrefix`).
     case prefix(String, fields: [Field]?)
     /// A whole keyword value (identifiers, citizen IDs, phone numbers, status…), or a prefix of it.
     case keyword(Field, String, prefix: Bool)

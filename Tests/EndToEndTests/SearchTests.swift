@@ -101,6 +101,8 @@ enum SearchFixture {
              Doc(key: "c", title: "Cấp phép", completed: "2023-05-15T10:00:00+07:00"),
              // Due today: overdue from tomorrow, for search and stats alike (whole days).
              Doc(key: "d", title: "Cấp phép", status: "processing", completed: nil, due: SearchFixture.todayInVietnam + "T00:30:00+07:00")],
+        // A prefix typed with marks: the word it begins as typed (Đặng), not the other (Đăng).
+        52: [Doc(key: "a", title: "Đăng ký khai sinh", applicant: "Đặng Văn Lâm"), Doc(key: "b", title: "Đăng ký khai sinh", applicant: "Lê Văn Lâm")],
     ]
 
     static let folder = TemporaryFolder.forTheProcess("hoso-search-fixture")
@@ -333,9 +335,14 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("đăn*", 48, ["--exact"]), [["a", "b"]], "48r")
         // Where the tone is typed (thuỷ, thủy) does not matter: the exact key holds the syllable's tone.
         expectOrder(try run("applicant:thuỷ*", 30, ["--exact"]), [["a", "b"]], "30t")
-        // Shown as matched: with --exact, the words the prefix begins as typed.
+        // Shown as matched: with --exact, the words the prefix begins as typed; by default too,
+        // in a dossier ranked for one (Đặng, not the Đăng of its title), else the folded ones.
         let shown = try Hoso.run(["search", "--exact", "--archive", SearchFixture.archive, "applicant:thủ* code:000.00.30.H50*"]).stdout
         #expect(shown.contains("«Thủy»") || shown.contains("\u{1B}[1mThủy"), "\(shown)")
+        expectOrder(try run("Đặn*", 52), [["a"], ["b"]], "52a")
+        let hits = try jsonObject(try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, "Đặn* code:000.00.52.H50*"]).stdout)["hits"] as? [[String: Any]] ?? []
+        let highlights = hits.compactMap { ($0["highlight"] as? [String: Any])?["field"] as? String }
+        #expect(highlights == ["applicant", "title"], "\(hits)")
     }
     @Test func dateRangesAndSorting() throws {
         expectOrder(try run("chứng thực received:2022-01-01..2023-12-31", 35), [["b", "c"]], "35a", sameTier: false)
