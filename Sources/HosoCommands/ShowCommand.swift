@@ -138,6 +138,11 @@ struct ShowCommand: ParsableCommand {
             do { dossier = try archivedDossier(manifest, archive: archive) } catch {
                 problems.append(unreadable("the dossier's XML", manifest.xml.object, error))
             }
+        } else {
+            // The catalog's record names the XML too: whether it can still be read is said.
+            do { _ = try archive.store.bytes(of: row.xmlObject, limit: 64 << 20) } catch {
+                problems.append(unreadable("the dossier's XML", row.xmlObject, error))
+            }
         }
         let codecs = components.map { c -> (String, UInt64?) in
             do {
@@ -168,7 +173,7 @@ struct ShowCommand: ParsableCommand {
                 let fields: [String: String]; let components: [C]; let ledgerEntry: [String: String]?; let versions: [V]
                 let textEncoding: String?; let result: ResultDocument?
                 /// What could not be read (the exit status is then 1).
-                let problems: [Diagnostic]
+                let problems: [DiagnosticJSON]
             }
             let fields = row.row.filter { !["manifest", "number", "version", "is_current", "xml_object"].contains($0.key) }
             let comps = zip(components, codecs).map { c, k in
@@ -180,7 +185,7 @@ struct ShowCommand: ParsableCommand {
                                        supersedes: $0["supersedes"], supersededBy: $0["superseded_by"]) }
             Console.shared.out(JSON.encode(Out(number: row.number, version: row.version, current: row.isCurrent, manifest: row.manifest.prefixed,
                                                xml: row.xmlObject.prefixed, fields: fields, components: comps, ledgerEntry: e, versions: versions,
-                                               textEncoding: textEncoding?.rawValue, result: dossier?.result, problems: problems)))
+                                               textEncoding: textEncoding?.rawValue, result: dossier?.result, problems: problems.map { DiagnosticJSON(d: $0) })))
             return
         }
         let c = Console.shared

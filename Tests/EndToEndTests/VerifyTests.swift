@@ -202,13 +202,17 @@ struct VerifyFixture {
         let json = try f.hoso(["show", "--json", number])
         #expect(json.status == 1)
         let problems = try jsonObject(json.stdout)["problems"] as? [[String: Any]] ?? []
-        #expect(problems.count == 2 && problems.contains { $0["code"] as? String == "E501" }, "\(problems)")
+        #expect(problems.count == 2 && problems.contains { $0["code"] as? String == "E501" }
+                && problems.allSatisfy { $0["severity"] as? String == "error" }, "\(problems)")
         // Without its manifest, the catalog's record is shown, said to be unchecked.
         let manifest = String((before["manifest"] as? String ?? "").dropFirst(7))
         #expect(unlink(f.path(manifest)) == 0)
         let unchecked = try f.hoso(["show", number])
         #expect(unchecked.status == 1 && unchecked.stdout.contains("Dossier "))
         #expect(unchecked.stderr.contains("not checked against the manifest"), "\(unchecked.stderr)")
+        // The XML the catalog names is still tried (altered above), and the missing scan.
+        #expect(unchecked.stderr.contains("the dossier's XML") && unchecked.stderr.contains("3 objects of this dossier could not be read"),
+                "\(unchecked.stderr)")
     }
 
     @Test func orphansAndTempsAreWarnings() throws {
