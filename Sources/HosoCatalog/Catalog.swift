@@ -62,6 +62,8 @@ public final class Catalog: Sendable {
             let synchronous = mode == .scratch ? "OFF" : "FULL"
             config.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+                // (The pool's reader connections keep SQLite's defaults.)
+                guard !db.configuration.readonly else { return }
                 // The writer inserts into indexes keyed by digests, at random places: with
                 // SQLite's default 2 MB page cache, each checkpoint of an ingest re-reads pages
                 // of a 34 MB catalog (10,000 dossiers) from the kernel. 32 MB holds them.

@@ -54,9 +54,9 @@ struct ExportCommand: ParsableCommand {
         // A destination this user may not write is said once, as such (not per dossier, and
         // not with the archive's advice of running as its owner).
         do { try SystemFile.makeDirectories(to) } catch {
-            throw error.isPermissionDenied ? notWritable(error.reason) : error
+            throw [EACCES, EPERM, EROFS].contains(error.errno) ? notWritable(error.errno) : error
         }
-        guard access(to, W_OK | X_OK) == 0 else { throw notWritable(String(cString: strerror(errno))) }
+        guard access(to, W_OK | X_OK) == 0 else { throw notWritable(errno) }
         removeAbandonedPartials()
         var written: [Written] = [], failed: [Failed] = []
         // Each dossier on its own: one that cannot be exported (a damaged object, a folder in
@@ -86,9 +86,13 @@ struct ExportCommand: ParsableCommand {
         if !failed.isEmpty { throw ExitCode(3) }
     }
 
-    private func notWritable(_ reason: String) -> HosoError {
-        HosoError(.ioFailure, file: to, message: "the folder to export into cannot be written by this user: \(reason)",
-                  advice: "Export into a folder you may write (--to), or ask the folder's owner for write access; nothing was exported")
+    private func notWritable(_ errno: Int32) -> HosoError {
+        if errno == EROFS {
+            return HosoError(.ioFailure, file: to, message: "the folder to export into is on a read-only file system",
+                             advice: "Export to writable media (--to); nothing was exported")
+        }
+        return HosoError(.ioFailure, file: to, message: "the folder to export into cannot be written by this user: \(String(cString: strerror(errno)))",
+                         advice: "Export into a folder you may write (--to), or ask the folder's owner for write access; nothing was exported")
     }
 
     /// Writes one dossier into a hidden folder beside its destination, renamed into place once
