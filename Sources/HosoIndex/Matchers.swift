@@ -296,17 +296,27 @@ final class WordMatcher: Matcher {
     }
 }
 
-/// Documents from a precomputed set (prefixes, keyword prefixes), with constant points.
+/// Documents from a precomputed set (prefixes, keyword prefixes), with constant points; or
+/// more points for those of a subset (`better`: a marked prefix's words as typed).
 final class BitsetMatcher: Matcher {
     let bits: [UInt64]
     let count: Int32
     let points: Double
+    /// A subset of `bits` whose documents score `betterPoints` (empty: none).
+    let better: [UInt64]
+    let betterPoints: Double
     private let population: Int
 
-    init?(bits: [UInt64], count: Int, points: Double) {
+    init?(bits: [UInt64], count: Int, points: Double, better: [UInt64] = [], betterPoints: Double = 0) {
         let pop = bits.reduce(0) { $0 + $1.nonzeroBitCount }
         guard pop > 0 else { return nil }
         self.bits = bits; self.count = Int32(count); self.points = points; population = pop
+        self.better = better; self.betterPoints = betterPoints
+    }
+
+    @inline(__always) private func points(_ d: Int32) -> Double {
+        guard !better.isEmpty, better[Int(d) >> 6] & (1 << UInt64(d & 63)) != 0 else { return points }
+        return betterPoints
     }
 
     override var cost: Int { population }
@@ -322,8 +332,8 @@ final class BitsetMatcher: Matcher {
         return doc
     }
 
-    override func score(_ d: Int32, _ acc: inout Accumulator) { acc.points += points }
-    override func addBound(_ d: Int32, _ b: inout ScoreBound) { b.points += points }
+    override func score(_ d: Int32, _ acc: inout Accumulator) { acc.points += points(d) }
+    override func addBound(_ d: Int32, _ b: inout ScoreBound) { b.points += points(d) }
 
     /// The union of the postings of term ordinals `ordinals` as a bitset.
     static func bits(_ segment: Segment, ordinals: [Range<Int>]) -> [UInt64] {

@@ -71,9 +71,64 @@ final class Plan {
     /// Where the slice being built ends (the whole segment otherwise).
     private var sliceEnd = Int.max
 
+    /// The documents of a marked prefix's words as typed, and of all its words, by segment and
+    /// query node.
+    private var markedUnions: [UnionKey: (exact: [UInt64], folded: [UInt64])] = [:]
+
+    /// The documents holding a word `marked` begins as typed (its exact keys), and those holding
+    /// a word it begins folded, in one segment, read in one pass: every exact key whose letters
+    /// fold to the folded prefix (*đ* and *d* for *Đ\**) has its postings read once, into the
+    /// second set, and into the first too where it begins as typed. A folded word with forms this
+    /// misses (a letter folded otherwise than Vietnamese letters are) is seen by its total
+    /// frequency, and its own postings are read.
+    static func markedPrefixSets(_ marked: MarkedPrefix, folded: [UInt8], fields: [Field], _ seg: Segment) -> (exact: [UInt64], folded: [UInt64]) {
+        var exact = [UInt64](repeating: 0, count: (seg.docCount + 63) / 64)
+        var all = exact
+        // (A prefix typed with a letter of no such form, ç or ü, is read the longer way.)
+        let starts = MarkedPrefix.forms(folding: folded).flatMap { $0.contains(marked.letters) ? $0 : nil }
+        var seen: [[UInt8]: Int] = [:]      // folded term → total frequency of the exact keys read
+        for f in fields {
+            for start in starts ?? [] {
+                for o in seg.ordinals(withPrefix: Term.make(f, .exact, start)) {
+                    let term = seg.term(o)
+                    let letters = term[2..<max(2, term.count - 2)]
+                    let isTyped = marked.begins(term[2...])
+                    var c = seg.postings(o)
+                    all.withUnsafeMutableBufferPointer { all in
+                        exact.withUnsafeMutableBufferPointer { exact in
+                            while c.next() {
+                                let (w, b) = (Int(c.doc) >> 6, UInt64(1) << UInt64(c.doc & 63))
+                                all[w] |= b
+                                if isTyped { exact[w] |= b }
+                            }
+                        }
+                    }
+                    if let key = MarkedPrefix.fold(letters), let freq = seg.totalFreq(o) {
+                        seen[Term.make(f, .folded, key), default: 0] += freq
+                    }
+                }
+            }
+            // What the forms above did not hold whole (or all of it, with no forms to read).
+            var rest: [Range<Int>] = []
+            for o in seg.ordinals(withPrefix: Term.make(f, .folded, folded)) {
+                if starts != nil, let freq = seg.totalFreq(o), seen[seg.term(o)] == freq { continue }
+                if let r = rest.last, r.upperBound == o { rest[rest.count - 1] = r.lowerBound..<(o + 1) } else { rest.append(o..<(o + 1)) }
+            }
+            if !rest.isEmpty {
+                let more = BitsetMatcher.bits(seg, ordinals: rest)
+                for i in all.indices { all[i] |= more[i] }
+            }
+            if starts == nil {
+                let more = BitsetMatcher.bits(seg, ordinals: marked.ordinals(f, seg))
+                for i in exact.indices { exact[i] |= more[i] }
+            }
+        }
+        return (exact, all)
+    }
+
     /// A matcher for the documents of a prefix's terms, its set built once per segment.
-    private func union(_ node: QueryNode, _ seg: Segment, points: Double, variant: String = "", _ ordinals: () -> [Range<Int>]) -> Matcher? {
-        let key = UnionKey(segment: ObjectIdentifier(seg), node: "\(node)" + variant)
+    private func union(_ node: QueryNode, _ seg: Segment, points: Double, _ ordinals: () -> [Range<Int>]) -> Matcher? {
+        let key = UnionKey(segment: ObjectIdentifier(seg), node: "\(node)")
         let bits = unions[key] ?? BitsetMatcher.bits(seg, ordinals: ordinals())
         unions[key] = bits
         return BitsetMatcher(bits: bits, count: seg.docCount, points: points)
@@ -92,23 +147,20 @@ final class Plan {
             return PhraseMatcher(words: matchers)
         case let .prefix(p, fields):
             let fields = fields ?? Field.textFields
-            // Folded, a prefix finds every word it begins whatever its marks (1 point).
-            let folded = union(node, seg, points: 1) {
-                let key = Analyzer().keys(p).first?.folded ?? []
-                return fields.map { seg.ordinals(withPrefix: Term.make($0, .folded, key)) }
-            }
-            // Typed with marks, it finds as typed the words it begins with those marks (2
+            let foldedKey = Analyzer().keys(p).first?.folded ?? []
+            // Typed with marks, a prefix finds as typed the words it begins with those marks (2
             // points, as a word's exact key): only those with --exact, those first by default.
-            guard mode != .fold, let marked = MarkedPrefix(p) else { return folded }
-            let exact = union(node, seg, points: 2, variant: "exact") {
-                fields.flatMap { f in
-                    let key = Term.make(f, .exact, marked.letters)
-                    return marked.tone == 0 ? [seg.ordinals(withPrefix: key)] : seg.ordinals(withPrefix: key, last: 0x30 + marked.tone)
-                }
+            // Folded, it finds every word it begins whatever its marks (1 point).
+            guard mode != .fold, let marked = MarkedPrefix(p) else {
+                return union(node, seg, points: 1) { fields.map { seg.ordinals(withPrefix: Term.make($0, .folded, foldedKey)) } }
             }
-            if mode == .exact { return exact }
-            let either = [exact, folded].compactMap { $0 }
-            return either.count == 1 ? either[0] : OrMatcher(either, bestOnly: true)
+            if mode == .exact {
+                return union(node, seg, points: 2) { fields.flatMap { marked.ordinals($0, seg) } }
+            }
+            let key = UnionKey(segment: ObjectIdentifier(seg), node: "\(node)")
+            let sets = markedUnions[key] ?? Self.markedPrefixSets(marked, folded: foldedKey, fields: fields, seg)
+            markedUnions[key] = sets
+            return BitsetMatcher(bits: sets.folded, count: seg.docCount, points: 1, better: sets.exact, betterPoints: 2)
         case let .keyword(field, value, prefix):
             let term = Term.keyword(field, value)
             // A result document's number is what the citizen holds in hand: above the same digits
@@ -468,6 +520,55 @@ struct MarkedPrefix {
         let letters = Array(k.exact.dropLast(2))
         guard letters != k.folded || k.tone != 0 else { return nil }
         self.letters = letters; self.tone = k.tone
+    }
+
+    /// The letters of exact keys that fold to `folded` (a: a, ă, â; d: d, đ; e: e, ê; o: o, ô,
+    /// ơ; u: u, ư), or nil when there are too many to look up one by one.
+    static func forms(folding folded: [UInt8]) -> [[UInt8]]? {
+        var out: [[UInt8]] = [[]]
+        for b in folded {
+            let variants: [[UInt8]]
+            switch b {
+            case 0x61: variants = [[0x61], [0xC4, 0x83], [0xC3, 0xA2]]
+            case 0x64: variants = [[0x64], [0xC4, 0x91]]
+            case 0x65: variants = [[0x65], [0xC3, 0xAA]]
+            case 0x6F: variants = [[0x6F], [0xC3, 0xB4], [0xC6, 0xA1]]
+            case 0x75: variants = [[0x75], [0xC6, 0xB0]]
+            default: variants = [[b]]
+            }
+            out = out.flatMap { o in variants.map { o + $0 } }
+            if out.count > 256 { return nil }
+        }
+        return out
+    }
+
+    /// The folded key of an exact key's letters made of ASCII and the Vietnamese letters of
+    /// `forms`; nil for any other letter (its folded word is then read by its own postings).
+    static func fold(_ letters: ArraySlice<UInt8>) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(letters.count)
+        var i = letters.startIndex
+        while i < letters.endIndex {
+            let b = letters[i]
+            if b < 0x80 { out.append(b); i += 1; continue }
+            guard i + 1 < letters.endIndex else { return nil }
+            switch (b, letters[i + 1]) {
+            case (0xC4, 0x83), (0xC3, 0xA2): out.append(0x61)
+            case (0xC4, 0x91): out.append(0x64)
+            case (0xC3, 0xAA): out.append(0x65)
+            case (0xC3, 0xB4), (0xC6, 0xA1): out.append(0x6F)
+            case (0xC6, 0xB0): out.append(0x75)
+            default: return nil
+            }
+            i += 2
+        }
+        return out
+    }
+
+    /// The exact keys of field `f` in `seg` of the words the prefix begins as typed.
+    func ordinals(_ f: Field, _ seg: Segment) -> [Range<Int>] {
+        let typed = Term.make(f, .exact, letters)
+        return tone == 0 ? [seg.ordinals(withPrefix: typed)] : seg.ordinals(withPrefix: typed, last: 0x30 + tone)
     }
 
     /// Whether the word of this exact key (letters, 0x01, tone digit) begins with the prefix.
