@@ -524,6 +524,12 @@ public struct QueryParser {
         // A quoted identifier ("000.00.21.H50-230512-0007", as pasted) is still the identifier.
         let trimmed = QueryParser.trimmed(body)
         if fields == nil, !trimmed.contains(" "), let id = QueryParser.identifier(trimmed) { return id }
+        // A prefix inside quotes would be looked for as the word without its star, and found
+        // nowhere: said, at the star.
+        if let star = body.firstIndex(of: "*") {
+            throw error("a prefix (word*) cannot stand in a phrase: write it outside the quotes (\"nguyễn văn\" th* finds the phrase and a word beginning th)",
+                        at: start + 1 + body.distance(from: body.startIndex, to: star))
+        }
         let words = QueryParser.words(body)
         guard !words.isEmpty else { throw error("an empty phrase", at: start) }
         return words.count == 1 ? .word(words[0], fields: fields) : .phrase(words, fields: fields)

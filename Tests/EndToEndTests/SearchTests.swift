@@ -723,6 +723,13 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("E801"))
         #expect(bad.stderr.contains("^"))
+        // A prefix in a phrase would be looked for without its star, and found nowhere: said, at
+        // the star.
+        let starred = try Hoso.run(["search", "--archive", archive, "khai \"nguyễ* văn\""])
+        let caret = starred.stderr.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces) == "^" }
+        #expect(starred.status == 2 && starred.stderr.contains("E801") && starred.stderr.contains("cannot stand in a phrase"), "\(starred.stderr)")
+        #expect(caret.map { $0.count - 1 } == starred.stderr.split(separator: "\n").first { $0.contains("khai \"nguyễ* văn\"") }
+                    .flatMap { line in line.firstIndex(of: "*").map { line.distance(from: line.startIndex, to: $0) } }, "\(starred.stderr)")
         let human = try Hoso.run(["search", "--archive", archive, "hòa giải"])
         #expect(human.stdout.contains("«hòa» «giải»"))
         let oneThread = try Hoso.run(["search", "--jobs", "1", "--archive", archive, "hòa giải"])
