@@ -544,6 +544,8 @@ struct MarkedPrefix {
 
     /// The folded key of an exact key's letters made of ASCII and the Vietnamese letters of
     /// `forms`; nil for any other letter (its folded word is then read by its own postings).
+    /// Narrower than `VietnameseText.foldedLetters` on purpose: a letter folded here otherwise
+    /// than the analyzer folds it could make a folded word look read in full when it is not.
     static func fold(_ letters: ArraySlice<UInt8>) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(letters.count)
