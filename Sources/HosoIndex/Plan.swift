@@ -112,7 +112,7 @@ final class Plan {
             var rest: [Range<Int>] = []
             for o in seg.ordinals(withPrefix: Term.make(f, .folded, folded)) {
                 if starts != nil, let freq = seg.totalFreq(o), seen[seg.term(o)] == freq { continue }
-                if let r = rest.last, r.upperBound == o { rest[rest.count - 1] = r.lowerBound..<(o + 1) } else { rest.append(o..<(o + 1)) }
+                rest.append(ordinal: o)
             }
             if !rest.isEmpty {
                 let more = BitsetMatcher.bits(seg, ordinals: rest)

@@ -183,7 +183,7 @@ public final class Segment: @unchecked Sendable {
         for o in ordinals(withPrefix: prefix) {
             let (s, n) = termRange(o)
             guard n > 0, base.load(fromByteOffset: s + n - 1, as: UInt8.self) == last else { continue }
-            if let r = out.last, r.upperBound == o { out[out.count - 1] = r.lowerBound..<(o + 1) } else { out.append(o..<(o + 1)) }
+            out.append(ordinal: o)
         }
         return out
     }
@@ -552,5 +552,12 @@ public struct PostingsCursor {
         for i in 0..<freq { p &+= Self.varint(base, &offset); body(i, p) }
         positionsIndex = index + 1
         positionsOffset = offset
+    }
+}
+
+extension Array where Element == Range<Int> {
+    /// Adds one ordinal, extending the last run when it follows it.
+    mutating func append(ordinal o: Int) {
+        if let r = last, r.upperBound == o { self[count - 1] = r.lowerBound..<(o + 1) } else { append(o..<(o + 1)) }
     }
 }
