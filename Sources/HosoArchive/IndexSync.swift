@@ -72,19 +72,21 @@ extension IndexDocument {
         if let id = d.applicant.citizenID { keywords[.cccd] = [id] }
         if derivation >= 2, let r = d.result {
             // The number and notation as the paper gives them (171/GPXD, 15/2023/QĐ-UBND), each
-            // alone and together; the signer's whole name. Folded: typed with or without marks.
+            // alone and together; the signer's whole name. Found typed with or without marks (the
+            // terms are folded); kept as written from rule 3, folded before.
             var values: [String] = []
-            let f = VietnameseText.foldedValue
+            let f = { (v: String) -> String in derivation >= 3 ? c(v) : VietnameseText.foldedValue(v) }
             let number = r.number.map(f)
             if let number { values.append(number) }
             if let t = r.notation.map(f) {
                 values.append(t)
                 // A book's notation (Quyển số 01/2023-SCT/BS) is cited by its code alone too.
                 if let code = t.split(separator: " ").last, t.contains(" "), code.contains(where: \.isNumber) { values.append(String(code)) }
-                if let number, !t.hasPrefix(number + "/") { values.append(number + "/" + t) }
+                let folded = VietnameseText.foldedValue
+                if let number, !folded(t).hasPrefix(folded(number) + "/") { values.append(number + "/" + t) }
             }
-            var seen = Set<String>()
-            values = values.filter { !$0.isEmpty && seen.insert($0).inserted }
+            var seen = Set<String>()      // one value for each term
+            values = values.filter { !$0.isEmpty && seen.insert(VietnameseText.foldedValue($0)).inserted }
             if !values.isEmpty { keywords[.result] = values }
             if let s = r.signer.map(f), !s.isEmpty { keywords[.signer] = [s] }
         }

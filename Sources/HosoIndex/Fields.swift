@@ -1,3 +1,5 @@
+import HosoCore
+
 /// The fields of the search index.
 ///
 /// Text fields are analyzed (positions, exact and folded keys) and scored with BM25; keyword
@@ -32,7 +34,8 @@ public enum Field: UInt8, CaseIterable, Sendable {
     /// came with format 3).
     static let storedBeforeFormat3: [Field] = allCases.filter { $0.rawValue <= 22 }
 
-    /// Keyword fields whose values are folded (no case, no marks) before they become terms.
+    /// Keyword fields whose values are folded (no case, no marks) when they become terms: kept
+    /// as written in the stored document (derivation 3 on; folded there too before).
     public var isFoldedKeyword: Bool { self == .result || self == .signer }
 
     /// BM25 weight: what a match in this field is worth (title and procedure above free text).
@@ -92,7 +95,8 @@ public enum Term {
     public static func make(_ field: Field, _ kind: KeyKind, _ key: [UInt8]) -> [UInt8] {
         key.withUnsafeBufferPointer { make(field, kind, $0) }
     }
-    /// A keyword value: ASCII letters lowercased, everything else kept.
+    /// A keyword value: ASCII letters lowercased, everything else kept (folded, for the fields
+    /// that are: `Field.isFoldedKeyword`).
     public static func keyword(_ field: Field, _ value: String) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: value.utf8.count + 2) { buffer, n in
             n = writeKeyword(field, value, into: buffer.baseAddress!, limit: buffer.count)
@@ -104,7 +108,7 @@ public enum Term {
     static func writeKeyword(_ field: Field, _ value: String, into key: UnsafeMutablePointer<UInt8>, limit: Int) -> Int {
         key[0] = field.rawValue; key[1] = KeyKind.keyword.rawValue
         var n = 2
-        for b in value.utf8 {
+        for b in (field.isFoldedKeyword ? VietnameseText.foldedValue(value) : value).utf8 {
             if n == limit { break }
             key[n] = b >= 0x41 && b <= 0x5A ? b + 32 : b
             n += 1

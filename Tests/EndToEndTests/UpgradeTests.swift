@@ -39,7 +39,7 @@ import HosoTestSupport
 
         // A rebuild makes both anew by the current rule.
         #expect(try Hoso.run(["rebuild"], environment: env).status == 0)
-        #expect(try rule() == 2)
+        #expect(try rule() == 3)
         #expect(try total("result:8") == 1 && total("signer:\"dang thi dieu\"") == 1)
         #expect(try verifyErrors() == (0, 0))
         #expect(try verifyErrors(["--rederive"]) == (0, 0))
@@ -63,6 +63,13 @@ import HosoTestSupport
         #expect(try first("result:8").0 == birth)
         #expect(try first("signer:\"Đặng Thị Diệu\"") == (birth, 1))
         #expect(try first("signer:\"dang thi dieu\"") == (birth, 1))
+        // Found typed without marks, shown as written (derivation 3), as is the result's number.
+        func shown(_ q: String) throws -> String? {
+            let hit = ((try jsonObject(try Hoso.run(["search", "--json", q], environment: ["HOSO_ARCHIVE": archive]).stdout))["hits"] as? [[String: Any]])?.first
+            return (hit?["highlight"] as? [String: Any])?["text"] as? String
+        }
+        #expect(try shown("signer:\"dang thi dieu\"") == "Đặng Thị Diệu")
+        #expect(try shown("result:\"quyen so 01/2023-sct/bs\"") == "Quyển số 01/2023-SCT/BS")
         // A business registration number, letters and digits together, typed alone.
         let (business, n) = try first("32A8630577")
         #expect(n == 1 && business != nil)
