@@ -560,14 +560,21 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect((try jsonObject(stopped.stdout)["summary"] as? [String: Any])?["stoppedEarly"] as? Bool == true)
     }
 
+    /// An archive holding `count` sample dossiers, and its lock file held from here as a
+    /// writer (LOCK_EX) or a verify (LOCK_SH) holds it; the caller closes the descriptor.
+    func archiveWithLockHeld(_ t: TemporaryFolder, count: Int, _ operation: Int32) throws -> (archive: String, batch: String, lock: Int32) {
+        let archive = try makeArchive(t)
+        let batch = try sampleBatch(t, count: count)
+        #expect(try Hoso.run(["ingest", batch], environment: ["HOSO_ARCHIVE": archive]).status == 0)
+        let fd = open(archive + "/lock", O_RDWR)
+        #expect(flock(fd, operation) == 0)
+        return (archive, batch, fd)
+    }
+
     @Test func oneWriterManyReaders() throws {
         let t = TemporaryFolder()
-        let archive = try makeArchive(t)
-        let batch = try sampleBatch(t, count: 5)
-        #expect(try Hoso.run(["ingest", batch], environment: ["HOSO_ARCHIVE": archive]).status == 0)
-        // Hold the writer lock from here, as a running ingest would.
-        let fd = open(archive + "/lock", O_RDWR)
-        #expect(flock(fd, LOCK_EX) == 0)
+        // Held as a running ingest would.
+        let (archive, batch, fd) = try archiveWithLockHeld(t, count: 5, LOCK_EX)
         let second = try sampleBatch(t, name: "second")
         let refused = try Hoso.run(["ingest", second], environment: ["HOSO_ARCHIVE": archive])
         #expect(refused.status == 3)
@@ -598,12 +605,8 @@ func storedObjects(_ archive: String) throws -> Set<String> {
     /// verifies and the readers go on.
     @Test func verifyAndWritersExcludeEachOther() throws {
         let t = TemporaryFolder()
-        let archive = try makeArchive(t)
-        let batch = try sampleBatch(t, count: 3)
-        #expect(try Hoso.run(["ingest", batch], environment: ["HOSO_ARCHIVE": archive]).status == 0)
-        let fd = open(archive + "/lock", O_RDWR)
+        let (archive, _, fd) = try archiveWithLockHeld(t, count: 3, LOCK_SH)
         defer { close(fd) }
-        #expect(flock(fd, LOCK_SH) == 0)
         let refused = try Hoso.run(["ingest", try sampleBatch(t, name: "second")], environment: ["HOSO_ARCHIVE": archive])
         #expect(refused.status == 3)
         #expect(refused.stderr.contains("E403") && refused.stderr.contains("a verify") && refused.stderr.contains("--wait"), "\(refused.stderr)")
