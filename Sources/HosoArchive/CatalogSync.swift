@@ -56,8 +56,8 @@ public enum CatalogSync {
         // The catalog's rule for the digests of index documents; a catalog that holds nothing
         // takes the index's (an index kept while the catalog was made again), else the current.
         let derivation: Int
-        if let d = try catalog.indexDerivation { derivation = d } else {
-            derivation = Derivation.ofIndex(ledger.archive.indexFolder) ?? IndexDocument.currentDerivation
+        if let d = try catalog.indexDerivation { derivation = try Derivation.known(d) } else {
+            derivation = try Derivation.known(Derivation.ofIndex(ledger.archive.indexFolder) ?? IndexDocument.currentDerivation)
             try catalog.setIndexDerivation(derivation)
         }
         for (i, (id, entry)) in missing.enumerated() {

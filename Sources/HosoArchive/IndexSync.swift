@@ -20,9 +20,20 @@ extension CatalogVersion {
 public enum Derivation {
     /// The catalog's rule, else the index's, else the current one (an archive that holds nothing).
     public static func of(catalog: Catalog?, index: IndexWriter?) throws -> Int {
-        if let catalog, let d = try catalog.indexDerivation { return d }
-        if let d = index?.derivation { return d }
+        if let catalog, let d = try catalog.indexDerivation { return try known(d) }
+        if let d = index?.derivation { return try known(d) }
         return IndexDocument.currentDerivation
+    }
+
+    /// `rule`, if this hoso knows how to make documents by it. A rule of a newer hoso (whose
+    /// `hoso rebuild` made the archive's derived data anew) is refused: documents made here by
+    /// another rule would not match the digests the catalog keeps.
+    @discardableResult
+    static func known(_ rule: Int) throws -> Int {
+        guard rule > IndexDocument.currentDerivation else { return rule }
+        throw HosoError(.indexMismatch, file: "index/manifest.json",
+                        message: "the archive's catalog and search index were made by derivation rule \(rule), of a newer hoso; this one knows rules 1 to \(IndexDocument.currentDerivation)",
+                        advice: "Use the newer hoso for this archive, or run 'hoso rebuild' with this one to make both anew by its rule")
     }
 
     /// The rule of the index in `folder`, if it can be read and holds anything.
@@ -134,7 +145,7 @@ public enum IndexSync {
         // of its documents must match), else the current one.
         let catalogRule = Derivation.ofCatalog(archive)
         try Derivation.checkAgree(catalog: catalogRule, index: writer.derivation)
-        let derivation = writer.derivation ?? catalogRule ?? IndexDocument.currentDerivation
+        let derivation = try Derivation.known(writer.derivation ?? catalogRule ?? IndexDocument.currentDerivation)
         if missing.count > 20 && applied == nil {
             try rebuild(archive: archive, derivation: derivation)
             return missing.count
@@ -158,7 +169,7 @@ public enum IndexSync {
     public static func rebuild(archive: Archive, derivation given: Int? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> Int {
         let ledger = Ledger(archive: archive)
         let writer = try IndexWriter(folder: archive.indexFolder, rebuilding: true)
-        let derivation = given ?? Derivation.ofCatalog(archive) ?? IndexDocument.currentDerivation
+        let derivation = try Derivation.known(given ?? Derivation.ofCatalog(archive) ?? IndexDocument.currentDerivation)
         guard let head = try ledger.head() else {
             try writer.rebuild([], ledgerHead: nil, ledgerSequence: 0, derivation: derivation)
             return 0

@@ -45,6 +45,30 @@ import HosoTestSupport
         #expect(try verifyErrors(["--rederive"]) == (0, 0))
         #expect(try Hoso.run(["ingest", batch], environment: env).status == 0, "a rerun after it archives nothing new")
     }
+
+    /// An archive whose derived data a newer hoso made by a rule this one does not know: read as
+    /// it is, never written by another rule (its catalog's digests would not match), and made
+    /// anew by this hoso's rule at `hoso rebuild`.
+    @Test func aRuleOfANewerHosoIsNotWrittenBy() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let env = ["HOSO_ARCHIVE": archive]
+        #expect(try Hoso.run(["ingest", try sampleBatch(t, count: 3)], environment: env).status == 0)
+        let future = 99
+        #expect(try shell("sqlite3 '\(archive)/catalog.sqlite' \"UPDATE meta SET value = '\(future)' WHERE key = 'index_derivation'\"").status == 0)
+        let manifest = archive + "/index/manifest.json"
+        let text = try String(contentsOfFile: manifest, encoding: .utf8)
+        try text.replacingOccurrences(of: #""derivation" : 3"#, with: #""derivation" : \#(future)"#)
+            .replacingOccurrences(of: #""derivation":3"#, with: #""derivation":\#(future)"#).write(toFile: manifest, atomically: true, encoding: .utf8)
+        #expect(try jsonObject(try String(contentsOfFile: manifest, encoding: .utf8))["derivation"] as? Int == future)
+        #expect(try Hoso.run(["search", "khai"], environment: env).status == 0)
+        let refused = try Hoso.run(["ingest", try sampleBatch(t, name: "more")], environment: env)
+        #expect(refused.status == 3 && refused.stderr.contains("E705") && refused.stderr.contains("rule \(future), of a newer hoso"), "\(refused.stderr)")
+        #expect(try Hoso.run(["rebuild"], environment: env).status == 0)
+        #expect(try Hoso.run(["ingest", t.sub("more")], environment: env).status == 0)
+        let r = try Hoso.run(["verify", "--json", "--no-record"], environment: env)
+        #expect(r.status == 0, "\(r.stdout)")
+    }
 }
 
 /// The result document a citizen holds (its number, notation, signer) finds the dossier.
