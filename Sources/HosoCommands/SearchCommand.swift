@@ -521,7 +521,8 @@ struct IndexStatus: ParsableCommand {
                 Console.shared.out(JSON.encode(m))
             }
         } else {
-            Console.shared.out("index generation \(m.generation), \(m.liveDocs) dossiers in \(m.segments.count) segments, ledger entry \(m.ledgerSequence) \(m.ledgerHead ?? "(none)")")
+            Console.shared.out("index generation \(m.generation), \(m.liveDocs) dossiers in \(m.segments.count) segments, ledger entry \(m.ledgerSequence) \(m.ledgerHead ?? "(none)")"
+                + (m.rule.map { ", derivation rule \($0)" } ?? ""))
             for s in m.segments {
                 let bad = damaged.contains { $0.file == "index/" + s.file }
                 Console.shared.out("  \(s.file)  \(s.docs) documents\(s.deletedDocs > 0 ? " (\(s.deletedDocs) deleted)" : "")  \(Format.bytes(UInt64(s.bytes)))"
