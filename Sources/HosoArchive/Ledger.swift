@@ -82,7 +82,7 @@ public struct Ledger: Sendable {
     static func code(of f: ObjectFault, missing: DiagnosticCode, damaged: DiagnosticCode) -> DiagnosticCode {
         switch f {
         case .missing: missing
-        case .unreadable, .accessDenied: f.code
+        case .unreadable, .notPermitted, .accessDenied: f.code
         default: f.isDamage ? damaged : f.code
         }
     }

@@ -126,7 +126,7 @@ public enum Replicator {
                     do { _ = try destination.get(id) { _ in } } catch let f as ObjectFault {
                         switch f {
                         case .missing: present = false
-                        case .unreadable, .accessDenied:         // not known to be damaged
+                        case .unreadable, .notPermitted, .accessDenied:         // not known to be damaged
                             throw DestinationFault(fault: f)
                         default: present = false; damaged = true
                         }

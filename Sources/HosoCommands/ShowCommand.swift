@@ -157,8 +157,12 @@ struct ShowCommand: ParsableCommand {
         try show(row: row, all: all, components: components, codecs: codecs, entry: entry, dossier: dossier,
                  textEncoding: manifest?.textEncoding, problems: problems, catalog: catalog)
         if !problems.isEmpty {
-            Console.shared.err("hoso: \(problems.count) object\(problems.count == 1 ? "" : "s") of this dossier could not be read; the rest is shown. Run 'hoso verify' to see the archive's state")
-            throw ExitCode(1)
+            // Objects this user may not read (E406) are not known to be damaged: exit 3, as for
+            // any command that could not be carried out in full.
+            let damage = problems.contains { $0.code != .ioFailure }
+            Console.shared.err("hoso: \(problems.count) object\(problems.count == 1 ? "" : "s") of this dossier could not be read; the rest is shown. "
+                               + (damage ? "Run 'hoso verify' to see the archive's state" : "Fix the cause named above (permissions, the disk), then run the command again"))
+            throw ExitCode(damage ? 1 : 3)
         }
     }
 

@@ -171,7 +171,11 @@ struct VerifyCommand: ParsableCommand {
             Console.shared.err("hoso: " + Console.shared.render(failure))
             throw ExitCode(3)
         }
-        if result.errorCount > 0 { throw ExitCode(1) }
+        if result.errorCount > 0 {
+            // Errors that are all E406 (what this user may not read, a failing disk) say the
+            // check could not be carried out in full, not that anything was found damaged.
+            throw ExitCode(result.findings.contains { $0.severity == .error && $0.code != .ioFailure } ? 1 : 3)
+        }
     }
 
 

@@ -215,6 +215,7 @@ public final class LocalObjectStore: ObjectStore {
             switch error.errno {
             case ENOENT: throw ObjectFault.missing
             case ELOOP: throw ObjectFault.notRegular("a symbolic link")
+            case EACCES, EPERM: throw ObjectFault.notPermitted(error.reason)
             default: throw ObjectFault.unreadable(error.reason)
             }
         }
@@ -248,6 +249,7 @@ public final class LocalObjectStore: ObjectStore {
         let fd: Int32
         do { fd = try SystemFile.openForReading(p, followSymlinks: false) } catch {
             if error.errno == ENOENT { throw ObjectFault.missing }
+            if error.isPermissionDenied { throw ObjectFault.notPermitted(error.reason) }
             throw ObjectFault.unreadable(error.reason)
         }
         defer { close(fd) }

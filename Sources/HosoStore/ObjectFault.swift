@@ -23,6 +23,9 @@ public enum ObjectFault: Error, Sendable, Equatable, CustomStringConvertible {
     case notRegular(String)
     /// The bytes cannot be read at all.
     case unreadable(String)
+    /// This user may not read the object (its file's or a folder's permissions): nothing is
+    /// known of its state.
+    case notPermitted(String)
     /// The store refuses to give the bytes to these credentials (S3 403).
     case accessDenied(String)
 
@@ -38,6 +41,7 @@ public enum ObjectFault: Error, Sendable, Equatable, CustomStringConvertible {
         case .headerCorrupt: .objectHeaderCorrupt
         case .notRegular: .objectNotRegular
         case .unreadable: .objectUnreadable
+        case .notPermitted: .ioFailure
         case .accessDenied: .storeAccessDenied
         }
     }
@@ -46,7 +50,7 @@ public enum ObjectFault: Error, Sendable, Equatable, CustomStringConvertible {
     public var isDamage: Bool {
         switch self {
         case .truncated, .hashMismatch, .corruptStream, .trailingData, .sizeMismatch, .recordedSizeDiffers, .headerCorrupt: true
-        case .missing, .notRegular, .unreadable, .accessDenied: false
+        case .missing, .notRegular, .unreadable, .notPermitted, .accessDenied: false
         }
     }
 
@@ -62,6 +66,7 @@ public enum ObjectFault: Error, Sendable, Equatable, CustomStringConvertible {
         case .headerCorrupt(let p): "the object header is corrupt: \(p)"
         case .notRegular(let s): "the store entry is not a regular file: \(s)"
         case .unreadable(let s): "the object cannot be read: \(s)"
+        case .notPermitted(let s): "the object cannot be read by this user: \(s)"
         case .accessDenied(let s): "the store refused access to the object: \(s)"
         }
     }
@@ -77,6 +82,8 @@ public enum ObjectFault: Error, Sendable, Equatable, CustomStringConvertible {
             "Remove the link or special file and restore the object from a replica; the store holds only regular files"
         case .unreadable:
             "Check permissions and the disk (dmesg, smartctl), or that the S3 service answers; then run 'hoso verify' again"
+        case .notPermitted:
+            "Run the command as the archive's owner, or ask the owner for read access to the store; the object is not known to be damaged"
         case .accessDenied:
             "Check the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and the bucket's policy for this prefix"
         }

@@ -394,14 +394,15 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         }
         _ = try shell("chmod 700 '\(archive)/index'")
         let v = try asNobody("verify")
-        #expect(v.status == 1 && v.output.contains("the index cannot be read by this user") && !v.output.contains("E706"), "\(v.output)")
+        // Exit 3: the check could not be carried out in full, which is not damage found (1).
+        #expect(v.status == 3 && v.output.contains("the index cannot be read by this user") && !v.output.contains("E706"), "\(v.output)")
         // One segment file this user may not read: the same, not a damaged index to rebuild.
         _ = try shell("chmod 755 '\(archive)/index' && chmod 600 '\(archive)'/index/*.hix")
         let segment = try asNobody("search khai")
         #expect(segment.status == 3 && segment.output.contains("E406") && segment.output.contains("Permission denied")
                 && !segment.output.contains("E706") && !segment.output.contains("rebuild"), "\(segment.output)")
         let segmentVerify = try asNobody("verify")
-        #expect(segmentVerify.status == 1 && segmentVerify.output.contains("the index cannot be read by this user")
+        #expect(segmentVerify.status == 3 && segmentVerify.output.contains("the index cannot be read by this user")
                 && !segmentVerify.output.contains("E706"), "\(segmentVerify.output)")
         _ = try shell("chmod 444 '\(archive)'/index/*.hix")
         // A store that can be listed but not entered (chmod g+r instead of g+rX): said once,
@@ -420,7 +421,7 @@ func storedObjects(_ archive: String) throws -> Set<String> {
                     && !r.output.contains("no verify run recorded"), "\(args): \(r.output)")
         }
         let auditHidden = try asNobody("verify")
-        #expect(auditHidden.status == 1 && auditHidden.output.contains("the audit log cannot be read")
+        #expect(auditHidden.status == 3 && auditHidden.output.contains("the audit log cannot be read")
                 && !auditHidden.output.contains("W904") && !auditHidden.output.contains("E903"), "\(auditHidden.output)")
         // Nor are a run's files this user may not read evidence removed.
         _ = try shell("chmod 755 '\(archive)/audit' && chmod 700 '\(archive)/audit/runs'")
@@ -469,6 +470,16 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(unreadableLogVerify.output.contains("write-ahead log, which this user cannot read") && !unreadableLogVerify.output.contains("E701"),
                 "\(unreadableLogVerify.output)")
         _ = try shell("chmod 644 '\(archive)/catalog.sqlite-shm' '\(archive)/catalog.sqlite-wal'")
+
+        // Objects this user may not read are E406, said as such (not E511, "check the disk"),
+        // and exit 3: nothing is known to be damaged.
+        _ = try shell("chmod 600 '\(archive)'/objects/*/*")
+        let hidden = try asNobody("show \(number)")
+        #expect(hidden.status == 3 && hidden.output.contains("E406") && hidden.output.contains("cannot be read by this user")
+                && !hidden.output.contains("E511") && hidden.output.contains(number), "\(hidden.output)")
+        let hiddenVerify = try asNobody("verify --quick --no-record")
+        #expect(hiddenVerify.status == 3 && hiddenVerify.output.contains("E406") && !hiddenVerify.output.contains("E511"), "\(hiddenVerify.output)")
+        _ = try shell("chmod 444 '\(archive)'/objects/*/*")
 
         // A standby archive filled by 'replicate --to' has no catalog or index until its owner
         // runs a command: another user is told so, not "no dossier matches".
