@@ -284,4 +284,30 @@ enum Interruption {
     }
 
     static func stopWatching() { signal(SIGINT, SIG_DFL); signal(SIGTERM, SIG_DFL) }
+
+    /// The note a signal prints before ending a command that has no safe point to stop at.
+    nonisolated(unsafe) private static var stopNote: (bytes: UnsafeMutablePointer<UInt8>, count: Int)?
+
+    /// For a command with no point to stop at between steps (a rebuild, a verify): Ctrl-C or
+    /// SIGTERM still ends it at once, with the signal's exit status, as it would without a
+    /// handler, but first says what that leaves (`note`), where it would otherwise end in silence.
+    static func explainStop(_ note: String) {
+        let text = Array(("\nhoso: stopped by a signal: " + note + "\n").utf8)
+        let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: text.count)     // kept for the process's life
+        bytes.initialize(from: text, count: text.count)
+        stopNote = (bytes, text.count)
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        for s in [SIGINT, SIGTERM] {
+            signal(s) { sig in
+                // Only what is safe in a signal handler: bytes made beforehand, written with write(2).
+                if let note = Interruption.stopNote { _ = write(2, note.bytes, note.count) }
+                signal(sig, SIG_DFL)
+                raise(sig)
+            }
+        }
+    }
 }

@@ -66,6 +66,7 @@ struct ReplicateCommand: ParsableCommand {
         guard !StoreSpec.isSame(source ?? destination, archive.store) else {
             throw ValidationError("\(from != nil ? "--from" : "--to") names the archive's own store")
         }
+        Interruption.explainStop("the copy was cut short. Every object copied is whole and stays; run the same command again to copy the rest")
         // Restoring writes into the archive's store: no ingest may run meanwhile.
         let lock = from != nil ? try ArchiveLock(archive: archive, wait: wait, purpose: "hoso replicate --from") : nil
         defer { withExtendedLifetime(lock) {} }

@@ -464,6 +464,7 @@ struct IndexOptimize: ParsableCommand {
     @Flag(name: .long, help: "Wait for a running writer, or a verify, instead of failing at once.") var wait = false
     func run() throws {
         let archive = try archiveOptions.open()
+        Interruption.explainStop("the merge was cut short. The index is as it was, or merged; the ledger, the objects and the catalog are untouched")
         let lock = try ArchiveLock(archive: archive, wait: wait, purpose: "hoso index optimize")
         defer { withExtendedLifetime(lock) {} }
         try IndexSync.catchUp(archive: archive)
@@ -481,6 +482,7 @@ struct IndexRebuild: ParsableCommand {
     @Flag(name: .long, help: "Wait for a running writer, or a verify, instead of failing at once.") var wait = false
     func run() throws {
         let archive = try archiveOptions.open()
+        Interruption.explainStop("the index rebuild was cut short. The ledger, the objects and the catalog are untouched; run 'hoso index rebuild' again to finish")
         let lock = try ArchiveLock(archive: archive, wait: wait, purpose: "hoso index rebuild")
         defer { withExtendedLifetime(lock) {} }
         // An index ahead of the ledger is evidence: 'hoso rebuild --discard-newer' keeps it aside.

@@ -113,6 +113,7 @@ struct VerifyCommand: ParsableCommand {
             let text = SystemFile.exists(against) ? String(decoding: try SystemFile.readAll(against, limit: 1 << 20), as: UTF8.self) : against
             options.seal = try Seal.parse(text)
         }
+        Interruption.explainStop("the verify was cut short and changed nothing in the archive; run it again for a verdict")
         // The ledger, the catalog, the index and the store are read at different moments: a
         // writer's commit in between would look like a rollback or a forged row.
         let lock = try ArchiveLock.forChecking(archive: archive, wait: wait, purpose: "hoso verify")

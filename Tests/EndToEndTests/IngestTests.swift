@@ -582,6 +582,32 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         return (archive, batch, fd)
     }
 
+    /// A command with no safe point to stop at still ends at once on Ctrl-C or SIGTERM (killed by
+    /// the signal, as without a handler), but says what that leaves and what to run, where it
+    /// ended in silence. Each waits for the lock held here, so the signal finds it running.
+    @Test func aSignalEndsALongCommandWithANote() throws {
+        let t = TemporaryFolder()
+        let (archive, _, fd) = try archiveWithLockHeld(t, count: 3, LOCK_EX)
+        defer { close(fd) }
+        for (args, says) in [(["rebuild", "--wait"], "Run 'hoso rebuild' again"), (["index", "rebuild", "--wait"], "run 'hoso index rebuild' again"),
+                             (["verify", "--wait", "--no-record"], "changed nothing in the archive")] {
+            let errPath = t.sub("err-\(args[0])-\(args[1])")
+            _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+            let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+            let p = try Hoso.start(args, environment: ["HOSO_ARCHIVE": archive], stderr: err)
+            usleep(400_000)
+            #expect(p.isRunning, "\(args) did not wait for the lock")
+            kill(p.processIdentifier, SIGTERM)
+            p.waitUntilExit()
+            try err.close()
+            let stderr = try String(contentsOfFile: errPath, encoding: .utf8)
+            #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGTERM, "\(args): \(p.terminationReason) \(p.terminationStatus)")
+            #expect(stderr.contains("stopped by a signal") && stderr.contains(says), "\(args): \(stderr)")
+        }
+        flock(fd, LOCK_UN)
+        #expect(try Hoso.run(["verify", "--no-record"], environment: ["HOSO_ARCHIVE": archive]).status == 0)
+    }
+
     @Test func oneWriterManyReaders() throws {
         let t = TemporaryFolder()
         // Held as a running ingest would.
