@@ -344,12 +344,15 @@ public struct Seal: Codable, Sendable, Equatable {
     /// its own chain cannot protect, is anchored outside the archive with the ledger's head.
     public var auditRun: Int?
     public var auditRecord: String?
+    /// The ledger entry the counts are of: the catalog's, which lags the head while a writer is
+    /// at work (absent from seals made before it was recorded).
+    public var countsAsOf: Int?
 
     public init(head: String, sequence: Int, sealedAt: String, dossiers: Int, versions: Int, objects: Int, bytes: Int64,
-                auditRun: Int? = nil, auditRecord: String? = nil) {
+                auditRun: Int? = nil, auditRecord: String? = nil, countsAsOf: Int? = nil) {
         self.head = head; self.sequence = sequence; self.sealedAt = sealedAt; self.dossiers = dossiers
         self.versions = versions; self.objects = objects; self.bytes = bytes
-        self.auditRun = auditRun; self.auditRecord = auditRecord
+        self.auditRun = auditRun; self.auditRecord = auditRecord; self.countsAsOf = countsAsOf
     }
 
     /// Reads a seal: a JSON receipt as `hoso seal --json` prints it, or its text form, or a bare

@@ -375,7 +375,8 @@ struct SealCommand: ParsableCommand {
         }
         let audit = try AuditLog(archive: archive).recordHash()
         let seal = Seal(head: head.prefixed, sequence: entry.sequence, sealedAt: CanonicalJSON.timestamp(), dossiers: t.dossiers,
-                        versions: t.versions, objects: t.objects + 0, bytes: t.bytes, auditRun: audit?.run, auditRecord: audit?.hash)
+                        versions: t.versions, objects: t.objects, bytes: t.bytes, auditRun: audit?.run, auditRecord: audit?.hash,
+                        countsAsOf: countsAt)
         // The counts are the catalog's: said when they are of another entry than the head (the
         // catalog lags a writer at work, or could not be brought up to date here).
         if countsAt != entry.sequence {

@@ -781,6 +781,9 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         // A seal pairs the head with the counts of the entry they belong to.
         let seal = try Unprivileged.hoso("seal --archive '\(archive)'")
         #expect(seal.status == 0 && seal.output.contains("ledger entry: 2") && seal.output.contains("as of ledger entry 1"), "\(seal.output)")
+        let sealJSON = try shell("\(Unprivileged.prefix) '\(Hoso.binary)' seal --json --archive '\(archive)' 2>/dev/null")
+        let receipt = try jsonObject(sealJSON.output)
+        #expect(receipt["sequence"] as? Int == 2 && receipt["countsAsOf"] as? Int == 1, "\(sealJSON.output)")
     }
 
     /// `show` and `export` read a number as pasted (label, dashes, a full stop) or an old

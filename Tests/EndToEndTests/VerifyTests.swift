@@ -710,6 +710,8 @@ struct VerifyFixture {
         var f = try VerifyFixture()
         let sealFile = f.folder.sub("seal.json")
         let seal = try f.hoso(["seal", "--json"])
+        let receipt = try jsonObject(seal.stdout)
+        #expect(receipt["countsAsOf"] as? Int == receipt["sequence"] as? Int && receipt["countsAsOf"] != nil, "\(seal.stdout)")
         try seal.stdout.write(toFile: sealFile, atomically: false, encoding: .utf8)
         #expect(try f.verify(["--against", sealFile]) == (0, [], []))
         let text = try f.hoso(["seal"])
