@@ -85,7 +85,18 @@ struct SearchCommand: ParsableCommand {
         let result = searcher.search(parsed, options: options)
         let suggestion = result.total == 0 ? Self.suggestion(for: text, searcher: searcher, options: options) : nil
         let ms = (SystemFile.monotonic() - started) * 1000
-        let notes = Self.notes(text)
+        var notes = Self.notes(text)
+        if result.total == 0, suggestion == nil, let (words, filters) = parsed.splittingFilters() {
+            // Filters that let none of the dossiers holding the words through: not a spelling
+            // matter, and not "no record of this person".
+            var count = options
+            count.limit = 0; count.offset = 0; count.facets = false
+            let found = searcher.search(words, options: count).total
+            if found > 0 {
+                notes.append("The words alone match \(Format.count(found, "dossier")), but \(found == 1 ? "it does not pass" : "none of them passes") the query's filters ("
+                             + filters.map { $0 + ":" }.joined(separator: ", ") + "): widen or leave out a filter to see \(found == 1 ? "it" : "them").")
+            }
+        }
         if output.json {
             var json = ResultJSON(query: text, mode: options.mode.rawValue, result: result, offset: offset, limit: limit, tookMs: ms)
             json.suggestion = suggestion.map(ResultJSON.SuggestionJSON.init)
@@ -309,7 +320,8 @@ struct SearchCommand: ParsableCommand {
                 c.out("'\(op)' in small letters is a word to find; write \(op.uppercased()) in capitals for the operator"
                       + (op == "not" ? " (or -word)" : "") + ".")
             } else if !notes.isEmpty {
-                // Said above (a status typed as words, OR between groups of words).
+                // Said above (a status typed as words, OR between groups of words, filters that
+                // leave none of the dossiers the words find).
             } else if parsed.hasDiacritics && mode == .exact {
                 c.out("With --exact, diacritics must match as typed: try again without it, or with --fold to ignore them.")
             } else if parsed.hasDiacritics && mode == .ranked {

@@ -42,6 +42,46 @@ public indirect enum QueryNode: Sendable, Equatable {
         default: return false
         }
     }
+
+    /// The query without its filters (date ranges and whole values: status, timeliness, codes,
+    /// IDs), with the names of what they filter on; nil when it has no filter, or nothing to
+    /// find without them. An empty answer is then told apart: no such words, or no such words
+    /// among the dossiers the filters let through.
+    public func splittingFilters() -> (words: QueryNode, filters: [String])? {
+        guard case let .and(children) = self else { return nil }
+        var kept: [QueryNode] = [], names: [String] = []
+        for c in children {
+            if let fields = c.filterNames {
+                for f in fields where !names.contains(f) { names.append(f) }
+            } else {
+                kept.append(c)
+            }
+        }
+        guard !names.isEmpty, kept.contains(where: { if case .not = $0 { false } else { true } }) else { return nil }
+        return (kept.count == 1 ? kept[0] : .and(kept), names)
+    }
+
+    /// What a node made of filters only filters on, as a query names it; nil for anything else.
+    private var filterNames: [String]? {
+        switch self {
+        case .dateRange(let column, _, _): return [column.rawValue]
+        case .keyword(let field, _, _):
+            switch field {
+            case .procedureCode: return ["procedure"]
+            case .agencyCode: return ["agency"]
+            default: return [field.queryName]
+            }
+        case .and(let c), .or(let c):
+            var out: [String] = []
+            for n in c {
+                guard let names = n.filterNames else { return nil }
+                for x in names where !out.contains(x) { out.append(x) }
+            }
+            return out
+        case .not(let c): return c.filterNames
+        default: return nil
+        }
+    }
 }
 
 public enum DateColumn: String, Sendable {
