@@ -122,9 +122,23 @@ struct ExportCommand: ParsableCommand {
             // exactly these files, each with its recorded digest, is this export; anything
             // else is not overwritten.
             let payload = bagit ? folder + "/data" : folder
+            // A bag says which version it holds: one of another version (the same scans, as
+            // when a later version brought an earlier content back) is not this export.
+            if bagit, let info = try? SystemFile.readAll(folder + "/bag-info.txt", limit: 1 << 20),
+               let held = String(decoding: info, as: UTF8.self).split(separator: "\n").first(where: { $0.hasPrefix("Hoso-Manifest: ") }),
+               held.dropFirst("Hoso-Manifest: ".count) != row.manifest.prefixed {
+                let version = String(decoding: info, as: UTF8.self).split(separator: "\n")
+                    .first(where: { $0.hasPrefix("Hoso-Dossier-Version: ") })?.dropFirst("Hoso-Dossier-Version: ".count)
+                throw HosoError(.ioFailure, file: folder,
+                                message: "the export folder holds a bag of another version of \(row.number)\(version.map { " (version \($0))" } ?? ""), not of version \(row.version)",
+                                expected: "manifest \(row.manifest.prefixed)", found: "manifest \(held.dropFirst("Hoso-Manifest: ".count))",
+                                advice: "Choose another --to folder (one for each version), or move the existing bag away; export never overwrites")
+            }
+            let expected = Set(files.map { (bagit ? "data/" : "") + $0.relative })
+                .union(bagit ? ["bagit.txt", "bag-info.txt", "manifest-sha256.txt", "tagmanifest-sha256.txt"] : [])
             let same = files.allSatisfy { f in
                 SystemFile.digest(of: payload + "/" + f.relative).map { $0.id == f.id && $0.size == f.size } ?? false
-            } && (!bagit || SystemFile.exists(folder + "/manifest-sha256.txt"))
+            } && Self.filesUnder(folder) == expected
             guard same else {
                 throw HosoError(.ioFailure, file: folder, message: "the export folder exists already, with other content",
                                 advice: "Choose another --to folder (one for each version, when exporting several versions of a dossier), or move the existing one away; export never overwrites")
@@ -151,6 +165,25 @@ struct ExportCommand: ParsableCommand {
         done = true
         try SystemFile.syncDirectory(to)
         return Written(number: row.number, folder: folder, files: files.count, bytes: bytes, already: false)
+    }
+
+    /// The relative paths of the files under `folder` (links and special files included; a
+    /// folder that cannot be listed holds an entry nothing matches).
+    static func filesUnder(_ folder: String) -> Set<String> {
+        var out = Set<String>()
+        func walk(_ dir: String, _ prefix: String, depth: Int) {
+            guard depth < 32, let entries = try? SystemFile.listDirectory(dir) else { out.insert(prefix + "?"); return }
+            for e in entries {
+                let rel = prefix + e.name
+                if let st = SystemFile.linkStatus(dir + "/" + e.name), SystemFile.isDirectory(st) {
+                    walk(dir + "/" + e.name, rel + "/", depth: depth + 1)
+                } else {
+                    out.insert(rel)
+                }
+            }
+        }
+        walk(folder, "", depth: 0)
+        return out
     }
 
     /// Removes the hidden folders of exports killed part way into `to` (named with the process
@@ -183,7 +216,9 @@ enum BagItWriter {
         let manifest = files.map { "\($0.id.hex)  data/\(encodePath($0.relative))\n" }.joined()
         let manifestTxt = try write("manifest-sha256.txt", manifest)
         let total = files.reduce(UInt64(0)) { $0 + $1.size }
-        let day = String(CanonicalJSON.timestamp().prefix(10))
+        // The day in Vietnam, where the dossiers' own dates are read (a bag made at 01:00 there is
+        // of that day, not of the day before in UTC).
+        let day = String(DayArgument.vietnamTime(Int64(Date().timeIntervalSince1970)).prefix(10))
         var info: [(String, String)] = [
             ("Source-Organization", clean(row["receiving_agency_name"])),
             ("Hoso-Agency-Code", clean(row["receiving_agency_code"])),  // Organization-Address is a postal address

@@ -210,6 +210,13 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let now = try jsonObject(try Hoso.run(["show", "--json", folder], environment: ["HOSO_ARCHIVE": archive]).stdout)
         #expect(now["version"] as? Int == 3 && now["current"] as? Bool == true)
         #expect(try Hoso.run(["show", "--history", folder], environment: ["HOSO_ARCHIVE": archive]).stdout.contains("(the content of version 1 again)"))
+        // A bag of version 1 holds the scans of version 3 too, but it is not version 3's export.
+        let bags = t.sub("bags")
+        #expect(try Hoso.run(["export", "--bagit", "--version", "1", "--to", bags, folder], environment: ["HOSO_ARCHIVE": archive]).status == 0)
+        let current = try Hoso.run(["export", "--bagit", "--to", bags, folder], environment: ["HOSO_ARCHIVE": archive])
+        #expect(current.status == 3 && current.stderr.contains("a bag of another version") && current.stderr.contains("(version 1), not of version 3")
+                && !current.stdout.contains("already exported"), "\(current.stdout) \(current.stderr)")
+        #expect(try Hoso.run(["export", "--bagit", "--version", "1", "--to", bags, folder], environment: ["HOSO_ARCHIVE": archive]).stdout.contains("already exported"))
     }
 
     /// A folder skipped in a batch (W302) is a warning: reported and counted, never a failure.
@@ -843,6 +850,10 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         // A rerun finds the same files and says so; a folder with other content is never overwritten.
         let again = try Hoso.run(["export", "--to", out, numbers[0]], environment: ["HOSO_ARCHIVE": archive])
         #expect(again.status == 0 && again.stdout.contains("already exported"), "\(again.stdout)")
+        // A file the export does not write makes it another folder's content.
+        _ = try shell("chmod u+w '\(out)/\(numbers[0])' && touch '\(out)/\(numbers[0])/notes.txt'")
+        #expect(try Hoso.run(["export", "--to", out, numbers[0]], environment: ["HOSO_ARCHIVE": archive]).stderr.contains("other content"))
+        _ = try shell("rm '\(out)/\(numbers[0])/notes.txt'")
         _ = try shell("chmod -R u+w '\(out)/\(numbers[0])' && echo changed >> '\(out)/\(numbers[0])/dossier.xml'")
         let other = try Hoso.run(["export", "--to", out, numbers[0]], environment: ["HOSO_ARCHIVE": archive])
         #expect(other.status == 3 && other.stderr.contains("other content"), "export never overwrites")
@@ -886,7 +897,7 @@ func storedObjects(_ archive: String) throws -> Set<String> {
             let v = try shell("bagit.py --validate '\(bags)/\(n)'")
             #expect(v.status == 0, "bagit.py: \(v.output)")
             let info = try String(contentsOfFile: "\(bags)/\(n)/bag-info.txt", encoding: .utf8)
-            #expect(info.contains("External-Identifier: \(n)"))
+            #expect(info.contains("External-Identifier: \(n)") && info.contains("Bagging-Date: \(SearchFixture.todayInVietnam)"), "\(info)")
         }
 
         // A copy for the citizen: the result's scans only, verified; a restricted dossier says so.
