@@ -60,8 +60,11 @@ struct SearchCommand: ParsableCommand {
         let text = query.joined(separator: " ")
         let parsed: QueryNode
         do { parsed = try QueryParser.parse(text) } catch {
+            // The position is in the query as typed, unless it could only be placed in the query
+            // as read (pasted numbers joined…), which is then given too.
             let d = Diagnostic(.querySyntax, column: error.position + 1, subject: "query",
-                               message: "the query cannot be read: \(error.message) (position \(error.position + 1))",
+                               message: "the query cannot be read: \(error.message) (position \(error.position + 1)\(error.query == text ? "" : " of the query as read"))",
+                               found: error.query == text ? nil : error.query,
                                advice: "Correct the query; 'hoso search --help' shows the syntax")
             if output.json { Console.shared.out(JSON.encode(DiagnosticJSON(d: d))) }
             Console.shared.err("error E801: \(d.message)\n    " + error.pointer.replacingOccurrences(of: "\n", with: "\n    ") + "\n    what to do: \(d.advice)")

@@ -96,6 +96,22 @@ public struct QuerySyntaxError: Error, Sendable, CustomStringConvertible, Equata
 
     public var description: String { "\(message) at position \(position + 1)" }
 
+    /// The error placed in the query as typed, where it was found in the query as read (numbers
+    /// in groups joined, invisible characters dropped): the same place when what comes before
+    /// it, or from it on, was read as typed; else as read (then `query` differs from `typed`).
+    func located(in typed: String) -> QuerySyntaxError {
+        guard typed != query else { return self }
+        let read = Array(query), original = Array(typed)
+        if position <= original.count && read[..<position] == original[..<position] {
+            return QuerySyntaxError(message: message, position: position, query: typed)
+        }
+        let tail = read.count - position
+        if tail <= original.count && read[position...] == original[(original.count - tail)...] {
+            return QuerySyntaxError(message: message, position: original.count - tail, query: typed)
+        }
+        return self
+    }
+
     /// The query with a caret under the position; a long query is shown around the position
     /// only (a pasted document is not echoed whole).
     public var pointer: String {
@@ -143,6 +159,11 @@ public struct QueryParser {
 
     public static func parse(_ typed: String, today: Int32 = currentDay()) throws(QuerySyntaxError) -> QueryNode {
         let query = pasted(typed)
+        do { return try parse(read: query, today: today) } catch { throw error.located(in: typed) }
+    }
+
+    /// Parses a query as `pasted` reads it.
+    static func parse(read query: String, today: Int32) throws(QuerySyntaxError) -> QueryNode {
         var p = QueryParser(chars: Array(query), text: query, today: today)
         p.skipSpace()
         guard p.i < p.chars.count else { throw QuerySyntaxError(message: "the query is empty", position: 0, query: query) }

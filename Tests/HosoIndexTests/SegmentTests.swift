@@ -552,14 +552,18 @@ extension SegmentTests {
     @Test(arguments: [("", 0), ("\"abc", 0), ("a OR", 4), ("foo:bar", 0), ("received:2022-13-01", 9), ("(a", 0), ("a)", 1), ("cccd:123", 5),
                         ("OR a", 0), ("a OR OR b", 5), ("received:2022-06-30..2022-01-01", 9),
                         (String(repeating: "(", count: 40) + "a", 32), ("phone:abc", 6), ("code:\"\"", 5),
-                        ("received:2024-01-01 2024-06-30", 20), ("status:xong-chưa", 7)])
+                        ("received:2024-01-01 2024-06-30", 20), ("status:xong-chưa", 7),
+                        // In the query as typed, not as read with its number joined or a pasted
+                        // zero-width space dropped.
+                        ("0912 345 678 received:2023-13-01", 22), ("Số CCCD: 045 090 001 234 received:2023-13-01", 34),
+                        ("received:2023-13-01 0912 345 678", 9), ("h\u{200B}òa received:2023-13-01", 14)])
     func errorsPointAtTheirPosition(_ q: String, _ position: Int) {
         // ("-a" parses: a query of exclusions only searches everything else.)
         do {
             _ = try QueryParser.parse(q)
             Issue.record("'\(q)' should not parse")
         } catch {
-            #expect(error.position == position, "'\(q)': \(error)")
+            #expect(error.position == position && error.query == q, "'\(q)': \(error)")
         }
     }
 }
