@@ -692,6 +692,12 @@ public struct QueryParser {
                 return .and([.keyword(.timeliness, "unresolved", prefix: false),
                              .or([.keyword(.status, "rejected", prefix: false), .keyword(.status, "withdrawn", prefix: false)])])
             }
+            if v == "unresolved" {
+                // Still open: neither resolved nor ended without a result (rejected, withdrawn),
+                // as stats counts unresolved; those are timeliness:closed.
+                return .and([.keyword(.timeliness, "unresolved", prefix: false),
+                             .not(.keyword(.status, "rejected", prefix: false)), .not(.keyword(.status, "withdrawn", prefix: false))])
+            }
             guard StatusCode.timeliness.contains(v) else { throw error("unknown timeliness '\(v)' (one of \(StatusCode.timeliness.joined(separator: ", ")), overdue, closed, or sớm hạn, đúng hạn, trễ hạn, chưa giải quyết, quá hạn)", at: valueStart) }
             return .keyword(.timeliness, v, prefix: false)
         case "procedure", "agency":
@@ -745,7 +751,7 @@ public struct QueryParser {
         "trehan": "late", "tre": "late",
         // Open and past the appointment, as 'hoso stats' counts overdue (not a stored value).
         "quahan": "overdue", "overdue": "overdue", "closed": "closed",
-        "chuagiaiquyet": "unresolved", "chuaxong": "unresolved", "dangxuly": "unresolved",
+        "chuagiaiquyet": "unresolved", "chuaxong": "unresolved", "dangxuly": "unresolved", "open": "unresolved",
     ]
 
     /// Overdue (quá hạn) as `hoso stats` counts it: not resolved, neither rejected nor

@@ -587,10 +587,16 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("timeliness:overdue", 50), [["a"]], "50b")
         expectOrder(try run("timeliness:trễ hạn", 50), [["c"]], "50c")
         expectOrder(try run("trích lục timeliness:closed", 51), [["d"]], "51b")
+        // Unresolved is open, as stats counts it: not the rejected one (closed).
+        for q in ["timeliness:unresolved", "timeliness:open", "timeliness:\"chưa giải quyết\""] {
+            expectOrder(try run("trích lục " + q, 51), [["a", "b"]], "51c \(q)")
+        }
         expectOrder(try run("cấp phép -timeliness:quá hạn", 50), [["b", "c", "d"]], "50d")
         let stats = try jsonObject(try Hoso.run(["stats", "--json", "--by", "agency", "--archive", SearchFixture.archive]).stdout)
         let agency = (stats["agency"] as? [[String: Any]] ?? []).first { ($0["key"] as? String) == "000.00.50.H50" }
         #expect(agency?["overdue"] as? Int == 1, "stats counts overdue as search finds it: \(agency ?? [:])")
+        let fiftyOne = (stats["agency"] as? [[String: Any]] ?? []).first { ($0["key"] as? String) == "000.00.51.H50" }
+        #expect(fiftyOne?["unresolved"] as? Int == 2 && fiftyOne?["closed"] as? Int == 1, "\(fiftyOne ?? [:])")
         // A citizen ID as a spreadsheet shows it is that ID only, not also the words 4 and 10.
         let sheet = try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, "4.5090001234E+10"])
         let total = try jsonObject(sheet.stdout)["total"] as? Int
