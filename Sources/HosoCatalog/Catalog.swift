@@ -527,12 +527,19 @@ public struct VersionRow: Sendable {
     public let isCurrent: Bool
     public let ledgerSequence: Int
     public let xmlObject: ObjectID
+    /// The columns stored as integers (counts, times in seconds, flags): numbers in JSON.
+    public let integerColumns: Set<String>
 
     init(_ r: Row) {
         var dict: [String: String] = [:]
+        var integers = Set<String>()
         // By position: GRDB's lookup by name lowercases the name on every access.
-        for (name, v) in r { if let t = Catalog.text(v) { dict[name] = t } }
+        for (name, v) in r {
+            if let t = Catalog.text(v) { dict[name] = t }
+            if case .int64 = v.storage { integers.insert(name) }
+        }
         row = dict
+        integerColumns = integers
         manifest = ObjectID(hex: dict["manifest"] ?? "") ?? ObjectID(bytes: [UInt8](repeating: 0, count: 32))
         number = dict["number"] ?? ""
         version = Int(dict["version"] ?? "") ?? 0

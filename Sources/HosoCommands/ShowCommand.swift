@@ -171,22 +171,54 @@ struct ShowCommand: ParsableCommand {
                       catalog: Catalog) throws {
         if output.json {
             struct C: Encodable { let id, role, copyType, name, file, mediaType, object, codec: String; let pages: Int; let size: UInt64; let stored: UInt64? }
-            struct V: Encodable { let version: Int; let manifest: String; let current: Bool; let ledgerSequence: Int; let supersedes: String?; let supersededBy: String? }
+            struct V: Encodable {
+                let version: Int; let manifest: String; let current: Bool; let ledgerSequence: Int; let ledgerEntry: String?; let time: String?
+                let supersedes: String?; let supersededBy: String?
+                /// The earlier version whose content (XML and files) this one holds again.
+                let contentOfVersion: Int?
+            }
+            struct E: Encodable { let sequence: Int; let id, time, `operator`, source: String }
+            /// The catalog's columns: numbers as numbers (counts, times in seconds), flags as
+            /// true or false, text as text.
+            struct Fields: Encodable {
+                let row: VersionRow, names: [String]
+                static let flags: Set<String> = ["digitized"]
+                struct Key: CodingKey {
+                    let stringValue: String
+                    init(_ s: String) { stringValue = s }
+                    init?(stringValue: String) { self.stringValue = stringValue }
+                    var intValue: Int? { nil }
+                    init?(intValue: Int) { nil }
+                }
+                func encode(to encoder: any Encoder) throws {
+                    var c = encoder.container(keyedBy: Key.self)
+                    for name in names {
+                        guard let v = row[name] else { continue }
+                        if row.integerColumns.contains(name), let n = Int64(v) {
+                            if Self.flags.contains(name) { try c.encode(n != 0, forKey: Key(name)) } else { try c.encode(n, forKey: Key(name)) }
+                        } else {
+                            try c.encode(v, forKey: Key(name))
+                        }
+                    }
+                }
+            }
             struct Out: Encodable {
                 let number: String; let version: Int; let current: Bool; let manifest: String; let xml: String
-                let fields: [String: String]; let components: [C]; let ledgerEntry: [String: String]?; let versions: [V]
+                let fields: Fields; let components: [C]; let ledgerEntry: E?; let versions: [V]
                 let textEncoding: String?; let result: ResultDocument?
                 /// What could not be read (the exit status is then 1).
                 let problems: [DiagnosticJSON]
             }
-            let fields = row.row.filter { !["manifest", "number", "version", "is_current", "xml_object"].contains($0.key) }
+            let fields = Fields(row: row, names: row.row.keys.filter { !["manifest", "number", "version", "is_current", "xml_object"].contains($0) }.sorted())
             let comps = zip(components, codecs).map { c, k in
                 C(id: c.id, role: c.role, copyType: c.copyType, name: c.name, file: c.file, mediaType: c.mediaType,
                   object: c.object.prefixed, codec: k.0, pages: c.pages, size: c.size, stored: k.1)
             }
-            let e = entry.map { ["sequence": String($0.sequence), "id": $0.id, "time": $0.time, "operator": $0.operatorName, "source": $0.source] }
-            let versions = all.map { V(version: $0.version, manifest: $0.manifest.prefixed, current: $0.isCurrent, ledgerSequence: $0.ledgerSequence,
-                                       supersedes: $0["supersedes"], supersededBy: $0["superseded_by"]) }
+            let e = entry.map { E(sequence: $0.sequence, id: $0.id, time: $0.time, operator: $0.operatorName, source: $0.source) }
+            let versions = try versionHistory(all, catalog: catalog).map { v, e, again in
+                V(version: v.version, manifest: v.manifest.prefixed, current: v.isCurrent, ledgerSequence: v.ledgerSequence, ledgerEntry: e?.id,
+                  time: e?.time, supersedes: v["supersedes"], supersededBy: v["superseded_by"], contentOfVersion: again)
+            }
             Console.shared.out(JSON.encode(Out(number: row.number, version: row.version, current: row.isCurrent, manifest: row.manifest.prefixed,
                                                xml: row.xmlObject.prefixed, fields: fields, components: comps, ledgerEntry: e, versions: versions,
                                                textEncoding: textEncoding?.rawValue, result: dossier?.result, problems: problems.map { DiagnosticJSON(d: $0) })))
@@ -244,15 +276,24 @@ struct ShowCommand: ParsableCommand {
         }
         if history || all.count > 1 {
             lines.append(c.bold("Versions"))
-            var contents: [String: Int] = [:]     // XML and files → the first version holding them
-            for v in all {
-                let e = try catalog.ledgerEntry(sequence: v.ledgerSequence)
-                let content = ([v.xmlObject] + (try catalog.components(manifest: v.manifest)).map(\.object)).map(\.hex).joined(separator: " ")
-                let same = contents[content].map { "  (the content of version \($0) again)" } ?? ""
-                if contents[content] == nil { contents[content] = v.version }
+            for (v, e, again) in try versionHistory(all, catalog: catalog) {
+                let same = again.map { "  (the content of version \($0) again)" } ?? ""
                 lines.append("  \(v.version)\(v.isCurrent ? " (current)" : "")  \(v.manifest.prefixed)  entry \(v.ledgerSequence) \(e?.time ?? "")\(v["superseded_by"].map { "  superseded by \(ObjectID(hex: $0)?.short ?? $0)" } ?? "")" + same)
             }
         }
         for l in lines { c.out(l) }
+    }
+
+    /// Each version with its ledger entry, and the earlier version whose content (XML and
+    /// files) it holds again, if any.
+    private func versionHistory(_ all: [VersionRow], catalog: Catalog) throws -> [(VersionRow, LedgerRow?, Int?)] {
+        var contents: [String: Int] = [:]     // XML and files → the first version holding them
+        return try all.map { v in
+            let e = try catalog.ledgerEntry(sequence: v.ledgerSequence)
+            let content = ([v.xmlObject] + (try catalog.components(manifest: v.manifest)).map(\.object)).map(\.hex).joined(separator: " ")
+            let again = contents[content]
+            if again == nil { contents[content] = v.version }
+            return (v, e, again)
+        }
     }
 }

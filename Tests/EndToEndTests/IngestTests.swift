@@ -141,7 +141,13 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(show.status == 0)
         let shown = try jsonObject(show.stdout)
         #expect(shown["number"] as? String == number)
-        #expect((shown["ledgerEntry"] as? [String: String])?["operator"] == "tester")
+        #expect((shown["ledgerEntry"] as? [String: Any])?["operator"] as? String == "tester")
+        // Numbers as numbers, flags as true or false, text as text: what a script can use.
+        let fields = shown["fields"] as? [String: Any] ?? [:]
+        #expect((shown["ledgerEntry"] as? [String: Any])?["sequence"] as? Int == 1 && fields["page_count"] is Int
+                && fields["received_at"] is Int && fields["digitized"] is Bool && fields["title"] is String, "\(fields)")
+        let version = (shown["versions"] as? [[String: Any]])?.first ?? [:]
+        #expect((version["time"] as? String)?.isEmpty == false && (version["ledgerEntry"] as? String)?.hasPrefix("sha256:") == true, "\(version)")
         let missing = try Hoso.run(["show", "000.00.21.H50-990101-0001"], environment: ["HOSO_ARCHIVE": archive])
         #expect(missing.status == 3)
         #expect(missing.stderr.contains("E405"))
@@ -210,6 +216,7 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let now = try jsonObject(try Hoso.run(["show", "--json", folder], environment: ["HOSO_ARCHIVE": archive]).stdout)
         #expect(now["version"] as? Int == 3 && now["current"] as? Bool == true)
         #expect(try Hoso.run(["show", "--history", folder], environment: ["HOSO_ARCHIVE": archive]).stdout.contains("(the content of version 1 again)"))
+        #expect((now["versions"] as? [[String: Any]])?.map { $0["contentOfVersion"] as? Int } == [nil, nil, 1], "\(now["versions"] ?? "")")
         // A bag of version 1 holds the scans of version 3 too, but it is not version 3's export.
         let bags = t.sub("bags")
         #expect(try Hoso.run(["export", "--bagit", "--version", "1", "--to", bags, folder], environment: ["HOSO_ARCHIVE": archive]).status == 0)
