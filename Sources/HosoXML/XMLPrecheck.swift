@@ -19,6 +19,13 @@ public enum XMLPrecheck {
                               expected: "plain UTF-8 XML", found: "\(kind) data",
                               advice: "Decompress the file and validate the XML inside it; hoso never decompresses XML itself, to rule out compression bombs")
         }
+        if let kind = documentKind(bytes) {
+            // A scan given where its dossier's metadata was meant: no encoding to convert.
+            return Diagnostic(.wrongDocumentType, file: file, line: 1, column: 1,
+                              message: "the file is \(kind), not XML",
+                              expected: "a dossier's XML metadata (dossier.xml)", found: kind,
+                              advice: "Give the dossier's XML file, or its folder; the scans are archived with it, named in its <file> elements")
+        }
         if n >= 2 && ((bytes[0] == 0xFE && bytes[1] == 0xFF) || (bytes[0] == 0xFF && bytes[1] == 0xFE)) {
             return Diagnostic(.notUTF8, file: file, line: 1, column: 1,
                               message: "the file is UTF-16 (it starts with a UTF-16 byte-order mark)",
@@ -72,6 +79,20 @@ public enum XMLPrecheck {
                               expected: "no DOCTYPE (dossier XML is validated by its XSD)", found: "<!DOCTYPE",
                               advice: "Remove the DOCTYPE; hoso refuses DTDs and entities, which can read local files, reach the network or expand without bound")
         }
+        return nil
+    }
+
+    /// What a document or image file is, by its signature (a scan given as the metadata).
+    static func documentKind(_ b: UnsafeRawBufferPointer) -> String? {
+        func starts(_ magic: [UInt8]) -> Bool {
+            b.count >= magic.count && magic.indices.allSatisfy { b[$0] == magic[$0] }
+        }
+        if starts(Array("%PDF-".utf8)) { return "a PDF document" }
+        if starts([0xFF, 0xD8, 0xFF]) { return "a JPEG image" }
+        if starts([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return "a PNG image" }
+        if starts([0x49, 0x49, 0x2A, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2A]) { return "a TIFF image" }
+        if starts(Array("GIF8".utf8)) { return "a GIF image" }
+        if starts([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) { return "an old Microsoft Office document (.doc, .xls)" }
         return nil
     }
 
