@@ -26,12 +26,14 @@ struct ExportCommand: ParsableCommand {
     @Argument(help: "Dossier numbers.") var numbers: [String]
     @Option(name: .long, help: "The folder to write into (created if needed).") var to: String
     @Flag(name: .long, help: "Write each dossier as a BagIt bag.") var bagit = false
-    @Option(name: .long, help: "Export this version instead of the current one (one dossier only).") var version: Int?
+    @Option(name: .long, parsing: .unconditional, help: "Export this version instead of the current one (one dossier only).") var version: Int?
     @Flag(name: .long, help: "Only the result documents' scans (components of role 'result'), without dossier.xml.") var resultOnly = false
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if version != nil && numbers.count != 1 { throw ValidationError("--version takes exactly one dossier number") }
+        if let version, version < 1 { throw ValidationError("--version takes a version number: 1 for the first") }
+        if numbers.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) { throw ValidationError("an empty dossier number was given: name each dossier by its number (mã số hồ sơ)") }
         if resultOnly && bagit { throw ValidationError("--result-only writes the result's scans alone; a BagIt bag holds the whole dossier: choose one") }
     }
 

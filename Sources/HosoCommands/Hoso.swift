@@ -82,8 +82,11 @@ public struct Hoso: ParsableCommand {
             // ArgumentParser uses 64 (EX_USAGE) for usage errors; hoso documents 2. With --json,
             // the problem is one JSON object there too, as for any command not carried out.
             if code.rawValue == 64, (arguments ?? CommandLine.arguments).contains("--json") {
-                let first = message.split(separator: "\n").first.map(String.init) ?? message
-                let text = first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first
+                // The error's first line, with the values it lists below it ("  - year").
+                let lines = message.split(separator: "\n").map(String.init)
+                let first = lines.first ?? message
+                let values = lines.dropFirst().prefix { $0.hasPrefix("  - ") }.map { String($0.dropFirst(4)) }
+                let text = (first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first) + (values.isEmpty ? "" : " " + values.joined(separator: ", "))
                 Console.shared.out(JSON.encode(DiagnosticJSON(d: Diagnostic(.commandLine, message: text, advice: "Run the command with --help"))))
             }
             if !message.isEmpty { Console.shared.err(message) }

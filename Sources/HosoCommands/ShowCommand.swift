@@ -94,9 +94,15 @@ struct ShowCommand: ParsableCommand {
 
     @OptionGroup var archiveOptions: ArchiveOptions
     @Argument(help: "The dossier number (mã số hồ sơ).") var number: String
-    @Option(name: .long, help: "Show this version instead of the current one.") var version: Int?
+    // Unconditional: '--version -1' is a version refused, not an option missing its value.
+    @Option(name: .long, parsing: .unconditional, help: "Show this version instead of the current one.") var version: Int?
     @Flag(name: .long, help: "List every version of the dossier.") var history = false
     @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if number.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("give a dossier number (mã số hồ sơ), for example 000.00.21.H50-230512-0007") }
+        if let version, version < 1 { throw ValidationError("--version takes a version number: 1 for the first") }
+    }
 
     func run() throws {
         let archive = try archiveOptions.open()
