@@ -89,7 +89,10 @@ struct SearchCommand: ParsableCommand {
         let suggestion = result.total == 0 ? Self.suggestion(for: text, searcher: searcher, options: options) : nil
         let ms = (SystemFile.monotonic() - started) * 1000
         var notes = Self.notes(text)
-        if result.total == 0, suggestion == nil, let (words, filters) = parsed.splittingFilters() {
+        if result.total == 0 && snapshot.liveDocs == 0 {
+            // Not a matter of the words typed.
+            notes.append("The search index holds no dossier yet: ingest a batch first (hoso ingest BATCH).")
+        } else if result.total == 0, suggestion == nil, let (words, filters) = parsed.splittingFilters() {
             // Filters that let none of the dossiers holding the words through: not a spelling
             // matter, and not "no record of this person".
             var count = options
@@ -337,6 +340,7 @@ struct SearchCommand: ParsableCommand {
         }
         if r.hits.isEmpty && offset >= r.total {
             c.out(c.bold(Format.count(r.total, "dossier")) + (r.total == 1 ? " matches" : " match") + " \"\(text)\"; --offset \(offset) is past the last of them (the last page starts at --offset \(max(0, (r.total - 1) / max(1, limit) * max(1, limit))))")
+            renderFacets(r)      // of every match, whatever the page, as --json gives them
             return
         }
         let shownTo = min(r.total, offset + r.hits.count)
@@ -366,6 +370,12 @@ struct SearchCommand: ParsableCommand {
                 c.out(Console.fit("     \(hl.field.queryName): " + snippet(hl), columns: c.stdoutColumns))
             }
         }
+        renderFacets(r)
+    }
+
+    /// The facet counts of a result, ten a facet, the rest summed.
+    func renderFacets(_ r: SearchResult) {
+        let c = Console.shared
         if !r.facets.isEmpty {
             for name in ["procedure", "agency", "year", "status"] {
                 guard let counts = r.facets[name], !counts.isEmpty else { continue }

@@ -130,6 +130,7 @@ struct StatsCommand: ParsableCommand {
                 continue
             }
             if g == nil { c.out("no dossiers"); continue }
+            if rows.isEmpty { c.out("no dossiers" + (f != nil || t != nil ? " received in this period" : "")); continue }
             // The key column as wide as its longest key (supplement-requested, long sector names).
             let keyWidth = max(16, (rows.map(\.key.count).max() ?? 0) + 2)
             c.out(pad("", keyWidth) + pad("total", 7, right: true) + pad("early", 7, right: true) + pad("on time", 9, right: true) + pad("late", 6, right: true) + pad("open", 6, right: true) + pad("overdue", 9, right: true) + pad("closed", 8, right: true) + pad("rate", 8, right: true) + "  name")

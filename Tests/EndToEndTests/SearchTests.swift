@@ -591,6 +591,19 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         #expect(!misspelt.contains("The words alone") && misspelt.contains("spelling"), "\(misspelt)")
     }
 
+    /// An archive with nothing in it, a period with no dossier, a page past the last: each said,
+    /// not answered with advice about the words typed.
+    @Test func anEmptyArchivePeriodOrPageIsSaid() throws {
+        let t = TemporaryFolder()
+        let empty = try makeArchive(t)
+        let none = try Hoso.run(["search", "--archive", empty, "nguyễn"])
+        #expect(none.status == 0 && none.stdout.contains("holds no dossier yet") && !none.stdout.contains("Try fewer words"), "\(none.stdout)")
+        let period = try Hoso.run(["stats", "--by", "agency", "--from", "1990", "--to", "1990", "--archive", SearchFixture.archive])
+        #expect(period.status == 0 && period.stdout.contains("no dossiers received in this period"), "\(period.stdout)")
+        let past = try Hoso.run(["search", "--facets", "--offset", "100000", "--archive", SearchFixture.archive, "trích lục"])
+        #expect(past.stdout.contains("past the last of them") && past.stdout.contains("By procedure"), "\(past.stdout)")
+    }
+
     @Test func overdueIsOpenPastTheAppointmentAsStatsCountsIt() throws {
         expectOrder(try run("timeliness:quá hạn", 50), [["a"]], "50a")
         expectOrder(try run("timeliness:overdue", 50), [["a"]], "50b")
