@@ -1095,12 +1095,16 @@ public struct QueryParser {
     /// A day (or the first/last day of a year or month): `2022-01-31`, `31/01/2022`, `2022`, `2022-05`.
     public static func day(_ s: String, end: Bool) -> Int32? {
         if let d = Timestamp.day(fromISODate: s) { return Int32(d) }
-        let slash = s.split(separator: "/")
-        if slash.count == 3, slash[0].count == 4, let y = Int(slash[0]), let m = Int(slash[1]), let d = Int(slash[2]) {
-            // 2022/05/15, as spreadsheets export a date.
-            guard (1...12).contains(m), d >= 1, d <= Timestamp.daysInMonth(y, m) else { return nil }
-            return Int32(Timestamp.daysFromCivil(y, m, d))
+        for separator: Character in ["/", "-", "."] {
+            // 2022/05/15, as spreadsheets export a date; 2022-5-15, without its zeros.
+            let parts = s.split(separator: separator)
+            if parts.count == 3, parts[0].count == 4, parts[1].count <= 2, parts[2].count <= 2,
+               let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) {
+                guard (1...12).contains(m), d >= 1, d <= Timestamp.daysInMonth(y, m) else { return nil }
+                return Int32(Timestamp.daysFromCivil(y, m, d))
+            }
         }
+        let slash = s.split(separator: "/")
         if slash.count == 3, let d = Int(slash[0]), let m = Int(slash[1]), let y = Int(slash[2]), y >= 1000 {
             guard (1...12).contains(m), d >= 1, d <= Timestamp.daysInMonth(y, m) else { return nil }
             return Int32(Timestamp.daysFromCivil(y, m, d))
