@@ -55,6 +55,7 @@ struct ExportCommand: ParsableCommand {
         let catalog = try archive.openCatalogForReading()
         // A destination this user may not write is said once, as such (not per dossier, and
         // not with the archive's advice of running as its owner).
+        let made = !SystemFile.exists(to)
         do { try SystemFile.makeDirectories(to) } catch {
             throw [EACCES, EPERM, EROFS].contains(error.errno) ? notWritable(error.errno) : error
         }
@@ -85,7 +86,11 @@ struct ExportCommand: ParsableCommand {
         } else if !failed.isEmpty {
             Console.shared.out("\(failed.count) of \(numbers.count) dossiers not exported: " + failed.map(\.number).joined(separator: ", "))
         }
-        if !failed.isEmpty { throw ExitCode(3) }
+        if !failed.isEmpty {
+            // A folder made for nothing is not left behind (rmdir takes only an empty one).
+            if made && written.isEmpty { rmdir(to) }
+            throw ExitCode(3)
+        }
     }
 
     private func notWritable(_ errno: Int32) -> HosoError {

@@ -921,6 +921,12 @@ func storedObjects(_ archive: String) throws -> Set<String> {
             let sum = try shell("sha256sum '\(copy)/\(birth)/scans/giay-khai-sinh.pdf' | cut -c1-64").output.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(try Hoso.run(["show", "--json", birth], environment: ["HOSO_ARCHIVE": archive]).stdout.contains(sum))
         }
+        // A dossier still without a result: said, and no folder made for nothing is left.
+        let open = "000.00.40.H50-250630-0009"
+        _ = try shell("cp -a '\(Repository.path("sample-archive/dossiers"))/\(open)' '\(one)/'")
+        #expect(try Hoso.run(["ingest", one], environment: ["HOSO_ARCHIVE": archive]).status == 0)
+        let noResult = try Hoso.run(["export", "--result-only", "--to", t.sub("none"), open], environment: ["HOSO_ARCHIVE": archive])
+        #expect(noResult.status == 3 && noResult.stderr.contains("no result document") && !FileManager.default.fileExists(atPath: t.sub("none")), "\(noResult.stderr)")
     }
 
     /// Ctrl-C stops an ingest between two dossiers: what came before is committed and listed,
