@@ -167,13 +167,16 @@ public final class Searcher: @unchecked Sendable {
             for e in t.heap.items { heap.offer(e) }
             guard options.facets else { continue }
             let tables = snapshot.segments[slices.items[i].segment].ordinalTables
+            // Segments come oldest first (a merge puts its result where its first part was), and
+            // each names a code by its last dossier: the later name is shown, which after an
+            // agency or procedure is renamed is its current one, as stats shows it.
             for (o, c) in t.procedures.enumerated() where c > 0 {
                 let (code, name) = tables.procedures[o]
-                facetProcedures[code, default: (name, 0)].1 += c
+                facetProcedures[code] = (name, (facetProcedures[code]?.1 ?? 0) + c)
             }
             for (o, c) in t.agencies.enumerated() where c > 0 {
                 let (code, name) = tables.agencies[o]
-                facetAgencies[code, default: (name, 0)].1 += c
+                facetAgencies[code] = (name, (facetAgencies[code]?.1 ?? 0) + c)
             }
             for (y, c) in t.years { facetYears[y, default: 0] += c }
             for (st, c) in t.statuses { facetStatus[st, default: 0] += c }

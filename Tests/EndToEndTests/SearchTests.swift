@@ -604,6 +604,23 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         #expect(past.stdout.contains("past the last of them") && past.stdout.contains("By procedure"), "\(past.stdout)")
     }
 
+    /// An agency renamed: the facets name it by its later name, as stats does, not by the
+    /// name of its first dossier.
+    @Test func facetsNameAnAgencyByItsLaterName() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let birth = "000.00.21.H50-230512-0007"
+        let source = Repository.path("sample-archive/dossiers") + "/" + birth
+        _ = try shell("""
+            mkdir -p '\(t.path)/one' '\(t.path)/two' && cp -a '\(source)' '\(t.path)/one/' && cp -a '\(source)' '\(t.path)/two/\(birth.dropLast(4))0099' \
+            && sed -i 's/\(birth)/\(birth.dropLast(4))0099/; s/UBND phường 1, thị xã Quảng Trị/UBND phường Một, thị xã Quảng Trị/g' '\(t.path)/two/\(birth.dropLast(4))0099/dossier.xml'
+            """)
+        for batch in ["one", "two"] { #expect(try Hoso.run(["ingest", "--archive", archive, t.path + "/" + batch]).status == 0) }
+        let r = try jsonObject(try Hoso.run(["search", "--json", "--facets", "--archive", archive, "code:000.00.21.H50*"]).stdout)
+        let agencies = (r["facets"] as? [String: Any])?["agency"] as? [[String: Any]] ?? []
+        #expect(agencies.count == 1 && agencies.first?["label"] as? String == "UBND phường Một, thị xã Quảng Trị" && agencies.first?["count"] as? Int == 2, "\(agencies)")
+    }
+
     @Test func overdueIsOpenPastTheAppointmentAsStatsCountsIt() throws {
         expectOrder(try run("timeliness:quá hạn", 50), [["a"]], "50a")
         expectOrder(try run("timeliness:overdue", 50), [["a"]], "50b")
