@@ -49,6 +49,9 @@ public enum HeadRestore: Sendable, Equatable {
     case diverged(ObjectID)
     /// No head anywhere to restore from: reported.
     case nothingToRestore
+    /// The archive's head names an entry that cannot be read, and nothing extends it: left as
+    /// it is, reported (never moved back).
+    case headEntryLost(ObjectID)
 }
 
 /// A destination copy that could not be read to check it (not known to be damaged).
@@ -300,12 +303,25 @@ public enum Replicator {
         let theirs = try? source.mirroredHead()
         var ours: ObjectID?, unreadable = false
         do { ours = try ledger.head() } catch { unreadable = true }
-        if let ours, ours == theirs { return .same }
         let recorded = recordedHeads(archive)
+        // The same head on both sides, and no record of the archive's beyond it. (A head put
+        // back to the replica's, where the catalog, index or audit log went further, is not.)
+        if let ours, ours == theirs, recorded.allSatisfy({ $0 == ours }) { return .same }
         // Every object was copied: the replica's entries are readable here now.
         var candidates: [ObjectID] = []
         for h in [ours, theirs].compactMap({ $0 }) + recorded where !candidates.contains(h) {
             if (try? ledger.entry(h)) != nil { candidates.append(h) }
+        }
+        // A head whose own entry cannot be read (lost or damaged, and reported so) is only ever
+        // replaced by one that extends it: any other would take committed entries off the ledger.
+        if let ours, !candidates.contains(ours) {
+            candidates.removeAll { (try? ledger.reaches(ours, from: $0)) != true }
+            if candidates.isEmpty {
+                report.findings.append(Diagnostic(.ledgerEntryMissing, file: "ledger/HEAD", subject: ours.prefixed,
+                    message: "ledger/HEAD names entry \(ours.short), which cannot be read here (missing or damaged), and no head of the replica or of this archive's records extends it: ledger/HEAD was left as it is",
+                    advice: "Restore that entry's object from another replica or a backup ('hoso replicate --from OTHER --repair'); never move the head back, which would take its dossiers off the ledger"))
+                return .headEntryLost(ours)
+            }
         }
         guard !candidates.isEmpty else {
             if ours == nil {

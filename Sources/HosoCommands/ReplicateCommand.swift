@@ -145,6 +145,7 @@ struct ReplicateCommand: ParsableCommand {
         case let .replicaBehind(id)?: "the replica's ledger head (\(id.short)) is behind this archive's: left as it is ('hoso replicate --to' brings the replica up to date)"
         case let .diverged(id)?: "the replica's ledger head (\(id.short)) is on a ledger apart from this archive's: ledger/HEAD left as it is"
         case .nothingToRestore?: "ledger/HEAD is missing and nothing names an entry to restore: see above"
+        case let .headEntryLost(id)?: "ledger/HEAD (\(id.short)) names an entry that cannot be read, and nothing here extends it: left as it is (see above)"
         }
     }
 }

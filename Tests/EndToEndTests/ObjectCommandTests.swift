@@ -303,6 +303,41 @@ enum Unprivileged {
         #expect(try Hoso.run(["verify", "--no-record", "--archive", other]).status == 0, "an empty archive, as before")
     }
 
+    /// The head is never moved back by a restore: not when the newest entry is lost (a replica
+    /// made before it has an older head, which does not extend it), and a head put back to the
+    /// replica's own, where the archive's records went further, is moved forward.
+    @Test func aRestoreNeverMovesTheHeadBack() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        func head() throws -> String { try String(contentsOfFile: archive + "/ledger/HEAD", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(try Hoso.run(["ingest", "--checkpoint-dossiers", "2", "--archive", archive, try sampleBatch(t, count: 4, name: "one")]).status == 0)
+        let older = try head()
+        let replica = t.sub("replica")
+        #expect(try Hoso.run(["replicate", "--archive", archive, "--to", replica]).status == 0)
+        #expect(try Hoso.run(["ingest", "--archive", archive, try sampleBatch(t, count: 6, name: "two")]).status == 0)
+        #expect(try Hoso.run(["verify", "--archive", archive]).status == 0)
+        let newest = try head()
+        #expect(newest != older)
+
+        // Put back to the replica's head (an old copy of the file): the catalog, index and
+        // audit log went further, so the head goes forward, though it equals the replica's.
+        try (older + "\n").write(toFile: archive + "/ledger/HEAD", atomically: false, encoding: .utf8)
+        let forward = try Hoso.run(["replicate", "--archive", archive, "--from", replica])
+        let afterForward = try head()
+        #expect(forward.stdout.contains("ledger/HEAD moved forward") && afterForward == newest, "\(forward.stdout) \(forward.stderr)")
+
+        // The newest entry lost: the replica's older head does not extend it, and is not taken.
+        let id = newest.dropFirst("sha256:".count)
+        let object = archive + "/objects/" + id.prefix(2) + "/" + id.dropFirst(2)
+        #expect(unlink(object) == 0)
+        for args in [["--repair"], ["--restore-head"], ["--repair", "--restore-head"]] {
+            let r = try Hoso.run(["replicate", "--archive", archive, "--from", replica] + args)
+            let after = try head()
+            #expect(r.status == 1 && r.stdout.contains("names an entry that cannot be read") && !r.stdout.contains("moved forward")
+                    && !r.stdout.contains("goes further") && after == newest, "\(args): \(r.stdout) \(r.stderr)")
+        }
+    }
+
     /// A replica on a disk keeps the ledger head, so that a head lost or moved back can be given
     /// back by `replicate --from`; it is only ever moved forward along the archive's ledger.
     @Test func replicasOnDiskKeepTheLedgerHeadAndGiveItBack() throws {
