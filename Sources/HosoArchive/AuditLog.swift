@@ -104,18 +104,26 @@ public struct AuditLog {
         return (run, String(parts[1]))
     }
 
-    /// W904 when the log no longer holds the run `audit.tail` names, as it was recorded.
+    /// What `audit.tail` shows of the log's end: E903 when the log holds the run it names with
+    /// another record (the newest record, which the log's own chain cannot protect, was
+    /// edited); W904 when the log no longer holds that run (`audit/` deleted, cut, or put back
+    /// from an older backup).
     public func tailFindings() -> [Diagnostic] {
         // A log that cannot be read is said by `read()`, not taken for one cut short.
         guard let tail = recordedTail(), let all = try? recordHashes() else { return [] }
         let now = all.last { $0.run == tail.run }
         if now?.hash == tail.hash { return [] }
-        let last = all.last
-        let what = last == nil ? "the audit log is gone or empty"
-            : now == nil ? "the audit log holds no such run (its last is run \(last!.run))" : "the audit log holds another record for it"
+        if let now {
+            return [Diagnostic(.auditLogBroken, file: "audit/log", subject: "run \(tail.run)",
+                message: "the record of audit run \(tail.run) is not the one written when the run was recorded (audit.tail keeps its hash): it was edited since",
+                expected: tail.hash, found: now.hash,
+                advice: "Compare audit/log with a backup or a copy of the archive: what run \(tail.run) found may have been hidden. The next recorded verify keeps this log aside and starts a new one")]
+        }
+        let what = all.last.map { "the audit log ends at run \($0.run): the runs after it, and what they found, were cut from it" }
+            ?? "the audit log is gone or empty: the runs up to it, and what they found, are lost to this archive"
         return [Diagnostic(.auditLogBehind, file: "audit/log", subject: "run \(tail.run)",
-            message: "audit run \(tail.run) was recorded, but \(what): the runs before it, and what they found, are lost to this archive",
-            expected: tail.hash, found: now?.hash ?? "no such run",
+            message: "audit run \(tail.run) was recorded, but \(what)",
+            expected: tail.hash, found: "no such run",
             advice: "Restore audit/ from a backup or a copy of the archive (it is the evidence of past checks); if it was set aside on purpose, nothing to do: the next recorded run is the new tail")]
     }
 
@@ -278,7 +286,7 @@ public struct AuditLog {
         var setAside: String?
         // Only damage (E903) is set aside; a log that cannot be read (E406) stops the recording
         // below, untouched.
-        if setAsideIfDamaged && read().findings.contains(where: { $0.code == .auditLogBroken }) { setAside = try self.setAside() }
+        if setAsideIfDamaged && (read().findings + tailFindings()).contains(where: { $0.code == .auditLogBroken }) { setAside = try self.setAside() }
         let last = try lastLine()
         // The run after the log's last line; a new log (none yet, or a damaged one set aside)
         // goes on after every list there is, so that no list is ever replaced.

@@ -188,7 +188,8 @@ struct VerifyCommand: ParsableCommand {
         // damage is the one an auditor looks for. What is wrong with the log is said beside it.
         // A log this user may not read is no empty history: said, exit 3.
         let (records, setAside) = try log.allRecords()
-        let problems = log.read().findings
+        // With what audit.tail shows of the log's end: its newest record edited, or runs cut.
+        let problems = log.read().findings + log.tailFindings()
         let damaged = problems.contains { $0.code == .auditLogBroken }
         let c = Console.shared
         struct Run: Encodable {
@@ -238,6 +239,7 @@ struct VerifyCommand: ParsableCommand {
             for p in problems where !runs.contains(where: { p.subject == "run \($0.record.sequence)" }) { c.out(c.render(p)) }
             if !runs.isEmpty {
                 c.out(damaged ? c.red("\(runs.count) runs; the audit log is damaged (E903): see above")
+                    : problems.contains(where: { $0.code == .auditLogBehind }) ? c.red("\(runs.count) runs; runs recorded later are missing from the log (W904): see above")
                     : problems.isEmpty ? "\(runs.count) runs; the log's chain and every run's files are intact"
                     : c.red("\(runs.count) runs; some of the log's files cannot be read by this user (E406): see above"))
             }
@@ -373,7 +375,15 @@ struct SealCommand: ParsableCommand {
             countsAt = after
             t = try catalog.totals()
         }
-        let audit = try AuditLog(archive: archive).recordHash()
+        let auditLog = AuditLog(archive: archive)
+        let audit = try auditLog.recordHash()
+        // A seal anchors the log's newest record: not one edited since it was written, nor a log
+        // cut short. A recorded verify says so in the log and starts its new tail.
+        if let problem = auditLog.tailFindings().first {
+            var d = problem
+            d.advice = "Run 'hoso verify' first: it records what is wrong with the audit log (and keeps a damaged one aside); then seal. " + problem.advice
+            throw HosoError(d)
+        }
         let seal = Seal(head: head.prefixed, sequence: entry.sequence, sealedAt: CanonicalJSON.timestamp(), dossiers: t.dossiers,
                         versions: t.versions, objects: t.objects, bytes: t.bytes, auditRun: audit?.run, auditRecord: audit?.hash,
                         countsAsOf: countsAt)

@@ -502,6 +502,39 @@ struct VerifyFixture {
         let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
         try (lines.dropLast().joined(separator: "\n") + "\n").write(toFile: log, atomically: false, encoding: .utf8)
         #expect(try f.verify().2 == ["W904"])
+        // The history and a seal see it too: not "intact", and no seal of a log cut short.
+        let history = try f.hoso(["verify", "--history"])
+        #expect(history.stdout.contains("W904") && history.stdout.contains("ends at run") && !history.stdout.contains("intact"), "\(history.stdout)")
+        let seal = try f.hoso(["seal"])
+        #expect(seal.status == 3 && seal.stderr.contains("W904") && seal.stderr.contains("Run 'hoso verify' first"), "\(seal.stderr)")
+    }
+
+    /// The newest audit record edited (its finding cleared, its findings file removed): the
+    /// log's chain cannot show it, audit.tail does. Damage (E903), in verify, the history and
+    /// for a seal; the next recorded verify keeps the log aside.
+    @Test func anEditedNewestAuditRecordIsDamage() throws {
+        let f = try VerifyFixture()
+        #expect(try f.hoso(["verify"]).status == 0)
+        let object = try f.object(codec: "raw")
+        let path = f.archive + "/objects/" + object.prefix(2) + "/" + object.dropFirst(2)
+        _ = try shell("chmod u+w '\(path)' && cp -p '\(path)' '\(path).good' && printf '\\377' | dd of='\(path)' bs=1 seek=60 conv=notrunc 2>/dev/null")
+        #expect(try f.hoso(["verify"]).status == 1)
+        _ = try shell("mv '\(path).good' '\(path)'")
+        let edited = try shell("""
+            cd '\(f.archive)/audit' && python3 -c '
+            import json
+            L = open("log").read().splitlines(); r = json.loads(L[-1])
+            r.update(codes={}, errors=0); r.pop("findings", None); r.pop("findingsDigest", None)
+            L[-1] = json.dumps(r, separators=(",", ":"), sort_keys=True); open("log", "w").write("\\n".join(L) + "\\n")' && rm -f runs/*-findings.jsonl
+            """)
+        #expect(edited.status == 0, "\(edited.output)")
+        #expect(try f.verify().1.contains("E903"))
+        let history = try f.hoso(["verify", "--history"])
+        #expect(history.status == 1 && history.stdout.contains("E903") && history.stdout.contains("edited since"), "\(history.stdout)")
+        #expect(try f.hoso(["seal"]).status == 3)
+        let recorded = try f.hoso(["verify"])
+        #expect(recorded.status == 1 && recorded.stdout.contains("kept as audit/"), "\(recorded.stdout)")
+        #expect(try f.hoso(["verify"]).status == 0 && (try f.hoso(["seal"])).status == 0)
     }
 
     /// A term renamed in a segment, its checksums recomputed in the file and the manifest: the
