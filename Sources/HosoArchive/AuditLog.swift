@@ -141,9 +141,15 @@ public struct AuditLog {
 
     /// What this user may not read (or the disk would not give): said as such, not as evidence
     /// removed or altered.
+    /// A file replaced by a folder (or by what cannot be a file) is evidence removed: E903.
     static func unreadable(_ error: SystemError, _ file: String, _ what: String, run: Int? = nil) -> Diagnostic {
-        Diagnostic(.ioFailure, file: file, subject: run.map { "run \($0)" }, message: "\(what) cannot be read: \(error.reason)",
-                   advice: error.isPermissionDenied ? SystemFile.noPermissionAdvice : error.diagnostic.advice)
+        if [EISDIR, ENOTDIR, ELOOP].contains(error.errno) {
+            return Diagnostic(.auditLogBroken, file: file, subject: run.map { "run \($0)" },
+                              message: "\(what) is not a file (\(error.reason)): it was replaced",
+                              advice: "Keep the log as evidence and compare it with its copies; the next recorded verify keeps it aside and starts a new one")
+        }
+        return Diagnostic(.ioFailure, file: file, subject: run.map { "run \($0)" }, message: "\(what) cannot be read: \(error.reason)",
+                          advice: error.isPermissionDenied ? SystemFile.noPermissionAdvice : error.diagnostic.advice)
     }
 
     /// The log's bytes, or nil when there is no log. A log (or `audit/`) this user may not read

@@ -267,7 +267,7 @@ enum Interruption {
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
-        for s in [SIGINT, SIGTERM] {
+        for s in [SIGINT, SIGTERM] where !isIgnored(s) {
             signal(s) { sig in
                 // The first signal is the one the exit status tells; after it, either signal
                 // stops at once.
@@ -283,7 +283,17 @@ enum Interruption {
         }
     }
 
-    static func stopWatching() { signal(SIGINT, SIG_DFL); signal(SIGTERM, SIG_DFL) }
+    static func stopWatching() {
+        for s in [SIGINT, SIGTERM] where !isIgnored(s) { signal(s, SIG_DFL) }
+    }
+
+    /// Whether the signal is ignored, as a shell starts a background job's SIGINT: it stays so
+    /// (a handler would make Ctrl-C at the terminal stop a job meant to go on).
+    static func isIgnored(_ s: Int32) -> Bool {
+        var current = sigaction()
+        guard sigaction(s, nil, &current) == 0 else { return false }
+        return unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) == 1     // SIG_IGN
+    }
 
     /// The note a signal prints before ending a command that has no safe point to stop at.
     nonisolated(unsafe) private static var stopNote: (bytes: UnsafeMutablePointer<UInt8>, count: Int)?
@@ -301,7 +311,7 @@ enum Interruption {
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
-        for s in [SIGINT, SIGTERM] {
+        for s in [SIGINT, SIGTERM] where !isIgnored(s) {
             signal(s) { sig in
                 // Only what is safe in a signal handler: bytes made beforehand, written with write(2).
                 if let note = Interruption.stopNote { _ = write(2, note.bytes, note.count) }

@@ -61,6 +61,7 @@ struct ExportCommand: ParsableCommand {
         }
         guard access(to, W_OK | X_OK) == 0 else { throw notWritable(errno) }
         removeAbandonedPartials()
+        Interruption.explainStop("the export was cut short. Every dossier folder written is complete; the one being written is left out (its hidden folder is removed by the next export). Run the same command again: what is there is recognised")
         var written: [Written] = [], failed: [Failed] = []
         // Each dossier on its own: one that cannot be exported (a damaged object, a folder in
         // the way) is reported, and the others are still written.

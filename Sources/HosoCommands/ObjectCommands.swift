@@ -119,7 +119,7 @@ struct ObjectGet: ParsableCommand {
             }
         } catch let f as ObjectFault {
             Console.shared.err("hoso: " + Console.shared.render(f.diagnostic(id: id, path: nil)))
-            throw ExitCode(1)
+            throw ExitCode(f.exitStatus)
         }
     }
 }
@@ -186,7 +186,7 @@ struct ObjectInfoCommand: ParsableCommand {
         do { info = try archive.store.get(id) { _ in } } catch let f as ObjectFault {
             if output.json { Console.shared.out(JSON.encode(DiagnosticJSON(d: f.diagnostic(id: id, path: nil)))) }
             else { Console.shared.err("hoso: " + Console.shared.render(f.diagnostic(id: id, path: nil))) }
-            throw ExitCode(1)
+            throw ExitCode(f.exitStatus)
         }
         struct Out: Encodable { let object: String; let codec: String; let size: UInt64; let stored: UInt64; let saving: Double; let verified: Bool }
         let out = Out(object: id.prefixed, codec: info.codec.description, size: info.originalSize, stored: info.storedSize,
@@ -216,6 +216,7 @@ struct ObjectCheck: ParsableCommand {
 
     func run() throws {
         let archive = try archiveOptions.open()
+        Interruption.explainStop("the check was cut short, before its verdict; it changes nothing. Run it again for a verdict")
         var expected: ObjectIDList?
         if let expect {
             let text = String(decoding: try SystemFile.readAll(expect, limit: 1 << 30), as: UTF8.self)
@@ -243,6 +244,7 @@ struct ObjectCheck: ParsableCommand {
             for f in report.findings { Console.shared.out(Console.shared.render(f)) }
             Console.shared.out("\(Format.count(report.objects, "object")), \(Format.bytes(report.storedBytes)) stored (\(Format.bytes(report.originalBytes)) original) checked\(quick ? " (quick)" : "") in \(Format.duration(seconds)) (\(Format.rate(report.storedBytes, seconds))): \(Format.count(report.errorCount, "error")), \(Format.count(report.warningCount, "warning"))")
         }
-        if report.errorCount > 0 { throw ExitCode(1) }
+        // Errors that are all E406 (objects this user may not read): not checked, not damaged.
+        if report.errorCount > 0 { throw ExitCode(report.findings.contains { $0.severity == .error && $0.code != .ioFailure } ? 1 : 3) }
     }
 }

@@ -89,9 +89,10 @@ struct SearchCommand: ParsableCommand {
         let suggestion = result.total == 0 ? Self.suggestion(for: text, searcher: searcher, options: options) : nil
         let ms = (SystemFile.monotonic() - started) * 1000
         var notes = Self.notes(text)
-        if result.total == 0 && snapshot.liveDocs == 0 {
-            // Not a matter of the words typed.
-            notes.append("The search index holds no dossier yet: ingest a batch first (hoso ingest BATCH).")
+        if result.total == 0 && snapshot.liveDocs == 0, (try? Ledger(archive: archive).head()) == .some(nil) {
+            // Nothing committed: not a matter of the words typed. (An index behind a ledger that
+            // holds dossiers is said on standard error, with what to do.)
+            notes.append("The archive holds no dossier yet: ingest a batch first (hoso ingest BATCH).")
         } else if result.total == 0, suggestion == nil, let (words, filters) = parsed.splittingFilters() {
             // Filters that let none of the dossiers holding the words through: not a spelling
             // matter, and not "no record of this person".

@@ -114,8 +114,9 @@ struct ShowCommand: ParsableCommand {
         // field): read it from there, and say so plainly, as the text shown is the converted one.
         // On a damaged archive, show is what is left to read: a manifest that cannot be read
         // is said, and the catalog's record shown; one that names another dossier is refused.
-        // Each object that cannot be read is said, the rest shown, and the exit status is 1:
-        // a script or an auditor must not take a damaged dossier's record for a sound one.
+        // Each object that cannot be read is said, the rest shown, and the exit status is 1 (3
+        // when all is E406, this user's permissions): a script or an auditor must not take a
+        // damaged dossier's record for a sound one.
         var problems: [Diagnostic] = []
         let manifest: Manifest?
         do { manifest = try checkedManifest(row, archive: archive) } catch let e as HosoError where e.code != .catalogRowAltered {
@@ -212,7 +213,7 @@ struct ShowCommand: ParsableCommand {
                 let number: String; let version: Int; let current: Bool; let manifest: String; let xml: String
                 let fields: Fields; let components: [C]; let ledgerEntry: E?; let versions: [V]
                 let textEncoding: String?; let result: ResultDocument?
-                /// What could not be read (the exit status is then 1).
+                /// What could not be read (the exit status is then 1; 3 when all of it is E406).
                 let problems: [DiagnosticJSON]
             }
             let fields = Fields(row: row, names: row.row.keys.filter { !["manifest", "number", "version", "is_current", "xml_object"].contains($0) }.sorted())

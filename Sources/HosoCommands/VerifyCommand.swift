@@ -23,7 +23,7 @@ struct VerifyCommand: ParsableCommand {
         and verify --against them. A writer (ingest, rebuild) and a verify do not run at once: \
         each is refused while the other runs, or waits with --wait; search, show, stats and \
         export are never held up.
-        Exit status: 0 clean (warnings may be listed), 1 errors found, 2 usage error, 3 failure.
+        Exit status: 0 clean (warnings may be listed), 1 errors found, 2 usage error, 3 failure (also when every error is E406: parts this user may not read).
         """)
 
     @OptionGroup var archiveOptions: ArchiveOptions
@@ -113,7 +113,7 @@ struct VerifyCommand: ParsableCommand {
             let text = SystemFile.exists(against) ? String(decoding: try SystemFile.readAll(against, limit: 1 << 20), as: UTF8.self) : against
             options.seal = try Seal.parse(text)
         }
-        Interruption.explainStop("the verify was cut short and changed nothing in the archive; run it again for a verdict")
+        Interruption.explainStop("the verify was cut short, before its verdict. It changes no dossier, object or ledger entry, only its own record in audit/; run it again for a verdict")
         // The ledger, the catalog, the index and the store are read at different moments: a
         // writer's commit in between would look like a rollback or a forged row.
         let lock = try ArchiveLock.forChecking(archive: archive, wait: wait, purpose: "hoso verify")

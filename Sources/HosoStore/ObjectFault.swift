@@ -89,6 +89,11 @@ public enum ObjectFault: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The exit status of a command that met this fault reading one object: 3 when this user
+    /// may not read it (the command could not be carried out; nothing is known of the object),
+    /// else 1.
+    public var exitStatus: Int32 { if case .notPermitted = self { 3 } else { 1 } }
+
     /// The finding for object `id` stored at `path`.
     public func diagnostic(id: ObjectID?, path: String?) -> Diagnostic {
         var d = Diagnostic(code, file: path, subject: id?.prefixed, message: description, advice: advice)
