@@ -101,7 +101,7 @@ struct SearchCommand: ParsableCommand {
             let found = searcher.search(words, options: count).total
             if found > 0 {
                 notes.append("The words alone match \(Format.count(found, "dossier")), but \(found == 1 ? "it does not pass" : "none of them passes") the query's filters ("
-                             + filters.map { $0 + ":" }.joined(separator: ", ") + "): widen or leave out a filter to see \(found == 1 ? "it" : "them").")
+                             + filters.joined(separator: ", ") + "): widen or leave out a filter to see \(found == 1 ? "it" : "them").")
             }
         }
         if output.json {
@@ -467,7 +467,8 @@ struct SearchCommand: ParsableCommand {
                 let d = h.document
                 return Hit(number: d.number, title: d.title, applicant: d.applicant, place: SearchCommand.place(d), agency: d.agencyName, agencyCode: d.agencyCode,
                            procedureCode: d.procedureCode, procedure: d.procedureName, received: d.receivedText, due: d.dueText,
-                           status: d.status, timeliness: d.timeliness, manifest: d.manifest,
+                           // As timeliness: finds it: closed (rejected, withdrawn) is not unresolved.
+                           status: d.status, timeliness: StatusCode.shownTimeliness(status: d.status, timeliness: d.timeliness), manifest: d.manifest,
                            completed: d.completedText.isEmpty ? nil : d.completedText,
                            score: (h.score * 10000).rounded() / 10000, points: h.points, bm25: (h.bm25 * 10000).rounded() / 10000,
                            highlight: h.highlight.map { HighlightJSON(field: $0.field.queryName, text: $0.text, ranges: $0.ranges.map { [$0.lowerBound, $0.upperBound] }) },

@@ -44,44 +44,59 @@ public indirect enum QueryNode: Sendable, Equatable {
     }
 
     /// The query without its filters (date ranges and whole values: status, timeliness, codes,
-    /// IDs), with the names of what they filter on; nil when it has no filter, or nothing to
+    /// IDs), with each filter as a query writes it; nil when it has no filter, or nothing to
     /// find without them. An empty answer is then told apart: no such words, or no such words
     /// among the dossiers the filters let through.
     public func splittingFilters() -> (words: QueryNode, filters: [String])? {
         guard case let .and(children) = self else { return nil }
-        var kept: [QueryNode] = [], names: [String] = []
+        var kept: [QueryNode] = [], labels: [String] = []
         for c in children {
-            if let fields = c.filterNames {
-                for f in fields where !names.contains(f) { names.append(f) }
+            if let label = c.filterLabel {
+                if !labels.contains(label) { labels.append(label) }
             } else {
                 kept.append(c)
             }
         }
-        guard !names.isEmpty, kept.contains(where: { if case .not = $0 { false } else { true } }) else { return nil }
-        return (kept.count == 1 ? kept[0] : .and(kept), names)
+        guard !labels.isEmpty, kept.contains(where: { if case .not = $0 { false } else { true } }) else { return nil }
+        // What timeliness:overdue, closed and unresolved expand to (the parse flattens it into
+        // the query's clauses) is said by that name.
+        if let t = labels.firstIndex(of: "timeliness:unresolved") {
+            let open = ["-status:rejected", "-status:withdrawn"], closed = "status:rejected OR status:withdrawn"
+            if labels.contains(closed) {
+                labels.removeAll { $0 == closed }
+                labels[labels.firstIndex(of: "timeliness:unresolved")!] = "timeliness:closed"
+            } else if open.allSatisfy(labels.contains) {
+                let due = labels.firstIndex { $0.hasPrefix("due:..") }
+                labels[t] = due == nil ? "timeliness:unresolved" : "timeliness:overdue"
+                labels.removeAll { open.contains($0) || (due != nil && $0.hasPrefix("due:..")) }
+            }
+        }
+        return (kept.count == 1 ? kept[0] : .and(kept), labels)
     }
 
-    /// What a node made of filters only filters on, as a query names it; nil for anything else.
-    private var filterNames: [String]? {
+    /// A node made of filters only, as a query writes it (`received:2019-01-01..2019-12-31`,
+    /// `status:rejected`, `timeliness:overdue` for what that expands to); nil for anything else.
+    private var filterLabel: String? {
+        func day(_ d: Int32?) -> String {
+            guard let d else { return "" }
+            let (y, m, dd) = Timestamp.civilFromDays(Int(d))
+            return String(format: "%04d-%02d-%02d", y, m, dd)
+        }
         switch self {
-        case .dateRange(let column, _, _): return [column.rawValue]
-        case .keyword(let field, _, _):
-            switch field {
-            case .procedureCode: return ["procedure"]
-            case .agencyCode: return ["agency"]
-            default: return [field.queryName]
-            }
+        case let .dateRange(column, from, to):
+            return "\(column.rawValue):" + (from == to ? day(from) : day(from) + ".." + day(to))
+        case let .keyword(field, value, prefix):
+            let name = field == .procedureCode ? "procedure" : field == .agencyCode ? "agency" : field.queryName
+            return "\(name):\(value)\(prefix ? "*" : "")"
         case .and(let c), .or(let c):
-            var out: [String] = []
-            for n in c {
-                guard let names = n.filterNames else { return nil }
-                for x in names where !out.contains(x) { out.append(x) }
-            }
-            return out
-        case .not(let c): return c.filterNames
+            guard !c.isEmpty, c.allSatisfy({ $0.filterLabel != nil }) else { return nil }
+            return c.compactMap(\.filterLabel).joined(separator: self.isOr ? " OR " : " ")
+        case .not(let c): return c.filterLabel.map { "-" + $0 }
         default: return nil
         }
     }
+
+    private var isOr: Bool { if case .or = self { true } else { false } }
 }
 
 public enum DateColumn: String, Sendable {
@@ -698,7 +713,7 @@ public struct QueryParser {
                 return .and([.keyword(.timeliness, "unresolved", prefix: false),
                              .not(.keyword(.status, "rejected", prefix: false)), .not(.keyword(.status, "withdrawn", prefix: false))])
             }
-            guard StatusCode.timeliness.contains(v) else { throw error("unknown timeliness '\(v)' (one of \(StatusCode.timeliness.joined(separator: ", ")), overdue, closed, or sớm hạn, đúng hạn, trễ hạn, chưa giải quyết, quá hạn)", at: valueStart) }
+            guard StatusCode.timeliness.contains(v) else { throw error("unknown timeliness '\(v)' (one of \(StatusCode.timeliness.joined(separator: ", ")), open, overdue, closed, or sớm hạn, đúng hạn, trễ hạn, chưa giải quyết, quá hạn)", at: valueStart) }
             return .keyword(.timeliness, v, prefix: false)
         case "procedure", "agency":
             // A code selects the keyword field; words search the names.
