@@ -33,7 +33,7 @@ struct ExportCommand: ParsableCommand {
     func validate() throws {
         if version != nil && numbers.count != 1 { throw ValidationError("--version takes exactly one dossier number") }
         if let version, version < 1 { throw ValidationError("--version takes a version number: 1 for the first") }
-        if numbers.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) { throw ValidationError("an empty dossier number was given: name each dossier by its number (mã số hồ sơ)") }
+        if numbers.contains(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) { throw ValidationError("an empty dossier number was given: name each dossier by its number (mã số hồ sơ)") }
         if resultOnly && bagit { throw ValidationError("--result-only writes the result's scans alone; a BagIt bag holds the whole dossier: choose one") }
     }
 
@@ -55,7 +55,13 @@ struct ExportCommand: ParsableCommand {
         let catalog = try archive.openCatalogForReading()
         // A destination this user may not write is said once, as such (not per dossier, and
         // not with the archive's advice of running as its owner).
-        let made = !SystemFile.exists(to)
+        // The folders this run makes, deepest first: removed again if nothing is exported.
+        var made: [String] = []
+        var missing = to.count > 1 && to.hasSuffix("/") ? String(to.dropLast()) : to
+        while !missing.isEmpty && missing != "." && missing != "/" && !SystemFile.exists(missing) {
+            made.append(missing)
+            missing = SystemFile.parentFolder(missing)
+        }
         do { try SystemFile.makeDirectories(to) } catch {
             throw [EACCES, EPERM, EROFS].contains(error.errno) ? notWritable(error.errno) : error
         }
@@ -89,7 +95,7 @@ struct ExportCommand: ParsableCommand {
         }
         if !failed.isEmpty {
             // A folder made for nothing is not left behind (rmdir takes only an empty one).
-            if made && written.isEmpty { rmdir(to) }
+            if written.isEmpty { for folder in made { rmdir(folder) } }
             throw ExitCode(3)
         }
     }

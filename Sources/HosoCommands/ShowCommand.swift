@@ -100,7 +100,7 @@ struct ShowCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if number.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("give a dossier number (mã số hồ sơ), for example 000.00.21.H50-230512-0007") }
+        if number.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("give a dossier number (mã số hồ sơ), for example 000.00.21.H50-230512-0007") }
         if let version, version < 1 { throw ValidationError("--version takes a version number: 1 for the first") }
     }
 
@@ -179,7 +179,7 @@ struct ShowCommand: ParsableCommand {
         if output.json {
             struct C: Encodable { let id, role, copyType, name, file, mediaType, object, codec: String; let pages: Int; let size: UInt64; let stored: UInt64? }
             struct V: Encodable {
-                let version: Int; let manifest: String; let current: Bool; let ledgerSequence: Int; let ledgerEntry: String?; let time: String?
+                let version: Int; let manifest: String; let current: Bool; let ledgerSequence: Int; let ledgerEntryId: String?; let time: String?
                 let supersedes: String?; let supersededBy: String?
                 /// The earlier version whose content (XML and files) this one holds again.
                 let contentOfVersion: Int?
@@ -223,7 +223,7 @@ struct ShowCommand: ParsableCommand {
             }
             let e = entry.map { E(sequence: $0.sequence, id: $0.id, time: $0.time, operator: $0.operatorName, source: $0.source) }
             let versions = try versionHistory(all, catalog: catalog).map { v, e, again in
-                V(version: v.version, manifest: v.manifest.prefixed, current: v.isCurrent, ledgerSequence: v.ledgerSequence, ledgerEntry: e?.id,
+                V(version: v.version, manifest: v.manifest.prefixed, current: v.isCurrent, ledgerSequence: v.ledgerSequence, ledgerEntryId: e?.id,
                   time: e?.time, supersedes: v["supersedes"], supersededBy: v["superseded_by"], contentOfVersion: again)
             }
             Console.shared.out(JSON.encode(Out(number: row.number, version: row.version, current: row.isCurrent, manifest: row.manifest.prefixed,

@@ -1109,6 +1109,10 @@ public struct QueryParser {
 
     /// A day (or the first/last day of a year or month): `2022-01-31`, `31/01/2022`, `2022`, `2022-05`.
     public static func day(_ s: String, end: Bool) -> Int32? {
+        // Digits between single separators only: not 2023--5-12, 2023/+5/12 or 2023-5-12-.
+        guard let first = s.first, let last = s.last, first.isASCII && first.isNumber, last.isASCII && last.isNumber,
+              s.allSatisfy({ $0.isASCII && ($0.isNumber || "/-.".contains($0)) }),
+              !s.contains("//") && !s.contains("--") && !s.contains("..") && !s.contains("/-") && !s.contains("-/") else { return nil }
         if let d = Timestamp.day(fromISODate: s) { return Int32(d) }
         for separator: Character in ["/", "-", "."] {
             // 2022/05/15, as spreadsheets export a date; 2022-5-15, without its zeros.

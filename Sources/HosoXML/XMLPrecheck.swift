@@ -13,18 +13,19 @@ public enum XMLPrecheck {
                               expected: "a dossier XML document", found: "\(n) bytes",
                               advice: "Export the dossier's metadata again; an empty file usually means an interrupted copy")
         }
-        if let kind = compressionKind(bytes) {
-            return Diagnostic(.compressedInput, file: file, line: 1, column: 1,
-                              message: "the file is \(kind)-compressed, not XML",
-                              expected: "plain UTF-8 XML", found: "\(kind) data",
-                              advice: "Decompress the file and validate the XML inside it; hoso never decompresses XML itself, to rule out compression bombs")
-        }
+        // (Before the compression check: an Office document is a zip too.)
         if let kind = documentKind(bytes) {
             // A scan given where its dossier's metadata was meant: no encoding to convert.
             return Diagnostic(.wrongDocumentType, file: file, line: 1, column: 1,
                               message: "the file is \(kind), not XML",
                               expected: "a dossier's XML metadata (dossier.xml)", found: kind,
                               advice: "Give the dossier's XML file, or its folder; the scans are archived with it, named in its <file> elements")
+        }
+        if let kind = compressionKind(bytes) {
+            return Diagnostic(.compressedInput, file: file, line: 1, column: 1,
+                              message: "the file is \(kind)-compressed, not XML",
+                              expected: "plain UTF-8 XML", found: "\(kind) data",
+                              advice: "Decompress the file and validate the XML inside it; hoso never decompresses XML itself, to rule out compression bombs")
         }
         if n >= 2 && ((bytes[0] == 0xFE && bytes[1] == 0xFF) || (bytes[0] == 0xFF && bytes[1] == 0xFE)) {
             return Diagnostic(.notUTF8, file: file, line: 1, column: 1,
@@ -93,6 +94,20 @@ public enum XMLPrecheck {
         if starts([0x49, 0x49, 0x2A, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2A]) { return "a TIFF image" }
         if starts(Array("GIF8".utf8)) { return "a GIF image" }
         if starts([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) { return "an old Microsoft Office document (.doc, .xls)" }
+        // A phone's photo: WebP (RIFF….WEBP), HEIC (….ftypheic and its kin).
+        func at(_ offset: Int, _ magic: String) -> Bool {
+            let m = Array(magic.utf8)
+            return b.count >= offset + m.count && m.indices.allSatisfy { b[offset + $0] == m[$0] }
+        }
+        if starts(Array("RIFF".utf8)) && at(8, "WEBP") { return "a WebP image" }
+        if at(4, "ftyp") && ["heic", "heix", "hevc", "heim", "heis", "mif1", "msf1"].contains(where: { at(8, $0) }) { return "an HEIC photo" }
+        // An Office document is a zip whose first entry names its content types.
+        if starts([0x50, 0x4B, 0x03, 0x04]) {
+            let window = b.prefix(512)
+            if ["[Content_Types].xml", "word/", "xl/"].contains(where: { window.firstRange(of: Array($0.utf8)) != nil }) {
+                return "a Word or Excel document (.docx, .xlsx)"
+            }
+        }
         return nil
     }
 

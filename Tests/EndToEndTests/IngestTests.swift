@@ -147,7 +147,7 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect((shown["ledgerEntry"] as? [String: Any])?["sequence"] as? Int == 1 && fields["page_count"] is Int
                 && fields["received_at"] is Int && fields["digitized"] is Bool && fields["title"] is String, "\(fields)")
         let version = (shown["versions"] as? [[String: Any]])?.first ?? [:]
-        #expect((version["time"] as? String)?.isEmpty == false && (version["ledgerEntry"] as? String)?.hasPrefix("sha256:") == true, "\(version)")
+        #expect((version["time"] as? String)?.isEmpty == false && (version["ledgerEntryId"] as? String)?.hasPrefix("sha256:") == true, "\(version)")
         let missing = try Hoso.run(["show", "000.00.21.H50-990101-0001"], environment: ["HOSO_ARCHIVE": archive])
         #expect(missing.status == 3)
         #expect(missing.stderr.contains("E405"))
@@ -937,7 +937,7 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let open = "000.00.40.H50-250630-0009"
         _ = try shell("cp -a '\(Repository.path("sample-archive/dossiers"))/\(open)' '\(one)/'")
         #expect(try Hoso.run(["ingest", one], environment: ["HOSO_ARCHIVE": archive]).status == 0)
-        let noResult = try Hoso.run(["export", "--result-only", "--to", t.sub("none"), open], environment: ["HOSO_ARCHIVE": archive])
+        let noResult = try Hoso.run(["export", "--result-only", "--to", t.sub("none/a/b"), open], environment: ["HOSO_ARCHIVE": archive])
         #expect(noResult.status == 3 && noResult.stderr.contains("no result document") && !FileManager.default.fileExists(atPath: t.sub("none")), "\(noResult.stderr)")
     }
 

@@ -431,7 +431,9 @@ extension SegmentTests {
         for q in ["received:2022-1-31", "received:2022/1/31", "received:2022.01.31"] {
             #expect(try QueryParser.parse(q) == .dateRange(.received, from: 19023, to: 19023), "\(q): the zeros left out, as typed by hand")
         }
-        #expect(throws: QuerySyntaxError.self) { try QueryParser.parse("received:2022-2-30") }
+        for q in ["received:2022-2-30", "received:2023--5-12", "received:2023/+5/12", "received:2023//5//12"] {
+            #expect(throws: QuerySyntaxError.self, "\(q)") { try QueryParser.parse(q) }
+        }
         #expect(try QueryParser.parse("received: 2022") == .dateRange(.received, from: 18993, to: 19357))
         guard case let .or(both) = try QueryParser.parse("MC19.273558") else { Issue.record("a local code is looked for both ways"); return }
         #expect(both.first == .keyword(.code, "MC19.273558", prefix: false))

@@ -96,7 +96,9 @@ import HosoTestSupport
     /// encoding.
     @Test func aScanGivenAsTheMetadataIsNamed() {
         for (head, kind) in [(Array("%PDF-1.7\n".utf8) + [0xE2, 0xE3, 0xCF, 0xD3], "a PDF document"), ([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46], "a JPEG image"),
-                             ([0x49, 0x49, 0x2A, 0x00, 0x08, 0x00], "a TIFF image"), ([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00], "a PNG image")] {
+                             ([0x49, 0x49, 0x2A, 0x00, 0x08, 0x00], "a TIFF image"), ([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00], "a PNG image"),
+                             (Array("RIFF\u{10}\0\0\0WEBPVP8 ".utf8), "a WebP image"), ([0, 0, 0, 0x18] + Array("ftypheic".utf8), "an HEIC photo"),
+                             ([0x50, 0x4B, 0x03, 0x04, 0x14, 0, 0, 0] + Array("\0\0\0\0[Content_Types].xml".utf8), "a Word or Excel document (.docx, .xlsx)")] {
             let d = DossierParser.parse(head + [UInt8](repeating: 0x80, count: 20), file: "x").diagnostics
             #expect(d.map(\.code) == [.wrongDocumentType] && d.first?.message == "the file is \(kind), not XML" && d.first?.advice.contains("legacy") == false, "\(d)")
         }
