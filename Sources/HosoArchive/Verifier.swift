@@ -163,12 +163,25 @@ public final class Verifier {
                         advice: "Restore it from a replica ('hoso replicate --from REPLICA --repair'), then run 'hoso verify'"))
                 }
             }
-            var named: [ObjectID] = [], structure: [ObjectID] = []
+            var named: [ObjectID] = [], structure: [ObjectID] = [], unlisted: [ObjectID] = []
             if let catalog {
                 try? catalog.referencedObjects { batch in
                     for (id, size, kind) in batch {
-                        if kind == "scan" || kind == "xml" { named.append(id); recordedSizes.append((id, size)) } else { structure.append(id) }
+                        if kind.hasPrefix("scan") || kind.hasPrefix("xml") {
+                            named.append(id)
+                            if let size { recordedSizes.append((id, size)) }
+                            if kind.hasSuffix("no row") { unlisted.append(id) }
+                        } else {
+                            structure.append(id)
+                        }
                     }
+                }
+                // Objects the dossiers' rows name and the objects table lacks: the catalog was
+                // altered (a full run names the rows by replaying the ledger).
+                if let first = unlisted.first {
+                    findings.append(Diagnostic(.catalogRowMissing, file: "catalog.sqlite", subject: first.prefixed,
+                        message: "the catalog's objects table lacks \(unlisted.count) object\(unlisted.count == 1 ? "" : "s") its dossiers name (\(first.short)\(unlisted.count > 1 ? " and others" : "")): the catalog was altered or damaged",
+                        advice: "Run a full 'hoso verify' to see every row that differs, then 'hoso rebuild' (the catalog is made again from the ledger)"))
                 }
                 cataloged = ObjectIDList(structure)
                 // Entries the catalog has not taken in yet (an ingest stopped before it could,

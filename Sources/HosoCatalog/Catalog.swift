@@ -357,12 +357,19 @@ public final class Catalog: Sendable {
     }
 
     /// Every object the ledger references (through the catalog), with its size.
-    public func referencedObjects(_ body: ([(ObjectID, UInt64, String)]) throws -> Void) throws {
+    public func referencedObjects(_ body: ([(ObjectID, UInt64?, String)]) throws -> Void) throws {
         try db.read { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, size, kind FROM objects ORDER BY id")
-            var batch: [(ObjectID, UInt64, String)] = []
+            // With what the dossiers' rows name but the objects table lacks (a row deleted; kind
+            // "… no row"): a check of presence must not miss an object because its row went first.
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT id, size, kind FROM objects
+                UNION ALL SELECT DISTINCT object, size, 'scan, no row' FROM components WHERE object NOT IN (SELECT id FROM objects)
+                UNION ALL SELECT DISTINCT xml_object, NULL, 'xml, no row' FROM dossiers WHERE xml_object NOT IN (SELECT id FROM objects)
+                ORDER BY 1
+                """)
+            var batch: [(ObjectID, UInt64?, String)] = []
             while let r = try rows.next() {
-                if let id = ObjectID(hex: r[0] as String) { batch.append((id, UInt64(r[1] as Int64), r[2])) }
+                if let id = ObjectID(hex: r[0] as String) { batch.append((id, (r[1] as Int64?).map { UInt64($0) }, r[2])) }
                 if batch.count == 4096 { try body(batch); batch.removeAll(keepingCapacity: true) }
             }
             if !batch.isEmpty { try body(batch) }
