@@ -253,6 +253,21 @@ public final class Verifier {
             report.bytesChecked = objectReport.storedBytes
         } else {
             var objectReport: StoreChecker.Report
+            if replaying, let catalog {
+                // The file's own structure: a damaged page the replay's queries do not read
+                // would fail the next ingest, after its commit.
+                do {
+                    let problems = try catalog.structuralProblems()
+                    if let first = problems.first {
+                        findings.append(Diagnostic(.catalogRowAltered, file: "catalog.sqlite",
+                            message: "the catalog file is damaged: \(first)" + (problems.count > 1 ? " (and \(problems.count - 1) more problems)" : ""),
+                            advice: "Run 'hoso rebuild': the catalog is made again from the ledger and the store"))
+                    }
+                } catch {
+                    findings.append(Diagnostic(.catalogRowAltered, file: "catalog.sqlite", message: "the catalog file is damaged: \(error)",
+                                               advice: "Run 'hoso rebuild': the catalog is made again from the ledger and the store"))
+                }
+            }
             if replaying {
                 let plan = ReplayPlan(catalog: catalogTarget(catalog, state: state), index: indexTarget(state: state),
                                       chain: state.chain, workers: options.workers ?? max(Parallel.defaultWorkers, archive.store.preferredConcurrency),

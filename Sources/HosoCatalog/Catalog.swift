@@ -518,6 +518,17 @@ public final class Catalog: Sendable {
         }
     }
 
+    /// What SQLite's own check of the file's structure finds (`PRAGMA quick_check`: pages,
+    /// B-trees, records; not index contents against tables), empty when it is sound. A damaged
+    /// page that no query of a check happens to read is found here.
+    public func structuralProblems(limit: Int = 10) throws -> [String] {
+        try db.read { db in
+            let lines = try String.fetchAll(db, sql: "PRAGMA quick_check(\(limit))")
+            guard lines != ["ok"] else { return [] }
+            return lines.flatMap { $0.split(separator: "\n").map(String.init) }.filter { !$0.hasPrefix("***") }
+        }
+    }
+
     /// Truncates the write-ahead log into the main file (writers, before a clean exit).
     public func checkpoint() throws {
         guard mode == .readWrite || mode == .scratch, let pool = db as? DatabasePool else { return }
