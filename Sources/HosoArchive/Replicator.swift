@@ -206,7 +206,7 @@ public enum Replicator {
             report.headRestore = try restoreHead(archive: archive, ledger: ledger, from: source, forward: forward, into: &report)
         }
         let lacking = lackingObjects(archive: archive, listed: all, broken: broken, unlisted: unlistedPrefixes,
-                                     source: source, destination: destination, restoring: restoring)
+                                     source: source, destination: destination, restoring: restoring, repair: repair)
         report.findings += lacking.findings
         report.notCopied += lacking.inNeither
         report.seconds = SystemFile.monotonic() - started
@@ -220,7 +220,7 @@ public enum Replicator {
     /// replica is incomplete (W515). Replicating, where only the replica has it: the archive's
     /// store lost it, and the replica can give it back (E501).
     static func lackingObjects(archive: Archive, listed: [ObjectID], broken: Set<ObjectID>, unlisted: Set<String>, source: any ObjectStore,
-                               destination: any ObjectStore, restoring: Bool) -> (findings: [Diagnostic], inNeither: Int) {
+                               destination: any ObjectStore, restoring: Bool, repair: Bool = false) -> (findings: [Diagnostic], inNeither: Int) {
         guard SystemFile.exists(archive.catalogPath), let catalog = try? Catalog.open(path: archive.catalogPath, mode: .readOnly) else { return ([], 0) }
         var named: [ObjectID] = []
         guard (try? catalog.referencedObjects({ batch in for (id, _, _) in batch { named.append(id) } })) != nil else { return ([], 0) }
@@ -237,7 +237,18 @@ public enum Replicator {
             default: what = "object"
             }
             var d: Diagnostic
+            // A repair reads the archive's own copy of what the replica lacks: one that is
+            // damaged is in no store intact, not "still there".
+            var ownFault: ObjectFault?
+            if restoring && repair, (try? destination.contains(id)) == true {
+                do { _ = try destination.get(id) { _ in } } catch let f as ObjectFault where f.isDamage { ownFault = f } catch {}
+            }
             switch ((try? destination.contains(id)) ?? false, restoring) {
+            case (true, true) where ownFault != nil:
+                inNeither += 1
+                d = Diagnostic(ownFault!.code, file: destination.displayPath(of: id), subject: id.prefixed,
+                    message: "not restored: the archive's copy of \(what) \(id.short) is damaged (\(ownFault!)), and \(source.location) lacks it: no store here holds it intact",
+                    advice: "Restore it from another replica or backup that holds it ('hoso replicate --from OTHER --repair'), then run 'hoso verify'")
             case (true, true):
                 d = Diagnostic(.replicaIncomplete, file: source.displayPath(of: id), subject: id.prefixed,
                     message: "the replica lacks \(what) \(id.short), which the archive's catalog names; the archive's own store still has it",

@@ -246,7 +246,7 @@ public final class S3ObjectStore: ObjectStore {
         let part: (body: Data, total: UInt64, etag: String)?
         do { part = try client.get(key(of: id), from: 0, count: ObjectHeader.size) } catch { throw fault(error) }
         guard let part else { throw ObjectFault.missing }
-        guard part.body.count >= ObjectHeader.size else { throw ObjectFault.truncated("\(part.body.count) of the header bytes") }
+        guard part.body.count >= ObjectHeader.size else { throw ObjectFault.truncated("\(part.body.count) of the \(ObjectHeader.size) header bytes") }
         do { return try ObjectHeader(parsing: Array(part.body.prefix(ObjectHeader.size))) } catch { throw ObjectFault.headerCorrupt(error) }
     }
 

@@ -257,7 +257,7 @@ public final class LocalObjectStore: ObjectStore {
         guard SystemFile.isRegular(st) else { throw ObjectFault.notRegular(SystemFile.isDirectory(st) ? "a folder" : "a special file") }
         var b = [UInt8](repeating: 0, count: ObjectHeader.size)
         let n = try b.withUnsafeMutableBytes { try SystemFile.readFully(fd, into: $0, path: p) }
-        guard n == ObjectHeader.size else { throw ObjectFault.truncated("\(n) of the 32 header bytes") }
+        guard n == ObjectHeader.size else { throw ObjectFault.truncated("\(n) of the \(ObjectHeader.size) header bytes") }
         do { return try ObjectHeader(parsing: b) } catch { throw ObjectFault.headerCorrupt(error) }
     }
 

@@ -326,6 +326,19 @@ enum Unprivileged {
         let afterForward = try head()
         #expect(forward.stdout.contains("ledger/HEAD moved forward") && afterForward == newest, "\(forward.stdout) \(forward.stderr)")
 
+        // A scan only the newer entry uses, damaged here: the replica lacks it, so it is in no
+        // store intact; said so (not "the archive's own store still has it").
+        let newer = try FileManager.default.contentsOfDirectory(atPath: t.sub("two")).sorted().last ?? ""
+        let shown = try jsonObject(try Hoso.run(["show", "--json", "--archive", archive, newer]).stdout)
+        let scan = ((shown["components"] as? [[String: Any]])?.first?["object"] as? String ?? "").replacingOccurrences(of: "sha256:", with: "")
+        let scanPath = archive + "/objects/" + scan.prefix(2) + "/" + scan.dropFirst(2)
+        _ = try shell("chmod u+w '\(scanPath)' && cp -p '\(scanPath)' '\(t.path)/scan.good' && truncate -s 100 '\(scanPath)'")
+        let damaged = try Hoso.run(["replicate", "--json", "--archive", archive, "--from", replica, "--repair"])
+        let about = ((try jsonObject(damaged.stdout))["findings"] as? [[String: Any]] ?? []).filter { $0["subject"] as? String == "sha256:" + scan }
+        #expect(damaged.status == 1 && about.count == 1 && about.first?["code"] as? String == "E502"
+                && (about.first?["message"] as? String ?? "").contains("not restored: the archive's copy"), "\(about) \(damaged.stdout.prefix(500))")
+        _ = try shell("cp -p '\(t.path)/scan.good' '\(scanPath)'")
+
         // The newest entry lost: the replica's older head does not extend it, and is not taken.
         let id = newest.dropFirst("sha256:".count)
         let object = archive + "/objects/" + id.prefix(2) + "/" + id.dropFirst(2)
