@@ -245,18 +245,32 @@ public struct AuditLog {
     }
 
     /// When each object was last verified (unix seconds), from every intact run list.
-    public func lastVerified(_ records: [Record]) -> [ObjectID: Int64] {
+    public func lastVerified(_ records: [Record]) -> [ObjectID: Int64] { verificationState(records).verified }
+
+    /// When each object was last verified intact, run by run; an object a later run found
+    /// damaged (or missing) is not verified, and is among `damaged`, until a run verifies it
+    /// again (a repair's restore does).
+    public func verificationState(_ records: [Record]) -> (verified: [ObjectID: Int64], damaged: Set<ObjectID>) {
         var out: [ObjectID: Int64] = [:]
+        var damaged = Set<ObjectID>()
         for r in records {
-            guard let bytes = try? SystemFile.readAll(folder + "/" + r.list, limit: 1 << 32) else { continue }
-            for line in bytes.split(separator: 0x0A) {
-                guard let space = line.firstIndex(of: 0x20) else { continue }
-                let t = Int64(String(decoding: line[line.startIndex..<space], as: UTF8.self)) ?? 0
-                guard let id = ObjectID(hex: String(decoding: line[(space + 1)...], as: UTF8.self)) else { continue }
-                if t > out[id] ?? Int64.min { out[id] = t }
+            if let bytes = try? SystemFile.readAll(folder + "/" + r.list, limit: 1 << 32) {
+                for line in bytes.split(separator: 0x0A) {
+                    guard let space = line.firstIndex(of: 0x20) else { continue }
+                    let t = Int64(String(decoding: line[line.startIndex..<space], as: UTF8.self)) ?? 0
+                    guard let id = ObjectID(hex: String(decoding: line[(space + 1)...], as: UTF8.self)) else { continue }
+                    if t > out[id] ?? Int64.min { out[id] = t }
+                    damaged.remove(id)
+                }
+            }
+            // What this run found wrong with objects (E5…): their earlier checks no longer count.
+            for f in findings(of: r).findings where f.code.hasPrefix("E5") {
+                guard let id = f.subject.flatMap({ ObjectID(hex: $0) }) else { continue }
+                out[id] = nil
+                damaged.insert(id)
             }
         }
-        return out
+        return (out, damaged)
     }
 
     /// Puts a damaged log aside (`log.damaged-<time>`, kept as evidence) so that the next

@@ -9,6 +9,8 @@ public struct Coverage: Sendable {
     public var verifiedObjects = 0
     public var verifiedBytes: UInt64 = 0
     public var neverVerified = 0
+    /// Objects whose last check found them damaged or missing (not counted as verified).
+    public var damaged = 0
     /// The object verified longest ago (or never), and when (nil: never).
     public var oldest: (id: ObjectID, time: Int64?)?
     /// Stored bytes per second of recent runs that read objects (for projections).
@@ -31,7 +33,7 @@ public struct Coverage: Sendable {
         let (records, findings) = log.read()
         c.findings = findings
         c.runs = records.count
-        let last = log.lastVerified(records)
+        let (last, damaged) = log.verificationState(records)
         let now = Int64(SystemFile.now())
         let since = now - Int64(window)
         var oldest: (ObjectID, Int64?)?
@@ -40,11 +42,12 @@ public struct Coverage: Sendable {
                 guard case let .object(id, size, _) = e else { continue }
                 c.objects += 1
                 c.bytes += size
+                if damaged.contains(id) { c.damaged += 1 }
                 if let t = last[id] {
                     if t >= since { c.verifiedObjects += 1; c.verifiedBytes += size }
                     if oldest == nil || (oldest!.1 != nil && t < oldest!.1!) { oldest = (id, t) }
                 } else {
-                    c.neverVerified += 1
+                    if !damaged.contains(id) { c.neverVerified += 1 }      // (damaged: said as such)
                     if oldest == nil || oldest!.1 != nil || id < oldest!.0 { if oldest?.1 != nil || oldest == nil { oldest = (id, nil) } }
                 }
             }

@@ -276,11 +276,11 @@ struct VerifyCommand: ParsableCommand {
         if output.json {
             struct Out: Encodable {
                 let objects: Int; let bytes: UInt64; let windowDays: Double; let verifiedObjects: Int; let verifiedBytes: UInt64
-                let share: Double; let neverVerified: Int; let oldestObject: String?; let oldestVerifiedAt: String?
+                let share: Double; let neverVerified: Int; let damaged: Int; let oldestObject: String?; let oldestVerifiedAt: String?
                 let runs: Int; let bytesPerSecond: Double?; let dailyBudgetSeconds: Double; let daysToCoverAll: Double?; let findings: [DiagnosticJSON]
             }
             Console.shared.out(JSON.encode(Out(objects: cov.objects, bytes: cov.bytes, windowDays: window / 86400, verifiedObjects: cov.verifiedObjects,
-                                               verifiedBytes: cov.verifiedBytes, share: (cov.share * 10000).rounded() / 10000, neverVerified: cov.neverVerified,
+                                               verifiedBytes: cov.verifiedBytes, share: (cov.share * 10000).rounded() / 10000, neverVerified: cov.neverVerified, damaged: cov.damaged,
                                                oldestObject: cov.oldest?.id.prefixed, oldestVerifiedAt: cov.oldest?.time.map(iso),
                                                runs: cov.runs, bytesPerSecond: cov.rate, dailyBudgetSeconds: daily,
                                                daysToCoverAll: days.map { ($0 * 100).rounded() / 100 }, findings: cov.findings.map { DiagnosticJSON(d: $0) })))
@@ -290,6 +290,7 @@ struct VerifyCommand: ParsableCommand {
         for f in cov.findings { c.out(c.render(f)) }
         c.out("\(cov.verifiedObjects) of \(cov.objects) objects (\(String(format: "%.1f%%", cov.share * 100)); \(Format.bytes(cov.verifiedBytes)) of \(Format.bytes(cov.bytes))) verified in the last \(window / 86400 >= 1 ? String(format: "%.0f days", window / 86400) : String(format: "%.0f hours", window / 3600)), over \(cov.runs) recorded runs")
         if cov.neverVerified > 0 { c.out("\(cov.neverVerified) objects never verified") }
+        if cov.damaged > 0 { c.out(c.red("\(Format.count(cov.damaged, "object")) found damaged or missing by the last run that checked \(cov.damaged == 1 ? "it" : "them") (not counted as verified): see 'hoso verify --history'")) }
         if let o = cov.oldest { c.out("least recently verified: \(o.id.prefixed) (\(o.time.map(iso) ?? "never"))") }
         if let rate = cov.rate, let days {
             // The budget as it was given (--budget 90m), and a span under a tenth of a day in hours.

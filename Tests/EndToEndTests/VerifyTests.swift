@@ -4,6 +4,10 @@ import HosoTestSupport
 import HosoCore
 
 /// An archive with a few dossiers ingested in several checkpoints, and what it holds.
+/// A shell command that inverts the middle byte of the file named after it: damage that
+/// changes the bytes whatever they were.
+let flipMiddleByte = "python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, \"rb\").read()); b[len(b) // 2] ^= 0xFF; open(p, \"wb\").write(b)'"
+
 struct VerifyFixture {
     let folder = TemporaryFolder()
     let archive: String
@@ -530,7 +534,7 @@ struct VerifyFixture {
         #expect(try f.hoso(["verify"]).status == 0)
         let object = try f.object(codec: "raw")
         let path = f.archive + "/objects/" + object.prefix(2) + "/" + object.dropFirst(2)
-        _ = try shell("chmod u+w '\(path)' && cp -p '\(path)' '\(path).good' && printf '\\377' | dd of='\(path)' bs=1 seek=60 conv=notrunc 2>/dev/null")
+        _ = try shell("chmod u+w '\(path)' && cp -p '\(path)' '\(path).good' && \(flipMiddleByte) '\(path)'")
         #expect(try f.hoso(["verify"]).status == 1)
         _ = try shell("mv '\(path).good' '\(path)'")
         let edited = try shell("""
@@ -894,6 +898,13 @@ struct VerifyFixture {
         let daily = try f.hoso(["verify", "--coverage", "--window", "90d", "--budget", "2h"])
         #expect(daily.status == 0 && daily.stdout.contains("daily budget of 2h"), "\(daily.stdout)")
         #expect(try f.hoso(["verify", "--coverage", "--budget", "500GB"]).status == 2)
+        // An object a later run found damaged is no longer verified, and is said to be damaged.
+        let object = try f.object(codec: "raw")
+        let path = f.archive + "/objects/" + object.prefix(2) + "/" + object.dropFirst(2)
+        _ = try shell("chmod u+w '\(path)' && \(flipMiddleByte) '\(path)'")
+        #expect(try Hoso.run(["verify", "--archive", f.archive]).status == 1)
+        let after = try jsonObject(try f.hoso(["verify", "--coverage", "--json", "--window", "1h"]).stdout)
+        #expect(after["damaged"] as? Int == 1 && after["verifiedObjects"] as? Int == sizes.count - 1 && after["neverVerified"] as? Int == 0, "\(after)")
     }
 
     /// Run as an unprivileged user (root reads every folder), where the system allows it.
