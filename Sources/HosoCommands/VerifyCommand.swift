@@ -37,7 +37,7 @@ struct VerifyCommand: ParsableCommand {
     var coverage = false
     @Flag(name: .long, help: "List the recorded runs (the audit log) and what each found, instead of verifying.")
     var history = false
-    @Option(name: .long, help: "The coverage window: days (90d), hours (12h).") var window = "90d"
+    @Option(name: .long, help: "The coverage window: days (90d, the default), hours (12h); with --coverage.") var window: String?
     @Flag(name: .long, help: "Parse every dossier's XML again and compare the catalog and index with it row by row, even where they match the digests the ledger recorded (slower; after upgrading hoso, or to audit the derivation itself).")
     var rederive = false
     @Flag(name: .long, help: "Comma-separated findings instead of the human report.") var csv = false
@@ -53,7 +53,8 @@ struct VerifyCommand: ParsableCommand {
 
     func validate() throws {
         if let budget, VerifyBudget(budget) == nil { throw ValidationError("--budget: '\(budget)' is not a duration (30m, 2h), a size (500GB) or a count") }
-        if windowSeconds == nil { throw ValidationError("--window: '\(window)' is not a duration (90d, 12h)") }
+        if let window, windowSeconds == nil { throw ValidationError("--window: '\(window)' is not a duration (90d, 12h)") }
+        if window != nil && !coverage { throw ValidationError("--window sets the span --coverage reports on: give --coverage with it") }
         if csv && output.json { throw ValidationError("choose one of --csv and --json") }
         if quick && budget != nil { throw ValidationError("--quick reads no content; --budget reads objects: choose one") }
         if store != nil && (budget != nil || coverage) { throw ValidationError("--store checks a whole replica: without --budget or --coverage") }
@@ -82,7 +83,7 @@ struct VerifyCommand: ParsableCommand {
     }
 
     var windowSeconds: Double? {
-        let t = window.lowercased()
+        let t = (window ?? "90d").lowercased()
         if t.hasSuffix("d"), let v = Double(t.dropLast()), v > 0 { return v * 86400 }
         if t.hasSuffix("h"), let v = Double(t.dropLast()), v > 0 { return v * 3600 }
         return nil
@@ -214,7 +215,7 @@ struct VerifyCommand: ParsableCommand {
             if runs.isEmpty && problems.isEmpty { c.out("no verify run recorded yet in \(archive.root)/audit (run 'hoso verify')") }
             for run in runs {
                 let r = run.record
-                var line = c.bold("run \(r.sequence)") + "  \(r.finished)  \(r.level)\(r.budget.map { " (budget \($0))" } ?? "")  \(r.level == "quick" ? "objects' presence and sizes checked" : "\(Format.count(r.objects, "object")) \(r.level == "restore" ? "written" : "verified") (\(Format.bytes(r.bytes)) stored)")  "
+                var line = c.bold("run \(r.sequence)") + "  \(r.finished)  \(r.level)\(r.budget.map { " (budget \($0))" } ?? "")  \(r.level == "quick" ? "objects' presence and sizes checked" : r.level == "restore" ? "\(Format.count(r.objects, "object")) written (\(Format.bytes(r.bytes)) of content)" : "\(Format.count(r.objects, "object")) verified (\(Format.bytes(r.bytes)) stored)")  "
                 if r.errors == 0 && r.warnings == 0 {
                     line += c.green("no findings")
                 } else {

@@ -898,6 +898,7 @@ struct VerifyFixture {
         let daily = try f.hoso(["verify", "--coverage", "--window", "90d", "--budget", "2h"])
         #expect(daily.status == 0 && daily.stdout.contains("daily budget of 2h"), "\(daily.stdout)")
         #expect(try f.hoso(["verify", "--coverage", "--budget", "500GB"]).status == 2)
+        #expect(try f.hoso(["verify", "--window", "10d"]).status == 2, "a window without --coverage is not silently a full verify")
         // An object a later run found damaged is no longer verified, and is said to be damaged.
         let object = try f.object(codec: "raw")
         let path = f.archive + "/objects/" + object.prefix(2) + "/" + object.dropFirst(2)
