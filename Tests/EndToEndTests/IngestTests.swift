@@ -604,7 +604,7 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let (archive, _, fd) = try archiveWithLockHeld(t, count: 3, LOCK_EX)
         defer { close(fd) }
         for (args, says) in [(["rebuild", "--wait"], "Run 'hoso rebuild' again"), (["index", "rebuild", "--wait"], "run 'hoso index rebuild' again"),
-                             (["verify", "--wait", "--no-record"], "changed nothing in the archive")] {
+                             (["verify", "--wait", "--no-record"], "changes no dossier, object or ledger entry")] {
             let errPath = t.sub("err-\(args[0])-\(args[1])")
             _ = FileManager.default.createFile(atPath: errPath, contents: nil)
             let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
