@@ -143,7 +143,7 @@ public struct AuditLog {
     /// removed or altered.
     /// A file replaced by a folder (or by what cannot be a file) is evidence removed: E903.
     static func unreadable(_ error: SystemError, _ file: String, _ what: String, run: Int? = nil) -> Diagnostic {
-        if [EISDIR, ENOTDIR, ELOOP].contains(error.errno) {
+        if [EISDIR, ENOTDIR, ELOOP, EINVAL].contains(error.errno) {     // EINVAL: a FIFO, a device
             return Diagnostic(.auditLogBroken, file: file, subject: run.map { "run \($0)" },
                               message: "\(what) is not a file (\(error.reason)): it was replaced",
                               advice: "Keep the log as evidence and compare it with its copies; the next recorded verify keeps it aside and starts a new one")
@@ -247,6 +247,9 @@ public struct AuditLog {
     /// When each object was last verified (unix seconds), from every intact run list.
     public func lastVerified(_ records: [Record]) -> [ObjectID: Int64] { verificationState(records).verified }
 
+    /// The codes of an object found damaged or missing (the store's faults that are damage).
+    static let damageCodes: Set<String> = ["E501", "E502", "E503", "E504", "E505", "E506", "E507", "E508"]
+
     /// When each object was last verified intact, run by run; an object a later run found
     /// damaged (or missing) is not verified, and is among `damaged`, until a run verifies it
     /// again (a repair's restore does).
@@ -263,8 +266,13 @@ public struct AuditLog {
                     damaged.remove(id)
                 }
             }
-            // What this run found wrong with objects (E5…): their earlier checks no longer count.
-            for f in findings(of: r).findings where f.code.hasPrefix("E5") {
+            // Objects this run found damaged or missing: their earlier checks no longer count. (Not
+            // an object that could not be read, E511/E513, nor a quick run's size differing from
+            // the catalog's record, which may be the catalog's edit.) Only runs that counted such
+            // findings are read.
+            let damage = r.level == "quick" ? Self.damageCodes.subtracting(["E506"]) : Self.damageCodes
+            guard r.codes.keys.contains(where: damage.contains) else { continue }
+            for f in findings(of: r).findings where damage.contains(f.code) {
                 guard let id = f.subject.flatMap({ ObjectID(hex: $0) }) else { continue }
                 out[id] = nil
                 damaged.insert(id)
@@ -306,7 +314,10 @@ public struct AuditLog {
         var setAside: String?
         // Only damage (E903) is set aside; a log that cannot be read (E406) stops the recording
         // below, untouched.
-        if setAsideIfDamaged && (read().findings + tailFindings()).contains(where: { $0.code == .auditLogBroken }) { setAside = try self.setAside() }
+        // A newest record edited since it was written is never chained onto, whoever records
+        // (a restore too): that would make the forgery an ordinary record inside the chain.
+        let tailEdited = tailFindings().contains { $0.code == .auditLogBroken }
+        if tailEdited || (setAsideIfDamaged && read().findings.contains(where: { $0.code == .auditLogBroken })) { setAside = try self.setAside() }
         let last = try lastLine()
         // The run after the log's last line; a new log (none yet, or a damaged one set aside)
         // goes on after every list there is, so that no list is ever replaced.

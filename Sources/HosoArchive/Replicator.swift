@@ -315,23 +315,31 @@ public enum Replicator {
         var ours: ObjectID?, unreadable = false
         do { ours = try ledger.head() } catch { unreadable = true }
         let recorded = recordedHeads(archive)
-        // The same head on both sides, and no record of the archive's beyond it. (A head put
-        // back to the replica's, where the catalog, index or audit log went further, is not.)
-        if let ours, ours == theirs, recorded.allSatisfy({ $0 == ours }) { return .same }
+        // The same head on both sides, and no record of the archive's that extends it. (A head
+        // put back to the replica's, where the catalog, index or audit log went further, is
+        // not; a record behind it, such as the last verify's before an ingest, is no matter.)
+        if let ours, ours == theirs, !recorded.contains(where: { $0 != ours && (try? ledger.reaches(ours, from: $0)) == true }) { return .same }
         // Every object was copied: the replica's entries are readable here now.
         var candidates: [ObjectID] = []
         for h in [ours, theirs].compactMap({ $0 }) + recorded where !candidates.contains(h) {
             if (try? ledger.entry(h)) != nil { candidates.append(h) }
         }
-        // A head whose own entry cannot be read (lost or damaged, and reported so) is only ever
-        // replaced by one that extends it: any other would take committed entries off the ledger.
-        if let ours, !candidates.contains(ours) {
-            candidates.removeAll { (try? ledger.reaches(ours, from: $0)) != true }
-            if candidates.isEmpty {
-                report.findings.append(Diagnostic(.ledgerEntryMissing, file: "ledger/HEAD", subject: ours.prefixed,
-                    message: "ledger/HEAD names entry \(ours.short), which cannot be read here (missing or damaged), and no head of the replica or of this archive's records extends it: ledger/HEAD was left as it is",
-                    advice: "Restore that entry's object from another replica or a backup ('hoso replicate --from OTHER --repair'); never move the head back, which would take its dossiers off the ledger"))
-                return .headEntryLost(ours)
+        // A head whose own entry cannot be read (lost or damaged, and reported so), which the
+        // archive's records name too, is only ever replaced by one that extends it: any other
+        // would take committed entries off the ledger. One that nothing else names (the HEAD
+        // file's text damaged) is an unreadable head.
+        if let lost = ours, !candidates.contains(lost) {
+            if recorded.contains(lost) {
+                candidates.removeAll { (try? ledger.reaches(lost, from: $0)) != true }
+                if candidates.isEmpty {
+                    report.findings.append(Diagnostic(.ledgerEntryMissing, file: "ledger/HEAD", subject: lost.prefixed,
+                        message: "ledger/HEAD names entry \(lost.short), which cannot be read here (missing or damaged), and no head of the replica or of this archive's records extends it: ledger/HEAD was left as it is",
+                        advice: "Restore that entry's object from another replica or a backup ('hoso replicate --from OTHER --repair'); never move the head back, which would take its dossiers off the ledger"))
+                    return .headEntryLost(lost)
+                }
+            } else {
+                ours = nil
+                unreadable = true
             }
         }
         guard !candidates.isEmpty else {

@@ -223,10 +223,11 @@ public final class Verifier {
         }
         let auditLog = AuditLog(archive: archive)
         var (records, logFindings) = auditLog.read()
+        var tail: [Diagnostic] = []
         if !options.replica {
             checkRecordedHeads(records, state)
             // Its newest record edited is damage as the rest of the log's (E903): kept aside.
-            let tail = auditLog.tailFindings()
+            tail = auditLog.tailFindings()
             findings += tail.filter { $0.code != .auditLogBroken }
             logFindings += tail.filter { $0.code == .auditLogBroken }
         }
@@ -236,7 +237,7 @@ public final class Verifier {
            let hashes = try? auditLog.recordHashes() {
             let now = hashes.last { $0.run == run }
             // (Said once: audit.tail may have shown the same record edited.)
-            if now?.hash != sealed && !logFindings.contains(where: { $0.code == .auditLogBroken && $0.subject == "run \(run)" }) {
+            if now?.hash != sealed && !tail.contains(where: { $0.code == .auditLogBroken && $0.subject == "run \(run)" }) {
                 findings.append(Diagnostic(.auditLogBroken, file: "audit/log", subject: "run \(run)",
                     message: now == nil ? "audit run \(run), sealed, is no longer in the audit log" : "audit run \(run) is not the record that was sealed",
                     expected: sealed, found: now?.hash ?? "no such run",

@@ -267,13 +267,16 @@ enum Interruption {
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
-        for s in [SIGINT, SIGTERM] where !isIgnored(s) {
+        // Set before any handler is: read inside it, where making it would be unsafe.
+        handlesInt = !isIgnored(SIGINT)
+        handlesTerm = !isIgnored(SIGTERM)
+        for s in [SIGINT, SIGTERM] where s == SIGINT ? handlesInt : handlesTerm {
             signal(s) { sig in
                 // The first signal is the one the exit status tells; after it, either signal
-                // stops at once.
+                // stops at once (one the parent ignores stays ignored).
                 _ = Interruption.flag.compareExchange(expected: 0, desired: sig, ordering: .relaxed)
-                signal(SIGINT, SIG_DFL)
-                signal(SIGTERM, SIG_DFL)
+                if Interruption.handlesInt { signal(SIGINT, SIG_DFL) }
+                if Interruption.handlesTerm { signal(SIGTERM, SIG_DFL) }
                 // Only what is safe in a signal handler: constants written with write(2).
                 let note: StaticString = sig == SIGTERM
                     ? "\nhoso: asked to stop (SIGTERM): stopping after the dossier at hand (a second SIGTERM stops at once)\n"
@@ -284,8 +287,14 @@ enum Interruption {
     }
 
     static func stopWatching() {
-        for s in [SIGINT, SIGTERM] where !isIgnored(s) { signal(s, SIG_DFL) }
+        if handlesInt { signal(SIGINT, SIG_DFL) }
+        if handlesTerm { signal(SIGTERM, SIG_DFL) }
     }
+
+    /// The signals `watch()` handles: those the parent does not ignore (plain flags, read in
+    /// the handler).
+    nonisolated(unsafe) private static var handlesInt = false
+    nonisolated(unsafe) private static var handlesTerm = false
 
     /// Whether the signal is ignored, as a shell starts a background job's SIGINT: it stays so
     /// (a handler would make Ctrl-C at the terminal stop a job meant to go on).

@@ -381,10 +381,15 @@ struct SealCommand: ParsableCommand {
         let audit = try auditLog.recordHash()
         // A seal anchors the log's newest record: not one edited since it was written, nor a log
         // cut short. A recorded verify says so in the log and starts its new tail.
+        // (A log cut short on media no verify can record into is said, and sealed as it is.)
         if let problem = auditLog.tailFindings().first {
-            var d = problem
-            d.advice = "Run 'hoso verify' first: it records what is wrong with the audit log (and keeps a damaged one aside); then seal. " + problem.advice
-            throw HosoError(d)
+            if problem.code == .auditLogBehind && !archive.isWritable {
+                Console.shared.err("hoso: " + Console.shared.render(problem))
+            } else {
+                var d = problem
+                d.advice = "Run 'hoso verify' first: it records what is wrong with the audit log (and keeps a damaged one aside); then seal. " + problem.advice
+                throw HosoError(d)
+            }
         }
         let seal = Seal(head: head.prefixed, sequence: entry.sequence, sealedAt: CanonicalJSON.timestamp(), dossiers: t.dossiers,
                         versions: t.versions, objects: t.objects, bytes: t.bytes, auditRun: audit?.run, auditRecord: audit?.hash,

@@ -351,6 +351,27 @@ enum Unprivileged {
         }
     }
 
+    /// The same head on both sides is the same, though the last verify's head is behind it; and
+    /// a HEAD file whose text was damaged (a digit changed) is given back, as an unreadable one.
+    @Test func anIdenticalReplicaIsTheSameAndADamagedHeadFileIsGivenBack() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        #expect(try Hoso.run(["ingest", "--archive", archive, try sampleBatch(t, count: 2, name: "one")]).status == 0)
+        #expect(try Hoso.run(["verify", "--archive", archive]).status == 0)
+        #expect(try Hoso.run(["ingest", "--archive", archive, try sampleBatch(t, count: 4, name: "two")]).status == 0)
+        let replica = t.sub("replica")
+        #expect(try Hoso.run(["replicate", "--archive", archive, "--to", replica]).status == 0)
+        let same = try Hoso.run(["replicate", "--archive", archive, "--from", replica])
+        #expect(same.status == 0 && !same.stdout.contains("behind") && !same.stdout.contains("apart"), "\(same.stdout)")
+        let headPath = archive + "/ledger/HEAD"
+        let head = try String(contentsOfFile: headPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let last = head.last == "0" ? "1" : "0"
+        try (String(head.dropLast()) + last + "\n").write(toFile: headPath, atomically: false, encoding: .utf8)
+        let back = try Hoso.run(["replicate", "--archive", archive, "--from", replica, "--restore-head"])
+        let now = try String(contentsOfFile: headPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(now == head, "\(back.stdout) \(back.stderr)")
+    }
+
     /// A replica on a disk keeps the ledger head, so that a head lost or moved back can be given
     /// back by `replicate --from`; it is only ever moved forward along the archive's ledger.
     @Test func replicasOnDiskKeepTheLedgerHeadAndGiveItBack() throws {

@@ -526,12 +526,28 @@ struct VerifyFixture {
         }
     }
 
+    /// An audit file replaced by what is not a file (a folder, a FIFO) is evidence removed
+    /// (E903, exit 1), not a file this user may not read (E406, exit 3).
+    @Test func anAuditFileReplacedByAFolderOrAFIFOIsDamage() throws {
+        let f = try VerifyFixture()
+        #expect(try f.hoso(["verify"]).status == 0)
+        let list = f.archive + "/audit/runs/000001.txt"
+        for replace in ["mkdir", "mkfifo"] {
+            _ = try shell("rm -rf '\(list)' && \(replace) '\(list)'")
+            let (status, errors, _) = try f.verify()
+            #expect(status == 1 && errors == ["E903"], "\(replace): \(status) \(errors)")
+        }
+    }
+
     /// The newest audit record edited (its finding cleared, its findings file removed): the
     /// log's chain cannot show it, audit.tail does. Damage (E903), in verify, the history and
     /// for a seal; the next recorded verify keeps the log aside.
-    @Test func anEditedNewestAuditRecordIsDamage() throws {
+    @Test(arguments: [false, true])
+    func anEditedNewestAuditRecordIsDamage(restoreFirst: Bool) throws {
         let f = try VerifyFixture()
         #expect(try f.hoso(["verify"]).status == 0)
+        let replica = f.folder.sub("replica")
+        #expect(try f.hoso(["replicate", "--to", replica]).status == 0)
         let object = try f.object(codec: "raw")
         let path = f.archive + "/objects/" + object.prefix(2) + "/" + object.dropFirst(2)
         _ = try shell("chmod u+w '\(path)' && cp -p '\(path)' '\(path).good' && \(flipMiddleByte) '\(path)'")
@@ -545,6 +561,15 @@ struct VerifyFixture {
             L[-1] = json.dumps(r, separators=(",", ":"), sort_keys=True); open("log", "w").write("\\n".join(L) + "\\n")' && rm -f runs/*-findings.jsonl
             """)
         #expect(edited.status == 0, "\(edited.output)")
+        if restoreFirst {
+            // A restore that records its run does not chain onto the edited record (which would
+            // make it an ordinary one): it keeps the log aside, as a recorded verify does.
+            #expect(unlink(path) == 0)
+            #expect(try f.hoso(["replicate", "--from", replica]).status == 0)
+            let kept = try FileManager.default.contentsOfDirectory(atPath: f.archive + "/audit").filter { $0.hasPrefix("log.damaged-") }
+            #expect(kept.count == 1, "\(kept)")
+            return
+        }
         #expect(try f.verify().1.contains("E903"))
         let history = try f.hoso(["verify", "--history"])
         #expect(history.status == 1 && history.stdout.contains("E903") && history.stdout.contains("edited since"), "\(history.stdout)")
@@ -899,6 +924,13 @@ struct VerifyFixture {
         #expect(daily.status == 0 && daily.stdout.contains("daily budget of 2h"), "\(daily.stdout)")
         #expect(try f.hoso(["verify", "--coverage", "--budget", "500GB"]).status == 2)
         #expect(try f.hoso(["verify", "--window", "10d"]).status == 2, "a window without --coverage is not silently a full verify")
+        // A quick run's size differing from the catalog's record (the catalog edited) is no
+        // damage found in the object.
+        let edited = try f.object(codec: "raw")
+        try f.sql("UPDATE objects SET size = size + 1 WHERE id = 'sha256:\(edited)'")
+        #expect(try Hoso.run(["verify", "--quick", "--archive", f.archive]).status == 1)
+        try f.sql("UPDATE objects SET size = size - 1 WHERE id = 'sha256:\(edited)'")
+        #expect(try jsonObject(try f.hoso(["verify", "--coverage", "--json", "--window", "1h"]).stdout)["damaged"] as? Int == 0)
         // An object a later run found damaged is no longer verified, and is said to be damaged.
         let object = try f.object(codec: "raw")
         let path = f.archive + "/objects/" + object.prefix(2) + "/" + object.dropFirst(2)
