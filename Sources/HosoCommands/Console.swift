@@ -146,6 +146,15 @@ enum JSON {
         guard let data = try? e.encode(value) else { return "null" }
         return String(decoding: data, as: UTF8.self)
     }
+
+    /// A key named at run time (a catalog's column, a grouping), for a report's own encode.
+    struct Key: CodingKey {
+        let stringValue: String
+        init(_ s: String) { stringValue = s }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
 }
 
 /// A diagnostic as it appears in JSON reports (adds severity and title).

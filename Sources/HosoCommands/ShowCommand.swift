@@ -190,13 +190,7 @@ struct ShowCommand: ParsableCommand {
             struct Fields: Encodable {
                 let row: VersionRow, names: [String]
                 static let flags: Set<String> = ["digitized"]
-                struct Key: CodingKey {
-                    let stringValue: String
-                    init(_ s: String) { stringValue = s }
-                    init?(stringValue: String) { self.stringValue = stringValue }
-                    var intValue: Int? { nil }
-                    init?(intValue: Int) { nil }
-                }
+                typealias Key = JSON.Key
                 func encode(to encoder: any Encoder) throws {
                     var c = encoder.container(keyedBy: Key.self)
                     for name in names {

@@ -66,13 +66,7 @@ struct StatsCommand: ParsableCommand {
         if output.json {
             struct Report: Encodable {
                 let groups: [String: [Row]]; let from, to: String?; let asOf: String
-                struct Key: CodingKey {
-                    let stringValue: String
-                    init(_ s: String) { stringValue = s }
-                    init?(stringValue: String) { self.stringValue = stringValue }
-                    var intValue: Int? { nil }
-                    init?(intValue: Int) { nil }
-                }
+                typealias Key = JSON.Key
                 func encode(to encoder: any Encoder) throws {
                     var c = encoder.container(keyedBy: Key.self)
                     for (k, rows) in groups { try c.encode(rows, forKey: Key(k)) }
