@@ -257,16 +257,12 @@ public final class Verifier {
             if replaying, let catalog {
                 // The file's own structure: a damaged page the replay's queries do not read
                 // would fail the next ingest, after its commit.
-                do {
-                    let problems = try catalog.structuralProblems()
-                    if let first = problems.first {
-                        findings.append(Diagnostic(.catalogRowAltered, file: "catalog.sqlite",
-                            message: "the catalog file is damaged: \(first)" + (problems.count > 1 ? " (and \(problems.count - 1) more problems)" : ""),
-                            advice: "Run 'hoso rebuild': the catalog is made again from the ledger and the store"))
-                    }
-                } catch {
-                    findings.append(Diagnostic(.catalogRowAltered, file: "catalog.sqlite", message: "the catalog file is damaged: \(error)",
-                                               advice: "Run 'hoso rebuild': the catalog is made again from the ledger and the store"))
+                let problems: [String]
+                do { problems = try catalog.structuralProblems() } catch { problems = ["\(error)"] }
+                if let first = problems.first {
+                    findings.append(Diagnostic(.catalogRowAltered, file: "catalog.sqlite",
+                        message: "the catalog file is damaged: \(first)" + (problems.count > 1 ? " (and \(problems.count - 1) more problems)" : ""),
+                        advice: "Run 'hoso rebuild': the catalog is made again from the ledger and the store"))
                 }
             }
             if replaying {
