@@ -239,15 +239,17 @@ public enum Replicator {
             var d: Diagnostic
             // A repair reads the archive's own copy of what the replica lacks: one that is
             // damaged is in no store intact, not "still there".
+            let present = (try? destination.contains(id)) ?? false
             var ownFault: ObjectFault?
-            if restoring && repair, (try? destination.contains(id)) == true {
+            if restoring && repair && present {
                 do { _ = try destination.get(id) { _ in } } catch let f as ObjectFault where f.isDamage { ownFault = f } catch {}
             }
-            switch ((try? destination.contains(id)) ?? false, restoring) {
+            switch (present, restoring) {
             case (true, true) where ownFault != nil:
+                let fault = ownFault!
                 inNeither += 1
-                d = Diagnostic(ownFault!.code, file: destination.displayPath(of: id), subject: id.prefixed,
-                    message: "not restored: the archive's copy of \(what) \(id.short) is damaged (\(ownFault!)), and \(source.location) lacks it: no store here holds it intact",
+                d = Diagnostic(fault.code, file: destination.displayPath(of: id), subject: id.prefixed,
+                    message: "not restored: the archive's copy of \(what) \(id.short) is damaged (\(fault)), and \(source.location) lacks it: no store here holds it intact",
                     advice: "Restore it from another replica or backup that holds it ('hoso replicate --from OTHER --repair'), then run 'hoso verify'")
             case (true, true):
                 d = Diagnostic(.replicaIncomplete, file: source.displayPath(of: id), subject: id.prefixed,

@@ -138,15 +138,18 @@ struct ExportCommand: ParsableCommand {
             let payload = bagit ? folder + "/data" : folder
             // A bag says which version it holds: one of another version (the same scans, as
             // when a later version brought an earlier content back) is not this export.
-            if bagit, let info = try? SystemFile.readAll(folder + "/bag-info.txt", limit: 1 << 20),
-               let held = String(decoding: info, as: UTF8.self).split(separator: "\n").first(where: { $0.hasPrefix("Hoso-Manifest: ") }),
-               held.dropFirst("Hoso-Manifest: ".count) != row.manifest.prefixed {
-                let version = String(decoding: info, as: UTF8.self).split(separator: "\n")
-                    .first(where: { $0.hasPrefix("Hoso-Dossier-Version: ") })?.dropFirst("Hoso-Dossier-Version: ".count)
-                throw HosoError(.ioFailure, file: folder,
-                                message: "the export folder holds a bag of another version of \(row.number)\(version.map { " (version \($0))" } ?? ""), not of version \(row.version)",
-                                expected: "manifest \(row.manifest.prefixed)", found: "manifest \(held.dropFirst("Hoso-Manifest: ".count))",
-                                advice: "Choose another --to folder (one for each version), or move the existing bag away; export never overwrites")
+            if bagit, let info = try? SystemFile.readAll(folder + "/bag-info.txt", limit: 1 << 20) {
+                // "Name: value" lines.
+                let fields = Dictionary(String(decoding: info, as: UTF8.self).split(separator: "\n").compactMap { line -> (String, String)? in
+                    guard let colon = line.firstRange(of: ": ") else { return nil }
+                    return (String(line[..<colon.lowerBound]), String(line[colon.upperBound...]))
+                }, uniquingKeysWith: { first, _ in first })
+                if let held = fields["Hoso-Manifest"], held != row.manifest.prefixed {
+                    throw HosoError(.ioFailure, file: folder,
+                                    message: "the export folder holds a bag of another version of \(row.number)\(fields["Hoso-Dossier-Version"].map { " (version \($0))" } ?? ""), not of version \(row.version)",
+                                    expected: "manifest \(row.manifest.prefixed)", found: "manifest \(held)",
+                                    advice: "Choose another --to folder (one for each version), or move the existing bag away; export never overwrites")
+                }
             }
             let expected = Set(files.map { (bagit ? "data/" : "") + $0.relative })
                 .union(bagit ? ["bagit.txt", "bag-info.txt", "manifest-sha256.txt", "tagmanifest-sha256.txt"] : [])

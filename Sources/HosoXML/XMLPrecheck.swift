@@ -85,9 +85,8 @@ public enum XMLPrecheck {
 
     /// What a document or image file is, by its signature (a scan given as the metadata).
     static func documentKind(_ b: UnsafeRawBufferPointer) -> String? {
-        func starts(_ magic: [UInt8]) -> Bool {
-            b.count >= magic.count && magic.indices.allSatisfy { b[$0] == magic[$0] }
-        }
+        func starts(_ magic: [UInt8]) -> Bool { holds(b, magic, at: 0) }
+        func at(_ offset: Int, _ magic: String) -> Bool { holds(b, Array(magic.utf8), at: offset) }
         if starts(Array("%PDF-".utf8)) { return "a PDF document" }
         if starts([0xFF, 0xD8, 0xFF]) { return "a JPEG image" }
         if starts([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return "a PNG image" }
@@ -95,10 +94,6 @@ public enum XMLPrecheck {
         if starts(Array("GIF8".utf8)) { return "a GIF image" }
         if starts([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) { return "an old Microsoft Office document (.doc, .xls)" }
         // A phone's photo: WebP (RIFF….WEBP), HEIC (….ftypheic and its kin).
-        func at(_ offset: Int, _ magic: String) -> Bool {
-            let m = Array(magic.utf8)
-            return b.count >= offset + m.count && m.indices.allSatisfy { b[offset + $0] == m[$0] }
-        }
         if starts(Array("RIFF".utf8)) && at(8, "WEBP") { return "a WebP image" }
         if at(4, "ftyp") && ["heic", "heix", "hevc", "heim", "heis", "mif1", "msf1"].contains(where: { at(8, $0) }) { return "an HEIC photo" }
         // An Office document is a zip whose first entry names its content types.
@@ -111,10 +106,13 @@ public enum XMLPrecheck {
         return nil
     }
 
+    /// Whether `b` holds the bytes `magic` at `offset` (a file format's signature).
+    static func holds(_ b: UnsafeRawBufferPointer, _ magic: [UInt8], at offset: Int) -> Bool {
+        b.count >= offset + magic.count && magic.indices.allSatisfy { b[offset + $0] == magic[$0] }
+    }
+
     static func compressionKind(_ b: UnsafeRawBufferPointer) -> String? {
-        func starts(_ magic: [UInt8]) -> Bool {
-            b.count >= magic.count && magic.indices.allSatisfy { b[$0] == magic[$0] }
-        }
+        func starts(_ magic: [UInt8]) -> Bool { holds(b, magic, at: 0) }
         if starts([0x1F, 0x8B]) { return "gzip" }
         if starts([0x50, 0x4B, 0x03, 0x04]) { return "zip" }
         if starts([0x28, 0xB5, 0x2F, 0xFD]) { return "zstd" }
