@@ -13,6 +13,13 @@ struct ArchiveOptions: ParsableArguments {
     func open() throws -> Archive { try Archive.open(at: location) }
 }
 
+/// Every `--jobs`: a count of workers or transfers at once, 1 to 256 (a usage error otherwise,
+/// exit status 2). Numeric options are read with `parsing: .unconditional`, so that a negative
+/// value reaches this check instead of being taken for an option ("Missing value").
+func checkJobs(_ jobs: Int?) throws {
+    if let jobs, !(1...256).contains(jobs) { throw ValidationError("--jobs must be between 1 and 256 (got \(jobs))") }
+}
+
 /// An `s3://` location needs an endpoint: its absence (or a URL that is not http or https) is a
 /// mistake on the command line, told before anything is opened (exit status 2).
 func checkEndpoint(for spec: String?, _ option: String?) throws {

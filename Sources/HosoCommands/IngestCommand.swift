@@ -27,10 +27,10 @@ struct IngestCommand: ParsableCommand {
     var newVersion = false
     @Flag(name: .long, help: "Stop at the first invalid dossier (dossiers before it stay archived).") var stopOnError = false
     @Flag(name: .long, help: "Wait for another writer, or a verify, to finish instead of failing at once.") var wait = false
-    @Option(name: .long, help: "Dossiers per checkpoint.") var checkpointDossiers = 500
-    @Option(name: .long, help: "Seconds between checkpoints at most.") var checkpointSeconds = 5.0
-    @Option(name: .long, help: "Parallel workers, as many as processors unless given.") var jobs: Int = Parallel.defaultWorkers
-    @Option(name: .long, help: "Largest dossier XML file accepted, in bytes.") var maxXMLSize: Int = 16 << 20
+    @Option(name: .long, parsing: .unconditional, help: "Dossiers per checkpoint.") var checkpointDossiers = 500
+    @Option(name: .long, parsing: .unconditional, help: "Seconds between checkpoints at most.") var checkpointSeconds = 5.0
+    @Option(name: .long, parsing: .unconditional, help: "Parallel workers, as many as processors unless given.") var jobs: Int = Parallel.defaultWorkers
+    @Option(name: .long, parsing: .unconditional, help: "Largest dossier XML file accepted, in bytes.") var maxXMLSize: Int = 16 << 20
     @Flag(name: .long, help: "List every dossier's outcome, not only the rejected ones.") var verbose = false
     @Option(name: .long, help: "Convert text that looks like a legacy Vietnamese encoding read as Latin-1 (tcvn3) instead of refusing the dossier (E407); the manifest records it.")
     var legacyEncoding: LegacyEncoding?
@@ -38,7 +38,7 @@ struct IngestCommand: ParsableCommand {
 
     func validate() throws {
         guard checkpointDossiers > 0, checkpointSeconds > 0 else { throw ValidationError("checkpoint sizes must be positive") }
-        guard jobs > 0, jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
+        try checkJobs(jobs)
         guard maxXMLSize >= 1024 else { throw ValidationError("--max-xml-size must be at least 1024 bytes") }
         if let name = self.operator { try Self.checkOperator(name) }
     }

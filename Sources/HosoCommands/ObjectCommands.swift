@@ -23,13 +23,14 @@ struct ObjectPut: ParsableCommand {
     var filesFrom: String?
     @Option(name: .long, help: "The name the (single) file must hash to; nothing is stored otherwise.")
     var expect: String?
-    @Option(name: .long, help: "Parallel workers, as many as processors unless given.") var jobs: Int = Parallel.defaultWorkers
+    @Option(name: .long, parsing: .unconditional, help: "Parallel workers, as many as processors unless given.") var jobs: Int = Parallel.defaultWorkers
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if expect != nil && files.count != 1 { throw ValidationError("--expect takes exactly one file") }
         if let expect, ObjectID(hex: expect) == nil { throw ValidationError("--expect: '\(expect)' is not an object name (64 hex digits)") }
         if files.isEmpty && filesFrom == nil { throw ValidationError("name files to store, or --files-from") }
+        try checkJobs(jobs)
     }
 
     func run() throws {
@@ -81,11 +82,12 @@ struct ObjectGet: ParsableCommand {
     @Option(name: .long, help: "Get every object listed in this file (one name per line) into --to DIR, in parallel.")
     var namesFrom: String?
     @Option(name: .long, help: "The folder for --names-from (each object is written as DIR/<name>).") var to: String?
-    @Option(name: .long, help: "Parallel workers for --names-from.") var jobs: Int = Parallel.defaultWorkers
+    @Option(name: .long, parsing: .unconditional, help: "Parallel workers for --names-from.") var jobs: Int = Parallel.defaultWorkers
 
     func validate() throws {
         if (name == nil) == (namesFrom == nil) { throw ValidationError("name one object, or give --names-from") }
         if namesFrom != nil && to == nil { throw ValidationError("--names-from needs --to DIR") }
+        try checkJobs(jobs)
     }
 
     func run() throws {
@@ -211,8 +213,10 @@ struct ObjectCheck: ParsableCommand {
     @OptionGroup var archiveOptions: ArchiveOptions
     @Flag(name: .long, help: "Check headers and sizes only, without reading the payloads.") var quick = false
     @Option(name: .long, help: "A file listing object names that must be present (one per line).") var expect: String?
-    @Option(name: .long, help: "Parallel workers (default: one per processor; 16 for a store in S3).") var jobs: Int?
+    @Option(name: .long, parsing: .unconditional, help: "Parallel workers (default: one per processor; 16 for a store in S3).") var jobs: Int?
     @OptionGroup var output: OutputOptions
+
+    func validate() throws { try checkJobs(jobs) }
 
     func run() throws {
         let archive = try archiveOptions.open()

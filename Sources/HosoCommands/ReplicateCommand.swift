@@ -39,14 +39,14 @@ struct ReplicateCommand: ParsableCommand {
     var repair = false
     @Option(name: .long, help: ArgumentHelp("The S3 service's URL for --to or --from (default: $HOSO_S3_ENDPOINT, else $AWS_ENDPOINT_URL).", valueName: "url"))
     var endpoint: String?
-    @Option(name: .long, help: "Objects copied at once.") var jobs = 8
+    @Option(name: .long, parsing: .unconditional, help: "Objects copied at once.") var jobs = 8
     @Flag(name: .long, help: "With --from: wait for a running writer, or a verify, instead of failing at once.") var wait = false
     @Flag(name: .long, help: "With --from: move the ledger head forward to the replica's even where the archive's catalog, index and audit log agree with its older head (a rollback to undo).")
     var restoreHead = false
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        try checkJobs(jobs)
         guard (to == nil) != (from == nil) else { throw ValidationError("give one of --to (make a replica) and --from (restore from one)") }
         try checkEndpoint(for: to ?? from, endpoint)
         if restoreHead && from == nil { throw ValidationError("--restore-head goes with --from") }

@@ -46,13 +46,13 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Results to skip (for paging).") var offset = 0
     @Flag(name: .long, help: "Count results by procedure, agency, year and status.") var facets = false
     @Flag(name: .long, help: "Match only the words typed, not their synonyms (UBND, lí/lý; see ARCHIVE/synonyms.txt).") var noSynonyms = false
-    @Option(name: .long, help: "Parallel workers for a costly query over a large archive, as many as processors unless given (the results do not depend on it).") var jobs: Int = Parallel.defaultWorkers
+    @Option(name: .long, parsing: .unconditional, help: "Parallel workers for a costly query over a large archive, as many as processors unless given (the results do not depend on it).") var jobs: Int = Parallel.defaultWorkers
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if exact && fold { throw ValidationError("choose one of --exact and --fold") }
         if limit < 0 || offset < 0 { throw ValidationError("--limit and --offset cannot be negative") }
-        guard jobs > 0 else { throw ValidationError("--jobs must be positive") }
+        try checkJobs(jobs)
     }
 
     func run() throws {
@@ -246,6 +246,12 @@ struct SearchCommand: ParsableCommand {
             i += 1
         }
         if let or = orBetweenGroups(text) { out.append(or) }
+        // `hoso search -- -phép giấy --limit 1`: after '--' nothing is an option, and the query
+        // language has no use for '--name'.
+        let options = text.split(separator: " ").filter { $0.count > 2 && $0.hasPrefix("--") && $0.dropFirst(2).allSatisfy { $0.isASCII && ($0.isLetter || $0 == "-") } }
+        if let first = options.first {
+            out.append("'\(first)' was read as words of the query, as everything after '--' is: put options before '--'.")
+        }
         return out
     }
 

@@ -23,10 +23,10 @@ struct ValidateCommand: ParsableCommand {
     @Flag(name: .long, help: "List valid dossiers too.")
     var verbose = false
 
-    @Option(name: .long, help: "Largest dossier XML file accepted, in bytes.")
+    @Option(name: .long, parsing: .unconditional, help: "Largest dossier XML file accepted, in bytes.")
     var maxXMLSize: Int = DossierParser.defaultMaxBytes
 
-    @Option(name: .long, help: "Parallel workers, as many as processors unless given.")
+    @Option(name: .long, parsing: .unconditional, help: "Parallel workers, as many as processors unless given.")
     var jobs: Int = Parallel.defaultWorkers
 
     @Option(name: .long, help: "Convert text that looks like a legacy Vietnamese encoding read as Latin-1 (tcvn3) instead of refusing it (E407).")
@@ -37,7 +37,7 @@ struct ValidateCommand: ParsableCommand {
 
     func validate() throws {
         guard maxXMLSize >= 1024 else { throw ValidationError("--max-xml-size must be at least 1024 bytes") }
-        guard jobs > 0, jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
+        try checkJobs(jobs)
     }
 
     func run() throws {

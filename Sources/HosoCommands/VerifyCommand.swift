@@ -29,7 +29,7 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var archiveOptions: ArchiveOptions
     @Flag(name: .long, help: "Structure only: objects' presence, headers and sizes, the ledger chain, catalog rows; no content read.")
     var quick = false
-    @Option(name: .long, help: "Verify objects, least recently verified first, until this budget is used: a duration (30m, 2h), bytes (500GB, 64MiB, 4096B) or a count of objects. With --coverage: the daily time the estimate assumes (default 1h).")
+    @Option(name: .long, parsing: .unconditional, help: "Verify objects, least recently verified first, until this budget is used: a duration (30m, 2h), bytes (500GB, 64MiB, 4096B) or a count of objects. With --coverage: the daily time the estimate assumes (default 1h).")
     var budget: String?
     @Option(name: .long, help: "A seal from 'hoso seal' (a file, or the sha256:… head): prove today's ledger extends it.")
     var against: String?
@@ -37,7 +37,7 @@ struct VerifyCommand: ParsableCommand {
     var coverage = false
     @Flag(name: .long, help: "List the recorded runs (the audit log) and what each found, instead of verifying.")
     var history = false
-    @Option(name: .long, help: "The coverage window: days (90d, the default), hours (12h); with --coverage.") var window: String?
+    @Option(name: .long, parsing: .unconditional, help: "The coverage window: days (90d, the default), hours (12h); with --coverage.") var window: String?
     @Flag(name: .long, help: "Parse every dossier's XML again and compare the catalog and index with it row by row, even where they match the digests the ledger recorded (slower; after upgrading hoso, or to audit the derivation itself).")
     var rederive = false
     @Flag(name: .long, help: "Comma-separated findings instead of the human report.") var csv = false
@@ -47,11 +47,12 @@ struct VerifyCommand: ParsableCommand {
     var store: String?
     @Option(name: .long, help: ArgumentHelp("The S3 service's URL for --store (default: $HOSO_S3_ENDPOINT, else $AWS_ENDPOINT_URL).", valueName: "url"))
     var endpoint: String?
-    @Option(name: .long, help: "Parallel workers (default: one per processor; 16 for a store in S3).") var jobs: Int?
+    @Option(name: .long, parsing: .unconditional, help: "Parallel workers (default: one per processor; 16 for a store in S3).") var jobs: Int?
     @Flag(name: .long, help: "Wait for a writer at work (ingest, rebuild) to finish instead of failing at once.") var wait = false
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        try checkJobs(jobs)
         if let budget, VerifyBudget(budget) == nil { throw ValidationError("--budget: '\(budget)' is not a duration (30m, 2h), a size (500GB) or a count") }
         if let window, windowSeconds == nil { throw ValidationError("--window: '\(window)' is not a duration (90d, 12h)") }
         if window != nil && !coverage { throw ValidationError("--window sets the span --coverage reports on: give --coverage with it") }

@@ -434,6 +434,28 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
             #expect(r.status == 2 && r.stderr.contains("cannot be negative"), "\(option): \(r.stderr)")
         }
     }
+    /// A negative or zero count of workers is named as such by every command that takes one,
+    /// not taken for an option ("Missing value for '--jobs'").
+    @Test func aJobCountOutsideItsRangeIsSaidToBeOne() throws {
+        let commands: [[String]] = [["search", "hòa"], ["verify"], ["object", "check"], ["ingest", "batch"],
+                                    ["validate", "batch"], ["replicate", "--to", "replica"]]
+        for command in commands {
+            for value in ["-1", "0", "257"] {
+                let r = try Hoso.run(command + ["--archive", SearchFixture.archive, "--jobs", value])
+                #expect(r.status == 2 && r.stderr.contains("--jobs must be between 1 and 256 (got \(value))"), "\(command) \(value): \(r.stderr)")
+            }
+        }
+        let budget = try Hoso.run(["verify", "--archive", SearchFixture.archive, "--budget", "-1"])
+        #expect(budget.status == 2 && budget.stderr.contains("--budget: '-1' is not a duration"), "\(budget.stderr)")
+    }
+    /// Options typed after '--' are words of the query: said, so that `--limit 1` silently
+    /// showing ten results is explained.
+    @Test func anOptionAfterTheDoubleDashIsSaidToBeQueryText() throws {
+        let r = try Hoso.run(["search", "--archive", SearchFixture.archive, "--", "-phép", "giấy", "--limit", "1"])
+        #expect(r.status == 0 && r.stdout.contains("'--limit' was read as words of the query"), "\(r.stdout)")
+        let plain = try Hoso.run(["search", "--archive", SearchFixture.archive, "--limit", "1", "--", "-phép", "giấy"])
+        #expect(plain.status == 0 && !plain.stdout.contains("was read as words"), "\(plain.stdout)")
+    }
     @Test func orBetweenNamesWithoutParenthesesIsExplained() throws {
         let r = try Hoso.run(["search", "--archive", SearchFixture.archive, "Nguyễn Thị Hòa OR Lý Kim Nga"])
         #expect(r.status == 0 && r.stdout.contains("OR joins only the two words beside it"), "\(r.stdout)")
