@@ -35,8 +35,8 @@ public struct BatchRunner: Sendable {
     public func run(_ sources: DossierSources, progress: Progress? = nil,
                     each: (DossierCheck) throws -> Bool) throws -> [Diagnostic] {
         // The first holder of each number, by its place in `sources` (a path is made only for a
-        // duplicate): one small entry per dossier of the batch.
-        var firstHolder: [String: Int] = [:]
+        // duplicate) and the line of its number: one small entry per dossier of the batch.
+        var firstHolder: [String: (index: Int, line: Int?)] = [:]
         var reported: Set<String> = []
         var late: [Diagnostic] = []
         var bytes: UInt64 = 0
@@ -52,8 +52,8 @@ public struct BatchRunner: Sendable {
         for i in 0..<sources.count {
             var check = pipeline.take(i)
             if let number = check.number {
-                if let firstIndex = firstHolder[number] {
-                    let first = sources[firstIndex].xmlPath
+                if let holder = firstHolder[number] {
+                    let first = sources[holder.index].xmlPath
                     check.diagnostics.append(Diagnostic(.duplicateDossierNumber, file: check.source.xmlPath,
                         line: check.dossier?.lines["dossierNumber"], subject: number,
                         message: "dossier number \(number) is used by two dossiers read in this run",
@@ -61,13 +61,13 @@ public struct BatchRunner: Sendable {
                         advice: "Each dossier has its own number; correct one of them, or remove the duplicate folder"))
                     if !reported.contains(number) {
                         reported.insert(number)
-                        late.append(Diagnostic(.duplicateDossierNumber, file: first, subject: number,
+                        late.append(Diagnostic(.duplicateDossierNumber, file: first, line: holder.line, subject: number,
                             message: "dossier number \(number) is used by two dossiers read in this run",
                             expected: "a number used once", found: "also used by \(check.source.xmlPath)",
                             advice: "Each dossier has its own number; correct one of them, or remove the duplicate folder"))
                     }
                 } else {
-                    firstHolder[number] = i
+                    firstHolder[number] = (i, check.dossier?.lines["dossierNumber"])
                 }
             }
             bytes += check.bytesRead

@@ -66,6 +66,9 @@ func reportedCodes(_ report: [String: Any]) -> Set<String> {
         let json = try jsonObject(r.stdout)
         #expect(reportedCodes(json) == ["E306"])
         #expect((json["summary"] as? [String: Any])?["invalid"] as? Int == 2)
+        // The first holder, named once a later dossier reveals the duplicate, has its line too.
+        let firstHolder = (json["batchFindings"] as? [[String: Any]]) ?? []
+        #expect(firstHolder.count == 1 && firstHolder.allSatisfy { $0["line"] as? Int == 3 }, "\(firstHolder)")
         // Ingest archives the first and refuses the second; the first is named too, in the text
         // and in the JSON, as often as the summary counts it.
         let archive = temp.sub("archive")
