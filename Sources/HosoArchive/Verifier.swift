@@ -476,7 +476,13 @@ public final class Verifier {
                     break
                 }
                 if knownAdditions == nil { knownAdditions = (try? catalog?.additions()) ?? [:] }
-                chain.append((id, seq, prev.flatMap { ObjectID(hex: $0) }, knownAdditions?[seq] ?? [], nil, nil))
+                let added = knownAdditions?[seq] ?? []
+                // Whose record of archiving is lost: the catalog knows the entry's dossiers.
+                if !added.isEmpty, findings.last?.subject == id.prefixed {
+                    let names = added.prefix(5).map { "\($0.dossier) v\($0.version)" }.joined(separator: ", ")
+                    findings[findings.count - 1].message += "; it is entry \(seq), which archived \(added.count) dossier version\(added.count == 1 ? "" : "s") by the catalog: \(names)\(added.count > 5 ? ", …" : "")"
+                }
+                chain.append((id, seq, prev.flatMap { ObjectID(hex: $0) }, added, nil, nil))
                 current = prev.flatMap { ObjectID(hex: $0) }
             } catch { break }
         }
