@@ -453,11 +453,12 @@ final class Plan {
                 ? t.exact == w.exact : t.folded == w.folded
         }
         var best: Highlight?
-        var bestWords = 0
+        var bestWords = 0, bestExact = 0
         for field in [Field.title, .applicant, .procedure, .agency, .place, .other] {
             for value in doc.text[field] ?? [] {
                 var ranges: [Range<Int>] = []
                 var words = Set<Int>()          // which query words (and phrases) the value holds
+                var exactWords = Set<Int>()     // … and which of them as typed, marks and tone included
                 var tokens: [(range: Range<Int>, exact: [UInt8], folded: [UInt8])] = []
                 analyzer.tokenize(canonical: value) { t in
                     if !phraseKeys.isEmpty { tokens.append((t.start..<t.end, Array(t.exact), Array(t.folded))) }
@@ -470,7 +471,11 @@ final class Plan {
                         else if mode == .exact && (w.exact.dropLast(2).elementsEqual(w.folded) == false || w.exact.last != 0x30) {
                             hit = t.exact.elementsEqual(w.exact)
                         } else { hit = t.folded.elementsEqual(w.folded) }
-                        if hit { ranges.append(t.start..<t.end); words.insert(k); break }
+                        if hit {
+                            ranges.append(t.start..<t.end); words.insert(k)
+                            if t.exact.elementsEqual(w.exact) { exactWords.insert(k) }
+                            break
+                        }
                     }
                 }
                 for (p, (keys, f)) in phraseKeys.enumerated() where f == nil || f!.contains(field) {
@@ -482,9 +487,11 @@ final class Plan {
                 }
                 ranges = Array(Set(ranges.map { [$0.lowerBound, $0.upperBound] })).map { $0[0]..<$0[1] }.sorted { $0.lowerBound < $1.lowerBound }
                 // Most distinct query words; a repeated word (Hòa Bình, Hòa Thuận) counts once.
-                if !ranges.isEmpty && (best == nil || words.count > bestWords) {
+                // Between as many, the value holding more of them as typed (the applicant Trần
+                // rather than the title's thị trấn, for trần), as the ranking prefers them.
+                if !ranges.isEmpty && (best == nil || words.count > bestWords || (words.count == bestWords && exactWords.count > bestExact)) {
                     best = Highlight(field: field, text: value, ranges: ranges)
-                    bestWords = words.count
+                    bestWords = words.count; bestExact = exactWords.count
                 }
             }
         }

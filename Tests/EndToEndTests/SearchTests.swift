@@ -103,6 +103,8 @@ enum SearchFixture {
              Doc(key: "d", title: "Cấp phép", status: "processing", completed: nil, due: SearchFixture.todayInVietnam + "T00:30:00+07:00")],
         // A prefix typed with marks: the word it begins as typed (Đặng), not the other (Đăng).
         52: [Doc(key: "a", title: "Đăng ký khai sinh", applicant: "Đặng Văn Lâm"), Doc(key: "b", title: "Đăng ký khai sinh", applicant: "Lê Văn Lâm")],
+        // The highlight between two fields holding one query word each: the one as typed.
+        53: [Doc(key: "a", title: "Xác nhận cư trú tại thị trấn Ái Tử", applicant: "Nguyễn Văn Lâm")],
     ]
 
     static let folder = TemporaryFolder.forTheProcess("hoso-search-fixture")
@@ -793,6 +795,11 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         let dang = try jsonObject(try Hoso.run(["search", "--json", "--archive", archive, "Đặng code:000.00.46.H50*"]).stdout)
         let dangLight = (dang["hits"] as? [[String: Any]])?.first?["highlight"] as? [String: Any]
         #expect(dangLight?["field"] as? String == "applicant" && (dangLight?["ranges"] as? [[Int]])?.count == 1, "\(dang)")
+        // trần finds the title's trấn only without its marks, and the applicant's Nguyễn as
+        // typed: the applicant is shown.
+        let either = try jsonObject(try Hoso.run(["search", "--json", "--archive", archive, "nguyễn OR trần code:000.00.53.H50*"]).stdout)
+        let eitherLight = (either["hits"] as? [[String: Any]])?.first?["highlight"] as? [String: Any]
+        #expect(eitherLight?["field"] as? String == "applicant", "\(either)")
 
         let empty = try Hoso.run(["search", "--archive", archive, "Bình Định"])
         #expect(empty.status == 0)
