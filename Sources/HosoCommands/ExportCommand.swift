@@ -35,6 +35,18 @@ struct ExportCommand: ParsableCommand {
         if let version, version < 1 { throw ValidationError("--version takes a version number: 1 for the first") }
         if numbers.contains(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) { throw ValidationError("an empty dossier number was given: name each dossier by its number (mã số hồ sơ)") }
         if resultOnly && bagit { throw ValidationError("--result-only writes the result's scans alone; a BagIt bag holds the whole dossier: choose one") }
+        if bagit { _ = try Self.baggingTime() }
+    }
+
+    /// When the bags are made, in seconds since 1970: `SOURCE_DATE_EPOCH` when set (the
+    /// reproducible-builds convention: two exports of one dossier then make identical bags),
+    /// else now. A value that is not a count of seconds is refused, not ignored.
+    static func baggingTime() throws -> Int64 {
+        guard let text = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"] else { return Int64(Date().timeIntervalSince1970) }
+        guard let seconds = Int64(text), seconds >= 0, seconds < 253_402_300_800 else {
+            throw ValidationError("SOURCE_DATE_EPOCH is '\(text)', not a count of seconds since 1970-01-01 UTC: correct it, or unset it to date the bags today")
+        }
+        return seconds
     }
 
     struct Written: Encodable {
@@ -235,7 +247,7 @@ enum BagItWriter {
         let total = files.reduce(UInt64(0)) { $0 + $1.size }
         // The day in Vietnam, where the dossiers' own dates are read (a bag made at 01:00 there is
         // of that day, not of the day before in UTC).
-        let day = String(DayArgument.vietnamTime(Int64(Date().timeIntervalSince1970)).prefix(10))
+        let day = String(DayArgument.vietnamTime(try ExportCommand.baggingTime()).prefix(10))
         var info: [(String, String)] = [
             ("Source-Organization", clean(row["receiving_agency_name"])),
             ("Hoso-Agency-Code", clean(row["receiving_agency_code"])),  // Organization-Address is a postal address

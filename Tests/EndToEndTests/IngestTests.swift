@@ -918,6 +918,17 @@ func storedObjects(_ archive: String) throws -> Set<String> {
             let info = try String(contentsOfFile: "\(bags)/\(n)/bag-info.txt", encoding: .utf8)
             #expect(info.contains("External-Identifier: \(n)") && info.contains("Bagging-Date: \(SearchFixture.todayInVietnam)"), "\(info)")
         }
+        // A bag dated by SOURCE_DATE_EPOCH: 17:00 UTC on 2025-12-31 is already 2026-01-01 in
+        // Vietnam, whatever the hour the test runs; two such exports make identical bags.
+        for copy in ["dated1", "dated2"] {
+            let r = try Hoso.run(["export", "--bagit", "--to", t.sub(copy), numbers[0]], environment: ["HOSO_ARCHIVE": archive, "SOURCE_DATE_EPOCH": "1767200400"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let dated = try String(contentsOfFile: t.sub("dated1") + "/\(numbers[0])/bag-info.txt", encoding: .utf8)
+        #expect(dated.contains("Bagging-Date: 2026-01-01\n"), "\(dated)")
+        #expect(try shell("diff -r '\(t.sub("dated1"))' '\(t.sub("dated2"))'").status == 0, "the same bag twice")
+        let badEpoch = try Hoso.run(["export", "--bagit", "--to", t.sub("dated3"), numbers[0]], environment: ["HOSO_ARCHIVE": archive, "SOURCE_DATE_EPOCH": "yesterday"])
+        #expect(badEpoch.status == 2 && badEpoch.stderr.contains("SOURCE_DATE_EPOCH is 'yesterday'") && !FileManager.default.fileExists(atPath: t.sub("dated3")), "\(badEpoch.stderr)")
 
         // A copy for the citizen: the result's scans only, verified; a restricted dossier says so.
         let copy = t.sub("copy")
