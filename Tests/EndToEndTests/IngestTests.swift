@@ -603,8 +603,13 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         let t = TemporaryFolder()
         let (archive, _, fd) = try archiveWithLockHeld(t, count: 3, LOCK_EX)
         defer { close(fd) }
+        // A copy to a replica takes no lock; a restore from one does.
+        let replica = t.sub("replica")
+        #expect(try Hoso.run(["replicate", "--to", replica], environment: ["HOSO_ARCHIVE": archive]).status == 0)
         for (args, says) in [(["rebuild", "--wait"], "Run 'hoso rebuild' again"), (["index", "rebuild", "--wait"], "run 'hoso index rebuild' again"),
-                             (["verify", "--wait", "--no-record"], "changes no dossier, object or ledger entry")] {
+                             (["verify", "--wait", "--no-record"], "changes no dossier, object or ledger entry"),
+                             (["index", "optimize", "--wait"], "The index is as it was, or merged"),
+                             (["replicate", "--from", replica, "--wait"], "run the same command again to copy the rest")] {
             let errPath = t.sub("err-\(args[0])-\(args[1])")
             _ = FileManager.default.createFile(atPath: errPath, contents: nil)
             let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
