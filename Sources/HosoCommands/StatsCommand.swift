@@ -158,16 +158,7 @@ enum DayArgument {
     /// that is not read at all.
     static func problem(_ s: String) -> String {
         let forms = "YYYY-MM-DD, dd/mm/yyyy, YYYY or YYYY-MM"
-        let parts = s.split(separator: s.contains("/") ? "/" : s.contains(".") ? "." : "-", omittingEmptySubsequences: false)
-        // Three numbers with a four-digit year first or last: a day, of the calendar or not.
-        if parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && Int($0) != nil }),
-           parts[0].count == 4 || parts[2].count == 4 {
-            let (y, m, d) = parts[0].count == 4 ? (Int(parts[0])!, Int(parts[1])!, Int(parts[2])!)
-                                                : (Int(parts[2])!, Int(parts[1])!, Int(parts[0])!)
-            if !(1...12).contains(m) || d < 1 || d > Timestamp.daysInMonth(y, m) {
-                return "there is no day '\(s)' in the calendar: check the day and the month (\(forms))"
-            }
-        }
+        if let missing = QueryParser.missingDay(s) { return "\(missing) (\(forms))" }
         return "'\(s)' is not a date in a form read here (\(forms))"
     }
 

@@ -672,6 +672,11 @@ public struct QueryParser {
                 i = save
             }
             guard let range = QueryParser.dateRange(value) else {
+                // 31/02/2023 is told as a day the calendar lacks, as stats tells it.
+                let sides = value.components(separatedBy: "..")
+                if let missing = sides.lazy.compactMap(QueryParser.missingDay).first {
+                    throw error(missing, at: valueStart)
+                }
                 throw error("'\(value)' is not a date or range (2022-01-31, 31/01/2022, 2022, 2022-05, 05/2022, A..B)", at: valueStart)
             }
             if let lo = range.0, let hi = range.1, lo > hi {
@@ -1105,6 +1110,18 @@ public struct QueryParser {
             if whole(a) && whole(b) { return a + ".." + b }
         }
         return nil
+    }
+
+    /// A day's shape the calendar has no day for (three numbers with a four-digit year first or
+    /// last: `31/02/2023`, `2023-13-01`): the words saying so, or nil (a day, or no day's shape).
+    public static func missingDay(_ s: String) -> String? {
+        let parts = s.split(separator: s.contains("/") ? "/" : s.contains(".") ? "." : "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && Int($0) != nil }),
+              parts[0].count == 4 || parts[2].count == 4 else { return nil }
+        let (y, m, d) = parts[0].count == 4 ? (Int(parts[0])!, Int(parts[1])!, Int(parts[2])!)
+                                            : (Int(parts[2])!, Int(parts[1])!, Int(parts[0])!)
+        guard !(1...12).contains(m) || d < 1 || d > Timestamp.daysInMonth(y, m) else { return nil }
+        return "there is no day '\(s)' in the calendar: check the day and the month"
     }
 
     /// A day (or the first/last day of a year or month): `2022-01-31`, `31/01/2022`, `2022`, `2022-05`.

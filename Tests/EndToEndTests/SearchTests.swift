@@ -819,6 +819,11 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("E801"))
         #expect(bad.stderr.contains("^"))
+        // A day the calendar lacks is said as such, in a range too, as stats says it.
+        for query in ["received:31/02/2023", "completed:2023-01-01..2023-13-01"] {
+            let r = try Hoso.run(["search", "--archive", archive, query])
+            #expect(r.status == 2 && r.stderr.contains("E801") && r.stderr.contains("in the calendar: check the day and the month"), "\(query): \(r.stderr)")
+        }
         // A prefix in a phrase would be looked for without its star, and found nowhere: said, at
         // the star.
         let starred = try Hoso.run(["search", "--archive", archive, "khai \"nguyễ* văn\""])
