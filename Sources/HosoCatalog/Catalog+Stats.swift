@@ -51,7 +51,8 @@ public enum StatsGrouping: String, Sendable, CaseIterable {
         switch self {
         case .year: "substr(received_day, 1, 4)"
         // The name of the group's latest dossier (SQLite takes a bare column from the row that
-        // gives the query's one max()): an agency renamed is shown by its current name.
+        // gives the query's one max(): `latest` below): an agency renamed is shown by its
+        // current name.
         case .agency: "receiving_agency_name"
         case .procedure: "procedure_name"
         case .status: "status"
@@ -72,8 +73,10 @@ extension Catalog {
         if let to { conditions.append("received_day <= ?"); args.append(to) }
         let key = grouping?.keySQL ?? "'all'"
         let label = grouping?.labelSQL ?? "'all dossiers'"
+        // The latest dossier as search's facets take it (`Segment.receivedLater`): the latest
+        // day, then the greater number.
         let sql = """
-            SELECT \(key) AS k, \(label) AS l, max(received_text) AS latest, count(*) AS total,
+            SELECT \(key) AS k, \(label) AS l, max(received_day || char(31) || number) AS latest, count(*) AS total,
                    sum(timeliness != 'unresolved') AS resolved,
                    sum(timeliness = 'early') AS early, sum(timeliness = 'on-time') AS on_time,
                    sum(timeliness = 'late') AS late,

@@ -167,9 +167,6 @@ public final class Searcher: @unchecked Sendable {
             for e in t.heap.items { heap.offer(e) }
             guard options.facets else { continue }
             let tables = snapshot.segments[slices.items[i].segment].ordinalTables
-            // Segments come oldest first (a merge puts its result where its first part was), and
-            // each names a code by its last dossier: the later name is shown, which after an
-            // agency or procedure is renamed is its current one, as stats shows it.
             for (o, c) in t.procedures.enumerated() where c > 0 {
                 let (code, name) = tables.procedures[o]
                 facetProcedures[code] = (name, (facetProcedures[code]?.1 ?? 0) + c)
@@ -189,6 +186,11 @@ public final class Searcher: @unchecked Sendable {
         }
         var facets: [String: [FacetCount]] = [:]
         if options.facets {
+            // Each code by the name its latest dossier gives it, as stats names a group (an agency
+            // renamed shows its current name), whatever order the dossiers were indexed in.
+            let names = Self.latestNames(snapshot, procedures: Set(facetProcedures.keys), agencies: Set(facetAgencies.keys), threads: threads)
+            for (code, name) in names.procedures { facetProcedures[code]?.0 = name }
+            for (code, name) in names.agencies { facetAgencies[code]?.0 = name }
             func sortCounts(_ a: [FacetCount]) -> [FacetCount] { a.sorted { ($0.count, $1.key) > ($1.count, $0.key) } }
             facets["procedure"] = sortCounts(facetProcedures.map { FacetCount(key: $0.key, label: $0.value.0, count: $0.value.1) })
             facets["agency"] = sortCounts(facetAgencies.map { FacetCount(key: $0.key, label: $0.value.0, count: $0.value.1) })
@@ -199,6 +201,92 @@ public final class Searcher: @unchecked Sendable {
             })
         }
         return SearchResult(total: total, hits: hits, facets: facets, pruned: pruned)
+    }
+
+    /// The name of each procedure and agency code as its latest live dossier gives it
+    /// (`Segment.receivedLater`: the latest day, then the greater number), as `stats` names a
+    /// group. Each segment of format 4 names its latest document of each code; where that one is
+    /// deleted (a new version replaced it), or the segment is older, its live documents are read
+    /// from the columns. A segment's name alone would be its own latest dossier's, deleted or
+    /// not, and one built before format 4 names the dossier indexed last: after a correction of
+    /// an older dossier, not the latest one, and not the same in an index built entry by entry
+    /// and one rebuilt.
+    static func latestNames(_ snapshot: IndexSnapshot, procedures: Set<String>, agencies: Set<String>, threads: Int)
+        -> (procedures: [String: String], agencies: [String: String]) {
+        let wanted = [procedures.sorted(), agencies.sorted()]
+        let slots = wanted[0].count + wanted[1].count
+        let segments = snapshot.segments
+        // Documents as (segment << 32 | doc); -1 for none.
+        func later(_ a: Int, than b: Int) -> Bool {
+            guard b >= 0 else { return true }
+            let x = segments[a >> 32], i = a & 0xFFFF_FFFF, y = segments[b >> 32], j = b & 0xFFFF_FFFF
+            return Segment.receivedLater(day: x.receivedDay(i), x.numberBytes(i), than: y.receivedDay(j), y.numberBytes(j))
+        }
+        // Per segment: ordinal → slot (-1 for a code not asked for), for each kind.
+        let slotTables: [[[Int]]] = segments.map { seg in
+            let tables = seg.ordinalTables
+            return [tables.procedures, tables.agencies].enumerated().map { kind, table in
+                let base = kind == 0 ? 0 : wanted[0].count
+                let position = Dictionary(uniqueKeysWithValues: wanted[kind].enumerated().map { ($1, $0 + base) })
+                return table.map { position[$0.0] ?? -1 }
+            }
+        }
+        var latest = [Int](repeating: -1, count: slots)
+        var toScan: [(segment: Int, slots: [Bool])] = []
+        for (s, seg) in segments.enumerated() {
+            let dels = snapshot.deletions[s]
+            var scan = [Bool](repeating: false, count: slots), any = false
+            let named = seg.latestOfOrdinals.map { [$0.procedures, $0.agencies] }
+            for kind in 0..<2 {
+                for (o, slot) in slotTables[s][kind].enumerated() where slot >= 0 {
+                    if let doc = named?[kind][o], dels?.isDeleted(doc) != true {
+                        if later(s << 32 | doc, than: latest[slot]) { latest[slot] = s << 32 | doc }
+                    } else {
+                        scan[slot] = true; any = true
+                    }
+                }
+            }
+            if any { toScan.append((s, scan)) }
+        }
+        // The segments whose named document is gone (or that name none): their live documents
+        // of those codes, from the columns.
+        let jobs = toScan
+        let scanned = Parallel.map(jobs.indices.map { $0 }, workers: threads) { k -> [Int] in
+            let s = jobs[k].segment, wantedSlots = jobs[k].slots, seg = segments[s], dels = snapshot.deletions[s]
+            let procedureSlot = slotTables[s][0].map { $0 >= 0 && wantedSlots[$0] ? $0 : -1 }
+            let agencySlot = slotTables[s][1].map { $0 >= 0 && wantedSlots[$0] ? $0 : -1 }
+            var best = [Int](repeating: -1, count: slots)
+            var bestDay = [Int32](repeating: .min, count: slots)
+            best.withUnsafeMutableBufferPointer { best in
+                bestDay.withUnsafeMutableBufferPointer { bestDay in
+                    for d in 0..<seg.docCount {
+                        if let dels, dels.isDeleted(d) { continue }
+                        let day = seg.receivedDay(d)
+                        for kind in 0..<2 {
+                            let slot = kind == 0 ? procedureSlot[seg.procedureOrdinal(d)] : agencySlot[seg.agencyOrdinal(d)]
+                            // An earlier day is out at once; the same day needs the numbers.
+                            guard slot >= 0, day >= bestDay[slot] else { continue }
+                            if day == bestDay[slot] && !Segment.receivedLater(day: day, seg.numberBytes(d), than: day, seg.numberBytes(best[slot] & 0xFFFF_FFFF)) { continue }
+                            best[slot] = s << 32 | d
+                            bestDay[slot] = day
+                        }
+                    }
+                }
+            }
+            return best
+        }
+        for best in scanned {
+            for slot in 0..<slots where best[slot] >= 0 && later(best[slot], than: latest[slot]) { latest[slot] = best[slot] }
+        }
+        var out: [[String: String]] = [[:], [:]]
+        for kind in 0..<2 {
+            let base = kind == 0 ? 0 : wanted[0].count
+            for (c, code) in wanted[kind].enumerated() where latest[base + c] >= 0 {
+                let doc = segments[latest[base + c] >> 32].document(latest[base + c] & 0xFFFF_FFFF)
+                out[kind][code] = kind == 0 ? doc.procedureName : doc.agencyName
+            }
+        }
+        return (out[0], out[1])
     }
 
     /// Matches, counts and scores the documents of one slice. `floor` carries the score to beat

@@ -239,7 +239,13 @@ public final class Segment: @unchecked Sendable {
     @inline(__always) public func agencyOrdinal(_ doc: Int) -> Int { Int(reader.u32(at: ordinalColumns + 4 * (docCount + doc))) }
 
     /// (code, name) pairs of the procedure and agency ordinals.
-    public lazy var ordinalTables: (procedures: [(String, String)], agencies: [(String, String)]) = {
+    public var ordinalTables: (procedures: [(String, String)], agencies: [(String, String)]) { ordinalData.tables }
+
+    /// Per procedure and agency ordinal, the document received last (format 4; nil before).
+    public var latestOfOrdinals: (procedures: [Int], agencies: [Int])? { ordinalData.latest }
+
+    private lazy var ordinalData: (tables: (procedures: [(String, String)], agencies: [(String, String)]),
+                                   latest: (procedures: [Int], agencies: [Int])?) = {
         var r = ByteReader(base, count: size, offset: ordinals)
         func table() -> [(String, String)] {
             let n = Int(r.u32(at: r.offset)); r.offset += 4
@@ -249,7 +255,14 @@ public final class Segment: @unchecked Sendable {
         }
         let p = table()
         let a = table()
-        return (p, a)
+        guard formatVersion >= 4 else { return ((p, a), nil) }
+        r.offset = (r.offset + 3) / 4 * 4
+        func docs(_ n: Int) -> [Int] {
+            (0..<n).map { _ in let d = Int(r.u32(at: r.offset)); r.offset += 4; return min(d, max(0, docCount - 1)) }
+        }
+        let lp = docs(p.count)
+        let la = docs(a.count)
+        return ((p, a), (lp, la))
     }()
 
     /// The first column of `doc` that differs from its stored fields, as "name: column, stored",
@@ -264,7 +277,7 @@ public final class Segment: @unchecked Sendable {
         if timeliness(doc) != StatusCode.timeliness(d.timeliness) { return "timeliness: \(timeliness(doc)), stored \(d.timeliness)" }
         let tables = ordinalTables
         let p = procedureOrdinal(doc), a = agencyOrdinal(doc)
-        // Codes only: a segment keeps one name per code (the last one written), so two spellings
+        // Codes only: a segment keeps one name per code (its latest dossier's), so two spellings
         // of an agency's name under one code are not a difference.
         guard p < tables.procedures.count, tables.procedures[p].0 == d.procedureCode else { return "procedure: ordinal \(p), stored \(d.procedureCode)" }
         guard a < tables.agencies.count, tables.agencies[a].0 == d.agencyCode else { return "agency: ordinal \(a), stored \(d.agencyCode)" }
@@ -282,7 +295,11 @@ public final class Segment: @unchecked Sendable {
 
     /// Orders two documents' dossier numbers as bytes (UTF-8 order is code point order).
     @inline(__always) public static func compareNumbers(_ a: Segment, _ x: Int, _ b: Segment, _ y: Int) -> Int32 {
-        let p = a.numberBytes(x), q = b.numberBytes(y)
+        compareNumbers(a.numberBytes(x), b.numberBytes(y))
+    }
+
+    /// The same, of two numbers' UTF-8 bytes.
+    @inline(__always) public static func compareNumbers(_ p: UnsafeRawBufferPointer, _ q: UnsafeRawBufferPointer) -> Int32 {
         let m = min(p.count, q.count)
         let c = m == 0 ? 0 : memcmp(p.baseAddress!, q.baseAddress!, m)
         if c != 0 { return c }
@@ -301,6 +318,15 @@ public final class Segment: @unchecked Sendable {
         let p = serial(a.numberBytes(x)), q = serial(b.numberBytes(y))
         if p.count != q.count { return p.count < q.count ? -1 : 1 }
         return p.count == 0 ? 0 : memcmp(p.baseAddress!, q.baseAddress!, p.count)
+    }
+
+    /// Whether a dossier received on `day` with number `p` counts as received after one received
+    /// on `otherDay` with number `q`: the later day, then the greater number (within an office
+    /// and a day, whose numbers share all but their serial, the one received later). The
+    /// dossier that names a procedure or an agency in facets, as stats names a group.
+    @inline(__always)
+    public static func receivedLater(day: Int32, _ p: UnsafeRawBufferPointer, than otherDay: Int32, _ q: UnsafeRawBufferPointer) -> Bool {
+        day != otherDay ? day > otherDay : compareNumbers(p, q) > 0
     }
 
     /// Whether document `doc`'s dossier number is `number`.

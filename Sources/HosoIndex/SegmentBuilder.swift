@@ -233,7 +233,9 @@ public final class SegmentBuilder {
     private var procedureCodes: [String] = [], agencyCodes: [String] = []
     private var numberBytes = ByteWriter()
     private var numberEnds: [UInt32] = []
-    private var procedureNames: [String: String] = [:], agencyNames: [String: String] = [:]
+    /// Per procedure and agency code, the document received last (`Segment.receivedLater`),
+    /// which names the code.
+    private var procedureLatest: [String: (doc: Int, name: String)] = [:], agencyLatest: [String: (doc: Int, name: String)] = [:]
     private var norms: [[UInt16]] = Array(repeating: [], count: Field.textFields.count)
     private let analyzer = Analyzer()
     private let key = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
@@ -290,7 +292,24 @@ public final class SegmentBuilder {
         procedureCodes.append(d.procedureCode); agencyCodes.append(d.agencyCode)
         numberBytes.append(Array(d.number.utf8))
         numberEnds.append(UInt32(numberBytes.count))
-        procedureNames[d.procedureCode] = d.procedureName; agencyNames[d.agencyCode] = d.agencyName
+        noteIfLatest(&procedureLatest, d.procedureCode, d.procedureName, doc: Int(doc))
+        noteIfLatest(&agencyLatest, d.agencyCode, d.agencyName, doc: Int(doc))
+    }
+
+    /// Keeps `doc` as the latest of `code` if it was received after the one kept.
+    private func noteIfLatest(_ latest: inout [String: (doc: Int, name: String)], _ code: String, _ name: String, doc: Int) {
+        if let kept = latest[code] {
+            let ends = numberEnds, bytes = numberBytes.bytes
+            let later = bytes.withUnsafeBytes { b -> Bool in
+                func number(_ i: Int) -> UnsafeRawBufferPointer {
+                    let start = i == 0 ? 0 : Int(ends[i - 1])
+                    return UnsafeRawBufferPointer(rebasing: b[start..<Int(ends[i])])
+                }
+                return Segment.receivedLater(day: receivedDays[doc], number(doc), than: receivedDays[kept.doc], number(kept.doc))
+            }
+            guard later else { return }
+        }
+        latest[code] = (doc, name)
     }
 
     /// Compresses the pending documents as one block: 16 u32 offsets (a short last block
@@ -501,11 +520,14 @@ public final class SegmentBuilder {
         w.append(numberBytes.bytes)
         end(s)
         s = begin()
-        let procNames = procedureNames
+        let procLatest = procedureLatest
         w.u32(UInt32(procedures.count))
-        for p in procedures { w.string(p); w.string(procNames[p] ?? "") }
+        for p in procedures { w.string(p); w.string(procLatest[p]?.name ?? "") }
         w.u32(UInt32(agencies.count))
-        for a in agencies { w.string(a); w.string(agencyNames[a] ?? "") }
+        for a in agencies { w.string(a); w.string(agencyLatest[a]?.name ?? "") }
+        w.align(4)
+        for p in procedures { w.u32(UInt32(procLatest[p]?.doc ?? 0)) }
+        for a in agencies { w.u32(UInt32(agencyLatest[a]?.doc ?? 0)) }
         end(s)
 
         // 9, 10: stored documents, compressed in blocks.

@@ -25,7 +25,10 @@
 ///                    then the dossier numbers: end offsets u32 × (docs + 1, the first 0), UTF-8
 ///                    bytes (uncompressed, so ties are ordered and deletions checked without
 ///                    decompressing documents)
-///   8 ordinals       procedure count u32, (code, name) strings; agency count u32, (code, name)
+///   8 ordinals       procedure count u32, (code, name) strings; agency count u32, (code, name);
+///                    version 4: then, 4-aligned, per procedure and then per agency ordinal the
+///                    document received last (u32), whose name is the one given (versions 1 to
+///                    3 give the name of the document added last, and no documents)
 ///   9 doc blocks     per block of 16 documents: offset u64, compressed length u32, raw length u32
 ///  10 documents      the blocks, raw DEFLATE (libdeflate); a block holds 16 u32 offsets, then
 ///                    each document's fields as strings (everything indexed, for display,
@@ -38,11 +41,11 @@ enum SegmentFormat {
     static let magic: [UInt8] = Array("HOSOSEG1".utf8)
     static let endMagic: [UInt8] = Array("HOSOEND1".utf8)
     /// The version written.
-    static let version: UInt32 = 3
+    static let version: UInt32 = 4
     /// Versions read: version 1 segments (varint postings only) stay searchable; a merge that
     /// takes them in, `hoso index optimize` or `hoso index rebuild` rewrites them in the current
     /// version (large ones are left alone by automatic merges).
-    static let readableVersions: ClosedRange<UInt32> = 1...3
+    static let readableVersions: ClosedRange<UInt32> = 1...4
     static let headerSize = 32
     static let sectionCount = 11
     static let footerTail = 24          // table offset u64, crc u32, reserved u32, magic 8

@@ -36,6 +36,19 @@ import HosoTestSupport
         #expect(try rule() == nil || rule() == 1)
         #expect(try verifyErrors() == (0, 0))
         #expect(try verifyErrors(["--rederive"]) == (0, 0))
+        // Facets name each agency and procedure as stats does, from segments of the old format
+        // (which name no latest dossier: read from their columns) and of the new alike.
+        func labels(_ json: [String: Any], _ key: String) -> [String: String] {
+            Dictionary(uniqueKeysWithValues: ((json[key] as? [[String: Any]]) ?? []).compactMap { g in
+                (g["key"] as? String).map { ($0, g["label"] as? String ?? "") }
+            })
+        }
+        let everything = try jsonObject(try Hoso.run(["search", "--json", "--facets", "--limit", "0", "received:2000..2100"], environment: env).stdout)
+        let facets = everything["facets"] as? [String: Any] ?? [:]
+        for by in ["agency", "procedure"] {
+            let stats = labels(try jsonObject(try Hoso.run(["stats", "--json", "--by", by], environment: env).stdout), by)
+            #expect(!stats.isEmpty && labels(facets, by) == stats, "\(by): \(labels(facets, by)) against \(stats)")
+        }
 
         // A rebuild makes both anew by the current rule.
         #expect(try Hoso.run(["rebuild"], environment: env).status == 0)
