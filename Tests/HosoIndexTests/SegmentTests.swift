@@ -89,6 +89,25 @@ func page(_ r: SearchResult) -> String {
         }
     }
 
+    /// Format 4 names each agency and procedure code by its latest document (the latest day, then
+    /// the greater number), not by the one added last; older formats name none.
+    @Test func eachCodeIsNamedByItsLatestDocument() throws {
+        func doc(_ serial: Int, day: Int32, name: String) -> IndexDocument {
+            var d = document(serial, title: "Đăng ký khai sinh")
+            d.receivedDay = day; d.agencyCode = "000.00.21.H50"; d.agencyName = name
+            return d
+        }
+        let builder = SegmentBuilder()
+        for d in [doc(3, day: 12, name: "new name"), doc(2, day: 10, name: "old name"), doc(1, day: 12, name: "older name")] { builder.add(d) }
+        let folder = TemporaryFolder()
+        _ = try builder.write(to: folder.sub("s.hix"))
+        let seg = try Segment(path: folder.sub("s.hix"))
+        #expect(seg.ordinalTables.agencies.map(\.1) == ["new name"])
+        #expect(seg.latestOfOrdinals?.agencies == [0])
+        let old = try Segment(path: Repository.path("Tests/HosoIndexTests/Fixtures/segment-v1.hix"))
+        #expect(old.latestOfOrdinals == nil)
+    }
+
     /// A segment written by format 1 (varint postings, committed as a fixture) reads exactly as
     /// the same documents written by the current format: every term's documents, frequencies,
     /// positions and skips, so archives indexed before the format changed need no rebuild.
