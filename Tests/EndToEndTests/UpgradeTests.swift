@@ -59,6 +59,32 @@ import HosoTestSupport
         #expect(try Hoso.run(["ingest", batch], environment: env).status == 0, "a rerun after it archives nothing new")
     }
 
+    /// An archive whose segments (format 3) name no latest dossier per code: facets read their
+    /// columns and name the renamed agency by its latest dossier, as stats does, before and after
+    /// new dossiers add segments of the current format and a merge rewrites the old ones.
+    @Test func segmentsOfFormatThreeNameAnAgencyByItsLatestDossier() throws {
+        let t = TemporaryFolder()
+        let archive = t.sub("archive")
+        #expect(try shell("cp -a '\(Repository.path("Tests/Fixtures/archive-2026-11-30"))' '\(archive)' && chmod -R u+w '\(archive)'").status == 0)
+        let env = ["HOSO_ARCHIVE": archive]
+        let renamed = "Trung tâm Phục vụ hành chính công thị xã Quảng Trị"
+        func facetLabel() throws -> String? {
+            let r = try jsonObject(try Hoso.run(["search", "--json", "--facets", "--limit", "0", "code:000.00.20.H50*"], environment: env).stdout)
+            return (((r["facets"] as? [String: Any])?["agency"] as? [[String: Any]])?.first)?["label"] as? String
+        }
+        func statsLabel() throws -> String? {
+            let r = try jsonObject(try Hoso.run(["stats", "--json", "--by", "agency"], environment: env).stdout)
+            return ((r["agency"] as? [[String: Any]]) ?? []).first { $0["key"] as? String == "000.00.20.H50" }?["label"] as? String
+        }
+        #expect(try Hoso.run(["verify", "--no-record"], environment: env).status == 0)
+        #expect(try facetLabel() == renamed && statsLabel() == renamed)
+        #expect(try Hoso.run(["ingest", try sampleBatch(t, count: 12)], environment: env).status == 0)
+        #expect(try facetLabel() == renamed)
+        #expect(try Hoso.run(["index", "optimize"], environment: env).status == 0)
+        #expect(try facetLabel() == renamed && statsLabel() == renamed)
+        #expect(try Hoso.run(["verify", "--no-record"], environment: env).status == 0)
+    }
+
     /// An archive whose derived data a newer hoso made by a rule this one does not know: read as
     /// it is, never written by another rule (its catalog's digests would not match), and made
     /// anew by this hoso's rule at `hoso rebuild`.
