@@ -792,8 +792,10 @@ public final class Verifier {
                     ?? Diagnostic(.catalogRowAltered, file: "catalog.sqlite", message: "the catalog has no tables hoso wrote",
                                   advice: "Run 'hoso rebuild' (it is derived from the store and the ledger)"))
             } else {
-                findings.append(Diagnostic(.catalogRowMissing, file: "catalog.sqlite", message: "the catalog is missing",
-                                           advice: "Run 'hoso rebuild' (it is derived from the store and the ledger)"))
+                // Derived, and made again from the ledger the next time hoso opens it (a standby
+                // made by 'replicate --to' has none until then): behind, not damaged.
+                findings.append(Diagnostic(.catalogBehind, file: "catalog.sqlite", message: "the catalog is missing",
+                                           advice: "It is made from the ledger the next time hoso opens it (show, stats, ingest), or by 'hoso rebuild'; if it was deleted, find out why"))
             }
             return nil
         }
