@@ -195,7 +195,7 @@ public final class Ingest {
         // renames, the ledger: about 0.1 s, as long as the workers take for ~80 dossiers with
         // 0.2 MB of scans); a check in flight holds little memory (the bytes are staged on disk).
         let runner = BatchRunner(workers: options.workers, window: max(256, options.workers * 128)) { source in
-            var check = Ingest.check(source, validator: validator, catalog: catalog, archived: archived, newVersion: newVersion)
+            var check = Ingest.check(source, validator: validator, catalog: catalog, archived: archived, ledger: ledger, newVersion: newVersion)
             guard check.isValid, check.alreadyArchived == nil, check.archiveFailure == nil else { return check }
             do {
                 check.ingest = try Ingest.prepareVersion(check, store: store, staging: staging, catalog: catalog,
@@ -341,7 +341,7 @@ public final class Ingest {
     /// else validate it while storing its files.
     /// - Parameter archived: what the catalog held when the run began (nil: ask it each time).
     static func check(_ source: DossierSource, validator: DossierValidator, catalog: Catalog, archived: ArchivedKeys?,
-                      newVersion: Bool = false) -> DossierCheck {
+                      ledger: Ledger, newVersion: Bool = false) -> DossierCheck {
         var result = DossierCheck(source: source)
         guard let bytes = validator.readXML(source, into: &result) else { return result }
         let xmlID = ObjectID.hashing(bytes)
@@ -353,6 +353,17 @@ public final class Ingest {
             return result
         }
         validator.check(source, xmlBytes: bytes, into: &result)
+        // These very XML bytes archived before, read from a legacy encoding (their manifest
+        // says which): read them the same way again, so that an export of the dossier ingested
+        // again is known as archived instead of refused for the encoding (E407).
+        if validator.legacyEncoding == nil, result.diagnostics.contains(where: { $0.code == .legacyEncoding }),
+           archived?.mayHoldXML(xmlID) != false,
+           let encoding = (try? catalog.archivedFiles(xml: xmlID))?.lazy.compactMap({ try? ledger.manifest($0.manifest).textEncoding }).first {
+            var again = validator
+            again.legacyEncoding = encoding
+            result = DossierCheck(source: source)
+            again.check(source, xmlBytes: bytes, into: &result)
+        }
         return result
     }
 

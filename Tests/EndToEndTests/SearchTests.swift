@@ -288,6 +288,16 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         let first = (try jsonObject(found.stdout)["hits"] as? [[String: Any]])?.first
         #expect(first?["applicant"] as? String == "Hoàng Trọng Khoa", "a name in Unicode is left as it is")
         #expect(first?["title"] as? String == "Chứng thực bản sao Giấy chứng nhận")
+
+        // Exported, then ingested again without the option: the archive read these very bytes
+        // from TCVN3 before, so it reads them so again, and knows the dossier as archived.
+        let number25 = first?["number"] as? String ?? ""
+        #expect(try Hoso.run(["export", "--archive", mixed, "--to", t.sub("out"), number25]).status == 0)
+        let back = try Hoso.run(["ingest", "--json", "--archive", mixed, t.sub("out") + "/" + number25])
+        let outcome = ((try jsonObject(back.stdout)["dossiers"] as? [[String: Any]]) ?? []).first?["state"] as? String
+        #expect(back.status == 0 && outcome == "already-archived", "\(back.stdout)")
+        // Other bytes in that encoding are still refused without it.
+        #expect(try Hoso.run(["ingest", "--archive", mixed, batch]).status == 1)
     }
 }
 
