@@ -257,28 +257,59 @@ public struct AuditLog {
         var out: [ObjectID: Int64] = [:]
         var damaged = Set<ObjectID>()
         for r in records {
-            if let bytes = try? SystemFile.readAll(folder + "/" + r.list, limit: 1 << 32) {
-                for line in bytes.split(separator: 0x0A) {
-                    guard let space = line.firstIndex(of: 0x20) else { continue }
-                    let t = Int64(String(decoding: line[line.startIndex..<space], as: UTF8.self)) ?? 0
-                    guard let id = ObjectID(hex: String(decoding: line[(space + 1)...], as: UTF8.self)) else { continue }
-                    if t > out[id] ?? Int64.min { out[id] = t }
-                    damaged.remove(id)
-                }
+            forEachVerified(r) { t, id in
+                if t > out[id] ?? Int64.min { out[id] = t }
+                damaged.remove(id)
             }
-            // Objects this run found damaged or missing: their earlier checks no longer count. (Not
-            // an object that could not be read, E511/E513, nor a quick run's size differing from
-            // the catalog's record, which may be the catalog's edit.) Only runs that counted such
-            // findings are read.
-            let damage = r.level == "quick" ? Self.damageCodes.subtracting(["E506"]) : Self.damageCodes
-            guard r.codes.keys.contains(where: damage.contains) else { continue }
-            for f in findings(of: r).findings where damage.contains(f.code) {
-                guard let id = f.subject.flatMap({ ObjectID(hex: $0) }) else { continue }
+            // Objects this run found damaged or missing: their earlier checks no longer count.
+            for (id, _) in damage(of: r) {
                 out[id] = nil
                 damaged.insert(id)
             }
         }
         return (out, damaged)
+    }
+
+    /// The objects a run found damaged or missing that no run since has verified intact, each
+    /// with the finding's code and the run that made it. Only the log is read unless some run
+    /// found damage (then the lists of the runs from that one on).
+    public func outstandingDamage(_ records: [Record]) -> [ObjectID: (code: String, run: Record)] {
+        var damaged: [ObjectID: (code: String, run: Record)] = [:]
+        guard let first = records.firstIndex(where: { !damage(in: $0).isEmpty }) else { return [:] }
+        for r in records[first...] {
+            if !damaged.isEmpty { forEachVerified(r) { _, id in damaged[id] = nil } }
+            for (id, code) in damage(of: r) { damaged[id] = (code, r) }
+        }
+        return damaged
+    }
+
+    /// The objects run `r` verified intact, with when.
+    private func forEachVerified(_ r: Record, _ body: (Int64, ObjectID) -> Void) {
+        guard let bytes = try? SystemFile.readAll(folder + "/" + r.list, limit: 1 << 32) else { return }
+        for line in bytes.split(separator: 0x0A) {
+            guard let space = line.firstIndex(of: 0x20) else { continue }
+            let t = Int64(String(decoding: line[line.startIndex..<space], as: UTF8.self)) ?? 0
+            guard let id = ObjectID(hex: String(decoding: line[(space + 1)...], as: UTF8.self)) else { continue }
+            body(t, id)
+        }
+    }
+
+    /// The codes of damage a run counts: not an object that could not be read (E511/E513), nor
+    /// a quick run's size differing from the catalog's record, which may be the catalog's edit.
+    private func damage(in r: Record) -> Set<String> {
+        let codes = r.level == "quick" ? Self.damageCodes.subtracting(["E506"]) : Self.damageCodes
+        return codes.intersection(r.codes.keys)
+    }
+
+    /// The objects run `r` found damaged or missing, with the code (its findings file is read
+    /// only when its counts name such codes).
+    private func damage(of r: Record) -> [(ObjectID, String)] {
+        let codes = damage(in: r)
+        guard !codes.isEmpty else { return [] }
+        return findings(of: r).findings.compactMap { f in
+            guard codes.contains(f.code), let id = f.subject.flatMap({ ObjectID(hex: $0) }) else { return nil }
+            return (id, f.code)
+        }
     }
 
     /// Puts a damaged log aside (`log.damaged-<time>`, kept as evidence) so that the next

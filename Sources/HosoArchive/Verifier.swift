@@ -319,6 +319,20 @@ public final class Verifier {
             }
         }
 
+        // Damage an earlier run found that no run has verified intact since: a quick run reads
+        // no content and a budgeted one only some, so neither says "no errors" of an object the
+        // archive's own record calls damaged or missing.
+        if !options.replica && (options.level == .quick || options.budget != nil) {
+            let reported = Set(findings.compactMap { $0.subject.flatMap { ObjectID(hex: $0) } })
+            let intactNow = Set(verified)
+            for (id, known) in auditLog.outstandingDamage(records).sorted(by: { $0.key < $1.key })
+            where !reported.contains(id) && !intactNow.contains(id) {
+                findings.append(Diagnostic(DiagnosticCode(rawValue: known.code) ?? .objectHashMismatch, file: archive.store.displayPath(of: id), subject: id.prefixed,
+                    message: "found \(known.code == DiagnosticCode.objectMissing.rawValue ? "missing" : "damaged") by audit run \(known.run.sequence) (\(known.run.level), \(known.run.finished)) and not verified intact since; this \(options.budget != nil ? "budgeted" : "quick") run did not read it",
+                    advice: "Replace it from a replica ('hoso replicate --from REPLICA --repair'); a full 'hoso verify' then checks it again"))
+            }
+        }
+
         describeUses(catalog: catalog, additions: replaying ? additions.map(\.1) : [], onLedger: additions.map(\.1))
 
         // 4. Derived data (in a full run, compared above).

@@ -363,6 +363,30 @@ struct VerifyFixture {
         }
     }
 
+    /// A quick or budgeted run reads no content (or some): it reports what a recorded run found
+    /// damaged and no run has verified intact since, rather than "no errors".
+    @Test func damageFoundEarlierIsNotForgottenByQuickRuns() throws {
+        let f = try VerifyFixture()
+        let (name, _) = try f.components(0)[0]
+        let path = f.path(name)
+        _ = try shell("chmod u+w '\(path)' && cp -p '\(path)' '\(path).good' && \(flipMiddleByte) '\(path)'")
+        let full = try Hoso.run(["verify", "--archive", f.archive])
+        #expect(full.status == 1)
+        func earlier(_ extra: [String]) throws -> [(code: String, subject: String, file: String, message: String)] {
+            try f.findings(extra).filter { $0.subject == "sha256:" + name }
+        }
+        let quick = try earlier(["--quick"])
+        #expect(quick.count == 1 && quick[0].message.contains("not verified intact since") && quick[0].message.contains(f.numbers[0]), "\(quick)")
+        #expect(try f.verify(["--quick"]).0 == 1)
+        // A budgeted run reads it first (least recently verified first) and finds it again.
+        #expect(try earlier(["--budget", "1"]).count == 1)
+        // Put back as it was: still damaged by the record until a run reads it again.
+        _ = try shell("mv '\(path).good' '\(path)'")
+        #expect(try f.verify(["--quick"]).0 == 1)
+        #expect(try Hoso.run(["verify", "--archive", f.archive]).status == 0)
+        #expect(try f.verify(["--quick"]) == (0, [], []))
+    }
+
     @Test func ledgerEntryEditedOrRemoved() throws {
         var f = try VerifyFixture()
         var entries = try f.ledgerEntries()
