@@ -102,8 +102,13 @@ public final class Segment: @unchecked Sendable {
     /// stored documents themselves are the rebuild's input (checked against the ledger
     /// elsewhere), and their compressed bytes depend on the compression library's version, so
     /// they are not compared.
+    ///
+    /// A format 3 segment differs from one written now only in its header's version and its
+    /// ordinals (each code named by its document indexed last, no latest documents): it is
+    /// compared byte for byte but for those, and its ordinals by their codes.
     public func matchesItsDocuments() -> Bool? {
-        guard formatVersion == SegmentFormat.version else { return nil }
+        let current = formatVersion == SegmentFormat.version
+        guard current || formatVersion == 3 else { return nil }
         let builder = SegmentBuilder()
         builder.storesDocuments = false
         for d in 0..<docCount { builder.add(document(d)) }
@@ -111,11 +116,19 @@ public final class Segment: @unchecked Sendable {
         return bytes.withUnsafeBytes { rebuilt -> Bool in
             let n = rebuilt.count
             guard n >= SegmentFormat.headerSize + SegmentFormat.footerTail,
-                  memcmp(rebuilt.baseAddress!, base, SegmentFormat.headerSize) == 0 else { return false }
+                  memcmp(rebuilt.baseAddress!, base, 8) == 0, !current || memcmp(rebuilt.baseAddress! + 8, base + 8, 4) == 0,
+                  memcmp(rebuilt.baseAddress! + 12, base + 12, SegmentFormat.headerSize - 12) == 0 else { return false }
             let table = Int(rebuilt.loadUnaligned(fromByteOffset: n - SegmentFormat.footerTail, as: UInt64.self).littleEndian)
             for i in 0...SegmentFormat.Section.ordinals.rawValue {
                 let o = Int(rebuilt.loadUnaligned(fromByteOffset: table + 16 * i, as: UInt64.self).littleEndian)
                 let l = Int(rebuilt.loadUnaligned(fromByteOffset: table + 16 * i + 8, as: UInt64.self).littleEndian)
+                if !current && i == SegmentFormat.Section.ordinals.rawValue {
+                    var mine = ByteReader(base, count: size, offset: sections[i].offset)
+                    var theirs = ByteReader(rebuilt.baseAddress!, count: n, offset: o)
+                    let (p, a) = Self.codeTables(&mine), (q, b) = Self.codeTables(&theirs)
+                    guard sections[i].offset == o, p.map(\.0) == q.map(\.0), a.map(\.0) == b.map(\.0) else { return false }
+                    continue
+                }
                 guard sections[i] == (o, l), memcmp(rebuilt.baseAddress! + o, base + o, l) == 0 else { return false }
             }
             return true
@@ -247,14 +260,7 @@ public final class Segment: @unchecked Sendable {
     private lazy var ordinalData: (tables: (procedures: [(String, String)], agencies: [(String, String)]),
                                    latest: (procedures: [Int], agencies: [Int])?) = {
         var r = ByteReader(base, count: size, offset: ordinals)
-        func table() -> [(String, String)] {
-            let n = Int(r.u32(at: r.offset)); r.offset += 4
-            var out: [(String, String)] = []
-            for _ in 0..<n { let c = r.string(); let name = r.string(); out.append((c, name)) }
-            return out
-        }
-        let p = table()
-        let a = table()
+        let (p, a) = Self.codeTables(&r)
         guard formatVersion >= 4 else { return ((p, a), nil) }
         r.offset = (r.offset + 3) / 4 * 4
         func docs(_ n: Int) -> [Int] {
@@ -264,6 +270,18 @@ public final class Segment: @unchecked Sendable {
         let la = docs(a.count)
         return ((p, a), (lp, la))
     }()
+
+    /// The (code, name) tables of the ordinals section read at `r`, which is left after them.
+    static func codeTables(_ r: inout ByteReader) -> (procedures: [(String, String)], agencies: [(String, String)]) {
+        func table() -> [(String, String)] {
+            let n = Int(r.u32(at: r.offset)); r.offset += 4
+            var out: [(String, String)] = []
+            for _ in 0..<n { let c = r.string(); let name = r.string(); out.append((c, name)) }
+            return out
+        }
+        let p = table()
+        return (p, table())
+    }
 
     /// The first column of `doc` that differs from its stored fields, as "name: column, stored",
     /// or nil. Filters, facets and sorting read the columns, display reads the stored fields:

@@ -637,6 +637,31 @@ struct VerifyFixture {
         #expect(try f.verify() == (0, [], []))
     }
 
+    /// The same for a segment of format 3 (an archive indexed before format 4): compared as
+    /// well, but for its header's version and its names of codes.
+    @Test func aFormatThreeSegmentEditedWithItsChecksumsRecomputed() throws {
+        let t = TemporaryFolder()
+        let archive = t.sub("archive")
+        #expect(try shell("cp -a '\(Repository.path("Tests/Fixtures/archive-2026-11-30"))' '\(archive)' && chmod -R u+w '\(archive)'").status == 0)
+        #expect(try Hoso.run(["verify", "--no-record", "--archive", archive]).status == 0)
+        let edit = try shell("""
+            cd '\(archive)/index' && python3 -c "
+            import json, struct, zlib
+            m = json.load(open('manifest.json')); e = m['segments'][0]
+            b = bytearray(open(e['file'], 'rb').read()); n = len(b)
+            assert struct.unpack('<I', b[8:12])[0] == 3
+            table = struct.unpack('<Q', b[n-24:n-16])[0]
+            norms = struct.unpack('<Q', b[table+16*6:table+16*6+8])[0]
+            b[norms] ^= 1
+            c = zlib.crc32(bytes(b[:n-16])); struct.pack_into('<I', b, n-16, c); e['crc'] = c
+            open(e['file'], 'wb').write(b); json.dump(m, open('manifest.json', 'w')); print(e['file'])"
+            """)
+        #expect(edit.status == 0, "\(edit.output)")
+        let r = try Hoso.run(["verify", "--json", "--no-record", "--archive", archive])
+        let codes = ((try jsonObject(r.stdout)["findings"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String }
+        #expect(r.status == 1 && codes == ["E705"], "\(r.stdout)")
+    }
+
     /// A replaced entry, seen by a recorded run, then undone by writing back the head the seal
     /// names: that run's head (the forged one) is a weaker witness, since the run itself found
     /// the ledger in doubt (W613); later runs pass, naming it and the forged entry kept in the
