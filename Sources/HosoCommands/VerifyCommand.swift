@@ -143,7 +143,7 @@ struct VerifyCommand: ParsableCommand {
             if result.seconds > 0 && result.bytesChecked > 0 { s += " (\(Format.rate(result.bytesChecked, result.seconds)))" }
             c.out(s)
             if result.entriesByDigest + result.entriesRederived > 0 {
-                c.out("catalog and index: \(result.entriesByDigest) ledger entries matched the digests they recorded, \(result.entriesRederived) derived again from the dossiers' XML")
+                c.out("catalog and index: \(Format.count(result.entriesByDigest, "ledger entry", "ledger entries")) matched the digests they recorded, \(result.entriesRederived) derived again from the dossiers' XML")
             }
             if let seal = options.seal, !result.findings.contains(where: { $0.code == .sealNotExtended }) {
                 c.out("the ledger extends the seal \(seal.head)\(seal.sequence > 0 ? " (entry \(seal.sequence))" : "")")
