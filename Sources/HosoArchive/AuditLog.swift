@@ -119,6 +119,16 @@ public struct AuditLog {
                 expected: tail.hash, found: now.hash,
                 advice: "Compare audit/log with a backup or a copy of the archive: what run \(tail.run) found may have been hidden. The next recorded verify keeps this log aside and starts a new one")]
         }
+        // A set-aside cut short (the damaged log renamed, no run recorded after it): the runs are
+        // in the log kept aside, not lost.
+        if all.isEmpty, let aside = try? SystemFile.listDirectory(folder).map(\.name).filter({ $0.hasPrefix("log.damaged-") }).max(),
+           let bytes = try? SystemFile.readAll(folder + "/" + aside, limit: 1 << 30),
+           Self.hashes(bytes).contains(where: { $0.run == tail.run && $0.hash == tail.hash }) {
+            return [Diagnostic(.auditLogBehind, file: "audit/log", subject: "run \(tail.run)",
+                message: "audit run \(tail.run), the last recorded, is in the log kept aside as audit/\(aside) (it was found damaged), and no run has been recorded since",
+                expected: tail.hash, found: "no log",
+                advice: "Nothing is lost: keep audit/\(aside) as the evidence of the runs before; the next recorded verify starts the new log")]
+        }
         let what = all.last.map { "the audit log ends at run \($0.run): the runs after it, and what they found, were cut from it" }
             ?? "the audit log is gone or empty: the runs up to it, and what they found, are lost to this archive"
         return [Diagnostic(.auditLogBehind, file: "audit/log", subject: "run \(tail.run)",
@@ -166,7 +176,12 @@ public struct AuditLog {
     /// Each record's run and the SHA-256 of its line, in the log's order.
     func recordHashes() throws(HosoError) -> [(run: Int, hash: String)] {
         guard let bytes = try logBytes() else { return [] }
-        return bytes.split(separator: 0x0A).compactMap { line in
+        return Self.hashes(bytes)
+    }
+
+    /// Each record of a log's bytes: its run and the SHA-256 of its line.
+    static func hashes(_ bytes: [UInt8]) -> [(run: Int, hash: String)] {
+        bytes.split(separator: 0x0A).compactMap { line in
             (try? JSONDecoder().decode(Record.self, from: Data(line))).map { ($0.sequence, ObjectID.hashing(Array(line)).prefixed) }
         }
     }
@@ -244,43 +259,37 @@ public struct AuditLog {
         return (records, aside)
     }
 
-    /// When each object was last verified (unix seconds), from every intact run list.
-    public func lastVerified(_ records: [Record]) -> [ObjectID: Int64] { verificationState(records).verified }
-
     /// The codes of an object found damaged or missing (the store's faults that are damage).
     static let damageCodes: Set<String> = ["E501", "E502", "E503", "E504", "E505", "E506", "E507", "E508"]
 
+    /// An object found damaged or missing: the finding's code and the run that found it first
+    /// (since it was last verified intact).
+    public typealias Damage = (code: String, run: Record)
+
     /// When each object was last verified intact, run by run; an object a later run found
-    /// damaged (or missing) is not verified, and is among `damaged`, until a run verifies it
-    /// again (a repair's restore does).
-    public func verificationState(_ records: [Record]) -> (verified: [ObjectID: Int64], damaged: Set<ObjectID>) {
+    /// damaged (or missing) is not verified, and is among `damaged` with the run that found it,
+    /// until a run verifies it again (a repair's restore does).
+    /// - Parameter damageOnly: only `damaged` is wanted: the lists of the runs before the first
+    ///   that found damage are not read (a quick run, which used to read none).
+    public func verificationState(_ records: [Record], damageOnly: Bool = false) -> (verified: [ObjectID: Int64], damaged: [ObjectID: Damage]) {
         var out: [ObjectID: Int64] = [:]
-        var damaged = Set<ObjectID>()
-        for r in records {
-            forEachVerified(r) { t, id in
-                if t > out[id] ?? Int64.min { out[id] = t }
-                damaged.remove(id)
+        var damaged: [ObjectID: Damage] = [:]
+        let first = damageOnly ? records.firstIndex { !damage(in: $0).isEmpty } ?? records.endIndex : records.startIndex
+        for r in records[first...] {
+            if !damageOnly || !damaged.isEmpty {
+                forEachVerified(r) { t, id in
+                    if !damageOnly, t > out[id] ?? Int64.min { out[id] = t }
+                    damaged[id] = nil
+                }
             }
-            // Objects this run found damaged or missing: their earlier checks no longer count.
-            for (id, _) in damage(of: r) {
+            // Objects this run found damaged or missing: their earlier checks no longer count; the
+            // first run that found it is kept.
+            for (id, code) in damage(of: r) {
                 out[id] = nil
-                damaged.insert(id)
+                if damaged[id] == nil { damaged[id] = (code, r) }
             }
         }
         return (out, damaged)
-    }
-
-    /// The objects a run found damaged or missing that no run since has verified intact, each
-    /// with the finding's code and the run that made it. Only the log is read unless some run
-    /// found damage (then the lists of the runs from that one on).
-    public func outstandingDamage(_ records: [Record]) -> [ObjectID: (code: String, run: Record)] {
-        var damaged: [ObjectID: (code: String, run: Record)] = [:]
-        guard let first = records.firstIndex(where: { !damage(in: $0).isEmpty }) else { return [:] }
-        for r in records[first...] {
-            if !damaged.isEmpty { forEachVerified(r) { _, id in damaged[id] = nil } }
-            for (id, code) in damage(of: r) { damaged[id] = (code, r) }
-        }
-        return damaged
     }
 
     /// The objects run `r` verified intact, with when.

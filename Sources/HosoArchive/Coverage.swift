@@ -42,12 +42,12 @@ public struct Coverage: Sendable {
                 guard case let .object(id, size, _) = e else { continue }
                 c.objects += 1
                 c.bytes += size
-                if damaged.contains(id) { c.damaged += 1 }
+                if damaged[id] != nil { c.damaged += 1 }
                 if let t = last[id] {
                     if t >= since { c.verifiedObjects += 1; c.verifiedBytes += size }
                     if oldest == nil || (oldest!.1 != nil && t < oldest!.1!) { oldest = (id, t) }
                 } else {
-                    if !damaged.contains(id) { c.neverVerified += 1 }      // (damaged: said as such)
+                    if damaged[id] == nil { c.neverVerified += 1 }      // (damaged: said as such)
                     if oldest == nil || oldest!.1 != nil || id < oldest!.0 { if oldest?.1 != nil || oldest == nil { oldest = (id, nil) } }
                 }
             }

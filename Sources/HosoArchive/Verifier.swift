@@ -245,8 +245,11 @@ public final class Verifier {
             }
         }
         var derived: [Diagnostic] = []
+        // What the log says of each object, read once (a budgeted run orders by it).
+        var auditState: (verified: [ObjectID: Int64], damaged: [ObjectID: AuditLog.Damage])?
         if let budget = options.budget {
-            let objectReport = try budgeted(budget, checker: checker, records: records, auditLog: auditLog,
+            auditState = auditLog.verificationState(records)
+            let objectReport = try budgeted(budget, checker: checker, lastVerified: auditState!.verified,
                                             referenced: referenced, tick: tick)
             findings += objectReport.findings
             verified = objectReport.verified
@@ -322,13 +325,14 @@ public final class Verifier {
         // Damage an earlier run found that no run has verified intact since: a quick run reads
         // no content and a budgeted one only some, so neither says "no errors" of an object the
         // archive's own record calls damaged or missing.
+        // (E516, not the original code: this run did not find it, and the log must not say so.)
         if !options.replica && (options.level == .quick || options.budget != nil) {
             let reported = Set(findings.compactMap { $0.subject.flatMap { ObjectID(hex: $0) } })
             let intactNow = Set(verified)
-            for (id, known) in auditLog.outstandingDamage(records).sorted(by: { $0.key < $1.key })
+            for (id, known) in (auditState ?? auditLog.verificationState(records, damageOnly: true)).damaged.sorted(by: { $0.key < $1.key })
             where !reported.contains(id) && !intactNow.contains(id) {
-                findings.append(Diagnostic(DiagnosticCode(rawValue: known.code) ?? .objectHashMismatch, file: archive.store.displayPath(of: id), subject: id.prefixed,
-                    message: "found \(known.code == DiagnosticCode.objectMissing.rawValue ? "missing" : "damaged") by audit run \(known.run.sequence) (\(known.run.level), \(known.run.finished)) and not verified intact since; this \(options.budget != nil ? "budgeted" : "quick") run did not read it",
+                findings.append(Diagnostic(.objectKnownDamaged, file: archive.store.displayPath(of: id), subject: id.prefixed,
+                    message: "found \(known.code == DiagnosticCode.objectMissing.rawValue ? "missing" : "damaged") (\(known.code)) by audit run \(known.run.sequence) (\(known.run.level), \(known.run.finished)) and not verified intact since; this \(options.budget != nil ? "budgeted" : "quick") run did not read it",
                     advice: "Replace it from a replica ('hoso replicate --from REPLICA --repair'); a full 'hoso verify' then checks it again"))
             }
         }
@@ -761,7 +765,7 @@ public final class Verifier {
 
     // MARK: objects, within a budget
 
-    func budgeted(_ budget: VerifyBudget, checker: StoreChecker, records: [AuditLog.Record], auditLog: AuditLog,
+    func budgeted(_ budget: VerifyBudget, checker: StoreChecker, lastVerified last: [ObjectID: Int64],
                   referenced: ObjectIDList, tick: @escaping @Sendable (UInt64) -> Void) throws -> StoreChecker.Report {
         var all: [(ObjectID, UInt64)] = []
         var listing = StoreChecker.Report()
@@ -771,7 +775,6 @@ public final class Verifier {
         // Whatever the budget, the listing shows what is missing and what does not belong.
         let store = archive.store
         let listed = listing.findings + listing.missing(from: referenced, stored: listing.storedNames(), path: { store.displayPath(of: $0) })
-        let last = auditLog.lastVerified(records)
         all.sort { a, b in
             let ta = last[a.0] ?? Int64.min, tb = last[b.0] ?? Int64.min
             return ta != tb ? ta < tb : a.0 < b.0

@@ -375,11 +375,19 @@ struct VerifyFixture {
         func earlier(_ extra: [String]) throws -> [(code: String, subject: String, file: String, message: String)] {
             try f.findings(extra).filter { $0.subject == "sha256:" + name }
         }
-        let quick = try earlier(["--quick"])
-        #expect(quick.count == 1 && quick[0].message.contains("not verified intact since") && quick[0].message.contains(f.numbers[0]), "\(quick)")
-        #expect(try f.verify(["--quick"]).0 == 1)
+        // Said as E516, naming the full run that found it, however many quick runs follow (a
+        // recorded quick run does not count as having found it).
+        for _ in 0..<2 {
+            let quick = try earlier(["--quick"])
+            #expect(quick.count == 1 && quick[0].code == "E516" && quick[0].message.contains(") by audit run 1 (full")
+                    && quick[0].message.contains(f.numbers[0]), "\(quick)")
+            #expect(try Hoso.run(["verify", "--quick", "--archive", f.archive]).status == 1)
+        }
+        let history = try f.hoso(["verify", "--history"]).stdout
+        #expect(history.contains("E516"), "\(history)")
         // A budgeted run reads it first (least recently verified first) and finds it again.
-        #expect(try earlier(["--budget", "1"]).count == 1)
+        let budget = try earlier(["--budget", "1"])
+        #expect(budget.count == 1 && budget[0].code != "E516" && !budget[0].message.contains("did not read it"), "\(budget)")
         // Put back as it was: still damaged by the record until a run reads it again.
         _ = try shell("mv '\(path).good' '\(path)'")
         #expect(try f.verify(["--quick"]).0 == 1)
@@ -538,6 +546,13 @@ struct VerifyFixture {
         #expect(history.stdout.contains("W904") && history.stdout.contains("ends at run") && !history.stdout.contains("intact"), "\(history.stdout)")
         let seal = try f.hoso(["seal"])
         #expect(seal.status == 3 && seal.stderr.contains("W904") && seal.stderr.contains("Run 'hoso verify' first"), "\(seal.stderr)")
+        // A set-aside cut short (the damaged log renamed, no run recorded after it): the runs
+        // are said to be in the log kept aside, not lost.
+        #expect(try f.hoso(["verify"]).status == 0)
+        _ = try shell("mv '\(log)' '\(f.archive)/audit/log.damaged-20261130T000000Z'")
+        let aside = try f.hoso(["verify", "--no-record"])
+        #expect(aside.stdout.contains("W904") && aside.stdout.contains("kept aside as audit/log.damaged-20261130T000000Z")
+                && !aside.stdout.contains("are lost"), "\(aside.stdout)")
     }
 
     /// A scan's row deleted from the catalog's objects table, then the scan: the quick and the
