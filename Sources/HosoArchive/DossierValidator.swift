@@ -288,6 +288,16 @@ public struct DossierValidator: Sendable {
             do {
                 let (digest, put) = try fileHandler.handle(fd: fd, path: path, size: size, declared: c.declaredSHA256)
                 result.bytesRead += size
+                // Written to while it was read (same size, in place): what was read mixes two
+                // states of the file, bytes it never held at once. Its times moved: refused as a
+                // file whose size changed is.
+                if let after = try? SystemFile.status(fd, path: path), FileIdentity(after) != FileIdentity(st) {
+                    result.diagnostics.append(Diagnostic(.sizeMismatch, file: xml, line: c.line, subject: c.id,
+                        message: "component '\(c.id)': the file changed while it was read (it was written to meanwhile)",
+                        expected: "the file as it was when opened", found: "modified during the read (\(path))",
+                        advice: "Wait until whatever writes the file (a scanner, a copy) has finished, then run the command again"))
+                    continue
+                }
                 result.files.append(CheckedFile(component: c, path: path, size: size, digest: digest, put: put, identity: FileIdentity(st)))
             } catch let ObjectFault.hashMismatch(found) {
                 result.bytesRead += size

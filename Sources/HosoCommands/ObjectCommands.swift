@@ -161,7 +161,9 @@ func readList(_ path: String) throws -> [String] {
         bytes += chunk[0..<n]
         if bytes.count > 1 << 31 { throw SystemError(errno: EFBIG, operation: "read", path: path) }
     }
-    let text = String(decoding: bytes, as: UTF8.self)
+    // A byte-order mark, as Windows Notepad writes at the start of a UTF-8 file, is no part of
+    // the first path.
+    let text = String(decoding: bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...], as: UTF8.self)
     // One path a line, as any editor writes a list: Windows line ends ("\r\n" is one Character,
     // a newline), blank lines skipped, spaces and tabs around a path dropped.
     return text.split(whereSeparator: \.isNewline)

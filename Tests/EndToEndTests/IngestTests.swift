@@ -547,9 +547,10 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(source.contains("(12 paths)") && source.contains("--paths-from") && source.count < 2000, "\(source)")
         let stdin = try shell("printf '%s\\n' '\(folders[3])' '\(folders[4])' | '\(Hoso.binary)' validate --paths-from -")
         #expect(stdin.status == 0 && stdin.output.contains("2 dossiers checked: 2 valid"), "\(stdin.output)")
-        // A list written on Windows, with blank lines and spaces around the paths.
+        // A list written on Windows, with its byte-order mark, blank lines and spaces around the
+        // paths; the mark is no part of the first path.
         let windows = t.sub("windows.txt")
-        try ("  " + folders[5] + "\r\n\r\n   \r\n\t" + folders[6] + " \r\n").write(toFile: windows, atomically: false, encoding: .utf8)
+        try ("\u{FEFF}" + folders[5] + "\r\n\r\n   \r\n\t" + folders[6] + " \r\n").write(toFile: windows, atomically: false, encoding: .utf8)
         let crlf = try Hoso.run(["validate", "--paths-from", windows])
         #expect(crlf.status == 0 && crlf.stdout.contains("2 dossiers checked: 2 valid"), "\(crlf.stdout) \(crlf.stderr)")
         #expect(try Hoso.run(["validate"]).status == 2, "nothing named")
