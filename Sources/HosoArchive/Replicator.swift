@@ -122,9 +122,9 @@ public enum Replicator {
             let id = all[i]
             var finding: Diagnostic?
             var copiedBytes: UInt64?
+            var damaged = false      // the destination's copy, read by a repair
             do {
                 var present = try destination.contains(id)
-                var damaged = false
                 if present && repair {
                     do { _ = try destination.get(id) { _ in } } catch let f as ObjectFault {
                         switch f {
@@ -159,6 +159,11 @@ public enum Replicator {
             } catch let f as ObjectFault {
                 var d = f.diagnostic(id: id, path: source.displayPath(of: id))
                 d.message = "not copied: " + d.message
+                if damaged && f.isDamage {
+                    // Both copies damaged: the advice to copy from the other side would go round.
+                    d.message += "; the copy at \(destination.location) is damaged too: no store here holds it intact"
+                    d.advice = "Restore it from another replica or backup that holds it intact ('hoso replicate --from OTHER --repair'), then run 'hoso verify'"
+                }
                 finding = d
             } catch let e as HosoError {
                 finding = e.diagnostic
@@ -179,6 +184,14 @@ public enum Replicator {
             report.copied = s.copied; report.copiedBytes = s.bytes; report.alreadyPresent = s.present; report.repaired = s.repaired
             report.written = s.written.sorted { $0.0 < $1.0 }
             findings += s.findings.sorted { ($0.subject ?? "") < ($1.subject ?? "") }
+        }
+        // What a damaged copy takes from the archive: the dossiers that use it, as for one lacking.
+        if findings.contains(where: { $0.code.rawValue.hasPrefix("E5") }), SystemFile.exists(archive.catalogPath),
+           let catalog = try? Catalog.open(path: archive.catalogPath, mode: .readOnly) {
+            for i in findings.indices.prefix(1000) where findings[i].code.rawValue.hasPrefix("E5") {
+                guard let id = findings[i].subject.flatMap({ ObjectID(hex: $0) }), let uses = try? catalog.uses(of: id), !uses.isEmpty else { continue }
+                findings[i].name(users: uses.map { ObjectUse(dossier: $0.number, version: $0.version, path: $0.file) })
+            }
         }
         report.objects = ids.count
         report.findings = findings

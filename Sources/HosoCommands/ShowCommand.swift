@@ -145,6 +145,16 @@ struct ShowCommand: ParsableCommand {
             do { dossier = try archivedDossier(manifest, archive: archive) } catch {
                 problems.append(unreadable("the dossier's XML", manifest.xml.object, error))
             }
+            // The fields shown come from the catalog: each one that is not what the archived XML
+            // says (an edited row) is said, with the XML's value, as a full verify would.
+            if let dossier {
+                for d in Catalog.fieldsDiffering(row, manifestID: row.manifest, manifest: manifest, dossier: dossier) {
+                    problems.append(Diagnostic(.catalogRowAltered, file: "catalog.sqlite", subject: row.number,
+                        message: "the catalog's \(d.column) of \(row.number) version \(row.version) is not what its archived XML says",
+                        expected: d.xml ?? "nothing", found: d.catalog ?? "nothing",
+                        advice: "The catalog is damaged or altered (the XML's value is the archived one): run 'hoso verify', then 'hoso rebuild'"))
+                }
+            }
         } else {
             // The catalog's record names the XML too: whether it can still be read is said.
             do { _ = try archive.store.bytes(of: row.xmlObject, limit: 64 << 20) } catch {
@@ -167,7 +177,10 @@ struct ShowCommand: ParsableCommand {
             // Objects this user may not read (E406) are not known to be damaged: exit 3, as for
             // any command that could not be carried out in full.
             let damage = problems.contains { $0.code != .ioFailure }
-            Console.shared.err("hoso: \(problems.count) object\(problems.count == 1 ? "" : "s") of this dossier could not be read; the rest is shown. "
+            let altered = problems.filter { $0.code == .catalogRowAltered }.count, unread = problems.count - altered
+            let what = [unread > 0 ? "\(Format.count(unread, "object")) of this dossier could not be read; the rest is shown" : nil,
+                        altered > 0 ? "\(Format.count(altered, "catalog field")) shown \(altered == 1 ? "differs" : "differ") from the archived XML" : nil]
+            Console.shared.err("hoso: " + what.compactMap { $0 }.joined(separator: "; ") + ". "
                                + (damage ? "Run 'hoso verify' to see the archive's state" : "Fix the cause named above (permissions, the disk), then run the command again"))
             throw ExitCode(damage ? 1 : 3)
         }

@@ -246,6 +246,14 @@ struct VerifyFixture {
         #expect(mixed["entriesMatchingDigest"] as? Int == 2 && mixed["entriesRederived"] as? Int == 1,
                 "only the entry whose rows no longer match its digest is derived again: \(mixed)")
         #expect(try f.verify(["--rederive"]) == (1, ["E701"], []))
+        // show reads the archived XML: the edited field is said, with the XML's value, exit 1;
+        // the other dossiers show no problem.
+        let shown = try f.hoso(["show", "--json", f.numbers[2]])
+        let problems = (try jsonObject(shown.stdout)["problems"] as? [[String: Any]]) ?? []
+        #expect(shown.status == 1 && problems.count == 1 && problems[0]["code"] as? String == "E701"
+                && (problems[0]["message"] as? String ?? "").contains("title") && problems[0]["found"] as? String == "Hồ sơ đã bị sửa", "\(shown.stdout)")
+        #expect(try f.hoso(["show", f.numbers[2]]).stderr.contains("1 catalog field shown differs from the archived XML"))
+        for n in [f.numbers[0], f.numbers[1]] { #expect(try f.hoso(["show", n]).status == 0, "\(n)") }
 
         f = try VerifyFixture()
         try f.sql("INSERT INTO components SELECT manifest, 99, 'c99', role, copy_type, name, file, object, size, media_type, pages FROM components LIMIT 1")
@@ -361,6 +369,17 @@ struct VerifyFixture {
             let (status, errors, warnings) = try f.verify(extra)
             #expect(status == 1 && !errors.isEmpty && Set(errors).isSubset(of: allowed) && warnings.isEmpty, "\(extra): \(errors) \(warnings)")
         }
+    }
+
+    /// The daily budgeted run checks the index and the catalog as a quick run does: a truncated
+    /// segment, which fails every search, is not "no errors".
+    @Test func aBudgetedRunChecksTheDerivedDataToo() throws {
+        let f = try VerifyFixture()
+        let segment = try FileManager.default.contentsOfDirectory(atPath: f.archive + "/index").filter { $0.hasSuffix(".hix") }.sorted()[0]
+        #expect(try shell("cd '\(f.archive)/index' && chmod u+w \(segment) && truncate -s 100 \(segment)").status == 0)
+        try f.sql("DELETE FROM dossiers WHERE number = '\(f.numbers[1])'")
+        let (status, errors, _) = try f.verify(["--budget", "1"])
+        #expect(status == 1 && errors.contains("E706") && errors.contains("E703"), "\(errors)")
     }
 
     /// A quick or budgeted run reads no content (or some): it reports what a recorded run found
@@ -1039,6 +1058,24 @@ struct VerifyFixture {
         #expect(again.status == 2 && again.stderr.contains("not overwritten"), "a report is never overwritten")
         #expect(try f.hoso(["verify", "--report", f.folder.sub("no/such/folder/r.json")]).status == 2, "checked before the run")
         #expect(try f.hoso(["verify", "--budget", "nonsense"]).status == 2)
+    }
+
+    /// Both the archive's and the replica's copy damaged: a repair says that no store here holds
+    /// it intact, names the dossier, and sends to another copy, not round to itself.
+    @Test func aRepairWithBothCopiesDamagedSaysSo() throws {
+        let f = try VerifyFixture()
+        let replica = f.folder.sub("replica")
+        #expect(try f.hoso(["replicate", "--to", replica]).status == 0)
+        let raw = try f.object(codec: "raw")
+        let owner = try f.dossier(using: raw)
+        #expect(try shell("for p in '\(f.path(raw))' $(find '\(replica)' -type f -name '\(raw.dropFirst(2))'); do chmod u+w \"$p\" && \(flipMiddleByte) \"$p\"; done").status == 0)
+        for args in [["replicate", "--json", "--from", replica, "--repair"], ["replicate", "--json", "--to", replica, "--repair"]] {
+            let r = try f.hoso(args)
+            let finding = ((try jsonObject(r.stdout)["findings"] as? [[String: Any]]) ?? []).first { $0["subject"] as? String == "sha256:" + raw }
+            #expect(r.status == 1 && (finding?["message"] as? String ?? "").contains("damaged too: no store here holds it intact")
+                    && (finding?["advice"] as? String ?? "").contains("--from OTHER")
+                    && ((finding?["usedBy"] as? [[String: Any]])?.first?["dossier"] as? String) == owner, "\(args): \(r.stdout)")
+        }
     }
 
     /// What an auditor can show from the archive alone: which object was damaged, whose file it
