@@ -97,6 +97,18 @@ extension Catalog {
                                 online: r["online"] ?? 0, overdue: r["overdue"] ?? 0)
             }
         }
+        // Over a period, an agency or a procedure is still named by its latest dossier of all (a
+        // report of 2019 shows an agency renamed since by its current name, as search's facets
+        // do), not by its latest of the period.
+        if let grouping, grouping == .agency || grouping == .procedure, from != nil || to != nil, !rows.isEmpty {
+            let names = try db.read { db in
+                try Dictionary(Row.fetchAll(db, sql: """
+                    SELECT \(grouping.keySQL) AS k, \(grouping.labelSQL) AS l, max(received_day || char(31) || number) AS latest
+                    FROM dossiers WHERE is_current = 1 GROUP BY k
+                    """).map { ($0["k"] as String? ?? "", $0["l"] as String? ?? "") }, uniquingKeysWith: { a, _ in a })
+            }
+            return rows.map { r in var r = r; r.label = names[r.key] ?? r.label; return r }
+        }
         // The overview of an empty period is a row of zeros, not no row.
         return grouping == nil && rows.isEmpty ? [StatsRow(key: "all", label: "all dossiers")] : rows
     }

@@ -246,10 +246,13 @@ struct SearchCommand: ParsableCommand {
             i += 1
         }
         if let or = orBetweenGroups(text) { out.append(or) }
-        // `hoso search -- -phép giấy --limit 1`: after '--' nothing is an option, and the query
-        // language has no use for '--name'.
-        let options = text.split(separator: " ").filter { $0.count > 2 && $0.hasPrefix("--") && $0.dropFirst(2).allSatisfy { $0.isASCII && ($0.isLetter || $0 == "-") } }
-        if let first = options.first {
+        // `hoso search -- -phép giấy --limit 1` (or --limit=1): after a '--' typed on the command
+        // line nothing is an option, and the query language has no use for '--name'.
+        let options = text.split(separator: " ").filter { word in
+            let name = word.dropFirst(2).prefix { $0 != "=" }
+            return word.hasPrefix("--") && !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0 == "-") }
+        }
+        if CommandLine.arguments.contains("--"), let first = options.first {
             out.append("'\(first)' was read as words of the query, as everything after '--' is: put options before '--'.")
         }
         return out

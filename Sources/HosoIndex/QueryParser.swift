@@ -532,6 +532,21 @@ public struct QueryParser {
             return inner
         }
         if chars[i] == "\"" { return try parsePhrase(fields: nil) }
+        // A Vietnamese label glued to the identifier after it (mã hồ sơ:000.00.21.H50-…, as form
+        // exports write it): the label a word of its own (dropped as a label before an
+        // identifier), the identifier read next.
+        var k = i
+        while k < chars.count, chars[k].isLetter { k += 1 }
+        if k < chars.count, chars[k] == ":", k > i, !chars[i..<k].allSatisfy(\.isASCII) {
+            let label = String(chars[i..<k])
+            let save = i
+            i = k + 1
+            let valueStart = i
+            let value = readWord()
+            i = valueStart
+            if QueryParser.identifier(value) != nil { return try bare(label, at: start) }
+            i = save
+        }
         // field:value?
         var j = i
         while j < chars.count, chars[j].isLetter, chars[j].isASCII { j += 1 }
@@ -858,6 +873,16 @@ public struct QueryParser {
         if core.count >= 6, core.allSatisfy({ $0.isASCII && ($0.isNumber || "/-.".contains($0)) }),
            let from = QueryParser.day(core, end: false), let to = QueryParser.day(core, end: true) {
             return .or([try textWord(core, fields: nil, at: start), .dateRange(.received, from: from, to: to)])
+        }
+        // A range of days typed alone (01/01/2023-31/03/2023, 2023-01-01..2023-03-31): the
+        // dossiers received in it, as `received:` with it would find.
+        if core.count >= 6, core.allSatisfy({ $0.isASCII && ($0.isNumber || "/-.".contains($0)) }),
+           core.contains("..") || QueryParser.dashBetweenDays(core) != nil,
+           let range = QueryParser.dateRange(core), range.0 != nil || range.1 != nil {
+            if let lo = range.0, let hi = range.1, lo > hi {
+                throw error("the range '\(core)' ends before it starts (write the earlier date first)", at: start)
+            }
+            return .dateRange(.received, from: range.0, to: range.1)
         }
         // Other codes (archival codes, an office's local codes: MC19.273558) cannot be told from
         // text by their shape alone: such a token is looked for both ways.

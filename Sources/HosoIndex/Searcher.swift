@@ -223,24 +223,27 @@ public final class Searcher: @unchecked Sendable {
             return Segment.receivedLater(day: x.receivedDay(i), x.numberBytes(i), than: y.receivedDay(j), y.numberBytes(j))
         }
         // Per segment: ordinal → slot (-1 for a code not asked for), for each kind.
+        let positions = (0..<2).map { kind in
+            Dictionary(uniqueKeysWithValues: wanted[kind].enumerated().map { ($1, $0 + (kind == 0 ? 0 : wanted[0].count)) })
+        }
         let slotTables: [[[Int]]] = segments.map { seg in
             let tables = seg.ordinalTables
-            return [tables.procedures, tables.agencies].enumerated().map { kind, table in
-                let base = kind == 0 ? 0 : wanted[0].count
-                let position = Dictionary(uniqueKeysWithValues: wanted[kind].enumerated().map { ($1, $0 + base) })
-                return table.map { position[$0.0] ?? -1 }
-            }
+            return [tables.procedures, tables.agencies].enumerated().map { kind, table in table.map { positions[kind][$0.0] ?? -1 } }
         }
         var latest = [Int](repeating: -1, count: slots)
+        // The latest document's name where a segment's table gives it (its named document's):
+        // nothing to decode.
+        var latestName = [String?](repeating: nil, count: slots)
         var toScan: [(segment: Int, slots: [Bool])] = []
         for (s, seg) in segments.enumerated() {
             let dels = snapshot.deletions[s]
             var scan = [Bool](repeating: false, count: slots), any = false
             let named = seg.latestOfOrdinals.map { [$0.procedures, $0.agencies] }
+            let tables = [seg.ordinalTables.procedures, seg.ordinalTables.agencies]
             for kind in 0..<2 {
                 for (o, slot) in slotTables[s][kind].enumerated() where slot >= 0 {
                     if let doc = named?[kind][o], dels?.isDeleted(doc) != true {
-                        if later(s << 32 | doc, than: latest[slot]) { latest[slot] = s << 32 | doc }
+                        if later(s << 32 | doc, than: latest[slot]) { latest[slot] = s << 32 | doc; latestName[slot] = tables[kind][o].1 }
                     } else {
                         scan[slot] = true; any = true
                     }
@@ -276,14 +279,20 @@ public final class Searcher: @unchecked Sendable {
             return best
         }
         for best in scanned {
-            for slot in 0..<slots where best[slot] >= 0 && later(best[slot], than: latest[slot]) { latest[slot] = best[slot] }
+            for slot in 0..<slots where best[slot] >= 0 && later(best[slot], than: latest[slot]) { latest[slot] = best[slot]; latestName[slot] = nil }
         }
         var out: [[String: String]] = [[:], [:]]
         for kind in 0..<2 {
             let base = kind == 0 ? 0 : wanted[0].count
             for (c, code) in wanted[kind].enumerated() where latest[base + c] >= 0 {
-                let doc = segments[latest[base + c] >> 32].document(latest[base + c] & 0xFFFF_FFFF)
-                out[kind][code] = kind == 0 ? doc.procedureName : doc.agencyName
+                if let name = latestName[base + c] { out[kind][code] = name; continue }
+                // Found in the columns: its stored fields give its name (the segment's table, if
+                // they cannot be read).
+                let seg = segments[latest[base + c] >> 32], d = latest[base + c] & 0xFFFF_FFFF
+                let doc = seg.document(d)
+                let name = kind == 0 ? doc.procedureName : doc.agencyName
+                out[kind][code] = !name.isEmpty ? name
+                    : kind == 0 ? seg.ordinalTables.procedures[seg.procedureOrdinal(d)].1 : seg.ordinalTables.agencies[seg.agencyOrdinal(d)].1
             }
         }
         return (out[0], out[1])

@@ -376,6 +376,9 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("chứng thực received:\"2023\"", 35), [["b"]], "35k")
         expectOrder(try run("chứng thực received:2022-01-01–2023-12-31", 35), [["b", "c"]], "35l", sameTier: false)
         expectOrder(try run("chứng thực received:01/01/2021-31/12/2021", 35), [["a"]], "35m")
+        // A range typed alone, as pasted from a form: received in it.
+        expectOrder(try run("chứng thực 01/01/2021-31/12/2021", 35), [["a"]], "35n")
+        expectOrder(try run("chứng thực 2021-01-01..2021-12-31", 35), [["a"]], "35o")
     }
     @Test func personalNumbersExactOnly() throws {
         #expect(try total("045190123456") == 1)
@@ -385,6 +388,10 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         #expect(try total("+84987654321") == 1)
         #expect(try total("phone:0911222333") == 1)
         #expect(try total("title:045190123456") == 0, "personal numbers are not free text")
+        // A form's label glued to the number, as exports write it: the label is dropped.
+        for glued in ["Số CCCD:045190123456", "căn cước:045190123456", "số điện thoại:0987654321"] {
+            #expect(try total(glued) == 1, "\(glued)")
+        }
         // As a spreadsheet keeps them: the leading 0 dropped, in scientific notation, with .0.
         for excel in ["45190123456", "4.5190123456E+10", "045190123456.0", "987654321", "84987654321", "(+84) 987 654 321"] {
             #expect(try total(excel) == 1, "\(excel)")
@@ -465,8 +472,13 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
     @Test func anOptionAfterTheDoubleDashIsSaidToBeQueryText() throws {
         let r = try Hoso.run(["search", "--archive", SearchFixture.archive, "--", "-phép", "giấy", "--limit", "1"])
         #expect(r.status == 0 && r.stdout.contains("'--limit' was read as words of the query"), "\(r.stdout)")
+        let equals = try Hoso.run(["search", "--archive", SearchFixture.archive, "--", "giấy", "--limit=1"])
+        #expect(equals.status == 0 && equals.stdout.contains("'--limit=1' was read as words of the query"), "\(equals.stdout)")
         let plain = try Hoso.run(["search", "--archive", SearchFixture.archive, "--limit", "1", "--", "-phép", "giấy"])
         #expect(plain.status == 0 && !plain.stdout.contains("was read as words"), "\(plain.stdout)")
+        // Without a '--' typed, a quoted query's '--word' is not said to follow one.
+        let quoted = try Hoso.run(["search", "--archive", SearchFixture.archive, "giấy --limit"])
+        #expect(!quoted.stdout.contains("was read as words"), "\(quoted.stdout)")
     }
     @Test func orBetweenNamesWithoutParenthesesIsExplained() throws {
         let r = try Hoso.run(["search", "--archive", SearchFixture.archive, "Nguyễn Thị Hòa OR Lý Kim Nga"])

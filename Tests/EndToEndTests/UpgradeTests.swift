@@ -72,12 +72,14 @@ import HosoTestSupport
             let r = try jsonObject(try Hoso.run(["search", "--json", "--facets", "--limit", "0", "code:000.00.20.H50*"], environment: env).stdout)
             return (((r["facets"] as? [String: Any])?["agency"] as? [[String: Any]])?.first)?["label"] as? String
         }
-        func statsLabel() throws -> String? {
-            let r = try jsonObject(try Hoso.run(["stats", "--json", "--by", "agency"], environment: env).stdout)
+        func statsLabel(_ period: [String] = []) throws -> String? {
+            let r = try jsonObject(try Hoso.run(["stats", "--json", "--by", "agency"] + period, environment: env).stdout)
             return ((r["agency"] as? [[String: Any]]) ?? []).first { $0["key"] as? String == "000.00.20.H50" }?["label"] as? String
         }
         #expect(try Hoso.run(["verify", "--no-record"], environment: env).status == 0)
         #expect(try facetLabel() == renamed && statsLabel() == renamed)
+        // A period holding only the older dossier, with the old name: the current name still.
+        #expect(try statsLabel(["--to", "2021-12-31"]) == renamed)
         #expect(try Hoso.run(["ingest", try sampleBatch(t, count: 12)], environment: env).status == 0)
         #expect(try facetLabel() == renamed)
         #expect(try Hoso.run(["index", "optimize"], environment: env).status == 0)

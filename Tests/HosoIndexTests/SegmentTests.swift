@@ -95,15 +95,16 @@ func page(_ r: SearchResult) -> String {
         func doc(_ serial: Int, day: Int32, name: String) -> IndexDocument {
             var d = document(serial, title: "Đăng ký khai sinh")
             d.receivedDay = day; d.agencyCode = "000.00.21.H50"; d.agencyName = name
+            d.procedureCode = "1.001193"; d.procedureName = name
             return d
         }
         let builder = SegmentBuilder()
-        for d in [doc(3, day: 12, name: "new name"), doc(2, day: 10, name: "old name"), doc(1, day: 12, name: "older name")] { builder.add(d) }
+        for d in [doc(2, day: 10, name: "old name"), doc(3, day: 12, name: "new name"), doc(1, day: 12, name: "older name")] { builder.add(d) }
         let folder = TemporaryFolder()
         _ = try builder.write(to: folder.sub("s.hix"))
         let seg = try Segment(path: folder.sub("s.hix"))
-        #expect(seg.ordinalTables.agencies.map(\.1) == ["new name"])
-        #expect(seg.latestOfOrdinals?.agencies == [0])
+        #expect(seg.ordinalTables.agencies.map(\.1) == ["new name"] && seg.ordinalTables.procedures.map(\.1) == ["new name"])
+        #expect(seg.latestOfOrdinals?.agencies == [1] && seg.latestOfOrdinals?.procedures == [1])
         let old = try Segment(path: Repository.path("Tests/HosoIndexTests/Fixtures/segment-v1.hix"))
         #expect(old.latestOfOrdinals == nil)
     }
