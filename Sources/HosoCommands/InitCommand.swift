@@ -17,10 +17,10 @@ struct InitCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The S3 service's URL (default: $HOSO_S3_ENDPOINT, else $AWS_ENDPOINT_URL).", valueName: "url"))
     var endpoint: String?
 
-    @Option(name: .long, help: "Compression level for compressible scans, 1 (fastest) to 12 (smallest).")
+    @Option(name: .long, parsing: .unconditional, help: "Compression level for compressible scans, 1 (fastest) to 12 (smallest).")
     var compressionLevel: Int = CompressionPolicy().level
 
-    @Option(name: .long, help: "Smallest saving (0–1) on a scan's first MiB that makes compressing it worthwhile.")
+    @Option(name: .long, parsing: .unconditional, help: "Smallest saving (0–1) on a scan's first MiB that makes compressing it worthwhile.")
     var minimumSaving: Double = CompressionPolicy().minimumSaving
 
     func validate() throws {

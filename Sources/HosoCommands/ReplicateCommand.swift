@@ -39,7 +39,7 @@ struct ReplicateCommand: ParsableCommand {
     var repair = false
     @Option(name: .long, help: ArgumentHelp("The S3 service's URL for --to or --from (default: $HOSO_S3_ENDPOINT, else $AWS_ENDPOINT_URL).", valueName: "url"))
     var endpoint: String?
-    @Option(name: .long, parsing: .unconditional, help: "Objects copied at once.") var jobs = 8
+    @Option(name: .long, parsing: .unconditional, help: "Objects copied at once, 1 to 256.") var jobs = 8
     @Flag(name: .long, help: "With --from: wait for a running writer, or a verify, instead of failing at once.") var wait = false
     @Flag(name: .long, help: "With --from: move the ledger head forward to the replica's even where the archive's catalog, index and audit log agree with its older head (a rollback to undo).")
     var restoreHead = false

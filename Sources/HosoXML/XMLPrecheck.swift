@@ -27,6 +27,13 @@ public enum XMLPrecheck {
                               expected: "plain UTF-8 XML", found: "\(kind) data",
                               advice: "Decompress the file and validate the XML inside it; hoso never decompresses XML itself, to rule out compression bombs")
         }
+        // UTF-32's marks first: little-endian UTF-32 begins with UTF-16's.
+        if n >= 4 && (bytes[0..<4].elementsEqual([0xFF, 0xFE, 0, 0]) || bytes[0..<4].elementsEqual([0, 0, 0xFE, 0xFF])) {
+            return Diagnostic(.notUTF8, file: file, line: 1, column: 1,
+                              message: "the file is UTF-32 (it starts with a UTF-32 byte-order mark)",
+                              expected: "UTF-8", found: "UTF-32",
+                              advice: "Convert the file to UTF-8 (for example: iconv -f UTF-32 -t UTF-8) and change its encoding declaration")
+        }
         if n >= 2 && ((bytes[0] == 0xFE && bytes[1] == 0xFF) || (bytes[0] == 0xFF && bytes[1] == 0xFE)) {
             return Diagnostic(.notUTF8, file: file, line: 1, column: 1,
                               message: "the file is UTF-16 (it starts with a UTF-16 byte-order mark)",
@@ -51,11 +58,14 @@ public enum XMLPrecheck {
                                   expected: "a complete file", found: "bytes \(shown) at the very end",
                                   advice: "Copy the file again from the source; do not convert its encoding")
             }
+            // The encoding the file declares, where it is another: the likely cause, named.
+            let declared = declaredEncoding(bytes).flatMap { ["utf-8", "utf8"].contains($0.lowercased()) ? nil : $0 }
             return Diagnostic(.notUTF8, file: file, line: line, column: column,
                               message: isNUL ? "the file contains a NUL byte (is it UTF-16 without a byte-order mark?)"
-                                             : "the file is not valid UTF-8 at byte offset \(bad)",
+                                             : "the file is not valid UTF-8 at byte offset \(bad)" + (declared.map { " (its XML declaration names the encoding '\($0)')" } ?? ""),
                               expected: "UTF-8", found: "bytes \(shown)",
-                              advice: "Convert the file to UTF-8; if the text was written in a legacy Vietnamese encoding (TCVN3, VNI, CP1258), convert it from that encoding")
+                              advice: declared.map { "Convert the file from \($0) to UTF-8 (for example: iconv -f \($0) -t UTF-8) and declare encoding=\"UTF-8\"" }
+                                  ?? "Convert the file to UTF-8; if the text was written in a legacy Vietnamese encoding (TCVN3, VNI, CP1258), convert it from that encoding")
         }
         if let declared = declaredEncoding(bytes) {
             let lower = declared.lowercased()

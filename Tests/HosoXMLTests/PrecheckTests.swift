@@ -14,6 +14,16 @@ import Testing
         #expect(firstBad([0x41, 0x00]) == 1)                // NUL
     }
 
+    /// The encoding named as it is: UTF-32 is not taken for UTF-16 (its mark begins like
+    /// UTF-16's), and a declared legacy encoding is named with the invalid byte it explains.
+    @Test func encodingsAreNamedAsTheyAre() {
+        func message(_ bytes: [UInt8]) -> String? { bytes.withUnsafeBytes { XMLPrecheck.check($0, file: "d.xml")?.message } }
+        #expect(message([0xFF, 0xFE, 0, 0, 0x3C, 0, 0, 0])?.contains("UTF-32") == true)
+        #expect(message([0xFF, 0xFE, 0x3C, 0])?.contains("UTF-16") == true)
+        let cp1258 = Array("<?xml version=\"1.0\" encoding=\"windows-1258\"?><d>".utf8) + [0xD0, 0xE0] + Array("</d>".utf8)
+        #expect(message(cp1258)?.contains("its XML declaration names the encoding 'windows-1258'") == true, "\(String(describing: message(cp1258)))")
+    }
+
     @Test func positionCountsCharactersNotBytes() {
         let text = Array("ab\nViệt x".utf8)
         let offset = text.count - 1
