@@ -28,12 +28,22 @@ public enum CatalogSync {
                             expected: "\(add.dossier) version \(add.version)", found: "\(manifest.dossier) version \(manifest.version)",
                             advice: "Restore the manifest from a replica")
         }
-        let xml: [UInt8]
-        do { xml = try ledger.archive.store.bytes(of: manifest.xml.object, limit: 64 << 20) } catch let f as ObjectFault {
+        let dossier: Dossier
+        do { dossier = try archivedDossier(manifest, archive: ledger.archive) } catch let f as ObjectFault {
             throw HosoError(.manifestObjectMissing, subject: manifest.xml.object.prefixed,
                             message: "the XML of \(manifest.dossier) (object \(manifest.xml.object.short)) cannot be read: \(f)",
                             advice: f.advice)
         }
+        return CatalogVersion.deriving(manifestID: add.manifest, manifestSize: UInt64(size), manifest: manifest, dossier: dossier,
+                                       derivation: derivation)
+    }
+
+    /// The dossier a manifest's archived XML records, read from its store (verified on the way)
+    /// and converted from a legacy encoding as when it was archived: what the catalog's row is
+    /// made of, and what `show` compares the row with.
+    /// - Throws: the store's `ObjectFault` when the XML cannot be read; E606 when it does not parse.
+    public static func archivedDossier(_ manifest: Manifest, archive: Archive) throws -> Dossier {
+        let xml = try archive.store.bytes(of: manifest.xml.object, limit: 64 << 20)
         // Validated against the schema when it was ingested, and its bytes were just checked
         // against their SHA-256: parsing (with the same safe options) is enough here.
         let parsed = DossierParser.parse(xml, file: "\(manifest.dossier) (object \(manifest.xml.object.short))", validate: false)
@@ -43,8 +53,7 @@ public enum CatalogSync {
                             advice: "Restore the object from a replica")
         }
         if let encoding = manifest.textEncoding { dossier = encoding.convert(dossier) }
-        return CatalogVersion.deriving(manifestID: add.manifest, manifestSize: UInt64(size), manifest: manifest, dossier: dossier,
-                                       derivation: derivation)
+        return dossier
     }
 
     /// Applies every committed entry the catalog lacks. The caller holds the writer lock.

@@ -65,15 +65,6 @@ func lookUp(_ typed: String, version: Int?, in catalog: Catalog) throws -> (Vers
     return (row, all)
 }
 
-/// The dossier as its archived XML records it (converted from a legacy encoding as when it was
-/// archived).
-func archivedDossier(_ manifest: Manifest, archive: Archive) throws -> Dossier? {
-    let xml = try archive.store.bytes(of: manifest.xml.object, limit: 64 << 20)
-    guard var d = DossierParser.parse(xml, file: manifest.dossier, validate: false).dossier else { return nil }
-    if let encoding = manifest.textEncoding { d = encoding.convert(d) }
-    return d
-}
-
 /// The manifest of a catalog row, checked against it: the catalog says which manifest holds a
 /// number, and a damaged or altered catalog must not hand out another dossier under it.
 func checkedManifest(_ row: VersionRow, archive: Archive) throws -> Manifest {
@@ -85,6 +76,38 @@ func checkedManifest(_ row: VersionRow, archive: Archive) throws -> Manifest {
                         advice: "The catalog is damaged or altered: nothing was shown or written; run 'hoso verify', then 'hoso rebuild'")
     }
     return manifest
+}
+
+/// What is wrong with the catalog's record of a version (E701): rows that no longer match the
+/// digest its ledger entry recorded, with the fields that differ from the archived XML, and a
+/// record of the entry that is not the ledger's.
+func catalogProblems(_ row: VersionRow, manifest: Manifest, dossier: Dossier?, entry: LedgerRow?, catalog: Catalog, archive: Archive) -> [Diagnostic] {
+    func altered(_ message: String, expected: String?, found: String?) -> Diagnostic {
+        Diagnostic(.catalogRowAltered, file: "catalog.sqlite", subject: row.number, message: message, expected: expected ?? "nothing", found: found ?? "nothing",
+                   advice: "The catalog is damaged or altered (the archived XML and the ledger are what counts): run 'hoso verify', then 'hoso rebuild'")
+    }
+    guard let entry, let id = ObjectID(hex: entry.id), let e = try? Ledger(archive: archive).entry(id) else { return [] }
+    var out: [Diagnostic] = []
+    if e.sequence != row.ledgerSequence || !e.added.contains(where: { $0.manifest == row.manifest }) {
+        out.append(altered("the catalog puts \(row.number) version \(row.version) in ledger entry \(row.ledgerSequence), which does not add it",
+                           expected: "the entry that adds manifest \(row.manifest.short)", found: "entry \(e.sequence) (\(id.short))"))
+    }
+    if e.time != entry.time || e.operator != entry.operatorName {
+        out.append(altered("the catalog's record of ledger entry \(e.sequence) is not the entry's", expected: "\(e.time) by \(e.operator)",
+                           found: "\(entry.time) by \(entry.operatorName)"))
+    }
+    guard let digest = e.derived, out.isEmpty else { return out }
+    var audit = CatalogAudit(catalog: catalog)
+    if (try? audit.compare(sequence: e.sequence, additions: e.added, digest: digest)) != nil { return out }
+    let fields = dossier.map { Catalog.fieldsDiffering(row, manifestID: row.manifest, manifest: manifest, dossier: $0) } ?? []
+    for d in fields {
+        out.append(altered("the catalog's \(d.column) of \(row.number) version \(row.version) is not what its archived XML says", expected: d.xml, found: d.catalog))
+    }
+    if fields.isEmpty {
+        out.append(altered("the catalog's rows of ledger entry \(e.sequence) are not those it recorded (this dossier's components, or another dossier of the entry)",
+                           expected: "rows hashing to \(digest.rows.short)", found: "other rows"))
+    }
+    return out
 }
 
 /// `hoso show CODE`: one dossier's fields, components and objects, ledger entry and versions.
@@ -142,19 +165,15 @@ struct ShowCommand: ParsableCommand {
         }
         var dossier: Dossier?
         if let manifest {
-            do { dossier = try archivedDossier(manifest, archive: archive) } catch {
+            do { dossier = try CatalogSync.archivedDossier(manifest, archive: archive) } catch {
                 problems.append(unreadable("the dossier's XML", manifest.xml.object, error))
             }
-            // The fields shown come from the catalog: each one that is not what the archived XML
-            // says (an edited row) is said, with the XML's value, as a full verify would.
-            if let dossier {
-                for d in Catalog.fieldsDiffering(row, manifestID: row.manifest, manifest: manifest, dossier: dossier) {
-                    problems.append(Diagnostic(.catalogRowAltered, file: "catalog.sqlite", subject: row.number,
-                        message: "the catalog's \(d.column) of \(row.number) version \(row.version) is not what its archived XML says",
-                        expected: d.xml ?? "nothing", found: d.catalog ?? "nothing",
-                        advice: "The catalog is damaged or altered (the XML's value is the archived one): run 'hoso verify', then 'hoso rebuild'"))
-                }
-            }
+            // What is shown comes from the catalog: checked, as a full verify checks it, against
+            // the digest of its rows that the version's ledger entry recorded, and the entry's
+            // own record. Rows that match were written by hoso (a field that differs from what
+            // today's rules make of the XML is an older rule's, which 'hoso rebuild' renews);
+            // rows that do not were edited: each field that differs is said, with the XML's value.
+            problems += catalogProblems(row, manifest: manifest, dossier: dossier, entry: entry, catalog: catalog, archive: archive)
         } else {
             // The catalog's record names the XML too: whether it can still be read is said.
             do { _ = try archive.store.bytes(of: row.xmlObject, limit: 64 << 20) } catch {

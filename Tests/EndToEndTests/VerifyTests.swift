@@ -254,6 +254,13 @@ struct VerifyFixture {
                 && (problems[0]["message"] as? String ?? "").contains("title") && problems[0]["found"] as? String == "Hồ sơ đã bị sửa", "\(shown.stdout)")
         #expect(try f.hoso(["show", f.numbers[2]]).stderr.contains("1 catalog field shown differs from the archived XML"))
         for n in [f.numbers[0], f.numbers[1]] { #expect(try f.hoso(["show", n]).status == 0, "\(n)") }
+        // A component's description, or the entry's operator, edited: said too.
+        try f.sql("UPDATE components SET name = 'Giấy giả' WHERE manifest = (SELECT manifest FROM dossiers WHERE number = '\(f.numbers[0])') AND position = 0")
+        let component = try f.hoso(["show", f.numbers[0]])
+        #expect(component.status == 1 && component.stderr.contains("E701") && component.stderr.contains("are not those it recorded"), "\(component.stderr)")
+        try f.sql("UPDATE ledger_entries SET operator = 'Kẻ giả mạo' WHERE sequence = (SELECT ledger_sequence FROM dossiers WHERE number = '\(f.numbers[4])')")
+        let entry = try f.hoso(["show", f.numbers[4]])
+        #expect(entry.status == 1 && entry.stderr.contains("E701") && entry.stderr.contains("Kẻ giả mạo"), "\(entry.stderr)")
 
         f = try VerifyFixture()
         try f.sql("INSERT INTO components SELECT manifest, 99, 'c99', role, copy_type, name, file, object, size, media_type, pages FROM components LIMIT 1")
