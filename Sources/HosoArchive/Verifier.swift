@@ -955,6 +955,12 @@ struct IndexTarget: Sendable {
         let segments = snapshot.segments
         let results = Parallel.map(Array(segments.indices), workers: min(workers ?? Parallel.defaultWorkers, 2)) { segments[$0].matchesItsDocuments() }
         return zip(segments, results).compactMap { seg, same in
+            // A format the builder no longer writes: said, not passed in silence.
+            if same == nil {
+                return Diagnostic(.indexSegmentNotCompared, file: "index/" + (seg.path.split(separator: "/").last.map(String.init) ?? seg.path),
+                    message: "the segment is of format \(seg.formatVersion), which cannot be made again as it was: it was not compared with its stored documents",
+                    advice: "Run 'hoso index optimize' (or 'hoso index rebuild') to rewrite the index in the current format, so that verify compares all of it")
+            }
             guard same == false else { return nil }
             return Diagnostic(.indexMismatch, file: "index/" + (seg.path.split(separator: "/").last.map(String.init) ?? seg.path),
                 message: "the segment's terms, postings or columns are not what its stored documents make: the index was edited (a dossier may be hidden from search or shown for words it lacks)",

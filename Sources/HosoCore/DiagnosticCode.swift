@@ -88,6 +88,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
     case indexFileCorrupt = "E706"
     case catalogBehind = "W707"
     case indexBehind = "W708"
+    case indexSegmentNotCompared = "W709"
     // queries
     case querySyntax = "E801"
     case synonymFile = "E802"
@@ -181,6 +182,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
         case .indexFileCorrupt: "search index file corrupt"
         case .catalogBehind: "catalog behind the ledger"
         case .indexBehind: "search index behind the ledger"
+        case .indexSegmentNotCompared: "index segment of an old format not compared"
         case .querySyntax: "query syntax error"
         case .synonymFile: "synonym file malformed"
         case .sealNotExtended: "ledger does not extend the seal"
