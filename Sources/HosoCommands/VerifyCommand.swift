@@ -395,6 +395,11 @@ struct SealCommand: ParsableCommand {
         let seal = Seal(head: head.prefixed, sequence: entry.sequence, sealedAt: CanonicalJSON.timestamp(), dossiers: t.dossiers,
                         versions: t.versions, objects: t.objects, bytes: t.bytes, auditRun: audit?.run, auditRecord: audit?.hash,
                         countsAsOf: countsAt)
+        // A seal certifies what is there, damaged or not: said when the last recorded run found
+        // errors, so that a damaged archive is not sealed unknowingly.
+        if let last = auditLog.read().records.last(where: { $0.sequence == audit?.run }), last.errors > 0 {
+            Console.shared.err("hoso: note: the last recorded verify (audit run \(last.sequence), \(last.finished)) found \(Format.count(last.errors, "error")) (\(last.codes.keys.filter { $0.hasPrefix("E") }.sorted().joined(separator: ", "))); this seal records the archive as it is. Repair first ('hoso verify --history' names what) if the seal is to stand for a sound archive")
+        }
         // The counts are the catalog's: said when they are of another entry than the head (the
         // catalog lags a writer at work, or could not be brought up to date here).
         if countsAt != entry.sequence {

@@ -398,6 +398,9 @@ struct VerifyFixture {
         _ = try shell("chmod u+w '\(path)' && cp -p '\(path)' '\(path).good' && \(flipMiddleByte) '\(path)'")
         let full = try Hoso.run(["verify", "--archive", f.archive])
         #expect(full.status == 1)
+        // A seal of the archive as it is says what the last recorded run found.
+        let seal = try f.hoso(["seal"])
+        #expect(seal.status == 0 && seal.stderr.contains("the last recorded verify (audit run 1") && seal.stderr.contains(" error") && seal.stderr.contains("this seal records the archive as it is"), "\(seal.stderr)")
         func earlier(_ extra: [String]) throws -> [(code: String, subject: String, file: String, message: String)] {
             try f.findings(extra).filter { $0.subject == "sha256:" + name }
         }
