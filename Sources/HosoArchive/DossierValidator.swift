@@ -289,9 +289,12 @@ public struct DossierValidator: Sendable {
                 let (digest, put) = try fileHandler.handle(fd: fd, path: path, size: size, declared: c.declaredSHA256)
                 result.bytesRead += size
                 // Written to while it was read (same size, in place): what was read mixes two
-                // states of the file, bytes it never held at once. Its times moved: refused as a
-                // file whose size changed is.
-                if let after = try? SystemFile.status(fd, path: path), FileIdentity(after) != FileIdentity(st) {
+                // states of the file, bytes it never held at once. Its modification time moved:
+                // refused as a file whose size changed is. (Not its change time alone, which a
+                // chmod, a new hard link or a backup's relabelling moves without a write.)
+                let before = FileIdentity(st)
+                if let after = (try? SystemFile.status(fd, path: path)).map(FileIdentity.init),
+                   (after.size, after.mtimeNs, after.device, after.inode) != (before.size, before.mtimeNs, before.device, before.inode) {
                     result.diagnostics.append(Diagnostic(.sizeMismatch, file: xml, line: c.line, subject: c.id,
                         message: "component '\(c.id)': the file changed while it was read (it was written to meanwhile)",
                         expected: "the file as it was when opened", found: "modified during the read (\(path))",

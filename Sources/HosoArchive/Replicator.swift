@@ -159,9 +159,11 @@ public enum Replicator {
             } catch let f as ObjectFault {
                 var d = f.diagnostic(id: id, path: source.displayPath(of: id))
                 d.message = "not copied: " + d.message
-                if damaged && f.isDamage {
-                    // Both copies damaged: the advice to copy from the other side would go round.
-                    d.message += "; the copy at \(destination.location) is damaged too: no store here holds it intact"
+                if f.isDamage {
+                    // The source's copy damaged, and the destination lacks it or holds it damaged
+                    // too (else nothing was read): advice to copy from the other side would go round.
+                    d.message += damaged ? "; the copy at \(destination.location) is damaged too: no store here holds it intact"
+                                         : "; \(destination.location) lacks it: no store here holds it intact"
                     d.advice = "Restore it from another replica or backup that holds it intact ('hoso replicate --from OTHER --repair'), then run 'hoso verify'"
                 }
                 finding = d

@@ -67,47 +67,42 @@ extension Catalog {
     /// open dossiers due before `now` (seconds since 1970; stats passes the start of the day) are
     /// counted overdue.
     public func stats(by grouping: StatsGrouping?, from: String?, to: String?, now: Int64) throws -> [StatsRow] {
-        var conditions = ["is_current = 1"]
-        var args: [any DatabaseValueConvertible] = [now]
-        if let from { conditions.append("received_day >= ?"); args.append(from) }
-        if let to { conditions.append("received_day <= ?"); args.append(to) }
+        var args: [String: (any DatabaseValueConvertible)?] = ["now": now]
+        var period: [String] = []
+        if let from { period.append("received_day >= :from"); args["from"] = from }
+        if let to { period.append("received_day <= :to"); args["to"] = to }
+        // Over a period, an agency or a procedure is still named by its latest dossier of all (a
+        // report of 2019 shows an agency renamed since by its current name, as search's facets
+        // do): every current row is read, and the period counts in each sum, in one pass.
+        let namesFromAll = (grouping == .agency || grouping == .procedure) && !period.isEmpty
+        let inPeriod = period.isEmpty ? "1" : "(" + period.joined(separator: " AND ") + ")"
+        let counted = namesFromAll ? inPeriod + " AND " : ""
         let key = grouping?.keySQL ?? "'all'"
         let label = grouping?.labelSQL ?? "'all dossiers'"
         // The latest dossier as search's facets take it (`Segment.receivedLater`): the latest
         // day, then the greater number.
         let sql = """
-            SELECT \(key) AS k, \(label) AS l, max(received_day || char(31) || number) AS latest, count(*) AS total,
-                   sum(timeliness != 'unresolved') AS resolved,
-                   sum(timeliness = 'early') AS early, sum(timeliness = 'on-time') AS on_time,
-                   sum(timeliness = 'late') AS late,
-                   sum(timeliness = 'unresolved' AND status NOT IN ('rejected', 'withdrawn')) AS unresolved,
-                   sum(timeliness = 'unresolved' AND status IN ('rejected', 'withdrawn')) AS closed,
-                   sum(digitized) AS digitized, sum(channel = 'online') AS online,
-                   sum(timeliness = 'unresolved' AND status NOT IN ('rejected', 'withdrawn') AND due_at < ?) AS overdue
-            FROM dossiers WHERE \(conditions.joined(separator: " AND "))
+            SELECT \(key) AS k, \(label) AS l, max(received_day || char(31) || number) AS latest,
+                   sum(\(namesFromAll ? inPeriod : "1")) AS total,
+                   sum(\(counted)timeliness != 'unresolved') AS resolved,
+                   sum(\(counted)timeliness = 'early') AS early, sum(\(counted)timeliness = 'on-time') AS on_time,
+                   sum(\(counted)timeliness = 'late') AS late,
+                   sum(\(counted)timeliness = 'unresolved' AND status NOT IN ('rejected', 'withdrawn')) AS unresolved,
+                   sum(\(counted)timeliness = 'unresolved' AND status IN ('rejected', 'withdrawn')) AS closed,
+                   sum(\(counted)digitized) AS digitized, sum(\(counted)channel = 'online') AS online,
+                   sum(\(counted)timeliness = 'unresolved' AND status NOT IN ('rejected', 'withdrawn') AND due_at < :now) AS overdue
+            FROM dossiers WHERE is_current = 1\(namesFromAll || period.isEmpty ? "" : " AND " + inPeriod)
             GROUP BY k ORDER BY \(grouping == .year ? "k" : "total DESC, k")
             """
         let rows = try db.read { db in
             try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).compactMap { r -> StatsRow? in
-                let total: Int = r["total"]
+                let total: Int = r["total"] ?? 0
                 guard total > 0 else { return nil }
                 return StatsRow(key: r["k"] ?? "", label: r["l"] ?? "", total: total, resolved: r["resolved"] ?? 0,
                                 early: r["early"] ?? 0, onTime: r["on_time"] ?? 0, late: r["late"] ?? 0,
                                 unresolved: r["unresolved"] ?? 0, closed: r["closed"] ?? 0, digitized: r["digitized"] ?? 0,
                                 online: r["online"] ?? 0, overdue: r["overdue"] ?? 0)
             }
-        }
-        // Over a period, an agency or a procedure is still named by its latest dossier of all (a
-        // report of 2019 shows an agency renamed since by its current name, as search's facets
-        // do), not by its latest of the period.
-        if let grouping, grouping == .agency || grouping == .procedure, from != nil || to != nil, !rows.isEmpty {
-            let names = try db.read { db in
-                try Dictionary(Row.fetchAll(db, sql: """
-                    SELECT \(grouping.keySQL) AS k, \(grouping.labelSQL) AS l, max(received_day || char(31) || number) AS latest
-                    FROM dossiers WHERE is_current = 1 GROUP BY k
-                    """).map { ($0["k"] as String? ?? "", $0["l"] as String? ?? "") }, uniquingKeysWith: { a, _ in a })
-            }
-            return rows.map { r in var r = r; r.label = names[r.key] ?? r.label; return r }
         }
         // The overview of an empty period is a row of zeros, not no row.
         return grouping == nil && rows.isEmpty ? [StatsRow(key: "all", label: "all dossiers")] : rows

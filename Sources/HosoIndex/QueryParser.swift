@@ -863,6 +863,18 @@ public struct QueryParser {
     mutating func bare(_ w: String, at start: Int) throws(QuerySyntaxError) -> QueryNode {
         let core = QueryParser.withoutTrailingPunctuation(w)
         if let id = QueryParser.identifier(trimmed: core) { return id }
+        // A range of days typed alone (01/01/2023-31/03/2023, 2023-01-01..2023-03-31, 2019..):
+        // the dossiers received in it, as `received:` with it would find. (Read before the year
+        // and day above would take 2019.. for the year, its dots for punctuation.)
+        let range = w.hasSuffix("..") ? w : core
+        if range.count >= 6, range.allSatisfy({ $0.isASCII && ($0.isNumber || "/-.".contains($0)) }),
+           range.contains("..") || QueryParser.dashBetweenDays(range) != nil,
+           let (lo, hi) = QueryParser.dateRange(range), lo != nil || hi != nil {
+            if let lo, let hi, lo > hi {
+                throw error("the range '\(range)' ends before it starts (write the earlier date first)", at: start)
+            }
+            return .dateRange(.received, from: lo, to: hi)
+        }
         // A year alone (name + year, as a citizen says it): the dossiers received that year, or
         // holding the number.
         if core.count == 4, core.allSatisfy({ $0.isASCII && $0.isNumber }), let y = Int(core), (1900...2100).contains(y) {
@@ -873,16 +885,6 @@ public struct QueryParser {
         if core.count >= 6, core.allSatisfy({ $0.isASCII && ($0.isNumber || "/-.".contains($0)) }),
            let from = QueryParser.day(core, end: false), let to = QueryParser.day(core, end: true) {
             return .or([try textWord(core, fields: nil, at: start), .dateRange(.received, from: from, to: to)])
-        }
-        // A range of days typed alone (01/01/2023-31/03/2023, 2023-01-01..2023-03-31): the
-        // dossiers received in it, as `received:` with it would find.
-        if core.count >= 6, core.allSatisfy({ $0.isASCII && ($0.isNumber || "/-.".contains($0)) }),
-           core.contains("..") || QueryParser.dashBetweenDays(core) != nil,
-           let range = QueryParser.dateRange(core), range.0 != nil || range.1 != nil {
-            if let lo = range.0, let hi = range.1, lo > hi {
-                throw error("the range '\(core)' ends before it starts (write the earlier date first)", at: start)
-            }
-            return .dateRange(.received, from: range.0, to: range.1)
         }
         // Other codes (archival codes, an office's local codes: MC19.273558) cannot be told from
         // text by their shape alone: such a token is looked for both ways.

@@ -59,7 +59,13 @@ public enum XMLPrecheck {
                                   advice: "Copy the file again from the source; do not convert its encoding")
             }
             // The encoding the file declares, where it is another: the likely cause, named.
-            let declared = declaredEncoding(bytes).flatMap { ["utf-8", "utf8"].contains($0.lowercased()) ? nil : $0 }
+            // Only a name as XML writes one (EncName), never the file's other bytes, goes into
+            // the advice's example command.
+            let declared = declaredEncoding(bytes).flatMap { name -> String? in
+                guard !["utf-8", "utf8"].contains(name.lowercased()), (1...40).contains(name.count), name.first?.isLetter == true,
+                      name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else { return nil }
+                return name
+            }
             return Diagnostic(.notUTF8, file: file, line: line, column: column,
                               message: isNUL ? "the file contains a NUL byte (is it UTF-16 without a byte-order mark?)"
                                              : "the file is not valid UTF-8 at byte offset \(bad)" + (declared.map { " (its XML declaration names the encoding '\($0)')" } ?? ""),

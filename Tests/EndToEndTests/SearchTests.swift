@@ -379,6 +379,7 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         // A range typed alone, as pasted from a form: received in it.
         expectOrder(try run("chứng thực 01/01/2021-31/12/2021", 35), [["a"]], "35n")
         expectOrder(try run("chứng thực 2021-01-01..2021-12-31", 35), [["a"]], "35o")
+        expectOrder(try run("chứng thực 2022..", 35), [["b", "c"]], "35p", sameTier: false)
     }
     @Test func personalNumbersExactOnly() throws {
         #expect(try total("045190123456") == 1)

@@ -22,6 +22,10 @@ import Testing
         #expect(message([0xFF, 0xFE, 0x3C, 0])?.contains("UTF-16") == true)
         let cp1258 = Array("<?xml version=\"1.0\" encoding=\"windows-1258\"?><d>".utf8) + [0xD0, 0xE0] + Array("</d>".utf8)
         #expect(message(cp1258)?.contains("its XML declaration names the encoding 'windows-1258'") == true, "\(String(describing: message(cp1258)))")
+        // A declaration that is no encoding's name never reaches the advice's example command.
+        let crafted = Array("<?xml version=\"1.0\" encoding=\"cp1258 | sh; x\"?><d>".utf8) + [0xE9] + Array("</d>".utf8)
+        let advice = crafted.withUnsafeBytes { XMLPrecheck.check($0, file: "d.xml")?.advice } ?? ""
+        #expect(!advice.contains("| sh") && !advice.isEmpty, "\(advice)")
     }
 
     @Test func positionCountsCharactersNotBytes() {
