@@ -873,6 +873,12 @@ public struct QueryParser {
             if let lo, let hi, lo > hi {
                 throw error("the range '\(range)' ends before it starts (write the earlier date first)", at: start)
             }
+            // Years or months joined by a dash are also text (Kế hoạch 2019-2020): both, as a
+            // year alone is.
+            let sides = range.split(separator: "-")
+            if sides.count == 2, sides.allSatisfy({ $0.count <= 7 }) {
+                return .or([try textWord(core, fields: nil, at: start), .dateRange(.received, from: lo, to: hi)])
+            }
             return .dateRange(.received, from: lo, to: hi)
         }
         // A year alone (name + year, as a citizen says it): the dossiers received that year, or
@@ -1127,14 +1133,20 @@ public struct QueryParser {
     }
 
     /// Two whole days joined by a dash, as a range is often written (`2022-01-01–2022-06-30`,
-    /// pasted with an en dash that reads as a hyphen; `01/01/2022-30/06/2022`): the range with
-    /// `..`, or nil. Only where each side is a whole day, so `2022-05` stays a month.
+    /// pasted with an en dash that reads as a hyphen; `01/01/2022-30/06/2022`), or two years
+    /// (`2019-2020`) or two months written with a slash (`01/2023-03/2023`): the range with
+    /// `..`, or nil. Only where both sides are of one such kind, so `2022-05` stays a month.
     static func dashBetweenDays(_ s: String) -> String? {
         let chars = Array(s)
+        func whole(_ x: String) -> Bool { x.count >= 8 && day(x, end: false) != nil && day(x, end: false) == day(x, end: true) }
+        func year(_ x: String) -> Bool { x.count == 4 && day(x, end: false) != nil }
+        func month(_ x: String) -> Bool {
+            let p = x.split(separator: "/", omittingEmptySubsequences: false)
+            return p.count == 2 && (1...2).contains(p[0].count) && p[1].count == 4 && day(x, end: false) != nil
+        }
         for (k, c) in chars.enumerated() where c == "-" && k > 0 && k < chars.count - 1 {
             let a = String(chars[..<k]), b = String(chars[(k + 1)...])
-            func whole(_ x: String) -> Bool { x.count >= 8 && day(x, end: false) != nil && day(x, end: false) == day(x, end: true) }
-            if whole(a) && whole(b) { return a + ".." + b }
+            if (whole(a) && whole(b)) || (year(a) && year(b)) || (month(a) && month(b)) { return a + ".." + b }
         }
         return nil
     }

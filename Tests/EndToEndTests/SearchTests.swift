@@ -380,6 +380,10 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("chứng thực 01/01/2021-31/12/2021", 35), [["a"]], "35n")
         expectOrder(try run("chứng thực 2021-01-01..2021-12-31", 35), [["a"]], "35o")
         expectOrder(try run("chứng thực 2022..", 35), [["b", "c"]], "35p", sameTier: false)
+        // Years or months joined by a dash, typed alone or after received:.
+        expectOrder(try run("chứng thực 2021-2022", 35), [["a", "c"]], "35q", sameTier: false)
+        expectOrder(try run("chứng thực received:2021-2022", 35), [["a", "c"]], "35r", sameTier: false)
+        expectOrder(try run("chứng thực 11/2022-07/2023", 35), [["b", "c"]], "35s", sameTier: false)
     }
     @Test func personalNumbersExactOnly() throws {
         #expect(try total("045190123456") == 1)
