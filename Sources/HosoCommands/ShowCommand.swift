@@ -96,7 +96,9 @@ func catalogProblems(_ row: VersionRow, manifest: Manifest, dossier: Dossier?, e
         out.append(altered("the catalog's record of ledger entry \(e.sequence) is not the entry's", expected: "\(e.time) by \(e.operator)",
                            found: "\(entry.time) by \(entry.operatorName)"))
     }
-    guard let digest = e.derived, out.isEmpty else { return out }
+    // (An entry without a digest, or with one of a scheme this hoso does not know, cannot tell
+    // an edit from an older rule: nothing is said of its rows.)
+    guard let digest = e.derived, digest.scheme == DerivedDigest.currentScheme, out.isEmpty else { return out }
     var audit = CatalogAudit(catalog: catalog)
     if (try? audit.compare(sequence: e.sequence, additions: e.added, digest: digest)) != nil { return out }
     let fields = dossier.map { Catalog.fieldsDiffering(row, manifestID: row.manifest, manifest: manifest, dossier: $0) } ?? []
