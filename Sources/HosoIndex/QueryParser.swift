@@ -532,9 +532,9 @@ public struct QueryParser {
             return inner
         }
         if chars[i] == "\"" { return try parsePhrase(fields: nil) }
-        // A Vietnamese label glued to the identifier after it (mã hồ sơ:000.00.21.H50-…, as form
-        // exports write it): the label a word of its own (dropped as a label before an
-        // identifier), the identifier read next.
+        // A Vietnamese label glued to the identifier or date after it (mã hồ sơ:000.00.21.H50-…,
+        // ngày:15/08/2019, as form exports write them): the label a word of its own (dropped as
+        // a label before an identifier or a date), the value read next.
         var k = i
         while k < chars.count, chars[k].isLetter { k += 1 }
         if k < chars.count, chars[k] == ":", k > i, !chars[i..<k].allSatisfy(\.isASCII) {
@@ -544,7 +544,10 @@ public struct QueryParser {
             let valueStart = i
             let value = readWord()
             i = valueStart
-            if QueryParser.identifier(value) != nil { return try bare(label, at: start) }
+            // (A date after `ngày:`, as a form writes it, too.)
+            if QueryParser.identifier(value) != nil || QueryParser.dateRange(QueryParser.withoutTrailingPunctuation(value)) != nil {
+                return try bare(label, at: start)
+            }
             i = save
         }
         // field:value?

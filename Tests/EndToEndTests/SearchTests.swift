@@ -384,6 +384,8 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("chứng thực 2021-2022", 35), [["a", "c"]], "35q", sameTier: false)
         expectOrder(try run("chứng thực received:2021-2022", 35), [["a", "c"]], "35r", sameTier: false)
         expectOrder(try run("chứng thực 11/2022-07/2023", 35), [["b", "c"]], "35s", sameTier: false)
+        // A day after its label glued, as a form writes it.
+        expectOrder(try run("chứng thực ngày:02/03/2021", 35), [["a"]], "35t")
     }
     @Test func personalNumbersExactOnly() throws {
         #expect(try total("045190123456") == 1)
