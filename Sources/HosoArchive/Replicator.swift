@@ -192,7 +192,7 @@ public enum Replicator {
            let catalog = try? Catalog.open(path: archive.catalogPath, mode: .readOnly) {
             for i in findings.indices.prefix(1000) where findings[i].code.rawValue.hasPrefix("E5") {
                 guard let id = findings[i].subject.flatMap({ ObjectID(hex: $0) }), let uses = try? catalog.uses(of: id), !uses.isEmpty else { continue }
-                findings[i].name(users: uses.map { ObjectUse(dossier: $0.number, version: $0.version, path: $0.file) })
+                findings[i].name(users: uses)
             }
         }
         report.objects = ids.count
@@ -281,7 +281,7 @@ public enum Replicator {
                     advice: "Restore it from another replica or backup that holds it ('hoso replicate --from OTHER'), then run 'hoso verify'")
             }
             if findings.count < 1000, let uses = try? catalog.uses(of: id) {
-                d.name(users: uses.map { ObjectUse(dossier: $0.number, version: $0.version, path: $0.file) })
+                d.name(users: uses)
             }
             findings.append(d)
         }

@@ -528,7 +528,7 @@ public final class Verifier {
             var named: [ObjectUse] = []
             if let catalog, looked < 1000 {
                 looked += 1
-                named = (try? catalog.uses(of: id).map { ObjectUse(dossier: $0.number, version: $0.version, path: $0.file) }) ?? []
+                named = (try? catalog.uses(of: id)) ?? []
             }
             users[id] = named
             if named.isEmpty { unnamed.insert(id) }

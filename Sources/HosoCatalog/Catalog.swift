@@ -357,7 +357,7 @@ public final class Catalog: Sendable {
     }
 
     /// The dossier versions and files that use an object (as a scan or as the dossier's XML).
-    public func uses(of object: ObjectID) throws -> [(number: String, version: Int, file: String)] {
+    public func uses(of object: ObjectID) throws -> [ObjectUse] {
         try db.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT d.number AS number, d.version AS version, c.file AS file
@@ -366,7 +366,7 @@ public final class Catalog: Sendable {
                 SELECT number, version, 'dossier.xml' FROM dossiers WHERE xml_object = ?
                 ORDER BY number, version
                 """, arguments: [object.prefixed, object.prefixed])
-            return rows.map { ($0["number"], $0["version"], $0["file"]) }
+            return rows.map { ObjectUse(dossier: $0["number"], version: $0["version"], path: $0["file"]) }
         }
     }
 
