@@ -101,6 +101,7 @@ extension IndexDocument {
             if !values.isEmpty { keywords[.result] = values }
             if let s = r.signer.map(f), !s.isEmpty { keywords[.signer] = [s] }
         }
+        if derivation >= 4 { keywords[.channel] = [d.submissionChannel.rawValue] }
         if let p = d.applicant.phone { keywords[.phone] = [p.hasPrefix("+84") ? "0" + p.dropFirst(3) : p] }
         self.init(number: d.number, manifest: manifest.prefixed,
                   text: [.title: [c(d.title)], .applicant: [c(d.applicant.fullName)],

@@ -31,6 +31,7 @@ struct SearchCommand: ParsableCommand {
           045090001234  cccd:…  phone:…    personal numbers: exact value only
           result:203/GPXD  signer:"đặng thị diệu"   the result's number; who signed it
           status:completed  timeliness:late  timeliness:quá hạn (overdue)
+          channel:online  channel:trực tiếp  channel:bưu chính   how it came
           received:2022-01-01..2022-06-30  also 01/01/2022, 2022, 2022-05 and
                                            open ends; due: completed: alike
         """)
@@ -73,8 +74,12 @@ struct SearchCommand: ParsableCommand {
         let archive = try archiveOptions.open()
         let snapshot = try archive.openIndexForReading()
         // Said when the query names the fields; a bare code also looks there, quietly.
-        if (snapshot.manifest.rule ?? IndexDocument.currentDerivation) < 2 && (text.lowercased().contains("result:") || text.lowercased().contains("signer:")) {
+        let rule = snapshot.manifest.rule ?? IndexDocument.currentDerivation, lowered = text.lowercased()
+        if rule < 2 && (lowered.contains("result:") || lowered.contains("signer:")) {
             Console.shared.err("hoso: note: this archive's index was made before result numbers and signers were indexed: run 'hoso rebuild' to find them")
+        }
+        if rule < 4 && lowered.contains("channel:") {
+            Console.shared.err("hoso: note: this archive's index was made before the channel of each dossier was indexed, so channel: finds nothing: run 'hoso rebuild' to find dossiers by channel ('hoso stats --by channel' counts them now)")
         }
         var options = SearchOptions()
         options.mode = exact ? .exact : (fold ? .fold : .ranked)
@@ -205,8 +210,8 @@ struct SearchCommand: ParsableCommand {
         }.joined(separator: "; ")
     }
 
-    /// What a query may have meant besides what it finds: the name of a status or timeliness
-    /// typed as words (*quá hạn* finds *quả* and *Hân*), OR between phrases (it joins the words
+    /// What a query may have meant besides what it finds: the name of a status, timeliness or
+    /// channel typed as words (*quá hạn* finds *quả* and *Hân*), OR between phrases (it joins the words
     /// beside it only).
     static func notes(_ text: String) -> [String] {
         var out: [String] = []
@@ -237,6 +242,10 @@ struct SearchCommand: ParsableCommand {
                 }
                 if let v = QueryParser.vietnameseTimeliness[key] {
                     out.append("\"\(typed)\" is also a timeliness (\(v == "overdue" ? "overdue, as stats counts it" : v)): add 'timeliness:\(typed)' to filter by it.")
+                    i += n; continue found
+                }
+                if let v = QueryParser.vietnameseChannels[key] {
+                    out.append("\"\(typed)\" is also a channel (\(v)): add 'channel:\(typed)' to filter by it.")
                     i += n; continue found
                 }
             }

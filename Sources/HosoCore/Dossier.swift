@@ -188,7 +188,7 @@ public struct Component: Sendable, Codable, Equatable {
 }
 
 public enum ApplicantKind: String, Sendable, Codable { case individual, organization }
-public enum SubmissionChannel: String, Sendable, Codable { case inPerson = "in-person", online, postal }
+public enum SubmissionChannel: String, Sendable, Codable, CaseIterable { case inPerson = "in-person", online, postal }
 public enum AccessMode: String, Sendable, Codable { case open, restricted, confidential }
 public enum ComponentRole: String, Sendable, Codable { case submitted, result, receipt, other }
 

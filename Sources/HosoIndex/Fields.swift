@@ -25,14 +25,22 @@ public enum Field: UInt8, CaseIterable, Sendable {
     case result = 23
     /// Who signed the result (người ký), the whole name, folded (derivation 2 on).
     case signer = 24
+    /// How the dossier was submitted: in-person, online or postal (derivation 4 on).
+    case channel = 25
 
     public static let textFields: [Field] = [.title, .applicant, .procedure, .agency, .place, .other]
 
     public var isText: Bool { rawValue < 16 }
 
-    /// The fields segments of format 1 and 2 store for each document (the result and signer
-    /// came with format 3).
-    static let storedBeforeFormat3: [Field] = allCases.filter { $0.rawValue <= 22 }
+    /// The fields a segment of format `version` stores for each document, in order: the result
+    /// and signer came with format 3, the channel with format 5.
+    static func stored(inFormat version: UInt32) -> [Field] {
+        switch version {
+        case ..<3: allCases.filter { $0.rawValue <= Field.timeliness.rawValue }
+        case 3, 4: allCases.filter { $0.rawValue <= Field.signer.rawValue }
+        default: allCases
+        }
+    }
 
     /// Keyword fields whose values are folded (no case, no marks) when they become terms: kept
     /// as written in the stored document (derivation 3 on; folded there too before).
@@ -69,6 +77,7 @@ public enum Field: UInt8, CaseIterable, Sendable {
         case .timeliness: "timeliness"
         case .result: "result"
         case .signer: "signer"
+        case .channel: "channel"
         }
     }
 

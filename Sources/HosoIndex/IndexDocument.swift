@@ -58,9 +58,10 @@ public struct IndexDocument: Sendable, Equatable {
 extension IndexDocument {
     /// How documents are made from dossiers. 1: the fields of 2026-11; 2: also the result
     /// document's number and notation, and its signer (`result:`, `signer:`), folded; 3: those
-    /// kept as written (shown so in a hit; folded as terms all the same). An index and the
-    /// catalog's digests of it keep the rule they were made by until `hoso rebuild`.
-    public static let currentDerivation = 3
+    /// kept as written (shown so in a hit; folded as terms all the same); 4: also the channel the
+    /// dossier came by (`channel:`). An index and the catalog's digests of it keep the rule they
+    /// were made by until `hoso rebuild`.
+    public static let currentDerivation = 4
 }
 
 /// Status and timeliness are stored as small numbers in columns.

@@ -642,7 +642,7 @@ public struct QueryParser {
 
     /// Every field name a query may use.
     static let fieldNames: Set<String> = Set(textFieldNames.keys).union(
-        ["received", "due", "completed", "code", "cccd", "citizen", "citizenid", "phone", "status", "timeliness", "result", "signer"])
+        ["received", "due", "completed", "code", "cccd", "citizen", "citizenid", "phone", "status", "timeliness", "channel", "result", "signer"])
 
     static let textFieldNames: [String: Field] = [
         "title": .title, "applicant": .applicant, "procedure": .procedure, "agency": .agency,
@@ -738,6 +738,10 @@ public struct QueryParser {
             }
             guard StatusCode.timeliness.contains(v) else { throw error("unknown timeliness '\(v)' (one of \(StatusCode.timeliness.joined(separator: ", ")), open, overdue, closed, or sớm hạn, đúng hạn, trễ hạn, chưa giải quyết, quá hạn)", at: valueStart) }
             return .keyword(.timeliness, v, prefix: false)
+        case "channel":
+            let v = try statusValue(QueryParser.vietnameseChannels, codes: QueryParser.channels)
+            guard QueryParser.channels.contains(v) else { throw error("unknown channel '\(v)' (one of \(QueryParser.channels.joined(separator: ", ")), or trực tiếp, trực tuyến, bưu chính)", at: valueStart) }
+            return .keyword(.channel, v, prefix: false)
         case "procedure", "agency":
             // A code selects the keyword field; words search the names.
             if chars[i] != "\"" {
@@ -792,6 +796,16 @@ public struct QueryParser {
         "chuagiaiquyet": "unresolved", "chuaxong": "unresolved", "dangxuly": "unresolved", "open": "unresolved",
     ]
 
+    /// The channels a dossier comes by, as the metadata and `hoso stats` name them.
+    public static let channels = SubmissionChannel.allCases.map(\.rawValue)
+    /// Channel names as officers say them, folded and without spaces.
+    public static let vietnameseChannels: [String: String] = [
+        "tructiep": "in-person", "noptructiep": "in-person", "taiquay": "in-person", "inperson": "in-person",
+        "tructuyen": "online", "noptructuyen": "online", "quamang": "online", "dichvucongtructuyen": "online",
+        "buuchinh": "postal", "quabuuchinh": "postal", "nopquabuuchinh": "postal", "buuchinhcongich": "postal",
+        "buudien": "postal", "post": "postal",
+    ]
+
     /// Overdue (quá hạn) as `hoso stats` counts it: not resolved, neither rejected nor
     /// withdrawn, and due before `today`. Judged when the query runs, so not a stored value.
     static func overdue(today: Int32) -> QueryNode {
@@ -802,11 +816,11 @@ public struct QueryParser {
 
     /// A status or timeliness value: the English code, or its Vietnamese name quoted, joined by
     /// hyphens, or written as words (the words that make a known name are read with it).
-    mutating func statusValue(_ names: [String: String]) throws(QuerySyntaxError) -> String {
+    mutating func statusValue(_ names: [String: String], codes: [String] = StatusCode.statuses + StatusCode.timeliness) throws(QuerySyntaxError) -> String {
         let quoted = i < chars.count && chars[i] == "\""
         let v = try readValue()
         let key = QueryParser.nameKey
-        if StatusCode.statuses.contains(v.lowercased()) || StatusCode.timeliness.contains(v.lowercased()) { return v.lowercased() }
+        if codes.contains(v.lowercased()) { return v.lowercased() }
         var joined = key(v)
         if let code = names[joined], quoted || !names.keys.contains(where: { $0 != joined && $0.hasPrefix(joined) }) { return code }
         if quoted { return v.lowercased() }

@@ -103,12 +103,14 @@ public final class Segment: @unchecked Sendable {
     /// elsewhere), and their compressed bytes depend on the compression library's version, so
     /// they are not compared.
     ///
-    /// A format 3 segment differs from one written now only in its header's version and its
-    /// ordinals (each code named by its document indexed last, no latest documents): it is
-    /// compared byte for byte but for those, and its ordinals by their codes.
+    /// A format 4 segment differs from one written now only in its header's version and in its
+    /// stored documents (which lack the channel), which are not compared. A format 3 segment
+    /// differs also in its ordinals (each code named by its document indexed last, no latest
+    /// documents): it is compared byte for byte but for those, and its ordinals by their codes.
     public func matchesItsDocuments() -> Bool? {
         let current = formatVersion == SegmentFormat.version
-        guard current || formatVersion == 3 else { return nil }
+        let sameOrdinals = formatVersion >= 4
+        guard current || sameOrdinals || formatVersion == 3 else { return nil }
         let builder = SegmentBuilder()
         builder.storesDocuments = false
         for d in 0..<docCount { builder.add(document(d)) }
@@ -122,7 +124,7 @@ public final class Segment: @unchecked Sendable {
             for i in 0...SegmentFormat.Section.ordinals.rawValue {
                 let o = Int(rebuilt.loadUnaligned(fromByteOffset: table + 16 * i, as: UInt64.self).littleEndian)
                 let l = Int(rebuilt.loadUnaligned(fromByteOffset: table + 16 * i + 8, as: UInt64.self).littleEndian)
-                if !current && i == SegmentFormat.Section.ordinals.rawValue {
+                if !sameOrdinals && i == SegmentFormat.Section.ordinals.rawValue {
                     var mine = ByteReader(base, count: size, offset: sections[i].offset)
                     var theirs = ByteReader(rebuilt.baseAddress!, count: n, offset: o)
                     let (p, a) = Self.codeTables(&mine), (q, b) = Self.codeTables(&theirs)

@@ -574,7 +574,7 @@ enum StoredDocument {
         let rd = r.i32(at: r.offset), dd = r.i32(at: r.offset + 4), cd = r.i32(at: r.offset + 8)
         r.offset += 12
         var text: [Field: [String]] = [:], keywords: [Field: [String]] = [:]
-        for f in formatVersion >= 3 ? Field.allCases : Field.storedBeforeFormat3 {
+        for f in Field.stored(inFormat: formatVersion) {
             let n = Int(r.varint())
             var values: [String] = []
             for _ in 0..<n { values.append(r.string()) }

@@ -33,7 +33,8 @@
 ///  10 documents      the blocks, raw DEFLATE (libdeflate); a block holds 16 u32 offsets, then
 ///                    each document's fields as strings (everything indexed, for display,
 ///                    merging and deletion statistics): the fields of `Field` in order of their
-///                    numbers, version 3 with `result` and `signer`, versions 1 and 2 without
+///                    numbers; version 5 with `channel`, versions 3 and 4 without it, versions 1
+///                    and 2 without `result` and `signer` either
 /// footer: section table (offset u64, length u64) × 11, section table offset u64,
 ///         CRC-32 u32 of every byte before it, reserved u32, magic "HOSOEND1"
 /// ```
@@ -41,11 +42,11 @@ enum SegmentFormat {
     static let magic: [UInt8] = Array("HOSOSEG1".utf8)
     static let endMagic: [UInt8] = Array("HOSOEND1".utf8)
     /// The version written.
-    static let version: UInt32 = 4
+    static let version: UInt32 = 5
     /// Versions read: version 1 segments (varint postings only) stay searchable; a merge that
     /// takes them in, `hoso index optimize` or `hoso index rebuild` rewrites them in the current
     /// version (large ones are left alone by automatic merges).
-    static let readableVersions: ClosedRange<UInt32> = 1...4
+    static let readableVersions: ClosedRange<UInt32> = 1...5
     static let headerSize = 32
     static let sectionCount = 11
     static let footerTail = 24          // table offset u64, crc u32, reserved u32, magic 8

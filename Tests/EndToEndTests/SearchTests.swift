@@ -969,3 +969,39 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         #expect(try jsonObject(number.stdout)["total"] as? Int == 1, "one current version per dossier")
     }
 }
+
+/// The channel a dossier came by (online, in person, by post) filters a search, by its code or
+/// its Vietnamese name, and finds what `hoso stats --by channel` counts.
+@Suite struct ChannelSearchTests {
+    @Test func theChannelFiltersAsStatsCountsIt() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let env = ["HOSO_ARCHIVE": archive]
+        #expect(try Hoso.run(["ingest", try sampleBatch(t)], environment: env).status == 0)
+        func total(_ q: String) throws -> Int {
+            let r = try Hoso.run(["search", "--json", "--limit", "0", q], environment: env)
+            #expect(r.status == 0, "\(q): \(r.stderr)")
+            return (try jsonObject(r.stdout)["total"] as? Int) ?? -1
+        }
+        let stats = try jsonObject(try Hoso.run(["stats", "--json", "--by", "channel"], environment: env).stdout)
+        let groups = (stats["channel"] as? [[String: Any]]) ?? []
+        #expect(Set(groups.compactMap { $0["key"] as? String }) == ["in-person", "online", "postal"])
+        let names = ["in-person": ["trực tiếp", "truc tiep", "\"tại quầy\"", "IN-PERSON"],
+                     "online": ["trực tuyến", "qua mạng", "\"truc tuyen\""], "postal": ["bưu chính", "bưu điện", "buu chinh"]]
+        let sum = groups.reduce(0) { $0 + ($1["total"] as? Int ?? 0) }
+        #expect(sum == (try total("received:1900..2100")), "every dossier has one channel")
+        for g in groups {
+            let key = g["key"] as? String ?? "", count = g["total"] as? Int ?? -1, overdue = g["overdue"] as? Int ?? -1
+            #expect(try count > 0 && total("channel:\(key)") == count, "\(key)")
+            for name in names[key] ?? [] { #expect(try total("channel:\(name)") == count, "\(name)") }
+            // Online dossiers overdue, as stats counts them.
+            #expect(try total("channel:\(key) timeliness:quá hạn") == overdue, "\(key)")
+            #expect(try total("received:1900..2100 -channel:\(key)") == sum - count, "\(key)")
+        }
+        let bad = try Hoso.run(["search", "channel:fax"], environment: env)
+        #expect(bad.status == 2 && bad.stderr.contains("unknown channel 'fax'") && bad.stderr.contains("trực tuyến"), "\(bad.stderr)")
+        // Typed as words, the channel's name is pointed at.
+        let words = try jsonObject(try Hoso.run(["search", "--json", "hồ sơ trực tuyến"], environment: env).stdout)
+        #expect((words["notes"] as? [String])?.contains { $0.contains("add 'channel:trực tuyến'") } == true, "\(words["notes"] ?? "none")")
+    }
+}

@@ -59,7 +59,7 @@ import HosoTestSupport
         // A rebuild makes both anew by the current rule; every segment is compared then.
         #expect(try Hoso.run(["rebuild"], environment: env).status == 0)
         #expect(try !warnings().contains("W709"))
-        #expect(try rule() == 3)
+        #expect(try rule() == 4)
         #expect(try total("result:8") == 1 && total("signer:\"dang thi dieu\"") == 1)
         #expect(try verifyErrors() == (0, 0))
         #expect(try verifyErrors(["--rederive"]) == (0, 0))
@@ -92,6 +92,64 @@ import HosoTestSupport
         #expect(try Hoso.run(["index", "optimize"], environment: env).status == 0)
         #expect(try facetLabel() == renamed && statsLabel() == renamed)
         #expect(try Hoso.run(["verify", "--no-record"], environment: env).status == 0)
+
+        // Its index was made before the channel was (rule 3), and new dossiers go in by that
+        // rule: channel: finds nothing and says what to do, until a rebuild.
+        func online() throws -> (Int, String) {
+            let r = try Hoso.run(["search", "--json", "--limit", "0", "channel:trực tuyến"], environment: env)
+            return ((try jsonObject(r.stdout)["total"] as? Int) ?? -1, r.stderr)
+        }
+        let before = try online()
+        #expect(before.0 == 0 && before.1.contains("before the channel") && before.1.contains("hoso rebuild"), "\(before)")
+        #expect(try Hoso.run(["rebuild"], environment: env).status == 0)
+        let counted = try jsonObject(try Hoso.run(["stats", "--json", "--by", "channel"], environment: env).stdout)
+        let expected = ((counted["channel"] as? [[String: Any]]) ?? []).first { $0["key"] as? String == "online" }?["total"] as? Int
+        let after = try online()
+        #expect(expected.map { $0 > 0 } == true && after.0 == expected && after.1.isEmpty, "\(after) against \(expected ?? -1)")
+        #expect(try Hoso.run(["verify", "--no-record"], environment: env).status == 0)
+    }
+
+    /// An archive indexed before the channel was (derivation 3, segments of format 4): read and
+    /// verified as it is, segments of both formats answer together and merge, and a rebuild
+    /// brings the channel in.
+    @Test func segmentsOfFormatFourAndFiveAnswerTogether() throws {
+        let t = TemporaryFolder()
+        let archive = t.sub("archive")
+        #expect(try shell("cp -a '\(Repository.path("Tests/Fixtures/archive-2026-11-30b"))' '\(archive)' && chmod -R u+w '\(archive)'").status == 0)
+        let env = ["HOSO_ARCHIVE": archive]
+        func verify() throws -> (Int32, [String]) {
+            let r = try Hoso.run(["verify", "--json", "--no-record"], environment: env)
+            return (r.status, ((try jsonObject(r.stdout)["findings"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String })
+        }
+        func hits(_ q: String) throws -> [String] {
+            let r = try jsonObject(try Hoso.run(["search", "--json", "--limit", "100", q], environment: env).stdout)
+            return ((r["hits"] as? [[String: Any]]) ?? []).compactMap { $0["number"] as? String }
+        }
+        func formats() throws -> [UInt32] {
+            let m = try jsonObject(try String(contentsOfFile: archive + "/index/manifest.json", encoding: .utf8))
+            return try ((m["segments"] as? [[String: Any]]) ?? []).map { s in
+                let b = try Data(contentsOf: URL(fileURLWithPath: archive + "/index/" + (s["file"] as? String ?? "")))
+                return UInt32(b[8]) | UInt32(b[9]) << 8
+            }
+        }
+        #expect(try verify() == (0, []))
+        #expect(try formats() == [4, 4])
+        #expect(try hits("đăng ký khai sinh").count > 0 || hits("khai").count > 0)
+        let queries = ["khai", "nguyen", "received:2019..2025", "status:returned", "agency:000.00.21.H50"]
+        #expect(try Hoso.run(["ingest", try sampleBatch(t, count: 12)], environment: env).status == 0)
+        #expect(try formats().contains(5) && formats().contains(4))
+        let mixed = try queries.map(hits)
+        #expect(mixed.allSatisfy { !$0.isEmpty }, "\(mixed)")
+        #expect(try verify() == (0, []))
+        #expect(try hits("channel:online").isEmpty, "rule 3 still: no channel")
+        #expect(try Hoso.run(["index", "optimize"], environment: env).status == 0)
+        #expect(try formats() == [5])
+        #expect(try queries.map(hits) == mixed, "merged, the same answers")
+        #expect(try verify() == (0, []))
+        #expect(try Hoso.run(["rebuild"], environment: env).status == 0)
+        #expect(try queries.map(hits) == mixed, "rebuilt, the same answers")
+        #expect(try hits("channel:online").count > 0 && hits("channel:postal").contains("000.00.41.H50-231211-0009"))
+        #expect(try verify() == (0, []))
     }
 
     /// An archive whose derived data a newer hoso made by a rule this one does not know: read as
@@ -106,8 +164,8 @@ import HosoTestSupport
         #expect(try shell("sqlite3 '\(archive)/catalog.sqlite' \"UPDATE meta SET value = '\(future)' WHERE key = 'index_derivation'\"").status == 0)
         let manifest = archive + "/index/manifest.json"
         let text = try String(contentsOfFile: manifest, encoding: .utf8)
-        try text.replacingOccurrences(of: #""derivation" : 3"#, with: #""derivation" : \#(future)"#)
-            .replacingOccurrences(of: #""derivation":3"#, with: #""derivation":\#(future)"#).write(toFile: manifest, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: #""derivation" : 4"#, with: #""derivation" : \#(future)"#)
+            .replacingOccurrences(of: #""derivation":4"#, with: #""derivation":\#(future)"#).write(toFile: manifest, atomically: true, encoding: .utf8)
         #expect(try jsonObject(try String(contentsOfFile: manifest, encoding: .utf8))["derivation"] as? Int == future)
         #expect(try Hoso.run(["search", "khai"], environment: env).status == 0)
         let refused = try Hoso.run(["ingest", try sampleBatch(t, name: "more")], environment: env)

@@ -681,19 +681,22 @@ struct VerifyFixture {
         #expect(try f.verify() == (0, [], []))
     }
 
-    /// The same for a segment of format 3 (an archive indexed before format 4): compared as
-    /// well, but for its header's version and its names of codes.
-    @Test func aFormatThreeSegmentEditedWithItsChecksumsRecomputed() throws {
+    /// The same for segments of formats 3 and 4 (archives indexed before formats 4 and 5):
+    /// compared as well, but for their header's version (and, format 3, its names of codes).
+    @Test(arguments: [("archive-2026-11-30", 3), ("archive-2026-11-30b", 4)])
+    func anOlderSegmentEditedWithItsChecksumsRecomputed(fixture: String, format: Int) throws {
         let t = TemporaryFolder()
         let archive = t.sub("archive")
-        #expect(try shell("cp -a '\(Repository.path("Tests/Fixtures/archive-2026-11-30"))' '\(archive)' && chmod -R u+w '\(archive)'").status == 0)
-        #expect(try Hoso.run(["verify", "--no-record", "--archive", archive]).status == 0)
+        #expect(try shell("cp -a '\(Repository.path("Tests/Fixtures/" + fixture))' '\(archive)' && chmod -R u+w '\(archive)'").status == 0)
+        let clean = try Hoso.run(["verify", "--json", "--no-record", "--archive", archive])
+        let before = ((try jsonObject(clean.stdout)["findings"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String }
+        #expect(clean.status == 0 && before.isEmpty, "compared, not set aside (W709): \(clean.stdout)")
         let edit = try shell("""
             cd '\(archive)/index' && python3 -c "
             import json, struct, zlib
             m = json.load(open('manifest.json')); e = m['segments'][0]
             b = bytearray(open(e['file'], 'rb').read()); n = len(b)
-            assert struct.unpack('<I', b[8:12])[0] == 3
+            assert struct.unpack('<I', b[8:12])[0] == \(format)
             table = struct.unpack('<Q', b[n-24:n-16])[0]
             norms = struct.unpack('<Q', b[table+16*6:table+16*6+8])[0]
             b[norms] ^= 1
