@@ -20,7 +20,7 @@ public enum CatalogSync {
         return try results.map { try $0.get() }
     }
 
-    static func version(_ add: LedgerAddition, ledger: Ledger, derivation: Int) throws -> CatalogVersion {
+    public static func version(_ add: LedgerAddition, ledger: Ledger, derivation: Int) throws -> CatalogVersion {
         let (manifest, size) = try ledger.manifestAndSize(add.manifest)
         guard manifest.dossier == add.dossier, manifest.version == add.version else {
             throw HosoError(.manifestMalformed, subject: add.manifest.prefixed,

@@ -225,20 +225,6 @@ public final class Catalog: Sendable {
 
     static let sequenceColumn = dossierColumns.firstIndex(of: "ledger_sequence")!
 
-    /// The columns of a `dossiers` row that differ from what its archived XML makes (`dossier`,
-    /// read from the store through `manifest`), with the catalog's value and the XML's. Not the
-    /// columns the row's place in the ledger sets (`is_current`, `superseded_by`,
-    /// `ledger_sequence`) nor the index document's digest, which follows the index's rule.
-    public static func fieldsDiffering(_ row: VersionRow, manifestID: ObjectID, manifest: Manifest, dossier: Dossier)
-        -> [(column: String, catalog: String?, xml: String?)] {
-        let made = makeDossierRow(manifestID: manifestID, manifest: manifest, dossier: dossier, indexDigest: nil).map(text)
-        let skipped: Set<String> = ["is_current", "superseded_by", "ledger_sequence", "index_digest"]
-        return dossierColumns.enumerated().compactMap { i, column in
-            guard !skipped.contains(column), made[i] != row.row[column] else { return nil }
-            return (column, row.row[column], made[i])
-        }
-    }
-
     static func makeDossierRow(manifestID: ObjectID, manifest m: Manifest, dossier d: Dossier, indexDigest: ObjectID?) -> [DatabaseValue] {
         let canonical = { (s: String) in VietnameseText.canonical(s) }
         var args: [(any DatabaseValueConvertible)?] = []

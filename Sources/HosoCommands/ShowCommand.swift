@@ -78,12 +78,12 @@ func checkedManifest(_ row: VersionRow, archive: Archive) throws -> Manifest {
     return manifest
 }
 
-/// What is wrong with the catalog's record of a version (E701): rows that no longer match the
-/// digest its ledger entry recorded, with the fields that differ from the archived XML, and a
-/// record of the entry that is not the ledger's.
-func catalogProblems(_ row: VersionRow, manifest: Manifest, dossier: Dossier?, entry: LedgerRow?, catalog: Catalog, archive: Archive) -> [Diagnostic] {
-    func altered(_ message: String, expected: String?, found: String?) -> Diagnostic {
-        Diagnostic(.catalogRowAltered, file: "catalog.sqlite", subject: row.number, message: message, expected: expected ?? "nothing", found: found ?? "nothing",
+/// What is wrong with the catalog's record of a version (E701–E703): its rows, where they no
+/// longer match the digest its ledger entry recorded, compared with what its archived XML makes
+/// (each field that differs said), and a record of the entry that is not the ledger's.
+func catalogProblems(_ row: VersionRow, entry: LedgerRow?, catalog: Catalog, archive: Archive) -> [Diagnostic] {
+    func altered(_ message: String, expected: String?, found: String?, code: DiagnosticCode = .catalogRowAltered) -> Diagnostic {
+        Diagnostic(code, file: "catalog.sqlite", subject: row.number, message: message, expected: expected ?? "nothing", found: found ?? "nothing",
                    advice: "The catalog is damaged or altered (the archived XML and the ledger are what counts): run 'hoso verify', then 'hoso rebuild'")
     }
     guard let entry, let id = ObjectID(hex: entry.id), let e = try? Ledger(archive: archive).entry(id) else { return [] }
@@ -96,18 +96,31 @@ func catalogProblems(_ row: VersionRow, manifest: Manifest, dossier: Dossier?, e
         out.append(altered("the catalog's record of ledger entry \(e.sequence) is not the entry's", expected: "\(e.time) by \(e.operator)",
                            found: "\(entry.time) by \(entry.operatorName)"))
     }
-    // (An entry without a digest, or with one of a scheme this hoso does not know, cannot tell
-    // an edit from an older rule: nothing is said of its rows.)
-    guard let digest = e.derived, digest.scheme == DerivedDigest.currentScheme, out.isEmpty else { return out }
+    guard out.isEmpty else { return out }
     var audit = CatalogAudit(catalog: catalog)
-    if (try? audit.compare(sequence: e.sequence, additions: e.added, digest: digest)) != nil { return out }
-    let fields = dossier.map { Catalog.fieldsDiffering(row, manifestID: row.manifest, manifest: manifest, dossier: $0) } ?? []
-    for d in fields {
-        out.append(altered("the catalog's \(d.column) of \(row.number) version \(row.version) is not what its archived XML says", expected: d.xml, found: d.catalog))
-    }
-    if fields.isEmpty {
-        out.append(altered("the catalog's rows of ledger entry \(e.sequence) are not those it recorded (this dossier's components, or another dossier of the entry)",
-                           expected: "rows hashing to \(digest.rows.short)", found: "other rows"))
+    if let digest = e.derived, (try? audit.compare(sequence: e.sequence, additions: e.added, digest: digest)) != nil { return out }
+    // Not the rows the entry recorded (or no digest to tell): this version derived again from
+    // its XML by the catalog's rule and its rows compared one by one, as a full verify does. An
+    // entry recorded under an older rule (before a 'hoso rebuild') or another dossier of the
+    // entry edited is no finding here; this dossier's rows edited are, field by field.
+    guard let add = e.added.first(where: { $0.manifest == row.manifest }),
+          let version = try? CatalogSync.version(add, ledger: Ledger(archive: archive),
+                                                 derivation: (try? catalog.indexDerivation) ?? IndexDocument.currentDerivation),
+          let rows = try? audit.compare(sequence: e.sequence, additions: [add], versions: [version]) else { return out }
+    for r in rows {
+        let place = r.table == "dossiers" ? "\(row.number) version \(row.version)"
+            : "component \(r.key.split(separator: "#").last ?? "") of \(row.number) version \(row.version)"
+        switch r.kind {
+        case .altered:
+            for c in r.changed {
+                out.append(altered("the catalog's \(c.column) of \(place) is not what its archived XML says", expected: c.expected, found: c.found))
+            }
+        case .missing:
+            out.append(altered("the catalog lacks the row of \(place)", expected: "the row its archived XML makes", found: nil, code: .catalogRowMissing))
+        case .extra:
+            out.append(altered("the catalog holds a row of \(row.number) version \(row.version) that its archived XML does not make: \(r.table)[\(r.key)]",
+                               expected: nil, found: "the row", code: .catalogRowExtra))
+        }
     }
     return out
 }
@@ -175,7 +188,7 @@ struct ShowCommand: ParsableCommand {
             // own record. Rows that match were written by hoso (a field that differs from what
             // today's rules make of the XML is an older rule's, which 'hoso rebuild' renews);
             // rows that do not were edited: each field that differs is said, with the XML's value.
-            problems += catalogProblems(row, manifest: manifest, dossier: dossier, entry: entry, catalog: catalog, archive: archive)
+            problems += catalogProblems(row, entry: entry, catalog: catalog, archive: archive)
         } else {
             // The catalog's record names the XML too: whether it can still be read is said.
             do { _ = try archive.store.bytes(of: row.xmlObject, limit: 64 << 20) } catch {
@@ -198,9 +211,10 @@ struct ShowCommand: ParsableCommand {
             // Objects this user may not read (E406) are not known to be damaged: exit 3, as for
             // any command that could not be carried out in full.
             let damage = problems.contains { $0.code != .ioFailure }
-            let altered = problems.filter { $0.code == .catalogRowAltered }.count, unread = problems.count - altered
+            let altered = problems.filter { [.catalogRowAltered, .catalogRowMissing, .catalogRowExtra].contains($0.code) }.count
+            let unread = problems.count - altered
             let what = [unread > 0 ? "\(Format.count(unread, "object")) of this dossier could not be read; the rest is shown" : nil,
-                        altered > 0 ? "\(Format.count(altered, "catalog field")) shown \(altered == 1 ? "differs" : "differ") from the archived XML" : nil]
+                        altered > 0 ? "\(Format.count(altered, "catalog record")) shown \(altered == 1 ? "differs" : "differ") from the archived XML or the ledger" : nil]
             Console.shared.err("hoso: " + what.compactMap { $0 }.joined(separator: "; ") + ". "
                                + (damage ? "Run 'hoso verify' to see the archive's state" : "Fix the cause named above (permissions, the disk), then run the command again"))
             throw ExitCode(damage ? 1 : 3)

@@ -60,6 +60,14 @@ import HosoTestSupport
         #expect(try Hoso.run(["rebuild"], environment: env).status == 0)
         #expect(try !warnings().contains("W709"))
         #expect(try rule() == 4)
+        // Its ledger entries recorded digests of rows made by rule 1: show, as verify, derives
+        // them again from the XML, and finds nothing altered.
+        let numbers = try shell("sqlite3 -readonly '\(archive)/catalog.sqlite' 'SELECT number FROM dossiers'").output.split(separator: "\n")
+        #expect(numbers.count == 12, "the five of the fixture are among the twelve")
+        for n in numbers {
+            let shown = try Hoso.run(["show", String(n)], environment: env)
+            #expect(shown.status == 0 && shown.stderr.isEmpty, "\(n): \(shown.stderr)")
+        }
         #expect(try total("result:8") == 1 && total("signer:\"dang thi dieu\"") == 1)
         #expect(try verifyErrors() == (0, 0))
         #expect(try verifyErrors(["--rederive"]) == (0, 0))

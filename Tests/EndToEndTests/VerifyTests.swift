@@ -252,12 +252,19 @@ struct VerifyFixture {
         let problems = (try jsonObject(shown.stdout)["problems"] as? [[String: Any]]) ?? []
         #expect(shown.status == 1 && problems.count == 1 && problems[0]["code"] as? String == "E701"
                 && (problems[0]["message"] as? String ?? "").contains("title") && problems[0]["found"] as? String == "Hồ sơ đã bị sửa", "\(shown.stdout)")
-        #expect(try f.hoso(["show", f.numbers[2]]).stderr.contains("1 catalog field shown differs from the archived XML"))
+        #expect(try f.hoso(["show", f.numbers[2]]).stderr.contains("1 catalog record shown differs from the archived XML or the ledger"))
         for n in [f.numbers[0], f.numbers[1]] { #expect(try f.hoso(["show", n]).status == 0, "\(n)") }
         // A component's description, or the entry's operator, edited: said too.
         try f.sql("UPDATE components SET name = 'Giấy giả' WHERE manifest = (SELECT manifest FROM dossiers WHERE number = '\(f.numbers[0])') AND position = 0")
         let component = try f.hoso(["show", f.numbers[0]])
-        #expect(component.status == 1 && component.stderr.contains("E701") && component.stderr.contains("are not those it recorded"), "\(component.stderr)")
+        #expect(component.status == 1 && component.stderr.contains("E701") && component.stderr.contains("name of component 0 of")
+                && component.stderr.contains("Giấy giả"), "\(component.stderr)")
+        // The entry's other dossiers are not this edit's: each shows clean.
+        let others = try shell("sqlite3 -readonly '\(f.archive)/catalog.sqlite' \"SELECT number FROM dossiers WHERE ledger_sequence = (SELECT ledger_sequence FROM dossiers WHERE number = '\(f.numbers[0])') AND number != '\(f.numbers[0])'\"")
+        #expect(!others.output.isEmpty)
+        for n in others.output.split(separator: "\n").map(String.init) where !n.isEmpty && n != f.numbers[2] {
+            #expect(try f.hoso(["show", n]).status == 0, "\(n)")
+        }
         try f.sql("UPDATE ledger_entries SET operator = 'Kẻ giả mạo' WHERE sequence = (SELECT ledger_sequence FROM dossiers WHERE number = '\(f.numbers[4])')")
         let entry = try f.hoso(["show", f.numbers[4]])
         #expect(entry.status == 1 && entry.stderr.contains("E701") && entry.stderr.contains("Kẻ giả mạo"), "\(entry.stderr)")
