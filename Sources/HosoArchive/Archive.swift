@@ -4,9 +4,17 @@ public import HosoIndex
 public import HosoStore
 
 /// `hoso-archive.json`: what kind of folder this is, and the settings fixed at creation.
+///
+/// The version tells which releases may write to the archive. 1: as first released. 2: the
+/// index may hold segments of format 5 and documents of derivation rule 4, which releases
+/// knowing only version 1 cannot read, and whose catalog rows they would write by their older
+/// rule. This hoso reads both; the first command that writes to a version 1 archive (under the
+/// writer's lock) raises it to 2, so that an older release refuses it (E402) before it writes.
 public struct ArchiveConfig: Codable, Sendable, Equatable {
     public static let formatName = "hoso-archive"
-    public static let currentVersion = 1
+    public static let currentVersion = 2
+    /// The versions this hoso opens.
+    public static let readableVersions = 1...currentVersion
 
     public var format: String
     public var version: Int
@@ -115,10 +123,7 @@ public final class Archive: Sendable {
         }
         try SystemFile.makeDirectories(root)
         for sub in ["ledger", "index", "audit"] { try SystemFile.makeDirectory(root + "/" + sub) }
-        let config = ArchiveConfig(createdAt: ISO8601DateFormatter().string(from: Date()), compression: compression, store: remote)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try SystemFile.writeAtomically(Array(try encoder.encode(config)) + [0x0A], to: root + "/" + configFileName)
+        try write(ArchiveConfig(createdAt: ISO8601DateFormatter().string(from: Date()), compression: compression, store: remote), to: root)
         try SystemFile.writeAtomically(Array((head.prefixed + "\n").utf8), to: root + "/ledger/HEAD")
         try SystemFile.syncDirectory(root)
         return try open(at: root)
@@ -166,13 +171,30 @@ public final class Archive: Sendable {
         try SystemFile.makeDirectories(root)
         if remote == nil { try LocalObjectStore.create(at: root + "/objects") }
         for sub in ["ledger", "index", "audit"] { try SystemFile.makeDirectory(root + "/" + sub) }
-        let config = ArchiveConfig(createdAt: ISO8601DateFormatter().string(from: Date()), compression: compression, store: remote)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(config)
-        try SystemFile.writeAtomically(Array(data) + [0x0A], to: root + "/" + configFileName)
+        try write(ArchiveConfig(createdAt: ISO8601DateFormatter().string(from: Date()), compression: compression, store: remote), to: root)
         try SystemFile.syncDirectory(root)
         return try open(at: root)
+    }
+
+    /// Writes `hoso-archive.json` atomically and durably.
+    static func write(_ config: ArchiveConfig, to root: String, mode: mode_t = 0o644) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try SystemFile.writeAtomically(Array(try encoder.encode(config)) + [0x0A], to: root + "/" + configFileName, mode: mode)
+    }
+
+    /// Raises the archive's format version to this hoso's before it writes (the caller holds the
+    /// writer's lock): a release that knows only the older version then refuses the archive
+    /// (E402) instead of writing what this one could no longer read as it should. The file on
+    /// disk is what counts (another process may have raised it since this one opened it).
+    func raiseVersionBeforeWriting() throws {
+        let path = root + "/" + Self.configFileName
+        guard let bytes = try? SystemFile.readAll(path, limit: 1 << 20),
+              var onDisk = try? JSONDecoder().decode(ArchiveConfig.self, from: Data(bytes)),
+              onDisk.version < ArchiveConfig.currentVersion else { return }
+        onDisk.version = ArchiveConfig.currentVersion
+        var st = stat()
+        try Self.write(onDisk, to: root, mode: stat(path, &st) == 0 ? st.st_mode & 0o7777 : 0o644)
     }
 
     /// Whether `root` holds only what an interrupted `init` makes: its folders (the store's
@@ -223,10 +245,11 @@ public final class Archive: Sendable {
                             expected: "\"format\": \"\(ArchiveConfig.formatName)\"", found: String(decoding: bytes.prefix(120), as: UTF8.self),
                             advice: looksLikeArchive ? restore : "Name the archive folder with --archive or HOSO_ARCHIVE")
         }
-        guard probe.version == ArchiveConfig.currentVersion else {
+        guard let version = probe.version, ArchiveConfig.readableVersions.contains(version) else {
             throw HosoError(.unknownArchiveVersion, file: configPath,
                             message: "the archive has format version \(probe.version.map(String.init) ?? "none"), which this hoso does not know",
-                            expected: "version \(ArchiveConfig.currentVersion)", found: "version \(probe.version.map(String.init) ?? "none")",
+                            expected: "version \(ArchiveConfig.readableVersions.lowerBound) to \(ArchiveConfig.currentVersion)",
+                            found: "version \(probe.version.map(String.init) ?? "none")",
                             advice: "Use the hoso release that wrote this archive, or a newer one that can read it")
         }
         let config: ArchiveConfig

@@ -27,6 +27,9 @@ public final class ArchiveLock: @unchecked Sendable {
                       message: "another writer, or a verify, holds the archive",
                       advice: "Wait for it to finish, or run again with --wait to queue behind it; search, show, stats and export are not affected")
         self.init(fd: fd, shared: false, path: archive.lockPath, purpose: purpose)
+        // Whatever this writer writes, a release that knows only an older format must not
+        // write beside it.
+        try archive.raiseVersionBeforeWriting()
     }
 
     /// Takes the lock shared, for a check that reads the whole archive; nil on read-only media,

@@ -128,8 +128,20 @@ struct ObjectGet: ParsableCommand {
 
 /// Writes an object to `path` through a temp file that is renamed only after verification, so
 /// that the file either holds the whole verified object or does not exist. (Not flushed: these
-/// are copies for the user; the archive's own durability does not depend on them.)
+/// are copies for the user; the archive's own durability does not depend on them.) A device or
+/// a pipe there (`-o /dev/null` to read an object through, a FIFO another program reads) is
+/// written to as it is, never replaced: renamed over, a device node would be gone for the whole
+/// system.
 func exportVerified(_ store: any ObjectStore, _ id: ObjectID, to path: String) throws {
+    var st = stat()
+    if stat(path, &st) == 0, st.st_mode & S_IFMT != S_IFREG {
+        guard st.st_mode & S_IFMT != S_IFDIR else { throw SystemError(errno: EISDIR, operation: "open", path: path) }
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError(errno: errno, operation: "open", path: path) }
+        defer { close(fd) }
+        _ = try store.get(id) { try SystemFile.write(fd, $0, path: path) }
+        return
+    }
     let temp = SystemFile.parentFolder(path) + "/.hoso-tmp-" + SystemFile.randomSuffix()
     let fd = try SystemFile.createExclusive(temp)
     do {

@@ -73,6 +73,16 @@ enum Unprivileged {
         // -o writes the verified bytes to a file.
         let out = t.sub("copy")
         #expect(try Hoso.run(["object", "get", names[1], "-o", out], environment: ["HOSO_ARCHIVE": archive]).status == 0)
+        // A pipe (or a device such as /dev/null) named as the output is written to, not
+        // replaced by a file.
+        let fifo = t.sub("pipe")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let reader = try shell("timeout 20 cat '\(fifo)' > '\(fifo).read' & r=$!; HOSO_ARCHIVE='\(archive)' '\(Hoso.binary)' object get '\(names[1])' -o '\(fifo)'; s=$?; wait $r; echo $s")
+        var kind = stat()
+        #expect(reader.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0" && stat(fifo, &kind) == 0 && kind.st_mode & S_IFMT == S_IFIFO, "\(reader.output)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: fifo + ".read")) == Data(contentsOf: URL(fileURLWithPath: out)))
+        let folderOut = try Hoso.run(["object", "get", names[1], "-o", t.path], environment: ["HOSO_ARCHIVE": archive])
+        #expect(folderOut.status != 0 && folderOut.stderr.contains("Is a directory"), "\(folderOut.stderr)")
         #expect(try shell("sha256sum '\(out)'").output.hasPrefix(names[1]))
     }
 

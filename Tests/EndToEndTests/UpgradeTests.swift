@@ -36,9 +36,21 @@ import HosoTestSupport
         #expect(old.status == 0 && old.stderr.contains("hoso rebuild"), "\(old.stderr)")
         #expect(try Hoso.run(["show", "000.00.21.H50-230512-0007"], environment: env).stdout.contains("signed by Đặng Thị Diệu"))
 
-        // New dossiers go in by its rule: nothing of two rules in one index.
+        // Read and verified (the run recorded), it keeps its format version: a release that
+        // knows only version 1 still opens it.
+        func config() throws -> [String: Any] { try jsonObject(try String(contentsOfFile: archive + "/hoso-archive.json", encoding: .utf8)) }
+        let first = try config()
+        #expect(try Hoso.run(["verify"], environment: env).status == 0)
+        #expect(try first["version"] as? Int == 1 && config()["version"] as? Int == 1)
+
+        // New dossiers go in by its rule: nothing of two rules in one index. The first write
+        // raises the format version, so that an older release refuses the archive before it
+        // writes beside segments it cannot read; the settings stay as they were.
         let batch = try sampleBatch(t, count: 12)
         #expect(try Hoso.run(["ingest", batch], environment: env).status == 0)
+        let raised = try config()
+        #expect(raised["version"] as? Int == 2 && raised["createdAt"] as? String == first["createdAt"] as? String
+                && (raised["compression"] as? [String: Any])?["level"] as? Int == (first["compression"] as? [String: Any])?["level"] as? Int, "\(raised)")
         #expect(try rule() == nil || rule() == 1)
         #expect(try verifyErrors() == (0, 0))
         #expect(try verifyErrors(["--rederive"]) == (0, 0))
