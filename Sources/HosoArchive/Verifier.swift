@@ -985,10 +985,16 @@ struct IndexTarget: Sendable {
                                            advice: "Run 'hoso rebuild'"))
                 return
             }
-            if doc.manifest != want.prefixed || docs?[doc.number].map({ $0 != doc.digest }) == true {
+            if doc.manifest != want.prefixed {
                 findings.append(Diagnostic(.indexMismatch, file: "index/", subject: doc.number,
-                    message: "the index holds \(doc.number) with other content than its current version",
+                    message: "the index holds \(doc.number) as another version than its current one (the manifests differ)",
                     expected: want.prefixed, found: doc.manifest, advice: "Run 'hoso rebuild'"))
+            } else if let digest = docs?[doc.number], digest != doc.digest {
+                // The same version, another document: edited, or made by another rule than the
+                // one the catalog's digest of it follows (rows written by another release).
+                findings.append(Diagnostic(.indexMismatch, file: "index/", subject: doc.number,
+                    message: "the index's document for \(doc.number) is not the one the catalog records for its current version (an edit, or rows written by another hoso release by another rule)",
+                    expected: digest.prefixed, found: doc.digest.prefixed, advice: "Run 'hoso rebuild': it makes the catalog and the index anew from the XML"))
             }
         }
         for n in Set(current.keys).subtracting(seen).sorted() {
