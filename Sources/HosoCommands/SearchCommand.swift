@@ -560,20 +560,41 @@ struct IndexStatus: ParsableCommand {
                                           advice: IndexFileError.advice))
             }
         }
+        // What a script checking many archives after an upgrade needs: the rule the documents
+        // were made by and each segment's format, beside what this hoso makes.
+        let formats = snapshot.segments.map(\.formatVersion)
+        let (currentRule, currentFormat) = (IndexDocument.currentDerivation, Segment.currentFormatVersion)
         if output.json {
-            if check {
-                struct Out: Encodable { let manifest: IndexManifest; let checked: Int; let findings: [DiagnosticJSON] }
-                Console.shared.out(JSON.encode(Out(manifest: m, checked: snapshot.segments.count, findings: damaged.map { DiagnosticJSON(d: $0) })))
-            } else {
-                Console.shared.out(JSON.encode(m))
+            struct Upgrade: Encodable { let derivation: Int; let segmentFormat: UInt32 }
+            struct Out: Encodable {
+                let manifest: IndexManifest; let rule: Int?; let segmentFormats: [UInt32]; let current: Upgrade
+                let checked: Int?; let findings: [DiagnosticJSON]?
+                enum K: String, CodingKey { case rule, segmentFormats, current, checked, findings }
+                func encode(to encoder: any Encoder) throws {
+                    try manifest.encode(to: encoder)      // the manifest's keys, as before
+                    var c = encoder.container(keyedBy: K.self)
+                    try c.encodeIfPresent(rule, forKey: .rule)
+                    try c.encode(segmentFormats, forKey: .segmentFormats)
+                    try c.encode(current, forKey: .current)
+                    try c.encodeIfPresent(checked, forKey: .checked)
+                    try c.encodeIfPresent(findings, forKey: .findings)
+                }
             }
+            Console.shared.out(JSON.encode(Out(manifest: m, rule: m.rule, segmentFormats: formats,
+                                               current: Upgrade(derivation: currentRule, segmentFormat: currentFormat),
+                                               checked: check ? snapshot.segments.count : nil, findings: check ? damaged.map { DiagnosticJSON(d: $0) } : nil)))
         } else {
             Console.shared.out("index generation \(m.generation), \(m.liveDocs) dossiers in \(m.segments.count) segments, ledger entry \(m.ledgerSequence) \(m.ledgerHead ?? "(none)")"
                 + (m.rule.map { ", derivation rule \($0)" } ?? ""))
-            for s in m.segments {
+            for (s, format) in zip(m.segments, formats) {
                 let bad = damaged.contains { $0.file == "index/" + s.file }
-                Console.shared.out("  \(s.file)  \(s.docs) documents\(s.deletedDocs > 0 ? " (\(s.deletedDocs) deleted)" : "")  \(Format.bytes(UInt64(s.bytes)))"
+                Console.shared.out("  \(s.file)  format \(format)  \(s.docs) documents\(s.deletedDocs > 0 ? " (\(s.deletedDocs) deleted)" : "")  \(Format.bytes(UInt64(s.bytes)))"
                                    + (check ? (bad ? "  checksum does not match" : "  checksum ok") : ""))
+            }
+            if let rule = m.rule, rule < currentRule {
+                Console.shared.out("this hoso makes documents by rule \(currentRule): 'hoso rebuild' brings the catalog and the index up to it (the archive answers as it is until then)")
+            } else if formats.contains(where: { $0 < currentFormat }) {
+                Console.shared.out("this hoso writes segments of format \(currentFormat): older ones are read as they are, and 'hoso index optimize' rewrites them")
             }
             for d in damaged { Console.shared.out(Console.shared.render(d)) }
         }

@@ -27,6 +27,8 @@ public final class Segment: @unchecked Sendable {
     public let storedCRC: UInt32
     /// The segment format version of the file (see `SegmentFormat.readableVersions`).
     public let formatVersion: UInt32
+    /// The format version this hoso writes.
+    public static let currentFormatVersion = SegmentFormat.version
 
     // Section starts, cached.
     let termOffsets: Int, termBytes: Int, termInfos: Int, norms: Int, columns: Int, ordinals: Int, docBlocks: Int

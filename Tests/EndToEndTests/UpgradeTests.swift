@@ -154,6 +154,11 @@ import HosoTestSupport
         }
         #expect(try verify() == (0, []))
         #expect(try formats() == [4, 4])
+        // index status says so, beside what this hoso makes, for a script checking archives.
+        let status = try jsonObject(try Hoso.run(["index", "status", "--json"], environment: env).stdout)
+        #expect(status["segmentFormats"] as? [Int] == [4, 4] && status["rule"] as? Int == 3
+                && (status["current"] as? [String: Any])?["derivation"] as? Int == 4, "\(status)")
+        #expect(try Hoso.run(["index", "status"], environment: env).stdout.contains("'hoso rebuild' brings the catalog and the index up to it"))
         #expect(try hits("đăng ký khai sinh").count > 0 || hits("khai").count > 0)
         let queries = ["khai", "nguyen", "received:2019..2025", "status:returned", "agency:000.00.21.H50"]
         #expect(try Hoso.run(["ingest", try sampleBatch(t, count: 12)], environment: env).status == 0)
