@@ -74,13 +74,17 @@ struct SearchCommand: ParsableCommand {
         let archive = try archiveOptions.open()
         let snapshot = try archive.openIndexForReading()
         // Said when the query names the fields; a bare code also looks there, quietly.
-        let rule = snapshot.manifest.rule ?? IndexDocument.currentDerivation, lowered = text.lowercased()
-        if rule < 2 && (lowered.contains("result:") || lowered.contains("signer:")) {
-            Console.shared.err("hoso: note: this archive's index was made before result numbers and signers were indexed: run 'hoso rebuild' to find them")
+        // What the query asks of the index that an index made by an older rule lacks: said (on
+        // standard error, and among the JSON's notes), with what brings it in.
+        let rule = snapshot.manifest.rule ?? IndexDocument.currentDerivation, asked = parsed.keywordFields
+        var ruleNotes: [String] = []
+        if rule < 2 && !asked.isDisjoint(with: [.result, .signer]) {
+            ruleNotes.append("this archive's index was made before result numbers and signers were indexed, so they are not found: run 'hoso rebuild' to find them")
         }
-        if rule < 4 && lowered.contains("channel:") {
-            Console.shared.err("hoso: note: this archive's index was made before the channel of each dossier was indexed, so channel: finds nothing: run 'hoso rebuild' to find dossiers by channel ('hoso stats --by channel' counts them now)")
+        if rule < 4 && asked.contains(.channel) {
+            ruleNotes.append("this archive's index was made before the channel of each dossier was indexed, so channel: finds nothing: run 'hoso rebuild' to find dossiers by channel ('hoso stats --by channel' counts them now)")
         }
+        for n in ruleNotes { Console.shared.err("hoso: note: " + n) }
         var options = SearchOptions()
         options.mode = exact ? .exact : (fold ? .fold : .ranked)
         options.sort = sort
@@ -93,7 +97,7 @@ struct SearchCommand: ParsableCommand {
         let result = searcher.search(parsed, options: options)
         let suggestion = result.total == 0 ? Self.suggestion(for: text, searcher: searcher, options: options) : nil
         let ms = (SystemFile.monotonic() - started) * 1000
-        var notes = Self.notes(text)
+        var notes = Self.notes(text) + (output.json ? ruleNotes.map { $0.prefix(1).uppercased() + $0.dropFirst() + "." } : [])
         if result.total == 0 && snapshot.liveDocs == 0, (try? Ledger(archive: archive).head()) == .some(nil) {
             // Nothing committed: not a matter of the words typed. (An index behind a ledger that
             // holds dossiers is said on standard error, with what to do.)

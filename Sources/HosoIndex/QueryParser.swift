@@ -21,6 +21,16 @@ public indirect enum QueryNode: Sendable, Equatable {
     /// typed.
     case synonym(QueryNode, covers: Int)
 
+    /// The fields of the keyword clauses the query holds anywhere (a bare result number too).
+    public var keywordFields: Set<Field> {
+        switch self {
+        case .keyword(let f, _, _): return [f]
+        case .and(let c), .or(let c): return c.reduce(into: Set<Field>()) { $0.formUnion($1.keywordFields) }
+        case .not(let c), .synonym(let c, _): return c.keywordFields
+        default: return []
+        }
+    }
+
     /// The words, phrases' words and other clauses the query holds.
     var clauseCount: Int {
         switch self {

@@ -34,6 +34,14 @@ import HosoTestSupport
         #expect(try total("khai sinh") > 0)
         let old = try Hoso.run(["search", "result:8"], environment: env)
         #expect(old.status == 0 && old.stderr.contains("hoso rebuild"), "\(old.stderr)")
+        // A result number typed without its field, as the README shows them: said too, and
+        // among the notes of --json.
+        for q in ["203/GPXD", "số 203"] {
+            let r = try Hoso.run(["search", "--json", q], environment: env)
+            let notes = (try jsonObject(r.stdout)["notes"] as? [String]) ?? []
+            #expect(r.stderr.contains("before result numbers") && notes.contains { $0.contains("hoso rebuild") }, "\(q): \(r.stderr) \(notes)")
+        }
+        #expect(try !Hoso.run(["search", "khai sinh"], environment: env).stderr.contains("note"), "no note where no result is asked for")
         #expect(try Hoso.run(["show", "000.00.21.H50-230512-0007"], environment: env).stdout.contains("signed by Đặng Thị Diệu"))
 
         // Read and verified (the run recorded), it keeps its format version: a release that
