@@ -415,14 +415,17 @@ public final class Catalog: Sendable {
         return out
     }
 
-    /// The first version whose XML is `xml` and whose every component file, in `folder`, is in
+    /// The version (the current one first) whose XML is `xml` and whose every component file, in `folder`, is in
     /// the cache with the identity `identity` gives it now and the object the version holds: a
     /// dossier a rerun need not read. Both look-ups in one read of the catalog (each read is a
     /// hop through the pool's queue, which costs a rerun more than the queries).
     public func unchangedVersion(xml: ObjectID, folder: String,
                                  identity: (String) -> (device: UInt64, inode: UInt64, size: Int64, mtimeNs: Int64, ctimeNs: Int64)?) throws -> ArchivedFiles? {
         try db.read { db in
-            let versions = try Self.archivedFiles(db, xml: xml)
+            // The current version first: content made current again (--new-version with an
+            // earlier version's files) is current, not the superseded version that held it first.
+            let all = try Self.archivedFiles(db, xml: xml)
+            let versions = all.filter(\.isCurrent) + all.filter { !$0.isCurrent }
             let cache = try db.cachedStatement(sql: "SELECT device, inode, size, mtime_ns, ctime_ns, object FROM source_cache WHERE path = ?")
             search: for v in versions {
                 for f in v.files {

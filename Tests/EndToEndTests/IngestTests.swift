@@ -226,6 +226,35 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(try Hoso.run(["export", "--bagit", "--version", "1", "--to", bags, folder], environment: ["HOSO_ARCHIVE": archive]).stdout.contains("already exported"))
     }
 
+    /// Content made current again (version 3 holds version 1's files) and ingested once more is
+    /// the current version, not "superseded since" version 1, whose advice (--new-version) would
+    /// do nothing; nor does --new-version make a fourth. (Which of the two versions the catalog
+    /// lists first follows their manifests' names: three dossiers, so that both orders occur.)
+    @Test func contentMadeCurrentAgainIsCurrent() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let env = ["HOSO_ARCHIVE": archive]
+        let batch = try sampleBatch(t, count: 3)
+        let folders = try FileManager.default.contentsOfDirectory(atPath: batch).sorted()
+        #expect(try Hoso.run(["ingest", batch], environment: env).status == 0)
+        var originals: [String: String] = [:]
+        for f in folders {
+            let xml = batch + "/" + f + "/dossier.xml"
+            originals[f] = try String(contentsOfFile: xml, encoding: .utf8)
+            try originals[f]!.replacingOccurrences(of: "</title>", with: " (bản sửa)</title>").write(toFile: xml, atomically: false, encoding: .utf8)
+        }
+        #expect(try Hoso.run(["ingest", "--new-version", batch], environment: env).status == 0)
+        for f in folders { try originals[f]!.write(toFile: batch + "/" + f + "/dossier.xml", atomically: false, encoding: .utf8) }
+        #expect(try Hoso.run(["ingest", "--new-version", batch], environment: env).status == 0)
+        for extra in [[], ["--new-version"]] {
+            let rerun = try jsonObject(try Hoso.run(["ingest", "--json"] + extra + [batch], environment: env).stdout)
+            for it in (rerun["dossiers"] as? [[String: Any]]) ?? [] {
+                #expect(it["state"] as? String == "already-archived" && it["version"] as? Int == 3 && it["current"] as? Bool == true, "\(extra): \(it)")
+            }
+        }
+        #expect(try !Hoso.run(["ingest", batch], environment: env).stdout.contains("superseded since"))
+    }
+
     /// A folder skipped in a batch (W302) is a warning: reported and counted, never a failure.
     @Test func aSkippedFolderIsAWarningNotAFailure() throws {
         let t = TemporaryFolder()
