@@ -195,8 +195,14 @@ struct ShowCommand: ParsableCommand {
                 problems.append(unreadable("the dossier's XML", row.xmlObject, error))
             }
         }
+        // Each scan's object checked as 'verify --quick' checks it (its header, its size against
+        // the header's, the original size against the one its manifest records), not read through.
+        var quick = StoreChecker(store: archive.store, level: .quick, workers: 1)
+        let recorded = Dictionary((manifest?.components ?? []).map { ($0.object, $0.size) }, uniquingKeysWith: { a, _ in a })
+        quick.recordedSize = { recorded[$0] }
         let codecs = components.map { c -> (String, UInt64?) in
             do {
+                if let fault = quick.check(c.object, storedSize: nil).fault { throw fault }
                 let h = try archive.store.header(c.object)
                 return (h.codec.description, UInt64(ObjectHeader.size) + h.payloadLength)
             } catch {

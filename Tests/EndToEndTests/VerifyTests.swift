@@ -219,6 +219,19 @@ struct VerifyFixture {
                 "\(unchecked.stderr)")
     }
 
+    /// A scan object cut short, or with a byte appended, is found by `show` as `verify --quick`
+    /// finds it (its size against its header's), not listed as sound until an export fails.
+    @Test func showChecksEachScanAsAQuickVerify() throws {
+        for (damage, code) in [("cut", "E502"), ("appended", "E505")] {
+            let f = try VerifyFixture(dossiers: 1)
+            let scan = try f.components(0)[0].0
+            try f.mutate(scan) { if damage == "cut" { $0.removeLast(10) } else { $0.append(0) } }
+            let shown = try f.hoso(["show", f.numbers[0]])
+            #expect(shown.status == 1 && shown.stderr.contains(code) && shown.stderr.contains(scan.prefix(12)), "\(damage): \(shown.stderr)")
+            #expect(try f.verify(["--quick"]).1 == [code])
+        }
+    }
+
     @Test func orphansAndTempsAreWarnings() throws {
         let f = try VerifyFixture()
         let stray = try f.folder.write("stray.bin", Array("an object nothing references".utf8))
