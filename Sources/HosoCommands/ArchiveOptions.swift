@@ -25,7 +25,7 @@ func checkJobs(_ jobs: Int?) throws {
 func checkEndpoint(for spec: String?, _ option: String?) throws {
     guard let spec, spec.hasPrefix("s3://") else { return }
     guard let endpoint = StoreSpec.endpoint(option) else {
-        throw ValidationError("\(spec) needs the S3 service's URL: give --endpoint (for example http://127.0.0.1:17480) or set HOSO_S3_ENDPOINT")
+        throw ValidationError("\(spec) needs the S3 service's URL: give --endpoint (for example http://127.0.0.1:17480), or set HOSO_S3_ENDPOINT or AWS_ENDPOINT_URL")
     }
     guard let url = URL(string: endpoint), url.scheme == "http" || url.scheme == "https", url.host != nil else {
         throw ValidationError("the endpoint '\(endpoint)' is not an http:// or https:// URL with a host")

@@ -55,6 +55,8 @@ struct RebuildCommand: ParsableCommand {
         } else {
             Console.shared.out("rebuilt the catalog from \(entries) ledger entries: \(totals.versions) dossier versions, \(totals.objects) objects;")
             Console.shared.out("rebuilt the search index: \(indexed) dossiers; in \(Format.duration(seconds))")
+            // Made from the ledger and the XML alone: the scans were not read.
+            Console.shared.out("the scans were not read: 'hoso verify --quick' checks that every object is there")
         }
     }
 }

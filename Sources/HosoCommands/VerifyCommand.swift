@@ -295,9 +295,12 @@ struct VerifyCommand: ParsableCommand {
         if cov.damaged > 0 { c.out(c.red("\(Format.count(cov.damaged, "object")) found damaged or missing by the last run that checked \(cov.damaged == 1 ? "it" : "them") (not counted as verified): see 'hoso verify --history'")) }
         if let o = cov.oldest { c.out("least recently verified: \(o.id.prefixed) (\(o.time.map(iso) ?? "never"))") }
         if let rate = cov.rate, let days {
-            // The budget as it was given (--budget 90m), and a span under a tenth of a day in hours.
+            // The budget as it was given (--budget 90m), and a span under a tenth of a day in
+            // hours, under a tenth of an hour in minutes (a small archive: not "0.0 hours").
             let budgetText = budget ?? "1h"
-            let span = days >= 0.1 ? String(format: "%.1f days", days) : String(format: "%.1f hours", days * 24)
+            let span = days >= 0.1 ? String(format: "%.1f days", days)
+                : days * 24 >= 0.1 ? String(format: "%.1f hours", days * 24)
+                : days * 1440 >= 1 ? String(format: "%.0f minutes", days * 1440) : "under a minute"
             c.out("at the recent rate (\(Format.rate(UInt64(rate), 1))), a daily budget of \(budgetText) verifies every object once in \(span)"
                   + (days <= window / 86400 ? ", within the window" : ", longer than the window: raise the budget"))
         }

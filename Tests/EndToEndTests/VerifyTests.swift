@@ -986,6 +986,9 @@ struct VerifyFixture {
         #expect(cov["share"] as? Double == 1)
         #expect(cov["neverVerified"] as? Int == 0)
         #expect(cov["objects"] as? Int == objects)
+        // A span too short for hours is said in minutes, or as under a minute: never "0.0 hours".
+        let human = try f.hoso(["verify", "--coverage", "--window", "1d"]).stdout
+        #expect(human.contains("verifies every object once in") && !human.contains(" 0.0 "), "\(human)")
         // The audit log is a hash chain: editing a run is found.
         _ = try shell("cd '\(f.archive)/audit' && sed -i '1s/\"objects\":7/\"objects\":8/' log")
         let broken = try f.verify()
