@@ -250,7 +250,7 @@ public final class Archive: Sendable {
                             message: "the archive has format version \(probe.version.map(String.init) ?? "none"), which this hoso does not know",
                             expected: "version \(ArchiveConfig.readableVersions.lowerBound) to \(ArchiveConfig.currentVersion)",
                             found: "version \(probe.version.map(String.init) ?? "none")",
-                            advice: "Use the hoso release that wrote this archive, or a newer one that can read it")
+                            advice: "Use the hoso release that wrote this archive, or a newer one that can read it ('hoso --version' names the archive format a release writes)")
         }
         let config: ArchiveConfig
         do { config = try JSONDecoder().decode(ArchiveConfig.self, from: Data(bytes)) } catch {

@@ -49,7 +49,7 @@ public struct Hoso: ParsableCommand {
         // The version of hoso, asked of hoso itself: not a flag of every command, where
         // `--version N` names a dossier's version (show, export).
         if (arguments ?? Array(CommandLine.arguments.dropFirst())) == ["--version"] {
-            Console.shared.out(HosoVersion.text)
+            Console.shared.out("\(HosoVersion.text) (\(HosoVersion.formats))")
             return 0
         }
         if let hint = SearchCommand.dashQueryHint(arguments ?? Array(CommandLine.arguments.dropFirst())) {
@@ -121,7 +121,13 @@ extension Hoso {
 }
 
 enum HosoVersion {
-    static let text = "0.1.0"
+    /// Raised with every change of a format an older release cannot read (0.2.0: archive format
+    /// 2, segment format 5, derivation rule 4).
+    static let text = "0.2.0"
+    /// The formats this release writes: what a user comparing releases, or reading E402, needs.
+    static var formats: String {
+        "archive format \(ArchiveConfig.currentVersion), index segments of format \(Segment.currentFormatVersion), derivation rule \(IndexDocument.currentDerivation)"
+    }
 }
 
 extension LegacyEncoding: ExpressibleByArgument {}
