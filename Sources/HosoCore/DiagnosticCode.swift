@@ -103,6 +103,18 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
     /// Whether this code is a warning (reported, but not a failure).
     public var isWarning: Bool { rawValue.hasPrefix("W") }
 
+    /// When the code is reported and what to do, from the row of docs/errors.md compiled into
+    /// the binary (`Scripts/embed-errors.sh`); nil for a code the document lacks.
+    public var explanation: (when: String, whatToDo: String)? {
+        let start = "| \(rawValue) |"
+        guard let line = Self.docText.split(separator: "\n").first(where: { $0.hasPrefix(start) }) else { return nil }
+        // Cells between '|', a '\|' being a bar of the text.
+        let cells = line.replacingOccurrences(of: "\\|", with: "\u{0}").split(separator: "|", omittingEmptySubsequences: false)
+            .map { $0.replacingOccurrences(of: "\u{0}", with: "|").trimmingCharacters(in: .whitespaces) }
+        guard cells.count >= 6 else { return nil }
+        return (cells[3], cells[4])
+    }
+
     /// A short title, as listed in docs/errors.md.
     public var title: String {
         switch self {

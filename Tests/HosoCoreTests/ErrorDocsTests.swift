@@ -20,6 +20,17 @@ import HosoTestSupport
         #expect(documented.subtracting(codes).isEmpty, "documented but unknown: \(documented.subtracting(codes).sorted())")
     }
 
+    /// The binary holds docs/errors.md as it is, and explains every code from it.
+    @Test func everyCodeIsExplainedByTheBinary() throws {
+        let text = try String(contentsOfFile: Repository.path("docs/errors.md"), encoding: .utf8)
+        #expect(DiagnosticCode.docText == text, "run Scripts/embed-errors.sh after changing docs/errors.md")
+        for code in DiagnosticCode.allCases {
+            let e = code.explanation
+            #expect(e.map { !$0.when.isEmpty && !$0.whatToDo.isEmpty && !$0.whatToDo.contains(" | ") } == true, "\(code.rawValue)")
+        }
+        #expect(DiagnosticCode.synonymFile.explanation?.when.contains("separated by `|`") == true, "a bar of the text is kept")
+    }
+
     @Test func codesAreUniqueAndWellFormed() {
         let raw = DiagnosticCode.allCases.map(\.rawValue)
         #expect(Set(raw).count == raw.count)
