@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HosoCore
 public import HosoIndex
 public import HosoStore
@@ -15,6 +16,8 @@ public struct ArchiveConfig: Codable, Sendable, Equatable {
     public static let currentVersion = 2
     /// The versions this hoso opens.
     public static let readableVersions = 1...currentVersion
+    /// The first derivation rule whose catalog rows and documents need version 2.
+    public static let firstRuleOfVersion2 = 4
 
     public var format: String
     public var version: Int
@@ -91,6 +94,9 @@ public final class Archive: Sendable {
         }
         return table
     }
+
+    /// Whether this process has brought the archive's format version up to its own.
+    private let versionRaised = Mutex(false)
 
     init(root: String, config: ArchiveConfig, store: any ObjectStore) {
         self.root = root; self.config = config; self.store = store
@@ -176,27 +182,42 @@ public final class Archive: Sendable {
         return try open(at: root)
     }
 
-    /// Writes `hoso-archive.json` atomically and durably.
-    static func write(_ config: ArchiveConfig, to root: String, mode: mode_t = 0o644) throws {
+    /// Writes `hoso-archive.json` atomically and durably; with `group`, of exactly `mode` and
+    /// that group (whatever the umask), as the file it replaces was.
+    static func write(_ config: ArchiveConfig, to root: String, mode: mode_t = 0o644, group: gid_t? = nil) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try SystemFile.writeAtomically(Array(try encoder.encode(config)) + [0x0A], to: root + "/" + configFileName, mode: mode)
+        try SystemFile.writeAtomically(Array(try encoder.encode(config)) + [0x0A], to: root + "/" + configFileName, mode: mode,
+                                       keeping: group.map { (mode, $0) })
     }
 
-    /// Raises the archive's format version to this hoso's before it writes (the caller holds the
-    /// writer's lock): a release that knows only the older version then refuses the archive
-    /// (E402) instead of writing what this one could no longer read as it should. The file on
-    /// disk is what counts (another process may have raised it since this one opened it).
-    func raiseVersionBeforeWriting() throws {
-        let path = root + "/" + Self.configFileName
-        guard let bytes = try? SystemFile.readAll(path, limit: 1 << 20),
-              var onDisk = try? JSONDecoder().decode(ArchiveConfig.self, from: Data(bytes)),
-              onDisk.version < ArchiveConfig.currentVersion else { return }
-        onDisk.version = ArchiveConfig.currentVersion
-        var st = stat()
-        try Self.write(onDisk, to: root, mode: stat(path, &st) == 0 ? st.st_mode & 0o7777 : 0o644)
+    /// Under the writer's lock: the archive is still of a version this hoso knows. A newer
+    /// release may have raised it while this process waited for the lock; writing then would
+    /// put this release's formats beside ones it cannot read.
+    func checkVersionUnderLock() throws {
+        _ = try Self.readConfig(root)
     }
 
+    /// Raises the archive's format version to this hoso's just before it first writes what a
+    /// release knowing only an older version cannot read (an index segment of format 5, or
+    /// catalog rows and documents of derivation rule 4): that release then refuses the archive
+    /// (E402) instead of writing beside it. The caller holds the writer's lock; the file on
+    /// disk is what counts. The settings, the file's mode and group are kept, and the lock file
+    /// is renewed, so that an older writer already queued for the lock stops before committing
+    /// (it checks that its lock file is still in place).
+    public func raiseVersionBeforeWriting() throws {
+        if versionRaised.withLock({ $0 }) { return }
+        var onDisk = try Self.readConfig(root)
+        if onDisk.version < ArchiveConfig.currentVersion {
+            let path = root + "/" + Self.configFileName
+            var st = stat()
+            let kept = stat(path, &st) == 0 ? (mode: st.st_mode & 0o7777, group: st.st_gid) : (mode: mode_t(0o644), group: gid_t(getegid()))
+            onDisk.version = ArchiveConfig.currentVersion
+            try Self.write(onDisk, to: root, mode: kept.mode, group: kept.group)
+            try ArchiveLock.renewHeldLock(archive: self)
+        }
+        versionRaised.withLock { $0 = true }
+    }
     /// Whether `root` holds only what an interrupted `init` makes: its folders (the store's
     /// fan-out included), empty but for temporary files, and no configuration.
     static func isHalfCreated(_ root: String) -> Bool {
@@ -217,6 +238,19 @@ public final class Archive: Sendable {
     /// Opens an existing archive.
     /// - Throws: `HosoError` E401 when the folder is not an archive, E402 for an unknown version.
     public static func open(at root: String) throws -> Archive {
+        let config = try readConfig(root)
+        let store: any ObjectStore
+        if let remote = config.store {
+            store = try StoreSpec.openRemote(remote, policy: config.compression, spool: root + "/spool")
+        } else {
+            store = LocalObjectStore(root: root + "/objects", policy: config.compression)
+        }
+        return Archive(root: root, config: config, store: store)
+    }
+
+    /// Reads and checks `hoso-archive.json`: an archive's description, of a version this hoso
+    /// knows, with valid settings.
+    static func readConfig(_ root: String) throws -> ArchiveConfig {
         let configPath = root + "/" + configFileName
         guard SystemFile.exists(root) else {
             throw HosoError(.notAnArchive, file: root, message: "there is no archive here (the folder does not exist)",
@@ -261,12 +295,6 @@ public final class Archive: Sendable {
                             expected: "level 1–12, minimumSaving at least 0 and below 1",
                             found: "level \(config.compression.level), minimumSaving \(config.compression.minimumSaving)", advice: restore)
         }
-        let store: any ObjectStore
-        if let remote = config.store {
-            store = try StoreSpec.openRemote(remote, policy: config.compression, spool: root + "/spool")
-        } else {
-            store = LocalObjectStore(root: root + "/objects", policy: config.compression)
-        }
-        return Archive(root: root, config: config, store: store)
+        return config
     }
 }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Synchronization
 import HosoCore
 
 /// The single-writer lock: an advisory `flock` on `ARCHIVE/lock`, held for the life of this value
@@ -12,9 +13,17 @@ import HosoCore
 /// (verify compares the ledger, the catalog, the index and the store) holds it shared: checks run
 /// side by side, and no writer moves the archive under them.
 public final class ArchiveLock: @unchecked Sendable {
-    private let fd: Int32
+    /// The descriptor holding the lock; another one once the lock file is renewed.
+    private let descriptor: Mutex<Int32>
+    private var fd: Int32 { descriptor.withLock { $0 } }
     private let shared: Bool
     private let path: String
+    private let purpose: String
+
+    /// The writer's lock this process holds on each lock file, so that the archive can renew it
+    /// (`renewHeldLock`) from wherever it writes.
+    private final class Held: @unchecked Sendable { weak var lock: ArchiveLock? }
+    private static let held = Mutex<[String: Held]>([:])
 
     /// Takes the lock for writing.
     /// - Parameter wait: wait for the current holder to finish instead of failing at once.
@@ -27,9 +36,33 @@ public final class ArchiveLock: @unchecked Sendable {
                       message: "another writer, or a verify, holds the archive",
                       advice: "Wait for it to finish, or run again with --wait to queue behind it; search, show, stats and export are not affected")
         self.init(fd: fd, shared: false, path: archive.lockPath, purpose: purpose)
-        // Whatever this writer writes, a release that knows only an older format must not
-        // write beside it.
-        try archive.raiseVersionBeforeWriting()
+        // A newer release may have raised the archive's version while this one waited.
+        try archive.checkVersionUnderLock()
+        let entry = Held()
+        entry.lock = self
+        Self.held.withLock { $0[archive.lockPath] = entry }
+    }
+
+    /// Replaces the lock file under the writer's lock this process holds on `archive` (a new
+    /// file, locked, renamed over the old one): a writer of an older release already waiting
+    /// for the old file gets it, finds it no longer in place, and stops before committing.
+    static func renewHeldLock(archive: Archive) throws {
+        guard let lock = held.withLock({ $0[archive.lockPath]?.lock }), !lock.shared else { return }
+        let temp = lock.path + ".new-" + SystemFile.randomSuffix()
+        let nfd = open(temp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard nfd >= 0 else { throw SystemError(errno: errno, operation: "open", path: temp) }
+        guard flock(nfd, LOCK_EX | LOCK_NB) == 0, rename(temp, lock.path) == 0 else {
+            let e = errno
+            close(nfd); unlink(temp)
+            throw SystemError(errno: e, operation: "rename", path: lock.path)
+        }
+        let old = lock.descriptor.withLock { fd in
+            defer { fd = nfd }
+            return fd
+        }
+        lock.writeNote()
+        flock(old, LOCK_UN)
+        close(old)
     }
 
     /// Takes the lock shared, for a check that reads the whole archive; nil on read-only media,
@@ -73,10 +106,13 @@ public final class ArchiveLock: @unchecked Sendable {
     }
 
     private init(fd: Int32, shared: Bool, path: String, purpose: String) {
-        self.fd = fd; self.shared = shared; self.path = path
+        self.descriptor = Mutex(fd); self.shared = shared; self.path = path; self.purpose = purpose
         // Only a writer leaves a note (and clears it when done): shared holders are many, and one
         // could not clear another's.
-        guard !shared else { return }
+        if !shared { writeNote() }
+    }
+
+    private func writeNote() {
         let note = "pid \(getpid()), \(purpose), since \(CanonicalJSON.timestamp())\n"
         ftruncate(fd, 0)
         _ = note.withCString { pwrite(fd, $0, strlen($0), 0) }
@@ -116,7 +152,12 @@ public final class ArchiveLock: @unchecked Sendable {
     }
 
     deinit {
-        if !shared { ftruncate(fd, 0) }
+        if !shared {
+            ftruncate(fd, 0)
+            ArchiveLock.held.withLock { held in
+                if let h = held[path], h.lock == nil || h.lock === self { held[path] = nil }
+            }
+        }
         flock(fd, LOCK_UN)
         close(fd)
     }

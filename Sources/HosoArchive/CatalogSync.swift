@@ -69,6 +69,8 @@ public enum CatalogSync {
             derivation = try Derivation.known(Derivation.ofIndex(ledger.archive.indexFolder) ?? IndexDocument.currentDerivation)
             try catalog.setIndexDerivation(derivation)
         }
+        // Rows of a rule older releases do not know: the archive's version is raised first.
+        if derivation >= ArchiveConfig.firstRuleOfVersion2 { try ledger.archive.raiseVersionBeforeWriting() }
         for (i, (id, entry)) in missing.enumerated() {
             let versions = try versions(of: entry, ledger: ledger, derivation: derivation)
             let size = try ledger.archive.store.bytes(of: id).count

@@ -118,6 +118,17 @@ extension IndexDocument {
     }
 }
 
+extension Archive {
+    /// The index's writer, which raises the archive's format version before it first writes
+    /// (its segments are of a format releases of archive format 1 cannot read). The caller
+    /// holds the writer's lock.
+    public func indexWriter(rebuilding: Bool = false) throws -> IndexWriter {
+        let writer = try IndexWriter(folder: indexFolder, rebuilding: rebuilding)
+        writer.beforeFirstWrite = { [self] in try raiseVersionBeforeWriting() }
+        return writer
+    }
+}
+
 /// Keeps the search index in step with the ledger, like the catalog: each ledger entry becomes a
 /// segment; what the index lacks is replayed; a rebuild indexes every current version anew.
 public enum IndexSync {
@@ -136,7 +147,7 @@ public enum IndexSync {
     @discardableResult
     public static func catchUp(archive: Archive, progress: ((Int, Int) -> Void)? = nil) throws -> Int {
         let ledger = Ledger(archive: archive)
-        let writer = try IndexWriter(folder: archive.indexFolder)
+        let writer = try archive.indexWriter()
         let applied = writer.manifest.ledgerHead.flatMap { ObjectID(hex: $0) }
         // An index ahead of the ledger is evidence (a head moved back, entries removed): it is
         // reported, not re-indexed away; `hoso rebuild --discard-newer` is the deliberate way.
@@ -169,7 +180,7 @@ public enum IndexSync {
     @discardableResult
     public static func rebuild(archive: Archive, derivation given: Int? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> Int {
         let ledger = Ledger(archive: archive)
-        let writer = try IndexWriter(folder: archive.indexFolder, rebuilding: true)
+        let writer = try archive.indexWriter(rebuilding: true)
         let derivation = try Derivation.known(given ?? Derivation.ofCatalog(archive) ?? IndexDocument.currentDerivation)
         guard let head = try ledger.head() else {
             try writer.rebuild([], ledgerHead: nil, ledgerSequence: 0, derivation: derivation)

@@ -170,7 +170,7 @@ public final class Ingest {
         ledger.refreshMirroredHead()
         try CatalogSync.catchUp(catalog, ledger: ledger)
         try IndexSync.catchUp(archive: archive)
-        let indexWriter = try IndexWriter(folder: archive.indexFolder)
+        let indexWriter = try archive.indexWriter()
         // One rule for the documents indexed and the digests the catalog records of them.
         try Derivation.checkAgree(catalog: try catalog.indexDerivation, index: indexWriter.derivation)
         let derivation = try Derivation.of(catalog: catalog, index: indexWriter)
@@ -228,6 +228,9 @@ public final class Ingest {
             }
             let archivedCount = pending.filter { $0.version != nil }.count
             if archivedCount > 0 {
+                // Before the first commit: its index segment is of a format older releases cannot
+                // read (a run that archives nothing leaves the archive's version as it is).
+                try archive.raiseVersionBeforeWriting()
                 let added = pending.compactMap { p in p.version.map { LedgerAddition(dossier: $0.manifest.dossier, version: $0.manifest.version, manifest: $0.manifestID) } }
                 summary.objectsWritten += try timings.time("staging commit") { try staging.commit(keeping: Set(pending.flatMap(\.objects))) }
                 let versions = pending.compactMap(\.version)

@@ -72,8 +72,10 @@ struct ObjectGet: ParsableCommand {
         abstract: "Write an object's verified original bytes to standard output or a file.",
         discussion: """
         With -o, the bytes go to a temp file that is renamed into place only once the object is \
-        verified. On standard output, objects up to 64 MiB are verified before the first byte is \
-        written; larger ones are verified in a first pass, then written while being verified again.
+        verified; a device or pipe named by -o (or a link to one) is written to as standard output \
+        is, never replaced. On standard output, objects up to 64 MiB are verified before the first \
+        byte is written; larger ones are verified in a first pass, then written while being \
+        verified again.
         """)
 
     @OptionGroup var archiveOptions: ArchiveOptions
@@ -109,15 +111,8 @@ struct ObjectGet: ParsableCommand {
             if let output {
                 try exportVerified(archive.store, id, to: output)
             } else {
-                let header = try archive.store.header(id)
-                if header.originalLength <= 64 << 20 {
-                    let bytes = try archive.store.bytes(of: id, limit: 64 << 20)
-                    Console.shared.flush()
-                    try bytes.withUnsafeBytes { try SystemFile.write(1, $0, path: "standard output") }
-                } else {
-                    _ = try archive.store.get(id) { _ in }
-                    _ = try archive.store.get(id) { try SystemFile.write(1, $0, path: "standard output") }
-                }
+                Console.shared.flush()
+                try writeVerified(archive.store, id, to: 1, path: "standard output")
             }
         } catch let f as ObjectFault {
             Console.shared.err("hoso: " + Console.shared.render(f.diagnostic(id: id, path: nil)))
@@ -133,14 +128,23 @@ struct ObjectGet: ParsableCommand {
 /// written to as it is, never replaced: renamed over, a device node would be gone for the whole
 /// system.
 func exportVerified(_ store: any ObjectStore, _ id: ObjectID, to path: String) throws {
+    // What the name is, links followed (`-o /dev/stdout` is a link to a descriptor): a link is
+    // never renamed over; a device or pipe at its end is written to as standard output is.
     var st = stat()
     if stat(path, &st) == 0, st.st_mode & S_IFMT != S_IFREG {
         guard st.st_mode & S_IFMT != S_IFDIR else { throw SystemError(errno: EISDIR, operation: "open", path: path) }
         let fd = open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw SystemError(errno: errno, operation: "open", path: path) }
         defer { close(fd) }
-        _ = try store.get(id) { try SystemFile.write(fd, $0, path: path) }
+        try writeVerified(store, id, to: fd, path: path)
         return
+    }
+    var link = stat()
+    if lstat(path, &link) == 0, link.st_mode & S_IFMT == S_IFLNK {
+        // A link to a regular file: that file is written (through a temp file beside it).
+        guard let target = realpath(path, nil) else { throw SystemError(errno: errno, operation: "realpath", path: path) }
+        defer { free(target) }
+        return try exportVerified(store, id, to: String(cString: target))
     }
     let temp = SystemFile.parentFolder(path) + "/.hoso-tmp-" + SystemFile.randomSuffix()
     let fd = try SystemFile.createExclusive(temp)
@@ -154,6 +158,19 @@ func exportVerified(_ store: any ObjectStore, _ id: ObjectID, to path: String) t
     guard rename(temp, path) == 0 else {
         let e = errno; unlink(temp)
         throw SystemError(errno: e, operation: "rename", path: path)
+    }
+}
+
+/// Writes an object's original bytes to `fd` (standard output, a device, a pipe), which cannot
+/// be taken back: up to 64 MiB verified before the first byte is written, larger objects
+/// verified in a first pass, then written while being verified again.
+func writeVerified(_ store: any ObjectStore, _ id: ObjectID, to fd: Int32, path: String) throws {
+    if try store.header(id).originalLength <= 64 << 20 {
+        let bytes = try store.bytes(of: id, limit: 64 << 20)
+        try bytes.withUnsafeBytes { try SystemFile.write(fd, $0, path: path) }
+    } else {
+        _ = try store.get(id) { _ in }
+        _ = try store.get(id) { try SystemFile.write(fd, $0, path: path) }
     }
 }
 

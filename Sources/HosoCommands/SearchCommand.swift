@@ -74,15 +74,24 @@ struct SearchCommand: ParsableCommand {
         let archive = try archiveOptions.open()
         let snapshot = try archive.openIndexForReading()
         // Said when the query names the fields; a bare code also looks there, quietly.
-        // What the query asks of the index that an index made by an older rule lacks: said (on
-        // standard error, and among the JSON's notes), with what brings it in.
+        // What the query asks of the index that an index made by an older rule lacks. A field
+        // typed out would be answered wrongly (nothing; with '-', everything): refused. A result
+        // number typed alone is also searched as text: answered, with a note (on standard error,
+        // and among the JSON's notes) saying what brings the rest in.
         let rule = snapshot.manifest.rule ?? IndexDocument.currentDerivation, asked = parsed.keywordFields
+        let lowered = text.lowercased()
+        let lacking: [(fields: Set<Field>, rule: Int, what: String)] = [
+            ([.result, .signer], 2, "result numbers and signers"), ([.channel], 4, "the dossiers' channels")]
         var ruleNotes: [String] = []
-        if rule < 2 && !asked.isDisjoint(with: [.result, .signer]) {
-            ruleNotes.append("this archive's index was made before result numbers and signers were indexed, so they are not found: run 'hoso rebuild' to find them")
-        }
-        if rule < 4 && asked.contains(.channel) {
-            ruleNotes.append("this archive's index was made before the channel of each dossier was indexed, so channel: finds nothing: run 'hoso rebuild' to find dossiers by channel ('hoso stats --by channel' counts them now)")
+        for l in lacking where rule < l.rule && !asked.isDisjoint(with: l.fields) {
+            let typed = l.fields.map(\.queryName).sorted().filter { lowered.contains($0 + ":") }
+            if let field = typed.first {
+                let d = Diagnostic(.fieldNotIndexed, subject: "query",
+                                   message: "\(field): cannot be answered: this archive's index (derivation rule \(rule)) was made before \(l.what) were indexed",
+                                   advice: "Run 'hoso rebuild' to index them" + (field == "channel" ? " ('hoso stats --by channel' counts the channels now)" : ""))
+                throw HosoError(d)
+            }
+            ruleNotes.append("this archive's index was made before \(l.what) were indexed, so they are not found: run 'hoso rebuild' to find them")
         }
         for n in ruleNotes { Console.shared.err("hoso: note: " + n) }
         var options = SearchOptions()
@@ -517,7 +526,7 @@ struct IndexOptimize: ParsableCommand {
         let lock = try ArchiveLock(archive: archive, wait: wait, purpose: "hoso index optimize")
         defer { withExtendedLifetime(lock) {} }
         try IndexSync.catchUp(archive: archive)
-        let writer = try IndexWriter(folder: archive.indexFolder)
+        let writer = try archive.indexWriter()
         let before = writer.manifest.segments.count
         let started = SystemFile.monotonic()
         try writer.optimize()
@@ -573,10 +582,11 @@ struct IndexStatus: ParsableCommand {
             struct Out: Encodable {
                 let manifest: IndexManifest; let rule: Int?; let segmentFormats: [UInt32]; let current: Upgrade
                 let checked: Int?; let findings: [DiagnosticJSON]?
-                enum K: String, CodingKey { case rule, segmentFormats, current, checked, findings }
+                enum K: String, CodingKey { case manifest, rule, segmentFormats, current, checked, findings }
                 func encode(to encoder: any Encoder) throws {
-                    try manifest.encode(to: encoder)      // the manifest's keys, as before
                     var c = encoder.container(keyedBy: K.self)
+                    // As before: the manifest's keys, or with --check the manifest as one key.
+                    if checked == nil { try manifest.encode(to: encoder) } else { try c.encode(manifest, forKey: .manifest) }
                     try c.encodeIfPresent(rule, forKey: .rule)
                     try c.encode(segmentFormats, forKey: .segmentFormats)
                     try c.encode(current, forKey: .current)

@@ -202,8 +202,7 @@ struct ShowCommand: ParsableCommand {
         quick.recordedSize = { recorded[$0] }
         let codecs = components.map { c -> (String, UInt64?) in
             do {
-                if let fault = quick.check(c.object, storedSize: nil).fault { throw fault }
-                let h = try archive.store.header(c.object)
+                let h = try quick.quickCheck(c.object)
                 return (h.codec.description, UInt64(ObjectHeader.size) + h.payloadLength)
             } catch {
                 problems.append(unreadable("the scan \(c.file)", c.object, error))

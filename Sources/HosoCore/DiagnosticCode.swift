@@ -92,6 +92,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
     // queries
     case querySyntax = "E801"
     case synonymFile = "E802"
+    case fieldNotIndexed = "E803"
     // seals and audits
     case sealNotExtended = "E901"
     case sealMalformed = "E902"
@@ -197,6 +198,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable, Comparable 
         case .indexSegmentNotCompared: "index segment of an old format not compared"
         case .querySyntax: "query syntax error"
         case .synonymFile: "synonym file malformed"
+        case .fieldNotIndexed: "field not in this archive's index"
         case .sealNotExtended: "ledger does not extend the seal"
         case .sealMalformed: "seal malformed"
         case .auditLogBroken: "audit log damaged"

@@ -302,10 +302,18 @@ public enum SystemFile {
 
     /// Writes `bytes` to `path` atomically and durably: temp file in the same folder, fsync,
     /// rename over the old file, fsync the folder. Readers see the old or the new file, never a mix.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(SystemError) {
+    /// - Parameter keeping: a mode and group the file gets exactly (the umask aside), as the file
+    ///   it replaces had them; without it, `mode` as the umask leaves it, and the user's group.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644,
+                                       keeping: (mode: mode_t, group: gid_t)? = nil) throws(SystemError) {
         let folder = parentFolder(path)
         let temp = folder + "/.tmp-" + randomSuffix()
         let fd = try createExclusive(temp, mode: mode)
+        if let keeping {
+            // The group first: changing it may clear set-id bits, which the mode then restores.
+            _ = fchown(fd, uid_t.max, keeping.group)
+            _ = fchmod(fd, keeping.mode)
+        }
         do throws(SystemError) {
             var failure: SystemError?
             bytes.withUnsafeBytes { b in

@@ -107,6 +107,15 @@ public final class IndexWriter {
     /// the memory of merges whatever the size of the archive; an index of a million dossiers
     /// ends with about twenty full segments, which costs a query a few binary searches more.
     public var maxMergeDocs = 50_000
+    /// Called once, before this writer first writes a file (the archive raises its format
+    /// version there: the segments written are of a format older releases cannot read).
+    public var beforeFirstWrite: (() throws -> Void)?
+
+    private func willWrite() throws {
+        guard let f = beforeFirstWrite else { return }
+        beforeFirstWrite = nil
+        try f()
+    }
 
     /// - Parameter rebuilding: the writer will replace the whole index: a manifest that cannot
     ///   be read does not stop the one command that repairs it (the rebuild publishes a new
@@ -155,6 +164,7 @@ public final class IndexWriter {
     ///   published: a throw (the documents' source failed part way) keeps the old index, whole.
     public func rebuild(_ docs: some Sequence<IndexDocument>, ledgerHead: String?, ledgerSequence: Int, derivation: Int = IndexDocument.currentDerivation,
                         workers: Int = Parallel.defaultWorkers, complete: () throws -> Void = {}) throws {
+        try willWrite()
         var next = IndexManifest(generation: manifest.generation, ledgerHead: ledgerHead, ledgerSequence: ledgerSequence,
                                  segments: [], nextSegment: manifest.nextSegment, derivation: derivation)
         let w = max(1, workers)
@@ -303,6 +313,7 @@ public final class IndexWriter {
     }
 
     private func writeSegment(_ builder: SegmentBuilder, _ next: inout IndexManifest) throws -> IndexManifest.SegmentEntry {
+        try willWrite()
         let name = String(format: "seg-%06d.hix", next.nextSegment)
         next.nextSegment += 1
         let (bytes, crc) = try builder.write(to: folder + "/" + name)
@@ -311,6 +322,7 @@ public final class IndexWriter {
 
     /// Publishes a manifest (atomic replace), then removes files it no longer names.
     func publish(_ next: IndexManifest) throws {
+        try willWrite()
         var m = next
         m.generation = manifest.generation + 1
         let encoder = JSONEncoder()

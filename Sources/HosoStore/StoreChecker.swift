@@ -70,25 +70,34 @@ public struct StoreChecker: Sendable {
         self.store = store; self.level = level; self.workers = max(1, workers ?? store.preferredConcurrency)
     }
 
+    /// The quick check of one object, without reading its payload: its header, the stored
+    /// size against the header's, the original size against the one recorded.
+    /// - Parameter header: given the header once read (for the original size of a fault).
+    /// - Returns: the header; throws the `ObjectFault` found.
+    public func quickCheck(_ id: ObjectID, storedSize: UInt64? = nil, header seen: (ObjectHeader) -> Void = { _ in }) throws -> ObjectHeader {
+        let h = try store.header(id)
+        seen(h)
+        guard let size = try storedSize ?? store.storedSize(id) else { throw ObjectFault.missing }
+        let expected = UInt64(ObjectHeader.size) + h.payloadLength
+        if size < expected { throw ObjectFault.truncated("\(size) of \(expected) bytes present") }
+        if size > expected { throw ObjectFault.trailingData }
+        if let recorded = recordedSize?(id), recorded != h.originalLength {
+            throw ObjectFault.recordedSizeDiffers(recorded: recorded, header: h.originalLength)
+        }
+        return h
+    }
+
     /// Checks one object.
     /// - Returns: nil when intact, else the fault found, and the original size when known.
     public func check(_ id: ObjectID, storedSize: UInt64?) -> (fault: ObjectFault?, originalSize: UInt64) {
         switch level {
         case .quick:
+            var original: UInt64 = 0
             do {
-                let h = try store.header(id)
-                let size: UInt64?
-                if let storedSize { size = storedSize } else { size = try store.storedSize(id) }
-                guard let size else { return (.missing, 0) }
-                let expected = UInt64(ObjectHeader.size) + h.payloadLength
-                if size < expected { return (.truncated("\(size) of \(expected) bytes present"), h.originalLength) }
-                if size > expected { return (.trailingData, h.originalLength) }
-                if let recorded = recordedSize?(id), recorded != h.originalLength {
-                    return (.recordedSizeDiffers(recorded: recorded, header: h.originalLength), h.originalLength)
-                }
+                let h = try quickCheck(id, storedSize: storedSize) { original = $0.originalLength }
                 return (nil, h.originalLength)
             } catch let f as ObjectFault {
-                return (f, 0)
+                return (f, original)
             } catch {
                 return (.unreadable("\(error)"), 0)
             }

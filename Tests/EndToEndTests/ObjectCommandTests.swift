@@ -81,9 +81,32 @@ enum Unprivileged {
         var kind = stat()
         #expect(reader.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0" && stat(fifo, &kind) == 0 && kind.st_mode & S_IFMT == S_IFIFO, "\(reader.output)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: fifo + ".read")) == Data(contentsOf: URL(fileURLWithPath: out)))
+        // A link (as /dev/stdout is) is never renamed over: a link to a file writes the file, and
+        // a link to a pipe the pipe.
+        let file = t.sub("target"), link = t.sub("link")
+        try "old".write(toFile: file, atomically: false, encoding: .utf8)
+        #expect(symlink(file, link) == 0)
+        #expect(try Hoso.run(["object", "get", names[1], "-o", link], environment: ["HOSO_ARCHIVE": archive]).status == 0)
+        var l = stat()
+        #expect(lstat(link, &l) == 0 && l.st_mode & S_IFMT == S_IFLNK)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == Data(contentsOf: URL(fileURLWithPath: out)))
+        let pipeLink = t.sub("pipe-link")
+        #expect(symlink(fifo, pipeLink) == 0)
+        let throughLink = try shell("timeout 20 cat '\(fifo)' > '\(fifo).read2' & r=$!; HOSO_ARCHIVE='\(archive)' '\(Hoso.binary)' object get '\(names[1])' -o '\(pipeLink)'; s=$?; wait $r; echo $s")
+        #expect(throughLink.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0" && lstat(pipeLink, &l) == 0 && l.st_mode & S_IFMT == S_IFLNK)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: fifo + ".read2")) == Data(contentsOf: URL(fileURLWithPath: out)))
         let folderOut = try Hoso.run(["object", "get", names[1], "-o", t.path], environment: ["HOSO_ARCHIVE": archive])
         #expect(folderOut.status != 0 && folderOut.stderr.contains("Is a directory"), "\(folderOut.stderr)")
         #expect(try shell("sha256sum '\(out)'").output.hasPrefix(names[1]))
+        // A damaged object reaches no pipe: it is verified before the first byte is written.
+        let damaged = archive + "/objects/" + names[1].prefix(2) + "/" + names[1].dropFirst(2)
+        #expect(chmod(damaged, 0o644) == 0)
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: damaged)))
+        bytes[bytes.count - 1] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+        let refused = try shell("timeout 20 cat '\(fifo)' > '\(fifo).read3' & r=$!; HOSO_ARCHIVE='\(archive)' '\(Hoso.binary)' object get '\(names[1])' -o '\(fifo)' 2>/dev/null; s=$?; wait $r; echo $s")
+        #expect(refused.output.trimmingCharacters(in: .whitespacesAndNewlines) != "0")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: fifo + ".read3")).isEmpty, "nothing of the damaged object")
     }
 
     @Test func damageIsReportedAndExitsOne() throws {

@@ -32,8 +32,12 @@ import HosoTestSupport
         #expect(try warnings().filter { $0 == "W709" }.count == 2)
         #expect(try verifyErrors(["--rederive"]) == (0, 0), "derived again by the rule it was made with")
         #expect(try total("khai sinh") > 0)
-        let old = try Hoso.run(["search", "result:8"], environment: env)
-        #expect(old.status == 0 && old.stderr.contains("hoso rebuild"), "\(old.stderr)")
+        // result: typed out cannot be answered by this index (nothing, or with '-' everything):
+        // refused, with what to do.
+        for q in ["result:8", "khai -signer:\"đặng thị diệu\""] {
+            let old = try Hoso.run(["search", q], environment: env)
+            #expect(old.status == 3 && old.stderr.contains("E803") && old.stderr.contains("hoso rebuild"), "\(q): \(old.stderr)")
+        }
         // A result number typed without its field, as the README shows them: said too, and
         // among the notes of --json.
         for q in ["203/GPXD", "số 203"] {
@@ -51,14 +55,29 @@ import HosoTestSupport
         #expect(try Hoso.run(["verify"], environment: env).status == 0)
         #expect(try first["version"] as? Int == 1 && config()["version"] as? Int == 1)
 
+        // Nor does a run that writes nothing: a batch that is not there, one archived already,
+        // a catalog made again by the archive's own rule.
+        #expect(try Hoso.run(["ingest", t.sub("no-such-batch")], environment: env).status == 2)
+        #expect(try Hoso.run(["ingest", try sampleBatch(t, count: 1, name: "archived")], environment: env).status == 0)
+        #expect(try shell("rm '\(archive)/catalog.sqlite'*").status == 0)
+        #expect(try Hoso.run(["stats"], environment: env).status == 0)
+        #expect(try config()["version"] as? Int == 1)
+
         // New dossiers go in by its rule: nothing of two rules in one index. The first write
         // raises the format version, so that an older release refuses the archive before it
-        // writes beside segments it cannot read; the settings stay as they were.
+        // writes beside segments it cannot read; the settings, the file's mode (whatever the
+        // umask) stay as they were, and the lock file is renewed, so that an older writer
+        // already waiting for it stops before committing.
         let batch = try sampleBatch(t, count: 12)
-        #expect(try Hoso.run(["ingest", batch], environment: env).status == 0)
+        let lockBefore = try FileManager.default.attributesOfItem(atPath: archive + "/lock")[.systemFileNumber] as? Int
+        let umasked = try shell("umask 077; HOSO_ARCHIVE='\(archive)' '\(Hoso.binary)' ingest '\(batch)'")
+        #expect(umasked.status == 0, "\(umasked.output)")
         let raised = try config()
         #expect(raised["version"] as? Int == 2 && raised["createdAt"] as? String == first["createdAt"] as? String
                 && (raised["compression"] as? [String: Any])?["level"] as? Int == (first["compression"] as? [String: Any])?["level"] as? Int, "\(raised)")
+        let mode = try FileManager.default.attributesOfItem(atPath: archive + "/hoso-archive.json")[.posixPermissions] as? Int
+        #expect(mode == 0o644, "\(String(mode ?? 0, radix: 8))")
+        #expect(try FileManager.default.attributesOfItem(atPath: archive + "/lock")[.systemFileNumber] as? Int != lockBefore)
         #expect(try rule() == nil || rule() == 1)
         #expect(try verifyErrors() == (0, 0))
         #expect(try verifyErrors(["--rederive"]) == (0, 0))
@@ -122,13 +141,16 @@ import HosoTestSupport
         #expect(try Hoso.run(["verify", "--no-record"], environment: env).status == 0)
 
         // Its index was made before the channel was (rule 3), and new dossiers go in by that
-        // rule: channel: finds nothing and says what to do, until a rebuild.
+        // rule: channel: cannot be answered (E803, with what to do), until a rebuild.
         func online() throws -> (Int, String) {
             let r = try Hoso.run(["search", "--json", "--limit", "0", "channel:trực tuyến"], environment: env)
-            return ((try jsonObject(r.stdout)["total"] as? Int) ?? -1, r.stderr)
+            return ((try? jsonObject(r.stdout)["total"] as? Int) ?? -1, r.stderr)
         }
-        let before = try online()
-        #expect(before.0 == 0 && before.1.contains("before the channel") && before.1.contains("hoso rebuild"), "\(before)")
+        for q in ["channel:trực tuyến", "received:2000..2100 -channel:online"] {
+            let r = try Hoso.run(["search", "--json", q], environment: env)
+            #expect(try r.status == 3 && r.stderr.contains("E803") && r.stderr.contains("hoso rebuild")
+                    && jsonObject(r.stdout)["code"] as? String == "E803", "\(q): \(r.stderr) \(r.stdout)")
+        }
         #expect(try Hoso.run(["rebuild"], environment: env).status == 0)
         let counted = try jsonObject(try Hoso.run(["stats", "--json", "--by", "channel"], environment: env).stdout)
         let expected = ((counted["channel"] as? [[String: Any]]) ?? []).first { $0["key"] as? String == "online" }?["total"] as? Int
@@ -167,6 +189,10 @@ import HosoTestSupport
         #expect(status["segmentFormats"] as? [Int] == [4, 4] && status["rule"] as? Int == 3
                 && (status["current"] as? [String: Any])?["derivation"] as? Int == 4, "\(status)")
         #expect(try Hoso.run(["index", "status"], environment: env).stdout.contains("'hoso rebuild' brings the catalog and the index up to it"))
+        // With --check, the manifest stays one key, as it was.
+        let checked = try jsonObject(try Hoso.run(["index", "status", "--check", "--json"], environment: env).stdout)
+        #expect((checked["manifest"] as? [String: Any])?["generation"] != nil && checked["checked"] as? Int == 2
+                && checked["segmentFormats"] as? [Int] == [4, 4] && checked["generation"] == nil, "\(checked)")
         #expect(try hits("đăng ký khai sinh").count > 0 || hits("khai").count > 0)
         let queries = ["khai", "nguyen", "received:2019..2025", "status:returned", "agency:000.00.21.H50"]
         #expect(try Hoso.run(["ingest", try sampleBatch(t, count: 12)], environment: env).status == 0)
@@ -174,7 +200,7 @@ import HosoTestSupport
         let mixed = try queries.map(hits)
         #expect(mixed.allSatisfy { !$0.isEmpty }, "\(mixed)")
         #expect(try verify() == (0, []))
-        #expect(try hits("channel:online").isEmpty, "rule 3 still: no channel")
+        #expect(try Hoso.run(["search", "channel:online"], environment: env).status == 3, "rule 3 still: no channel")
         #expect(try Hoso.run(["index", "optimize"], environment: env).status == 0)
         #expect(try formats() == [5])
         #expect(try queries.map(hits) == mixed, "merged, the same answers")
@@ -183,6 +209,22 @@ import HosoTestSupport
         #expect(try queries.map(hits) == mixed, "rebuilt, the same answers")
         #expect(try hits("channel:online").count > 0 && hits("channel:postal").contains("000.00.41.H50-231211-0009"))
         #expect(try verify() == (0, []))
+    }
+
+    /// A writer that waited for the lock while a newer release raised the archive's version
+    /// past its own writes nothing: it refuses (E402), as it would have at the start.
+    @Test func aWriterThatWaitedChecksTheVersionAgain() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let env = ["HOSO_ARCHIVE": archive]
+        #expect(try Hoso.run(["ingest", try sampleBatch(t, count: 2)], environment: env).status == 0)
+        let head = try String(contentsOfFile: archive + "/ledger/HEAD", encoding: .utf8)
+        // The newer release: holds the lock, raises the version, lets go.
+        let newer = "flock -x '\(archive)/lock' -c \"sleep 2; sed -i 's/\\\"version\\\" : 2/\\\"version\\\" : 3/' '\(archive)/hoso-archive.json'\""
+        let r = try shell("(\(newer)) & sleep 0.5; HOSO_ARCHIVE='\(archive)' '\(Hoso.binary)' ingest --wait '\(try sampleBatch(t, name: "more"))'; echo \"rc=$?\"; wait")
+        #expect(r.output.contains("E402") && r.output.contains("rc=3"), "\(r.output)")
+        #expect(try String(contentsOfFile: archive + "/ledger/HEAD", encoding: .utf8) == head, "nothing committed")
+        #expect(try String(contentsOfFile: archive + "/hoso-archive.json", encoding: .utf8).contains("\"version\" : 3"))
     }
 
     /// An archive whose derived data a newer hoso made by a rule this one does not know: read as
