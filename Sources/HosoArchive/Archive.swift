@@ -182,13 +182,11 @@ public final class Archive: Sendable {
         return try open(at: root)
     }
 
-    /// Writes `hoso-archive.json` atomically and durably; with `group`, of exactly `mode` and
-    /// that group (whatever the umask), as the file it replaces was.
-    static func write(_ config: ArchiveConfig, to root: String, mode: mode_t = 0o644, group: gid_t? = nil) throws {
+    /// Writes a new `hoso-archive.json` atomically and durably.
+    static func write(_ config: ArchiveConfig, to root: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try SystemFile.writeAtomically(Array(try encoder.encode(config)) + [0x0A], to: root + "/" + configFileName, mode: mode,
-                                       keeping: group.map { (mode, $0) })
+        try SystemFile.writeAtomically(Array(try encoder.encode(config)) + [0x0A], to: root + "/" + configFileName)
     }
 
     /// Under the writer's lock: the archive is still of a version this hoso knows. A newer
@@ -207,13 +205,18 @@ public final class Archive: Sendable {
     /// (it checks that its lock file is still in place).
     public func raiseVersionBeforeWriting() throws {
         if versionRaised.withLock({ $0 }) { return }
-        var onDisk = try Self.readConfig(root)
-        if onDisk.version < ArchiveConfig.currentVersion {
+        if try Self.readConfig(root).version < ArchiveConfig.currentVersion {
             let path = root + "/" + Self.configFileName
             var st = stat()
             let kept = stat(path, &st) == 0 ? (mode: st.st_mode & 0o7777, group: st.st_gid) : (mode: mode_t(0o644), group: gid_t(getegid()))
-            onDisk.version = ArchiveConfig.currentVersion
-            try Self.write(onDisk, to: root, mode: kept.mode, group: kept.group)
+            // The file as it is, with its version changed: keys this release does not model
+            // (a note an archivist added) are kept.
+            guard var object = try JSONSerialization.jsonObject(with: Data(try SystemFile.readAll(path, limit: 1 << 20))) as? [String: Any] else {
+                throw HosoError(.notAnArchive, file: path, message: "the archive description is not a JSON object", advice: "Restore it from a backup")
+            }
+            object["version"] = ArchiveConfig.currentVersion
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            try SystemFile.writeAtomically(Array(data) + [0x0A], to: path, mode: kept.mode, keeping: kept)
             try ArchiveLock.renewHeldLock(archive: self)
         }
         versionRaised.withLock { $0 = true }

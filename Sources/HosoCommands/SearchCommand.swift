@@ -452,6 +452,9 @@ struct SearchCommand: ParsableCommand {
         struct Hit: Encodable {
             let number, title, applicant, place, agency, agencyCode, procedureCode, procedure, received, due, status, timeliness, manifest: String
             let completed: String?
+            /// How the dossier came (in-person, online, postal); absent from an index made
+            /// before the channel was indexed (derivation rule 1 to 3).
+            let channel: String?
             let score, points, bm25: Double
             let highlight: HighlightJSON?
             /// Whether the words typed in a row stand side by side in one field (absent: the
@@ -500,7 +503,7 @@ struct SearchCommand: ParsableCommand {
                            procedureCode: d.procedureCode, procedure: d.procedureName, received: d.receivedText, due: d.dueText,
                            // As timeliness: finds it: closed (rejected, withdrawn) is not unresolved.
                            status: d.status, timeliness: StatusCode.shownTimeliness(status: d.status, timeliness: d.timeliness), manifest: d.manifest,
-                           completed: d.completedText.isEmpty ? nil : d.completedText,
+                           completed: d.completedText.isEmpty ? nil : d.completedText, channel: d.keywords[.channel]?.first,
                            score: (h.score * 10000).rounded() / 10000, points: h.points, bm25: (h.bm25 * 10000).rounded() / 10000,
                            highlight: h.highlight.map { HighlightJSON(field: $0.field.queryName, text: $0.text, ranges: $0.ranges.map { [$0.lowerBound, $0.upperBound] }) },
                            wordsTogether: h.wordsTogether)

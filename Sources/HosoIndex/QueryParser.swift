@@ -827,6 +827,9 @@ public struct QueryParser {
     /// A status or timeliness value: the English code, or its Vietnamese name quoted, joined by
     /// hyphens, or written as words (the words that make a known name are read with it).
     mutating func statusValue(_ names: [String: String], codes: [String] = StatusCode.statuses + StatusCode.timeliness) throws(QuerySyntaxError) -> String {
+        if i < chars.count && chars[i] == "(" {
+            throw error("a filter takes one value: write each with its field, joined by OR (status:completed OR status:returned)", at: i)
+        }
         let quoted = i < chars.count && chars[i] == "\""
         let v = try readValue()
         let key = QueryParser.nameKey

@@ -998,6 +998,12 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
             #expect(try total("channel:\(key) timeliness:quá hạn") == overdue, "\(key)")
             #expect(try total("received:1900..2100 -channel:\(key)") == sum - count, "\(key)")
         }
+        // Each hit says how its dossier came.
+        let hits = (try jsonObject(try Hoso.run(["search", "--json", "--limit", "100", "channel:postal"], environment: env).stdout)["hits"] as? [[String: Any]]) ?? []
+        #expect(!hits.isEmpty && hits.allSatisfy { $0["channel"] as? String == "postal" })
+        // Several values: each with its field, joined by OR (not a group after the field).
+        let grouped = try Hoso.run(["search", "channel:(online OR postal)"], environment: env)
+        #expect(grouped.status == 2 && grouped.stderr.contains("joined by OR"), "\(grouped.stderr)")
         let bad = try Hoso.run(["search", "channel:fax"], environment: env)
         #expect(bad.status == 2 && bad.stderr.contains("unknown channel 'fax'") && bad.stderr.contains("trực tuyến"), "\(bad.stderr)")
         // Typed as words, the channel's name is pointed at.

@@ -68,12 +68,17 @@ import HosoTestSupport
         // writes beside segments it cannot read; the settings, the file's mode (whatever the
         // umask) stay as they were, and the lock file is renewed, so that an older writer
         // already waiting for it stops before committing.
+        // A key an archivist added, which no release models, is kept too.
+        var noted = try config()
+        noted["note"] = "Kho lưu trữ UBND thị xã Quảng Trị"
+        try JSONSerialization.data(withJSONObject: noted, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: archive + "/hoso-archive.json"))
         let batch = try sampleBatch(t, count: 12)
         let lockBefore = try FileManager.default.attributesOfItem(atPath: archive + "/lock")[.systemFileNumber] as? Int
         let umasked = try shell("umask 077; HOSO_ARCHIVE='\(archive)' '\(Hoso.binary)' ingest '\(batch)'")
         #expect(umasked.status == 0, "\(umasked.output)")
         let raised = try config()
         #expect(raised["version"] as? Int == 2 && raised["createdAt"] as? String == first["createdAt"] as? String
+                && raised["note"] as? String == "Kho lưu trữ UBND thị xã Quảng Trị"
                 && (raised["compression"] as? [String: Any])?["level"] as? Int == (first["compression"] as? [String: Any])?["level"] as? Int, "\(raised)")
         let mode = try FileManager.default.attributesOfItem(atPath: archive + "/hoso-archive.json")[.posixPermissions] as? Int
         #expect(mode == 0o644, "\(String(mode ?? 0, radix: 8))")
