@@ -195,8 +195,8 @@ public struct Ledger: Sendable {
     public func manifestAndSize(_ id: ObjectID) throws -> (manifest: Manifest, size: Int) {
         let bytes: [UInt8]
         do { bytes = try archive.store.bytes(of: id, limit: 64 << 20) } catch let f as ObjectFault {
-            throw HosoError(Self.code(of: f, missing: .manifestMissing, damaged: .manifestMalformed), subject: id.prefixed,
-                            message: "manifest \(id.short): \(f)", advice: f.advice)
+            throw HosoError(Self.code(of: f, missing: .manifestMissing, damaged: .manifestMalformed), file: archive.store.displayPath(of: id),
+                            subject: id.prefixed, message: "manifest \(id.short): \(f)", advice: f.advice)
         }
         do {
             let m = try CanonicalJSON.decodeStrict(Manifest.self, from: bytes)

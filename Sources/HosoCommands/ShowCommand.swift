@@ -158,8 +158,11 @@ struct ShowCommand: ParsableCommand {
         var problems: [Diagnostic] = []
         let manifest: Manifest?
         do { manifest = try checkedManifest(row, archive: archive) } catch let e as HosoError where e.code != .catalogRowAltered {
-            problems.append(e.diagnostic)
-            Console.shared.err("hoso: " + Console.shared.render(e.diagnostic))
+            // Named by the dossier it holds, as the other problems of this dossier are.
+            var d = e.diagnostic
+            d.subject = "\(row.number) version \(row.version) (manifest)"
+            problems.append(d)
+            Console.shared.err("hoso: " + Console.shared.render(d))
             Console.shared.err("hoso: note: what follows is the catalog's record, not checked against the manifest")
             manifest = nil
         }
