@@ -30,11 +30,18 @@ public final class ArchiveLock: @unchecked Sendable {
     /// - Throws: `HosoError` E403 naming the holder when the lock is taken and `wait` is false.
     public convenience init(archive: Archive, wait: Bool, purpose: String) throws {
         if let refusal = archive.refusalUnlessOwner() { throw refusal }
-        let fd = open(archive.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SystemError(errno: errno, operation: "open", path: archive.lockPath) }
-        try Self.take(fd, LOCK_EX, path: archive.lockPath, wait: wait,
-                      message: "another writer, or a verify, holds the archive",
-                      advice: "Wait for it to finish, or run again with --wait to queue behind it; search, show, stats and export are not affected")
+        var fd: Int32 = -1
+        // A lock file renewed while this one waited for it (an archive's version raised) is
+        // no longer the lock: the one now in place is taken instead.
+        for attempt in 0..<10 {
+            fd = open(archive.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw SystemError(errno: errno, operation: "open", path: archive.lockPath) }
+            try Self.take(fd, LOCK_EX, path: archive.lockPath, wait: wait,
+                          message: "another writer, or a verify, holds the archive",
+                          advice: "Wait for it to finish, or run again with --wait to queue behind it; search, show, stats and export are not affected")
+            if Self.isInPlace(fd, archive.lockPath) || attempt == 9 { break }
+            close(fd)
+        }
         self.init(fd: fd, shared: false, path: archive.lockPath, purpose: purpose)
         // A newer release may have raised the archive's version while this one waited.
         try archive.checkVersionUnderLock()
@@ -68,7 +75,7 @@ public final class ArchiveLock: @unchecked Sendable {
     /// Takes the lock shared, for a check that reads the whole archive; nil on read-only media,
     /// where nothing can write.
     /// - Throws: `HosoError` E403 naming the writer when one is at work and `wait` is false.
-    public static func forChecking(archive: Archive, wait: Bool, purpose: String) throws -> ArchiveLock? {
+    public static func forChecking(archive: Archive, wait: Bool, purpose: String, retries: Int = 9) throws -> ArchiveLock? {
         let path = archive.lockPath
         // A user who may only read the archive (an auditor's account) locks it through a
         // descriptor opened for reading: flock does not ask for more. Only the owner makes the
@@ -101,6 +108,12 @@ public final class ArchiveLock: @unchecked Sendable {
             try take(fd, LOCK_SH, path: path, wait: wait,
                      message: "a writer is changing the archive, and a check now would see it half-way",
                      advice: "Wait for it to finish, or run again with --wait to start when it has")
+        }
+        // The lock file renewed while this check waited (a writer raising the archive's
+        // version): that writer holds the new one; wait for it there.
+        if !isInPlace(fd, path) && retries > 0 {
+            close(fd)
+            return try forChecking(archive: archive, wait: wait, purpose: purpose, retries: retries - 1)
         }
         return ArchiveLock(fd: fd, shared: true, path: path, purpose: purpose)
     }
@@ -140,7 +153,9 @@ public final class ArchiveLock: @unchecked Sendable {
 
     /// Whether the lock file is still the one this holds: a lock file removed (or replaced) under
     /// a writer lets a second writer in, which the holder must not go on beside.
-    public var isStillInPlace: Bool {
+    public var isStillInPlace: Bool { Self.isInPlace(fd, path) }
+
+    private static func isInPlace(_ fd: Int32, _ path: String) -> Bool {
         var held = stat(), there = stat()
         guard fstat(fd, &held) == 0, stat(path, &there) == 0 else { return false }
         return held.st_ino == there.st_ino && held.st_dev == there.st_dev
