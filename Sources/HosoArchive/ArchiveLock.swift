@@ -16,6 +16,8 @@ public final class ArchiveLock: @unchecked Sendable {
     /// The descriptor holding the lock; another one once the lock file is renewed.
     private let descriptor: Mutex<Int32>
     private var fd: Int32 { descriptor.withLock { $0 } }
+    /// Lock files this lock replaced, still held (locked) until it ends.
+    private let retired = Mutex<[Int32]>([])
     private let shared: Bool
     private let path: String
     private let purpose: String
@@ -51,25 +53,29 @@ public final class ArchiveLock: @unchecked Sendable {
     }
 
     /// Replaces the lock file under the writer's lock this process holds on `archive` (a new
-    /// file, locked, renamed over the old one): a writer of an older release already waiting
-    /// for the old file gets it, finds it no longer in place, and stops before committing.
+    /// file of the same mode and group, locked, renamed over the old one), and goes on holding
+    /// the old file too until this lock ends. A command of an older release already waiting for
+    /// the old file gets it only then, with nothing running beside it; an older ingest then finds
+    /// its lock file no longer in place and stops before committing.
     static func renewHeldLock(archive: Archive) throws {
         guard let lock = held.withLock({ $0[archive.lockPath]?.lock }), !lock.shared else { return }
-        let temp = lock.path + ".new-" + SystemFile.randomSuffix()
-        let nfd = open(temp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        var st = stat()
+        let old = lock.fd
+        let (mode, group) = fstat(old, &st) == 0 ? (st.st_mode & 0o7777, st.st_gid) : (mode_t(0o644), gid_t(getegid()))
+        // Named as the archive's temporary files are: one left by a crash is found and removed.
+        let temp = SystemFile.parentFolder(lock.path) + "/.tmp-" + SystemFile.randomSuffix()
+        let nfd = open(temp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard nfd >= 0 else { throw SystemError(errno: errno, operation: "open", path: temp) }
+        _ = fchown(nfd, uid_t.max, group)
+        _ = fchmod(nfd, mode)
         guard flock(nfd, LOCK_EX | LOCK_NB) == 0, rename(temp, lock.path) == 0 else {
             let e = errno
             close(nfd); unlink(temp)
             throw SystemError(errno: e, operation: "rename", path: lock.path)
         }
-        let old = lock.descriptor.withLock { fd in
-            defer { fd = nfd }
-            return fd
-        }
+        lock.descriptor.withLock { $0 = nfd }
+        lock.retired.withLock { $0.append(old) }
         lock.writeNote()
-        flock(old, LOCK_UN)
-        close(old)
     }
 
     /// Takes the lock shared, for a check that reads the whole archive; nil on read-only media,
@@ -175,5 +181,10 @@ public final class ArchiveLock: @unchecked Sendable {
         }
         flock(fd, LOCK_UN)
         close(fd)
+        for old in retired.withLock({ $0 }) {
+            ftruncate(old, 0)
+            flock(old, LOCK_UN)
+            close(old)
+        }
     }
 }

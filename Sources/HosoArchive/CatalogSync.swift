@@ -64,13 +64,13 @@ public enum CatalogSync {
         if missing.isEmpty { return 0 }
         // The catalog's rule for the digests of index documents; a catalog that holds nothing
         // takes the index's (an index kept while the catalog was made again), else the current.
-        let derivation: Int
-        if let d = try catalog.indexDerivation { derivation = try Derivation.known(d) } else {
+        let derivation: Int, recorded = try catalog.indexDerivation
+        if let d = recorded { derivation = try Derivation.known(d) } else {
             derivation = try Derivation.known(Derivation.ofIndex(ledger.archive.indexFolder) ?? IndexDocument.currentDerivation)
-            try catalog.setIndexDerivation(derivation)
         }
         // Rows of a rule older releases do not know: the archive's version is raised first.
         if derivation >= ArchiveConfig.firstRuleOfVersion2 { try ledger.archive.raiseVersionBeforeWriting() }
+        if recorded == nil { try catalog.setIndexDerivation(derivation) }
         for (i, (id, entry)) in missing.enumerated() {
             let versions = try versions(of: entry, ledger: ledger, derivation: derivation)
             let size = try ledger.archive.store.bytes(of: id).count

@@ -174,7 +174,9 @@ public final class Ingest {
         // One rule for the documents indexed and the digests the catalog records of them.
         try Derivation.checkAgree(catalog: try catalog.indexDerivation, index: indexWriter.derivation)
         let derivation = try Derivation.of(catalog: catalog, index: indexWriter)
-        if try catalog.indexDerivation == nil { try catalog.setIndexDerivation(derivation) }
+        // A catalog that records no rule yet gets this run's at its first commit (recorded
+        // before, an ingest that archives nothing would leave a rule older releases refuse).
+        var ruleToRecord = try catalog.indexDerivation == nil ? derivation : nil
 
         let store = archive.store
         let staging = store.makeStagingArea()
@@ -231,6 +233,7 @@ public final class Ingest {
                 // Before the first commit: its index segment is of a format older releases cannot
                 // read (a run that archives nothing leaves the archive's version as it is).
                 try archive.raiseVersionBeforeWriting()
+                if let rule = ruleToRecord { try catalog.setIndexDerivation(rule); ruleToRecord = nil }
                 let added = pending.compactMap { p in p.version.map { LedgerAddition(dossier: $0.manifest.dossier, version: $0.manifest.version, manifest: $0.manifestID) } }
                 summary.objectsWritten += try timings.time("staging commit") { try staging.commit(keeping: Set(pending.flatMap(\.objects))) }
                 let versions = pending.compactMap(\.version)

@@ -128,8 +128,14 @@ struct ObjectGet: ParsableCommand {
 /// written to as it is, never replaced: renamed over, a device node would be gone for the whole
 /// system.
 func exportVerified(_ store: any ObjectStore, _ id: ObjectID, to path: String) throws {
-    // What the name is, links followed (`-o /dev/stdout` is a link to a descriptor): a link is
-    // never renamed over; a device or pipe at its end is written to as standard output is.
+    // A descriptor of this process named as a path (`-o /dev/stdout`, /dev/fd/N, or a link to
+    // one): written to as it is, with its offset and append mode (`>> file` keeps appending).
+    if let fd = descriptorNamed(by: path) {
+        try writeVerified(store, id, to: fd, path: path)
+        return
+    }
+    // Otherwise what the name is, links followed: a link is never renamed over; a device or
+    // pipe at its end is written to as standard output is.
     var st = stat()
     if stat(path, &st) == 0, st.st_mode & S_IFMT != S_IFREG {
         guard st.st_mode & S_IFMT != S_IFDIR else { throw SystemError(errno: EISDIR, operation: "open", path: path) }
@@ -142,7 +148,11 @@ func exportVerified(_ store: any ObjectStore, _ id: ObjectID, to path: String) t
     var link = stat()
     if lstat(path, &link) == 0, link.st_mode & S_IFMT == S_IFLNK {
         // A link to a regular file: that file is written (through a temp file beside it).
-        guard let target = realpath(path, nil) else { throw SystemError(errno: errno, operation: "realpath", path: path) }
+        guard let target = realpath(path, nil) else {
+            let e = errno
+            throw HosoError(.ioFailure, file: path, message: "-o names a link that leads to nothing (\(String(cString: strerror(e))))",
+                            advice: "Name a file, or a link to an existing file, device or pipe")
+        }
         defer { free(target) }
         return try exportVerified(store, id, to: String(cString: target))
     }
@@ -159,6 +169,29 @@ func exportVerified(_ store: any ObjectStore, _ id: ObjectID, to path: String) t
         let e = errno; unlink(temp)
         throw SystemError(errno: e, operation: "rename", path: path)
     }
+}
+
+/// The descriptor a path names, following links (at most 8): /dev/stdin, /dev/stdout,
+/// /dev/stderr, /dev/fd/N, /proc/self/fd/N; nil for any other path.
+func descriptorNamed(by path: String) -> Int32? {
+    var p = path
+    for _ in 0..<8 {
+        switch p {
+        case "/dev/stdin": return 0
+        case "/dev/stdout": return 1
+        case "/dev/stderr": return 2
+        default: break
+        }
+        for prefix in ["/dev/fd/", "/proc/self/fd/"] where p.hasPrefix(prefix) {
+            if let n = Int32(p.dropFirst(prefix.count)) { return n }
+        }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink(p, &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        let target = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        p = target.hasPrefix("/") ? target : SystemFile.parentFolder(p) + "/" + target
+    }
+    return nil
 }
 
 /// Writes an object's original bytes to `fd` (standard output, a device, a pipe), which cannot

@@ -79,7 +79,9 @@ struct SearchCommand: ParsableCommand {
         // number typed alone is also searched as text: answered, with a note (on standard error,
         // and among the JSON's notes) saying what brings the rest in.
         let rule = snapshot.manifest.rule ?? IndexDocument.currentDerivation, asked = parsed.keywordFields
-        let lowered = text.lowercased()
+        // Fields typed out: outside quotes ("result: x" in quotes is words).
+        let lowered = text.lowercased().split(separator: "\"", omittingEmptySubsequences: false).enumerated()
+            .filter { $0.offset % 2 == 0 }.map(\.element).joined(separator: " ")
         let lacking: [(fields: Set<Field>, rule: Int, what: String)] = [
             ([.result, .signer], 2, "result numbers and signers"), ([.channel], 4, "the dossiers' channels")]
         var ruleNotes: [String] = []

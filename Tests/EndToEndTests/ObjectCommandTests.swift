@@ -95,6 +95,17 @@ enum Unprivileged {
         let throughLink = try shell("timeout 20 cat '\(fifo)' > '\(fifo).read2' & r=$!; HOSO_ARCHIVE='\(archive)' '\(Hoso.binary)' object get '\(names[1])' -o '\(pipeLink)'; s=$?; wait $r; echo $s")
         #expect(throughLink.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0" && lstat(pipeLink, &l) == 0 && l.st_mode & S_IFMT == S_IFLNK)
         #expect(try Data(contentsOf: URL(fileURLWithPath: fifo + ".read2")) == Data(contentsOf: URL(fileURLWithPath: out)))
+        // -o /dev/stdout (or a link to a descriptor) writes to that descriptor as it is: a
+        // redirection that appends keeps what it held.
+        let appended = t.sub("appended")
+        try "first\n".write(toFile: appended, atomically: false, encoding: .utf8)
+        let viaStdout = try shell("HOSO_ARCHIVE='\(archive)' '\(Hoso.binary)' object get '\(names[1])' -o /dev/stdout >> '\(appended)'")
+        #expect(viaStdout.status == 0, "\(viaStdout.output)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: appended)) == Data("first\n".utf8) + Data(contentsOf: URL(fileURLWithPath: out)))
+        let dangling = t.sub("dangling")
+        #expect(symlink(t.sub("nowhere/at/all"), dangling) == 0)
+        let nowhere = try Hoso.run(["object", "get", names[1], "-o", dangling], environment: ["HOSO_ARCHIVE": archive])
+        #expect(nowhere.status == 3 && nowhere.stderr.contains("leads to nothing"), "\(nowhere.stderr)")
         let folderOut = try Hoso.run(["object", "get", names[1], "-o", t.path], environment: ["HOSO_ARCHIVE": archive])
         #expect(folderOut.status != 0 && folderOut.stderr.contains("Is a directory"), "\(folderOut.stderr)")
         #expect(try shell("sha256sum '\(out)'").output.hasPrefix(names[1]))

@@ -216,6 +216,25 @@ import HosoTestSupport
         #expect(try verify() == (0, []))
     }
 
+    /// An archive an older release made, into which this one ingests nothing but invalid
+    /// dossiers: nothing of this release's rules is recorded, and its version stays 1.
+    @Test func anIngestThatArchivesNothingRecordsNoRule() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let config = archive + "/hoso-archive.json"
+        try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "\"version\" : 2", with: "\"version\" : 1")
+            .write(toFile: config, atomically: false, encoding: .utf8)
+        let batch = t.sub("invalid")
+        for name in ["E104-not-well-formed", "E105-doctype", "E103-empty-file"] {
+            #expect(try shell("mkdir -p '\(batch)' && cp -r '\(Repository.path("sample-archive/invalid/" + name))' '\(batch)/'").status == 0)
+        }
+        let r = try Hoso.run(["ingest", "--archive", archive, batch])
+        #expect(r.status == 1, "\(r.stdout)")
+        #expect(try String(contentsOfFile: config, encoding: .utf8).contains("\"version\" : 1"))
+        let rule = try shell("sqlite3 -readonly '\(archive)/catalog.sqlite' \"SELECT count(*) FROM meta WHERE key = 'index_derivation'\"").output
+        #expect(rule.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(rule)")
+    }
+
     /// A writer that waited for the lock while a newer release raised the archive's version
     /// past its own writes nothing: it refuses (E402), as it would have at the start.
     @Test func aWriterThatWaitedChecksTheVersionAgain() throws {

@@ -36,6 +36,9 @@ import Synchronization
         try archive.raiseVersionBeforeWriting()
         #expect(try String(contentsOfFile: config, encoding: .utf8).contains("\"version\" : \(ArchiveConfig.currentVersion)"))
         #expect(first?.isStillInPlace == true, "the raising writer holds the new file")
+        // And the old one still, so that nothing waiting for it runs beside this writer.
+        #expect(flock(old, LOCK_EX | LOCK_NB) != 0)
+        #expect(done.wait(timeout: .now() + 0.3) == .timedOut, "the waiter of this release waits on")
         first = nil
         #expect(done.wait(timeout: .now() + 10) == .success)
         #expect(waiter.withLock { $0?.isStillInPlace } == true, "the waiter took the file now in place")
