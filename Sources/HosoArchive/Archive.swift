@@ -6,11 +6,11 @@ public import HosoStore
 
 /// `hoso-archive.json`: what kind of folder this is, and the settings fixed at creation.
 ///
-/// The version tells which releases may write to the archive. 1: as first released. 2: the
-/// index may hold segments of format 5 and documents of derivation rule 4, which releases
-/// knowing only version 1 cannot read, and whose catalog rows they would write by their older
-/// rule. This hoso reads both; the first command that writes to a version 1 archive (under the
-/// writer's lock) raises it to 2, so that an older release refuses it (E402) before it writes.
+/// The version tells which releases may open the archive. 1: as first released. 2: the index
+/// may hold segments of format 5 and documents of derivation rule 4, which releases knowing
+/// only version 1 cannot read, and whose catalog rows they would write by their older rule.
+/// This hoso reads both, and raises a version 1 archive to 2 just before it first writes such
+/// a thing (`Archive.raiseVersionBeforeWriting`), so that an older release refuses it (E402).
 public struct ArchiveConfig: Codable, Sendable, Equatable {
     public static let formatName = "hoso-archive"
     public static let currentVersion = 2
@@ -200,9 +200,9 @@ public final class Archive: Sendable {
     /// release knowing only an older version cannot read (an index segment of format 5, or
     /// catalog rows and documents of derivation rule 4): that release then refuses the archive
     /// (E402) instead of writing beside it. The caller holds the writer's lock; the file on
-    /// disk is what counts. The settings, the file's mode and group are kept, and the lock file
-    /// is renewed, so that an older writer already queued for the lock stops before committing
-    /// (it checks that its lock file is still in place).
+    /// disk is what counts. Its other keys, mode and group are kept, and the lock file is renewed
+    /// (`ArchiveLock.renewHeldLock`), so that an older ingest already queued for the lock stops
+    /// before committing.
     public func raiseVersionBeforeWriting() throws {
         if versionRaised.withLock({ $0 }) { return }
         if try Self.readConfig(root).version < ArchiveConfig.currentVersion {
@@ -221,6 +221,7 @@ public final class Archive: Sendable {
         }
         versionRaised.withLock { $0 = true }
     }
+
     /// Whether `root` holds only what an interrupted `init` makes: its folders (the store's
     /// fan-out included), empty but for temporary files, and no configuration.
     static func isHalfCreated(_ root: String) -> Bool {
