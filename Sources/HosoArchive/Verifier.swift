@@ -346,7 +346,10 @@ public final class Verifier {
             checkCatalogKeys(catalog, state: state)
             checkIndex(state: state)
         }
-        findings += derived
+        // A manifest the object check found damaged is that finding: the replay's failure to
+        // read it (E606, naming the same file) would count it twice.
+        let damagedFiles = Set(findings.filter { $0.severity == .error }.compactMap(\.file))
+        findings += derived.filter { !($0.code == .manifestMalformed && $0.file.map(damagedFiles.contains) == true) }
         findings += logFindings
         findings += leftoversOfInterruptedWork()
         if options.level == .quick, findings.contains(where: { Self.catalogDamage.contains($0.code) }) {

@@ -219,6 +219,21 @@ struct VerifyFixture {
                 "\(unchecked.stderr)")
     }
 
+    /// A damaged manifest is one finding (the object's), not also the replay's failure to read
+    /// it; `show` names its file and the dossier version it holds.
+    @Test func aDamagedManifestIsOneFinding() throws {
+        let f = try VerifyFixture(dossiers: 2)
+        let shown = try jsonObject(try f.hoso(["show", "--json", f.numbers[0]]).stdout)
+        let manifest = String((shown["manifest"] as? String ?? "").dropFirst(7))
+        try f.mutate(manifest) { $0.append(0x58) }
+        #expect(try f.verify() == (1, ["E505"], []))
+        // Derived again from the XML (an entry of an older rule, or asked), the manifest is read.
+        #expect(try f.verify(["--rederive"]) == (1, ["E505"], []))
+        let again = try f.hoso(["show", f.numbers[0]])
+        #expect(again.status == 1 && again.stderr.contains("objects/" + manifest.prefix(2)) && again.stderr.contains(f.numbers[0] + " version 1 (manifest)"),
+                "\(again.stderr)")
+    }
+
     /// A scan object cut short, or with a byte appended, is found by `show` as `verify --quick`
     /// finds it (its size against its header's), not listed as sound until an export fails.
     @Test func showChecksEachScanAsAQuickVerify() throws {
