@@ -915,6 +915,13 @@ public final class Verifier {
         // The catalog records the digest of each index document made by its rule: an index made
         // by another cannot be compared with it (a rebuild stopped between the two).
         let indexRule = snapshot.manifest.rule
+        // A rule of a newer hoso: ingest refuses to write by it (E705); said here as well, so
+        // that the check and the writer agree. Its documents are compared by their digests.
+        if let newer = [catalogDerivation, indexRule].compactMap({ $0 }).max(), newer > IndexDocument.currentDerivation {
+            findings.append(Diagnostic(.indexMismatch, file: "index/manifest.json",
+                message: "the catalog and the index were made by derivation rule \(newer), of a newer hoso; this one knows rules 1 to \(IndexDocument.currentDerivation) and compared them by their recorded digests only",
+                advice: "Verify with the hoso release that made them, or run 'hoso rebuild' with this one to make both anew by its rule"))
+        }
         if let c = catalogDerivation, let i = indexRule, c != i {
             findings.append(Diagnostic(.indexMismatch, file: "index/manifest.json",
                 message: "the index's documents follow derivation \(i) and the catalog's digests of them derivation \(c): they cannot be compared",

@@ -267,6 +267,12 @@ import HosoTestSupport
             .replacingOccurrences(of: #""derivation":4"#, with: #""derivation":\#(future)"#).write(toFile: manifest, atomically: true, encoding: .utf8)
         #expect(try jsonObject(try String(contentsOfFile: manifest, encoding: .utf8))["derivation"] as? Int == future)
         #expect(try Hoso.run(["search", "khai"], environment: env).status == 0)
+        // Verify says so too (it had said "no errors" where ingest refused), quick and full.
+        for level in [["--quick"], []] {
+            let r = try Hoso.run(["verify", "--json", "--no-record"] + level, environment: env)
+            let codes = ((try jsonObject(r.stdout)["findings"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String }
+            #expect(r.status == 1 && codes == ["E705"] && r.stdout.contains("rule \(future), of a newer hoso"), "\(level): \(r.stdout)")
+        }
         let refused = try Hoso.run(["ingest", try sampleBatch(t, name: "more")], environment: env)
         #expect(refused.status == 3 && refused.stderr.contains("E705") && refused.stderr.contains("rule \(future), of a newer hoso"), "\(refused.stderr)")
         #expect(try Hoso.run(["rebuild"], environment: env).status == 0)
