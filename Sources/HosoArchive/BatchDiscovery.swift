@@ -70,7 +70,8 @@ public struct DossierSources: RandomAccessCollection, Sendable {
 ///
 /// Layout (docs/batch-layout.md): a dossier is a folder holding `dossier.xml` and its scans; a
 /// batch is a folder of dossier folders, nested to any depth. A path may also name one XML file.
-/// Folders whose name starts with "." are skipped. Order is stable (byte order of names).
+/// Folders whose name starts with "." and macOS's `__MACOSX` are skipped, with a warning. Order is
+/// stable (byte order of names).
 public enum BatchDiscovery {
     public static let metadataFileName = "dossier.xml"
 
@@ -129,8 +130,10 @@ public enum BatchDiscovery {
         // the folder is a dossier hoso would otherwise pass over without a word.
         let xmlNames = order.filter { i in
             names.withBytes(i) { b in
-                let n = b.count       // ends in ".xml", in any case
-                return n >= 4 && b[n - 4] == 0x2E && b[n - 3] | 0x20 == 0x78 && b[n - 2] | 0x20 == 0x6D && b[n - 1] | 0x20 == 0x6C
+                // Ends in ".xml", in any case; not hidden (macOS's "._dossier.xml" beside a copy
+                // holds the file's Finder data, not a dossier).
+                let n = b.count
+                return n >= 4 && b[0] != 0x2E && b[n - 4] == 0x2E && b[n - 3] | 0x20 == 0x78 && b[n - 2] | 0x20 == 0x6D && b[n - 1] | 0x20 == 0x6C
             }
                 && SystemFile.status(folder + "/" + names[i]).map(SystemFile.isRegular) == true
         }.map { names[$0] }
@@ -163,6 +166,11 @@ public enum BatchDiscovery {
                 if name.hasPrefix(".") {
                     problems.append(Diagnostic(.folderSkipped, file: child, message: "a hidden folder is skipped",
                                                advice: "Rename it without the leading '.' if it holds dossiers to archive"))
+                } else if name == "__MACOSX" {
+                    // What macOS's Archive Utility adds to a ZIP: "._" files holding Finder data.
+                    problems.append(Diagnostic(.folderSkipped, file: child,
+                        message: "macOS's ZIP leftovers (Finder data of the files beside it, no dossiers) are skipped",
+                        advice: "Nothing to do; delete the folder to be rid of this warning"))
                 } else {
                     walk(child, root: root, into: &out, problems: &problems, found: found)
                 }

@@ -90,22 +90,23 @@ public struct HashingFileHandler: ComponentFileHandler {
 /// and every file it references.
 public struct DossierValidator: Sendable {
     public var maxXMLBytes: Int
+    /// What is done with each file of a dossier whose metadata passed (ingest stores it); the
+    /// files of a dossier already refused are only hashed, so that ingest reports every problem
+    /// `validate` does without storing what it will not archive.
     public var fileHandler: any ComponentFileHandler
     public var schema: DossierSchema
-    /// Check the files of a dossier whose metadata already failed a rule (validation reports
-    /// everything; ingest, which stores the files it checks, does not touch them).
-    public var checkFilesOfInvalidDossiers: Bool
     /// Convert text that looks legacy-encoded from this encoding, instead of refusing it (E407).
     public var legacyEncoding: LegacyEncoding?
+    /// Keep text that looks legacy-encoded as it is, without E407 (ingest, for XML bytes the
+    /// archive holds already, archived that way).
+    public var keepsLegacyLookingText = false
     /// Check the files a dossier references (off for a metadata-only validation).
     public var checkFiles = true
 
     public init(maxXMLBytes: Int = DossierParser.defaultMaxBytes,
                 fileHandler: any ComponentFileHandler = HashingFileHandler(),
-                schema: DossierSchema = .shared, checkFilesOfInvalidDossiers: Bool = true,
-                legacyEncoding: LegacyEncoding? = nil) {
+                schema: DossierSchema = .shared, legacyEncoding: LegacyEncoding? = nil) {
         self.maxXMLBytes = maxXMLBytes; self.fileHandler = fileHandler; self.schema = schema
-        self.checkFilesOfInvalidDossiers = checkFilesOfInvalidDossiers
         self.legacyEncoding = legacyEncoding
     }
 
@@ -161,15 +162,14 @@ public struct DossierValidator: Sendable {
         let parsed = DossierParser.parse(bytes, file: xml, schema: schema)
         result.diagnostics += parsed.diagnostics
         guard var dossier = parsed.dossier else { return }
-        let suspicious = LegacyEncoding.suspiciousFields(dossier)
+        let suspicious = keepsLegacyLookingText && legacyEncoding == nil ? [] : LegacyEncoding.suspiciousFields(dossier)
         if !suspicious.isEmpty {
             if let encoding = legacyEncoding {
                 dossier = encoding.convert(dossier)
                 result.convertedFrom = encoding
             } else {
-                for (element, text) in suspicious {
-                    let top = String(element.split(separator: "/").first ?? "")
-                    result.diagnostics.append(Diagnostic(.legacyEncoding, file: xml, line: dossier.lines[top] ?? dossier.lines[element],
+                for (element, text, line) in suspicious {
+                    result.diagnostics.append(Diagnostic(.legacyEncoding, file: xml, line: line,
                         subject: element, message: "the text of <\(element)> looks like Vietnamese in a legacy encoding read as Latin-1",
                         found: String(text.prefix(80)),
                         advice: "Convert the source to Unicode, or run again with --legacy-encoding tcvn3 to convert it (the conversion is recorded in the manifest)"))
@@ -178,13 +178,16 @@ public struct DossierValidator: Sendable {
         }
         result.dossier = dossier
         result.diagnostics += DossierRules.check(dossier, file: xml)
-        // Files are read (and, in ingest, stored) only for a dossier whose metadata is sound.
-        if checkFiles && (result.isValid || checkFilesOfInvalidDossiers) { checkFiles(dossier, source: source, into: &result) }
+        // Every file is checked, as `validate` does; ingest stores only those of a dossier whose
+        // metadata is sound (it will not archive the others).
+        if checkFiles {
+            checkFiles(dossier, source: source, handler: result.isValid ? fileHandler : HashingFileHandler(), into: &result)
+        }
     }
 
     // MARK: files
 
-    private func checkFiles(_ d: Dossier, source: DossierSource, into result: inout DossierCheck) {
+    private func checkFiles(_ d: Dossier, source: DossierSource, handler: any ComponentFileHandler, into result: inout DossierCheck) {
         let xml = source.xmlPath
         var rootRealCache: String??
         func rootReal() -> String? {
@@ -286,7 +289,7 @@ public struct DossierValidator: Sendable {
                 continue
             }
             do {
-                let (digest, put) = try fileHandler.handle(fd: fd, path: path, size: size, declared: c.declaredSHA256)
+                let (digest, put) = try handler.handle(fd: fd, path: path, size: size, declared: c.declaredSHA256)
                 result.bytesRead += size
                 // Written to while it was read (same size, in place): what was read mixes two
                 // states of the file, bytes it never held at once. Its modification time moved:

@@ -182,7 +182,7 @@ public final class Ingest {
         let staging = store.makeStagingArea()
         let validator = DossierValidator(maxXMLBytes: options.maxXMLBytes,
                                          fileHandler: StoringFileHandler(store: store, staging: staging),
-                                         checkFilesOfInvalidDossiers: false, legacyEncoding: options.legacyEncoding)
+                                         legacyEncoding: options.legacyEncoding)
         let catalog = self.catalog
         let ledger = self.ledger
         let newVersion = options.newVersion
@@ -349,7 +349,18 @@ public final class Ingest {
     static func check(_ source: DossierSource, validator: DossierValidator, catalog: Catalog, archived: ArchivedKeys?,
                       ledger: Ledger, newVersion: Bool = false) -> DossierCheck {
         var result = DossierCheck(source: source)
-        guard let bytes = validator.readXML(source, into: &result) else { return result }
+        guard let bytes = validator.readXML(source, into: &result) else {
+            // An XML over this run's size limit may have been archived by a run given a higher
+            // --max-xml-size: known by its digest (read in blocks, memory stays bounded), it is
+            // archived, not refused, as a rerun without that option must find.
+            if result.diagnostics.contains(where: { $0.code == .fileTooLarge }), let (xmlID, _) = SystemFile.digest(of: source.xmlPath),
+               archived?.mayHoldXML(xmlID) != false, let known = try? archivedUnchanged(source, xmlID: xmlID, catalog: catalog),
+               known.isCurrent || !newVersion {
+                result = DossierCheck(source: source)
+                result.alreadyArchived = known
+            }
+            return result
+        }
         let xmlID = ObjectID.hashing(bytes)
         if archived?.mayHoldXML(xmlID) != false, let known = try? archivedUnchanged(source, xmlID: xmlID, catalog: catalog),
            known.isCurrent || !newVersion {
@@ -360,15 +371,22 @@ public final class Ingest {
         }
         validator.check(source, xmlBytes: bytes, into: &result)
         // These very XML bytes archived before, read from a legacy encoding (their manifest
-        // says which): read them the same way again, so that an export of the dossier ingested
-        // again is known as archived instead of refused for the encoding (E407).
+        // says which), or read as they are by a release that did not take their text for a
+        // legacy encoding: read them the same way again, so that an export of the dossier
+        // ingested again is known as archived instead of refused for the encoding (E407).
         if validator.legacyEncoding == nil, result.diagnostics.contains(where: { $0.code == .legacyEncoding }),
-           archived?.mayHoldXML(xmlID) != false,
-           let encoding = (try? catalog.archivedFiles(xml: xmlID))?.lazy.compactMap({ try? ledger.manifest($0.manifest).textEncoding }).first {
+           archived?.mayHoldXML(xmlID) != false, let versions = try? catalog.archivedFiles(xml: xmlID), !versions.isEmpty {
+            let manifests = versions.compactMap { try? ledger.manifest($0.manifest) }
             var again = validator
-            again.legacyEncoding = encoding
-            result = DossierCheck(source: source)
-            again.check(source, xmlBytes: bytes, into: &result)
+            if let encoding = manifests.lazy.compactMap(\.textEncoding).first {
+                again.legacyEncoding = encoding
+            } else if manifests.count == versions.count {
+                again.keepsLegacyLookingText = true
+            }
+            if again.legacyEncoding != nil || again.keepsLegacyLookingText {
+                result = DossierCheck(source: source)
+                again.check(source, xmlBytes: bytes, into: &result)
+            }
         }
         return result
     }

@@ -24,21 +24,26 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
     }()
 
     /// Whether `text` looks like legacy-encoded Vietnamese: at least two characters inside words
-    /// that are Latin-1 letters or signs foreign to Vietnamese (ß, Ö, ¶, ·, ©, …).
-    public static func looksLikeMojibake(_ text: String) -> Bool { hasForeignSignsInWords(text, atLeast: 2) }
-
-    /// Whether `text` holds at least `count` Latin-1 signs foreign to Vietnamese inside words
-    /// (next to a letter): a `©` or `°` standing apart is not a sign of legacy encoding. Only the
-    /// legacy-looking stretches of the text count (see `legacyStretches`).
-    static func hasForeignSignsInWords(_ text: String, atLeast count: Int) -> Bool {
+    /// that are Latin-1 letters or signs foreign to Vietnamese (ß, Ö, ¶, ·, ©, …), or one that
+    /// no word of any language holds (see `isStrongSign`): a short name, *ThÞ* (Thị), *Tµi*
+    /// (Tài), *§ç* (Đỗ), has only one.
+    public static func looksLikeMojibake(_ text: String) -> Bool {
         guard mayHoldLegacySigns(text) else { return false }
-        var suspicious = 0
+        var signs = 0
         for stretch in legacyStretches(text) {
-            suspicious += stretch.signs
-            if suspicious >= count { return true }
+            signs += stretch.signs
+            if signs >= 2 || stretch.strong > 0 { return true }
         }
         return false
     }
+
+    /// Latin-1 signs that TCVN3 bytes of very common letters look like (§ Đ, µ à, ¸ á, ¶ ả, · ạ,
+    /// Þ ị, soft hyphen ư, …) and that no word of a language written in Latin-1 holds: one of them
+    /// inside a word is enough. Not among them: the letters of other languages (ç, ñ, ü, ø: a
+    /// foreign name), quotation and ordinal marks (« », º, ª: *Nº*) and numbers (², ½: *m²*).
+    static let strongSigns: Set<UInt32> = [
+        0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7, 0xA8, 0xA9, 0xAC, 0xAD, 0xAE, 0xAF, 0xB1, 0xB4, 0xB5, 0xB6, 0xB7, 0xB8, 0xDE, 0xFE,
+    ]
 
     /// False when `text` certainly holds no sign that `legacyStretches` counts, from its UTF-8
     /// bytes alone: no Latin-1 character foreign to Vietnamese, and no Latin-1 capital after a
@@ -92,16 +97,18 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
     /// A capital from Latin-1 inside a word, after a small letter or before one, is a sign too
     /// (TCVN3's *CÊp*, *nhËn*: Vietnamese in Unicode writes no capital inside a word of small
     /// letters).
-    static func legacyStretches(_ text: String) -> [(range: Range<String.UnicodeScalarView.Index>, signs: Int)] {
+    /// `strong` counts the signs that are enough alone (`strongSigns`, a capital inside a word),
+    /// in words without digits (*50°C*, *m²* are measures, not mojibake).
+    static func legacyStretches(_ text: String) -> [(range: Range<String.UnicodeScalarView.Index>, signs: Int, strong: Int)] {
         let scalars = text.unicodeScalars
         let hasUnicodeWords = scalars.contains(where: isUnicodeOnlyVietnamese)
-        var out: [(range: Range<String.UnicodeScalarView.Index>, signs: Int)] = []
+        var out: [(range: Range<String.UnicodeScalarView.Index>, signs: Int, strong: Int)] = []
         var stretchStart: String.UnicodeScalarView.Index?
         var stretchEnd = scalars.startIndex
-        var stretchSigns = 0
+        var stretchSigns = 0, stretchStrong = 0
         func close() {
-            if let s = stretchStart { out.append((s..<stretchEnd, stretchSigns)) }
-            stretchStart = nil; stretchSigns = 0
+            if let s = stretchStart { out.append((s..<stretchEnd, stretchSigns, stretchStrong)) }
+            stretchStart = nil; stretchSigns = 0; stretchStrong = 0
         }
         var index = scalars.startIndex
         while index != scalars.endIndex {
@@ -109,20 +116,24 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
             // One word: up to the next white space.
             let wordStart = index
             var unicodeOnly = false
-            var signs = 0
+            var signs = 0, strong = 0, hasDigit = false
             var previous: Unicode.Scalar?
             while index != scalars.endIndex, !scalars[index].properties.isWhitespace {
                 let u = scalars[index]
                 let next = scalars.index(after: index)
                 if isUnicodeOnlyVietnamese(u) { unicodeOnly = true }
+                if u.properties.numericType != nil { hasDigit = true }
                 let previousIsLetter = previous?.properties.isAlphabetic == true
                 if u.value < 256 && foreignLatin1[Int(u.value)] {
                     let nextIsLetter = next != scalars.endIndex && scalars[next].properties.isAlphabetic
                     let opensWordAsEth = (u.value == 0xD0 || u.value == 0xF0) && !previousIsLetter && hasUnicodeWords
-                    if !opensWordAsEth && (previousIsLetter || nextIsLetter) { signs += 1 }
+                    if !opensWordAsEth && (previousIsLetter || nextIsLetter) {
+                        signs += 1
+                        if strongSigns.contains(u.value) { strong += 1 }
+                    }
                 } else if u.value >= 0xC0 && u.value <= 0xDE && u.value != 0xD7, let p = previous, p.properties.isAlphabetic,
                           p.properties.isLowercase || (next != scalars.endIndex && scalars[next].properties.isLowercase) {
-                    signs += 1
+                    signs += 1; strong += 1
                 }
                 previous = u
                 index = next
@@ -130,10 +141,11 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
             if unicodeOnly { close(); continue }
             // A word whose TCVN3 reading is no Vietnamese syllable is a foreign word in
             // Unicode (Bjørn, Søren, Ågård): its Latin-1 letters are no sign of mojibake.
-            if signs > 0 && !isVietnameseSyllable(LegacyEncoding.tcvn3.convert(String(scalars[wordStart..<index]))) { signs = 0 }
+            if signs > 0 && !isVietnameseSyllable(LegacyEncoding.tcvn3.convert(String(scalars[wordStart..<index]))) { signs = 0; strong = 0 }
             if stretchStart == nil { stretchStart = wordStart }
             stretchEnd = index
             stretchSigns += signs
+            if !hasDigit { stretchStrong += strong }
         }
         close()
         return out
@@ -183,26 +195,30 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// Every text field of a dossier, by element name, for detection and conversion.
-    static func textFields(_ d: Dossier) -> [(String, String)] {
-        var out: [(String, String)] = [("title", d.title), ("procedure/name", d.procedure.name), ("procedure/sector", d.procedure.sector),
-                                       ("receivingAgency/name", d.receivingAgency.name), ("handlingAgency/name", d.handlingAgency.name),
-                                       ("applicant/fullName", d.applicant.fullName), ("address/detail", d.applicant.address.detail),
-                                       ("address/commune", d.applicant.address.commune), ("address/province", d.applicant.address.province)]
-        if let x = d.applicant.address.district { out.append(("address/district", x)) }
-        for k in d.keywords { out.append(("keyword", k)) }
-        for c in d.components { out.append(("component/name", c.name)) }
+    /// Every text field of a dossier: its element (with which keyword or component it is), its
+    /// text and the key of its line in `Dossier.lines`, for detection and conversion.
+    static func textFields(_ d: Dossier) -> [(element: String, text: String, lineKey: String)] {
+        var out: [(element: String, text: String, lineKey: String)] = []
+        func add(_ element: String, _ text: String, line key: String? = nil) { out.append((element, text, key ?? element)) }
+        add("title", d.title); add("procedure/name", d.procedure.name); add("procedure/sector", d.procedure.sector)
+        add("receivingAgency/name", d.receivingAgency.name); add("handlingAgency/name", d.handlingAgency.name)
+        add("applicant/fullName", d.applicant.fullName); add("address/detail", d.applicant.address.detail)
+        add("address/commune", d.applicant.address.commune)
+        if let x = d.applicant.address.district { add("address/district", x) }
+        add("address/province", d.applicant.address.province)
+        for (i, k) in d.keywords.enumerated() { add("keyword", k, line: "keyword \(i)") }
+        for (i, c) in d.components.enumerated() { add("component[@id='\(c.id)']/name", c.name, line: "component \(i)") }
         if let r = d.result {
-            out.append(("result/documentType", r.documentType)); out.append(("result/issuer", r.issuer))
-            if let s = r.signer { out.append(("result/signer", s)) }
-            if let n = r.notation { out.append(("result/notation", n)) }
+            add("result/documentType", r.documentType); add("result/issuer", r.issuer)
+            if let s = r.signer { add("result/signer", s) }
+            if let n = r.notation { add("result/notation", n) }
         }
         return out
     }
 
-    /// The elements of `d` whose text looks legacy-encoded.
-    public static func suspiciousFields(_ d: Dossier) -> [(element: String, text: String)] {
-        textFields(d).filter { looksLikeMojibake($0.1) }
+    /// The elements of `d` whose text looks legacy-encoded, with their lines in the XML.
+    public static func suspiciousFields(_ d: Dossier) -> [(element: String, text: String, line: Int?)] {
+        textFields(d).filter { looksLikeMojibake($0.text) }.map { ($0.element, $0.text, d.lines[$0.lineKey]) }
     }
 
     /// `text` with its legacy-encoded stretches converted, the rest as it is: a dossier often

@@ -110,10 +110,18 @@ enum DossierExtractor {
         let applicantNode = try root.required("applicant")
         let address = try applicantNode.required("address")
         if let id = applicantNode.child("citizenId") { lines["citizenId"] = id.line }
+        // The lines of the text elements inside others, for problems found in their text (E407).
+        func note(_ key: String, _ node: Node?) { if let node { lines[key] = node.line } }
+        note("procedure/name", proc.child("name")); note("procedure/sector", proc.child("sector"))
+        note("applicant/fullName", applicantNode.child("fullName"))
+        note("address/detail", address.child("detail")); note("address/commune", address.child("commune"))
+        note("address/district", address.child("district")); note("address/province", address.child("province"))
 
         var result: ResultDocument?
         if let r = root.child("result") {
             if let ref = r.child("componentRef") { lines["componentRef"] = ref.line }
+            note("result/documentType", r.child("documentType")); note("result/issuer", r.child("issuer"))
+            note("result/signer", r.child("signer")); note("result/notation", r.child("notation"))
             result = ResultDocument(documentType: try r.string("documentType"), number: r.optional("number"),
                                     notation: r.optional("notation"), issuedOn: try r.string("issuedOn"),
                                     issuer: try r.string("issuer"), signer: r.optional("signer"),
@@ -128,7 +136,8 @@ enum DossierExtractor {
                                         device: d.optional("device"), resolutionDPI: d.optional("resolutionDpi").flatMap { Int($0) },
                                         colorMode: d.optional("colorMode"))
         }
-        let components = try (try root.required("components")).children.map { c -> Component in
+        let components = try (try root.required("components")).children.enumerated().map { i, c -> Component in
+            note("component \(i)", c.child("name"))
             let sha = c.optional("sha256").flatMap { ObjectID(hex: $0) }
             guard let role = ComponentRole(rawValue: c.attribute("role") ?? "") else { throw Missing(what: "component/@role") }
             return Component(id: c.attribute("id") ?? "", role: role, copyType: c.attribute("copyType") ?? "",
@@ -138,9 +147,13 @@ enum DossierExtractor {
         }
         func agency(_ name: String) throws -> Agency {
             let a = try root.required(name)
+            note(name + "/name", a.child("name"))
             return Agency(code: try a.string("code"), name: try a.string("name"),
                           validFrom: a.optional("validFrom"), validTo: a.optional("validTo"))
         }
+        let keywordNodes = root.child("keywords")?.children ?? []
+        for (i, k) in keywordNodes.enumerated() { lines["keyword \(i)"] = k.line }
+        let keywords = keywordNodes.map(\.text)
         guard let kind = ApplicantKind(rawValue: applicantNode.attribute("kind") ?? ""),
               let channel = SubmissionChannel(rawValue: try root.string("submissionChannel")),
               let status = DossierStatus(rawValue: try root.string("status")),
@@ -173,7 +186,7 @@ enum DossierExtractor {
             retention: retention,
             accessMode: access,
             language: try root.string("language"),
-            keywords: root.child("keywords")?.children.map(\.text) ?? [],
+            keywords: keywords,
             pageCount: try root.int("pageCount"),
             documentCount: try root.int("documentCount"),
             digitization: digitization,

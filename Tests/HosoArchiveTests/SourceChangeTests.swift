@@ -31,8 +31,7 @@ import HosoTestSupport
                           + " && find '\(t.path)' -type f -exec touch -d '1 hour ago' {} +").status == 0)
         let source = DossierSource(folder: t.sub(name), xmlPath: t.sub(name + "/dossier.xml"), batchRoot: t.path)
         for write in [false, true] {
-            var validator = DossierValidator(fileHandler: WritingWhileReading(write: write))
-            validator.checkFilesOfInvalidDossiers = true
+            let validator = DossierValidator(fileHandler: WritingWhileReading(write: write))
             let check = validator.check(source)
             let changed = check.diagnostics.filter { $0.code == .sizeMismatch && $0.message.contains("changed while it was read") }
             #expect(write ? !changed.isEmpty && !check.isValid : changed.isEmpty && check.isValid, "write: \(write): \(check.diagnostics.map(\.message))")

@@ -15,6 +15,23 @@ import Testing
         #expect(LegacyEncoding.looksLikeMojibake("NguyÔn V¨n Hßa"), "a Vietnamese name in TCVN3 is still one")
     }
 
+    /// A short value holds one sign only; those no word of any language holds are enough
+    /// (an archivist found these names archived as mojibake, and not found by search).
+    @Test func shortLegacyValuesAreRecognised() {
+        let tcvn3 = LegacyEncoding.tcvn3
+        for (legacy, unicode) in [("Vò ThÞ Lý", "Vũ Thị Lý"), ("§ç Minh", "Đỗ Minh"), ("Mai Anh Tµi", "Mai Anh Tài"),
+                                  ("Lý ThÞ Mai", "Lý Thị Mai"), ("Hé tÞch", "Hộ tịch"), ("GiÊy khai sinh", "Giấy khai sinh"),
+                                  ("Ph\u{00AD}êng 1", "Phường 1")] {
+            #expect(LegacyEncoding.looksLikeMojibake(legacy), "\(legacy)")
+            #expect(tcvn3.convertIfLegacy(legacy) == unicode, "\(legacy)")
+        }
+        // One sign that a word of another language, a measure or a quotation holds is not enough.
+        for text in ["Diện tích 120 m²", "Nº 15 phố Huế", "nhiệt độ 50°C", "José Muñoz Peña", "Hélène Côté", "Lò Văn Páo",
+                     "Lê Bá Thành", "Tô Vân Hà", "«Hoa Sen»", "Søren", "Zoë Noël", "O´Neill"] {
+            #expect(!LegacyEncoding.looksLikeMojibake(text), "\(text)")
+        }
+    }
+
     /// The byte scan that spares most text the full check never spares one that holds a sign:
     /// random texts from letters of every kind that matter (ASCII, Vietnamese in Unicode, Latin-1
     /// capitals, signs foreign to Vietnamese, Ð/ð, TCVN3 mojibake).
