@@ -129,6 +129,10 @@ extension Archive {
                                 advice: "The archive's owner makes it with any hoso command (for example 'hoso stats'); on read-only media, run 'hoso rebuild' on a writable copy")
             }
             let catalog = try openCatalogWithoutWriting()
+            if !catalog.isInitialized && catalog.hasNoTables {
+                throw HosoError(.catalogRowMissing, file: "catalog.sqlite", message: Self.emptyCatalogMessage + ", and this user cannot make it again (read-only media, or not the archive's owner)",
+                                advice: "The archive's owner makes it with any hoso command (for example 'hoso stats'); on read-only media, run 'hoso rebuild' on a writable copy")
+            }
             let behind = try checkNotAhead(catalog)
             if behind > 0 { Self.noteBehind("catalog", behind) }
             return catalog
@@ -176,6 +180,9 @@ extension Archive {
     /// stopped on a full disk): the log holds committed changes, and the catalog file alone may
     /// be half-way through taking them in. As an immutable file only when nothing is pending in
     /// the log: the file is then whole.
+    /// A catalog.sqlite with no table (see `Catalog.hasNoTables`).
+    public static let emptyCatalogMessage = "the catalog is empty (no tables): a copy of catalog.sqlite taken without its write-ahead log (catalog.sqlite-wal), or a file emptied"
+
     public func openCatalogWithoutWriting() throws -> Catalog {
         let pending = SystemFile.status(catalogPath + "-wal").map { $0.st_size > 0 } ?? false
         if pending || SystemFile.exists(catalogPath + "-shm") {
@@ -183,6 +190,12 @@ extension Archive {
                 let catalog = try Catalog.open(path: catalogPath, mode: .readOnly)
                 _ = try catalog.appliedHead           // a log this user cannot read fails here
                 return catalog
+            } catch where pending && Catalog.isWriteFailure(error) && !SystemFile.exists(catalogPath + "-shm") {
+                // SQLite reads a log through its shared-memory index, which it makes when it is
+                // missing: it cannot here (a copy without it on read-only media).
+                throw HosoError(.ioFailure, file: "catalog.sqlite-shm",
+                                message: "the catalog holds committed changes in its write-ahead log (catalog.sqlite-wal), which SQLite reads through catalog.sqlite-shm: that file is missing and cannot be made here (\(Self.diagnostic(for: error)?.message ?? "\(error)"))",
+                                advice: "Copy the archive with catalog.sqlite-shm, or to a writable disk (any hoso command there folds the log into the catalog); on the owner's machine, any hoso command does the same")
             } catch where pending && Catalog.isWriteFailure(error) {
                 // SQLite could not open the log's files for this user (damage is rethrown below).
                 throw HosoError(.ioFailure, file: "catalog.sqlite-wal",

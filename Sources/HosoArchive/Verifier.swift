@@ -165,8 +165,14 @@ public final class Verifier {
             }
             var named: [ObjectID] = [], structure: [ObjectID] = [], unlisted: [ObjectID] = []
             if let catalog {
+                // A catalog ahead of the ledger (E704: a backup that copied it after the ledger
+                // and the store, or a ledger rolled back) names objects of entries the ledger does
+                // not hold: what is archived is then taken from the ledger's manifests, as a full
+                // run does, not from rows that would call objects never archived here missing.
+                let ahead = Self.catalogIsAhead(catalog, state: state)
                 try? catalog.referencedObjects { batch in
                     for (id, size, kind) in batch {
+                        if ahead && (kind.hasPrefix("scan") || kind.hasPrefix("xml")) { continue }
                         if kind.hasPrefix("scan") || kind.hasPrefix("xml") {
                             named.append(id)
                             if let size { recordedSizes.append((id, size)) }
@@ -189,7 +195,7 @@ public final class Verifier {
                 // archived is referenced, by their manifests, not orphaned.
                 // (Whatever the chain followed holds that the catalog does not: it may stop short
                 // of the catalog's position, at an entry that is missing.)
-                let taken = Set(((try? catalog.ledgerChain()) ?? []).map(\.id))
+                let taken = ahead ? [] : Set(((try? catalog.ledgerChain()) ?? []).map(\.id))
                 for entry in state.chain where !taken.contains(entry.id.prefixed) {
                     for add in entry.additions {
                         guard let m = try? ledger.manifest(add.manifest) else { continue }
@@ -329,8 +335,11 @@ public final class Verifier {
         if !options.replica && (options.level == .quick || options.budget != nil) {
             let reported = Set(findings.compactMap { $0.subject.flatMap { ObjectID(hex: $0) } })
             let intactNow = Set(verified)
+            // Only objects the archive still references: one that no ledger entry or catalog row
+            // names any more (a backup's catalog ahead of its ledger, set right by a rebuild) is
+            // no archived data, and a full run, which never reads it, could never clear it.
             for (id, known) in (auditState ?? auditLog.verificationState(records, damageOnly: true)).damaged.sorted(by: { $0.key < $1.key })
-            where !reported.contains(id) && !intactNow.contains(id) {
+            where !reported.contains(id) && !intactNow.contains(id) && (referenced.contains(id) || structural.contains(id)) {
                 findings.append(Diagnostic(.objectKnownDamaged, file: archive.store.displayPath(of: id), subject: id.prefixed,
                     message: "found \(known.code == DiagnosticCode.objectMissing.rawValue ? "missing" : "damaged") (\(known.code)) by audit run \(known.run.sequence) (\(known.run.level), \(known.run.finished)) and not verified intact since; this \(options.budget != nil ? "budgeted" : "quick") run did not read it",
                     advice: "Replace it from a replica ('hoso replicate --from REPLICA --repair'); a full 'hoso verify' then checks it again"))
@@ -803,12 +812,22 @@ public final class Verifier {
 
     // MARK: derived data
 
+    /// Whether the catalog reflects a ledger entry the chain followed from the head does not
+    /// reach (what `catalogTarget` reports as E704).
+    static func catalogIsAhead(_ catalog: Catalog, state: LedgerState) -> Bool {
+        guard catalog.isInitialized, let applied = try? catalog.appliedHead, applied.id != state.head else { return false }
+        return !state.chain.contains { $0.id == applied.id && $0.sequence == applied.sequence }
+    }
+
     /// The catalog to compare, and up to which ledger entry; nil (with a finding when it is
     /// wrong) when there is nothing to compare.
     func catalogTarget(_ catalog: Catalog?, state: LedgerState) -> CatalogTarget? {
         guard let head = state.head else { return nil }
         guard let catalog, catalog.isInitialized else {
-            if SystemFile.exists(archive.catalogPath) {
+            if let catalog, catalog.hasNoTables {
+                findings.append(Diagnostic(.catalogBehind, file: "catalog.sqlite", message: Archive.emptyCatalogMessage,
+                                           advice: "It is made from the ledger the next time hoso opens it (show, stats, ingest), or by 'hoso rebuild'; back up catalog.sqlite-wal with it"))
+            } else if SystemFile.exists(archive.catalogPath) {
                 // There, but not a catalog hoso can read: say why (damaged, not permitted).
                 findings.append(catalogOpenFailure.flatMap { Archive.diagnostic(for: $0) }
                     ?? Diagnostic(.catalogRowAltered, file: "catalog.sqlite", message: "the catalog has no tables hoso wrote",

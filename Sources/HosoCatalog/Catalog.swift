@@ -93,6 +93,13 @@ public final class Catalog: Sendable {
         (try? db.read { try $0.tableExists("meta") }) ?? false
     }
 
+    /// Whether the database holds no table at all: an empty file, or a copy of catalog.sqlite
+    /// taken without its write-ahead log while everything was still in it (a first ingest).
+    /// Not a catalog altered by hand, whose tables differ.
+    public var hasNoTables: Bool {
+        (try? db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master") == 0 }) ?? false
+    }
+
     /// How the catalog's tables, indexes and triggers differ from what its migrations create,
     /// in words (empty when they are the same). A table dropped or a trigger added by hand
     /// passes every row comparison, and breaks or bends the next ingest.

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+import HosoTestSupport
+
+/// Archives copied as archives are in practice: backups taken while an ingest ran, ledgers
+/// restored older, catalogs copied without their write-ahead log. Verify must say what is true
+/// of such a copy, the quick run as the full one does.
+@Suite struct ArchiveCopyTests {
+    /// Two batches of three sample dossiers each.
+    func twoBatches(_ t: TemporaryFolder) throws -> (String, String) {
+        let all = try FileManager.default.contentsOfDirectory(atPath: Repository.path("sample-archive/dossiers")).sorted()
+        for (name, part) in [("b1", all[0..<3]), ("b2", all[3..<6])] {
+            _ = try shell("mkdir -p '\(t.sub(name))'")
+            for f in part { _ = try shell("cp -a '\(Repository.path("sample-archive/dossiers"))/\(f)' '\(t.sub(name))/'") }
+        }
+        return (t.sub("b1"), t.sub("b2"))
+    }
+
+    func codes(_ verify: Hoso.Outcome) throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for f in (try jsonObject(verify.stdout)["findings"] as? [[String: Any]]) ?? [] { out[f["code"] as? String ?? "?", default: 0] += 1 }
+        return out
+    }
+
+    /// A backup that reached the catalog after the ledger and the store, while an ingest ran:
+    /// the catalog is ahead (E704), and nothing the backup's ledger archived is missing. The
+    /// quick run took what is archived from the catalog's rows, and called every object of the
+    /// entries beyond the ledger missing (E501, "used by" dossiers the backup never held).
+    @Test func aBackupWhoseCatalogIsAheadLosesNothing() throws {
+        let t = TemporaryFolder()
+        let (b1, b2) = try twoBatches(t)
+        let archive = try makeArchive(t)
+        #expect(try Hoso.run(["ingest", "--archive", archive, b1]).status == 0)
+        let backup = t.sub("backup")
+        _ = try shell("mkdir -p '\(backup)' && cp -a '\(archive)/hoso-archive.json' '\(archive)/ledger' '\(archive)/objects' '\(backup)/'")
+        #expect(try Hoso.run(["ingest", "--archive", archive, b2]).status == 0)
+        _ = try shell("cp -a '\(archive)'/catalog.sqlite* '\(backup)/'")
+        let full = try Hoso.run(["verify", "--json", "--no-record", "--archive", backup])
+        let quick = try Hoso.run(["verify", "--quick", "--json", "--no-record", "--archive", backup])
+        #expect(try codes(full)["E704"] == 1 && codes(full)["E501"] == nil, "\(full.stdout)")
+        #expect(try codes(quick)["E704"] == 1 && codes(quick)["E501"] == nil, "\(quick.stdout)")
+    }
+
+    /// An object a recorded run found missing, and that the archive no longer references (its
+    /// ledger restored older, the catalog rebuilt from it): a full run never reads it, so a
+    /// quick run must not keep calling it damaged (E516) for ever.
+    @Test func damageOfObjectsNoLongerArchivedIsNotCarriedOn() throws {
+        let t = TemporaryFolder()
+        let (b1, b2) = try twoBatches(t)
+        let archive = try makeArchive(t)
+        #expect(try Hoso.run(["ingest", "--archive", archive, b1]).status == 0)
+        _ = try shell("cp '\(archive)/ledger/HEAD' '\(t.sub("HEAD1"))'")
+        #expect(try Hoso.run(["ingest", "--archive", archive, b2]).status == 0)
+        let number = try FileManager.default.contentsOfDirectory(atPath: b2).sorted()[0]
+        let shown = try jsonObject(try Hoso.run(["show", "--json", "--archive", archive, number]).stdout)
+        let object = try #require(((shown["components"] as? [[String: Any]])?.first?["object"] as? String)?.split(separator: ":").last.map(String.init))
+        _ = try shell("rm -f '\(archive)/objects/\(object.prefix(2))/\(object.dropFirst(2))'")
+        let first = try Hoso.run(["verify", "--quick", "--json", "--archive", archive])
+        #expect(try codes(first)["E501"] == 1, "\(first.stdout)")
+        // Still archived: a later quick run says it is known missing.
+        let again = try Hoso.run(["verify", "--quick", "--json", "--no-record", "--archive", archive])
+        #expect(try codes(again)["E516"] == 1 || codes(again)["E501"] == 1, "\(again.stdout)")
+        _ = try shell("cp '\(t.sub("HEAD1"))' '\(archive)/ledger/HEAD'")
+        #expect(try Hoso.run(["rebuild", "--discard-newer", "--archive", archive]).status == 0)
+        let after = try Hoso.run(["verify", "--quick", "--json", "--no-record", "--archive", archive])
+        #expect(try codes(after)["E516"] == nil && codes(after)["E501"] == nil, "\(after.stdout)")
+    }
+
+    /// A catalog with no tables (an empty file, or catalog.sqlite copied without its -wal during
+    /// a first ingest) is a missing catalog, made again from the ledger: W707, not "structure
+    /// changed outside hoso" (E701).
+    @Test func anEmptyCatalogIsMissingNotAltered() throws {
+        let t = TemporaryFolder()
+        let (b1, _) = try twoBatches(t)
+        let archive = try makeArchive(t)
+        #expect(try Hoso.run(["ingest", "--archive", archive, b1]).status == 0)
+        _ = try shell("rm -f '\(archive)'/catalog.sqlite-* && : > '\(archive)/catalog.sqlite'")
+        let v = try Hoso.run(["verify", "--json", "--no-record", "--archive", archive])
+        let found = try codes(v)
+        #expect(v.status == 0 && found == ["W707": 1], "\(v.stdout)")
+        #expect(v.stdout.contains("empty"))
+        // A user who cannot write the archive is told what it is, and what to do.
+        _ = try shell("chmod -R a+rX '\(t.path)'")
+        if try Unprivileged.available("-r '\(archive)/catalog.sqlite'") {
+            let number = try FileManager.default.contentsOfDirectory(atPath: b1).sorted()[0]
+            let r = try Unprivileged.hoso("show --archive '\(archive)' '\(number)'")
+            #expect(r.status == 3 && r.output.contains("the catalog is empty") && !r.output.contains("outside hoso"), "\(r.output)")
+        }
+        // Opened by its owner, it is made again.
+        #expect(try Hoso.run(["stats", "--archive", archive]).status == 0)
+        #expect(try Hoso.run(["verify", "--no-record", "--archive", archive]).status == 0)
+    }
+}
