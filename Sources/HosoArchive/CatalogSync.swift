@@ -240,6 +240,14 @@ extension Archive {
     }
 
     private static let notedOnce = Mutex<Set<String>>([])
+    private static let lagging = Mutex<[String: Int?]>([:])
+
+    /// The derived data this process answered from although it lags the ledger (the notes said
+    /// on standard error), for machine-readable output: "catalog" and "searchIndex", each with
+    /// the number of ledger entries it lacks (nil: not known, it could not be brought up to date).
+    public static var answeredBehind: [String: Int?] {
+        Dictionary(uniqueKeysWithValues: lagging.withLock { $0 }.map { ($0.key == "search index" ? "searchIndex" : $0.key, $0.value) })
+    }
 
     /// What hoso's own errors say, as a diagnostic (nil for argument errors and the like).
     public static func diagnostic(for error: any Error) -> Diagnostic? {
@@ -265,6 +273,7 @@ extension Archive {
     static func noteNotCaughtUp(_ what: String, _ error: any Error, reading: Bool = false) {
         // One note for each: a command may open the catalog more than once.
         guard notedOnce.withLock({ $0.insert(what).inserted }) else { return }
+        lagging.withLock { $0[what] = .some(nil) }
         let why = diagnostic(for: error).map { "\($0.code.rawValue): \($0.message)" } ?? "\(error)"
         FileHandle.standardError.write(Data((reading
             ? "hoso: note: the \(what) is read as it stands on disk, and may lack what the latest ledger entries archived (\(why)); free space or fix that, so that it can be kept up to date\n"
@@ -275,6 +284,7 @@ extension Archive {
     /// Says on standard error that derived data on read-only media lags the ledger: answers
     /// then miss what the last entries archived, and nothing here can bring it up to date.
     static func noteBehind(_ what: String, _ entries: Int) {
+        lagging.withLock { $0[what] = entries }
         FileHandle.standardError.write(Data(("hoso: note: the \(what) is \(entries) ledger entr\(entries == 1 ? "y" : "ies") behind and cannot be "
             + "brought up to date here (read-only media, or this user may not write to the archive): what those entries archived is not "
             + "shown; a search, show or stats run by the archive's owner brings it up to date (on read-only media, 'hoso rebuild' on a writable copy)\n").utf8))

@@ -124,7 +124,7 @@ struct ExportCommand: ParsableCommand {
     /// Writes one dossier into a hidden folder beside its destination, renamed into place once
     /// every file is written and verified: a dossier's folder is complete or absent.
     func export(_ number: String, archive: Archive, catalog: Catalog) throws -> Written {
-        let (row, _) = try lookUp(number, version: version, in: catalog)
+        let (row, _) = try lookUp(number, version: version, in: catalog, archive: archive)
         let manifest = try checkedManifest(row, archive: archive)
         let folder = (to.count > 1 && to.hasSuffix("/") ? String(to.dropLast()) : to) + "/" + row.number
         var files: [(relative: String, id: ObjectID, size: UInt64)] = resultOnly ? [] : [("dossier.xml", manifest.xml.object, manifest.xml.size)]

@@ -128,6 +128,7 @@ struct SearchCommand: ParsableCommand {
             var json = ResultJSON(query: text, mode: options.mode.rawValue, result: result, offset: offset, limit: limit, tookMs: ms)
             json.suggestion = suggestion.map(ResultJSON.SuggestionJSON.init)
             json.notes = notes.isEmpty ? nil : notes
+            json.behind = Archive.answeredBehind.isEmpty ? nil : Archive.answeredBehind
             Console.shared.out(JSON.encode(json))
         } else {
             render(result, text: text, parsed: parsed, mode: options.mode, ms: ms, suggestion: suggestion, notes: notes)
@@ -476,6 +477,10 @@ struct SearchCommand: ParsableCommand {
         /// What the query may have meant besides what it found (a status typed as words, OR
         /// between phrases), as the list says it.
         var notes: [String]? = nil
+        /// The derived data answered from although it lags the ledger (read-only media, a user
+        /// who may not bring it up to date, a full disk): ledger entries it lacks, by name
+        /// (null: not known). Absent when the answer reflects the whole ledger.
+        var behind: [String: Int?]? = nil
 
         struct SuggestionJSON: Encodable {
             struct Change: Encodable { let typed, suggested, reason: String }

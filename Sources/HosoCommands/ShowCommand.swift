@@ -18,7 +18,9 @@ func typedNumber(_ text: String) -> String {
 
 /// Finds a dossier version by number (or by its local or archival code), or fails with E405 and
 /// suggestions.
-func lookUp(_ typed: String, version: Int?, in catalog: Catalog) throws -> (VersionRow, [VersionRow]) {
+/// - Parameter archive: where to look for a number the catalog lacks among the ledger entries it
+///   does not reflect yet (read-only media, or a user who may not bring it up to date).
+func lookUp(_ typed: String, version: Int?, in catalog: Catalog, archive: Archive? = nil) throws -> (VersionRow, [VersionRow]) {
     let number = typedNumber(typed)
     // Numbers are stored as issued (agency codes in capitals); one typed in small letters is found too.
     var all = try catalog.versions(number: number)
@@ -50,6 +52,17 @@ func lookUp(_ typed: String, version: Int?, in catalog: Catalog) throws -> (Vers
             throw HosoError(.dossierNotFound, subject: number, message: "dossier \(number) has no version \(version)",
                             found: "versions " + all.map(\.version).sorted().map(String.init).joined(separator: ", "),
                             advice: "List them with 'hoso show --history \(number)'")
+        }
+        // A catalog that could not be brought up to date here: the entries it lacks may hold it.
+        if let archive, let applied = try? catalog.appliedHead,
+           let missing = try? Ledger(archive: archive).entries(missingFrom: "the catalog", applied: (applied.id, applied.sequence)).entries,
+           !missing.isEmpty {
+            let found = missing.first { $0.entry.added.contains { $0.dossier == number || $0.dossier == number.uppercased() } }
+            throw HosoError(.dossierNotFound, subject: number,
+                            message: found.map { "dossier \(number) was archived by ledger entry \($0.entry.sequence), which the catalog does not reflect yet" }
+                                ?? "no dossier \(number) in the catalog, which is \(missing.count) ledger entr\(missing.count == 1 ? "y" : "ies") behind (it may be in those)",
+                            advice: "The catalog could not be brought up to date here (the note above says why: read-only media, a user who may not write, a full disk); "
+                                + "any hoso command run where it can write does it (on read-only media, copy the archive to a writable disk and run 'hoso rebuild' there)")
         }
         // Suggestions from the same day's numbers, else the same month's, else the same agency's.
         var near: [String] = []
@@ -145,7 +158,7 @@ struct ShowCommand: ParsableCommand {
     func run() throws {
         let archive = try archiveOptions.open()
         let catalog = try archive.openCatalogForReading()
-        let (row, all) = try lookUp(number, version: version, in: catalog)
+        let (row, all) = try lookUp(number, version: version, in: catalog, archive: archive)
         let components = try catalog.components(manifest: row.manifest)
         let entry = try catalog.ledgerEntry(sequence: row.ledgerSequence)
         // A conversion from a legacy encoding is recorded in the manifest only (not a catalog

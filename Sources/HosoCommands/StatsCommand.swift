@@ -66,6 +66,8 @@ struct StatsCommand: ParsableCommand {
         if output.json {
             struct Report: Encodable {
                 let groups: [String: [Row]]; let from, to: String?; let asOf: String
+                /// As in search's JSON: the catalog answered from although it lags the ledger.
+                let behind: [String: Int?]
                 typealias Key = JSON.Key
                 func encode(to encoder: any Encoder) throws {
                     var c = encoder.container(keyedBy: Key.self)
@@ -73,6 +75,7 @@ struct StatsCommand: ParsableCommand {
                     // null when the period is open at that end, not left out
                     try c.encode(["from": from, "to": to], forKey: Key("received"))
                     try c.encode(asOf, forKey: Key("asOf"))
+                    if !behind.isEmpty { try c.encode(behind, forKey: Key("behind")) }
                 }
             }
             struct Row: Encodable {
@@ -94,7 +97,7 @@ struct StatsCommand: ParsableCommand {
                                                               digitized: $0.digitized, online: $0.online,
                                                               onTimeRate: $0.onTimeRate.flatMap { Decimal(string: $0) }) }
             }
-            Console.shared.out(JSON.encode(Report(groups: out, from: f, to: t, asOf: asOf)))
+            Console.shared.out(JSON.encode(Report(groups: out, from: f, to: t, asOf: asOf, behind: Archive.answeredBehind)))
             return
         }
         if csv || csvSeparator != nil {

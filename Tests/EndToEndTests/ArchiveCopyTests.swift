@@ -91,3 +91,32 @@ import HosoTestSupport
         #expect(try Hoso.run(["verify", "--no-record", "--archive", archive]).status == 0)
     }
 }
+
+extension ArchiveCopyTests {
+    /// A reader who cannot bring a lagging catalog and index up to date (read-only media, not the
+    /// owner) answers from them: the JSON says so, and show names the entry that holds a number
+    /// the catalog lacks instead of calling it not archived.
+    @Test func answersFromLaggingDataSaySo() throws {
+        let t = TemporaryFolder()
+        let (b1, b2) = try twoBatches(t)
+        let archive = try makeArchive(t)
+        #expect(try Hoso.run(["ingest", "--archive", archive, b1]).status == 0)
+        _ = try shell("cp -a '\(archive)/catalog.sqlite' '\(t.sub("catalog1"))' && cp -a '\(archive)/index' '\(t.sub("index1"))'")
+        #expect(try Hoso.run(["ingest", "--archive", archive, b2]).status == 0)
+        _ = try shell("rm -rf '\(archive)'/catalog.sqlite* '\(archive)/index' && cp -a '\(t.sub("catalog1"))' '\(archive)/catalog.sqlite' && cp -a '\(t.sub("index1"))' '\(archive)/index' && chmod -R a+rX '\(t.path)'")
+        guard try Unprivileged.available("-r '\(archive)/catalog.sqlite'") else { return }
+        let number = try FileManager.default.contentsOfDirectory(atPath: b2).sorted()[0]
+        let show = try Unprivileged.hoso("show --archive '\(archive)' '\(number)'")
+        #expect(show.status == 3 && show.output.contains("archived by ledger entry 2") && !show.output.contains("may be damaged"), "\(show.output)")
+        let stats = try shell("\(Unprivileged.prefix) '\(Hoso.binary)' stats --json --archive '\(archive)' 2>/dev/null")
+        let behind = try jsonObject(stats.output)["behind"] as? [String: Any]
+        #expect(behind?["catalog"] as? Int == 1, "\(stats.output)")
+        let search = try shell("\(Unprivileged.prefix) '\(Hoso.binary)' search --json --archive '\(archive)' '\(number)' 2>/dev/null")
+        let found = try jsonObject(search.output)
+        #expect(found["total"] as? Int == 0 && (found["behind"] as? [String: Any])?["searchIndex"] as? Int == 1, "\(search.output)")
+        // Brought up to date by the owner, nothing is said.
+        #expect(try Hoso.run(["stats", "--archive", archive]).status == 0)
+        let current = try jsonObject(try Hoso.run(["stats", "--json", "--archive", archive]).stdout)
+        #expect(current["behind"] == nil)
+    }
+}
