@@ -338,7 +338,13 @@ public final class Ingest {
             staging.abandon()
             throw error
         }
-        try catalog.checkpoint()
+        // Folding the log into catalog.sqlite needs room the disk may no longer have: everything
+        // is committed (the log is as durable as the file), so the run is not reported stopped.
+        do { try catalog.checkpoint() } catch where Archive.isWriteFailure(error) {
+            FileHandle.standardError.write(Data(("hoso: note: the catalog's write-ahead log could not be folded into catalog.sqlite ("
+                + (Archive.diagnostic(for: error)?.message ?? "\(error)") + "): everything above is committed and kept in it; "
+                + "the next command that writes folds it in once there is room\n").utf8))
+        }
         return summary
     }
 

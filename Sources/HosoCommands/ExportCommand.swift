@@ -83,7 +83,7 @@ struct ExportCommand: ParsableCommand {
         var written: [Written] = [], failed: [Failed] = []
         // Each dossier on its own: one that cannot be exported (a damaged object, a folder in
         // the way) is reported, and the others are still written.
-        for number in numbers {
+        for (i, number) in numbers.enumerated() {
             do {
                 let w = try export(number, archive: archive, catalog: catalog)
                 written.append(w)
@@ -91,6 +91,16 @@ struct ExportCommand: ParsableCommand {
                     Console.shared.out(w.already ? "already exported: \(w.number) in \(w.folder), every file as recorded"
                                                  : "exported \(w.number) to \(w.folder)\(bagit ? " (BagIt)" : ""): \(Format.count(w.files, "file")), \(Format.bytes(w.bytes)), all verified")
                 }
+            } catch let e as SystemError where [ENOSPC, EDQUOT].contains(e.errno) && !SystemFile.isWithin(e.path, folder: archive.root) {
+                // The destination is full: every dossier after this one would fail the same way
+                // (said once, by the dossier, not by the temporary file it was writing).
+                let d = Diagnostic(.ioFailure, file: to, subject: number,
+                    message: "the folder to export into is full (\(e.reason)) while \(number) was written: it is left out, and the \(numbers.count - i - 1) dossier\(numbers.count - i - 1 == 1 ? "" : "s") after it are not tried",
+                    advice: "Free space there, or export to another disk (--to), then run the same command again: the dossiers exported are recognised, every file verified")
+                for n in numbers[i...] { failed.append(Failed(number: n, code: d.code.rawValue, message: n == number ? d.message : "not tried: the folder to export into is full")) }
+                Console.shared.flush()
+                Console.shared.err("hoso: " + Console.shared.render(d))
+                break
             } catch {
                 let d = (error as? HosoError)?.diagnostic ?? (error as? SystemError)?.diagnostic
                     ?? Diagnostic(.ioFailure, subject: number, message: "\(error)", advice: "Run 'hoso verify'")

@@ -120,3 +120,25 @@ extension ArchiveCopyTests {
         #expect(current["behind"] == nil)
     }
 }
+
+extension ArchiveCopyTests {
+    /// An export into a folder that fills up says so once, by the dossier being written, and
+    /// stops: the dossiers after it would fail the same way (it printed one error per dossier,
+    /// each naming a temporary file already removed). Needs root, for a small file system.
+    @Test func anExportIntoAFullFolderStopsAndSaysWhy() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        #expect(try Hoso.run(["ingest", "--archive", archive, Repository.path("sample-archive/dossiers")]).status == 0)
+        let small = t.sub("small")
+        guard getuid() == 0, try shell("mkdir -p '\(small)' && mount -t tmpfs -o size=400k tmpfs '\(small)'").status == 0 else { return }
+        defer { _ = try? shell("umount '\(small)'") }
+        let numbers = try FileManager.default.contentsOfDirectory(atPath: Repository.path("sample-archive/dossiers")).sorted().prefix(30)
+        let r = try Hoso.run(["export", "--archive", archive, "--to", small + "/out"] + numbers)
+        #expect(r.status == 3)
+        let errors = r.stderr.components(separatedBy: "\n").filter { $0.contains("error E406") }
+        #expect(errors.count == 1 && errors[0].contains("is full") && !errors[0].contains(".tmp") && !errors[0].contains(".hoso-"), "\(r.stderr)")
+        // What was exported is whole: every folder written verifies against the archive.
+        let again = try Hoso.run(["export", "--archive", archive, "--to", small + "/out"] + numbers.prefix(1))
+        #expect(again.status == 0 && again.stdout.contains("already exported"), "\(again.stdout)\(again.stderr)")
+    }
+}
