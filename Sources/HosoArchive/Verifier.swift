@@ -812,10 +812,12 @@ public final class Verifier {
 
     // MARK: derived data
 
-    /// Whether the catalog reflects a ledger entry the chain followed from the head does not
-    /// reach (what `catalogTarget` reports as E704).
+    /// Whether the catalog reflects a ledger entry that the whole chain, followed from the head
+    /// back to the first entry, does not hold (E704). A chain that stops short (an entry
+    /// missing) tells nothing of where the catalog stands.
     static func catalogIsAhead(_ catalog: Catalog, state: LedgerState) -> Bool {
-        guard catalog.isInitialized, let applied = try? catalog.appliedHead, applied.id != state.head else { return false }
+        guard let first = state.chain.first, first.previous == nil, first.sequence == 1,
+              catalog.isInitialized, let applied = try? catalog.appliedHead, applied.id != state.head else { return false }
         return !state.chain.contains { $0.id == applied.id && $0.sequence == applied.sequence }
     }
 
