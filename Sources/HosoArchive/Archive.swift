@@ -130,7 +130,7 @@ public final class Archive: Sendable {
         try SystemFile.makeDirectories(root)
         for sub in ["ledger", "index", "audit"] { try SystemFile.makeDirectory(root + "/" + sub) }
         try write(ArchiveConfig(createdAt: ISO8601DateFormatter().string(from: Date()), compression: compression, store: remote), to: root)
-        try SystemFile.writeAtomically(Array((head.prefixed + "\n").utf8), to: root + "/ledger/HEAD")
+        try SystemFile.writeAtomically(Array((head.prefixed + "\n").utf8), to: root + "/ledger/HEAD", likeItsFolder: true)
         try SystemFile.syncDirectory(root)
         return try open(at: root)
     }
@@ -186,7 +186,7 @@ public final class Archive: Sendable {
     static func write(_ config: ArchiveConfig, to root: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try SystemFile.writeAtomically(Array(try encoder.encode(config)) + [0x0A], to: root + "/" + configFileName)
+        try SystemFile.writeAtomically(Array(try encoder.encode(config)) + [0x0A], to: root + "/" + configFileName, likeItsFolder: true)
     }
 
     /// Under the writer's lock: the archive is still of a version this hoso knows. A newer

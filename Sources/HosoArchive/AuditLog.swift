@@ -369,7 +369,7 @@ public struct AuditLog {
         var list = [UInt8]()
         list.reserveCapacity(verified.count * 76)
         for (id, t) in verified { list += Array("\(t) \(id.hex)\n".utf8) }
-        try SystemFile.writeAtomically(list, to: folder + "/" + listName, mode: 0o444)
+        try SystemFile.writeAtomically(list, to: folder + "/" + listName, mode: 0o444, likeItsFolder: true)
         var codes: [String: Int] = [:]
         for f in findings { codes[f.code.rawValue, default: 0] += 1 }
         let previous = last?.hash
@@ -386,7 +386,7 @@ public struct AuditLog {
             for f in findings { lines += try CanonicalJSON.encode(Finding(f)) + [0x0A] }
             let name = String(format: "runs/%06d-findings.jsonl", sequence)
             if SystemFile.exists(folder + "/" + name) { try keepAside(folder + "/" + name, as: "interrupted") }
-            try SystemFile.writeAtomically(lines, to: folder + "/" + name, mode: 0o444)
+            try SystemFile.writeAtomically(lines, to: folder + "/" + name, mode: 0o444, likeItsFolder: true)
             record.findings = name
             record.findingsDigest = ObjectID.hashing(lines).prefixed
         }
@@ -400,7 +400,7 @@ public struct AuditLog {
         // The run is recorded once its line is synced; the tail beside the log only helps notice
         // a log deleted later, so failing to write it is said, not a failure of the run.
         do {
-            try SystemFile.writeAtomically(Array("\(sequence) \(ObjectID.hashing(Array(line.dropLast())).prefixed)\n".utf8), to: tailPath)
+            try SystemFile.writeAtomically(Array("\(sequence) \(ObjectID.hashing(Array(line.dropLast())).prefixed)\n".utf8), to: tailPath, likeItsFolder: true)
         } catch {
             FileHandle.standardError.write(Data("hoso: warning: audit.tail could not be written (\(error)); the run is recorded in audit/log\n".utf8))
         }

@@ -331,7 +331,7 @@ extension Archive {
         }
         if indexLost != nil {
             try LocalObjectStore.renameNoReplace(indexFolder, indexFolder + ".discarded" + stamp)
-            try SystemFile.makeDirectory(indexFolder)
+            try SystemFile.makeDirectory(indexFolder, likeParent: true)
             kept.append("index.discarded" + stamp)
         }
         try SystemFile.syncDirectory(root)

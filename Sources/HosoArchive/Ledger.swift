@@ -169,7 +169,7 @@ public struct Ledger: Sendable {
         }
         let bytes = try CanonicalJSON.encode(entry)
         let put = try archive.store.put(bytes: bytes, expected: nil)
-        try SystemFile.writeAtomically(Array((put.id.prefixed + "\n").utf8), to: archive.headPath)
+        try SystemFile.writeAtomically(Array((put.id.prefixed + "\n").utf8), to: archive.headPath, likeItsFolder: true)
         mirrorHead(put.id)
         return (put.id, UInt64(bytes.count))
     }

@@ -380,7 +380,7 @@ public enum Replicator {
         func write() throws {
             // The unreadable head is kept as found, beside the new one.
             if unreadable { try keepAside(archive.headPath, as: "unreadable") }
-            try SystemFile.writeAtomically(Array((best.prefixed + "\n").utf8), to: archive.headPath)
+            try SystemFile.writeAtomically(Array((best.prefixed + "\n").utf8), to: archive.headPath, likeItsFolder: true)
         }
         guard let ours else {
             try write()

@@ -73,6 +73,12 @@ public final class Catalog: Sendable {
                 // the same index pages again after the next. Every 32 MB of log instead.
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
             }
+            // Made here, not by SQLite, so that it is readable as its folder is, whatever the
+            // umask (see SystemFile.mode(_:likeFolder:)); its log files take its mode.
+            if !SystemFile.exists(path), let fd = try? SystemFile.createExclusive(path, mode: 0o600) {
+                _ = fchmod(fd, SystemFile.mode(0o644, likeFolder: SystemFile.parentFolder(path)))
+                _ = SystemFile.closeDescriptor(fd)
+            }
             let pool = try DatabasePool(path: path, configuration: config)
             try CatalogSchema.migrator.migrate(pool)
             return Catalog(db: pool, path: path, mode: mode)

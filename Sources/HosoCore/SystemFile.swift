@@ -236,9 +236,15 @@ public enum SystemFile {
     public static let noPermissionAdvice = "Ask the archive's owner for read access (the archive's folders r-x and files r for your group), or run as a user who has it"
 
     /// Creates a folder; an existing folder is fine.
-    public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws(SystemError) {
-        if mkdir(path, mode) != 0 && errno != EEXIST {
-            throw SystemError(errno: errno, operation: "create folder", path: path)
+    /// - Parameter likeParent: an archive's folder, made again after `init` (an index set
+    ///   aside): open to whom its parent is (see `mode(_:likeFolder:)`), and set-group-ID as it.
+    public static func makeDirectory(_ path: String, mode: mode_t = 0o755, likeParent: Bool = false) throws(SystemError) {
+        if mkdir(path, mode) != 0 {
+            guard errno == EEXIST else { throw SystemError(errno: errno, operation: "create folder", path: path) }
+            return
+        }
+        if likeParent, let parent = status(parentFolder(path)) {
+            _ = chmod(path, Self.mode(mode, likeFolder: parentFolder(path)) | (parent.st_mode & S_ISGID))
         }
     }
 
@@ -304,8 +310,10 @@ public enum SystemFile {
     /// rename over the old file, fsync the folder. Readers see the old or the new file, never a mix.
     /// - Parameter keeping: a mode and group the file gets exactly (the umask aside), as the file
     ///   it replaces had them; without it, `mode` as the umask leaves it, and the user's group.
+    /// - Parameter likeItsFolder: an archive's file: `mode` as `mode(_:likeFolder:)` gives it,
+    ///   whatever the umask (unless `keeping` is given).
     public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644,
-                                       keeping: (mode: mode_t, group: gid_t)? = nil) throws(SystemError) {
+                                       keeping: (mode: mode_t, group: gid_t)? = nil, likeItsFolder: Bool = false) throws(SystemError) {
         let folder = parentFolder(path)
         let temp = folder + "/.tmp-" + randomSuffix()
         let fd = try createExclusive(temp, mode: mode)
@@ -313,6 +321,8 @@ public enum SystemFile {
             // The group first: changing it may clear set-id bits, which the mode then restores.
             _ = fchown(fd, uid_t.max, keeping.group)
             _ = fchmod(fd, keeping.mode)
+        } else if likeItsFolder {
+            _ = fchmod(fd, Self.mode(mode, likeFolder: folder))
         }
         do throws(SystemError) {
             var failure: SystemError?
@@ -332,6 +342,19 @@ public enum SystemFile {
             throw SystemError(errno: e, operation: "rename", path: path)
         }
         try syncDirectory(folder)
+    }
+
+    /// The permissions of a file an archive writes into `folder`: `mode`'s bits for the owner,
+    /// and for the group and for others only where they may enter and list the folder. Who may
+    /// read an archive is said by its folders (made at `init`, or changed with chmod), not by
+    /// the umask of whichever run writes: a run under umask 077 (a cron job, `sudo -u`) would
+    /// otherwise lock a group of auditors out of the ledger head it rewrites.
+    public static func mode(_ mode: mode_t, likeFolder folder: String) -> mode_t {
+        guard let st = status(folder) else { return mode }
+        var m = mode & 0o700
+        if st.st_mode & 0o050 == 0o050 { m |= mode & 0o070 }
+        if st.st_mode & 0o005 == 0o005 { m |= mode & 0o007 }
+        return m
     }
 
     /// The folder part of a path ("." when there is none).

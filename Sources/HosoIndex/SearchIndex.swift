@@ -122,7 +122,10 @@ public final class IndexWriter {
     ///   manifest over it; until then readers still see the damage, E706).
     public init(folder: String, rebuilding: Bool = false) throws {
         self.folder = folder
-        try SystemFile.makeDirectories(folder)
+        if !SystemFile.exists(folder) {
+            try SystemFile.makeDirectories(SystemFile.parentFolder(folder))
+            try SystemFile.makeDirectory(folder, likeParent: true)
+        }
         do {
             manifest = try IndexSnapshot.readManifest(folder)
         } catch is IndexFileError where rebuilding {
@@ -300,7 +303,7 @@ public final class IndexWriter {
             }
             if dels.count != before {
                 let name = "seg-\(pad(i: next.segments[i].file))" + ".del-\(String(format: "%06d", next.generation + 1))"
-                try SystemFile.writeAtomically(dels.encoded(docCount: seg.docCount), to: folder + "/" + name, mode: 0o444)
+                try SystemFile.writeAtomically(dels.encoded(docCount: seg.docCount), to: folder + "/" + name, mode: 0o444, likeItsFolder: true)
                 next.segments[i].deletes = name
                 next.segments[i].deletedDocs = dels.count
             }
@@ -327,7 +330,7 @@ public final class IndexWriter {
         m.generation = manifest.generation + 1
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try SystemFile.writeAtomically(Array(try encoder.encode(m)) + [0x0A], to: folder + "/manifest.json")
+        try SystemFile.writeAtomically(Array(try encoder.encode(m)) + [0x0A], to: folder + "/manifest.json", likeItsFolder: true)
         manifest = m
         let keep = Set(m.segments.flatMap { [$0.file] + ($0.deletes.map { [$0] } ?? []) } + ["manifest.json"])
         for (name, _) in (try? SystemFile.listDirectory(folder)) ?? [] where !keep.contains(name) {

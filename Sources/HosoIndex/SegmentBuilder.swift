@@ -376,7 +376,7 @@ public final class SegmentBuilder {
     /// - Returns: the file's size and CRC-32.
     public func write(to path: String) throws -> (bytes: Int, crc: UInt32) {
         let (bytes, crc) = encoded()
-        try SystemFile.writeAtomically(bytes, to: path, mode: 0o444)
+        try SystemFile.writeAtomically(bytes, to: path, mode: 0o444, likeItsFolder: true)
         return (bytes.count, crc)
     }
 

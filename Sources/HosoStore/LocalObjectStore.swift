@@ -24,10 +24,14 @@ public final class LocalObjectStore: ObjectStore {
     /// The writer lock of the archive folder whose head this is (nil: no archive, no lock).
     public let headLockPath: String?
 
+    /// Read-only, for those who may enter the store's folder (see `SystemFile.mode(_:likeFolder:)`).
+    let objectMode: mode_t
+
     public init(root: String, policy: CompressionPolicy = CompressionPolicy(), displayRoot: String = "objects",
                 headPath: String? = nil, headLockPath: String? = nil) {
         self.root = root; self.policy = policy; self.displayRoot = displayRoot
         self.headPath = headPath; self.headLockPath = headLockPath
+        objectMode = SystemFile.mode(0o444, likeFolder: root)
     }
 
     /// The name of the head a store folder keeps beside its fan-out folders.
@@ -52,7 +56,7 @@ public final class LocalObjectStore: ObjectStore {
         }
         defer { if lock >= 0 { flock(lock, LOCK_UN); close(lock) } }
         guard accept(try keptHeadOrNone()) else { return false }
-        try SystemFile.writeAtomically(Array((id.prefixed + "\n").utf8), to: headPath)
+        try SystemFile.writeAtomically(Array((id.prefixed + "\n").utf8), to: headPath, likeItsFolder: true)
         return true
     }
 
@@ -131,7 +135,7 @@ public final class LocalObjectStore: ObjectStore {
             return PutResult(id: expected, codec: known.codec, originalSize: encoded.originalLength, storedSize: known.size, existed: true)
         }
         let temp = root + "/.tmp-" + SystemFile.randomSuffix()
-        let (encoded, fd) = try ObjectEncoder.spool(&source, policy: policy, path: path, expected: expected, to: temp)
+        let (encoded, fd) = try ObjectEncoder.spool(&source, policy: policy, path: path, expected: expected, to: temp, mode: objectMode)
         var closed = false
         do {
             if let staging {

@@ -121,8 +121,9 @@ extension ObjectEncoder {
     /// in. The file is neither synced nor renamed: the caller decides where it goes (a rename
     /// into a local store, an upload to S3). On error the file is removed.
     /// - Returns: the encoded object and the still-open file descriptor (the caller closes it).
+    /// - Parameter mode: the object's permissions (0444, or fewer: see `SystemFile.mode(_:likeFolder:)`).
     public static func spool(_ source: inout some ByteSource, policy: CompressionPolicy, path: String,
-                             expected: ObjectID?, to temp: String) throws -> (EncodedObject, Int32) {
+                             expected: ObjectID?, to temp: String, mode: mode_t = 0o444) throws -> (EncodedObject, Int32) {
         let fd = try SystemFile.createExclusive(temp, mode: 0o644)
         do {
             try [UInt8](repeating: 0, count: ObjectHeader.size).withUnsafeBytes { try SystemFile.write(fd, $0, path: temp) }
@@ -131,7 +132,7 @@ extension ObjectEncoder {
             }
             if let expected, encoded.id != expected { throw ObjectFault.hashMismatch(found: encoded.id) }
             try encoded.header.bytes.withUnsafeBytes { try SystemFile.writeAt(fd, $0, offset: 0, path: temp) }
-            guard fchmod(fd, 0o444) == 0 else { throw SystemError(errno: errno, operation: "chmod", path: temp) }
+            guard fchmod(fd, mode) == 0 else { throw SystemError(errno: errno, operation: "chmod", path: temp) }
             return (encoded, fd)
         } catch {
             close(fd)

@@ -142,3 +142,32 @@ extension ArchiveCopyTests {
         #expect(again.status == 0 && again.stdout.contains("already exported"), "\(again.stdout)\(again.stderr)")
     }
 }
+
+extension ArchiveCopyTests {
+    /// An archive shared with a group through its folders stays readable by that group whatever
+    /// the umask of a run that writes (a cron job or `sudo -u` under umask 077 made the ledger
+    /// head and new index files owner-only, locking every auditor out).
+    @Test func aGroupSharedArchiveStaysSharedWhateverTheUmask() throws {
+        let t = TemporaryFolder()
+        let (b1, b2) = try twoBatches(t)
+        let archive = t.sub("shared")
+        let hoso = "'\(Hoso.binary)'"
+        #expect(try shell("umask 027 && \(hoso) init --archive '\(archive)' && chgrp -R 65534 '\(archive)' && find '\(archive)' -type d -exec chmod g+s {} +"
+                          + " && \(hoso) ingest --archive '\(archive)' '\(b1)'").status == 0)
+        #expect(try shell("umask 077 && \(hoso) ingest --archive '\(archive)' '\(b2)' && \(hoso) index optimize --archive '\(archive)'").status == 0)
+        _ = try shell("chmod o+x '\(t.path)'")
+        let unreadable = try shell("find '\(archive)' ! -perm -g+r -printf '%m %p\\n'").output
+        #expect(unreadable.isEmpty, "\(unreadable)")
+        let otherGroup = try shell("find '\(archive)' ! -group 65534 -printf '%g %p\\n'").output
+        #expect(otherGroup.isEmpty, "\(otherGroup)")
+        // Nothing was opened to others: the folders let no one else in.
+        let open = try shell("find '\(archive)' -perm /o+r -printf '%m %p\\n'").output
+        #expect(open.isEmpty, "\(open)")
+        guard try Unprivileged.available("-r '\(archive)/ledger/HEAD'") else { return }
+        let number = try FileManager.default.contentsOfDirectory(atPath: b2).sorted()[0]
+        for command in ["search --archive '\(archive)' '\(number)'", "show --archive '\(archive)' '\(number)'", "verify --quick --archive '\(archive)'"] {
+            let r = try Unprivileged.hoso(command)
+            #expect(r.status == 0, "\(command): \(r.output)")
+        }
+    }
+}
