@@ -196,7 +196,17 @@ struct ShowCommand: ParsableCommand {
         }
         var dossier: Dossier?
         if let manifest {
-            do { dossier = try CatalogSync.archivedDossier(manifest, archive: archive) } catch {
+            do {
+                dossier = try CatalogSync.archivedDossier(manifest, archive: archive)
+                // Shown as the catalog's fields are, in canonical text (NFC, Đ for its
+                // homoglyphs): an XML written in NFD gave the result block in NFD, which a
+                // copy into grep or a spreadsheet then failed to match.
+                if var r = dossier?.result {
+                    let c = VietnameseText.canonical
+                    r.documentType = c(r.documentType); r.issuer = c(r.issuer); r.signer = r.signer.map(c); r.notation = r.notation.map(c)
+                    dossier?.result = r
+                }
+            } catch {
                 problems.append(unreadable("the dossier's XML", manifest.xml.object, error))
             }
             // What is shown comes from the catalog: checked, as a full verify checks it, against

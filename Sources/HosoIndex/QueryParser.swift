@@ -221,7 +221,7 @@ public struct QueryParser {
         // E2 or EF): nothing to do.
         guard s.utf8.contains(where: { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0xC2 || $0 == 0xE2 || $0 == 0xE3 || $0 == 0xEF }) else { return s }
         var scalars = String.UnicodeScalarView()
-        let source = Array(s.unicodeScalars.filter { $0.value == 0x200B || !Self.invisible.contains($0.value) })
+        let source = Array(s.unicodeScalars)
         // Typographic quotes quote a phrase when they pair up; a stray one is no quote.
         let curly: Set<UInt32> = [0x201C, 0x201D, 0x201E, 0x201F, 0x00AB, 0x00BB]
         let quotesPair = source.filter { curly.contains($0.value) || $0 == "\"" }.count % 2 == 0
@@ -229,8 +229,10 @@ public struct QueryParser {
             switch u.value {
             // No-break, figure, narrow and ideographic spaces: spaces.
             case 0x00A0, 0x2007, 0x202F, 0x3000: scalars.append(" ")
-            // A zero-width space between two words (pasted from the web or a chat) parts them.
-            case 0x200B:
+            // A zero-width space between two words (pasted from the web or a chat) parts them;
+            // so do the other invisible characters (a byte-order mark or word joiner that a copy
+            // of `show`'s output carries), as the analyzer parts the words of the dossier there.
+            case let v where Self.invisible.contains(v):
                 // Inside a word (a break opportunity a page put in hò|a) it is dropped: two
                 // letters at least on each side, or a capital after it, make two words.
                 guard k > 0, k + 1 < source.count, source[k - 1].properties.isAlphabetic, source[k + 1].properties.isAlphabetic else { continue }

@@ -100,4 +100,29 @@ import HosoTestSupport
         let strict = try Hoso.run(["ingest", "--stop-on-error", "--archive", archive, batch])
         #expect(strict.status == 0 && strict.stdout.contains("2 archived"), "\(strict.stdout)")
     }
+
+    /// A dossier written in NFD, with a byte-order mark inside its applicant's name: show gives
+    /// every field in NFC (the result block came out in NFD), and the name pasted as show prints
+    /// it finds the dossier (the query glued the words the index parts).
+    @Test func decomposedAndInvisibleCharactersAreShownAndFoundAsTyped() throws {
+        let t = TemporaryFolder()
+        let batch = t.sub("batch")
+        let name = "000.00.21.H50-230512-0007"
+        _ = try shell("mkdir -p '\(batch)' && cp -a '\(Repository.path("sample-archive/dossiers"))/\(name)' '\(batch)/' && chmod -R u+w '\(batch)'")
+        let xml = batch + "/" + name + "/dossier.xml"
+        try edit(xml, [(#"<fullName>[^<]*</fullName>"#, "<fullName>Lý\u{FEFF}Thị Bom</fullName>")])
+        let nfd = try String(contentsOfFile: xml, encoding: .utf8).decomposedStringWithCanonicalMapping
+        try nfd.write(toFile: xml, atomically: false, encoding: .utf8)
+        let archive = try makeArchive(t)
+        #expect(try Hoso.run(["ingest", "--archive", archive, batch]).status == 0)
+        let shown = try jsonObject(try Hoso.run(["show", "--json", "--archive", archive, name]).stdout)
+        let result = try #require(shown["result"] as? [String: Any])
+        #expect(result["signer"] as? String == "Đặng Thị Diệu" && result["issuer"] as? String == "UBND phường 1, thị xã Quảng Trị", "\(result)")
+        let text = try Hoso.run(["show", "--archive", archive, name]).stdout
+        #expect(text.contains("signed by Đặng Thị Diệu") && text.contains("Giấy khai sinh"), "\(text)")
+        for query in ["Lý\u{FEFF}Thị Bom", "Lý\u{2060}Thị Bom", "Lý Thị Bom"] {
+            let r = try jsonObject(try Hoso.run(["search", "--json", "--archive", archive, query]).stdout)
+            #expect(r["total"] as? Int == 1, "\(query.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+    }
 }
