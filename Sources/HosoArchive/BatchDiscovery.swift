@@ -86,8 +86,13 @@ public enum BatchDiscovery {
         for raw in distinctPaths(paths) {
             let path = normalize(raw)
             guard let st = SystemFile.status(path) else {
-                problems.append(Diagnostic(.noDossierFound, file: raw, message: "the path does not exist",
-                                           advice: "Check the path of the batch"))
+                var d = Diagnostic(.noDossierFound, file: raw, message: "the path does not exist", advice: "Check the path of the batch")
+                if let twin = normalizationTwin(of: path) {
+                    // Typed in NFC, made in NFD on a Mac (or the other way): names are bytes here.
+                    d.found = "'\(twin)' exists, with its name in another Unicode normalization (NFC/NFD)"
+                    d.advice = "Give the path as it is on disk (copy it from 'ls'), or rename the folder in NFC (for example 'convmv -f utf8 -t utf8 --nfc -r --notest FOLDER')"
+                }
+                problems.append(d)
                 continue
             }
             let before = dossiers.count
@@ -176,6 +181,23 @@ public enum BatchDiscovery {
                 }
             }
         }
+    }
+
+    /// The path as it is on disk when `path` names it but for the Unicode normalization of some
+    /// of its parts (the same text, other bytes), or nil.
+    static func normalizationTwin(of path: String) -> String? {
+        var onDisk = path.hasPrefix("/") ? "" : "."
+        var differs = false
+        for part in path.split(separator: "/").map(String.init) {
+            let next = onDisk + "/" + part
+            if SystemFile.linkStatus(next) != nil { onDisk = next; continue }
+            guard let entries = try? SystemFile.listDirectory(onDisk.isEmpty ? "/" : onDisk),
+                  let twin = entries.first(where: { $0.name == part }) else { return nil }     // String ==: canonical equivalence
+            onDisk += "/" + twin.name
+            differs = true
+        }
+        guard differs else { return nil }
+        return path.hasPrefix("/") ? onDisk : String(onDisk.dropFirst(2))
     }
 
     /// A name that is not UTF-8 (a legacy-encoded name from a ZIP made on Windows): listed with

@@ -187,6 +187,20 @@ public struct DossierValidator: Sendable {
 
     // MARK: files
 
+    /// What a file that is not a regular one is, in words.
+    static func kind(_ st: stat) -> String {
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR: "a folder"
+        case S_IFIFO: "a FIFO (named pipe)"
+        case S_IFSOCK: "a socket"
+        case S_IFCHR, S_IFBLK: "a device"
+        default: "a special file"
+        }
+    }
+
+    /// `s` in single quotes for a shell command shown in advice.
+    static func shellQuoted(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
     private func checkFiles(_ d: Dossier, source: DossierSource, handler: any ComponentFileHandler, into result: inout DossierCheck) {
         let xml = source.xmlPath
         var rootRealCache: String??
@@ -204,7 +218,10 @@ public struct DossierValidator: Sendable {
                 result.diagnostics.append(Diagnostic(.unsafePath, file: xml, line: c.line, subject: c.id,
                     message: "component '\(c.id)': the path in <file> has spaces or line breaks around it",
                     expected: trimmed.debugDescription, found: c.file.debugDescription,
-                    advice: "Write the path on one line with nothing around it: <file>\(trimmed)</file>"))
+                    advice: SystemFile.linkStatus(source.folder + "/" + c.file) != nil
+                        // The file itself is named so (a space typed after its name): both change.
+                        ? "A file is named so, with the spaces: rename it without them (mv \(Self.shellQuoted(c.file)) \(Self.shellQuoted(trimmed)) in the dossier folder), then write <file>\(trimmed)</file>"
+                        : "Write the path on one line with nothing around it: <file>\(trimmed)</file>"))
                 continue
             }
             if let why = Self.unsafePathReason(c.file) {
@@ -234,6 +251,9 @@ public struct DossierValidator: Sendable {
                 } else if let twin = Self.caseTwin(of: c.file, in: source.folder) {
                     d.found = "no such file; '\(twin)' differs only in capital and small letters"
                     d.advice = "Names are told apart by case here: rename the file or correct the path in the XML so that both are written alike"
+                } else if let twin = Self.spacedTwin(of: c.file, in: source.folder) {
+                    d.found = "no such file; \(twin.debugDescription) differs only in spaces around its name"
+                    d.advice = "Rename the file without them (mv \(Self.shellQuoted(twin)) \(Self.shellQuoted(c.file)) in the dossier folder)"
                 }
                 result.diagnostics.append(d)
                 continue
@@ -261,15 +281,18 @@ public struct DossierValidator: Sendable {
             let fd: Int32
             do { fd = try SystemFile.openForReading(path) } catch {
                 result.diagnostics.append(Diagnostic(.unreadableFile, file: xml, line: c.line, subject: c.id,
-                    message: "component '\(c.id)': the file cannot be opened: \(error.reason)",
-                    advice: "Check the file's permissions"))
+                    message: "component '\(c.id)': \(path) cannot be opened: \(error.reason)",
+                    advice: error.errno == EACCES || error.errno == EPERM
+                        ? "This user may not read the file: give read access (for example chmod a+r), or run as a user who may read the batch"
+                        : "Check the file (it may be on a disk that fails: dmesg), then run the command again"))
                 continue
             }
             defer { close(fd) }
             guard let st = try? SystemFile.status(fd, path: path), SystemFile.isRegular(st) else {
+                let target = (try? SystemFile.status(fd, path: path)).map(Self.kind) ?? "something else"
                 result.diagnostics.append(Diagnostic(.notRegularFile, file: xml, line: c.line, subject: c.id,
                     message: "component '\(c.id)' names something that is not a regular file",
-                    expected: "a regular file", found: SystemFile.isDirectory(lst) ? "a folder" : "a special file",
+                    expected: "a regular file", found: SystemFile.isSymlink(lst) ? "a link to \(target)" : target,
                     advice: "Point the component at the scan file itself"))
                 continue
             }
@@ -416,6 +439,18 @@ public struct DossierValidator: Sendable {
             return e.name
         }
         return nil
+    }
+
+    /// A name in the same folder that differs only by white space around it (a space typed after
+    /// a file's name), as a path relative to the dossier folder, or nil.
+    static func spacedTwin(of relative: String, in folder: String) -> String? {
+        let full = folder + "/" + relative
+        let name = String(full.split(separator: "/").last ?? "")
+        guard let entries = try? SystemFile.listDirectory(SystemFile.parentFolder(full)) else { return nil }
+        let matches = entries.filter { $0.name != name && $0.name.trimmingCharacters(in: .whitespaces) == name }
+        guard matches.count == 1 else { return nil }
+        let dir = SystemFile.parentFolder(relative)
+        return dir == "." ? matches[0].name : dir + "/" + matches[0].name
     }
 
     /// A path that names an existing file but for the case of its letters (a Windows export), as

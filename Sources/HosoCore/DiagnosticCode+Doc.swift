@@ -22,7 +22,7 @@ carried out (I/O failure, not an archive, archive locked, dossier not found).
 
 | Code | Title | When | What to do |
 |---|---|---|---|
-| E101 | file cannot be read | The XML file cannot be opened or read (permissions, a folder named `dossier.xml`, I/O error). | Check the file exists, is a regular file and is readable. |
+| E101 | file cannot be read | The XML file, or a scan it names, cannot be opened or read (permissions, a folder named `dossier.xml`, I/O error); a file or folder of a batch whose name is not UTF-8; a folder of a batch that cannot be listed. | Check the file exists, is a regular file and is readable by this user; rename a name that is not UTF-8 (`convmv`). |
 | E102 | file too large | The XML file is larger than the cap (16 MiB by default, `--max-xml-size`). Dossier metadata is a few kilobytes; a larger file is the wrong file or an attack. | Check the file; raise the cap only for a reason. |
 | E103 | empty file | The file has no bytes, or only white space. Usually an interrupted copy. | Export the metadata again. |
 | E104 | XML not well-formed | libxml2 cannot parse the document: mismatched tags, two root elements, garbage after the root, characters not allowed in XML, nesting deeper than 256, attribute values over 10 MB, more than 64 attributes on one element (checked before parsing). hoso never "recovers" broken XML. Line and column point at the error. | Correct the XML at that position. |

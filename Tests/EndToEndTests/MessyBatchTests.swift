@@ -125,4 +125,44 @@ import HosoTestSupport
             #expect(r["total"] as? Int == 1, "\(query.unicodeScalars.map { String($0.value, radix: 16) })")
         }
     }
+
+    /// The names that look right and are not: a scan named with a space after it, a folder
+    /// typed in NFC that a Mac made in NFD, a FIFO or a link to a folder where a scan should be.
+    @Test func namesThatLookRightSayWhatTheyAre() throws {
+        let t = TemporaryFolder()
+        let batch = t.sub("batch")
+        let name = "000.00.21.H50-230512-0007"
+        _ = try shell("mkdir -p '\(batch)' && cp -a '\(Repository.path("sample-archive/dossiers"))/\(name)' '\(batch)/' && chmod -R u+w '\(batch)'")
+        let folder = batch + "/" + name
+        func diagnostics(_ path: String) throws -> [[String: Any]] {
+            let r = try Hoso.run(["validate", "--json", path])
+            let json = try jsonObject(r.stdout)
+            return ((json["dossiers"] as? [[String: Any]]) ?? []).flatMap { ($0["diagnostics"] as? [[String: Any]]) ?? [] }
+                + ((json["batchFindings"] as? [[String: Any]]) ?? [])
+        }
+        // The scan's own name ends in a space: renaming it is part of the advice.
+        _ = try shell("cd '\(folder)/scans' && mv cccd.jpg 'cccd.jpg '")
+        let e301 = try diagnostics(batch).filter { $0["code"] as? String == "E301" }
+        #expect(e301.count == 1 && (e301.first?["found"] as? String ?? "").contains("spaces around its name")
+                && (e301.first?["advice"] as? String ?? "").contains("mv 'scans/cccd.jpg '"), "\(e301)")
+        try edit(folder + "/dossier.xml", [("<file>scans/cccd.jpg</file>", "<file>scans/cccd.jpg </file>")])
+        let e302 = try diagnostics(batch).filter { $0["code"] as? String == "E302" }
+        #expect(e302.count == 1 && (e302.first?["advice"] as? String ?? "").contains("rename it without them"), "\(e302)")
+        _ = try shell("cd '\(folder)/scans' && mv 'cccd.jpg ' cccd.jpg")
+        try edit(folder + "/dossier.xml", [("<file>scans/cccd.jpg </file>", "<file>scans/cccd.jpg</file>")])
+        // A FIFO, and a link to a folder, where the scan should be.
+        _ = try shell("cd '\(folder)/scans' && mv cccd.jpg ../cccd.keep && mkfifo cccd.jpg")
+        let fifo = try diagnostics(batch).filter { $0["code"] as? String == "E303" }
+        #expect((fifo.first?["found"] as? String) == "a FIFO (named pipe)", "\(fifo)")
+        _ = try shell("cd '\(folder)/scans' && rm cccd.jpg && mkdir ../elsewhere && ln -s ../elsewhere cccd.jpg")
+        let link = try diagnostics(batch).filter { $0["code"] as? String == "E303" }
+        #expect((link.first?["found"] as? String) == "a link to a folder", "\(link)")
+        // A batch folder made in NFD, named in NFC.
+        let nfd = t.sub("Hồ sơ Hòa".decomposedStringWithCanonicalMapping)
+        _ = try shell("mkdir -p '\(nfd)'")
+        let typed = t.sub("Hồ sơ Hòa".precomposedStringWithCanonicalMapping)
+        let missing = try diagnostics(typed)
+        let found = missing.first?["found"] as? String ?? ""
+        #expect(found.contains("another Unicode normalization"), "\(missing)")
+    }
 }
