@@ -28,7 +28,7 @@ public struct SystemError: Error, Sendable, CustomStringConvertible, Equatable {
         switch errno {
         case ENOSPC, EDQUOT: advice = "Free space on the disk (or raise the quota) and run the command again; nothing half-written was kept"
         case EACCES, EPERM: advice = "Check the permissions of the path, or run as the archive's owner"
-        case EROFS: advice = "The file system is mounted read-only; remount it read-write to change the archive"
+        case EROFS: advice = "The file system is mounted read-only: remount it read-write, or copy the archive to writable media (a disc or squashfs image cannot be), to change it"
         case EIO: advice = "The disk reported an input/output error; check it (dmesg, smartctl) before going on"
         case ENOENT: advice = "Check that the path exists"
         default: advice = "Check the path and the disk, then run the command again"

@@ -171,3 +171,21 @@ extension ArchiveCopyTests {
         }
     }
 }
+
+extension ArchiveCopyTests {
+    /// `object get -o` into a read-only folder names the file asked for (not a temporary file)
+    /// and advises writing elsewhere (it advised remounting the archive). Needs root, for a
+    /// read-only bind mount.
+    @Test func anObjectWrittenIntoAReadOnlyFolderIsSaidOfTheFileAskedFor() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let scan = Repository.path("sample-archive/dossiers/000.00.21.H50-230512-0007/scans/cccd.jpg")
+        let name = try Hoso.run(["object", "put", "--archive", archive, scan]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let folder = t.sub("ro")
+        guard getuid() == 0, try shell("mkdir -p '\(folder)' && mount --bind '\(folder)' '\(folder)' && mount -o remount,bind,ro '\(folder)'").status == 0 else { return }
+        defer { _ = try? shell("umount '\(folder)'") }
+        let r = try Hoso.run(["object", "get", "--archive", archive, name, "-o", folder + "/cccd.jpg"])
+        #expect(r.status == 3 && r.stderr.contains(folder + "/cccd.jpg: error E406") && !r.stderr.contains(".hoso-tmp")
+                && r.stderr.contains("write the object elsewhere"), "\(r.stderr)")
+    }
+}
