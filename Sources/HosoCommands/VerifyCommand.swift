@@ -370,12 +370,20 @@ struct SealCommand: ParsableCommand {
             throw HosoError(.ledgerHeadMissing, file: "ledger/HEAD", message: "nothing has been committed yet", advice: "Ingest dossiers first")
         }
         let entry = try ledger.entry(head)
-        let catalog = try archive.openCatalogForReading()
+        // The seal is of the ledger head; the counts beside it are the catalog's. Where there is
+        // no catalog and none can be made (read-only media without one), the head is sealed all
+        // the same, with no counts (as of entry 0, which the note below says).
+        let catalog: Catalog?
+        do { catalog = try archive.openCatalogForReading() } catch let e as HosoError where e.code == .catalogRowMissing && !archive.isWritable {
+            Console.shared.err("hoso: note: \(e.diagnostic.message): the seal carries no counts")
+            catalog = nil
+        }
         // The counts and the entry they are of, read until both come from one moment: a writer's
         // commit between the two reads would pair one entry's counts with another's number.
-        var countsAt = try catalog.appliedHead.map(\.sequence) ?? 0
-        var t = try catalog.totals()
+        var countsAt = try catalog?.appliedHead.map(\.sequence) ?? 0
+        var t = try catalog?.totals() ?? (versions: 0, dossiers: 0, objects: 0, bytes: 0, entries: 0)
         for _ in 0..<20 {
+            guard let catalog else { break }
             let after = try catalog.appliedHead.map(\.sequence) ?? 0
             if after == countsAt { break }
             countsAt = after

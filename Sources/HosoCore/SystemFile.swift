@@ -33,6 +33,11 @@ public struct SystemError: Error, Sendable, CustomStringConvertible, Equatable {
         case ENOENT: advice = "Check that the path exists"
         default: advice = "Check the path and the disk, then run the command again"
         }
+        // A temporary file (removed on the failure) is no place to look at: its folder is.
+        let name = path.split(separator: "/").last ?? ""
+        if name.hasPrefix(".tmp-") || name.hasPrefix(".hoso-tmp-") {
+            return Diagnostic(.ioFailure, file: SystemFile.parentFolder(path), message: "\(operation) of a new file in this folder failed: \(reason)", advice: advice)
+        }
         return Diagnostic(.ioFailure, file: path, message: "\(operation) failed: \(reason)", advice: advice)
     }
 }

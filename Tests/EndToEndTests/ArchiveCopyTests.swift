@@ -85,6 +85,9 @@ import HosoTestSupport
             let number = try FileManager.default.contentsOfDirectory(atPath: b1).sorted()[0]
             let r = try Unprivileged.hoso("show --archive '\(archive)' '\(number)'")
             #expect(r.status == 3 && r.output.contains("the catalog is empty") && !r.output.contains("outside hoso"), "\(r.output)")
+            // The ledger head is sealed all the same, without counts.
+            let seal = try Unprivileged.hoso("seal --archive '\(archive)'")
+            #expect(seal.status == 0 && seal.output.contains("ledger entry: 1") && seal.output.contains("the seal carries no counts"), "\(seal.output)")
         }
         // Opened by its owner, it is made again.
         #expect(try Hoso.run(["stats", "--archive", archive]).status == 0)
