@@ -119,7 +119,8 @@ public struct StoreChecker: Sendable {
         case .object: return nil
         case let .temporary(path, age):
             return Diagnostic(.objectStaleTemp, file: path,
-                message: "a temporary file is left in the store (\(Self.age(age)) old)",
+                message: age < 0 ? "a temporary file is left in the store (dated \(Self.age(-age)) in the future: a clock set wrong, or a copy's dates)"
+                                 : "a temporary file is left in the store (\(Self.age(age)) old)",
                 advice: "It is the remains of an interrupted write, or of a writer still running; the next 'hoso ingest' removes it, or delete it once no writer runs")
         case let .notRegular(path, kind, id):
             return Diagnostic(.objectNotRegular, file: path, subject: id?.prefixed,
