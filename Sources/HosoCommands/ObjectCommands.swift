@@ -117,6 +117,15 @@ struct ObjectGet: ParsableCommand {
         } catch let f as ObjectFault {
             Console.shared.err("hoso: " + Console.shared.render(f.diagnostic(id: id, path: nil)))
             throw ExitCode(f.exitStatus)
+        } catch let e as SystemError where output != nil && e.path == output {
+            // Advice about where the object goes, not about the archive.
+            let advice = switch e.errno {
+            case EROFS: "That folder is on a read-only file system: write the object elsewhere (-o)"
+            case ENOSPC, EDQUOT: "Free space there, or write the object elsewhere (-o)"
+            case EACCES, EPERM: "This user may not write in that folder: write the object elsewhere (-o), or ask for write access"
+            default: "Check the folder and its disk, or write the object elsewhere (-o)"
+            }
+            throw HosoError(.ioFailure, file: e.path, message: "the file cannot be written: \(e.reason); nothing was written there", advice: advice)
         }
     }
 }
@@ -157,25 +166,15 @@ func exportVerified(_ store: any ObjectStore, _ id: ObjectID, to path: String) t
         return try exportVerified(store, id, to: String(cString: target))
     }
     let temp = SystemFile.parentFolder(path) + "/.hoso-tmp-" + SystemFile.randomSuffix()
-    // A failure to write there is said of the file asked for, not of the temp file (removed),
-    // and with advice about where it goes, not about the archive.
-    func outputFailure(_ e: SystemError) -> HosoError {
-        let advice = switch e.errno {
-        case EROFS: "That folder is on a read-only file system: write the object elsewhere (-o)"
-        case ENOSPC, EDQUOT: "Free space there, or write the object elsewhere (-o)"
-        case EACCES, EPERM: "This user may not write in that folder: write the object elsewhere (-o), or ask for write access"
-        default: "Check the folder and its disk, or write the object elsewhere (-o)"
-        }
-        return HosoError(.ioFailure, file: path, message: "the file cannot be written: \(e.reason); nothing was written there", advice: advice)
-    }
+    // A failure to write there is said of the file asked for, not of the temp file (removed).
     let fd: Int32
-    do { fd = try SystemFile.createExclusive(temp) } catch { throw outputFailure(error) }
+    do { fd = try SystemFile.createExclusive(temp) } catch { throw SystemError(errno: error.errno, operation: "write", path: path) }
     do {
         _ = try store.get(id) { try SystemFile.write(fd, $0, path: temp) }
         close(fd)
     } catch let e as SystemError where e.path == temp {
         close(fd); unlink(temp)
-        throw outputFailure(e)
+        throw SystemError(errno: e.errno, operation: "write", path: path)
     } catch {
         close(fd); unlink(temp)
         throw error
