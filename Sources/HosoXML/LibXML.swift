@@ -22,6 +22,9 @@ final class XMLIssueCollector {
 let hosoStructuredErrorHandler: xmlStructuredErrorFunc = { userData, errorPointer in
     guard let userData, let e = errorPointer?.pointee else { return }
     let collector = Unmanaged<XMLIssueCollector>.fromOpaque(userData).takeUnretainedValue()
+    // After a fatal error, another at the very same place is its consequence (a comment too
+    // big, then "start tag expected" where it stopped): one problem, said once.
+    if let last = collector.issues.last, last.level == Int32(XML_ERR_FATAL.rawValue), last.line == Int(e.line), last.column == Int(e.int2) { return }
     var message = e.message.map { String(cString: $0) } ?? "unknown error"
     while message.last == "\n" || message.last == " " { message.removeLast() }
     var path: String?

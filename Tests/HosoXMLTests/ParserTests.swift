@@ -33,6 +33,14 @@ import HosoTestSupport
         #expect(d.timeliness == .onTime)
     }
 
+    /// libxml2 follows a fatal error with another at the same place ("Comment too big", then
+    /// "Start tag expected" where it stopped): one problem, reported once.
+    @Test func aFatalErrorIsNotFollowedByItsEcho() {
+        let text = valid().text.replacingOccurrences(of: "<dossierNumber>", with: "<!--" + String(repeating: "x", count: 10_500_000) + "--><dossierNumber>")
+        let found = parse(text).diagnostics.filter { $0.code == .notWellFormed }
+        #expect(found.count == 1 && found[0].message.contains("longer than the parser accepts"), "\(found.map(\.message))")
+    }
+
     @Test func schemaViolationsAreAllReportedWithLines() {
         var x = valid(); x.procedureCode = "1.1193"; x.status = "done"
         let diags = parse(x.text).diagnostics
