@@ -37,12 +37,14 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
         return false
     }
 
-    /// Latin-1 signs that TCVN3 bytes of very common letters look like (§ Đ, µ à, ¸ á, ¶ ả, · ạ,
-    /// Þ ị, soft hyphen ư, …) and that no word of a language written in Latin-1 holds: one of them
+    /// Latin-1 signs that TCVN3 bytes of very common letters look like (§ Đ, ¸ á, ¶ ả, · ạ, Þ ị,
+    /// soft hyphen ư, …) and that no word of a language written in Latin-1 holds: one of them
     /// inside a word is enough. Not among them: the letters of other languages (ç, ñ, ü, ø: a
-    /// foreign name), quotation and ordinal marks (« », º, ª: *Nº*) and numbers (², ½: *m²*).
+    /// foreign name), quotation and ordinal marks (« », º, ª: *Nº*), numbers (², ½: *m²*), the
+    /// acute accent typed for an apostrophe in names of the Central Highlands (*H´Yên Niê*,
+    /// *K´Ho*), and µ, a unit's prefix (*25 µm*) unless a letter comes before it (*Tµi*, Tài).
     static let strongSigns: Set<UInt32> = [
-        0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7, 0xA8, 0xA9, 0xAC, 0xAD, 0xAE, 0xAF, 0xB1, 0xB4, 0xB5, 0xB6, 0xB7, 0xB8, 0xDE, 0xFE,
+        0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7, 0xA8, 0xA9, 0xAC, 0xAD, 0xAE, 0xAF, 0xB1, 0xB6, 0xB7, 0xB8, 0xDE, 0xFE,
     ]
 
     /// False when `text` certainly holds no sign that `legacyStretches` counts, from its UTF-8
@@ -68,7 +70,7 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
                 }
                 if (c == 0xC2 || c == 0xC3) && i + 1 < n {
                     let v = Int(c & 0x1F) << 6 | Int(b[i + 1] & 0x3F)
-                    if foreignLatin1[v] { return true }
+                    if foreignLatin1[v] || (v == 0xD7 && previous != 0) { return true }
                     if v >= 0xC0 && v <= 0xDE && v != 0xD7 && previous != 0 {
                         let next = i + 2 < n ? b[i + 2] : 0
                         let nextMaySmall = (next >= 0x61 && next <= 0x7A) || next >= 0x80
@@ -124,16 +126,31 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
                 if isUnicodeOnlyVietnamese(u) { unicodeOnly = true }
                 if u.properties.numericType != nil { hasDigit = true }
                 let previousIsLetter = previous?.properties.isAlphabetic == true
+                let nextIsLetter = next != scalars.endIndex && scalars[next].properties.isAlphabetic
+                let nextIsSmall = next != scalars.endIndex && scalars[next].properties.isLowercase
                 if u.value < 256 && foreignLatin1[Int(u.value)] {
-                    let nextIsLetter = next != scalars.endIndex && scalars[next].properties.isAlphabetic
                     let opensWordAsEth = (u.value == 0xD0 || u.value == 0xF0) && !previousIsLetter && hasUnicodeWords
                     if !opensWordAsEth && (previousIsLetter || nextIsLetter) {
                         signs += 1
-                        if strongSigns.contains(u.value) { strong += 1 }
+                        if strongSigns.contains(u.value) || (u.value == 0xB5 && previousIsLetter) {
+                            strong += 1
+                        } else if u.value >= 0xC0 && u.value <= 0xDE, previousIsLetter, previous!.properties.isLowercase || nextIsSmall {
+                            // A capital of another language inside a word (TCVN3's QuËn, TrÇn,
+                            // ViÖt, tØnh): no language writes one there.
+                            strong += 1
+                        }
                     }
-                } else if u.value >= 0xC0 && u.value <= 0xDE && u.value != 0xD7, let p = previous, p.properties.isAlphabetic,
-                          p.properties.isLowercase || (next != scalars.endIndex && scalars[next].properties.isLowercase) {
+                } else if u.value == 0xD7 && previousIsLetter && nextIsLetter {
+                    // × between letters: TCVN3's ì (B×nh, Bình); 3×4 is a measure.
                     signs += 1; strong += 1
+                } else if u.value >= 0xC0 && u.value <= 0xDE && u.value != 0xD7, let p = previous, p.properties.isAlphabetic,
+                          p.properties.isLowercase || nextIsSmall {
+                    // A capital Vietnamese also writes, inside a word (TCVN3's GiÊy, CÊp): a sign.
+                    // Alone enough only after a small letter that opens no syllable of its own:
+                    // Shift held too long (BÙi, HÒa) or two names run together (MaiÁnh) are typos
+                    // in Unicode, not mojibake.
+                    signs += 1
+                    if p.properties.isLowercase && !isVietnameseSyllable(String(String.UnicodeScalarView(scalars[wordStart..<index]))) { strong += 1 }
                 }
                 previous = u
                 index = next
@@ -195,30 +212,41 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// Every text field of a dossier: its element (with which keyword or component it is), its
-    /// text and the key of its line in `Dossier.lines`, for detection and conversion.
-    static func textFields(_ d: Dossier) -> [(element: String, text: String, lineKey: String)] {
-        var out: [(element: String, text: String, lineKey: String)] = []
-        func add(_ element: String, _ text: String, line key: String? = nil) { out.append((element, text, key ?? element)) }
-        add("title", d.title); add("procedure/name", d.procedure.name); add("procedure/sector", d.procedure.sector)
-        add("receivingAgency/name", d.receivingAgency.name); add("handlingAgency/name", d.handlingAgency.name)
-        add("applicant/fullName", d.applicant.fullName); add("address/detail", d.applicant.address.detail)
-        add("address/commune", d.applicant.address.commune)
-        if let x = d.applicant.address.district { add("address/district", x) }
-        add("address/province", d.applicant.address.province)
-        for (i, k) in d.keywords.enumerated() { add("keyword", k, line: "keyword \(i)") }
-        for (i, c) in d.components.enumerated() { add("component[@id='\(c.id)']/name", c.name, line: "component \(i)") }
+    /// Where a text field of a dossier is: an element by its path (a literal, which costs
+    /// nothing to pass around), or the n-th keyword or component name.
+    enum TextField {
+        case element(StaticString), keyword(Int), componentName(Int)
+    }
+
+    /// Every text field of a dossier, for detection.
+    static func textFields(_ d: Dossier) -> [(field: TextField, text: String)] {
+        var out: [(field: TextField, text: String)] = [
+            (.element("title"), d.title), (.element("procedure/name"), d.procedure.name), (.element("procedure/sector"), d.procedure.sector),
+            (.element("receivingAgency/name"), d.receivingAgency.name), (.element("handlingAgency/name"), d.handlingAgency.name),
+            (.element("applicant/fullName"), d.applicant.fullName), (.element("address/detail"), d.applicant.address.detail),
+            (.element("address/commune"), d.applicant.address.commune)]
+        if let x = d.applicant.address.district { out.append((.element("address/district"), x)) }
+        out.append((.element("address/province"), d.applicant.address.province))
+        for (i, k) in d.keywords.enumerated() { out.append((.keyword(i), k)) }
+        for (i, c) in d.components.enumerated() { out.append((.componentName(i), c.name)) }
         if let r = d.result {
-            add("result/documentType", r.documentType); add("result/issuer", r.issuer)
-            if let s = r.signer { add("result/signer", s) }
-            if let n = r.notation { add("result/notation", n) }
+            out.append((.element("result/documentType"), r.documentType)); out.append((.element("result/issuer"), r.issuer))
+            if let s = r.signer { out.append((.element("result/signer"), s)) }
+            if let n = r.notation { out.append((.element("result/notation"), n)) }
         }
         return out
     }
 
-    /// The elements of `d` whose text looks legacy-encoded, with their lines in the XML.
+    /// The elements of `d` whose text looks legacy-encoded (with which keyword or component),
+    /// and their lines in the XML.
     public static func suspiciousFields(_ d: Dossier) -> [(element: String, text: String, line: Int?)] {
-        textFields(d).filter { looksLikeMojibake($0.text) }.map { ($0.element, $0.text, d.lines[$0.lineKey]) }
+        textFields(d).filter { looksLikeMojibake($0.text) }.map { field, text in
+            switch field {
+            case .element(let path): ("\(path)", text, d.lines["\(path)"])
+            case .keyword(let i): ("keyword", text, d.lines["keyword \(i)"])
+            case .componentName(let i): ("component[@id='\(d.components[i].id)']/name", text, d.lines["component \(i)"])
+            }
+        }
     }
 
     /// `text` with its legacy-encoded stretches converted, the rest as it is: a dossier often
