@@ -346,7 +346,10 @@ public struct AuditLog {
     public func append(level: String, budget: String?, ledgerHead: String?, started: String, seconds: Double,
                        verified: [(ObjectID, Int64)], bytes: UInt64, findings: [Diagnostic],
                        setAsideIfDamaged: Bool, note: String? = nil, operatorName: String? = nil) throws -> (record: Record, setAside: String?) {
-        try SystemFile.makeDirectories(folder + "/runs")
+        if !SystemFile.exists(folder + "/runs") {
+            try SystemFile.makeDirectories(folder)
+            try SystemFile.makeDirectory(folder + "/runs", likeParent: true)
+        }
         // Verify takes no writer lock, so two runs may end together: they append in turn, each
         // numbering itself after the line it reads last.
         let lock = try SystemFile.lockExclusively(folder + "/.lock")
@@ -391,9 +394,12 @@ public struct AuditLog {
             record.findingsDigest = ObjectID.hashing(lines).prefixed
         }
         let line = try CanonicalJSON.encode(record) + [0x0A]
+        let isNew = !SystemFile.exists(logPath)
         let fd = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SystemError(errno: errno, operation: "open", path: logPath) }
         defer { close(fd) }
+        // Readable as the archive's folders say, whatever the umask (SystemFile.mode(_:likeFolder:)).
+        if isNew { _ = fchmod(fd, SystemFile.mode(0o644, likeFolder: folder)) }
         try line.withUnsafeBytes { try SystemFile.write(fd, $0, path: logPath) }
         try SystemFile.sync(fd, path: logPath)
         try SystemFile.syncDirectory(folder)

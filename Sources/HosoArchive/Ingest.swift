@@ -359,11 +359,17 @@ public final class Ingest {
             // An XML over this run's size limit may have been archived by a run given a higher
             // --max-xml-size: known by its digest (read in blocks, memory stays bounded), it is
             // archived, not refused, as a rerun without that option must find.
-            if result.diagnostics.contains(where: { $0.code == .fileTooLarge }), let (xmlID, _) = SystemFile.digest(of: source.xmlPath),
-               archived?.mayHoldXML(xmlID) != false, let known = try? archivedUnchanged(source, xmlID: xmlID, catalog: catalog),
-               known.isCurrent || !newVersion {
+            // (Not a file of a gigabyte or more, which is no dossier's metadata at all.)
+            guard let i = result.diagnostics.firstIndex(where: { $0.code == .fileTooLarge }),
+                  (SystemFile.status(source.xmlPath).map { $0.st_size < 1 << 30 } ?? false),
+                  let (xmlID, size) = SystemFile.digest(of: source.xmlPath), archived?.mayHoldXML(xmlID) != false else { return result }
+            if let known = try? archivedUnchanged(source, xmlID: xmlID, catalog: catalog), known.isCurrent || !newVersion {
                 result = DossierCheck(source: source)
                 result.alreadyArchived = known
+            } else if let v = (try? catalog.archivedFiles(xml: xmlID))?.first {
+                // The same XML, its files copied or changed since: they can be checked only
+                // against the XML read again.
+                result.diagnostics[i].advice = "These XML bytes are archived already (\(v.number) version \(v.version)): run again with --max-xml-size \(size) or more, so that the dossier's files are checked against them"
             }
             return result
         }

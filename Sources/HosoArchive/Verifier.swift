@@ -338,8 +338,10 @@ public final class Verifier {
             // Only objects the archive still references: one that no ledger entry or catalog row
             // names any more (a backup's catalog ahead of its ledger, set right by a rebuild) is
             // no archived data, and a full run, which never reads it, could never clear it.
+            // (Without a catalog a quick run knows no references: every damaged object is said.)
+            let knowsReferences = replaying || catalog != nil
             for (id, known) in (auditState ?? auditLog.verificationState(records, damageOnly: true)).damaged.sorted(by: { $0.key < $1.key })
-            where !reported.contains(id) && !intactNow.contains(id) && (referenced.contains(id) || structural.contains(id)) {
+            where !reported.contains(id) && !intactNow.contains(id) && (!knowsReferences || referenced.contains(id) || structural.contains(id)) {
                 findings.append(Diagnostic(.objectKnownDamaged, file: archive.store.displayPath(of: id), subject: id.prefixed,
                     message: "found \(known.code == DiagnosticCode.objectMissing.rawValue ? "missing" : "damaged") (\(known.code)) by audit run \(known.run.sequence) (\(known.run.level), \(known.run.finished)) and not verified intact since; this \(options.budget != nil ? "budgeted" : "quick") run did not read it",
                     advice: "Replace it from a replica ('hoso replicate --from REPLICA --repair'); a full 'hoso verify' then checks it again"))

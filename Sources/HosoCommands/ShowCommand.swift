@@ -47,22 +47,27 @@ func lookUp(_ typed: String, version: Int?, in catalog: Catalog, archive: Archiv
                             found: "versions " + all.map(\.version).sorted().map(String.init).joined(separator: ", "),
                             advice: "The catalog is damaged: run 'hoso verify' to see what differs, then 'hoso rebuild' (it is made again from the ledger); 'hoso show --version N' shows one version meanwhile")
         }
+        // A catalog that could not be brought up to date here: the entries it lacks may hold the
+        // number, or the version asked for. (A catalog that reflects no entry yet lacks them all.)
+        let applied: (id: ObjectID, sequence: Int)??
+        do { applied = .some(try catalog.appliedHead.map { ($0.id, $0.sequence) }) } catch { applied = nil }
+        if let archive, let applied,
+           let missing = try? Ledger(archive: archive).entries(missingFrom: "the catalog", applied: applied).entries,
+           !missing.isEmpty {
+            let wanted = all.first?.number ?? number
+            let found = missing.first { $0.entry.added.contains { ($0.dossier == wanted || $0.dossier == wanted.uppercased()) && (version == nil || $0.version == version) } }
+            let what = version.map { "version \($0) of \(wanted)" } ?? "dossier \(wanted)"
+            throw HosoError(.dossierNotFound, subject: wanted,
+                            message: found.map { "\(what) was archived by ledger entry \($0.entry.sequence), which the catalog does not reflect yet" }
+                                ?? "no \(what) in the catalog, which is \(missing.count) ledger entr\(missing.count == 1 ? "y" : "ies") behind (it may be in those)",
+                            advice: "The catalog could not be brought up to date here (the note above says why: read-only media, a user who may not write, a full disk); "
+                                + "any hoso command run where it can write does it (on read-only media, copy the archive to a writable disk and run 'hoso rebuild' there)")
+        }
         if let version, !all.isEmpty {
             let number = all[0].number
             throw HosoError(.dossierNotFound, subject: number, message: "dossier \(number) has no version \(version)",
                             found: "versions " + all.map(\.version).sorted().map(String.init).joined(separator: ", "),
                             advice: "List them with 'hoso show --history \(number)'")
-        }
-        // A catalog that could not be brought up to date here: the entries it lacks may hold it.
-        if let archive, let applied = try? catalog.appliedHead,
-           let missing = try? Ledger(archive: archive).entries(missingFrom: "the catalog", applied: (applied.id, applied.sequence)).entries,
-           !missing.isEmpty {
-            let found = missing.first { $0.entry.added.contains { $0.dossier == number || $0.dossier == number.uppercased() } }
-            throw HosoError(.dossierNotFound, subject: number,
-                            message: found.map { "dossier \(number) was archived by ledger entry \($0.entry.sequence), which the catalog does not reflect yet" }
-                                ?? "no dossier \(number) in the catalog, which is \(missing.count) ledger entr\(missing.count == 1 ? "y" : "ies") behind (it may be in those)",
-                            advice: "The catalog could not be brought up to date here (the note above says why: read-only media, a user who may not write, a full disk); "
-                                + "any hoso command run where it can write does it (on read-only media, copy the archive to a writable disk and run 'hoso rebuild' there)")
         }
         // Suggestions from the same day's numbers, else the same month's, else the same agency's.
         var near: [String] = []

@@ -77,6 +77,10 @@ import HosoTestSupport
         let again = try Hoso.run(["ingest", "--json", "--archive", archive, "--max-xml-size", "1024", batch])
         #expect(again.status == 0, "\(again.stdout)")
         #expect(states(try jsonObject(again.stdout)) == ["already-archived": 2], "\(again.stdout)")
+        // Copied elsewhere (its files new to the archive's cache), it is refused with what to do.
+        _ = try shell("cp -r '\(batch)' '\(t.sub("copy"))'")
+        let copied = try Hoso.run(["ingest", "--json", "--archive", archive, "--max-xml-size", "1024", t.sub("copy")])
+        #expect(copied.status == 1 && copied.stdout.contains("archived already"), "\(copied.stdout)")
         // A new dossier over the limit is still refused for it.
         let other = try sampleBatch(t, name: "other")
         let refused = try Hoso.run(["ingest", "--json", "--archive", archive, "--max-xml-size", "1024", other])
