@@ -229,16 +229,22 @@ public struct QueryParser {
             switch u.value {
             // No-break, figure, narrow and ideographic spaces: spaces.
             case 0x00A0, 0x2007, 0x202F, 0x3000: scalars.append(" ")
+            // A soft hyphen marks where a word may be split at a line's end: dropped.
+            case 0x00AD: continue
             // A zero-width space between two words (pasted from the web or a chat) parts them;
-            // so do the other invisible characters (a byte-order mark or word joiner that a copy
-            // of `show`'s output carries), as the analyzer parts the words of the dossier there.
+            // so do joiners, word joiners and byte-order marks (which a copy of `show`'s output
+            // carries), as the analyzer parts the words of the dossier there.
             case let v where Self.invisible.contains(v):
+                // A run of them is one: its first decides, by the letters around the run.
+                if k > 0 && Self.invisible.contains(source[k - 1].value) { continue }
+                var r = k + 1
+                while r < source.count && Self.invisible.contains(source[r].value) { r += 1 }
                 // Inside a word (a break opportunity a page put in hò|a) it is dropped: two
                 // letters at least on each side, or a capital after it, make two words.
-                guard k > 0, k + 1 < source.count, source[k - 1].properties.isAlphabetic, source[k + 1].properties.isAlphabetic else { continue }
+                guard k > 0, r < source.count, source[k - 1].properties.isAlphabetic, source[r].properties.isAlphabetic else { continue }
                 let left = source[..<k].reversed().prefix { $0.properties.isAlphabetic || $0.properties.generalCategory == .nonspacingMark }.count
-                let right = source[(k + 1)...].prefix { $0.properties.isAlphabetic || $0.properties.generalCategory == .nonspacingMark }.count
-                if source[k + 1].properties.isUppercase || (left >= 2 && right >= 2) { scalars.append(" ") }
+                let right = source[r...].prefix { $0.properties.isAlphabetic || $0.properties.generalCategory == .nonspacingMark }.count
+                if source[r].properties.isUppercase || (left >= 2 && right >= 2) { scalars.append(" ") }
             case let v where curly.contains(v): scalars.append(quotesPair ? "\"" : " ")
             // Dashes and the minus sign inside a code (between two characters): a hyphen; standing
             // between two numbers (dates: 2024-01-01 – 2024-06-30), a hyphen too; anywhere else

@@ -498,6 +498,13 @@ extension SegmentTests {
         #expect(try QueryParser.parse("+84 912 345 678") == phone)
         #expect(try QueryParser.parse("+84 0912 345 678") == phone)
         #expect(QueryParser.pasted("050512 0007") == "050512 0007", "a date and a number, not a phone")
+        // Invisible characters: a run of them between words is one space; a soft hyphen inside
+        // a word is dropped; a byte-order mark between words parts them, as the index does.
+        #expect(QueryParser.pasted("Lý\u{200B}\u{2060}Thị") == "Lý Thị")
+        #expect(QueryParser.pasted("Lý\u{FEFF}\u{200B}Thị") == "Lý Thị")
+        #expect(QueryParser.pasted("Lý\u{FEFF}Thị") == "Lý Thị")
+        #expect(QueryParser.pasted("chứng\u{00AD}thực 12") == "chứngthực 12")
+        #expect(QueryParser.pasted("hò\u{200B}a 12") == "hòa 12")
         #expect(try QueryParser.parse("0912 345678") == phone)
         for q in ["0912 345 678,", "0912 345 678."] { #expect(try QueryParser.parse(q) == phone, "\(q)") }
         #expect(try QueryParser.parse("045 090 001 234.") == id)
