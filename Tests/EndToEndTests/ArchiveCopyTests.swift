@@ -195,3 +195,25 @@ extension ArchiveCopyTests {
                 && r.stderr.contains("write the object elsewhere"), "\(r.stderr)")
     }
 }
+
+extension ArchiveCopyTests {
+    /// Damage a recorded run found is said by every later quick run until a run verifies the
+    /// object intact, with a catalog or without one (without it, a quick run knows no
+    /// references, and must not take that for "referenced by nothing").
+    @Test func knownDamageIsSaidWithoutACatalogToo() throws {
+        let t = TemporaryFolder()
+        let (b1, _) = try twoBatches(t)
+        let archive = try makeArchive(t)
+        #expect(try Hoso.run(["ingest", "--archive", archive, b1]).status == 0)
+        let number = try FileManager.default.contentsOfDirectory(atPath: b1).sorted()[0]
+        let shown = try jsonObject(try Hoso.run(["show", "--json", "--archive", archive, number]).stdout)
+        let object = try #require(((shown["components"] as? [[String: Any]])?.first?["object"] as? String)?.split(separator: ":").last.map(String.init))
+        let path = archive + "/objects/" + object.prefix(2) + "/" + object.dropFirst(2)
+        _ = try shell("chmod u+w '\(path)' && \(flipMiddleByte) '\(path)'")
+        #expect(try Hoso.run(["verify", "--archive", archive]).status == 1)
+        _ = try shell("mv '\(archive)/catalog.sqlite' '\(t.sub("catalog.kept"))' && rm -f '\(archive)'/catalog.sqlite-*")
+        let quick = try Hoso.run(["verify", "--quick", "--json", "--no-record", "--archive", archive])
+        let found = try codes(quick)
+        #expect(quick.status == 1 && found["E516"] == 1, "\(quick.stdout)")
+    }
+}
