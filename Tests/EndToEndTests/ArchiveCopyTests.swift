@@ -16,6 +16,20 @@ import HosoTestSupport
         return (t.sub("b1"), t.sub("b2"))
     }
 
+    /// An archive holding the first of two batches (`twoBatches`).
+    func archiveWithTheFirstBatch(_ t: TemporaryFolder) throws -> (archive: String, b1: String, b2: String) {
+        let (b1, b2) = try twoBatches(t)
+        let archive = try makeArchive(t)
+        #expect(try Hoso.run(["ingest", "--archive", archive, b1]).status == 0)
+        return (archive, b1, b2)
+    }
+
+    /// The object of a dossier's first component, as a hex name.
+    func firstObject(of number: String, in archive: String) throws -> String {
+        let shown = try jsonObject(try Hoso.run(["show", "--json", "--archive", archive, number]).stdout)
+        return try #require(((shown["components"] as? [[String: Any]])?.first?["object"] as? String)?.split(separator: ":").last.map(String.init))
+    }
+
     func codes(_ verify: Hoso.Outcome) throws -> [String: Int] {
         var out: [String: Int] = [:]
         for f in (try jsonObject(verify.stdout)["findings"] as? [[String: Any]]) ?? [] { out[f["code"] as? String ?? "?", default: 0] += 1 }
@@ -28,9 +42,7 @@ import HosoTestSupport
     /// entries beyond the ledger missing (E501, "used by" dossiers the backup never held).
     @Test func aBackupWhoseCatalogIsAheadLosesNothing() throws {
         let t = TemporaryFolder()
-        let (b1, b2) = try twoBatches(t)
-        let archive = try makeArchive(t)
-        #expect(try Hoso.run(["ingest", "--archive", archive, b1]).status == 0)
+        let (archive, _, b2) = try archiveWithTheFirstBatch(t)
         let backup = t.sub("backup")
         _ = try shell("mkdir -p '\(backup)' && cp -a '\(archive)/hoso-archive.json' '\(archive)/ledger' '\(archive)/objects' '\(backup)/'")
         #expect(try Hoso.run(["ingest", "--archive", archive, b2]).status == 0)
@@ -46,14 +58,11 @@ import HosoTestSupport
     /// quick run must not keep calling it damaged (E516) for ever.
     @Test func damageOfObjectsNoLongerArchivedIsNotCarriedOn() throws {
         let t = TemporaryFolder()
-        let (b1, b2) = try twoBatches(t)
-        let archive = try makeArchive(t)
-        #expect(try Hoso.run(["ingest", "--archive", archive, b1]).status == 0)
+        let (archive, _, b2) = try archiveWithTheFirstBatch(t)
         _ = try shell("cp '\(archive)/ledger/HEAD' '\(t.sub("HEAD1"))'")
         #expect(try Hoso.run(["ingest", "--archive", archive, b2]).status == 0)
         let number = try FileManager.default.contentsOfDirectory(atPath: b2).sorted()[0]
-        let shown = try jsonObject(try Hoso.run(["show", "--json", "--archive", archive, number]).stdout)
-        let object = try #require(((shown["components"] as? [[String: Any]])?.first?["object"] as? String)?.split(separator: ":").last.map(String.init))
+        let object = try firstObject(of: number, in: archive)
         _ = try shell("rm -f '\(archive)/objects/\(object.prefix(2))/\(object.dropFirst(2))'")
         let first = try Hoso.run(["verify", "--quick", "--json", "--archive", archive])
         #expect(try codes(first)["E501"] == 1, "\(first.stdout)")
@@ -71,9 +80,7 @@ import HosoTestSupport
     /// changed outside hoso" (E701).
     @Test func anEmptyCatalogIsMissingNotAltered() throws {
         let t = TemporaryFolder()
-        let (b1, _) = try twoBatches(t)
-        let archive = try makeArchive(t)
-        #expect(try Hoso.run(["ingest", "--archive", archive, b1]).status == 0)
+        let (archive, b1, _) = try archiveWithTheFirstBatch(t)
         _ = try shell("rm -f '\(archive)'/catalog.sqlite-* && : > '\(archive)/catalog.sqlite'")
         let v = try Hoso.run(["verify", "--json", "--no-record", "--archive", archive])
         let found = try codes(v)
@@ -101,9 +108,7 @@ extension ArchiveCopyTests {
     /// the catalog lacks instead of calling it not archived.
     @Test func answersFromLaggingDataSaySo() throws {
         let t = TemporaryFolder()
-        let (b1, b2) = try twoBatches(t)
-        let archive = try makeArchive(t)
-        #expect(try Hoso.run(["ingest", "--archive", archive, b1]).status == 0)
+        let (archive, _, b2) = try archiveWithTheFirstBatch(t)
         _ = try shell("cp -a '\(archive)/catalog.sqlite' '\(t.sub("catalog1"))' && cp -a '\(archive)/index' '\(t.sub("index1"))'")
         #expect(try Hoso.run(["ingest", "--archive", archive, b2]).status == 0)
         _ = try shell("rm -rf '\(archive)'/catalog.sqlite* '\(archive)/index' && cp -a '\(t.sub("catalog1"))' '\(archive)/catalog.sqlite' && cp -a '\(t.sub("index1"))' '\(archive)/index' && chmod -R a+rX '\(t.path)'")
@@ -202,12 +207,9 @@ extension ArchiveCopyTests {
     /// references, and must not take that for "referenced by nothing").
     @Test func knownDamageIsSaidWithoutACatalogToo() throws {
         let t = TemporaryFolder()
-        let (b1, _) = try twoBatches(t)
-        let archive = try makeArchive(t)
-        #expect(try Hoso.run(["ingest", "--archive", archive, b1]).status == 0)
+        let (archive, b1, _) = try archiveWithTheFirstBatch(t)
         let number = try FileManager.default.contentsOfDirectory(atPath: b1).sorted()[0]
-        let shown = try jsonObject(try Hoso.run(["show", "--json", "--archive", archive, number]).stdout)
-        let object = try #require(((shown["components"] as? [[String: Any]])?.first?["object"] as? String)?.split(separator: ":").last.map(String.init))
+        let object = try firstObject(of: number, in: archive)
         let path = archive + "/objects/" + object.prefix(2) + "/" + object.dropFirst(2)
         _ = try shell("chmod u+w '\(path)' && \(flipMiddleByte) '\(path)'")
         #expect(try Hoso.run(["verify", "--archive", archive]).status == 1)
