@@ -169,7 +169,17 @@ public struct Ledger: Sendable {
         }
         let bytes = try CanonicalJSON.encode(entry)
         let put = try archive.store.put(bytes: bytes, expected: nil)
-        try SystemFile.writeAtomically(Array((put.id.prefixed + "\n").utf8), to: archive.headPath, likeItsFolder: true)
+        do {
+            try SystemFile.writeAtomically(Array((put.id.prefixed + "\n").utf8), to: archive.headPath, likeItsFolder: true)
+        } catch {
+            // The entry is stored, not committed: verify will find it off the ledger (W612) for
+            // as long as no later run commits the same entry. Said now, so that whoever reads
+            // that warning months later can be told why.
+            var d = error.diagnostic
+            d.message = "ledger/HEAD could not be moved to ledger entry \(entry.sequence) (\(put.id.prefixed)), which is stored but not committed: \(d.message)"
+            d.advice += "; 'hoso verify' will list that entry as W612 (in the store, not on the ledger) unless the run made again commits the same one: keep this message with the archive's records"
+            throw HosoError(d)
+        }
         mirrorHead(put.id)
         return (put.id, UInt64(bytes.count))
     }

@@ -219,3 +219,19 @@ extension ArchiveCopyTests {
         #expect(quick.status == 1 && found["E516"] == 1, "\(quick.stdout)")
     }
 }
+
+extension ArchiveCopyTests {
+    /// An ingest that stored its ledger entry but could not move ledger/HEAD to it (a full disk,
+    /// here a folder made immutable) names that entry, and the W612 verify will say of it.
+    /// Needs root and a file system with chattr.
+    @Test func aHeadThatCannotMoveNamesTheEntryLeftOff() throws {
+        let t = TemporaryFolder()
+        let (archive, _, b2) = try archiveWithTheFirstBatch(t)
+        guard getuid() == 0, try shell("chattr +i '\(archive)/ledger'").status == 0 else { return }
+        let r = try Hoso.run(["ingest", "--archive", archive, b2])
+        _ = try shell("chattr -i '\(archive)/ledger'")
+        #expect(r.status == 3 && r.stderr.contains("ledger entry 2 (sha256:") && r.stderr.contains("W612"), "\(r.stderr)")
+        let v = try Hoso.run(["verify", "--json", "--no-record", "--archive", archive])
+        #expect(try codes(v)["W612"] == 1, "\(v.stdout)")
+    }
+}
