@@ -244,13 +244,21 @@ public enum SystemFile {
     /// - Parameter likeParent: an archive's folder, made again after `init` (an index set
     ///   aside): open to whom its parent is (see `mode(_:likeFolder:)`), and set-group-ID as it.
     public static func makeDirectory(_ path: String, mode: mode_t = 0o755, likeParent: Bool = false) throws(SystemError) {
-        if mkdir(path, mode) != 0 {
-            guard errno == EEXIST else { throw SystemError(errno: errno, operation: "create folder", path: path) }
-            return
+        let made: Int32
+        if likeParent {
+            // Made with the mode wanted, not chmod-ed after: the kernel gives a folder made in a
+            // set-group-ID folder its group and the bit, and a chmod by an owner outside that
+            // group would take the bit away again (the group's files would then be the
+            // owner's group's). The umask is set aside for this one call (folders are made
+            // before a command's workers start, or after they end).
+            let wanted = Self.mode(mode, likeFolder: parentFolder(path))
+            let old = umask(0)
+            made = mkdir(path, wanted)
+            umask(old)
+        } else {
+            made = mkdir(path, mode)
         }
-        if likeParent, let parent = status(parentFolder(path)) {
-            _ = chmod(path, Self.mode(mode, likeFolder: parentFolder(path)) | (parent.st_mode & S_ISGID))
-        }
+        if made != 0 && errno != EEXIST { throw SystemError(errno: errno, operation: "create folder", path: path) }
     }
 
     /// Creates a folder and its missing parents.
