@@ -852,6 +852,13 @@ public final class Verifier {
                     message: "the catalog reflects ledger entry \(a.sequence), the ledger is at entry \(upTo)",
                     advice: "It catches up the next time hoso opens it; if an older copy was restored from a backup, find out why"))
                 upTo = a.sequence
+            } else if applied == nil, state.chain.first?.previous == nil {
+                // A catalog made before the first commit (a backup taken then, a reader's copy):
+                // behind by every entry, not ahead of the ledger.
+                findings.append(Diagnostic(.catalogBehind, file: "catalog.sqlite",
+                    message: "the catalog reflects no ledger entry yet, the ledger is at entry \(upTo)",
+                    advice: "It catches up the next time hoso opens it; if an older copy was restored from a backup, find out why"))
+                upTo = 0
             } else if let a = applied, ledger.namesNoEntry(a.id) {
                 findings.append(Diagnostic(.catalogRowAltered, file: "catalog.sqlite", subject: "meta",
                     message: "the catalog records its ledger position as \(a.id.short), an object of the store that is no ledger entry",

@@ -55,13 +55,14 @@ func lookUp(_ typed: String, version: Int?, in catalog: Catalog, archive: Archiv
            let missing = try? Ledger(archive: archive).entries(missingFrom: "the catalog", applied: applied).entries,
            !missing.isEmpty {
             let wanted = all.first?.number ?? number
-            let found = missing.first { $0.entry.added.contains { ($0.dossier == wanted || $0.dossier == wanted.uppercased()) && (version == nil || $0.version == version) } }
             let what = version.map { "version \($0) of \(wanted)" } ?? "dossier \(wanted)"
-            throw HosoError(.dossierNotFound, subject: wanted,
-                            message: found.map { "\(what) was archived by ledger entry \($0.entry.sequence), which the catalog does not reflect yet" }
-                                ?? "no \(what) in the catalog, which is \(missing.count) ledger entr\(missing.count == 1 ? "y" : "ies") behind (it may be in those)",
-                            advice: "The catalog could not be brought up to date here (the note above says why: read-only media, a user who may not write, a full disk); "
-                                + "any hoso command run where it can write does it (on read-only media, copy the archive to a writable disk and run 'hoso rebuild' there)")
+            // (Not in those entries either: the answers below hold.)
+            if let found = missing.first(where: { $0.entry.added.contains { ($0.dossier == wanted || $0.dossier == wanted.uppercased()) && (version == nil || $0.version == version) } }) {
+                throw HosoError(.dossierNotFound, subject: wanted,
+                                message: "\(what) was archived by ledger entry \(found.entry.sequence), which the catalog does not reflect yet",
+                                advice: "The catalog could not be brought up to date here (the note above says why: read-only media, a user who may not write, a full disk); "
+                                    + "any hoso command run where it can write does it (on read-only media, copy the archive to a writable disk and run 'hoso rebuild' there)")
+            }
         }
         if let version, !all.isEmpty {
             let number = all[0].number

@@ -422,8 +422,8 @@ struct SealCommand: ParsableCommand {
         ledger head:  \(seal.head)
         ledger entry: \(seal.sequence)
         sealed at:    \(seal.sealedAt)
-        dossiers:     \(seal.dossiers) (\(seal.versions) versions)\(countsAt != entry.sequence ? ", as of ledger entry \(countsAt)" : "")
-        objects:      \(seal.objects), holding \(seal.bytes) bytes of original content (\(Format.bytes(UInt64(max(0, seal.bytes)))))
+        dossiers:     \(catalog == nil ? "not counted (no catalog)" : "\(seal.dossiers) (\(seal.versions) versions)\(countsAt != entry.sequence ? ", as of ledger entry \(countsAt)" : "")")
+        objects:      \(catalog == nil ? "not counted (no catalog)" : "\(seal.objects), holding \(seal.bytes) bytes of original content (\(Format.bytes(UInt64(max(0, seal.bytes)))))")
         """ + (seal.auditRun.map { "\naudit run:    \($0) \(seal.auditRecord ?? "")" } ?? "\naudit run:    none yet (run 'hoso verify' before sealing to seal its record too)") + """
 
         Keep this receipt outside the archive; check it later with: hoso verify --against FILE
