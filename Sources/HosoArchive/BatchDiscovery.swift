@@ -111,8 +111,10 @@ public enum BatchDiscovery {
         return (dossiers, problems)
     }
 
+    /// - Parameter insideReported: a folder under one already reported (its metadata under
+    ///   another name): its own files are not said again.
     private static func walk(_ folder: String, root: String, into out: inout DossierSources, problems: inout [Diagnostic],
-                             found: ((Int) -> Void)?) {
+                             found: ((Int) -> Void)?, insideReported: Bool = false) {
         let xml = folder + "/" + metadataFileName
         // Whatever is there is the dossier's metadata; if it is not a readable file, validation says so.
         if SystemFile.linkStatus(xml) != nil {
@@ -146,6 +148,14 @@ public enum BatchDiscovery {
         defer {
             // Beside dossier folders (a list of the batch), an XML file is no dossier: said. In a
             // folder with no dossier under it, it is the dossier's metadata under another name.
+            if xmlNames.isEmpty && out.count == before && folder != root && !insideReported,
+               let file = order.lazy.map({ names[$0] }).first(where: { !$0.hasPrefix(".") && SystemFile.linkStatus(folder + "/" + $0).map(SystemFile.isRegular) == true }) {
+                // Scans with no metadata beside them (a dossier whose XML was left out of the
+                // copy, a folder of macOS Finder data): passed over, and said.
+                problems.append(Diagnostic(.folderSkipped, file: folder,
+                    message: "this folder holds files (\(file)\(names.count > 1 ? ", …" : "")) but no \(metadataFileName) and no dossier folder: it is not read",
+                    advice: "If it is a dossier, add its \(metadataFileName) (it was perhaps left out of the copy); otherwise nothing to do"))
+            }
             if let other = xmlNames.first {
                 problems.append(out.count > before
                     ? Diagnostic(.folderSkipped, file: folder + "/" + other,
@@ -177,7 +187,7 @@ public enum BatchDiscovery {
                         message: "macOS's ZIP leftovers (Finder data of the files beside it, no dossiers) are skipped",
                         advice: "Nothing to do; delete the folder to be rid of this warning"))
                 } else {
-                    walk(child, root: root, into: &out, problems: &problems, found: found)
+                    walk(child, root: root, into: &out, problems: &problems, found: found, insideReported: insideReported || !xmlNames.isEmpty)
                 }
             }
         }

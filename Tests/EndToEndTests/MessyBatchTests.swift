@@ -100,6 +100,12 @@ import HosoTestSupport
         #expect(v.status == 0, "\(v.stdout)")
         let findings = (try jsonObject(v.stdout)["batchFindings"] as? [[String: Any]]) ?? []
         #expect(findings.map { $0["code"] as? String } == ["W302"] && (findings.first?["file"] as? String ?? "").hasSuffix("__MACOSX"), "\(findings)")
+        // A dossier folder whose XML was left out of the copy (its scans alone) is said too.
+        _ = try shell("cd '\(batch)' && mkdir -p lost/scans && cp '\(names[0])'/scans/* lost/scans/ && cp '\(names[0])'/scans/* lost/")
+        let lost = ((try jsonObject(try Hoso.run(["validate", "--json", batch]).stdout)["batchFindings"] as? [[String: Any]]) ?? [])
+            .filter { ($0["file"] as? String ?? "").hasSuffix("/lost") }
+        #expect(lost.count == 1 && lost.first?["code"] as? String == "W302" && (lost.first?["message"] as? String ?? "").contains("no dossier.xml"), "\(lost)")
+        _ = try shell("rm -rf '\(batch)/lost'")
         let archive = try makeArchive(t)
         let strict = try Hoso.run(["ingest", "--stop-on-error", "--archive", archive, batch])
         #expect(strict.status == 0 && strict.stdout.contains("2 archived"), "\(strict.stdout)")
