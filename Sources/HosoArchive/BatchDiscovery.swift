@@ -149,9 +149,9 @@ public enum BatchDiscovery {
             // Beside dossier folders (a list of the batch), an XML file is no dossier: said. In a
             // folder with no dossier under it, it is the dossier's metadata under another name.
             if xmlNames.isEmpty && out.count == before && folder != root && !insideReported,
-               let file = order.lazy.map({ names[$0] }).first(where: { !$0.hasPrefix(".") && SystemFile.linkStatus(folder + "/" + $0).map(SystemFile.isRegular) == true }) {
-                // Scans with no metadata beside them (a dossier whose XML was left out of the
-                // copy, a folder of macOS Finder data): passed over, and said.
+               let file = order.lazy.map({ names[$0] }).first(where: { (!$0.hasPrefix(".") || $0 == "._" + metadataFileName) && SystemFile.linkStatus(folder + "/" + $0).map(SystemFile.isRegular) == true }) {
+                // Scans with no metadata beside them, or only macOS's Finder data of one (a
+                // dossier whose XML was left out of the copy): passed over, and said.
                 problems.append(Diagnostic(.folderSkipped, file: folder,
                     message: "this folder holds files (\(file)\(names.count > 1 ? ", …" : "")) but no \(metadataFileName) and no dossier folder: it is not read",
                     advice: "If it is a dossier, add its \(metadataFileName) (it was perhaps left out of the copy); otherwise nothing to do"))

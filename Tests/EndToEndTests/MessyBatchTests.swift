@@ -105,6 +105,10 @@ import HosoTestSupport
         let lost = ((try jsonObject(try Hoso.run(["validate", "--json", batch]).stdout)["batchFindings"] as? [[String: Any]]) ?? [])
             .filter { ($0["file"] as? String ?? "").hasSuffix("/lost") }
         #expect(lost.count == 1 && lost.first?["code"] as? String == "W302" && (lost.first?["message"] as? String ?? "").contains("no dossier.xml"), "\(lost)")
+        _ = try shell("rm -rf '\(batch)/lost' && mkdir '\(batch)/lost' && printf '\\0\\5\\26\\7' > '\(batch)/lost/._dossier.xml'")
+        let finder = ((try jsonObject(try Hoso.run(["validate", "--json", batch]).stdout)["batchFindings"] as? [[String: Any]]) ?? [])
+            .filter { ($0["file"] as? String ?? "").hasSuffix("/lost") }
+        #expect(finder.count == 1 && finder.first?["code"] as? String == "W302", "\(finder)")
         _ = try shell("rm -rf '\(batch)/lost'")
         let archive = try makeArchive(t)
         let strict = try Hoso.run(["ingest", "--stop-on-error", "--archive", archive, batch])
