@@ -1,3 +1,5 @@
+import Foundation
+
 /// Text written in a legacy Vietnamese encoding and decoded as Latin-1 or Windows-1252 by some
 /// earlier software ("mojibake", e.g. `Céng hßa x· héi chñ nghÜa ViÖt Nam` for TCVN3 bytes).
 /// hoso never guesses silently: such text is refused (E407), or converted when the user names
@@ -31,7 +33,7 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
         guard mayHoldLegacySigns(text) else { return false }
         var signs = 0
         for stretch in legacyStretches(text) {
-            signs += stretch.signs
+            signs += stretch.evidence
             if signs >= 2 || stretch.strong > 0 { return true }
         }
         return false
@@ -101,16 +103,16 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
     /// letters).
     /// `strong` counts the signs that are enough alone (`strongSigns`, a capital inside a word),
     /// in words without digits (*50°C*, *m²* are measures, not mojibake).
-    static func legacyStretches(_ text: String) -> [(range: Range<String.UnicodeScalarView.Index>, signs: Int, strong: Int)] {
+    static func legacyStretches(_ text: String) -> [(range: Range<String.UnicodeScalarView.Index>, signs: Int, evidence: Int, strong: Int)] {
         let scalars = text.unicodeScalars
         let hasUnicodeWords = scalars.contains(where: isUnicodeOnlyVietnamese)
-        var out: [(range: Range<String.UnicodeScalarView.Index>, signs: Int, strong: Int)] = []
+        var out: [(range: Range<String.UnicodeScalarView.Index>, signs: Int, evidence: Int, strong: Int)] = []
         var stretchStart: String.UnicodeScalarView.Index?
         var stretchEnd = scalars.startIndex
-        var stretchSigns = 0, stretchStrong = 0
+        var stretchSigns = 0, stretchEvidence = 0, stretchStrong = 0
         func close() {
-            if let s = stretchStart { out.append((s..<stretchEnd, stretchSigns, stretchStrong)) }
-            stretchStart = nil; stretchSigns = 0; stretchStrong = 0
+            if let s = stretchStart { out.append((s..<stretchEnd, stretchSigns, stretchEvidence, stretchStrong)) }
+            stretchStart = nil; stretchSigns = 0; stretchEvidence = 0; stretchStrong = 0
         }
         var index = scalars.startIndex
         while index != scalars.endIndex {
@@ -118,22 +120,29 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
             // One word: up to the next white space.
             let wordStart = index
             var unicodeOnly = false
-            var signs = 0, strong = 0, hasDigit = false
+            // `symbols`: the strong signs that are no letter (§ ¸ µ …), which stand for a letter.
+            var signs = 0, strong = 0, symbols = 0, hasDigit = false
             var previous: Unicode.Scalar?
             while index != scalars.endIndex, !scalars[index].properties.isWhitespace {
                 let u = scalars[index]
                 let next = scalars.index(after: index)
                 if isUnicodeOnlyVietnamese(u) { unicodeOnly = true }
-                if u.properties.numericType != nil { hasDigit = true }
+                if u.properties.numericType == .decimal { hasDigit = true }
                 let previousIsLetter = previous?.properties.isAlphabetic == true
                 let nextIsLetter = next != scalars.endIndex && scalars[next].properties.isAlphabetic
                 let nextIsSmall = next != scalars.endIndex && scalars[next].properties.isLowercase
                 if u.value < 256 && foreignLatin1[Int(u.value)] {
                     let opensWordAsEth = (u.value == 0xD0 || u.value == 0xF0) && !previousIsLetter && hasUnicodeWords
-                    if !opensWordAsEth && (previousIsLetter || nextIsLetter) {
+                    // µ before one ASCII letter ending the word is a unit's prefix (µm, µA).
+                    var unit = false
+                    if u.value == 0xB5 && !previousIsLetter && next != scalars.endIndex && scalars[next].isASCII {
+                        let after = scalars.index(after: next)
+                        unit = after == scalars.endIndex || scalars[after].properties.isWhitespace
+                    }
+                    if !opensWordAsEth && !unit && (previousIsLetter || nextIsLetter) {
                         signs += 1
                         if strongSigns.contains(u.value) || (u.value == 0xB5 && previousIsLetter) {
-                            strong += 1
+                            strong += 1; symbols += 1
                         } else if u.value >= 0xC0 && u.value <= 0xDE, previousIsLetter, previous!.properties.isLowercase || nextIsSmall {
                             // A capital of another language inside a word (TCVN3's QuËn, TrÇn,
                             // ViÖt, tØnh): no language writes one there.
@@ -142,35 +151,71 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
                     }
                 } else if u.value == 0xD7 && previousIsLetter && nextIsLetter {
                     // × between letters: TCVN3's ì (B×nh, Bình); 3×4 is a measure.
-                    signs += 1; strong += 1
+                    signs += 1; strong += 1; symbols += 1
                 } else if u.value >= 0xC0 && u.value <= 0xDE && u.value != 0xD7, let p = previous, p.properties.isAlphabetic,
                           p.properties.isLowercase || nextIsSmall {
                     // A capital Vietnamese also writes, inside a word (TCVN3's GiÊy, CÊp): a sign.
-                    // Alone enough only after a small letter that opens no syllable of its own:
-                    // Shift held too long (BÙi, HÒa) or two names run together (MaiÁnh) are typos
-                    // in Unicode, not mojibake.
                     signs += 1
-                    if p.properties.isLowercase && !isVietnameseSyllable(String(String.UnicodeScalarView(scalars[wordStart..<index]))) { strong += 1 }
                 }
                 previous = u
                 index = next
             }
             if unicodeOnly { close(); continue }
-            // A word whose TCVN3 reading is no Vietnamese syllable is a foreign word in
-            // Unicode (Bjørn, Søren, Ågård): its Latin-1 letters are no sign of mojibake.
-            if signs > 0 && !isVietnameseSyllable(LegacyEncoding.tcvn3.convert(String(scalars[wordStart..<index]))) { signs = 0; strong = 0 }
+            // For conversion (unchanged, so that an archive converted by an earlier release is
+            // derived again as it was): a word whose TCVN3 reading has no syllable's shape is a
+            // foreign word in Unicode (Bjørn, Søren, Ågård), its Latin-1 letters no sign.
+            // For detection, real rhymes decide, under the TCVN3 or the Windows-1258 reading.
+            var evidence = signs
+            if signs > 0 {
+                let word = String(scalars[wordStart..<index])
+                if !hasSyllableShape(LegacyEncoding.tcvn3.convert(word)) { signs = 0 }
+                if !isVietnameseSyllable(LegacyEncoding.tcvn3.convert(word)) && !isVietnameseSyllable(windows1258Reading(word)) {
+                    evidence = 0; strong = 0           // María Peña Niño, Loïc Küng
+                } else if isVietnameseSyllable(word) {
+                    // It reads as Vietnamese as it is written, too: a capital inside it is a
+                    // case slip (Shift held: BÙi, TrÂn), signs around it are punctuation (´ as an
+                    // apostrophe in H´Yên, «Mai», Nº); only the signs that stand for a letter count.
+                    evidence = symbols; strong = symbols
+                } else {
+                    // A word only the legacy reading makes Vietnamese (NguyÔn, TuÊn, Lª, Hå): alone enough.
+                    strong = max(strong, 1)
+                }
+            }
             if stretchStart == nil { stretchStart = wordStart }
             stretchEnd = index
             stretchSigns += signs
+            stretchEvidence += evidence
             if !hasDigit { stretchStrong += strong }
         }
         close()
         return out
     }
 
-    /// Whether a word (punctuation around it aside) has the shape of one Vietnamese syllable: an
-    /// initial consonant, one to three vowels, a final consonant, marks anywhere.
+    /// Whether a word (what is not a letter in it aside) is one Vietnamese syllable: an initial
+    /// consonant, then a rhyme Vietnamese has (its vowels with their marks, and a final), the tone
+    /// anywhere. Real rhymes, not only a shape: *nguyên* is one, *nguyôn* and *huõ* are not (the
+    /// TCVN3 NguyÔn and HuÕ read as they are written), nor *peủa*, *loùc* (Peña, Loïc read as
+    /// TCVN3).
     static func isVietnameseSyllable(_ word: String) -> Bool {
+        let toneless = String(String.UnicodeScalarView(word.lowercased().decomposedStringWithCanonicalMapping.unicodeScalars.filter {
+            !(0x300 == $0.value || 0x301 == $0.value || 0x303 == $0.value || 0x309 == $0.value || 0x323 == $0.value)
+        })).precomposedStringWithCanonicalMapping
+        let w = String(toneless.filter(\.isLetter))
+        guard !w.isEmpty else { return false }
+        for initial in syllableInitials where w.hasPrefix(initial) {
+            var rest = String(w.dropFirst(initial.count))
+            // gì, gìn: the i of "gi" is the rhyme's when no other vowel follows.
+            if initial == "gi", rest.first.map({ !"aăâeêoôơuưy".contains($0) }) ?? true { rest = "i" + rest }
+            if rhymes.contains(rest) { return true }
+            if initial != "gi" && initial != "qu" { return false }
+        }
+        return rhymes.contains(w)
+    }
+
+    /// Whether a word (punctuation around it aside) has the shape of one Vietnamese syllable
+    /// (an initial consonant, one to three vowels, a final consonant, marks anywhere): the
+    /// looser test conversion has always used, kept so that it converts as it did.
+    static func hasSyllableShape(_ word: String) -> Bool {
         let folded = VietnameseText.foldedValue(word).unicodeScalars.filter { $0.properties.isAlphabetic }
         var w = Substring(String(String.UnicodeScalarView(folded)))
         guard !w.isEmpty, w.allSatisfy({ $0.isASCII }) else { return false }
@@ -183,6 +228,55 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
         }
         return (1...3).contains(w.count) && w.allSatisfy { "aeiouy".contains($0) }
     }
+
+    /// A word as Windows-1258 meant it when its bytes were read as Latin-1: Ð ð for Đ đ, Ã ã Õ õ
+    /// Ý ý for Ă ă Ơ ơ Ư ư, and the tone bytes Ì ì Ò Þ ò for the combining tones.
+    static func windows1258Reading(_ word: String) -> String {
+        var out = String.UnicodeScalarView()
+        for u in word.unicodeScalars {
+            let mapped: UInt32 = switch u.value {
+            case 0xD0: 0x110
+            case 0xF0: 0x111
+            case 0xC3: 0x102
+            case 0xE3: 0x103
+            case 0xD5: 0x1A0
+            case 0xF5: 0x1A1
+            case 0xDD: 0x1AF
+            case 0xFD: 0x1B0
+            case 0xCC: 0x300
+            case 0xEC: 0x301
+            case 0xD2: 0x309
+            case 0xDE: 0x303
+            case 0xF2: 0x323
+            default: u.value
+            }
+            out.append(Unicode.Scalar(mapped) ?? u)
+        }
+        return String(out).precomposedStringWithCanonicalMapping
+    }
+
+    static let syllableInitials = ["ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr",
+                                   "b", "c", "d", "đ", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x"]
+
+    /// The rhymes of Vietnamese, tones aside: each vowel nucleus with the finals it takes (those
+    /// of ă, â, iê, yê, oă, uâ, uô, ươ, uyê and oo need one).
+    static let rhymes: Set<String> = {
+        let finals: [(String, String)] = [
+            ("a", "c ch m n ng nh p t"), ("ă", "c m n ng p t"), ("â", "c m n ng p t u y"), ("e", "c ch m n ng nh p t o"),
+            ("ê", "ch m n nh p t u"), ("i", "ch m n nh p t u a"), ("o", "c m n ng p t i"), ("ô", "c m n ng p t i"),
+            ("ơ", "m n p t i"), ("u", "c m n ng p t i a"), ("ư", "c m n ng t i u a"), ("y", "a"),
+            ("iê", "c m n ng p t u"), ("yê", "m n ng t u"), ("oa", "c ch m n ng nh p t i y"), ("oă", "c m n ng t"),
+            ("oe", "n t o"), ("uâ", "n ng t y"), ("uê", "ch nh"), ("uô", "c m n ng t i"), ("ươ", "c m n ng p t i u"),
+            ("uơ", ""), ("uy", "ch n nh p t a u"), ("uyê", "n t"), ("oo", "c ng"), ("a", "i o u y"),
+        ]
+        let needFinal: Set<String> = ["ă", "â", "iê", "yê", "oă", "uâ", "uô", "ươ", "uyê", "oo"]
+        var out = Set<String>()
+        for (nucleus, list) in finals {
+            if !needFinal.contains(nucleus) { out.insert(nucleus) }
+            for f in list.split(separator: " ") { out.insert(nucleus + f) }
+        }
+        return out
+    }()
 
     /// Letters and marks of Vietnamese that neither Latin-1 nor Windows-1252 can hold.
     static func isUnicodeOnlyVietnamese(_ u: Unicode.Scalar) -> Bool {
