@@ -121,7 +121,7 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
             let wordStart = index
             var unicodeOnly = false
             // `symbols`: the strong signs that are no letter (§ ¸ µ …), which stand for a letter.
-            var signs = 0, strong = 0, symbols = 0, hasDigit = false
+            var signs = 0, strong = 0, symbols = 0, hasDigit = false, onlyForeignLetters = true
             var previous: Unicode.Scalar?
             while index != scalars.endIndex, !scalars[index].properties.isWhitespace {
                 let u = scalars[index]
@@ -141,6 +141,7 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
                     }
                     if !opensWordAsEth && !unit && (previousIsLetter || nextIsLetter) {
                         signs += 1
+                        if !consonantFollowers.contains(u.value) { onlyForeignLetters = false }
                         if strongSigns.contains(u.value) || (u.value == 0xB5 && previousIsLetter) {
                             strong += 1; symbols += 1
                         } else if u.value >= 0xC0 && u.value <= 0xDE, previousIsLetter, previous!.properties.isLowercase || nextIsSmall {
@@ -151,11 +152,11 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
                     }
                 } else if u.value == 0xD7 && previousIsLetter && nextIsLetter {
                     // × between letters: TCVN3's ì (B×nh, Bình); 3×4 is a measure.
-                    signs += 1; strong += 1; symbols += 1
+                    signs += 1; strong += 1; symbols += 1; onlyForeignLetters = false
                 } else if u.value >= 0xC0 && u.value <= 0xDE && u.value != 0xD7, let p = previous, p.properties.isAlphabetic,
                           p.properties.isLowercase || nextIsSmall {
                     // A capital Vietnamese also writes, inside a word (TCVN3's GiÊy, CÊp): a sign.
-                    signs += 1
+                    signs += 1; onlyForeignLetters = false
                 }
                 previous = u
                 index = next
@@ -176,8 +177,10 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
                     // case slip (Shift held: BÙi, TrÂn), signs around it are punctuation (´ as an
                     // apostrophe in H´Yên, «Mai», Nº); only the signs that stand for a letter count.
                     evidence = symbols; strong = symbols
-                } else {
-                    // A word only the legacy reading makes Vietnamese (NguyÔn, TuÊn, Lª, Hå): alone enough.
+                } else if !onlyForeignLetters {
+                    // A word only the legacy reading makes Vietnamese (NguyÔn, TuÊn, Lª, Bïi, Hßa):
+                    // alone enough. Not when its signs are only letters that follow a consonant
+                    // in the languages that write them (Lü, Bö, Sø, Hå; Ð, the homoglyph of Đ).
                     strong = max(strong, 1)
                 }
             }
@@ -207,6 +210,8 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
             // gì, gìn: the i of "gi" is the rhyme's when no other vowel follows.
             if initial == "gi", rest.first.map({ !"aăâeêoôơuưy".contains($0) }) ?? true { rest = "i" + rest }
             if rhymes.contains(rest) { return true }
+            // quỳnh, quýt: the u of "qu" is the rhyme's glide (uynh, uyt).
+            if initial == "qu" && rhymes.contains("u" + rest) { return true }
             if initial != "gi" && initial != "qu" { return false }
         }
         return rhymes.contains(w)
@@ -255,6 +260,14 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
         return String(out).precomposedStringWithCanonicalMapping
     }
 
+    /// Letters of other languages that follow a consonant there (German, Scandinavian, pinyin,
+    /// Spanish, French; Ð Icelandic and the homoglyph of Đ): a word whose only signs they are
+    /// needs a second sign, even where TCVN3 would make it Vietnamese (Lü, Bö, Sø, Hå).
+    static let consonantFollowers: Set<UInt32> = [
+        0xC4, 0xC5, 0xC6, 0xC7, 0xCE, 0xD0, 0xD1, 0xD6, 0xD8, 0xDB, 0xDC,
+        0xE4, 0xE5, 0xE6, 0xE7, 0xEE, 0xF0, 0xF1, 0xF6, 0xF8, 0xFB, 0xFC,
+    ]
+
     static let syllableInitials = ["ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr",
                                    "b", "c", "d", "đ", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x"]
 
@@ -262,9 +275,9 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
     /// of ă, â, iê, yê, oă, uâ, uô, ươ, uyê and oo need one).
     static let rhymes: Set<String> = {
         let finals: [(String, String)] = [
-            ("a", "c ch m n ng nh p t"), ("ă", "c m n ng p t"), ("â", "c m n ng p t u y"), ("e", "c ch m n ng nh p t o"),
+            ("a", "c ch m n ng nh p t"), ("ă", "c m n ng p t"), ("â", "c m n ng p t u y"), ("e", "c m n ng p t o"),
             ("ê", "ch m n nh p t u"), ("i", "ch m n nh p t u a"), ("o", "c m n ng p t i"), ("ô", "c m n ng p t i"),
-            ("ơ", "m n p t i"), ("u", "c m n ng p t i a"), ("ư", "c m n ng t i u a"), ("y", "a"),
+            ("ơ", "m n p t i"), ("u", "c m n ng p t i a"), ("ư", "c m n ng t i u a"), ("y", ""),
             ("iê", "c m n ng p t u"), ("yê", "m n ng t u"), ("oa", "c ch m n ng nh p t i y"), ("oă", "c m n ng t"),
             ("oe", "n t o"), ("uâ", "n ng t y"), ("uê", "ch nh"), ("uô", "c m n ng t i"), ("ươ", "c m n ng p t i u"),
             ("uơ", ""), ("uy", "ch n nh p t a u"), ("uyê", "n t"), ("oo", "c ng"), ("a", "i o u y"),
