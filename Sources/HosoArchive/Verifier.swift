@@ -852,7 +852,7 @@ public final class Verifier {
                     message: "the catalog reflects ledger entry \(a.sequence), the ledger is at entry \(upTo)",
                     advice: "It catches up the next time hoso opens it; if an older copy was restored from a backup, find out why"))
                 upTo = a.sequence
-            } else if applied == nil, state.chain.first?.previous == nil {
+            } else if applied == nil, state.chain.first?.previous == nil, (try? catalog.totals().versions) == 0 {
                 // A catalog made before the first commit (a backup taken then, a reader's copy):
                 // behind by every entry, not ahead of the ledger.
                 findings.append(Diagnostic(.catalogBehind, file: "catalog.sqlite",
