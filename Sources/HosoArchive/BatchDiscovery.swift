@@ -149,9 +149,14 @@ public enum BatchDiscovery {
             // Beside dossier folders (a list of the batch), an XML file is no dossier: said. In a
             // folder with no dossier under it, it is the dossier's metadata under another name.
             if xmlNames.isEmpty && out.count == before && folder != root && !insideReported,
-               let file = order.lazy.map({ names[$0] }).first(where: { (!$0.hasPrefix(".") || $0 == "._" + metadataFileName) && SystemFile.linkStatus(folder + "/" + $0).map(SystemFile.isRegular) == true }) {
+               let file = order.lazy.map({ names[$0] }).first(where: { name in
+                   (!name.hasPrefix(".") || name == "._" + metadataFileName) && !Self.systemLitter.contains(name.lowercased())
+                       && SystemFile.linkStatus(folder + "/" + name).map(SystemFile.isRegular) == true
+               }) {
                 // Scans with no metadata beside them, or only macOS's Finder data of one (a
-                // dossier whose XML was left out of the copy): passed over, and said.
+                // dossier whose XML was left out of the copy): passed over, and said once, for
+                // the folder (not again for its scans/ folder).
+                problems.removeAll { $0.code == .folderSkipped && ($0.file ?? "").hasPrefix(folder + "/") && $0.message.contains("but no \(metadataFileName)") }
                 problems.append(Diagnostic(.folderSkipped, file: folder,
                     message: "this folder holds files (\(file)\(names.count > 1 ? ", …" : "")) but no \(metadataFileName) and no dossier folder: it is not read",
                     advice: "If it is a dossier, add its \(metadataFileName) (it was perhaps left out of the copy); otherwise nothing to do"))
@@ -192,6 +197,10 @@ public enum BatchDiscovery {
             }
         }
     }
+
+    /// Files an operating system leaves in folders (thumbnail caches, folder settings): no sign
+    /// of a dossier.
+    static let systemLitter: Set<String> = ["thumbs.db", "desktop.ini", "ehthumbs.db"]
 
     /// The path as it is on disk when `path` names it but for the Unicode normalization of some
     /// of its parts (the same text, other bytes), or nil.

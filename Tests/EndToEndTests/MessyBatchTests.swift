@@ -101,11 +101,12 @@ import HosoTestSupport
         let findings = (try jsonObject(v.stdout)["batchFindings"] as? [[String: Any]]) ?? []
         #expect(findings.map { $0["code"] as? String } == ["W302"] && (findings.first?["file"] as? String ?? "").hasSuffix("__MACOSX"), "\(findings)")
         // A dossier folder whose XML was left out of the copy (its scans alone) is said too.
-        _ = try shell("cd '\(batch)' && mkdir -p lost/scans && cp '\(names[0])'/scans/* lost/scans/ && cp '\(names[0])'/scans/* lost/")
+        _ = try shell("cd '\(batch)' && mkdir -p lost/scans only-litter && cp '\(names[0])'/scans/* lost/scans/ && cp '\(names[0])'/scans/* lost/ && touch only-litter/Thumbs.db")
         let lost = ((try jsonObject(try Hoso.run(["validate", "--json", batch]).stdout)["batchFindings"] as? [[String: Any]]) ?? [])
-            .filter { ($0["file"] as? String ?? "").hasSuffix("/lost") }
-        #expect(lost.count == 1 && lost.first?["code"] as? String == "W302" && (lost.first?["message"] as? String ?? "").contains("no dossier.xml"), "\(lost)")
-        _ = try shell("rm -rf '\(batch)/lost' && mkdir '\(batch)/lost' && printf '\\0\\5\\26\\7' > '\(batch)/lost/._dossier.xml'")
+            .filter { ($0["file"] as? String ?? "").contains("/lost") || ($0["file"] as? String ?? "").contains("/only-litter") }
+        #expect(lost.count == 1 && (lost.first?["file"] as? String ?? "").hasSuffix("/lost") && lost.first?["code"] as? String == "W302"
+                && (lost.first?["message"] as? String ?? "").contains("no dossier.xml"), "once for the folder, not for its scans/ nor for Thumbs.db alone: \(lost)")
+        _ = try shell("rm -rf '\(batch)/lost' '\(batch)/only-litter' && mkdir '\(batch)/lost' && printf '\\0\\5\\26\\7' > '\(batch)/lost/._dossier.xml'")
         let finder = ((try jsonObject(try Hoso.run(["validate", "--json", batch]).stdout)["batchFindings"] as? [[String: Any]]) ?? [])
             .filter { ($0["file"] as? String ?? "").hasSuffix("/lost") }
         #expect(finder.count == 1 && finder.first?["code"] as? String == "W302", "\(finder)")
