@@ -413,7 +413,7 @@ struct SealCommand: ParsableCommand {
         }
         // The counts are the catalog's: said when they are of another entry than the head (the
         // catalog lags a writer at work, or could not be brought up to date here).
-        if countsAt != entry.sequence {
+        if countsAt != entry.sequence && catalog != nil {
             FileHandle.standardError.write(Data("hoso: note: the counts below are the catalog's, as of ledger entry \(countsAt); the head sealed is entry \(entry.sequence)\n".utf8))
         }
         if output.json { Console.shared.out(JSON.encode(seal, pretty: true)); return }
