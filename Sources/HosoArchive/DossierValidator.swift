@@ -144,8 +144,7 @@ public struct DossierValidator: Sendable {
                     expected: "at most \(maxXMLBytes) bytes", found: "\(SystemFile.status(xml).map { Int($0.st_size) } ?? 0) bytes",
                     advice: "Dossier metadata is a few kilobytes; check the file is the right one, or raise the limit with --max-xml-size"))
             } else if let st = SystemFile.status(xml), !SystemFile.isRegular(st) {
-                let kind = SystemFile.isDirectory(st) ? "a folder" : "a FIFO, socket or device"
-                result.diagnostics.append(Diagnostic(.unreadableFile, file: xml, message: "the XML file is \(kind), not a regular file",
+                result.diagnostics.append(Diagnostic(.unreadableFile, file: xml, message: "the XML file is \(Self.kind(st)), not a regular file",
                                                      advice: "Put the dossier's XML file itself there"))
             } else {
                 result.diagnostics.append(Diagnostic(.unreadableFile, file: xml, message: "the XML file cannot be read: \(error.reason)",
