@@ -169,8 +169,9 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
             var evidence = signs
             if signs > 0 {
                 let word = String(scalars[wordStart..<index])
-                if !hasSyllableShape(LegacyEncoding.tcvn3.convert(word)) { signs = 0 }
-                if !isVietnameseSyllable(LegacyEncoding.tcvn3.convert(word)) && !isVietnameseSyllable(windows1258Reading(word)) {
+                let tcvn3Reading = LegacyEncoding.tcvn3.convert(word)
+                if !hasSyllableShape(tcvn3Reading) { signs = 0 }
+                if !isVietnameseSyllable(tcvn3Reading) && !isVietnameseSyllable(windows1258Reading(word)) {
                     evidence = 0; strong = 0           // María Peña Niño, Loïc Küng
                 } else if isVietnameseSyllable(word) {
                     // It reads as Vietnamese as it is written, too: a capital inside it is a
