@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import HosoArchive
 import HosoStore
 import HosoCore
@@ -34,7 +37,15 @@ struct InitCommand: ParsableCommand {
     func run() throws {
         let path = archiveOptions.location
         let remote = try store.map { try StoreSpec.remote($0, endpoint: endpoint) }
-        let archive = try Archive.create(at: path, compression: CompressionPolicy(level: compressionLevel, minimumSaving: minimumSaving), store: remote)
+        let archive: Archive
+        do {
+            archive = try Archive.create(at: path, compression: CompressionPolicy(level: compressionLevel, minimumSaving: minimumSaving), store: remote)
+        } catch let e as SystemError where [ENOSPC, EDQUOT].contains(e.errno) {
+            // Folders made before the disk filled stay (harmless): said, with what completes them.
+            var d = e.diagnostic
+            d.advice = "Free space on the disk (an empty archive needs about 260 files and folders), then run 'hoso init' again: it completes an init cut short"
+            throw HosoError(d)
+        }
         Console.shared.out("created archive \(archive.root) (format \(archive.config.format) \(archive.config.version))"
                            + (remote.map { ", objects in \($0.url) at \($0.endpoint)" } ?? ""))
     }
