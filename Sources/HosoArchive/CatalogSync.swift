@@ -123,14 +123,12 @@ extension Archive {
     /// media it is opened immutable, as it is.
     public func openCatalogForReading() throws -> Catalog {
         if !isWritable {
-            guard SystemFile.exists(catalogPath) else {
+            // Missing, or empty (no table), it is made from the ledger by whoever may write.
+            let exists = SystemFile.exists(catalogPath)
+            guard let catalog = exists ? try openCatalogWithoutWriting() : nil, catalog.isInitialized || !catalog.hasNoTables else {
                 throw HosoError(.catalogRowMissing, file: "catalog.sqlite",
-                                message: "the archive has no catalog yet, and this user cannot make it (read-only media, or not the archive's owner)",
-                                advice: "The archive's owner makes it with any hoso command (for example 'hoso stats'); on read-only media, run 'hoso rebuild' on a writable copy")
-            }
-            let catalog = try openCatalogWithoutWriting()
-            if !catalog.isInitialized && catalog.hasNoTables {
-                throw HosoError(.catalogRowMissing, file: "catalog.sqlite", message: Self.emptyCatalogMessage + ", and this user cannot make it again (read-only media, or not the archive's owner)",
+                                message: (exists ? Self.emptyCatalogMessage : "the archive has no catalog yet")
+                                    + ", and this user cannot make it (read-only media, or not the archive's owner)",
                                 advice: "The archive's owner makes it with any hoso command (for example 'hoso stats'); on read-only media, run 'hoso rebuild' on a writable copy")
             }
             let behind = try checkNotAhead(catalog)
