@@ -434,9 +434,20 @@ class AndMatcher: Matcher {
     private let d: Borrowed<Matcher>, x: Borrowed<Matcher>, f: Borrowed<Matcher>
     private let pa: Borrowed<WordMatcher>, pb: Borrowed<WordMatcher>
 
-    /// - Parameter sequence: the query's places in order, each the matchers that can fill it
+    /// One way to fill a place of the query: a word (`first` and `last` the same matcher), or a
+    /// synonym's form of several words (*thành phố* for *tp*), which stands beside the place
+    /// before by its first word and beside the place after by its last. (The form's own words
+    /// are together wherever it matched: its phrase matcher saw to that.)
+    struct Filler {
+        let first: WordMatcher
+        let last: WordMatcher
+        init(_ word: WordMatcher) { first = word; last = word }
+        init(first: WordMatcher, last: WordMatcher) { self.first = first; self.last = last }
+    }
+
+    /// - Parameter sequence: the query's places in order, each the ways it can be filled
     ///   (empty: a break, such as an exclusion or a clause that is no word).
-    init(drivers: [Matcher], excluded: [Matcher], filters: [Matcher], sequence: [[WordMatcher]], adjacency: Bool) {
+    init(drivers: [Matcher], excluded: [Matcher], filters: [Matcher], sequence: [[Filler]], adjacency: Bool) {
         self.drivers = drivers.sorted { $0.cost < $1.cost }
         self.excluded = excluded; self.filters = filters
         var pairs: [(WordMatcher, WordMatcher)] = [], pairGroup: [Int] = []
@@ -447,9 +458,11 @@ class AndMatcher: Matcher {
             for i in 0..<(sequence.count - 1) {
                 guard !sequence[i].isEmpty, !sequence[i + 1].isEmpty, pairs.count < 64 else { previous = 0..<0; continue }
                 let start = pairs.count
-                for a in sequence[i] { for b in sequence[i + 1] where pairs.count < 64 { pairs.append((a, b)); pairGroup.append(groups) } }
+                for a in sequence[i] { for b in sequence[i + 1] where pairs.count < 64 { pairs.append((a.last, b.first)); pairGroup.append(groups) } }
                 let mine = start..<pairs.count
                 var joined = false
+                // Three in a row through a word (not through a form of several words, whose
+                // first and last words differ).
                 for p in previous { for q in mine where pairs[p].1 === pairs[q].0 { triples.append((p, q)); tripleGroup.append(tripleGroups); joined = true } }
                 if joined { tripleGroups += 1 }
                 groups += 1

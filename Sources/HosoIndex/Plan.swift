@@ -18,7 +18,7 @@ final class Plan {
         self.query = query; self.mode = mode; self.snapshot = snapshot; self.stats = stats; self.threads = threads
     }
 
-    /// - Parameter exact: for a synonym's form, matched in exact mode: its own entry, as the
+    /// - Parameter exact: for a synonym's form or a word left out, matched in exact mode: its own entry, as the
     ///   lanes a word info keeps per segment depend on the mode.
     func info(_ w: String, _ fields: [Field]?, exact: Bool = false) -> WordInfo {
         let key = w + "\u{0}" + (fields ?? []).map { String($0.rawValue) }.joined(separator: ",") + (exact ? "\u{1}" : "")
@@ -134,18 +134,35 @@ final class Plan {
         return BitsetMatcher(bits: bits, count: seg.docCount, points: points)
     }
 
+    /// Building what a query leaves out (`-word`): in the default mode, a word typed with marks
+    /// leaves out that word only, as --exact reads it (*-hòa* keeps *Hóa*, and is *-hoà* too);
+    /// one typed without leaves out every form of it. With --fold, every form.
+    private var excluding = false
+
+    /// The mode words are matched in where they are being built.
+    private var wordMode: MatchMode { excluding && mode == .ranked ? .exact : mode }
+
+    /// Builds what `node` leaves out.
+    private func buildExcluded(_ node: QueryNode, _ seg: Segment) -> Matcher? {
+        let was = excluding
+        excluding = true
+        defer { excluding = was }
+        return build(node, seg)
+    }
+
     private func build(_ node: QueryNode, _ seg: Segment) -> Matcher? {
         switch node {
         case let .word(w, fields):
-            return WordMatcher(info(w, fields), mode: mode, segment: seg, stats: stats)
+            return WordMatcher(info(w, fields, exact: wordMode != mode), mode: wordMode, segment: seg, stats: stats)
         case let .phrase(ws, fields):
             var matchers: [WordMatcher] = []
             for w in ws {
-                guard let m = WordMatcher(info(w, fields), mode: mode, segment: seg, stats: stats) else { return nil }
+                guard let m = WordMatcher(info(w, fields, exact: wordMode != mode), mode: wordMode, segment: seg, stats: stats) else { return nil }
                 matchers.append(m)
             }
             return PhraseMatcher(words: matchers)
         case let .prefix(p, fields):
+            let mode = wordMode
             let fields = fields ?? Field.textFields
             let foldedKey = Analyzer().keys(p).first?.folded ?? []
             // Typed with marks, a prefix finds as typed the words it begins with those marks (2
@@ -155,7 +172,9 @@ final class Plan {
                 return union(node, seg, points: 1) { fields.map { seg.ordinals(withPrefix: Term.make($0, .folded, foldedKey)) } }
             }
             if mode == .exact {
-                return union(node, seg, points: 2) { fields.flatMap { marked.ordinals($0, seg) } }
+                // (Keyed apart from the same prefix wanted by the query, which the default mode
+                // reads otherwise.)
+                return union(excluding ? .not(node) : node, seg, points: 2) { fields.flatMap { marked.ordinals($0, seg) } }
             }
             let key = UnionKey(segment: ObjectIdentifier(seg), node: "\(node)")
             let sets = markedUnions[key] ?? Self.markedPrefixSets(marked, folded: foldedKey, fields: fields, seg)
@@ -194,35 +213,36 @@ final class Plan {
             return form.map { SynonymMatcher($0, covers: covers) }
         case let .not(child):
             let all = AllDocsMatcher(count: min(seg.docCount, sliceEnd))
-            let excluded = build(child, seg).map { [$0] } ?? []
+            let excluded = buildExcluded(child, seg).map { [$0] } ?? []
             return AndMatcher(drivers: [all], excluded: excluded, filters: [], sequence: [], adjacency: false)
         case let .and(children):
             var drivers: [Matcher] = [], excluded: [Matcher] = [], filters: [Matcher] = []
-            var sequence: [[WordMatcher]] = []
+            var sequence: [[AndMatcher.Filler]] = []
             for c in children {
                 if case let .not(inner) = c {
-                    if let m = build(inner, seg) { excluded.append(m) }
+                    if let m = buildExcluded(inner, seg) { excluded.append(m) }
                     sequence.append([])
                     continue
                 }
                 // Words with synonym alternatives keep their place in the sequence: "Phường 1",
                 // "Lê Diệu Hương Thị trấn Hải Lăng" earn their adjacency where the words typed
-                // are found; a one-word synonym (Lý for Lí, Mỹ for Mĩ) where it stands in
-                // their place. A longer synonym's match earns none, as before.
+                // are found; a synonym of one typed word where it stands in its place, one word
+                // (Lý for Lí, Mỹ for Mĩ) or several (*UBND TP Đông Hà* in *UBND thành phố Đông
+                // Hà*). A synonym of several typed words (UBND for ủy ban nhân dân) earns none.
                 if let (m, typed, spelled) = buildWithSynonyms(c, seg) {
                     guard let m else { return nil }
                     drivers.append(m)
                     if typed.count == 1 || (typed.isEmpty && !spelled.isEmpty) {
-                        sequence.append(typed + spelled)
+                        sequence.append(typed.map(AndMatcher.Filler.init) + spelled)
                     } else {
-                        sequence += typed.isEmpty ? [[]] : typed.map { [$0] }
+                        sequence += typed.isEmpty ? [[]] : typed.map { [AndMatcher.Filler($0)] }
                     }
                     continue
                 }
                 guard let m = build(c, seg) else { return nil }   // a required part matches nothing here
                 if m.isFilter { filters.append(m); continue }
                 drivers.append(m)
-                sequence.append((m as? WordMatcher).map { [$0] } ?? [])
+                sequence.append((m as? WordMatcher).map { [AndMatcher.Filler($0)] } ?? [])
             }
             if drivers.isEmpty { drivers.append(AllDocsMatcher(count: min(seg.docCount, sliceEnd))) }
             return AndMatcher(drivers: drivers, excluded: excluded, filters: filters, sequence: sequence, adjacency: mode != .fold)
@@ -231,9 +251,10 @@ final class Plan {
 
     /// For a clause "typed words, or a synonym" (see SynonymTable.expand): its matcher, built
     /// so that the typed words' matchers are known, those matchers in order, and, for one typed
-    /// word, the matchers of its one-word synonyms (other spellings of the word); nil for any
-    /// other clause. The matcher is nil when nothing in the segment matches.
-    private func buildWithSynonyms(_ node: QueryNode, _ seg: Segment) -> (Matcher?, [WordMatcher], [WordMatcher])? {
+    /// word, how its synonyms fill its place (other spellings of the word, *lí* for *lý*, or
+    /// forms of several words, *thành phố* for *tp*); nil for any other clause. The matcher is
+    /// nil when nothing in the segment matches.
+    private func buildWithSynonyms(_ node: QueryNode, _ seg: Segment) -> (Matcher?, [WordMatcher], [AndMatcher.Filler])? {
         guard case let .or(alternatives) = node, alternatives.count > 1,
               alternatives.dropFirst().allSatisfy({ if case .synonym = $0 { return true }; return false }) else { return nil }
         let typedNodes: [QueryNode]
@@ -244,7 +265,8 @@ final class Plan {
         }
         var typed: [WordMatcher] = []
         for t in typedNodes {
-            guard case let .word(w, fields) = t, let m = WordMatcher(info(w, fields), mode: mode, segment: seg, stats: stats) else { break }
+            guard case let .word(w, fields) = t,
+                  let m = WordMatcher(info(w, fields, exact: wordMode != mode), mode: wordMode, segment: seg, stats: stats) else { break }
             typed.append(m)
         }
         var branches: [Matcher] = []
@@ -257,9 +279,15 @@ final class Plan {
         }
         let others = alternatives.dropFirst().compactMap { build($0, seg) }
         branches += others
-        var spelled: [WordMatcher] = []
+        var spelled: [AndMatcher.Filler] = []
         if typedNodes.count == 1 {
-            for case let s as SynonymMatcher in others { if let w = s.child as? WordMatcher { spelled.append(w) } }
+            for case let s as SynonymMatcher in others {
+                if let w = s.child as? WordMatcher {
+                    spelled.append(AndMatcher.Filler(w))
+                } else if let phrase = s.child as? PhraseMatcher, let first = phrase.words.first, let last = phrase.words.last {
+                    spelled.append(AndMatcher.Filler(first: first, last: last))
+                }
+            }
         }
         return (branches.isEmpty ? nil : OrMatcher(branches, bestOnly: true), typed, spelled)
     }
@@ -332,6 +360,11 @@ final class Plan {
                     switch form {
                     case let .word(w, nil): if let f = folded(w) { others.append([f]) }
                     case let .phrase(ws, nil): if let fs = words(ws.map { .word($0, fields: nil) }) { others.append(fs) }
+                    case let .and(parts):
+                        // The typed words read by shorter forms (*công ty TNHH* for *cty tnhh*).
+                        for ws in SynonymTable.spellings(parts).dropFirst() {
+                            if let fs = words(ws.map { .word($0, fields: nil) }), !others.contains(fs) { others.append(fs) }
+                        }
                     default: break
                     }
                 }

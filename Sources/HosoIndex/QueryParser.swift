@@ -494,14 +494,18 @@ public struct QueryParser {
             && zip(label, items).allSatisfy({ $0 == folded($1) }) {
             for j in 0..<label.count { keep[j] = false }
         }
-        // "ngày 15/05/2023", "tháng 05/2023", "năm 2023": the word (typed with its marks: Nam is
-        // a name) before a day, month or year typed alone.
+        // "ngày 15/05/2023", "tháng 05/2023", "năm 2023", "từ 01/01/2022 đến 30/06/2022": the
+        // word (typed with its marks: Nam is a name) before a day, month, year or range typed alone.
         // Typed in small letters: Năm, Ngày written with a capital are names (Nguyễn Văn Năm 2023).
         for k in items.indices.dropLast() {
-            guard case let .word(w, fields: nil) = items[k], ["ngày", "tháng", "năm"].contains(VietnameseText.canonical(w)),
-                  case let .or(alternatives) = items[k + 1], alternatives.contains(where: { if case .dateRange = $0 { true } else { false } })
-            else { continue }
-            keep[k] = false
+            guard case let .word(w, fields: nil) = items[k], ["ngày", "tháng", "năm", "từ"].contains(VietnameseText.canonical(w)) else { continue }
+            switch items[k + 1] {
+            case .dateRange: keep[k] = false
+            // (Not "từ" before one day: since then, which the day alone does not say.)
+            case let .or(alternatives) where VietnameseText.canonical(w) != "từ"
+                    && alternatives.contains(where: { if case .dateRange = $0 { true } else { false } }): keep[k] = false
+            default: break
+            }
         }
         return items.indices.compactMap { k in keep[k] ? (taxCodes[k] ?? items[k]) : nil }
     }
@@ -600,6 +604,29 @@ public struct QueryParser {
         let word = readWord()
         if word == "OR" { throw error("'OR' needs a word on each side (or write 'or' for the word)", at: start) }
         return try bare(word, at: start)
+    }
+
+    /// After a day: the end of a range written with a dash or a word between them and spaces
+    /// around (`- 30/06/2022`, `– 30/06/2022` pasted, `đến 30/06/2022`), read; nil (nothing
+    /// read) when none follows. The end is a whole day too: years joined by a dash are also
+    /// text (Kế hoạch 2019 - 2020).
+    mutating func rangeEnd() -> String? {
+        let save = i
+        skipSpace()
+        let joiner = readWord()
+        if ["-", "đến", "den", "tới", "toi", "to"].contains(joiner.lowercased()) {
+            skipSpace()
+            let end = QueryParser.withoutTrailingPunctuation(readWord())
+            if QueryParser.wholeDay(end) != nil { return end }
+        }
+        i = save
+        return nil
+    }
+
+    /// The day `s` names when it names one whole day (not a month or a year).
+    static func wholeDay(_ s: String) -> Int32? {
+        guard s.contains("-") || s.contains("/") || s.contains("."), let d = day(s, end: false), day(s, end: true) == d else { return nil }
+        return d
     }
 
     mutating func readWord() -> String {
@@ -737,7 +764,11 @@ public struct QueryParser {
             }
             return .keyword(.phone, phone, prefix: false)
         case "status":
-            let v = try statusValue(QueryParser.vietnameseStatuses)
+            let v = try statusValue(QueryParser.vietnameseStatuses.merging(QueryParser.vietnameseTimeliness) { a, _ in a })
+            if !StatusCode.statuses.contains(v), StatusCode.timeliness.contains(v) || ["open", "overdue", "closed"].contains(v) {
+                let typed = String(chars[valueStart..<i])
+                throw error("'\(typed)' is a timeliness, not a status: write timeliness:\(typed)", at: valueStart)
+            }
             guard StatusCode.statuses.contains(v) else { throw error("unknown status '\(v)' (one of \(StatusCode.statuses.joined(separator: ", ")), or its Vietnamese name: đã tiếp nhận, đang xử lý, yêu cầu bổ sung, từ chối, rút hồ sơ, đã giải quyết, đã trả kết quả)", at: valueStart) }
             return .keyword(.status, v, prefix: false)
         case "timeliness":
@@ -917,6 +948,13 @@ public struct QueryParser {
             if sides.count == 2, sides.allSatisfy({ $0.count <= 7 }) {
                 return .or([try textWord(core, fields: nil, at: start), .dateRange(.received, from: lo, to: hi)])
             }
+            return .dateRange(.received, from: lo, to: hi)
+        }
+        // Two days joined by a dash or a word, with spaces (01/01/2022 - 30/06/2022, as report
+        // periods are written; 2022-01-01 đến 2022-06-30): a range, as after `received:`. (Two
+        // days that must both be the day received would let nothing through.)
+        if let lo = QueryParser.wholeDay(core), let end = rangeEnd(), let hi = QueryParser.day(end, end: true) {
+            if lo > hi { throw error("the range '\(core) - \(end)' ends before it starts (write the earlier date first)", at: start) }
             return .dateRange(.received, from: lo, to: hi)
         }
         // A year alone (name + year, as a citizen says it): the dossiers received that year, or

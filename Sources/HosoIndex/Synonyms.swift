@@ -40,7 +40,7 @@ public struct SynonymTable: Sendable {
         thành phố hồ chí minh | tphcm
         hà nội | hn
         giấy phép xây dựng | gpxd
-        hộ kinh doanh | hkd
+        hộ kinh doanh | hkd | hộ kd
         giấy chứng nhận | gcn
         căn cước công dân | cccd
         chứng minh nhân dân | cmnd
@@ -56,6 +56,9 @@ public struct SynonymTable: Sendable {
         văn phòng đăng ký đất đai | vpđkđđ
         # Place names written in one word or two
         Đakrông | Đa Krông
+        # Provinces of the Central Highlands, as spelled before and after the k spelling
+        Đắk Lắk | Đắc Lắc | Đăk Lăk | Daklak
+        Đắk Nông | Đắc Nông | Đăk Nông | Daknong
         Krông Pắc | Krông Pắk
         # i and y after a consonant, both spellings in use
         kỹ | kĩ
@@ -150,14 +153,48 @@ public struct SynonymTable: Sendable {
             // forms (UBND); one that holds a form among other words stays as typed.
             let out = expandRun(words.map { .word($0, fields: fields) })
             guard out.count == 1, case let .or(alternatives) = out[0] else { return node }
-            return .or([node] + alternatives.dropFirst())
+            // The typed words read apart by shorter forms, each way as a phrase of its own
+            // ("cty tnhh" is also "công ty TNHH").
+            var forms: [QueryNode] = []
+            for a in alternatives.dropFirst() {
+                guard case let .synonym(.and(parts), covers) = a else { forms.append(a); continue }
+                for words in Self.spellings(parts).dropFirst() where words.count > 1 {     // (the first: as typed)
+                    let alt = QueryNode.synonym(.phrase(words, fields: fields), covers: covers)
+                    if !forms.contains(where: { "\($0)" == "\(alt)" }) { forms.append(alt) }
+                }
+            }
+            return forms.isEmpty ? node : .or([node] + forms)
         case .not: return node           // an exclusion stays literal
         default: return node
         }
     }
 
+    /// Every way the expanded words `parts` can be written one after another (the words typed
+    /// first), at most 16.
+    static func spellings(_ parts: [QueryNode]) -> [[String]] {
+        var out: [[String]] = [[]]
+        for part in parts {
+            var ways: [[String]] = []
+            func words(_ n: QueryNode) -> [String]? {
+                switch n {
+                case let .word(w, _): [w]
+                case let .phrase(ws, _): ws
+                case let .and(ns): ns.compactMap { if case let .word(w, _) = $0 { w } else { nil } }
+                case let .synonym(c, _): words(c)
+                default: nil
+                }
+            }
+            if case let .or(alternatives) = part { ways = alternatives.compactMap(words) } else if let w = words(part) { ways = [w] }
+            guard !ways.isEmpty else { return [] }
+            out = out.flatMap { prefix in ways.map { prefix + $0 } }
+            if out.count > 16 { out = Array(out.prefix(16)) }
+        }
+        return out
+    }
+
     /// Expands a run of `.word` nodes sharing their fields.
-    private func expandRun(_ run: [QueryNode]) -> [QueryNode] {
+    /// - Parameter longest: the most words a form may cover.
+    private func expandRun(_ run: [QueryNode], longest: Int = .max) -> [QueryNode] {
         guard !run.isEmpty else { return [] }
         var words: [String] = []
         var fields: [Field]?
@@ -174,7 +211,7 @@ public struct SynonymTable: Sendable {
         while i < keys.count {
             // The longest form starting here.
             var best: (length: Int, group: Int, form: Int)?
-            for (g, f) in byFirst[keys[i].folded] ?? [] where matches(groups[g][f], keys, at: i) {
+            for (g, f) in byFirst[keys[i].folded] ?? [] where groups[g][f].folded.count <= longest && matches(groups[g][f], keys, at: i) {
                 let length = groups[g][f].folded.count
                 if best == nil || length > best!.length { best = (length, g, f) }
             }
@@ -187,6 +224,15 @@ public struct SynonymTable: Sendable {
                 for (k, form) in groups[g].enumerated() where k != f && seen.insert(form.words).inserted {
                     let alt: QueryNode = form.words.count == 1 ? .word(form.words[0], fields: fields) : .phrase(form.words, fields: fields)
                     alternatives.append(.synonym(alt, covers: best.length))
+                }
+            }
+            // The words typed, each read by the shorter forms it holds: *cty tnhh* is also *công
+            // ty TNHH*, as companies write it, which neither *cty tnhh* nor *công ty trách
+            // nhiệm hữu hạn* is.
+            if best.length > 1 {
+                let parts = expandRun(Array(run[i..<(i + best.length)]), longest: best.length - 1)
+                if parts.contains(where: { if case .or = $0 { true } else { false } }) {
+                    alternatives.append(.synonym(.and(parts), covers: best.length))
                 }
             }
             out.append(alternatives.count == 1 ? original : .or(alternatives))

@@ -578,6 +578,14 @@ extension SegmentTests {
         let years = QueryNode.dateRange(.received, from: 19358, to: 20088)
         for q in ["received:2023 - 2024", "received:2023 đến 2024"] { #expect(try QueryParser.parse(q) == years, "\(q)") }
         #expect(try QueryParser.parse("received:2022-01-01 -2022-06-30") == range, "a range, not an exclusion")
+        // Typed alone too, with spaces around the dash or words between (and "từ" before).
+        for q in ["2022-01-01 - 2022-06-30", "01/01/2022 - 30/06/2022", "01/01/2022 \u{2013} 30/06/2022", "từ 01/01/2022 đến 30/06/2022"] {
+            #expect(try QueryParser.parse(q) == range, "\(q)")
+        }
+        #expect(try QueryParser.parse("khai sinh 01/01/2022 - 30/06/2022") == .and([.word("khai", fields: nil), .word("sinh", fields: nil), range]))
+        // Years joined by a spaced dash stay words (Kế hoạch 2019 - 2020), "từ" before one day stays a word.
+        #expect(try QueryParser.parse("2019 - 2020") == .and([try QueryParser.parse("2019"), try QueryParser.parse("2020")]))
+        #expect(try QueryParser.parse("từ 15/05/2023") == .and([.word("từ", fields: nil), try QueryParser.parse("15/05/2023")]))
         #expect(try QueryParser.parse("status:đã từ chối") == .keyword(.status, "rejected", prefix: false))
         #expect(try QueryParser.parse("received:2024 1500") == .and([.dateRange(.received, from: 19723, to: 20088), .word("1500", fields: nil)]))
     }
