@@ -124,6 +124,18 @@ struct SearchCommand: ParsableCommand {
                              + filters.joined(separator: ", ") + "): widen or leave out a filter to see \(found == 1 ? "it" : "them").")
             }
         }
+        if result.total == 0, suggestion == nil, notes.isEmpty, let words = Self.wordsRequired(parsed), words.count > 1,
+           words.allSatisfy({ w in
+               let keys = Analyzer().keys(w)
+               return !keys.isEmpty && keys.allSatisfy { snapshot.textFrequency(folded: $0.folded) > 0 }
+           }) {
+            // Not a spelling matter: what is missing is a dossier holding them all as asked.
+            notes.append("Each of these words is in the archive, but no dossier holds them all as asked (side by side where quoted, "
+                         + "in the field named, not left out): no dossier is archived as typed. Try fewer words, or leave out the quotes or the field.")
+        } else if result.total == 0, suggestion == nil, notes.isEmpty, Self.wordsRequired(parsed)?.isEmpty == true, snapshot.liveDocs > 0 {
+            // Numbers, codes and dates only: no word to spell differently.
+            notes.append("No archived dossier has these values or falls in these dates: check the numbers and dates, widen a range, or leave out a filter.")
+        }
         if output.json {
             var json = ResultJSON(query: text, mode: options.mode.rawValue, result: result, offset: offset, limit: limit, tookMs: ms)
             json.suggestion = suggestion.map(ResultJSON.SuggestionJSON.init)
@@ -157,6 +169,24 @@ struct SearchCommand: ParsableCommand {
 
     /// "Telex" or "VNI" when a word of `text` keeps the keys of that input method, typed with
     /// the Vietnamese keyboard off (the rules of `InputMethodKeys`, which the suggestions use).
+    /// The words a query requires (in phrases too, not those it leaves out), or nil when it
+    /// has alternatives of its own (OR) whose words need not all be there.
+    static func wordsRequired(_ node: QueryNode) -> [String]? {
+        switch node {
+        case let .word(w, _): return [w]
+        case let .phrase(ws, _): return ws
+        case .not, .keyword, .dateRange, .prefix: return []
+        case let .and(children):
+            var out: [String] = []
+            for c in children { guard let ws = wordsRequired(c) else { return nil }; out += ws }
+            return out
+        case let .or(alternatives):
+            // A year or day typed alone is its text or a date: a filter, not a word required.
+            return alternatives.contains(where: { if case .dateRange = $0 { true } else { false } }) ? [] : nil
+        case .synonym: return nil
+        }
+    }
+
     static func typingMethodLeftovers(_ text: String) -> String? {
         var telex = 0, vni = 0
         // Only plain words: a field and its value (status:withdrawn, address:…) are syntax.
@@ -166,10 +196,12 @@ struct SearchCommand: ParsableCommand {
             // the English names of statuses (overdue, returned, withdrawn).
             guard !["or", "and", "not", "overdue"].contains(String(word)), !StatusCode.statuses.contains(String(word)),
                   !StatusCode.timeliness.contains(String(word)) else { continue }
-            switch InputMethodKeys.convert(String(word))?.1 {
-            case .telex?: telex += 1
-            case .vni?: vni += 1
-            case nil: break
+            // Only where the keys make a Vietnamese word: robert, anderson or Ksor are names
+            // from other languages, not keys of an input method left off.
+            guard let (spelled, method) = InputMethodKeys.convert(String(word)), LegacyEncoding.isVietnameseSyllable(spelled) else { continue }
+            switch method {
+            case .telex: telex += 1
+            case .vni: vni += 1
             }
         }
         if telex > 0 { return "Telex" }
@@ -310,19 +342,21 @@ struct SearchCommand: ParsableCommand {
     static func excludedAndRequired(_ parsed: QueryNode, text: String) -> String? {
         guard case let .and(children) = parsed else { return nil }
         func folded(_ w: String) -> String { VietnameseText.foldedValue(w) }
-        var required = Set<String>(), exactRequired = Set<String>(), excluded: [String] = []
+        // The exact key: one for both tone placements (hóa, hoá).
+        func exact(_ w: String) -> [UInt8] { Analyzer().keys(w).first?.exact ?? Array(w.utf8) }
+        var required = Set<String>(), exactRequired = Set<[UInt8]>(), excluded: [String] = []
         for c in children {
             switch c {
-            case let .word(w, _): required.insert(folded(w)); exactRequired.insert(VietnameseText.canonical(w).lowercased())
+            case let .word(w, _): required.insert(folded(w)); exactRequired.insert(exact(w))
             case let .not(.word(w, _)): excluded.append(w)
             default: break
             }
         }
-        // An exclusion typed with marks leaves out that word only (-Hòa keeps Hoa), as the
-        // search reads it; one typed without leaves out every form.
+        // An exclusion typed with marks leaves out that word only (-Hòa keeps Hoa and Hóa), as
+        // the search reads it; one typed without leaves out every form.
         func clashes(_ x: String) -> Bool {
             let accented = folded(x) != VietnameseText.canonical(x).lowercased()
-            return accented ? exactRequired.contains(VietnameseText.canonical(x).lowercased()) : required.contains(folded(x))
+            return accented ? exactRequired.contains(exact(x)) : required.contains(folded(x))
         }
         guard let word = excluded.first(where: clashes) else { return nil }
         let tokens = text.split(separator: " ").map(String.init)
@@ -402,7 +436,8 @@ struct SearchCommand: ParsableCommand {
             dates += " · \(d.status) (\(StatusCode.shownTimeliness(status: d.status, timeliness: d.timeliness)))"
             c.out(Console.fit(dates, columns: c.stdoutColumns))
             if let hl = h.highlight, !hl.ranges.isEmpty {
-                c.out(Console.fit("     \(hl.field.queryName): " + snippet(hl), columns: c.stdoutColumns))
+                let lead = "     \(hl.field.queryName): "
+                c.out(Console.fit(lead + snippet(hl, room: c.stdoutColumns.map { $0 - lead.count }), columns: c.stdoutColumns))
             }
         }
         renderFacets(r)
@@ -429,13 +464,33 @@ struct SearchCommand: ParsableCommand {
     }
 
     /// The highlighted text, matching words in bold on a terminal, «marked» otherwise.
-    func snippet(_ h: Highlight) -> String {
+    /// - Parameter room: the characters the line has for it (a terminal's width): where the
+    ///   first word found would fall beyond, the text starts a few words before it, after "…",
+    ///   so that the line shows why the dossier matched (the procedure comes first in a title,
+    ///   the names and places found in it last).
+    func snippet(_ h: Highlight, room: Int? = nil) -> String {
         let bytes = Array(h.text.utf8)
         var out = ""
         var at = 0
+        if let room, room > 20, let first = h.ranges.first, first.lowerBound <= bytes.count {
+            let before = String(decoding: bytes[..<first.lowerBound], as: UTF8.self).count
+            let word = String(decoding: bytes[first.lowerBound..<min(first.upperBound, bytes.count)], as: UTF8.self).count
+            if before + word > room - 2 {
+                // About a quarter of the room before the word, from a word's start.
+                var cut = first.lowerBound
+                var kept = 0
+                while cut > 0 && kept < room / 4 {
+                    cut -= 1
+                    if bytes[cut] & 0xC0 != 0x80 { kept += 1 }
+                }
+                while cut < first.lowerBound && bytes[cut] != 0x20 { cut += 1 }
+                if cut < first.lowerBound { cut += 1 }      // after the space
+                if cut > 0 { out = "…"; at = cut }
+            }
+        }
         let bold = Console.shared.useColor
         for r in h.ranges {
-            guard r.lowerBound >= at, r.upperBound <= bytes.count else { continue }
+            guard r.lowerBound >= at, r.upperBound <= bytes.count else { continue }     // (before a cut too)
             out += Console.visible(String(decoding: bytes[at..<r.lowerBound], as: UTF8.self))
             let word = Console.visible(String(decoding: bytes[r], as: UTF8.self))
             out += bold ? "\u{1B}[1m" + word + "\u{1B}[0m" : "«" + word + "»"
