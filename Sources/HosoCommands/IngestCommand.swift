@@ -30,7 +30,7 @@ struct IngestCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Dossiers per checkpoint.") var checkpointDossiers = 500
     @Option(name: .long, parsing: .unconditional, help: "Seconds between checkpoints at most.") var checkpointSeconds = 5.0
     @Option(name: .long, parsing: .unconditional, help: "Parallel workers, as many as processors unless given.") var jobs: Int = Parallel.defaultWorkers
-    @Option(name: .long, parsing: .unconditional, help: "Largest dossier XML file accepted, in bytes.") var maxXMLSize: Int = 16 << 20
+    @Option(name: .long, parsing: .unconditional, help: "Largest dossier XML file accepted, in bytes (1024 or more).") var maxXMLSize: Int = 16 << 20
     @Flag(name: .long, help: "List every dossier's outcome, not only the rejected ones.") var verbose = false
     @Option(name: .long, help: "Convert text that looks like a legacy Vietnamese encoding read as Latin-1 (tcvn3) instead of refusing the dossier (E407); the manifest records it.")
     var legacyEncoding: LegacyEncoding?

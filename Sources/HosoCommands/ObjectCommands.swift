@@ -286,7 +286,7 @@ struct ObjectInfoCommand: ParsableCommand {
 struct ObjectCheck: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "check",
         abstract: "Check every object of the store; report every problem (never writes).",
-        discussion: "Exit status: 0 no errors (warnings such as temp files may be listed), 1 errors found.")
+        discussion: "Exit status: 0 no errors (warnings such as temp files may be listed), 1 errors found, 3 the check could not be carried out (not an archive, the store unreadable).")
 
     @OptionGroup var archiveOptions: ArchiveOptions
     @Flag(name: .long, help: "Check headers and sizes only, without reading the payloads.") var quick = false

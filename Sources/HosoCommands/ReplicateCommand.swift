@@ -27,7 +27,9 @@ struct ReplicateCommand: ParsableCommand {
         STORE is s3://bucket/prefix (with --endpoint), an archive folder, or a store folder \
         (created when new).
         Exit status: 0 every object is in the replica (and the head where it should be), 1 some \
-        could not be copied or the head could not be kept or restored, 3 failure.
+        could not be copied or the head could not be kept or restored, 3 failure. (A replica's head \
+        further along than this archive's, left as it is because this archive's own records agree \
+        with its head, a rollback on purpose, is said and is no failure: 0.)
         """)
 
     @OptionGroup var archiveOptions: ArchiveOptions

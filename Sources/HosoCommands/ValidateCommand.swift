@@ -12,8 +12,8 @@ struct ValidateCommand: ParsableCommand {
         discussion: """
         PATH is a dossier XML file, a dossier folder (holding dossier.xml and its scans), or a batch: \
         a folder of dossier folders, nested to any depth. All problems of all dossiers are reported, \
-        each with a stable code (see 'hoso errors'). Exit status: 0 all valid, 1 some invalid, \
-        2 usage error.
+        each with a stable code (see 'hoso errors'). Exit status: 0 all valid, 1 some invalid \
+        or a problem of the batch's layout (E101, E307, see docs/batch-layout.md), 2 usage error.
         """)
 
     @OptionGroup var batch: BatchPaths
@@ -23,7 +23,7 @@ struct ValidateCommand: ParsableCommand {
     @Flag(name: .long, help: "List valid dossiers too.")
     var verbose = false
 
-    @Option(name: .long, parsing: .unconditional, help: "Largest dossier XML file accepted, in bytes.")
+    @Option(name: .long, parsing: .unconditional, help: "Largest dossier XML file accepted, in bytes (1024 or more).")
     var maxXMLSize: Int = DossierParser.defaultMaxBytes
 
     @Option(name: .long, parsing: .unconditional, help: "Parallel workers, as many as processors unless given.")

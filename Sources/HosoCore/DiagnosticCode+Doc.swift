@@ -16,7 +16,8 @@ help says: the copy it was asked to make is then not complete.
 
 Exit status of every command: `0` success; `1` problems found (invalid dossiers, integrity
 findings); `2` usage error (bad arguments, nothing to work on); `3` the command could not be
-carried out (I/O failure, not an archive, archive locked, dossier not found).
+carried out (I/O failure, not an archive, archive locked, dossier not found); `130` stopped by
+Ctrl-C and `143` by SIGTERM (what was committed before stays committed).
 
 ## E1xx: reading and parsing dossier XML
 
@@ -56,7 +57,7 @@ carried out (I/O failure, not an archive, archive locked, dossier not found).
 | E302 | unsafe file path | A component's path is absolute, climbs out with `..`, is a URL or drive path, has a backslash, an empty segment or a control character. | Copy the file into the dossier folder and name it relative to it. |
 | E303 | not a regular file inside the batch | The path (a scan, or the dossier's XML itself) is a folder or special file, a dangling link, or a symbolic link that resolves outside the batch folder. | Replace it by a copy of the file. |
 | E304 | file size differs from the declared size | The file's size is not the component's `size` (or the file changed while it was read). | Copy the file again, or correct `size`. |
-| E305 | file SHA-256 differs from the declared digest | The file's SHA-256 is not the component's `sha256`. | Copy the file again from the source, or correct `sha256`. |
+| E305 | file SHA-256 differs from the declared digest | The file's SHA-256 is not the component's `sha256` (or, for `object put --expect`, not the name expected: nothing is stored, exit status 3). | Copy the file again from the source, or correct `sha256`. |
 | E306 | dossier number used twice in the batch | Two dossiers of one batch have the same number; both are reported. In ingest the first is archived and the second refused. | Correct one number or remove the duplicate. |
 | E307 | no dossier found | A path given on the command line does not exist or holds no `dossier.xml` (exit status 2 when nothing named could be read); within a batch, also a folder holding `Dossier.xml` but no `dossier.xml`, and a dossier folder inside another dossier's folder (reported with the rest, exit status 1). | Check the path (see docs/batch-layout.md). |
 | W301 | file not referenced by the dossier | A file in a dossier folder that no component names. It is not archived. | Add a component for it, or move it out. |
