@@ -124,7 +124,14 @@ struct SearchCommand: ParsableCommand {
                              + filters.joined(separator: ", ") + "): widen or leave out a filter to see \(found == 1 ? "it" : "them").")
             }
         }
-        if result.total == 0, suggestion == nil, notes.isEmpty, let words = Self.wordsRequired(parsed), words.count > 1,
+        if result.total == 0, suggestion == nil, notes.isEmpty, case let .and(children) = parsed,
+           let field = [Field.code, .cccd, .phone].first(where: { f in
+               children.filter { if case .keyword(f, _, false) = $0 { true } else { false } }.count > 1
+           }) {
+            // A pasted list of numbers: each dossier has one of each.
+            let what = field == .code ? "dossier number" : field == .cccd ? "citizen ID" : "phone number"
+            notes.append("No dossier holds all these \(what)s at once: to find each of them, write OR between them (A OR B).")
+        } else if result.total == 0, suggestion == nil, notes.isEmpty, let words = Self.wordsRequired(parsed), words.count > 1,
            words.allSatisfy({ w in
                let keys = Analyzer().keys(w)
                return !keys.isEmpty && keys.allSatisfy { snapshot.textFrequency(folded: $0.folded) > 0 }

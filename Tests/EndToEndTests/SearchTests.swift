@@ -1084,6 +1084,9 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         #expect(phrase.contains("Each of these words is in the archive, but no dossier holds them all as asked") && !phrase.contains("spelling"), "\(phrase)")
         let dates = try Hoso.run(["search", "--archive", SearchFixture.archive, "received:13/01/2019"]).stdout
         #expect(dates.contains("No archived dossier has these values or falls in these dates") && !dates.contains("fewer words"), "\(dates)")
+        let list = try Hoso.run(["search", "--archive", SearchFixture.archive, "045190123456 045190654321"]).stdout
+        #expect(list.contains("No dossier holds all these citizen IDs at once") && list.contains("OR"), "\(list)")
+        #expect(try Hoso.run(["search", "--archive", SearchFixture.archive, "045190123456 OR 045190654321"]).stdout.contains("2 dossiers match"))
         for q in ["robert", "anderson", "ksor hbai"] {
             let r = try Hoso.run(["search", "--archive", SearchFixture.archive, q]).stdout
             #expect(r.contains("No dossier matches") && !r.contains("Telex"), "\(q): \(r)")
