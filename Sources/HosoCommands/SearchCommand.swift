@@ -205,7 +205,7 @@ struct SearchCommand: ParsableCommand {
                   !StatusCode.timeliness.contains(String(word)) else { continue }
             // Only where the keys make a Vietnamese word: robert, anderson or Ksor are names
             // from other languages, not keys of an input method left off.
-            guard let (spelled, method) = InputMethodKeys.convert(String(word)), LegacyEncoding.isVietnameseSyllable(spelled) else { continue }
+            guard let (_, method) = InputMethodKeys.convert(String(word)), InputMethodKeys.spellSyllable(String(word)) else { continue }
             switch method {
             case .telex: telex += 1
             case .vni: vni += 1

@@ -200,7 +200,7 @@ public enum LegacyEncoding: String, Sendable, Codable, CaseIterable {
     /// anywhere. Real rhymes, not only a shape: *nguyên* is one, *nguyôn* and *huõ* are not (the
     /// TCVN3 NguyÔn and HuÕ read as they are written), nor *peủa*, *loùc* (Peña, Loïc read as
     /// TCVN3).
-    public static func isVietnameseSyllable(_ word: String) -> Bool {
+    static func isVietnameseSyllable(_ word: String) -> Bool {
         let toneless = String(String.UnicodeScalarView(word.lowercased().decomposedStringWithCanonicalMapping.unicodeScalars.filter {
             !(0x300 == $0.value || 0x301 == $0.value || 0x303 == $0.value || 0x309 == $0.value || 0x323 == $0.value)
         })).precomposedStringWithCanonicalMapping
