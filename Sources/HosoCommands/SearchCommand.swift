@@ -126,19 +126,29 @@ struct SearchCommand: ParsableCommand {
         }
         if result.total == 0, suggestion == nil, notes.isEmpty, case let .and(children) = parsed,
            let field = [Field.code, .cccd, .phone].first(where: { f in
-               children.filter { if case .keyword(f, _, false) = $0 { true } else { false } }.count > 1
-           }) {
-            // A pasted list of numbers: each dossier has one of each.
+               children.allSatisfy { if case .keyword(f, _, false) = $0 { true } else { false } }
+           }), children.count > 1 {
+            // A pasted list of numbers and nothing else: each dossier has one of each.
             let what = field == .code ? "dossier number" : field == .cccd ? "citizen ID" : "phone number"
             notes.append("No dossier holds all these \(what)s at once: to find each of them, write OR between them (A OR B).")
-        } else if result.total == 0, suggestion == nil, notes.isEmpty, let words = Self.wordsRequired(parsed), words.count > 1,
-           words.allSatisfy({ w in
-               let keys = Analyzer().keys(w)
-               return !keys.isEmpty && keys.allSatisfy { snapshot.textFrequency(folded: $0.folded) > 0 }
-           }) {
-            // Not a spelling matter: what is missing is a dossier holding them all as asked.
-            notes.append("Each of these words is in the archive, but no dossier holds them all as asked (side by side where quoted, "
-                         + "in the field named, not left out): no dossier is archived as typed. Try fewer words, or leave out the quotes or the field.")
+        } else if result.total == 0, suggestion == nil, notes.isEmpty, options.mode != .exact, let words = Self.wordsRequired(parsed), words.count > 1,
+                  words.allSatisfy({ w in
+                      let keys = Analyzer().keys(w)
+                      return !keys.isEmpty && keys.allSatisfy { snapshot.textFrequency(folded: $0.folded) > 0 }
+                  }) {
+            // Not a spelling matter. (Not said with --exact, where the marks typed are what
+            // is missing, as that advice says.)
+            var count = options
+            count.limit = 0; count.offset = 0; count.facets = false
+            let found = searcher.search(.and(words.map { .word($0, fields: nil) }), options: count).total
+            if found > 0 {
+                // What else the query asks (a year typed alone, quotes, a field, a value, a word
+                // left out) lets none of them through.
+                notes.append("The words alone match \(Format.count(found, "dossier")), but \(found == 1 ? "it does not" : "none of them does") as the query asks "
+                             + "(side by side where quoted, in the field named, with its dates and values, without the words left out): loosen it to see \(found == 1 ? "it" : "them").")
+            } else {
+                notes.append("Each of these words is in the archive, but no dossier holds them all: none is archived as typed. Try fewer words.")
+            }
         } else if result.total == 0, suggestion == nil, notes.isEmpty, Self.wordsRequired(parsed)?.isEmpty == true, snapshot.liveDocs > 0 {
             // Numbers, codes and dates only: no word to spell differently.
             notes.append("No archived dossier has these values or falls in these dates: check the numbers and dates, widen a range, or leave out a filter.")
@@ -174,15 +184,14 @@ struct SearchCommand: ParsableCommand {
         return nil
     }
 
-    /// "Telex" or "VNI" when a word of `text` keeps the keys of that input method, typed with
-    /// the Vietnamese keyboard off (the rules of `InputMethodKeys`, which the suggestions use).
     /// The words a query requires (in phrases too, not those it leaves out), or nil when it
-    /// has alternatives of its own (OR) whose words need not all be there.
+    /// has alternatives of its own (OR) whose words need not all be there, or a prefix.
     static func wordsRequired(_ node: QueryNode) -> [String]? {
         switch node {
         case let .word(w, _): return [w]
         case let .phrase(ws, _): return ws
-        case .not, .keyword, .dateRange, .prefix: return []
+        case .not, .keyword, .dateRange: return []
+        case .prefix: return nil      // (whether some word begins so is another question)
         case let .and(children):
             var out: [String] = []
             for c in children { guard let ws = wordsRequired(c) else { return nil }; out += ws }
@@ -194,6 +203,8 @@ struct SearchCommand: ParsableCommand {
         }
     }
 
+    /// "Telex" or "VNI" when a word of `text` keeps the keys of that input method, typed with
+    /// the Vietnamese keyboard off (the rules of `InputMethodKeys`, which the suggestions use).
     static func typingMethodLeftovers(_ text: String) -> String? {
         var telex = 0, vni = 0
         // Only plain words: a field and its value (status:withdrawn, address:…) are syntax.
@@ -346,7 +357,7 @@ struct SearchCommand: ParsableCommand {
 
     /// When a word is both required and excluded (`khai sinh -khai tử`: -khai leaves out every
     /// dossier holding *khai*, which the query needs), what was probably meant.
-    static func excludedAndRequired(_ parsed: QueryNode, text: String) -> String? {
+    static func excludedAndRequired(_ parsed: QueryNode, text: String, mode: MatchMode = .ranked) -> String? {
         guard case let .and(children) = parsed else { return nil }
         func folded(_ w: String) -> String { VietnameseText.foldedValue(w) }
         // The exact key: one for both tone placements (hóa, hoá).
@@ -360,9 +371,9 @@ struct SearchCommand: ParsableCommand {
             }
         }
         // An exclusion typed with marks leaves out that word only (-Hòa keeps Hoa and Hóa), as
-        // the search reads it; one typed without leaves out every form.
+        // the search reads it; one typed without leaves out every form, as any with --fold.
         func clashes(_ x: String) -> Bool {
-            let accented = folded(x) != VietnameseText.canonical(x).lowercased()
+            let accented = mode != .fold && folded(x) != VietnameseText.canonical(x).lowercased()
             return accented ? exactRequired.contains(exact(x)) : required.contains(folded(x))
         }
         guard let word = excluded.first(where: clashes) else { return nil }
@@ -384,7 +395,7 @@ struct SearchCommand: ParsableCommand {
         if r.total == 0 {
             c.out("No dossier matches \"\(text)\".")
             for n in notes { c.out(n) }
-            if let conflict = Self.excludedAndRequired(parsed, text: text) {
+            if let conflict = Self.excludedAndRequired(parsed, text: text, mode: mode) {
                 c.out(conflict)
                 return
             }

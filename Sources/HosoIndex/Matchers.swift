@@ -424,6 +424,9 @@ class AndMatcher: Matcher {
     /// The group of each pair (the two places it joins); groups are numbered from 0, in order.
     let pairGroup: [Int]
     let groupCount: Int
+    /// For a pair with a side filled by a form of several words: those forms' phrases, which
+    /// must match the document for the pair to count (nil for pairs of words, most of them).
+    let pairPhrases: [(PhraseMatcher?, PhraseMatcher?)?]
     /// Consecutive pairs sharing their middle matcher (indices into `pairs`), in groups of
     /// three places: a point more a group where the three words stand in a row in one field.
     /// So a full name found in one field (the applicant Nguyễn Thị Hòa) ranks above its pairs
@@ -441,8 +444,11 @@ class AndMatcher: Matcher {
     struct Filler {
         let first: WordMatcher
         let last: WordMatcher
-        init(_ word: WordMatcher) { first = word; last = word }
-        init(first: WordMatcher, last: WordMatcher) { self.first = first; self.last = last }
+        /// The form's phrase: its words count only where it matched (a cursor of one of them
+        /// may rest on a document after the phrase's other word ran out).
+        let phrase: PhraseMatcher?
+        init(_ word: WordMatcher) { first = word; last = word; phrase = nil }
+        init(first: WordMatcher, last: WordMatcher, phrase: PhraseMatcher) { self.first = first; self.last = last; self.phrase = phrase }
     }
 
     /// - Parameter sequence: the query's places in order, each the ways it can be filled
@@ -452,13 +458,19 @@ class AndMatcher: Matcher {
         self.excluded = excluded; self.filters = filters
         var pairs: [(WordMatcher, WordMatcher)] = [], pairGroup: [Int] = []
         var triples: [(Int, Int)] = [], tripleGroup: [Int] = []
+        var pairPhrases: [(PhraseMatcher?, PhraseMatcher?)?] = []
         var groups = 0, tripleGroups = 0
         var previous: Range<Int> = 0..<0         // the pairs of the group before, if adjacent
         if adjacency && sequence.count > 1 {
             for i in 0..<(sequence.count - 1) {
                 guard !sequence[i].isEmpty, !sequence[i + 1].isEmpty, pairs.count < 64 else { previous = 0..<0; continue }
                 let start = pairs.count
-                for a in sequence[i] { for b in sequence[i + 1] where pairs.count < 64 { pairs.append((a.last, b.first)); pairGroup.append(groups) } }
+                for a in sequence[i] {
+                    for b in sequence[i + 1] where pairs.count < 64 {
+                        pairs.append((a.last, b.first)); pairGroup.append(groups)
+                        pairPhrases.append(a.phrase == nil && b.phrase == nil ? nil : (a.phrase, b.phrase))
+                    }
+                }
                 let mine = start..<pairs.count
                 var joined = false
                 // Three in a row through a word (not through a form of several words, whose
@@ -470,6 +482,7 @@ class AndMatcher: Matcher {
             }
         }
         self.pairs = pairs; self.pairGroup = pairGroup; groupCount = groups
+        self.pairPhrases = pairPhrases
         self.triples = triples; self.tripleGroup = tripleGroup; tripleGroupCount = tripleGroups
         d = Borrowed(self.drivers); x = Borrowed(excluded); f = Borrowed(filters)
         pa = Borrowed(pairs.map(\.0)); pb = Borrowed(pairs.map(\.1))
@@ -515,6 +528,7 @@ class AndMatcher: Matcher {
         var side: UInt64 = 0
         var counted = -1                          // the last group that earned its point
         for i in 0..<pa.count where pairGroup[i] != counted || !triples.isEmpty {
+            if let (p, q) = pairPhrases[i], p.map({ $0.doc != doc }) ?? false || q.map({ $0.doc != doc }) ?? false { continue }
             guard pa.with(i, { a in pb.with(i) { b in adjacent(a, b, doc) } }) else { continue }
             side |= 1 << UInt64(i)
             if pairGroup[i] != counted { acc.points += 1; counted = pairGroup[i] }

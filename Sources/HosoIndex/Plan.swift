@@ -139,6 +139,9 @@ final class Plan {
     /// one typed without leaves out every form of it. With --fold, every form.
     private var excluding = false
 
+    /// Building a synonym's form: no adjacency bonus inside it.
+    private var inSynonym = false
+
     /// The mode words are matched in where they are being built.
     private var wordMode: MatchMode { excluding && mode == .ranked ? .exact : mode }
 
@@ -208,6 +211,11 @@ final class Plan {
                 }
                 form = PhraseMatcher(words: matchers)
             default:
+                // (Typed words read by shorter forms: a synonym's score keeps no adjacency
+                // points, so none are computed.)
+                let was = inSynonym
+                inSynonym = true
+                defer { inSynonym = was }
                 form = build(child, seg)
             }
             return form.map { SynonymMatcher($0, covers: covers) }
@@ -245,7 +253,7 @@ final class Plan {
                 sequence.append((m as? WordMatcher).map { [AndMatcher.Filler($0)] } ?? [])
             }
             if drivers.isEmpty { drivers.append(AllDocsMatcher(count: min(seg.docCount, sliceEnd))) }
-            return AndMatcher(drivers: drivers, excluded: excluded, filters: filters, sequence: sequence, adjacency: mode != .fold)
+            return AndMatcher(drivers: drivers, excluded: excluded, filters: filters, sequence: sequence, adjacency: mode != .fold && !inSynonym)
         }
     }
 
@@ -285,7 +293,7 @@ final class Plan {
                 if let w = s.child as? WordMatcher {
                     spelled.append(AndMatcher.Filler(w))
                 } else if let phrase = s.child as? PhraseMatcher, let first = phrase.words.first, let last = phrase.words.last {
-                    spelled.append(AndMatcher.Filler(first: first, last: last))
+                    spelled.append(AndMatcher.Filler(first: first, last: last, phrase: phrase))
                 }
             }
         }

@@ -953,9 +953,11 @@ public struct QueryParser {
         // Two days joined by a dash or a word, with spaces (01/01/2022 - 30/06/2022, as report
         // periods are written; 2022-01-01 đến 2022-06-30): a range, as after `received:`. (Two
         // days that must both be the day received would let nothing through.)
+        // (Two days in the other order are two days pasted side by side, as before.)
+        let beforeEnd = i
         if let lo = QueryParser.wholeDay(core), let end = rangeEnd(), let hi = QueryParser.day(end, end: true) {
-            if lo > hi { throw error("the range '\(core) - \(end)' ends before it starts (write the earlier date first)", at: start) }
-            return .dateRange(.received, from: lo, to: hi)
+            if lo <= hi { return .dateRange(.received, from: lo, to: hi) }
+            i = beforeEnd
         }
         // A year alone (name + year, as a citizen says it): the dossiers received that year, or
         // holding the number.

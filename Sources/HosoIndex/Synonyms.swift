@@ -149,19 +149,16 @@ public struct SynonymTable: Sendable {
             return .and(out)
         case .or(let children): return .or(children.map(expand))
         case let .phrase(words, fields):
-            // A phrase that is a whole form ("ủy ban nhân dân") also finds the group's other
-            // forms (UBND); one that holds a form among other words stays as typed.
+            // A phrase holding forms ("ủy ban nhân dân", "ủy ban nhân dân phường 1", "cty tnhh")
+            // also finds every other way of writing them in its place, each as a phrase (UBND,
+            // UBND phường 1, Công ty TNHH), at most 16; a form of one word stands for one word.
             let out = expandRun(words.map { .word($0, fields: fields) })
-            guard out.count == 1, case let .or(alternatives) = out[0] else { return node }
-            // The typed words read apart by shorter forms, each way as a phrase of its own
-            // ("cty tnhh" is also "công ty TNHH").
+            guard out.contains(where: { if case .or = $0 { true } else { false } }) else { return node }
             var forms: [QueryNode] = []
-            for a in alternatives.dropFirst() {
-                guard case let .synonym(.and(parts), covers) = a else { forms.append(a); continue }
-                for words in Self.spellings(parts).dropFirst() where words.count > 1 {     // (the first: as typed)
-                    let alt = QueryNode.synonym(.phrase(words, fields: fields), covers: covers)
-                    if !forms.contains(where: { "\($0)" == "\(alt)" }) { forms.append(alt) }
-                }
+            for ws in Self.spellings(out).dropFirst() where ws != words {     // (the first: as typed)
+                let alt: QueryNode = ws.count == 1 ? .word(ws[0], fields: fields) : .phrase(ws, fields: fields)
+                let form = QueryNode.synonym(alt, covers: words.count)
+                if !forms.contains(form) { forms.append(form) }
             }
             return forms.isEmpty ? node : .or([node] + forms)
         case .not: return node           // an exclusion stays literal
@@ -170,26 +167,34 @@ public struct SynonymTable: Sendable {
     }
 
     /// Every way the expanded words `parts` can be written one after another (the words typed
-    /// first), at most 16.
-    static func spellings(_ parts: [QueryNode]) -> [[String]] {
+    /// first), at most `limit`; none is empty.
+    static func spellings(_ parts: [QueryNode], limit: Int = 16) -> [[String]] {
         var out: [[String]] = [[]]
         for part in parts {
-            var ways: [[String]] = []
-            func words(_ n: QueryNode) -> [String]? {
-                switch n {
-                case let .word(w, _): [w]
-                case let .phrase(ws, _): ws
-                case let .and(ns): ns.compactMap { if case let .word(w, _) = $0 { w } else { nil } }
-                case let .synonym(c, _): words(c)
-                default: nil
-                }
-            }
-            if case let .or(alternatives) = part { ways = alternatives.compactMap(words) } else if let w = words(part) { ways = [w] }
+            let ways = spellings(of: part, limit: limit)
             guard !ways.isEmpty else { return [] }
-            out = out.flatMap { prefix in ways.map { prefix + $0 } }
-            if out.count > 16 { out = Array(out.prefix(16)) }
+            out = Array(out.lazy.flatMap { prefix in ways.lazy.map { prefix + $0 } }.prefix(limit))
         }
         return out
+    }
+
+    /// The ways one node of an expanded query can be written: a word, a phrase, words in a row
+    /// (each written its ways), alternatives (each its ways), a synonym's form (its ways: a
+    /// form may itself hold shorter forms read apart).
+    private static func spellings(of node: QueryNode, limit: Int) -> [[String]] {
+        switch node {
+        case let .word(w, _): return [[w]]
+        case let .phrase(ws, _): return ws.isEmpty ? [] : [ws]
+        case let .and(ns): return spellings(ns, limit: limit)
+        case let .or(alternatives):
+            var out: [[String]] = []
+            for a in alternatives {
+                for way in spellings(of: a, limit: limit) where !out.contains(way) && out.count < limit { out.append(way) }
+            }
+            return out
+        case let .synonym(c, _): return spellings(of: c, limit: limit)
+        default: return []
+        }
     }
 
     /// Expands a run of `.word` nodes sharing their fields.

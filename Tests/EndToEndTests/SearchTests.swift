@@ -625,7 +625,7 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
             let r = try jsonObject(try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, q]).stdout)
             // (The last finds nothing for its filters, which is said; the others have no note
             // about OR. A name whose words are all archived, none holding them all, says so.)
-            let notes = (r["notes"] as? [String] ?? []).filter { !$0.hasPrefix("Each of these words is in the archive") }
+            let notes = (r["notes"] as? [String] ?? []).filter { !$0.hasPrefix("Each of these words is in the archive") && !$0.hasSuffix("loosen it to see them.") }
             #expect(q.hasPrefix("status:") ? notes.count == 1 && notes[0].hasPrefix("The words alone match") : notes.isEmpty, "\(q): \(notes)")
         }
         // A note does not hide the rest of the advice (here: the keyboard was off).
@@ -1044,7 +1044,8 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
     /// "Cty TNHH …" finds "Công ty TNHH …": the two words are a form of one group and each a
     /// form of another, and companies write one of each.
     @Test func companiesAbbreviatedAsTheyAreWritten() throws {
-        for q in ["cty tnhh", "Cty TNHH", "công ty tnhh", "công ty trách nhiệm hữu hạn", "\"cty tnhh\"", "\"công ty trách nhiệm hữu hạn\""] {
+        for q in ["cty tnhh", "Cty TNHH", "công ty tnhh", "công ty trách nhiệm hữu hạn", "\"cty tnhh\"", "\"công ty trách nhiệm hữu hạn\"",
+                  "\"công ty tnhh\""] {
             #expect(Set(try run(q, 54).map(\.0)) == ["a", "b", "c"], "\(q)")
         }
         #expect(try run("cty tnhh xây dựng thạch hãn", 54).map(\.0) == ["a"])
@@ -1070,8 +1071,9 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
             expectOrder(try run(q, 35), [["c"]], q)
         }
         expectOrder(try run("01/01/2022 - 31/12/2023", 35), [["b", "c"]], "two years", sameTier: false)
+        // Two days the other way round are two days, as pasted from a table, not an error.
         let reversed = try Hoso.run(["search", "--archive", SearchFixture.archive, "31/12/2022 - 01/01/2022"])
-        #expect(reversed.status == 2 && reversed.stderr.contains("ends before it starts"), "\(reversed.stderr)")
+        #expect(reversed.status == 0, "\(reversed.stderr)")
     }
 
     /// Advice that fits what was typed: a timeliness given as a status, words all in the archive
@@ -1080,8 +1082,25 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         let status = try Hoso.run(["search", "--archive", SearchFixture.archive, "status:quá hạn"])
         #expect(status.status == 2 && status.stderr.contains("is a timeliness, not a status: write timeliness:quá hạn"), "\(status.stderr)")
         #expect(try Hoso.run(["search", "--archive", SearchFixture.archive, "status:open"]).stderr.contains("write timeliness:open"))
-        let phrase = try Hoso.run(["search", "--archive", SearchFixture.archive, "applicant:\"Nguyễn Văn Lê\""]).stdout
-        #expect(phrase.contains("Each of these words is in the archive, but no dossier holds them all as asked") && !phrase.contains("spelling"), "\(phrase)")
+        let phrase = try Hoso.run(["search", "--archive", SearchFixture.archive, "applicant:\"Văn Hòa Nguyễn\""]).stdout
+        #expect(phrase.contains("The words alone match") && phrase.contains("side by side where quoted, in the field named") && !phrase.contains("spelling"), "\(phrase)")
+        // Words each archived, never all in one dossier.
+        let apart = try Hoso.run(["search", "--archive", SearchFixture.archive, "thủy lợi kết hôn"]).stdout
+        #expect(apart.contains("Each of these words is in the archive, but no dossier holds them all") && !apart.contains("spelling"), "\(apart)")
+        // The words are together in some dossiers, but a year typed alone lets none through.
+        let year = try Hoso.run(["search", "--archive", SearchFixture.archive, "nguyễn văn hòa 2019"]).stdout
+        #expect(year.contains("The words alone match") && !year.contains("spelling") && !year.contains("no dossier holds them all"), "\(year)")
+        // With --exact, the marks typed are what is missing: that advice, no note.
+        let exact = try Hoso.run(["search", "--exact", "--archive", SearchFixture.archive, "nguyễn văn hỏa"]).stdout
+        #expect(exact.contains("With --exact, diacritics must match as typed") && !exact.contains("in the archive"), "\(exact)")
+        // A prefix no word begins with: no note about values, dates or whole words.
+        for q in ["xyzq*", "nguyễn văn xyzq*"] {
+            let r = try Hoso.run(["search", "--archive", SearchFixture.archive, q]).stdout
+            #expect(r.contains("No dossier matches") && !r.contains("values") && !r.contains("in the archive"), "\(q): \(r)")
+        }
+        // With --fold, a word left out with marks leaves out every form: the clash is said.
+        let fold = try Hoso.run(["search", "--fold", "--archive", SearchFixture.archive, "nguyễn văn hòa -hóa"]).stdout
+        #expect(fold.contains("'-hóa' leaves out every dossier holding hóa"), "\(fold)")
         let dates = try Hoso.run(["search", "--archive", SearchFixture.archive, "received:13/01/2019"]).stdout
         #expect(dates.contains("No archived dossier has these values or falls in these dates") && !dates.contains("fewer words"), "\(dates)")
         let list = try Hoso.run(["search", "--archive", SearchFixture.archive, "045190123456 045190654321"]).stdout
@@ -1095,11 +1114,13 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
 
     /// On a narrow terminal the snippet starts shortly before the first word found, so that
     /// the bold words are seen.
-    @Test func aSnippetOnANarrowTerminalShowsTheWordsFound() throws {
-        guard (try? shell("command -v script"))?.status == 0 else { return }
+    #if os(Linux)
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "script(1) from util-linux"))
+    func aSnippetOnANarrowTerminalShowsTheWordsFound() throws {
         let query = "đông hà code:000.00.49.H50*"
         let r = try shell("COLUMNS=40 NO_COLOR=1 script -qec \"'\(Hoso.binary)' search --archive '\(SearchFixture.archive)' '\(query)'\" /dev/null")
         let line = r.output.split(whereSeparator: \.isNewline).first { $0.contains("title:") }.map(String.init) ?? ""
         #expect(line.contains("…") && line.contains("«Đông»"), "\(r.output)")
     }
+    #endif
 }

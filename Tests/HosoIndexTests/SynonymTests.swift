@@ -30,6 +30,28 @@ import Testing
         #expect(parts.last == .not(.word("lý", fields: nil)), "exclusions stay literal")
     }
 
+    /// Words typed as one form are also read by the shorter forms they hold, and a quoted
+    /// phrase by every spelling of its forms; a form nested in another (an archive's own
+    /// group) is spelled out, never dropped (a dropped one left "một thành viên" alone).
+    @Test func shorterFormsAndNestedForms() throws {
+        var t = SynonymTable.standard
+        try t.add(text: "công ty trách nhiệm hữu hạn một thành viên | cty tnhh mtv")
+        func phrases(_ q: String) throws -> [[String]] {
+            guard case let .or(alternatives) = t.expand(try QueryParser.parse(q)) else { return [] }
+            return alternatives.compactMap { if case let .synonym(.phrase(ws, _), _) = $0 { ws.map { $0.lowercased() } } else { nil } }
+        }
+        let long = try phrases("\"công ty trách nhiệm hữu hạn một thành viên\"")
+        #expect(long.contains(["cty", "tnhh", "mtv"]) && long.contains(["công", "ty", "tnhh", "một", "thành", "viên"])
+                && long.contains(["cty", "tnhh", "một", "thành", "viên"]), "\(long)")
+        #expect(long.allSatisfy { $0.count >= 3 } && !long.contains(["một", "thành", "viên"]), "\(long)")
+        let short = try phrases("\"công ty tnhh\"")
+        #expect(short.contains(["cty", "tnhh"]) && short.contains(["công", "ty", "trách", "nhiệm", "hữu", "hạn"]), "\(short)")
+        // A quoted name with the other i/y spelling.
+        #expect(try phrases("\"lý văn tám\"").contains(["lí", "văn", "tám"]))
+        #expect(SynonymTable.spellings([.or([.word("a", fields: nil), .synonym(.and([.word("b", fields: nil), .or([.word("c", fields: nil), .word("d", fields: nil)])]), covers: 1)])])
+                == [["a"], ["b", "c"], ["b", "d"]])
+    }
+
     @Test func fieldsAreKept() throws {
         let t = try SynonymTable(text: "tp | thành phố")
         let e = t.expand(try QueryParser.parse("place:tp"))
