@@ -69,8 +69,9 @@ public enum Replicator {
     ///     with the verified copy of the source (without it, a copy present is trusted).
     ///   - restoreHead: restoring, move the archive's head forward to the replica's even where
     ///     the archive's own records agree with its older head (a rollback undone on purpose).
+    ///   - journal: restoring, where each object written into the archive is noted as it lands.
     public static func run(archive: Archive, from source: (any ObjectStore)? = nil, to destination: any ObjectStore, repair: Bool = false,
-                           restoreHead forward: Bool = false,
+                           restoreHead forward: Bool = false, journal: RestoreJournal? = nil,
                            workers: Int = 8, progress: (@Sendable (Int, UInt64) -> Void)? = nil) throws -> ReplicationReport {
         let started = SystemFile.monotonic()
         let source = source ?? archive.store
@@ -117,6 +118,7 @@ public enum Replicator {
         // whether another copy is writing now (a replica holds no lock): an hour untouched is
         // dead (a live one is written to, or committed, within seconds).
         if let local = destination as? LocalObjectStore { _ = try? SystemFile.removeTemporaries(in: local.root, olderThan: 3600) }
+        if restoring, let journal { try journal.start(source: source.location) }
         let state = Mutex((copied: 0, bytes: UInt64(0), present: 0, repaired: 0, done: 0, findings: [Diagnostic](), written: [(ObjectID, Int64)]()))
         Parallel.forEach(count: all.count, workers: workers) { i in
             let id = all[i]
@@ -147,6 +149,11 @@ public enum Replicator {
                         _ = try source.get(id) { chunk in try SystemFile.write(fd, chunk, path: temp) }
                         close(fd)
                     } catch { close(fd); throw error }
+                    // Noted before it is written: a restore killed while writing it leaves the
+                    // line, and the record made of the journal keeps the objects present.
+                    // (A journal that cannot be written loses only the record of a restore
+                    // that is then also stopped; the object goes in, verified.)
+                    if restoring { try? journal?.wrote(id, at: Int64(time(nil)), replaced: damaged) }
                     if damaged { try destination.remove(id) }
                     let r = try destination.put(file: temp, expected: id, staging: nil)
                     copiedBytes = r.originalSize
@@ -413,5 +420,85 @@ public enum Replicator {
         guard wentFurther || forward else { return .replicaAhead(best, sequence: sequence) }
         try write()
         return .movedForward(from: ours, to: best, sequence: sequence)
+    }
+}
+
+/// What a restore has written into the archive's store so far, one line an object, appended as
+/// each lands (`audit/restore.journal`). A restore is recorded in the audit log when it ends; one
+/// stopped before (killed, a power cut, Ctrl-C) leaves its journal, and the next restore, under
+/// the same writer lock, records it first as a run of its own: what was mended is never left
+/// out of the archive's evidence.
+public final class RestoreJournal: @unchecked Sendable {
+    public let path: String
+    private let lock = NSLock()
+    private var fd: Int32 = -1
+
+    public init(archive: Archive) { path = archive.auditFolder + "/restore.journal" }
+
+    /// Starts the journal of a restore from `source` (the caller holds the writer lock and has
+    /// recorded any journal left before).
+    func start(source: String) throws {
+        if !SystemFile.exists(SystemFile.parentFolder(path)) { try SystemFile.makeDirectories(SystemFile.parentFolder(path)) }
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SystemError(errno: errno, operation: "open", path: path) }
+        _ = fchmod(fd, SystemFile.mode(0o644, likeFolder: SystemFile.parentFolder(path)))
+        try append("# restore from \(source) started \(CanonicalJSON.timestamp())\n")
+        try SystemFile.sync(fd, path: path)
+        try SystemFile.syncDirectory(SystemFile.parentFolder(path))
+    }
+
+    /// One object about to be written (a damaged copy replaced, or a missing one copied back).
+    /// The line is in the kernel's hands when this returns: a killed process loses none.
+    func wrote(_ id: ObjectID, at time: Int64, replaced: Bool) throws {
+        try append("\(time) \(id.hex)\(replaced ? " replaced" : "")\n")
+    }
+
+    private func append(_ line: String) throws {
+        lock.lock(); defer { lock.unlock() }
+        guard fd >= 0 else { return }
+        try Array(line.utf8).withUnsafeBytes { try SystemFile.write(fd, $0, path: path) }
+    }
+
+    /// Ends the journal of a restore recorded whole: removed.
+    public func finish() {
+        lock.lock(); defer { lock.unlock() }
+        if fd >= 0 { close(fd); fd = -1 }
+        unlink(path)
+    }
+
+    /// A journal left by a restore that did not end: its source, start, and the objects it wrote.
+    public struct Left: Sendable {
+        public var source: String
+        public var started: String
+        public var written: [(ObjectID, Int64)]
+        public var replaced: Int
+        /// Their original content, in bytes.
+        public var bytes: UInt64 = 0
+    }
+
+    /// The journal a stopped restore left, if any: the objects it wrote, those of its lines
+    /// that `store` holds (one being written when it stopped may not be there; a line cut short
+    /// by a crash is skipped).
+    public func left(in store: any ObjectStore) -> Left? {
+        guard let bytes = try? SystemFile.readAll(path, limit: 1 << 30) else { return nil }
+        var out = Left(source: "a replica", started: CanonicalJSON.timestamp(), written: [], replaced: 0)
+        var seen = Set<ObjectID>()
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+            if line.hasPrefix("# restore from ") {
+                let rest = line.dropFirst("# restore from ".count)
+                if let r = rest.range(of: " started ", options: .backwards) {
+                    out.source = String(rest[..<r.lowerBound]); out.started = String(rest[r.upperBound...])
+                }
+                continue
+            }
+            let parts = line.split(separator: " ")
+            guard parts.count >= 2, let t = Int64(parts[0]), let id = ObjectID(hex: String(parts[1])),
+                  !seen.contains(id), let header = try? store.header(id) else { continue }
+            seen.insert(id)
+            out.written.append((id, t))
+            out.bytes += header.originalLength
+            if parts.count == 3 && parts[2] == "replaced" { out.replaced += 1 }
+        }
+        return out
     }
 }

@@ -68,12 +68,29 @@ struct ReplicateCommand: ParsableCommand {
         guard !StoreSpec.isSame(source ?? destination, archive.store) else {
             throw ValidationError("\(from != nil ? "--from" : "--to") names the archive's own store")
         }
-        Interruption.explainStop("the copy was cut short. Every object copied is whole and stays; run the same command again to copy the rest")
+        Interruption.explainStop(from != nil
+            ? "the restore was cut short. Every object copied is whole and stays, and is listed in audit/restore.journal; run the same command again to copy the rest (it first records what this run wrote in the audit log)"
+            : "the copy was cut short. Every object copied is whole and stays; run the same command again to copy the rest")
         // Restoring writes into the archive's store: no ingest may run meanwhile.
         let lock = from != nil ? try ArchiveLock(archive: archive, wait: wait, purpose: "hoso replicate --from") : nil
         defer { withExtendedLifetime(lock) {} }
+        // A restore stopped before it ended (killed, a power cut, Ctrl-C) left the list of what it
+        // wrote back: recorded now, before this run writes anything, as a run of its own.
+        let journal = from != nil ? RestoreJournal(archive: archive) : nil
+        if let journal, let left = journal.left(in: archive.store) {
+            let note = "restore from \(left.source) stopped before it ended (recorded by the next restore): \(left.written.count - left.replaced) missing objects copied back"
+                + (left.replaced > 0 ? ", \(left.replaced) damaged copies replaced" : "")
+            let run = try AuditLog(archive: archive).append(level: "restore", budget: nil, ledgerHead: try Ledger(archive: archive).head()?.prefixed,
+                                                            started: left.started, seconds: 0, verified: left.written, bytes: left.bytes, findings: [],
+                                                            setAsideIfDamaged: false, note: note, operatorName: IngestCommand.loginName).record.sequence
+            journal.finish()
+            Console.shared.err("hoso: note: a restore stopped before it ended had written \(Format.count(left.written.count, "object")) back into the archive: recorded as audit run \(run)")
+        }
+        // Temp files of writers that died (this one holds the lock): not left for verify to name.
+        if from != nil { _ = try? archive.store.removeStaleTemporaries() }
         let meter = ProgressMeter(from != nil ? "restoring" : "replicating", totalItems: 0)
-        let r = try Replicator.run(archive: archive, from: source, to: destination, repair: repair, restoreHead: restoreHead, workers: jobs) { n, b in
+        let r = try Replicator.run(archive: archive, from: source, to: destination, repair: repair, restoreHead: restoreHead, journal: journal,
+                                   workers: jobs) { n, b in
             meter.update(items: n, bytes: b)
         }
         meter.finish()
@@ -90,6 +107,7 @@ struct ReplicateCommand: ParsableCommand {
                                                              started: started, seconds: r.seconds, verified: r.written, bytes: r.copiedBytes,
                                                              findings: r.findings, setAsideIfDamaged: false, note: note,
                                                              operatorName: IngestCommand.loginName).record.sequence
+                journal?.finish()
             } catch {
                 // The objects are back and verified; only their record is missing.
                 Console.shared.err("hoso: note: the restore could not be recorded in the audit log (\(error)); run 'hoso verify' to record the archive's state")
@@ -119,6 +137,9 @@ struct ReplicateCommand: ParsableCommand {
             }
             if let recorded { c.out("recorded as audit run \(recorded) (audit/log; 'hoso verify --history' lists it)") }
         }
+        // Nothing written (or recorded above): no journal to keep. (One whose run could not
+        // be recorded stays, for the next restore to record.)
+        if r.written.isEmpty || recorded != nil { journal?.finish() }
         if !r.findings.isEmpty { throw ExitCode(1) }
     }
 

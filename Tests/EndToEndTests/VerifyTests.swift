@@ -1132,6 +1132,40 @@ struct VerifyFixture {
     /// What an auditor can show from the archive alone: which object was damaged, whose file it
     /// was, when it was found, that it was restored (from where, by whom), and that the next run
     /// found it whole; and that this evidence cannot be edited unseen.
+    /// A restore stopped before it ended (killed, a power cut) had written objects back: its
+    /// journal lists them, and the next restore records them as a run of their own before
+    /// copying the rest, so the audit log holds everything mended.
+    @Test func aRestoreStoppedPartWayIsRecordedByTheNext() throws {
+        let f = try VerifyFixture()
+        let replica = f.folder.sub("replica")
+        #expect(try f.hoso(["replicate", "--to", replica]).status == 0)
+        let all = try FileManager.default.subpathsOfDirectory(atPath: f.archive + "/objects").filter { $0.count == 65 }.sorted()
+        let lost = Array(all.prefix(12))
+        for p in lost { try FileManager.default.removeItem(atPath: f.archive + "/objects/" + p) }
+        #expect(try f.hoso(["verify"]).status == 1)
+        // As a restore killed while writing its fifth object leaves it: four copied back and
+        // noted, a fifth noted but not written, a last line cut short.
+        for p in lost.prefix(4) { #expect(try shell("cp '\(replica)/\(p)' '\(f.archive)/objects/\(p)'").status == 0) }
+        var journal = "# restore from \(replica) started 2026-12-01T01:02:03Z\n"
+        for p in lost.prefix(5) { journal += "1764550923 \(p.replacingOccurrences(of: "/", with: ""))\n" }
+        journal += "17645509"
+        try journal.write(toFile: f.archive + "/audit/restore.journal", atomically: false, encoding: .utf8)
+        let restore = try f.hoso(["replicate", "--from", replica])
+        #expect(restore.status == 0 && restore.stderr.contains("a restore stopped before it ended had written 4 objects back into the archive: recorded as audit run 2"),
+                "\(restore.stderr)")
+        #expect(restore.stdout.contains("8 copied") && restore.stdout.contains("recorded as audit run 3"), "\(restore.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: f.archive + "/audit/restore.journal"))
+        #expect(try f.verify().1.isEmpty)
+        let runs = (try jsonObject(try f.hoso(["verify", "--history", "--json"]).stdout)["runs"] as? [[String: Any]]) ?? []
+        let records = runs.map { $0["record"] as? [String: Any] ?? [:] }
+        #expect(records.map { $0["level"] as? String ?? "" } == ["full", "restore", "restore"], "\(records)")
+        #expect(records.count == 3 && records[1]["objects"] as? Int == 4 && records[2]["objects"] as? Int == 8, "\(records)")
+        #expect((records[1]["note"] as? String)?.contains("stopped before it ended") == true && records[1]["started"] as? String == "2026-12-01T01:02:03Z")
+        // The list of run 2 names exactly the four objects that came back.
+        let list = try String(contentsOfFile: f.archive + "/audit/runs/000002.txt", encoding: .utf8)
+        #expect(Set(list.split(separator: "\n").map { String($0.split(separator: " ")[1]) }) == Set(lost.prefix(4).map { $0.replacingOccurrences(of: "/", with: "") }))
+    }
+
     @Test func theAuditLogKeepsWhatWasDamagedAndHowItWasMended() throws {
         let f = try VerifyFixture()
         let replica = f.folder.sub("replica")
