@@ -321,6 +321,10 @@ extension Archive {
         let stamp = "-" + CanonicalJSON.timestamp().replacingOccurrences(of: ":", with: "")
         var kept: [String] = []
         if catalogLost != nil {
+            // Its log folded into it first: kept aside in one file, a stop between two renames
+            // cannot part it from its newest commits (a log left without its database is
+            // reset by the next command that opens the archive).
+            if SystemFile.exists(catalogPath + "-wal") { try? Catalog.foldLog(path: catalogPath) }
             for suffix in ["", "-wal"] where SystemFile.exists(catalogPath + suffix) {
                 try LocalObjectStore.renameNoReplace(catalogPath + suffix, catalogPath + ".discarded" + stamp + suffix)
             }

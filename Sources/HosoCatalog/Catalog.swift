@@ -548,6 +548,16 @@ public final class Catalog: Sendable {
     }
 
     /// Truncates the write-ahead log into the main file (writers, before a clean exit).
+    /// Folds the write-ahead log of the database at `path` into it, as it is (no migration, no
+    /// check): for a catalog about to be kept aside whole, in one file.
+    public static func foldLog(path: String) throws {
+        var config = Configuration()
+        config.readonly = false
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try queue.close()
+    }
+
     public func checkpoint() throws {
         guard mode == .readWrite || mode == .scratch, let pool = db as? DatabasePool else { return }
         try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }

@@ -29,7 +29,8 @@ struct RebuildCommand: ParsableCommand {
             let attached = try Archive.attach(at: archiveOptions.location, store: try StoreSpec.remote(from, endpoint: endpoint))
             if !output.json { Console.shared.out("attached \(attached.root) to \(from); ledger head \(try Ledger(archive: attached).head()?.prefixed ?? "none")") }
         }
-        Interruption.explainStop("the rebuild was cut short. The ledger and the objects are untouched; the catalog and the index are each as they were, kept aside (--discard-newer), or rebuilt. Run 'hoso rebuild' again to finish")
+        Interruption.explainStop("the rebuild was cut short. The ledger and the objects are untouched; the catalog and the index are each as they were, kept aside (--discard-newer), or rebuilt. Run the same command again to finish"
+                                 + (discardNewer ? " ('hoso rebuild --discard-newer': what was kept aside stays)" : ""))
         let archive = try archiveOptions.open()
         let lock = try ArchiveLock(archive: archive, wait: wait, purpose: "hoso rebuild")
         defer { withExtendedLifetime(lock) {} }
