@@ -70,6 +70,22 @@ public final class Archive: Sendable {
     public var indexFolder: String { root + "/index" }
     public var auditFolder: String { root + "/audit" }
     public var lockPath: String { root + "/lock" }
+    /// Where replicate and S3 stores keep verified copies on their way.
+    public var spoolFolder: String { root + "/spool" }
+
+    /// Removes what dead writers left beside the store (the caller holds the writer lock):
+    /// temp files of atomic writes in the ledger folder, and, an hour old (a verify writing
+    /// `audit.tail`, or a copy out that takes no lock, may be at work), in the archive folder and
+    /// the spool. Returns how many. (The store's own are removed by `removeStaleTemps`.)
+    @discardableResult
+    public func removeLeftoverTemporaries() -> Int {
+        var removed = (try? SystemFile.removeTemporaries(in: ledgerFolder)) ?? 0
+        for folder in [root, spoolFolder] where SystemFile.exists(folder) {
+            removed += (try? SystemFile.removeTemporaries(in: folder, olderThan: 3600)) ?? 0
+        }
+        return removed
+    }
+
     /// Synonym groups the archivists add to the built-in ones (see docs/search.md).
     public var synonymsPath: String { root + "/synonyms.txt" }
 

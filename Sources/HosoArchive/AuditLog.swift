@@ -354,6 +354,9 @@ public struct AuditLog {
         // numbering itself after the line it reads last.
         let lock = try SystemFile.lockExclusively(folder + "/.lock")
         defer { SystemFile.closeDescriptor(lock) }
+        // Temp files of runs that died while writing here (only runs holding this lock write here).
+        _ = try? SystemFile.removeTemporaries(in: folder + "/runs")
+        _ = try? SystemFile.removeTemporaries(in: folder)
         var setAside: String?
         // Only damage (E903) is set aside; a log that cannot be read (E406) stops the recording
         // below, untouched.

@@ -157,7 +157,7 @@ public final class Ingest {
     typealias Pending = IngestPreparation
 
     /// Removes writers' temp files: with the lock held, none belongs to a live writer.
-    public func removeStaleTemps() throws -> Int { try archive.store.removeStaleTemporaries() }
+    public func removeStaleTemps() throws -> Int { try archive.store.removeStaleTemporaries() + archive.removeLeftoverTemporaries() }
 
     /// Ingests every dossier under `paths`.
     /// - Parameters:

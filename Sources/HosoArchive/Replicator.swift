@@ -110,9 +110,9 @@ public enum Replicator {
             spool = archive.root + "/spool"
         }
         try SystemFile.makeDirectories(spool)
-        if restoring {
-            _ = try? SystemFile.removeTemporaries(in: spool)
-        }
+        // Copies of runs that died: all of them under the writer lock a restore holds, an hour
+        // old otherwise (a copy out takes no lock: another may be at work).
+        _ = try? SystemFile.removeTemporaries(in: spool, olderThan: restoring ? nil : 3600)
         defer { if ownSpool { _ = rmdir(spool) } }
         // A copy killed part way leaves temp files at a local destination. Nothing there says
         // whether another copy is writing now (a replica holds no lock): an hour untouched is

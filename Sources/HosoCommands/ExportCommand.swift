@@ -79,7 +79,7 @@ struct ExportCommand: ParsableCommand {
         }
         guard access(to, W_OK | X_OK) == 0 else { throw notWritable(errno) }
         removeAbandonedPartials()
-        Interruption.explainStop("the export was cut short. Every dossier folder written is complete; the one being written is left out (its hidden folder is removed by the next export). Run the same command again: what is there is recognised")
+        Interruption.explainStop("the export was cut short. Every dossier folder written is complete; the one being written is left out (its hidden folder is removed by the next export on this machine). Run the same command again: what is there is recognised")
         var written: [Written] = [], failed: [Failed] = []
         // Each dossier on its own: one that cannot be exported (a damaged object, a folder in
         // the way) is reported, and the others are still written.
@@ -184,7 +184,7 @@ struct ExportCommand: ParsableCommand {
             }
             return Written(number: row.number, folder: folder, files: files.count, bytes: files.reduce(0) { $0 + $1.size }, already: true)
         }
-        let partial = to + "/.hoso-export-\(getpid())-" + SystemFile.randomSuffix()
+        let partial = to + "/.hoso-export-\(getpid())@\(Self.hostName)-" + SystemFile.randomSuffix()
         var done = false
         defer { if !done { try? FileManager.default.removeItem(atPath: partial) } }
         let payload = bagit ? partial + "/data" : partial
@@ -225,14 +225,27 @@ struct ExportCommand: ParsableCommand {
         return out
     }
 
-    /// Removes the hidden folders of exports killed part way into `to` (named with the process
-    /// that made them, which no longer runs, and untouched for an hour).
+    /// This machine's name, in the hidden folder of an export: a folder shared by several
+    /// machines tells whose process made it.
+    static let hostName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.filter { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+    }()
+
+    /// Removes the hidden folders of exports killed part way into `to`: made by a process of
+    /// this machine that no longer runs, or, made elsewhere (or by a release that did not name
+    /// its machine), by a process that does not run here and untouched for an hour.
     func removeAbandonedPartials() {
         for (name, _) in (try? SystemFile.listDirectory(to)) ?? [] where name.hasPrefix(".hoso-export-") {
-            let pid = Int32(name.dropFirst(".hoso-export-".count).prefix { $0.isNumber }) ?? 0
+            let rest = name.dropFirst(".hoso-export-".count)
+            let pid = Int32(rest.prefix { $0.isNumber }) ?? 0
             guard pid > 0, kill(pid, 0) != 0, errno == ESRCH else { continue }
-            // The process may run on another host sharing the folder: an hour untouched too.
-            guard let st = SystemFile.status(to + "/" + name), Int(st.st_mtim.tv_sec) < Int(time(nil)) - 3600 else { continue }
+            let mine = !Self.hostName.isEmpty && rest.drop { $0.isNumber }.hasPrefix("@" + Self.hostName + "-")
+            if !mine {
+                guard let st = SystemFile.status(to + "/" + name), Int(st.st_mtim.tv_sec) < Int(time(nil)) - 3600 else { continue }
+            }
             try? FileManager.default.removeItem(atPath: to + "/" + name)
         }
     }

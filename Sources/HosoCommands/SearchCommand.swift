@@ -610,10 +610,15 @@ struct IndexOptimize: ParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         try IndexSync.catchUp(archive: archive)
         let writer = try archive.indexWriter()
-        let before = writer.manifest.segments.count
+        let before = writer.manifest.segments.count, generation = writer.manifest.generation
         let started = SystemFile.monotonic()
         try writer.optimize()
-        Console.shared.out("merged \(before) segments into \(writer.manifest.segments.count) (\(writer.manifest.liveDocs) dossiers) in \(Format.duration(SystemFile.monotonic() - started))")
+        let after = writer.manifest.segments.count
+        if writer.manifest.generation == generation {
+            Console.shared.out("nothing to merge: \(Format.count(after, "segment")) (\(writer.manifest.liveDocs) dossiers)")
+        } else {
+            Console.shared.out("merged \(Format.count(before, "segment")) into \(after) (\(writer.manifest.liveDocs) dossiers) in \(Format.duration(SystemFile.monotonic() - started))")
+        }
     }
 }
 

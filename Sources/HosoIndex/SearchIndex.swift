@@ -240,6 +240,8 @@ public final class IndexWriter {
         if !current.isEmpty { groups.append(current) }
         // From the last group back: a merge renumbers only the segments after its first one.
         for g in groups.reversed() where g.count > 1 || manifest.segments[g[0]].deletedDocs > 0 { try merge(g) }
+        // (Nothing to merge: what an optimize stopped part way left is removed all the same.)
+        removeUnnamedFiles()
     }
 
     /// Keeps the number of small segments at most `maxSegments`: merges the smallest (up to
@@ -332,7 +334,14 @@ public final class IndexWriter {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try SystemFile.writeAtomically(Array(try encoder.encode(m)) + [0x0A], to: folder + "/manifest.json", likeItsFolder: true)
         manifest = m
-        let keep = Set(m.segments.flatMap { [$0.file] + ($0.deletes.map { [$0] } ?? []) } + ["manifest.json"])
+        removeUnnamedFiles()
+    }
+
+    /// Removes the segment and temp files the manifest does not name: those a publish replaced
+    /// (a writer stopped while removing them leaves the rest), and temp files of dead writers.
+    /// Readers that opened them keep reading them until they close.
+    func removeUnnamedFiles() {
+        let keep = Set(manifest.segments.flatMap { [$0.file] + ($0.deletes.map { [$0] } ?? []) } + ["manifest.json"])
         for (name, _) in (try? SystemFile.listDirectory(folder)) ?? [] where !keep.contains(name) {
             if name.hasPrefix("seg-") || name.hasPrefix(".tmp-") { try? SystemFile.remove(folder + "/" + name) }
         }
