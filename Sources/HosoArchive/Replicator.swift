@@ -107,18 +107,25 @@ public enum Replicator {
         if ownSpool {
             spool = NSTemporaryDirectory() + "hoso-replicate-" + SystemFile.randomSuffix()
         } else {
-            spool = archive.root + "/spool"
+            // A folder of its own: an S3 store's uploads wait in the spool itself.
+            spool = archive.spoolFolder + "/copies"
         }
         try SystemFile.makeDirectories(spool)
-        // Copies of runs that died: all of them under the writer lock a restore holds, an hour
-        // old otherwise (a copy out takes no lock: another may be at work).
-        _ = try? SystemFile.removeTemporaries(in: spool, olderThan: restoring ? nil : 3600)
+        // Copies of runs that died, an hour old (each is written in seconds; a copy out takes no
+        // lock, so another may be at work, even beside a restore).
+        _ = try? SystemFile.removeTemporaries(in: spool, olderThan: 3600)
         defer { if ownSpool { _ = rmdir(spool) } }
         // A copy killed part way leaves temp files at a local destination. Nothing there says
         // whether another copy is writing now (a replica holds no lock): an hour untouched is
         // dead (a live one is written to, or committed, within seconds).
         if let local = destination as? LocalObjectStore { _ = try? SystemFile.removeTemporaries(in: local.root, olderThan: 3600) }
-        if restoring, let journal { try journal.start(source: source.location) }
+        // (A journal that cannot be started does not stop the repair: only the record of a
+        // restore that is then also stopped is lost, which the stop message says.)
+        if restoring, let journal {
+            do { try journal.start(source: source.location) } catch {
+                FileHandle.standardError.write(Data("hoso: note: \(journal.path) cannot be written (\(error)): if this restore is stopped before it ends, what it wrote back is not recorded\n".utf8))
+            }
+        }
         let state = Mutex((copied: 0, bytes: UInt64(0), present: 0, repaired: 0, done: 0, findings: [Diagnostic](), written: [(ObjectID, Int64)]()))
         Parallel.forEach(count: all.count, workers: workers) { i in
             let id = all[i]
@@ -437,26 +444,36 @@ public final class RestoreJournal: @unchecked Sendable {
 
     /// Starts the journal of a restore from `source` (the caller holds the writer lock and has
     /// recorded any journal left before).
+    /// Who runs the restore, for its record.
+    public var operatorName: String?
+    private var lastSync = 0.0
+
     func start(source: String) throws {
         if !SystemFile.exists(SystemFile.parentFolder(path)) { try SystemFile.makeDirectories(SystemFile.parentFolder(path)) }
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SystemError(errno: errno, operation: "open", path: path) }
-        _ = fchmod(fd, SystemFile.mode(0o644, likeFolder: SystemFile.parentFolder(path)))
-        try append("# restore from \(source) started \(CanonicalJSON.timestamp())\n")
-        try SystemFile.sync(fd, path: path)
+        let f = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard f >= 0 else { throw SystemError(errno: errno, operation: "open", path: path) }
+        lock.lock(); fd = f; lock.unlock()
+        _ = fchmod(f, SystemFile.mode(0o644, likeFolder: SystemFile.parentFolder(path)))
+        try append("# restore from \(source) started \(CanonicalJSON.timestamp())" + (operatorName.map { " by \($0)" } ?? "") + "\n")
+        try SystemFile.sync(f, path: path)
         try SystemFile.syncDirectory(SystemFile.parentFolder(path))
     }
 
     /// One object about to be written (a damaged copy replaced, or a missing one copied back).
-    /// The line is in the kernel's hands when this returns: a killed process loses none.
+    /// The line is in the kernel's hands when this returns (a killed process loses none), and
+    /// on the disk within a second (a power cut loses at most the last second's lines).
     func wrote(_ id: ObjectID, at time: Int64, replaced: Bool) throws {
-        try append("\(time) \(id.hex)\(replaced ? " replaced" : "")\n")
+        try append("\(time) \(id.hex)\(replaced ? " replaced" : "")\n", sync: true)
     }
 
-    private func append(_ line: String) throws {
+    private func append(_ line: String, sync: Bool = false) throws {
         lock.lock(); defer { lock.unlock() }
         guard fd >= 0 else { return }
         try Array(line.utf8).withUnsafeBytes { try SystemFile.write(fd, $0, path: path) }
+        if sync, SystemFile.monotonic() - lastSync >= 1 {
+            try SystemFile.sync(fd, path: path)
+            lastSync = SystemFile.monotonic()
+        }
     }
 
     /// Ends the journal of a restore recorded whole: removed.
@@ -470,6 +487,7 @@ public final class RestoreJournal: @unchecked Sendable {
     public struct Left: Sendable {
         public var source: String
         public var started: String
+        public var operatorName: String?
         public var written: [(ObjectID, Int64)]
         public var replaced: Int
         /// Their original content, in bytes.
@@ -481,23 +499,31 @@ public final class RestoreJournal: @unchecked Sendable {
     /// by a crash is skipped).
     public func left(in store: any ObjectStore) -> Left? {
         guard let bytes = try? SystemFile.readAll(path, limit: 1 << 30) else { return nil }
-        var out = Left(source: "a replica", started: CanonicalJSON.timestamp(), written: [], replaced: 0)
+        var out = Left(source: "a replica", started: CanonicalJSON.timestamp(), operatorName: nil, written: [], replaced: 0)
         var seen = Set<ObjectID>()
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
             if line.hasPrefix("# restore from ") {
-                let rest = line.dropFirst("# restore from ".count)
+                var rest = line.dropFirst("# restore from ".count)
+                if let r = rest.range(of: " by ", options: .backwards), rest[..<r.lowerBound].contains(" started ") {
+                    out.operatorName = String(rest[r.upperBound...]); rest = rest[..<r.lowerBound]
+                }
                 if let r = rest.range(of: " started ", options: .backwards) {
                     out.source = String(rest[..<r.lowerBound]); out.started = String(rest[r.upperBound...])
                 }
                 continue
             }
             let parts = line.split(separator: " ")
-            guard parts.count >= 2, let t = Int64(parts[0]), let id = ObjectID(hex: String(parts[1])),
-                  !seen.contains(id), let header = try? store.header(id) else { continue }
+            guard parts.count >= 2, let t = Int64(parts[0]), let id = ObjectID(hex: String(parts[1])), !seen.contains(id) else { continue }
+            let replaced = parts.count == 3 && parts[2] == "replaced"
+            // A copy in place (its name is only ever given to a whole file); one said to replace
+            // a damaged copy is read whole: stopped before the damaged one was removed, it is
+            // still that one, and nothing was mended.
+            guard let info = replaced ? (try? store.get(id) { _ in }) .map({ ($0.originalSize) })
+                                      : (try? store.header(id)).map({ $0.originalLength }) else { continue }
             seen.insert(id)
             out.written.append((id, t))
-            out.bytes += header.originalLength
-            if parts.count == 3 && parts[2] == "replaced" { out.replaced += 1 }
+            out.bytes += info
+            if replaced { out.replaced += 1 }
         }
         return out
     }

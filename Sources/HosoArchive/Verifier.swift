@@ -436,7 +436,7 @@ public final class Verifier {
     /// auditor does not find them unexplained.
     func leftoversOfInterruptedWork() -> [Diagnostic] {
         var found: [Diagnostic] = []
-        for folder in ["", "ledger", "index", "audit", "audit/runs", "spool"] {
+        for folder in ["", "ledger", "index", "audit", "audit/runs", "spool", "spool/copies"] {
             let path = folder.isEmpty ? archive.root : archive.root + "/" + folder
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { continue }
             for name in names.sorted() {
@@ -444,12 +444,15 @@ public final class Verifier {
                 if name.hasPrefix("catalog.rebuild.sqlite") {
                     found.append(Diagnostic(.objectStaleTemp, file: shown, message: "a catalog that an interrupted 'hoso rebuild' was making",
                         advice: "Harmless: the next 'hoso rebuild' removes it (or delete it once no rebuild runs)"))
-                } else if name.hasPrefix(".tmp-") || name.hasPrefix(".hoso-") {
-                    let who = folder == "spool" ? "the next 'hoso replicate' removes it once it is an hour old"
+                } else if name.hasPrefix(".hoso-") {
+                    found.append(Diagnostic(.objectStaleTemp, file: shown, message: "a temporary file left by an interrupted write",
+                        advice: "Harmless: delete it once no hoso command runs on this archive"))
+                } else if name.hasPrefix(".tmp-") {
+                    let who = folder == "spool" || folder == "spool/copies" ? "the next 'hoso replicate' removes it once it is an hour old"
                         : folder.hasPrefix("audit") ? "the next recorded 'hoso verify' removes it"
                         : folder == "index" ? "the next command that writes the index removes it"
                         : "the next 'hoso ingest' removes it" + (folder.isEmpty ? " once it is an hour old" : "")
-                    found.append(Diagnostic(.objectStaleTemp, file: shown, message: "a temporary file left by an interrupted write" + (folder == "spool" ? " (a copy on its way to or from a replica)" : ""),
+                    found.append(Diagnostic(.objectStaleTemp, file: shown, message: "a temporary file left by an interrupted write" + (folder.hasPrefix("spool") ? " (a copy on its way to or from a replica or S3)" : ""),
                         advice: "Harmless: \(who) (or delete it once no hoso command runs on this archive)"))
                 }
             }

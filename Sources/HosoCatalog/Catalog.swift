@@ -547,7 +547,6 @@ public final class Catalog: Sendable {
         }
     }
 
-    /// Truncates the write-ahead log into the main file (writers, before a clean exit).
     /// Folds the write-ahead log of the database at `path` into it, as it is (no migration, no
     /// check): for a catalog about to be kept aside whole, in one file.
     public static func foldLog(path: String) throws {
@@ -558,6 +557,7 @@ public final class Catalog: Sendable {
         try queue.close()
     }
 
+    /// Truncates the write-ahead log into the main file (writers, before a clean exit).
     public func checkpoint() throws {
         guard mode == .readWrite || mode == .scratch, let pool = db as? DatabasePool else { return }
         try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }

@@ -242,7 +242,10 @@ struct ExportCommand: ParsableCommand {
             let rest = name.dropFirst(".hoso-export-".count)
             let pid = Int32(rest.prefix { $0.isNumber }) ?? 0
             guard pid > 0, kill(pid, 0) != 0, errno == ESRCH else { continue }
-            let mine = !Self.hostName.isEmpty && rest.drop { $0.isNumber }.hasPrefix("@" + Self.hostName + "-")
+            // The machine: between the @ and the last dash (the random suffix after it has none).
+            let afterPID = rest.drop { $0.isNumber }
+            let host = afterPID.hasPrefix("@") ? afterPID.dropFirst().split(separator: "-", omittingEmptySubsequences: false).dropLast().joined(separator: "-") : nil
+            let mine = !Self.hostName.isEmpty && host == Self.hostName
             if !mine {
                 guard let st = SystemFile.status(to + "/" + name), Int(st.st_mtim.tv_sec) < Int(time(nil)) - 3600 else { continue }
             }
@@ -254,15 +257,17 @@ struct ExportCommand: ParsableCommand {
 /// Writes the tag files of a BagIt 1.0 bag (RFC 8493) whose payload is already in `data/`.
 enum BagItWriter {
     static func finish(bag: String, files: [(relative: String, id: ObjectID, size: UInt64)], row: VersionRow, manifestID: ObjectID) throws {
-        // Written plainly, as the payload is: the bag is a hidden folder until it is complete and
-        // renamed into place (a sync of each tag file and of the folder after it made --bagit
-        // several times slower than a plain export, for copies the archive does not rely on).
+        // Each written and synced in place: the bag is a hidden folder until it is complete and
+        // renamed into place, so no temp file, rename or folder sync each (which made --bagit
+        // several times slower than a plain export). Synced, as an export found again takes a
+        // bag's tag files by their names.
         func write(_ name: String, _ text: String) throws -> ObjectID {
             let bytes = Array(text.utf8)
             let path = bag + "/" + name
             let fd = try SystemFile.createExclusive(path)
             defer { SystemFile.closeDescriptor(fd) }
             try bytes.withUnsafeBytes { try SystemFile.write(fd, $0, path: path) }
+            try SystemFile.sync(fd, path: path)
             return ObjectID.hashing(bytes)
         }
         // Paths in manifests: percent-encode CR, LF and % only (RFC 8493 §2.1.3).

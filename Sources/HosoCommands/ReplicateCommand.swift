@@ -69,25 +69,39 @@ struct ReplicateCommand: ParsableCommand {
             throw ValidationError("\(from != nil ? "--from" : "--to") names the archive's own store")
         }
         Interruption.explainStop(from != nil
-            ? "the restore was cut short. Every object copied is whole and stays, and is listed in audit/restore.journal; run the same command again to copy the rest (it first records what this run wrote in the audit log)"
+            ? "the restore was cut short. Every object copied is whole and stays, and is listed in audit/restore.journal; run the same command again to copy the rest (it first records in the audit log what this run wrote back)"
             : "the copy was cut short. Every object copied is whole and stays; run the same command again to copy the rest")
         // Restoring writes into the archive's store: no ingest may run meanwhile.
         let lock = from != nil ? try ArchiveLock(archive: archive, wait: wait, purpose: "hoso replicate --from") : nil
         defer { withExtendedLifetime(lock) {} }
         // A restore stopped before it ended (killed, a power cut, Ctrl-C) left the list of what it
         // wrote back: recorded now, before this run writes anything, as a run of its own.
-        let journal = from != nil ? RestoreJournal(archive: archive) : nil
-        if let journal, let left = journal.left(in: archive.store) {
-            let note = "restore from \(left.source) stopped before it ended (recorded by the next restore): \(left.written.count - left.replaced) missing objects copied back"
-                + (left.replaced > 0 ? ", \(left.replaced) damaged copies replaced" : "")
-            let run = try AuditLog(archive: archive).append(level: "restore", budget: nil, ledgerHead: try Ledger(archive: archive).head()?.prefixed,
-                                                            started: left.started, seconds: 0, verified: left.written, bytes: left.bytes, findings: [],
-                                                            setAsideIfDamaged: false, note: note, operatorName: IngestCommand.loginName).record.sequence
-            journal.finish()
-            Console.shared.err("hoso: note: a restore stopped before it ended had written \(Format.count(left.written.count, "object")) back into the archive: recorded as audit run \(run)")
+        var journal = from != nil ? RestoreJournal(archive: archive) : nil
+        journal?.operatorName = IngestCommand.loginName
+        if let j = journal, let left = j.left(in: archive.store) {
+            if left.written.isEmpty {
+                j.finish()          // stopped before it wrote anything: nothing to record
+            } else {
+                let note = "restore from \(left.source) stopped before it ended (recorded by the next restore): \(left.written.count - left.replaced) missing objects copied back"
+                    + (left.replaced > 0 ? ", \(left.replaced) damaged copies replaced" : "")
+                do {
+                    let run = try AuditLog(archive: archive).append(level: "restore", budget: nil, ledgerHead: try Ledger(archive: archive).head()?.prefixed,
+                                                                    started: left.started, seconds: 0, verified: left.written, bytes: left.bytes, findings: [],
+                                                                    setAsideIfDamaged: false, note: note, operatorName: left.operatorName).record.sequence
+                    j.finish()
+                    Console.shared.err("hoso: note: a restore stopped before it ended had written \(Format.count(left.written.count, "object")) back into the archive: recorded as audit run \(run)")
+                } catch {
+                    // The repair goes on all the same; the journal stays for a later restore,
+                    // and this one keeps none of its own (it would replace that one).
+                    journal = nil
+                    Console.shared.err("hoso: note: a restore stopped before it ended had written \(Format.count(left.written.count, "object")) back into the archive, "
+                                       + "which cannot be recorded in the audit log now (\(error)): \(j.path) is kept for a later restore to record")
+                }
+            }
         }
         // Temp files of writers that died (this one holds the lock): not left for verify to name.
-        if from != nil { _ = try? archive.store.removeStaleTemporaries() }
+        // (An hour old: a copy to this archive as a standby takes no lock of it.)
+        if from != nil, archive.store is LocalObjectStore { _ = try? SystemFile.removeTemporaries(in: archive.objectsPath, olderThan: 3600) }
         let meter = ProgressMeter(from != nil ? "restoring" : "replicating", totalItems: 0)
         let r = try Replicator.run(archive: archive, from: source, to: destination, repair: repair, restoreHead: restoreHead, journal: journal,
                                    workers: jobs) { n, b in

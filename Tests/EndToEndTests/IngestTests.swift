@@ -934,12 +934,14 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         // where: once an hour old, as the process may run on another machine sharing the folder.)
         let host = try shell("hostname").output.trimmingCharacters(in: .whitespacesAndNewlines)
         _ = try shell("mkdir -p '\(out)/.hoso-export-999999-abc/scans' && touch -d '2 hours ago' '\(out)/.hoso-export-999999-abc'")
-        _ = try shell("mkdir -p '\(out)/.hoso-export-999998@\(host)-abc/scans' '\(out)/.hoso-export-999997@elsewhere-abc' '\(out)/.hoso-export-999996-abc'")
+        _ = try shell("mkdir -p '\(out)/.hoso-export-999998@\(host)-abc/scans' '\(out)/.hoso-export-999997@elsewhere-abc' '\(out)/.hoso-export-999996-abc'"
+                      + " '\(out)/.hoso-export-999995@\(host)-2-abc'")     // another machine whose name begins as this one's
         #expect(try Hoso.run(["export", "--to", out, numbers[1]], environment: ["HOSO_ARCHIVE": archive]).status == 0)
         #expect(!FileManager.default.fileExists(atPath: out + "/.hoso-export-999999-abc"))
         #expect(host.isEmpty || !FileManager.default.fileExists(atPath: out + "/.hoso-export-999998@\(host)-abc"))
         #expect(FileManager.default.fileExists(atPath: out + "/.hoso-export-999997@elsewhere-abc"))
         #expect(FileManager.default.fileExists(atPath: out + "/.hoso-export-999996-abc"))
+        #expect(FileManager.default.fileExists(atPath: out + "/.hoso-export-999995@\(host)-2-abc"))
         _ = try shell("rm -rf '\(out)'/.hoso-export-*")
 
         // A damaged object: that dossier leaves no folder, the others are exported.

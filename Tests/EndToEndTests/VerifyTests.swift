@@ -1184,6 +1184,41 @@ struct VerifyFixture {
         #expect(Set(list.split(separator: "\n").map { String($0.split(separator: " ")[1]) }) == Set(lost.prefix(4).map { $0.replacingOccurrences(of: "/", with: "") }))
     }
 
+    /// The journal is written by the restore itself: killed part way (kill -9, nothing said),
+    /// the next restore records exactly what it had written back.
+    @Test func aRestoreKilledPartWayIsRecordedByTheNext() throws {
+        let f = try VerifyFixture(dossiers: 40, checkpoint: 40)
+        let replica = f.folder.sub("replica")
+        #expect(try f.hoso(["replicate", "--to", replica]).status == 0)
+        let objects = f.archive + "/objects"
+        let all = try FileManager.default.subpathsOfDirectory(atPath: objects).filter { $0.count == 65 }
+        let journal = f.archive + "/audit/restore.journal"
+        var killed = false
+        for _ in 0..<3 where !killed {
+            for p in all where FileManager.default.fileExists(atPath: objects + "/" + p) { try FileManager.default.removeItem(atPath: objects + "/" + p) }
+            let p = try Hoso.start(["replicate", "--from", replica, "--jobs", "1", "--archive", f.archive])
+            // Killed once it has noted a few objects: as a crash or a power cut would stop it.
+            while p.isRunning {
+                let lines = (try? String(contentsOfFile: journal, encoding: .utf8))?.split(separator: "\n").filter { !$0.hasPrefix("#") } ?? []
+                if lines.count >= 3 { kill(p.processIdentifier, SIGKILL); killed = true; break }
+                usleep(500)
+            }
+            p.waitUntilExit()
+        }
+        guard killed else { Issue.record("the restore of \(all.count) objects always ended before it could be stopped"); return }
+        let rerun = try f.hoso(["replicate", "--from", replica])
+        let noted = rerun.stderr.firstMatch(of: /had written (\d+) objects? back/).flatMap { Int($0.1) } ?? 0
+        #expect(rerun.status == 0 && noted >= 2, "\(rerun.stderr)")
+        #expect(try f.verify().1.isEmpty)
+        let runs = (try jsonObject(try f.hoso(["verify", "--history", "--json"]).stdout)["runs"] as? [[String: Any]]) ?? []
+        let restores = runs.map { $0["record"] as? [String: Any] ?? [:] }.filter { $0["level"] as? String == "restore" }
+        #expect(restores.count == 2 && restores[0]["objects"] as? Int == noted
+                && (restores[0]["note"] as? String)?.contains("stopped before it ended") == true, "\(restores)")
+        // Everything that came back is in one record or the other, once.
+        let written = (restores.first?["objects"] as? Int ?? 0) + (restores.last?["objects"] as? Int ?? 0)
+        #expect(written == all.count, "\(written) of \(all.count)")
+    }
+
     @Test func theAuditLogKeepsWhatWasDamagedAndHowItWasMended() throws {
         let f = try VerifyFixture()
         let replica = f.folder.sub("replica")
