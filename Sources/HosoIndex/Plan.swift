@@ -370,7 +370,7 @@ final class Plan {
                     case let .phrase(ws, nil): if let fs = words(ws.map { .word($0, fields: nil) }) { others.append(fs) }
                     case let .and(parts):
                         // The typed words read by shorter forms (*công ty TNHH* for *cty tnhh*).
-                        for ws in SynonymTable.spellings(parts).dropFirst() {
+                        for ws in SynonymTable.spellings(parts) {
                             if let fs = words(ws.map { .word($0, fields: nil) }), !others.contains(fs) { others.append(fs) }
                         }
                     default: break

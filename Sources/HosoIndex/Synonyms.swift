@@ -234,10 +234,21 @@ public struct SynonymTable: Sendable {
             // The words typed, each read by the shorter forms it holds: *cty tnhh* is also *công
             // ty TNHH*, as companies write it, which neither *cty tnhh* nor *công ty trách
             // nhiệm hữu hạn* is.
+            // Each way is an alternative of its own, not one AND of alternatives: an AND is
+            // driven by its rarest part, so the abbreviation each way holds (gcn, qsdđ) drives
+            // it, where an AND of "typed or synonym" parts walked every frequent word typed a
+            // second time (*giấy chứng nhận quyền sử dụng đất* took twice as long).
             if best.length > 1 {
                 let parts = expandRun(Array(run[i..<(i + best.length)]), longest: best.length - 1)
-                if parts.contains(where: { if case .or = $0 { true } else { false } }) {
-                    alternatives.append(.synonym(.and(parts), covers: best.length))
+                var ways: [[QueryNode]] = [[]]
+                for part in parts {
+                    let options: [QueryNode]
+                    if case let .or(alts) = part { options = alts } else { options = [part] }
+                    ways = Array(ways.lazy.flatMap { way in options.lazy.map { way + [$0] } }.prefix(16))
+                }
+                for way in ways.dropFirst() {       // (the first: the words as typed)
+                    let words = way.flatMap { n -> [QueryNode] in if case let .and(ns) = n { ns } else { [n] } }
+                    alternatives.append(.synonym(.and(words), covers: best.length))
                 }
             }
             out.append(alternatives.count == 1 ? original : .or(alternatives))
