@@ -29,6 +29,9 @@ done
 tail -4 "$BENCH_DIR/.out" | sed 's/^/    /'
 measure "hoso ingest again (nothing new)" "$bytes" "$HOSO" ingest --archive "$w/archive-$rounds" "$src"
 measure "hoso verify --quick" "$bytes" "$HOSO" verify --quick --no-record --archive "$w/archive-$rounds"
+# What validation alone costs (XML, schema, rules, every scan hashed; nothing stored): the part
+# of the overhead that the issue's "validate exactly as hoso validate does" fixes.
+measure "hoso validate (nothing stored)" "$bytes" "$HOSO" validate "$src"
 echo
 python3 - <<PY
 from statistics import median
@@ -40,4 +43,7 @@ print(f"ingest (median of {len(ing)}): {$n/i:.0f} dossiers/s, {$bytes/1e6/i:.0f}
 print(f"overhead above the store's put (target < 15%): wall {100*(i-p)/p:.0f}% (medians; rounds: "
       + ", ".join(f"{100*(b-a)/a:.0f}%" for a, b in zip(put, ing)) + f"), CPU {100*(median(ing_cpu)-median(put_cpu))/median(put_cpu):.0f}%")
 print(f"rerun: {100*again/i:.1f}% of the first run's time (target < 10%)")
+val_cpu = $cpu_hoso_validate__nothing_stored_
+print(f"validate alone: {val_cpu:.2f} CPU-s, {100*val_cpu/median(put_cpu):.0f}% of the put's CPU "
+      f"(ingest's CPU above the put: {median(ing_cpu)-median(put_cpu):.2f} s)")
 PY
