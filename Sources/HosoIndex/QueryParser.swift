@@ -507,6 +507,13 @@ public struct QueryParser {
             default: break
             }
         }
+        // "Phường 03", "Quận 07": a ward's or district's number printed with a zero also finds
+        // it written without (Phường 3), in its place for the bonus of words side by side.
+        for k in items.indices.dropFirst() {
+            guard case let .word(w, fields: nil) = items[k], w.count == 2, w.first == "0", let last = w.last, last.isASCII, last.isNumber, last != "0",
+                  let unit = folded(items[k - 1]), ["phuong", "quan", "p", "q"].contains(unit) else { continue }
+            taxCodes[k] = .or([items[k], .synonym(.word(String(last), fields: nil), covers: 1)])
+        }
         return items.indices.compactMap { k in keep[k] ? (taxCodes[k] ?? items[k]) : nil }
     }
 
@@ -1083,7 +1090,9 @@ public struct QueryParser {
         // by side ("phường 1", or as abbreviated), not a 1 anywhere (Tổ 1, Khu phố 1).
         if let (unit, number) = QueryParser.numberedUnit(w) {
             let name = unit == "p" ? "phường" : "quận"
-            return .or([.phrase([name, number], fields: fields), .phrase([unit, number], fields: fields)])
+            // (P.03, as printed: also Phường 3.)
+            let numbers = number.count == 2 && number.first == "0" && number.last != "0" ? [number, String(number.dropFirst())] : [number]
+            return .or(numbers.flatMap { n in [.phrase([name, n], fields: fields), .phrase([unit, n], fields: fields)] })
         }
         // Words glued by punctuation are words apart (hòa,khai; TP.Đông; Q.Bình; P.1): each is
         // found, and expanded by the synonyms, on its own. Digits on both sides of a dot or a

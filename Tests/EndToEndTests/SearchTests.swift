@@ -1065,6 +1065,15 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("ubnd thành phố đông hà", 55), [["a"], ["b", "c"]], "thành phố", sameTier: false)
     }
 
+    /// A ward's number printed with a zero (Phường 01, P.01) finds it written without.
+    @Test func aWardNumberPrintedWithAZero() throws {
+        // (Phường 12 holds a 1 elsewhere, its house number: after them, as for Phường 1.)
+        for q in ["Phường 01", "phuong 01", "P.01", "p01", "Phường 1"] {
+            let hits = try run(q, 45)
+            #expect(Set(hits.prefix(2).map(\.0)) == ["a", "e"] && hits.dropFirst(2).allSatisfy { $0.1 < hits[1].1 }, "\(q): \(hits)")
+        }
+    }
+
     /// Report periods as they are written and pasted, with spaces around the dash or words.
     @Test func aDateRangeWithSpacesOrWords() throws {
         for q in ["01/01/2022 - 31/12/2022", "2022-01-01 – 2022-12-31", "từ 01/01/2022 đến 31/12/2022", "01/01/2022 đến 31/12/2022"] {
