@@ -261,7 +261,12 @@ public struct QueryParser {
             default: scalars.append(u)
             }
         }
-        var chars = Array(String(scalars).replacingOccurrences(of: "(+84)", with: "+84"))
+        // A dossier number read off paper with a space, an underscore or a slash for a dash
+        // (000.00.21.H50 230512 0007): one number again, character for character.
+        let numbersJoined = String(scalars).replacing(/(\d{3}\.\d{2}\.\d{2}\.[A-Za-z]\d{2})[ _\/\-](\d{6})[ _\/\-](\d{4})(?!\d)/) { m in
+            "\(m.1)-\(m.2)-\(m.3)"
+        }
+        var chars = Array(numbersJoined.replacingOccurrences(of: "(+84)", with: "+84"))
         // An apostrophe before digits (how spreadsheets mark a number kept as text): dropped.
         var k = 0
         while k + 1 < chars.count {

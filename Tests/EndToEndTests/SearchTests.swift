@@ -1065,6 +1065,16 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("ubnd thành phố đông hà", 55), [["a"], ["b", "c"]], "thành phố", sameTier: false)
     }
 
+    /// A dossier number read off paper with spaces, underscores or slashes for its dashes.
+    @Test func aDossierNumberWithOtherSeparators() throws {
+        let number = "000.00.36.H50-230512-0001"
+        for q in ["000.00.36.H50 230512 0001", "000.00.36.H50_230512_0001", "000.00.36.H50/230512/0001", "000.00.36.H50-230512 0001", "khai sinh 000.00.36.H50 230512 0001"] {
+            let r = try jsonObject(try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, q]).stdout)
+            let hits = (r["hits"] as? [[String: Any]] ?? []).map { $0["number"] as? String ?? "" }
+            #expect(q.hasPrefix("khai") ? hits.isEmpty || hits == [number] : hits == [number], "\(q): \(hits)")
+        }
+    }
+
     /// A ward's number printed with a zero (Phường 01, P.01) finds it written without.
     @Test func aWardNumberPrintedWithAZero() throws {
         // (Phường 12 holds a 1 elsewhere, its house number: after them, as for Phường 1.)
