@@ -436,6 +436,13 @@ public final class Verifier {
     /// auditor does not find them unexplained.
     func leftoversOfInterruptedWork() -> [Diagnostic] {
         var found: [Diagnostic] = []
+        // (A verify holds the archive's lock shared: no restore is running, so a journal is one
+        // a stopped restore left.)
+        if SystemFile.exists(RestoreJournal(archive: archive).path) {
+            found.append(Diagnostic(.objectStaleTemp, file: "audit/restore.journal",
+                message: "the journal of a restore stopped before it ended: the objects it wrote back are not yet recorded in the audit log",
+                advice: "Run the restore again ('hoso replicate --from REPLICA'): it first records them as a run of their own, then copies what is still missing"))
+        }
         for folder in ["", "ledger", "index", "audit", "audit/runs", "spool", "spool/copies"] {
             let path = folder.isEmpty ? archive.root : archive.root + "/" + folder
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { continue }

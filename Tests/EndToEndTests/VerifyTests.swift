@@ -1168,6 +1168,9 @@ struct VerifyFixture {
         for p in lost.prefix(5) { journal += "1764550923 \(p.replacingOccurrences(of: "/", with: ""))\n" }
         journal += "17645509"
         try journal.write(toFile: f.archive + "/audit/restore.journal", atomically: false, encoding: .utf8)
+        // Verify (which no restore runs beside) says the journal waits to be recorded.
+        let said = try f.findings()
+        #expect(said.contains { $0.code == "W510" && $0.file == "audit/restore.journal" && $0.message.contains("restore stopped before it ended") }, "\(said)")
         let restore = try f.hoso(["replicate", "--from", replica])
         #expect(restore.status == 0 && restore.stderr.contains("a restore stopped before it ended had written 4 objects back into the archive: recorded as audit run 2"),
                 "\(restore.stderr)")
