@@ -116,9 +116,7 @@ struct SearchCommand: ParsableCommand {
         } else if result.total == 0, suggestion == nil, let (words, filters) = parsed.splittingFilters() {
             // Filters that let none of the dossiers holding the words through: not a spelling
             // matter, and not "no record of this person".
-            var count = options
-            count.limit = 0; count.offset = 0; count.facets = false
-            let found = searcher.search(words, options: count).total
+            let found = Self.count(words, searcher: searcher, options: options)
             if found > 0 {
                 notes.append("The words alone match \(Format.count(found, "dossier")), but \(found == 1 ? "it does not pass" : "none of them passes") the query's filters ("
                              + filters.joined(separator: ", ") + "): widen or leave out a filter to see \(found == 1 ? "it" : "them").")
@@ -138,9 +136,7 @@ struct SearchCommand: ParsableCommand {
                   }) {
             // Not a spelling matter. (Not said with --exact, where the marks typed are what
             // is missing, as that advice says.)
-            var count = options
-            count.limit = 0; count.offset = 0; count.facets = false
-            let found = searcher.search(.and(words.map { .word($0, fields: nil) }), options: count).total
+            let found = Self.count(.and(words.map { .word($0, fields: nil) }), searcher: searcher, options: options)
             if found > 0 {
                 // What else the query asks (a year typed alone, quotes, a field, a value, a word
                 // left out) lets none of them through.
@@ -184,6 +180,13 @@ struct SearchCommand: ParsableCommand {
         return nil
     }
 
+    /// How many dossiers `query` matches, in the mode asked (no page, no facets).
+    static func count(_ query: QueryNode, searcher: Searcher, options: SearchOptions) -> Int {
+        var count = options
+        count.limit = 0; count.offset = 0; count.facets = false
+        return searcher.search(query, options: count).total
+    }
+
     /// The words a query requires (in phrases too, not those it leaves out), or nil when it
     /// has alternatives of its own (OR) whose words need not all be there, or a prefix.
     static func wordsRequired(_ node: QueryNode) -> [String]? {
@@ -216,7 +219,7 @@ struct SearchCommand: ParsableCommand {
                   !StatusCode.timeliness.contains(String(word)) else { continue }
             // Only where the keys make a Vietnamese word: robert, anderson or Ksor are names
             // from other languages, not keys of an input method left off.
-            guard let (_, method) = InputMethodKeys.convert(String(word)), InputMethodKeys.spellSyllable(String(word)) else { continue }
+            guard let (spelled, method) = InputMethodKeys.convert(String(word)), InputMethodKeys.hasSyllableLetters(spelled) else { continue }
             switch method {
             case .telex: telex += 1
             case .vni: vni += 1

@@ -247,12 +247,11 @@ public enum InputMethodKeys {
 
     static func isVowel(_ b: UInt8) -> Bool { "aeiouy".utf8.contains(b) }
 
-    /// Whether `typed` holds an input method's keys and, read with them, has the letters of a
-    /// Vietnamese syllable (its marks aside: *nguye4n* does, *robert* and *anderson*, names of
-    /// other languages holding Telex's letters, do not).
-    public static func spellSyllable(_ typed: String) -> Bool {
-        guard let (converted, _) = convert(typed) else { return false }
-        return VietnameseSyllable.isPossible(folded: Array(VietnameseText.foldedValue(converted).utf8))
+    /// Whether a word read with an input method's keys (`convert`) has the letters of a
+    /// Vietnamese syllable, its marks aside: *nguye4n* does, *robert* and *anderson*, names of
+    /// other languages holding Telex's letters, do not.
+    public static func hasSyllableLetters(_ converted: String) -> Bool {
+        VietnameseSyllable.isPossible(folded: Array(VietnameseText.foldedValue(converted).utf8))
     }
 
     /// Letters and marks from Telex keys; nil when no key was used.
