@@ -32,8 +32,10 @@ struct SearchCommand: ParsableCommand {
           result:203/GPXD  signer:"đặng thị diệu"   the result's number; who signed it
           status:completed  timeliness:late  timeliness:quá hạn (overdue)
           channel:online  channel:trực tiếp  channel:bưu chính   how it came
-          received:2022-01-01..2022-06-30  also 01/01/2022, 2022, 2022-05 and
+          received:2022-01-01..2022-06-30  also 01/01/2022, 12/5/23, 2022, 2022-05,
                                            open ends; due: completed: alike
+          từ 01/01/2022 đến 30/06/2022  từ 2023 đến nay  ngày 12 tháng 5 năm 2023
+                                     dates typed alone: the day received
         """)
 
     @OptionGroup var archiveOptions: ArchiveOptions

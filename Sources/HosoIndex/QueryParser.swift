@@ -263,9 +263,20 @@ public struct QueryParser {
         }
         // A dossier number read off paper with a space, an underscore or a slash for a dash
         // (000.00.21.H50 230512 0007): one number again, character for character.
-        let numbersJoined = String(scalars).replacing(/(\d{3}\.\d{2}\.\d{2}\.[A-Za-z]\d{2})[ _\/\-](\d{6})[ _\/\-](\d{4})(?!\d)/) { m in
-            "\(m.1)-\(m.2)-\(m.3)"
-        }
+        // So is one written with dots for its dashes, or with no separator at all, as a barcode
+        // reader types it (000002 0H50 2305120007).
+        // (A word's start is told by what comes before, not by `\b`: Unicode's word boundaries
+        // run through a colon between letters, as in received:tháng.)
+        func two(_ s: Substring) -> String { s.count == 1 ? "0" + s : String(s) }
+        let numbersJoined = String(scalars)
+            .replacing(/(^|[^\p{L}\p{N}])(\d{3}\.\d{2}\.\d{2}\.[A-Za-z]\d{2})[ _\/\-.](\d{6})[ _\/\-.](\d{4})(?!\d)/) { m in "\(m.1)\(m.2)-\(m.3)-\(m.4)" }
+            .replacing(/(^|[^\p{L}\p{N}])(\d{3})(\d{2})(\d{2})([A-Za-z]\d{2})(\d{6})(\d{4})(?![\p{L}\p{N}])/) { m in "\(m.1)\(m.2).\(m.3).\(m.4).\(m.5)-\(m.6)-\(m.7)" }
+            // A date written out (ngày 12 tháng 5 năm 2023, tháng 5 năm 2023), as on a receipt:
+            // the day or month, as typed in figures.
+            .replacing(/(?i)(^|[^\p{L}\p{N}])(?:ngày|ngay)\s+(\d{1,2})\s+(?:tháng|thang)\s+(\d{1,2})\s*(?:,\s*)?(?:năm|nam)\s+(\d{4})(?!\p{N})/) { m in
+                "\(m.1)\(two(m.2))/\(two(m.3))/\(m.4)"
+            }
+            .replacing(/(?i)(^|[^\p{L}\p{N}])(?:tháng|thang)\s+(\d{1,2})\s*(?:,\s*)?(?:năm|nam)\s+(\d{4})(?!\p{N})/) { m in "\(m.1)\(two(m.2))/\(m.3)" }
         var chars = Array(numbersJoined.replacingOccurrences(of: "(+84)", with: "+84"))
         // An apostrophe before digits (how spreadsheets mark a number kept as text): dropped.
         var k = 0
@@ -622,17 +633,43 @@ public struct QueryParser {
     /// around (`- 30/06/2022`, `– 30/06/2022` pasted, `đến 30/06/2022`), read; nil (nothing
     /// read) when none follows. The end is a whole day too: years joined by a dash are also
     /// text (Kế hoạch 2019 - 2020).
-    mutating func rangeEnd() -> String? {
+    /// `đến nay` (until now) ends any range, so a year or a month may start it then (từ 2024
+    /// đến nay); a day of the calendar ends one only after a whole day.
+    mutating func rangeEnd(startIsWholeDay: Bool = true) -> String? {
         let save = i
         skipSpace()
         let joiner = readWord()
-        if ["-", "đến", "den", "tới", "toi", "to"].contains(joiner.lowercased()) {
-            skipSpace()
-            let end = QueryParser.withoutTrailingPunctuation(readWord())
-            if QueryParser.wholeDay(end) != nil { return end }
+        if QueryParser.rangeJoiners.contains(joiner.lowercased()) {
+            let end = endAfterJoiner()
+            if end == isoToday || (startIsWholeDay && QueryParser.wholeDay(end) != nil) { return end }
         }
         i = save
         return nil
+    }
+
+    /// The words that join the two ends of a range written out.
+    static let rangeJoiners: Set<String> = ["-", "đến", "den", "tới", "toi", "to"]
+
+    /// The end of a range after its joiner: the next word (past a `ngày` before it: đến ngày
+    /// 30/06/2022), or today for `nay`, `hiện nay`, `hôm nay`, `now`, `today`, as ISO.
+    mutating func endAfterJoiner() -> String {
+        func next() -> String { skipSpace(); return QueryParser.withoutTrailingPunctuation(readWord()) }
+        var end = next()
+        if ["ngày", "ngay"].contains(VietnameseText.canonical(end.lowercased())) { end = next() }
+        let folded = VietnameseText.foldedValue(end)
+        if ["nay", "now", "today"].contains(folded) && end.lowercased() != "này" { return isoToday }
+        if ["hien", "hom"].contains(folded) {
+            let save = i
+            if VietnameseText.foldedValue(next()) == "nay" { return isoToday }
+            i = save
+        }
+        return end
+    }
+
+    /// Today, as an ISO day.
+    var isoToday: String {
+        let (y, m, d) = Timestamp.civilFromDays(Int(today))
+        return String(format: "%04d-%02d-%02d", y, m, d)
     }
 
     /// The day `s` names when it names one whole day (not a month or a year).
@@ -731,10 +768,10 @@ public struct QueryParser {
                 func isDay(_ w: String) -> Bool { (w.contains("-") || w.contains("/")) && QueryParser.day(w, end: false) != nil }
                 let after = i
                 var next = readWord()
-                if ["-", "đến", "den", "to", "tới", "toi"].contains(next.lowercased()) {
-                    // After a word or a dash, a year or a month is an end too (2023 - 2024).
-                    skipSpace()
-                    next = readWord()
+                if QueryParser.rangeJoiners.contains(next.lowercased()) {
+                    // After a word or a dash, a year or a month is an end too (2023 - 2024), and
+                    // so is now (2023 đến nay).
+                    next = endAfterJoiner()
                     if QueryParser.dateRange(value) != nil, QueryParser.day(next, end: true) != nil { value += ".." + next } else { i = save }
                 } else if next.hasPrefix("-"), QueryParser.dateRange(value) != nil, isDay(String(next.dropFirst())) {
                     value += ".." + next.dropFirst()       // 2023-01-01 -2024-12-31: a range, not an exclusion
@@ -909,22 +946,36 @@ public struct QueryParser {
         if chars[i] == "\"" { return try parsePhrase(fields: [field]) }
         if chars[i] == "(" {
             // field:(a b) applies the field to each word.
+            let start = i
             let inner = try parsePrimary()
-            return QueryParser.restrict(inner, to: [field])
+            guard let restricted = QueryParser.restrict(inner, to: [field]) else {
+                throw error("a range of dates is not a word of \(field.queryName): (write received:, due: or completed: with it, outside the parentheses)", at: start)
+            }
+            return restricted
         }
         let start = i
         let w = readWord()
         return try textWord(w, fields: [field], at: start)
     }
 
-    static func restrict(_ n: QueryNode, to fields: [Field]) -> QueryNode {
+    /// `n` with its words searched in `fields` only (`title:(a b)`); nil when it holds a range
+    /// of dates, which no text field has. A day or a year typed as a word (read both as words
+    /// and as the day received) is then the words only.
+    static func restrict(_ n: QueryNode, to fields: [Field]) -> QueryNode? {
         switch n {
         case .word(let w, _): return .word(w, fields: fields)
         case .phrase(let w, _): return .phrase(w, fields: fields)
         case .prefix(let w, _): return .prefix(w, fields: fields)
-        case .and(let c): return .and(c.map { restrict($0, to: fields) })
-        case .or(let c): return .or(c.map { restrict($0, to: fields) })
-        case .not(let c): return .not(restrict(c, to: fields))
+        case .and(let c):
+            let r = c.compactMap { restrict($0, to: fields) }
+            return r.count == c.count ? .and(r) : nil
+        case .or(let c):
+            let text = c.filter { if case .dateRange = $0 { false } else { true } }
+            let r = text.compactMap { restrict($0, to: fields) }
+            return r.count == text.count && !r.isEmpty ? (r.count == 1 ? r[0] : .or(r)) : nil
+        case .not(let c): return restrict(c, to: fields).map { .not($0) }
+        case .synonym(let c, let covers): return restrict(c, to: fields).map { .synonym($0, covers: covers) }
+        case .dateRange: return nil
         default: return n
         }
     }
@@ -966,8 +1017,10 @@ public struct QueryParser {
         // periods are written; 2022-01-01 đến 2022-06-30): a range, as after `received:`. (Two
         // days that must both be the day received would let nothing through.)
         // (Two days in the other order are two days pasted side by side, as before.)
+        // A day, month or year, then `đến nay` (until now): the range to today.
         let beforeEnd = i
-        if let lo = QueryParser.wholeDay(core), let end = rangeEnd(), let hi = QueryParser.day(end, end: true) {
+        if let lo = QueryParser.day(core, end: false), let end = rangeEnd(startIsWholeDay: QueryParser.wholeDay(core) != nil),
+           let hi = QueryParser.day(end, end: true) {
             if lo <= hi { return .dateRange(.received, from: lo, to: hi) }
             i = beforeEnd
         }
@@ -1024,6 +1077,10 @@ public struct QueryParser {
         }
         if looksLikeArchivalCode(core) { return .keyword(.code, core, prefix: isPrefix) }
         if looksLikeProcedureCode(core) { return .keyword(.procedureCode, core, prefix: isPrefix) }
+        // The start of a procedure code (1.00*: the national procedures 1.00…).
+        if isPrefix, core.count >= 3, core.count < 8, looksLikeProcedureCode(core + String(repeating: "0", count: 8 - core.count)) {
+            return .keyword(.procedureCode, core, prefix: true)
+        }
         if looksLikeAgencyCode(core) { return .keyword(.agencyCode, core, prefix: isPrefix) }
         if !isPrefix && core.count == 12 && core.allSatisfy({ $0.isASCII && $0.isNumber }) { return .keyword(.cccd, core, prefix: false) }
         if !isPrefix, let phone = phoneValue(core) { return .keyword(.phone, phone, prefix: false) }
@@ -1248,14 +1305,20 @@ public struct QueryParser {
     public static func missingDay(_ s: String) -> String? {
         let parts = s.split(separator: s.contains("/") ? "/" : s.contains(".") ? "." : "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && Int($0) != nil }),
-              parts[0].count == 4 || parts[2].count == 4 else { return nil }
-        let (y, m, d) = parts[0].count == 4 ? (Int(parts[0])!, Int(parts[1])!, Int(parts[2])!)
+              parts[0].count == 4 || parts[2].count == 4 || (s.contains("/") && parts[2].count == 2 && parts[0].count <= 2 && parts[1].count <= 2)
+        else { return nil }
+        var (y, m, d) = parts[0].count == 4 ? (Int(parts[0])!, Int(parts[1])!, Int(parts[2])!)
                                             : (Int(parts[2])!, Int(parts[1])!, Int(parts[0])!)
+        if parts[2].count == 2 { y += y <= thisYear % 100 ? 2000 : 1900 }
         guard !(1...12).contains(m) || d < 1 || d > Timestamp.daysInMonth(y, m) else { return nil }
         return "there is no day '\(s)' in the calendar: check the day and the month"
     }
 
-    /// A day (or the first/last day of a year or month): `2022-01-31`, `31/01/2022`, `2022`, `2022-05`.
+    /// The year it is now in Việt Nam.
+    static var thisYear: Int { Timestamp.civilFromDays(Int(currentDay())).year }
+
+    /// A day (or the first/last day of a year or month): `2022-01-31`, `31/01/2022`, `12/5/23`,
+    /// `2022`, `2022-05`.
     public static func day(_ s: String, end: Bool) -> Int32? {
         // Digits between single separators only: not 2023--5-12, 2023/+5/12 or 2023-5-12-.
         guard let first = s.first, let last = s.last, first.isASCII && first.isNumber, last.isASCII && last.isNumber,
@@ -1272,7 +1335,11 @@ public struct QueryParser {
             }
         }
         let slash = s.split(separator: "/")
-        if slash.count == 3, let d = Int(slash[0]), let m = Int(slash[1]), let y = Int(slash[2]), y >= 1000 {
+        if slash.count == 3, let d = Int(slash[0]), let m = Int(slash[1]), var y = Int(slash[2]),
+           y >= 1000 || (slash[2].count == 2 && slash[0].count <= 2 && slash[1].count <= 2) {
+            // A year of two digits, as forms and receipts print it (12/5/23): of this century up
+            // to this year, else of the last (31/12/98).
+            if slash[2].count == 2 { y += y <= thisYear % 100 ? 2000 : 1900 }
             guard (1...12).contains(m), d >= 1, d <= Timestamp.daysInMonth(y, m) else { return nil }
             return Int32(Timestamp.daysFromCivil(y, m, d))
         }

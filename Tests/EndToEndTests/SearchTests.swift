@@ -1068,7 +1068,8 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
     /// A dossier number read off paper with spaces, underscores or slashes for its dashes.
     @Test func aDossierNumberWithOtherSeparators() throws {
         let number = "000.00.36.H50-230512-0001"
-        for q in ["000.00.36.H50 230512 0001", "000.00.36.H50_230512_0001", "000.00.36.H50/230512/0001", "000.00.36.H50-230512 0001", "khai sinh 000.00.36.H50 230512 0001"] {
+        for q in ["000.00.36.H50 230512 0001", "000.00.36.H50_230512_0001", "000.00.36.H50/230512/0001", "000.00.36.H50-230512 0001", "khai sinh 000.00.36.H50 230512 0001",
+                  "000.00.36.H50.230512.0001", "0000036H502305120001"] {
             let r = try jsonObject(try Hoso.run(["search", "--json", "--archive", SearchFixture.archive, q]).stdout)
             let hits = (r["hits"] as? [[String: Any]] ?? []).map { $0["number"] as? String ?? "" }
             #expect(q.hasPrefix("khai") ? hits.isEmpty || hits == [number] : hits == [number], "\(q): \(hits)")
@@ -1093,6 +1094,29 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         // Two days the other way round are two days, as pasted from a table, not an error.
         let reversed = try Hoso.run(["search", "--archive", SearchFixture.archive, "31/12/2022 - 01/01/2022"])
         #expect(reversed.status == 0, "\(reversed.stderr)")
+    }
+
+    /// Dates as receipts and letters write them: a year of two digits, the day written out
+    /// (ngày 20 tháng 11 năm 2022), a period up to now (từ 2023 đến nay).
+    @Test func datesAsPaperWritesThem() throws {
+        for q in ["20/11/22", "received:20/11/22", "ngày 20 tháng 11 năm 2022", "Ngày 20 tháng 11, năm 2022", "ngay 20 thang 11 nam 2022",
+                  "tháng 11 năm 2022", "received:tháng 11 năm 2022", "từ ngày 1 tháng 11 năm 2022 đến ngày 30 tháng 11 năm 2022",
+                  "01/11/22 - 30/11/22", "received:2022-11-01..30/11/22"] {
+            expectOrder(try run(q, 35), [["c"]], q)
+        }
+        for q in ["từ 2023 đến nay", "2023 đến nay", "received:2023 đến nay", "từ 01/01/2023 đến hiện nay", "từ tháng 1 năm 2023 đến nay", "07/2023 - nay"] {
+            expectOrder(try run(q, 35), [["b"]], q)
+        }
+        expectOrder(try run("từ 01/01/2022 đến nay", 35), [["b", "c"]], "since 2022", sameTier: false)
+        // A day the calendar lacks is said as such, two-digit year or not.
+        let r = try Hoso.run(["search", "--archive", SearchFixture.archive, "received:31/02/23"])
+        #expect(r.status == 2 && r.stderr.contains("there is no day '31/02/23' in the calendar"), "\(r.stderr)")
+        // A range of dates has no place in a text field: said, not searched as the day received.
+        let field = try Hoso.run(["search", "--archive", SearchFixture.archive, "title:(2022-01-01..2022-12-31)"])
+        #expect(field.status == 2 && field.stderr.contains("a range of dates is not a word of title:"), "\(field.stderr)")
+        // The start of a procedure code.
+        #expect(Set(try run("1.004*", 38).map(\.0)) == ["a", "b"])
+        #expect(try run("1.0041*", 38).map(\.0) == ["a"])
     }
 
     /// Advice that fits what was typed: a timeliness given as a status, words all in the archive
