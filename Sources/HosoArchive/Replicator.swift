@@ -448,13 +448,19 @@ public final class RestoreJournal: @unchecked Sendable {
     public var operatorName: String?
     private var lastSync = 0.0
 
+    /// When this restore's journal was started: the start its audit record gives, by which a
+    /// journal already recorded is known again (see `ReplicateCommand`).
+    public private(set) var started: String?
+
     func start(source: String) throws {
         if !SystemFile.exists(SystemFile.parentFolder(path)) { try SystemFile.makeDirectories(SystemFile.parentFolder(path)) }
         let f = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard f >= 0 else { throw SystemError(errno: errno, operation: "open", path: path) }
         lock.lock(); fd = f; lock.unlock()
         _ = fchmod(f, SystemFile.mode(0o644, likeFolder: SystemFile.parentFolder(path)))
-        try append("# restore from \(source) started \(CanonicalJSON.timestamp())" + (operatorName.map { " by \($0)" } ?? "") + "\n")
+        let now = CanonicalJSON.timestamp()
+        started = now
+        try append("# restore from \(source) started \(now)" + (operatorName.map { " by \($0)" } ?? "") + "\n")
         try SystemFile.sync(f, path: path)
         try SystemFile.syncDirectory(SystemFile.parentFolder(path))
     }

@@ -79,8 +79,19 @@ struct ReplicateCommand: ParsableCommand {
         var journal = from != nil ? RestoreJournal(archive: archive) : nil
         journal?.operatorName = IngestCommand.loginName
         if let j = journal, let left = j.left(in: archive.store) {
+            // A journal whose run the audit log already holds (stopped after its record was
+            // written, before the journal was removed) is not recorded twice.
+            let recordedBefore = left.written.isEmpty ? nil
+                : AuditLog(archive: archive).read().records.last {
+                    // (Started the same second, from the same place, with as many objects.)
+                    $0.level == "restore" && $0.started == left.started && $0.objects == left.written.count
+                        && $0.note?.contains("from \(left.source)") == true
+                }
             if left.written.isEmpty {
                 j.finish()          // stopped before it wrote anything: nothing to record
+            } else if let run = recordedBefore {
+                j.finish()
+                Console.shared.err("hoso: note: the journal of a restore started \(left.started) was left behind; that restore is already recorded as audit run \(run.sequence): removed")
             } else {
                 let note = "restore from \(left.source) stopped before it ended (recorded by the next restore): \(left.written.count - left.replaced) missing objects copied back"
                     + (left.replaced > 0 ? ", \(left.replaced) damaged copies replaced" : "")
@@ -115,7 +126,9 @@ struct ReplicateCommand: ParsableCommand {
         if let source, !r.written.isEmpty || r.headRestore.map(Self.changedHead) == true {
             let note = "restored from \(source.location): \(r.copied - r.repaired) missing objects copied back"
                 + (repair ? ", \(r.repaired) damaged copies replaced" : "") + (headNote.map { "; " + $0 } ?? "")
-            let started = CanonicalJSON.timestamp(Date(timeIntervalSinceNow: -r.seconds))
+            // (When its journal was started, as the journal says: so a journal left behind by a
+            // stop right after this record is known as recorded.)
+            let started = journal?.started ?? CanonicalJSON.timestamp(Date(timeIntervalSinceNow: -r.seconds))
             do {
                 recorded = try AuditLog(archive: archive).append(level: "restore", budget: nil, ledgerHead: try Ledger(archive: archive).head()?.prefixed,
                                                              started: started, seconds: r.seconds, verified: r.written, bytes: r.copiedBytes,

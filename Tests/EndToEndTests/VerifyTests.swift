@@ -1187,6 +1187,31 @@ struct VerifyFixture {
         #expect(Set(list.split(separator: "\n").map { String($0.split(separator: " ")[1]) }) == Set(lost.prefix(4).map { $0.replacingOccurrences(of: "/", with: "") }))
     }
 
+    /// A restore stopped after its record was written but before its journal was removed:
+    /// the next one knows the journal as recorded, and records it no second time.
+    @Test func aJournalAlreadyRecordedIsNotRecordedAgain() throws {
+        let f = try VerifyFixture()
+        let replica = f.folder.sub("replica")
+        #expect(try f.hoso(["replicate", "--to", replica]).status == 0)
+        let all = try FileManager.default.subpathsOfDirectory(atPath: f.archive + "/objects").filter { $0.count == 65 }.sorted()
+        let lost = Array(all.prefix(3))
+        for p in lost { try FileManager.default.removeItem(atPath: f.archive + "/objects/" + p) }
+        // A whole restore; then its journal put back as a stop between the two would leave it
+        // (its header gives the start the record gives).
+        let journalPath = f.archive + "/audit/restore.journal"
+        #expect(try f.hoso(["replicate", "--from", replica]).status == 0)
+        let first = (try jsonObject(try f.hoso(["verify", "--history", "--json"]).stdout)["runs"] as? [[String: Any]])?.first?["record"] as? [String: Any] ?? [:]
+        let started = first["started"] as? String ?? "?"
+        var journal = "# restore from \(replica) started \(started) by someone\n"
+        for p in lost { journal += "1764550923 \(p.replacingOccurrences(of: "/", with: ""))\n" }
+        try journal.write(toFile: journalPath, atomically: false, encoding: .utf8)
+        let again = try f.hoso(["replicate", "--from", replica])
+        #expect(again.status == 0 && again.stderr.contains("is already recorded as audit run 1: removed"), "\(again.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: journalPath))
+        let runs = (try jsonObject(try f.hoso(["verify", "--history", "--json"]).stdout)["runs"] as? [[String: Any]]) ?? []
+        #expect(runs.map { ($0["record"] as? [String: Any])?["level"] as? String ?? "" } == ["restore"], "\(runs)")
+    }
+
     /// The journal is written by the restore itself: killed part way (kill -9, nothing said),
     /// the next restore records exactly what it had written back.
     @Test func aRestoreKilledPartWayIsRecordedByTheNext() throws {
