@@ -232,7 +232,7 @@ public enum Replicator {
             }
         }
         if findings.isEmpty, restoring {
-            report.headRestore = try restoreHead(archive: archive, ledger: ledger, from: source, forward: forward, into: &report)
+            report.headRestore = try restoreHead(archive: archive, ledger: ledger, from: source, forward: forward, journal: journal, into: &report)
         }
         let lacking = lackingObjects(archive: archive, listed: all, broken: broken, unlisted: unlistedPrefixes,
                                      source: source, destination: destination, restoring: restoring, repair: repair)
@@ -341,7 +341,7 @@ public enum Replicator {
     /// never onto another ledger; a forward move the archive's records do not call for (they
     /// agree with its head: a rollback on purpose?) only when asked (`forward`).
     static func restoreHead(archive: Archive, ledger: Ledger, from source: any ObjectStore, forward: Bool,
-                            into report: inout ReplicationReport) throws -> HeadRestore? {
+                            journal: RestoreJournal? = nil, into report: inout ReplicationReport) throws -> HeadRestore? {
         let theirs = try? source.mirroredHead()
         var ours: ObjectID?, unreadable = false
         do { ours = try ledger.head() } catch { unreadable = true }
@@ -394,6 +394,8 @@ public enum Replicator {
         func write() throws {
             // The unreadable head is kept as found, beside the new one.
             if unreadable { try keepAside(archive.headPath, as: "unreadable") }
+            // Noted first: a restore stopped right after is recorded with its head by the next.
+            try? journal?.movingHead(from: ours, to: best)
             try SystemFile.writeAtomically(Array((best.prefixed + "\n").utf8), to: archive.headPath, likeItsFolder: true)
         }
         guard let ours else {
@@ -440,7 +442,12 @@ public final class RestoreJournal: @unchecked Sendable {
     private let lock = NSLock()
     private var fd: Int32 = -1
 
-    public init(archive: Archive) { path = archive.auditFolder + "/restore.journal" }
+    private let archive: Archive
+
+    public init(archive: Archive) {
+        self.archive = archive
+        path = archive.auditFolder + "/restore.journal"
+    }
 
     /// Starts the journal of a restore from `source` (the caller holds the writer lock and has
     /// recorded any journal left before).
@@ -472,6 +479,14 @@ public final class RestoreJournal: @unchecked Sendable {
         try append("\(time) \(id.hex)\(replaced ? " replaced" : "")\n", sync: true)
     }
 
+    /// The ledger head about to be written (nil `from`: missing or unreadable), on the disk
+    /// when this returns.
+    func movingHead(from: ObjectID?, to: ObjectID) throws {
+        try append("head \(from?.prefixed ?? "-") \(to.prefixed)\n")
+        lock.lock(); defer { lock.unlock() }
+        if fd >= 0 { try SystemFile.sync(fd, path: path) }
+    }
+
     private func append(_ line: String, sync: Bool = false) throws {
         lock.lock(); defer { lock.unlock() }
         guard fd >= 0 else { return }
@@ -498,6 +513,9 @@ public final class RestoreJournal: @unchecked Sendable {
         public var replaced: Int
         /// Their original content, in bytes.
         public var bytes: UInt64 = 0
+        /// The ledger head it wrote (from nil: missing or unreadable), when the archive's head
+        /// is that one now.
+        public var headMoved: (from: ObjectID?, to: ObjectID)?
     }
 
     /// The journal a stopped restore left, if any: the objects it wrote, those of its lines
@@ -519,6 +537,11 @@ public final class RestoreJournal: @unchecked Sendable {
                 continue
             }
             let parts = line.split(separator: " ")
+            if parts.count == 3, parts[0] == "head", parts[2].hasPrefix("sha256:"), let to = ObjectID(hex: parts[2].dropFirst(7)) {
+                let from = parts[1].hasPrefix("sha256:") ? ObjectID(hex: parts[1].dropFirst(7)) : nil
+                if (try? Ledger(archive: archive).head()) == to { out.headMoved = (from, to) }
+                continue
+            }
             guard parts.count >= 2, let t = Int64(parts[0]), let id = ObjectID(hex: String(parts[1])), !seen.contains(id) else { continue }
             let replaced = parts.count == 3 && parts[2] == "replaced"
             // A copy in place (its name is only ever given to a whole file); one said to replace

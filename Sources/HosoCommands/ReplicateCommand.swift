@@ -81,13 +81,14 @@ struct ReplicateCommand: ParsableCommand {
         if let j = journal, let left = j.left(in: archive.store) {
             // A journal whose run the audit log already holds (stopped after its record was
             // written, before the journal was removed) is not recorded twice.
-            let recordedBefore = left.written.isEmpty ? nil
+            let nothing = left.written.isEmpty && left.headMoved == nil
+            let recordedBefore = nothing ? nil
                 : AuditLog(archive: archive).read().records.last {
                     // (Started the same second, from the same place, with as many objects.)
                     $0.level == "restore" && $0.started == left.started && $0.objects == left.written.count
                         && $0.note?.contains("from \(left.source)") == true
                 }
-            if left.written.isEmpty {
+            if nothing {
                 j.finish()          // stopped before it wrote anything: nothing to record
             } else if let run = recordedBefore {
                 j.finish()
@@ -95,17 +96,20 @@ struct ReplicateCommand: ParsableCommand {
             } else {
                 let note = "restore from \(left.source) stopped before it ended (recorded by the next restore): \(left.written.count - left.replaced) missing objects copied back"
                     + (left.replaced > 0 ? ", \(left.replaced) damaged copies replaced" : "")
+                    + (left.headMoved.map { "; ledger/HEAD written: \($0.from?.short ?? "missing or unreadable") → \($0.to.prefixed)" } ?? "")
                 do {
                     let run = try AuditLog(archive: archive).append(level: "restore", budget: nil, ledgerHead: try Ledger(archive: archive).head()?.prefixed,
                                                                     started: left.started, seconds: 0, verified: left.written, bytes: left.bytes, findings: [],
                                                                     setAsideIfDamaged: false, note: note, operatorName: left.operatorName).record.sequence
                     j.finish()
-                    Console.shared.err("hoso: note: a restore stopped before it ended had written \(Format.count(left.written.count, "object")) back into the archive: recorded as audit run \(run)")
+                    Console.shared.err("hoso: note: a restore stopped before it ended had written \(Format.count(left.written.count, "object")) back into the archive"
+                                       + (left.headMoved != nil ? " and its ledger head" : "") + ": recorded as audit run \(run)")
                 } catch {
                     // The repair goes on all the same; the journal stays for a later restore,
                     // and this one keeps none of its own (it would replace that one).
                     journal = nil
-                    Console.shared.err("hoso: note: a restore stopped before it ended had written \(Format.count(left.written.count, "object")) back into the archive, "
+                    Console.shared.err("hoso: note: a restore stopped before it ended had written \(Format.count(left.written.count, "object")) back into the archive"
+                                       + (left.headMoved != nil ? " and its ledger head" : "") + ", "
                                        + "which cannot be recorded in the audit log now (\(error)): \(j.path) is kept for a later restore to record")
                 }
             }

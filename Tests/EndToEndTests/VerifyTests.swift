@@ -1212,6 +1212,28 @@ struct VerifyFixture {
         #expect(runs.map { ($0["record"] as? [String: Any])?["level"] as? String ?? "" } == ["restore"], "\(runs)")
     }
 
+    /// A restore stopped after it wrote the ledger head, before its record: the next restore
+    /// records the head it wrote (when it is still the archive's), as it records objects.
+    @Test func aHeadWrittenByAStoppedRestoreIsRecorded() throws {
+        let f = try VerifyFixture()
+        let replica = f.folder.sub("replica")
+        #expect(try f.hoso(["replicate", "--to", replica]).status == 0)
+        let head = try String(contentsOfFile: f.archive + "/ledger/HEAD", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let journalPath = f.archive + "/audit/restore.journal"
+        // A head line for another head than the archive's: nothing written that stayed.
+        let other = "sha256:" + String(repeating: "ab", count: 32)
+        try "# restore from \(replica) started 2026-12-01T01:02:03Z\nhead - \(other)\n".write(toFile: journalPath, atomically: false, encoding: .utf8)
+        #expect(try f.hoso(["replicate", "--from", replica]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: journalPath))
+        // The archive's own head, written in place of a missing one.
+        try "# restore from \(replica) started 2026-12-01T01:02:04Z by clerk\nhead - \(head)\n".write(toFile: journalPath, atomically: false, encoding: .utf8)
+        let r = try f.hoso(["replicate", "--from", replica])
+        #expect(r.status == 0 && r.stderr.contains("had written 0 objects back into the archive and its ledger head: recorded as audit run 1"), "\(r.stderr)")
+        let runs = (try jsonObject(try f.hoso(["verify", "--history", "--json"]).stdout)["runs"] as? [[String: Any]]) ?? []
+        let note = (runs.first?["record"] as? [String: Any])?["note"] as? String ?? ""
+        #expect(runs.count == 1 && note.contains("ledger/HEAD written: missing or unreadable → \(head)"), "\(runs)")
+    }
+
     /// The journal is written by the restore itself: killed part way (kill -9, nothing said),
     /// the next restore records exactly what it had written back.
     @Test func aRestoreKilledPartWayIsRecordedByTheNext() throws {
