@@ -272,11 +272,14 @@ public struct QueryParser {
             .replacing(/(^|[^\p{L}\p{N}])(\d{3}\.\d{2}\.\d{2}\.[A-Za-z]\d{2})[ _\/\-.](\d{6})[ _\/\-.](\d{4})(?!\d)/) { m in "\(m.1)\(m.2)-\(m.3)-\(m.4)" }
             .replacing(/(^|[^\p{L}\p{N}])(\d{3})(\d{2})(\d{2})([A-Za-z]\d{2})(\d{6})(\d{4})(?![\p{L}\p{N}])/) { m in "\(m.1)\(m.2).\(m.3).\(m.4).\(m.5)-\(m.6)-\(m.7)" }
             // A date written out (ngày 12 tháng 5 năm 2023, tháng 5 năm 2023), as on a receipt:
-            // the day or month, as typed in figures.
-            .replacing(/(?i)(^|[^\p{L}\p{N}])(?:ngày|ngay)\s+(\d{1,2})\s+(?:tháng|thang)\s+(\d{1,2})\s*(?:,\s*)?(?:năm|nam)\s+(\d{4})(?!\p{N})/) { m in
-                "\(m.1)\(two(m.2))/\(two(m.3))/\(m.4)"
-            }
-            .replacing(/(?i)(^|[^\p{L}\p{N}])(?:tháng|thang)\s+(\d{1,2})\s*(?:,\s*)?(?:năm|nam)\s+(\d{4})(?!\p{N})/) { m in "\(m.1)\(two(m.2))/\(m.3)" }
+            // the day or month, as typed in figures; in quotes, the words as written.
+            .split(separator: "\"", omittingEmptySubsequences: false).enumerated().map { k, part in
+                k % 2 == 1 ? String(part) : String(part)
+                    .replacing(/(?i)(^|[^\p{L}\p{N}])(?:ngày|ngay)\s+(\d{1,2})\s+(?:tháng|thang)\s+(\d{1,2})\s*(?:,\s*)?(?:năm|nam)\s+(\d{4})(?!\p{N})/) { m in
+                        "\(m.1)\(two(m.2))/\(two(m.3))/\(m.4)"
+                    }
+                    .replacing(/(?i)(^|[^\p{L}\p{N}])(?:tháng|thang)\s+(\d{1,2})\s*(?:,\s*)?(?:năm|nam)\s+(\d{4})(?!\p{N})/) { m in "\(m.1)\(two(m.2))/\(m.3)" }
+            }.joined(separator: "\"")
         var chars = Array(numbersJoined.replacingOccurrences(of: "(+84)", with: "+84"))
         // An apostrophe before digits (how spreadsheets mark a number kept as text): dropped.
         var k = 0

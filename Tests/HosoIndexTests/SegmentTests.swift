@@ -598,6 +598,7 @@ extension SegmentTests {
             #expect(try QueryParser.parse(q) == range, "\(q)")
         }
         #expect(try QueryParser.parse("tháng 6 năm 2022") == QueryParser.parse("06/2022"))
+        #expect(try QueryParser.parse("\"tháng 6 năm 2022\"") == .phrase(["tháng", "6", "năm", "2022"], fields: nil), "quoted: the words as written")
         #expect(try QueryParser.parse("Nguyễn Văn Năm 2022") == .and([.word("Nguyễn", fields: nil), .word("Văn", fields: nil), .word("Năm", fields: nil),
                                                                   try QueryParser.parse("2022")]), "a name stays a name")
         let today: Int32 = 20000
