@@ -144,7 +144,9 @@ struct SearchCommand: ParsableCommand {
                 // left out) lets none of them through.
                 notes.append("The words alone match \(Format.count(found, "dossier")), but \(found == 1 ? "it does not" : "none of them does") as the query asks "
                              + "(side by side where quoted, in the field named, with its dates and values, without the words left out): loosen it to see \(found == 1 ? "it" : "them").")
-            } else {
+            } else if words.allSatisfy({ Self.count(.word($0, fields: nil), searcher: searcher, options: options) > 0 }) {
+                // (Each in a dossier as it is now: a word only an earlier version held, since
+                // replaced, is no word of the archive's answers.)
                 notes.append("Each of these words is in the archive, but no dossier holds them all: none is archived as typed. Try fewer words.")
             }
         } else if result.total == 0, suggestion == nil, notes.isEmpty, Self.wordsRequired(parsed)?.isEmpty == true, snapshot.liveDocs > 0 {
