@@ -190,7 +190,13 @@ struct CSV {
     var separator: Character = ","
 
     func field(_ s: String) -> String {
-        s.contains(separator) || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        // A text that a spreadsheet would take for a formula (=HYPERLINK(…), +…, -…, @…, from
+        // a batch's metadata) is written after an apostrophe, which shows it as text; numbers
+        // are numbers.
+        var s = s
+        if let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), Double(s) == nil { s = "'" + s }
+        return s.contains(separator) || s.contains("\"") || s.contains("\n") || s.contains("\r")
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
     func row(_ fields: [String]) -> String { fields.map(field).joined(separator: String(separator)) }

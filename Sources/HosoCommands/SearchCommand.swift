@@ -314,7 +314,7 @@ struct SearchCommand: ParsableCommand {
                     i += n; continue found
                 }
                 if let v = QueryParser.vietnameseTimeliness[key] {
-                    out.append("\"\(typed)\" is also a timeliness (\(v == "overdue" ? "overdue, as stats counts it" : v)): add 'timeliness:\(typed)' to filter by it.")
+                    out.append("\"\(typed)\" is also a timeliness (\(v == "overdue" ? "overdue, as stats counts it" : v == "within" ? "open, not yet past the appointment" : v)): add 'timeliness:\(typed)' to filter by it.")
                     i += n; continue found
                 }
                 if let v = QueryParser.vietnameseChannels[key] {

@@ -30,7 +30,9 @@ public enum DossierRules {
                     advice: "A one-stop dossier number starts with the code of the agency that received it (Thông tư 01/2018/TT-VPCP, art. 19); correct the number or the receiving agency"))
             }
             // The received date in Vietnam time (+07:00), whatever offset the text carries.
-            let vn = Timestamp.civilFromDays(Int((d.receivedAt.epochSeconds + 25200) / 86400))
+            // (Days counted down to the earlier one before 1970, as Timestamp.localDay counts.)
+            let vnSeconds = d.receivedAt.epochSeconds + 25200
+            let vn = Timestamp.civilFromDays(Int(vnSeconds >= 0 ? vnSeconds / 86400 : (vnSeconds - 86399) / 86400))
             let expected = Timestamp.pad(vn.year % 100, 2) + Timestamp.pad(vn.month, 2) + Timestamp.pad(vn.day, 2)
             if parts[1] != expected {
                 out.append(Diagnostic(.numberDateMismatch, file: file, line: line("dossierNumber"),

@@ -13,6 +13,7 @@ public struct Timestamp: Sendable, Hashable, Codable, Comparable, CustomStringCo
     public let offsetSeconds: Int32
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.ffffff](Z|±HH:MM)`; returns nil for anything else.
+    /// `24:00:00` is the end of the day, as XML Schema's dateTime allows: the next day's start.
     public init?(_ text: String) {
         let b = Array(text.utf8)
         func num(_ from: Int, _ count: Int) -> Int? {
@@ -29,7 +30,7 @@ public struct Timestamp: Sendable, Hashable, Codable, Comparable, CustomStringCo
               b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
               let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2),
               let h = num(11, 2), let mi = num(14, 2), let s = num(17, 2),
-              (1...12).contains(mo), d >= 1, d <= Timestamp.daysInMonth(y, mo), h <= 23, mi <= 59, s <= 59
+              (1...12).contains(mo), d >= 1, d <= Timestamp.daysInMonth(y, mo), h <= 23 || (h == 24 && mi == 0 && s == 0), mi <= 59, s <= 59
         else { return nil }
         var i = 19
         var micros = 0
@@ -40,7 +41,7 @@ public struct Timestamp: Sendable, Hashable, Codable, Comparable, CustomStringCo
                 if digits < 6 { micros = micros * 10 + Int(b[i] - 48) }
                 digits += 1; i += 1
             }
-            guard digits > 0 else { return nil }
+            guard digits > 0, h < 24 || micros == 0 else { return nil }
             if digits < 6 { for _ in digits..<6 { micros *= 10 } }
         }
         var offset = 0

@@ -173,6 +173,9 @@ public struct QueryParser {
     var i = 0
     /// Parentheses open at `i`: bounded, as the parse and every walk of the tree recurse.
     var depth = 0
+    /// Inside a text field's parentheses (`title:(…)`): days and years are words there, and a
+    /// range of dates has no place.
+    var inTextField = false
     static let maxDepth = 32
     /// The day overdue is judged against (the local day in Việt Nam, UTC+7).
     var today: Int32
@@ -264,22 +267,12 @@ public struct QueryParser {
         // A dossier number read off paper with a space, an underscore or a slash for a dash
         // (000.00.21.H50 230512 0007): one number again, character for character.
         // So is one written with dots for its dashes, or with no separator at all, as a barcode
-        // reader types it (000002 0H50 2305120007).
+        // reader types it (0000021H502305120007).
         // (A word's start is told by what comes before, not by `\b`: Unicode's word boundaries
-        // run through a colon between letters, as in received:tháng.)
-        func two(_ s: Substring) -> String { s.count == 1 ? "0" + s : String(s) }
+        // run through a colon between letters.)
         let numbersJoined = String(scalars)
-            .replacing(/(^|[^\p{L}\p{N}])(\d{3}\.\d{2}\.\d{2}\.[A-Za-z]\d{2})[ _\/\-.](\d{6})[ _\/\-.](\d{4})(?!\d)/) { m in "\(m.1)\(m.2)-\(m.3)-\(m.4)" }
-            .replacing(/(^|[^\p{L}\p{N}])(\d{3})(\d{2})(\d{2})([A-Za-z]\d{2})(\d{6})(\d{4})(?![\p{L}\p{N}])/) { m in "\(m.1)\(m.2).\(m.3).\(m.4).\(m.5)-\(m.6)-\(m.7)" }
-            // A date written out (ngày 12 tháng 5 năm 2023, tháng 5 năm 2023), as on a receipt:
-            // the day or month, as typed in figures; in quotes, the words as written.
-            .split(separator: "\"", omittingEmptySubsequences: false).enumerated().map { k, part in
-                k % 2 == 1 ? String(part) : String(part)
-                    .replacing(/(?i)(^|[^\p{L}\p{N}])(?:ngày|ngay)\s+(\d{1,2})\s+(?:tháng|thang)\s+(\d{1,2})\s*(?:,\s*)?(?:năm|nam)\s+(\d{4})(?!\p{N})/) { m in
-                        "\(m.1)\(two(m.2))/\(two(m.3))/\(m.4)"
-                    }
-                    .replacing(/(?i)(^|[^\p{L}\p{N}])(?:tháng|thang)\s+(\d{1,2})\s*(?:,\s*)?(?:năm|nam)\s+(\d{4})(?!\p{N})/) { m in "\(m.1)\(two(m.2))/\(m.3)" }
-            }.joined(separator: "\"")
+            .replacing(/(^|[^\p{L}\p{N}])([0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Za-z][0-9]{2})[ _\/\-.]([0-9]{6})[ _\/\-.]([0-9]{4})(?![0-9])/) { m in "\(m.1)\(m.2)-\(m.3)-\(m.4)" }
+            .replacing(/(^|[^\p{L}\p{N}])([0-9]{3})([0-9]{2})([0-9]{2})([A-Za-z][0-9]{2})([0-9]{6})([0-9]{4})(?![\p{L}\p{N}])/) { m in "\(m.1)\(m.2).\(m.3).\(m.4).\(m.5)-\(m.6)-\(m.7)" }
         var chars = Array(numbersJoined.replacingOccurrences(of: "(+84)", with: "+84"))
         // An apostrophe before digits (how spreadsheets mark a number kept as text): dropped.
         var k = 0
@@ -580,6 +573,18 @@ public struct QueryParser {
             return inner
         }
         if chars[i] == "\"" { return try parsePhrase(fields: nil) }
+        if let node = writtenDateNode(at: start) { return node }
+        // "từ" (from) and a range after it: the range, and the words as written.
+        if !inTextField, "tT".contains(chars[i]) {
+            let save = i
+            if VietnameseText.foldedValue(readWord()) == "tu" {
+                skipSpace()
+                if i < chars.count, let node = writtenDateNode(at: start, rangeOnly: true) { return node }
+                let w = QueryParser.withoutTrailingPunctuation(readWord())
+                if QueryParser.day(w, end: false) != nil, let node = rangeToNow(from: w, at: start) { return node }
+            }
+            i = save
+        }
         // A Vietnamese label glued to the identifier or date after it (mã hồ sơ:000.00.21.H50-…,
         // ngày:15/08/2019, as form exports write them): the label a word of its own (dropped as
         // a label before an identifier or a date), the value read next.
@@ -632,19 +637,82 @@ public struct QueryParser {
         return try bare(word, at: start)
     }
 
+    /// A day or a month written out at `i`, as letters and receipts write them (*ngày 12 tháng 5
+    /// năm 2023*, *tháng 5, năm 2023*, with or without marks): its figures (`12/05/2023`,
+    /// `05/2023`), moving past it; nil, nothing read, otherwise.
+    mutating func writtenDate() -> String? {
+        let save = i
+        func next() -> String { skipSpace(); return QueryParser.withoutTrailingPunctuation(readWord()) }
+        func number(_ w: String, _ r: ClosedRange<Int>) -> Int? {
+            guard w.count <= 2, w.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(w), r.contains(n) else { return nil }
+            return n
+        }
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        var w = next()
+        var day: Int?
+        if VietnameseText.foldedValue(w) == "ngay" {
+            guard let d = number(next(), 1...31) else { i = save; return nil }
+            day = d
+            w = next()
+        }
+        guard VietnameseText.foldedValue(w) == "thang", let m = number(next(), 1...12), VietnameseText.foldedValue(next()) == "nam" else { i = save; return nil }
+        let y = next()
+        guard y.count == 4, y.allSatisfy({ $0.isASCII && $0.isNumber }) else { i = save; return nil }
+        guard let day else { return two(m) + "/" + y }
+        let figures = two(day) + "/" + two(m) + "/" + y
+        // (31 tháng 2: no day, left to be words.)
+        guard QueryParser.day(figures, end: false) != nil else { i = save; return nil }
+        return figures
+    }
+
+    /// A date written out at `i` (`writtenDate`), alone or starting a range (*ngày 1 tháng 1 năm
+    /// 2022 đến ngày 30 tháng 6 năm 2022*, *tháng 5 năm 2023 đến nay*): the dossiers received
+    /// then, or holding the words as written (a title may); in a text field's parentheses, the
+    /// words only. `rangeOnly`: nil unless a range follows (after *từ*, from `start`).
+    mutating func writtenDateNode(at start: Int, rangeOnly: Bool = false) -> QueryNode? {
+        guard i < chars.count, "nNtT".contains(chars[i]) else { return nil }
+        let save = i
+        guard let figures = writtenDate(), let lo = QueryParser.day(figures, end: false), var hi = QueryParser.day(figures, end: true) else { return nil }
+        let beforeEnd = i
+        if !inTextField, let end = rangeEnd(anyEnd: true), let h = QueryParser.day(end, end: true), lo <= h {
+            hi = h
+        } else {
+            i = beforeEnd
+            if rangeOnly { i = save; return nil }
+        }
+        return textAndDays(from: start, lo: inTextField ? nil : lo, hi: hi)
+    }
+
+    /// What was typed from `start` to `i` as words (a phrase), or the days received `lo`…`hi`.
+    func textAndDays(from start: Int, lo: Int32?, hi: Int32) -> QueryNode {
+        let words = QueryParser.words(String(chars[start..<i]))
+        let text: QueryNode = words.count == 1 ? .word(words[0], fields: nil) : .phrase(words, fields: nil)
+        guard let lo else { return text }
+        return .or([text, .dateRange(.received, from: lo, to: hi)])
+    }
+
+    /// After a day, month or year `first` (figures, read from `start`): a range to now after
+    /// it (*2020 đến nay*): the dossiers received since, or holding the words as written; nil,
+    /// nothing read, otherwise.
+    mutating func rangeToNow(from first: String, at start: Int) -> QueryNode? {
+        let save = i
+        guard !inTextField, let lo = QueryParser.day(first, end: false), rangeEnd(anyEnd: true) == isoToday, lo <= today else { i = save; return nil }
+        return textAndDays(from: start, lo: lo, hi: today)
+    }
+
     /// After a day: the end of a range written with a dash or a word between them and spaces
     /// around (`- 30/06/2022`, `– 30/06/2022` pasted, `đến 30/06/2022`), read; nil (nothing
     /// read) when none follows. The end is a whole day too: years joined by a dash are also
     /// text (Kế hoạch 2019 - 2020).
-    /// `đến nay` (until now) ends any range, so a year or a month may start it then (từ 2024
-    /// đến nay); a day of the calendar ends one only after a whole day.
-    mutating func rangeEnd(startIsWholeDay: Bool = true) -> String? {
+    /// A day of the calendar ends a range only after a whole day (Kế hoạch 2019 - 2020 is
+    /// words), unless `anyEnd` (after a date written out, or to see whether it is now).
+    mutating func rangeEnd(anyEnd: Bool = false) -> String? {
         let save = i
         skipSpace()
         let joiner = readWord()
         if QueryParser.rangeJoiners.contains(joiner.lowercased()) {
             let end = endAfterJoiner()
-            if end == isoToday || (startIsWholeDay && QueryParser.wholeDay(end) != nil) { return end }
+            if anyEnd ? QueryParser.day(end, end: true) != nil : QueryParser.wholeDay(end) != nil { return end }
         }
         i = save
         return nil
@@ -656,6 +724,7 @@ public struct QueryParser {
     /// The end of a range after its joiner: the next word (past a `ngày` before it: đến ngày
     /// 30/06/2022), or today for `nay`, `hiện nay`, `hôm nay`, `now`, `today`, as ISO.
     mutating func endAfterJoiner() -> String {
+        if let written = writtenDate() { return written }
         func next() -> String { skipSpace(); return QueryParser.withoutTrailingPunctuation(readWord()) }
         var end = next()
         if ["ngày", "ngay"].contains(VietnameseText.canonical(end.lowercased())) { end = next() }
@@ -751,7 +820,9 @@ public struct QueryParser {
         switch name {
         case "received", "due", "completed":
             // A quoted value is the value ("2022", "01/01/2022 .. 30/06/2022").
-            var value = i < chars.count && chars[i] == "\"" ? try readQuoted().filter { $0 != " " } : readWord()
+            var value: String
+            if let written = writtenDate() { value = written }
+            else { value = i < chars.count && chars[i] == "\"" ? try readQuoted().filter { $0 != " " } : readWord() }
             // A range written with spaces around its dots (2024-01-01 .. 2024-06-30).
             let save = i
             skipSpace()
@@ -817,7 +888,7 @@ public struct QueryParser {
             return .keyword(.phone, phone, prefix: false)
         case "status":
             let v = try statusValue(QueryParser.vietnameseStatuses.merging(QueryParser.vietnameseTimeliness) { a, _ in a })
-            if !StatusCode.statuses.contains(v), StatusCode.timeliness.contains(v) || ["open", "overdue", "closed"].contains(v) {
+            if !StatusCode.statuses.contains(v), StatusCode.timeliness.contains(v) || ["open", "overdue", "within", "closed"].contains(v) {
                 let typed = String(chars[valueStart..<i])
                 throw error("'\(typed)' is a timeliness, not a status: write timeliness:\(typed)", at: valueStart)
             }
@@ -826,6 +897,11 @@ public struct QueryParser {
         case "timeliness":
             let v = try statusValue(QueryParser.vietnameseTimeliness)
             if v == "overdue" { return QueryParser.overdue(today: today) }
+            if v == "within" {
+                return .and([.keyword(.timeliness, "unresolved", prefix: false),
+                             .not(.keyword(.status, "rejected", prefix: false)), .not(.keyword(.status, "withdrawn", prefix: false)),
+                             .dateRange(.due, from: today, to: nil)])
+            }
             if v == "closed" {
                 // Ended without a result (rejected or withdrawn), as stats counts closed.
                 return .and([.keyword(.timeliness, "unresolved", prefix: false),
@@ -837,7 +913,7 @@ public struct QueryParser {
                 return .and([.keyword(.timeliness, "unresolved", prefix: false),
                              .not(.keyword(.status, "rejected", prefix: false)), .not(.keyword(.status, "withdrawn", prefix: false))])
             }
-            guard StatusCode.timeliness.contains(v) else { throw error("unknown timeliness '\(v)' (one of \(StatusCode.timeliness.joined(separator: ", ")), open, overdue, closed, or sớm hạn, đúng hạn, trễ hạn, chưa giải quyết, quá hạn)", at: valueStart) }
+            guard StatusCode.timeliness.contains(v) else { throw error("unknown timeliness '\(v)' (one of \(StatusCode.timeliness.joined(separator: ", ")), open, overdue, within, closed, or sớm hạn, đúng hạn, trễ hạn, chưa giải quyết, trong hạn, quá hạn)", at: valueStart) }
             return .keyword(.timeliness, v, prefix: false)
         case "channel":
             let v = try statusValue(QueryParser.vietnameseChannels, codes: QueryParser.channels)
@@ -894,6 +970,8 @@ public struct QueryParser {
         "trehan": "late", "tre": "late",
         // Open and past the appointment, as 'hoso stats' counts overdue (not a stored value).
         "quahan": "overdue", "overdue": "overdue", "closed": "closed",
+        // Open and not yet past it, as report forms split the dossiers not yet resolved.
+        "tronghan": "within", "within": "within", "chuaquahan": "within",
         "chuagiaiquyet": "unresolved", "chuaxong": "unresolved", "dangxuly": "unresolved", "open": "unresolved",
     ]
 
@@ -949,36 +1027,27 @@ public struct QueryParser {
         if chars[i] == "\"" { return try parsePhrase(fields: [field]) }
         if chars[i] == "(" {
             // field:(a b) applies the field to each word.
-            let start = i
-            let inner = try parsePrimary()
-            guard let restricted = QueryParser.restrict(inner, to: [field]) else {
-                throw error("a range of dates is not a word of \(field.queryName): (write received:, due: or completed: with it, outside the parentheses)", at: start)
-            }
-            return restricted
+            let outer = inTextField
+            inTextField = true
+            defer { inTextField = outer }
+            return QueryParser.restrict(try parsePrimary(), to: [field])
         }
         let start = i
         let w = readWord()
         return try textWord(w, fields: [field], at: start)
     }
 
-    /// `n` with its words searched in `fields` only (`title:(a b)`); nil when it holds a range
-    /// of dates, which no text field has. A day or a year typed as a word (read both as words
-    /// and as the day received) is then the words only.
-    static func restrict(_ n: QueryNode, to fields: [Field]) -> QueryNode? {
+    /// `n` with its words searched in `fields` only (`title:(a b)`); filters named with their
+    /// fields inside (`received:2023`) stay filters.
+    static func restrict(_ n: QueryNode, to fields: [Field]) -> QueryNode {
         switch n {
         case .word(let w, _): return .word(w, fields: fields)
         case .phrase(let w, _): return .phrase(w, fields: fields)
         case .prefix(let w, _): return .prefix(w, fields: fields)
-        case .and(let c):
-            let r = c.compactMap { restrict($0, to: fields) }
-            return r.count == c.count ? .and(r) : nil
-        case .or(let c):
-            let text = c.filter { if case .dateRange = $0 { false } else { true } }
-            let r = text.compactMap { restrict($0, to: fields) }
-            return r.count == text.count && !r.isEmpty ? (r.count == 1 ? r[0] : .or(r)) : nil
-        case .not(let c): return restrict(c, to: fields).map { .not($0) }
-        case .synonym(let c, let covers): return restrict(c, to: fields).map { .synonym($0, covers: covers) }
-        case .dateRange: return nil
+        case .and(let c): return .and(c.map { restrict($0, to: fields) })
+        case .or(let c): return .or(c.map { restrict($0, to: fields) })
+        case .not(let c): return .not(restrict(c, to: fields))
+        case .synonym(let c, let covers): return .synonym(restrict(c, to: fields), covers: covers)
         default: return n
         }
     }
@@ -998,6 +1067,13 @@ public struct QueryParser {
     mutating func bare(_ w: String, at start: Int) throws(QuerySyntaxError) -> QueryNode {
         let core = QueryParser.withoutTrailingPunctuation(w)
         if let id = QueryParser.identifier(trimmed: core) { return id }
+        if inTextField {
+            // A title or a name holds days and years as words; a range of days it cannot hold.
+            if core.contains("..") || QueryParser.dashBetweenDays(core) != nil {
+                throw error("a range of dates is not a word of a text field: write it with received:, due: or completed:, outside the parentheses", at: start)
+            }
+            return try textWord(w, fields: nil, at: start)
+        }
         // A range of days typed alone (01/01/2023-31/03/2023, 2023-01-01..2023-03-31, 2019..):
         // the dossiers received in it, as `received:` with it would find. (Read before the year
         // and day above would take 2019.. for the year, its dots for punctuation.)
@@ -1011,7 +1087,7 @@ public struct QueryParser {
             // Years or months joined by a dash are also text (Kế hoạch 2019-2020): both, as a
             // year alone is.
             let sides = range.split(separator: "-")
-            if sides.count == 2, sides.allSatisfy({ $0.count <= 7 }) {
+            if sides.count == 2, sides.allSatisfy({ $0.count <= 7 && QueryParser.wholeDay(String($0)) == nil }) {
                 return .or([try textWord(core, fields: nil, at: start), .dateRange(.received, from: lo, to: hi)])
             }
             return .dateRange(.received, from: lo, to: hi)
@@ -1020,10 +1096,11 @@ public struct QueryParser {
         // periods are written; 2022-01-01 đến 2022-06-30): a range, as after `received:`. (Two
         // days that must both be the day received would let nothing through.)
         // (Two days in the other order are two days pasted side by side, as before.)
-        // A day, month or year, then `đến nay` (until now): the range to today.
+        // A day, month or year, then `đến nay` (until now): the range to today, or the words
+        // as written (Báo cáo tình hình từ 2020 đến nay).
+        if let node = rangeToNow(from: core, at: start) { return node }
         let beforeEnd = i
-        if let lo = QueryParser.day(core, end: false), let end = rangeEnd(startIsWholeDay: QueryParser.wholeDay(core) != nil),
-           let hi = QueryParser.day(end, end: true) {
+        if let lo = QueryParser.wholeDay(core), let end = rangeEnd(), let hi = QueryParser.day(end, end: true) {
             if lo <= hi { return .dateRange(.received, from: lo, to: hi) }
             i = beforeEnd
         }
@@ -1290,7 +1367,7 @@ public struct QueryParser {
     /// `..`, or nil. Only where both sides are of one such kind, so `2022-05` stays a month.
     static func dashBetweenDays(_ s: String) -> String? {
         let chars = Array(s)
-        func whole(_ x: String) -> Bool { x.count >= 8 && day(x, end: false) != nil && day(x, end: false) == day(x, end: true) }
+        func whole(_ x: String) -> Bool { (x.count >= 8 || x.contains("/")) && day(x, end: false) != nil && day(x, end: false) == day(x, end: true) }
         func year(_ x: String) -> Bool { x.count == 4 && day(x, end: false) != nil }
         func month(_ x: String) -> Bool {
             let p = x.split(separator: "/", omittingEmptySubsequences: false)
@@ -1312,13 +1389,15 @@ public struct QueryParser {
         else { return nil }
         var (y, m, d) = parts[0].count == 4 ? (Int(parts[0])!, Int(parts[1])!, Int(parts[2])!)
                                             : (Int(parts[2])!, Int(parts[1])!, Int(parts[0])!)
-        if parts[2].count == 2 { y += y <= thisYear % 100 ? 2000 : 1900 }
+        if parts[2].count == 2 { y += twoDigitCentury(y) }
         guard !(1...12).contains(m) || d < 1 || d > Timestamp.daysInMonth(y, m) else { return nil }
         return "there is no day '\(s)' in the calendar: check the day and the month"
     }
 
-    /// The year it is now in Việt Nam.
-    static var thisYear: Int { Timestamp.civilFromDays(Int(currentDay())).year }
+    /// The century of a year written with two digits: this one up to ten years from now.
+    static func twoDigitCentury(_ yy: Int) -> Int {
+        yy <= (Timestamp.civilFromDays(Int(currentDay())).year + 10) % 100 ? 2000 : 1900
+    }
 
     /// A day (or the first/last day of a year or month): `2022-01-31`, `31/01/2022`, `12/5/23`,
     /// `2022`, `2022-05`.
@@ -1341,8 +1420,8 @@ public struct QueryParser {
         if slash.count == 3, let d = Int(slash[0]), let m = Int(slash[1]), var y = Int(slash[2]),
            y >= 1000 || (slash[2].count == 2 && slash[0].count <= 2 && slash[1].count <= 2) {
             // A year of two digits, as forms and receipts print it (12/5/23): of this century up
-            // to this year, else of the last (31/12/98).
-            if slash[2].count == 2 { y += y <= thisYear % 100 ? 2000 : 1900 }
+            // to ten years from now (an appointment may be next year's), else of the last (31/12/98).
+            if slash[2].count == 2 { y += twoDigitCentury(y) }
             guard (1...12).contains(m), d >= 1, d <= Timestamp.daysInMonth(y, m) else { return nil }
             return Int32(Timestamp.daysFromCivil(y, m, d))
         }

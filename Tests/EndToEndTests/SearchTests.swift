@@ -115,6 +115,9 @@ enum SearchFixture {
         55: [Doc(key: "a", title: "Bộ phận một cửa UBND thành phố Đông Hà"),
              Doc(key: "b", title: "Bộ phận một cửa UBND phường Đông Lễ, thành phố Đông Hà"),
              Doc(key: "c", title: "Bộ phận một cửa UBND phường 1, thành phố Đông Hà")],
+        // Dates written out in titles, received on other days.
+        56: [Doc(key: "a", title: "Văn bản ngày 12 tháng 5 năm 2019 về thu hồi đất", received: "2023-03-02T08:00:00+07:00"),
+             Doc(key: "b", title: "Báo cáo tình hình từ 2020 đến nay", received: "2019-06-03T08:00:00+07:00")],
     ]
 
     static let folder = TemporaryFolder.forTheProcess("hoso-search-fixture")
@@ -1113,12 +1116,17 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
             expectOrder(try run(q, 35), [["b"]], q)
         }
         expectOrder(try run("từ 01/01/2022 đến nay", 35), [["b", "c"]], "since 2022", sameTier: false)
+        // A date written out in a title is found by its words too, whatever the day received.
+        expectOrder(try run("ngày 12 tháng 5 năm 2019", 56), [["a"]], "a title's date")
+        expectOrder(try run("văn bản ngày 12 tháng 5 năm 2019", 56), [["a"]], "a title's date")
+        expectOrder(try run("từ 2020 đến nay", 56), [["b"], ["a"]], "the words first, then what was received since", sameTier: false)
+        expectOrder(try run("title:(từ 2020 đến nay)", 56), [["b"]], "in a title: the words only")
         // A day the calendar lacks is said as such, two-digit year or not.
         let r = try Hoso.run(["search", "--archive", SearchFixture.archive, "received:31/02/23"])
         #expect(r.status == 2 && r.stderr.contains("there is no day '31/02/23' in the calendar"), "\(r.stderr)")
         // A range of dates has no place in a text field: said, not searched as the day received.
         let field = try Hoso.run(["search", "--archive", SearchFixture.archive, "title:(2022-01-01..2022-12-31)"])
-        #expect(field.status == 2 && field.stderr.contains("a range of dates is not a word of title:"), "\(field.stderr)")
+        #expect(field.status == 2 && field.stderr.contains("a range of dates is not a word of a text field"), "\(field.stderr)")
         // The start of a procedure code.
         #expect(Set(try run("1.004*", 38).map(\.0)) == ["a", "b"])
         #expect(try run("1.0041*", 38).map(\.0) == ["a"])

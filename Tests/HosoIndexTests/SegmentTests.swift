@@ -589,26 +589,45 @@ extension SegmentTests {
         #expect(try QueryParser.parse("từ 15/05/2023") == .and([.word("từ", fields: nil), try QueryParser.parse("15/05/2023")]))
         #expect(try QueryParser.parse("status:đã từ chối") == .keyword(.status, "rejected", prefix: false))
         #expect(try QueryParser.parse("received:2024 1500") == .and([.dateRange(.received, from: 19723, to: 20088), .word("1500", fields: nil)]))
-        // Years of two digits (this century up to this year, else the last), days written out,
-        // periods up to now.
+        // Years of two digits (this century up to ten years from now, else the last), days
+        // written out, periods up to now.
         #expect(QueryParser.day("30/06/22", end: false) == 19173 && QueryParser.day("1/1/22", end: true) == 18993)
         #expect(QueryParser.day("31/12/98", end: false) == Int32(Timestamp.daysFromCivil(1998, 12, 31)))
+        let nextYear = Timestamp.civilFromDays(Int(QueryParser.currentDay())).year + 1
+        #expect(QueryParser.day("15/01/\(nextYear % 100)", end: false) == Int32(Timestamp.daysFromCivil(nextYear, 1, 15)), "an appointment next year")
         #expect(QueryParser.day("12-05-23", end: false) == nil && QueryParser.day("123/45/6", end: false) == nil, "dashes and house numbers are no days")
-        for q in ["từ 1/1/22 đến 30/6/22", "từ ngày 1 tháng 1 năm 2022 đến ngày 30 tháng 6 năm 2022", "received:01/01/22..30/06/22"] {
+        for q in ["từ 1/1/22 đến 30/6/22", "received:01/01/22..30/06/22", "1/1/22-30/6/22", "received:ngày 1 tháng 1 năm 2022 đến ngày 30 tháng 6 năm 2022"] {
             #expect(try QueryParser.parse(q) == range, "\(q)")
         }
-        #expect(try QueryParser.parse("tháng 6 năm 2022") == QueryParser.parse("06/2022"))
+        /// The days a query holds, read alone or beside the words as written.
+        func days(_ n: QueryNode) -> QueryNode? {
+            if case .dateRange = n { return n }
+            if case let .or(alternatives) = n { return alternatives.first { if case .dateRange = $0 { true } else { false } } }
+            return nil
+        }
+        // Written out: the days, or the words as written (a title may hold them).
+        let written = try QueryParser.parse("từ ngày 1 tháng 1 năm 2022 đến ngày 30 tháng 6 năm 2022")
+        #expect(days(written) == range && written != range, "\(written)")
+        #expect(try QueryParser.parse("tháng 6 năm 2022") == .or([.phrase(["tháng", "6", "năm", "2022"], fields: nil),
+                                                                  .dateRange(.received, from: 19144, to: 19173)]))
         #expect(try QueryParser.parse("\"tháng 6 năm 2022\"") == .phrase(["tháng", "6", "năm", "2022"], fields: nil), "quoted: the words as written")
+        #expect("\(try QueryParser.parse("ngày 30, tháng 6 năm 2022"))".contains("19173"))
+        #expect(try QueryParser.parse("title:(tháng 6 năm 2022)") == .phrase(["tháng", "6", "năm", "2022"], fields: [.title]))
         #expect(try QueryParser.parse("Nguyễn Văn Năm 2022") == .and([.word("Nguyễn", fields: nil), .word("Văn", fields: nil), .word("Năm", fields: nil),
                                                                   try QueryParser.parse("2022")]), "a name stays a name")
         let today: Int32 = 20000
         let sinceJune = QueryNode.dateRange(.received, from: 19144, to: today)
         for q in ["từ 01/06/2022 đến nay", "01/06/2022 - nay", "từ tháng 6 năm 2022 đến nay", "06/2022 đến hiện nay", "received:2022-06 đến nay",
-                  "received:2022-06-01 to today", "từ 1/6/22 đến hôm nay"] {
-            #expect(try QueryParser.parse(q, today: today) == sinceJune, "\(q)")
+                  "received:2022-06-01 to today", "từ 1/6/22 đến hôm nay", "received:tháng 6 năm 2022 đến nay"] {
+            #expect(days(try QueryParser.parse(q, today: today)) == sinceJune, "\(q)")
         }
-        // "này" (this) is not "nay" (now).
-        #expect(try QueryParser.parse("2022 đến này", today: today) != .dateRange(.received, from: 18993, to: today))
+        #expect(try QueryParser.parse("từ 2022 đến nay", today: today) == .or([.phrase(["từ", "2022", "đến", "nay"], fields: nil),
+                                                                             .dateRange(.received, from: 18993, to: today)]), "the words as written too")
+        // "này" (this) is not "nay" (now); "từ" before one day stays a word.
+        #expect(days(try QueryParser.parse("2022 đến này", today: today)) != .dateRange(.received, from: 18993, to: today))
+        // A range of dates has no place among a text field's words.
+        #expect(throws: QuerySyntaxError.self) { try QueryParser.parse("title:(khai OR 2022-01-01..2022-06-30)") }
+        #expect(try QueryParser.parse("title:(từ 2020 đến nay)") == .and(["từ", "2020", "đến", "nay"].map { .word($0, fields: [.title]) }))
         // Dossier numbers with dots for dashes, or no separators (a barcode reader's).
         let dotted = QueryNode.keyword(.code, "000.00.21.H50-230512-0007", prefix: false)
         for q in ["000.00.21.H50.230512.0007", "0000021H502305120007", "000.00.21.H50 230512.0007"] { #expect(try QueryParser.parse(q) == dotted, "\(q)") }
@@ -616,6 +635,8 @@ extension SegmentTests {
         #expect(try QueryParser.parse("1.00*") == .keyword(.procedureCode, "1.00", prefix: true))
         #expect(try QueryParser.parse("title:(khai sinh 2022)") == .and([.word("khai", fields: [.title]), .word("sinh", fields: [.title]), .word("2022", fields: [.title])]))
         #expect(throws: QuerySyntaxError.self) { try QueryParser.parse("title:(2022-01-01..2022-06-30)") }
+        #expect(try QueryParser.parse("title:(received:2022 khai)") == .and([.dateRange(.received, from: 18993, to: 19357), .word("khai", fields: [.title])]),
+                "a filter named inside stays a filter")
     }
 
     @Test(arguments: [("", 0), ("\"abc", 0), ("a OR", 4), ("foo:bar", 0), ("received:2022-13-01", 9), ("(a", 0), ("a)", 1), ("cccd:123", 5),
