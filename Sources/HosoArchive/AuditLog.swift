@@ -292,6 +292,13 @@ public struct AuditLog {
         return (out, damaged)
     }
 
+    /// The objects run `r` lists (verified intact, or written back by a restore).
+    public func objects(of r: Record) -> Set<ObjectID> {
+        var out = Set<ObjectID>()
+        forEachVerified(r) { _, id in out.insert(id) }
+        return out
+    }
+
     /// The objects run `r` verified intact, with when.
     private func forEachVerified(_ r: Record, _ body: (Int64, ObjectID) -> Void) {
         guard let bytes = try? SystemFile.readAll(folder + "/" + r.list, limit: 1 << 32) else { return }

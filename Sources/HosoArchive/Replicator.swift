@@ -395,7 +395,9 @@ public enum Replicator {
             // The unreadable head is kept as found, beside the new one.
             if unreadable { try keepAside(archive.headPath, as: "unreadable") }
             // Noted first: a restore stopped right after is recorded with its head by the next.
-            try? journal?.movingHead(from: ours, to: best)
+            do { try journal?.movingHead(from: ours, to: best) } catch {
+                FileHandle.standardError.write(Data("hoso: note: the head about to be written could not be noted in \(journal?.path ?? "the journal") (\(error)): if this restore is stopped before it ends, its new head is not recorded\n".utf8))
+            }
             try SystemFile.writeAtomically(Array((best.prefixed + "\n").utf8), to: archive.headPath, likeItsFolder: true)
         }
         guard let ours else {
@@ -539,7 +541,9 @@ public final class RestoreJournal: @unchecked Sendable {
             let parts = line.split(separator: " ")
             if parts.count == 3, parts[0] == "head", parts[2].hasPrefix("sha256:"), let to = ObjectID(hex: parts[2].dropFirst(7)) {
                 let from = parts[1].hasPrefix("sha256:") ? ObjectID(hex: parts[1].dropFirst(7)) : nil
-                if (try? Ledger(archive: archive).head()) == to { out.headMoved = (from, to) }
+                // (Or one that follows it: an ingest may have run since.)
+                let ledger = Ledger(archive: archive)
+                if let now = try? ledger.head(), now == to || (try? ledger.reaches(to, from: now)) == true { out.headMoved = (from, to) }
                 continue
             }
             guard parts.count >= 2, let t = Int64(parts[0]), let id = ObjectID(hex: String(parts[1])), !seen.contains(id) else { continue }

@@ -82,12 +82,14 @@ struct ReplicateCommand: ParsableCommand {
             // A journal whose run the audit log already holds (stopped after its record was
             // written, before the journal was removed) is not recorded twice.
             let nothing = left.written.isEmpty && left.headMoved == nil
-            let recordedBefore = nothing ? nil
-                : AuditLog(archive: archive).read().records.last {
-                    // (Started the same second, from the same place, with as many objects.)
-                    $0.level == "restore" && $0.started == left.started && $0.objects == left.written.count
-                        && $0.note?.contains("from \(left.source)") == true
-                }
+            // (Started the same second, and listing every object the journal names, or the head
+            // it wrote: the journal may have lost its last second's lines in a power cut.)
+            let log = AuditLog(archive: archive)
+            let named = Set(left.written.map(\.0))
+            let recordedBefore = nothing ? nil : (try? log.allRecords().records)?.last { r in
+                r.level == "restore" && r.started == left.started
+                    && (named.isEmpty ? r.note?.contains("ledger/HEAD") == true : named.isSubset(of: log.objects(of: r)))
+            }
             if nothing {
                 j.finish()          // stopped before it wrote anything: nothing to record
             } else if let run = recordedBefore {

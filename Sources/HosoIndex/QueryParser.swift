@@ -1158,7 +1158,7 @@ public struct QueryParser {
         if looksLikeArchivalCode(core) { return .keyword(.code, core, prefix: isPrefix) }
         if looksLikeProcedureCode(core) { return .keyword(.procedureCode, core, prefix: isPrefix) }
         // The start of a procedure code (1.00*: the national procedures 1.00…).
-        if isPrefix, core.count >= 3, core.count < 8, looksLikeProcedureCode(core + String(repeating: "0", count: 8 - core.count)) {
+        if isPrefix, core.count >= 2, core.count < 8, looksLikeProcedureCode(core + String(repeating: "0", count: 8 - core.count)) {
             return .keyword(.procedureCode, core, prefix: true)
         }
         if looksLikeAgencyCode(core) { return .keyword(.agencyCode, core, prefix: isPrefix) }

@@ -1210,6 +1210,12 @@ struct VerifyFixture {
         #expect(!FileManager.default.fileExists(atPath: journalPath))
         let runs = (try jsonObject(try f.hoso(["verify", "--history", "--json"]).stdout)["runs"] as? [[String: Any]]) ?? []
         #expect(runs.map { ($0["record"] as? [String: Any])?["level"] as? String ?? "" } == ["restore"], "\(runs)")
+        // A journal of the same second naming an object that record does not list is another
+        // restore's: recorded.
+        try "# restore from \(replica) started \(started)\n1764550923 \(all[5].replacingOccurrences(of: "/", with: ""))\n"
+            .write(toFile: journalPath, atomically: false, encoding: .utf8)
+        let other = try f.hoso(["replicate", "--from", replica])
+        #expect(other.status == 0 && other.stderr.contains("had written 1 object back into the archive: recorded as audit run 2"), "\(other.stderr)")
     }
 
     /// A restore stopped after it wrote the ledger head, before its record: the next restore
