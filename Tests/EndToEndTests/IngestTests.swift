@@ -153,6 +153,25 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(missing.stderr.contains("E405"))
     }
 
+    /// A name in a batch's metadata that a spreadsheet would run as a formula is written in the
+    /// CSV as text (after an apostrophe); numbers stay numbers.
+    @Test func statsCSVNeverHoldsAFormula() throws {
+        let t = TemporaryFolder()
+        let batch = try sampleBatch(t, count: 1)
+        let xml = batch + "/" + (try FileManager.default.contentsOfDirectory(atPath: batch)[0]) + "/dossier.xml"
+        let text = try String(contentsOfFile: xml, encoding: .utf8)
+        let name = text.components(separatedBy: "<receivingAgency>")[1].components(separatedBy: "<name>")[1].components(separatedBy: "</name>")[0]
+        try text.replacingOccurrences(of: "<name>\(name)</name>", with: "<name>=HYPERLINK(\"http://x\";\"y\")</name>")
+            .write(toFile: xml, atomically: false, encoding: .utf8)
+        let archive = t.sub("archive")
+        #expect(try Hoso.run(["init", "--archive", archive]).status == 0)
+        let ingest = try Hoso.run(["ingest", "--archive", archive, batch])
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        let csv = try Hoso.run(["stats", "--csv", "--by", "agency", "--archive", archive]).stdout
+        let row = csv.split(separator: "\n").first { $0.hasPrefix("agency,") } ?? ""
+        #expect(row.contains(",\"'=HYPERLINK(\"\"http://x\"\";\"\"y\"\")\",") && row.contains(",1,"), "\(row)")
+    }
+
     @Test func newVersionsAreRefusedUnlessAsked() throws {
         let t = TemporaryFolder()
         let archive = try makeArchive(t)

@@ -36,6 +36,16 @@ import Testing
         #expect(codes(d) == [])
     }
 
+    /// Before 1970 the day is counted down, not towards zero (1969-12-31 is 691231, not 700101).
+    @Test func numberDateBefore1970() {
+        var d = Self.sample()
+        d.number = "000.00.21.H50-691231-0007"
+        d.receivedAt = Timestamp("1969-12-31T08:15:00+07:00")!
+        d.dueAt = Timestamp("1969-12-31T16:30:00+07:00")!
+        d.completedAt = Timestamp("1969-12-31T10:00:00+07:00")!
+        #expect(!codes(d).contains(.numberDateMismatch), "\(codes(d))")
+    }
+
     @Test func numberAgency() {
         var d = Self.sample(); d.number = "000.00.22.H50-230512-0007"
         #expect(codes(d) == [.numberAgencyMismatch])

@@ -27,10 +27,17 @@ import Testing
     }
 
     @Test(arguments: ["2023-02-29T08:00:00+07:00", "2023-13-01T08:00:00+07:00", "2023-05-12 08:15:00+07:00",
-                      "2023-05-12T08:15:00", "2023-05-12T24:00:00+07:00", "2023-05-12T08:15:00+07:00x",
+                      "2023-05-12T08:15:00", "2023-05-12T24:00:01+07:00", "2023-05-12T24:00:00.5+07:00", "2023-05-12T08:15:00+07:00x",
                       "2023-05-12T08:15:00.+07:00", ""])
     func refusesMalformed(_ text: String) {
         #expect(Timestamp(text) == nil)
+    }
+
+    /// 24:00:00 ends the day, as XML Schema's dateTime allows: the next day's 00:00:00.
+    @Test func midnightAtTheEndOfTheDay() throws {
+        let end = try #require(Timestamp("2023-05-12T24:00:00+07:00"))
+        let next = try #require(Timestamp("2023-05-13T00:00:00+07:00"))
+        #expect(end.epochSeconds == next.epochSeconds && end.localDay == next.localDay && end.text.hasSuffix("T24:00:00+07:00"))
     }
 
     @Test func civilRoundTrip() {

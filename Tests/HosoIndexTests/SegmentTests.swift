@@ -568,6 +568,10 @@ extension SegmentTests {
             .not(.keyword(.status, "rejected", prefix: false)), .not(.keyword(.status, "withdrawn", prefix: false)),
             .dateRange(.due, from: nil, to: 18999), .word("hòa", fields: nil)]))
         #expect(try QueryParser.parse("status:đã trả kết quả") == .keyword(.status, "returned", prefix: false))
+        // Open and not yet past the appointment (the report forms' "trong hạn").
+        #expect(try QueryParser.parse("timeliness:trong hạn", today: 19000) == .and([.keyword(.timeliness, "unresolved", prefix: false),
+            .not(.keyword(.status, "rejected", prefix: false)), .not(.keyword(.status, "withdrawn", prefix: false)),
+            .dateRange(.due, from: 19000, to: nil)]))
         #expect(try QueryParser.parse("status:đã trả") == .keyword(.status, "returned", prefix: false))
         #expect(try QueryParser.parse("status:từ-chối") == .keyword(.status, "rejected", prefix: false))
         #expect(try QueryParser.parse("status:có kết quả") == .keyword(.status, "completed", prefix: false))
