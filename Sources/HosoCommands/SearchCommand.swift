@@ -291,10 +291,25 @@ struct SearchCommand: ParsableCommand {
         // Plain words only, as typed in small letters (Dung Hân is a name, not đúng hạn): not a
         // field's value, an exclusion, what follows NOT, or words in quotes.
         var words: [String] = [], inQuotes = false, afterNot = false
+        // A status's or timeliness's value goes on over the words that still spell a name
+        // (timeliness:chưa quá hạn): those are the value, not plain words.
+        var value: (key: String, names: [String: String])?
         for token in text.split(separator: " ").map(String.init) {
             let quoted = inQuotes || token.hasPrefix("\"")
             if token.filter({ $0 == "\"" }).count % 2 == 1 { inQuotes.toggle() }
             defer { afterNot = token == "NOT" }
+            if let v = value, case let longer = v.key + QueryParser.nameKey(token), v.names.keys.contains(where: { $0.hasPrefix(longer) }) {
+                value = (longer, v.names)
+                words.append("")
+                continue
+            }
+            value = nil
+            if let colon = token.firstIndex(of: ":") {
+                let field = token[..<colon].lowercased()
+                let names = field == "status" ? QueryParser.vietnameseStatuses : field == "timeliness" ? QueryParser.vietnameseTimeliness
+                    : field == "channel" ? QueryParser.vietnameseChannels : nil
+                if let names { value = (QueryParser.nameKey(String(token[token.index(after: colon)...])), names) }
+            }
             let plain = !quoted && !afterNot && !token.contains(":") && !token.hasPrefix("-") && token != "NOT"
                 && token.first.map { !$0.isUppercase } == true
             words.append(plain ? token : "")

@@ -573,15 +573,34 @@ public struct QueryParser {
             return inner
         }
         if chars[i] == "\"" { return try parsePhrase(fields: nil) }
-        if let node = writtenDateNode(at: start) { return node }
-        // "từ" (from) and a range after it: the range, and the words as written.
-        if !inTextField, "tT".contains(chars[i]) {
+        if let node = try writtenDateNode(at: start) { return node }
+        // "từ" (from, also "kể từ") and a range after it: the range (and, to now, the words as
+        // written). Only "từ" as written (Tú, Tư, Tự are names), in small letters but at the
+        // query's start.
+        if !inTextField, "tTk".contains(chars[i]) {
             let save = i
-            if VietnameseText.foldedValue(readWord()) == "tu" {
+            var w = VietnameseText.canonical(readWord())
+            if ["kể", "KỂ", "ke"].contains(w) || (w == "Kể" && start == 0) { skipSpace(); w = VietnameseText.canonical(readWord()) }
+            // (Without marks, "tu" is also Tú, Tư: read as "từ" only before a whole range.)
+            let marked = w == "từ" || w == "TỪ" || (w == "Từ" && start == 0)
+            if marked || w == "tu" || w == "TU" {
                 skipSpace()
-                if i < chars.count, let node = writtenDateNode(at: start, rangeOnly: true) { return node }
-                let w = QueryParser.withoutTrailingPunctuation(readWord())
-                if QueryParser.day(w, end: false) != nil, let node = rangeToNow(from: w, at: start) { return node }
+                if i < chars.count, let node = try writtenDateNode(at: start, after: marked ? .since : .rangeOnly) { return node }
+                // (ngày 01/01/2022, năm 2023: the label before the figures.)
+                let afterFrom = i
+                var first = QueryParser.withoutTrailingPunctuation(readWord())
+                if ["ngày", "năm"].contains(VietnameseText.canonical(first)) { skipSpace(); first = QueryParser.withoutTrailingPunctuation(readWord()) }
+                if QueryParser.day(first, end: false) != nil {
+                    if let node = rangeToNow(from: first, at: start) { return node }
+                    let beforeEnd = i
+                    if let lo = QueryParser.wholeDay(first), let end = rangeEnd(), let hi = QueryParser.day(end, end: true), lo <= hi {
+                        return .dateRange(.received, from: lo, to: hi)
+                    }
+                    i = beforeEnd
+                    // "từ" and a day, month or year alone: since then (or the words as written).
+                    if marked, let lo = QueryParser.day(first, end: false), lo <= today { return textAndDays(from: start, lo: lo, hi: today) }
+                }
+                i = afterFrom
             }
             i = save
         }
@@ -650,12 +669,13 @@ public struct QueryParser {
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         var w = next()
         var day: Int?
-        if VietnameseText.foldedValue(w) == "ngay" {
+        func isWord(_ w: String, _ forms: [String]) -> Bool { forms.contains(VietnameseText.canonical(w.lowercased())) }
+        if isWord(w, ["ngày", "ngay"]) {
             guard let d = number(next(), 1...31) else { i = save; return nil }
             day = d
             w = next()
         }
-        guard VietnameseText.foldedValue(w) == "thang", let m = number(next(), 1...12), VietnameseText.foldedValue(next()) == "nam" else { i = save; return nil }
+        guard isWord(w, ["tháng", "thang"]), let m = number(next(), 1...12), isWord(next(), ["năm", "nam"]) else { i = save; return nil }
         let y = next()
         guard y.count == 4, y.allSatisfy({ $0.isASCII && $0.isNumber }) else { i = save; return nil }
         guard let day else { return two(m) + "/" + y }
@@ -667,27 +687,40 @@ public struct QueryParser {
 
     /// A date written out at `i` (`writtenDate`), alone or starting a range (*ngày 1 tháng 1 năm
     /// 2022 đến ngày 30 tháng 6 năm 2022*, *tháng 5 năm 2023 đến nay*): the dossiers received
-    /// then, or holding the words as written (a title may); in a text field's parentheses, the
-    /// words only. `rangeOnly`: nil unless a range follows (after *từ*, from `start`).
-    mutating func writtenDateNode(at start: Int, rangeOnly: Bool = false) -> QueryNode? {
+    /// then, or holding the words as written (a title may); in a text field's parentheses a
+    /// range is refused. `from`: after *từ* (read from `start`), a date alone is the start of a
+    /// range to today (`.since`), or, after an unmarked *tu*, no range at all (`.rangeOnly`).
+    enum AfterFrom { case none, since, rangeOnly }
+
+    mutating func writtenDateNode(at start: Int, after from: AfterFrom = .none) throws(QuerySyntaxError) -> QueryNode? {
         guard i < chars.count, "nNtT".contains(chars[i]) else { return nil }
         let save = i
         guard let figures = writtenDate(), let lo = QueryParser.day(figures, end: false), var hi = QueryParser.day(figures, end: true) else { return nil }
         let beforeEnd = i
-        if !inTextField, let end = rangeEnd(anyEnd: true), let h = QueryParser.day(end, end: true), lo <= h {
+        if let end = rangeEnd(anyEnd: true), let h = QueryParser.day(end, end: true), lo <= h {
+            if inTextField { throw QueryParser.rangeInTextField(self, at: start) }
             hi = h
         } else {
             i = beforeEnd
-            if rangeOnly { i = save; return nil }
+            // (After "từ": since then; after "tu", no range, no "từ".)
+            switch from {
+            case .none: break
+            case .since: if lo <= today { hi = today } else { i = save; return nil }
+            case .rangeOnly: i = save; return nil
+            }
         }
-        return textAndDays(from: start, lo: inTextField ? nil : lo, hi: hi)
+        return textAndDays(from: start, lo: lo, hi: hi)
+    }
+
+    /// The error for a range of dates inside a text field's parentheses.
+    static func rangeInTextField(_ p: QueryParser, at start: Int) -> QuerySyntaxError {
+        p.error("a range of dates is not a word of a text field: write it with received:, due: or completed:, outside the parentheses", at: start)
     }
 
     /// What was typed from `start` to `i` as words (a phrase), or the days received `lo`…`hi`.
-    func textAndDays(from start: Int, lo: Int32?, hi: Int32) -> QueryNode {
+    func textAndDays(from start: Int, lo: Int32, hi: Int32) -> QueryNode {
         let words = QueryParser.words(String(chars[start..<i]))
         let text: QueryNode = words.count == 1 ? .word(words[0], fields: nil) : .phrase(words, fields: nil)
-        guard let lo else { return text }
         return .or([text, .dateRange(.received, from: lo, to: hi)])
     }
 
@@ -1068,11 +1101,14 @@ public struct QueryParser {
         let core = QueryParser.withoutTrailingPunctuation(w)
         if let id = QueryParser.identifier(trimmed: core) { return id }
         if inTextField {
-            // A title or a name holds days and years as words; a range of days it cannot hold.
-            if core.contains("..") || QueryParser.dashBetweenDays(core) != nil {
-                throw error("a range of dates is not a word of a text field: write it with received:, due: or completed:, outside the parentheses", at: start)
+            // A day or a year there is a word of the field, or the day received, as outside; a
+            // range of days the field cannot hold (in any of its forms).
+            let save = i
+            if core.contains("..") || QueryParser.dashBetweenDays(core) != nil
+                || (QueryParser.day(core, end: false) != nil && rangeEnd(anyEnd: true) != nil) {
+                throw QueryParser.rangeInTextField(self, at: start)
             }
-            return try textWord(w, fields: nil, at: start)
+            i = save
         }
         // A range of days typed alone (01/01/2023-31/03/2023, 2023-01-01..2023-03-31, 2019..):
         // the dossiers received in it, as `received:` with it would find. (Read before the year

@@ -1120,7 +1120,10 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         expectOrder(try run("ngày 12 tháng 5 năm 2019", 56), [["a"]], "a title's date")
         expectOrder(try run("văn bản ngày 12 tháng 5 năm 2019", 56), [["a"]], "a title's date")
         expectOrder(try run("từ 2020 đến nay", 56), [["b"], ["a"]], "the words first, then what was received since", sameTier: false)
-        expectOrder(try run("title:(từ 2020 đến nay)", 56), [["b"]], "in a title: the words only")
+        #expect(try Hoso.run(["search", "--archive", SearchFixture.archive, "title:(từ 2020 đến nay)"]).status == 2, "a range has no place in a title")
+        // A timeliness typed as its Vietnamese words is no hint to type it again.
+        let within = try Hoso.run(["search", "--archive", SearchFixture.archive, "timeliness:chưa quá hạn"])
+        #expect(within.status == 0 && !within.stdout.contains("add 'timeliness:"), "\(within.stdout)")
         // A day the calendar lacks is said as such, two-digit year or not.
         let r = try Hoso.run(["search", "--archive", SearchFixture.archive, "received:31/02/23"])
         #expect(r.status == 2 && r.stderr.contains("there is no day '31/02/23' in the calendar"), "\(r.stderr)")

@@ -590,7 +590,8 @@ extension SegmentTests {
         #expect(try QueryParser.parse("khai sinh 01/01/2022 - 30/06/2022") == .and([.word("khai", fields: nil), .word("sinh", fields: nil), range]))
         // Years joined by a spaced dash stay words (Kế hoạch 2019 - 2020), "từ" before one day stays a word.
         #expect(try QueryParser.parse("2019 - 2020") == .and([try QueryParser.parse("2019"), try QueryParser.parse("2020")]))
-        #expect(try QueryParser.parse("từ 15/05/2023") == .and([.word("từ", fields: nil), try QueryParser.parse("15/05/2023")]))
+        // "từ" before one day: since then (or the words as written).
+        #expect(try QueryParser.parse("từ 15/05/2023", today: 20000) == .or([.phrase(["từ", "15", "05", "2023"], fields: nil), .dateRange(.received, from: 19492, to: 20000)]))
         #expect(try QueryParser.parse("status:đã từ chối") == .keyword(.status, "rejected", prefix: false))
         #expect(try QueryParser.parse("received:2024 1500") == .and([.dateRange(.received, from: 19723, to: 20088), .word("1500", fields: nil)]))
         // Years of two digits (this century up to ten years from now, else the last), days
@@ -616,7 +617,8 @@ extension SegmentTests {
                                                                   .dateRange(.received, from: 19144, to: 19173)]))
         #expect(try QueryParser.parse("\"tháng 6 năm 2022\"") == .phrase(["tháng", "6", "năm", "2022"], fields: nil), "quoted: the words as written")
         #expect("\(try QueryParser.parse("ngày 30, tháng 6 năm 2022"))".contains("19173"))
-        #expect(try QueryParser.parse("title:(tháng 6 năm 2022)") == .phrase(["tháng", "6", "năm", "2022"], fields: [.title]))
+        #expect(try QueryParser.parse("title:(tháng 6 năm 2022)") == .or([.phrase(["tháng", "6", "năm", "2022"], fields: [.title]),
+                                                                          .dateRange(.received, from: 19144, to: 19173)]), "in a field, as a year is")
         #expect(try QueryParser.parse("Nguyễn Văn Năm 2022") == .and([.word("Nguyễn", fields: nil), .word("Văn", fields: nil), .word("Năm", fields: nil),
                                                                   try QueryParser.parse("2022")]), "a name stays a name")
         let today: Int32 = 20000
@@ -631,13 +633,28 @@ extension SegmentTests {
         #expect(days(try QueryParser.parse("2022 đến này", today: today)) != .dateRange(.received, from: 18993, to: today))
         // A range of dates has no place among a text field's words.
         #expect(throws: QuerySyntaxError.self) { try QueryParser.parse("title:(khai OR 2022-01-01..2022-06-30)") }
-        #expect(try QueryParser.parse("title:(từ 2020 đến nay)") == .and(["từ", "2020", "đến", "nay"].map { .word($0, fields: [.title]) }))
+        for q in ["title:(từ 2020 đến nay)", "title:(01/01/2022 - 30/06/2022)", "title:(khai sinh từ 01/01/2022 đến 30/06/2022)",
+                  "title:(ngày 1 tháng 1 năm 2022 đến ngày 30 tháng 6 năm 2022)"] {
+            #expect(throws: QuerySyntaxError.self, "\(q)") { try QueryParser.parse(q) }
+        }
+        // Names are not dates: Tú, Tư are no "từ", Thắng is no "tháng".
+        let tu = try QueryParser.parse("Lê Văn Tú 2023 đến nay", today: today)
+        #expect("\(tu)".contains("word(\"Tú\""), "\(tu)")
+        #expect("\(try QueryParser.parse("nguyễn văn thắng 5 năm 2023"))".contains("word(\"thắng\""))
+        // Without marks, "tu" is "từ" only before a whole range (le van tu 2023: Tú's dossiers of 2023).
+        #expect(days(try QueryParser.parse("tu 2022 den nay", today: today)) == .dateRange(.received, from: 18993, to: today))
+        #expect("\(try QueryParser.parse("le van tu 2022", today: today))".contains("word(\"tu\""))
+        // "từ ngày …", "từ năm …", "kể từ …": the label and "từ" are no words to find.
+        #expect(try QueryParser.parse("từ ngày 01/01/2022 đến ngày 30/06/2022") == range)
+        #expect(days(try QueryParser.parse("từ năm 2022 đến nay", today: today)) == .dateRange(.received, from: 18993, to: today))
+        if case .or = try QueryParser.parse("kể từ 2022 đến nay", today: today) {} else { Issue.record("kể từ: \(try QueryParser.parse("kể từ 2022 đến nay", today: today))") }
         // Dossier numbers with dots for dashes, or no separators (a barcode reader's).
         let dotted = QueryNode.keyword(.code, "000.00.21.H50-230512-0007", prefix: false)
         for q in ["000.00.21.H50.230512.0007", "0000021H502305120007", "000.00.21.H50 230512.0007"] { #expect(try QueryParser.parse(q) == dotted, "\(q)") }
         // The start of a procedure code; a range of dates inside a text field is refused.
         #expect(try QueryParser.parse("1.00*") == .keyword(.procedureCode, "1.00", prefix: true))
-        #expect(try QueryParser.parse("title:(khai sinh 2022)") == .and([.word("khai", fields: [.title]), .word("sinh", fields: [.title]), .word("2022", fields: [.title])]))
+        #expect(try QueryParser.parse("title:(khai sinh 2022)") == .and([.word("khai", fields: [.title]), .word("sinh", fields: [.title]),
+                                                                         .or([.word("2022", fields: [.title]), .dateRange(.received, from: 18993, to: 19357)])]))
         #expect(throws: QuerySyntaxError.self) { try QueryParser.parse("title:(2022-01-01..2022-06-30)") }
         #expect(try QueryParser.parse("title:(received:2022 khai)") == .and([.dateRange(.received, from: 18993, to: 19357), .word("khai", fields: [.title])]),
                 "a filter named inside stays a filter")
