@@ -26,6 +26,17 @@ struct StatsCommand: ParsableCommand {
         --csv writes UTF-8 with a byte-order mark, so that a spreadsheet opened by a double \
         click shows Vietnamese names; every row carries the period asked and the moment the \
         report was made (overdue depends on it), as --json does at its top.
+
+        --period gives the period report instead, as offices file it each month, quarter or \
+        year (--from is its first day, --to its last, today if not given): dossiers carried \
+        over from before the period (received before it, not yet resolved when it began), \
+        received in it (of them submitted online), resolved in it (completedAt in the period, \
+        whenever received: early, on time, late, and the on-time rate over them) and still open \
+        at its end (received by then, not resolved by then), of them overdue (appointment day \
+        before the day after the period, or before today for a period not yet over). Rejected and \
+        withdrawn dossiers are counted among those received in the period (closed), never \
+        carried over or open: the XML records no day for a refusal or a withdrawal. Carried over \
+        and received make the dossiers handled, which are resolved, open or closed.
         """)
 
     @OptionGroup var archiveOptions: ArchiveOptions
@@ -33,6 +44,8 @@ struct StatsCommand: ParsableCommand {
     var by: [StatsGrouping] = []
     @Option(name: .long, help: "Only dossiers received on or after this day (YYYY-MM-DD, dd/mm/yyyy; a year or YYYY-MM: from its first day).") var from: String?
     @Option(name: .long, help: "Only dossiers received on or before this day (YYYY-MM-DD, dd/mm/yyyy; a year or YYYY-MM: to its last day).") var to: String?
+    @Flag(name: .long, help: "The period report from --from to --to (today if not given): carried over, received, resolved in the period (early, on time, late) and open at its end (overdue or not).")
+    var period = false
     @Flag(name: .long, help: "Comma-separated values instead of tables.") var csv = false
     @Option(name: .long, help: "CSV with this separator (implies --csv): ',' (the default) or ';' for a spreadsheet set to Vietnamese, whose list separator is ';' and decimal mark ',' (the rate is then written 0,9630).")
     var csvSeparator: String?
@@ -43,6 +56,12 @@ struct StatsCommand: ParsableCommand {
         if let to, DayArgument.parse(to, end: true) == nil { throw ValidationError("--to: " + DayArgument.problem(to)) }
         if let f = from.flatMap({ DayArgument.parse($0) }), let t = to.flatMap({ DayArgument.parse($0, end: true) }), f > t {
             throw ValidationError("--from \(from!) is after --to \(to!): write the earlier day first")
+        }
+        if period && from == nil {
+            throw ValidationError("--period needs --from, the period's first day (and --to, its last: today if not given), for example --from 2024-01-01 --to 2024-03-31")
+        }
+        if period, to == nil, let f = from.flatMap({ DayArgument.parse($0) }), f > DayArgument.vietnamTime(Int64(Date().timeIntervalSince1970)).prefix(10) {
+            throw ValidationError("--from \(from!) is after today: a period without --to ends today")
         }
         if (csv || csvSeparator != nil) && output.json { throw ValidationError("choose one of --csv (or --csv-separator) and --json") }
         if let csvSeparator, CSV(named: csvSeparator) == nil { throw ValidationError("--csv-separator: ',' or ';' (comma or semicolon)") }
@@ -61,6 +80,9 @@ struct StatsCommand: ParsableCommand {
         // whole days in Vietnam's time (an appointment day before it), as search's quá hạn.
         let asOf = DayArgument.vietnamTime(now)
         let today = (now + 7 * 3600).quotientAndRemainder(dividingBy: 86400).quotient * 86400 - 7 * 3600
+        if period {
+            return try report(catalog, groupings, from: f!, to: t ?? DayArgument.vietnamTime(now).prefix(10).description, now: now, today: today)
+        }
         for g in groupings { tables.append((g, try catalog.stats(by: g, from: f, to: t, now: today))) }
 
         if output.json {
@@ -140,6 +162,79 @@ struct StatsCommand: ParsableCommand {
         }
     }
 
+    /// The period report (--period): `from` and `to` are ISO days, `today` the Vietnam midnight
+    /// of the day the report runs.
+    func report(_ catalog: Catalog, _ groupings: [StatsGrouping?], from: String, to: String, now: Int64, today: Int64) throws {
+        let start = Int64(DayArgument.days(from)!) * 86400 - 7 * 3600
+        let end = (Int64(DayArgument.days(to)!) + 1) * 86400 - 7 * 3600
+        // At the period's end, or now if it is not over: a day not yet ended is not yet missed.
+        let overdueBefore = min(end, today)
+        let asOf = DayArgument.vietnamTime(min(end, now))
+        var tables: [(StatsGrouping?, [PeriodRow])] = []
+        for g in groupings { tables.append((g, try catalog.periodStats(by: g, start: start, end: end, overdueBefore: overdueBefore))) }
+        let names = ["carried", "received", "online", "resolved", "early", "onTime", "late", "open", "overdue", "closed"]
+        func counts(_ r: PeriodRow) -> [Int] { [r.carried, r.received, r.online, r.resolved, r.early, r.onTime, r.late, r.open, r.overdue, r.closed] }
+
+        if output.json {
+            struct Row: Encodable {
+                let row: PeriodRow; let names: [String]; let counts: [Int]
+                func encode(to encoder: any Encoder) throws {
+                    var c = encoder.container(keyedBy: JSON.Key.self)
+                    try c.encode(row.key, forKey: JSON.Key("key")); try c.encode(row.label, forKey: JSON.Key("label"))
+                    for (n, v) in zip(names, counts) { try c.encode(v, forKey: JSON.Key(n)) }
+                    try c.encode(row.handled, forKey: JSON.Key("handled"))
+                    try c.encode(row.onTimeRate.flatMap { Decimal(string: $0) }, forKey: JSON.Key("onTimeRate"))  // null: nothing resolved
+                }
+            }
+            struct Report: Encodable {
+                let groups: [String: [Row]]; let from, to, asOf: String; let behind: [String: Int?]
+                func encode(to encoder: any Encoder) throws {
+                    var c = encoder.container(keyedBy: JSON.Key.self)
+                    for (k, rows) in groups { try c.encode(rows, forKey: JSON.Key(k)) }
+                    try c.encode(["from": from, "to": to], forKey: JSON.Key("period"))
+                    try c.encode(asOf, forKey: JSON.Key("asOf"))
+                    if !behind.isEmpty { try c.encode(behind, forKey: JSON.Key("behind")) }
+                }
+            }
+            var groups: [String: [Row]] = [:]
+            for (g, rows) in tables { groups[g?.rawValue ?? "overall"] = rows.map { Row(row: $0, names: names, counts: counts($0)) } }
+            Console.shared.out(JSON.encode(Report(groups: groups, from: from, to: to, asOf: asOf, behind: Archive.answeredBehind)))
+            return
+        }
+        if csv || csvSeparator != nil {
+            let table = CSV(named: csvSeparator ?? ",") ?? CSV()
+            let columns = names.map { $0 == "onTime" ? "on_time" : $0 }
+            Console.shared.out("\u{FEFF}" + table.row(["grouping", "key", "label"] + columns + ["handled", "on_time_rate", "period_from", "period_to", "as_of"]))
+            for (g, rows) in tables {
+                for r in rows {
+                    Console.shared.out(table.row([g?.rawValue ?? "overall", r.key, r.label] + counts(r).map(String.init)
+                                                 + ["\(r.handled)", r.onTimeRate.map(table.decimal) ?? "", from, to, asOf]))
+                }
+            }
+            return
+        }
+        let c = Console.shared
+        c.out("period \(from) to \(to), " + (end <= now ? "as it stood at its end" : "as of \(asOf)"))
+        for (g, rows) in tables {
+            if let g { c.out(""); c.out(c.bold("By \(g.rawValue)")) }
+            if g == nil, let r = rows.first {
+                c.out(c.bold("\(r.handled) dossier\(r.handled == 1 ? "" : "s") handled") + ": \(r.carried) carried over, \(r.received) received (\(r.online) online)")
+                c.out("resolved in the period: \(r.resolved): \(r.early) early (\(Format.percent(r.early, r.resolved))), \(r.onTime) on time (\(Format.percent(r.onTime, r.resolved))), \(r.late) late (\(Format.percent(r.late, r.resolved))); on time or early: \(Format.percent(r.early + r.onTime, r.resolved))")
+                c.out("open at its end: \(r.open) (\(r.overdue) overdue, \(r.open - r.overdue) within time); \(r.closed) rejected or withdrawn")
+                continue
+            }
+            if rows.isEmpty { c.out("no dossiers handled in this period"); continue }
+            let keyWidth = max(16, (rows.map(\.key.count).max() ?? 0) + 2)
+            let heads = [("carried", 9), ("received", 10), ("resolved", 10), ("early", 7), ("on time", 9), ("late", 6), ("open", 6), ("overdue", 9), ("closed", 8), ("rate", 8)]
+            c.out(pad("", keyWidth) + heads.map { pad($0.0, $0.1, right: true) }.joined() + "  name")
+            for r in rows {
+                let cells = [r.carried, r.received, r.resolved, r.early, r.onTime, r.late, r.open, r.overdue, r.closed].map { "\($0)" }
+                    + [Format.percent(r.early + r.onTime, r.resolved)]
+                c.out(pad(r.key, keyWidth) + zip(cells, heads).map { pad($0, $1.1, right: true) }.joined() + "  " + (r.label == r.key ? "" : r.label))
+            }
+        }
+    }
+
     /// A table cell: aligned in `width` columns, or followed by a space when it fills them.
     func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
         s.count >= width ? s + " " : Format.aligned(s, width, right: right)
@@ -156,6 +251,9 @@ enum DayArgument {
         let c = Timestamp.civilFromDays(Int(d))
         return String(format: "%04d-%02d-%02d", c.year, c.month, c.day)
     }
+
+    /// The day `s` names, in days since 1970 (its last day with `end`).
+    static func days(_ s: String, end: Bool = false) -> Int32? { QueryParser.day(s, end: end) }
 
     /// Why `s` is not a day: a day that the calendar does not have is told apart from a form
     /// that is not read at all.

@@ -153,6 +153,81 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(missing.stderr.contains("E405"))
     }
 
+    /// The period report recounted from the XML alone, for every quarter the sample spans and
+    /// periods cut through dossiers still being handled: each figure of the overview is what the
+    /// dossiers' own dates and statuses give, and the agencies' rows add up to it.
+    @Test func periodReportAsTheXMLCountsIt() throws {
+        let t = TemporaryFolder()
+        let archive = try makeArchive(t)
+        let src = Repository.path("sample-archive/dossiers")
+        #expect(try Hoso.run(["ingest", "--archive", archive, src]).status == 0)
+        func tag(_ s: String, _ name: String) -> String? {
+            s.components(separatedBy: "<\(name)>").dropFirst().first?.components(separatedBy: "</\(name)>").first
+        }
+        let iso = ISO8601DateFormatter()
+        func seconds(_ text: String) -> Int64 { Int64(iso.date(from: text)!.timeIntervalSince1970) }
+        func vnDay(_ t: Int64) -> Int64 { Int64((Double(t + 7 * 3600) / 86400).rounded(.down)) }
+        struct D { let received, due: Int64; let completed: Int64?; let status, channel: String }
+        var dossiers: [D] = []
+        for f in try FileManager.default.contentsOfDirectory(atPath: src) {
+            let x = try String(contentsOfFile: src + "/" + f + "/dossier.xml", encoding: .utf8)
+            dossiers.append(D(received: seconds(tag(x, "receivedAt")!), due: seconds(tag(x, "dueAt")!),
+                              completed: tag(x, "completedAt").map(seconds), status: tag(x, "status")!, channel: tag(x, "submissionChannel")!))
+        }
+        #expect(dossiers.count == 60)
+        let today = vnDay(Int64(Date().timeIntervalSince1970)) * 86400 - 7 * 3600
+        var periods: [(String, String)] = [("2024-03-15", "2024-03-31"), ("2025-11-01", "2025-11-30"), ("2025-06-30", "2025-06-30"),
+                                           ("2020-03-12", "2020-03-15"), ("2019-01-01", "2026-12-31")]
+        for year in 2019...2026 { for q in 0..<4 { periods.append((String(format: "%d-%02d", year, q * 3 + 1), String(format: "%d-%02d", year, q * 3 + 3))) } }
+        var checked = Set<String>()
+        for (from, to) in periods {
+            let r = try Hoso.run(["stats", "--period", "--json", "--from", from, "--to", to, "--archive", archive])
+            #expect(r.status == 0, "\(r.stderr)")
+            let json = try jsonObject(r.stdout)
+            let got = (json["overall"] as? [[String: Any]])?.first ?? [:]
+            let period = json["period"] as? [String: String] ?? [:]
+            let start = seconds(period["from"]! + "T00:00:00+07:00"), end = seconds(period["to"]! + "T00:00:00+07:00") + 86400
+            var want: [String: Int] = [:]
+            for d in dossiers {
+                let closed = d.status == "rejected" || d.status == "withdrawn"
+                let resolved = (d.status == "completed" || d.status == "returned") ? d.completed : nil
+                let received = d.received >= start && d.received < end
+                if received { want["received", default: 0] += 1 }
+                if received && d.channel == "online" { want["online", default: 0] += 1 }
+                if received && closed { want["closed", default: 0] += 1 }
+                if d.received < start && !closed && !(resolved.map { $0 < start } ?? false) { want["carried", default: 0] += 1 }
+                if let done = resolved, done >= start && done < end {
+                    want["resolved", default: 0] += 1
+                    want[done > d.due ? "late" : vnDay(done) < vnDay(d.due) ? "early" : "onTime", default: 0] += 1
+                }
+                if d.received < end && !closed && !(resolved.map { $0 < end } ?? false) {
+                    want["open", default: 0] += 1
+                    if d.due < min(end, today) { want["overdue", default: 0] += 1 }
+                }
+            }
+            for key in ["carried", "received", "online", "resolved", "early", "onTime", "late", "open", "overdue", "closed"] {
+                #expect(got[key] as? Int == want[key, default: 0], "\(from)..\(to) \(key): \(got[key] ?? "none"), the XML gives \(want[key, default: 0])")
+                let groups = (json["agency"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1[key] as? Int ?? 0) }
+                #expect(groups == want[key, default: 0], "\(from)..\(to) \(key) by agency: \(groups)")
+                if want[key, default: 0] > 0 { checked.insert(key) }
+            }
+            #expect(got["handled"] as? Int == want["carried", default: 0] + want["received", default: 0])
+        }
+        // Every figure was met somewhere with a count above zero: the periods cut through dossiers.
+        #expect(checked.count == 10, "\(checked.sorted())")
+
+        // Without --to the period ends today; without --from there is no period.
+        let open = try jsonObject(try Hoso.run(["stats", "--period", "--json", "--from", "2025-11-01", "--archive", archive]).stdout)
+        #expect((open["period"] as? [String: String])?["to"] == String((open["asOf"] as? String ?? "").prefix(10)))
+        let noFrom = try Hoso.run(["stats", "--period", "--archive", archive])
+        #expect(noFrom.status == 2 && noFrom.stderr.contains("--period needs --from"), "\(noFrom.stderr)")
+        let human = try Hoso.run(["stats", "--period", "--from", "2024-03-15", "--to", "2024-03-31", "--archive", archive]).stdout
+        #expect(human.contains("period 2024-03-15 to 2024-03-31, as it stood at its end") && human.contains("1 carried over"), "\(human)")
+        let csv = try Hoso.run(["stats", "--period", "--csv", "--from", "2024", "--to", "2024", "--by", "year", "--archive", archive]).stdout
+        #expect(csv.hasPrefix("\u{FEFF}grouping,key,label,carried,received,online,resolved,early,on_time,late,open,overdue,closed,handled,on_time_rate,period_from,period_to,as_of"), "\(csv)")
+        #expect(csv.contains(",2024-01-01,2024-12-31,"), "\(csv)")
+    }
+
     /// A name in a batch's metadata that a spreadsheet would run as a formula is written in the
     /// CSV as text (after an apostrophe); numbers stay numbers.
     @Test func statsCSVNeverHoldsAFormula() throws {
