@@ -590,6 +590,7 @@ public struct QueryParser {
                 let afterFrom = i
                 var first = QueryParser.withoutTrailingPunctuation(readWord())
                 if ["ngày", "năm"].contains(VietnameseText.canonical(first)) { skipSpace(); first = QueryParser.withoutTrailingPunctuation(readWord()) }
+                if let lo = QueryParser.gluedToNow(first), lo <= today { return textAndDays(from: start, lo: lo, hi: today) }
                 if QueryParser.day(first, end: false) != nil {
                     if let node = rangeToNow(from: first, at: start) { return node }
                     let beforeEnd = i
@@ -890,6 +891,10 @@ public struct QueryParser {
             } else {
                 i = save
             }
+            // To now, the dash glued (received:2022-06-01-nay).
+            if QueryParser.gluedToNow(value) != nil, let dash = value.lastIndex(where: { $0 == "-" || $0 == "–" }) {
+                value = String(value[..<dash]) + ".." + isoToday
+            }
             guard let range = QueryParser.dateRange(value) else {
                 // 31/02/2023 is told as a day the calendar lacks, as stats tells it.
                 let sides = value.components(separatedBy: "..")
@@ -1104,12 +1109,15 @@ public struct QueryParser {
             // A day or a year there is a word of the field, or the day received, as outside; a
             // range of days the field cannot hold (in any of its forms).
             let save = i
-            if core.contains("..") || QueryParser.dashBetweenDays(core) != nil
+            if core.contains("..") || QueryParser.dashBetweenDays(core) != nil || QueryParser.gluedToNow(core) != nil
                 || (QueryParser.day(core, end: false) != nil && rangeEnd(anyEnd: true) != nil) {
                 throw QueryParser.rangeInTextField(self, at: start)
             }
             i = save
         }
+        // A range to now with its dash glued to both ends (01/06/2025-nay, 2020–nay): as
+        // with spaces around the dash.
+        if let lo = QueryParser.gluedToNow(core), lo <= today { return textAndDays(from: start, lo: lo, hi: today) }
         // A range of days typed alone (01/01/2023-31/03/2023, 2023-01-01..2023-03-31, 2019..):
         // the dossiers received in it, as `received:` with it would find. (Read before the year
         // and day above would take 2019.. for the year, its dots for punctuation.)
@@ -1395,6 +1403,15 @@ public struct QueryParser {
         }
         guard let lo = day(s, end: false), let hi = day(s, end: true) else { return nil }
         return (lo, hi)
+    }
+
+    /// The first day of a day, month or year glued by a dash to now (`01/06/2025-nay`,
+    /// `2020–nay`, `2023-now`), or nil.
+    static func gluedToNow(_ s: String) -> Int32? {
+        guard let dash = s.lastIndex(where: { $0 == "-" || $0 == "–" }), dash != s.startIndex else { return nil }
+        let tail = s[s.index(after: dash)...]
+        guard ["nay", "now", "today"].contains(VietnameseText.foldedValue(String(tail))), tail.lowercased() != "này" else { return nil }
+        return day(String(s[..<dash]), end: false)
     }
 
     /// Two whole days joined by a dash, as a range is often written (`2022-01-01–2022-06-30`,

@@ -624,16 +624,18 @@ extension SegmentTests {
         let today: Int32 = 20000
         let sinceJune = QueryNode.dateRange(.received, from: 19144, to: today)
         for q in ["từ 01/06/2022 đến nay", "01/06/2022 - nay", "từ tháng 6 năm 2022 đến nay", "06/2022 đến hiện nay", "received:2022-06 đến nay",
-                  "received:2022-06-01 to today", "từ 1/6/22 đến hôm nay", "received:tháng 6 năm 2022 đến nay"] {
+                  "received:2022-06-01 to today", "từ 1/6/22 đến hôm nay", "received:tháng 6 năm 2022 đến nay",
+                  "01/06/2022-nay", "2022-06-01–nay", "06/2022-now", "từ 01/06/2022-nay", "received:2022-06-01-nay"] {
             #expect(days(try QueryParser.parse(q, today: today)) == sinceJune, "\(q)")
         }
         #expect(try QueryParser.parse("từ 2022 đến nay", today: today) == .or([.phrase(["từ", "2022", "đến", "nay"], fields: nil),
                                                                              .dateRange(.received, from: 18993, to: today)]), "the words as written too")
         // "này" (this) is not "nay" (now); "từ" before one day stays a word.
         #expect(days(try QueryParser.parse("2022 đến này", today: today)) != .dateRange(.received, from: 18993, to: today))
+        #expect(days(try QueryParser.parse("2022-này", today: today)) != .dateRange(.received, from: 18993, to: today))
         // A range of dates has no place among a text field's words.
         #expect(throws: QuerySyntaxError.self) { try QueryParser.parse("title:(khai OR 2022-01-01..2022-06-30)") }
-        for q in ["title:(từ 2020 đến nay)", "title:(01/01/2022 - 30/06/2022)", "title:(khai sinh từ 01/01/2022 đến 30/06/2022)",
+        for q in ["title:(từ 2020 đến nay)", "title:(2020-nay)", "title:(01/01/2022 - 30/06/2022)", "title:(khai sinh từ 01/01/2022 đến 30/06/2022)",
                   "title:(ngày 1 tháng 1 năm 2022 đến ngày 30 tháng 6 năm 2022)"] {
             #expect(throws: QuerySyntaxError.self, "\(q)") { try QueryParser.parse(q) }
         }
