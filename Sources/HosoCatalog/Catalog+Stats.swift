@@ -36,11 +36,15 @@ public struct StatsRow: Sendable, Encodable {
 
 public enum StatsGrouping: String, Sendable, CaseIterable {
     case year, agency, procedure, status, sector, channel
+    /// The agency that handled the dossier (cơ quan giải quyết), where `agency` is the one-stop
+    /// office that received it.
+    case handlingAgency = "handling-agency"
 
     var keySQL: String {
         switch self {
         case .year: "substr(received_day, 1, 4)"
         case .agency: "receiving_agency_code"
+        case .handlingAgency: "handling_agency_code"
         case .procedure: "procedure_code"
         case .status: "status"
         case .sector: "sector"
@@ -54,6 +58,7 @@ public enum StatsGrouping: String, Sendable, CaseIterable {
         // gives the query's one max(): `latest` below): an agency renamed is shown by its
         // current name.
         case .agency: "receiving_agency_name"
+        case .handlingAgency: "handling_agency_name"
         case .procedure: "procedure_name"
         case .status: "status"
         case .sector: "sector"
@@ -74,7 +79,7 @@ extension Catalog {
         // Over a period, an agency or a procedure is still named by its latest dossier of all (a
         // report of 2019 shows an agency renamed since by its current name, as search's facets
         // do): every current row is read, and the period counts in each sum, in one pass.
-        let namesFromAll = (grouping == .agency || grouping == .procedure) && !period.isEmpty
+        let namesFromAll = (grouping == .agency || grouping == .handlingAgency || grouping == .procedure) && !period.isEmpty
         let inPeriod = period.isEmpty ? "1" : "(" + period.joined(separator: " AND ") + ")"
         let counted = namesFromAll ? inPeriod + " AND " : ""
         let key = grouping?.keySQL ?? "'all'"

@@ -40,7 +40,7 @@ struct StatsCommand: ParsableCommand {
         """)
 
     @OptionGroup var archiveOptions: ArchiveOptions
-    @Option(name: .long, help: "Group by year, agency, procedure, status, sector or channel; repeat for several (default: the overview and every grouping).")
+    @Option(name: .long, help: "Group by year, agency (the one-stop office that received), handling-agency (the agency that handled), procedure, status, sector or channel; repeat for several (default: the overview and every grouping).")
     var by: [StatsGrouping] = []
     @Option(name: .long, help: "Only dossiers received on or after this day (YYYY-MM-DD, dd/mm/yyyy; a year or YYYY-MM: from its first day).") var from: String?
     @Option(name: .long, help: "Only dossiers received on or before this day (YYYY-MM-DD, dd/mm/yyyy; a year or YYYY-MM: to its last day).") var to: String?
@@ -73,7 +73,7 @@ struct StatsCommand: ParsableCommand {
         let f = from.flatMap { DayArgument.parse($0) }, t = to.flatMap { DayArgument.parse($0, end: true) }
         var groupings: [StatsGrouping?] = []
         for g in by where !groupings.contains(g) { groupings.append(g) }
-        if groupings.isEmpty { groupings = [nil, .year, .agency, .procedure, .status, .sector, .channel] }
+        if groupings.isEmpty { groupings = [nil, .year, .agency, .handlingAgency, .procedure, .status, .sector, .channel] }
         var tables: [(StatsGrouping?, [StatsRow])] = []
         let now = Int64(Date().timeIntervalSince1970)
         // What a saved report covers and when it was made: overdue is judged on that day, by

@@ -155,7 +155,7 @@ func storedObjects(_ archive: String) throws -> Set<String> {
 
     /// The period report recounted from the XML alone, for every quarter the sample spans and
     /// periods cut through dossiers still being handled: each figure of the overview is what the
-    /// dossiers' own dates and statuses give, and the agencies' rows add up to it.
+    /// dossiers' own dates and statuses give, and the groups' rows add up to it.
     @Test func periodReportAsTheXMLCountsIt() throws {
         let t = TemporaryFolder()
         let archive = try makeArchive(t)
@@ -207,12 +207,19 @@ func storedObjects(_ archive: String) throws -> Set<String> {
             }
             for key in ["carried", "received", "online", "resolved", "early", "onTime", "late", "open", "overdue", "closed"] {
                 #expect(got[key] as? Int == want[key, default: 0], "\(from)..\(to) \(key): \(got[key] ?? "none"), the XML gives \(want[key, default: 0])")
-                let groups = (json["agency"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1[key] as? Int ?? 0) }
-                #expect(groups == want[key, default: 0], "\(from)..\(to) \(key) by agency: \(groups)")
+                for grouping in ["agency", "handling-agency", "year", "channel"] {
+                    let groups = (json[grouping] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1[key] as? Int ?? 0) }
+                    #expect(groups == want[key, default: 0], "\(from)..\(to) \(key) by \(grouping): \(groups)")
+                }
                 if want[key, default: 0] > 0 { checked.insert(key) }
             }
             #expect(got["handled"] as? Int == want["carried", default: 0] + want["received", default: 0])
         }
+        // The agencies that handled the dossiers are not all the one-stop offices that received them.
+        let all = try jsonObject(try Hoso.run(["stats", "--json", "--archive", archive]).stdout)
+        let keys = { (g: String) in Set((all[g] as? [[String: Any]] ?? []).compactMap { $0["key"] as? String }) }
+        #expect(keys("handling-agency").contains("000.03.20.H50") && !keys("agency").contains("000.03.20.H50"), "\(keys("handling-agency"))")
+        #expect((all["handling-agency"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1["total"] as? Int ?? 0) } == 60)
         // Every figure was met somewhere with a count above zero: the periods cut through dossiers.
         #expect(checked.count == 10, "\(checked.sorted())")
 
