@@ -260,6 +260,33 @@ final class WordMatcher: Matcher {
         return (mode == .fold ? 1 : (exactHit ? 2 : 1), exactHit ? exact : folded)
     }
 
+    /// Fields of document `d` where the word occurs as typed (its exact key; the matcher must be
+    /// at d), as a bit set of `Field.rawValue`s.
+    func exactFieldMask(at d: Int32) -> UInt32 {
+        var mask: UInt32 = 0
+        for i in 0..<laneCount where lanes[i].cursor.doc == d {
+            var isExact = lanes[i].allExact
+            if !isExact && lanes[i].hasExact {
+                if lanes[i].exact.doc < d { lanes[i].exact.step(to: d) }
+                isExact = lanes[i].exact.doc == d
+            }
+            if isExact { mask |= 1 << UInt32(lanes[i].field.rawValue) }
+        }
+        return mask
+    }
+
+    /// How much BM25 changes at `d` when the word, found as typed, is counted as found folded
+    /// only: every field where it occurs, with the folded key's statistics, in place of the
+    /// fields where it occurs as typed.
+    func foldedInsteadOfExact(_ d: Int32) -> Double {
+        let (_, exact) = sum(d, fields: UInt32.max)
+        var folded = 0.0
+        for i in 0..<laneCount where lanes[i].cursor.doc == d {
+            folded += lanes[i].foldedWeight * lanes[i].tf(lanes[i].cursor.freq, length: segment.norm(lanes[i].norm, Int(d)))
+        }
+        return folded - exact
+    }
+
     /// Fields of document `d` where the word occurs (the matcher must be at d), as a bit set
     /// of `Field.rawValue`s.
     func fieldMask(at d: Int32) -> UInt32 {
@@ -434,6 +461,10 @@ class AndMatcher: Matcher {
     let triples: [(Int, Int)]
     let tripleGroup: [Int]
     let tripleGroupCount: Int
+    /// Words typed without marks (a bare syllable: *thanh*), each with the words typed before
+    /// and after it: such a word earns its point for the bare syllable only where that stands
+    /// beside one of them, in one field (see `score`).
+    let bare: [(word: WordMatcher, before: [WordMatcher], after: [WordMatcher])]
     private let d: Borrowed<Matcher>, x: Borrowed<Matcher>, f: Borrowed<Matcher>
     private let pa: Borrowed<WordMatcher>, pb: Borrowed<WordMatcher>
 
@@ -481,6 +512,19 @@ class AndMatcher: Matcher {
                 previous = mine
             }
         }
+        var bare: [(word: WordMatcher, before: [WordMatcher], after: [WordMatcher])] = []
+        if adjacency && sequence.count > 1 {
+            for (i, place) in sequence.enumerated() {
+                // A plain word (no other spelling fills its place) whose points are this
+                // clause's own, typed without marks, with a word before or after it.
+                guard place.count == 1, place[0].first === place[0].last, place[0].phrase == nil else { continue }
+                let w = place[0].first
+                guard w.mode == .ranked, !w.info.accented, drivers.contains(where: { $0 === w }) else { continue }
+                let before = i > 0 ? sequence[i - 1].map(\.last) : [], after = i + 1 < sequence.count ? sequence[i + 1].map(\.first) : []
+                if !before.isEmpty || !after.isEmpty { bare.append((w, before, after)) }
+            }
+        }
+        self.bare = bare
         self.pairs = pairs; self.pairGroup = pairGroup; groupCount = groups
         self.pairPhrases = pairPhrases
         self.triples = triples; self.tripleGroup = tripleGroup; tripleGroupCount = tripleGroups
@@ -523,6 +567,17 @@ class AndMatcher: Matcher {
 
     override func score(_ doc: Int32, _ acc: inout Accumulator) {
         for i in 0..<d.count { d.with(i) { $0.score(doc, &acc) } }
+        // A bare syllable ranks first where it is the word meant: beside the words typed around
+        // it. Elsewhere (the applicant Phan Thanh Lợi for *dang ky thanh lap*, whose *thanh* is
+        // the title's thành) the word counts as found folded. (The bound keeps the point: it
+        // stays a bound.)
+        for (w, before, after) in bare where w.doc == doc {
+            let exact = w.exactFieldMask(at: doc)
+            if exact != 0 && !Self.beside(w, before, after, fields: exact, doc) {
+                acc.points -= 1
+                acc.bm25 += w.foldedInsteadOfExact(doc)
+            }
+        }
         // Positions cost more than the rest; a match whose bound (every pair side by side)
         // could not enter the page was not scored at all.
         var side: UInt64 = 0
@@ -563,6 +618,26 @@ class AndMatcher: Matcher {
             triplePossible |= 1 << UInt64(tripleGroup[k])
         }
         bound.points -= Double(tripleGroupCount - triplePossible.nonzeroBitCount)
+    }
+
+    /// Whether `w` stands right after a word of `before` or right before one of `after` in one
+    /// of `fields` of document d.
+    static func beside(_ w: WordMatcher, _ before: [WordMatcher], _ after: [WordMatcher], fields: UInt32, _ d: Int32) -> Bool {
+        var candidates = fields
+        while candidates != 0 {
+            let f = Field(rawValue: UInt8(candidates.trailingZeroBitCount))!
+            candidates &= candidates - 1
+            func near(_ others: [WordMatcher], _ step: Int) -> Bool {
+                for o in others where o.doc == d && o.fieldMask(at: d) & (1 << UInt32(f.rawValue)) != 0 {
+                    // Loaded again for each neighbour: each matcher has one position buffer.
+                    guard o.loadPositions(field: f, d), w.loadPositions(field: f, d) else { continue }
+                    for i in 0..<w.positionCount where Int(w.positions[i]) + step >= 0 && o.hasPosition(UInt32(Int(w.positions[i]) + step)) { return true }
+                }
+                return false
+            }
+            if near(before, -1) || near(after, 1) { return true }
+        }
+        return false
     }
 
     /// Whether a, b and c stand in a row in some field of document d.

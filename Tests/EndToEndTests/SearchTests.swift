@@ -118,6 +118,11 @@ enum SearchFixture {
         // Dates written out in titles, received on other days.
         56: [Doc(key: "a", title: "Văn bản ngày 12 tháng 5 năm 2019 về thu hồi đất", received: "2023-03-02T08:00:00+07:00"),
              Doc(key: "b", title: "Báo cáo tình hình từ 2020 đến nay", received: "2019-06-03T08:00:00+07:00")],
+        // One title, and applicants with a bare Thanh, a toned Thành, or neither: typed without
+        // marks, thanh means the title's thành where the words around it are the title's.
+        57: [Doc(key: "a", title: "Đăng ký thành lập hộ kinh doanh", applicant: "Võ Hoài Diệu"),
+             Doc(key: "b", title: "Đăng ký thành lập hộ kinh doanh", applicant: "Phan Thanh Lợi"),
+             Doc(key: "c", title: "Đăng ký thành lập hộ kinh doanh", applicant: "Phan Thành Lợi")],
     ]
 
     static let folder = TemporaryFolder.forTheProcess("hoso-search-fixture")
@@ -1071,6 +1076,17 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         let hits = try run("UBND TP Đông Hà", 55)
         #expect(hits.count == 3 && hits[0].1 > hits[1].1, "\(hits)")
         expectOrder(try run("ubnd thành phố đông hà", 55), [["a"], ["b", "c"]], "thành phố", sameTier: false)
+    }
+
+    /// A word typed without marks earns the point of the bare syllable beside the words typed
+    /// around it, not for a bare namesake elsewhere: officers looking for *thành lập* do not get
+    /// every applicant named Thanh first. A name typed whole, or the word alone, keeps bare first.
+    @Test func aBareSyllableCountsBesideTheWordsTypedAroundIt() throws {
+        expectOrder(try run("dang ky thanh lap ho kinh doanh", 57), [["a", "b", "c"]], "the title typed without marks")
+        expectOrder(try run("đăng ký thành lập hộ kinh doanh", 57), [["a", "b", "c"]], "the title typed with marks")
+        expectOrder(try run("phan thanh loi", 57), [["b"], ["c"]], "a name typed whole", sameTier: false)
+        expectOrder(try run("thanh", 57), [["b"], ["a", "c"]], "the word alone", sameTier: false)
+        expectOrder(try run("thanh lap", 57), [["a", "b", "c"]], "two words of the title")
     }
 
     /// A dossier number read off paper with spaces, underscores or slashes for its dashes.
