@@ -40,7 +40,7 @@ HOSO_BENCH_THREADS=1 measure "hoso queries, one thread (in process)" 0 "$BENCH" 
 measure "tantivy queries (in process)" 0 python3 "$root/Benchmarks/search/peers.py" query tantivy "$w/tantivy" "$w/queries.jsonl" 5; cp "$BENCH_DIR/.out" "$w/tantivy.json"
 measure "fts5 queries (in process)" 0 python3 "$root/Benchmarks/search/peers.py" query fts5 "$w/fts5" "$w/queries.jsonl" 5; cp "$BENCH_DIR/.out" "$w/fts5.json"
 echo
-python3 "$root/Benchmarks/search/quality.py" "$w/queries.jsonl" "$w/hoso.json" "$w/hoso-1-thread.json" "$w/tantivy.json" "$w/fts5.json"
+python3 "$root/Benchmarks/search/quality.py" "$w/queries.jsonl" "$w/hoso.json" "$w/hoso-1-thread.json" "$w/tantivy.json" "$w/fts5.json" --records "$w/records.jsonl"
 echo
 one_process() {
   hyperfine -N -w 3 -r 20 --export-json "$w/hyperfine-$1.json" \

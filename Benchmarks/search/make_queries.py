@@ -79,4 +79,5 @@ def main():
             f.write(json.dumps(q, ensure_ascii=False) + "\n")
     print(f"{len(queries)} queries -> {out_path}", file=sys.stderr)
 
-main()
+if __name__ == "__main__":
+    main()
