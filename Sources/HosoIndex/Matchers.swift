@@ -143,6 +143,9 @@ final class WordMatcher: Matcher {
     let laneCount: Int
     let drivesExact: Bool
     private let totalCost: Int
+    /// A document where the word, though found as typed, counts as found folded only (set by
+    /// the clause around it for the document it scores; -1 for none).
+    var foldedOnly: Int32 = -1
     /// Positions of the last `loadPositions` call.
     private(set) var positions: UnsafeMutablePointer<UInt32>
     private(set) var positionCount = 0
@@ -239,6 +242,7 @@ final class WordMatcher: Matcher {
     /// the same order, or loses the exact point (the word as typed stood only elsewhere), and
     /// points rank before BM25.
     @inline(__always) private func sum(_ d: Int32, fields: UInt32) -> (Double, Double) {
+        if d == foldedOnly { return foldedSum(d, fields: fields) }
         var exactHit = drivesExact
         var exact = 0.0, folded = 0.0
         for i in 0..<laneCount where lanes[i].cursor.doc == d && fields & (1 << UInt32(lanes[i].field.rawValue)) != 0 {
@@ -275,16 +279,15 @@ final class WordMatcher: Matcher {
         return mask
     }
 
-    /// How much BM25 changes at `d` when the word, found as typed, is counted as found folded
-    /// only: every field where it occurs, with the folded key's statistics, in place of the
-    /// fields where it occurs as typed.
-    func foldedInsteadOfExact(_ d: Int32) -> Double {
-        let (_, exact) = sum(d, fields: UInt32.max)
+    /// The sum of a word found folded only: every field where it occurs, with the folded key's
+    /// statistics, in the order and with the values `sum` gives a document without the exact key
+    /// (so that the two tie exactly where they should).
+    private func foldedSum(_ d: Int32, fields: UInt32) -> (Double, Double) {
         var folded = 0.0
-        for i in 0..<laneCount where lanes[i].cursor.doc == d {
+        for i in 0..<laneCount where lanes[i].cursor.doc == d && fields & (1 << UInt32(lanes[i].field.rawValue)) != 0 {
             folded += lanes[i].foldedWeight * lanes[i].tf(lanes[i].cursor.freq, length: segment.norm(lanes[i].norm, Int(d)))
         }
-        return folded - exact
+        return (1, folded)
     }
 
     /// Fields of document `d` where the word occurs (the matcher must be at d), as a bit set
@@ -306,6 +309,27 @@ final class WordMatcher: Matcher {
                 positions = .allocate(capacity: positionCapacity)
             }
             positionCount = lanes[i].cursor.copyPositions(to: positions)
+            return true
+        }
+        positionCount = 0
+        return false
+    }
+
+    /// Loads into `positions` the positions in `field` of document `d` where the word stands as
+    /// typed (its exact key; the matcher must be at d, its exact cursors moved there by
+    /// `exactFieldMask`).
+    @discardableResult
+    func loadExactPositions(field: Field, _ d: Int32) -> Bool {
+        for i in 0..<laneCount where lanes[i].cursor.doc == d && lanes[i].field == field {
+            if lanes[i].allExact { return loadPositions(field: field, d) }
+            guard lanes[i].hasExact && lanes[i].exact.doc == d else { break }
+            let freq = lanes[i].exact.freq
+            if freq > positionCapacity {
+                positions.deallocate()
+                positionCapacity = max(freq, 2 * positionCapacity)
+                positions = .allocate(capacity: positionCapacity)
+            }
+            positionCount = lanes[i].exact.copyPositions(to: positions)
             return true
         }
         positionCount = 0
@@ -566,18 +590,19 @@ class AndMatcher: Matcher {
     func extraCheck(_ d: Int32) -> Bool { true }
 
     override func score(_ doc: Int32, _ acc: inout Accumulator) {
-        for i in 0..<d.count { d.with(i) { $0.score(doc, &acc) } }
-        // A bare syllable ranks first where it is the word meant: beside the words typed around
-        // it. Elsewhere (the applicant Phan Thanh Lợi for *dang ky thanh lap*, whose *thanh* is
-        // the title's thành) the word counts as found folded. (The bound keeps the point: it
-        // stays a bound.)
+        // A bare syllable ranks first where it is the word meant. Where the words typed around
+        // it stand beside another form of it and not beside the bare one (the title's *thành
+        // lập*, and the applicant Phan Thanh Lợi, for *dang ky thanh lap*), the word counts as
+        // found folded. (The bound keeps the point: it stays a bound.)
         for (w, before, after) in bare where w.doc == doc {
             let exact = w.exactFieldMask(at: doc)
-            if exact != 0 && !Self.beside(w, before, after, fields: exact, doc) {
-                acc.points -= 1
-                acc.bm25 += w.foldedInsteadOfExact(doc)
+            if exact != 0 && !Self.beside(w, before, after, fields: exact, doc, asTyped: true)
+                && Self.beside(w, before, after, fields: w.fieldMask(at: doc), doc, asTyped: false) {
+                w.foldedOnly = doc
             }
         }
+        for i in 0..<d.count { d.with(i) { $0.score(doc, &acc) } }
+        for (w, _, _) in bare { w.foldedOnly = -1 }
         // Positions cost more than the rest; a match whose bound (every pair side by side)
         // could not enter the page was not scored at all.
         var side: UInt64 = 0
@@ -620,9 +645,9 @@ class AndMatcher: Matcher {
         bound.points -= Double(tripleGroupCount - triplePossible.nonzeroBitCount)
     }
 
-    /// Whether `w` stands right after a word of `before` or right before one of `after` in one
-    /// of `fields` of document d.
-    static func beside(_ w: WordMatcher, _ before: [WordMatcher], _ after: [WordMatcher], fields: UInt32, _ d: Int32) -> Bool {
+    /// Whether `w` (as typed, or in any form) stands right after a word of `before` or right
+    /// before one of `after` in one of `fields` of document d.
+    static func beside(_ w: WordMatcher, _ before: [WordMatcher], _ after: [WordMatcher], fields: UInt32, _ d: Int32, asTyped: Bool) -> Bool {
         var candidates = fields
         while candidates != 0 {
             let f = Field(rawValue: UInt8(candidates.trailingZeroBitCount))!
@@ -630,7 +655,7 @@ class AndMatcher: Matcher {
             func near(_ others: [WordMatcher], _ step: Int) -> Bool {
                 for o in others where o.doc == d && o.fieldMask(at: d) & (1 << UInt32(f.rawValue)) != 0 {
                     // Loaded again for each neighbour: each matcher has one position buffer.
-                    guard o.loadPositions(field: f, d), w.loadPositions(field: f, d) else { continue }
+                    guard o.loadPositions(field: f, d), asTyped ? w.loadExactPositions(field: f, d) : w.loadPositions(field: f, d) else { continue }
                     for i in 0..<w.positionCount where Int(w.positions[i]) + step >= 0 && o.hasPosition(UInt32(Int(w.positions[i]) + step)) { return true }
                 }
                 return false
