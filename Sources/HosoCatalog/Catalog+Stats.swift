@@ -35,10 +35,11 @@ public struct StatsRow: Sendable, Encodable {
 }
 
 public enum StatsGrouping: String, Sendable, CaseIterable {
-    case year, agency, procedure, status, sector, channel
+    case year, agency
     /// The agency that handled the dossier (cơ quan giải quyết), where `agency` is the one-stop
     /// office that received it.
     case handlingAgency = "handling-agency"
+    case procedure, status, sector, channel
 
     var keySQL: String {
         switch self {

@@ -42,8 +42,8 @@ struct StatsCommand: ParsableCommand {
     @OptionGroup var archiveOptions: ArchiveOptions
     @Option(name: .long, help: "Group by year, agency (the one-stop office that received), handling-agency (the agency that handled), procedure, status, sector or channel; repeat for several (default: the overview and every grouping).")
     var by: [StatsGrouping] = []
-    @Option(name: .long, help: "Only dossiers received on or after this day (YYYY-MM-DD, dd/mm/yyyy; a year or YYYY-MM: from its first day).") var from: String?
-    @Option(name: .long, help: "Only dossiers received on or before this day (YYYY-MM-DD, dd/mm/yyyy; a year or YYYY-MM: to its last day).") var to: String?
+    @Option(name: .long, help: "Only dossiers received on or after this day (YYYY-MM-DD, dd/mm/yyyy; a year or YYYY-MM: from its first day); with --period, the period's first day.") var from: String?
+    @Option(name: .long, help: "Only dossiers received on or before this day (YYYY-MM-DD, dd/mm/yyyy; a year or YYYY-MM: to its last day); with --period, the period's last day.") var to: String?
     @Flag(name: .long, help: "The period report from --from to --to (today if not given): carried over, received, resolved in the period (early, on time, late) and open at its end (overdue or not).")
     var period = false
     @Flag(name: .long, help: "Comma-separated values instead of tables.") var csv = false
@@ -60,8 +60,8 @@ struct StatsCommand: ParsableCommand {
         if period && from == nil {
             throw ValidationError("--period needs --from, the period's first day (and --to, its last: today if not given), for example --from 2024-01-01 --to 2024-03-31")
         }
-        if period, to == nil, let f = from.flatMap({ DayArgument.parse($0) }), f > DayArgument.vietnamTime(Int64(Date().timeIntervalSince1970)).prefix(10) {
-            throw ValidationError("--from \(from!) is after today: a period without --to ends today")
+        if period, let f = from.flatMap({ DayArgument.parse($0) }), f > DayArgument.vietnamTime(Int64(Date().timeIntervalSince1970)).prefix(10) {
+            throw ValidationError("--from \(from!) is after today: a period reported on has begun (its dossiers open today would count as carried over into it)")
         }
         if (csv || csvSeparator != nil) && output.json { throw ValidationError("choose one of --csv (or --csv-separator) and --json") }
         if let csvSeparator, CSV(named: csvSeparator) == nil { throw ValidationError("--csv-separator: ',' or ';' (comma or semicolon)") }

@@ -892,6 +892,7 @@ public struct QueryParser {
                 i = save
             }
             // To now, the dash glued (received:2022-06-01-nay).
+            let typed = value
             if QueryParser.gluedToNow(value) != nil, let dash = value.lastIndex(where: { $0 == "-" || $0 == "–" }) {
                 value = String(value[..<dash]) + ".." + isoToday
             }
@@ -904,6 +905,7 @@ public struct QueryParser {
                 throw error("'\(value)' is not a date or range (2022-01-31, 31/01/2022, 2022, 2022-05, 05/2022, A..B)", at: valueStart)
             }
             if let lo = range.0, let hi = range.1, lo > hi {
+                if typed != value { throw error("'\(typed)' starts after today (\(isoToday)): a range to now starts on a past day", at: valueStart) }
                 throw error("the range '\(value)' ends before it starts (write the earlier date first)", at: valueStart)
             }
             return .dateRange(DateColumn(rawValue: name)!, from: range.0, to: range.1)

@@ -228,6 +228,11 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect((open["period"] as? [String: String])?["to"] == String((open["asOf"] as? String ?? "").prefix(10)))
         let noFrom = try Hoso.run(["stats", "--period", "--archive", archive])
         #expect(noFrom.status == 2 && noFrom.stderr.contains("--period needs --from"), "\(noFrom.stderr)")
+        // A period that has not begun is refused, with or without its end.
+        for to in [[], ["--to", "2099-03-31"]] {
+            let future = try Hoso.run(["stats", "--period", "--from", "2099-01-01"] + to + ["--archive", archive])
+            #expect(future.status == 2 && future.stderr.contains("--from 2099-01-01 is after today"), "\(future.stderr)")
+        }
         let human = try Hoso.run(["stats", "--period", "--from", "2024-03-15", "--to", "2024-03-31", "--archive", archive]).stdout
         #expect(human.contains("period 2024-03-15 to 2024-03-31, as it stood at its end") && human.contains("1 carried over"), "\(human)")
         let csv = try Hoso.run(["stats", "--period", "--csv", "--from", "2024", "--to", "2024", "--by", "year", "--archive", archive]).stdout

@@ -465,7 +465,7 @@ func expectOrder(_ hits: [(String, Double)], _ groups: [[String]], _ label: Stri
         // A value outside a list: the list is in the message, not cut off after its first line.
         let by = try Hoso.run(["stats", "--json", "--by", "month", "--archive", SearchFixture.archive])
         let byMessage = try jsonObject(by.stdout)["message"] as? String ?? ""
-        #expect(by.status == 2 && byMessage.hasSuffix("one of the following: year, agency, procedure, status, sector, channel, handling-agency"), "\(by.stdout)")
+        #expect(by.status == 2 && byMessage.hasSuffix("one of the following: year, agency, handling-agency, procedure, status, sector, channel"), "\(by.stdout)")
         // A version below 1, or no number at all: usage errors (2), said as such.
         for args in [["show", "x", "--version", "-1"], ["show", ""], ["export", "x", "--to", "out", "--version", "0"]] {
             let r = try Hoso.run(args + ["--archive", SearchFixture.archive])

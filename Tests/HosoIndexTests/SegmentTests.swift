@@ -628,6 +628,9 @@ extension SegmentTests {
                   "01/06/2022-nay", "2022-06-01–nay", "06/2022-now", "từ 01/06/2022-nay", "received:2022-06-01-nay"] {
             #expect(days(try QueryParser.parse(q, today: today)) == sinceJune, "\(q)")
         }
+        // A range to now that starts after today says so, in the words typed.
+        let future = #expect(throws: QuerySyntaxError.self) { try QueryParser.parse("received:2099-nay", today: today) }
+        #expect(future?.message.contains("'2099-nay' starts after today") == true, "\(String(describing: future))")
         #expect(try QueryParser.parse("từ 2022 đến nay", today: today) == .or([.phrase(["từ", "2022", "đến", "nay"], fields: nil),
                                                                              .dateRange(.received, from: 18993, to: today)]), "the words as written too")
         // "này" (this) is not "nay" (now); "từ" before one day stays a word.
