@@ -302,17 +302,22 @@ final class WordMatcher: Matcher {
     @discardableResult
     func loadPositions(field: Field, _ d: Int32) -> Bool {
         for i in 0..<laneCount where lanes[i].cursor.doc == d && lanes[i].field == field {
-            let freq = lanes[i].cursor.freq
-            if freq > positionCapacity {
-                positions.deallocate()
-                positionCapacity = max(freq, 2 * positionCapacity)
-                positions = .allocate(capacity: positionCapacity)
-            }
-            positionCount = lanes[i].cursor.copyPositions(to: positions)
+            load(i, exact: false)
             return true
         }
         positionCount = 0
         return false
+    }
+
+    /// Copies the positions of lane `i`'s driving or exact cursor into `positions`.
+    private func load(_ i: Int, exact: Bool) {
+        let freq = exact ? lanes[i].exact.freq : lanes[i].cursor.freq
+        if freq > positionCapacity {
+            positions.deallocate()
+            positionCapacity = max(freq, 2 * positionCapacity)
+            positions = .allocate(capacity: positionCapacity)
+        }
+        positionCount = exact ? lanes[i].exact.copyPositions(to: positions) : lanes[i].cursor.copyPositions(to: positions)
     }
 
     /// Loads into `positions` the positions in `field` of document `d` where the word stands as
@@ -323,13 +328,7 @@ final class WordMatcher: Matcher {
         for i in 0..<laneCount where lanes[i].cursor.doc == d && lanes[i].field == field {
             if lanes[i].allExact { return loadPositions(field: field, d) }
             guard lanes[i].hasExact && lanes[i].exact.doc == d else { break }
-            let freq = lanes[i].exact.freq
-            if freq > positionCapacity {
-                positions.deallocate()
-                positionCapacity = max(freq, 2 * positionCapacity)
-                positions = .allocate(capacity: positionCapacity)
-            }
-            positionCount = lanes[i].exact.copyPositions(to: positions)
+            load(i, exact: true)
             return true
         }
         positionCount = 0
