@@ -225,10 +225,10 @@ struct StatsCommand: ParsableCommand {
             }
             if rows.isEmpty { c.out("no dossiers handled in this period"); continue }
             let keyWidth = max(16, (rows.map(\.key.count).max() ?? 0) + 2)
-            let heads = [("carried", 9), ("received", 10), ("resolved", 10), ("early", 7), ("on time", 9), ("late", 6), ("open", 6), ("overdue", 9), ("closed", 8), ("rate", 8)]
+            let heads = [("carried", 9), ("received", 10), ("online", 8), ("resolved", 10), ("early", 7), ("on time", 9), ("late", 6), ("open", 6), ("overdue", 9), ("closed", 8), ("rate", 8)]
             c.out(pad("", keyWidth) + heads.map { pad($0.0, $0.1, right: true) }.joined() + "  name")
             for r in rows {
-                let cells = [r.carried, r.received, r.resolved, r.early, r.onTime, r.late, r.open, r.overdue, r.closed].map { "\($0)" }
+                let cells = [r.carried, r.received, r.online, r.resolved, r.early, r.onTime, r.late, r.open, r.overdue, r.closed].map { "\($0)" }
                     + [Format.percent(r.early + r.onTime, r.resolved)]
                 c.out(pad(r.key, keyWidth) + zip(cells, heads).map { pad($0, $1.1, right: true) }.joined() + "  " + (r.label == r.key ? "" : r.label))
             }

@@ -235,6 +235,13 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         }
         let human = try Hoso.run(["stats", "--period", "--from", "2024-03-15", "--to", "2024-03-31", "--archive", archive]).stdout
         #expect(human.contains("period 2024-03-15 to 2024-03-31, as it stood at its end") && human.contains("1 carried over"), "\(human)")
+        // The table by year holds the figures of the JSON report, the online count among them.
+        let byYear = try Hoso.run(["stats", "--period", "--from", "2024", "--to", "2024", "--by", "year", "--archive", archive]).stdout
+        let yearJSON = try jsonObject(try Hoso.run(["stats", "--period", "--json", "--from", "2024", "--to", "2024", "--by", "year", "--archive", archive]).stdout)
+        let row = (yearJSON["year"] as? [[String: Any]])?.first { $0["key"] as? String == "2024" } ?? [:]
+        let cells = ["carried", "received", "online", "resolved", "early", "onTime", "late", "open", "overdue", "closed"].map { "\(row[$0] as? Int ?? -1)" }
+        let line = byYear.split(separator: "\n").first { $0.hasPrefix("2024 ") }.map { $0.split(separator: " ").map(String.init) } ?? []
+        #expect(byYear.contains("online") && Array(line.dropFirst().prefix(cells.count)) == cells, "\(byYear)\n\(row)")
         let csv = try Hoso.run(["stats", "--period", "--csv", "--from", "2024", "--to", "2024", "--by", "year", "--archive", archive]).stdout
         #expect(csv.hasPrefix("\u{FEFF}grouping,key,label,carried,received,online,resolved,early,on_time,late,open,overdue,closed,handled,on_time_rate,period_from,period_to,as_of"), "\(csv)")
         #expect(csv.contains(",2024-01-01,2024-12-31,"), "\(csv)")
