@@ -485,8 +485,8 @@ class AndMatcher: Matcher {
     let tripleGroup: [Int]
     let tripleGroupCount: Int
     /// Words typed without marks (a bare syllable: *thanh*), each with the words typed before
-    /// and after it: such a word earns its point for the bare syllable only where that stands
-    /// beside one of them, in one field (see `score`).
+    /// and after it: where those stand beside another form of the word and not beside the bare
+    /// syllable, the word counts as found folded (see `score`).
     let bare: [(word: WordMatcher, before: [WordMatcher], after: [WordMatcher])]
     private let d: Borrowed<Matcher>, x: Borrowed<Matcher>, f: Borrowed<Matcher>
     private let pa: Borrowed<WordMatcher>, pb: Borrowed<WordMatcher>
