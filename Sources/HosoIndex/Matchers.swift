@@ -247,12 +247,8 @@ final class WordMatcher: Matcher {
         var exact = 0.0, folded = 0.0
         for i in 0..<laneCount where lanes[i].cursor.doc == d && fields & (1 << UInt32(lanes[i].field.rawValue)) != 0 {
             let length = segment.norm(lanes[i].norm, Int(d))
-            var freq = lanes[i].cursor.freq
-            var isExact = lanes[i].allExact
-            if !isExact && lanes[i].hasExact {
-                if lanes[i].exact.doc < d { lanes[i].exact.step(to: d) }
-                if lanes[i].exact.doc == d { isExact = true; freq = lanes[i].exact.freq }
-            }
+            let isExact = exactHere(i, d)
+            let freq = isExact && !lanes[i].allExact ? lanes[i].exact.freq : lanes[i].cursor.freq
             let tf = lanes[i].tf(freq, length: length)
             if isExact {
                 exactHit = true
@@ -264,18 +260,20 @@ final class WordMatcher: Matcher {
         return (mode == .fold ? 1 : (exactHit ? 2 : 1), exactHit ? exact : folded)
     }
 
+    /// Whether lane `i` (at document d) holds the word as typed there, its exact key: always
+    /// when every match of its key is exact, else where the exact cursor, moved to d, stands.
+    @inline(__always) private func exactHere(_ i: Int, _ d: Int32) -> Bool {
+        if lanes[i].allExact { return true }
+        guard lanes[i].hasExact else { return false }
+        if lanes[i].exact.doc < d { lanes[i].exact.step(to: d) }
+        return lanes[i].exact.doc == d
+    }
+
     /// Fields of document `d` where the word occurs as typed (its exact key; the matcher must be
     /// at d), as a bit set of `Field.rawValue`s.
     func exactFieldMask(at d: Int32) -> UInt32 {
         var mask: UInt32 = 0
-        for i in 0..<laneCount where lanes[i].cursor.doc == d {
-            var isExact = lanes[i].allExact
-            if !isExact && lanes[i].hasExact {
-                if lanes[i].exact.doc < d { lanes[i].exact.step(to: d) }
-                isExact = lanes[i].exact.doc == d
-            }
-            if isExact { mask |= 1 << UInt32(lanes[i].field.rawValue) }
-        }
+        for i in 0..<laneCount where lanes[i].cursor.doc == d && exactHere(i, d) { mask |= 1 << UInt32(lanes[i].field.rawValue) }
         return mask
     }
 
@@ -321,14 +319,12 @@ final class WordMatcher: Matcher {
     }
 
     /// Loads into `positions` the positions in `field` of document `d` where the word stands as
-    /// typed (its exact key; the matcher must be at d, its exact cursors moved there by
-    /// `exactFieldMask`).
+    /// typed (its exact key; the matcher must be at d).
     @discardableResult
     func loadExactPositions(field: Field, _ d: Int32) -> Bool {
         for i in 0..<laneCount where lanes[i].cursor.doc == d && lanes[i].field == field {
-            if lanes[i].allExact { return loadPositions(field: field, d) }
-            guard lanes[i].hasExact && lanes[i].exact.doc == d else { break }
-            load(i, exact: true)
+            guard exactHere(i, d) else { break }
+            load(i, exact: !lanes[i].allExact)
             return true
         }
         positionCount = 0
