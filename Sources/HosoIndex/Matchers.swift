@@ -484,7 +484,11 @@ class AndMatcher: Matcher {
     /// and after it: where those stand beside another form of the word and not beside the bare
     /// syllable, the word counts as found folded (see `score`).
     let bare: [(word: WordMatcher, before: [WordMatcher], after: [WordMatcher])]
-    private let d: Borrowed<Matcher>, x: Borrowed<Matcher>, f: Borrowed<Matcher>
+    /// The drivers in query order, for scoring: `drivers` is ordered by each segment's own
+    /// document counts, and floating-point sums in another order differ in the last bits, so
+    /// documents that tie in one index layout would not tie in another (a rebuilt index, or
+    /// one merged differently, must rank exactly as the original).
+    private let d: Borrowed<Matcher>, s: Borrowed<Matcher>, x: Borrowed<Matcher>, f: Borrowed<Matcher>
     private let pa: Borrowed<WordMatcher>, pb: Borrowed<WordMatcher>
 
     /// One way to fill a place of the query: a word (`first` and `last` the same matcher), or a
@@ -547,11 +551,11 @@ class AndMatcher: Matcher {
         self.pairs = pairs; self.pairGroup = pairGroup; groupCount = groups
         self.pairPhrases = pairPhrases
         self.triples = triples; self.tripleGroup = tripleGroup; tripleGroupCount = tripleGroups
-        d = Borrowed(self.drivers); x = Borrowed(excluded); f = Borrowed(filters)
+        d = Borrowed(self.drivers); s = Borrowed(drivers); x = Borrowed(excluded); f = Borrowed(filters)
         pa = Borrowed(pairs.map(\.0)); pb = Borrowed(pairs.map(\.1))
     }
 
-    deinit { d.free(); x.free(); f.free(); pa.free(); pb.free() }
+    deinit { d.free(); s.free(); x.free(); f.free(); pa.free(); pb.free() }
 
     override var cost: Int { drivers.first?.cost ?? 0 }
     /// Every other child is advanced to each candidate of the rarest.
@@ -596,7 +600,7 @@ class AndMatcher: Matcher {
                 w.foldedOnly = doc
             }
         }
-        for i in 0..<d.count { d.with(i) { $0.score(doc, &acc) } }
+        for i in 0..<s.count { s.with(i) { $0.score(doc, &acc) } }
         for (w, _, _) in bare { w.foldedOnly = -1 }
         // Positions cost more than the rest; a match whose bound (every pair side by side)
         // could not enter the page was not scored at all.
@@ -615,7 +619,7 @@ class AndMatcher: Matcher {
     }
 
     override func addBound(_ doc: Int32, _ b: inout ScoreBound) {
-        for i in 0..<d.count { d.with(i) { $0.addBound(doc, &b) } }
+        for i in 0..<s.count { s.with(i) { $0.addBound(doc, &b) } }
         b.points += Double(groupCount + tripleGroupCount)
     }
 
