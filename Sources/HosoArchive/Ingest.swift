@@ -195,10 +195,15 @@ public final class Ingest {
         // worker reads for it cannot change under it.)
         // The window lets the workers go on while this thread commits a checkpoint (syncfs,
         // renames, the ledger: about 0.1 s, as long as the workers take for ~80 dossiers with
-        // 0.2 MB of scans); a check in flight holds little memory (the bytes are staged on disk).
+        // 0.2 MB of scans). A check done holds little memory: the scans are staged on disk and
+        // its XML bytes, stored as an object or not needed, are dropped (a window of 256 checks
+        // holding XML of up to --max-xml-size each would not be bounded).
         let runner = BatchRunner(workers: options.workers, window: max(256, options.workers * 128)) { source in
             var check = Ingest.check(source, validator: validator, catalog: catalog, archived: archived, ledger: ledger, newVersion: newVersion)
-            guard check.isValid, check.alreadyArchived == nil, check.archiveFailure == nil else { return check }
+            guard check.isValid, check.alreadyArchived == nil, check.archiveFailure == nil else {
+                check.xmlBytes = nil
+                return check
+            }
             do {
                 check.ingest = try Ingest.prepareVersion(check, store: store, staging: staging, catalog: catalog,
                                                          archived: archived, ledger: ledger, newVersion: newVersion, derivation: derivation)
@@ -209,6 +214,7 @@ public final class Ingest {
                 check.diagnostics.append(Diagnostic(.ioFailure, file: source.xmlPath, message: "the dossier could not be stored: \(error)",
                                                     advice: "Check the disk and run the command again"))
             }
+            check.xmlBytes = nil
             return check
         }
 
@@ -325,7 +331,7 @@ public final class Ingest {
             try timings.time("derived data (waiting)") { try derived.finish() }
             summary.indexFailure = derived.indexFailure.withLock { $0 }.map { e in
                 (e as? HosoError) ?? (e as? SystemError).map { HosoError($0.diagnostic) }
-                    ?? HosoError(.ioFailure, file: "index/", message: "\(e)", advice: "")
+                    ?? HosoError(.ioFailure, file: "index/", message: "\(e)", advice: "Check the disk and the index folder's permissions")
             }
             // Whatever is still staged belongs to no archived dossier (refused ones): drop it.
             staging.abandon()
