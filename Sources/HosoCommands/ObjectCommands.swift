@@ -15,7 +15,12 @@ struct ObjectCommand: ParsableCommand {
 
 struct ObjectPut: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "put",
-        abstract: "Store files as objects and print each object's name.")
+        abstract: "Store files as objects and print each object's name.",
+        discussion: """
+        A put is a writer: like ingest it takes the archive's lock, so that it never runs beside \
+        an ingest (which removes the temp files writers leave behind) or a verify; it fails at \
+        once when the lock is held, or waits with --wait.
+        """)
 
     @OptionGroup var archiveOptions: ArchiveOptions
     @Argument(help: "Files to store.") var files: [String] = []
@@ -24,6 +29,7 @@ struct ObjectPut: ParsableCommand {
     @Option(name: .long, help: "The name the (single) file must hash to; nothing is stored otherwise.")
     var expect: String?
     @Option(name: .long, parsing: .unconditional, help: "Parallel workers, as many as processors unless given.") var jobs: Int = Parallel.defaultWorkers
+    @Flag(name: .long, help: "Wait for another writer, or a verify, to finish instead of failing at once.") var wait = false
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -35,7 +41,8 @@ struct ObjectPut: ParsableCommand {
 
     func run() throws {
         let archive = try archiveOptions.open()
-        if let refusal = archive.refusalUnlessOwner() { throw refusal }
+        let lock = try ArchiveLock(archive: archive, wait: wait, purpose: "hoso object put")
+        defer { withExtendedLifetime(lock) {} }
         let expected = expect.flatMap { ObjectID(hex: $0) }
         let files = self.files + (try filesFrom.map(readList) ?? [])
         // Many files: stage them, and make them durable with one flush at the end.
