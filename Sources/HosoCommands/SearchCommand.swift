@@ -153,6 +153,10 @@ struct SearchCommand: ParsableCommand {
             // Numbers, codes and dates only: no word to spell differently.
             notes.append("No archived dossier has these values or falls in these dates: check the numbers and dates, widen a range, or leave out a filter.")
         }
+        if result.total == 0, suggestion == nil, notes.isEmpty, options.mode == .exact, parsed.hasDiacritics {
+            // Said in --json too: a script that asked --exact learns what would find more.
+            notes.append("With --exact, diacritics must match as typed: try again without it, or with --fold to ignore them.")
+        }
         if output.json {
             var json = ResultJSON(query: text, mode: options.mode.rawValue, result: result, offset: offset, limit: limit, tookMs: ms)
             json.suggestion = suggestion.map(ResultJSON.SuggestionJSON.init)
@@ -437,8 +441,6 @@ struct SearchCommand: ParsableCommand {
             } else if !notes.isEmpty {
                 // Said above (a status typed as words, OR between groups of words, filters that
                 // leave none of the dossiers the words find).
-            } else if parsed.hasDiacritics && mode == .exact {
-                c.out("With --exact, diacritics must match as typed: try again without it, or with --fold to ignore them.")
             } else if parsed.hasDiacritics && mode == .ranked {
                 c.out("No dossier has these words with or without their diacritics (so --fold would find no more):")
                 c.out("check the spelling, or try fewer words, a prefix (word*), or OR between alternatives.")

@@ -974,7 +974,7 @@ public struct QueryParser {
                 }
                 i = save
             }
-            return try textField(QueryParser.textFieldNames[name]!)
+            return try textField(QueryParser.textFieldNames[name]!, at: start)
         default:
             guard let field = QueryParser.textFieldNames[name] else {
                 // From the fields themselves (the codes of procedures and agencies are asked with
@@ -984,7 +984,7 @@ public struct QueryParser {
                 let near = known.first { QuerySuggestion.oneEditAway(Array(name.utf8)).contains(Array($0.utf8)) }
                 throw error("unknown field '\(name):'\(near.map { " (did you mean '\($0):'?)" } ?? ""); the fields: \(known.joined(separator: ", "))", at: start)
             }
-            return try textField(field)
+            return try textField(field, at: start)
         }
     }
 
@@ -1063,7 +1063,12 @@ public struct QueryParser {
         return best ?? v.lowercased()
     }
 
-    mutating func textField(_ field: Field) throws(QuerySyntaxError) -> QueryNode {
+    mutating func textField(_ field: Field, at start: Int) throws(QuerySyntaxError) -> QueryNode {
+        // title:(applicant:an) would search "an" in one field or the other, not in both: which
+        // was meant cannot be told, so it is asked.
+        if inTextField {
+            throw error("'\(field.queryName):' inside another field's parentheses: a word is searched in one field; write the fields side by side (title:(…) \(field.queryName):…)", at: start)
+        }
         if chars[i] == "\"" { return try parsePhrase(fields: [field]) }
         if chars[i] == "(" {
             // field:(a b) applies the field to each word.
@@ -1274,6 +1279,11 @@ public struct QueryParser {
     }
 
     func textWord(_ w: String, fields: [Field]?, at start: Int) throws(QuerySyntaxError) -> QueryNode {
+        // A star inside a word (ng*yen) is no wildcard hoso has: refused where it stands, rather
+        // than read as two words.
+        if let star = w.dropLast().firstIndex(of: "*") {
+            throw error("'*' only ends a word, for a prefix (nguy*); a star inside one matches nothing", at: start + w.distance(from: w.startIndex, to: star))
+        }
         // P.1, P1, Q.10: a ward or a district by its number, written as one: the two words side
         // by side ("phường 1", or as abbreviated), not a 1 anywhere (Tổ 1, Khu phố 1).
         if let (unit, number) = QueryParser.numberedUnit(w) {
