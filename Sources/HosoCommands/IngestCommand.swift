@@ -37,7 +37,8 @@ struct IngestCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard checkpointDossiers > 0, checkpointSeconds > 0 else { throw ValidationError("checkpoint sizes must be positive") }
+        guard checkpointDossiers > 0 else { throw ValidationError("--checkpoint-dossiers must be 1 or more (given \(checkpointDossiers))") }
+        guard checkpointSeconds > 0, checkpointSeconds.isFinite else { throw ValidationError("--checkpoint-seconds must be a positive number of seconds (given \(checkpointSeconds))") }
         try checkJobs(jobs)
         guard maxXMLSize >= 1024 else { throw ValidationError("--max-xml-size must be at least 1024 bytes") }
         if let name = self.operator { try Self.checkOperator(name) }
