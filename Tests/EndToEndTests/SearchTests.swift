@@ -939,13 +939,18 @@ func expectOrder(_ hits: [FixtureHit], _ groups: [[String]], _ label: String, sa
                           "received:2024", "status:returned khai", "quảng trị", "dong ha", "hộ kinh doanh", "1.001193", "cccd*"]
 
     func answers(_ archive: String, extra: [String] = []) throws -> [String] {
-        try Self.queries.map { q in
-            let r = try Hoso.run(["search", "--json", "--facets", "--limit", "20", "--archive", archive] + extra + [q])
-            var json = try jsonObject(r.stdout)
-            json.removeValue(forKey: "tookMs")
-            let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
-            return String(decoding: data, as: UTF8.self)
-        }
+        try Self.queries.map { try answer(archive, $0, extra: extra).json }
+    }
+
+    /// One query's whole answer, facets included, as canonical JSON without its timing (or the
+    /// exit status when it failed), and how many dossiers it found.
+    func answer(_ archive: String, _ query: String, extra: [String] = []) throws -> (json: String, total: Int) {
+        let r = try Hoso.run(["search", "--json", "--facets", "--limit", "20", "--archive", archive] + extra + ["--", query])
+        guard r.status == 0 else { return ("\(query) \(extra): exit \(r.status)", 0) }
+        var json = try jsonObject(r.stdout)
+        json.removeValue(forKey: "tookMs")
+        let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
+        return (String(decoding: data, as: UTF8.self), json["total"] as? Int ?? 0)
     }
 
     /// The search cases' archive, rebuilt from its store and ledger and then optimized, answers
@@ -970,12 +975,9 @@ func expectOrder(_ hits: [FixtureHit], _ groups: [[String]], _ label: String, sa
             var out: [String] = []
             for q in list {
                 for mode in [[], ["--exact"], ["--fold"]] {
-                    let r = try Hoso.run(["search", "--json", "--facets", "--limit", "20", "--archive", copy] + mode + ["--", q])
-                    guard r.status == 0 else { out.append("\(q) \(mode): exit \(r.status)"); continue }
-                    var json = try jsonObject(r.stdout)
-                    json.removeValue(forKey: "tookMs")
-                    if (json["total"] as? Int ?? 0) > 0 { found += 1 }
-                    out.append(String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
+                    let a = try answer(copy, q, extra: mode)
+                    if a.total > 0 { found += 1 }
+                    out.append(a.json)
                 }
             }
             return out
