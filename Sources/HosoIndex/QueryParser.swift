@@ -176,6 +176,9 @@ public struct QueryParser {
     /// Inside a text field's parentheses (`title:(…)`): days and years are words there, and a
     /// range of dates has no place.
     var inTextField = false
+    /// The clauses read so far, where the count first passed `maxClauses`, and where the last
+    /// clause read starts (for the error of a query over the limit).
+    var clauses = 0, overLimitAt: Int?, lastClauseAt = 0
     static let maxDepth = 32
     /// The day overdue is judged against (the local day in Việt Nam, UTC+7).
     var today: Int32
@@ -202,10 +205,12 @@ public struct QueryParser {
         }
         // Each clause costs a walk of its postings: a query pasted from a whole document (or
         // a word repeated thousands of times) would take minutes. Bounded, as Lucene bounds it.
+        // Some words count more than once (a code is searched as a code and as words, a number
+        // in its other spellings): the caret shows the clause at which the query passed it.
         let clauses = node.clauseCount
         guard clauses <= maxClauses else {
-            throw QuerySyntaxError(message: "the query has \(clauses) words and clauses; at most \(maxClauses) (search for the few that tell the dossier apart)",
-                                   position: 0, query: query)
+            throw QuerySyntaxError(message: "the query has \(clauses) words and clauses (a code or a number counts once for each way it is searched); at most \(maxClauses), passed here: search for the few words that tell the dossier apart",
+                                   position: p.overLimitAt ?? p.lastClauseAt, query: query)
         }
         return node
     }
@@ -560,7 +565,21 @@ public struct QueryParser {
         return try parsePrimary()
     }
 
+    /// A word, phrase, field or other clause at `i`, or a group in parentheses; its clauses are
+    /// counted where it starts, so that a query over the limit is shown where it passes it.
     mutating func parsePrimary() throws(QuerySyntaxError) -> QueryNode {
+        let start = i, before = clauses
+        let node = try parseClause()
+        // (A group's clauses, in `(…)` or `title:(…)`, were counted one by one inside it.)
+        if clauses == before {
+            clauses += node.clauseCount
+            if clauses > Self.maxClauses && overLimitAt == nil { overLimitAt = start }
+            lastClauseAt = start
+        }
+        return node
+    }
+
+    mutating func parseClause() throws(QuerySyntaxError) -> QueryNode {
         let start = i
         if chars[i] == "(" {
             guard depth < Self.maxDepth else { throw error("parentheses nested more than \(Self.maxDepth) deep") }
@@ -643,7 +662,7 @@ public struct QueryParser {
                 let value = readWord()
                 if QueryParser.identifier(value) != nil {
                     i = valueStart
-                    return try parsePrimary()
+                    return try parseClause()
                 }
                 i = save
             }
