@@ -1,9 +1,17 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// libxml2's headers, where Debian's libxml2-dev puts them (`pkg-config --cflags libxml-2.0`).
+// Given as a flag rather than through a system-library target with pkg-config, whose `-lxml2`
+// would make every start of every command load libxml2 and the ICU libraries it brings (about
+// 2.5 ms); CHosoXML loads it with dlopen when XML is first read.
+let libxml2Headers = "-I/usr/include/libxml2"
+
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
+    // (Every Swift target: a module that imports HosoXML may need CHosoXML's header read.)
+    .unsafeFlags(["-Xcc", libxml2Headers]),
 ]
 
 let package = Package(
@@ -20,8 +28,8 @@ let package = Package(
     ],
     targets: [
         // C libraries from the system, each behind a thin shim (see ARCHITECTURE.md).
-        .systemLibrary(name: "CHosoLibXML2", pkgConfig: "libxml-2.0",
-                       providers: [.apt(["libxml2-dev"])]),
+        // libxml2, loaded with dlopen when XML is first read (its headers: libxml2-dev).
+        .target(name: "CHosoXML", cSettings: [.unsafeFlags([libxml2Headers])], linkerSettings: [.linkedLibrary("dl")]),
         .systemLibrary(name: "CHosoZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CHosoDeflate", pkgConfig: "libdeflate",
@@ -34,7 +42,7 @@ let package = Package(
                 dependencies: ["CHosoDeflate", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         .target(name: "HosoXML",
-                dependencies: ["HosoCore", "CHosoLibXML2"],
+                dependencies: ["HosoCore", "CHosoXML"],
                 swiftSettings: strict),
         .target(name: "HosoStore",
                 dependencies: ["HosoCore", "CHosoZlib", "CHosoDeflate", "CHosoSys"],

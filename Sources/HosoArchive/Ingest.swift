@@ -178,6 +178,7 @@ public final class Ingest {
         // before, an ingest that archives nothing would leave a rule older releases refuse).
         var ruleToRecord = try catalog.indexDerivation == nil ? derivation : nil
 
+        try DossierSchema.requireLibrary()
         let store = archive.store
         let staging = store.makeStagingArea()
         let validator = DossierValidator(maxXMLBytes: options.maxXMLBytes,

@@ -61,6 +61,7 @@ struct ValidateCommand: ParsableCommand {
             }
             throw ExitCode(2)
         }
+        try DossierSchema.requireLibrary()
         let meter = ProgressMeter("validating", totalItems: sources.count)
         var validator = DossierValidator(maxXMLBytes: maxXMLSize, legacyEncoding: legacyEncoding)
         validator.checkFiles = !metadataOnly

@@ -1,4 +1,4 @@
-internal import CHosoLibXML2
+internal import CHosoXML
 import Glibc
 import HosoCore
 
@@ -17,11 +17,11 @@ enum DossierExtractor {
     struct Node {
         let pointer: xmlNodePtr
         var name: String { pointer.pointee.name.map { String(cString: $0) } ?? "" }
-        var line: Int { Int(xmlGetLineNo(pointer)) }
+        var line: Int { Int(hoso_xmlGetLineNo(pointer)) }
 
         var text: String {
-            guard let c = xmlNodeGetContent(pointer) else { return "" }
-            defer { choso_xml_free(c) }
+            guard let c = hoso_xmlNodeGetContent(pointer) else { return "" }
+            defer { hoso_xml_free(c) }
             return Node.collapse(String(cString: c))
         }
 
@@ -69,8 +69,8 @@ enum DossierExtractor {
         }
 
         func attribute(_ name: String) -> String? {
-            guard let v = xmlGetProp(pointer, name) else { return nil }
-            defer { choso_xml_free(v) }
+            guard let v = hoso_xmlGetProp(pointer, name) else { return nil }
+            defer { hoso_xml_free(v) }
             return Node.collapse(String(cString: v))
         }
 
@@ -196,8 +196,8 @@ enum DossierExtractor {
 
     /// A file path exactly as written (no white-space collapsing: the bytes name a file).
     static func rawText(_ node: Node) -> String {
-        guard let c = xmlNodeGetContent(node.pointer) else { return "" }
-        defer { choso_xml_free(c) }
+        guard let c = hoso_xmlNodeGetContent(node.pointer) else { return "" }
+        defer { hoso_xml_free(c) }
         return String(cString: c)
     }
 }

@@ -1,4 +1,4 @@
-internal import CHosoLibXML2
+internal import CHosoXML
 public import HosoCore
 
 /// The outcome of reading one dossier XML: every problem found, and the record when the XML is
@@ -49,22 +49,25 @@ public enum DossierParser {
     }
 
     private static func parseChecked(buffer: UnsafeRawBufferPointer, file: String, schema: DossierSchema, validate: Bool = true) -> DossierParseOutcome {
-        XMLLibrary.ensureInitialized()
+        if let problem = XMLLibrary.ensureInitialized() {
+            return DossierParseOutcome(diagnostics: [Diagnostic(.validatorFailure, file: file, message: problem,
+                advice: "Install libxml2, then run the command again")], dossier: nil)
+        }
         let collector = XMLIssueCollector()
         return withExtendedLifetime(collector) {
             let opaque = Unmanaged.passUnretained(collector).toOpaque()
-            guard let ctxt = xmlNewParserCtxt() else {
+            guard let ctxt = hoso_xmlNewParserCtxt() else {
                 return DossierParseOutcome(diagnostics: [Diagnostic(.validatorFailure, file: file,
                     message: "libxml2 could not create a parser (out of memory?)", advice: "Retry with fewer parallel jobs")], dossier: nil)
             }
-            defer { xmlFreeParserCtxt(ctxt) }
+            defer { hoso_xmlFreeParserCtxt(ctxt) }
             ctxt.pointee._private = opaque
-            xmlSetStructuredErrorFunc(opaque, hosoStructuredErrorHandler)
+            hoso_xmlSetStructuredErrorFunc(opaque, hosoStructuredErrorHandler)
             let doc = buffer.withMemoryRebound(to: CChar.self) { chars in
-                xmlCtxtReadMemory(ctxt, chars.baseAddress, Int32(chars.count), "dossier.xml", nil, XMLLibrary.parseOptions)
+                hoso_xmlCtxtReadMemory(ctxt, chars.baseAddress, Int32(chars.count), "dossier.xml", nil, XMLLibrary.parseOptions)
             }
-            xmlSetStructuredErrorFunc(nil, nil)
-            defer { if let doc { xmlFreeDoc(doc) } }
+            hoso_xmlSetStructuredErrorFunc(nil, nil)
+            defer { if let doc { hoso_xmlFreeDoc(doc) } }
 
             if !collector.externalAttempts.isEmpty {
                 return DossierParseOutcome(diagnostics: [Diagnostic(.externalResource, file: file,
@@ -94,7 +97,7 @@ public enum DossierParser {
                     message: "the document has a DOCTYPE declaration", expected: "no DOCTYPE", found: "a DOCTYPE",
                     advice: "Remove the DOCTYPE; hoso refuses DTDs and entities")], dossier: nil)
             }
-            guard let root = xmlDocGetRootElement(doc) else {
+            guard let root = hoso_xmlDocGetRootElement(doc) else {
                 return DossierParseOutcome(diagnostics: [Diagnostic(.notWellFormed, file: file,
                     message: "the document has no root element", advice: "Check the file is complete XML")], dossier: nil)
             }
@@ -102,7 +105,7 @@ public enum DossierParser {
             let rootNS = root.pointee.ns?.pointee.href.map { String(cString: $0) } ?? ""
             if rootName != "dossier" || rootNS != DossierSchema.namespace {
                 return DossierParseOutcome(diagnostics: [Diagnostic(.wrongDocumentType, file: file,
-                    line: Int(xmlGetLineNo(root)),
+                    line: Int(hoso_xmlGetLineNo(root)),
                     message: "the root element is not a hoso dossier",
                     expected: "<dossier xmlns=\"\(DossierSchema.namespace)\">",
                     found: "<\(rootName)\(rootNS.isEmpty ? "" : " xmlns=\"\(rootNS)\"")>",
@@ -110,7 +113,7 @@ public enum DossierParser {
             }
             if let version = attribute(root, "schemaVersion"), !version.hasPrefix("1.") {
                 return DossierParseOutcome(diagnostics: [Diagnostic(.wrongDocumentType, file: file,
-                    line: Int(xmlGetLineNo(root)),
+                    line: Int(hoso_xmlGetLineNo(root)),
                     message: "the document uses schema version \(version), which this hoso does not know",
                     expected: "schemaVersion 1.x", found: version,
                     advice: "Upgrade hoso, or export the dossier in schema version 1")], dossier: nil)
@@ -119,13 +122,13 @@ public enum DossierParser {
             // XSD validation with a context of our own on the shared compiled schema.
             collector.issues.removeAll()
             if !validate { return extract(root, file: file) }
-            guard let vctxt = xmlSchemaNewValidCtxt(schema.pointer) else {
+            guard let vctxt = hoso_xmlSchemaNewValidCtxt(schema.pointer) else {
                 return DossierParseOutcome(diagnostics: [Diagnostic(.validatorFailure, file: file,
                     message: "libxml2 could not create a validation context", advice: "Retry with fewer parallel jobs")], dossier: nil)
             }
-            defer { xmlSchemaFreeValidCtxt(vctxt) }
-            xmlSchemaSetValidStructuredErrors(vctxt, hosoStructuredErrorHandler, opaque)
-            let rc = withExtendedLifetime(schema) { xmlSchemaValidateDoc(vctxt, doc) }
+            defer { hoso_xmlSchemaFreeValidCtxt(vctxt) }
+            hoso_xmlSchemaSetValidStructuredErrors(vctxt, hosoStructuredErrorHandler, opaque)
+            let rc = withExtendedLifetime(schema) { hoso_xmlSchemaValidateDoc(vctxt, doc) }
             if rc != 0 {
                 var diags = collector.issues.filter { $0.level >= 2 }.map { issue in
                     Diagnostic(.schemaViolation, file: file, line: issue.line > 0 ? issue.line : nil,
@@ -162,8 +165,8 @@ public enum DossierParser {
     }
 
     static func attribute(_ node: xmlNodePtr, _ name: String) -> String? {
-        guard let v = xmlGetProp(node, name) else { return nil }
-        defer { choso_xml_free(v) }
+        guard let v = hoso_xmlGetProp(node, name) else { return nil }
+        defer { hoso_xml_free(v) }
         return String(cString: v)
     }
 }

@@ -1,4 +1,4 @@
-internal import CHosoLibXML2
+internal import CHosoXML
 import Synchronization
 
 /// What one parse or validation collected from libxml2's callbacks. One per operation and thread.
@@ -52,17 +52,23 @@ enum XMLLibrary {
     /// Loads refused by the entity loader in this process (for tests and diagnostics).
     static let deniedLoads = Atomic<Int>(0)
 
-    private static let initialized: Bool = {
-        xmlInitParser()
-        xmlSetExternalEntityLoader(hosoDenyingEntityLoader)
-        return true
+    /// Why libxml2 cannot be used (not installed, too old), or nil once it is loaded, set up
+    /// and guarded by the denying loader. libxml2 is loaded on first use, not linked: the
+    /// commands that read no XML (search, show, stats, export) start without it.
+    private static let loadProblem: String? = {
+        var message = [CChar](repeating: 0, count: 512)
+        guard hoso_xml_load(&message, message.count) == 0 else {
+            return String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        hoso_xmlInitParser()
+        hoso_xmlSetExternalEntityLoader(hosoDenyingEntityLoader)
+        return nil
     }()
 
-    /// Initializes libxml2 and installs the denying loader; cheap after the first call.
-    static func ensureInitialized() { _ = initialized }
-
-    /// The version of the libxml2 library, e.g. "2.9.14".
-    static var version: String { String(cString: choso_xml_version()) }
+    /// Loads and initializes libxml2 and installs the denying loader (cheap after the first
+    /// call); nil when it is ready, else why it cannot be used and what to do. Nothing of
+    /// libxml2 may be called unless this returned nil.
+    static func ensureInitialized() -> String? { loadProblem }
 
     /// Parser options: no network, CDATA as text, real line numbers above 65535. Never NOENT
     /// (entity substitution), DTDLOAD, DTDATTR, DTDVALID, XINCLUDE, HUGE or RECOVER.
@@ -83,9 +89,9 @@ enum XMLNodePath {
                 // Position among same-named siblings, only when there are several.
                 var index = 1, total = 1
                 var s = n.pointee.prev
-                while let p = s { if p.pointee.type == XML_ELEMENT_NODE && xmlStrEqual(p.pointee.name, n.pointee.name) != 0 { index += 1; total += 1 }; s = p.pointee.prev }
+                while let p = s { if p.pointee.type == XML_ELEMENT_NODE && hoso_xmlStrEqual(p.pointee.name, n.pointee.name) != 0 { index += 1; total += 1 }; s = p.pointee.prev }
                 s = n.pointee.next
-                while let p = s { if p.pointee.type == XML_ELEMENT_NODE && xmlStrEqual(p.pointee.name, n.pointee.name) != 0 { total += 1 }; s = p.pointee.next }
+                while let p = s { if p.pointee.type == XML_ELEMENT_NODE && hoso_xmlStrEqual(p.pointee.name, n.pointee.name) != 0 { total += 1 }; s = p.pointee.next }
                 parts.append(total > 1 ? "\(name)[\(index)]" : name)
             }
             current = n.pointee.parent

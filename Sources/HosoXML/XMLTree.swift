@@ -1,4 +1,4 @@
-internal import CHosoLibXML2
+internal import CHosoXML
 
 /// An element of a small XML document read whole: its local name, its text (the concatenated
 /// text of its own text children) and its child elements. For service responses (S3's
@@ -21,14 +21,15 @@ public enum XMLTree {
     /// entities, no network; documents above `maxBytes` are refused).
     public static func parse(_ bytes: [UInt8], maxBytes: Int = 16 << 20) -> XMLTreeNode? {
         guard !bytes.isEmpty, bytes.count <= maxBytes else { return nil }
-        XMLLibrary.ensureInitialized()
+        // (Without libxml2, nothing is read: the caller reports the response as unreadable.)
+        guard XMLLibrary.ensureInitialized() == nil else { return nil }
         let doc = bytes.withUnsafeBytes { b in
-            b.withMemoryRebound(to: CChar.self) { xmlReadMemory($0.baseAddress, Int32($0.count), "response.xml", nil,
+            b.withMemoryRebound(to: CChar.self) { hoso_xmlReadMemory($0.baseAddress, Int32($0.count), "response.xml", nil,
                                                   XMLLibrary.parseOptions | Int32(XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)) }
         }
         guard let doc else { return nil }
-        defer { xmlFreeDoc(doc) }
-        guard doc.pointee.intSubset == nil, let root = xmlDocGetRootElement(doc) else { return nil }
+        defer { hoso_xmlFreeDoc(doc) }
+        guard doc.pointee.intSubset == nil, let root = hoso_xmlDocGetRootElement(doc) else { return nil }
         return node(root)
     }
 
