@@ -54,7 +54,7 @@ enum XMLLibrary {
 
     /// Why libxml2 cannot be used (not installed, too old), or nil once it is loaded, set up
     /// and guarded by the denying loader. libxml2 is loaded on first use, not linked: the
-    /// commands that read no XML (search, show, stats, export) start without it.
+    /// commands that read no XML (search, stats, export, verify) start without it.
     private static let loadProblem: String? = {
         var message = [CChar](repeating: 0, count: 512)
         guard hoso_xml_load(&message, message.count) == 0 else {
