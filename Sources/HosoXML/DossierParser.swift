@@ -51,7 +51,7 @@ public enum DossierParser {
     private static func parseChecked(buffer: UnsafeRawBufferPointer, file: String, schema: DossierSchema, validate: Bool = true) -> DossierParseOutcome {
         if let problem = XMLLibrary.ensureInitialized() {
             return DossierParseOutcome(diagnostics: [Diagnostic(.validatorFailure, file: file, message: problem,
-                advice: "Install libxml2, then run the command again")], dossier: nil)
+                advice: XMLLibrary.installAdvice)], dossier: nil)
         }
         let collector = XMLIssueCollector()
         return withExtendedLifetime(collector) {

@@ -26,7 +26,7 @@ public final class DossierSchema: @unchecked Sendable {
     /// XML, before they start (else each dossier would be reported with it).
     public static func requireLibrary() throws {
         if let problem = XMLLibrary.ensureInitialized() {
-            throw HosoError(.validatorFailure, message: problem, advice: "Install libxml2, then run the command again")
+            throw HosoError(.validatorFailure, message: problem, advice: XMLLibrary.installAdvice)
         }
     }
 

@@ -70,6 +70,9 @@ enum XMLLibrary {
     /// libxml2 may be called unless this returned nil.
     static func ensureInitialized() -> String? { loadProblem }
 
+    /// What to do when `ensureInitialized` says libxml2 cannot be used.
+    static let installAdvice = "Install libxml2, then run the command again"
+
     /// Parser options: no network, CDATA as text, real line numbers above 65535. Never NOENT
     /// (entity substitution), DTDLOAD, DTDATTR, DTDVALID, XINCLUDE, HUGE or RECOVER.
     static let parseOptions: Int32 = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue
