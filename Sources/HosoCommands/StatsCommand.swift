@@ -74,7 +74,7 @@ struct StatsCommand: ParsableCommand {
         var groupings: [StatsGrouping?] = []
         for g in by where !groupings.contains(g) { groupings.append(g) }
         if groupings.isEmpty { groupings = [nil, .year, .agency, .handlingAgency, .procedure, .status, .sector, .channel] }
-        var tables: [(StatsGrouping?, [StatsRow])] = []
+        let tables: [(StatsGrouping?, [StatsRow])]
         let now = Int64(Date().timeIntervalSince1970)
         // What a saved report covers and when it was made: overdue is judged on that day, by
         // whole days in Vietnam's time (an appointment day before it), as search's quá hạn.
@@ -83,7 +83,7 @@ struct StatsCommand: ParsableCommand {
         if period {
             return try report(catalog, groupings, from: f!, to: t ?? DayArgument.vietnamTime(now).prefix(10).description, now: now, today: today)
         }
-        for g in groupings { tables.append((g, try catalog.stats(by: g, from: f, to: t, now: today))) }
+        tables = Array(zip(groupings, try catalog.stats(by: groupings, from: f, to: t, now: today)))
 
         if output.json {
             struct Report: Encodable {
@@ -170,8 +170,7 @@ struct StatsCommand: ParsableCommand {
         // At the period's end, or now if it is not over: a day not yet ended is not yet missed.
         let overdueBefore = min(end, today)
         let asOf = DayArgument.vietnamTime(min(end, now))
-        var tables: [(StatsGrouping?, [PeriodRow])] = []
-        for g in groupings { tables.append((g, try catalog.periodStats(by: g, start: start, end: end, overdueBefore: overdueBefore))) }
+        let tables = Array(zip(groupings, try catalog.periodStats(by: groupings, start: start, end: end, overdueBefore: overdueBefore)))
         let names = ["carried", "received", "online", "resolved", "early", "onTime", "late", "open", "overdue", "closed"]
         func counts(_ r: PeriodRow) -> [Int] { [r.carried, r.received, r.online, r.resolved, r.early, r.onTime, r.late, r.open, r.overdue, r.closed] }
 
