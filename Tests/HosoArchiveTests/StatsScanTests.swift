@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import Testing
-import HosoCatalog
+@testable import HosoCatalog
 import HosoCore
 import HosoTestSupport
 @testable import HosoArchive
@@ -69,7 +69,7 @@ import HosoTestSupport
     /// One grouping counted by SQLite alone, a query of its own: the bare columns come from the
     /// row of the group's max().
     static func groupBy(_ catalog: Catalog, _ g: StatsGrouping?, from: String?, to: String?, now: Int64) throws -> [String] {
-        let key = g.map(keySQL) ?? "'all'", label = g.map(labelSQL) ?? "'all dossiers'"
+        let key = g?.keySQL ?? "'all'", label = g?.labelSQL ?? "'all dossiers'"
         var period = ["1"]
         if let from { period.append("received_day >= '\(from)'") }
         if let to { period.append("received_day <= '\(to)'") }
@@ -91,7 +91,7 @@ import HosoTestSupport
     }
 
     static func periodGroupBy(_ catalog: Catalog, _ g: StatsGrouping?, start: Int64, end: Int64) throws -> [String] {
-        let key = g.map(keySQL) ?? "'all'", label = g.map(labelSQL) ?? "'all dossiers'"
+        let key = g?.keySQL ?? "'all'", label = g?.labelSQL ?? "'all dossiers'"
         let closed = "status IN ('rejected', 'withdrawn')"
         let open = "received_at < \(end) AND NOT \(closed) AND NOT (timeliness != 'unresolved' AND completed_at < \(end))"
         let sql = """
@@ -118,27 +118,5 @@ import HosoTestSupport
         var out: [String] = [r[0] ?? "", r[1] ?? ""]
         for i in counts { let n: Int = r[i] ?? 0; out.append(String(n)) }
         return out.joined(separator: "|")
-    }
-
-    /// The columns as the report defines them, written out again here.
-    static func keySQL(_ g: StatsGrouping) -> String {
-        switch g {
-        case .year: "substr(received_day, 1, 4)"
-        case .agency: "receiving_agency_code"
-        case .handlingAgency: "handling_agency_code"
-        case .procedure: "procedure_code"
-        case .status: "status"
-        case .sector: "sector"
-        case .channel: "channel"
-        }
-    }
-
-    static func labelSQL(_ g: StatsGrouping) -> String {
-        switch g {
-        case .agency: "receiving_agency_name"
-        case .handlingAgency: "handling_agency_name"
-        case .procedure: "procedure_name"
-        default: keySQL(g)
-        }
     }
 }
