@@ -134,10 +134,12 @@ extension Catalog {
     /// facets take it).
     func groupedSums(_ groupings: [StatsGrouping?], measures: [String], where condition: String?,
                      arguments: StatementArguments) throws -> [[GroupSums]] {
+        // The latest dossier's day and number, where a group is named by it (a label that is
+        // the key needs none).
+        let named = groupings.contains { $0.map { $0.labelSQL != $0.keySQL } ?? false }
         let latest = Int32(measures.count)
-        var columns = measures + ["received_day || char(31) || number"]
-        // Where each grouping's key and label are read; nil for a label that is the key (the
-        // group's name then needs no latest dossier).
+        var columns = measures + (named ? ["received_day || char(31) || number"] : [])
+        // Where each grouping's key and label are read (nil: the label is the key).
         var places: [(key: Int32, label: Int32?)?] = []
         for g in groupings {
             guard let g else { places.append(nil); continue }
@@ -177,7 +179,7 @@ extension Catalog {
             try statement.setArguments(arguments)
             try CatalogAudit.step(statement) { st in
                 for m in 0..<n { row[m] = Int(sqlite3_column_int64(st, Int32(m))) }
-                let newest = places.contains { $0?.label != nil } ? Self.bytes(st, latest) : UnsafeRawBufferPointer(start: nil, count: 0)
+                let newest = named ? Self.bytes(st, latest) : UnsafeRawBufferPointer(start: nil, count: 0)
                 for (t, table) in tables.enumerated() {
                     let place = places[t]
                     let g = table.group(place.map { Self.bytes(st, $0.key) } ?? UnsafeRawBufferPointer(start: nil, count: 0), measures: n)
