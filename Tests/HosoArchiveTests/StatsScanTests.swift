@@ -51,7 +51,8 @@ import HosoTestSupport
             let scanned = try catalog.periodStats(by: Self.groupings, start: start, end: end, overdueBefore: end)
             for (g, rows) in zip(Self.groupings, scanned) {
                 let expected = try Self.periodGroupBy(catalog, g, start: start, end: end)
-                #expect(rows.map { "\($0.key)|\($0.label)|\($0.carried)|\($0.received)|\($0.resolved)|\($0.open)|\($0.overdue)|\($0.closed)" } == expected,
+                #expect(rows.map { "\($0.key)|\($0.label)|\($0.carried)|\($0.received)|\($0.resolved)|\($0.open)|\($0.overdue)|\($0.closed)|"
+                                   + "\($0.early)|\($0.onTime)|\($0.late)|\($0.online)" } == expected,
                         "period \(g?.rawValue ?? "overall") \(first)–\(last)")
             }
         }
@@ -94,23 +95,26 @@ import HosoTestSupport
         let key = g?.keySQL ?? "'all'", label = g?.labelSQL ?? "'all dossiers'"
         let closed = "status IN ('rejected', 'withdrawn')"
         let open = "received_at < \(end) AND NOT \(closed) AND NOT (timeliness != 'unresolved' AND completed_at < \(end))"
+        let resolvedIn = "timeliness != 'unresolved' AND completed_at >= \(start) AND completed_at < \(end)"
         let sql = """
             SELECT \(key) AS k, \(label) AS l, max(received_day || char(31) || number),
                    sum(received_at < \(start) AND NOT \(closed) AND NOT (timeliness != 'unresolved' AND completed_at < \(start))) AS carried,
                    sum(received_at >= \(start) AND received_at < \(end)) AS received,
-                   sum(timeliness != 'unresolved' AND completed_at >= \(start) AND completed_at < \(end)),
+                   sum(\(resolvedIn)),
                    sum(\(open)), sum(\(open) AND due_at < \(end)),
-                   sum(received_at >= \(start) AND received_at < \(end) AND \(closed))
+                   sum(received_at >= \(start) AND received_at < \(end) AND \(closed)),
+                   sum(\(resolvedIn) AND timeliness = 'early'), sum(\(resolvedIn) AND timeliness = 'on-time'),
+                   sum(\(resolvedIn) AND timeliness = 'late'), sum(received_at >= \(start) AND received_at < \(end) AND channel = 'online')
             FROM dossiers WHERE is_current = 1 GROUP BY k HAVING carried + received > 0
             """
         var rows = try catalog.db.read { db in
             try Row.fetchAll(db, sql: sql).map { r -> (key: String, handled: Int, line: String) in
                 let carried: Int = r[3] ?? 0, received: Int = r[4] ?? 0
-                return (r[0] ?? "", carried + received, Self.cells(r, counts: 3...8))
+                return (r[0] ?? "", carried + received, Self.cells(r, counts: 3...12))
             }
         }
         rows.sort { g == .year ? $0.key < $1.key : ($0.handled, $1.key) > ($1.handled, $0.key) }
-        return g == nil && rows.isEmpty ? ["all|all dossiers|0|0|0|0|0|0"] : rows.map(\.line)
+        return g == nil && rows.isEmpty ? ["all|all dossiers|0|0|0|0|0|0|0|0|0|0"] : rows.map(\.line)
     }
 
     /// Key, label and counts as one line (a NULL sum, of no row, is 0).
