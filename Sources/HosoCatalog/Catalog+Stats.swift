@@ -113,11 +113,6 @@ extension Catalog {
         }
     }
 
-    /// One grouping's table (see `stats(by:from:to:now:)` for several in one pass).
-    public func stats(by grouping: StatsGrouping?, from: String?, to: String?, now: Int64) throws -> [StatsRow] {
-        try stats(by: [grouping], from: from, to: to, now: now)[0]
-    }
-
     /// One group of a report: its key, the name its latest dossier gives it, and a count per
     /// measure.
     struct GroupSums {

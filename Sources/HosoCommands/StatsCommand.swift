@@ -74,7 +74,6 @@ struct StatsCommand: ParsableCommand {
         var groupings: [StatsGrouping?] = []
         for g in by where !groupings.contains(g) { groupings.append(g) }
         if groupings.isEmpty { groupings = [nil, .year, .agency, .handlingAgency, .procedure, .status, .sector, .channel] }
-        let tables: [(StatsGrouping?, [StatsRow])]
         let now = Int64(Date().timeIntervalSince1970)
         // What a saved report covers and when it was made: overdue is judged on that day, by
         // whole days in Vietnam's time (an appointment day before it), as search's quá hạn.
@@ -83,7 +82,7 @@ struct StatsCommand: ParsableCommand {
         if period {
             return try report(catalog, groupings, from: f!, to: t ?? DayArgument.vietnamTime(now).prefix(10).description, now: now, today: today)
         }
-        tables = Array(zip(groupings, try catalog.stats(by: groupings, from: f, to: t, now: today)))
+        let tables = Array(zip(groupings, try catalog.stats(by: groupings, from: f, to: t, now: today)))
 
         if output.json {
             struct Report: Encodable {
