@@ -12,9 +12,11 @@ final class WordInfo {
     var foldedTerms: [[UInt8]] = []
     var exactIDF: [Double] = []
     var foldedIDF: [Double] = []
-    /// The word's lanes in each segment, as first found (cursors not yet moved): the slices of
-    /// a segment copy them instead of looking the terms up again.
-    var lanes: [ObjectIdentifier: [WordMatcher.Lane]] = [:]
+    /// The word's lanes in each segment, as first found: the slices of a segment make their
+    /// cursors from these instead of looking the terms up again. (Not the cursors themselves:
+    /// each holds a decoded block, 1 kB, and copies of them were a sixth of the page faults of
+    /// a whole `hoso search` process.)
+    var lanes: [ObjectIdentifier: [WordMatcher.LaneSpec]] = [:]
     /// Per segment, per field of `fields`: the ordinals of the exact and folded terms, found
     /// while counting document frequencies (each look-up is a binary search over the segment's
     /// terms, on cold pages in a fresh process; the lanes reuse these).
@@ -136,6 +138,24 @@ final class WordMatcher: Matcher {
         }
     }
 
+    /// What a lane is made from: its terms' ordinals and the weights of its field.
+    struct LaneSpec {
+        let driving: Int                    // the ordinal of the key that drives matching
+        let exact: Int?                     // the exact key's, when it ranks above the folded one
+        let allExact: Bool
+        let field: Field
+        let exactWeight: Double
+        let foldedWeight: Double
+        let averageLength: Double
+        let frequencyTable: UnsafePointer<Double>
+
+        func lane(in segment: Segment) -> Lane {
+            Lane(cursor: segment.postings(driving), exact: exact.map { segment.postings($0) } ?? PostingsCursor.empty, hasExact: exact != nil,
+                 allExact: allExact, field: field, norm: field.textIndex, exactWeight: exactWeight, foldedWeight: foldedWeight,
+                 averageLength: averageLength, frequencyTable: frequencyTable)
+        }
+    }
+
     let info: WordInfo
     let mode: MatchMode
     let segment: Segment
@@ -160,35 +180,35 @@ final class WordMatcher: Matcher {
         if found.isEmpty { return nil }
         laneCount = found.count
         lanes = .allocate(capacity: found.count)
-        lanes.initialize(from: found, count: found.count)
-        totalCost = found.reduce(0) { $0 + $1.cursor.docFreq }
+        for (k, spec) in found.enumerated() { (lanes + k).initialize(to: spec.lane(in: segment)) }
+        totalCost = found.reduce(0) { $0 + segment.docFreq($1.driving) }
         positions = .allocate(capacity: 64)
         super.init()
     }
 
     /// The fields of `segment` where the word occurs, with their cursors.
-    private static func lanes(_ info: WordInfo, mode: MatchMode, segment: Segment, stats: GlobalStats) -> [Lane] {
+    private static func lanes(_ info: WordInfo, mode: MatchMode, segment: Segment, stats: GlobalStats) -> [LaneSpec] {
         let drivesExact = mode == .exact && info.accented
-        var found: [Lane] = []
+        var found: [LaneSpec] = []
+        found.reserveCapacity(info.fields.count)
         for (k, field) in info.fields.enumerated() {
             let known = info.ordinals(k, in: segment)
             guard let o = drivesExact ? known.exact : known.folded else { continue }
-            let c = segment.postings(o)
-            var exact: PostingsCursor?
+            var exact: Int?
             var allExact = drivesExact
             if !drivesExact && mode != .fold, let e = known.exact {
                 // Every occurrence of the folded key is this exact key (same documents, same
                 // total frequency, so the same frequency in each): no second cursor needed.
-                if segment.docFreq(e) == c.docFreq, let te = segment.totalFreq(e), te == segment.totalFreq(o) {
+                if segment.docFreq(e) == segment.docFreq(o), let te = segment.totalFreq(e), te == segment.totalFreq(o) {
                     allExact = true
                 } else {
-                    exact = segment.postings(e)
+                    exact = e
                 }
             }
-            found.append(Lane(cursor: c, exact: exact ?? PostingsCursor.empty, hasExact: exact != nil, allExact: allExact, field: field,
-                              norm: field.textIndex, exactWeight: field.weight * info.exactIDF[k],
-                              foldedWeight: field.weight * info.foldedIDF[k], averageLength: stats.averageLength[field.textIndex],
-                              frequencyTable: stats.frequencyTable.row(field.textIndex)))
+            found.append(LaneSpec(driving: o, exact: exact, allExact: allExact, field: field,
+                                  exactWeight: field.weight * info.exactIDF[k], foldedWeight: field.weight * info.foldedIDF[k],
+                                  averageLength: stats.averageLength[field.textIndex],
+                                  frequencyTable: stats.frequencyTable.row(field.textIndex)))
         }
         return found
     }
