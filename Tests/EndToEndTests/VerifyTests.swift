@@ -371,6 +371,9 @@ struct VerifyFixture {
         #expect(try f.findings().first?.subject == "sha256:" + manifest)
         #expect(try f.verify(["--rederive"]).1.contains("E605"))
         #expect(try f.verify(["--quick"]) == (1, ["E605"], []))
+        // Quick and budgeted runs tell it from the store's listing, naming the file that is gone.
+        #expect(try f.findings(["--quick"]).first { $0.code == "E605" }?.file.hasSuffix(String(manifest.dropFirst(2))) == true)
+        #expect(try f.verify(["--budget", "1"]).1.contains("E605"))
 
         f = try VerifyFixture()
         let other = String((try jsonObject(try f.hoso(["show", "--json", f.numbers[3]]).stdout)["manifest"] as? String ?? "").dropFirst(7))
