@@ -58,7 +58,7 @@ public struct Hoso: ParsableCommand {
         }
         var parsed: (any ParsableCommand.Type)?
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try searchParsedAlone(arguments ?? Array(CommandLine.arguments.dropFirst())) ?? parseAsRoot(arguments)
             parsed = type(of: command)
             try command.run()
             return 0
@@ -97,6 +97,16 @@ public struct Hoso: ParsableCommand {
 }
 
 extension Hoso {
+    /// `hoso search …` parsed by the search command alone, when its arguments parse: an officer
+    /// waits for each search, and parsing the whole command tree (every command's arguments
+    /// found by reflection, twice) was a fifth of a search process. Anything else (help, an
+    /// error, another command) goes through the whole tree, which says it as before.
+    static func searchParsedAlone(_ arguments: [String]) -> (any ParsableCommand)? {
+        guard arguments.first == "search", let command = try? SearchCommand.parseAsRoot(Array(arguments.dropFirst())),
+              command is SearchCommand else { return nil }    // (help comes back as a command of its own)
+        return command
+    }
+
     /// "hoso object get" for the command type of `object get`.
     static func fullName(_ type: any ParsableCommand.Type, _ name: String) -> String {
         for sub in configuration.subcommands {

@@ -34,6 +34,17 @@ func reportedCodes(_ report: [String: Any]) -> Set<String> {
         }
     }
 
+    /// `hoso search` is parsed by the search command alone (a fifth of a search process less);
+    /// its help and its errors still name `hoso search`, as the whole command line's do.
+    @Test func searchHelpAndErrorsNameTheWholeCommand() throws {
+        for flag in ["--help", "-h"] {
+            let help = try Hoso.run(["search", flag])
+            #expect(help.status == 0 && help.stdout.contains("USAGE: hoso search ["), "\(help.stdout)")
+        }
+        let bad = try Hoso.run(["search", "--limit", "x", "hòa"])
+        #expect(bad.status == 2 && bad.stderr.contains("Usage: hoso search [") && bad.stderr.contains("'hoso search --help'"), "\(bad.stderr)")
+    }
+
     @Test func sampleArchiveIsValid() throws {
         let r = try Hoso.run(["validate", Repository.path("sample-archive/dossiers")])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
