@@ -86,15 +86,26 @@ public enum Parallel {
     }
 
     /// Maps `items` in parallel, keeping their order.
+    ///
+    /// Each result goes straight to its own slot of the new array, without a lock: every index
+    /// is taken by exactly one worker, and `forEach` returns only once all have finished. (One
+    /// lock for all the results cost more than a warm `lstat` when 16 threads shared it.)
     public static func map<T: Sendable, R: Sendable>(_ items: [T], workers: Int = defaultWorkers,
                                                        _ transform: @Sendable (T) -> R) -> [R] {
-        let results = Mutex<[R?]>(Array(repeating: nil, count: items.count))
-        forEach(count: items.count, workers: workers) { i in
-            let r = transform(items[i])
-            results.withLock { $0[i] = r }
+        guard !items.isEmpty else { return [] }
+        return [R](unsafeUninitializedCapacity: items.count) { buffer, initialized in
+            let slots = Slots(base: buffer.baseAddress!)
+            forEach(count: items.count, workers: workers) { i in
+                (slots.base + i).initialize(to: transform(items[i]))
+            }
+            initialized = items.count
         }
-        return results.withLock { $0.map { $0! } }
     }
+}
+
+/// The slots of an array being filled, one index per worker (see `Parallel.map`).
+private struct Slots<R>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<R>
 }
 
 /// A result written by one thread before it is joined, and read after the join.

@@ -61,6 +61,37 @@ import Glibc
     @Test func mapKeepsOrder() {
         #expect(Parallel.map(Array(0..<500), workers: 33) { $0 * 2 } == (0..<500).map { $0 * 2 })
     }
+
+    /// Results that own memory (strings, arrays, objects) land in their slots intact and are
+    /// released with the array, on every path (inline, Dispatch, threads of their own), and an
+    /// empty input gives an empty array.
+    @Test(arguments: [1, 2, SystemFile.processorCount * 8 + 1])
+    func mapFillsEverySlotWithOwnedResults(workers: Int) {
+        let count = 3000
+        let out = Parallel.map(Array(0..<count), workers: workers) { i in
+            (String(repeating: "đ", count: i % 40) + "\(i)", [UInt8](repeating: UInt8(i & 0xFF), count: i % 300))
+        }
+        #expect(out.count == count)
+        for (i, (text, bytes)) in out.enumerated() {
+            #expect(text == String(repeating: "đ", count: i % 40) + "\(i)")
+            #expect(bytes.count == i % 300 && bytes.allSatisfy { $0 == UInt8(i & 0xFF) })
+        }
+        #expect(Parallel.map([Int](), workers: workers) { $0 }.isEmpty)
+        final class Counter: Sendable { let n = Atomic<Int>(0) }
+        let made = Counter(), freed = Counter()
+        final class Tracked: Sendable {
+            let i: Int; let freed: Counter
+            init(_ i: Int, _ made: Counter, _ freed: Counter) { self.i = i; self.freed = freed; made.n.add(1, ordering: .relaxed) }
+            deinit { freed.n.add(1, ordering: .relaxed) }
+        }
+        do {
+            let objects = Parallel.map(Array(0..<count), workers: workers) { Tracked($0, made, freed) }
+            #expect(objects.map(\.i) == Array(0..<count))
+            #expect(freed.n.load(ordering: .relaxed) == 0)
+        }
+        #expect(made.n.load(ordering: .relaxed) == count)
+        #expect(freed.n.load(ordering: .relaxed) == count, "every result is released once, with the array")
+    }
 }
 
 private func usleepish() {
