@@ -298,7 +298,7 @@ struct ObjectCheck: ParsableCommand {
     @OptionGroup var archiveOptions: ArchiveOptions
     @Flag(name: .long, help: "Check headers and sizes only, without reading the payloads.") var quick = false
     @Option(name: .long, help: "A file listing object names that must be present (one per line).") var expect: String?
-    @Option(name: .long, parsing: .unconditional, help: "Parallel workers (default: one per processor; 16 for a store in S3).") var jobs: Int?
+    @Option(name: .long, parsing: .unconditional, help: "Parallel workers (default: one per processor; 16 for a store in S3, and for --quick).") var jobs: Int?
     @OptionGroup var output: OutputOptions
 
     func validate() throws { try checkJobs(jobs) }

@@ -47,7 +47,7 @@ struct VerifyCommand: ParsableCommand {
     var store: String?
     @Option(name: .long, help: ArgumentHelp("The S3 service's URL for --store (default: $HOSO_S3_ENDPOINT, else $AWS_ENDPOINT_URL).", valueName: "url"))
     var endpoint: String?
-    @Option(name: .long, parsing: .unconditional, help: "Parallel workers (default: one per processor; 16 for a store in S3).") var jobs: Int?
+    @Option(name: .long, parsing: .unconditional, help: "Parallel workers (default: one per processor; 16 for a store in S3, and for --quick).") var jobs: Int?
     @Flag(name: .long, help: "Wait for a writer at work (ingest, rebuild) to finish instead of failing at once.") var wait = false
     @OptionGroup var output: OutputOptions
 

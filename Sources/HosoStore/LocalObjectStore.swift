@@ -288,29 +288,40 @@ public final class LocalObjectStore: ObjectStore {
             }
             // A replica's copy of the ledger head is no stray.
             if full == headPath { continue }
-            top.append(classify(name: name, full: full, shown: shown, type: type, now: now, fanOut: nil))
+            top.append(Self.classify(name: name, full: full, shown: shown, type: type, now: now, fanOut: nil))
         }
         try body(top)
+        // Each entry costs an lstat, which waits for its inode when the page cache is cold:
+        // several are kept in flight, as for a quick check's header reads. Folders are taken
+        // together until a batch is large enough to be worth the threads.
+        var batch: [(name: String, type: UInt8, prefix: String)] = []
+        let displayRoot = self.displayRoot, root = self.root, workers = preferredHeaderConcurrency
+        func flush() throws {
+            guard !batch.isEmpty else { return }
+            let items = batch
+            batch.removeAll(keepingCapacity: true)
+            try body(Parallel.map(items, workers: items.count < 256 ? 1 : workers) { e in
+                Self.classify(name: e.name, full: root + "/" + e.prefix + "/" + e.name,
+                              shown: displayRoot + "/" + e.prefix + "/" + e.name, type: e.type, now: now, fanOut: e.prefix)
+            })
+        }
         for i in 0..<256 {
             let prefix = LocalObjectStore.fanOut(i)
             guard fanOuts.contains(prefix) else { continue }
-            let folder = root + "/" + prefix
-            var entries: [StoreEntry] = []
             let listing: [(name: String, type: UInt8)]
-            do { listing = try SystemFile.listDirectory(folder) } catch {
+            do { listing = try SystemFile.listDirectory(root + "/" + prefix) } catch {
                 // One folder that cannot be read does not stop the audit of the other 255.
+                try flush()
                 try body([.unlistable(path: displayRoot + "/" + prefix, prefix: prefix, reason: error.reason)])
                 continue
             }
-            for (name, type) in listing.sorted(by: { $0.name < $1.name }) {
-                entries.append(classify(name: name, full: folder + "/" + name,
-                                        shown: displayRoot + "/" + prefix + "/" + name, type: type, now: now, fanOut: prefix))
-            }
-            try body(entries)
+            for e in listing.sorted(by: { $0.name < $1.name }) { batch.append((e.name, e.type, prefix)) }
+            if batch.count >= 2048 { try flush() }
         }
+        try flush()
     }
 
-    private func classify(name: String, full: String, shown: String, type: UInt8, now: Double, fanOut: String?) -> StoreEntry {
+    private static func classify(name: String, full: String, shown: String, type: UInt8, now: Double, fanOut: String?) -> StoreEntry {
         let st = SystemFile.linkStatus(full)
         let isTemp = name.hasPrefix(".tmp-")
         if isTemp, let st, SystemFile.isRegular(st) {

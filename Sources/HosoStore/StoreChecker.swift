@@ -65,9 +65,11 @@ public struct StoreChecker: Sendable {
     /// quick check compares it with the header, which tells a swapped file without reading it.
     public var recordedSize: (@Sendable (ObjectID) -> UInt64?)?
 
-    /// - Parameter workers: reads in flight; nil: the store's preference.
+    /// - Parameter workers: reads in flight; nil: the store's preference for the level (a quick
+    ///   check reads headers alone, which wait on the disk rather than on a processor).
     public init(store: any ObjectStore, level: Level = .full, workers: Int? = nil) {
-        self.store = store; self.level = level; self.workers = max(1, workers ?? store.preferredConcurrency)
+        self.store = store; self.level = level
+        self.workers = max(1, workers ?? (level == .quick ? store.preferredHeaderConcurrency : store.preferredConcurrency))
     }
 
     /// The quick check of one object, without reading its payload: its header, the stored
@@ -150,15 +152,14 @@ public struct StoreChecker: Sendable {
             for e in entries {
                 if let o = report.take(e) { objects.append((o.id, o.storedSize, o.path)) }
             }
-            let results = Mutex<[(Int, ObjectFault?, UInt64)]>([])
             let items = objects
             let checker = self
-            Parallel.forEach(count: items.count, workers: workers) { i in
+            let results = Parallel.map(Array(items.indices), workers: workers) { i in
                 let (fault, original) = checker.check(items[i].0, storedSize: items[i].1)
-                results.withLock { $0.append((i, fault, original)) }
                 progress?(items[i].1)
+                return (fault, original)
             }
-            for (i, fault, original) in results.withLock({ $0 }).sorted(by: { $0.0 < $1.0 }) {
+            for (i, (fault, original)) in results.enumerated() {
                 report.objects += 1
                 report.storedBytes += items[i].1
                 report.originalBytes += original

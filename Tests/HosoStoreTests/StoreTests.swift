@@ -247,6 +247,35 @@ func makeStore(_ folder: TemporaryFolder) throws -> LocalObjectStore {
         #expect(codes.sorted() == [.objectUnexpectedFile, .objectUnexpectedFile, .objectStaleTemp].sorted())
     }
 
+    /// The listing stats its entries several at a time, in batches of several folders: every
+    /// entry still comes once, in the order of the names, each classified as before.
+    @Test func listingIsCompleteAndOrderedAcrossBatches() throws {
+        let f = try Fixture()
+        var ids: Set<ObjectID> = [f.raw.id, f.gzip.id]
+        for i in 0..<3000 { ids.insert(try f.store.put(bytes: Array("đối tượng \(i)".utf8), expected: nil).id) }
+        try f.folder.write("objects/7f/notes.txt", "hello")
+        try f.folder.write("objects/7f/.tmp-0123456789abcdef", "partial")
+        var batches = 0, objects: [ObjectID] = [], paths: [String] = [], others: [String] = []
+        try f.store.list { entries in
+            batches += 1
+            for e in entries {
+                switch e {
+                case let .object(id, size, path):
+                    objects.append(id); paths.append(path)
+                    #expect(size == SystemFile.status(f.store.path(of: id)).map { UInt64($0.st_size) })
+                case let .temporary(path, _): others.append("temporary " + path.suffix(24))
+                case let .unexpected(path): others.append("unexpected " + path.suffix(12))
+                default: Issue.record("unexpected entry \(e)")
+                }
+            }
+        }
+        #expect(Set(objects) == ids && objects.count == ids.count)
+        #expect(objects == objects.sorted { $0.hex < $1.hex }, "in the order of the names")
+        #expect(zip(objects, paths).allSatisfy { id, path in path.hasSuffix("/" + id.hex.prefix(2) + "/" + id.hex.dropFirst(2)) })
+        #expect(others.sorted() == ["temporary 7f/.tmp-0123456789abcdef", "unexpected 7f/notes.txt"])
+        #expect(batches > 2, "3,000 objects come in more than one batch")
+    }
+
     @Test func everyReadVerifies() throws {
         let f = try Fixture()
         try f.mutate(f.raw) { $0[500] ^= 1 }
