@@ -1,5 +1,4 @@
 public import HosoCore
-import Synchronization
 
 /// Checks a store on its own, like `git fsck` or `restic check --read-data`: walks every entry,
 /// verifies every object, keeps going after each problem, and returns typed findings. Never writes.
@@ -178,15 +177,16 @@ public struct StoreChecker: Sendable {
     public func run(objects: [(id: ObjectID, storedSize: UInt64?)], path: (ObjectID) -> String,
                     progress: (@Sendable (UInt64) -> Void)? = nil, shouldStop: (@Sendable () -> Bool)? = nil) -> Report {
         var report = Report()
-        let results = Mutex<[(Int, ObjectFault?, UInt64)]>([])
         let checker = self
-        Parallel.forEach(count: objects.count, workers: workers) { i in
-            if shouldStop?() == true { return }
+        // nil: not checked, the budget's time being up.
+        let results = Parallel.map(Array(objects.indices), workers: workers) { i -> (ObjectFault?, UInt64)? in
+            if shouldStop?() == true { return nil }
             let (fault, original) = checker.check(objects[i].id, storedSize: objects[i].storedSize)
-            results.withLock { $0.append((i, fault, original)) }
             progress?(objects[i].storedSize ?? original)
+            return (fault, original)
         }
-        for (i, fault, original) in results.withLock({ $0 }).sorted(by: { $0.0 < $1.0 }) {
+        for (i, result) in results.enumerated() {
+            guard let (fault, original) = result else { continue }
             report.objects += 1
             report.storedBytes += objects[i].storedSize ?? 0
             report.originalBytes += original
