@@ -253,8 +253,7 @@ public enum Replicator {
         guard SystemFile.exists(archive.catalogPath), let catalog = try? Catalog.open(path: archive.catalogPath, mode: .readOnly) else { return ([], 0) }
         var named: [ObjectID] = []
         guard (try? catalog.referencedObjects({ batch in for (id, _, _) in batch { named.append(id) } })) != nil else { return ([], 0) }
-        let lacking = ObjectIDList(named).subtracting(ObjectIDList(listed))
-        named = []
+        let lacking = ObjectIDList(consume named).subtracting(ObjectIDList(listed))
         var findings: [Diagnostic] = []
         var inNeither = 0
         for id in lacking where !broken.contains(id) && !unlisted.contains(String(id.hex.prefix(2))) {

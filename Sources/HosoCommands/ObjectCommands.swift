@@ -316,7 +316,7 @@ struct ObjectCheck: ParsableCommand {
                 guard let id = ObjectID(hex: t) else { throw ValidationError("\(expect):\(i + 1): '\(t)' is not an object name") }
                 set.append(id)
             }
-            expected = ObjectIDList(set)
+            expected = ObjectIDList(consume set)
         }
         let started = SystemFile.monotonic()
         let meter = ProgressMeter("checking", totalItems: 0)

@@ -9,9 +9,19 @@ public struct ObjectIDList: Sendable, Equatable, Sequence {
 
     /// Sorts and removes repeats.
     public init(_ unsorted: some Sequence<ObjectID>) {
-        var a = Array(unsorted)
-        a.sort()
-        a.removeAdjacentRepeats { $0 == $1 }
+        self.init(Array(unsorted))
+    }
+
+    /// Sorts and removes repeats in the array's own storage when the caller gives it up
+    /// (`ObjectIDList(consume names)`, or a temporary); keeps it as it is, shared, when it is
+    /// already in order without repeats (a store's listing is). A million names are 32 MB: a
+    /// copy made only to sort is worth avoiding.
+    public init(_ names: consuming [ObjectID]) {
+        var a = names
+        if !a.isStrictlyIncreasing {
+            a.sort()
+            a.removeAdjacentRepeats { $0 == $1 }
+        }
         ids = a
     }
 
@@ -21,8 +31,15 @@ public struct ObjectIDList: Sendable, Equatable, Sequence {
 
     public func contains(_ id: ObjectID) -> Bool { ids.sortedContains(id) }
 
+    /// Where `id` stands in `ids`, if it is there.
+    public func index(of id: ObjectID) -> Int? {
+        let i = ids.sortedLowerBound(id) { $0 }
+        return i < ids.count && ids[i] == id ? i : nil
+    }
+
     /// The names in this list and not in `other`.
     public func subtracting(_ other: ObjectIDList) -> ObjectIDList {
+        if other.isEmpty || isEmpty { return self }      // shared, not copied
         var out: [ObjectID] = []
         var j = 0
         for id in ids {
@@ -35,6 +52,8 @@ public struct ObjectIDList: Sendable, Equatable, Sequence {
 
     /// The names in either list.
     public func union(_ other: ObjectIDList) -> ObjectIDList {
+        if other.isEmpty { return self }
+        if isEmpty { return other }
         var out: [ObjectID] = []
         out.reserveCapacity(ids.count + other.ids.count)
         var i = 0, j = 0
@@ -47,6 +66,17 @@ public struct ObjectIDList: Sendable, Equatable, Sequence {
     }
 
     private init(sortedUnique: [ObjectID]) { ids = sortedUnique }
+}
+
+extension Array where Element: Comparable {
+    /// Whether every element is below the next: sorted, without repeats.
+    public var isStrictlyIncreasing: Bool {
+        withUnsafeBufferPointer { b in
+            guard b.count > 1 else { return true }
+            for i in 1..<b.count where !(b[i - 1] < b[i]) { return false }
+            return true
+        }
+    }
 }
 
 extension Array {

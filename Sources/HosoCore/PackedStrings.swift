@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Many short strings as one run of UTF-8 bytes and their ends: a few bytes of overhead each,
 /// where a `String` over 15 bytes is an allocation of its own (48 bytes or more, plus 16 in the
 /// array). What a batch of a million dossiers lists before it reads the first is kept this way.
@@ -35,10 +39,38 @@ public struct PackedStrings: Sendable, RandomAccessCollection {
     }
 
     /// The positions of the strings in byte order (the order of `memcmp`, as file names are
-    /// sorted for a stable batch order).
+    /// sorted for a stable batch order); equal strings in the order they were appended.
     public func byteOrder() -> [Int] {
-        bytes.withUnsafeBufferPointer { all in
-            Array(indices).sorted { all[range($0)].lexicographicallyPrecedes(all[range($1)]) }
+        Array(indices).sorted { a, b in
+            let c = compare(a, b)
+            return c != 0 ? c < 0 : a < b
+        }
+    }
+
+    /// String `i` against string `j` by their bytes: negative, zero or positive, as `memcmp`.
+    public func compare(_ i: Int, _ j: Int) -> Int {
+        withBytes(j) { y in compare(i, y) }
+    }
+
+    /// String `i` against `other`'s bytes: negative, zero or positive, as `memcmp`.
+    public func compare(_ i: Int, _ other: UnsafeBufferPointer<UInt8>) -> Int {
+        withBytes(i) { x in
+            let n = Swift.min(x.count, other.count)
+            let c = n == 0 ? 0 : Int(memcmp(x.baseAddress!, other.baseAddress!, n))
+            return c != 0 ? c : x.count - other.count
+        }
+    }
+
+    /// In strings sorted by their bytes, the position of `s` (nil when absent): a binary search.
+    public func sortedIndex(of s: String) -> Int? {
+        var s = s
+        return s.withUTF8 { key in
+            var low = 0, n = count
+            while n > 0 {
+                let half = n / 2
+                if compare(low + half, key) < 0 { low += half + 1; n -= half + 1 } else { n = half }
+            }
+            return low < count && compare(low, key) == 0 ? low : nil
         }
     }
 }

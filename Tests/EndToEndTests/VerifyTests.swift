@@ -427,6 +427,35 @@ struct VerifyFixture {
         #expect(status == 1 && errors.contains("E706") && errors.contains("E703"), "\(errors)")
     }
 
+    /// A quick run compares the catalog's dossier rows and the index's documents with what the
+    /// ledger adds, by name: a row the ledger does not add is extra (under a well-formed name or
+    /// not), a row it adds and the catalog lacks is missing, and a number the index lacks is said
+    /// once, in order, with no other finding.
+    @Test func aQuickRunComparesRowsAndIndexWithTheLedger() throws {
+        let f = try VerifyFixture()
+        let forged = "sha256:" + String(repeating: "0", count: 64)
+        try f.sql("CREATE TEMP TABLE copy AS SELECT * FROM dossiers WHERE number = '\(f.numbers[0])'; UPDATE copy SET manifest = '\(forged)', version = version + 10, is_current = 0; INSERT INTO dossiers SELECT * FROM copy")
+        try f.sql("UPDATE dossiers SET manifest = upper(manifest) WHERE number = '\(f.numbers[1])'")
+        let rows = try f.findings(["--quick"]).filter { $0.code.hasPrefix("E70") }
+        let upper = rows.first { $0.code == "E702" && $0.subject != forged }?.subject ?? ""
+        #expect(rows.map(\.code).sorted() == ["E702", "E702", "E703"] && rows.contains { $0.code == "E702" && $0.subject == forged }
+                && upper.hasPrefix("SHA256:") && rows.contains { $0.code == "E703" && $0.subject == "sha256:" + upper.dropFirst(7).lowercased() },
+                "\(rows)")
+
+        // The index without its first segment: its dossiers are lacking, and only they.
+        let g = try VerifyFixture()
+        let dropped = try shell("""
+            cd '\(g.archive)/index' && python3 -c "
+            import json
+            m = json.load(open('manifest.json')); m['segments'] = m['segments'][1:]
+            json.dump(m, open('manifest.json', 'w'))"
+            """)
+        #expect(dropped.status == 0, "\(dropped.output)")
+        let found = try g.findings(["--quick"])
+        let lacking = found.filter { $0.code == "E705" && $0.message.hasPrefix("the index lacks") }.map(\.subject)
+        #expect(found.count == lacking.count && lacking.count == 2 && lacking == lacking.sorted() && Set(lacking).isSubset(of: g.numbers), "\(found)")
+    }
+
     /// A quick or budgeted run reads no content (or some): it reports what a recorded run found
     /// damaged and no run has verified intact since, rather than "no errors".
     @Test func damageFoundEarlierIsNotForgottenByQuickRuns() throws {

@@ -88,5 +88,15 @@ import Testing
         }
         #expect(ObjectIDList().subtracting(ObjectIDList(pool)).isEmpty)
         #expect(ObjectIDList(pool).subtracting(ObjectIDList()).count == 300)
+        // Names already in order are taken as they are; any other array is sorted, its repeats
+        // removed, whether the caller gives it up or keeps it.
+        let ordered = Set(pool).sorted()
+        #expect(ObjectIDList(ordered).ids == ordered && ObjectIDList(ordered + [ordered[0]]).ids == ordered)
+        let kept = Array(ordered.reversed()) + ordered.prefix(10)
+        #expect(ObjectIDList(kept).ids == ordered && kept.count == 310 && kept[0] == ordered.last)
+        #expect(ObjectIDList(consume kept).ids == ordered)
+        let list = ObjectIDList(ordered)
+        #expect(list.union(ObjectIDList()) == list && ObjectIDList().union(list) == list)
+        #expect(ordered.indices.allSatisfy { list.index(of: ordered[$0]) == $0 } && ObjectIDList(ordered.dropFirst()).index(of: ordered[0]) == nil)
     }
 }
