@@ -58,7 +58,7 @@ let package = Package(
                 dependencies: ["HosoCore", "CHosoDeflate"],
                 swiftSettings: strict),
         .target(name: "HosoArchive",
-                dependencies: ["HosoCore", "HosoXML", "HosoStore", "HosoS3", "HosoCatalog", "HosoIndex"],
+                dependencies: ["HosoCore", "HosoXML", "HosoStore", "HosoS3", "HosoCatalog", "HosoIndex", "CHosoSys"],
                 swiftSettings: strict),
         .target(name: "HosoCommands",
                 dependencies: ["HosoArchive", "CHosoSys",

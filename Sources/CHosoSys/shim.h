@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
+#include <malloc.h>
 
 /* renameat2(RENAME_NOREPLACE): glibc declares it only under _GNU_SOURCE, which Swift's Glibc module
    does not set, so call the system call directly. Returns -1 with errno ENOSYS or EINVAL where the
@@ -34,5 +35,13 @@ static inline int choso_terminal_columns(int fd) {
     struct winsize ws;
     if (ioctl(fd, TIOCGWINSZ, &ws) != 0) return 0;
     return (int)ws.ws_col;
+}
+/* Large allocations (at least `bytes`) each get pages of their own from the kernel, given back when
+   freed. glibc otherwise raises this threshold each time such a block is freed, up to 32 MB, and
+   then serves the growing arrays of a long listing from its heap, where the stages they outgrew
+   stay resident as holes among what lives on (a budgeted verify of a million dossiers: 920 MB
+   resident for 550 MB in use). Setting it turns the raising off. */
+static inline void choso_set_mmap_threshold(int bytes) {
+    (void)mallopt(M_MMAP_THRESHOLD, bytes);
 }
 #endif
