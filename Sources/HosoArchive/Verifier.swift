@@ -151,8 +151,9 @@ public final class Verifier {
         checkChainOrder(state)
 
         // 2. Manifests: each dossier's XML and the objects they name.
-        let additions = state.chain.flatMap { e in e.additions.map { (e.sequence, $0) } }
-        report.versions = additions.count
+        // Every addition on the chain, read in place (a copy is 56 bytes a dossier version).
+        let additions = state.chain.lazy.flatMap(\.additions)
+        report.versions = state.chain.reduce(0) { $0 + $1.additions.count }
         var referenced = ObjectIDList()
         // The original size recorded for each name of `referenced`, at the same place
         // (`UInt64.max`: none): a quick run compares it with the header.
@@ -161,7 +162,7 @@ public final class Verifier {
         // the chain followed from the head does not reach them (its findings say so).
         var cataloged = ObjectIDList()
         // Entries and manifests: reported by the ledger check.
-        let structural = ObjectIDList(state.chain.map(\.id) + additions.map(\.1.manifest))
+        let structural = ObjectIDList(state.chain.map(\.id) + additions.map(\.manifest))
         let replaying = options.level == .full && options.budget == nil
         if !replaying {
             var named: [ObjectID] = [], structure: [ObjectID] = [], unlisted: [ObjectID] = []
@@ -274,7 +275,7 @@ public final class Verifier {
             var stored = ObjectIDList()
             let objectReport = try budgeted(budget, checker: checker, lastVerified: auditState!.verified,
                                             referenced: referenced, stored: &stored, tick: tick)
-            reportMissingManifests(additions.map(\.1), stored: stored, reported: [])
+            reportMissingManifests(additions, stored: stored, reported: [])
             findings += objectReport.findings
             verified = objectReport.verified
             report.objectsChecked = objectReport.objects
@@ -309,7 +310,7 @@ public final class Verifier {
             }
             let stored = objectReport.storedNames()
             objectReport.findings += objectReport.missing(from: referenced.subtracting(structural), stored: stored)
-            reportMissingManifests(additions.map(\.1), stored: stored,
+            reportMissingManifests(additions, stored: stored,
                                    reported: Set(derived.filter { $0.code == .manifestMissing }.compactMap(\.subject)))
             findings += objectReport.findings
             verified = objectReport.verified
@@ -357,7 +358,7 @@ public final class Verifier {
             }
         }
 
-        describeUses(catalog: catalog, additions: replaying ? additions.map(\.1) : [], onLedger: additions.map(\.1))
+        describeUses(catalog: catalog, onLedger: additions, readManifests: replaying)
 
         // 4. Derived data (in a full run, compared above; a budgeted run checks it as a quick
         // one does: its budget is for reading objects, and the daily run must not call an
@@ -554,7 +555,9 @@ public final class Verifier {
     /// Names, in each object finding, the dossiers and files that use the object (from the
     /// catalog; in a full run, from the manifests for what the catalog does not name), and where
     /// the object is stored.
-    func describeUses(catalog: Catalog?, additions: [LedgerAddition], onLedger: [LedgerAddition]) {
+    /// - Parameter readManifests: whether to read every manifest of `onLedger` for what the
+    ///   catalog does not say (a full run).
+    func describeUses(catalog: Catalog?, onLedger: some Sequence<LedgerAddition>, readManifests: Bool) {
         var users: [ObjectID: [ObjectUse]] = [:]
         var unnamed = Set<ObjectID>()
         var looked = 0
@@ -577,10 +580,10 @@ public final class Verifier {
                 unnamed.remove(a.manifest)
             }
         }
-        if !unnamed.isEmpty && !additions.isEmpty {
+        if !unnamed.isEmpty && readManifests {
             // The manifests are the authority: read them all, keep only what names these objects.
             let ledger = self.ledger, unnamed = unnamed
-            let found = Parallel.map(additions, workers: options.workers ?? Parallel.defaultWorkers) { add -> [(ObjectID, ObjectUse)] in
+            let found = Parallel.map(Array(onLedger), workers: options.workers ?? Parallel.defaultWorkers) { add -> [(ObjectID, ObjectUse)] in
                 guard let m = try? ledger.manifest(add.manifest) else { return [] }
                 func use(_ path: String) -> ObjectUse { ObjectUse(dossier: m.dossier, version: m.version, path: path) }
                 return ([(m.xml.object, use("dossier.xml"))] + m.components.map { ($0.object, use($0.file)) })
@@ -808,7 +811,7 @@ public final class Verifier {
     /// million of them one by one (a stat each, or a request to S3) took longer than the rest
     /// of a quick run.
     /// - Parameter reported: manifests already reported missing (by the replay).
-    func reportMissingManifests(_ additions: [LedgerAddition], stored: ObjectIDList, reported: Set<String>) {
+    func reportMissingManifests(_ additions: some Sequence<LedgerAddition>, stored: ObjectIDList, reported: Set<String>) {
         let gone = ObjectIDList(additions.map(\.manifest)).subtracting(stored)
         guard !gone.isEmpty else { return }
         for add in additions where gone.contains(add.manifest) && !reported.contains(add.manifest.prefixed) {
@@ -1015,7 +1018,7 @@ public final class Verifier {
             return nil
         }
         for (i, seg) in snapshot.segments.enumerated() where options.level == .full {
-            if !seg.verifyChecksum() {
+            if !seg.verifyChecksum(releasingPages: true) {
                 findings.append(Diagnostic(.indexFileCorrupt, file: "index/" + snapshot.manifest.segments[i].file,
                     message: "the segment's checksum does not match", advice: IndexFileError.advice))
             }

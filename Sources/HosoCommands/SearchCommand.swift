@@ -680,7 +680,7 @@ struct IndexStatus: ParsableCommand {
         // has read yet).
         var damaged: [Diagnostic] = []
         if check {
-            for (i, seg) in snapshot.segments.enumerated() where !seg.verifyChecksum() {
+            for (i, seg) in snapshot.segments.enumerated() where !seg.verifyChecksum(releasingPages: true) {
                 damaged.append(Diagnostic(.indexFileCorrupt, file: "index/" + m.segments[i].file, message: "the segment's checksum does not match",
                                           advice: IndexFileError.advice))
             }

@@ -90,6 +90,7 @@ public final class IndexSnapshot: @unchecked Sendable {
                 let doc = seg.document(d)
                 try body(doc, seg.columnDifference(d, doc))
             }
+            seg.releasePages()      // one segment's pages at a time, not the whole index
         }
     }
 }

@@ -94,6 +94,13 @@ public final class Segment: @unchecked Sendable {
 
     deinit { munmap(UnsafeMutableRawPointer(mutating: base), size) }
 
+    /// Lets go of the pages of the file read so far (they stay in the page cache; a later read
+    /// maps them again): a scan of every stored document of a large index otherwise leaves the
+    /// whole index counted in the process's resident memory.
+    public func releasePages() {
+        _ = madvise(UnsafeMutableRawPointer(mutating: base), size, MADV_DONTNEED)
+    }
+
     var reader: ByteReader { ByteReader(base, count: size) }
 
     /// Whether the segment is what its own stored documents make: its header, terms,
@@ -140,9 +147,13 @@ public final class Segment: @unchecked Sendable {
     }
 
     /// Reads the whole file and compares its CRC-32 with the footer's.
-    public func verifyChecksum() -> Bool {
+    /// - Parameter releasingPages: then lets go of the pages read (`releasePages`): a check of
+    ///   every segment, not a reader about to use them.
+    public func verifyChecksum(releasingPages: Bool = false) -> Bool {
         let covered = size - 16
-        return CRC32.update(0, UnsafeRawBufferPointer(start: base, count: covered)) == storedCRC
+        let matches = CRC32.update(0, UnsafeRawBufferPointer(start: base, count: covered)) == storedCRC
+        if releasingPages { releasePages() }
+        return matches
     }
 
     // MARK: terms
