@@ -58,7 +58,7 @@ let package = Package(
                 dependencies: ["HosoCore", "CHosoDeflate"],
                 swiftSettings: strict),
         .target(name: "HosoArchive",
-                dependencies: ["HosoCore", "HosoXML", "HosoStore", "HosoS3", "HosoCatalog", "HosoIndex", "CHosoSys"],
+                dependencies: ["HosoCore", "HosoXML", "HosoStore", "HosoS3", "HosoCatalog", "HosoIndex"],
                 swiftSettings: strict),
         .target(name: "HosoCommands",
                 dependencies: ["HosoArchive", "CHosoSys",

@@ -36,11 +36,8 @@ static inline int choso_terminal_columns(int fd) {
     if (ioctl(fd, TIOCGWINSZ, &ws) != 0) return 0;
     return (int)ws.ws_col;
 }
-/* Large allocations (at least `bytes`) each get pages of their own from the kernel, given back when
-   freed. glibc otherwise raises this threshold each time such a block is freed, up to 32 MB, and
-   then serves the growing arrays of a long listing from its heap, where the stages they outgrew
-   stay resident as holes among what lives on (a budgeted verify of a million dossiers: 920 MB
-   resident for 550 MB in use). Setting it turns the raising off. */
+/* mallopt(M_MMAP_THRESHOLD): allocations of at least `bytes` are mapped on their own and unmapped
+   when freed; setting it also stops glibc from raising it by itself (see MemoryPolicy.swift). */
 static inline void choso_set_mmap_threshold(int bytes) {
     (void)mallopt(M_MMAP_THRESHOLD, bytes);
 }

@@ -1,4 +1,3 @@
-import CHosoSys
 import Foundation
 import HosoCatalog
 public import HosoCore
@@ -122,10 +121,8 @@ public final class Verifier {
         var report = VerifyReport()
         report.startedAt = startedAt
         // A quick or budgeted run builds lists of every name in the archive, arrays that grow
-        // by doubling: each stage they outgrow goes back to the system at once, instead of
-        // staying resident (see the shim). A full run keeps malloc's own policy: it decodes
-        // objects through buffers of a megabyte or two, reused from the heap.
-        if options.level == .quick || options.budget != nil { choso_set_mmap_threshold(1 << 20) }
+        // by doubling. A full run keeps malloc's own policy: it decodes every object.
+        if options.level == .quick || options.budget != nil { MemoryPolicy.returnLargeBlocksAtOnce() }
         report.level = options.budget != nil ? "budget" : options.level.rawValue
         // A store this user can list but not enter would make every object "missing" and every
         // catalog row "forged": said once, as what it is.
@@ -863,8 +860,8 @@ public final class Verifier {
         var stop: (@Sendable () -> Bool)?
         if let deadline { stop = { SystemFile.monotonic() >= deadline } }
         let path: (ObjectID) -> String = { id in store.displayPath(of: id) }
-        // Reading objects from here on: their decoding buffers are better reused from the heap.
-        choso_set_mmap_threshold(32 << 20)
+        // Reading objects from here on.
+        MemoryPolicy.reuseLargeBlocks()
         var report = checker.run(objects: selected, path: path, progress: tick, shouldStop: stop)
         report.findings = listed + report.findings
         return report

@@ -320,6 +320,7 @@ struct ObjectCheck: ParsableCommand {
         }
         let started = SystemFile.monotonic()
         let meter = ProgressMeter("checking", totalItems: 0)
+        if quick { MemoryPolicy.returnLargeBlocksAtOnce() }    // lists every name, reads no payload
         let checker = StoreChecker(store: archive.store, level: quick ? .quick : .full, workers: jobs)
         let report = try checker.run(expected: expected) { meter.advance(items: 1, bytes: $0) }
         meter.finish()
