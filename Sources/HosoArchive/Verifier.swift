@@ -121,7 +121,8 @@ public final class Verifier {
         var report = VerifyReport()
         report.startedAt = startedAt
         // A quick or budgeted run builds lists of every name in the archive, arrays that grow
-        // by doubling. A full run keeps malloc's own policy: it decodes every object.
+        // by doubling (a budgeted run turns this off while it reads payloads). A full run keeps
+        // malloc's own policy: it decodes every object.
         if options.level == .quick || options.budget != nil { MemoryPolicy.returnLargeBlocksAtOnce() }
         report.level = options.budget != nil ? "budget" : options.level.rawValue
         // A store this user can list but not enter would make every object "missing" and every
@@ -153,8 +154,10 @@ public final class Verifier {
         report.versions = state.chain.reduce(0) { $0 + $1.additions.count }
         var referenced = ObjectIDList()
         // The original size recorded for each name of `referenced`, at the same place
-        // (`UInt64.max`: none): a quick run compares it with the header.
+        // (`UInt64.max`, which no catalog row can hold: none). Only a quick run, which reads
+        // headers and not payloads, compares it with the header.
         var recordedSizes: [UInt64] = []
+        let comparesSizes = options.level == .quick && options.budget == nil
         // Ledger entries and manifests the catalog records (a quick run): no orphans, even where
         // the chain followed from the head does not reach them (its findings say so).
         var cataloged = ObjectIDList()
@@ -175,7 +178,7 @@ public final class Verifier {
                         if ahead && (kind.hasPrefix("scan") || kind.hasPrefix("xml")) { continue }
                         if kind.hasPrefix("scan") || kind.hasPrefix("xml") {
                             named.append(id)
-                            if let size { sizes.append((id, size)) }
+                            if comparesSizes, let size { sizes.append((id, size)) }
                             if kind.hasSuffix("no row") { unlisted.append(id) }
                         } else {
                             structure.append(id)
@@ -200,7 +203,8 @@ public final class Verifier {
                     for add in entry.additions {
                         guard let m = try? ledger.manifest(add.manifest) else { continue }
                         for (id, size) in [(m.xml.object, m.xml.size)] + m.components.map({ ($0.object, $0.size) }) {
-                            named.append(id); sizes.append((id, size))
+                            named.append(id)
+                            if comparesSizes { sizes.append((id, size)) }
                         }
                     }
                 }
@@ -823,9 +827,9 @@ public final class Verifier {
     /// - Parameter stored: set to the names the store's listing holds.
     func budgeted(_ budget: VerifyBudget, checker: StoreChecker, lastVerified last: [ObjectID: Int64],
                   referenced: ObjectIDList, stored: inout ObjectIDList, tick: @escaping @Sendable (UInt64) -> Void) throws -> StoreChecker.Report {
-        // The listing's objects (`listing.present`, in name order) with their sizes and when each
-        // was last verified intact, side by side: 48 bytes an object, a million dossiers' four
-        // million objects in under 200 MB.
+        // The listing's objects (`listing.present`: in name order from the stores hoso has, but
+        // not assumed) with their sizes and when each was last verified intact, side by side:
+        // 48 bytes an object, a million dossiers' four million objects in under 200 MB.
         var sizes: [UInt64] = [], verifiedAt: [Int64] = []
         var listing = StoreChecker.Report()
         try archive.store.list { entries in
@@ -860,9 +864,10 @@ public final class Verifier {
         var stop: (@Sendable () -> Bool)?
         if let deadline { stop = { SystemFile.monotonic() >= deadline } }
         let path: (ObjectID) -> String = { id in store.displayPath(of: id) }
-        // Reading objects from here on.
+        // Reading objects from here on; then the derived data's lists again.
         MemoryPolicy.reuseLargeBlocks()
         var report = checker.run(objects: selected, path: path, progress: tick, shouldStop: stop)
+        MemoryPolicy.returnLargeBlocksAtOnce()
         report.findings = listed + report.findings
         return report
     }
@@ -1103,7 +1108,8 @@ struct IndexTarget: Sendable {
 }
 
 /// Each dossier number's current version (the manifest its latest ledger addition names), sorted
-/// by the number's bytes: about 60 bytes a number, where a `[String: ObjectID]` took twice that
+/// by the number's bytes and matched byte for byte (numbers are NFC text, in the ledger as in the
+/// index; a number spelled otherwise is another number): about 60 bytes a number, where a `[String: ObjectID]` took twice that
 /// and a set of the numbers seen in the index as much again, at a million dossiers.
 struct CurrentVersions: Sendable {
     private let numbers: PackedStrings

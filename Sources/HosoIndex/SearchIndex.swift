@@ -83,7 +83,9 @@ public final class IndexSnapshot: @unchecked Sendable {
         }
     }
 
-    /// Every live document with the first of its columns that differs from it (nil: none).
+    /// Every live document with the first of its columns that differs from it (nil: none). Each
+    /// segment's pages are let go once it is read (`Segment.releasePages`): a scan of the whole
+    /// index does not stay resident.
     public func forEachLiveDocumentCheckingColumns(_ body: (IndexDocument, String?) throws -> Void) rethrows {
         for (s, seg) in segments.enumerated() {
             for d in 0..<seg.docCount where deletions[s]?.isDeleted(d) != true {

@@ -94,8 +94,8 @@ public final class Segment: @unchecked Sendable {
 
     deinit { munmap(UnsafeMutableRawPointer(mutating: base), size) }
 
-    /// Lets go of the pages of the file read so far (they stay in the page cache; a later read
-    /// maps them again): a scan of every stored document of a large index otherwise leaves the
+    /// Lets go of every page of the mapping (they stay in the page cache; a later read, on any
+    /// thread, maps them again): a scan of every stored document of a large index otherwise leaves the
     /// whole index counted in the process's resident memory.
     public func releasePages() {
         _ = madvise(UnsafeMutableRawPointer(mutating: base), size, MADV_DONTNEED)

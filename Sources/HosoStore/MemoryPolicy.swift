@@ -6,7 +6,8 @@ import CHosoSys
 /// budgeted verify of a million dossiers kept 920 MB resident for about 550 MB in use.
 public enum MemoryPolicy {
     /// Blocks of a megabyte or more get pages of their own, given back when freed: for work
-    /// that builds lists of every name in an archive and reads no object's payload.
+    /// that builds lists of every name in an archive and reads no scan's payload (ledger
+    /// entries and manifests are small).
     public static func returnLargeBlocksAtOnce() { choso_set_mmap_threshold(1 << 20) }
 
     /// Blocks under 32 MB come from the heap and are reused: for reading objects, whose

@@ -92,11 +92,13 @@ import Testing
         // removed, whether the caller gives it up or keeps it.
         let ordered = Set(pool).sorted()
         #expect(ObjectIDList(ordered).ids == ordered && ObjectIDList(ordered + [ordered[0]]).ids == ordered)
+        #expect(ObjectIDList([ordered[0], ordered[0], ordered[1]]).ids == Array(ordered.prefix(2)), "repeats side by side, in order")
         let kept = Array(ordered.reversed()) + ordered.prefix(10)
         #expect(ObjectIDList(kept).ids == ordered && kept.count == 310 && kept[0] == ordered.last)
         #expect(ObjectIDList(consume kept).ids == ordered)
         let list = ObjectIDList(ordered)
         #expect(list.union(ObjectIDList()) == list && ObjectIDList().union(list) == list)
-        #expect(ordered.indices.allSatisfy { list.index(of: ordered[$0]) == $0 } && ObjectIDList(ordered.dropFirst()).index(of: ordered[0]) == nil)
+        #expect(ordered.indices.allSatisfy { list.index(of: ordered[$0]) == $0 } && ObjectIDList(ordered.dropFirst()).index(of: ordered[0]) == nil
+                && ObjectIDList(ordered.dropLast()).index(of: ordered.last!) == nil)
     }
 }
