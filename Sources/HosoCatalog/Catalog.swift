@@ -661,8 +661,7 @@ extension Catalog {
             let rows = try Row.fetchCursor(db, sql: "SELECT \(key) FROM \(table)")
             while let r = try rows.next() {
                 let text = Catalog.text(r[0] as DatabaseValue) ?? ""
-                let canonical = text.utf8.count == 71 && text.hasPrefix("sha256:")
-                    && text.utf8.dropFirst(7).allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+                let canonical = text.utf8.count == 71 && text.hasPrefix("sha256:") && ObjectID.isLowercaseHex(text.utf8.dropFirst(7))
                 if canonical, let id = ObjectID(hex: text) { names.append(id) } else { other.append(text) }
             }
             return (ObjectIDList(consume names), other)

@@ -57,6 +57,13 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
         return (a, b, c, d)
     }
 
+    /// Whether every byte is a lowercase hex digit, the only form hoso writes names in
+    /// (`init(hex:)` also takes capitals; a file or a row named so was not written by hoso).
+    @inlinable
+    public static func isLowercaseHex(_ bytes: some Sequence<UInt8>) -> Bool {
+        bytes.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
+
     /// Parses `text` or returns nil.
     public init?(hex text: some StringProtocol) {
         guard let id = try? ObjectID(parsing: text) else { return nil }

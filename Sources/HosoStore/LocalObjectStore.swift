@@ -332,9 +332,7 @@ public final class LocalObjectStore: ObjectStore {
         if isTemp && st == nil { return .temporary(path: shown, ageSeconds: 0) }
         guard let st else { return .unexpected(path: shown) }
         // 62 lowercase hex digits (checked on the bytes: this runs for every object of the store).
-        if let fanOut, name.utf8.count == 62,
-           name.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }),
-           let id = ObjectID(hex: fanOut + name) {
+        if let fanOut, name.utf8.count == 62, ObjectID.isLowercaseHex(name.utf8), let id = ObjectID(hex: fanOut + name) {
             if SystemFile.isRegular(st) { return .object(id, storedSize: UInt64(st.st_size), path: shown) }
             return .notRegular(path: shown, kind: SystemFile.isSymlink(st) ? "a symbolic link" : SystemFile.isDirectory(st) ? "a folder" : "a special file", id: id)
         }
