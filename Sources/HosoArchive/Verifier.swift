@@ -157,7 +157,7 @@ public final class Verifier {
         // (`UInt64.max`, which no catalog row can hold: none). Only a quick run, which reads
         // headers and not payloads, compares it with the header.
         var recordedSizes: [UInt64] = []
-        let comparesSizes = options.level == .quick && options.budget == nil
+        let headersOnly = options.level == .quick && options.budget == nil
         // Ledger entries and manifests the catalog records (a quick run): no orphans, even where
         // the chain followed from the head does not reach them (its findings say so).
         var cataloged = ObjectIDList()
@@ -178,7 +178,7 @@ public final class Verifier {
                         if ahead && (kind.hasPrefix("scan") || kind.hasPrefix("xml")) { continue }
                         if kind.hasPrefix("scan") || kind.hasPrefix("xml") {
                             named.append(id)
-                            if comparesSizes, let size { sizes.append((id, size)) }
+                            if headersOnly, let size { sizes.append((id, size)) }
                             if kind.hasSuffix("no row") { unlisted.append(id) }
                         } else {
                             structure.append(id)
@@ -204,7 +204,7 @@ public final class Verifier {
                         guard let m = try? ledger.manifest(add.manifest) else { continue }
                         for (id, size) in [(m.xml.object, m.xml.size)] + m.components.map({ ($0.object, $0.size) }) {
                             named.append(id)
-                            if comparesSizes { sizes.append((id, size)) }
+                            if headersOnly { sizes.append((id, size)) }
                         }
                     }
                 }
@@ -225,7 +225,7 @@ public final class Verifier {
         // catalog and the index (one entry's dossiers in memory at a time).
         let verifiedAt = Int64(SystemFile.now())
         var verified: [ObjectID] = []
-        let level: StoreChecker.Level = options.level == .quick && options.budget == nil ? .quick : .full
+        let level: StoreChecker.Level = headersOnly ? .quick : .full
         var checker = StoreChecker(store: archive.store, level: level, workers: options.workers)
         if level == .quick && !recordedSizes.isEmpty {
             let sizes = recordedSizes, names = referenced
@@ -827,9 +827,9 @@ public final class Verifier {
     /// - Parameter stored: set to the names the store's listing holds.
     func budgeted(_ budget: VerifyBudget, checker: StoreChecker, lastVerified last: [ObjectID: Int64],
                   referenced: ObjectIDList, stored: inout ObjectIDList, tick: @escaping @Sendable (UInt64) -> Void) throws -> StoreChecker.Report {
-        // The listing's objects (`listing.present`: in name order from the stores hoso has, but
-        // not assumed) with their sizes and when each was last verified intact, side by side:
-        // 48 bytes an object, a million dossiers' four million objects in under 200 MB.
+        // The listing's objects (`listing.present`) with their sizes and when each was last
+        // verified intact, side by side: 48 bytes an object, a million dossiers' four million
+        // objects in under 200 MB.
         var sizes: [UInt64] = [], verifiedAt: [Int64] = []
         var listing = StoreChecker.Report()
         try archive.store.list { entries in
@@ -845,11 +845,8 @@ public final class Verifier {
         let listed = listing.findings + listing.missing(from: referenced, stored: stored, path: { store.displayPath(of: $0) })
         // Least recently verified first; never verified before anything; then by name.
         let present = listing.present
-        let inOrder = present.isStrictlyIncreasing
         var order = Array(present.indices)
-        order.sort { a, b in
-            verifiedAt[a] != verifiedAt[b] ? verifiedAt[a] < verifiedAt[b] : inOrder ? a < b : present[a] < present[b]
-        }
+        order.sort { a, b in verifiedAt[a] != verifiedAt[b] ? verifiedAt[a] < verifiedAt[b] : present[a] < present[b] }
         verifiedAt = []
         var selected: [(id: ObjectID, storedSize: UInt64?)] = []
         switch budget {
