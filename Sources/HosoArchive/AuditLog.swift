@@ -216,12 +216,13 @@ public struct AuditLog {
                     advice: "A run was removed, reordered or edited; keep the log as evidence"))
             }
             var listIntact = false
-            switch runFile(r.list) {
-            case .success(let listBytes):
-                if ObjectID.hashing(listBytes).prefixed != r.listDigest {
+            // (Read in blocks: a full run's list names every object of the archive.)
+            switch Result(catching: { () throws(SystemError) in try SystemFile.digestOrFail(folder + "/" + r.list).id }) {
+            case .success(let digest):
+                if digest.prefixed != r.listDigest {
                     findings.append(Diagnostic(.auditLogBroken, file: "audit/" + r.list, subject: "run \(r.sequence)",
                         message: "the list of objects verified by run \(r.sequence) was altered",
-                        expected: r.listDigest, found: ObjectID.hashing(listBytes).prefixed,
+                        expected: r.listDigest, found: digest.prefixed,
                         advice: "Keep the log as evidence; the objects will be verified again"))
                 } else {
                     listIntact = true
@@ -266,48 +267,144 @@ public struct AuditLog {
     /// (since it was last verified intact).
     public typealias Damage = (code: String, run: Record)
 
-    /// When each object was last verified intact, run by run; an object a later run found
-    /// damaged (or missing) is not verified, and is among `damaged` with the run that found it,
-    /// until a run verifies it again (a repair's restore does).
-    /// - Parameter damageOnly: only `damaged` is wanted: the lists of the runs before the first
-    ///   that found damage are not read (a quick run, which used to read none).
-    public func verificationState(_ records: [Record], damageOnly: Bool = false) -> (verified: [ObjectID: Int64], damaged: [ObjectID: Damage]) {
-        var out: [ObjectID: Int64] = [:]
-        var damaged: [ObjectID: Damage] = [:]
-        let first = damageOnly ? records.firstIndex { !damage(in: $0).isEmpty } ?? records.endIndex : records.startIndex
-        for r in records[first...] {
-            if !damageOnly || !damaged.isEmpty {
-                forEachVerified(r) { t, id in
-                    if !damageOnly, t > out[id] ?? Int64.min { out[id] = t }
-                    damaged[id] = nil
+    /// When each of `names` was last verified intact (`Int64.min`: never, or found damaged or
+    /// missing by a later run), side by side with `names`, and the objects whose last check
+    /// found them damaged or missing, each with the first run that found it since it was last
+    /// verified intact (a repair's restore verifies it again).
+    ///
+    /// 8 bytes a name, where a dictionary of every verified object took about 55: the runs'
+    /// lists are read in blocks, a chunk of entries at a time, sorted and merged into `names`.
+    public func verificationState(_ records: [Record], of names: [ObjectID]) -> (verified: [Int64], damaged: [ObjectID: Damage]) {
+        let damage = damageEvents(records)
+        var times = [Int64](repeating: .min, count: names.count)
+        // `names` in order (a store lists them so), or a permutation that orders them.
+        let order: [Int]? = names.isStrictlyIncreasing ? nil : names.indices.sorted { names[$0] < names[$1] }
+        var lastVerified: [ObjectID: Int] = [:]
+        times.withUnsafeMutableBufferPointer { times in
+            names.withUnsafeBufferPointer { names in
+                for i in records.indices {
+                    forEachVerified(records[i]) { chunk in
+                        damage.noteVerified(chunk, run: i, in: &lastVerified)
+                        chunk.sort { $0.id < $1.id }
+                        var k = 0      // the first name, in order, not below the chunk's current entry
+                        for e in chunk where !damage.cancels(e.id, verifiedIn: i) {
+                            k = Self.lowerBound(e.id, in: names, order: order, from: k)
+                            guard k < names.count else { break }
+                            let at = order?[k] ?? k
+                            if names[at] == e.id, e.time > times[at] { times[at] = e.time }
+                        }
+                    }
                 }
             }
-            // Objects this run found damaged or missing: their earlier checks no longer count; the
-            // first run that found it is kept.
+        }
+        return (times, damage.outstanding(records, lastVerified: lastVerified))
+    }
+
+    /// The objects whose last check found them damaged or missing, as `verificationState`
+    /// gives them; only the lists of runs from the first that found damage on are read (a
+    /// quick run, which needs nothing else).
+    public func knownDamage(_ records: [Record]) -> [ObjectID: Damage] {
+        let damage = damageEvents(records)
+        guard let first = damage.events.first?.run else { return [:] }
+        var lastVerified: [ObjectID: Int] = [:]
+        for i in first..<records.count {
+            forEachVerified(records[i]) { chunk in damage.noteVerified(chunk, run: i, in: &lastVerified) }
+        }
+        return damage.outstanding(records, lastVerified: lastVerified)
+    }
+
+    /// What the runs found damaged or missing, in the log's order (few: damage is rare).
+    struct DamageEvents {
+        var events: [(run: Int, id: ObjectID, code: String)] = []
+        /// The last run that found each object damaged or missing.
+        var lastRun: [ObjectID: Int] = [:]
+
+        /// A check of `id` in run `run` that a later finding (or one of the same run: a run's
+        /// list is taken before its findings) took back.
+        @inline(__always) func cancels(_ id: ObjectID, verifiedIn run: Int) -> Bool {
+            guard !lastRun.isEmpty, let last = lastRun[id] else { return false }
+            return run <= last
+        }
+
+        /// Keeps the last run that verified each object ever found damaged.
+        func noteVerified(_ chunk: [(id: ObjectID, time: Int64)], run: Int, in last: inout [ObjectID: Int]) {
+            guard !lastRun.isEmpty else { return }
+            for e in chunk where lastRun[e.id] != nil { last[e.id] = run }
+        }
+
+        /// Each object's first finding after (or in) the last run that verified it intact.
+        func outstanding(_ records: [Record], lastVerified: [ObjectID: Int]) -> [ObjectID: Damage] {
+            var out: [ObjectID: Damage] = [:]
+            for e in events where out[e.id] == nil && e.run >= lastVerified[e.id] ?? -1 {
+                out[e.id] = (e.code, records[e.run])
+            }
+            return out
+        }
+    }
+
+    func damageEvents(_ records: [Record]) -> DamageEvents {
+        var d = DamageEvents()
+        for (i, r) in records.enumerated() {
             for (id, code) in damage(of: r) {
-                out[id] = nil
-                if damaged[id] == nil { damaged[id] = (code, r) }
+                d.events.append((i, id, code))
+                d.lastRun[id] = i
             }
         }
-        return (out, damaged)
+        return d
+    }
+
+    /// In `names` taken in order (through `order` where given), the first place from `start`
+    /// whose name is not below `id`: a gallop, then a binary search (a sorted chunk's entries
+    /// are near one another in a full run's list, far apart in a small one's).
+    @inline(__always)
+    static func lowerBound(_ id: ObjectID, in names: UnsafeBufferPointer<ObjectID>, order: [Int]?, from start: Int) -> Int {
+        @inline(__always) func name(_ k: Int) -> ObjectID { names[order?[k] ?? k] }
+        var low = start, high = start, step = 1
+        while high < names.count && name(high) < id { low = high + 1; high += step; step <<= 1 }
+        return (low..<min(high, names.count)).sortedLowerBound(id) { name($0) }
     }
 
     /// The objects run `r` lists (verified intact, or written back by a restore).
     public func objects(of r: Record) -> Set<ObjectID> {
         var out = Set<ObjectID>()
-        forEachVerified(r) { _, id in out.insert(id) }
+        forEachVerified(r) { chunk in for e in chunk { out.insert(e.id) } }
         return out
     }
 
-    /// The objects run `r` verified intact, with when.
-    private func forEachVerified(_ r: Record, _ body: (Int64, ObjectID) -> Void) {
-        guard let bytes = try? SystemFile.readAll(folder + "/" + r.list, limit: 1 << 32) else { return }
-        for line in bytes.split(separator: 0x0A) {
-            guard let space = line.firstIndex(of: 0x20) else { continue }
-            let t = Int64(String(decoding: line[line.startIndex..<space], as: UTF8.self)) ?? 0
-            guard let id = ObjectID(hex: String(decoding: line[(space + 1)...], as: UTF8.self)) else { continue }
-            body(t, id)
+    /// The objects run `r` verified intact, with when, handed over a chunk at a time (in the
+    /// list's order; the chunk may be reordered by the callee). A line that is no entry is
+    /// passed over: the list's digest, checked by `read()`, says whether it was altered.
+    private func forEachVerified(_ r: Record, _ body: (inout [(id: ObjectID, time: Int64)]) -> Void) {
+        var chunk: [(id: ObjectID, time: Int64)] = []
+        chunk.reserveCapacity(Self.chunkSize)
+        try? SystemFile.forEachLine(folder + "/" + r.list) { line in
+            guard let entry = Self.entry(line) else { return }
+            chunk.append(entry)
+            if chunk.count == Self.chunkSize { body(&chunk); chunk.removeAll(keepingCapacity: true) }
         }
+        if !chunk.isEmpty { body(&chunk) }
+    }
+
+    /// Entries of a run's list handled at once: 2.5 MB.
+    static let chunkSize = 1 << 16
+
+    /// "<unix seconds> <64 hex digits>", or nil.
+    static func entry(_ line: UnsafeRawBufferPointer) -> (id: ObjectID, time: Int64)? {
+        guard line.count > 65, line[line.count - 65] == 0x20,
+              let id = ObjectID(hexDigits: UnsafeRawBufferPointer(rebasing: line[(line.count - 64)...])) else { return nil }
+        var t: Int64 = 0, negative = false, i = 0
+        if line[0] == UInt8(ascii: "-") { negative = true; i = 1 }
+        guard i < line.count - 65 else { return nil }
+        while i < line.count - 65 {
+            let c = line[i]
+            guard c >= 0x30 && c <= 0x39 else { return nil }
+            let (m, over) = t.multipliedReportingOverflow(by: 10)
+            let (sum, over2) = m.addingReportingOverflow(Int64(c - 0x30))
+            guard !over && !over2 else { return nil }
+            t = sum
+            i += 1
+        }
+        return (id, negative ? -t : t)
     }
 
     /// The codes of damage a run counts: not an object that could not be read (E511/E513), nor
@@ -345,13 +442,56 @@ public struct AuditLog {
         return (r.sequence, hash)
     }
 
+    /// Writes a run's list, "<unix seconds> <hex>" a line, atomically and durably, through a
+    /// 1 MB buffer (a full run lists every object: 300 MB at a million dossiers, never held
+    /// whole); returns its SHA-256.
+    static func writeList(_ entries: some Collection<(ObjectID, Int64)>, to path: String) throws(SystemError) -> ObjectID {
+        var hasher = ObjectHasher()
+        let capacity = 1 << 20
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer { buffer.deallocate() }
+        try SystemFile.writeAtomically(to: path, mode: 0o444, likeItsFolder: true) { (write: (UnsafeRawBufferPointer) throws(SystemError) -> Void) throws(SystemError) in
+            var n = 0
+            func flush() throws(SystemError) {
+                let piece = UnsafeRawBufferPointer(start: buffer, count: n)
+                hasher.update(piece)
+                try write(piece)
+                n = 0
+            }
+            for (id, t) in entries {
+                if n > capacity - 96 { try flush() }
+                n += Self.writeDecimal(t, to: buffer + n)
+                buffer[n] = 0x20
+                id.writeHex(to: buffer + n + 1)
+                buffer[n + 65] = 0x0A
+                n += 66
+            }
+            try flush()
+        }
+        return hasher.finalize()
+    }
+
+    /// Writes `v` in decimal at `out`; returns the digits written (with a sign).
+    static func writeDecimal(_ v: Int64, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var digits = (UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0),
+                      UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0))
+        return withUnsafeMutableBytes(of: &digits) { d in
+            var m = v.magnitude, k = 0
+            repeat { d[k] = UInt8(m % 10) + 0x30; m /= 10; k += 1 } while m > 0
+            var n = 0
+            if v < 0 { out[0] = UInt8(ascii: "-"); n = 1 }
+            while k > 0 { k -= 1; out[n] = d[k]; n += 1 }
+            return n
+        }
+    }
+
     /// Appends a run: its list first (durably), then its record line (durably), one run at a time.
     /// - Parameter setAsideIfDamaged: the run found the log damaged (and reported it): unless a
     ///   run that ended meanwhile did so, the damaged log is kept aside and a new chain starts,
     ///   so that later runs are not failed by it again.
     /// - Returns: the record, and the name the damaged log was kept under, if this run did it.
     public func append(level: String, budget: String?, ledgerHead: String?, started: String, seconds: Double,
-                       verified: [(ObjectID, Int64)], bytes: UInt64, findings: [Diagnostic],
+                       verified: some Collection<(ObjectID, Int64)>, bytes: UInt64, findings: [Diagnostic],
                        setAsideIfDamaged: Bool, note: String? = nil, operatorName: String? = nil) throws -> (record: Record, setAside: String?) {
         if !SystemFile.exists(folder + "/runs") {
             try SystemFile.makeDirectories(folder)
@@ -379,10 +519,7 @@ public struct AuditLog {
         let listName = String(format: "runs/%06d.txt", sequence)
         // A list without its line: a run stopped between the two writes. Kept aside as it is.
         if SystemFile.exists(folder + "/" + listName) { try keepAside(folder + "/" + listName, as: "interrupted") }
-        var list = [UInt8]()
-        list.reserveCapacity(verified.count * 76)
-        for (id, t) in verified { list += Array("\(t) \(id.hex)\n".utf8) }
-        try SystemFile.writeAtomically(list, to: folder + "/" + listName, mode: 0o444, likeItsFolder: true)
+        let listDigest = try Self.writeList(verified, to: folder + "/" + listName)
         var codes: [String: Int] = [:]
         for f in findings { codes[f.code.rawValue, default: 0] += 1 }
         let previous = last?.hash
@@ -390,7 +527,7 @@ public struct AuditLog {
                             level: level, budget: budget, ledgerHead: ledgerHead, objects: verified.count, bytes: bytes,
                             errors: findings.filter { $0.severity == .error }.count,
                             warnings: findings.filter { $0.severity == .warning }.count,
-                            codes: codes, list: listName, listDigest: ObjectID.hashing(list).prefixed,
+                            codes: codes, list: listName, listDigest: listDigest.prefixed,
                             seconds: (seconds * 1000).rounded() / 1000)
         record.note = note
         record.operator = operatorName

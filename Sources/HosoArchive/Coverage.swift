@@ -33,23 +33,32 @@ public struct Coverage: Sendable {
         let (records, findings) = log.read()
         c.findings = findings
         c.runs = records.count
-        let (last, damaged) = log.verificationState(records)
-        let now = Int64(SystemFile.now())
-        let since = now - Int64(window)
-        var oldest: (ObjectID, Int64?)?
+        // The listing's names and sizes side by side (40 bytes an object), then when each was
+        // last verified, beside them.
+        var names: [ObjectID] = [], sizes: [UInt64] = []
         try archive.store.list { entries in
             for e in entries {
                 guard case let .object(id, size, _) = e else { continue }
-                c.objects += 1
-                c.bytes += size
-                if damaged[id] != nil { c.damaged += 1 }
-                if let t = last[id] {
-                    if t >= since { c.verifiedObjects += 1; c.verifiedBytes += size }
-                    if oldest == nil || (oldest!.1 != nil && t < oldest!.1!) { oldest = (id, t) }
-                } else {
-                    if damaged[id] == nil { c.neverVerified += 1 }      // (damaged: said as such)
-                    if oldest == nil || oldest!.1 != nil || id < oldest!.0 { if oldest?.1 != nil || oldest == nil { oldest = (id, nil) } }
-                }
+                names.append(id)
+                sizes.append(size)
+            }
+        }
+        let (last, damaged) = log.verificationState(records, of: names)
+        let now = Int64(SystemFile.now())
+        let since = now - Int64(window)
+        var oldest: (ObjectID, Int64?)?
+        for k in names.indices {
+            let id = names[k], size = sizes[k], t = last[k]
+            c.objects += 1
+            c.bytes += size
+            if damaged[id] != nil { c.damaged += 1 }
+            if t != Int64.min {
+                if t >= since { c.verifiedObjects += 1; c.verifiedBytes += size }
+                if oldest == nil || (oldest!.1 != nil && t < oldest!.1!) { oldest = (id, t) }
+            } else {
+                if damaged[id] == nil { c.neverVerified += 1 }      // (damaged: said as such)
+                // The first never verified, in the listing's order, is the oldest.
+                if oldest == nil || oldest!.1 != nil { oldest = (id, nil) }
             }
         }
         c.oldest = oldest.map { (id: $0.0, time: $0.1) }

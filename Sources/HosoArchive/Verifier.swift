@@ -269,12 +269,11 @@ public final class Verifier {
             }
         }
         var derived: [Diagnostic] = []
-        // What the log says of each object, read once (a budgeted run orders by it).
-        var auditState: (verified: [ObjectID: Int64], damaged: [ObjectID: AuditLog.Damage])?
+        // What the log says was damaged, read once (a budgeted run reads it with its order).
+        var knownDamage: [ObjectID: AuditLog.Damage]?
         if let budget = options.budget {
-            auditState = auditLog.verificationState(records)
             var stored = ObjectIDList()
-            let objectReport = try budgeted(budget, checker: checker, lastVerified: auditState!.verified,
+            let objectReport = try budgeted(budget, checker: checker, log: auditLog, records: records, knownDamage: &knownDamage,
                                             referenced: referenced, stored: &stored, tick: tick)
             reportMissingManifests(additions, stored: stored, reported: [])
             findings += objectReport.findings
@@ -351,7 +350,7 @@ public final class Verifier {
             // no archived data, and a full run, which never reads it, could never clear it.
             // (Without a catalog a quick run knows no references: every damaged object is said.)
             let knowsReferences = replaying || catalog != nil
-            for (id, known) in (auditState ?? auditLog.verificationState(records, damageOnly: true)).damaged.sorted(by: { $0.key < $1.key })
+            for (id, known) in (knownDamage ?? auditLog.knownDamage(records)).sorted(by: { $0.key < $1.key })
             where !reported.contains(id) && !intactNow.contains(id) && (!knowsReferences || referenced.contains(id) || structural.contains(id)) {
                 findings.append(Diagnostic(.objectKnownDamaged, file: archive.store.displayPath(of: id), subject: id.prefixed,
                     message: "found \(known.code == DiagnosticCode.objectMissing.rawValue ? "missing" : "damaged") (\(known.code)) by audit run \(known.run.sequence) (\(known.run.level), \(known.run.finished)) and not verified intact since; this \(options.budget != nil ? "budgeted" : "quick") run did not read it",
@@ -400,7 +399,7 @@ public final class Verifier {
             // A run that cannot be recorded (a full disk) still reports what it found.
             do {
                 let appended = try auditLog.append(level: report.level, budget: options.budget?.description, ledgerHead: state.head?.prefixed,
-                                                   started: startedAt, seconds: report.seconds, verified: verified.map { ($0, verifiedAt) },
+                                                   started: startedAt, seconds: report.seconds, verified: verified.lazy.map { ($0, verifiedAt) },
                                                    bytes: report.bytesChecked, findings: findings, setAsideIfDamaged: logFindings.contains { $0.code == .auditLogBroken })
                 report.recorded = appended.record
                 report.logSetAside = appended.setAside
@@ -825,21 +824,25 @@ public final class Verifier {
     // MARK: objects, within a budget
 
     /// - Parameter stored: set to the names the store's listing holds.
-    func budgeted(_ budget: VerifyBudget, checker: StoreChecker, lastVerified last: [ObjectID: Int64],
+    /// - Parameter knownDamage: set to what the audit log says was found damaged or missing.
+    func budgeted(_ budget: VerifyBudget, checker: StoreChecker, log: AuditLog, records: [AuditLog.Record],
+                  knownDamage: inout [ObjectID: AuditLog.Damage]?,
                   referenced: ObjectIDList, stored: inout ObjectIDList, tick: @escaping @Sendable (UInt64) -> Void) throws -> StoreChecker.Report {
         // The listing's objects (`listing.present`) with their sizes and when each was last
         // verified intact, side by side: 48 bytes an object, a million dossiers' four million
         // objects in under 200 MB.
-        var sizes: [UInt64] = [], verifiedAt: [Int64] = []
+        var sizes: [UInt64] = []
         var listing = StoreChecker.Report()
         try archive.store.list { entries in
             for e in entries {
                 guard let o = listing.take(e) else { continue }
                 sizes.append(o.storedSize)
-                verifiedAt.append(last[o.id] ?? Int64.min)
             }
         }
         stored = listing.storedNames()
+        var verifiedAt: [Int64], damaged: [ObjectID: AuditLog.Damage]
+        (verifiedAt, damaged) = log.verificationState(records, of: listing.present)
+        knownDamage = damaged
         // Whatever the budget, the listing shows what is missing and what does not belong.
         let store = archive.store
         let listed = listing.findings + listing.missing(from: referenced, stored: stored, path: { store.displayPath(of: $0) })

@@ -70,6 +70,13 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
         self = id
     }
 
+    /// Parses exactly 64 hex digits (no prefix) in place, or returns nil: for lists of names
+    /// read by the million.
+    public init?(hexDigits digits: UnsafeRawBufferPointer) {
+        guard digits.count == 64, let words = Self.words(digits.assumingMemoryBound(to: UInt8.self)) else { return nil }
+        self.init(words: words)
+    }
+
     @inline(__always) private static func nibble(_ c: UInt8) -> UInt8? {
         switch c {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
@@ -97,16 +104,22 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
         String(unsafeUninitializedCapacity: prefix.utf8CodeUnitCount + 64) { out in
             var n = 0
             prefix.withUTF8Buffer { for b in $0 { out[n] = b; n += 1 } }
-            func put(_ w: UInt64) {
-                for shift in stride(from: 60, through: 0, by: -4) {
-                    let v = UInt8(truncatingIfNeeded: w >> UInt64(shift)) & 15
-                    out[n] = v < 10 ? v + 0x30 : v + 0x57
-                    n += 1
-                }
-            }
-            put(w0); put(w1); put(w2); put(w3)
-            return n
+            writeHex(to: out.baseAddress! + n)
+            return n + 64
         }
+    }
+
+    /// Writes the 64 lowercase hex digits at `out`.
+    public func writeHex(to out: UnsafeMutablePointer<UInt8>) {
+        var n = 0
+        func put(_ w: UInt64) {
+            for shift in stride(from: 60, through: 0, by: -4) {
+                let v = UInt8(truncatingIfNeeded: w >> UInt64(shift)) & 15
+                out[n] = v < 10 ? v + 0x30 : v + 0x57
+                n += 1
+            }
+        }
+        put(w0); put(w1); put(w2); put(w3)
     }
 
     /// The first 12 hex digits, for tables meant for people.

@@ -281,20 +281,66 @@ public enum SystemFile {
     /// The SHA-256 and size of the regular file at `path`, read in blocks; nil if it is not a
     /// regular file or cannot be read.
     public static func digest(of path: String) -> (id: ObjectID, size: UInt64)? {
-        guard let fd = try? openForReading(path) else { return nil }
-        defer { close(fd) }
-        guard let st = try? status(fd, path: path), isRegular(st) else { return nil }
+        try? digestOrFail(path)
+    }
+
+    /// The SHA-256 and size of the regular file at `path`, read in blocks.
+    /// - Throws: `SystemError` as `forEachBlock` does.
+    public static func digestOrFail(_ path: String) throws(SystemError) -> (id: ObjectID, size: UInt64) {
         var hasher = ObjectHasher()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
         var size: UInt64 = 0
-        while true {
-            guard let n = try? read(fd, into: buffer, path: path) else { return nil }
-            if n == 0 { break }
-            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-            size += UInt64(n)
+        try forEachBlock(path) { block in
+            hasher.update(block)
+            size += UInt64(block.count)
         }
         return (hasher.finalize(), size)
+    }
+
+    /// Reads the regular file at `path` from start to end in blocks of up to `blockSize`
+    /// bytes, one buffer reused: memory stays the same whatever the file's size. A block is
+    /// valid only during the call.
+    /// - Throws: `SystemError`: the open's or a read's errno; EISDIR for a folder, EINVAL for
+    ///   what is no regular file (a FIFO, a device), as `readAll` says them.
+    public static func forEachBlock(_ path: String, blockSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) -> Void) throws(SystemError) {
+        let fd = try openForReading(path)
+        defer { close(fd) }
+        let st = try status(fd, path: path)
+        guard isRegular(st) else { throw SystemError(errno: isDirectory(st) ? EISDIR : EINVAL, operation: "read (not a regular file)", path: path) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = try read(fd, into: buffer, path: path)
+            if n == 0 { return }
+            body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
+    }
+
+    /// Calls `body` with each line of the regular file at `path`, without its newline (a last
+    /// line without one too), read in blocks: a list of millions of lines is never held whole.
+    /// A line is valid only during the call.
+    /// - Throws: `SystemError` as `forEachBlock` does.
+    public static func forEachLine(_ path: String, blockSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) -> Void) throws(SystemError) {
+        var partial: [UInt8] = []       // a line cut by the end of a block
+        try forEachBlock(path, blockSize: blockSize) { block in
+            var start = 0
+            while start < block.count {
+                let rest = block.count - start
+                guard let found = memchr(block.baseAddress! + start, 0x0A, rest) else {
+                    partial.append(contentsOf: UnsafeRawBufferPointer(rebasing: block[start...]))
+                    return
+                }
+                let end = block.baseAddress!.distance(to: UnsafeRawPointer(found))
+                if partial.isEmpty {
+                    body(UnsafeRawBufferPointer(rebasing: block[start..<end]))
+                } else {
+                    partial.append(contentsOf: UnsafeRawBufferPointer(rebasing: block[start..<end]))
+                    partial.withUnsafeBytes(body)
+                    partial.removeAll(keepingCapacity: true)
+                }
+                start = end + 1
+            }
+        }
+        if !partial.isEmpty { partial.withUnsafeBytes(body) }
     }
 
     /// Reads a whole small file, refusing files larger than `limit`.
@@ -327,6 +373,21 @@ public enum SystemFile {
     ///   whatever the umask (unless `keeping` is given).
     public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644,
                                        keeping: (mode: mode_t, group: gid_t)? = nil, likeItsFolder: Bool = false) throws(SystemError) {
+        try writeAtomically(to: path, mode: mode, keeping: keeping, likeItsFolder: likeItsFolder) { (write: (UnsafeRawBufferPointer) throws(SystemError) -> Void) throws(SystemError) in
+            var failure: SystemError?
+            bytes.withUnsafeBytes { b in
+                do throws(SystemError) { try write(b) } catch { failure = error }
+            }
+            if let failure { throw failure }
+        }
+    }
+
+    /// As `writeAtomically(_:to:…)`, for content made piece by piece: `produce` hands each
+    /// piece to the `write` it is given (a list of millions of lines need not be held whole).
+    /// Whatever `produce` throws leaves no file and no temp file behind.
+    public static func writeAtomically(to path: String, mode: mode_t = 0o644, keeping: (mode: mode_t, group: gid_t)? = nil,
+                                       likeItsFolder: Bool = false,
+                                       _ produce: (_ write: (UnsafeRawBufferPointer) throws(SystemError) -> Void) throws(SystemError) -> Void) throws(SystemError) {
         let folder = parentFolder(path)
         let temp = folder + "/.tmp-" + randomSuffix()
         let fd = try createExclusive(temp, mode: mode)
@@ -338,11 +399,7 @@ public enum SystemFile {
             _ = fchmod(fd, Self.mode(mode, likeFolder: folder))
         }
         do throws(SystemError) {
-            var failure: SystemError?
-            bytes.withUnsafeBytes { b in
-                do throws(SystemError) { try write(fd, b, path: temp) } catch { failure = error }
-            }
-            if let failure { throw failure }
+            try produce { (b: UnsafeRawBufferPointer) throws(SystemError) in try write(fd, b, path: temp) }
             try sync(fd, path: temp)
             close(fd)
         } catch {
