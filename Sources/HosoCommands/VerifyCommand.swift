@@ -290,8 +290,8 @@ struct VerifyCommand: ParsableCommand {
         }
         let c = Console.shared
         for f in cov.findings { c.out(c.render(f)) }
-        c.out("\(cov.verifiedObjects) of \(cov.objects) objects (\(String(format: "%.1f%%", cov.share * 100)); \(Format.bytes(cov.verifiedBytes)) of \(Format.bytes(cov.bytes))) verified in the last \(window / 86400 >= 1 ? String(format: "%.0f days", window / 86400) : String(format: "%.0f hours", window / 3600)), over \(cov.runs) recorded runs")
-        if cov.neverVerified > 0 { c.out("\(cov.neverVerified) objects never verified") }
+        c.out("\(cov.verifiedObjects) of \(cov.objects) objects (\(String(format: "%.1f%%", cov.share * 100)); \(Format.bytes(cov.verifiedBytes)) of \(Format.bytes(cov.bytes))) verified in the last \(window / 86400 >= 1 ? String(format: "%.0f days", window / 86400) : String(format: "%.0f hours", window / 3600)), over \(Format.count(cov.runs, "recorded run"))")
+        if cov.neverVerified > 0 { c.out("\(Format.count(cov.neverVerified, "object")) never verified") }
         if cov.damaged > 0 { c.out(c.red("\(Format.count(cov.damaged, "object")) found damaged or missing by the last run that checked \(cov.damaged == 1 ? "it" : "them") (not counted as verified): see 'hoso verify --history'")) }
         if let o = cov.oldest { c.out("least recently verified: \(o.id.prefixed) (\(o.time.map(iso) ?? "never"))") }
         if let rate = cov.rate, let days {
