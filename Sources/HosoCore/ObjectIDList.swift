@@ -32,10 +32,7 @@ public struct ObjectIDList: Sendable, Equatable, Sequence {
     public func contains(_ id: ObjectID) -> Bool { ids.sortedContains(id) }
 
     /// Where `id` stands in `ids`, if it is there.
-    public func index(of id: ObjectID) -> Int? {
-        let i = ids.sortedLowerBound(id) { $0 }
-        return i < ids.count && ids[i] == id ? i : nil
-    }
+    public func index(of id: ObjectID) -> Int? { ids.sortedIndex(of: id) }
 
     /// The names in this list and not in `other`.
     public func subtracting(_ other: ObjectIDList) -> ObjectIDList {

@@ -20,10 +20,14 @@ extension RandomAccessCollection {
 }
 
 extension RandomAccessCollection where Element: Comparable {
+    /// Where a sorted collection holds `element`, if it does.
+    @inlinable
+    public func sortedIndex(of element: Element) -> Index? {
+        let i = sortedLowerBound(element) { $0 }
+        return i != endIndex && self[i] == element ? i : nil
+    }
+
     /// Whether a sorted collection holds `element`.
     @inlinable
-    public func sortedContains(_ element: Element) -> Bool {
-        let i = sortedLowerBound(element) { $0 }
-        return i != endIndex && self[i] == element
-    }
+    public func sortedContains(_ element: Element) -> Bool { sortedIndex(of: element) != nil }
 }

@@ -10,6 +10,7 @@ import HosoCore
             for key in -1...(size + 1) {
                 #expect(a.sortedLowerBound(key) { $0 } == (a.firstIndex { $0 >= key } ?? a.endIndex), "size \(size), key \(key)")
                 #expect(a.sortedContains(key) == a.contains(key), "size \(size), key \(key)")
+                #expect(a.sortedIndex(of: key) == a.firstIndex(of: key), "size \(size), key \(key)")
             }
             // A slice keeps its own indices.
             let s = a.dropFirst(size / 2)
