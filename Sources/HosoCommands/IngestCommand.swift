@@ -54,6 +54,11 @@ struct IngestCommand: ParsableCommand {
     }
 
     /// $USER, else the name of the account running hoso.
+    /// "ledger entry 4", or "ledger entries 4…9".
+    static func entries(_ first: Int, _ last: Int) -> String {
+        first == last ? "ledger entry \(first)" : "ledger entries \(first)…\(last)"
+    }
+
     static var loginName: String {
         if let u = ProcessInfo.processInfo.environment["USER"], (try? checkOperator(u)) != nil { return u }
         if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name { return String(cString: name) }
@@ -156,7 +161,7 @@ struct IngestCommand: ParsableCommand {
                 throw ExitCode(3)
             }
             if let a = done.firstEntry, let b = done.lastEntry, let head = done.head {
-                console.out("before it stopped, this run committed ledger entries \(a)…\(b) (HEAD \(head.prefixed)): \(done.archived + done.superseded) dossiers archived, "
+                console.out("before it stopped, this run committed \(Self.entries(a, b)) (HEAD \(head.prefixed)): \(done.archived + done.superseded) dossiers archived, "
                             + "\(done.alreadyArchived) already archived, \(done.rejected) rejected; once the problem below is mended, the same command goes on")
             } else {
                 console.out("nothing was committed by this run")
@@ -183,7 +188,7 @@ struct IngestCommand: ParsableCommand {
             s += " in \(Format.duration(seconds))"
             if seconds > 0 { s += " (\(Format.perSecond(summary.dossiers, seconds, "dossier")), \(Format.rate(summary.bytesRead, seconds)))" }
             if let a = summary.firstEntry, let b = summary.lastEntry, let head = summary.head {
-                s += "\nledger entries \(a)…\(b) committed; HEAD \(head.prefixed)"
+                s += "\n\(Self.entries(a, b)) committed; HEAD \(head.prefixed)"
             } else {
                 s += "\nnothing new to commit"
             }

@@ -432,7 +432,7 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         defer { _ = try? shell("umount '\(small)'") }
         let archive = try makeArchive(t, "small/archive")
         let r = try Hoso.run(["ingest", "--checkpoint-dossiers", "5", "--archive", archive, Repository.path("sample-archive")])
-        #expect(r.status == 3 && r.stderr.contains("E406") && r.stdout.contains("before it stopped, this run committed ledger entries 1…"), "\(r.stdout) \(r.stderr)")
+        #expect(r.status == 3 && r.stderr.contains("E406") && (r.stdout.contains("before it stopped, this run committed ledger entries 1…") || r.stdout.contains("before it stopped, this run committed ledger entry 1 (")), "\(r.stdout) \(r.stderr)")
         _ = try shell("dd if=/dev/zero of='\(small)/filler' bs=64k 2>/dev/null")
         let json = try Hoso.run(["ingest", "--json", "--checkpoint-dossiers", "5", "--archive", archive, Repository.path("sample-archive")])
         // With no room even to open the catalog: the problem as one JSON object.
