@@ -460,7 +460,7 @@ public struct AuditLog {
             }
             for (id, t) in entries {
                 if n > capacity - 96 { try flush() }
-                n += Self.writeDecimal(t, to: buffer + n)
+                n += DecimalDigits.write(t, to: buffer + n)
                 buffer[n] = 0x20
                 id.writeHex(to: buffer + n + 1)
                 buffer[n + 65] = 0x0A
@@ -469,20 +469,6 @@ public struct AuditLog {
             try flush()
         }
         return hasher.finalize()
-    }
-
-    /// Writes `v` in decimal at `out`; returns the digits written (with a sign).
-    static func writeDecimal(_ v: Int64, to out: UnsafeMutablePointer<UInt8>) -> Int {
-        var digits = (UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0),
-                      UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0))
-        return withUnsafeMutableBytes(of: &digits) { d in
-            var m = v.magnitude, k = 0
-            repeat { d[k] = UInt8(m % 10) + 0x30; m /= 10; k += 1 } while m > 0
-            var n = 0
-            if v < 0 { out[0] = UInt8(ascii: "-"); n = 1 }
-            while k > 0 { k -= 1; out[n] = d[k]; n += 1 }
-            return n
-        }
     }
 
     /// Appends a run: its list first (durably), then its record line (durably), one run at a time.

@@ -126,14 +126,7 @@ public struct FieldHasher {
     /// where arithmetic through `BinaryInteger`'s witnesses costs more than the hashing.
     private mutating func add(magnitude: UInt64, negative: Bool) {
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: room for any Int64 with its sign
-        let count = withUnsafeMutableBytes(of: &digits) { d -> Int in
-            var v = magnitude, i = d.count
-            repeat { i -= 1; d[i] = UInt8(ascii: "0") + UInt8(v % 10); v /= 10 } while v != 0
-            if negative { i -= 1; d[i] = UInt8(ascii: "-") }
-            let used = d.count - i
-            if i > 0 { d.copyMemory(from: UnsafeRawBufferPointer(rebasing: d[i...])) }
-            return used
-        }
+        let count = withUnsafeMutableBytes(of: &digits) { DecimalDigits.write(magnitude: magnitude, negative: negative, to: $0.baseAddress!) }
         withUnsafeBytes(of: &digits) { Self.encode(UnsafeRawBufferPointer(rebasing: $0[0..<count]), into: &buffer) }
         flushIfFull()
     }

@@ -110,7 +110,7 @@ import HosoTestSupport
         for t: Int64 in [0, 7, -1, 1_780_000_000, Int64.max, -Int64.max, Int64.min + 1] {
             var line = [UInt8](repeating: 0, count: 96)
             let n = line.withUnsafeMutableBufferPointer { b in
-                let k = AuditLog.writeDecimal(t, to: b.baseAddress!)
+                let k = DecimalDigits.write(t, to: b.baseAddress!)
                 b[k] = 0x20
                 id.writeHex(to: b.baseAddress! + k + 1)
                 return k + 65
