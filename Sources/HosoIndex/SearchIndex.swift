@@ -231,20 +231,69 @@ public final class IndexWriter {
         try publish(next)
     }
 
-    /// Merges the index into as few segments as `maxMergeDocs` allows (one, for archives up
-    /// to that size), dropping deleted documents.
-    public func optimize() throws {
-        var groups: [[Int]] = [], current: [Int] = [], sum = 0
-        for (i, e) in manifest.segments.enumerated() {
-            let live = e.docs - e.deletedDocs
-            if !current.isEmpty && sum + live > maxMergeDocs { groups.append(current); current = []; sum = 0 }
-            current.append(i); sum += live
+    /// Rewrites the index into as few segments as `maxMergeDocs` allows (one, for archives up
+    /// to that size), dropping deleted documents and rewriting segments of older formats.
+    ///
+    /// Full segments of the current format with nothing deleted are kept as they are. The live
+    /// documents of all the others are repacked, in order, into full segments (the last takes
+    /// the rest), built `workers` at a time, each from its own run of documents: merging whole
+    /// segments could not pair two that are each more than half full, and an index grown by
+    /// ingests is mostly made of those (its merges leave them alone). One manifest publishes
+    /// the result, so a stop part way leaves the index as it was.
+    public func optimize(workers: Int = Parallel.defaultWorkers) throws {
+        let snapshot = try IndexSnapshot.open(folder)
+        guard snapshot.manifest == manifest else { throw IndexFileError(path: folder, reason: "the index changed under the writer") }
+        let entries = manifest.segments, limit = maxMergeDocs
+        func current(_ i: Int) -> Bool { snapshot.segments[i].formatVersion == SegmentFormat.version }
+        let repack = entries.indices.filter { entries[$0].deletedDocs > 0 || entries[$0].docs < limit || !current($0) }
+        let live = repack.map { entries[$0].docs - entries[$0].deletedDocs }
+        let total = live.reduce(0, +)
+        let outputs = (total + limit - 1) / limit
+        // Nothing to drop, nothing old, and no fewer segments to be had: leave the files be.
+        guard repack.contains(where: { entries[$0].deletedDocs > 0 || !current($0) }) || repack.count > outputs else {
+            removeUnnamedFiles()    // what an optimize stopped part way left
+            return
         }
-        if !current.isEmpty { groups.append(current) }
-        // From the last group back: a merge renumbers only the segments after its first one.
-        for g in groups.reversed() where g.count > 1 || manifest.segments[g[0]].deletedDocs > 0 { try merge(g) }
-        // (Nothing to merge: what an optimize stopped part way left is removed all the same.)
-        removeUnnamedFiles()
+        for i in repack where !snapshot.segments[i].verifyChecksum() {
+            throw IndexFileError(path: snapshot.segments[i].path, reason: "checksum mismatch: the segment is damaged; run 'hoso rebuild'")
+        }
+        try willWrite()
+        let base = manifest.nextSegment, folder = self.folder
+        let written = Mutex<[Int: IndexManifest.SegmentEntry]>([:])
+        let failure = Mutex<(any Error)?>(nil)
+        Parallel.forEach(count: outputs, workers: workers) { j in
+            // Output j holds the live documents numbered j·limit ..< (j+1)·limit, counted in order
+            // over the segments repacked.
+            var skip = j * limit, need = min(limit, total - j * limit), r = 0
+            while r < repack.count && skip >= live[r] { skip -= live[r]; r += 1 }
+            let builder = SegmentBuilder()
+            while need > 0 && r < repack.count {
+                let seg = snapshot.segments[repack[r]], dels = snapshot.deletions[repack[r]]
+                for d in 0..<seg.docCount where dels?.isDeleted(d) != true {
+                    if skip > 0 { skip -= 1; continue }
+                    builder.add(seg.document(d))
+                    need -= 1
+                    if need == 0 { break }
+                }
+                r += 1
+            }
+            let name = String(format: "seg-%06d.hix", base + j)
+            do {
+                let (bytes, crc) = try builder.write(to: folder + "/" + name)
+                let entry = IndexManifest.SegmentEntry(file: name, docs: builder.docCount, bytes: bytes, crc: crc, deletes: nil, deletedDocs: 0)
+                written.withLock { $0[j] = entry }
+            } catch { failure.withLock { $0 = $0 ?? error } }
+        }
+        if let e = failure.withLock({ $0 }) {
+            // Nothing published: the segments written are no one's.
+            for (_, entry) in written.withLock({ $0 }) { try? SystemFile.remove(folder + "/" + entry.file) }
+            throw e
+        }
+        var next = manifest
+        let repacked = Set(repack), made = written.withLock { $0 }
+        next.segments = entries.indices.filter { !repacked.contains($0) }.map { entries[$0] } + (0..<outputs).map { made[$0]! }
+        next.nextSegment = base + outputs
+        try publish(next)
     }
 
     /// Keeps the number of small segments at most `maxSegments`: merges the smallest (up to

@@ -397,6 +397,60 @@ extension SegmentTests {
     }
 }
 
+extension SegmentTests {
+    /// `optimize` repacks segments more than half full, which no merge of whole segments can
+    /// pair, into full ones: the fewest `maxMergeDocs` allows. It drops deleted documents, keeps
+    /// full segments as they are, changes no answer, and a second run has nothing to do.
+    @Test func optimizeRepacksHalfFullSegments() throws {
+        let t = TemporaryFolder()
+        let w = try IndexWriter(folder: t.sub("a"))
+        w.maxMergeDocs = 10
+        var docs: [IndexDocument] = []
+        func doc(_ i: Int) -> IndexDocument {
+            document(i, title: ["khai sinh", "kết hôn", "hòa giải"][i % 3] + " \(i)", applicant: ["Nguyễn Văn Hòa", "Trần Thị Hoa"][i % 2])
+        }
+        // One full segment, then four of 7 (no two of which fit in one), one of them with two
+        // documents replaced later (deleted there, added again as a segment of 2).
+        let full = (0..<10).map(doc)
+        try w.apply(full, ledgerHead: "sha256:0", ledgerSequence: 1, merge: false)
+        docs += full
+        for k in 0..<4 {
+            let batch = (10 + 7 * k..<17 + 7 * k).map(doc)
+            try w.apply(batch, ledgerHead: "sha256:\(k + 1)", ledgerSequence: k + 2, merge: false)
+            docs += batch
+        }
+        let replaced = [doc(12), doc(13)].map { d -> IndexDocument in
+            var d = d
+            d.title = "khai sinh lại"
+            d.text[.title] = ["khai sinh lại"]
+            return d
+        }
+        try w.apply(replaced, ledgerHead: "sha256:5", ledgerSequence: 6, merge: false)
+        docs = docs.map { d in replaced.first { $0.number == d.number } ?? d }
+        #expect(w.manifest.segments.map(\.docs) == [10, 7, 7, 7, 7, 2])
+        #expect(w.manifest.liveDocs == 38)
+        let fullFile = w.manifest.segments[0].file
+        let queries = ["khai sinh", "hoa", "hòa giải", "nguyen", "sinh lại", "\"kết hôn\""]
+        let fresh = t.sub("fresh")
+        try IndexWriter(folder: fresh).rebuild(docs, ledgerHead: "sha256:5", ledgerSequence: 6)
+        let expected = try answers(fresh, queries)
+        #expect(try answers(t.sub("a"), queries) == expected)
+
+        try w.optimize(workers: 2)
+        #expect(w.manifest.segments.map(\.docs) == [10, 10, 10, 8], "28 live documents repacked into the fewest segments")
+        #expect(w.manifest.segments.allSatisfy { $0.deletedDocs == 0 })
+        #expect(w.manifest.segments[0].file == fullFile, "a full segment is kept as it is")
+        #expect(w.manifest.ledgerSequence == 6)
+        #expect(try answers(t.sub("a"), queries) == expected)
+        let files = try FileManager.default.contentsOfDirectory(atPath: t.sub("a")).filter { $0.hasPrefix("seg-") }
+        #expect(Set(files) == Set(w.manifest.segments.map(\.file)), "the repacked segments' files are removed")
+
+        let generation = w.manifest.generation
+        try w.optimize()
+        #expect(w.manifest.generation == generation, "nothing left to repack")
+    }
+}
+
 @Suite struct QueryParserTests {
     @Test func parsesTheSyntax() throws {
         #expect(try QueryParser.parse("hòa") == .word("hòa", fields: nil))
