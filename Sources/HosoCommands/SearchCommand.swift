@@ -624,7 +624,7 @@ struct IndexCommand: ParsableCommand {
 }
 
 struct IndexOptimize: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "optimize", abstract: "Merge the index into as few segments as possible (one up to 50,000 dossiers), dropping deleted entries.")
+    static let configuration = CommandConfiguration(commandName: "optimize", abstract: "Repack the index into as few segments as possible (one up to 50,000 dossiers), dropping deleted entries; worth running after a large import.")
     @OptionGroup var archiveOptions: ArchiveOptions
     @Flag(name: .long, help: "Wait for a running writer, or a verify, instead of failing at once.") var wait = false
     func run() throws {

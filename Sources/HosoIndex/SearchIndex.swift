@@ -254,7 +254,7 @@ public final class IndexWriter {
             removeUnnamedFiles()    // what an optimize stopped part way left
             return
         }
-        for i in repack where !snapshot.segments[i].verifyChecksum() {
+        for i in repack where !snapshot.segments[i].verifyChecksum(releasingPages: true) {
             throw IndexFileError(path: snapshot.segments[i].path, reason: "checksum mismatch: the segment is damaged; run 'hoso rebuild'")
         }
         try willWrite()
