@@ -234,27 +234,60 @@ public final class IndexWriter {
     /// Rewrites the index into as few segments as `maxMergeDocs` allows (one, for archives up
     /// to that size), dropping deleted documents and rewriting segments of older formats.
     ///
-    /// Full segments of the current format with nothing deleted are kept as they are. The live
-    /// documents of all the others are repacked, in order, into full segments (the last takes
-    /// the rest), built `workers` at a time, each from its own run of documents: merging whole
-    /// segments could not pair two that are each more than half full, and an index grown by
-    /// ingests is mostly made of those (its merges leave them alone). One manifest publishes
-    /// the result, so a stop part way leaves the index as it was.
+    /// Full segments of the current format with nothing deleted are kept as they are; all the
+    /// others are repacked into full segments. Merging whole segments could not pair two that
+    /// are each more than half full, and an index grown by ingests is mostly made of those (its
+    /// merges leave them alone).
     public func optimize(workers: Int = Parallel.defaultWorkers) throws {
         let snapshot = try IndexSnapshot.open(folder)
         guard snapshot.manifest == manifest else { throw IndexFileError(path: folder, reason: "the index changed under the writer") }
         let entries = manifest.segments, limit = maxMergeDocs
         func current(_ i: Int) -> Bool { snapshot.segments[i].formatVersion == SegmentFormat.version }
         let repack = entries.indices.filter { entries[$0].deletedDocs > 0 || entries[$0].docs < limit || !current($0) }
-        let live = repack.map { entries[$0].docs - entries[$0].deletedDocs }
-        let total = live.reduce(0, +)
-        let outputs = (total + limit - 1) / limit
+        let total = repack.reduce(0) { $0 + entries[$1].docs - entries[$1].deletedDocs }
         // Nothing to drop, nothing old, and no fewer segments to be had: leave the files be.
-        guard repack.contains(where: { entries[$0].deletedDocs > 0 || !current($0) }) || repack.count > outputs else {
+        guard repack.contains(where: { entries[$0].deletedDocs > 0 || !current($0) }) || repack.count > (total + limit - 1) / limit else {
             removeUnnamedFiles()    // what an optimize stopped part way left
             return
         }
-        for i in repack where !snapshot.segments[i].verifyChecksum(releasingPages: true) {
+        try self.repack(repack, snapshot: snapshot, workers: workers)
+    }
+
+    /// Keeps the number of small segments at most `maxSegments`: merges the smallest (up to
+    /// `maxSegments` at once, at most `maxMergeDocs` live documents together). Segments half
+    /// full or more are left alone unless a fifth of their documents are deleted, so a merge
+    /// never rewrites the whole index and its memory stays bounded.
+    func mergeTiered() throws {
+        while true {
+            let segs = manifest.segments
+            func live(_ i: Int) -> Int { segs[i].docs - segs[i].deletedDocs }
+            let candidates = segs.indices.filter { live($0) < maxMergeDocs / 2 || segs[$0].deletedDocs * 5 >= segs[$0].docs }
+                .sorted { (live($0), $0) < (live($1), $1) }
+            guard candidates.count > maxSegments else { return }
+            var pick: [Int] = [], sum = 0
+            for i in candidates {
+                if pick.count == maxSegments || (pick.count >= 2 && sum + live(i) > maxMergeDocs) { break }
+                pick.append(i); sum += live(i)
+            }
+            guard pick.count >= 2 else { return }
+            try repack(pick.sorted())
+        }
+    }
+
+    /// Rewrites the segments at `indices` (in order) as full segments of their live documents, in
+    /// order, the last taking the rest: one segment when they fit in `maxMergeDocs`. The new
+    /// segments take the place of the first one rewritten. Up to `workers` are built at once,
+    /// each from its own run of documents (about 3 kB a document while it is built, so a merge
+    /// during an ingest builds one). One manifest publishes the result: a stop part way leaves
+    /// the index as it was.
+    func repack(_ indices: [Int], snapshot given: IndexSnapshot? = nil, workers: Int = 1) throws {
+        let snapshot = try given ?? IndexSnapshot.open(folder)
+        guard snapshot.manifest == manifest else { throw IndexFileError(path: folder, reason: "the index changed under the writer") }
+        let entries = manifest.segments, limit = maxMergeDocs
+        let live = indices.map { entries[$0].docs - entries[$0].deletedDocs }
+        let total = live.reduce(0, +)
+        let outputs = (total + limit - 1) / limit
+        for i in indices where !snapshot.segments[i].verifyChecksum(releasingPages: true) {
             throw IndexFileError(path: snapshot.segments[i].path, reason: "checksum mismatch: the segment is damaged; run 'hoso rebuild'")
         }
         try willWrite()
@@ -263,12 +296,12 @@ public final class IndexWriter {
         let failure = Mutex<(any Error)?>(nil)
         Parallel.forEach(count: outputs, workers: workers) { j in
             // Output j holds the live documents numbered j·limit ..< (j+1)·limit, counted in order
-            // over the segments repacked.
+            // over the segments rewritten.
             var skip = j * limit, need = min(limit, total - j * limit), r = 0
-            while r < repack.count && skip >= live[r] { skip -= live[r]; r += 1 }
+            while r < indices.count && skip >= live[r] { skip -= live[r]; r += 1 }
             let builder = SegmentBuilder()
-            while need > 0 && r < repack.count {
-                let seg = snapshot.segments[repack[r]], dels = snapshot.deletions[repack[r]]
+            while need > 0 && r < indices.count {
+                let seg = snapshot.segments[indices[r]], dels = snapshot.deletions[indices[r]]
                 for d in 0..<seg.docCount where dels?.isDeleted(d) != true {
                     if skip > 0 { skip -= 1; continue }
                     builder.add(seg.document(d))
@@ -289,53 +322,14 @@ public final class IndexWriter {
             for (_, entry) in written.withLock({ $0 }) { try? SystemFile.remove(folder + "/" + entry.file) }
             throw e
         }
+        let made = written.withLock { $0 }, first = indices.min() ?? entries.count, rewritten = Set(indices)
         var next = manifest
-        let repacked = Set(repack), made = written.withLock { $0 }
-        next.segments = entries.indices.filter { !repacked.contains($0) }.map { entries[$0] } + (0..<outputs).map { made[$0]! }
+        next.segments = []
+        for (i, e) in entries.enumerated() {
+            if i == first { next.segments += (0..<outputs).map { made[$0]! } }
+            if !rewritten.contains(i) { next.segments.append(e) }
+        }
         next.nextSegment = base + outputs
-        try publish(next)
-    }
-
-    /// Keeps the number of small segments at most `maxSegments`: merges the smallest (up to
-    /// `maxSegments` at once, at most `maxMergeDocs` live documents together). Segments half
-    /// full or more are left alone unless a fifth of their documents are deleted, so a merge
-    /// never rewrites the whole index and its memory stays bounded.
-    func mergeTiered() throws {
-        while true {
-            let segs = manifest.segments
-            func live(_ i: Int) -> Int { segs[i].docs - segs[i].deletedDocs }
-            let candidates = segs.indices.filter { live($0) < maxMergeDocs / 2 || segs[$0].deletedDocs * 5 >= segs[$0].docs }
-                .sorted { (live($0), $0) < (live($1), $1) }
-            guard candidates.count > maxSegments else { return }
-            var pick: [Int] = [], sum = 0
-            for i in candidates {
-                if pick.count == maxSegments || (pick.count >= 2 && sum + live(i) > maxMergeDocs) { break }
-                pick.append(i); sum += live(i)
-            }
-            guard pick.count >= 2 else { return }
-            try merge(pick.sorted())
-        }
-    }
-
-    /// Merges the segments at `indices` into one, keeping the order of documents.
-    func merge(_ indices: [Int]) throws {
-        let snapshot = try IndexSnapshot.open(folder)
-        guard snapshot.manifest == manifest else { throw IndexFileError(path: folder, reason: "the index changed under the writer") }
-        var next = manifest
-        let builder = SegmentBuilder()
-        for i in indices {
-            let seg = snapshot.segments[i]
-            guard seg.verifyChecksum() else { throw IndexFileError(path: seg.path, reason: "checksum mismatch: the segment is damaged; run 'hoso rebuild'") }
-            for d in 0..<seg.docCount where snapshot.deletions[i]?.isDeleted(d) != true { builder.add(seg.document(d)) }
-        }
-        let first = indices.min()!
-        let merged = builder.docCount > 0 ? try writeSegment(builder, &next) : nil
-        var segments: [IndexManifest.SegmentEntry] = []
-        for (i, e) in next.segments.enumerated() {
-            if i == first, let merged { segments.append(merged) }
-            if !indices.contains(i) { segments.append(e) }
-        }
-        next.segments = segments
         try publish(next)
     }
 
