@@ -689,12 +689,15 @@ struct IndexStatus: ParsableCommand {
         // were made by and each segment's format, beside what this hoso makes.
         let formats = snapshot.segments.map(\.formatVersion)
         let (currentRule, currentFormat) = (IndexDocument.currentDerivation, Segment.currentFormatVersion)
+        // How many segments an optimize would leave (nil: it would change nothing).
+        let plan = IndexWriter.optimizePlan(m.segments, formats: formats)
+        let afterOptimize = plan.rewrite.isEmpty ? nil : plan.segments
         if output.json {
             struct Upgrade: Encodable { let derivation: Int; let segmentFormat: UInt32 }
             struct Out: Encodable {
                 let manifest: IndexManifest; let rule: Int?; let segmentFormats: [UInt32]; let current: Upgrade
-                let checked: Int?; let findings: [DiagnosticJSON]?
-                enum K: String, CodingKey { case manifest, rule, segmentFormats, current, checked, findings }
+                let checked: Int?; let findings: [DiagnosticJSON]?; let afterOptimize: Int?
+                enum K: String, CodingKey { case manifest, rule, segmentFormats, current, checked, findings, afterOptimize }
                 func encode(to encoder: any Encoder) throws {
                     var c = encoder.container(keyedBy: K.self)
                     // As before: the manifest's keys, or with --check the manifest as one key.
@@ -704,11 +707,13 @@ struct IndexStatus: ParsableCommand {
                     try c.encode(current, forKey: .current)
                     try c.encodeIfPresent(checked, forKey: .checked)
                     try c.encodeIfPresent(findings, forKey: .findings)
+                    try c.encodeIfPresent(afterOptimize, forKey: .afterOptimize)
                 }
             }
             Console.shared.out(JSON.encode(Out(manifest: m, rule: m.rule, segmentFormats: formats,
                                                current: Upgrade(derivation: currentRule, segmentFormat: currentFormat),
-                                               checked: check ? snapshot.segments.count : nil, findings: check ? damaged.map { DiagnosticJSON(d: $0) } : nil)))
+                                               checked: check ? snapshot.segments.count : nil, findings: check ? damaged.map { DiagnosticJSON(d: $0) } : nil,
+                                               afterOptimize: afterOptimize)))
         } else {
             Console.shared.out("index generation \(m.generation), \(m.liveDocs) dossiers in \(m.segments.count) segments, ledger entry \(m.ledgerSequence) \(m.ledgerHead ?? "(none)")"
                 + (m.rule.map { ", derivation rule \($0)" } ?? ""))
@@ -721,6 +726,8 @@ struct IndexStatus: ParsableCommand {
                 Console.shared.out("this hoso makes documents by rule \(currentRule): 'hoso rebuild' brings the catalog and the index up to it (the archive answers as it is until then)")
             } else if formats.contains(where: { $0 < currentFormat }) {
                 Console.shared.out("this hoso writes segments of format \(currentFormat): older ones are read as they are, and 'hoso index optimize' rewrites them")
+            } else if let after = afterOptimize, after < m.segments.count {
+                Console.shared.out("'hoso index optimize' would repack the \(m.segments.count) segments into \(after): each segment costs a search a few look-ups")
             }
             for d in damaged { Console.shared.out(Console.shared.render(d)) }
         }

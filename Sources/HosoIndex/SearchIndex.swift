@@ -109,7 +109,8 @@ public final class IndexWriter {
     /// a bulk build writes. Building a segment holds about 3 kB per document, so this bounds
     /// the memory of merges whatever the size of the archive; an index of a million dossiers
     /// ends with about twenty full segments, which costs a query a few binary searches more.
-    public var maxMergeDocs = 50_000
+    public var maxMergeDocs = IndexWriter.defaultMaxMergeDocs
+    public static let defaultMaxMergeDocs = 50_000
     /// Called once, before this writer first writes a file (the archive raises its format
     /// version there: the segments written are of a format older releases cannot read).
     public var beforeFirstWrite: (() throws -> Void)?
@@ -241,16 +242,24 @@ public final class IndexWriter {
     public func optimize(workers: Int = Parallel.defaultWorkers) throws {
         let snapshot = try IndexSnapshot.open(folder)
         guard snapshot.manifest == manifest else { throw IndexFileError(path: folder, reason: "the index changed under the writer") }
-        let entries = manifest.segments, limit = maxMergeDocs
-        func current(_ i: Int) -> Bool { snapshot.segments[i].formatVersion == SegmentFormat.version }
-        let repack = entries.indices.filter { entries[$0].deletedDocs > 0 || entries[$0].docs < limit || !current($0) }
-        let total = repack.reduce(0) { $0 + entries[$1].docs - entries[$1].deletedDocs }
-        // Nothing to drop, nothing old, and no fewer segments to be had: leave the files be.
-        guard repack.contains(where: { entries[$0].deletedDocs > 0 || !current($0) }) || repack.count > (total + limit - 1) / limit else {
+        let plan = Self.optimizePlan(manifest.segments, formats: snapshot.segments.map(\.formatVersion), limit: maxMergeDocs)
+        guard !plan.rewrite.isEmpty else {
             removeUnnamedFiles()    // what an optimize stopped part way left
             return
         }
-        try self.repack(repack, snapshot: snapshot, workers: workers)
+        try repack(plan.rewrite, snapshot: snapshot, workers: workers)
+    }
+
+    /// What `optimize` would do to segments `entries` of formats `formats`: the segments it
+    /// rewrites (none when nothing is deleted, nothing is of an older format, and no fewer
+    /// segments are to be had) and how many the index then has.
+    public static func optimizePlan(_ entries: [IndexManifest.SegmentEntry], formats: [UInt32], limit: Int = defaultMaxMergeDocs) -> (rewrite: [Int], segments: Int) {
+        func old(_ i: Int) -> Bool { formats[i] != SegmentFormat.version }
+        let rewrite = entries.indices.filter { entries[$0].deletedDocs > 0 || entries[$0].docs < limit || old($0) }
+        let live = rewrite.reduce(0) { $0 + entries[$1].docs - entries[$1].deletedDocs }
+        let made = (live + limit - 1) / limit
+        guard rewrite.contains(where: { entries[$0].deletedDocs > 0 || old($0) }) || rewrite.count > made else { return ([], entries.count) }
+        return (rewrite, entries.count - rewrite.count + made)
     }
 
     /// Keeps the number of small segments at most `maxSegments`: merges the smallest (up to

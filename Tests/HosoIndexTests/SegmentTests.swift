@@ -436,7 +436,15 @@ extension SegmentTests {
         let expected = try answers(fresh, queries)
         #expect(try answers(t.sub("a"), queries) == expected)
 
+        let formats = [UInt32](repeating: Segment.currentFormatVersion, count: 6)
+        let plan = IndexWriter.optimizePlan(w.manifest.segments, formats: formats, limit: 10)
+        #expect(plan.rewrite == [1, 2, 3, 4, 5] && plan.segments == 4)
+        // A full segment is rewritten only when it is of an older format.
+        var older = formats
+        older[0] = 4
+        #expect(IndexWriter.optimizePlan(w.manifest.segments, formats: older, limit: 10).rewrite == [0, 1, 2, 3, 4, 5])
         try w.optimize(workers: 2)
+        #expect(IndexWriter.optimizePlan(w.manifest.segments, formats: [UInt32](repeating: Segment.currentFormatVersion, count: 4), limit: 10).rewrite.isEmpty)
         #expect(w.manifest.segments.map(\.docs) == [10, 10, 10, 8], "28 live documents repacked into the fewest segments")
         #expect(w.manifest.segments.allSatisfy { $0.deletedDocs == 0 })
         #expect(w.manifest.segments[0].file == fullFile, "a full segment is kept as it is")
