@@ -3,6 +3,7 @@ import Foundation
 import HosoArchive
 import HosoCatalog
 import HosoCore
+import HosoIndex
 
 /// `hoso ingest BATCH…`: validate and archive dossiers, committing checkpoints to the ledger.
 struct IngestCommand: ParsableCommand {
@@ -197,6 +198,7 @@ struct IngestCommand: ParsableCommand {
                 s += "\nproblems by code: " + summary.codes.sorted { $0.key < $1.key }.map { "\($0.key.rawValue)×\($0.value)" }.joined(separator: " ")
             }
             if summary.stoppedEarly { s += "\nstopped at the first invalid dossier (--stop-on-error)" }
+            if summary.firstEntry != nil, summary.indexFailure == nil, let hint = Self.optimizeHint(archive) { s += "\n" + hint }
             if summary.interrupted {
                 s += "\ninterrupted: the \(summary.dossiers) dossier\(summary.dossiers == 1 ? "" : "s") before were dealt with and committed; run the same command again to go on"
             }
@@ -211,6 +213,21 @@ struct IngestCommand: ParsableCommand {
         }
         if summary.interrupted { throw ExitCode(Interruption.exitStatus) }
         if summary.rejected > 0 || layoutErrors > 0 { throw ExitCode(1) }
+    }
+
+    /// Advice to pack the index when an optimize would leave at least 8 segments fewer: a
+    /// large import into an archive grown by ingests, whose merges leave segments more than
+    /// half full alone. Each segment costs a search a few look-ups. Nil otherwise, or when the
+    /// index cannot be read (a search says why).
+    static func optimizeHint(_ archive: Archive) -> String? {
+        guard let snapshot = try? IndexSnapshot.open(archive.indexFolder) else { return nil }
+        return optimizeHint(snapshot.manifest.segments, formats: snapshot.segments.map(\.formatVersion))
+    }
+
+    static func optimizeHint(_ segments: [IndexManifest.SegmentEntry], formats: [UInt32]) -> String? {
+        let plan = IndexWriter.optimizePlan(segments, formats: formats)
+        guard !plan.rewrite.isEmpty, segments.count - plan.segments >= 8 else { return nil }
+        return "the search index now has \(segments.count) segments: 'hoso index optimize' would pack them into \(plan.segments), for faster searches"
     }
 
     struct OutcomeJSON: Encodable {
