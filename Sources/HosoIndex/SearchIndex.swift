@@ -107,8 +107,8 @@ public final class IndexWriter {
     public var maxSegments = 8
     /// The most live documents a merge writes into one segment, and the size of the segments
     /// a bulk build writes. Building a segment holds about 3 kB per document, so this bounds
-    /// the memory of merges whatever the size of the archive; an index of a million dossiers
-    /// ends with about twenty full segments, which costs a query a few binary searches more.
+    /// the memory of merges whatever the size of the archive; an optimized index of a million
+    /// dossiers has twenty full segments, which costs a query a few binary searches more.
     public var maxMergeDocs = IndexWriter.defaultMaxMergeDocs
     public static let defaultMaxMergeDocs = 50_000
     /// Called once, before this writer first writes a file (the archive raises its format
