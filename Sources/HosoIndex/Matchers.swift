@@ -106,15 +106,16 @@ final class AllDocsMatcher: Matcher {
 /// mode, for a word typed with diacritics, where its exact key occurs). Scores 2 points when the
 /// exact key is there, 1 when only the folded key is, and BM25 over the fields it occurs in.
 ///
-/// The per-field cursors live in one unsafe buffer: they are advanced for every candidate
+/// The per-field cursors live in unsafe buffers: they are advanced for every candidate
 /// document, and an array of structs inside a class would pay exclusivity and uniqueness checks
-/// on each step.
+/// on each step. A lane's exact cursor has a place only where the lane has one: each cursor
+/// holds a decoded block (1 kB), made for every field a word occurs in, in every segment, and
+/// fresh heap pages are a fault each in a `hoso search` process.
 final class WordMatcher: Matcher {
     /// One field the word occurs in within this segment.
     struct Lane {
         var cursor: PostingsCursor          // the key that drives matching
-        var exact: PostingsCursor           // the exact key, when it ranks above the folded one
-        let hasExact: Bool
+        let exactSlot: Int                  // the exact key's cursor in `exacts`, when it ranks above the folded one (else -1)
         let allExact: Bool                  // every match of the driving key is exact (always, when it is the exact key)
         let field: Field
         let norm: Int                       // the field's index in the norms
@@ -149,8 +150,8 @@ final class WordMatcher: Matcher {
         let averageLength: Double
         let frequencyTable: UnsafePointer<Double>
 
-        func lane(in segment: Segment) -> Lane {
-            Lane(cursor: segment.postings(driving), exact: exact.map { segment.postings($0) } ?? PostingsCursor.empty, hasExact: exact != nil,
+        func lane(in segment: Segment, exactSlot: Int) -> Lane {
+            Lane(cursor: segment.postings(driving), exactSlot: exact == nil ? -1 : exactSlot,
                  allExact: allExact, field: field, norm: field.textIndex, exactWeight: exactWeight, foldedWeight: foldedWeight,
                  averageLength: averageLength, frequencyTable: frequencyTable)
         }
@@ -161,6 +162,9 @@ final class WordMatcher: Matcher {
     let segment: Segment
     let lanes: UnsafeMutablePointer<Lane>
     let laneCount: Int
+    /// The exact keys' cursors of the lanes that have one.
+    let exacts: UnsafeMutablePointer<PostingsCursor>
+    let exactCount: Int
     let drivesExact: Bool
     private let totalCost: Int
     /// A document where the word, though found as typed, counts as found folded only (set by
@@ -180,7 +184,13 @@ final class WordMatcher: Matcher {
         if found.isEmpty { return nil }
         laneCount = found.count
         lanes = .allocate(capacity: found.count)
-        for (k, spec) in found.enumerated() { (lanes + k).initialize(to: spec.lane(in: segment)) }
+        exactCount = found.reduce(0) { $0 + ($1.exact == nil ? 0 : 1) }
+        exacts = .allocate(capacity: exactCount)
+        var slot = 0
+        for (k, spec) in found.enumerated() {
+            (lanes + k).initialize(to: spec.lane(in: segment, exactSlot: slot))
+            if let e = spec.exact { (exacts + slot).initialize(to: segment.postings(e)); slot += 1 }
+        }
         totalCost = found.reduce(0) { $0 + segment.docFreq($1.driving) }
         positions = .allocate(capacity: 64)
         super.init()
@@ -216,6 +226,8 @@ final class WordMatcher: Matcher {
     deinit {
         lanes.deinitialize(count: laneCount)
         lanes.deallocate()
+        exacts.deinitialize(count: exactCount)
+        exacts.deallocate()
         positions.deallocate()
     }
 
@@ -268,7 +280,7 @@ final class WordMatcher: Matcher {
         for i in 0..<laneCount where lanes[i].cursor.doc == d && fields & (1 << UInt32(lanes[i].field.rawValue)) != 0 {
             let length = segment.norm(lanes[i].norm, Int(d))
             let isExact = exactHere(i, d)
-            let freq = isExact && !lanes[i].allExact ? lanes[i].exact.freq : lanes[i].cursor.freq
+            let freq = isExact && !lanes[i].allExact ? exacts[lanes[i].exactSlot].freq : lanes[i].cursor.freq
             let tf = lanes[i].tf(freq, length: length)
             if isExact {
                 exactHit = true
@@ -284,9 +296,10 @@ final class WordMatcher: Matcher {
     /// when every match of its key is exact, else where the exact cursor, moved to d, stands.
     @inline(__always) private func exactHere(_ i: Int, _ d: Int32) -> Bool {
         if lanes[i].allExact { return true }
-        guard lanes[i].hasExact else { return false }
-        if lanes[i].exact.doc < d { lanes[i].exact.step(to: d) }
-        return lanes[i].exact.doc == d
+        let e = lanes[i].exactSlot
+        guard e >= 0 else { return false }
+        if exacts[e].doc < d { exacts[e].step(to: d) }
+        return exacts[e].doc == d
     }
 
     /// Fields of document `d` where the word occurs as typed (its exact key; the matcher must be
@@ -329,13 +342,13 @@ final class WordMatcher: Matcher {
 
     /// Copies the positions of lane `i`'s driving or exact cursor into `positions`.
     private func load(_ i: Int, exact: Bool) {
-        let freq = exact ? lanes[i].exact.freq : lanes[i].cursor.freq
+        let freq = exact ? exacts[lanes[i].exactSlot].freq : lanes[i].cursor.freq
         if freq > positionCapacity {
             positions.deallocate()
             positionCapacity = max(freq, 2 * positionCapacity)
             positions = .allocate(capacity: positionCapacity)
         }
-        positionCount = exact ? lanes[i].exact.copyPositions(to: positions) : lanes[i].cursor.copyPositions(to: positions)
+        positionCount = exact ? exacts[lanes[i].exactSlot].copyPositions(to: positions) : lanes[i].cursor.copyPositions(to: positions)
     }
 
     /// Loads into `positions` the positions in `field` of document `d` where the word stands as

@@ -458,9 +458,6 @@ public struct PostingsCursor {
         postingsStart = postings; positionsStart = positions; skipsStart = skips
     }
 
-    /// A cursor over no documents.
-    static var empty: PostingsCursor { PostingsCursor(base: UnsafeRawPointer(bitPattern: 8)!, size: 0, docFreq: 0, blocks: 0, packed: false, postings: 0, positions: 0, skips: 0) }
-
     @inline(__always) func u32(_ o: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
 
     @inline(__always)
