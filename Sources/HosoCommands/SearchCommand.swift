@@ -3,6 +3,7 @@ import Foundation
 import HosoArchive
 import HosoCore
 import HosoIndex
+import Synchronization
 
 extension MatchMode: ExpressibleByArgument {}
 extension ResultOrder: ExpressibleByArgument {}
@@ -636,7 +637,15 @@ struct IndexOptimize: ParsableCommand {
         let writer = try archive.indexWriter()
         let before = writer.manifest.segments.count, generation = writer.manifest.generation
         let started = SystemFile.monotonic()
-        try writer.optimize()
+        // (The total is known once the plan is: the meter starts with the first report.)
+        let meter = Mutex<ProgressMeter?>(nil)
+        try writer.optimize { done, total in
+            meter.withLock { m in
+                if m == nil { m = ProgressMeter("repacking", totalItems: total) }
+                m?.update(items: min(done, total), bytes: 0)
+            }
+        }
+        meter.withLock { $0?.finish() }
         let after = writer.manifest.segments.count
         if writer.manifest.generation == generation {
             Console.shared.out("nothing to merge: \(Format.count(after, "segment")) (\(writer.manifest.liveDocs) dossiers)")

@@ -239,7 +239,9 @@ public final class IndexWriter {
     /// others are repacked into full segments. Merging whole segments could not pair two that
     /// are each more than half full, and an index grown by ingests is mostly made of those (its
     /// merges leave them alone).
-    public func optimize(workers: Int = Parallel.defaultWorkers) throws {
+    /// - Parameter progress: called now and then with the documents repacked so far and their
+    ///   total (from the builders' threads).
+    public func optimize(workers: Int = Parallel.defaultWorkers, progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws {
         let snapshot = try IndexSnapshot.open(folder)
         guard snapshot.manifest == manifest else { throw IndexFileError(path: folder, reason: "the index changed under the writer") }
         let plan = Self.optimizePlan(manifest.segments, formats: snapshot.segments.map(\.formatVersion), limit: maxMergeDocs)
@@ -247,7 +249,7 @@ public final class IndexWriter {
             removeUnnamedFiles()    // what an optimize stopped part way left
             return
         }
-        try repack(plan.rewrite, snapshot: snapshot, workers: workers)
+        try repack(plan.rewrite, snapshot: snapshot, workers: workers, progress: progress)
     }
 
     /// What `optimize` would do to segments `entries` of formats `formats`: the segments it
@@ -289,7 +291,8 @@ public final class IndexWriter {
     /// each from its own run of documents (about 3 kB a document while it is built, so a merge
     /// during an ingest builds one). One manifest publishes the result: a stop part way leaves
     /// the index as it was.
-    func repack(_ indices: [Int], snapshot given: IndexSnapshot? = nil, workers: Int = 1) throws {
+    func repack(_ indices: [Int], snapshot given: IndexSnapshot? = nil, workers: Int = 1,
+                progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws {
         let snapshot = try given ?? IndexSnapshot.open(folder)
         guard snapshot.manifest == manifest else { throw IndexFileError(path: folder, reason: "the index changed under the writer") }
         let entries = manifest.segments, limit = maxMergeDocs
@@ -303,6 +306,8 @@ public final class IndexWriter {
         let base = manifest.nextSegment, folder = self.folder
         let written = Mutex<[Int: IndexManifest.SegmentEntry]>([:])
         let failure = Mutex<(any Error)?>(nil)
+        let done = Mutex(0)
+        progress?(0, total)
         Parallel.forEach(count: outputs, workers: workers) { j in
             // Output j holds the live documents numbered j·limit ..< (j+1)·limit, counted in order
             // over the segments rewritten.
@@ -315,6 +320,7 @@ public final class IndexWriter {
                     if skip > 0 { skip -= 1; continue }
                     builder.add(seg.document(d))
                     need -= 1
+                    if let progress, need % 1024 == 0 { progress(done.withLock { $0 += 1024; return $0 }, total) }
                     if need == 0 { break }
                 }
                 r += 1
