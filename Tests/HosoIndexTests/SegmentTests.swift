@@ -459,6 +459,44 @@ extension SegmentTests {
     }
 }
 
+extension SegmentTests {
+    /// The automatic merges repack two segments written half full or more (which no merge of
+    /// whole segments can pair) into a full one and the rest, leave a full segment with a few
+    /// documents deleted alone, and change no answer.
+    @Test func mergesRepackHalfFullSegments() throws {
+        let t = TemporaryFolder()
+        let w = try IndexWriter(folder: t.sub("a"))
+        w.maxSegments = 3
+        w.maxMergeDocs = 10
+        func doc(_ i: Int, _ title: String? = nil) -> IndexDocument {
+            document(i, title: title ?? ["khai sinh", "kết hôn", "hòa giải"][i % 3] + " \(i)", applicant: ["Nguyễn Văn Hòa", "Trần Thị Hoa"][i % 2])
+        }
+        var docs: [IndexDocument] = []
+        let full = (0..<10).map { doc($0) }
+        try w.apply(full, ledgerHead: "sha256:0", ledgerSequence: 1)
+        docs += full
+        let fullFile = w.manifest.segments[0].file
+        for k in 0..<3 {
+            let batch = (10 + 6 * k..<16 + 6 * k).map { doc($0) }
+            try w.apply(batch, ledgerHead: "sha256:\(k + 1)", ledgerSequence: k + 2)
+            docs += batch
+            let halfFull = w.manifest.segments.filter { $0.docs - $0.deletedDocs >= 5 && $0.docs < 10 }
+            #expect(halfFull.count <= 1, "two segments written half full or more are repacked at once")
+        }
+        // 10 full, then 6 + 6 into 10 + 2, then 6 more: [10, 10, 2, 6] in some order.
+        #expect(w.manifest.segments.map(\.docs).sorted() == [2, 6, 10, 10])
+        // A new version of a dossier of the full segment: deleted there, which stays as it is.
+        let replaced = doc(3, "khai sinh lại")
+        try w.apply([replaced], ledgerHead: "sha256:9", ledgerSequence: 9)
+        docs = docs.map { $0.number == replaced.number ? replaced : $0 }
+        #expect(w.manifest.segments.contains { $0.file == fullFile && $0.deletedDocs == 1 })
+        let queries = ["khai sinh", "hoa", "hòa giải", "nguyen", "sinh lại"]
+        let fresh = t.sub("fresh")
+        try IndexWriter(folder: fresh).rebuild(docs, ledgerHead: "sha256:9", ledgerSequence: 9)
+        #expect(try answers(t.sub("a"), queries) == answers(fresh, queries))
+    }
+}
+
 @Suite struct QueryParserTests {
     @Test func parsesTheSyntax() throws {
         #expect(try QueryParser.parse("hòa") == .word("hòa", fields: nil))
