@@ -14,6 +14,20 @@ func document(_ i: Int, title: String, applicant: String = "Nguyễn Văn A", nu
                   receivedText: "", dueText: "", completedText: "")
 }
 
+/// Document `i` of the small merge tests: one of three titles, one of two applicants, unless
+/// `title` is given.
+func mergeTestDocument(_ i: Int, title: String? = nil) -> IndexDocument {
+    document(i, title: title ?? ["khai sinh", "kết hôn", "hòa giải"][i % 3] + " \(i)", applicant: ["Nguyễn Văn Hòa", "Trần Thị Hoa"][i % 2])
+}
+
+/// A writer whose segments hold at most 10 documents, so that merges show on a few.
+func smallSegmentWriter(_ folder: String, maxSegments: Int = 8) throws -> IndexWriter {
+    let w = try IndexWriter(folder: folder)
+    w.maxSegments = maxSegments
+    w.maxMergeDocs = 10
+    return w
+}
+
 /// A search's answer as one comparable line: total, page (number, points, BM25) and facets.
 func page(_ r: SearchResult) -> String {
     "\(r.total) " + r.hits.map { "\($0.document.number)=\($0.points)/\($0.bm25)" }.joined(separator: " ")
@@ -373,9 +387,7 @@ extension SegmentTests {
     /// whatever the archive's size), keep the small segments few, and change no answer.
     @Test func tieredMergesAreBounded() throws {
         let t = TemporaryFolder()
-        let w = try IndexWriter(folder: t.sub("a"))
-        w.maxSegments = 3
-        w.maxMergeDocs = 10
+        let w = try smallSegmentWriter(t.sub("a"), maxSegments: 3)
         var docs: [IndexDocument] = []
         for i in 0..<60 {
             let d = document(i, title: ["khai sinh", "kết hôn", "hòa giải"][i % 3] + " \(i)", applicant: "Nguyễn Văn Hòa")
@@ -403,23 +415,19 @@ extension SegmentTests {
     /// full segments as they are, changes no answer, and a second run has nothing to do.
     @Test func optimizeRepacksHalfFullSegments() throws {
         let t = TemporaryFolder()
-        let w = try IndexWriter(folder: t.sub("a"))
-        w.maxMergeDocs = 10
+        let w = try smallSegmentWriter(t.sub("a"))
         var docs: [IndexDocument] = []
-        func doc(_ i: Int) -> IndexDocument {
-            document(i, title: ["khai sinh", "kết hôn", "hòa giải"][i % 3] + " \(i)", applicant: ["Nguyễn Văn Hòa", "Trần Thị Hoa"][i % 2])
-        }
         // One full segment, then four of 7 (no two of which fit in one), one of them with two
         // documents replaced later (deleted there, added again as a segment of 2).
-        let full = (0..<10).map(doc)
+        let full = (0..<10).map { mergeTestDocument($0) }
         try w.apply(full, ledgerHead: "sha256:0", ledgerSequence: 1, merge: false)
         docs += full
         for k in 0..<4 {
-            let batch = (10 + 7 * k..<17 + 7 * k).map(doc)
+            let batch = (10 + 7 * k..<17 + 7 * k).map { mergeTestDocument($0) }
             try w.apply(batch, ledgerHead: "sha256:\(k + 1)", ledgerSequence: k + 2, merge: false)
             docs += batch
         }
-        let replaced = [doc(12), doc(13)].map { d -> IndexDocument in
+        let replaced = [mergeTestDocument(12), mergeTestDocument(13)].map { d -> IndexDocument in
             var d = d
             d.title = "khai sinh lại"
             d.text[.title] = ["khai sinh lại"]
@@ -465,19 +473,14 @@ extension SegmentTests {
     /// documents deleted alone, and change no answer.
     @Test func mergesRepackHalfFullSegments() throws {
         let t = TemporaryFolder()
-        let w = try IndexWriter(folder: t.sub("a"))
-        w.maxSegments = 3
-        w.maxMergeDocs = 10
-        func doc(_ i: Int, _ title: String? = nil) -> IndexDocument {
-            document(i, title: title ?? ["khai sinh", "kết hôn", "hòa giải"][i % 3] + " \(i)", applicant: ["Nguyễn Văn Hòa", "Trần Thị Hoa"][i % 2])
-        }
+        let w = try smallSegmentWriter(t.sub("a"), maxSegments: 3)
         var docs: [IndexDocument] = []
-        let full = (0..<10).map { doc($0) }
+        let full = (0..<10).map { mergeTestDocument($0) }
         try w.apply(full, ledgerHead: "sha256:0", ledgerSequence: 1)
         docs += full
         let fullFile = w.manifest.segments[0].file
         for k in 0..<3 {
-            let batch = (10 + 6 * k..<16 + 6 * k).map { doc($0) }
+            let batch = (10 + 6 * k..<16 + 6 * k).map { mergeTestDocument($0) }
             try w.apply(batch, ledgerHead: "sha256:\(k + 1)", ledgerSequence: k + 2)
             docs += batch
             let halfFull = w.manifest.segments.filter { $0.docs - $0.deletedDocs >= 5 && $0.docs < 10 }
@@ -486,7 +489,7 @@ extension SegmentTests {
         // 10 full, then 6 + 6 into 10 + 2, then 6 more: [10, 10, 2, 6] in some order.
         #expect(w.manifest.segments.map(\.docs).sorted() == [2, 6, 10, 10])
         // A new version of a dossier of the full segment: deleted there, which stays as it is.
-        let replaced = doc(3, "khai sinh lại")
+        let replaced = mergeTestDocument(3, title: "khai sinh lại")
         try w.apply([replaced], ledgerHead: "sha256:9", ledgerSequence: 9)
         docs = docs.map { $0.number == replaced.number ? replaced : $0 }
         #expect(w.manifest.segments.contains { $0.file == fullFile && $0.deletedDocs == 1 })
