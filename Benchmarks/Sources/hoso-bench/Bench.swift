@@ -34,6 +34,8 @@ enum BenchMain {
             switch command {
             case "export-records": try exportRecords(archive: args[1])
             case "index-build": try indexBuild(records: args[1], out: args[2])
+            case "index-replay": try indexReplay(records: args[1], out: args[2], batch: Int(args[3]) ?? 500,
+                                                 head: args.count > 5 ? (args[4], Int(args[5]) ?? 0) : nil)
             case "search-latency": try searchLatency(index: args[1], queries: args[2], repeats: args.count > 3 ? Int(args[3]) ?? 5 : 5)
             default: usage()
             }
@@ -44,7 +46,7 @@ enum BenchMain {
     }
 
     static func usage() -> Never {
-        FileHandle.standardError.write(Data("usage: hoso-bench export-records ARCHIVE | index-build RECORDS OUT | search-latency INDEX QUERIES [REPEATS]\n".utf8))
+        FileHandle.standardError.write(Data("usage: hoso-bench export-records ARCHIVE | index-build RECORDS OUT | index-replay RECORDS OUT BATCH [HEAD SEQUENCE] | search-latency INDEX QUERIES [REPEATS]\n".utf8))
         exit(2)
     }
 
@@ -85,6 +87,17 @@ enum BenchMain {
 
     /// Reads JSON lines, then builds an index (the timed part), like the peers' scripts do.
     static func indexBuild(records: String, out: String) throws {
+        let docs = try loadDocuments(records)
+        let t0 = SystemFile.monotonic()
+        let writer = try IndexWriter(folder: out)
+        try writer.rebuild(docs, ledgerHead: nil, ledgerSequence: 0)
+        let seconds = SystemFile.monotonic() - t0
+        var bytes = 0
+        for (name, _) in try SystemFile.listDirectory(out) { bytes += Int(SystemFile.status(out + "/" + name)?.st_size ?? 0) }
+        print(String(format: "{\"docs\": %d, \"seconds\": %.3f, \"docsPerSecond\": %.0f, \"indexBytes\": %d}", docs.count, seconds, Double(docs.count) / seconds, bytes))
+    }
+
+    static func loadDocuments(_ records: String) throws -> [IndexDocument] {
         let data = try Data(contentsOf: URL(fileURLWithPath: records))
         let decoder = JSONDecoder()
         var docs: [IndexDocument] = []
@@ -94,13 +107,30 @@ enum BenchMain {
             if end > start { docs.append(document(try decoder.decode(Record.self, from: data[start..<end]))) }
             start = data.index(after: end)
         }
+        return docs
+    }
+
+    /// Adds the documents `batch` at a time, as ingest checkpoints do (each a segment, then the
+    /// automatic merges): the segments an index grown by ingests ends with, and what the merges
+    /// cost. The last batch is published under `head` (an archive's ledger head and sequence),
+    /// so that the index can stand in for an archive's own.
+    static func indexReplay(records: String, out: String, batch: Int, head: (String, Int)?) throws {
+        let docs = try loadDocuments(records)
         let t0 = SystemFile.monotonic()
         let writer = try IndexWriter(folder: out)
-        try writer.rebuild(docs, ledgerHead: nil, ledgerSequence: 0)
+        var start = 0, n = 0
+        while start < docs.count {
+            let end = min(docs.count, start + max(1, batch))
+            n += 1
+            let last = end == docs.count
+            try writer.apply(Array(docs[start..<end]), ledgerHead: last ? head?.0 ?? "sha256:replay-\(n)" : "sha256:replay-\(n)",
+                             ledgerSequence: last ? head?.1 ?? n : n)
+            start = end
+        }
         let seconds = SystemFile.monotonic() - t0
-        var bytes = 0
-        for (name, _) in try SystemFile.listDirectory(out) { bytes += Int(SystemFile.status(out + "/" + name)?.st_size ?? 0) }
-        print(String(format: "{\"docs\": %d, \"seconds\": %.3f, \"docsPerSecond\": %.0f, \"indexBytes\": %d}", docs.count, seconds, Double(docs.count) / seconds, bytes))
+        let sizes = writer.manifest.segments.map { $0.docs - $0.deletedDocs }
+        print(String(format: "{\"docs\": %d, \"batches\": %d, \"seconds\": %.3f, \"segments\": %d, \"segmentDocs\": %@}",
+                     docs.count, n, seconds, sizes.count, "[" + sizes.map(String.init).joined(separator: ", ") + "]"))
     }
 
     struct Query: Codable { var id: Int; var kind: String; var accented: Bool; var hoso: String; var target: String? }
