@@ -12,6 +12,9 @@ import HosoStore
 /// audit/runs/000012-findings.jsonl  what the run found, one JSON line per finding (only when
 ///                                   it found something): code, object or file, the dossiers and
 ///                                   files that use the object, what was expected and found
+/// audit/runs/000012-state.txt       a checkpoint (some budgeted runs): each object's last
+///                                   verification by the runs up to the one it names, as the
+///                                   lists say it, after "damaged <code> <run> <hex>" lines
 /// ```
 /// A record names its files with their SHA-256, so the evidence of what was damaged and where
 /// cannot be edited unseen either.
@@ -40,6 +43,66 @@ public struct AuditLog {
         /// back from a replica, each verified on the way): what was done, from where, by whom.
         public var note: String? = nil
         public var `operator`: String? = nil
+        /// A checkpoint (from 2026-12-03): the file that says what the runs up to and including
+        /// run `stateThrough` leave verified and damaged, and its SHA-256. Runs after it read it
+        /// and the lists after `stateThrough`, not the whole history.
+        public var state: String? = nil
+        public var stateDigest: String? = nil
+        public var stateThrough: Int? = nil
+    }
+
+    /// The log as a run reads it.
+    public struct History: Sendable {
+        /// The runs that count, in the log's order (a run whose list was altered or lost counts
+        /// for nothing).
+        public var records: [Record] = []
+        /// What is wrong with the log.
+        public var findings: [Diagnostic] = []
+        /// The newest run that wrote a checkpoint whose file is intact, if any.
+        public var checkpoint: Record?
+        /// `records[start...]` are the runs after the checkpoint (all of them without one).
+        public var start = 0
+        /// What the checkpoint names found damaged or missing: the object, the code, the run.
+        var checkpointDamage: [(id: ObjectID, code: String, run: Int)] = []
+        /// Every record the log holds, by run (a checkpoint's damage names its runs).
+        var bySequence: [Int: Record] = [:]
+
+        /// The entries of the lists to read past the checkpoint.
+        public var entriesSinceCheckpoint: Int { records[start...].reduce(0) { $0 + $1.objects } }
+    }
+
+    /// How much of the log a run checks.
+    public enum Depth: Sendable {
+        /// Every run's list and findings (a full verify, the history an auditor reads): whatever
+        /// was altered anywhere in the log is found.
+        case whole
+        /// The runs after the newest intact checkpoint, and the checkpoint: what a quick or
+        /// budgeted run and the coverage report read. The runs before it are taken from the
+        /// checkpoint, so their files are not read, and their alteration is left to full runs.
+        case sinceCheckpoint
+    }
+
+    /// The verification state a budgeted run computed before reading objects: written beside
+    /// its record as a checkpoint when replaying the log costs more than reading one would.
+    public struct Checkpoint: Sendable {
+        /// The store's names and when each was last verified intact (`Int64.min`: not), side by side.
+        public var names: [ObjectID]
+        public var times: [Int64]
+        public var damaged: [ObjectID: Damage]
+        /// The last run the state covers.
+        public var through: Int
+
+        public init(names: [ObjectID], times: [Int64], damaged: [ObjectID: Damage], through: Int) {
+            self.names = names; self.times = times; self.damaged = damaged; self.through = through
+        }
+
+        /// Worth writing: the lists a run replays past the last checkpoint hold at least as many
+        /// entries as the store has objects (one checkpoint costs about one full run's list), so
+        /// that the log any run reads stays within about twice the archive's size, however long
+        /// its history.
+        public static func isDue(_ history: History, objects: Int) -> Bool {
+            objects > 0 && history.records.last != nil && history.entriesSinceCheckpoint >= objects
+        }
     }
 
     /// One finding as the audit log keeps it (the advice, the same for every finding of a
@@ -186,41 +249,78 @@ public struct AuditLog {
         }
     }
 
-    /// Every record, with the chain checked: a problem is returned as findings, not thrown.
-    public func read() -> (records: [Record], findings: [Diagnostic]) {
+    /// The log's records, with the chain checked and the runs' files checked as deep as
+    /// `depth` says: a problem is returned as findings, not thrown.
+    public func read(_ depth: Depth = .whole) -> History {
+        var h = History()
         let bytes: [UInt8]
         do {
-            guard let b = try logBytes() else { return ([], []) }
+            guard let b = try logBytes() else { return h }
             bytes = b
-        } catch { return ([], [error.diagnostic]) }
-        var records: [Record] = []
-        var findings: [Diagnostic] = []
+        } catch { return History(findings: [error.diagnostic]) }
+        // The chain first, over every line (a line a run, small whatever the history).
+        var parsed: [Record] = []
         var previousHash: String?
         var lastSequence = 0
         for (i, line) in bytes.split(separator: 0x0A).enumerated() {
             let lineBytes = Array(line)
+            let hash = ObjectID.hashing(lineBytes).prefixed
+            defer { previousHash = hash }
             guard let r = try? JSONDecoder().decode(Record.self, from: Data(lineBytes)) else {
-                findings.append(Diagnostic(.auditLogBroken, file: "audit/log", line: i + 1, message: "line \(i + 1) is not an audit record",
-                                           advice: "Keep the log as evidence; the chain restarts with the next run"))
-                previousHash = ObjectID.hashing(lineBytes).prefixed
+                h.findings.append(Diagnostic(.auditLogBroken, file: "audit/log", line: i + 1, message: "line \(i + 1) is not an audit record",
+                                             advice: "Keep the log as evidence; the chain restarts with the next run"))
                 continue
             }
             // The first record names no predecessor; its number is 1, or follows the runs of a
             // damaged log put aside. Every later one follows the record before it.
             let first = i == 0
             if r.previous != previousHash || (!first && r.sequence != lastSequence + 1) {
-                findings.append(Diagnostic(.auditLogBroken, file: "audit/log", line: i + 1, subject: "run \(r.sequence)",
+                h.findings.append(Diagnostic(.auditLogBroken, file: "audit/log", line: i + 1, subject: "run \(r.sequence)",
                     message: "the audit log's chain is broken before run \(r.sequence)",
                     expected: "previous \(previousHash ?? "none")" + (first ? "" : ", run \(lastSequence + 1)"),
                     found: "previous \(r.previous ?? "none"), run \(r.sequence)",
                     advice: "A run was removed, reordered or edited; keep the log as evidence"))
+            }
+            lastSequence = r.sequence
+            parsed.append(r)
+            h.bySequence[r.sequence] = r
+        }
+        // The newest checkpoint whose file is as its run recorded it (one altered or lost is
+        // evidence damaged, and an older one serves).
+        for r in parsed.reversed() {
+            guard let name = r.state, let digest = r.stateDigest, let through = r.stateThrough, through <= r.sequence else { continue }
+            switch Result(catching: { () throws(SystemError) in try Self.readCheckpoint(folder + "/" + name) }) {
+            case .success(let (found, damage)) where found.prefixed == digest:
+                h.checkpoint = r
+                h.checkpointDamage = damage
+            case .success(let (found, _)):
+                h.findings.append(Diagnostic(.auditLogBroken, file: "audit/" + name, subject: "run \(r.sequence)",
+                    message: "the checkpoint written by run \(r.sequence) (what the runs up to \(through) left verified) was altered",
+                    expected: digest, found: found.prefixed,
+                    advice: "Keep the log as evidence; the runs' own lists are read instead"))
+            case .failure(let e) where e.errno == ENOENT:
+                h.findings.append(Diagnostic(.auditLogBroken, file: "audit/" + name, subject: "run \(r.sequence)",
+                    message: "the checkpoint written by run \(r.sequence) (what the runs up to \(through) left verified) is missing",
+                    advice: "Keep the log as evidence; the runs' own lists are read instead"))
+            case .failure(let e):
+                h.findings.append(Self.unreadable(e, "audit/" + name, "the checkpoint written by run \(r.sequence)", run: r.sequence))
+            }
+            if h.checkpoint != nil { break }
+        }
+        let through = h.checkpoint?.stateThrough ?? Int.min
+        for r in parsed {
+            // A run the checkpoint covers is not read again (its list is taken from the
+            // checkpoint), unless the whole log is asked for.
+            if depth == .sinceCheckpoint && r.sequence <= through {
+                h.records.append(r)
+                continue
             }
             var listIntact = false
             // (Read in blocks: a full run's list names every object of the archive.)
             switch Result(catching: { () throws(SystemError) in try SystemFile.digestOrFail(folder + "/" + r.list).id }) {
             case .success(let digest):
                 if digest.prefixed != r.listDigest {
-                    findings.append(Diagnostic(.auditLogBroken, file: "audit/" + r.list, subject: "run \(r.sequence)",
+                    h.findings.append(Diagnostic(.auditLogBroken, file: "audit/" + r.list, subject: "run \(r.sequence)",
                         message: "the list of objects verified by run \(r.sequence) was altered",
                         expected: r.listDigest, found: digest.prefixed,
                         advice: "Keep the log as evidence; the objects will be verified again"))
@@ -228,22 +328,50 @@ public struct AuditLog {
                     listIntact = true
                 }
             case .failure(let e) where e.errno == ENOENT:
-                findings.append(Diagnostic(.auditLogBroken, file: "audit/" + r.list, subject: "run \(r.sequence)",
+                h.findings.append(Diagnostic(.auditLogBroken, file: "audit/" + r.list, subject: "run \(r.sequence)",
                     message: "the list of objects verified by run \(r.sequence) is missing",
                     advice: "Keep the log as evidence; the objects will be verified again"))
             case .failure(let e):
                 // Not evidence lost: the run counts for nothing here, as its list cannot be read.
-                findings.append(Self.unreadable(e, "audit/" + r.list, "the list of objects verified by run \(r.sequence)", run: r.sequence))
+                h.findings.append(Self.unreadable(e, "audit/" + r.list, "the list of objects verified by run \(r.sequence)", run: r.sequence))
             }
             // Findings altered or removed: evidence lost, reported; the run's list still counts.
-            if let problem = self.findings(of: r).problem { findings.append(problem) }
+            if let problem = self.findings(of: r).problem { h.findings.append(problem) }
             // A run whose list cannot be trusted counts for nothing (coverage, the budget's order).
-            if listIntact { records.append(r) }
-            lastSequence = r.sequence
-            previousHash = ObjectID.hashing(lineBytes).prefixed
+            if listIntact { h.records.append(r) }
         }
-        return (records, findings)
+        h.start = h.records.firstIndex { $0.sequence > through } ?? h.records.count
+        return h
     }
+
+    /// A checkpoint's SHA-256, and the damage lines at its head ("damaged <code> <run> <hex>",
+    /// before the "<unix seconds> <hex>" entries), read in one pass.
+    static func readCheckpoint(_ path: String) throws(SystemError) -> (ObjectID, [(id: ObjectID, code: String, run: Int)]) {
+        var hasher = ObjectHasher()
+        var head: [UInt8] = []          // the bytes from the start, while every line is damage
+        var inHead = true
+        try SystemFile.forEachBlock(path) { block in
+            hasher.update(block)
+            guard inHead else { return }
+            head.append(contentsOf: block)
+            // Stop at the first whole line that is not damage.
+            var from = 0
+            while let nl = head[from...].firstIndex(of: 0x0A) {
+                if !head[from..<nl].starts(with: Self.damagePrefix) { head.removeSubrange(from...); inHead = false; return }
+                from = nl + 1
+            }
+        }
+        var damage: [(id: ObjectID, code: String, run: Int)] = []
+        for line in head.split(separator: 0x0A) where line.starts(with: Self.damagePrefix) {
+            let parts = line.split(separator: 0x20)
+            guard parts.count == 4, let run = Int(String(decoding: parts[2], as: UTF8.self)),
+                  let id = ObjectID(hex: String(decoding: parts[3], as: UTF8.self)) else { continue }
+            damage.append((id, String(decoding: parts[1], as: UTF8.self), run))
+        }
+        return (hasher.finalize(), damage)
+    }
+
+    static let damagePrefix = Array("damaged ".utf8)
 
     /// Every record that can be read, whatever the state of its files (for the history an
     /// auditor reads: a run whose list was removed still says what it found), and the logs kept
@@ -272,50 +400,58 @@ public struct AuditLog {
     /// found them damaged or missing, each with the first run that found it since it was last
     /// verified intact (a repair's restore verifies it again).
     ///
-    /// 8 bytes a name, where a dictionary of every verified object took about 55: the runs'
-    /// lists are read in blocks, a chunk of entries at a time, sorted and merged into `names`.
-    public func verificationState(_ records: [Record], of names: [ObjectID]) -> (verified: [Int64], damaged: [ObjectID: Damage]) {
-        let damage = damageEvents(records)
+    /// 8 bytes a name, where a dictionary of every verified object took about 55: the
+    /// checkpoint and the runs' lists after it are read in blocks, a chunk of entries at a time,
+    /// sorted and merged into `names`.
+    public func verificationState(_ history: History, of names: [ObjectID]) -> (verified: [Int64], damaged: [ObjectID: Damage]) {
+        let damage = damageEvents(history)
         var times = [Int64](repeating: .min, count: names.count)
         // `names` in order (a store lists them so), or a permutation that orders them.
         let order: [Int]? = names.isStrictlyIncreasing ? nil : names.indices.sorted { names[$0] < names[$1] }
         var lastVerified: [ObjectID: Int] = [:]
         times.withUnsafeMutableBufferPointer { times in
             names.withUnsafeBufferPointer { names in
-                for i in records.indices {
-                    forEachVerified(records[i]) { chunk in
-                        damage.noteVerified(chunk, run: i, in: &lastVerified)
-                        chunk.sort { $0.id < $1.id }
-                        var k = 0      // the first name, in order, not below the chunk's current entry
-                        for e in chunk where !damage.cancels(e.id, verifiedIn: i) {
-                            k = Self.lowerBound(e.id, in: names, order: order, from: k)
-                            guard k < names.count else { break }
-                            let at = order?[k] ?? k
-                            if names[at] == e.id, e.time > times[at] { times[at] = e.time }
-                        }
+                // Entries of run `i` (the checkpoint's count as the run just before the first
+                // after it): each object's latest time, unless damage found since took it back.
+                func merge(_ chunk: inout [(id: ObjectID, time: Int64)], run i: Int) {
+                    damage.noteVerified(chunk, run: i, in: &lastVerified)
+                    chunk.sort { $0.id < $1.id }
+                    var k = 0      // the first name, in order, not below the chunk's current entry
+                    for e in chunk where !damage.cancels(e.id, verifiedIn: i) {
+                        k = Self.lowerBound(e.id, in: names, order: order, from: k)
+                        guard k < names.count else { break }
+                        let at = order?[k] ?? k
+                        if names[at] == e.id, e.time > times[at] { times[at] = e.time }
                     }
+                }
+                if let state = history.checkpoint?.state {
+                    forEachEntry(of: state) { merge(&$0, run: history.start - 1) }
+                }
+                for i in history.start..<history.records.count {
+                    forEachEntry(of: history.records[i].list) { merge(&$0, run: i) }
                 }
             }
         }
-        return (times, damage.outstanding(records, lastVerified: lastVerified))
+        return (times, damage.outstanding(lastVerified: lastVerified))
     }
 
     /// The objects whose last check found them damaged or missing, as `verificationState`
-    /// gives them; only the lists of runs from the first that found damage on are read (a
-    /// quick run, which needs nothing else).
-    public func knownDamage(_ records: [Record]) -> [ObjectID: Damage] {
-        let damage = damageEvents(records)
+    /// gives them; only the lists of runs from the first that found damage on (after the
+    /// checkpoint) are read (a quick run, which needs nothing else).
+    public func knownDamage(_ history: History) -> [ObjectID: Damage] {
+        let damage = damageEvents(history)
         guard let first = damage.events.first?.run else { return [:] }
         var lastVerified: [ObjectID: Int] = [:]
-        for i in first..<records.count {
-            forEachVerified(records[i]) { chunk in damage.noteVerified(chunk, run: i, in: &lastVerified) }
+        for i in max(first, history.start)..<history.records.count {
+            forEachEntry(of: history.records[i].list) { chunk in damage.noteVerified(chunk, run: i, in: &lastVerified) }
         }
-        return damage.outstanding(records, lastVerified: lastVerified)
+        return damage.outstanding(lastVerified: lastVerified)
     }
 
     /// What the runs found damaged or missing, in the log's order (few: damage is rare).
     struct DamageEvents {
-        var events: [(run: Int, id: ObjectID, code: String)] = []
+        /// `run` is the run's place among the records read (-1: found before the checkpoint).
+        var events: [(run: Int, id: ObjectID, code: String, record: Record)] = []
         /// The last run that found each object damaged or missing.
         var lastRun: [ObjectID: Int] = [:]
 
@@ -333,20 +469,29 @@ public struct AuditLog {
         }
 
         /// Each object's first finding after (or in) the last run that verified it intact.
-        func outstanding(_ records: [Record], lastVerified: [ObjectID: Int]) -> [ObjectID: Damage] {
+        func outstanding(lastVerified: [ObjectID: Int]) -> [ObjectID: Damage] {
             var out: [ObjectID: Damage] = [:]
             for e in events where out[e.id] == nil && e.run >= lastVerified[e.id] ?? -1 {
-                out[e.id] = (e.code, records[e.run])
+                out[e.id] = (e.code, e.record)
             }
             return out
         }
     }
 
-    func damageEvents(_ records: [Record]) -> DamageEvents {
+    /// The damage the checkpoint carries (outstanding when it was written: no entry of it says
+    /// the object verified), then what the runs after it found.
+    func damageEvents(_ history: History) -> DamageEvents {
         var d = DamageEvents()
-        for (i, r) in records.enumerated() {
+        if let checkpoint = history.checkpoint {
+            for e in history.checkpointDamage {
+                d.events.append((-1, e.id, e.code, history.bySequence[e.run] ?? checkpoint))
+                d.lastRun[e.id] = -1
+            }
+        }
+        for i in history.start..<history.records.count {
+            let r = history.records[i]
             for (id, code) in damage(of: r) {
-                d.events.append((i, id, code))
+                d.events.append((i, id, code, r))
                 d.lastRun[id] = i
             }
         }
@@ -367,17 +512,18 @@ public struct AuditLog {
     /// The objects run `r` lists (verified intact, or written back by a restore).
     public func objects(of r: Record) -> Set<ObjectID> {
         var out = Set<ObjectID>()
-        forEachVerified(r) { chunk in for e in chunk { out.insert(e.id) } }
+        forEachEntry(of: r.list) { chunk in for e in chunk { out.insert(e.id) } }
         return out
     }
 
-    /// The objects run `r` verified intact, with when, handed over a chunk at a time (in the
-    /// list's order; the chunk may be reordered by the callee). A line that is no entry is
-    /// passed over: the list's digest, checked by `read()`, says whether it was altered.
-    private func forEachVerified(_ r: Record, _ body: (inout [(id: ObjectID, time: Int64)]) -> Void) {
+    /// The entries of a run's list (objects verified intact, with when) or of a checkpoint,
+    /// handed over a chunk at a time (in the file's order; the chunk may be reordered by the
+    /// callee). A line that is no entry is passed over: the file's digest, checked by `read()`,
+    /// says whether it was altered.
+    private func forEachEntry(of name: String, _ body: (inout [(id: ObjectID, time: Int64)]) -> Void) {
         var chunk: [(id: ObjectID, time: Int64)] = []
         chunk.reserveCapacity(Self.chunkSize)
-        try? SystemFile.forEachLine(folder + "/" + r.list) { line in
+        try? SystemFile.forEachLine(folder + "/" + name) { line in
             guard let entry = Self.entry(line) else { return }
             chunk.append(entry)
             if chunk.count == Self.chunkSize { body(&chunk); chunk.removeAll(keepingCapacity: true) }
@@ -445,7 +591,8 @@ public struct AuditLog {
     /// Writes a run's list, "<unix seconds> <hex>" a line, atomically and durably, through a
     /// 1 MB buffer (a full run lists every object: 300 MB at a million dossiers, never held
     /// whole); returns its SHA-256.
-    static func writeList(_ entries: some Collection<(ObjectID, Int64)>, to path: String) throws(SystemError) -> ObjectID {
+    /// - Parameter head: lines written before the entries (a checkpoint's damage).
+    static func writeList(_ entries: some Sequence<(ObjectID, Int64)>, head: [UInt8] = [], to path: String) throws(SystemError) -> ObjectID {
         var hasher = ObjectHasher()
         let capacity = 1 << 20
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
@@ -457,6 +604,12 @@ public struct AuditLog {
                 hasher.update(piece)
                 try write(piece)
                 n = 0
+            }
+            // (Through the buffer: a closure handed to `withUnsafeBytes` cannot throw typed.)
+            for byte in head {
+                if n == capacity { try flush() }
+                buffer[n] = byte
+                n += 1
             }
             for (id, t) in entries {
                 if n > capacity - 96 { try flush() }
@@ -478,7 +631,8 @@ public struct AuditLog {
     /// - Returns: the record, and the name the damaged log was kept under, if this run did it.
     public func append(level: String, budget: String?, ledgerHead: String?, started: String, seconds: Double,
                        verified: some Collection<(ObjectID, Int64)>, bytes: UInt64, findings: [Diagnostic],
-                       setAsideIfDamaged: Bool, note: String? = nil, operatorName: String? = nil) throws -> (record: Record, setAside: String?) {
+                       setAsideIfDamaged: Bool, note: String? = nil, operatorName: String? = nil,
+                       checkpoint: Checkpoint? = nil) throws -> (record: Record, setAside: String?) {
         if !SystemFile.exists(folder + "/runs") {
             try SystemFile.makeDirectories(folder)
             try SystemFile.makeDirectory(folder + "/runs", likeParent: true)
@@ -517,6 +671,20 @@ public struct AuditLog {
                             seconds: (seconds * 1000).rounded() / 1000)
         record.note = note
         record.operator = operatorName
+        // Only right after the run it covers: not onto a new log (the runs it covers are in the
+        // log kept aside), nor past a run recorded meanwhile (the next checkpoint will be).
+        if let checkpoint, setAside == nil, last?.sequence == checkpoint.through {
+            let name = String(format: "runs/%06d-state.txt", sequence)
+            if SystemFile.exists(folder + "/" + name) { try keepAside(folder + "/" + name, as: "interrupted") }
+            var head: [UInt8] = []
+            for (id, d) in checkpoint.damaged.sorted(by: { $0.key < $1.key }) {
+                head += Array("damaged \(d.code) \(d.run.sequence) \(id.hex)\n".utf8)
+            }
+            let entries = zip(checkpoint.names, checkpoint.times).lazy.filter { $0.1 != Int64.min }
+            record.state = name
+            record.stateDigest = try Self.writeList(entries, head: head, to: folder + "/" + name).prefixed
+            record.stateThrough = checkpoint.through
+        }
         if !findings.isEmpty {
             var lines = [UInt8]()
             for f in findings { lines += try CanonicalJSON.encode(Finding(f)) + [0x0A] }

@@ -30,8 +30,9 @@ public struct Coverage: Sendable {
     public static func compute(archive: Archive, window: Double) throws -> Coverage {
         var c = Coverage(windowSeconds: window)
         let log = AuditLog(archive: archive)
-        let (records, findings) = log.read()
-        c.findings = findings
+        let history = log.read(.sinceCheckpoint)
+        let records = history.records
+        c.findings = history.findings
         c.runs = records.count
         // The listing's names and sizes side by side (40 bytes an object), then when each was
         // last verified, beside them.
@@ -43,7 +44,7 @@ public struct Coverage: Sendable {
                 sizes.append(size)
             }
         }
-        let (last, damaged) = log.verificationState(records, of: names)
+        let (last, damaged) = log.verificationState(history, of: names)
         let now = Int64(SystemFile.now())
         let since = now - Int64(window)
         var oldest: (ObjectID, Int64?)?

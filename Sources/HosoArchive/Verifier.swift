@@ -246,7 +246,11 @@ public final class Verifier {
             tick = { _ in }
         }
         let auditLog = AuditLog(archive: archive)
-        var (records, logFindings) = auditLog.read()
+        // A full run checks every run's files; the others read the log from its checkpoint on.
+        let history = auditLog.read(options.level == .full && options.budget == nil ? .whole : .sinceCheckpoint)
+        let records = history.records
+        var logFindings = history.findings
+        var checkpoint: AuditLog.Checkpoint?
         var tail: [Diagnostic] = []
         if !options.replica {
             checkRecordedHeads(records, state)
@@ -273,7 +277,8 @@ public final class Verifier {
         var knownDamage: [ObjectID: AuditLog.Damage]?
         if let budget = options.budget {
             var stored = ObjectIDList()
-            let objectReport = try budgeted(budget, checker: checker, log: auditLog, records: records, knownDamage: &knownDamage,
+            let objectReport = try budgeted(budget, checker: checker, log: auditLog, history: history, knownDamage: &knownDamage,
+                                            checkpoint: &checkpoint, recording: options.record && !options.replica,
                                             referenced: referenced, stored: &stored, tick: tick)
             reportMissingManifests(additions, stored: stored, reported: [])
             findings += objectReport.findings
@@ -350,7 +355,7 @@ public final class Verifier {
             // no archived data, and a full run, which never reads it, could never clear it.
             // (Without a catalog a quick run knows no references: every damaged object is said.)
             let knowsReferences = replaying || catalog != nil
-            for (id, known) in (knownDamage ?? auditLog.knownDamage(records)).sorted(by: { $0.key < $1.key })
+            for (id, known) in (knownDamage ?? auditLog.knownDamage(history)).sorted(by: { $0.key < $1.key })
             where !reported.contains(id) && !intactNow.contains(id) && (!knowsReferences || referenced.contains(id) || structural.contains(id)) {
                 findings.append(Diagnostic(.objectKnownDamaged, file: archive.store.displayPath(of: id), subject: id.prefixed,
                     message: "found \(known.code == DiagnosticCode.objectMissing.rawValue ? "missing" : "damaged") (\(known.code)) by audit run \(known.run.sequence) (\(known.run.level), \(known.run.finished)) and not verified intact since; this \(options.budget != nil ? "budgeted" : "quick") run did not read it",
@@ -400,7 +405,8 @@ public final class Verifier {
             do {
                 let appended = try auditLog.append(level: report.level, budget: options.budget?.description, ledgerHead: state.head?.prefixed,
                                                    started: startedAt, seconds: report.seconds, verified: verified.lazy.map { ($0, verifiedAt) },
-                                                   bytes: report.bytesChecked, findings: findings, setAsideIfDamaged: logFindings.contains { $0.code == .auditLogBroken })
+                                                   bytes: report.bytesChecked, findings: findings, setAsideIfDamaged: logFindings.contains { $0.code == .auditLogBroken },
+                                                   checkpoint: checkpoint)
                 report.recorded = appended.record
                 report.logSetAside = appended.setAside
             } catch {
@@ -825,8 +831,10 @@ public final class Verifier {
 
     /// - Parameter stored: set to the names the store's listing holds.
     /// - Parameter knownDamage: set to what the audit log says was found damaged or missing.
-    func budgeted(_ budget: VerifyBudget, checker: StoreChecker, log: AuditLog, records: [AuditLog.Record],
-                  knownDamage: inout [ObjectID: AuditLog.Damage]?,
+    /// - Parameter checkpoint: set, when the run is to be recorded, to the state read from the
+    ///   log if it is due to be written as a checkpoint (`AuditLog.Checkpoint.isDue`).
+    func budgeted(_ budget: VerifyBudget, checker: StoreChecker, log: AuditLog, history: AuditLog.History,
+                  knownDamage: inout [ObjectID: AuditLog.Damage]?, checkpoint: inout AuditLog.Checkpoint?, recording: Bool,
                   referenced: ObjectIDList, stored: inout ObjectIDList, tick: @escaping @Sendable (UInt64) -> Void) throws -> StoreChecker.Report {
         // The listing's objects (`listing.present`) with their sizes and when each was last
         // verified intact, side by side: 48 bytes an object, a million dossiers' four million
@@ -841,8 +849,12 @@ public final class Verifier {
         }
         stored = listing.storedNames()
         var verifiedAt: [Int64], damaged: [ObjectID: AuditLog.Damage]
-        (verifiedAt, damaged) = log.verificationState(records, of: listing.present)
+        (verifiedAt, damaged) = log.verificationState(history, of: listing.present)
         knownDamage = damaged
+        // (The names are the listing's, shared; the times, 8 bytes an object, are kept.)
+        if recording, AuditLog.Checkpoint.isDue(history, objects: listing.present.count), let last = history.records.last {
+            checkpoint = AuditLog.Checkpoint(names: listing.present, times: verifiedAt, damaged: damaged, through: last.sequence)
+        }
         // Whatever the budget, the listing shows what is missing and what does not belong.
         let store = archive.store
         let listed = listing.findings + listing.missing(from: referenced, stored: stored, path: { store.displayPath(of: $0) })

@@ -408,7 +408,7 @@ struct SealCommand: ParsableCommand {
                         countsAsOf: countsAt)
         // A seal certifies what is there, damaged or not: said when the last recorded run found
         // errors, so that a damaged archive is not sealed unknowingly.
-        if let last = auditLog.read().records.last(where: { $0.sequence == audit?.run }), last.errors > 0 {
+        if let last = auditLog.read(.sinceCheckpoint).records.last(where: { $0.sequence == audit?.run }), last.errors > 0 {
             Console.shared.err("hoso: note: the last recorded verify (audit run \(last.sequence), \(last.finished)) found \(Format.count(last.errors, "error")) (\(last.codes.keys.filter { $0.hasPrefix("E") }.sorted().joined(separator: ", "))); this seal records the archive as it is. Repair first ('hoso verify --history' names what) if the seal is to stand for a sound archive")
         }
         // The counts are the catalog's: said when they are of another entry than the head (the

@@ -1096,6 +1096,76 @@ struct VerifyFixture {
         #expect(try f.verify() == (0, [], []), "concurrent runs break no chain")
     }
 
+    /// A budgeted run writes the state it read from the log as a checkpoint once the lists
+    /// past the last one hold as many entries as the store has objects. Each run still takes
+    /// the objects least recently verified by the whole log's account (a replay of every list,
+    /// here in Python), the checkpoint says what that replay says, and once it is written only
+    /// a full run reads the lists before it.
+    @Test func budgetedRunsWriteCheckpoints() throws {
+        let f = try VerifyFixture(dossiers: 4, checkpoint: 2)
+        let objects = Int(try shell("find '\(f.archive)/objects' -type f | wc -l").output.trimmingCharacters(in: .whitespacesAndNewlines))!
+        let budget = 5
+        // The replay: each object's latest time in the lists of runs 1...through, as "time hex" lines.
+        let replay = """
+            import json, os, sys
+            audit, through = sys.argv[1], int(sys.argv[2])
+            latest = {}
+            log = os.path.join(audit, 'log')
+            for line in open(log) if os.path.exists(log) else []:
+                r = json.loads(line)
+                if r['sequence'] > through: break
+                for entry in open(os.path.join(audit, r['list'])).read().splitlines():
+                    t, h = entry.split(' '); latest[h] = max(latest.get(h, -2**63), int(t))
+            store = os.path.join(audit, '..', 'objects')
+            names = [os.path.relpath(os.path.join(d, n), store).replace('/', '') for d, _, files in os.walk(store) for n in files]
+            order = sorted(names, key=lambda h: (latest.get(h, -2**63), h))
+            print(json.dumps({'latest': sorted('%d %s' % (t, h) for h, t in latest.items()), 'order': order}))
+            """
+        let script = f.folder.sub("replay.py")
+        try replay.write(toFile: script, atomically: true, encoding: .utf8)
+        func replayed(through run: Int) throws -> (latest: [String], order: [String]) {
+            let j = try jsonObject(try shell("python3 '\(script)' '\(f.archive)/audit' \(run)").output)
+            return (j["latest"] as! [String], j["order"] as! [String])
+        }
+        var checkpoints: [(run: Int, through: Int)] = []
+        var sinceLast = 0
+        for run in 1...(3 * objects / budget + 2) {
+            let due = sinceLast >= objects
+            let expectedOrder = try replayed(through: run - 1).order
+            let r = try Hoso.run(["verify", "--json", "--budget", "\(budget)", "--archive", f.archive])
+            #expect(r.status == 0, "\(r.stdout)")
+            let record = try jsonObject(String(try String(contentsOfFile: f.archive + "/audit/log", encoding: .utf8).split(separator: "\n").last!))
+            #expect(record["sequence"] as? Int == run)
+            let listed = try String(contentsOfFile: f.archive + String(format: "/audit/runs/%06d.txt", run), encoding: .utf8)
+                .split(separator: "\n").map { String($0.split(separator: " ")[1]) }
+            #expect(Set(listed) == Set(expectedOrder.prefix(budget)), "run \(run): the least recently verified, as the whole log says")
+            #expect((record["state"] != nil) == due, "run \(run): \(sinceLast) entries since the last checkpoint, \(objects) objects")
+            if due {
+                #expect(record["state"] as? String == String(format: "runs/%06d-state.txt", run))
+                #expect(record["stateThrough"] as? Int == run - 1)
+                checkpoints.append((run, run - 1))
+                sinceLast = 0
+            }
+            sinceLast += listed.count
+        }
+        #expect(checkpoints.count >= 2, "\(checkpoints)")
+        // Each checkpoint holds what the replay of the runs it covers holds.
+        for c in checkpoints {
+            let text = try String(contentsOfFile: f.archive + String(format: "/audit/runs/%06d-state.txt", c.run), encoding: .utf8)
+            let lines = text.split(separator: "\n").map(String.init).sorted()
+            #expect(lines == (try replayed(through: c.through).latest), "checkpoint of run \(c.run)")
+        }
+        // The lists the newest checkpoint covers, lost: quick and budgeted runs and the coverage
+        // report do not read them; a full run, which reads the whole log, says so.
+        let newest = checkpoints.last!
+        for run in 1...newest.through { try FileManager.default.removeItem(atPath: f.archive + String(format: "/audit/runs/%06d.txt", run)) }
+        #expect(try f.verify(["--quick"]) == (0, [], []))
+        #expect(try f.verify(["--budget", "1"]) == (0, [], []))
+        let cov = try jsonObject(try f.hoso(["verify", "--coverage", "--json", "--window", "1d"]).stdout)
+        #expect(cov["share"] as? Double == 1 && cov["objects"] as? Int == objects)
+        #expect(try f.verify() == (1, Array(repeating: "E903", count: newest.through), []))
+    }
+
     @Test func byteAndTimeBudgets() throws {
         let f = try VerifyFixture(dossiers: 6, checkpoint: 3)
         let sizes = try shell("find '\(f.archive)/objects' -type f -printf '%s\\n' | sort -n").output.split(separator: "\n").compactMap { Int($0) }
