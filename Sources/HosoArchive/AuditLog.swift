@@ -15,6 +15,8 @@ import HosoStore
 /// audit/runs/000012-state.txt       a checkpoint (some budgeted runs): each object's last
 ///                                   verification by the runs up to the one it names, as the
 ///                                   lists say it, after "damaged <code> <run> <hex>" lines
+///                                   (a full run that found every object intact names its own
+///                                   list as its checkpoint)
 /// ```
 /// A record names its files with their SHA-256, so the evidence of what was damaged and where
 /// cannot be edited unseen either.
@@ -289,10 +291,16 @@ public struct AuditLog {
         // evidence damaged, and an older one serves).
         for r in parsed.reversed() {
             guard let name = r.state, let digest = r.stateDigest, let through = r.stateThrough, through <= r.sequence else { continue }
-            switch Result(catching: { () throws(SystemError) in try Self.readCheckpoint(folder + "/" + name) }) {
-            case .success(let (found, damage)) where found.prefixed == digest:
+            let result = Result(catching: { () throws(SystemError) in try Self.readCheckpoint(folder + "/" + name) })
+            if case .success(let (found, damage)) = result, found.prefixed == digest {
                 h.checkpoint = r
                 h.checkpointDamage = damage
+                break
+            }
+            // A full run's own list: the run is then read past this checkpoint, and its list's
+            // check below says what is wrong with it.
+            if name == r.list { continue }
+            switch result {
             case .success(let (found, _)):
                 h.findings.append(Diagnostic(.auditLogBroken, file: "audit/" + name, subject: "run \(r.sequence)",
                     message: "the checkpoint written by run \(r.sequence) (what the runs up to \(through) left verified) was altered",
@@ -305,7 +313,6 @@ public struct AuditLog {
             case .failure(let e):
                 h.findings.append(Self.unreadable(e, "audit/" + name, "the checkpoint written by run \(r.sequence)", run: r.sequence))
             }
-            if h.checkpoint != nil { break }
         }
         let through = h.checkpoint?.stateThrough ?? Int.min
         for r in parsed {
@@ -632,7 +639,7 @@ public struct AuditLog {
     public func append(level: String, budget: String?, ledgerHead: String?, started: String, seconds: Double,
                        verified: some Collection<(ObjectID, Int64)>, bytes: UInt64, findings: [Diagnostic],
                        setAsideIfDamaged: Bool, note: String? = nil, operatorName: String? = nil,
-                       checkpoint: Checkpoint? = nil) throws -> (record: Record, setAside: String?) {
+                       checkpoint: Checkpoint? = nil, listIsCheckpoint: Bool = false) throws -> (record: Record, setAside: String?) {
         if !SystemFile.exists(folder + "/runs") {
             try SystemFile.makeDirectories(folder)
             try SystemFile.makeDirectory(folder + "/runs", likeParent: true)
@@ -671,9 +678,16 @@ public struct AuditLog {
                             seconds: (seconds * 1000).rounded() / 1000)
         record.note = note
         record.operator = operatorName
+        // A full run that verified every object the store listed intact: its list is the state
+        // it leaves (an object it did not list is not in the store, and no damage is outstanding).
+        if listIsCheckpoint {
+            record.state = listName
+            record.stateDigest = listDigest.prefixed
+            record.stateThrough = sequence
+        }
         // Only right after the run it covers: not onto a new log (the runs it covers are in the
         // log kept aside), nor past a run recorded meanwhile (the next checkpoint will be).
-        if let checkpoint, setAside == nil, last?.sequence == checkpoint.through {
+        if let checkpoint, !listIsCheckpoint, setAside == nil, last?.sequence == checkpoint.through {
             let name = String(format: "runs/%06d-state.txt", sequence)
             if SystemFile.exists(folder + "/" + name) { try keepAside(folder + "/" + name, as: "interrupted") }
             var head: [UInt8] = []

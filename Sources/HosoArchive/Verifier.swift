@@ -406,7 +406,10 @@ public final class Verifier {
                 let appended = try auditLog.append(level: report.level, budget: options.budget?.description, ledgerHead: state.head?.prefixed,
                                                    started: startedAt, seconds: report.seconds, verified: verified.lazy.map { ($0, verifiedAt) },
                                                    bytes: report.bytesChecked, findings: findings, setAsideIfDamaged: logFindings.contains { $0.code == .auditLogBroken },
-                                                   checkpoint: checkpoint)
+                                                   checkpoint: checkpoint,
+                                                   listIsCheckpoint: options.level == .full && options.budget == nil && !options.replica
+                                                       && verified.count == report.objectsChecked
+                                                       && !findings.contains { AuditLog.damageCodes.contains($0.code.rawValue) })
                 report.recorded = appended.record
                 report.logSetAside = appended.setAside
             } catch {

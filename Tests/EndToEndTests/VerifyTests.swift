@@ -1166,6 +1166,36 @@ struct VerifyFixture {
         #expect(try f.verify() == (1, Array(repeating: "E903", count: newest.through), []))
     }
 
+    /// A full run that found every object intact names its own list as its checkpoint: the
+    /// runs after it read nothing older. One that found an object missing does not.
+    @Test func cleanFullRunsAreCheckpoints() throws {
+        let f = try VerifyFixture(dossiers: 3, checkpoint: 3)
+        func last() throws -> [String: Any] {
+            try jsonObject(String(try String(contentsOfFile: f.archive + "/audit/log", encoding: .utf8).split(separator: "\n").last!))
+        }
+        #expect(try f.hoso(["verify", "--budget", "2"]).status == 0)
+        #expect(try f.hoso(["verify"]).status == 0)
+        var record = try last()
+        #expect(record["state"] as? String == "runs/000002.txt" && record["stateDigest"] as? String == record["listDigest"] as? String)
+        #expect(record["stateThrough"] as? Int == 2)
+        // A budgeted run right after has nothing to replay but the full run's list: no checkpoint.
+        #expect(try f.hoso(["verify", "--budget", "2"]).status == 0)
+        #expect(try last()["state"] == nil)
+        try FileManager.default.removeItem(atPath: f.archive + "/audit/runs/000001.txt")
+        #expect(try f.verify(["--quick"]) == (0, [], []))
+        let cov = try jsonObject(try f.hoso(["verify", "--coverage", "--json", "--window", "1d"]).stdout)
+        #expect(cov["share"] as? Double == 1)
+        #expect(try f.verify().1 == ["E903"], "a full run reads the whole log")
+        // An object missing: every object the store lists verified, but the run found damage, so
+        // its list is not what the log says of every object, and names no checkpoint.
+        let object = try f.components().first!.0
+        try FileManager.default.removeItem(atPath: f.path(object))
+        let damaged = try f.hoso(["verify"])
+        #expect(damaged.status == 1)
+        record = try last()
+        #expect(record["state"] == nil && (record["codes"] as? [String: Int] ?? [:]).keys.contains { $0.hasPrefix("E50") }, "\(record)")
+    }
+
     @Test func byteAndTimeBudgets() throws {
         let f = try VerifyFixture(dossiers: 6, checkpoint: 3)
         let sizes = try shell("find '\(f.archive)/objects' -type f -printf '%s\\n' | sort -n").output.split(separator: "\n").compactMap { Int($0) }

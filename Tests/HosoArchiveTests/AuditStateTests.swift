@@ -162,6 +162,18 @@ import HosoTestSupport
         #expect(since.findings.map(\.code) == [.auditLogBroken, .auditLogBroken])
         #expect(since.findings.first?.message == "the checkpoint written by run 3 (what the runs up to 2 left verified) was altered")
         #expect(state(since) == [400, .min, .min, .min, 200, 200, 200, 200, 300, .min])
+
+        // A full run that found every object intact: its own list is its checkpoint, and what
+        // it leaves is all there is to read.
+        _ = try log.append(level: "full", budget: nil, ledgerHead: nil, started: "2026-12-03T00:00:00Z", seconds: 1,
+                           verified: objects.map { ($0, Int64(500)) }, bytes: 0, findings: [], setAsideIfDamaged: false,
+                           listIsCheckpoint: true)
+        try run(2..<3, at: 600)
+        since = log.read(.sinceCheckpoint)
+        #expect(since.checkpoint?.sequence == 5 && since.checkpoint?.state == "runs/000005.txt" && since.checkpoint?.stateThrough == 5)
+        #expect(since.start == since.records.count - 1)
+        #expect(state(since) == [500, 500, 600, 500, 500, 500, 500, 500, 500, 500])
+        #expect(log.knownDamage(since).isEmpty)
     }
 
     /// A run's list longer than a chunk: every entry is merged, across the chunks' seams.
