@@ -630,7 +630,7 @@ struct IndexOptimize: ParsableCommand {
     @Flag(name: .long, help: "Wait for a running writer, or a verify, instead of failing at once.") var wait = false
     func run() throws {
         let archive = try archiveOptions.open()
-        Interruption.explainStop("the merge was cut short. The index is as it was, or merged; the ledger, the objects and the catalog are untouched")
+        Interruption.explainStop("the repack was cut short. The index is as it was, or repacked; the ledger, the objects and the catalog are untouched")
         let lock = try ArchiveLock(archive: archive, wait: wait, purpose: "hoso index optimize")
         defer { withExtendedLifetime(lock) {} }
         try IndexSync.catchUp(archive: archive)
@@ -648,9 +648,9 @@ struct IndexOptimize: ParsableCommand {
         meter.withLock { $0?.finish() }
         let after = writer.manifest.segments.count
         if writer.manifest.generation == generation {
-            Console.shared.out("nothing to merge: \(Format.count(after, "segment")) (\(writer.manifest.liveDocs) dossiers)")
+            Console.shared.out("nothing to repack: \(Format.count(after, "segment")) (\(writer.manifest.liveDocs) dossiers)")
         } else {
-            Console.shared.out("merged \(Format.count(before, "segment")) into \(after) (\(writer.manifest.liveDocs) dossiers) in \(Format.duration(SystemFile.monotonic() - started))")
+            Console.shared.out("repacked \(Format.count(before, "segment")) into \(after) (\(writer.manifest.liveDocs) dossiers) in \(Format.duration(SystemFile.monotonic() - started))")
         }
     }
 }

@@ -617,7 +617,7 @@ struct VerifyFixture {
         #expect(made.status == 0, "\(made.output)")
         #expect(try f.verify().2.count == 5)
         #expect(try f.hoso(["ingest", f.batch]).status == 0)
-        #expect(try f.hoso(["index", "optimize"]).stdout.contains("nothing to merge"))
+        #expect(try f.hoso(["index", "optimize"]).stdout.contains("nothing to repack"))
         #expect(try f.hoso(["verify"]).status == 0)
         let left = try f.verify()
         #expect(left.2 == ["W510"], "the archive folder's temp file under an hour old stays: \(left)")
