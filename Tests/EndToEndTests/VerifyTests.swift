@@ -1149,6 +1149,8 @@ struct VerifyFixture {
             sinceLast += listed.count
         }
         #expect(checkpoints.count >= 2, "\(checkpoints)")
+        let history = try f.hoso(["verify", "--history"]).stdout
+        #expect(history.contains(String(format: "checkpoint: audit/runs/%06d-state.txt, what the runs up to %d left verified", checkpoints[0].run, checkpoints[0].through)), "\(history)")
         // Each checkpoint holds what the replay of the runs it covers holds.
         for c in checkpoints {
             let text = try String(contentsOfFile: f.archive + String(format: "/audit/runs/%06d-state.txt", c.run), encoding: .utf8)
@@ -1178,6 +1180,7 @@ struct VerifyFixture {
         var record = try last()
         #expect(record["state"] as? String == "runs/000002.txt" && record["stateDigest"] as? String == record["listDigest"] as? String)
         #expect(record["stateThrough"] as? Int == 2)
+        #expect(try f.hoso(["verify", "--history"]).stdout.contains("checkpoint: its list, every object found intact"))
         // A budgeted run right after has nothing to replay but the full run's list: no checkpoint.
         #expect(try f.hoso(["verify", "--budget", "2"]).status == 0)
         #expect(try last()["state"] == nil)
