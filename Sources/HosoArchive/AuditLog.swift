@@ -68,6 +68,8 @@ public struct AuditLog {
         var checkpointDamage: [(id: ObjectID, code: String, run: Int)] = []
         /// Every record the log holds, by run (a checkpoint's damage names its runs).
         var bySequence: [Int: Record] = [:]
+        /// The run of the log's last record when it was read (nil: none).
+        public var lastRun: Int?
 
         /// The entries of the lists to read past the checkpoint.
         public var entriesSinceCheckpoint: Int { records[start...].reduce(0) { $0 + $1.objects } }
@@ -102,8 +104,12 @@ public struct AuditLog {
         /// entries as the store has objects (one checkpoint costs about one full run's list), so
         /// that the log any run reads stays within about twice the archive's size, however long
         /// its history.
+        ///
+        /// Never from a log with something wrong (a run whose list or findings could not be
+        /// read would be left out of the state for good). An object the store did not list then
+        /// (a folder that could not be read) loses its times: it is verified again sooner.
         public static func isDue(_ history: History, objects: Int) -> Bool {
-            objects > 0 && history.records.last != nil && history.entriesSinceCheckpoint >= objects
+            objects > 0 && history.findings.isEmpty && history.records.last != nil && history.entriesSinceCheckpoint >= objects
         }
     }
 
@@ -284,18 +290,24 @@ public struct AuditLog {
                     advice: "A run was removed, reordered or edited; keep the log as evidence"))
             }
             lastSequence = r.sequence
+            h.lastRun = r.sequence
             parsed.append(r)
             h.bySequence[r.sequence] = r
         }
         // The newest checkpoint whose file is as its run recorded it (one altered or lost is
-        // evidence damaged, and an older one serves).
+        // evidence damaged, and an older one serves); the whole log's reading checks the older
+        // ones too.
         for r in parsed.reversed() {
             guard let name = r.state, let digest = r.stateDigest, let through = r.stateThrough, through <= r.sequence else { continue }
+            // A full run's own list is checked below, as its list.
+            if h.checkpoint != nil && (depth == .sinceCheckpoint || name == r.list) { continue }
             let result = Result(catching: { () throws(SystemError) in try Self.readCheckpoint(folder + "/" + name) })
             if case .success(let (found, damage)) = result, found.prefixed == digest {
-                h.checkpoint = r
-                h.checkpointDamage = damage
-                break
+                if h.checkpoint == nil {
+                    h.checkpoint = r
+                    h.checkpointDamage = damage
+                }
+                continue
             }
             // A full run's own list: the run is then read past this checkpoint, and its list's
             // check below says what is wrong with it.
@@ -357,12 +369,12 @@ public struct AuditLog {
         var hasher = ObjectHasher()
         var head: [UInt8] = []          // the bytes from the start, while every line is damage
         var inHead = true
+        var from = 0                    // the start of the first line not yet looked at
         try SystemFile.forEachBlock(path) { block in
             hasher.update(block)
             guard inHead else { return }
             head.append(contentsOf: block)
             // Stop at the first whole line that is not damage.
-            var from = 0
             while let nl = head[from...].firstIndex(of: 0x0A) {
                 if !head[from..<nl].starts(with: Self.damagePrefix) { head.removeSubrange(from...); inHead = false; return }
                 from = nl + 1
@@ -635,11 +647,16 @@ public struct AuditLog {
     /// - Parameter setAsideIfDamaged: the run found the log damaged (and reported it): unless a
     ///   run that ended meanwhile did so, the damaged log is kept aside and a new chain starts,
     ///   so that later runs are not failed by it again.
+    /// - Parameter checkpoint: the state the run read, to be written as a checkpoint (only if
+    ///   no run was recorded since `checkpoint.through`).
+    /// - Parameter listIsCheckpoint: the run's list is the state it leaves (a full run that found
+    ///   nothing wrong): so recorded only if the log's last run is still `lastRunRead`, the one
+    ///   it was when the run read the log.
     /// - Returns: the record, and the name the damaged log was kept under, if this run did it.
     public func append(level: String, budget: String?, ledgerHead: String?, started: String, seconds: Double,
                        verified: some Collection<(ObjectID, Int64)>, bytes: UInt64, findings: [Diagnostic],
                        setAsideIfDamaged: Bool, note: String? = nil, operatorName: String? = nil,
-                       checkpoint: Checkpoint? = nil, listIsCheckpoint: Bool = false) throws -> (record: Record, setAside: String?) {
+                       checkpoint: Checkpoint? = nil, listIsCheckpoint: Bool = false, lastRunRead: Int? = nil) throws -> (record: Record, setAside: String?) {
         if !SystemFile.exists(folder + "/runs") {
             try SystemFile.makeDirectories(folder)
             try SystemFile.makeDirectory(folder + "/runs", likeParent: true)
@@ -678,9 +695,10 @@ public struct AuditLog {
                             seconds: (seconds * 1000).rounded() / 1000)
         record.note = note
         record.operator = operatorName
-        // A full run that verified every object the store listed intact: its list is the state
-        // it leaves (an object it did not list is not in the store, and no damage is outstanding).
-        if listIsCheckpoint {
+        // A full run that found nothing wrong: its list is the state it leaves (an object it did
+        // not list is not in the store, and no damage is outstanding), unless a run recorded
+        // since it read the log found something (or verified what was added meanwhile).
+        if listIsCheckpoint, setAside == nil, last?.sequence == lastRunRead {
             record.state = listName
             record.stateDigest = listDigest.prefixed
             record.stateThrough = sequence

@@ -402,14 +402,16 @@ public final class Verifier {
             // The damage was reported in this run; the damaged log is kept aside and a new
             // chain starts, so that later runs are not failed by it again.
             // A run that cannot be recorded (a full disk) still reports what it found.
+            // A full run that found nothing wrong (no error: nothing damaged, missing, unlisted
+            // or unreadable, in the store or in the log) verified every object the store listed.
+            let ownListIsCheckpoint = options.level == .full && options.budget == nil
+                && verified.count == report.objectsChecked && !findings.contains { $0.severity == .error }
             do {
                 let appended = try auditLog.append(level: report.level, budget: options.budget?.description, ledgerHead: state.head?.prefixed,
                                                    started: startedAt, seconds: report.seconds, verified: verified.lazy.map { ($0, verifiedAt) },
                                                    bytes: report.bytesChecked, findings: findings, setAsideIfDamaged: logFindings.contains { $0.code == .auditLogBroken },
                                                    checkpoint: checkpoint,
-                                                   listIsCheckpoint: options.level == .full && options.budget == nil && !options.replica
-                                                       && verified.count == report.objectsChecked
-                                                       && !findings.contains { AuditLog.damageCodes.contains($0.code.rawValue) })
+                                                   listIsCheckpoint: ownListIsCheckpoint, lastRunRead: history.lastRun)
                 report.recorded = appended.record
                 report.logSetAside = appended.setAside
             } catch {

@@ -227,7 +227,7 @@ struct VerifyCommand: ParsableCommand {
                 c.out(line)
                 if let note = r.note { c.out("    " + note + (r.operator.map { ", by \($0)" } ?? "")) }
                 if let state = r.state, let through = r.stateThrough {
-                    c.out(state == r.list ? "    checkpoint: its list, every object found intact (runs after it read no older list)"
+                    c.out(state == r.list ? "    checkpoint: its list, every object verified and nothing found wrong (runs after it read no older list)"
                                           : "    checkpoint: audit/\(state), what the runs up to \(through) left verified (runs after it read no older list)")
                 }
                 for p in run.problems { c.out("    " + c.red(String(p.prefix(4))) + String(p.dropFirst(4))) }

@@ -1180,7 +1180,7 @@ struct VerifyFixture {
         var record = try last()
         #expect(record["state"] as? String == "runs/000002.txt" && record["stateDigest"] as? String == record["listDigest"] as? String)
         #expect(record["stateThrough"] as? Int == 2)
-        #expect(try f.hoso(["verify", "--history"]).stdout.contains("checkpoint: its list, every object found intact"))
+        #expect(try f.hoso(["verify", "--history"]).stdout.contains("checkpoint: its list, every object verified and nothing found wrong"))
         // A budgeted run right after has nothing to replay but the full run's list: no checkpoint.
         #expect(try f.hoso(["verify", "--budget", "2"]).status == 0)
         #expect(try last()["state"] == nil)

@@ -152,6 +152,9 @@ import HosoTestSupport
         let whole = log.read(.whole)
         #expect(whole.findings.map(\.message) == ["the list of objects verified by run 1 is missing"])
         #expect(state(whole) == expected, "the checkpoint, intact, still says what run 1 verified")
+        // No checkpoint is written from a log with something wrong: the run left out would be
+        // left out for good.
+        #expect(AuditLog.Checkpoint.isDue(since, objects: 1) && !AuditLog.Checkpoint.isDue(whole, objects: 1))
 
         // The checkpoint altered: said, and the lists read instead (run 1's, lost, counts for nothing).
         let path = log.folder + "/runs/000003-state.txt"
@@ -164,16 +167,25 @@ import HosoTestSupport
         #expect(state(since) == [400, .min, .min, .min, 200, 200, 200, 200, 300, .min])
 
         // A full run that found every object intact: its own list is its checkpoint, and what
-        // it leaves is all there is to read.
-        _ = try log.append(level: "full", budget: nil, ledgerHead: nil, started: "2026-12-03T00:00:00Z", seconds: 1,
-                           verified: objects.map { ($0, Int64(500)) }, bytes: 0, findings: [], setAsideIfDamaged: false,
-                           listIsCheckpoint: true)
+        // it leaves is all there is to read; unless a run was recorded after it read the log
+        // (what that run found is not in its list).
+        func full(at time: Int64, lastRunRead: Int?) throws -> AuditLog.Record {
+            try log.append(level: "full", budget: nil, ledgerHead: nil, started: "2026-12-03T00:00:00Z", seconds: 1,
+                           verified: objects.map { ($0, time) }, bytes: 0, findings: [], setAsideIfDamaged: false,
+                           listIsCheckpoint: true, lastRunRead: lastRunRead).record
+        }
+        #expect(try full(at: 450, lastRunRead: 3).state == nil)
+        #expect(try full(at: 500, lastRunRead: 5).state == "runs/000006.txt")
         try run(2..<3, at: 600)
         since = log.read(.sinceCheckpoint)
-        #expect(since.checkpoint?.sequence == 5 && since.checkpoint?.state == "runs/000005.txt" && since.checkpoint?.stateThrough == 5)
-        #expect(since.start == since.records.count - 1)
+        #expect(since.checkpoint?.sequence == 6 && since.checkpoint?.state == "runs/000006.txt" && since.checkpoint?.stateThrough == 6)
+        #expect(since.start == since.records.count - 1 && since.lastRun == 7)
         #expect(state(since) == [500, 500, 600, 500, 500, 500, 500, 500, 500, 500])
         #expect(log.knownDamage(since).isEmpty)
+        // Only the whole log's reading still checks the older checkpoint, altered above.
+        #expect(since.findings.isEmpty)
+        #expect(log.read(.whole).findings.map(\.message) == ["the checkpoint written by run 3 (what the runs up to 2 left verified) was altered",
+                                                              "the list of objects verified by run 1 is missing"])
     }
 
     /// A run's list longer than a chunk: every entry is merged, across the chunks' seams.
