@@ -762,7 +762,7 @@ func storedObjects(_ archive: String) throws -> Set<String> {
         #expect(try Hoso.run(["replicate", "--to", replica], environment: ["HOSO_ARCHIVE": archive]).status == 0)
         for (args, says) in [(["rebuild", "--wait"], "Run the same command again to finish"), (["index", "rebuild", "--wait"], "run 'hoso index rebuild' again"),
                              (["verify", "--wait", "--no-record"], "changes no dossier, object or ledger entry"),
-                             (["index", "optimize", "--wait"], "The index is as it was, or merged"),
+                             (["index", "optimize", "--wait"], "The index is as it was, or repacked"),
                              (["replicate", "--from", replica, "--wait"], "run the same command again to copy the rest")] {
             let errPath = t.sub("err-\(args[0])-\(args[1])")
             _ = FileManager.default.createFile(atPath: errPath, contents: nil)
