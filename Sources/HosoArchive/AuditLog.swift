@@ -312,18 +312,10 @@ public struct AuditLog {
             // A full run's own list: the run is then read past this checkpoint, and its list's
             // check below says what is wrong with it.
             if name == r.list { continue }
-            switch result {
-            case .success(let (found, _)):
-                h.findings.append(Diagnostic(.auditLogBroken, file: "audit/" + name, subject: "run \(r.sequence)",
-                    message: "the checkpoint written by run \(r.sequence) (what the runs up to \(through) left verified) was altered",
-                    expected: digest, found: found.prefixed,
-                    advice: "Keep the log as evidence; the runs' own lists are read instead"))
-            case .failure(let e) where e.errno == ENOENT:
-                h.findings.append(Diagnostic(.auditLogBroken, file: "audit/" + name, subject: "run \(r.sequence)",
-                    message: "the checkpoint written by run \(r.sequence) (what the runs up to \(through) left verified) is missing",
-                    advice: "Keep the log as evidence; the runs' own lists are read instead"))
-            case .failure(let e):
-                h.findings.append(Self.unreadable(e, "audit/" + name, "the checkpoint written by run \(r.sequence)", run: r.sequence))
+            if let problem = Self.problem(result.map(\.0), of: name, digest: digest, run: r.sequence,
+                                          what: "the checkpoint written by run \(r.sequence) (what the runs up to \(through) left verified)",
+                                          advice: "Keep the log as evidence; the runs' own lists are read instead") {
+                h.findings.append(problem)
             }
         }
         let through = h.checkpoint?.stateThrough ?? Int.min
@@ -334,26 +326,14 @@ public struct AuditLog {
                 h.records.append(r)
                 continue
             }
-            var listIntact = false
-            // (Read in blocks: a full run's list names every object of the archive.)
-            switch Result(catching: { () throws(SystemError) in try SystemFile.digestOrFail(folder + "/" + r.list).id }) {
-            case .success(let digest):
-                if digest.prefixed != r.listDigest {
-                    h.findings.append(Diagnostic(.auditLogBroken, file: "audit/" + r.list, subject: "run \(r.sequence)",
-                        message: "the list of objects verified by run \(r.sequence) was altered",
-                        expected: r.listDigest, found: digest.prefixed,
-                        advice: "Keep the log as evidence; the objects will be verified again"))
-                } else {
-                    listIntact = true
-                }
-            case .failure(let e) where e.errno == ENOENT:
-                h.findings.append(Diagnostic(.auditLogBroken, file: "audit/" + r.list, subject: "run \(r.sequence)",
-                    message: "the list of objects verified by run \(r.sequence) is missing",
-                    advice: "Keep the log as evidence; the objects will be verified again"))
-            case .failure(let e):
-                // Not evidence lost: the run counts for nothing here, as its list cannot be read.
-                h.findings.append(Self.unreadable(e, "audit/" + r.list, "the list of objects verified by run \(r.sequence)", run: r.sequence))
-            }
+            // (Read in blocks: a full run's list names every object of the archive.) A list that
+            // cannot be read is no evidence lost, but the run counts for nothing here either.
+            let listProblem = Self.problem(Result(catching: { () throws(SystemError) in try SystemFile.digestOrFail(folder + "/" + r.list).id }),
+                                           of: r.list, digest: r.listDigest, run: r.sequence,
+                                           what: "the list of objects verified by run \(r.sequence)",
+                                           advice: "Keep the log as evidence; the objects will be verified again")
+            if let listProblem { h.findings.append(listProblem) }
+            let listIntact = listProblem == nil
             // Findings altered or removed: evidence lost, reported; the run's list still counts.
             if let problem = self.findings(of: r).problem { h.findings.append(problem) }
             // A run whose list cannot be trusted counts for nothing (coverage, the budget's order).
@@ -361,6 +341,23 @@ public struct AuditLog {
         }
         h.start = h.records.firstIndex { $0.sequence > through } ?? h.records.count
         return h
+    }
+
+    /// What is wrong with a file of the run `run` whose SHA-256 its record names as `digest`,
+    /// given the SHA-256 read (or why it could not be): altered or missing (E903), or not
+    /// readable by this user; nil when it is as recorded.
+    static func problem(_ read: Result<ObjectID, SystemError>, of name: String, digest: String, run: Int,
+                        what: String, advice: String) -> Diagnostic? {
+        switch read {
+        case .success(let found) where found.prefixed == digest: return nil
+        case .success(let found):
+            return Diagnostic(.auditLogBroken, file: "audit/" + name, subject: "run \(run)", message: "\(what) was altered",
+                              expected: digest, found: found.prefixed, advice: advice)
+        case .failure(let e) where e.errno == ENOENT:
+            return Diagnostic(.auditLogBroken, file: "audit/" + name, subject: "run \(run)", message: "\(what) is missing", advice: advice)
+        case .failure(let e):
+            return unreadable(e, "audit/" + name, what, run: run)
+        }
     }
 
     /// A checkpoint's SHA-256, and the damage lines at its head ("damaged <code> <run> <hex>",
