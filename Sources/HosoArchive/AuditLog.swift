@@ -15,7 +15,7 @@ import HosoStore
 /// audit/runs/000012-state.txt       a checkpoint (some budgeted runs): each object's last
 ///                                   verification by the runs up to the one it names, as the
 ///                                   lists say it, after "damaged <code> <run> <hex>" lines
-///                                   (a full run that found every object intact names its own
+///                                   (a full run that found nothing wrong names its own
 ///                                   list as its checkpoint)
 /// ```
 /// A record names its files with their SHA-256, so the evidence of what was damaged and where
